@@ -2,9 +2,10 @@ module github.com/allymatch/allymatch
 
 go 1.26.8
 
+require github.com/hashicorp/go-memdb v1.3.5
+
 require (
 	github.com/hashicorp/go-immutable-radix v1.3.1 // indirect
-	github.com/hashicorp/go-memdb v1.3.5 // indirect
 	github.com/hashicorp/golang-lru v0.5.4 // indirect
 	github.com/labstack/echo/v4 v4.16.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect

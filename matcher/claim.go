@@ -1,0 +1,216 @@
+package matcher
+
+import (
+	"slices"
+	"time"
+)
+
+// ClaimStatus is a claim's place in its lifecycle (双向认领: both sides must
+// agree):
+//
+//	proposed ──accept by one side──▶ proposed (accepted_by grows)
+//	proposed ──accept by both─────▶ confirmed ──fulfil──▶ fulfilled
+//	proposed|confirmed ──reject───▶ rejected  (the pair is not proposed again)
+//	proposed|confirmed ──withdraw─▶ withdrawn
+//	proposed ──replaced or timed out─▶ expired
+type ClaimStatus string
+
+// Claim statuses.
+const (
+	ClaimProposed  ClaimStatus = "proposed"
+	ClaimConfirmed ClaimStatus = "confirmed"
+	ClaimFulfilled ClaimStatus = "fulfilled"
+	ClaimRejected  ClaimStatus = "rejected"
+	ClaimWithdrawn ClaimStatus = "withdrawn"
+	ClaimExpired   ClaimStatus = "expired"
+)
+
+// Valid reports whether s is a known status.
+func (s ClaimStatus) Valid() bool {
+	switch s {
+	case ClaimProposed, ClaimConfirmed, ClaimFulfilled, ClaimRejected, ClaimWithdrawn, ClaimExpired:
+		return true
+	}
+	return false
+}
+
+// Holds reports whether a claim in this status consumes its quantity on both
+// items: confirmed and fulfilled claims are pinned in every later solve.
+func (s ClaimStatus) Holds() bool { return s == ClaimConfirmed || s == ClaimFulfilled }
+
+// Open reports whether the claim still waits for an answer or a fulfilment.
+func (s ClaimStatus) Open() bool { return s == ClaimProposed || s == ClaimConfirmed }
+
+// Side is one side of a claim.
+type Side string
+
+// The two sides.
+const (
+	ResourceSide Side = "resource"
+	DemandSide   Side = "demand"
+)
+
+// Origin says who made a claim.
+type Origin string
+
+// Claim origins.
+const (
+	OriginSolver   Origin = "proposed" // proposed by the matcher at a meeting
+	OriginResource Origin = "resource" // claimed by hand by the resource side (认领需求)
+	OriginDemand   Origin = "demand"   // claimed by hand by the demand side (认领资源)
+)
+
+// ScoreTerm is one named, weighted term of a score.
+type ScoreTerm struct {
+	Name   string `json:"name"`
+	Value  int    `json:"value"`  // the term's raw value, 0..1000
+	Weight int    `json:"weight"` // its weight
+	Points int    `json:"points"` // its share of the final score
+}
+
+// Claim pairs a resource item (or part of its quantity) with a demand item.
+type Claim struct {
+	ID           string      `json:"id"`
+	Resource     string      `json:"resource"` // resource item id
+	Demand       string      `json:"demand"`   // demand item id (a project slot too)
+	ResourceUnit string      `json:"resource_unit"`
+	DemandUnit   string      `json:"demand_unit"`
+	Quantity     int64       `json:"quantity"`
+	Score        int         `json:"score"`
+	Breakdown    []ScoreTerm `json:"breakdown,omitempty"`
+	RunnerUp     string      `json:"runner_up,omitempty"` // the resource item the proposal beat
+	Origin       Origin      `json:"origin"`
+	Status       ClaimStatus `json:"status"`
+	AcceptedBy   []Side      `json:"accepted_by,omitempty"`
+	RejectedBy   Side        `json:"rejected_by,omitempty"`
+	Reason       string      `json:"reason,omitempty"`
+	Meeting      string      `json:"meeting,omitempty"` // alliance id of the meeting that made it
+	Created      time.Time   `json:"created"`
+	Updated      time.Time   `json:"updated"`
+	Rev          uint64      `json:"rev,omitempty"`
+}
+
+// MaxScore is the highest score a candidate pair can have.
+const MaxScore = 1000
+
+// Validate checks c's own fields.
+func (c *Claim) Validate() error {
+	var p Problems
+	checkID(&p, "id", c.ID)
+	checkID(&p, "resource", c.Resource)
+	checkID(&p, "demand", c.Demand)
+	checkID(&p, "resource_unit", c.ResourceUnit)
+	checkID(&p, "demand_unit", c.DemandUnit)
+	if c.ResourceUnit != "" && c.ResourceUnit == c.DemandUnit {
+		p.Add("demand_unit", "a unit cannot claim its own item")
+	}
+	if c.Quantity < 1 || c.Quantity > MaxQuantity {
+		p.Add("quantity", "must be between 1 and %d, got %d", MaxQuantity, c.Quantity)
+	}
+	if c.Score < 0 || c.Score > MaxScore {
+		p.Add("score", "must be between 0 and %d, got %d", MaxScore, c.Score)
+	}
+	switch c.Origin {
+	case OriginSolver, OriginResource, OriginDemand:
+	default:
+		p.Add("origin", "must be proposed, resource or demand, got %q", c.Origin)
+	}
+	if !c.Status.Valid() {
+		p.Add("status", "unknown status %q", c.Status)
+	}
+	for i, s := range c.AcceptedBy {
+		if s != ResourceSide && s != DemandSide {
+			p.Add(fieldIndex("accepted_by", i), "must be resource or demand, got %q", s)
+		}
+	}
+	if c.Status == ClaimConfirmed || c.Status == ClaimFulfilled {
+		if !c.Accepted(ResourceSide) || !c.Accepted(DemandSide) {
+			p.Add("accepted_by", "a %s claim has been accepted by both sides", c.Status)
+		}
+	}
+	if c.Status == ClaimRejected && c.RejectedBy != ResourceSide && c.RejectedBy != DemandSide {
+		p.Add("rejected_by", "a rejected claim names the side that rejected it")
+	}
+	checkText(&p, "reason", c.Reason, false, MaxTextLen)
+	checkRef(&p, "meeting", c.Meeting)
+	return p.Err()
+}
+
+// Accepted reports whether side has accepted c.
+func (c *Claim) Accepted(side Side) bool { return slices.Contains(c.AcceptedBy, side) }
+
+// Accept returns the claim after side accepts it: confirmed once both sides
+// have. It is an ECONFLICT to accept a claim that is not proposed.
+func (c Claim) Accept(side Side, at time.Time) (Claim, error) {
+	if c.Status != ClaimProposed {
+		return c, Errorf(ECONFLICT, "claim %s is %s; only a proposed claim can be accepted", c.ID, c.Status)
+	}
+	if c.Accepted(side) {
+		return c, Errorf(ECONFLICT, "claim %s was already accepted by the %s side", c.ID, side)
+	}
+	c.AcceptedBy = append(slices.Clone(c.AcceptedBy), side)
+	slices.Sort(c.AcceptedBy)
+	if c.Accepted(ResourceSide) && c.Accepted(DemandSide) {
+		c.Status = ClaimConfirmed
+	}
+	c.Updated = at
+	return c, nil
+}
+
+// Reject returns the claim after side rejects it.
+func (c Claim) Reject(side Side, reason string, at time.Time) (Claim, error) {
+	if !c.Status.Open() {
+		return c, Errorf(ECONFLICT, "claim %s is %s; only a proposed or confirmed claim can be rejected", c.ID, c.Status)
+	}
+	c.Status, c.RejectedBy, c.Reason, c.Updated = ClaimRejected, side, reason, at
+	return c, nil
+}
+
+// Fulfil returns the claim after the demand side reports it done.
+func (c Claim) Fulfil(at time.Time) (Claim, error) {
+	if c.Status != ClaimConfirmed {
+		return c, Errorf(ECONFLICT, "claim %s is %s; only a confirmed claim can be fulfilled", c.ID, c.Status)
+	}
+	c.Status, c.Updated = ClaimFulfilled, at
+	return c, nil
+}
+
+// Withdraw returns the claim after one side withdraws it.
+func (c Claim) Withdraw(reason string, at time.Time) (Claim, error) {
+	if !c.Status.Open() {
+		return c, Errorf(ECONFLICT, "claim %s is %s; only a proposed or confirmed claim can be withdrawn", c.ID, c.Status)
+	}
+	c.Status, c.Reason, c.Updated = ClaimWithdrawn, reason, at
+	return c, nil
+}
+
+// Expire returns a proposed claim after it is replaced or times out.
+func (c Claim) Expire(at time.Time) (Claim, error) {
+	if c.Status != ClaimProposed {
+		return c, Errorf(ECONFLICT, "claim %s is %s; only a proposed claim can expire", c.ID, c.Status)
+	}
+	c.Status, c.Updated = ClaimExpired, at
+	return c, nil
+}
+
+// Event is one line of the audit log: who did what, when.
+type Event struct {
+	Seq       uint64    `json:"seq"` // the store index it produced
+	Time      time.Time `json:"time"`
+	Actor     string    `json:"actor"`  // "admin", "unit:ID", "coordinator:ID", "system"
+	Action    string    `json:"action"` // e.g. "claim.accept", "load"
+	Alliances []string  `json:"alliances,omitempty"`
+	Count     int       `json:"count"`   // records written
+	Changes   []Change  `json:"changes"` // the first MaxEventChanges of them
+}
+
+// MaxEventChanges bounds the changes an event lists; a bulk load lists the
+// first ones and counts the rest.
+const MaxEventChanges = 1000
+
+// Change names one record an event wrote.
+type Change struct {
+	Table  string `json:"table"`
+	ID     string `json:"id"`
+	Delete bool   `json:"delete,omitempty"`
+}

@@ -1,0 +1,448 @@
+// Package matcher holds allymatch's domain: the alliances, units, items,
+// projects and claims of a district's "1+X" alliances, their validation and
+// the claim lifecycle. Sub-packages hold the index (index), durable storage
+// (store), the data formats (bundle), the solvers (flow) and the matching
+// pipeline.
+//
+// Objects are values: once stored they are never changed in place. A change
+// is a copy with the new fields, written through the store.
+package matcher
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Level is the level of a joint meeting (联席会) and of the alliance that
+// holds it.
+type Level string
+
+// The three levels, lowest first.
+const (
+	Community Level = "community" // 社区/村
+	Street    Level = "street"    // 街道/镇
+	District  Level = "district"  // 区
+)
+
+// Levels lists the levels from lowest to highest.
+var Levels = []Level{Community, Street, District}
+
+// Rank is 0 for community, 1 for street, 2 for district and -1 for an
+// unknown level.
+func (l Level) Rank() int { return slices.Index(Levels, l) }
+
+// Valid reports whether l is one of the three levels.
+func (l Level) Valid() bool { return l.Rank() >= 0 }
+
+// Up returns the next level up and false at the district level.
+func (l Level) Up() (Level, bool) {
+	r := l.Rank()
+	if r < 0 || r+1 >= len(Levels) {
+		return "", false
+	}
+	return Levels[r+1], true
+}
+
+// NameZH is the level's Chinese name.
+func (l Level) NameZH() string {
+	switch l {
+	case Community:
+		return "社区"
+	case Street:
+		return "街道"
+	case District:
+		return "区"
+	}
+	return string(l)
+}
+
+// MaxTextLen bounds names, titles and descriptions (in runes).
+const (
+	MaxNameLen = 200
+	MaxTextLen = 4000
+	MaxTags    = 32
+	MaxListLen = 10000 // members of an alliance, windows of an item, ...
+)
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+
+// ValidID reports whether s can be an id: 1 to 128 ASCII letters, digits
+// and ._:- , starting with a letter or digit. Ids appear in URLs and file
+// names, so they stay ASCII; names may be Chinese.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+func checkID(p *Problems, field, id string) {
+	if id == "" {
+		p.Add(field, "is required")
+	} else if !ValidID(id) {
+		p.Add(field, "%q is not a valid id (1-128 of A-Z a-z 0-9 . _ : -)", id)
+	}
+}
+
+func checkRef(p *Problems, field, id string) {
+	if id != "" && !ValidID(id) {
+		p.Add(field, "%q is not a valid id (1-128 of A-Z a-z 0-9 . _ : -)", id)
+	}
+}
+
+func checkText(p *Problems, field, s string, required bool, max int) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		p.Add(field, "is required")
+	case !utf8.ValidString(s):
+		p.Add(field, "is not valid UTF-8")
+	case utf8.RuneCountInString(s) > max:
+		p.Add(field, "is longer than %d characters", max)
+	}
+}
+
+// GeoPoint is a WGS-84 coordinate in degrees.
+type GeoPoint struct {
+	Lat float64 `json:"lat"`
+	Lon float64 `json:"lon"`
+}
+
+// Validate checks that p is a real coordinate.
+func (g GeoPoint) Validate() error {
+	var p Problems
+	if math.IsNaN(g.Lat) || g.Lat < -90 || g.Lat > 90 {
+		p.Add("lat", "must be between -90 and 90, got %v", g.Lat)
+	}
+	if math.IsNaN(g.Lon) || g.Lon < -180 || g.Lon > 180 {
+		p.Add("lon", "must be between -180 and 180, got %v", g.Lon)
+	}
+	return p.Err()
+}
+
+// Grid is a red grid (红色网格): a small neighbourhood cell. Units without
+// coordinates are matched by grid: same grid or a neighbouring one.
+type Grid struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Alliance   string    `json:"alliance,omitempty"`   // the community alliance it belongs to
+	Centre     *GeoPoint `json:"centre,omitempty"`     // optional
+	Neighbours []string  `json:"neighbours,omitempty"` // ids of adjacent grids
+	Rev        uint64    `json:"rev,omitempty"`        // store index of the last change; set by the store
+}
+
+// Validate checks g's fields on their own (references are checked by the
+// store against the index).
+func (g *Grid) Validate() error {
+	var p Problems
+	checkID(&p, "id", g.ID)
+	checkText(&p, "name", g.Name, true, MaxNameLen)
+	checkRef(&p, "alliance", g.Alliance)
+	if g.Centre != nil {
+		p.AddErr("centre", g.Centre.Validate())
+	}
+	if len(g.Neighbours) > MaxListLen {
+		p.Add("neighbours", "has more than %d entries", MaxListLen)
+	}
+	for i, n := range g.Neighbours {
+		checkID(&p, fieldIndex("neighbours", i), n)
+		if n == g.ID {
+			p.Add(fieldIndex("neighbours", i), "a grid is not its own neighbour")
+		}
+	}
+	return p.Err()
+}
+
+// Alliance is a 1+X alliance: one lead unit and X member units, holding a
+// joint meeting at its level. Street and district alliances are the joint
+// meetings above the alliances whose Parent they are.
+type Alliance struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Level   Level    `json:"level"`
+	Lead    string   `json:"lead,omitempty"`    // the lead unit ("1"), a member too
+	Members []string `json:"members,omitempty"` // member unit ids ("X"), lead excluded
+	Parent  string   `json:"parent,omitempty"`  // the alliance (meeting) one level up
+	Rev     uint64   `json:"rev,omitempty"`
+}
+
+// Validate checks a's own fields.
+func (a *Alliance) Validate() error {
+	var p Problems
+	checkID(&p, "id", a.ID)
+	checkText(&p, "name", a.Name, true, MaxNameLen)
+	if !a.Level.Valid() {
+		p.Add("level", "must be community, street or district, got %q", a.Level)
+	}
+	checkRef(&p, "lead", a.Lead)
+	checkRef(&p, "parent", a.Parent)
+	if a.Parent == a.ID && a.ID != "" {
+		p.Add("parent", "an alliance is not its own parent")
+	}
+	if a.Level == District && a.Parent != "" {
+		p.Add("parent", "a district alliance has no parent")
+	}
+	if len(a.Members) > MaxListLen {
+		p.Add("members", "has more than %d entries", MaxListLen)
+	}
+	seen := make(map[string]bool, len(a.Members))
+	for i, m := range a.Members {
+		checkID(&p, fieldIndex("members", i), m)
+		if seen[m] {
+			p.Add(fieldIndex("members", i), "unit %q is listed twice", m)
+		}
+		if m == a.Lead {
+			p.Add(fieldIndex("members", i), "unit %q is the lead; list it only as lead", m)
+		}
+		seen[m] = true
+	}
+	return p.Err()
+}
+
+// AllUnits returns the lead followed by the members.
+func (a *Alliance) AllUnits() []string {
+	if a.Lead == "" {
+		return a.Members
+	}
+	return append([]string{a.Lead}, a.Members...)
+}
+
+// UnitKind is what kind of organisation a unit is. The list is open: data
+// may use other kinds; these are the ones the article names.
+type UnitKind string
+
+// Common unit kinds.
+const (
+	KindAgency     UnitKind = "agency"     // 机关
+	KindSchool     UnitKind = "school"     // 学校
+	KindEnterprise UnitKind = "enterprise" // 企业
+	KindBank       UnitKind = "bank"       // 银行/金融机构
+	KindShop       UnitKind = "shop"       // 商铺/餐馆
+	KindNGO        UnitKind = "ngo"        // 社会组织
+	KindMilitary   UnitKind = "military"   // 驻区部队
+	KindCommunity  UnitKind = "community"  // 社区党委
+	KindVillage    UnitKind = "village"    // 村党组织
+	KindHospital   UnitKind = "hospital"   // 医院/卫生院
+	KindMass       UnitKind = "mass"       // 群团组织
+)
+
+var kindPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// Unit is a member unit (成员单位) of one or more alliances.
+type Unit struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Kind      UnitKind  `json:"kind"`
+	PartyOrg  bool      `json:"party_org"`          // has its own party organisation
+	Grid      string    `json:"grid,omitempty"`     // red grid id
+	Location  *GeoPoint `json:"location,omitempty"` // nil when unknown
+	Alliances []string  `json:"alliances,omitempty"`
+	Rev       uint64    `json:"rev,omitempty"`
+}
+
+// Validate checks u's own fields.
+func (u *Unit) Validate() error {
+	var p Problems
+	checkID(&p, "id", u.ID)
+	checkText(&p, "name", u.Name, true, MaxNameLen)
+	if !kindPattern.MatchString(string(u.Kind)) {
+		p.Add("kind", "must be a lower-case word such as agency, school, enterprise, bank, shop, ngo; got %q", u.Kind)
+	}
+	checkRef(&p, "grid", u.Grid)
+	if u.Location != nil {
+		p.AddErr("location", u.Location.Validate())
+	}
+	if u.Location == nil && u.Grid == "" {
+		p.Add("location", "a unit needs a location or a red grid")
+	}
+	seen := map[string]bool{}
+	for i, a := range u.Alliances {
+		checkID(&p, fieldIndex("alliances", i), a)
+		if seen[a] {
+			p.Add(fieldIndex("alliances", i), "alliance %q is listed twice", a)
+		}
+		seen[a] = true
+	}
+	return p.Err()
+}
+
+// ItemKind says which list an item is on.
+type ItemKind string
+
+// Item kinds.
+const (
+	Demand   ItemKind = "demand"   // 需求清单
+	Resource ItemKind = "resource" // 资源清单
+)
+
+// ItemStatus is where an item stands.
+type ItemStatus string
+
+// Item statuses. Only open items are matched.
+const (
+	ItemOpen   ItemStatus = "open"   // on the list, to be matched
+	ItemPaused ItemStatus = "paused" // kept, but not matched for now
+	ItemClosed ItemStatus = "closed" // done or withdrawn by its unit
+)
+
+// Window is a time window [From, To). A zero To means open-ended.
+type Window struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to,omitzero"`
+}
+
+// Overlap returns how long w and o overlap; open ends count as far future.
+func (w Window) Overlap(o Window) time.Duration {
+	from := w.From
+	if o.From.After(from) {
+		from = o.From
+	}
+	to := w.To
+	if to.IsZero() || (!o.To.IsZero() && o.To.Before(to)) {
+		to = o.To
+	}
+	if to.IsZero() {
+		return math.MaxInt64
+	}
+	if !to.After(from) {
+		return 0
+	}
+	return to.Sub(from)
+}
+
+// MaxQuantity bounds an item's quantity so that score × quantity sums stay
+// far inside int64.
+const MaxQuantity = 1_000_000_000
+
+// MaxPriority is the highest priority; 1 is the lowest.
+const MaxPriority = 5
+
+// Item is one line of a unit's demand or resource list; a project's slot is
+// a demand item whose Project is set.
+type Item struct {
+	ID          string     `json:"id"`
+	Unit        string     `json:"unit"`
+	Kind        ItemKind   `json:"kind"`
+	Category    string     `json:"category"`
+	Title       string     `json:"title"`
+	Description string     `json:"description,omitempty"`
+	Tags        []string   `json:"tags,omitempty"`
+	Quantity    int64      `json:"quantity"`
+	Measure     string     `json:"measure,omitempty"`  // unit of measure: 人次, 小时, 元, 个, ...
+	Windows     []Window   `json:"windows,omitempty"`  // empty: any time
+	Location    *GeoPoint  `json:"location,omitempty"` // nil: the unit's
+	RadiusKM    float64    `json:"radius_km"`          // 0: same or neighbouring grid only
+	Priority    int        `json:"priority"`           // 1 (low) .. 5 (urgent)
+	Status      ItemStatus `json:"status"`
+	Level       Level      `json:"level"`              // the meeting level it sits at now
+	Project     string     `json:"project,omitempty"`  // set for a project slot (demands only)
+	Optional    bool       `json:"optional,omitempty"` // a project slot the project can launch without
+	Rev         uint64     `json:"rev,omitempty"`
+}
+
+// MaxRadiusKM bounds an item's radius.
+const MaxRadiusKM = 500
+
+// Validate checks the item's own fields. Categories are checked against the
+// vocabulary by the caller that has it (see Vocabulary.Check).
+func (it *Item) Validate() error {
+	var p Problems
+	checkID(&p, "id", it.ID)
+	checkID(&p, "unit", it.Unit)
+	if it.Kind != Demand && it.Kind != Resource {
+		p.Add("kind", "must be demand or resource, got %q", it.Kind)
+	}
+	if it.Category == "" {
+		p.Add("category", "is required")
+	}
+	checkText(&p, "title", it.Title, true, MaxNameLen)
+	checkText(&p, "description", it.Description, false, MaxTextLen)
+	checkText(&p, "measure", it.Measure, false, 32)
+	if len(it.Tags) > MaxTags {
+		p.Add("tags", "has more than %d tags", MaxTags)
+	}
+	for i, t := range it.Tags {
+		checkText(&p, fieldIndex("tags", i), t, true, 64)
+	}
+	if it.Quantity < 1 || it.Quantity > MaxQuantity {
+		p.Add("quantity", "must be between 1 and %d, got %d", MaxQuantity, it.Quantity)
+	}
+	if len(it.Windows) > 366 {
+		p.Add("windows", "has more than 366 windows")
+	}
+	for i, w := range it.Windows {
+		f := fieldIndex("windows", i)
+		if w.From.IsZero() {
+			p.Add(f+".from", "is required")
+		}
+		if !w.To.IsZero() && !w.To.After(w.From) {
+			p.Add(f+".to", "must be after from")
+		}
+	}
+	if it.Location != nil {
+		p.AddErr("location", it.Location.Validate())
+	}
+	if math.IsNaN(it.RadiusKM) || it.RadiusKM < 0 || it.RadiusKM > MaxRadiusKM {
+		p.Add("radius_km", "must be between 0 and %d, got %v", MaxRadiusKM, it.RadiusKM)
+	}
+	if it.Priority < 1 || it.Priority > MaxPriority {
+		p.Add("priority", "must be between 1 and %d, got %d", MaxPriority, it.Priority)
+	}
+	switch it.Status {
+	case ItemOpen, ItemPaused, ItemClosed:
+	default:
+		p.Add("status", "must be open, paused or closed, got %q", it.Status)
+	}
+	if !it.Level.Valid() {
+		p.Add("level", "must be community, street or district, got %q", it.Level)
+	}
+	checkRef(&p, "project", it.Project)
+	if it.Project != "" && it.Kind != Demand {
+		p.Add("project", "only a demand can be a project slot")
+	}
+	if it.Optional && it.Project == "" {
+		p.Add("optional", "only a project slot can be optional")
+	}
+	return p.Err()
+}
+
+// ProjectStatus is where a project stands.
+type ProjectStatus string
+
+// Project statuses.
+const (
+	ProjectPlanned ProjectStatus = "planned" // gathering its slots
+	ProjectRunning ProjectStatus = "running" // launched
+	ProjectDone    ProjectStatus = "done"
+	ProjectDropped ProjectStatus = "dropped"
+)
+
+// Project is an entry of a unit's project list (项目清单), e.g. a 4:30
+// after-school class. Its slots are the demand items whose Project is its id;
+// it is launchable when every required slot is filled.
+type Project struct {
+	ID          string        `json:"id"`
+	Unit        string        `json:"unit"`
+	Name        string        `json:"name"`
+	Description string        `json:"description,omitempty"`
+	Status      ProjectStatus `json:"status"`
+	Rev         uint64        `json:"rev,omitempty"`
+}
+
+// Validate checks p's own fields.
+func (pr *Project) Validate() error {
+	var p Problems
+	checkID(&p, "id", pr.ID)
+	checkID(&p, "unit", pr.Unit)
+	checkText(&p, "name", pr.Name, true, MaxNameLen)
+	checkText(&p, "description", pr.Description, false, MaxTextLen)
+	switch pr.Status {
+	case ProjectPlanned, ProjectRunning, ProjectDone, ProjectDropped:
+	default:
+		p.Add("status", "must be planned, running, done or dropped, got %q", pr.Status)
+	}
+	return p.Err()
+}
+
+func fieldIndex(name string, i int) string {
+	return name + "[" + strconv.Itoa(i) + "]"
+}

@@ -1,0 +1,149 @@
+package matcher
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Every error the matcher returns to a caller carries one of
+// these; the API maps them to HTTP statuses. An error without a code counts
+// as internal.
+const (
+	EINVALID   = "invalid"   // the input breaks a rule; the message names the field
+	ENOTFOUND  = "not_found" // an id names nothing
+	ECONFLICT  = "conflict"  // the request is valid but the state forbids it
+	EFORBIDDEN = "forbidden" // the caller may not do this
+	EINTERNAL  = "internal"  // a fault of ours; the message is not shown to users
+)
+
+// Error is the matcher's error type: a code that a program can branch on, a
+// message for a person, and the field at fault when there is one.
+type Error struct {
+	Code    string
+	Field   string // dotted path of the field at fault, e.g. "items[3].quantity"
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s", e.Field, e.Message)
+	}
+	return e.Message
+}
+
+// Errorf returns an *Error with the code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an EINVALID error that names a field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, "" for a nil
+// error and EINTERNAL for an error without one.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the first *Error in err's chain
+// (with its field) and a generic text for internal errors, whose details are
+// for the log, not for users.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Error()
+	}
+	return "internal error"
+}
+
+// Problems collects every problem found in a validation so that a user sees
+// them all at once rather than one per try. Its zero value is ready to use.
+type Problems struct {
+	List []*Error
+}
+
+// Add records a problem at field.
+func (p *Problems) Add(field, format string, args ...any) {
+	p.List = append(p.List, FieldError(field, format, args...))
+}
+
+// AddErr records err (an *Error keeps its field, prefixed by prefix).
+func (p *Problems) AddErr(prefix string, err error) {
+	if err == nil {
+		return
+	}
+	var pe *ProblemsError
+	if errors.As(err, &pe) {
+		for _, e := range pe.List {
+			p.List = append(p.List, &Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message})
+		}
+		return
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		p.List = append(p.List, &Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message})
+		return
+	}
+	p.List = append(p.List, &Error{Code: EINVALID, Field: prefix, Message: err.Error()})
+}
+
+func joinField(prefix, field string) string {
+	switch {
+	case prefix == "":
+		return field
+	case field == "":
+		return prefix
+	case field[0] == '[':
+		return prefix + field
+	default:
+		return prefix + "." + field
+	}
+}
+
+// Err returns nil when nothing was recorded, the one *Error when one was, and
+// a *ProblemsError listing all of them otherwise.
+func (p *Problems) Err() error {
+	switch len(p.List) {
+	case 0:
+		return nil
+	case 1:
+		return p.List[0]
+	}
+	return &ProblemsError{List: append([]*Error(nil), p.List...)}
+}
+
+// ProblemsError is several validation problems reported together. Its code
+// is the code of its problems when they agree, else EINVALID.
+type ProblemsError struct {
+	List []*Error
+}
+
+func (e *ProblemsError) Error() string {
+	s := fmt.Sprintf("%d problems:", len(e.List))
+	for _, p := range e.List {
+		s += "\n  " + p.Error()
+	}
+	return s
+}
+
+// As lets errors.As(err, **Error) find a representative *Error so that
+// ErrorCode works on a ProblemsError.
+func (e *ProblemsError) As(target any) bool {
+	if t, ok := target.(**Error); ok && len(e.List) > 0 {
+		*t = &Error{Code: e.List[0].Code, Message: e.Error()}
+		return true
+	}
+	return false
+}

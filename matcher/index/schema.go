@@ -1,0 +1,114 @@
+// Package index is allymatch's in-memory index: go-memdb tables of grids,
+// alliances, units, items, projects and claims, with the secondary indexes
+// the matcher and the API query, and typed read functions over a
+// transaction.
+//
+// Objects in the index are pointers to values that are never changed after
+// insert: a change inserts a copy. Readers work on a read transaction or a
+// snapshot and see one consistent state.
+package index
+
+import (
+	memdb "github.com/hashicorp/go-memdb"
+)
+
+// Table names.
+const (
+	TableGrids     = "grids"
+	TableAlliances = "alliances"
+	TableUnits     = "units"
+	TableItems     = "items"
+	TableProjects  = "projects"
+	TableClaims    = "claims"
+)
+
+// Index names. Not every table has every index; see Schema.
+const (
+	IndexID           = "id"
+	IndexAlliance     = "alliance"      // grids, units (slice), alliances' members (slice)
+	IndexLevel        = "level"         // alliances, items
+	IndexParent       = "parent"        // alliances
+	IndexGrid         = "grid"          // units
+	IndexKind         = "kind"          // units, items
+	IndexUnit         = "unit"          // items, projects
+	IndexCategory     = "category"      // items
+	IndexKindCategory = "kind_category" // items: (kind, category)
+	IndexStatus       = "status"        // items, projects, claims
+	IndexProject      = "project"       // items
+	IndexResource     = "resource"      // claims: resource item
+	IndexDemand       = "demand"        // claims: demand item
+	IndexResourceUnit = "resource_unit" // claims
+	IndexDemandUnit   = "demand_unit"   // claims
+	IndexMeeting      = "meeting"       // claims
+	IndexPair         = "pair"          // claims: (resource, demand)
+)
+
+// Tables lists the table names in load order: a table's references point
+// only at tables before it.
+var Tables = []string{TableGrids, TableAlliances, TableUnits, TableProjects, TableItems, TableClaims}
+
+func idIndex() *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: IndexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}}
+}
+
+func field(name, f string, allowMissing bool) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: name, AllowMissing: allowMissing, Indexer: &memdb.StringFieldIndex{Field: f}}
+}
+
+func sliceField(name, f string) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: f}}
+}
+
+func compound(name string, fields ...string) *memdb.IndexSchema {
+	var ix []memdb.Indexer
+	for _, f := range fields {
+		ix = append(ix, &memdb.StringFieldIndex{Field: f})
+	}
+	return &memdb.IndexSchema{Name: name, Indexer: &memdb.CompoundIndex{Indexes: ix}}
+}
+
+func table(name string, indexes ...*memdb.IndexSchema) *memdb.TableSchema {
+	t := &memdb.TableSchema{Name: name, Indexes: map[string]*memdb.IndexSchema{}}
+	for _, ix := range indexes {
+		t.Indexes[ix.Name] = ix
+	}
+	return t
+}
+
+// Schema returns the go-memdb schema of the index.
+func Schema() *memdb.DBSchema {
+	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+		TableGrids: table(TableGrids, idIndex(),
+			field(IndexAlliance, "Alliance", true)),
+		TableAlliances: table(TableAlliances, idIndex(),
+			field(IndexLevel, "Level", false),
+			field(IndexParent, "Parent", true),
+			sliceField(IndexAlliance, "Members")),
+		TableUnits: table(TableUnits, idIndex(),
+			field(IndexGrid, "Grid", true),
+			field(IndexKind, "Kind", false),
+			sliceField(IndexAlliance, "Alliances")),
+		TableItems: table(TableItems, idIndex(),
+			field(IndexUnit, "Unit", false),
+			field(IndexKind, "Kind", false),
+			field(IndexCategory, "Category", false),
+			compound(IndexKindCategory, "Kind", "Category"),
+			field(IndexStatus, "Status", false),
+			field(IndexLevel, "Level", false),
+			field(IndexProject, "Project", true)),
+		TableProjects: table(TableProjects, idIndex(),
+			field(IndexUnit, "Unit", false),
+			field(IndexStatus, "Status", false)),
+		TableClaims: table(TableClaims, idIndex(),
+			field(IndexResource, "Resource", false),
+			field(IndexDemand, "Demand", false),
+			field(IndexResourceUnit, "ResourceUnit", false),
+			field(IndexDemandUnit, "DemandUnit", false),
+			field(IndexStatus, "Status", false),
+			field(IndexMeeting, "Meeting", true),
+			compound(IndexPair, "Resource", "Demand")),
+	}}
+}
+
+// New returns an empty index.
+func New() (*memdb.MemDB, error) { return memdb.NewMemDB(Schema()) }
