@@ -235,8 +235,11 @@ type Unit struct {
 	PartyOrg  bool      `json:"party_org"`          // has its own party organisation
 	Grid      string    `json:"grid,omitempty"`     // red grid id
 	Location  *GeoPoint `json:"location,omitempty"` // nil when unknown
-	Alliances []string  `json:"alliances,omitempty"`
-	Rev       uint64    `json:"rev,omitempty"`
+	// Alliances is derived, not stored: the alliances' lead and members are
+	// the one record of membership. Reads fill it; on input (a bundle, a
+	// new unit) it adds the unit to those alliances.
+	Alliances []string `json:"alliances,omitempty"`
+	Rev       uint64   `json:"rev,omitempty"`
 }
 
 // Validate checks u's own fields.
@@ -445,4 +448,28 @@ func (pr *Project) Validate() error {
 
 func fieldIndex(name string, i int) string {
 	return name + "[" + strconv.Itoa(i) + "]"
+}
+
+// DefaultPriority is an item's priority when its list gives none.
+const DefaultPriority = 3
+
+// SetDefaults fills the fields a list may leave empty: status open, priority
+// 3, level community.
+func (it *Item) SetDefaults() {
+	if it.Status == "" {
+		it.Status = ItemOpen
+	}
+	if it.Priority == 0 {
+		it.Priority = DefaultPriority
+	}
+	if it.Level == "" {
+		it.Level = Community
+	}
+}
+
+// SetDefaults fills a project's status (planned) when its list gives none.
+func (pr *Project) SetDefaults() {
+	if pr.Status == "" {
+		pr.Status = ProjectPlanned
+	}
 }

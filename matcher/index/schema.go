@@ -9,7 +9,11 @@
 package index
 
 import (
+	"fmt"
+
 	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/allymatch/allymatch/matcher"
 )
 
 // Table names.
@@ -25,7 +29,7 @@ const (
 // Index names. Not every table has every index; see Schema.
 const (
 	IndexID           = "id"
-	IndexAlliance     = "alliance"      // grids, units (slice), alliances' members (slice)
+	IndexAlliance     = "alliance"      // grids: their alliance; alliances: their lead and members
 	IndexLevel        = "level"         // alliances, items
 	IndexParent       = "parent"        // alliances
 	IndexGrid         = "grid"          // units
@@ -55,8 +59,35 @@ func field(name, f string, allowMissing bool) *memdb.IndexSchema {
 	return &memdb.IndexSchema{Name: name, AllowMissing: allowMissing, Indexer: &memdb.StringFieldIndex{Field: f}}
 }
 
-func sliceField(name, f string) *memdb.IndexSchema {
-	return &memdb.IndexSchema{Name: name, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: f}}
+// allianceUnitsIndexer indexes an alliance under its lead and each member,
+// so that "the alliances of unit U" is one index read.
+type allianceUnitsIndexer struct{}
+
+func (allianceUnitsIndexer) FromObject(obj any) (bool, [][]byte, error) {
+	a, ok := obj.(*matcher.Alliance)
+	if !ok {
+		return false, nil, fmt.Errorf("index: alliance units indexer got %T", obj)
+	}
+	units := a.AllUnits()
+	if len(units) == 0 {
+		return false, nil, nil
+	}
+	keys := make([][]byte, len(units))
+	for i, u := range units {
+		keys[i] = append([]byte(u), 0)
+	}
+	return true, keys, nil
+}
+
+func (allianceUnitsIndexer) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("index: alliance units index takes one unit id, got %d args", len(args))
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("index: alliance units index takes a string, got %T", args[0])
+	}
+	return append([]byte(s), 0), nil
 }
 
 func compound(name string, fields ...string) *memdb.IndexSchema {
@@ -83,11 +114,10 @@ func Schema() *memdb.DBSchema {
 		TableAlliances: table(TableAlliances, idIndex(),
 			field(IndexLevel, "Level", false),
 			field(IndexParent, "Parent", true),
-			sliceField(IndexAlliance, "Members")),
+			&memdb.IndexSchema{Name: IndexAlliance, AllowMissing: true, Indexer: allianceUnitsIndexer{}}),
 		TableUnits: table(TableUnits, idIndex(),
 			field(IndexGrid, "Grid", true),
-			field(IndexKind, "Kind", false),
-			sliceField(IndexAlliance, "Alliances")),
+			field(IndexKind, "Kind", false)),
 		TableItems: table(TableItems, idIndex(),
 			field(IndexUnit, "Unit", false),
 			field(IndexKind, "Kind", false),

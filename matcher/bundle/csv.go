@@ -1,0 +1,401 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+
+	"github.com/allymatch/allymatch/matcher"
+)
+
+// CSVKind is what a CSV file holds.
+type CSVKind string
+
+// The CSV files a bundle folder may hold. Demands and resources are the two
+// item lists; "items" holds both, with a kind column.
+const (
+	CSVDemands   CSVKind = "demands"
+	CSVResources CSVKind = "resources"
+	CSVItems     CSVKind = "items"
+	CSVProjects  CSVKind = "projects"
+	CSVUnits     CSVKind = "units"
+)
+
+// csvFileNames maps the file names (without .csv, lower case) to kinds.
+var csvFileNames = map[string]CSVKind{
+	"demands": CSVDemands, "需求清单": CSVDemands, "需求": CSVDemands,
+	"resources": CSVResources, "资源清单": CSVResources, "资源": CSVResources,
+	"items": CSVItems, "清单": CSVItems,
+	"projects": CSVProjects, "项目清单": CSVProjects, "项目": CSVProjects,
+	"units": CSVUnits, "成员单位": CSVUnits, "单位": CSVUnits,
+}
+
+func csvNames() []string {
+	return []string{"demands.csv (需求清单.csv)", "resources.csv (资源清单.csv)", "items.csv (清单.csv)", "projects.csv (项目清单.csv)", "units.csv (成员单位.csv)"}
+}
+
+// CSVKindOf tells what a CSV file holds from its name: demands.csv,
+// 需求清单.csv, resources.csv, 资源清单.csv, items.csv, projects.csv,
+// 项目清单.csv, units.csv, 成员单位.csv. A prefix before the last "-" or "_"
+// is allowed (e.g. longhua-demands.csv).
+func CSVKindOf(name string) (CSVKind, bool) {
+	base := strings.ToLower(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)))
+	if k, ok := csvFileNames[base]; ok {
+		return k, true
+	}
+	if i := strings.LastIndexAny(base, "-_"); i >= 0 {
+		k, ok := csvFileNames[base[i+1:]]
+		return k, ok
+	}
+	return "", false
+}
+
+// Column names: the canonical English name first, then aliases (Chinese
+// headers as spreadsheets have them). Matching ignores case and spaces.
+var columnAliases = map[string][]string{
+	"id":          {"编号", "序号id", "代码"},
+	"unit":        {"单位", "单位编号", "所属单位", "unit_id"},
+	"kind":        {"类型", "种类"},
+	"category":    {"类别", "分类", "类目"},
+	"title":       {"名称", "标题", "事项", "内容"},
+	"description": {"说明", "描述", "详情", "备注"},
+	"tags":        {"标签", "关键词"},
+	"quantity":    {"数量"},
+	"measure":     {"计量单位", "单位名称", "量词"},
+	"from":        {"开始", "开始时间", "起"},
+	"to":          {"结束", "结束时间", "止"},
+	"lat":         {"纬度", "latitude"},
+	"lon":         {"经度", "longitude", "lng"},
+	"radius_km":   {"服务半径", "半径", "半径公里", "radius"},
+	"priority":    {"优先级", "紧急程度"},
+	"status":      {"状态"},
+	"level":       {"层级", "级别"},
+	"project":     {"项目", "项目编号", "所属项目"},
+	"optional":    {"可选"},
+	"name":        {"单位名称", "项目名称"},
+	"party_org":   {"党组织", "有党组织", "是否有党组织"},
+	"grid":        {"网格", "红色网格"},
+	"alliances":   {"联盟", "所属联盟"},
+}
+
+// columns allowed per kind (beyond these, a header is an error).
+var kindColumns = map[CSVKind][]string{
+	CSVDemands:   {"id", "unit", "category", "title", "description", "tags", "quantity", "measure", "from", "to", "lat", "lon", "radius_km", "priority", "status", "level", "project", "optional"},
+	CSVResources: {"id", "unit", "category", "title", "description", "tags", "quantity", "measure", "from", "to", "lat", "lon", "radius_km", "priority", "status", "level"},
+	CSVItems:     {"id", "unit", "kind", "category", "title", "description", "tags", "quantity", "measure", "from", "to", "lat", "lon", "radius_km", "priority", "status", "level", "project", "optional"},
+	CSVProjects:  {"id", "unit", "name", "description", "status"},
+	CSVUnits:     {"id", "name", "kind", "party_org", "grid", "lat", "lon", "alliances"},
+}
+
+var requiredColumns = map[CSVKind][]string{
+	CSVDemands:   {"id", "unit", "category", "title", "quantity"},
+	CSVResources: {"id", "unit", "category", "title", "quantity"},
+	CSVItems:     {"id", "unit", "kind", "category", "title", "quantity"},
+	CSVProjects:  {"id", "unit", "name"},
+	CSVUnits:     {"id", "name", "kind"},
+}
+
+func normHeader(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	h = strings.NewReplacer(" ", "", "　", "", "（", "(", "）", ")").Replace(h)
+	if i := strings.IndexByte(h, '('); i > 0 { // "数量(人次)" -> "数量"
+		h = h[:i]
+	}
+	return h
+}
+
+// mapHeader maps each header cell to a canonical column for kind.
+func mapHeader(kind CSVKind, header []string) (map[string]int, []string) {
+	allowed := kindColumns[kind]
+	cols := map[string]int{}
+	var bad []string
+	for i, h := range header {
+		n := normHeader(h)
+		found := ""
+		for _, c := range allowed {
+			if n == c {
+				found = c
+				break
+			}
+		}
+		if found == "" {
+			for _, c := range allowed {
+				for _, a := range columnAliases[c] {
+					if n == strings.ToLower(a) {
+						found = c
+					}
+				}
+				if found != "" {
+					break
+				}
+			}
+		}
+		switch {
+		case n == "":
+			continue
+		case found == "":
+			bad = append(bad, fmt.Sprintf("unknown column %q (allowed: %s)", h, strings.Join(allowed, ", ")))
+		case hasCol(cols, found):
+			bad = append(bad, fmt.Sprintf("column %q appears twice", h))
+		default:
+			cols[found] = i
+		}
+	}
+	for _, r := range requiredColumns[kind] {
+		if !hasCol(cols, r) {
+			bad = append(bad, fmt.Sprintf("missing column %q (or %s)", r, strings.Join(columnAliases[r], ", ")))
+		}
+	}
+	return cols, bad
+}
+
+func hasCol(cols map[string]int, c string) bool { _, ok := cols[c]; return ok }
+
+// toUTF8 returns data as UTF-8: a UTF-8 BOM is dropped; data that is not
+// valid UTF-8 is read as GBK/GB18030, as Excel on a Chinese Windows saves it.
+func toUTF8(data []byte) ([]byte, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if utf8.Valid(data) {
+		return data, nil
+	}
+	out, _, err := transform.Bytes(simplifiedchinese.GB18030.NewDecoder(), data)
+	if err != nil || !utf8.Valid(out) {
+		return nil, errors.New("the file is neither UTF-8 nor GBK text")
+	}
+	return out, nil
+}
+
+// DecodeCSV decodes one CSV file of the given kind. The first row is the
+// header (English or Chinese column names); blank rows are skipped. Every
+// problem is listed with its line and column.
+func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
+	var ps problems
+	text, err := toUTF8(data)
+	if err != nil {
+		ps.add(Loc{File: name}, "", "", "%v", err)
+		return nil, ps.err()
+	}
+	r := csv.NewReader(bytes.NewReader(text))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err == io.EOF {
+		ps.add(Loc{File: name, Line: 1}, "", "", "empty file: the first row must name the columns")
+		return nil, ps.err()
+	}
+	if err != nil {
+		ps.add(Loc{File: name, Line: 1}, "", "", "malformed CSV: %v", err)
+		return nil, ps.err()
+	}
+	cols, bad := mapHeader(kind, header)
+	for _, m := range bad {
+		ps.add(Loc{File: name, Line: 1}, "header", "", "%s", m)
+	}
+	if len(ps) > 0 {
+		return nil, ps.err()
+	}
+	b := &Bundle{Format: Format}
+	for row := 0; ; row++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		loc := Loc{File: name, Line: line}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				loc.Line = pe.Line
+			}
+			ps.add(loc, "", "", "malformed CSV: %v", err)
+			return nil, ps.err()
+		}
+		if blank(rec) {
+			continue
+		}
+		if len(rec) > len(header) {
+			ps.add(loc, "", "", "row has %d cells, the header %d", len(rec), len(header))
+			continue
+		}
+		c := cells{rec: rec, cols: cols, loc: loc, ps: &ps, record: fmt.Sprintf("row %d", row+1)}
+		switch kind {
+		case CSVDemands, CSVResources, CSVItems:
+			it := c.item(kind)
+			b.Items = append(b.Items, it)
+			b.addSource("items", loc)
+		case CSVProjects:
+			b.Projects = append(b.Projects, matcher.Project{
+				ID: c.str("id"), Unit: c.str("unit"), Name: c.str("name"),
+				Description: c.str("description"), Status: matcher.ProjectStatus(c.str("status")),
+			})
+			b.addSource("projects", loc)
+		case CSVUnits:
+			u := matcher.Unit{ID: c.str("id"), Name: c.str("name"), Kind: matcher.UnitKind(c.str("kind")),
+				PartyOrg: c.boolean("party_org"), Grid: c.str("grid"), Location: c.point(), Alliances: c.list("alliances")}
+			b.Units = append(b.Units, u)
+			b.addSource("units", loc)
+		}
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func blank(rec []string) bool {
+	for _, s := range rec {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// cells reads typed values out of one CSV row, recording problems.
+type cells struct {
+	rec    []string
+	cols   map[string]int
+	loc    Loc
+	record string
+	ps     *problems
+}
+
+func (c cells) str(col string) string {
+	i, ok := c.cols[col]
+	if !ok || i >= len(c.rec) {
+		return ""
+	}
+	return strings.TrimSpace(c.rec[i])
+}
+
+func (c cells) bad(col, format string, args ...any) {
+	c.ps.add(c.loc, c.record, col, format, args...)
+}
+
+func (c cells) int64(col string) int64 {
+	s := c.str(col)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		c.bad(col, "must be a whole number, got %q", s)
+	}
+	return n
+}
+
+func (c cells) float(col string) float64 {
+	s := c.str(col)
+	if s == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		c.bad(col, "must be a number, got %q", s)
+	}
+	return f
+}
+
+func (c cells) boolean(col string) bool {
+	switch strings.ToLower(c.str(col)) {
+	case "", "0", "false", "no", "n", "否", "无":
+		return false
+	case "1", "true", "yes", "y", "是", "有":
+		return true
+	}
+	c.bad(col, "must be yes/no (是/否), got %q", c.str(col))
+	return false
+}
+
+// list splits a cell on ; ； 、 , ， and |.
+func (c cells) list(col string) []string {
+	s := c.str(col)
+	if s == "" {
+		return nil
+	}
+	f := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(";；、,，|", r) })
+	out := f[:0]
+	for _, x := range f {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (c cells) point() *matcher.GeoPoint {
+	if c.str("lat") == "" && c.str("lon") == "" {
+		return nil
+	}
+	if c.str("lat") == "" || c.str("lon") == "" {
+		c.bad("lat", "give both lat and lon, or neither")
+		return nil
+	}
+	return &matcher.GeoPoint{Lat: c.float("lat"), Lon: c.float("lon")}
+}
+
+// timeLayouts are the forms a time cell may take; a date alone is midnight,
+// China Standard Time.
+var timeLayouts = []string{time.RFC3339, "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02", "2006/01/02 15:04", "2006/1/2 15:04", "2006/01/02", "2006/1/2"}
+
+// CST is China Standard Time, the zone of times given without one.
+var CST = time.FixedZone("CST", 8*3600)
+
+func (c cells) time(col string) time.Time {
+	s := c.str(col)
+	if s == "" {
+		return time.Time{}
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, s, CST); err == nil {
+			return t
+		}
+	}
+	c.bad(col, "not a date or time: %q (use 2026-12-01 or 2026-12-01 18:00)", s)
+	return time.Time{}
+}
+
+func (c cells) item(kind CSVKind) matcher.Item {
+	it := matcher.Item{
+		ID: c.str("id"), Unit: c.str("unit"), Category: c.str("category"),
+		Title: c.str("title"), Description: c.str("description"), Tags: c.list("tags"),
+		Quantity: c.int64("quantity"), Measure: c.str("measure"), Location: c.point(),
+		RadiusKM: c.float("radius_km"), Priority: int(c.int64("priority")),
+		Status: matcher.ItemStatus(c.str("status")), Level: matcher.Level(c.str("level")),
+		Project: c.str("project"), Optional: c.boolean("optional"),
+	}
+	switch kind {
+	case CSVDemands:
+		it.Kind = matcher.Demand
+	case CSVResources:
+		it.Kind = matcher.Resource
+	default:
+		switch k := strings.ToLower(c.str("kind")); k {
+		case "demand", "需求":
+			it.Kind = matcher.Demand
+		case "resource", "资源":
+			it.Kind = matcher.Resource
+		default:
+			c.bad("kind", "must be demand or resource (需求/资源), got %q", k)
+		}
+	}
+	from, to := c.time("from"), c.time("to")
+	if !from.IsZero() || !to.IsZero() {
+		if from.IsZero() {
+			c.bad("from", "is required when to is given")
+		}
+		it.Windows = []matcher.Window{{From: from, To: to}}
+	}
+	return it
+}
