@@ -234,12 +234,10 @@ func Solve(ctx context.Context, g *Network, opt Options) (*Result, error) {
 		mixOrder(pos, n, m)
 	}
 	copy(s.supply, g.Supply)
-	var maxPos int64
 	for a := range m {
 		i := pos[a]
 		s.source[i], s.target[i] = g.From[a], g.To[a]
 		s.cost[i] = g.Cost[a]
-		maxPos = max(maxPos, g.Cost[a])
 		lo, c := g.lower(a), g.Cap[a]
 		if c == Inf {
 			s.cap[i] = Inf
@@ -251,10 +249,9 @@ func Solve(ctx context.Context, g *Network, opt Options) (*Result, error) {
 			s.supply[g.To[a]] += lo
 		}
 	}
-	_ = maxCost
-	// A root→v arc costs more than any simple path of real arcs, so it
-	// carries flow at the optimum only if nothing else can.
-	art := maxPos*int64(n) + 1
+	// A root→v arc costs more than any simple path of residual arcs, so
+	// it carries flow at the optimum only if nothing else can.
+	art := maxCost*int64(n) + 1
 	s.initTree(art)
 	s.initPricing(choosePivot(opt.Pivot, m))
 	if !s.initialPivots() {
