@@ -229,12 +229,12 @@ var kindPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
 // Unit is a member unit (成员单位) of one or more alliances.
 type Unit struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Kind      UnitKind  `json:"kind"`
-	PartyOrg  bool      `json:"party_org"`          // has its own party organisation
-	Grid      string    `json:"grid,omitempty"`     // red grid id
-	Location  *GeoPoint `json:"location,omitempty"` // nil when unknown
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Kind     UnitKind  `json:"kind"`
+	PartyOrg bool      `json:"party_org"`          // has its own party organisation
+	Grid     string    `json:"grid,omitempty"`     // red grid id
+	Location *GeoPoint `json:"location,omitempty"` // nil when unknown
 	// Alliances is derived, not stored: the alliances' lead and members are
 	// the one record of membership. Reads fill it; on input (a bundle, a
 	// new unit) it adds the unit to those alliances.

@@ -24,6 +24,7 @@ const (
 	TableItems     = "items"
 	TableProjects  = "projects"
 	TableClaims    = "claims"
+	TableMeta      = "meta" // one row: the store index and vocabulary the state is at
 )
 
 // Index names. Not every table has every index; see Schema.
@@ -137,7 +138,29 @@ func Schema() *memdb.DBSchema {
 			field(IndexStatus, "Status", false),
 			field(IndexMeeting, "Meeting", true),
 			compound(IndexPair, "Resource", "Demand")),
+		TableMeta: table(TableMeta, idIndex()),
 	}}
+}
+
+// Meta is the one row of TableMeta: the store index the state is at and the
+// categories in force. It is written in every write transaction, so a read
+// transaction sees the index and vocabulary of exactly the state it reads.
+type Meta struct {
+	ID    string // always MetaID
+	Seq   uint64
+	Vocab *matcher.Vocabulary
+}
+
+// MetaID is the id of the one Meta row.
+const MetaID = "meta"
+
+// Meta returns the state's meta row (zero Seq and nil Vocab if none).
+func (r Reader) Meta() Meta {
+	m, _ := first[Meta](r, TableMeta, IndexID, MetaID)
+	if m == nil {
+		return Meta{ID: MetaID}
+	}
+	return *m
 }
 
 // New returns an empty index.

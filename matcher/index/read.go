@@ -1,0 +1,240 @@
+package index
+
+import (
+	"iter"
+
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/allymatch/allymatch/matcher"
+)
+
+// Reader is typed, read-only access to one consistent state of the index:
+// a read transaction, a snapshot, or a write transaction seen by its writer.
+// Objects it returns are shared and must not be modified.
+type Reader struct {
+	txn *memdb.Txn
+}
+
+// NewReader wraps txn.
+func NewReader(txn *memdb.Txn) Reader { return Reader{txn: txn} }
+
+// Txn returns the underlying transaction.
+func (r Reader) Txn() *memdb.Txn { return r.txn }
+
+func first[T any](r Reader, table, index string, args ...any) (*T, error) {
+	raw, err := r.txn.First(table, index, args...)
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, nil
+	}
+	return raw.(*T), nil
+}
+
+func get[T any](r Reader, table, index string, args ...any) iter.Seq[*T] {
+	return func(yield func(*T) bool) {
+		it, err := r.txn.Get(table, index, args...)
+		if err != nil {
+			panic("index: " + err.Error()) // schema and argument bugs only
+		}
+		for raw := it.Next(); raw != nil; raw = it.Next() {
+			if !yield(raw.(*T)) {
+				return
+			}
+		}
+	}
+}
+
+func one[T any](r Reader, table, what, id string) (*T, error) {
+	v, err := first[T](r, table, IndexID, id)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
+	}
+	return v, nil
+}
+
+// Grid returns the grid with id, or an ENOTFOUND error.
+func (r Reader) Grid(id string) (*matcher.Grid, error) {
+	return one[matcher.Grid](r, TableGrids, "grid", id)
+}
+
+// Alliance returns the alliance with id, or an ENOTFOUND error.
+func (r Reader) Alliance(id string) (*matcher.Alliance, error) {
+	return one[matcher.Alliance](r, TableAlliances, "alliance", id)
+}
+
+// Unit returns the unit with id, or an ENOTFOUND error. Its Alliances field
+// is filled from the alliances (a copy is returned).
+func (r Reader) Unit(id string) (*matcher.Unit, error) {
+	u, err := one[matcher.Unit](r, TableUnits, "unit", id)
+	if err != nil {
+		return nil, err
+	}
+	c := *u
+	for a := range r.AlliancesOf(id) {
+		c.Alliances = append(c.Alliances, a.ID)
+	}
+	return &c, nil
+}
+
+// UnitRaw returns the stored unit with id (Alliances empty), or nil.
+func (r Reader) UnitRaw(id string) *matcher.Unit {
+	u, _ := first[matcher.Unit](r, TableUnits, IndexID, id)
+	return u
+}
+
+// Item returns the item with id, or an ENOTFOUND error.
+func (r Reader) Item(id string) (*matcher.Item, error) {
+	return one[matcher.Item](r, TableItems, "item", id)
+}
+
+// Project returns the project with id, or an ENOTFOUND error.
+func (r Reader) Project(id string) (*matcher.Project, error) {
+	return one[matcher.Project](r, TableProjects, "project", id)
+}
+
+// Claim returns the claim with id, or an ENOTFOUND error.
+func (r Reader) Claim(id string) (*matcher.Claim, error) {
+	return one[matcher.Claim](r, TableClaims, "claim", id)
+}
+
+// Grids walks every grid in id order.
+func (r Reader) Grids() iter.Seq[*matcher.Grid] { return get[matcher.Grid](r, TableGrids, IndexID) }
+
+// Alliances walks every alliance in id order.
+func (r Reader) Alliances() iter.Seq[*matcher.Alliance] {
+	return get[matcher.Alliance](r, TableAlliances, IndexID)
+}
+
+// AlliancesAt walks the alliances of one level.
+func (r Reader) AlliancesAt(l matcher.Level) iter.Seq[*matcher.Alliance] {
+	return get[matcher.Alliance](r, TableAlliances, IndexLevel, string(l))
+}
+
+// Children walks the alliances whose parent is id.
+func (r Reader) Children(id string) iter.Seq[*matcher.Alliance] {
+	return get[matcher.Alliance](r, TableAlliances, IndexParent, id)
+}
+
+// AlliancesOf walks the alliances unit belongs to (as lead or member).
+func (r Reader) AlliancesOf(unit string) iter.Seq[*matcher.Alliance] {
+	return get[matcher.Alliance](r, TableAlliances, IndexAlliance, unit)
+}
+
+// Units walks every unit in id order (Alliances not filled).
+func (r Reader) Units() iter.Seq[*matcher.Unit] { return get[matcher.Unit](r, TableUnits, IndexID) }
+
+// UnitsInGrid walks the units of one red grid.
+func (r Reader) UnitsInGrid(grid string) iter.Seq[*matcher.Unit] {
+	return get[matcher.Unit](r, TableUnits, IndexGrid, grid)
+}
+
+// Items walks every item in id order.
+func (r Reader) Items() iter.Seq[*matcher.Item] { return get[matcher.Item](r, TableItems, IndexID) }
+
+// ItemsOf walks the items of one unit.
+func (r Reader) ItemsOf(unit string) iter.Seq[*matcher.Item] {
+	return get[matcher.Item](r, TableItems, IndexUnit, unit)
+}
+
+// ItemsByCategory walks the items of one kind and category.
+func (r Reader) ItemsByCategory(kind matcher.ItemKind, category string) iter.Seq[*matcher.Item] {
+	return get[matcher.Item](r, TableItems, IndexKindCategory, string(kind), category)
+}
+
+// ItemsByStatus walks the items with one status.
+func (r Reader) ItemsByStatus(s matcher.ItemStatus) iter.Seq[*matcher.Item] {
+	return get[matcher.Item](r, TableItems, IndexStatus, string(s))
+}
+
+// ItemsAtLevel walks the items sitting at one meeting level.
+func (r Reader) ItemsAtLevel(l matcher.Level) iter.Seq[*matcher.Item] {
+	return get[matcher.Item](r, TableItems, IndexLevel, string(l))
+}
+
+// Slots walks the demand items that are slots of project.
+func (r Reader) Slots(project string) iter.Seq[*matcher.Item] {
+	return get[matcher.Item](r, TableItems, IndexProject, project)
+}
+
+// Projects walks every project in id order.
+func (r Reader) Projects() iter.Seq[*matcher.Project] {
+	return get[matcher.Project](r, TableProjects, IndexID)
+}
+
+// ProjectsOf walks the projects of one unit.
+func (r Reader) ProjectsOf(unit string) iter.Seq[*matcher.Project] {
+	return get[matcher.Project](r, TableProjects, IndexUnit, unit)
+}
+
+// Claims walks every claim in id order.
+func (r Reader) Claims() iter.Seq[*matcher.Claim] { return get[matcher.Claim](r, TableClaims, IndexID) }
+
+// ClaimsOnResource walks the claims on one resource item.
+func (r Reader) ClaimsOnResource(item string) iter.Seq[*matcher.Claim] {
+	return get[matcher.Claim](r, TableClaims, IndexResource, item)
+}
+
+// ClaimsOnDemand walks the claims on one demand item.
+func (r Reader) ClaimsOnDemand(item string) iter.Seq[*matcher.Claim] {
+	return get[matcher.Claim](r, TableClaims, IndexDemand, item)
+}
+
+// ClaimsOnItem walks the claims on an item of either kind.
+func (r Reader) ClaimsOnItem(it *matcher.Item) iter.Seq[*matcher.Claim] {
+	if it.Kind == matcher.Resource {
+		return r.ClaimsOnResource(it.ID)
+	}
+	return r.ClaimsOnDemand(it.ID)
+}
+
+// ClaimsOfUnit walks the claims where unit is on the given side.
+func (r Reader) ClaimsOfUnit(side matcher.Side, unit string) iter.Seq[*matcher.Claim] {
+	if side == matcher.ResourceSide {
+		return get[matcher.Claim](r, TableClaims, IndexResourceUnit, unit)
+	}
+	return get[matcher.Claim](r, TableClaims, IndexDemandUnit, unit)
+}
+
+// ClaimsByStatus walks the claims with one status.
+func (r Reader) ClaimsByStatus(s matcher.ClaimStatus) iter.Seq[*matcher.Claim] {
+	return get[matcher.Claim](r, TableClaims, IndexStatus, string(s))
+}
+
+// ClaimsOfMeeting walks the claims one meeting made.
+func (r Reader) ClaimsOfMeeting(meeting string) iter.Seq[*matcher.Claim] {
+	return get[matcher.Claim](r, TableClaims, IndexMeeting, meeting)
+}
+
+// ClaimsOnPair walks the claims pairing one resource with one demand.
+func (r Reader) ClaimsOnPair(resource, demand string) iter.Seq[*matcher.Claim] {
+	return get[matcher.Claim](r, TableClaims, IndexPair, resource, demand)
+}
+
+// Held returns the quantity of item held by confirmed and fulfilled claims.
+func (r Reader) Held(it *matcher.Item) int64 {
+	var n int64
+	for c := range r.ClaimsOnItem(it) {
+		if c.Status.Holds() {
+			n += c.Quantity
+		}
+	}
+	return n
+}
+
+// Count returns the number of objects in table.
+func (r Reader) Count(table string) int {
+	it, err := r.txn.Get(table, IndexID)
+	if err != nil {
+		panic("index: " + err.Error())
+	}
+	n := 0
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,248 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// checker verifies the references and invariants that span records: every
+// reference names a live record of the right kind, nothing points at a
+// deleted record, and no item is over-claimed. It runs on the state a
+// mutation leaves, for the records the mutation touched, and at start on
+// every record.
+type checker struct {
+	r     index.Reader
+	vocab *matcher.Vocabulary
+	p     matcher.Problems
+	items map[string]bool // items whose claims to total
+}
+
+func (c *checker) add(table, id, field, format string, args ...any) {
+	c.p.Add(fmt.Sprintf("%s[%s].%s", table, id, field), format, args...)
+}
+
+func (c *checker) unitExists(table, id, field, unit string) bool {
+	if unit == "" {
+		return false
+	}
+	if c.r.UnitRaw(unit) == nil {
+		c.add(table, id, field, "unknown unit %q", unit)
+		return false
+	}
+	return true
+}
+
+func (c *checker) grid(g *matcher.Grid) {
+	if g.Alliance != "" {
+		if _, err := c.r.Alliance(g.Alliance); err != nil {
+			c.add(index.TableGrids, g.ID, "alliance", "unknown alliance %q", g.Alliance)
+		}
+	}
+	for i, n := range g.Neighbours {
+		if _, err := c.r.Grid(n); err != nil {
+			c.add(index.TableGrids, g.ID, fmt.Sprintf("neighbours[%d]", i), "unknown grid %q", n)
+		}
+	}
+}
+
+func (c *checker) alliance(a *matcher.Alliance) {
+	if a.Lead != "" {
+		c.unitExists(index.TableAlliances, a.ID, "lead", a.Lead)
+	}
+	for i, m := range a.Members {
+		c.unitExists(index.TableAlliances, a.ID, fmt.Sprintf("members[%d]", i), m)
+	}
+	if a.Parent != "" {
+		p, err := c.r.Alliance(a.Parent)
+		switch {
+		case err != nil:
+			c.add(index.TableAlliances, a.ID, "parent", "unknown alliance %q", a.Parent)
+		case p.Level.Rank() <= a.Level.Rank():
+			c.add(index.TableAlliances, a.ID, "parent", "the parent of a %s alliance is at a higher level; %q is %s", a.Level, p.ID, p.Level)
+		}
+	}
+	// A cycle through parents is impossible: levels strictly rise.
+}
+
+func (c *checker) unit(u *matcher.Unit) {
+	if u.Grid != "" {
+		if _, err := c.r.Grid(u.Grid); err != nil {
+			c.add(index.TableUnits, u.ID, "grid", "unknown grid %q", u.Grid)
+		}
+	}
+}
+
+func (c *checker) project(p *matcher.Project) {
+	c.unitExists(index.TableProjects, p.ID, "unit", p.Unit)
+}
+
+func (c *checker) item(it *matcher.Item) {
+	c.unitExists(index.TableItems, it.ID, "unit", it.Unit)
+	if !c.vocab.Has(it.Category) {
+		c.add(index.TableItems, it.ID, "category", "unknown category %q", it.Category)
+	}
+	if it.Project != "" {
+		p, err := c.r.Project(it.Project)
+		switch {
+		case err != nil:
+			c.add(index.TableItems, it.ID, "project", "unknown project %q", it.Project)
+		case p.Unit != it.Unit:
+			c.add(index.TableItems, it.ID, "project", "project %q belongs to unit %q, not to the slot's unit %q", p.ID, p.Unit, it.Unit)
+		}
+	}
+	c.items[it.ID] = true
+}
+
+func (c *checker) claim(cl *matcher.Claim) {
+	res, err := c.r.Item(cl.Resource)
+	if err != nil {
+		c.add(index.TableClaims, cl.ID, "resource", "unknown item %q", cl.Resource)
+	} else {
+		if res.Kind != matcher.Resource {
+			c.add(index.TableClaims, cl.ID, "resource", "item %q is a %s, not a resource", res.ID, res.Kind)
+		}
+		if res.Unit != cl.ResourceUnit {
+			c.add(index.TableClaims, cl.ID, "resource_unit", "item %q belongs to unit %q, not %q", res.ID, res.Unit, cl.ResourceUnit)
+		}
+		c.items[res.ID] = true
+	}
+	dem, err := c.r.Item(cl.Demand)
+	if err != nil {
+		c.add(index.TableClaims, cl.ID, "demand", "unknown item %q", cl.Demand)
+	} else {
+		if dem.Kind != matcher.Demand {
+			c.add(index.TableClaims, cl.ID, "demand", "item %q is a %s, not a demand", dem.ID, dem.Kind)
+		}
+		if dem.Unit != cl.DemandUnit {
+			c.add(index.TableClaims, cl.ID, "demand_unit", "item %q belongs to unit %q, not %q", dem.ID, dem.Unit, cl.DemandUnit)
+		}
+		c.items[dem.ID] = true
+	}
+	if cl.Meeting != "" {
+		if _, err := c.r.Alliance(cl.Meeting); err != nil {
+			c.add(index.TableClaims, cl.ID, "meeting", "unknown meeting %q", cl.Meeting)
+		}
+	}
+}
+
+// deleted checks that nothing still points at a deleted record.
+func (c *checker) deleted(k key) {
+	refs := func(what string, n int) {
+		if n > 0 {
+			c.p.List = append(c.p.List, matcher.Errorf(matcher.ECONFLICT,
+				"%s %q is still referenced by %d %s; remove or change those first", singular(k.table), k.id, n, what))
+		}
+	}
+	count := func(seq func(func(*matcher.Claim) bool)) int {
+		n := 0
+		for range seq {
+			n++
+		}
+		return n
+	}
+	switch k.table {
+	case index.TableUnits:
+		n := 0
+		for range c.r.ItemsOf(k.id) {
+			n++
+		}
+		refs("items", n)
+		n = 0
+		for range c.r.ProjectsOf(k.id) {
+			n++
+		}
+		refs("projects", n)
+		n = 0
+		for range c.r.AlliancesOf(k.id) {
+			n++
+		}
+		refs("alliances (as lead or member)", n)
+		refs("claims", count(c.r.ClaimsOfUnit(matcher.ResourceSide, k.id))+count(c.r.ClaimsOfUnit(matcher.DemandSide, k.id)))
+	case index.TableItems:
+		refs("claims", count(c.r.ClaimsOnResource(k.id))+count(c.r.ClaimsOnDemand(k.id)))
+	case index.TableProjects:
+		n := 0
+		for range c.r.Slots(k.id) {
+			n++
+		}
+		refs("slots (items)", n)
+	case index.TableGrids:
+		n := 0
+		for range c.r.UnitsInGrid(k.id) {
+			n++
+		}
+		refs("units", n)
+		n = 0
+		for g := range c.r.Grids() {
+			if slices.Contains(g.Neighbours, k.id) {
+				n++
+			}
+		}
+		refs("grids (as neighbour)", n)
+	case index.TableAlliances:
+		n := 0
+		for range c.r.Children(k.id) {
+			n++
+		}
+		refs("alliances (as parent)", n)
+		n = 0
+		for range c.r.ClaimsOfMeeting(k.id) {
+			n++
+		}
+		refs("claims (as meeting)", n)
+	}
+}
+
+// totals checks that the claims holding each touched item do not exceed its
+// quantity.
+func (c *checker) totals() {
+	ids := make([]string, 0, len(c.items))
+	for id := range c.items {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		it, err := c.r.Item(id)
+		if err != nil {
+			continue
+		}
+		if held := c.r.Held(it); held > it.Quantity {
+			c.p.List = append(c.p.List, matcher.Errorf(matcher.ECONFLICT,
+				"item %q is over-claimed: confirmed claims hold %d, its quantity is %d", id, held, it.Quantity))
+		}
+	}
+}
+
+// check runs the checker for the given changes against r.
+func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool) error {
+	c := &checker{r: r, vocab: vocab, items: map[string]bool{}}
+	for _, k := range changes {
+		if !put[k] {
+			c.deleted(k)
+			continue
+		}
+		raw, err := r.Txn().First(k.table, index.IndexID, k.id)
+		if err != nil || raw == nil {
+			continue // put, then deleted in the same tx
+		}
+		switch v := raw.(type) {
+		case *matcher.Grid:
+			c.grid(v)
+		case *matcher.Alliance:
+			c.alliance(v)
+		case *matcher.Unit:
+			c.unit(v)
+		case *matcher.Project:
+			c.project(v)
+		case *matcher.Item:
+			c.item(v)
+		case *matcher.Claim:
+			c.claim(v)
+		}
+	}
+	c.totals()
+	return c.p.Err()
+}

@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// Import stores every record of b in one mutation: records with a stored id
+// are replaced, others added. Everything is validated first; on any problem
+// nothing is stored and the error lists every problem with its file, line,
+// record and field.
+func (s *Store) Import(ctx context.Context, b *bundle.Bundle, actor string) (matcher.Event, error) {
+	if b.Len() == 0 {
+		return matcher.Event{}, matcher.Errorf(matcher.EINVALID, "the bundle holds no records")
+	}
+	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
+		return matcher.Event{}, err
+	}
+	ev, err := s.Update(ctx, actor, "import", nil, func(tx *Tx) error {
+		var p matcher.Problems
+		for _, c := range b.Categories {
+			p.AddErr("", tx.PutCategory(c))
+		}
+		for _, g := range b.Grids {
+			p.AddErr("", tx.PutGrid(g))
+		}
+		for _, a := range b.Alliances {
+			p.AddErr("", tx.PutAlliance(a))
+		}
+		for _, u := range b.Units {
+			p.AddErr("", tx.PutUnit(u))
+		}
+		for _, pr := range b.Projects {
+			p.AddErr("", tx.PutProject(pr))
+		}
+		for _, it := range b.Items {
+			p.AddErr("", tx.PutItem(it))
+		}
+		for _, c := range b.Claims {
+			p.AddErr("", tx.PutClaim(c))
+		}
+		return p.Err()
+	})
+	if err != nil {
+		return ev, locate(b, err)
+	}
+	return ev, nil
+}
+
+// locate turns the store's "table[id].field" problems into bundle problems
+// that name the file and line of the record.
+func locate(b *bundle.Bundle, err error) error {
+	var list []*matcher.Error
+	var pe *matcher.ProblemsError
+	var me *matcher.Error
+	switch {
+	case errors.As(err, &pe):
+		list = pe.List
+	case errors.As(err, &me):
+		list = []*matcher.Error{me}
+	default:
+		return err
+	}
+	pos := map[string]int{}
+	ids := map[string][]string{
+		index.TableGrids:     idsOf(b.Grids, func(g matcher.Grid) string { return g.ID }),
+		index.TableAlliances: idsOf(b.Alliances, func(a matcher.Alliance) string { return a.ID }),
+		index.TableUnits:     idsOf(b.Units, func(u matcher.Unit) string { return u.ID }),
+		index.TableProjects:  idsOf(b.Projects, func(p matcher.Project) string { return p.ID }),
+		index.TableItems:     idsOf(b.Items, func(i matcher.Item) string { return i.ID }),
+		index.TableClaims:    idsOf(b.Claims, func(c matcher.Claim) string { return c.ID }),
+	}
+	for table, list := range ids {
+		for i, id := range list {
+			pos[table+"["+id+"]"] = i
+		}
+	}
+	out := &bundle.Error{}
+	for _, e := range list {
+		prob := bundle.Problem{Field: e.Field, Msg: e.Message}
+		if open := strings.IndexByte(e.Field, '['); open > 0 {
+			if end := strings.IndexByte(e.Field, ']'); end > open {
+				rec := e.Field[:end+1]
+				if i, ok := pos[rec]; ok {
+					table := e.Field[:open]
+					prob.Loc, _ = b.Source(table, i)
+					prob.Record = fmt.Sprintf("%s[%d] (id %s)", table, i, e.Field[open+1:end])
+					prob.Field = strings.TrimPrefix(e.Field[end+1:], ".")
+				}
+			}
+		}
+		if e.Code != matcher.EINVALID && prob.Field == "" {
+			prob.Msg = e.Message
+		}
+		out.Problems = append(out.Problems, prob)
+	}
+	return out
+}
+
+func idsOf[T any](list []T, id func(T) string) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = id(v)
+	}
+	return out
+}

@@ -1,0 +1,196 @@
+package store
+
+import (
+	"slices"
+
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// key names one record.
+type key struct {
+	table string
+	id    string
+}
+
+// Tx is one mutation in progress: typed reads of the state as the mutation
+// has changed it so far, and puts and deletes that Update checks, writes to
+// disk and commits together, or not at all.
+type Tx struct {
+	index.Reader
+	txn     *memdb.Txn
+	seq     uint64
+	vocab   *matcher.Vocabulary
+	cats    []matcher.Category // categories put in this tx
+	changed map[key]bool       // true: put, false: deleted
+	order   []key
+}
+
+// Seq returns the store index this mutation will have.
+func (tx *Tx) Seq() uint64 { return tx.seq }
+
+// Vocabulary returns the categories in force in this mutation.
+func (tx *Tx) Vocabulary() *matcher.Vocabulary { return tx.vocab }
+
+func (tx *Tx) mark(table, id string, put bool) {
+	k := key{table, id}
+	if _, seen := tx.changed[k]; !seen {
+		tx.order = append(tx.order, k)
+	}
+	tx.changed[k] = put
+}
+
+func (tx *Tx) insert(table, id string, obj any) error {
+	if err := tx.txn.Insert(table, obj); err != nil {
+		return err
+	}
+	tx.mark(table, id, true)
+	return nil
+}
+
+func invalid(table, id string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var p matcher.Problems
+	p.AddErr(table+"["+id+"]", err)
+	return p.Err()
+}
+
+// PutCategory adds or replaces a category of the vocabulary.
+func (tx *Tx) PutCategory(c matcher.Category) error {
+	c.Serves = slices.Clone(c.Serves)
+	cats := append(tx.vocab.All(), c)
+	v, err := matcher.NewVocabulary(cats)
+	if err != nil {
+		return invalid("categories", c.ID, err)
+	}
+	tx.vocab = v
+	tx.cats = append(tx.cats, c)
+	return nil
+}
+
+// PutGrid adds or replaces a grid.
+func (tx *Tx) PutGrid(g matcher.Grid) error {
+	g.Neighbours = slices.Clone(g.Neighbours)
+	g.Rev = tx.seq
+	if err := g.Validate(); err != nil {
+		return invalid(index.TableGrids, g.ID, err)
+	}
+	return tx.insert(index.TableGrids, g.ID, &g)
+}
+
+// PutAlliance adds or replaces an alliance.
+func (tx *Tx) PutAlliance(a matcher.Alliance) error {
+	a.Members = slices.Clone(a.Members)
+	a.Rev = tx.seq
+	if err := a.Validate(); err != nil {
+		return invalid(index.TableAlliances, a.ID, err)
+	}
+	return tx.insert(index.TableAlliances, a.ID, &a)
+}
+
+// PutUnit adds or replaces a unit. Alliances the unit lists gain it as a
+// member; membership itself is stored on the alliances only.
+func (tx *Tx) PutUnit(u matcher.Unit) error {
+	u.Rev = tx.seq
+	if u.Location != nil {
+		loc := *u.Location
+		u.Location = &loc
+	}
+	if err := u.Validate(); err != nil {
+		return invalid(index.TableUnits, u.ID, err)
+	}
+	join := u.Alliances
+	u.Alliances = nil
+	if err := tx.insert(index.TableUnits, u.ID, &u); err != nil {
+		return err
+	}
+	for _, id := range join {
+		a, err := tx.Alliance(id)
+		if err != nil {
+			return invalid(index.TableUnits, u.ID, matcher.FieldError("alliances", "unknown alliance %q", id))
+		}
+		if a.Lead == u.ID || slices.Contains(a.Members, u.ID) {
+			continue
+		}
+		c := *a
+		c.Members = append(slices.Clone(a.Members), u.ID)
+		if err := tx.PutAlliance(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutItem adds or replaces an item.
+func (tx *Tx) PutItem(it matcher.Item) error {
+	it.Tags = slices.Clone(it.Tags)
+	it.Windows = slices.Clone(it.Windows)
+	if it.Location != nil {
+		loc := *it.Location
+		it.Location = &loc
+	}
+	it.Rev = tx.seq
+	if err := it.Validate(); err != nil {
+		return invalid(index.TableItems, it.ID, err)
+	}
+	return tx.insert(index.TableItems, it.ID, &it)
+}
+
+// PutProject adds or replaces a project.
+func (tx *Tx) PutProject(p matcher.Project) error {
+	p.Rev = tx.seq
+	if err := p.Validate(); err != nil {
+		return invalid(index.TableProjects, p.ID, err)
+	}
+	return tx.insert(index.TableProjects, p.ID, &p)
+}
+
+// PutClaim adds or replaces a claim.
+func (tx *Tx) PutClaim(c matcher.Claim) error {
+	c.Breakdown = slices.Clone(c.Breakdown)
+	c.AcceptedBy = slices.Clone(c.AcceptedBy)
+	c.Rev = tx.seq
+	if err := c.Validate(); err != nil {
+		return invalid(index.TableClaims, c.ID, err)
+	}
+	return tx.insert(index.TableClaims, c.ID, &c)
+}
+
+// Delete removes the record id from table. References to it are checked
+// when the mutation ends.
+func (tx *Tx) Delete(table, id string) error {
+	raw, err := tx.txn.First(table, index.IndexID, id)
+	if err != nil {
+		return err
+	}
+	if raw == nil {
+		return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", singular(table), id)
+	}
+	if err := tx.txn.Delete(table, raw); err != nil {
+		return err
+	}
+	tx.mark(table, id, false)
+	return nil
+}
+
+func singular(table string) string {
+	switch table {
+	case index.TableAlliances:
+		return "alliance"
+	case index.TableUnits:
+		return "unit"
+	case index.TableItems:
+		return "item"
+	case index.TableProjects:
+		return "project"
+	case index.TableClaims:
+		return "claim"
+	case index.TableGrids:
+		return "grid"
+	}
+	return table
+}
