@@ -1,0 +1,150 @@
+package flow
+
+import "slices"
+
+// Bipartite records how a [Network] embeds a transportation problem, as
+// found by [FindBipartite].
+type Bipartite struct {
+	Transport *Transport
+	// Network cost = Offset − Σ Score·Flow over the transport's edges.
+	Offset int64
+	// arcs of the network: per resource (source→r), per demand (d→sink),
+	// per edge (r→d), and the bypass source→sink.
+	ResourceArc, DemandArc, EdgeArc []int32
+	Bypass                          int32
+}
+
+// FindBipartite reports whether g is a transportation problem in the
+// layout of the alliance instance generator, and if so returns it:
+// one source s with supply F and one sink t with supply −F, every other
+// supply 0, no lower bounds, and arcs only of the kinds
+//
+//	s→t   exactly one (the bypass), capacity ≥ F
+//	s→r   one per resource node r (r has no other in-arcs, out-arcs only to demands)
+//	r→d   the candidate edges, each with capacity ≥ min(cap(s→r), cap(d→t))
+//	d→t   one per demand node d (d has no other out-arcs)
+//
+// with Σ cap(s→r) ≤ F. Such a network's optimum is Offset − (the maximum
+// welfare of the Transport), whose edge scores are cost(s→t) −
+// (cost(s→r) + cost(r→d) + cost(d→t)). Costs must stay within MaxValue/4.
+func FindBipartite(g *Network) (*Bipartite, bool) {
+	n, m := g.N, len(g.From)
+	if g.Lower != nil && slices.ContainsFunc(g.Lower, func(l int64) bool { return l != 0 }) {
+		return nil, false
+	}
+	s, t := int32(-1), int32(-1)
+	for v, b := range g.Supply {
+		switch {
+		case b == 0:
+		case b > 0 && s < 0:
+			s = int32(v)
+		case b < 0 && t < 0:
+			t = int32(v)
+		default:
+			return nil, false
+		}
+	}
+	if s < 0 || t < 0 || g.Supply[s] != -g.Supply[t] {
+		return nil, false
+	}
+	F := g.Supply[s]
+	const (
+		kindNone = iota
+		kindRes
+		kindDem
+	)
+	kind := make([]int8, n)
+	index := make([]int32, n)
+	b := &Bipartite{Bypass: -1}
+	var caps, needs []int64
+	// first pass: classify nodes by their arcs from s and into t
+	for a := range m {
+		u, v, c := g.From[a], g.To[a], g.Cost[a]
+		if c > MaxValue/4 || c < -MaxValue/4 {
+			return nil, false
+		}
+		switch {
+		case u == s && v == t:
+			if b.Bypass >= 0 || g.Cap[a] < F {
+				return nil, false
+			}
+			b.Bypass = int32(a)
+		case u == s:
+			if v == s || kind[v] != kindNone {
+				return nil, false
+			}
+			kind[v] = kindRes
+			index[v] = int32(len(b.ResourceArc))
+			b.ResourceArc = append(b.ResourceArc, int32(a))
+			caps = append(caps, g.Cap[a])
+		case v == t:
+			if u == t || kind[u] != kindNone {
+				return nil, false
+			}
+			kind[u] = kindDem
+			index[u] = int32(len(b.DemandArc))
+			b.DemandArc = append(b.DemandArc, int32(a))
+			needs = append(needs, g.Cap[a])
+		}
+	}
+	if b.Bypass < 0 {
+		return nil, false
+	}
+	var capSum int64
+	for _, c := range caps {
+		if c > MaxValue || c < 0 {
+			return nil, false
+		}
+		capSum += c
+		if capSum > F {
+			return nil, false
+		}
+	}
+	for _, c := range needs {
+		if c > MaxValue || c < 0 {
+			return nil, false
+		}
+	}
+	tr := &Transport{Cap: caps, Need: needs}
+	cst := g.Cost[b.Bypass]
+	// second pass: every other arc must be a resource→demand edge
+	for a := range m {
+		u, v := g.From[a], g.To[a]
+		if u == s || v == t {
+			continue
+		}
+		if kind[u] != kindRes || kind[v] != kindDem {
+			return nil, false
+		}
+		r, d := index[u], index[v]
+		if g.Cap[a] < min(caps[r], needs[d]) {
+			return nil, false
+		}
+		path := g.Cost[b.ResourceArc[r]] + g.Cost[a] + g.Cost[b.DemandArc[d]]
+		tr.R = append(tr.R, r)
+		tr.D = append(tr.D, d)
+		tr.Score = append(tr.Score, cst-path)
+		b.EdgeArc = append(b.EdgeArc, int32(a))
+	}
+	off, ok := mulAdd(0, cst, F)
+	if !ok {
+		return nil, false
+	}
+	b.Offset = off
+	b.Transport = tr
+	return b, true
+}
+
+// Flow maps a plan of b.Transport back to per-arc flows of g.
+func (b *Bipartite) Flow(g *Network, plan []int64) []int64 {
+	f := make([]int64, len(g.From))
+	var total int64
+	for e, x := range plan {
+		f[b.EdgeArc[e]] = x
+		f[b.ResourceArc[b.Transport.R[e]]] += x
+		f[b.DemandArc[b.Transport.D[e]]] += x
+		total += x
+	}
+	f[b.Bypass] = g.Supply[g.From[b.Bypass]] - total
+	return f
+}
