@@ -14,10 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,14 +50,20 @@ type Bundle struct {
 	src map[string][]Loc
 }
 
-// Loc is where a record came from: a file and a line (1-based; 0 unknown).
+// Loc is where a record or a problem is: a file, a line (1-based; 0
+// unknown) and, in a CSV file, the column (1-based, as a spreadsheet counts
+// them; 0 unknown).
 type Loc struct {
 	File string
 	Line int
+	Col  int
 }
 
 func (l Loc) String() string {
-	if l.Line > 0 {
+	switch {
+	case l.Line > 0 && l.Col > 0:
+		return fmt.Sprintf("%s:%d:%d", l.File, l.Line, l.Col)
+	case l.Line > 0:
 		return fmt.Sprintf("%s:%d", l.File, l.Line)
 	}
 	return l.File
@@ -76,6 +85,27 @@ func (b *Bundle) addSource(table string, l Loc) {
 	b.src[table] = append(b.src[table], l)
 }
 
+// count returns the number of records in table.
+func (b *Bundle) count(table string) int {
+	switch table {
+	case "categories":
+		return len(b.Categories)
+	case "grids":
+		return len(b.Grids)
+	case "alliances":
+		return len(b.Alliances)
+	case "units":
+		return len(b.Units)
+	case "projects":
+		return len(b.Projects)
+	case "items":
+		return len(b.Items)
+	case "claims":
+		return len(b.Claims)
+	}
+	return 0
+}
+
 // Len returns the number of records in b.
 func (b *Bundle) Len() int {
 	return len(b.Categories) + len(b.Grids) + len(b.Alliances) + len(b.Units) + len(b.Projects) + len(b.Items) + len(b.Claims)
@@ -87,6 +117,11 @@ func (b *Bundle) Merge(o *Bundle) {
 		b.Name = o.Name
 	}
 	merge := func(table string, n int) {
+		// b's records may lack sources (built in code): pad so that
+		// indexes stay aligned.
+		for len(b.src[table]) < b.count(table)-n {
+			b.addSource(table, Loc{})
+		}
 		for i := 0; i < n; i++ {
 			l, _ := o.Source(table, i)
 			b.addSource(table, l)
@@ -191,28 +226,45 @@ func (ps problems) err() error {
 
 // ReadPath reads a bundle from a .json or .csv file, or from a folder of
 // them (not recursive). Files it does not know are an error, so that a typo
-// in a file name does not silently drop a list.
+// in a file name does not silently drop a list. Problems name files by their
+// base name.
 func ReadPath(path string) (*Bundle, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, matcher.Errorf(matcher.EINVALID, "%v", err)
+		return nil, statError(err)
 	}
 	if !st.IsDir() {
-		return readFile(path, filepath.Base(path))
+		return ReadFS(os.DirFS(filepath.Dir(path)), filepath.Base(path))
 	}
-	entries, err := os.ReadDir(path)
+	return ReadFS(os.DirFS(path), ".")
+}
+
+// ReadFS is ReadPath on a file system: name is a .json or .csv file or a
+// folder in fsys ("." for its root), e.g. an embedded folder. In a folder,
+// sub-folders, hidden files (".x"), backups ("x~") and .md and .txt files
+// are skipped; every other file must be a bundle or a
+// known CSV list. Files are read in name order and merged.
+func ReadFS(fsys fs.FS, name string) (*Bundle, error) {
+	st, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, statError(err)
+	}
+	if !st.IsDir() {
+		return readFile(fsys, name, path.Base(name))
+	}
+	entries, err := fs.ReadDir(fsys, name)
 	if err != nil {
 		return nil, matcher.Errorf(matcher.EINVALID, "%v", err)
 	}
 	out := &Bundle{Format: Format}
 	var ps problems
 	n := 0
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || strings.EqualFold(filepath.Ext(name), ".md") || strings.EqualFold(filepath.Ext(name), ".txt") {
+	for _, e := range entries { // sorted by name
+		base := e.Name()
+		if e.IsDir() || skipFile(base) {
 			continue
 		}
-		b, err := readFile(filepath.Join(path, name), name)
+		b, err := readFile(fsys, path.Join(name, base), base)
 		if err != nil {
 			var be *Error
 			if errors.As(err, &be) {
@@ -228,15 +280,32 @@ func ReadPath(path string) (*Bundle, error) {
 		return nil, err
 	}
 	if n == 0 {
-		return nil, matcher.Errorf(matcher.EINVALID, "%s: no .json or .csv data files in this folder", path)
+		return nil, matcher.Errorf(matcher.EINVALID, "%s: no .json or .csv data files in this folder", name)
 	}
 	return out, nil
 }
 
-func readFile(path, name string) (*Bundle, error) {
-	f, err := os.Open(path)
+// skipFile reports whether a folder entry is not data: hidden files (and
+// office lock files), editor backups and documentation.
+func skipFile(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".md", ".txt":
+		return true
+	}
+	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~")
+}
+
+func statError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return matcher.Errorf(matcher.ENOTFOUND, "%v", err)
+	}
+	return matcher.Errorf(matcher.EINVALID, "%v", err)
+}
+
+func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
+	f, err := fsys.Open(full)
 	if err != nil {
-		return nil, matcher.Errorf(matcher.EINVALID, "%v", err)
+		return nil, statError(err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
@@ -246,7 +315,7 @@ func readFile(path, name string) (*Bundle, error) {
 	if len(data) > MaxFileBytes {
 		return nil, &Error{Problems: []Problem{{Loc: Loc{File: name}, Msg: fmt.Sprintf("file is larger than %d bytes", MaxFileBytes)}}}
 	}
-	switch strings.ToLower(filepath.Ext(name)) {
+	switch strings.ToLower(path.Ext(name)) {
 	case ".json":
 		return DecodeJSON(name, data)
 	case ".csv":
@@ -264,23 +333,28 @@ var tables = []string{"categories", "grids", "alliances", "units", "projects", "
 
 // DecodeJSON decodes a bundle strictly: unknown fields, wrong types and a
 // missing or wrong "format" are problems, each reported with its line.
-// Decoding goes on past a bad record so that every problem is listed.
+// Decoding goes on past a bad record so that every problem is listed; a
+// syntax error stops it.
 func DecodeJSON(name string, data []byte) (*Bundle, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	lines := lineIndex(data)
 	loc := func(off int64) Loc { return Loc{File: name, Line: lines.line(off)} }
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	b := &Bundle{}
 	var ps problems
 	syntax := func(err error) (*Bundle, error) {
 		var se *json.SyntaxError
 		off := dec.InputOffset()
-		if errors.As(err, &se) {
+		msg := err.Error()
+		switch {
+		case errors.As(err, &se):
 			off = se.Offset
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+			off = int64(len(data))
+			msg = "unexpected end of file"
 		}
-		ps.add(loc(off), "", "", "malformed JSON: %v", err)
+		ps.add(loc(off), "", "", "malformed JSON: %s", strings.TrimPrefix(msg, "json: "))
 		return nil, ps.err()
 	}
 	tok, err := dec.Token()
@@ -292,6 +366,7 @@ func DecodeJSON(name string, data []byte) (*Bundle, error) {
 		return nil, ps.err()
 	}
 	seen := map[string]bool{}
+	formatLoc := loc(0)
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -305,16 +380,17 @@ func DecodeJSON(name string, data []byte) (*Bundle, error) {
 		seen[key] = true
 		switch key {
 		case "format", "name":
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return syntax(err)
+			}
 			var s string
-			if err := dec.Decode(&s); err != nil {
-				if isSyntax(err) {
-					return syntax(err)
-				}
-				ps.add(keyLoc, "", key, "must be a string")
+			if err := json.Unmarshal(raw, &s); err != nil {
+				ps.add(keyLoc, "", key, "must be a string, got %s", jsonKind(raw))
 				continue
 			}
 			if key == "format" {
-				b.Format = s
+				b.Format, formatLoc = s, keyLoc
 			} else {
 				b.Name = s
 			}
@@ -332,24 +408,19 @@ func DecodeJSON(name string, data []byte) (*Bundle, error) {
 			}
 		}
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := dec.Token(); err != nil { // '}'
 		return syntax(err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		ps.add(loc(dec.InputOffset()), "", "", "unexpected data after the bundle object")
 	}
 	if b.Format != Format {
-		ps.add(Loc{File: name, Line: 1}, "", "format", "must be %q, got %q", Format, b.Format)
+		ps.add(formatLoc, "", "format", "must be %q, got %q", Format, b.Format)
 	}
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
 	return b, nil
-}
-
-func isSyntax(err error) bool {
-	var se *json.SyntaxError
-	return errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // decodeList decodes the array under key record by record. It returns only
@@ -360,65 +431,129 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 		return err
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		ps.add(loc(dec.InputOffset()), "", key, "must be a list")
-		if d, ok := tok.(json.Delim); ok && d == '{' {
-			return fmt.Errorf("%s must be a list, not an object", key)
+		if tok == nil {
+			return nil // null: an empty list
 		}
-		return nil
-	}
-	for i := 0; dec.More(); i++ {
-		start := loc(skipSpace(dec))
-		rec := fmt.Sprintf("%s[%d]", key, i)
-		var err error
-		switch key {
-		case "categories":
-			err = decodeOne(dec, &b.Categories)
-		case "grids":
-			err = decodeOne(dec, &b.Grids)
-		case "alliances":
-			err = decodeOne(dec, &b.Alliances)
-		case "units":
-			err = decodeOne(dec, &b.Units)
-		case "projects":
-			err = decodeOne(dec, &b.Projects)
-		case "items":
-			err = decodeOne(dec, &b.Items)
-		case "claims":
-			err = decodeOne(dec, &b.Claims)
-		}
-		b.addSource(key, start)
-		if err != nil {
-			if isSyntax(err) {
+		what := "a " + fmt.Sprintf("%T", tok)
+		switch tok.(type) {
+		case json.Delim:
+			what = "an object"
+			if err := skipRest(dec); err != nil {
 				return err
 			}
-			ps.add(start, rec, jsonField(err), "%s", jsonMessage(err))
+		case string:
+			what = "a string"
+		case json.Number:
+			what = "a number"
+		case bool:
+			what = "true or false"
+		}
+		ps.add(loc(dec.InputOffset()), "", key, "must be a list, got %s", what)
+		return nil
+	}
+	var raw json.RawMessage
+	for i := 0; dec.More(); i++ {
+		raw = nil
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		off := dec.InputOffset() - int64(len(raw))
+		err = nil
+		switch key {
+		case "categories":
+			err = decodeOne(raw, &b.Categories)
+		case "grids":
+			err = decodeOne(raw, &b.Grids)
+		case "alliances":
+			err = decodeOne(raw, &b.Alliances)
+		case "units":
+			err = decodeOne(raw, &b.Units)
+		case "projects":
+			err = decodeOne(raw, &b.Projects)
+		case "items":
+			err = decodeOne(raw, &b.Items)
+		case "claims":
+			err = decodeOne(raw, &b.Claims)
+		}
+		b.addSource(key, loc(off))
+		if err != nil {
+			ps.add(loc(off+errOffset(err, raw)), fmt.Sprintf("%s[%d]", key, i), jsonField(err), "%s", jsonMessage(err))
 		}
 	}
 	_, err = dec.Token() // ']'
 	return err
 }
 
-// decodeOne decodes the next value into a new element of *list. The element
+// skipRest skips the rest of an object or list whose opening delimiter
+// was just read.
+func skipRest(dec *json.Decoder) error {
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
+// decodeOne decodes raw strictly into a new element of *list. The element
 // is appended even when decoding fails so that indexes match the file.
-func decodeOne[T any](dec *json.Decoder, list *[]T) error {
+func decodeOne[T any](raw json.RawMessage, list *[]T) error {
 	var v T
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
 	err := dec.Decode(&v)
 	*list = append(*list, v)
 	return err
 }
 
-// skipSpace returns the offset of the next value (InputOffset points before
-// the separator and white space).
-func skipSpace(dec *json.Decoder) int64 {
-	off := dec.InputOffset()
-	buf, _ := io.ReadAll(io.LimitReader(dec.Buffered(), 64))
-	for _, c := range buf {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ',' {
-			break
+// errOffset returns where in raw the error err points: the value of a
+// wrong type, or the key of an unknown field; 0 when it cannot tell.
+func errOffset(err error, raw []byte) int64 {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Offset > 0 && te.Offset <= int64(len(raw)) {
+		// Offset is just past the bad value; point at its start line.
+		o := te.Offset - 1
+		for o > 0 && (raw[o] == ' ' || raw[o] == '\n' || raw[o] == '\r' || raw[o] == '\t') {
+			o--
 		}
-		off++
+		return o
 	}
-	return off
+	if f := unknownField(err); f != "" {
+		key, _ := json.Marshal(f)
+		if i := bytes.Index(raw, key); i >= 0 {
+			return int64(i)
+		}
+	}
+	return 0
+}
+
+// jsonKind names the JSON type of raw for messages.
+func jsonKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "true or false"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 func jsonField(err error) string {
@@ -426,8 +561,16 @@ func jsonField(err error) string {
 	if errors.As(err, &te) {
 		return te.Field
 	}
+	return unknownField(err)
+}
+
+// unknownField returns the field named by a DisallowUnknownFields error.
+func unknownField(err error) string {
 	msg := err.Error()
 	if i := strings.Index(msg, "unknown field "); i >= 0 {
+		if f, err := strconv.Unquote(msg[i+len("unknown field "):]); err == nil {
+			return f
+		}
 		return strings.Trim(msg[i+len("unknown field "):], `"`)
 	}
 	return ""
@@ -438,14 +581,18 @@ func jsonMessage(err error) string {
 	if errors.As(err, &te) {
 		return fmt.Sprintf("must be %s, got JSON %s", jsonTypeName(te.Type.String()), te.Value)
 	}
-	if strings.Contains(err.Error(), "unknown field ") {
+	if unknownField(err) != "" {
 		return "unknown field"
 	}
 	var pe *time.ParseError
 	if errors.As(err, &pe) {
 		return fmt.Sprintf("not a time: %q (use RFC 3339, e.g. 2026-12-01T18:00:00+08:00)", pe.Value)
 	}
-	return strings.TrimPrefix(err.Error(), "json: ")
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if strings.HasPrefix(msg, "Time.UnmarshalJSON") {
+		return "must be a time string (RFC 3339, e.g. 2026-12-01T18:00:00+08:00)"
+	}
+	return msg
 }
 
 func jsonTypeName(t string) string {
@@ -458,6 +605,8 @@ func jsonTypeName(t string) string {
 		return "a number"
 	case "bool":
 		return "true or false"
+	case "time.Time":
+		return "a time string (RFC 3339)"
 	}
 	if strings.HasPrefix(t, "[]") {
 		return "a list"

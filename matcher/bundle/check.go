@@ -11,8 +11,12 @@ import (
 // ids used twice in the bundle. It returns the vocabulary (the built-in one
 // extended by b.Categories) and every problem found, each with its file,
 // line, record and field. References between records are checked by the
-// store, against the bundle and what is stored together.
+// store, against the bundle and what is stored together. A nil base means
+// the built-in vocabulary.
 func Prepare(b *Bundle, base *matcher.Vocabulary) (*matcher.Vocabulary, error) {
+	if base == nil {
+		base = matcher.MustDefaultVocabulary()
+	}
 	var ps problems
 	rec := func(table string, i int, id string) (Loc, string) {
 		l, _ := b.Source(table, i)
@@ -21,8 +25,28 @@ func Prepare(b *Bundle, base *matcher.Vocabulary) (*matcher.Vocabulary, error) {
 		}
 		return l, fmt.Sprintf("%s[%d]", table, i)
 	}
+	dup := func(table string) func(i int, id string) {
+		seen := map[string]int{}
+		return func(i int, id string) {
+			if id == "" {
+				return
+			}
+			if j, ok := seen[id]; ok {
+				l, r := rec(table, i, id)
+				first := fmt.Sprintf("%s[%d]", table, j)
+				if lj, ok := b.Source(table, j); ok && lj.File != "" {
+					first = lj.String()
+				}
+				ps.add(l, r, "id", "id %q is used twice (first at %s)", id, first)
+				return
+			}
+			seen[id] = i
+		}
+	}
 	cats := base.All()
+	d := dup("categories")
 	for i := range b.Categories {
+		d(i, b.Categories[i].ID)
 		l, r := rec("categories", i, b.Categories[i].ID)
 		if err := b.Categories[i].Validate(); err != nil {
 			ps.addErr(l, r, err)
@@ -35,22 +59,7 @@ func Prepare(b *Bundle, base *matcher.Vocabulary) (*matcher.Vocabulary, error) {
 		ps.addErr(Loc{}, "categories", err)
 		return nil, ps.err()
 	}
-	dup := func(table string) func(i int, id string) {
-		seen := map[string]int{}
-		return func(i int, id string) {
-			if id == "" {
-				return
-			}
-			if j, ok := seen[id]; ok {
-				l, r := rec(table, i, id)
-				lj, _ := b.Source(table, j)
-				ps.add(l, r, "id", "id %q is used twice (first at %s)", id, lj)
-				return
-			}
-			seen[id] = i
-		}
-	}
-	d := dup("grids")
+	d = dup("grids")
 	for i := range b.Grids {
 		g := &b.Grids[i]
 		g.Rev = 0

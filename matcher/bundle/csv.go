@@ -83,7 +83,7 @@ var columnAliases = map[string][]string{
 	"level":       {"层级", "级别"},
 	"project":     {"项目", "项目编号", "所属项目"},
 	"optional":    {"可选"},
-	"name":        {"单位名称", "项目名称"},
+	"name":        {"名称", "单位名称", "项目名称"},
 	"party_org":   {"党组织", "有党组织", "是否有党组织"},
 	"grid":        {"网格", "红色网格"},
 	"alliances":   {"联盟", "所属联盟"},
@@ -181,6 +181,10 @@ func toUTF8(data []byte) ([]byte, error) {
 // problem is listed with its line and column.
 func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 	var ps problems
+	if _, ok := kindColumns[kind]; !ok {
+		ps.add(Loc{File: name}, "", "", "unknown CSV kind %q; use demands, resources, items, projects or units", kind)
+		return nil, ps.err()
+	}
 	text, err := toUTF8(data)
 	if err != nil {
 		ps.add(Loc{File: name}, "", "", "%v", err)
@@ -211,9 +215,8 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
-		loc := Loc{File: name, Line: line}
 		if err != nil {
+			loc := Loc{File: name}
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				loc.Line = pe.Line
@@ -221,14 +224,16 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 			ps.add(loc, "", "", "malformed CSV: %v", err)
 			return nil, ps.err()
 		}
+		line, _ := r.FieldPos(0)
+		loc := Loc{File: name, Line: line}
 		if blank(rec) {
 			continue
 		}
-		if len(rec) > len(header) {
+		if extra := rec[min(len(rec), len(header)):]; !blank(extra) {
 			ps.add(loc, "", "", "row has %d cells, the header %d", len(rec), len(header))
 			continue
 		}
-		c := cells{rec: rec, cols: cols, loc: loc, ps: &ps, record: fmt.Sprintf("row %d", row+1)}
+		c := cells{r: r, rec: rec, header: header, cols: cols, loc: loc, ps: &ps, record: fmt.Sprintf("row %d", row+1)}
 		switch kind {
 		case CSVDemands, CSVResources, CSVItems:
 			it := c.item(kind)
@@ -237,11 +242,11 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 		case CSVProjects:
 			b.Projects = append(b.Projects, matcher.Project{
 				ID: c.str("id"), Unit: c.str("unit"), Name: c.str("name"),
-				Description: c.str("description"), Status: matcher.ProjectStatus(c.str("status")),
+				Description: c.str("description"), Status: matcher.ProjectStatus(strings.ToLower(c.str("status"))),
 			})
 			b.addSource("projects", loc)
 		case CSVUnits:
-			u := matcher.Unit{ID: c.str("id"), Name: c.str("name"), Kind: matcher.UnitKind(c.str("kind")),
+			u := matcher.Unit{ID: c.str("id"), Name: c.str("name"), Kind: c.unitKind(),
 				PartyOrg: c.boolean("party_org"), Grid: c.str("grid"), Location: c.point(), Alliances: c.list("alliances")}
 			b.Units = append(b.Units, u)
 			b.addSource("units", loc)
@@ -264,7 +269,9 @@ func blank(rec []string) bool {
 
 // cells reads typed values out of one CSV row, recording problems.
 type cells struct {
+	r      *csv.Reader // for the position of a cell
 	rec    []string
+	header []string
 	cols   map[string]int
 	loc    Loc
 	record string
@@ -279,8 +286,21 @@ func (c cells) str(col string) string {
 	return strings.TrimSpace(c.rec[i])
 }
 
+// bad records a problem with column col: at the cell's line and column,
+// with the column's header as the file has it.
 func (c cells) bad(col, format string, args ...any) {
-	c.ps.add(c.loc, c.record, col, format, args...)
+	loc := c.loc
+	msg := fmt.Sprintf(format, args...)
+	if i, ok := c.cols[col]; ok {
+		loc.Col = i + 1
+		if i < len(c.rec) {
+			loc.Line, _ = c.r.FieldPos(i)
+		}
+		if h := strings.TrimSpace(c.header[i]); h != col {
+			msg = fmt.Sprintf("column %q: %s", h, msg)
+		}
+	}
+	c.ps.add(loc, c.record, col, "%s", msg)
 }
 
 func (c cells) int64(col string) int64 {
@@ -352,6 +372,8 @@ var timeLayouts = []string{time.RFC3339, "2006-01-02 15:04", "2006-01-02T15:04",
 // CST is China Standard Time, the zone of times given without one.
 var CST = time.FixedZone("CST", 8*3600)
 
+// time reads a time cell. A date alone in the "to" column means the end
+// of that day (结束 2026-12-31 includes the 31st).
 func (c cells) time(col string) time.Time {
 	s := c.str(col)
 	if s == "" {
@@ -359,6 +381,9 @@ func (c cells) time(col string) time.Time {
 	}
 	for _, l := range timeLayouts {
 		if t, err := time.ParseInLocation(l, s, CST); err == nil {
+			if col == "to" && !strings.Contains(l, "15") {
+				t = t.AddDate(0, 0, 1)
+			}
 			return t
 		}
 	}
@@ -366,13 +391,83 @@ func (c cells) time(col string) time.Time {
 	return time.Time{}
 }
 
+// levelNames maps Chinese level names to levels.
+var levelNames = map[string]matcher.Level{
+	"社区": matcher.Community, "村": matcher.Community, "社区级": matcher.Community, "村级": matcher.Community,
+	"街道": matcher.Street, "镇": matcher.Street, "街镇": matcher.Street, "街道级": matcher.Street, "镇级": matcher.Street,
+	"区": matcher.District, "区级": matcher.District,
+}
+
+// level reads a level: community/street/district or its Chinese name.
+func (c cells) level() matcher.Level {
+	s := c.str("level")
+	if l, ok := levelNames[s]; ok {
+		return l
+	}
+	return matcher.Level(strings.ToLower(s))
+}
+
+// statusNames maps Chinese item statuses to statuses.
+var statusNames = map[string]matcher.ItemStatus{
+	"开放": matcher.ItemOpen, "待认领": matcher.ItemOpen, "暂停": matcher.ItemPaused, "关闭": matcher.ItemClosed, "已完成": matcher.ItemClosed,
+}
+
+func (c cells) status() matcher.ItemStatus {
+	s := c.str("status")
+	if st, ok := statusNames[s]; ok {
+		return st
+	}
+	return matcher.ItemStatus(strings.ToLower(s))
+}
+
+// priorityNames maps the words spreadsheets use for urgency to priorities.
+var priorityNames = map[string]int{"低": 1, "较低": 2, "一般": 3, "中": 3, "较高": 4, "高": 4, "紧急": 5}
+
+// priority reads 1..5 or 低/较低/一般/中/较高/高/紧急.
+func (c cells) priority() int {
+	s := c.str("priority")
+	if p, ok := priorityNames[s]; ok {
+		return p
+	}
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > matcher.MaxPriority {
+		c.bad("priority", "must be 1 (low) to %d (urgent), or 低/一般/高/紧急; got %q", matcher.MaxPriority, s)
+		return 0
+	}
+	return n
+}
+
+// unitKindNames maps Chinese unit kinds to kinds.
+var unitKindNames = map[string]matcher.UnitKind{
+	"机关": matcher.KindAgency, "机关单位": matcher.KindAgency, "事业单位": matcher.KindAgency,
+	"学校": matcher.KindSchool, "幼儿园": matcher.KindSchool,
+	"企业": matcher.KindEnterprise, "公司": matcher.KindEnterprise,
+	"银行": matcher.KindBank, "金融机构": matcher.KindBank,
+	"商铺": matcher.KindShop, "商店": matcher.KindShop, "餐馆": matcher.KindShop, "个体工商户": matcher.KindShop,
+	"社会组织": matcher.KindNGO, "部队": matcher.KindMilitary, "驻区部队": matcher.KindMilitary,
+	"社区": matcher.KindCommunity, "社区党委": matcher.KindCommunity, "村": matcher.KindVillage, "村党组织": matcher.KindVillage,
+	"医院": matcher.KindHospital, "卫生院": matcher.KindHospital, "诊所": matcher.KindHospital,
+	"群团组织": matcher.KindMass,
+}
+
+func (c cells) unitKind() matcher.UnitKind {
+	s := c.str("kind")
+	if k, ok := unitKindNames[s]; ok {
+		return k
+	}
+	return matcher.UnitKind(strings.ToLower(s))
+}
+
 func (c cells) item(kind CSVKind) matcher.Item {
 	it := matcher.Item{
 		ID: c.str("id"), Unit: c.str("unit"), Category: c.str("category"),
 		Title: c.str("title"), Description: c.str("description"), Tags: c.list("tags"),
 		Quantity: c.int64("quantity"), Measure: c.str("measure"), Location: c.point(),
-		RadiusKM: c.float("radius_km"), Priority: int(c.int64("priority")),
-		Status: matcher.ItemStatus(c.str("status")), Level: matcher.Level(c.str("level")),
+		RadiusKM: c.float("radius_km"), Priority: c.priority(),
+		Status: c.status(), Level: c.level(),
 		Project: c.str("project"), Optional: c.boolean("optional"),
 	}
 	switch kind {
