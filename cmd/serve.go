@@ -1,0 +1,158 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/allymatch/allymatch/api"
+	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+func init() {
+	register(command{name: "serve", summary: "serve the HTTP API (an empty data folder starts with the Banan sample)", run: runServe})
+}
+
+// ServeConfig configures the server.
+type ServeConfig struct {
+	Addr            string        // listen address, host:port
+	Data            string        // data folder
+	ShutdownTimeout time.Duration // grace period for requests in flight
+	Seed            bool          // seed an empty store with the embedded Banan sample
+}
+
+// DefaultServeConfig returns the defaults: 127.0.0.1:8080, ./data.
+func DefaultServeConfig() ServeConfig {
+	return ServeConfig{Addr: "127.0.0.1:8080", Data: "./data", ShutdownTimeout: 10 * time.Second, Seed: true}
+}
+
+// Server is the running "serve" command: an HTTP listener that answers
+// /healthz at once and the rest once the store is loaded.
+type Server struct {
+	Config ServeConfig
+	log    *slog.Logger
+	ln     net.Listener
+	http   *http.Server
+	api    *api.Server
+	store  *store.Store
+	ready  chan struct{}
+	once   sync.Once
+}
+
+// NewServer returns a server with cfg, logging to log.
+func NewServer(cfg ServeConfig, log *slog.Logger) *Server {
+	return &Server{Config: cfg, log: log, ready: make(chan struct{})}
+}
+
+// ParseFlags reads the serve flags into s.Config.
+func (s *Server) ParseFlags(std Stdio, args []string) error {
+	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR]", std)
+	fs.StringVar(&s.Config.Addr, "addr", s.Config.Addr, "listen address")
+	fs.StringVar(&s.Config.Data, "data", s.Config.Data, "data folder (created and seeded with the Banan sample when empty)")
+	fs.DurationVar(&s.Config.ShutdownTimeout, "shutdown-timeout", s.Config.ShutdownTimeout, "grace period for requests in flight on SIGINT/SIGTERM")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageErrorf("unexpected arguments %q", fs.Args())
+	}
+	return nil
+}
+
+// Addr returns the address the server listens on, once Run has started.
+func (s *Server) Addr() string {
+	<-s.ready
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Run listens, loads the store (seeding an empty one), serves until ctx is
+// done, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.Config.Addr)
+	s.ln = ln
+	s.once.Do(func() { close(s.ready) })
+	if err != nil {
+		return err
+	}
+	s.api = api.New(s.log)
+	s.http = &http.Server{
+		Handler:           s.api.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.http.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String())
+
+	if err := s.open(ctx); err != nil {
+		s.http.Close()
+		<-served
+		return err
+	}
+	s.api.SetStore(s.store)
+	s.log.Info("ready", "addr", ln.Addr().String(), "seq", s.store.Seq())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", s.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
+	defer cancel()
+	err = s.http.Shutdown(sctx)
+	if e := <-served; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+func (s *Server) open(ctx context.Context) error {
+	st, stats, err := store.Open(ctx, store.Options{Dir: s.Config.Data, Logger: s.log})
+	if err != nil {
+		return err
+	}
+	s.store = st
+	if stats.Seq == 0 && s.Config.Seed {
+		b, err := fixtures.Banan()
+		if err != nil {
+			return fmt.Errorf("reading the embedded Banan sample: %w", err)
+		}
+		ev, err := st.Import(ctx, b, "system")
+		if err != nil {
+			return fmt.Errorf("seeding %s with the Banan sample: %w", s.Config.Data, err)
+		}
+		s.log.Info("seeded an empty store with the embedded Banan sample", "records", ev.Count)
+	}
+	return nil
+}
+
+// Close releases the store.
+func (s *Server) Close() error {
+	if s.store != nil {
+		return s.store.Close()
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, std Stdio, args []string) error {
+	s := NewServer(DefaultServeConfig(), logger(std))
+	if err := s.ParseFlags(std, args); err != nil {
+		return err
+	}
+	defer s.Close()
+	return s.Run(ctx)
+}
