@@ -105,7 +105,9 @@ func FindBipartite(g *Network) (*Bipartite, bool) {
 			return nil, false
 		}
 	}
-	tr := &Transport{Cap: caps, Need: needs}
+	ne := m - len(caps) - len(needs) - 1
+	tr := &Transport{Cap: caps, Need: needs, R: make([]int32, 0, ne), D: make([]int32, 0, ne), Score: make([]int64, 0, ne)}
+	b.EdgeArc = make([]int32, 0, ne)
 	cst := g.Cost[b.Bypass]
 	// second pass: every other arc must be a resource→demand edge
 	for a := range m {

@@ -425,6 +425,15 @@ var networkCases = []struct {
 		wantErr: ErrInfeasible,
 	},
 	{
+		// found by TestSolveBruteForce: the big-M of the artificial arcs
+		// was derived from the largest positive cost only (0 here), but
+		// reversed residual arcs cost −c
+		name: "all costs negative with lower bounds",
+		g: Network{N: 4, Supply: []int64{0, 0, -3, 3}, From: []int32{2, 0, 3, 3}, To: []int32{3, 2, 0, 2},
+			Lower: []int64{1, 0, 1, 0}, Cap: []int64{2, 1, 1, 3}, Cost: []int64{-5, -2, -5, -1}},
+		want: -15,
+	},
+	{
 		name:    "cost too large",
 		g:       Network{N: 2, Supply: []int64{0, 0}, From: []int32{0}, To: []int32{1}, Cap: []int64{1}, Cost: []int64{1 << 61}},
 		wantErr: ErrRange,
@@ -449,6 +458,48 @@ func TestSolveCases(t *testing.T) {
 				if res.Cost != tc.want {
 					t.Fatalf("%v: cost=%d, want %d", rule, res.Cost, tc.want)
 				}
+			}
+		})
+	}
+}
+
+// Transport failures found by random testing.
+var transportCases = []struct {
+	name      string
+	t         Transport
+	obj       Objective
+	wantScore int64
+}{
+	{
+		// a resource with no capacity left still needs a dual that
+		// covers its edges' scores
+		name:      "zero capacity resource",
+		t:         Transport{Cap: []int64{1, 0, 3}, Need: []int64{1, 3, 0}, R: []int32{2, 1, 2}, D: []int32{0, 1, 2}, Score: []int64{5, 4, -1}},
+		wantScore: 5,
+	},
+	{
+		name:      "zero need and zero capacity on one edge",
+		t:         Transport{Cap: []int64{0, 2}, Need: []int64{0, 2}, R: []int32{0, 1, 1}, D: []int32{0, 0, 1}, Score: []int64{7, 9, 3}},
+		wantScore: 6,
+	},
+	{
+		name:      "coverage prefers the weighted demand",
+		t:         Transport{Cap: []int64{1}, Need: []int64{1, 1}, R: []int32{0, 0}, D: []int32{0, 1}, Score: []int64{900, 10}, Weight: []int64{1, 2}},
+		obj:       Coverage,
+		wantScore: 10,
+	},
+}
+
+func TestTransportCases(t *testing.T) {
+	for _, tc := range transportCases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := SolveTransport(context.Background(), &tc.t, Options{Objective: tc.obj})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTransport(t, &tc.t, tc.obj, res)
+			if res.Score != tc.wantScore {
+				t.Fatalf("score=%d, want %d", res.Score, tc.wantScore)
 			}
 		})
 	}

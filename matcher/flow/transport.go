@@ -268,27 +268,34 @@ func SolveTransport(ctx context.Context, t *Transport, opt Options) (*TransportR
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = max(1, min(workers, len(comps)))
+	if len(t.R) < serialEdges {
+		workers = 1 // goroutines cost more than they save
+	}
 	var next atomic.Int64
 	var pivots atomic.Int64
 	var stopped atomic.Bool
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			w := new(worker)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(comps) {
-					return
-				}
-				p, ok := w.solve(ctx, t, vals, &comps[i], opt, res)
-				pivots.Add(int64(p))
-				if !ok {
-					stopped.Store(true)
-				}
+	solveAll := func(w *worker) {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(comps) {
+				return
 			}
-		})
+			p, ok := w.solve(ctx, t, vals, &comps[i], opt, res)
+			pivots.Add(int64(p))
+			if !ok {
+				stopped.Store(true)
+			}
+		}
 	}
-	wg.Wait()
+	if workers == 1 {
+		solveAll(new(worker))
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() { solveAll(new(worker)) })
+		}
+		wg.Wait()
+	}
 	res.Pivots = int(pivots.Load())
 	if stopped.Load() {
 		res.Optimal = false
@@ -327,6 +334,10 @@ func (t *Transport) totals(flow []int64) (score, covered int64) {
 	}
 	return score, covered
 }
+
+// serialEdges is the problem size below which components are solved on
+// the calling goroutine.
+const serialEdges = 5000
 
 // worker owns the scratch memory of one goroutine.
 type worker struct {
