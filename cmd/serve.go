@@ -41,13 +41,14 @@ type Server struct {
 	http   *http.Server
 	api    *api.Server
 	store  *store.Store
-	ready  chan struct{}
+	ready  chan struct{} // closed once listening (or failed to)
 	once   sync.Once
+	loaded chan struct{} // closed once the store is open and served
 }
 
 // NewServer returns a server with cfg, logging to log.
 func NewServer(cfg ServeConfig, log *slog.Logger) *Server {
-	return &Server{Config: cfg, log: log, ready: make(chan struct{})}
+	return &Server{Config: cfg, log: log, ready: make(chan struct{}), loaded: make(chan struct{})}
 }
 
 // ParseFlags reads the serve flags into s.Config.
@@ -73,6 +74,9 @@ func (s *Server) Addr() string {
 	}
 	return s.ln.Addr().String()
 }
+
+// Loaded is closed once the store is loaded and served.
+func (s *Server) Loaded() <-chan struct{} { return s.loaded }
 
 // Run listens, loads the store (seeding an empty one), serves until ctx is
 // done, then shuts down gracefully.
@@ -103,6 +107,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	s.api.SetStore(s.store)
+	close(s.loaded)
 	s.log.Info("ready", "addr", ln.Addr().String(), "seq", s.store.Seq())
 
 	select {

@@ -72,9 +72,10 @@ func TestServeSeedsAndShutsDown(t *testing.T) {
 	s2 := NewServer(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	go func() { done <- s2.Run(ctx2) }()
-	s2.Addr()
-	for s2.store == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-s2.Loaded():
+	case err := <-done:
+		t.Fatalf("second start failed: %v", err)
 	}
 	cancel2()
 	<-done
