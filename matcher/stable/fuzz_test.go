@@ -54,6 +54,7 @@ func FuzzSolve(f *testing.F) {
 			t.Fatalf("Solve: %v\n%s", err, dump(p))
 		}
 		checkStable(t, p, res)
+		checkRounds(t, p, res)
 		if want := naiveDA(p); !slices.Equal(res.Flow, want) {
 			t.Fatalf("flow %v, textbook deferred acceptance %v\n%s", res.Flow, want, dump(p))
 		}

@@ -54,7 +54,9 @@
 // Every chain so ends with an event that can happen only a bounded number of
 // times: an edge empties and leaves its resource's held set for good (≤ E),
 // a resource becomes full (≤ |R|), or the starting demand is satisfied or
-// runs out of edges (≤ |D|); pointers advance ≤ E times in all. A chain has
+// runs out of edges (≤ |D|; neither is ever undone). There are therefore at
+// most E + |R| + |D| chains ([Result.Rounds]) whatever the quantities, and
+// pointers advance ≤ E times in all. A chain has
 // at most |D| steps, each a heap operation on the resource's held edges.
 // Sorting the preference lists costs O(E log E); the chains cost
 // O((E + |R| + |D|)·L·log E) where L ≤ |D| is the average chain length,

@@ -50,6 +50,15 @@ func checkStable(t testing.TB, p *Problem, res *Result) {
 	}
 }
 
+// checkRounds fails t unless every chain paid for itself: at most one chain
+// per edge, resource and demand, whatever the quantities.
+func checkRounds(t testing.TB, p *Problem, res *Result) {
+	t.Helper()
+	if bound := len(p.R) + len(p.Cap) + len(p.Need); res.Rounds > bound {
+		t.Fatalf("rounds=%d, want ≤ E+|R|+|D| = %d\n%s", res.Rounds, bound, dump(p))
+	}
+}
+
 // dump renders p as a Go literal, ready to become a table row.
 func dump(p *Problem) string {
 	return fmt.Sprintf("{Cap: %#v, Need: %#v, R: %#v, D: %#v, DemandPref: %#v, ResourcePref: %#v}",
@@ -180,6 +189,7 @@ func TestSolveTinyRandom(t *testing.T) {
 		}
 		res := mustSolve(t, p)
 		checkStable(t, p, res)
+		checkRounds(t, p, res)
 		if want := naiveDA(p); !slices.Equal(res.Flow, want) {
 			t.Fatalf("flow %v, textbook deferred acceptance %v\n%s", res.Flow, want, dump(p))
 		}
@@ -417,6 +427,7 @@ func TestSolveTable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := mustSolve(t, tc.p)
 			checkStable(t, tc.p, res)
+			checkRounds(t, tc.p, res)
 			if !slices.Equal(res.Flow, tc.want) {
 				t.Errorf("flow=%v, want %v", res.Flow, tc.want)
 			}
@@ -424,6 +435,34 @@ func TestSolveTable(t *testing.T) {
 				t.Errorf("rounds=%d, want ≤ %d", res.Rounds, tc.maxRounds)
 			}
 		})
+	}
+}
+
+// A ring of k demands and k resources with quantities of 10⁹ and one unit
+// of need too many: demand i likes resource i+1 best and resource i next,
+// resource i prefers demand i. Offering block by block goes round the ring
+// about 10⁹/k times.
+func TestRing(t *testing.T) {
+	const big = 1_000_000_000
+	for _, k := range []int32{2, 3, 10, 200} {
+		p := &Problem{Cap: make([]int64, k), Need: make([]int64, k)}
+		for i := range k {
+			p.Cap[i] = big
+			p.Need[i] = big + 1
+			next := (i + 1) % k
+			p.R = append(p.R, next, i)
+			p.D = append(p.D, i, i)
+			p.DemandPref = append(p.DemandPref, 2, 1)
+			p.ResourcePref = append(p.ResourcePref, 1, 2)
+		}
+		res := mustSolve(t, p)
+		checkStable(t, p, res)
+		checkRounds(t, p, res)
+		for i := range k {
+			if res.Flow[2*i] != 0 || res.Flow[2*i+1] != big {
+				t.Fatalf("k=%d: demand %d gets %d, %d, want 0, %d", k, i, res.Flow[2*i], res.Flow[2*i+1], int64(big))
+			}
+		}
 	}
 }
 
@@ -437,6 +476,7 @@ func TestSolveMediumRandom(t *testing.T) {
 		p := randomProblem(rng, 2000, 2000, 20000, 0, hi, 1001, false)
 		res := mustSolve(t, p)
 		checkStable(t, p, res)
+		checkRounds(t, p, res)
 		again := mustSolve(t, p)
 		if !slices.Equal(res.Flow, again.Flow) || res.Rounds != again.Rounds {
 			t.Fatalf("seed %d: two solves differ", seed)
