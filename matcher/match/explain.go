@@ -1,0 +1,139 @@
+package match
+
+import (
+
+)
+
+// explain fills res with the proposals (score breakdown, runner-up), the
+// unmet demands (with reasons), the blocked projects and the totals.
+func (in *instance) explain(res *Result, c *candidates, scores []int64, w [nTerms]int, flowOut, need []int64,
+	slots map[string][]int, blockedBy map[string]string, projects []string) {
+	// Best and second-best candidate per demand, by score then resource id
+	// (resources are sorted by id, so the lower index wins a tie).
+	type top struct{ first, second int32 }
+	tops := make([]top, len(in.demands))
+	for i := range tops {
+		tops[i] = top{-1, -1}
+	}
+	better := func(e, f int32) bool { // is edge e better than f?
+		if f < 0 {
+			return true
+		}
+		if scores[e] != scores[f] {
+			return scores[e] > scores[f]
+		}
+		return c.R[e] < c.R[f]
+	}
+	ncand := make([]int, len(in.demands))
+	for e := range c.R {
+		d := c.D[e]
+		ncand[d]++
+		t := &tops[d]
+		switch {
+		case better(int32(e), t.first):
+			t.second, t.first = t.first, int32(e)
+		case better(int32(e), t.second):
+			t.second = int32(e)
+		}
+	}
+	met := make([]int64, len(in.demands))
+	for e, f := range flowOut {
+		if f <= 0 {
+			continue
+		}
+		d, r := &in.demands[c.D[e]], &in.resources[c.R[e]]
+		met[c.D[e]] += f
+		p := Proposal{
+			Resource: r.item.ID, Demand: d.item.ID, ResourceUnit: r.unit.ID, DemandUnit: d.unit.ID,
+			Category: d.item.Category, Quantity: f, Score: int(scores[e]), Breakdown: breakdown(c.Terms[e], w),
+		}
+		if c.KM[e] >= 0 {
+			km := float64(int(float64(c.KM[e])*100+0.5)) / 100
+			p.DistanceKM = &km
+		}
+		t := tops[c.D[e]]
+		ru := t.first
+		if ru == int32(e) {
+			ru = t.second
+		}
+		if ru >= 0 {
+			rr := &in.resources[c.R[ru]]
+			p.RunnerUp = &RunnerUp{Resource: rr.item.ID, Unit: rr.unit.ID, Score: int(scores[ru])}
+		}
+		res.Proposals = append(res.Proposals, p)
+		res.Totals.Quantity += f
+		res.Totals.Welfare += f * scores[e]
+	}
+	// Edges are ordered by demand then resource: proposals come out sorted.
+	res.Totals.Proposals = len(res.Proposals)
+	res.Totals.MetByPriority = map[int][2]int64{}
+	for di := range in.demands {
+		d := &in.demands[di]
+		res.Totals.Need += need[di]
+		res.Totals.Met += met[di]
+		mp := res.Totals.MetByPriority[d.item.Priority]
+		mp[0] += met[di]
+		mp[1] += need[di]
+		res.Totals.MetByPriority[d.item.Priority] = mp
+		if met[di] >= need[di] {
+			continue
+		}
+		u := Unmet{Demand: d.item.ID, Unit: d.unit.ID, Category: d.item.Category, Need: need[di], Met: met[di], Candidates: ncand[di]}
+		switch {
+		case d.item.Project != "" && blockedBy[d.item.Project] != "":
+			u.Reason, u.Project, u.BlockedBy = ReasonProjectBlocked, d.item.Project, blockedBy[d.item.Project]
+		case ncand[di] > 0:
+			u.Reason = ReasonOutcompeted
+		default:
+			u.Reason, u.Rules = in.whyNot(d)
+		}
+		res.Unmet = append(res.Unmet, u)
+	}
+	res.Totals.UnmetDemands = len(res.Unmet)
+	for _, p := range projects {
+		if s := blockedBy[p]; s != "" {
+			res.Blocked = append(res.Blocked, Blocked{Project: p, Slot: s})
+		}
+	}
+	res.Totals.BlockedProject = len(res.Blocked)
+	if res.Proposals == nil {
+		res.Proposals = []Proposal{}
+	}
+	if res.Unmet == nil {
+		res.Unmet = []Unmet{}
+	}
+}
+
+// whyNot looks at the resources near d (radius widened) of compatible
+// categories and counts every rule that excludes each of them.
+func (in *instance) whyNot(d *party) (string, map[string]int) {
+	rules := map[string]int{}
+	n := 0
+	in.near(d, true, func(ri int32) {
+		n++
+		broken, _ := in.rulesFor(d, &in.resources[ri], false)
+		if len(broken) == 0 {
+			// Near only by the widened radius: the distance is the rule.
+			broken = []string{RuleDistance}
+		}
+		for _, b := range broken {
+			rules[b]++
+		}
+	})
+	if n == 0 {
+		any := false
+		for _, cat := range in.vocab.MetBy(d.item.Category) {
+			if in.buckets[cat] != nil {
+				any = true
+			}
+		}
+		if !any {
+			return ReasonNoResource, nil
+		}
+		rules[RuleDistance]++ // resources exist in scope, all far away
+	}
+	return ReasonNoCandidate, rules
+}
+
+// RuleNames lists the hard rules in the order they are checked.
+var RuleNames = []string{RuleCategory, RuleSameUnit, RuleQuantity, RuleDistance, RuleGrid, RuleWindow, RuleRejected}

@@ -1,0 +1,288 @@
+// Package match turns the index into proposed claims for one joint
+// meeting: it gathers the open items in the meeting's scope, generates the
+// candidate pairs that pass the hard rules (from the index and spatial
+// buckets, never all pairs), scores them, solves exactly, and explains
+// every proposal and every unmet demand.
+//
+// The pipeline, cheap stages first:
+//
+//	scope      the meeting's alliance and everything below it; items at its level
+//	instance   open items with what is left after confirmed claims
+//	candidates per demand: compatible categories → nearby cells or grids →
+//	           same unit, quantity, distance/grid, window, rejected pair
+//	scores     named terms, weighted (Weights), 0..1000
+//	solve      welfare / coverage (flow.SolveTransport) or stable (deferred acceptance)
+//	projects   a project whose required slots are not all filled takes nothing;
+//	           re-solve without it until no project is blocked
+//	explain    breakdown and runner-up per proposal; reasons per unmet demand
+package match
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/flow"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// Mode is the objective of a solve.
+type Mode string
+
+// The objectives; each is solved exactly.
+const (
+	Welfare  Mode = "welfare"  // maximise Σ score × quantity
+	Coverage Mode = "coverage" // maximise met quantity weighted by priority, then score
+	Stable   Mode = "stable"   // two-sided stable matching: no pair would both rather have each other
+)
+
+// Settings configure a run.
+type Settings struct {
+	Mode    Mode    `json:"mode"`
+	Weights Weights `json:"weights"`
+}
+
+// DefaultSettings: welfare with the default weights.
+func DefaultSettings() Settings { return Settings{Mode: Welfare, Weights: DefaultWeights} }
+
+// Validate checks the mode and the weights.
+func (s Settings) Validate() error {
+	var p matcher.Problems
+	switch s.Mode {
+	case Welfare, Coverage, Stable:
+	default:
+		p.Add("mode", "must be welfare, coverage or stable, got %q", s.Mode)
+	}
+	p.AddErr("", s.Weights.Validate())
+	return p.Err()
+}
+
+// RunnerUp is the best other resource a proposal's demand could have had.
+type RunnerUp struct {
+	Resource string `json:"resource"`
+	Unit     string `json:"unit"`
+	Score    int    `json:"score"`
+}
+
+// Proposal is one proposed claim with its explanation.
+type Proposal struct {
+	Resource     string              `json:"resource"`
+	Demand       string              `json:"demand"`
+	ResourceUnit string              `json:"resource_unit"`
+	DemandUnit   string              `json:"demand_unit"`
+	Category     string              `json:"category"`
+	Quantity     int64               `json:"quantity"`
+	Score        int                 `json:"score"`
+	DistanceKM   *float64            `json:"distance_km,omitempty"`
+	Breakdown    []matcher.ScoreTerm `json:"breakdown"`
+	RunnerUp     *RunnerUp           `json:"runner_up,omitempty"`
+}
+
+// Reasons an unmet demand gives.
+const (
+	ReasonNoCandidate    = "no_candidate"    // no resource passes the hard rules; Rules counts why near ones fail
+	ReasonNoResource     = "no_resource"     // no open resource of a compatible category in scope at this level
+	ReasonOutcompeted    = "outcompeted"     // candidates exist, but their quantity went where it scores more
+	ReasonProjectBlocked = "project_blocked" // the slot's project cannot fill a required slot, so it takes nothing
+)
+
+// Unmet is a demand left (partly) unmet, with why.
+type Unmet struct {
+	Demand     string         `json:"demand"`
+	Unit       string         `json:"unit"`
+	Category   string         `json:"category"`
+	Need       int64          `json:"need"` // remaining before this solve
+	Met        int64          `json:"met"`  // proposed by this solve
+	Candidates int            `json:"candidates"`
+	Reason     string         `json:"reason"`
+	Rules      map[string]int `json:"rules,omitempty"`   // near resources excluded, by rule
+	Project    string         `json:"project,omitempty"` // for project_blocked
+	BlockedBy  string         `json:"blocked_by,omitempty"`
+}
+
+// Blocked is a project that cannot launch: a required slot stays unfilled.
+type Blocked struct {
+	Project string `json:"project"`
+	Slot    string `json:"slot"` // the first required slot (by id) left unfilled
+}
+
+// Totals sum up a result.
+type Totals struct {
+	Proposals      int             `json:"proposals"`
+	Quantity       int64           `json:"quantity"`
+	Welfare        int64           `json:"welfare"` // Σ score × quantity
+	Need           int64           `json:"need"`    // remaining demand before the solve
+	Met            int64           `json:"met"`
+	MetByPriority  map[int][2]int64 `json:"met_by_priority"` // priority -> [met, need]
+	UnmetDemands   int             `json:"unmet_demands"`
+	BlockedProject int             `json:"blocked_projects"`
+}
+
+// Stats describe the work a run did.
+type Stats struct {
+	Demands    int           `json:"demands"`
+	Resources  int           `json:"resources"`
+	Edges      int           `json:"edges"`
+	Components int           `json:"components"`
+	Pivots     int           `json:"pivots"`
+	Solves     int           `json:"solves"`
+	Candidates time.Duration `json:"candidates_ns"`
+	Solve      time.Duration `json:"solve_ns"`
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	Meeting   string        `json:"meeting"`
+	Level     matcher.Level `json:"level"`
+	Mode      Mode          `json:"mode"`
+	Seq       uint64        `json:"seq"`     // the store index of the state matched
+	Optimal   bool          `json:"optimal"` // false: the deadline cut the solve; the plan is feasible, not proven best
+	Proposals []Proposal    `json:"proposals"`
+	Unmet     []Unmet       `json:"unmet"`
+	Blocked   []Blocked     `json:"blocked,omitempty"`
+	Totals    Totals        `json:"totals"`
+	Stats     Stats         `json:"stats"`
+}
+
+// Run matches the meeting held by alliance meeting on the state r.
+func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings) (*Result, error) {
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	scope, err := ResolveScope(r, meeting)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	in := buildInstance(r, vocab, scope)
+	cands := in.generate()
+	w := set.Weights.list()
+	res := &Result{Meeting: scope.Meeting, Level: scope.Level, Mode: set.Mode, Seq: r.Meta().Seq, Optimal: true}
+	res.Stats = Stats{Demands: len(in.demands), Resources: len(in.resources), Edges: len(cands.R), Candidates: time.Since(start)}
+
+	scores := make([]int64, len(cands.R))
+	for e := range cands.R {
+		scores[e] = int64(scoreOf(cands.Terms[e], w))
+	}
+	capR := make([]int64, len(in.resources))
+	for i := range in.resources {
+		capR[i] = max(0, in.resources[i].remaining)
+	}
+	need := make([]int64, len(in.demands))
+	for i := range in.demands {
+		need[i] = in.demands[i].remaining
+	}
+
+	// Projects: slot demands by project, required ones marked.
+	slots := map[string][]int{}
+	for di := range in.demands {
+		if p := in.demands[di].item.Project; p != "" {
+			slots[p] = append(slots[p], di)
+		}
+	}
+	projects := make([]string, 0, len(slots))
+	for p := range slots {
+		projects = append(projects, p)
+	}
+	slices.Sort(projects)
+	// A project whose required slot (at another level, or closed) is not
+	// in this instance and not yet held in full cannot launch either.
+	blockedBy := map[string]string{}
+	for _, p := range projects {
+		if slot := in.missingRequiredSlot(p); slot != "" {
+			blockedBy[p] = slot
+		}
+	}
+
+	solveStart := time.Now()
+	var flowOut []int64
+	for {
+		needNow := slices.Clone(need)
+		for _, p := range projects {
+			if blockedBy[p] != "" {
+				for _, di := range slots[p] {
+					needNow[di] = 0
+				}
+			}
+		}
+		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow)
+		if err != nil {
+			return nil, err
+		}
+		res.Stats.Solves++
+		res.Stats.Pivots += st.Pivots
+		res.Stats.Components = st.Components
+		res.Optimal = res.Optimal && optimal
+		flowOut = out
+		got := make([]int64, len(in.demands))
+		for e, f := range out {
+			got[cands.D[e]] += f
+		}
+		changed := false
+		for _, p := range projects {
+			if blockedBy[p] != "" {
+				continue
+			}
+			for _, di := range slots[p] { // sorted by item id: demands are
+				if !in.demands[di].item.Optional && got[di] < need[di] {
+					blockedBy[p] = in.demands[di].item.ID
+					changed = true
+					break
+				}
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	res.Stats.Solve = time.Since(solveStart)
+	in.explain(res, cands, scores, w, flowOut, need, slots, blockedBy, projects)
+	return res, nil
+}
+
+// missingRequiredSlot returns a required slot of project p that this
+// instance cannot fill: one not open at this level in scope, not yet held
+// in full by confirmed claims.
+func (in *instance) missingRequiredSlot(p string) string {
+	for it := range in.r.Slots(p) {
+		if it.Optional {
+			continue
+		}
+		held := in.r.Held(it)
+		if held >= it.Quantity {
+			continue
+		}
+		if it.Status != matcher.ItemOpen || it.Level != in.scope.Level || !in.scope.HasUnit(it.Unit) {
+			return it.ID
+		}
+	}
+	return ""
+}
+
+type solveStats struct{ Pivots, Components int }
+
+// solve runs the objective of set on the candidate graph.
+func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64) ([]int64, bool, solveStats, error) {
+	t := &flow.Transport{Cap: capR, Need: need, R: c.R, D: c.D, Score: scores}
+	switch set.Mode {
+	case Welfare, Coverage:
+		opt := flow.Options{Objective: flow.Welfare}
+		if set.Mode == Coverage {
+			opt.Objective = flow.Coverage
+			t.Weight = make([]int64, len(in.demands))
+			for i := range in.demands {
+				t.Weight[i] = int64(in.demands[i].item.Priority)
+			}
+		}
+		out, err := flow.SolveTransport(ctx, t, opt)
+		if err != nil {
+			return nil, false, solveStats{}, fmt.Errorf("match: %w", err)
+		}
+		return out.Flow, out.Optimal, solveStats{Pivots: out.Pivots, Components: out.Components}, nil
+	case Stable:
+		return solveStable(ctx, in, c, set.Weights, capR, need)
+	}
+	return nil, false, solveStats{}, matcher.FieldError("mode", "unknown mode %q", set.Mode)
+}

@@ -1,0 +1,136 @@
+package match
+
+import (
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+)
+
+// The score terms, in breakdown order. Each is worth 0..1000 before its
+// weight.
+const (
+	TermProximity = "proximity" // 1000 at the same spot, 0 at the edge of the smaller radius; by grid: same 1000, neighbour 600
+	TermTags      = "tags"      // Dice coefficient of the character bigrams of titles and tags
+	TermPriority  = "priority"  // the demand's priority: 1 → 0, 5 → 1000
+	TermTime      = "time"      // share of the demand's time windows the resource covers (any time = 1000)
+	TermAffinity  = "affinity"  // same alliance 1000, same street (parent meeting) 600, otherwise 300
+	TermHistory   = "history"   // fulfilled claims between the two units before: 200 each, up to 1000
+)
+
+// Terms lists the score terms in breakdown order.
+var Terms = []string{TermProximity, TermTags, TermPriority, TermTime, TermAffinity, TermHistory}
+
+const nTerms = 6
+
+// Weights weigh the score terms. A score is Σ weight·term / Σ weight, so
+// only the ratios matter; each weight is 0..100 and at least one is > 0.
+type Weights struct {
+	Proximity int `json:"proximity"`
+	Tags      int `json:"tags"`
+	Priority  int `json:"priority"`
+	Time      int `json:"time"`
+	Affinity  int `json:"affinity"`
+	History   int `json:"history"`
+}
+
+// DefaultWeights favour nearness and what the demand says it needs:
+// proximity 30, tags 20, priority 20, time 10, affinity 15, history 5.
+var DefaultWeights = Weights{Proximity: 30, Tags: 20, Priority: 20, Time: 10, Affinity: 15, History: 5}
+
+func (w Weights) list() [nTerms]int {
+	return [nTerms]int{w.Proximity, w.Tags, w.Priority, w.Time, w.Affinity, w.History}
+}
+
+// Validate checks every weight is within 0..100 and that they do not sum to 0.
+func (w Weights) Validate() error {
+	var p matcher.Problems
+	sum := 0
+	for i, v := range w.list() {
+		if v < 0 || v > 100 {
+			p.Add("weights."+Terms[i], "must be between 0 and 100, got %d", v)
+		}
+		sum += v
+	}
+	if sum == 0 {
+		p.Add("weights", "at least one weight must be above 0")
+	}
+	return p.Err()
+}
+
+// termValues are one candidate's term values, 0..1000 each.
+type termValues [nTerms]uint16
+
+// scoreOf combines term values with weights into 0..1000, rounding half up.
+func scoreOf(v termValues, w [nTerms]int) int {
+	num, den := 0, 0
+	for i := range v {
+		num += int(v[i]) * w[i]
+		den += w[i]
+	}
+	if den == 0 {
+		return 0
+	}
+	return (2*num + den) / (2 * den)
+}
+
+// breakdown expands term values into named terms whose points add up to the
+// score (the rounding remainder goes to the largest term).
+func breakdown(v termValues, w [nTerms]int) []matcher.ScoreTerm {
+	den := 0
+	for _, x := range w {
+		den += x
+	}
+	out := make([]matcher.ScoreTerm, nTerms)
+	total, big := 0, 0
+	for i := range v {
+		pts := 0
+		if den > 0 {
+			pts = int(v[i]) * w[i] / den
+		}
+		out[i] = matcher.ScoreTerm{Name: Terms[i], Value: int(v[i]), Weight: w[i], Points: pts}
+		total += pts
+		if pts > out[big].Points {
+			big = i
+		}
+	}
+	out[big].Points += scoreOf(v, w) - total
+	return out
+}
+
+// timeShare is how much of the demand's windows the resource's windows
+// cover, 0..1000. No windows on either side means any time: 1000.
+func timeShare(dem, res []matcher.Window) int {
+	if len(dem) == 0 || len(res) == 0 {
+		return 1000
+	}
+	var need, got time.Duration
+	for _, d := range dem {
+		if d.To.IsZero() {
+			return 1000 // open-ended demand: any overlap serves it for good
+		}
+		need += d.To.Sub(d.From)
+		for _, r := range res {
+			got += min(d.Overlap(r), d.To.Sub(d.From))
+		}
+	}
+	if need <= 0 || got >= need {
+		return 1000
+	}
+	return int(int64(got) * 1000 / int64(need))
+}
+
+// windowsOverlap reports whether some window of a overlaps some window of b;
+// no windows means any time.
+func windowsOverlap(a, b []matcher.Window) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if x.Overlap(y) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

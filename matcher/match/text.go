@@ -1,0 +1,59 @@
+package match
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// grams returns the sorted, distinct character bigrams of texts, hashed to
+// uint64. It needs no word segmenter: Chinese text is split into runs of
+// letters (Han characters included), and every two adjacent runes of a run
+// form a gram; a run of one rune is a gram on its own. Latin letters are
+// lower-cased.
+func grams(texts ...string) []uint64 {
+	var out []uint64
+	for _, t := range texts {
+		var prev rune = -1
+		for _, r := range strings.ToLower(t) {
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				if prev >= 0 {
+					out = append(out, uint64(prev)<<32|0xFFFFFFFF) // end of run: unigram
+				}
+				prev = -1
+				continue
+			}
+			if prev >= 0 {
+				out = append(out, uint64(prev)<<32|uint64(r))
+			}
+			prev = r
+		}
+		if prev >= 0 {
+			out = append(out, uint64(prev)<<32|0xFFFFFFFF)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// dice returns the Dice coefficient of two sorted gram sets, scaled to
+// 0..1000: 2·|a∩b| / (|a|+|b|).
+func dice(a, b []uint64) int {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	common := 0
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
+			common++
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return 2000 * common / (len(a) + len(b))
+}
