@@ -1,8 +1,6 @@
 package match
 
-import (
-
-)
+import ()
 
 // explain fills res with the proposals (score breakdown, runner-up), the
 // unmet demands (with reasons), the blocked projects and the totals.

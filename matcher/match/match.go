@@ -110,14 +110,14 @@ type Blocked struct {
 
 // Totals sum up a result.
 type Totals struct {
-	Proposals      int             `json:"proposals"`
-	Quantity       int64           `json:"quantity"`
-	Welfare        int64           `json:"welfare"` // Σ score × quantity
-	Need           int64           `json:"need"`    // remaining demand before the solve
-	Met            int64           `json:"met"`
+	Proposals      int              `json:"proposals"`
+	Quantity       int64            `json:"quantity"`
+	Welfare        int64            `json:"welfare"` // Σ score × quantity
+	Need           int64            `json:"need"`    // remaining demand before the solve
+	Met            int64            `json:"met"`
 	MetByPriority  map[int][2]int64 `json:"met_by_priority"` // priority -> [met, need]
-	UnmetDemands   int             `json:"unmet_demands"`
-	BlockedProject int             `json:"blocked_projects"`
+	UnmetDemands   int              `json:"unmet_demands"`
+	BlockedProject int              `json:"blocked_projects"`
 }
 
 // Stats describe the work a run did.
