@@ -196,18 +196,34 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 		}
 	}
 
+	// Edges by demand, for the per-project checks.
+	edgesOf := make([][]int32, len(in.demands))
+	for e, d := range cands.D {
+		edgesOf[d] = append(edgesOf[d], int32(e))
+	}
+	// A project whose required slots cannot be filled even with every
+	// resource to itself is blocked before the solve.
+	for _, p := range projects {
+		if blockedBy[p] == "" {
+			blockedBy[p] = in.unfillable(ctx, slots[p], edgesOf, cands, scores, capR, need)
+		}
+	}
+
 	solveStart := time.Now()
 	var flowOut []int64
 	for {
 		needNow := slices.Clone(need)
+		required := make([]bool, len(in.demands))
 		for _, p := range projects {
-			if blockedBy[p] != "" {
-				for _, di := range slots[p] {
+			for _, di := range slots[p] {
+				if blockedBy[p] != "" {
 					needNow[di] = 0
+				} else if !in.demands[di].item.Optional {
+					required[di] = true
 				}
 			}
 		}
-		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow)
+		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow, required)
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +241,7 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 			if blockedBy[p] != "" {
 				continue
 			}
-			for _, di := range slots[p] { // sorted by item id: demands are
+			for _, di := range slots[p] { // sorted by item id, as demands are
 				if !in.demands[di].item.Optional && got[di] < need[di] {
 					blockedBy[p] = in.demands[di].item.ID
 					changed = true
@@ -261,19 +277,69 @@ func (in *instance) missingRequiredSlot(p string) string {
 	return ""
 }
 
+// unfillable returns the first required slot (by id) of a project that
+// cannot be filled even if the project had every resource to itself, or ""
+// when all can be.
+func (in *instance) unfillable(ctx context.Context, slotDemands []int, edgesOf [][]int32, c *candidates, scores, capR, need []int64) string {
+	t := &flow.Transport{Cap: capR, Need: make([]int64, len(need))}
+	var total int64
+	for _, di := range slotDemands {
+		if in.demands[di].item.Optional {
+			continue
+		}
+		t.Need[di] = need[di]
+		total += need[di]
+		for _, e := range edgesOf[di] {
+			t.R = append(t.R, c.R[e])
+			t.D = append(t.D, c.D[e])
+			t.Score = append(t.Score, scores[e])
+		}
+	}
+	out, err := flow.SolveTransport(ctx, t, flow.Options{Objective: flow.Coverage, Workers: 1})
+	if err != nil || out.Covered >= total {
+		return ""
+	}
+	got := make([]int64, len(need))
+	for e, f := range out.Flow {
+		got[t.D[e]] += f
+	}
+	for _, di := range slotDemands {
+		if !in.demands[di].item.Optional && got[di] < need[di] {
+			return in.demands[di].item.ID
+		}
+	}
+	return ""
+}
+
 type solveStats struct{ Pivots, Components int }
 
-// solve runs the objective of set on the candidate graph.
-func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64) ([]int64, bool, solveStats, error) {
+// solve runs the objective of set on the candidate graph. Demands marked
+// required (required slots of projects still in the running) come first:
+// in welfare their edges score above any other edge, in coverage their
+// weight is above any priority, so that a project is blocked only when its
+// slots cannot all be filled next to the other projects. Stable matching
+// keeps each side's own ranking and has no such preference.
+func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool) ([]int64, bool, solveStats, error) {
 	t := &flow.Transport{Cap: capR, Need: need, R: c.R, D: c.D, Score: scores}
 	switch set.Mode {
 	case Welfare, Coverage:
 		opt := flow.Options{Objective: flow.Welfare}
+		if set.Mode == Welfare && slices.Contains(required, true) {
+			t.Score = slices.Clone(scores)
+			for e, d := range c.D {
+				if required[d] {
+					t.Score[e] += matcher.MaxScore + 1
+				}
+			}
+		}
 		if set.Mode == Coverage {
 			opt.Objective = flow.Coverage
 			t.Weight = make([]int64, len(in.demands))
 			for i := range in.demands {
 				t.Weight[i] = int64(in.demands[i].item.Priority)
+				if required[i] {
+					t.Weight[i] += matcher.MaxPriority
+				}
 			}
 		}
 		out, err := flow.SolveTransport(ctx, t, opt)
