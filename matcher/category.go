@@ -1,7 +1,6 @@
 package matcher
 
 import (
-	"regexp"
 	"slices"
 	"sort"
 )
@@ -16,18 +15,16 @@ type Category struct {
 	Serves []string `json:"serves,omitempty"` // other demand categories this resource category meets
 }
 
-var categoryID = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-
 // Validate checks c's own fields.
 func (c *Category) Validate() error {
 	var p Problems
-	if !categoryID.MatchString(c.ID) {
+	if !validWord(c.ID) {
 		p.Add("id", "must be a lower-case word (a-z, 0-9, _), got %q", c.ID)
 	}
 	checkText(&p, "name_zh", c.NameZH, true, 64)
 	checkText(&p, "name_en", c.NameEN, true, 64)
 	for i, s := range c.Serves {
-		if !categoryID.MatchString(s) {
+		if !validWord(s) {
 			p.Add(fieldIndex("serves", i), "must be a category id, got %q", s)
 		}
 	}

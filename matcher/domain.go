@@ -10,7 +10,6 @@ package matcher
 
 import (
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,12 +68,38 @@ const (
 	MaxListLen = 10000 // members of an alliance, windows of an item, ...
 )
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
-
 // ValidID reports whether s can be an id: 1 to 128 ASCII letters, digits
 // and ._:- , starting with a letter or digit. Ids appear in URLs and file
 // names, so they stay ASCII; names may be Chinese.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 128 || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '.' && c != '_' && c != ':' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// validWord reports whether s is a lower-case word of 1 to 32 of a-z, 0-9
+// and _, starting with a letter (unit kinds and category ids).
+func validWord(s string) bool {
+	if len(s) == 0 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 func checkID(p *Problems, field, id string) {
 	if id == "" {
@@ -225,8 +250,6 @@ const (
 	KindMass       UnitKind = "mass"       // 群团组织
 )
 
-var kindPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
-
 // Unit is a member unit (成员单位) of one or more alliances.
 type Unit struct {
 	ID       string    `json:"id"`
@@ -247,7 +270,7 @@ func (u *Unit) Validate() error {
 	var p Problems
 	checkID(&p, "id", u.ID)
 	checkText(&p, "name", u.Name, true, MaxNameLen)
-	if !kindPattern.MatchString(string(u.Kind)) {
+	if !validWord(string(u.Kind)) {
 		p.Add("kind", "must be a lower-case word such as agency, school, enterprise, bank, shop, ngo; got %q", u.Kind)
 	}
 	checkRef(&p, "grid", u.Grid)

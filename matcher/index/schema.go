@@ -34,10 +34,9 @@ const (
 	IndexLevel        = "level"         // alliances, items
 	IndexParent       = "parent"        // alliances
 	IndexGrid         = "grid"          // units
-	IndexKind         = "kind"          // units, items
+	IndexKind         = "kind"          // units
 	IndexUnit         = "unit"          // items, projects
-	IndexCategory     = "category"      // items
-	IndexKindCategory = "kind_category" // items: (kind, category)
+	IndexKindCategory = "kind_category" // items: (kind, category); "kind_category_prefix" with the kind alone
 	IndexStatus       = "status"        // items, projects, claims
 	IndexProject      = "project"       // items
 	IndexResource     = "resource"      // claims: resource item
@@ -52,12 +51,58 @@ const (
 // only at tables before it.
 var Tables = []string{TableGrids, TableAlliances, TableUnits, TableProjects, TableItems, TableClaims}
 
-func idIndex() *memdb.IndexSchema {
-	return &memdb.IndexSchema{Name: IndexID, Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}}
+// strIndexer indexes a string taken from an object by a typed function,
+// without the reflection of memdb.StringFieldIndex (a bulk load spends most
+// of its time computing index keys).
+type strIndexer[T any] struct {
+	get func(*T) string
 }
 
-func field(name, f string, allowMissing bool) *memdb.IndexSchema {
-	return &memdb.IndexSchema{Name: name, AllowMissing: allowMissing, Indexer: &memdb.StringFieldIndex{Field: f}}
+func (x strIndexer[T]) FromObject(obj any) (bool, []byte, error) {
+	v, ok := obj.(*T)
+	if !ok {
+		return false, nil, fmt.Errorf("index: got %T, want %T", obj, (*T)(nil))
+	}
+	s := x.get(v)
+	if s == "" {
+		return false, nil, nil
+	}
+	return true, append([]byte(s), 0), nil
+}
+
+func (x strIndexer[T]) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("index: want one argument, got %d", len(args))
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("index: argument must be a string, got %T", args[0])
+	}
+	return append([]byte(s), 0), nil
+}
+
+func (x strIndexer[T]) PrefixFromArgs(args ...any) ([]byte, error) {
+	b, err := x.FromArgs(args...)
+	if err != nil {
+		return nil, err
+	}
+	return b[:len(b)-1], nil
+}
+
+func idIndex[T any](get func(*T) string) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: IndexID, Unique: true, Indexer: strIndexer[T]{get}}
+}
+
+func field[T any](name string, allowMissing bool, get func(*T) string) *memdb.IndexSchema {
+	return &memdb.IndexSchema{Name: name, AllowMissing: allowMissing, Indexer: strIndexer[T]{get}}
+}
+
+func compound[T any](name string, gets ...func(*T) string) *memdb.IndexSchema {
+	var ix []memdb.Indexer
+	for _, g := range gets {
+		ix = append(ix, strIndexer[T]{g})
+	}
+	return &memdb.IndexSchema{Name: name, Indexer: &memdb.CompoundIndex{Indexes: ix}}
 }
 
 // allianceUnitsIndexer indexes an alliance under its lead and each member,
@@ -91,14 +136,6 @@ func (allianceUnitsIndexer) FromArgs(args ...any) ([]byte, error) {
 	return append([]byte(s), 0), nil
 }
 
-func compound(name string, fields ...string) *memdb.IndexSchema {
-	var ix []memdb.Indexer
-	for _, f := range fields {
-		ix = append(ix, &memdb.StringFieldIndex{Field: f})
-	}
-	return &memdb.IndexSchema{Name: name, Indexer: &memdb.CompoundIndex{Indexes: ix}}
-}
-
 func table(name string, indexes ...*memdb.IndexSchema) *memdb.TableSchema {
 	t := &memdb.TableSchema{Name: name, Indexes: map[string]*memdb.IndexSchema{}}
 	for _, ix := range indexes {
@@ -109,36 +146,42 @@ func table(name string, indexes ...*memdb.IndexSchema) *memdb.TableSchema {
 
 // Schema returns the go-memdb schema of the index.
 func Schema() *memdb.DBSchema {
+	type (
+		G = matcher.Grid
+		A = matcher.Alliance
+		U = matcher.Unit
+		I = matcher.Item
+		P = matcher.Project
+		C = matcher.Claim
+	)
 	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
-		TableGrids: table(TableGrids, idIndex(),
-			field(IndexAlliance, "Alliance", true)),
-		TableAlliances: table(TableAlliances, idIndex(),
-			field(IndexLevel, "Level", false),
-			field(IndexParent, "Parent", true),
+		TableGrids: table(TableGrids, idIndex(func(g *G) string { return g.ID }),
+			field(IndexAlliance, true, func(g *G) string { return g.Alliance })),
+		TableAlliances: table(TableAlliances, idIndex(func(a *A) string { return a.ID }),
+			field(IndexLevel, false, func(a *A) string { return string(a.Level) }),
+			field(IndexParent, true, func(a *A) string { return a.Parent }),
 			&memdb.IndexSchema{Name: IndexAlliance, AllowMissing: true, Indexer: allianceUnitsIndexer{}}),
-		TableUnits: table(TableUnits, idIndex(),
-			field(IndexGrid, "Grid", true),
-			field(IndexKind, "Kind", false)),
-		TableItems: table(TableItems, idIndex(),
-			field(IndexUnit, "Unit", false),
-			field(IndexKind, "Kind", false),
-			field(IndexCategory, "Category", false),
-			compound(IndexKindCategory, "Kind", "Category"),
-			field(IndexStatus, "Status", false),
-			field(IndexLevel, "Level", false),
-			field(IndexProject, "Project", true)),
-		TableProjects: table(TableProjects, idIndex(),
-			field(IndexUnit, "Unit", false),
-			field(IndexStatus, "Status", false)),
-		TableClaims: table(TableClaims, idIndex(),
-			field(IndexResource, "Resource", false),
-			field(IndexDemand, "Demand", false),
-			field(IndexResourceUnit, "ResourceUnit", false),
-			field(IndexDemandUnit, "DemandUnit", false),
-			field(IndexStatus, "Status", false),
-			field(IndexMeeting, "Meeting", true),
-			compound(IndexPair, "Resource", "Demand")),
-		TableMeta: table(TableMeta, idIndex()),
+		TableUnits: table(TableUnits, idIndex(func(u *U) string { return u.ID }),
+			field(IndexGrid, true, func(u *U) string { return u.Grid }),
+			field(IndexKind, false, func(u *U) string { return string(u.Kind) })),
+		TableItems: table(TableItems, idIndex(func(i *I) string { return i.ID }),
+			field(IndexUnit, false, func(i *I) string { return i.Unit }),
+			compound(IndexKindCategory, func(i *I) string { return string(i.Kind) }, func(i *I) string { return i.Category }),
+			field(IndexStatus, false, func(i *I) string { return string(i.Status) }),
+			field(IndexLevel, false, func(i *I) string { return string(i.Level) }),
+			field(IndexProject, true, func(i *I) string { return i.Project })),
+		TableProjects: table(TableProjects, idIndex(func(p *P) string { return p.ID }),
+			field(IndexUnit, false, func(p *P) string { return p.Unit }),
+			field(IndexStatus, false, func(p *P) string { return string(p.Status) })),
+		TableClaims: table(TableClaims, idIndex(func(c *C) string { return c.ID }),
+			field(IndexResource, false, func(c *C) string { return c.Resource }),
+			field(IndexDemand, false, func(c *C) string { return c.Demand }),
+			field(IndexResourceUnit, false, func(c *C) string { return c.ResourceUnit }),
+			field(IndexDemandUnit, false, func(c *C) string { return c.DemandUnit }),
+			field(IndexStatus, false, func(c *C) string { return string(c.Status) }),
+			field(IndexMeeting, true, func(c *C) string { return c.Meeting }),
+			compound(IndexPair, func(c *C) string { return c.Resource }, func(c *C) string { return c.Demand })),
+		TableMeta: table(TableMeta, idIndex(func(m *Meta) string { return m.ID })),
 	}}
 }
 

@@ -18,6 +18,7 @@ type checker struct {
 	vocab *matcher.Vocabulary
 	p     matcher.Problems
 	items map[string]bool // items whose claims to total
+	full  bool            // every record is checked: total all claims in one pass
 }
 
 func (c *checker) add(table, id, field, format string, args ...any) {
@@ -93,7 +94,9 @@ func (c *checker) item(it *matcher.Item) {
 			c.add(index.TableItems, it.ID, "project", "project %q belongs to unit %q, not to the slot's unit %q", p.ID, p.Unit, it.Unit)
 		}
 	}
-	c.items[it.ID] = true
+	if !c.full {
+		c.items[it.ID] = true
+	}
 }
 
 func (c *checker) claim(cl *matcher.Claim) {
@@ -199,6 +202,19 @@ func (c *checker) deleted(k key) {
 // totals checks that the claims holding each touched item do not exceed its
 // quantity.
 func (c *checker) totals() {
+	if c.full {
+		held := map[string]int64{}
+		for cl := range c.r.Claims() {
+			if cl.Status.Holds() {
+				held[cl.Resource] += cl.Quantity
+				held[cl.Demand] += cl.Quantity
+			}
+		}
+		c.items = map[string]bool{}
+		for id := range held {
+			c.items[id] = true
+		}
+	}
 	ids := make([]string, 0, len(c.items))
 	for id := range c.items {
 		ids = append(ids, id)
@@ -216,11 +232,12 @@ func (c *checker) totals() {
 	}
 }
 
-// check runs the checker for the given changes against r.
-func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool) error {
-	c := &checker{r: r, vocab: vocab, items: map[string]bool{}}
+// check runs the checker for the given changes against r. With full set,
+// changes are every record of the state (the load at start).
+func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool, full bool) error {
+	c := &checker{r: r, vocab: vocab, items: map[string]bool{}, full: full}
 	for _, k := range changes {
-		if !put[k] {
+		if !full && !put[k] {
 			c.deleted(k)
 			continue
 		}
