@@ -50,6 +50,10 @@ var (
 	keyVersion       = []byte("version")
 )
 
+// loadMemoryLimit is the soft heap limit while the index is built at start
+// (the district's index is about 0.6 GiB live).
+const loadMemoryLimit = 2 << 30
+
 // Options configure Open.
 type Options struct {
 	// Dir is the data folder; it is created if missing.
@@ -316,8 +320,10 @@ func (s *Store) load(ctx context.Context) (n int, err error) {
 		return 0, err
 	}
 	// Building the index makes much short-lived garbage (copy-on-write
-	// radix nodes); collecting less often during the load halves its time.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	// radix nodes): during the load the GC runs only when the heap nears
+	// loadMemoryLimit, then the usual pacing comes back.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(loadMemoryLimit))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	txn := db.Txn(true)
 	defer txn.Abort()
 	var put []key
