@@ -3,6 +3,7 @@ package matcher
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Every error the matcher returns to a caller carries one of
@@ -131,11 +132,13 @@ type ProblemsError struct {
 }
 
 func (e *ProblemsError) Error() string {
-	s := fmt.Sprintf("%d problems:", len(e.List))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problems:", len(e.List))
 	for _, p := range e.List {
-		s += "\n  " + p.Error()
+		b.WriteString("\n  ")
+		b.WriteString(p.Error())
 	}
-	return s
+	return b.String()
 }
 
 // As lets errors.As(err, **Error) find a representative *Error so that
