@@ -78,6 +78,23 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 	return p
 }
 
+// Reserved is the quantity of item that a new solve of meeting must leave
+// alone: confirmed and fulfilled claims, and proposals still waiting for an
+// answer except this meeting's own unanswered ones, which the new solve
+// replaces. So proposals never double-book quantity, across meetings too.
+func Reserved(r index.Reader, it *matcher.Item, meeting string) int64 {
+	var n int64
+	for c := range r.ClaimsOnItem(it) {
+		switch {
+		case c.Status.Holds():
+			n += c.Quantity
+		case c.Status == matcher.ClaimProposed && !(c.Meeting == meeting && len(c.AcceptedBy) == 0):
+			n += c.Quantity
+		}
+	}
+	return n
+}
+
 // buildInstance gathers the open items of the scope's units at its level.
 func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *instance {
 	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
@@ -98,7 +115,7 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 			if it.Status != matcher.ItemOpen || it.Level != scope.Level || closedProject[it.Project] {
 				continue
 			}
-			p := newParty(it, u, r.Held(it))
+			p := newParty(it, u, Reserved(r, it, scope.Meeting))
 			if it.Kind == matcher.Demand {
 				if p.remaining > 0 {
 					in.demands = append(in.demands, p)

@@ -259,15 +259,14 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 }
 
 // missingRequiredSlot returns a required slot of project p that this
-// instance cannot fill: one not open at this level in scope, not yet held
-// in full by confirmed claims.
+// instance cannot fill: one not open at this level in scope, not yet
+// reserved in full by claims.
 func (in *instance) missingRequiredSlot(p string) string {
 	for it := range in.r.Slots(p) {
 		if it.Optional {
 			continue
 		}
-		held := in.r.Held(it)
-		if held >= it.Quantity {
+		if Reserved(in.r, it, in.scope.Meeting) >= it.Quantity {
 			continue
 		}
 		if it.Status != matcher.ItemOpen || it.Level != in.scope.Level || !in.scope.HasUnit(it.Unit) {

@@ -82,8 +82,8 @@ func checkFeasible(t *testing.T, r index.Reader, res *Result) {
 	}
 	for id, q := range used {
 		it, _ := r.Item(id)
-		if left := it.Quantity - r.Held(it); q > left {
-			t.Errorf("item %s: proposals book %d, only %d left after confirmed claims", id, q, left)
+		if left := it.Quantity - Reserved(r, it, res.Meeting); q > left {
+			t.Errorf("item %s: proposals book %d, only %d left after claims", id, q, left)
 		}
 	}
 }
