@@ -64,11 +64,15 @@ func (d *dataset) get(b *testing.B) *dataset {
 	if d.district && os.Getenv(districtEnv) != "1" {
 		b.Skipf("district-scale data: set %s=1 to run", districtEnv)
 	}
-	d.once.Do(d.build)
+	d.once.Do(func() {
+		d.build()
+		if d.err == nil {
+			b.Logf("%s: %d records, set up in %s", d.name, d.bundle.Len(), d.setup.Round(time.Millisecond))
+		}
+	})
 	if d.err != nil {
 		b.Fatalf("setup %s: %v", d.name, d.err)
 	}
-	b.Logf("%s: %d records, set up in %s", d.name, d.bundle.Len(), d.setup.Round(time.Millisecond))
 	return d
 }
 
