@@ -9,9 +9,10 @@ type Bipartite struct {
 	// Network cost = Offset − Σ Score·Flow over the transport's edges.
 	Offset int64
 	// arcs of the network: per resource (source→r), per demand (d→sink),
-	// per edge (r→d), and the bypass source→sink.
-	ResourceArc, DemandArc, EdgeArc []int32
-	Bypass                          int32
+	// and the bypass source→sink. Edge e is the e-th arc that is none of
+	// these, in arc order.
+	ResourceArc, DemandArc []int32
+	Bypass                 int32
 }
 
 // FindBipartite reports whether g is a transportation problem in the
@@ -107,8 +108,16 @@ func FindBipartite(g *Network) (*Bipartite, bool) {
 	}
 	ne := m - len(caps) - len(needs) - 1
 	tr := &Transport{Cap: caps, Need: needs, R: make([]int32, 0, ne), D: make([]int32, 0, ne), Score: make([]int64, 0, ne)}
-	b.EdgeArc = make([]int32, 0, ne)
 	cst := g.Cost[b.Bypass]
+	// the cost of a path s→r→d→t less the bypass, by resource and demand
+	resCost := make([]int64, len(caps))
+	for r, a := range b.ResourceArc {
+		resCost[r] = g.Cost[a] - cst
+	}
+	demCost := make([]int64, len(needs))
+	for d, a := range b.DemandArc {
+		demCost[d] = g.Cost[a]
+	}
 	// second pass: every other arc must be a resource→demand edge
 	for a := range m {
 		u, v := g.From[a], g.To[a]
@@ -122,11 +131,9 @@ func FindBipartite(g *Network) (*Bipartite, bool) {
 		if g.Cap[a] < min(caps[r], needs[d]) {
 			return nil, false
 		}
-		path := g.Cost[b.ResourceArc[r]] + g.Cost[a] + g.Cost[b.DemandArc[d]]
 		tr.R = append(tr.R, r)
 		tr.D = append(tr.D, d)
-		tr.Score = append(tr.Score, cst-path)
-		b.EdgeArc = append(b.EdgeArc, int32(a))
+		tr.Score = append(tr.Score, -(resCost[r] + g.Cost[a] + demCost[d]))
 	}
 	off, ok := mulAdd(0, cst, F)
 	if !ok {
@@ -140,9 +147,16 @@ func FindBipartite(g *Network) (*Bipartite, bool) {
 // Flow maps a plan of b.Transport back to per-arc flows of g.
 func (b *Bipartite) Flow(g *Network, plan []int64) []int64 {
 	f := make([]int64, len(g.From))
+	s, t := g.From[b.Bypass], g.To[b.Bypass]
+	e := 0
+	for a := range g.From {
+		if g.From[a] != s && g.To[a] != t {
+			f[a] = plan[e]
+			e++
+		}
+	}
 	var total int64
 	for e, x := range plan {
-		f[b.EdgeArc[e]] = x
 		f[b.ResourceArc[b.Transport.R[e]]] += x
 		f[b.DemandArc[b.Transport.D[e]]] += x
 		total += x

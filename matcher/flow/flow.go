@@ -85,8 +85,9 @@ type Network struct {
 type PivotRule int
 
 const (
-	// Auto lets the solver choose (currently candidate list for networks
-	// with more than 20,000 arcs, block search otherwise).
+	// Auto lets the solver choose: for Solve, candidate list on networks
+	// with more than 20,000 arcs and block search otherwise; for
+	// SolveTransport, block search with blocks of 0.25·√m arcs.
 	Auto PivotRule = iota
 	// BlockSearch scans blocks of about √m arcs and takes the best
 	// eligible arc of the first block that has one (LEMON's default).
@@ -253,7 +254,7 @@ func Solve(ctx context.Context, g *Network, opt Options) (*Result, error) {
 	// it carries flow at the optimum only if nothing else can.
 	art := maxCost*int64(n) + 1
 	s.initTree(art)
-	s.initPricing(choosePivot(opt.Pivot, m))
+	s.initPricing(choosePivot(opt.Pivot, m), 1)
 	if !s.initialPivots() {
 		return nil, ErrUnbounded
 	}

@@ -36,6 +36,10 @@ type simplex struct {
 	searchArcs int // arcs the pricing scans: m, or m+n when the root is a real hub
 	allArcs    int
 	hub        bool // the root is a real node with free supply and 0-cost arcs
+	// uncap: every arc has infinite capacity, so no arc is ever at its
+	// upper bound and the pricing may skip the state (tree arcs have
+	// reduced cost 0).
+	uncap bool
 
 	source, target []int32
 	cost           []int64
@@ -432,12 +436,14 @@ func (s *simplex) reduced(e int) int64 {
 	return int64(s.state[e]) * (s.cost[e] + s.pi[s.source[e]] - s.pi[s.target[e]])
 }
 
-// initPricing sets up the pivot rule's state.
-func (s *simplex) initPricing(rule PivotRule) {
+// initPricing sets up the pivot rule's state. Blocks hold blockFactor·√m
+// arcs (LEMON uses 1; the transportation front end does better with
+// smaller blocks), candidate lists 0.25·√m.
+func (s *simplex) initPricing(rule PivotRule, blockFactor float64) {
 	s.rule = rule
 	s.nextArc = 0
 	na := s.searchArcs
-	s.blockSize = max(int(math.Sqrt(float64(na))), 10)
+	s.blockSize = max(int(blockFactor*math.Sqrt(float64(na))), 10)
 	s.listLength = max(int(0.25*math.Sqrt(float64(na))), 10)
 	s.minorLimit = max(int(0.1*float64(s.listLength)), 3)
 	s.candLen, s.minorCount = 0, 0
@@ -447,10 +453,134 @@ func (s *simplex) initPricing(rule PivotRule) {
 // findEnteringArc selects the entering arc into s.inArc; false means the
 // current tree is optimal.
 func (s *simplex) findEnteringArc() bool {
-	if s.rule == CandidateList {
+	switch {
+	case s.uncap && s.rule == CandidateList:
+		return s.findCandidateUncap()
+	case s.uncap:
+		return s.findBlockUncap()
+	case s.rule == CandidateList:
 		return s.findCandidate()
 	}
 	return s.findBlock()
+}
+
+// findBlockUncap is findBlock for networks without finite capacities.
+func (s *simplex) findBlockUncap() bool {
+	na := s.searchArcs
+	cost, pi := s.cost[:na], s.pi
+	source, target := s.source[:len(cost)], s.target[:len(cost)]
+	var best int64
+	in := int32(-1)
+	cnt := s.blockSize
+	next := s.nextArc
+	e := next
+	for ; e < len(cost); e++ {
+		c := cost[e] + pi[source[e]] - pi[target[e]]
+		if c < best {
+			best = c
+			in = int32(e)
+		}
+		if cnt--; cnt == 0 {
+			if best < 0 {
+				goto found
+			}
+			cnt = s.blockSize
+		}
+	}
+	for e = 0; e < next; e++ {
+		c := cost[e] + pi[source[e]] - pi[target[e]]
+		if c < best {
+			best = c
+			in = int32(e)
+		}
+		if cnt--; cnt == 0 {
+			if best < 0 {
+				goto found
+			}
+			cnt = s.blockSize
+		}
+	}
+	if best >= 0 {
+		return false
+	}
+found:
+	s.inArc = in
+	s.nextArc = e
+	return true
+}
+
+// findCandidateUncap is findCandidate for networks without finite
+// capacities.
+func (s *simplex) findCandidateUncap() bool {
+	na := s.searchArcs
+	cost, pi := s.cost[:na], s.pi
+	source, target := s.source[:len(cost)], s.target[:len(cost)]
+	cands := s.cands[:s.listLength]
+	var best int64
+	in := int32(-1)
+	if s.candLen > 0 && s.minorCount < s.minorLimit {
+		s.minorCount++
+		n := s.candLen
+		for i := 0; i < n; i++ {
+			e := cands[i]
+			c := cost[e] + pi[source[e]] - pi[target[e]]
+			if c < best {
+				best = c
+				in = e
+			} else if c >= 0 {
+				n--
+				cands[i] = cands[n]
+				i--
+			}
+		}
+		s.candLen = n
+		if best < 0 {
+			s.inArc = in
+			return true
+		}
+	}
+	best = 0
+	n := 0
+	next := s.nextArc
+	e := next
+	for ; e < len(cost); e++ {
+		c := cost[e] + pi[source[e]] - pi[target[e]]
+		if c < 0 {
+			cands[n] = int32(e)
+			n++
+			if c < best {
+				best = c
+				in = int32(e)
+			}
+			if n == len(cands) {
+				goto found
+			}
+		}
+	}
+	for e = 0; e < next; e++ {
+		c := cost[e] + pi[source[e]] - pi[target[e]]
+		if c < 0 {
+			cands[n] = int32(e)
+			n++
+			if c < best {
+				best = c
+				in = int32(e)
+			}
+			if n == len(cands) {
+				goto found
+			}
+		}
+	}
+	s.candLen = n
+	if n == 0 {
+		return false
+	}
+found:
+	s.candLen = n
+	s.minorCount = 1
+	s.nextArc = e
+	s.inArc = in
+	return true
 }
 
 func (s *simplex) findBlock() bool {
