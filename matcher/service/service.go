@@ -1,0 +1,487 @@
+// Package service holds the operations of the joint meetings and their
+// member units: proposing claims for a meeting, answering claims from
+// either side, claiming by hand, fulfilling, escalating what stays unmet,
+// and reporting. Each operation checks who asks (matcher.Actor), runs as one
+// store mutation, and returns matcher errors with codes the API maps.
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// Service runs the operations on a store.
+type Service struct {
+	Store *store.Store
+	// Now returns the time of claims (default time.Now).
+	Now func() time.Time
+}
+
+// New returns a service over st.
+func New(st *store.Store) *Service { return &Service{Store: st, Now: time.Now} }
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// Within reports whether alliance is ancestor or lies below it.
+func Within(r index.Reader, ancestor, alliance string) bool {
+	for id, hops := alliance, 0; id != "" && hops <= len(matcher.Levels); hops++ {
+		if id == ancestor {
+			return true
+		}
+		a, err := r.Alliance(id)
+		if err != nil {
+			return false
+		}
+		id = a.Parent
+	}
+	return false
+}
+
+// CanRunMeeting reports whether a may run or read the meeting of alliance.
+func CanRunMeeting(r index.Reader, a matcher.Actor, alliance string) bool {
+	switch a.Role {
+	case matcher.RoleAdmin, matcher.RoleSystem:
+		return true
+	case matcher.RoleCoordinator:
+		return Within(r, a.ID, alliance)
+	}
+	return false
+}
+
+// CanSeeUnit reports whether a may read unit's data: its own unit, a unit
+// in a coordinator's scope, anything for admin.
+func CanSeeUnit(r index.Reader, a matcher.Actor, unit string) bool {
+	switch a.Role {
+	case matcher.RoleAdmin, matcher.RoleSystem:
+		return true
+	case matcher.RoleUnit:
+		return a.ID == unit
+	case matcher.RoleCoordinator:
+		for al := range r.AlliancesOf(unit) {
+			if Within(r, a.ID, al.ID) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// forbidden and notFound hide from a caller whether something it may not
+// see exists: both say "not found".
+func notFound(what, id string) error {
+	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
+}
+
+// Proposals is what Propose returns: the match result and the claims it
+// stored.
+type Proposals struct {
+	Result  *match.Result   `json:"result"`
+	Claims  []matcher.Claim `json:"claims"`
+	Expired int             `json:"expired"` // earlier unanswered proposals replaced
+}
+
+// maxProposeTries bounds the optimistic retries of Propose when the store
+// changes between the solve and the write.
+const maxProposeTries = 4
+
+// Propose runs the matcher for the meeting held by alliance and stores the
+// result as proposed claims, replacing the meeting's earlier unanswered
+// proposals. The solve runs on a snapshot, outside the write lock; if the
+// store changed meanwhile, it runs again (up to a few times, then under a
+// consistent read of the write transaction).
+func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance string, set match.Settings) (*Proposals, error) {
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	sn := s.Store.Snapshot()
+	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
+		return nil, notFound("meeting", alliance)
+	}
+	for try := 1; ; try++ {
+		res, err := match.Run(ctx, sn.Reader, sn.Vocab, alliance, set)
+		if err != nil {
+			return nil, err
+		}
+		out := &Proposals{Result: res}
+		stale := false
+		_, err = s.Store.Update(ctx, actor.String(), "meeting.propose", []string{alliance}, func(tx *store.Tx) error {
+			if tx.Meta().Seq != sn.Seq {
+				if try < maxProposeTries {
+					stale = true
+					return errStale
+				}
+				// Solve again on the write transaction itself.
+				res, err = match.Run(ctx, tx.Reader, tx.Vocabulary(), alliance, set)
+				if err != nil {
+					return err
+				}
+				out.Result = res
+			}
+			now := s.now()
+			for c := range tx.ClaimsOfMeeting(alliance) {
+				if c.Status == matcher.ClaimProposed && len(c.AcceptedBy) == 0 {
+					e, err := c.Expire(now)
+					if err != nil {
+						return err
+					}
+					if err := tx.PutClaim(e); err != nil {
+						return err
+					}
+					out.Expired++
+				}
+			}
+			for i, p := range out.Result.Proposals {
+				c := matcher.Claim{
+					ID: fmt.Sprintf("%s.%d.%d", alliance, tx.Seq(), i+1), Resource: p.Resource, Demand: p.Demand,
+					ResourceUnit: p.ResourceUnit, DemandUnit: p.DemandUnit, Quantity: p.Quantity, Score: p.Score,
+					Breakdown: p.Breakdown, Origin: matcher.OriginSolver, Status: matcher.ClaimProposed,
+					Meeting: alliance, Created: now, Updated: now,
+				}
+				if p.RunnerUp != nil {
+					c.RunnerUp = p.RunnerUp.Resource
+				}
+				if err := tx.PutClaim(c); err != nil {
+					return err
+				}
+				out.Claims = append(out.Claims, c)
+			}
+			if out.Expired == 0 && len(out.Claims) == 0 {
+				return errNothing
+			}
+			return nil
+		})
+		if stale {
+			sn = s.Store.Snapshot()
+			continue
+		}
+		if err != nil && err != errNothing {
+			return nil, err
+		}
+		if out.Claims == nil {
+			out.Claims = []matcher.Claim{}
+		}
+		return out, nil
+	}
+}
+
+var (
+	errStale   = matcher.Errorf(matcher.ECONFLICT, "the store changed during the solve")
+	errNothing = matcher.Errorf(matcher.EINVALID, "nothing to store")
+)
+
+// sideOf returns the side actor answers for on claim c: a unit answers for
+// its own side; an admin or the meeting's coordinator records the answer of
+// the side they name.
+func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher.Side) (matcher.Side, error) {
+	switch actor.Role {
+	case matcher.RoleUnit:
+		var side matcher.Side
+		switch actor.ID {
+		case c.ResourceUnit:
+			side = matcher.ResourceSide
+		case c.DemandUnit:
+			side = matcher.DemandSide
+		default:
+			return "", notFound("claim", c.ID)
+		}
+		if named != "" && named != side {
+			return "", matcher.Errorf(matcher.EFORBIDDEN, "unit %s is the %s side of claim %s, not the %s side", actor.ID, side, c.ID, named)
+		}
+		return side, nil
+	case matcher.RoleCoordinator, matcher.RoleAdmin, matcher.RoleSystem:
+		if actor.Role == matcher.RoleCoordinator && (c.Meeting == "" || !Within(r, actor.ID, c.Meeting)) {
+			return "", notFound("claim", c.ID)
+		}
+		if named != matcher.ResourceSide && named != matcher.DemandSide {
+			return "", matcher.FieldError("side", "say which side's answer this records: resource or demand")
+		}
+		return named, nil
+	}
+	return "", matcher.Errorf(matcher.EFORBIDDEN, "%s may not answer claims", actor)
+}
+
+// Answer is an answer to a claim.
+type Answer string
+
+// Answers.
+const (
+	Accept   Answer = "accept"
+	Reject   Answer = "reject"
+	Withdraw Answer = "withdraw"
+	Fulfil   Answer = "fulfil"
+)
+
+// AnswerClaim records one side's answer to a claim: accept (confirmed once
+// both sides have), reject (the pair is not proposed again), withdraw, or
+// fulfil (the demand side reports it done). named is the side for
+// coordinators and admins; a unit's side is its own.
+func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side, reason string) (matcher.Claim, error) {
+	var out matcher.Claim
+	var alliances []string
+	if c, err := s.Store.Snapshot().Claim(id); err == nil && c.Meeting != "" {
+		alliances = []string{c.Meeting}
+	}
+	_, err := s.Store.Update(ctx, actor.String(), "claim."+string(ans), alliances, func(tx *store.Tx) error {
+		c, err := tx.Claim(id)
+		if err != nil {
+			return err
+		}
+		side, err := sideOf(tx.Reader, actor, c, named)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		var next matcher.Claim
+		switch ans {
+		case Accept:
+			next, err = c.Accept(side, now)
+		case Reject:
+			next, err = c.Reject(side, reason, now)
+		case Withdraw:
+			next, err = c.Withdraw(reason, now)
+		case Fulfil:
+			if side != matcher.DemandSide {
+				return matcher.Errorf(matcher.EFORBIDDEN, "only the demand side reports a claim fulfilled")
+			}
+			next, err = c.Fulfil(now)
+		default:
+			return matcher.FieldError("answer", "must be accept, reject, withdraw or fulfil, got %q", ans)
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.PutClaim(next); err != nil {
+			return err
+		}
+		out = next
+		return nil
+	})
+	return out, err
+}
+
+// HandClaim is a claim made by hand (认领) by one side.
+type HandClaim struct {
+	Resource string `json:"resource"`
+	Demand   string `json:"demand"`
+	Quantity int64  `json:"quantity"`
+	Meeting  string `json:"meeting,omitempty"`
+	Side     string `json:"side,omitempty"` // for coordinators and admins: whose claim this is
+}
+
+// ClaimByHand stores a claim made by one side, accepted by that side and
+// waiting for the other. The pair must be compatible, of two units, not
+// rejected before, and the quantity must be left on both items.
+func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandClaim) (matcher.Claim, error) {
+	var out matcher.Claim
+	_, err := s.Store.Update(ctx, actor.String(), "claim.create", nil, func(tx *store.Tx) error {
+		var p matcher.Problems
+		if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
+			p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
+		}
+		res, err := tx.Item(h.Resource)
+		if err != nil || res.Kind != matcher.Resource || !CanSeeItem(tx.Reader, actor, res) {
+			p.Add("resource", "no resource item %q", h.Resource)
+		}
+		dem, err2 := tx.Item(h.Demand)
+		if err2 != nil || dem.Kind != matcher.Demand || !CanSeeItem(tx.Reader, actor, dem) {
+			p.Add("demand", "no demand item %q", h.Demand)
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		draft := matcher.Claim{ResourceUnit: res.Unit, DemandUnit: dem.Unit, ID: "draft", Meeting: h.Meeting}
+		side, err := sideOf(tx.Reader, actor, &draft, matcher.Side(h.Side))
+		if err != nil {
+			return err
+		}
+		switch {
+		case res.Unit == dem.Unit:
+			p.Add("demand", "a unit cannot claim its own item")
+		case !tx.Vocabulary().Compatible(res.Category, dem.Category):
+			p.Add("demand", "a %s resource cannot meet a %s demand", res.Category, dem.Category)
+		case res.Status != matcher.ItemOpen || dem.Status != matcher.ItemOpen:
+			p.Add("resource", "both items must be open")
+		}
+		for c := range tx.ClaimsOnPair(res.ID, dem.ID) {
+			if c.Status == matcher.ClaimRejected {
+				p.Add("demand", "this pair was rejected before (claim %s)", c.ID)
+				break
+			}
+		}
+		for _, it := range []*matcher.Item{res, dem} {
+			if left := it.Quantity - match.Reserved(tx.Reader, it, ""); h.Quantity > left {
+				p.Add("quantity", "item %s has %d left, asked for %d", it.ID, max(0, left), h.Quantity)
+			}
+		}
+		if h.Meeting != "" {
+			if _, err := tx.Alliance(h.Meeting); err != nil {
+				p.Add("meeting", "unknown meeting %q", h.Meeting)
+			}
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		now := s.now()
+		origin := matcher.OriginResource
+		if side == matcher.DemandSide {
+			origin = matcher.OriginDemand
+		}
+		out = matcher.Claim{ID: fmt.Sprintf("H.%d", tx.Seq()), Resource: res.ID, Demand: dem.ID,
+			ResourceUnit: res.Unit, DemandUnit: dem.Unit, Quantity: h.Quantity, Origin: origin,
+			Status: matcher.ClaimProposed, AcceptedBy: []matcher.Side{side}, Meeting: h.Meeting, Created: now, Updated: now}
+		return tx.PutClaim(out)
+	})
+	return out, err
+}
+
+// CanSeeItem reports whether a may see (and claim) item it: a coordinator
+// or admin as for its unit; a unit sees its own items, the items of the
+// units it shares an alliance with, and items escalated to a meeting above
+// one of its alliances, within that meeting's scope.
+func CanSeeItem(r index.Reader, a matcher.Actor, it *matcher.Item) bool {
+	if a.Role != matcher.RoleUnit {
+		return CanSeeUnit(r, a, it.Unit)
+	}
+	if a.ID == it.Unit {
+		return true
+	}
+	for al := range r.AlliancesOf(a.ID) {
+		for cur, hops := al, 0; cur != nil && hops <= len(matcher.Levels); hops++ {
+			if cur.Level.Rank() > it.Level.Rank() {
+				break
+			}
+			if cur.Level == it.Level && CanSeeUnit(r, matcher.Coordinator(cur.ID), it.Unit) {
+				return true
+			}
+			if cur.Parent == "" {
+				break
+			}
+			cur, _ = r.Alliance(cur.Parent)
+		}
+	}
+	return false
+}
+
+// Escalated lists the demands an escalation moved up.
+type Escalated struct {
+	From  matcher.Level `json:"from"`
+	To    matcher.Level `json:"to"`
+	Items []string      `json:"items"`
+}
+
+// Escalate moves what stays unmet after the meeting of alliance one level
+// up: every open demand of its scope at its level with quantity left after
+// the claims on it and no proposal waiting for an answer. The street or
+// district meeting above then matches it across all alliances below it.
+func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance string) (*Escalated, error) {
+	out := &Escalated{Items: []string{}}
+	_, err := s.Store.Update(ctx, actor.String(), "meeting.escalate", []string{alliance}, func(tx *store.Tx) error {
+		a, err := tx.Alliance(alliance)
+		if err != nil || !CanRunMeeting(tx.Reader, actor, alliance) {
+			return notFound("meeting", alliance)
+		}
+		up, ok := a.Level.Up()
+		if !ok {
+			return matcher.Errorf(matcher.ECONFLICT, "%s is a district meeting: there is no level above it", alliance)
+		}
+		out.From, out.To = a.Level, up
+		scope, err := match.ResolveScope(tx.Reader, alliance)
+		if err != nil {
+			return err
+		}
+		for _, u := range scope.Units() {
+			for it := range tx.ItemsOf(u) {
+				if it.Kind != matcher.Demand || it.Status != matcher.ItemOpen || it.Level != a.Level {
+					continue
+				}
+				waiting := false
+				for c := range tx.ClaimsOnDemand(it.ID) {
+					waiting = waiting || c.Status == matcher.ClaimProposed
+				}
+				if waiting || match.Reserved(tx.Reader, it, "") >= it.Quantity {
+					continue
+				}
+				c := *it
+				c.Level = up
+				if err := tx.PutItem(c); err != nil {
+					return err
+				}
+				out.Items = append(out.Items, it.ID)
+			}
+		}
+		if len(out.Items) == 0 {
+			return errNothing
+		}
+		slices.Sort(out.Items)
+		return nil
+	})
+	if err == errNothing {
+		return out, nil
+	}
+	return out, err
+}
+
+// Tally is met and demanded quantity.
+type Tally struct {
+	Need int64 `json:"need"`
+	Met  int64 `json:"met"` // confirmed and fulfilled claims
+}
+
+// Report is a meeting's state: met and unmet quantity by category, red
+// grid and unit, and its claims by status.
+type Report struct {
+	Meeting    string                      `json:"meeting"`
+	Level      matcher.Level               `json:"level"`
+	ByCategory map[string]Tally            `json:"by_category"`
+	ByGrid     map[string]Tally            `json:"by_grid"`
+	ByUnit     map[string]Tally            `json:"by_unit"`
+	Claims     map[matcher.ClaimStatus]int `json:"claims"`
+	Total      Tally                       `json:"total"`
+}
+
+// MeetingReport reports on the meeting of alliance: the demands of its
+// scope at its level and the claims it made.
+func (s *Service) MeetingReport(actor matcher.Actor, alliance string) (*Report, error) {
+	sn := s.Store.Snapshot()
+	a, err := sn.Alliance(alliance)
+	if err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
+		return nil, notFound("meeting", alliance)
+	}
+	scope, err := match.ResolveScope(sn.Reader, alliance)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Meeting: alliance, Level: a.Level, ByCategory: map[string]Tally{}, ByGrid: map[string]Tally{},
+		ByUnit: map[string]Tally{}, Claims: map[matcher.ClaimStatus]int{}}
+	add := func(m map[string]Tally, k string, need, met int64) {
+		t := m[k]
+		t.Need += need
+		t.Met += met
+		m[k] = t
+	}
+	for _, uid := range scope.Units() {
+		u := sn.UnitRaw(uid)
+		for it := range sn.ItemsOf(uid) {
+			if it.Kind != matcher.Demand || it.Level != a.Level || it.Status == matcher.ItemPaused {
+				continue
+			}
+			met := sn.Held(it)
+			add(rep.ByCategory, it.Category, it.Quantity, met)
+			add(rep.ByGrid, u.Grid, it.Quantity, met)
+			add(rep.ByUnit, uid, it.Quantity, met)
+			rep.Total.Need += it.Quantity
+			rep.Total.Met += met
+		}
+	}
+	for c := range sn.ClaimsOfMeeting(alliance) {
+		rep.Claims[c.Status]++
+	}
+	return rep, nil
+}
