@@ -7,7 +7,9 @@
 package api
 
 import (
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -15,6 +17,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -23,7 +27,9 @@ import (
 type Server struct {
 	e     *echo.Echo
 	store atomic.Pointer[store.Store]
+	svc   atomic.Pointer[service.Service]
 	log   *slog.Logger
+	admin atomic.Pointer[[sha256.Size]byte] // hash of the admin token; nil: none
 }
 
 // New returns a server with its routes. log receives request errors.
@@ -37,11 +43,26 @@ func New(log *slog.Logger) *Server {
 	s.e.HTTPErrorHandler = s.handleError
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
+	s.routes()
 	return s
 }
 
 // SetStore makes the server ready, serving st.
-func (s *Server) SetStore(st *store.Store) { s.store.Store(st) }
+func (s *Server) SetStore(st *store.Store) {
+	s.svc.Store(service.New(st))
+	s.store.Store(st)
+}
+
+// SetAdminToken sets the admin token; only its hash is kept. An empty
+// token disables admin access.
+func (s *Server) SetAdminToken(tok string) {
+	if tok == "" {
+		s.admin.Store(nil)
+		return
+	}
+	h := sha256.Sum256([]byte(tok))
+	s.admin.Store(&h)
+}
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.e }
@@ -71,6 +92,16 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 	Code   string `json:"code,omitempty"`
 	Field  string `json:"field,omitempty"`
+	// Problems lists every problem when there are several (a bundle, a
+	// record with several bad fields).
+	Problems []FieldProblem `json:"problems,omitempty"`
+}
+
+// FieldProblem is one of several problems of a request.
+type FieldProblem struct {
+	Field  string `json:"field,omitempty"`
+	Detail string `json:"detail"`
+	Code   string `json:"code,omitempty"`
 }
 
 // statusOf maps matcher error codes to HTTP statuses.
@@ -92,11 +123,20 @@ func (s *Server) handleError(err error, c echo.Context) {
 	p := Problem{Type: "about:blank"}
 	var he *echo.HTTPError
 	var me *matcher.Error
+	var mbe *http.MaxBytesError
+	var be *bundle.Error
 	switch {
+	case errors.As(err, &mbe):
+		p.Status = http.StatusRequestEntityTooLarge
+		p.Detail = fmt.Sprintf("the body is larger than %d bytes", mbe.Limit)
+		p.Field = "body"
 	case errors.As(err, &he):
 		p.Status = he.Code
 		if msg, ok := he.Message.(string); ok {
 			p.Detail = msg
+		}
+		if p.Status == http.StatusUnauthorized {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="allymatch"`)
 		}
 	case errors.As(err, &me):
 		p.Code = me.Code
@@ -106,6 +146,20 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 		if me.Code != matcher.EINTERNAL {
 			p.Detail, p.Field = me.Message, me.Field
+			var pe *matcher.ProblemsError
+			if errors.As(err, &pe) && len(pe.List) > 1 {
+				p.Detail = pe.Error()
+				for _, e := range pe.List {
+					p.Problems = append(p.Problems, FieldProblem{Field: e.Field, Detail: e.Message, Code: e.Code})
+				}
+			}
+		}
+	case errors.As(err, &be):
+		p.Code = matcher.EINVALID
+		p.Status = http.StatusBadRequest
+		p.Detail = be.Error()
+		for _, q := range be.Problems {
+			p.Problems = append(p.Problems, FieldProblem{Field: q.Field, Detail: q.String(), Code: matcher.EINVALID})
 		}
 	default:
 		p.Status = http.StatusInternalServerError

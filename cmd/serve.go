@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/allymatch/allymatch/api"
 	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -25,6 +27,9 @@ type ServeConfig struct {
 	Data            string        // data folder
 	ShutdownTimeout time.Duration // grace period for requests in flight
 	Seed            bool          // seed an empty store with the embedded Banan sample
+	// AdminToken is the admin's bearer token (default: $ALLYMATCH_ADMIN_TOKEN).
+	// When empty, Run generates one for this run and logs it.
+	AdminToken string
 }
 
 // DefaultServeConfig returns the defaults: 127.0.0.1:8080, ./data.
@@ -53,7 +58,11 @@ func NewServer(cfg ServeConfig, log *slog.Logger) *Server {
 
 // ParseFlags reads the serve flags into s.Config.
 func (s *Server) ParseFlags(std Stdio, args []string) error {
-	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR]", std)
+	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR] [--admin-token TOKEN]", std)
+	if s.Config.AdminToken == "" {
+		s.Config.AdminToken = os.Getenv("ALLYMATCH_ADMIN_TOKEN")
+	}
+	fs.StringVar(&s.Config.AdminToken, "admin-token", s.Config.AdminToken, "the admin's bearer token (default $ALLYMATCH_ADMIN_TOKEN; generated and logged when empty)")
 	fs.StringVar(&s.Config.Addr, "addr", s.Config.Addr, "listen address")
 	fs.StringVar(&s.Config.Data, "data", s.Config.Data, "data folder (created and seeded with the Banan sample when empty)")
 	fs.DurationVar(&s.Config.ShutdownTimeout, "shutdown-timeout", s.Config.ShutdownTimeout, "grace period for requests in flight on SIGINT/SIGTERM")
@@ -88,6 +97,11 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	s.api = api.New(s.log)
+	admin, generated := s.Config.AdminToken, false
+	if admin == "" {
+		admin, generated = service.NewSecret(), true
+	}
+	s.api.SetAdminToken(admin)
 	s.http = &http.Server{
 		Handler:           s.api.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -109,6 +123,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.api.SetStore(s.store)
 	close(s.loaded)
 	s.log.Info("ready", "addr", ln.Addr().String(), "seq", s.store.Seq())
+	s.logTokenHelp(ln.Addr().String(), admin, generated)
 
 	select {
 	case err := <-served:
@@ -143,6 +158,36 @@ func (s *Server) open(ctx context.Context) error {
 		s.log.Info("seeded an empty store with the embedded Banan sample", "records", ev.Count)
 	}
 	return nil
+}
+
+// logTokenHelp says how to get tokens: the generated admin token (when
+// none was configured) and a curl line for POST /v1/tokens, naming an
+// alliance and a unit of the data (the Banan sample's lh when present).
+func (s *Server) logTokenHelp(addr, admin string, generated bool) {
+	shown := "$ALLYMATCH_ADMIN_TOKEN"
+	if generated {
+		shown = admin
+		s.log.Warn("no admin token configured (--admin-token or ALLYMATCH_ADMIN_TOKEN); generated one for this run", "admin_token", admin)
+	}
+	sn := s.store.Snapshot()
+	alliance, unit := "", ""
+	if a, err := sn.Alliance("lh"); err == nil {
+		alliance, unit = a.ID, a.Lead
+	} else {
+		for a := range sn.Alliances() {
+			alliance, unit = a.ID, a.Lead
+			break
+		}
+	}
+	if alliance == "" {
+		return
+	}
+	curl := func(body string) string {
+		return fmt.Sprintf("curl -s -H 'Authorization: Bearer %s' -d '%s' http://%s/v1/tokens", shown, body, addr)
+	}
+	s.log.Info("demo tokens",
+		"coordinator", curl(fmt.Sprintf(`{"role":"coordinator","alliance":%q}`, alliance)),
+		"unit", curl(fmt.Sprintf(`{"role":"unit","unit":%q}`, unit)))
 }
 
 // Close releases the store.

@@ -1,0 +1,176 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+)
+
+// Body limits. Every body is read through http.MaxBytesReader, so a
+// chunked body over the limit is cut at the limit too and answered 413.
+const (
+	maxBody       = 1 << 20  // 1 MiB: one record, one answer
+	maxImportBody = 64 << 20 // 64 MiB: a bundle
+)
+
+// decode reads the request body strictly into dst: JSON only, at most
+// limit bytes, one value, no unknown fields. An empty body is refused.
+func (s *Server) decode(c echo.Context, limit int64, dst any) error {
+	return decodeRequest(c, limit, dst, false)
+}
+
+// decodeOptional is decode for a body that may be empty (dst keeps its
+// zero value then).
+func (s *Server) decodeOptional(c echo.Context, limit int64, dst any) error {
+	return decodeRequest(c, limit, dst, true)
+}
+
+func decodeRequest(c echo.Context, limit int64, dst any, optional bool) error {
+	req := c.Request()
+	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+			return &echo.HTTPError{Code: http.StatusUnsupportedMediaType, Message: fmt.Sprintf("send application/json, not %q", ct)}
+		}
+	}
+	body := http.MaxBytesReader(c.Response(), req.Body, limit)
+	defer body.Close()
+	return decodeJSON(body, dst, optional)
+}
+
+// decodeJSON decodes one JSON value from r into dst, refusing unknown
+// fields and trailing data; its errors are matcher errors naming the field
+// (or an *http.MaxBytesError, answered 413).
+func decodeJSON(r io.Reader, dst any, optional bool) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		if errors.Is(err, io.EOF) && optional {
+			return nil
+		}
+		return jsonError(err)
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return matcher.FieldError("body", "holds data after the JSON value")
+	}
+	return nil
+}
+
+// jsonError turns an encoding/json error into a matcher error naming the
+// field.
+func jsonError(err error) error {
+	var (
+		mbe *http.MaxBytesError
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.Is(err, io.EOF):
+		return matcher.FieldError("body", "a JSON object is required")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return matcher.FieldError("body", "the JSON ends too early")
+	case errors.As(err, &syn):
+		return matcher.FieldError("body", "invalid JSON at byte %d: %s", syn.Offset, syn.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return matcher.FieldError(field, "must be %s, got %s", typeName(typ.Type.String()), typ.Value)
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, `json: unknown field "`); ok {
+		f = strings.TrimSuffix(f, `"`)
+		return matcher.FieldError(f, "unknown field %q", f)
+	}
+	var me *matcher.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	return matcher.FieldError("body", "%s", strings.TrimPrefix(msg, "json: "))
+}
+
+func typeName(t string) string {
+	switch {
+	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
+		return "an integer"
+	case strings.HasPrefix(t, "float"):
+		return "a number"
+	case t == "string" || strings.HasSuffix(t, "Level") || strings.HasSuffix(t, "Kind") || strings.HasSuffix(t, "Status") || strings.HasSuffix(t, "Role") || strings.HasSuffix(t, "Mode") || strings.HasSuffix(t, "Side"):
+		return "a string"
+	case t == "bool":
+		return "true or false"
+	case strings.HasPrefix(t, "[]"):
+		return "an array"
+	}
+	return "an object"
+}
+
+// page is the limit and cursor of a list request.
+type page struct {
+	Limit  int
+	Cursor string
+}
+
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// pageOf reads ?limit= and ?cursor=.
+func pageOf(c echo.Context) (page, error) {
+	p := page{Limit: defaultLimit, Cursor: c.QueryParam("cursor")}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return p, matcher.FieldError("limit", "must be an integer from 1 to %d, got %q", maxLimit, v)
+		}
+		p.Limit = n
+	}
+	if p.Cursor != "" && !matcher.ValidID(p.Cursor) {
+		return p, matcher.FieldError("cursor", "is not a cursor this API returned")
+	}
+	return p, nil
+}
+
+// list is the shape of every list answer.
+type list[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+// paginate walks ids in ascending order (seq must yield them so), keeps
+// those after the cursor that pass keep, and stops after the page.
+func paginate[T any](p page, seq func(yield func(T) bool), id func(T) string, keep func(T) bool) list[T] {
+	out := list[T]{Items: []T{}}
+	for v := range seq {
+		if p.Cursor != "" && id(v) <= p.Cursor {
+			continue
+		}
+		if keep != nil && !keep(v) {
+			continue
+		}
+		if len(out.Items) == p.Limit {
+			out.Next = id(out.Items[len(out.Items)-1])
+			break
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out
+}

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+const testAdmin = "test-admin-token"
+
+// testServer is a server over a store seeded with the Banan sample.
+type testServer struct {
+	*Server
+	st *store.Store
+	tb testing.TB
+}
+
+func newTestServer(tb testing.TB) *testServer {
+	tb.Helper()
+	st, _, err := store.Open(context.Background(), store.Options{Dir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.Import(context.Background(), fixtures.MustBanan(tb), "system"); err != nil {
+		tb.Fatal(err)
+	}
+	s := New(nil)
+	s.SetStore(st)
+	s.SetAdminToken(testAdmin)
+	return &testServer{Server: s, st: st, tb: tb}
+}
+
+// do sends a request with token (none when empty) and body (none when
+// empty) through the handler.
+func (ts *testServer) do(method, path, token, body string) *httptest.ResponseRecorder {
+	ts.tb.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// token makes a token through the API.
+func (ts *testServer) token(body string) string {
+	ts.tb.Helper()
+	rec := ts.do(http.MethodPost, "/v1/tokens", testAdmin, body)
+	if rec.Code != http.StatusCreated {
+		ts.tb.Fatalf("POST /v1/tokens %s = %d %s, want 201", body, rec.Code, rec.Body)
+	}
+	var out struct{ Token string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Token == "" {
+		ts.tb.Fatalf("token answer %s: %v", rec.Body, err)
+	}
+	return out.Token
+}
+
+func (ts *testServer) unitToken(unit string) string {
+	return ts.token(`{"role":"unit","unit":"` + unit + `"}`)
+}
+
+func (ts *testServer) coordToken(alliance string) string {
+	return ts.token(`{"role":"coordinator","alliance":"` + alliance + `"}`)
+}
+
+// decodeBody decodes a response body into v.
+func decodeBody(tb testing.TB, rec *httptest.ResponseRecorder, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+		tb.Fatalf("decoding %s: %v", rec.Body, err)
+	}
+}
