@@ -43,7 +43,7 @@ type TransportResult struct {
 	Covered      int64 // Σ Weight·Flow (Weight nil: Σ Flow)
 	Optimal      bool  // false when the context ended the solve early
 	Pivots       int
-	Components   int   // connected components solved with the simplex
+	Components   int   // connected components of the useful edges (value > 0, both ends non-empty)
 	Scale        int64 // M of the Coverage objective, 0 for Welfare
 }
 
