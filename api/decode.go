@@ -36,15 +36,23 @@ func (s *Server) decodeOptional(c echo.Context, limit int64, dst any) error {
 
 func decodeRequest(c echo.Context, limit int64, dst any, optional bool) error {
 	req := c.Request()
+	if err := checkContentType(req); err != nil {
+		return err
+	}
+	body := http.MaxBytesReader(c.Response(), req.Body, limit)
+	defer body.Close()
+	return decodeJSON(body, dst, optional)
+}
+
+// checkContentType refuses a body that says it is not JSON.
+func checkContentType(req *http.Request) error {
 	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
 			return &echo.HTTPError{Code: http.StatusUnsupportedMediaType, Message: fmt.Sprintf("send application/json, not %q", ct)}
 		}
 	}
-	body := http.MaxBytesReader(c.Response(), req.Body, limit)
-	defer body.Close()
-	return decodeJSON(body, dst, optional)
+	return nil
 }
 
 // decodeJSON decodes one JSON value from r into dst, refusing unknown

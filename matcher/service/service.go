@@ -280,7 +280,19 @@ type HandClaim struct {
 // rejected before, and the quantity must be left on both items.
 func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandClaim) (matcher.Claim, error) {
 	var out matcher.Claim
-	_, err := s.Store.Update(ctx, actor.String(), "claim.create", nil, func(tx *store.Tx) error {
+	// The event names the meeting, or else the alliances of both units, so
+	// that their coordinators and members see it in the audit log.
+	alliances := []string{h.Meeting}
+	if h.Meeting == "" {
+		alliances = nil
+		sn := s.Store.Snapshot()
+		res, err1 := sn.Item(h.Resource)
+		dem, err2 := sn.Item(h.Demand)
+		if err1 == nil && err2 == nil {
+			alliances = alliancesOfUnits(sn.Reader, res.Unit, dem.Unit)
+		}
+	}
+	_, err := s.Store.Update(ctx, actor.String(), "claim.create", alliances, func(tx *store.Tx) error {
 		var p matcher.Problems
 		if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
 			p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)

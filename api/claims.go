@@ -1,0 +1,245 @@
+package api
+
+import (
+	"cmp"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/service"
+)
+
+// parsePropose decodes and checks a proposals request; an empty body asks
+// for the defaults.
+func parsePropose(r io.Reader) (match.Settings, error) {
+	set := match.DefaultSettings()
+	if err := decodeJSON(r, &set, true); err != nil {
+		return set, err
+	}
+	if set.Mode == "" {
+		set.Mode = match.Welfare
+	}
+	return set, set.Validate()
+}
+
+// propose handles POST /v1/meetings/{alliance}/proposals. The solve runs
+// under the request's context: a client that goes away stops it.
+func (s *Server) propose(c echo.Context) error {
+	set, err := parseBody(c, maxBody, parsePropose)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().Propose(c.Request().Context(), actorOf(c), c.Param("alliance"), set)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// escalate handles POST /v1/meetings/{alliance}/escalate.
+func (s *Server) escalate(c echo.Context) error {
+	out, err := s.service().Escalate(c.Request().Context(), actorOf(c), c.Param("alliance"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// report handles GET /v1/meetings/{alliance}/report.
+func (s *Server) report(c echo.Context) error {
+	out, err := s.service().MeetingReport(actorOf(c), c.Param("alliance"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// answerRequest is the optional body of the claim answers: the side a
+// coordinator or admin records the answer for, and a reason.
+type answerRequest struct {
+	Side   matcher.Side `json:"side,omitempty"`
+	Reason string       `json:"reason,omitempty"`
+}
+
+func parseAnswer(r io.Reader) (answerRequest, error) {
+	var a answerRequest
+	if err := decodeJSON(r, &a, true); err != nil {
+		return a, err
+	}
+	if a.Side != "" && a.Side != matcher.ResourceSide && a.Side != matcher.DemandSide {
+		return a, matcher.FieldError("side", "must be resource or demand, got %q", a.Side)
+	}
+	if !utf8.ValidString(a.Reason) || utf8.RuneCountInString(a.Reason) > matcher.MaxTextLen {
+		return a, matcher.FieldError("reason", "must be valid text of at most %d characters", matcher.MaxTextLen)
+	}
+	return a, nil
+}
+
+// answer returns the handler of POST /v1/claims/{id}/{ans}.
+func (s *Server) answer(ans service.Answer) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("id")
+		if !matcher.ValidID(id) {
+			return matcher.Errorf(matcher.ENOTFOUND, "claim %q not found", id)
+		}
+		req, err := parseBody(c, maxBody, parseAnswer)
+		if err != nil {
+			return err
+		}
+		out, err := s.service().AnswerClaim(c.Request().Context(), actorOf(c), id, ans, req.Side, req.Reason)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+}
+
+func parseHandClaim(r io.Reader) (service.HandClaim, error) {
+	var h service.HandClaim
+	if err := decodeJSON(r, &h, false); err != nil {
+		return h, err
+	}
+	var p matcher.Problems
+	if !matcher.ValidID(h.Resource) {
+		p.Add("resource", "must be an item id, got %q", h.Resource)
+	}
+	if !matcher.ValidID(h.Demand) {
+		p.Add("demand", "must be an item id, got %q", h.Demand)
+	}
+	if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
+		p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
+	}
+	if h.Meeting != "" && !matcher.ValidID(h.Meeting) {
+		p.Add("meeting", "must be an alliance id, got %q", h.Meeting)
+	}
+	if h.Side != "" && h.Side != string(matcher.ResourceSide) && h.Side != string(matcher.DemandSide) {
+		p.Add("side", "must be resource or demand, got %q", h.Side)
+	}
+	return h, p.Err()
+}
+
+// createClaim handles POST /v1/claims: a claim by hand.
+func (s *Server) createClaim(c echo.Context) error {
+	h, err := parseBody(c, maxBody, parseHandClaim)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().ClaimByHand(c.Request().Context(), actorOf(c), h)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// getClaim handles GET /v1/claims/{id}.
+func (s *Server) getClaim(c echo.Context) error {
+	sn := s.service().Store.Snapshot()
+	id := c.Param("id")
+	cl, err := sn.Claim(id)
+	if err != nil || !service.CanSeeClaim(sn.Reader, actorOf(c), cl) {
+		return matcher.Errorf(matcher.ENOTFOUND, "claim %q not found", id)
+	}
+	return c.JSON(http.StatusOK, cl)
+}
+
+// listClaims handles GET /v1/claims?meeting=&unit=&status=&limit=&cursor=.
+func (s *Server) listClaims(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	meeting, unit, status := c.QueryParam("meeting"), c.QueryParam("unit"), matcher.ClaimStatus(c.QueryParam("status"))
+	if meeting != "" && !matcher.ValidID(meeting) {
+		return matcher.FieldError("meeting", "must be an alliance id, got %q", meeting)
+	}
+	if unit != "" && !matcher.ValidID(unit) {
+		return matcher.FieldError("unit", "must be a unit id, got %q", unit)
+	}
+	if status != "" && !status.Valid() {
+		return matcher.FieldError("status", "must be proposed, confirmed, fulfilled, rejected, withdrawn or expired, got %q", status)
+	}
+	actor := actorOf(c)
+	if actor.Role == matcher.RoleUnit && unit == "" {
+		unit = actor.ID // a unit's claims are found through its own items
+	}
+	sn := s.service().Store.Snapshot()
+	var src func(yield func(*matcher.Claim) bool)
+	switch {
+	case meeting != "":
+		src = sn.ClaimsOfMeeting(meeting)
+	case unit != "":
+		// Both sides, merged into id order.
+		var all []*matcher.Claim
+		for cl := range sn.ClaimsOfUnit(matcher.ResourceSide, unit) {
+			all = append(all, cl)
+		}
+		for cl := range sn.ClaimsOfUnit(matcher.DemandSide, unit) {
+			all = append(all, cl)
+		}
+		slices.SortFunc(all, func(a, b *matcher.Claim) int { return cmp.Compare(a.ID, b.ID) })
+		src = slices.Values(all)
+	case status != "":
+		src = sn.ClaimsByStatus(status)
+	default:
+		src = sn.Claims()
+	}
+	out := paginate(p, src, func(cl *matcher.Claim) string { return cl.ID }, func(cl *matcher.Claim) bool {
+		return (meeting == "" || cl.Meeting == meeting) &&
+			(unit == "" || cl.ResourceUnit == unit || cl.DemandUnit == unit) &&
+			(status == "" || cl.Status == status) &&
+			service.CanSeeClaim(sn.Reader, actor, cl)
+	})
+	return c.JSON(http.StatusOK, out)
+}
+
+// listEvents handles GET /v1/events?since=&limit=: the audit log after
+// seq since, oldest first, as far as the caller may see it. next is the
+// since of the following page.
+func (s *Server) listEvents(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	if p.Cursor != "" {
+		return matcher.FieldError("cursor", "events page with since=, not cursor=")
+	}
+	var since uint64
+	if v := c.QueryParam("since"); v != "" {
+		if since, err = strconv.ParseUint(v, 10, 64); err != nil {
+			return matcher.FieldError("since", "must be an event seq (a whole number), got %q", v)
+		}
+	}
+	actor := actorOf(c)
+	st := s.service().Store
+	sn := st.Snapshot()
+	evs, err := st.Events(since, p.Limit, func(ev *matcher.Event) bool { return service.CanSeeEvent(sn.Reader, actor, ev) })
+	if err != nil {
+		return err
+	}
+	out := list[matcher.Event]{Items: evs}
+	if out.Items == nil {
+		out.Items = []matcher.Event{}
+	}
+	if len(evs) == p.Limit {
+		out.Next = strconv.FormatUint(evs[len(evs)-1].Seq, 10)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// parseBody reads the request body through http.MaxBytesReader and parse.
+func parseBody[T any](c echo.Context, limit int64, parse func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	req := c.Request()
+	if err := checkContentType(req); err != nil {
+		return zero, err
+	}
+	body := http.MaxBytesReader(c.Response(), req.Body, limit)
+	defer body.Close()
+	return parse(body)
+}
