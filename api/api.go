@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -159,7 +160,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p.Status = http.StatusBadRequest
 		p.Detail = be.Error()
 		for _, q := range be.Problems {
-			p.Problems = append(p.Problems, FieldProblem{Field: q.Field, Detail: q.String(), Code: matcher.EINVALID})
+			field := q.Field
+			if rec, _, _ := strings.Cut(q.Record, " "); rec != "" {
+				field = strings.TrimSuffix(rec+"."+q.Field, ".")
+			}
+			p.Problems = append(p.Problems, FieldProblem{Field: field, Detail: q.String(), Code: matcher.EINVALID})
+		}
+		if len(p.Problems) == 1 {
+			p.Field, p.Problems = p.Problems[0].Field, nil
 		}
 	default:
 		p.Status = http.StatusInternalServerError

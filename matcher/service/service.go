@@ -297,13 +297,21 @@ func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandCl
 		if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
 			p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
 		}
+		// An item the caller may not see is not found (ENOTFOUND), so that
+		// a stranger learns nothing from the answer.
 		res, err := tx.Item(h.Resource)
-		if err != nil || res.Kind != matcher.Resource || !CanSeeItem(tx.Reader, actor, res) {
-			p.Add("resource", "no resource item %q", h.Resource)
+		if err != nil || !CanSeeItem(tx.Reader, actor, res) {
+			return &matcher.Error{Code: matcher.ENOTFOUND, Field: "resource", Message: fmt.Sprintf("no resource item %q", h.Resource)}
 		}
 		dem, err2 := tx.Item(h.Demand)
-		if err2 != nil || dem.Kind != matcher.Demand || !CanSeeItem(tx.Reader, actor, dem) {
-			p.Add("demand", "no demand item %q", h.Demand)
+		if err2 != nil || !CanSeeItem(tx.Reader, actor, dem) {
+			return &matcher.Error{Code: matcher.ENOTFOUND, Field: "demand", Message: fmt.Sprintf("no demand item %q", h.Demand)}
+		}
+		if res.Kind != matcher.Resource {
+			p.Add("resource", "item %q is a %s, not a resource", h.Resource, res.Kind)
+		}
+		if dem.Kind != matcher.Demand {
+			p.Add("demand", "item %q is a %s, not a demand", h.Demand, dem.Kind)
 		}
 		if err := p.Err(); err != nil {
 			return err

@@ -1,0 +1,428 @@
+package api
+
+import (
+	"cmp"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/service"
+)
+
+// Request decoders: each reads one body strictly and checks what it can
+// without the state (the matcher types' Validate); the service checks the
+// rest.
+
+func parseAlliance(r io.Reader) (matcher.Alliance, error) {
+	var a matcher.Alliance
+	if err := decodeJSON(r, &a, false); err != nil {
+		return a, err
+	}
+	return a, a.Validate()
+}
+
+func parseUnit(r io.Reader) (matcher.Unit, error) {
+	var u matcher.Unit
+	if err := decodeJSON(r, &u, false); err != nil {
+		return u, err
+	}
+	return u, u.Validate()
+}
+
+func parseUnitPatch(r io.Reader) (service.UnitPatch, error) {
+	var p service.UnitPatch
+	if err := decodeJSON(r, &p, false); err != nil {
+		return p, err
+	}
+	var probs matcher.Problems
+	for i, al := range p.Alliances {
+		if !matcher.ValidID(al) {
+			probs.Add("alliances["+itoa(i)+"]", "must be an alliance id, got %q", al)
+		}
+	}
+	if p.Location != nil {
+		probs.AddErr("location", p.Location.Validate())
+	}
+	return p, probs.Err()
+}
+
+func parseItem(r io.Reader) (matcher.Item, error) {
+	var it matcher.Item
+	if err := decodeJSON(r, &it, false); err != nil {
+		return it, err
+	}
+	it.SetDefaults()
+	return it, validateFor(it, func(v *matcher.Item) error {
+		if v.Unit == "" {
+			v.Unit = "the-path-unit" // the unit comes from the path
+		}
+		return v.Validate()
+	})
+}
+
+// validateFor runs check on a copy of v.
+func validateFor[T any](v T, check func(*T) error) error { return check(&v) }
+
+func parseItemPatch(r io.Reader) (service.ItemPatch, error) {
+	var p service.ItemPatch
+	if err := decodeJSON(r, &p, false); err != nil {
+		return p, err
+	}
+	// Check the fields given on a valid item that takes them.
+	it := matcher.Item{ID: "x", Unit: "x", Kind: matcher.Demand, Category: "venue", Title: "x", Quantity: 1}
+	it.SetDefaults()
+	if p.Category != nil {
+		it.Category = *p.Category
+	}
+	if p.Title != nil {
+		it.Title = *p.Title
+	}
+	if p.Description != nil {
+		it.Description = *p.Description
+	}
+	if p.Tags != nil {
+		it.Tags = *p.Tags
+	}
+	if p.Quantity != nil {
+		it.Quantity = *p.Quantity
+	}
+	if p.Measure != nil {
+		it.Measure = *p.Measure
+	}
+	if p.Windows != nil {
+		it.Windows = *p.Windows
+	}
+	if p.Location != nil {
+		it.Location = p.Location
+	}
+	if p.RadiusKM != nil {
+		it.RadiusKM = *p.RadiusKM
+	}
+	if p.Priority != nil {
+		it.Priority = *p.Priority
+	}
+	if p.Status != nil {
+		it.Status = *p.Status
+	}
+	if p.Project != nil {
+		it.Project = *p.Project
+	}
+	return p, it.Validate()
+}
+
+func parseProject(r io.Reader) (matcher.Project, error) {
+	var pr matcher.Project
+	if err := decodeJSON(r, &pr, false); err != nil {
+		return pr, err
+	}
+	pr.SetDefaults()
+	return pr, validateFor(pr, func(v *matcher.Project) error {
+		if v.Unit == "" {
+			v.Unit = "the-path-unit"
+		}
+		return v.Validate()
+	})
+}
+
+func parseProjectPatch(r io.Reader) (service.ProjectPatch, error) {
+	var p service.ProjectPatch
+	if err := decodeJSON(r, &p, false); err != nil {
+		return p, err
+	}
+	pr := matcher.Project{ID: "x", Unit: "x", Name: "x"}
+	pr.SetDefaults()
+	if p.Name != nil {
+		pr.Name = *p.Name
+	}
+	if p.Description != nil {
+		pr.Description = *p.Description
+	}
+	if p.Status != nil {
+		pr.Status = *p.Status
+	}
+	return p, pr.Validate()
+}
+
+// parseImport reads a bundle (strictly, as bundle.DecodeJSON does).
+func parseImport(r io.Reader) (*bundle.Bundle, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err // *http.MaxBytesError: 413
+	}
+	return bundle.DecodeJSON("body", data)
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// --- handlers ---
+
+func (s *Server) snapshotReader() index.Reader { return s.service().Store.Snapshot().Reader }
+
+func notFound(what, id string) error {
+	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
+}
+
+func (s *Server) listAlliances(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	r, actor := s.snapshotReader(), actorOf(c)
+	out := paginate(p, r.Alliances(), func(a *matcher.Alliance) string { return a.ID }, func(a *matcher.Alliance) bool {
+		return service.CanSeeAlliance(r, actor, a.ID)
+	})
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getAlliance(c echo.Context) error {
+	r, id := s.snapshotReader(), c.Param("id")
+	a, err := r.Alliance(id)
+	if err != nil || !service.CanSeeAlliance(r, actorOf(c), id) {
+		return notFound("alliance", id)
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+func (s *Server) createAlliance(c echo.Context) error {
+	a, err := parseBody(c, maxBody, parseAlliance)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().CreateAlliance(c.Request().Context(), actorOf(c), a)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// listUnits lists the units the caller may read: all for an admin, the
+// units of its scope for a coordinator, its own and its alliances' for a
+// unit.
+func (s *Server) listUnits(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	r, actor := s.snapshotReader(), actorOf(c)
+	var ids []string
+	switch actor.Role {
+	case matcher.RoleCoordinator:
+		scope, err := match.ResolveScope(r, actor.ID)
+		if err != nil {
+			return err
+		}
+		ids = scope.Units()
+	case matcher.RoleUnit:
+		ids = []string{actor.ID}
+		for al := range r.AlliancesOf(actor.ID) {
+			ids = append(ids, al.AllUnits()...)
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+	default:
+		for u := range r.Units() {
+			if p.Cursor != "" && u.ID <= p.Cursor {
+				continue
+			}
+			ids = append(ids, u.ID)
+			if len(ids) > p.Limit {
+				break
+			}
+		}
+	}
+	out := paginate(p, func(yield func(*matcher.Unit) bool) {
+		for _, id := range ids {
+			if p.Cursor != "" && id <= p.Cursor {
+				continue
+			}
+			if u, err := r.Unit(id); err == nil && !yield(u) {
+				return
+			}
+		}
+	}, func(u *matcher.Unit) string { return u.ID }, nil)
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getUnit(c echo.Context) error {
+	r, id := s.snapshotReader(), c.Param("id")
+	u, err := r.Unit(id)
+	if err != nil || !service.CanReadUnit(r, actorOf(c), id) {
+		return notFound("unit", id)
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) createUnit(c echo.Context) error {
+	u, err := parseBody(c, maxBody, parseUnit)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().CreateUnit(c.Request().Context(), actorOf(c), u)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) patchUnit(c echo.Context) error {
+	p, err := parseBody(c, maxBody, parseUnitPatch)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().PatchUnit(c.Request().Context(), actorOf(c), c.Param("id"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) deleteUnit(c echo.Context) error {
+	if err := s.service().DeleteUnit(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// listItems lists a unit's items the caller may see.
+func (s *Server) listItems(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	r, actor, unit := s.snapshotReader(), actorOf(c), c.Param("id")
+	if !service.CanReadUnit(r, actor, unit) {
+		return notFound("unit", unit)
+	}
+	out := paginate(p, r.ItemsOf(unit), func(it *matcher.Item) string { return it.ID }, func(it *matcher.Item) bool {
+		return service.CanSeeItem(r, actor, it)
+	})
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getItem(c echo.Context) error {
+	r, id := s.snapshotReader(), c.Param("id")
+	it, err := r.Item(id)
+	if err != nil || !service.CanSeeItem(r, actorOf(c), it) {
+		return notFound("item", id)
+	}
+	return c.JSON(http.StatusOK, it)
+}
+
+func (s *Server) createItem(c echo.Context) error {
+	it, err := parseBody(c, maxBody, parseItem)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().CreateItem(c.Request().Context(), actorOf(c), c.Param("id"), it)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) patchItem(c echo.Context) error {
+	p, err := parseBody(c, maxBody, parseItemPatch)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().PatchItem(c.Request().Context(), actorOf(c), c.Param("id"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) deleteItem(c echo.Context) error {
+	if err := s.service().DeleteItem(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listProjects(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	r, actor, unit := s.snapshotReader(), actorOf(c), c.Param("id")
+	if !service.CanReadUnit(r, actor, unit) {
+		return notFound("unit", unit)
+	}
+	var prs []*matcher.Project
+	for pr := range r.ProjectsOf(unit) {
+		prs = append(prs, pr)
+	}
+	slices.SortFunc(prs, func(a, b *matcher.Project) int { return cmp.Compare(a.ID, b.ID) })
+	out := paginate(p, slices.Values(prs), func(pr *matcher.Project) string { return pr.ID }, nil)
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) getProject(c echo.Context) error {
+	r, id := s.snapshotReader(), c.Param("id")
+	pr, err := r.Project(id)
+	if err != nil || !service.CanReadUnit(r, actorOf(c), pr.Unit) {
+		return notFound("project", id)
+	}
+	return c.JSON(http.StatusOK, pr)
+}
+
+func (s *Server) createProject(c echo.Context) error {
+	pr, err := parseBody(c, maxBody, parseProject)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().CreateProject(c.Request().Context(), actorOf(c), c.Param("id"), pr)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) patchProject(c echo.Context) error {
+	p, err := parseBody(c, maxBody, parseProjectPatch)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().PatchProject(c.Request().Context(), actorOf(c), c.Param("id"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) deleteProject(c echo.Context) error {
+	if err := s.service().DeleteProject(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// importResponse answers POST /v1/import.
+type importResponse struct {
+	Seq     uint64 `json:"seq"`
+	Records int    `json:"records"`
+}
+
+// importBundle handles POST /v1/import (admins only): all or nothing,
+// every problem listed.
+func (s *Server) importBundle(c echo.Context) error {
+	if !actorOf(c).Privileged() {
+		return errAdminsOnly
+	}
+	b, err := parseBody(c, maxImportBody, parseImport)
+	if err != nil {
+		return err
+	}
+	ev, err := s.service().Import(c.Request().Context(), actorOf(c), b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, importResponse{Seq: ev.Seq, Records: ev.Count})
+}

@@ -1,0 +1,478 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// The record operations below check who asks, then write through one store
+// mutation whose audit event names the alliances concerned. Error codes:
+// ENOTFOUND for what the caller may not see (or what is not there),
+// EFORBIDDEN for what it sees but may not change, ECONFLICT for an id that
+// exists already or a record still in use, EINVALID for bad fields.
+
+// CanWriteUnit reports whether a may change unit's own data (its record,
+// items and projects): the unit itself, a coordinator over it, an admin.
+func CanWriteUnit(r index.Reader, a matcher.Actor, unit string) bool {
+	return CanSeeUnit(r, a, unit)
+}
+
+// CanReadUnit reports whether a may read unit's record, items and
+// projects: as CanSeeUnit, and a unit may also read the units it shares an
+// alliance with.
+func CanReadUnit(r index.Reader, a matcher.Actor, unit string) bool {
+	if CanSeeUnit(r, a, unit) {
+		return true
+	}
+	if a.Role != matcher.RoleUnit || r.UnitRaw(unit) == nil {
+		return false
+	}
+	for al := range r.AlliancesOf(a.ID) {
+		if al.Lead == unit || slices.Contains(al.Members, unit) {
+			return true
+		}
+	}
+	return false
+}
+
+func exists(what, id string) error {
+	return matcher.Errorf(matcher.ECONFLICT, "%s %q exists already", what, id)
+}
+
+// CreateAlliance adds an alliance: an admin anywhere, a coordinator below
+// its own alliance (a new community under its street, say).
+func (s *Service) CreateAlliance(ctx context.Context, actor matcher.Actor, a matcher.Alliance) (matcher.Alliance, error) {
+	if err := a.Validate(); err != nil {
+		return a, err
+	}
+	var out matcher.Alliance
+	_, err := s.Store.Update(ctx, actor.String(), "alliance.create", []string{a.ID}, func(tx *store.Tx) error {
+		if !actor.Privileged() && (actor.Role != matcher.RoleCoordinator || a.Parent == "" || !Within(tx.Reader, actor.ID, a.Parent)) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not add alliances here: a coordinator adds them below its own alliance", actor)
+		}
+		if _, err := tx.Alliance(a.ID); err == nil {
+			return exists("alliance", a.ID)
+		}
+		if err := tx.PutAlliance(a); err != nil {
+			return err
+		}
+		got, err := tx.Alliance(a.ID)
+		out = *got
+		return err
+	})
+	return out, err
+}
+
+// CreateUnit adds a unit to the alliances it lists: an admin anywhere, a
+// coordinator into alliances of its scope (it must list at least one).
+func (s *Service) CreateUnit(ctx context.Context, actor matcher.Actor, u matcher.Unit) (matcher.Unit, error) {
+	if err := u.Validate(); err != nil {
+		return u, err
+	}
+	var out matcher.Unit
+	_, err := s.Store.Update(ctx, actor.String(), "unit.create", u.Alliances, func(tx *store.Tx) error {
+		if !actor.Privileged() {
+			if actor.Role != matcher.RoleCoordinator {
+				return matcher.Errorf(matcher.EFORBIDDEN, "%s may not add units", actor)
+			}
+			if len(u.Alliances) == 0 {
+				return matcher.FieldError("alliances", "name the alliances of your scope the unit joins")
+			}
+			for i, al := range u.Alliances {
+				if !Within(tx.Reader, actor.ID, al) {
+					return &matcher.Error{Code: matcher.EFORBIDDEN, Field: fieldIndex("alliances", i), Message: fmt.Sprintf("alliance %q is not in your scope", al)}
+				}
+			}
+		}
+		if tx.UnitRaw(u.ID) != nil {
+			return exists("unit", u.ID)
+		}
+		if err := tx.PutUnit(u); err != nil {
+			return err
+		}
+		got, err := tx.Unit(u.ID)
+		out = *got
+		return err
+	})
+	return out, err
+}
+
+// UnitPatch is a change to a unit: only the fields given change.
+// Alliances adds the unit to more alliances (coordinators and admins).
+type UnitPatch struct {
+	Name      *string           `json:"name,omitempty"`
+	Kind      *matcher.UnitKind `json:"kind,omitempty"`
+	PartyOrg  *bool             `json:"party_org,omitempty"`
+	Grid      *string           `json:"grid,omitempty"`
+	Location  *matcher.GeoPoint `json:"location,omitempty"`
+	Alliances []string          `json:"alliances,omitempty"`
+}
+
+// PatchUnit changes a unit's fields.
+func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string, p UnitPatch) (matcher.Unit, error) {
+	var out matcher.Unit
+	sn := s.Store.Snapshot()
+	_, err := s.Store.Update(ctx, actor.String(), "unit.update", alliancesOfUnits(sn.Reader, id), func(tx *store.Tx) error {
+		cur := tx.UnitRaw(id)
+		if cur == nil || !CanReadUnit(tx.Reader, actor, id) {
+			return notFound("unit", id)
+		}
+		if !CanWriteUnit(tx.Reader, actor, id) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change unit %s", actor, id)
+		}
+		u := *cur
+		if p.Name != nil {
+			u.Name = *p.Name
+		}
+		if p.Kind != nil {
+			u.Kind = *p.Kind
+		}
+		if p.PartyOrg != nil {
+			u.PartyOrg = *p.PartyOrg
+		}
+		if p.Grid != nil {
+			u.Grid = *p.Grid
+		}
+		if p.Location != nil {
+			loc := *p.Location
+			u.Location = &loc
+		}
+		if len(p.Alliances) > 0 {
+			if actor.Role == matcher.RoleUnit {
+				return matcher.Errorf(matcher.EFORBIDDEN, "a unit does not add itself to alliances; ask the coordinator")
+			}
+			for i, al := range p.Alliances {
+				if !CanRunMeeting(tx.Reader, actor, al) {
+					return &matcher.Error{Code: matcher.EFORBIDDEN, Field: fieldIndex("alliances", i), Message: fmt.Sprintf("alliance %q is not in your scope", al)}
+				}
+			}
+			u.Alliances = p.Alliances
+		}
+		if err := tx.PutUnit(u); err != nil {
+			return err
+		}
+		got, err := tx.Unit(id)
+		out = *got
+		return err
+	})
+	return out, err
+}
+
+// DeleteUnit removes a unit that has no items and projects left and leads
+// no alliance; it leaves the alliances it was a member of. Coordinators
+// and admins only.
+func (s *Service) DeleteUnit(ctx context.Context, actor matcher.Actor, id string) error {
+	sn := s.Store.Snapshot()
+	_, err := s.Store.Update(ctx, actor.String(), "unit.delete", alliancesOfUnits(sn.Reader, id), func(tx *store.Tx) error {
+		if tx.UnitRaw(id) == nil || !CanReadUnit(tx.Reader, actor, id) {
+			return notFound("unit", id)
+		}
+		if actor.Role == matcher.RoleUnit || !CanWriteUnit(tx.Reader, actor, id) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "only a coordinator over unit %s or an admin may delete it", id)
+		}
+		for range tx.ItemsOf(id) {
+			return matcher.Errorf(matcher.ECONFLICT, "unit %s still has items; delete or close them first", id)
+		}
+		for range tx.ProjectsOf(id) {
+			return matcher.Errorf(matcher.ECONFLICT, "unit %s still has projects; delete them first", id)
+		}
+		var leave []matcher.Alliance
+		for al := range tx.AlliancesOf(id) {
+			if al.Lead == id {
+				return matcher.Errorf(matcher.ECONFLICT, "unit %s leads alliance %s; name another lead first", id, al.ID)
+			}
+			leave = append(leave, *al)
+		}
+		for _, al := range leave {
+			al.Members = slices.DeleteFunc(slices.Clone(al.Members), func(m string) bool { return m == id })
+			if err := tx.PutAlliance(al); err != nil {
+				return err
+			}
+		}
+		return tx.Delete(index.TableUnits, id)
+	})
+	return err
+}
+
+// CreateItem adds an item to unit's demand or resource list.
+func (s *Service) CreateItem(ctx context.Context, actor matcher.Actor, unit string, it matcher.Item) (matcher.Item, error) {
+	if it.Unit == "" {
+		it.Unit = unit
+	}
+	if it.Unit != unit {
+		return it, matcher.FieldError("unit", "the item is posted to unit %s but names unit %s", unit, it.Unit)
+	}
+	it.SetDefaults()
+	if err := it.Validate(); err != nil {
+		return it, err
+	}
+	var out matcher.Item
+	sn := s.Store.Snapshot()
+	_, err := s.Store.Update(ctx, actor.String(), "item.create", alliancesOfUnits(sn.Reader, unit), func(tx *store.Tx) error {
+		if tx.UnitRaw(unit) == nil || !CanReadUnit(tx.Reader, actor, unit) {
+			return notFound("unit", unit)
+		}
+		if !CanWriteUnit(tx.Reader, actor, unit) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
+		}
+		if _, err := tx.Item(it.ID); err == nil {
+			return exists("item", it.ID)
+		}
+		if err := normaliseCategory(tx, &it); err != nil {
+			return err
+		}
+		if err := tx.PutItem(it); err != nil {
+			return err
+		}
+		got, err := tx.Item(it.ID)
+		out = *got
+		return err
+	})
+	return out, err
+}
+
+func normaliseCategory(tx *store.Tx, it *matcher.Item) error {
+	id, ok := tx.Vocabulary().Lookup(it.Category)
+	if !ok {
+		return matcher.FieldError("category", "unknown category %q", it.Category)
+	}
+	it.Category = id
+	return nil
+}
+
+// ItemPatch is a change to an item: only the fields given change. The
+// unit, kind and level are not changed this way (levels move by
+// escalation).
+type ItemPatch struct {
+	Category    *string             `json:"category,omitempty"`
+	Title       *string             `json:"title,omitempty"`
+	Description *string             `json:"description,omitempty"`
+	Tags        *[]string           `json:"tags,omitempty"`
+	Quantity    *int64              `json:"quantity,omitempty"`
+	Measure     *string             `json:"measure,omitempty"`
+	Windows     *[]matcher.Window   `json:"windows,omitempty"`
+	Location    *matcher.GeoPoint   `json:"location,omitempty"`
+	RadiusKM    *float64            `json:"radius_km,omitempty"`
+	Priority    *int                `json:"priority,omitempty"`
+	Status      *matcher.ItemStatus `json:"status,omitempty"`
+	Project     *string             `json:"project,omitempty"`
+	Optional    *bool               `json:"optional,omitempty"`
+}
+
+// PatchItem changes an item's fields. Quantity may not drop below what
+// claims hold (the store refuses an over-claimed item).
+func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string, p ItemPatch) (matcher.Item, error) {
+	var out matcher.Item
+	sn := s.Store.Snapshot()
+	var alliances []string
+	if it, err := sn.Item(id); err == nil {
+		alliances = alliancesOfUnits(sn.Reader, it.Unit)
+	}
+	_, err := s.Store.Update(ctx, actor.String(), "item.update", alliances, func(tx *store.Tx) error {
+		cur, err := tx.Item(id)
+		if err != nil || !CanSeeItem(tx.Reader, actor, cur) {
+			return notFound("item", id)
+		}
+		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
+		}
+		it := *cur
+		if p.Category != nil {
+			it.Category = *p.Category
+		}
+		if p.Title != nil {
+			it.Title = *p.Title
+		}
+		if p.Description != nil {
+			it.Description = *p.Description
+		}
+		if p.Tags != nil {
+			it.Tags = *p.Tags
+		}
+		if p.Quantity != nil {
+			it.Quantity = *p.Quantity
+		}
+		if p.Measure != nil {
+			it.Measure = *p.Measure
+		}
+		if p.Windows != nil {
+			it.Windows = *p.Windows
+		}
+		if p.Location != nil {
+			loc := *p.Location
+			it.Location = &loc
+		}
+		if p.RadiusKM != nil {
+			it.RadiusKM = *p.RadiusKM
+		}
+		if p.Priority != nil {
+			it.Priority = *p.Priority
+		}
+		if p.Status != nil {
+			it.Status = *p.Status
+		}
+		if p.Project != nil {
+			it.Project = *p.Project
+		}
+		if p.Optional != nil {
+			it.Optional = *p.Optional
+		}
+		if err := normaliseCategory(tx, &it); err != nil {
+			return err
+		}
+		if err := it.Validate(); err != nil {
+			return err
+		}
+		if err := tx.PutItem(it); err != nil {
+			return err
+		}
+		got, err := tx.Item(id)
+		out = *got
+		return err
+	})
+	return out, err
+}
+
+// DeleteItem removes an item no claim refers to; an item with claims is
+// closed instead (PATCH status closed), so that its history stays.
+func (s *Service) DeleteItem(ctx context.Context, actor matcher.Actor, id string) error {
+	sn := s.Store.Snapshot()
+	var alliances []string
+	if it, err := sn.Item(id); err == nil {
+		alliances = alliancesOfUnits(sn.Reader, it.Unit)
+	}
+	_, err := s.Store.Update(ctx, actor.String(), "item.delete", alliances, func(tx *store.Tx) error {
+		cur, err := tx.Item(id)
+		if err != nil || !CanSeeItem(tx.Reader, actor, cur) {
+			return notFound("item", id)
+		}
+		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
+		}
+		for c := range tx.ClaimsOnItem(cur) {
+			return matcher.Errorf(matcher.ECONFLICT, "item %s has claims (%s); close it instead (status closed)", id, c.ID)
+		}
+		return tx.Delete(index.TableItems, id)
+	})
+	return err
+}
+
+// CreateProject adds a project to unit's project list.
+func (s *Service) CreateProject(ctx context.Context, actor matcher.Actor, unit string, pr matcher.Project) (matcher.Project, error) {
+	if pr.Unit == "" {
+		pr.Unit = unit
+	}
+	if pr.Unit != unit {
+		return pr, matcher.FieldError("unit", "the project is posted to unit %s but names unit %s", unit, pr.Unit)
+	}
+	pr.SetDefaults()
+	if err := pr.Validate(); err != nil {
+		return pr, err
+	}
+	var out matcher.Project
+	sn := s.Store.Snapshot()
+	_, err := s.Store.Update(ctx, actor.String(), "project.create", alliancesOfUnits(sn.Reader, unit), func(tx *store.Tx) error {
+		if tx.UnitRaw(unit) == nil || !CanReadUnit(tx.Reader, actor, unit) {
+			return notFound("unit", unit)
+		}
+		if !CanWriteUnit(tx.Reader, actor, unit) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
+		}
+		if _, err := tx.Project(pr.ID); err == nil {
+			return exists("project", pr.ID)
+		}
+		if err := tx.PutProject(pr); err != nil {
+			return err
+		}
+		got, err := tx.Project(pr.ID)
+		out = *got
+		return err
+	})
+	return out, err
+}
+
+// ProjectPatch is a change to a project: only the fields given change.
+type ProjectPatch struct {
+	Name        *string                `json:"name,omitempty"`
+	Description *string                `json:"description,omitempty"`
+	Status      *matcher.ProjectStatus `json:"status,omitempty"`
+}
+
+// PatchProject changes a project's fields.
+func (s *Service) PatchProject(ctx context.Context, actor matcher.Actor, id string, p ProjectPatch) (matcher.Project, error) {
+	var out matcher.Project
+	sn := s.Store.Snapshot()
+	var alliances []string
+	if pr, err := sn.Project(id); err == nil {
+		alliances = alliancesOfUnits(sn.Reader, pr.Unit)
+	}
+	_, err := s.Store.Update(ctx, actor.String(), "project.update", alliances, func(tx *store.Tx) error {
+		cur, err := tx.Project(id)
+		if err != nil || !CanReadUnit(tx.Reader, actor, cur.Unit) {
+			return notFound("project", id)
+		}
+		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
+		}
+		pr := *cur
+		if p.Name != nil {
+			pr.Name = *p.Name
+		}
+		if p.Description != nil {
+			pr.Description = *p.Description
+		}
+		if p.Status != nil {
+			pr.Status = *p.Status
+		}
+		if err := pr.Validate(); err != nil {
+			return err
+		}
+		if err := tx.PutProject(pr); err != nil {
+			return err
+		}
+		got, err := tx.Project(id)
+		out = *got
+		return err
+	})
+	return out, err
+}
+
+// DeleteProject removes a project without slots.
+func (s *Service) DeleteProject(ctx context.Context, actor matcher.Actor, id string) error {
+	sn := s.Store.Snapshot()
+	var alliances []string
+	if pr, err := sn.Project(id); err == nil {
+		alliances = alliancesOfUnits(sn.Reader, pr.Unit)
+	}
+	_, err := s.Store.Update(ctx, actor.String(), "project.delete", alliances, func(tx *store.Tx) error {
+		cur, err := tx.Project(id)
+		if err != nil || !CanReadUnit(tx.Reader, actor, cur.Unit) {
+			return notFound("project", id)
+		}
+		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
+		}
+		for slot := range tx.Slots(id) {
+			return matcher.Errorf(matcher.ECONFLICT, "project %s still has slots (%s); delete them first", id, slot.ID)
+		}
+		return tx.Delete(index.TableProjects, id)
+	})
+	return err
+}
+
+// Import stores a bundle, all or nothing (admins only).
+func (s *Service) Import(ctx context.Context, actor matcher.Actor, b *bundle.Bundle) (matcher.Event, error) {
+	if !actor.Privileged() {
+		return matcher.Event{}, matcher.Errorf(matcher.EFORBIDDEN, "only an admin may import a bundle")
+	}
+	return s.Store.Import(ctx, b, actor.String())
+}
+
+func fieldIndex(name string, i int) string { return name + "[" + strconv.Itoa(i) + "]" }
