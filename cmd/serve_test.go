@@ -1,11 +1,19 @@
 package cmd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -63,6 +71,9 @@ func TestServeSeedsAndShutsDown(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("Close = %v", err)
 	}
+	if !bytes.Contains(logs.Bytes(), []byte("generated one for this run")) || !bytes.Contains(logs.Bytes(), []byte(`"msg":"demo tokens"`)) {
+		t.Errorf("logs do not say how to get demo tokens:\n%s", logs.String())
+	}
 	if !bytes.Contains(logs.Bytes(), []byte("seeded an empty store")) {
 		t.Errorf("logs do not say the store was seeded:\n%s", logs.String())
 	}
@@ -99,4 +110,149 @@ func TestMainHelpListsCommands(t *testing.T) {
 	if code := Main(context.Background(), []string{"frobnicate"}, Stdio{Out: &out, Err: &out}); code != 2 {
 		t.Errorf("unknown command exit = %d, want 2", code)
 	}
+}
+
+// TestServeKill9KeepsAcknowledgedWrites builds the binary, serves on a
+// loopback port, makes writes over HTTP while a kill -9 lands, restarts on
+// the same folder and checks that every acknowledged write is there.
+func TestServeKill9KeepsAcknowledgedWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "allymatch")
+	build := exec.Command("go", "build", "-o", bin, "github.com/allymatch/allymatch")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	data := filepath.Join(tmp, "data")
+	const admin = "e2e-admin-token"
+	start := func() (*exec.Cmd, string, *lockedBuffer) {
+		t.Helper()
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--admin-token", admin)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		logs := &lockedBuffer{}
+		addr := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				logs.Write(append(sc.Bytes(), '\n'))
+				var line struct{ Msg, Addr string }
+				if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "ready" {
+					addr <- line.Addr
+				}
+			}
+		}()
+		select {
+		case a := <-addr:
+			return cmd, "http://" + a, logs
+		case <-time.After(60 * time.Second):
+			t.Fatalf("the server was not ready within 60s")
+		}
+		return nil, "", nil
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	call := func(base, method, path, token, body string) (int, []byte, error) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
+	}
+
+	srv, base, _ := start()
+	code, body, err := call(base, "POST", "/v1/tokens", admin, `{"role":"unit","unit":"lh-school"}`)
+	if err != nil || code != 201 {
+		t.Fatalf("POST /v1/tokens = %d %s %v", code, body, err)
+	}
+	var tok struct{ Token string }
+	json.Unmarshal(body, &tok)
+	code, body, err = call(base, "POST", "/v1/meetings/lh/proposals", admin, `{}`)
+	if err != nil || code != 200 {
+		t.Fatalf("propose = %d %s %v", code, body, err)
+	}
+
+	// Writers add items until the kill; the acknowledged ones are kept.
+	var mu sync.Mutex
+	var acked []string
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("E2E-%d-%d", w, i)
+				code, _, err := call(base, "POST", "/v1/units/lh-school/items", tok.Token,
+					`{"id":"`+id+`","kind":"demand","category":"tutoring","title":"作业辅导","quantity":1}`)
+				if err != nil {
+					return // the server is gone
+				}
+				if code == 201 {
+					mu.Lock()
+					acked = append(acked, id)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	time.Sleep(700 * time.Millisecond)
+	if err := srv.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	srv.Wait()
+	close(stop)
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("no write was acknowledged before the kill")
+	}
+
+	_, base, logs := start()
+	for _, id := range acked {
+		code, body, err := call(base, "GET", "/v1/items/"+id, tok.Token, "")
+		if err != nil || code != 200 {
+			t.Errorf("acknowledged item %s after kill -9 and restart: %d %s %v", id, code, body, err)
+		}
+	}
+	code, body, _ = call(base, "GET", "/v1/claims?meeting=lh", admin, "")
+	if code != 200 || !bytes.Contains(body, []byte(`"status":"proposed"`)) {
+		t.Errorf("proposals after restart: %d %s", code, body)
+	}
+	if strings.Contains(logs.String(), "seeded") {
+		t.Errorf("the restart seeded again:\n%s", logs)
+	}
+	t.Logf("%d acknowledged writes survived kill -9", len(acked))
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and other readers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
