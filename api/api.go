@@ -7,6 +7,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -127,6 +128,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var mbe *http.MaxBytesError
 	var be *bundle.Error
 	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// The client went away or the server's deadline passed: the solve
+		// stopped with the request.
+		p.Status = http.StatusServiceUnavailable
+		p.Detail = "the request was cancelled or took too long"
 	case errors.As(err, &mbe):
 		p.Status = http.StatusRequestEntityTooLarge
 		p.Detail = fmt.Sprintf("the body is larger than %d bytes", mbe.Limit)

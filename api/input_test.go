@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -94,5 +95,21 @@ func TestBadBodies(t *testing.T) {
 				t.Errorf("a 400 that names no field: %s", rec.Body)
 			}
 		})
+	}
+}
+
+// TestProposeHonoursContext: a cancelled request stops the solve and
+// changes nothing.
+func TestProposeHonoursContext(t *testing.T) {
+	ts := newTestServer(t)
+	seq := ts.st.Seq()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodPost, "/v1/meetings/lh/proposals", nil).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+testAdmin)
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || ts.st.Seq() != seq {
+		t.Errorf("cancelled propose = %d %s (seq %d → %d), want 503 and nothing stored", rec.Code, rec.Body, seq, ts.st.Seq())
 	}
 }
