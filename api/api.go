@@ -32,6 +32,7 @@ type Server struct {
 	svc   atomic.Pointer[service.Service]
 	log   *slog.Logger
 	admin atomic.Pointer[[sha256.Size]byte] // hash of the admin token; nil: none
+	m     *metrics
 }
 
 // New returns a server with its routes. log receives request errors.
@@ -43,6 +44,9 @@ func New(log *slog.Logger) *Server {
 	s.e.HideBanner = true
 	s.e.HidePort = true
 	s.e.HTTPErrorHandler = s.handleError
+	s.m = newMetrics(s)
+	s.e.Use(s.m.middleware)
+	s.e.GET("/metrics", echo.WrapHandler(s.m.handler()))
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
 	s.routes()

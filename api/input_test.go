@@ -113,3 +113,23 @@ func TestProposeHonoursContext(t *testing.T) {
 		t.Errorf("cancelled propose = %d %s (seq %d → %d), want 503 and nothing stored", rec.Code, rec.Body, seq, ts.st.Seq())
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	ts := newTestServer(t)
+	ts.do(http.MethodGet, "/v1/units/lh-school", testAdmin, "")
+	ts.do(http.MethodGet, "/v1/units/lh-school", "", "")
+	rec := ts.do(http.MethodGet, "/metrics", "", "")
+	body := rec.Body.String()
+	for _, want := range []string{
+		`allymatch_http_requests_total{code="200",method="GET",route="/v1/units/:id"} 1`,
+		`allymatch_http_requests_total{code="401",method="GET",route="/v1/units/:id"} 1`,
+		`allymatch_store_seq 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "lh-school") {
+		t.Error("/metrics names a unit")
+	}
+}
