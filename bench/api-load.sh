@@ -27,10 +27,10 @@ for _ in $(seq 300); do
 done
 [[ -n ${addr:-} ]] || { cat "$tmp/log" >&2; exit 1; }
 base=http://$addr
-token() { curl -sf -H "Authorization: Bearer $admin" -d "$1" "$base/v1/tokens" | sed 's/.*"token":"\([^"]*\)".*/\1/'; }
+token() { curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $admin" -d "$1" "$base/v1/tokens" | sed 's/.*"token":"\([^"]*\)".*/\1/'; }
 coord=$(token '{"role":"coordinator","alliance":"lh"}')
 unit=$(token '{"role":"unit","unit":"lh-school"}')
-curl -sf -H "Authorization: Bearer $coord" -d '{}' "$base/v1/meetings/lh/proposals" >/dev/null
+curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $coord" -d '{}' "$base/v1/meetings/lh/proposals" >/dev/null
 
 cat >"$tmp/patch.lua" <<'LUA'
 local n = 0

@@ -183,7 +183,7 @@ func (s *Server) logTokenHelp(addr, admin string, generated bool) {
 		return
 	}
 	curl := func(body string) string {
-		return fmt.Sprintf("curl -s -H 'Authorization: Bearer %s' -d '%s' http://%s/v1/tokens", shown, body, addr)
+		return fmt.Sprintf("curl -s -H 'Content-Type: application/json' -H 'Authorization: Bearer %s' -d '%s' http://%s/v1/tokens", shown, body, addr)
 	}
 	s.log.Info("demo tokens",
 		"coordinator", curl(fmt.Sprintf(`{"role":"coordinator","alliance":%q}`, alliance)),
