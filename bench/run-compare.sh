@@ -11,7 +11,7 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 compare="${ALLYMATCH_COMPARE:-$repo/../shared/peers/solver/compare.sh}"
-[ -x "$compare" ] || { echo "run-compare.sh: $compare not found (set ALLYMATCH_COMPARE)" >&2; exit 2; }
+[ -f "$compare" ] || { echo "run-compare.sh: $compare not found (set ALLYMATCH_COMPARE)" >&2; exit 2; }
 sizes=tiny,small,medium,large
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then sizes="$1"; shift; fi
 opts=(); solve=()
@@ -23,4 +23,4 @@ bin="$(mktemp -d)/allymatch"
 (cd "$repo" && go build -o "$bin" .)
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(cd "$repo" && git rev-parse --short HEAD) $(go version | cut -d' ' -f3) $(nproc) CPUs"
 echo "# $compare --sizes $sizes ${opts[*]:-} -- allymatch solve ${solve[*]:-}"
-"$compare" --sizes "$sizes" "${opts[@]}" -- "$bin" solve "${solve[@]}"
+bash "$compare" --sizes "$sizes" "${opts[@]}" -- "$bin" solve "${solve[@]}"
