@@ -46,7 +46,9 @@ env=()
 cmd=(go test -run='^$' -bench="$filter" -count="$count" -benchmem -timeout=0 "$@" ./bench)
 {
   echo "# ${env[*]:-}${env[*]:+ }${cmd[*]}"
-  echo "# commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)'), $(go version | cut -d' ' -f3-), $(nproc) CPUs"
+  echo "# commit $(git rev-parse --short HEAD), $(go version | cut -d' ' -f3-), $(nproc) CPUs"
+  dirty="$(git status --porcelain --untracked-files=no 2>/dev/null | awk '{print $2}' | tr '\n' ' ')"
+  [ -z "$dirty" ] || echo "# uncommitted changes in: $dirty"
   echo "# $(date -u +%Y-%m-%dT%H:%MZ) load before$(uptime | sed "s/.*load average//")"
 } | tee "$out"
 env "${env[@]}" "${cmd[@]}" 2>&1 | tee -a "$out"
