@@ -1,0 +1,123 @@
+package bundle_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/allymatch/allymatch/matcher/bundle"
+)
+
+func xlsxBytes(t *testing.T, sheets []bundle.Sheet) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := bundle.WriteXLSX(&buf, sheets); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestXLSXRoundTrip(t *testing.T) {
+	data := xlsxBytes(t, []bundle.Sheet{
+		{Name: "需求清单", Header: []string{"编号", "单位", "类别", "名称", "标签", "数量", "开始", "结束", "优先级"},
+			Rows: [][]any{
+				{"D1", "lh-school", "护学", "晚自习护送\n学生", "护学、夜间", 6, "2026-12-01 21:00", 46407.75, "高"},
+				{"D2", "lh-school", "escort", "周末护送", nil, "3", nil, nil, 2},
+			}},
+		{Name: "说明", Header: []string{"notes"}, Rows: [][]any{{"skipped"}}},
+		{Name: "longhua-units", Header: []string{"id", "name", "kind", "grid"}, Rows: [][]any{{"u1", "单位一", "学校", "g1"}}},
+	})
+	b, err := bundle.DecodeXLSX("lists.xlsx", data, bundle.DefaultXLSXLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Items) != 2 || len(b.Units) != 1 {
+		t.Fatalf("got %d items, %d units; want 2, 1", len(b.Items), len(b.Units))
+	}
+	d := b.Items[0]
+	if d.Title != "晚自习护送 学生" || d.Quantity != 6 || len(d.Tags) != 2 || d.Priority != 4 {
+		t.Errorf("item 0 = %+v", d)
+	}
+	if len(d.Windows) != 1 || d.Windows[0].To.Format("2006-01-02 15:04") != "2027-01-20 18:00" {
+		t.Errorf("windows = %+v, want a serial date read as 2027-01-20 18:00", d.Windows)
+	}
+	if b.Units[0].Kind != "school" {
+		t.Errorf("unit kind = %q, want school", b.Units[0].Kind)
+	}
+	if l, ok := b.Source("items", 1); !ok || l.String() != "lists.xlsx[需求清单]:3" {
+		t.Errorf("source of items[1] = %v, want lists.xlsx[需求清单]:3", l)
+	}
+}
+
+func TestXLSXProblems(t *testing.T) {
+	data := xlsxBytes(t, []bundle.Sheet{
+		{Name: "资源清单", Header: []string{"编号", "单位", "类别", "名称", "数量"},
+			Rows: [][]any{{"R1", "u1", "场地", "会议室", "很多"}}},
+		{Name: "Sheet9", Header: []string{"x"}},
+	})
+	_, err := bundle.DecodeXLSX("r.xlsx", data, bundle.DefaultXLSXLimits)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, want := range []string{"r.xlsx[资源清单]:2:5", "quantity", `unknown sheet "Sheet9"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+}
+
+func TestXLSXTemplate(t *testing.T) {
+	data := xlsxBytes(t, bundle.TemplateSheets())
+	b, err := bundle.DecodeXLSX("template.xlsx", data, bundle.DefaultXLSXLimits)
+	if err != nil {
+		t.Fatalf("the empty template does not read back: %v", err)
+	}
+	if b.Len() != 0 {
+		t.Errorf("the template holds %d records", b.Len())
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 5 || got[0] != "需求清单" {
+		t.Errorf("sheets = %v", got)
+	}
+}
+
+func TestXLSXLimits(t *testing.T) {
+	data := xlsxBytes(t, bundle.TemplateSheets())
+	for _, tc := range []struct {
+		lim  bundle.XLSXLimits
+		want string
+	}{
+		{bundle.XLSXLimits{File: 100}, "more than the limit of 100"},
+		{bundle.XLSXLimits{Entry: 100}, "unzips to"},
+		{bundle.XLSXLimits{Total: 1000}, "more than the limit of 1000 bytes"},
+		{bundle.XLSXLimits{Entries: 2}, "entries"},
+	} {
+		_, err := bundle.DecodeXLSX("t.xlsx", data, tc.lim)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("limits %+v: err = %v, want %q", tc.lim, err, tc.want)
+		}
+	}
+	// A zip bomb: one entry declaring 1 GiB is refused before unzipping.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("xl/worksheets/sheet1.xml")
+	zeros := make([]byte, 1<<20)
+	for range 200 {
+		w.Write(zeros)
+	}
+	zw.Close()
+	if _, err := bundle.DecodeXLSX("bomb.xlsx", buf.Bytes(), bundle.DefaultXLSXLimits); err == nil || !strings.Contains(err.Error(), "unzips to") {
+		t.Errorf("zip bomb: err = %v", err)
+	}
+	if _, err := bundle.DecodeXLSX("x.xlsx", []byte("not a zip"), bundle.DefaultXLSXLimits); err == nil || !strings.Contains(err.Error(), "not an .xlsx") {
+		t.Errorf("not a zip: err = %v", err)
+	}
+}
