@@ -156,10 +156,16 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 		return nil, err
 	}
 	start := time.Now()
-	in := buildInstance(r, vocab, scope)
+	return runInstance(ctx, buildInstance(r, vocab, scope), set, start)
+}
+
+// runInstance solves a built instance (Run, and the what-if overlays of
+// WhyNot and Alternatives, which change the instance before the solve).
+func runInstance(ctx context.Context, in *instance, set Settings, start time.Time) (*Result, error) {
+	scope := in.scope
 	cands := in.generate()
 	w := set.Weights.list()
-	res := &Result{Meeting: scope.Meeting, Level: scope.Level, Mode: set.Mode, Seq: r.Meta().Seq, Optimal: true}
+	res := &Result{Meeting: scope.Meeting, Level: scope.Level, Mode: set.Mode, Seq: in.r.Meta().Seq, Optimal: true}
 	res.Stats = Stats{Demands: len(in.demands), Resources: len(in.resources), Edges: len(cands.R), Candidates: time.Since(start)}
 
 	scores := make([]int64, len(cands.R))

@@ -1,0 +1,539 @@
+package match
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// Rules beyond the candidate rules that "why not" reports for resources a
+// meeting does not consider at all.
+const (
+	RuleScope  = "scope"  // the resource's unit is outside the scope of the demand's meeting
+	RuleLevel  = "level"  // the resource sits at another meeting level
+	RuleStatus = "status" // the resource is not open (paused or closed)
+)
+
+// Kinds of single change a fix makes.
+const (
+	FixWidenRadius   = "widen_radius"  // raise an item's radius_km (the demand's, or the resource's when its own is the smaller)
+	FixAddQuantity   = "add_quantity"  // raise a resource's quantity
+	FixExtendWindow  = "extend_window" // stretch a resource's time window over the demand's
+	FixEscalate      = "escalate"      // move the demand one level up, to the meeting above
+	whyNotCompatible = 10              // compatible resources listed
+	whyNotOthers     = 5               // resources of other categories listed
+	whyNotTries      = 3               // fixes of one kind verified
+	whyNotMaxVerify  = 12              // re-solves at most
+	radiusStep       = 0.1             // radii are proposed in steps of 100 m
+	sizeEscalate     = 1.0             // the size of an escalation (see Fix.Size)
+	farAway          = math.MaxFloat64 / 4
+)
+
+// WhyNotCandidate is one resource near a demand, with every rule that keeps
+// it from the demand in the demand's meeting.
+type WhyNotCandidate struct {
+	Resource   string        `json:"resource"`
+	Unit       string        `json:"unit"`
+	Category   string        `json:"category"`
+	Compatible bool          `json:"compatible"` // its category can meet the demand's
+	InScope    bool          `json:"in_scope"`   // its unit is in the scope of the demand's meeting
+	Level      matcher.Level `json:"level"`
+	Status     string        `json:"status"`
+	DistanceKM *float64      `json:"distance_km,omitempty"` // nil: no coordinates on one side
+	Remaining  int64         `json:"remaining"`             // quantity left after claims held elsewhere
+	Rules      []string      `json:"rules"`                 // every rule that blocks the pair, in RuleNames order then scope, level, status; empty: eligible
+	Planned    int64         `json:"planned"`               // what the current plan gives this demand from it
+	Elsewhere  int64         `json:"elsewhere"`             // what the current plan gives other demands from it
+}
+
+// Fix is one single change that gets the demand (more) met, verified by
+// re-running the matcher with the change applied to a private copy of the
+// state.
+type Fix struct {
+	Kind     string        `json:"kind"`               // FixWidenRadius, FixAddQuantity, FixExtendWindow, FixEscalate
+	Item     string        `json:"item"`               // the item changed
+	Resource string        `json:"resource,omitempty"` // the resource the change aims at
+	Field    string        `json:"field"`              // radius_km, quantity, windows[i], level
+	From     string        `json:"from"`               // the field's value now
+	To       string        `json:"to"`                 // the field's value with the change
+	By       float64       `json:"by"`                 // the size of the change in its own measure
+	Measure  string        `json:"measure"`            // km, quantity, days, levels
+	Size     float64       `json:"size"`               // relative size by which fixes are ordered (see WhyNot)
+	Meeting  string        `json:"meeting"`            // the meeting re-run to verify it
+	Met      int64         `json:"met"`                // the demand's proposed quantity with the change
+	Gain     int64         `json:"gain"`               // Met less what the current plan gives it
+	Changed  *matcher.Item `json:"-"`                  // the item with the change, for callers that apply the fix
+}
+
+// WhyNotResult explains where a demand stands and what would change it.
+type WhyNotResult struct {
+	Demand     string            `json:"demand"`
+	Unit       string            `json:"unit"`
+	Category   string            `json:"category"`
+	Meeting    string            `json:"meeting"` // the meeting at the demand's level that holds its unit
+	Level      matcher.Level     `json:"level"`
+	Status     string            `json:"status"`           // met, partly_met, unmet, held (met by claims already), not_open
+	Reason     string            `json:"reason,omitempty"` // the match's reason when unmet
+	Need       int64             `json:"need"`             // left after claims, before the solve
+	Met        int64             `json:"met"`              // proposed by the current plan
+	Seq        uint64            `json:"seq"`
+	Candidates []WhyNotCandidate `json:"candidates"`
+	Fixes      []Fix             `json:"fixes"` // verified, smallest first; the first is the smallest single change
+}
+
+// MeetingOf returns the meeting (alliance id) at the level of item that
+// holds its unit: the lowest-id one when several do.
+func MeetingOf(r index.Reader, it *matcher.Item) (string, error) {
+	return meetingAt(r, it.Unit, it.Level)
+}
+
+func meetingAt(r index.Reader, unit string, level matcher.Level) (string, error) {
+	var found []string
+	for a := range r.AlliancesOf(unit) {
+		cur := a
+		for range 8 {
+			if cur.Level == level {
+				found = append(found, cur.ID)
+				break
+			}
+			if cur.Parent == "" {
+				break
+			}
+			p, err := r.Alliance(cur.Parent)
+			if err != nil {
+				break
+			}
+			cur = p
+		}
+	}
+	if len(found) == 0 {
+		return "", matcher.Errorf(matcher.ECONFLICT, "unit %q is in no %s meeting", unit, level)
+	}
+	slices.Sort(found)
+	return found[0], nil
+}
+
+// overlayInstance builds the instance of meeting with the items of over in
+// place of the stored ones (what-if changes that touch no store).
+func overlayInstance(r index.Reader, vocab *matcher.Vocabulary, meeting string, over map[string]*matcher.Item, rejected [][2]string) (*instance, error) {
+	scope, err := ResolveScope(r, meeting)
+	if err != nil {
+		return nil, err
+	}
+	in := buildInstance(r, vocab, scope)
+	for _, p := range rejected {
+		in.rejected[p] = true
+	}
+	if len(over) == 0 {
+		return in, nil
+	}
+	drop := func(ps []party) []party {
+		return slices.DeleteFunc(ps, func(p party) bool { return over[p.item.ID] != nil })
+	}
+	in.demands, in.resources = drop(in.demands), drop(in.resources)
+	for _, it := range over {
+		u := r.UnitRaw(it.Unit)
+		if u == nil || !scope.HasUnit(it.Unit) || it.Status != matcher.ItemOpen || it.Level != scope.Level {
+			continue
+		}
+		if it.Project != "" {
+			if pr, err := r.Project(it.Project); err == nil && (pr.Status == matcher.ProjectDone || pr.Status == matcher.ProjectDropped) {
+				continue
+			}
+		}
+		p := newParty(it, u, Reserved(r, it, scope.Meeting))
+		if it.Kind == matcher.Demand {
+			if p.remaining > 0 {
+				in.demands = append(in.demands, p)
+			}
+		} else {
+			in.resources = append(in.resources, p)
+		}
+	}
+	byID := func(a, b party) int { return cmpStr(a.item.ID, b.item.ID) }
+	slices.SortFunc(in.demands, byID)
+	slices.SortFunc(in.resources, byID)
+	in.rebucket()
+	return in, nil
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// rebucket rebuilds the category buckets after the resources changed.
+func (in *instance) rebucket() {
+	in.buckets = map[string]*bucket{}
+	for i := range in.resources {
+		p := &in.resources[i]
+		b := in.buckets[p.item.Category]
+		if b == nil {
+			b = &bucket{cells: map[cell][]int32{}, byGrid: map[string][]int32{}}
+			in.buckets[p.item.Category] = b
+		}
+		if p.radial() {
+			c := cellOf(p.loc)
+			b.cells[c] = append(b.cells[c], int32(i))
+		}
+		if p.grid != "" {
+			b.byGrid[p.grid] = append(b.byGrid[p.grid], int32(i))
+		}
+	}
+}
+
+// runOverlay runs meeting with the overlay and returns the plan.
+func runOverlay(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings, over map[string]*matcher.Item, rejected [][2]string) (*Result, error) {
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	in, err := overlayInstance(r, vocab, meeting, over, rejected)
+	if err != nil {
+		return nil, err
+	}
+	return runInstance(ctx, in, set, start)
+}
+
+// metOf sums what res proposes for demand.
+func metOf(res *Result, demand string) int64 {
+	var n int64
+	for _, p := range res.Proposals {
+		if p.Demand == demand {
+			n += p.Quantity
+		}
+	}
+	return n
+}
+
+// WhyNot explains a demand (met or not): its nearest resources (compatible
+// categories first, then others, each group by distance; in the scope of its
+// meeting and beyond it), each with every rule that blocks it, and the
+// single changes that would get it (more) met — widen a radius, add
+// quantity to a resource, extend a resource's window, escalate one level —
+// each verified by re-running the meeting's match with the change on a
+// private overlay of r (the store is not touched), and ordered by size.
+//
+// Size makes changes of different kinds comparable: the relative increase
+// (radius added / current radius, quantity added / current quantity, days
+// added / 30) and 1 for an escalation; ties go to the smaller kind in the
+// order radius, quantity, window, escalation.
+func WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, itemID string, set Settings) (*WhyNotResult, error) {
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	it, err := r.Item(itemID)
+	if err != nil {
+		return nil, err
+	}
+	if it.Kind != matcher.Demand {
+		return nil, matcher.FieldError("item", "%s is a resource; why-not explains demands", itemID)
+	}
+	meeting, err := MeetingOf(r, it)
+	if err != nil {
+		return nil, err
+	}
+	scope, err := ResolveScope(r, meeting)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	in := buildInstance(r, vocab, scope)
+	base, err := runInstance(ctx, in, set, start)
+	if err != nil {
+		return nil, err
+	}
+	out := &WhyNotResult{Demand: it.ID, Unit: it.Unit, Category: it.Category, Meeting: meeting, Level: it.Level,
+		Seq: base.Seq, Candidates: []WhyNotCandidate{}, Fixes: []Fix{}}
+	u := r.UnitRaw(it.Unit)
+	if u == nil {
+		return nil, matcher.Errorf(matcher.ENOTFOUND, "unit %q not found", it.Unit)
+	}
+	d := newParty(it, u, Reserved(r, it, meeting))
+	out.Need = max(0, d.remaining)
+	out.Met = metOf(base, it.ID)
+	for _, um := range base.Unmet {
+		if um.Demand == it.ID {
+			out.Reason = um.Reason
+		}
+	}
+	switch {
+	case it.Status != matcher.ItemOpen:
+		out.Status = "not_open"
+	case d.remaining <= 0:
+		out.Status = "held"
+	case out.Met >= out.Need:
+		out.Status = "met"
+	case out.Met > 0:
+		out.Status = "partly_met"
+	default:
+		out.Status = "unmet"
+	}
+
+	// What the plan does with each resource.
+	planned, elsewhere := map[string]int64{}, map[string]int64{}
+	for _, p := range base.Proposals {
+		if p.Demand == it.ID {
+			planned[p.Resource] += p.Quantity
+		} else {
+			elsewhere[p.Resource] += p.Quantity
+		}
+	}
+
+	type cand struct {
+		WhyNotCandidate
+		party party
+		key   float64
+	}
+	var compat, others []cand
+	look := func(res *matcher.Item, compatible bool) {
+		if res.Kind != matcher.Resource {
+			return
+		}
+		ru := r.UnitRaw(res.Unit)
+		if ru == nil {
+			return
+		}
+		p := newParty(res, ru, Reserved(r, res, meeting))
+		broken, km := in.rulesFor(&d, &p, false)
+		if !compatible {
+			broken = append([]string{RuleCategory}, broken...)
+		}
+		if !scope.HasUnit(res.Unit) {
+			broken = append(broken, RuleScope)
+		}
+		if res.Level != it.Level {
+			broken = append(broken, RuleLevel)
+		}
+		if res.Status != matcher.ItemOpen {
+			broken = append(broken, RuleStatus)
+		}
+		c := cand{WhyNotCandidate: WhyNotCandidate{Resource: res.ID, Unit: res.Unit, Category: res.Category, Compatible: compatible,
+			InScope: scope.HasUnit(res.Unit), Level: res.Level, Status: string(res.Status), Remaining: p.remaining,
+			Rules: broken, Planned: planned[res.ID], Elsewhere: elsewhere[res.ID]}, party: p, key: km}
+		if c.Rules == nil {
+			c.Rules = []string{}
+		}
+		if km >= 0 {
+			v := math.Round(km*100) / 100
+			c.DistanceKM = &v
+		} else if _, near := in.gridNeighbours(d.grid, p.grid); near {
+			c.key = 0
+		} else {
+			c.key = farAway
+		}
+		if compatible {
+			compat = append(compat, c)
+		} else {
+			others = append(others, c)
+		}
+	}
+	for _, cat := range vocab.MetBy(it.Category) {
+		for res := range r.ItemsByCategory(matcher.Resource, cat) {
+			look(res, true)
+		}
+	}
+	metBy := vocab.MetBy(it.Category)
+	for _, uid := range scope.Units() {
+		for res := range r.ItemsOf(uid) {
+			if res.Kind == matcher.Resource && !slices.Contains(metBy, res.Category) {
+				look(res, false)
+			}
+		}
+	}
+	order := func(a, b cand) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return cmpStr(a.Resource, b.Resource)
+	}
+	slices.SortFunc(compat, order)
+	slices.SortFunc(others, order)
+	compat = compat[:min(len(compat), whyNotCompatible)]
+	others = others[:min(len(others), whyNotOthers)]
+	for _, c := range compat {
+		out.Candidates = append(out.Candidates, c.WhyNotCandidate)
+	}
+	for _, c := range others {
+		out.Candidates = append(out.Candidates, c.WhyNotCandidate)
+	}
+	if it.Status != matcher.ItemOpen || d.remaining <= 0 || out.Met >= out.Need {
+		return out, nil
+	}
+
+	// Fixes to try, then verified by re-solving with each.
+	type try struct {
+		fix  Fix
+		over *matcher.Item
+		rank int
+	}
+	var tries []try
+	seen := map[string]bool{}
+	add := func(t try) {
+		k := t.fix.Kind + "|" + t.fix.Item + "|" + t.fix.To
+		if seen[k] {
+			return
+		}
+		n := 0
+		for _, o := range tries {
+			if o.fix.Kind == t.fix.Kind {
+				n++
+			}
+		}
+		if n >= whyNotTries {
+			return
+		}
+		seen[k] = true
+		t.fix.Meeting = meeting
+		tries = append(tries, t)
+	}
+	only := func(rules []string, allowed ...string) bool {
+		for _, x := range rules {
+			if !slices.Contains(allowed, x) {
+				return false
+			}
+		}
+		return len(rules) > 0
+	}
+	short := out.Need - out.Met
+	for _, c := range compat {
+		rp := c.party
+		switch {
+		case only(c.Rules, RuleDistance, RuleGrid) && c.key >= 0 && c.key < farAway && d.hasLoc && rp.hasLoc:
+			need := math.Ceil(c.key/radiusStep+1e-9) * radiusStep
+			need = math.Round(need*10) / 10
+			switch {
+			case it.RadiusKM < need && (rp.item.RadiusKM >= need):
+				ch := *it
+				ch.RadiusKM = need
+				add(try{fix: Fix{Kind: FixWidenRadius, Item: it.ID, Resource: c.Resource, Field: "radius_km",
+					From: ftoa(it.RadiusKM), To: ftoa(need), By: round1(need - it.RadiusKM), Measure: "km",
+					Size: (need - it.RadiusKM) / math.Max(it.RadiusKM, 1)}, over: &ch, rank: 0})
+			case rp.item.RadiusKM < need && it.RadiusKM >= need:
+				ch := *rp.item
+				ch.RadiusKM = need
+				add(try{fix: Fix{Kind: FixWidenRadius, Item: ch.ID, Resource: c.Resource, Field: "radius_km",
+					From: ftoa(rp.item.RadiusKM), To: ftoa(need), By: round1(need - rp.item.RadiusKM), Measure: "km",
+					Size: (need - rp.item.RadiusKM) / math.Max(rp.item.RadiusKM, 1)}, over: &ch, rank: 0})
+			}
+		case only(c.Rules, RuleQuantity) || (len(c.Rules) == 0 && c.Elsewhere > 0):
+			n := short
+			if rp.remaining < 0 {
+				n -= rp.remaining
+			}
+			ch := *rp.item
+			ch.Quantity += n
+			add(try{fix: Fix{Kind: FixAddQuantity, Item: ch.ID, Resource: c.Resource, Field: "quantity",
+				From: itoa(rp.item.Quantity), To: itoa(ch.Quantity), By: float64(n), Measure: "quantity",
+				Size: float64(n) / float64(max(rp.item.Quantity, 1))}, over: &ch, rank: 1})
+		case only(c.Rules, RuleWindow):
+			if ch, wi, days := extendWindow(rp.item, it.Windows); ch != nil {
+				add(try{fix: Fix{Kind: FixExtendWindow, Item: ch.ID, Resource: c.Resource, Field: "windows[" + itoa(int64(wi)) + "]",
+					From: windowText(rp.item.Windows[wi]), To: windowText(ch.Windows[wi]), By: days, Measure: "days",
+					Size: days / 30}, over: ch, rank: 2})
+			}
+		}
+	}
+	if up, ok := it.Level.Up(); ok {
+		if m, err := meetingAt(r, it.Unit, up); err == nil {
+			ch := *it
+			ch.Level = up
+			add(try{fix: Fix{Kind: FixEscalate, Item: it.ID, Field: "level", From: string(it.Level), To: string(up),
+				By: 1, Measure: "levels", Size: sizeEscalate, Meeting: m}, over: &ch, rank: 3})
+			tries[len(tries)-1].fix.Meeting = m
+		}
+	}
+	slices.SortStableFunc(tries, func(a, b try) int {
+		if a.fix.Size != b.fix.Size {
+			if a.fix.Size < b.fix.Size {
+				return -1
+			}
+			return 1
+		}
+		return a.rank - b.rank
+	})
+	for i, t := range tries {
+		if i >= whyNotMaxVerify {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		res, err := runOverlay(ctx, r, vocab, t.fix.Meeting, set, map[string]*matcher.Item{t.over.ID: t.over}, nil)
+		if err != nil {
+			return nil, err
+		}
+		met := metOf(res, it.ID)
+		if met <= out.Met { // up a level the demand starts afresh: it must gain there too
+			continue
+		}
+		t.fix.Gain = met - out.Met
+		t.fix.Met = met
+		t.fix.Changed = t.over
+		out.Fixes = append(out.Fixes, t.fix)
+	}
+	return out, nil
+}
+
+// extendWindow stretches the window of res nearest to a demand window so
+// that it covers that demand window; it returns the changed copy, the
+// window's index and the days added (nil when res has no windows).
+func extendWindow(res *matcher.Item, dem []matcher.Window) (*matcher.Item, int, float64) {
+	if len(res.Windows) == 0 || len(dem) == 0 {
+		return nil, 0, 0
+	}
+	best, bi := math.MaxFloat64, 0
+	var bw matcher.Window
+	for i, rw := range res.Windows {
+		for _, dw := range dem {
+			nw := rw
+			if dw.From.Before(nw.From) {
+				nw.From = dw.From
+			}
+			if !nw.To.IsZero() && (dw.To.IsZero() || dw.To.After(nw.To)) {
+				nw.To = dw.To
+			}
+			added := rw.From.Sub(nw.From)
+			if nw.To.IsZero() && !rw.To.IsZero() {
+				added = math.MaxInt64 / 2
+			} else if !rw.To.IsZero() {
+				added += nw.To.Sub(rw.To)
+			}
+			days := added.Hours() / 24
+			if days < best {
+				best, bi, bw = days, i, nw
+			}
+		}
+	}
+	ch := *res
+	ch.Windows = slices.Clone(res.Windows)
+	ch.Windows[bi] = bw
+	return &ch, bi, math.Round(best*10) / 10
+}
+
+func windowText(w matcher.Window) string {
+	to := "open"
+	if !w.To.IsZero() {
+		to = w.To.Format(time.RFC3339)
+	}
+	return w.From.Format(time.RFC3339) + "/" + to
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

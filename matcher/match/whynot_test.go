@@ -1,0 +1,184 @@
+package match
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+func whyNot(t *testing.T, sn store.Snapshot, id string) *WhyNotResult {
+	t.Helper()
+	w, err := WhyNot(ctx, sn.Reader, sn.Vocab, id, DefaultSettings())
+	if err != nil {
+		t.Fatalf("WhyNot(%s) = %v", id, err)
+	}
+	return w
+}
+
+func candidate(w *WhyNotResult, resource string) *WhyNotCandidate {
+	for i := range w.Candidates {
+		if w.Candidates[i].Resource == resource {
+			return &w.Candidates[i]
+		}
+	}
+	return nil
+}
+
+func firstFix(t *testing.T, w *WhyNotResult) Fix {
+	t.Helper()
+	if len(w.Fixes) == 0 {
+		t.Fatalf("%s: no fix found; candidates %+v", w.Demand, w.Candidates)
+	}
+	for i := 1; i < len(w.Fixes); i++ {
+		if w.Fixes[i].Size < w.Fixes[i-1].Size {
+			t.Errorf("%s: fixes not ordered by size: %+v", w.Demand, w.Fixes)
+		}
+	}
+	for _, f := range w.Fixes {
+		if f.Met <= w.Met || f.Gain != f.Met-w.Met {
+			t.Errorf("%s: fix %+v does not gain over the plan's %d", w.Demand, f, w.Met)
+		}
+	}
+	return w.Fixes[0]
+}
+
+// applyFix writes a fix's changed item to the live store and re-runs the
+// fix's meeting: the demand must get exactly what the fix promised.
+func applyFix(t *testing.T, st *store.Store, demand string, f Fix) {
+	t.Helper()
+	if _, err := st.Update(ctx, "test", "fix", nil, func(tx *store.Tx) error { return tx.PutItem(*f.Changed) }); err != nil {
+		t.Fatalf("applying %+v: %v", f, err)
+	}
+	sn := st.Snapshot()
+	if got := metOf(mustRun(t, sn, f.Meeting, Welfare), demand); got != f.Met {
+		t.Errorf("fix %+v applied for real: %s gets %d, the verification said %d", f, demand, got, f.Met)
+	}
+}
+
+// The deliberately unmet demands of the sample (fixtures/banan/README.md):
+// every rule of their nearest resources is named, and none has a single
+// change that would get it matched at its meeting.
+func TestWhyNotBananDeliberatelyUnmet(t *testing.T) {
+	sn := bananStore(t).Snapshot()
+	for _, c := range []struct {
+		demand, resource string
+		rules            []string
+	}{
+		{"TW-D04", "WR-R05", []string{RuleDistance, RuleWindow, RuleScope, RuleLevel}}, // winter capacity, a district resource
+		{"NQC-D01", "LH-R13", []string{RuleDistance, RuleScope}},                       // child care in 龙洲湾, 13.7 km away
+		{"LH-D10", "NQC-R03", []string{RuleGrid, RuleWindow, RuleScope}},               // the 南泉 hotel's training
+		{"LJTM-P01-S1", "NQC-R01", []string{RuleDistance, RuleScope}},                  // no venue within 2 km of 马王坪
+	} {
+		w := whyNot(t, sn, c.demand)
+		if w.Status != "unmet" || w.Met != 0 || w.Need == 0 {
+			t.Errorf("%s: status %s met %d need %d, want unmet", c.demand, w.Status, w.Met, w.Need)
+		}
+		cd := candidate(w, c.resource)
+		if cd == nil {
+			t.Errorf("%s: %s not among the candidates %+v", c.demand, c.resource, w.Candidates)
+			continue
+		}
+		if !slices.Equal(cd.Rules, c.rules) || !cd.Compatible || cd.InScope {
+			t.Errorf("%s: %s blocked by %v (compatible %v, in scope %v), want %v, compatible, beyond scope", c.demand, c.resource, cd.Rules, cd.Compatible, cd.InScope, c.rules)
+		}
+		if len(w.Fixes) != 0 {
+			t.Errorf("%s: fixes %+v; no single change matches it at its meeting", c.demand, w.Fixes)
+		}
+		// Compatible resources come first, by distance.
+		lastKM, others := -1.0, false
+		for _, cd := range w.Candidates {
+			if !cd.Compatible {
+				others = true
+				if !slices.Contains(cd.Rules, RuleCategory) {
+					t.Errorf("%s: %s of another category lacks the category rule: %v", c.demand, cd.Resource, cd.Rules)
+				}
+				continue
+			}
+			if others {
+				t.Errorf("%s: compatible %s listed after other categories", c.demand, cd.Resource)
+			}
+			if cd.DistanceKM != nil {
+				if *cd.DistanceKM < lastKM {
+					t.Errorf("%s: candidates not by distance", c.demand)
+				}
+				lastKM = *cd.DistanceKM
+			}
+		}
+	}
+}
+
+func TestWhyNotWidenRadius(t *testing.T) {
+	st := bananStore(t)
+	w := whyNot(t, st.Snapshot(), "WR-D02")
+	f := firstFix(t, w)
+	if f.Kind != FixWidenRadius || f.Item != "WR-D02" || f.Resource != "WR-R08" || f.To != "10.2" || f.By != 0.2 || f.Met != 12 {
+		t.Fatalf("WR-D02 smallest fix = %+v, want radius 10 → 10.2 km towards WR-R08 giving 12", f)
+	}
+	if cd := candidate(w, "WR-R08"); cd == nil || !slices.Equal(cd.Rules, []string{RuleDistance}) {
+		t.Errorf("WR-R08 = %+v, want blocked by distance only", cd)
+	}
+	applyFix(t, st, "WR-D02", f)
+}
+
+func TestWhyNotAddQuantity(t *testing.T) {
+	st := bananStore(t)
+	w := whyNot(t, st.Snapshot(), "LH-D06")
+	if w.Status != "partly_met" || w.Reason != ReasonOutcompeted {
+		t.Errorf("LH-D06: %s / %s, want partly_met / outcompeted", w.Status, w.Reason)
+	}
+	f := firstFix(t, w)
+	if f.Kind != FixAddQuantity || f.Item != "LH-R12" || f.By != 16 || f.Met != 30 {
+		t.Fatalf("LH-D06 smallest fix = %+v, want 16 more on LH-R12 giving 30", f)
+	}
+	applyFix(t, st, "LH-D06", f)
+}
+
+func TestWhyNotEscalate(t *testing.T) {
+	st := bananStore(t)
+	w := whyNot(t, st.Snapshot(), "TW-D01")
+	f := firstFix(t, w)
+	if f.Kind != FixEscalate || f.To != string(matcher.Street) || f.Meeting != "st-shk" || f.Met != 3 {
+		t.Fatalf("TW-D01 fix = %+v, want escalate to st-shk giving 3", f)
+	}
+	applyFix(t, st, "TW-D01", f)
+}
+
+func TestWhyNotWindow(t *testing.T) {
+	// Move the winter transport capacity into the village's meeting: then
+	// only its window keeps it from the summer fruit transport.
+	st := bananStore(t)
+	sn := st.Snapshot()
+	r5, _ := sn.Item("WR-R05")
+	if _, err := st.Update(ctx, "test", "setup", nil, func(tx *store.Tx) error {
+		it := *r5
+		it.ID, it.Unit, it.Level = "TW-T1", "tw-shop", matcher.Community
+		return tx.PutItem(it)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := whyNot(t, st.Snapshot(), "TW-D04")
+	if cd := candidate(w, "TW-T1"); cd == nil || !slices.Equal(cd.Rules, []string{RuleWindow}) {
+		t.Fatalf("TW-T1 = %+v, want blocked by the window only", cd)
+	}
+	f := firstFix(t, w)
+	if f.Kind != FixExtendWindow || f.Item != "TW-T1" || f.Met != 10 || f.Measure != "days" || f.By <= 0 {
+		t.Fatalf("TW-D04 fix = %+v, want TW-T1's window extended, giving its 10", f)
+	}
+	applyFix(t, st, "TW-D04", f)
+}
+
+func TestWhyNotErrors(t *testing.T) {
+	sn := bananStore(t).Snapshot()
+	if _, err := WhyNot(ctx, sn.Reader, sn.Vocab, "nope", DefaultSettings()); matcher.ErrorCode(err) != matcher.ENOTFOUND {
+		t.Errorf("unknown item: %v", err)
+	}
+	if _, err := WhyNot(ctx, sn.Reader, sn.Vocab, "WR-R05", DefaultSettings()); matcher.ErrorCode(err) != matcher.EINVALID {
+		t.Errorf("a resource: %v", err)
+	}
+	w := whyNot(t, sn, "LH-D01") // met (partly by a confirmed claim)
+	if w.Status != "met" && w.Status != "held" || len(w.Fixes) != 0 {
+		t.Errorf("LH-D01: %s with fixes %+v", w.Status, w.Fixes)
+	}
+}
