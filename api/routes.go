@@ -1,10 +1,56 @@
 package api
 
-import "github.com/allymatch/allymatch/matcher/service"
+import (
+	"io"
 
-// routes registers the /v1 routes, all behind bearer-token authentication.
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/service"
+)
+
+// routes registers GET /openapi.json and the /v1 routes, all behind
+// bearer-token authentication and then validation against the OpenAPI
+// document (api/openapi.yaml): a request is authenticated first, so that
+// strangers get their 401 whatever they send.
 func (s *Server) routes() {
-	v1 := s.e.Group("/v1", s.authenticate)
+	doc, err := loadAPIDoc()
+	if err != nil {
+		panic(err) // the embedded document is broken: TestOpenAPIDocument says where
+	}
+	s.e.GET("/openapi.json", s.openapi)
+
+	// The strict decoder of each route with a body, by "METHOD /echo/path":
+	// when the document and the decoder both refuse a body, the decoder's
+	// message is answered.
+	answer := parserOf(parseAnswer)
+	parsers := map[string]bodyParser{
+		"POST /v1/tokens": func(r io.Reader) error {
+			var req service.TokenRequest
+			if err := decodeJSON(r, &req, false); err != nil {
+				return err
+			}
+			if req.Role != matcher.RoleCoordinator && req.Role != matcher.RoleUnit {
+				return matcher.FieldError("role", "must be coordinator or unit, got %q", req.Role) // as the service says
+			}
+			return nil
+		},
+		"POST /v1/meetings/:alliance/proposals": parserOf(parsePropose),
+		"POST /v1/claims":                       parserOf(parseHandClaim),
+		"POST /v1/claims/:id/accept":            answer,
+		"POST /v1/claims/:id/reject":            answer,
+		"POST /v1/claims/:id/fulfil":            answer,
+		"POST /v1/claims/:id/withdraw":          answer,
+		"POST /v1/alliances":                    parserOf(parseAlliance),
+		"POST /v1/units":                        parserOf(parseUnit),
+		"PATCH /v1/units/:id":                   parserOf(parseUnitPatch),
+		"POST /v1/units/:id/items":              parserOf(parseItem),
+		"PATCH /v1/items/:id":                   parserOf(parseItemPatch),
+		"POST /v1/units/:id/projects":           parserOf(parseProject),
+		"PATCH /v1/projects/:id":                parserOf(parseProjectPatch),
+		"POST /v1/import":                       parserOf(parseImport),
+	}
+	v := newRequestValidator(doc, parsers)
+
+	v1 := s.e.Group("/v1", s.authenticate, v.middleware)
 	v1.POST("/tokens", s.createToken)
 
 	v1.POST("/meetings/:alliance/proposals", s.propose)

@@ -1,0 +1,210 @@
+package api
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+)
+
+// TestOpenAPIDocument: the embedded document loads and is a valid OpenAPI
+// 3 document, and GET /openapi.json serves it (as JSON that loads again).
+func TestOpenAPIDocument(t *testing.T) {
+	data, err := openapiFS.ReadFile("openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		t.Fatalf("loading api/openapi.yaml: %v", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		t.Fatalf("api/openapi.yaml is not valid: %v", err)
+	}
+	if _, ok := doc.Components.SecuritySchemes["bearer"]; !ok || len(doc.Security) == 0 {
+		t.Error("the bearer scheme is not declared as the default security")
+	}
+
+	ts := newTestServer(t)
+	rec := ts.do(http.MethodGet, "/openapi.json", "", "")
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /openapi.json = %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	served, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	if err != nil {
+		t.Fatalf("loading the served document: %v", err)
+	}
+	if err := served.Validate(ctx); err != nil {
+		t.Fatalf("the served document is not valid: %v", err)
+	}
+	if served.Paths.Len() != doc.Paths.Len() {
+		t.Errorf("served %d paths, the file has %d", served.Paths.Len(), doc.Paths.Len())
+	}
+}
+
+// TestOpenAPIRoutes: every route registered on the Echo instance is in the
+// document, and every operation of the document is a registered route.
+func TestOpenAPIRoutes(t *testing.T) {
+	ts := newTestServer(t)
+	d, err := loadAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for path, item := range d.doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+echoPath(path)] = true
+		}
+	}
+	registered := map[string]bool{}
+	for _, r := range ts.e.Routes() {
+		if r.Method == echo.RouteNotFound {
+			continue // the group's catch-all 404
+		}
+		registered[r.Method+" "+r.Path] = true
+	}
+	var missing, extra []string
+	for k := range registered {
+		if !documented[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range documented {
+		if !registered[k] {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(extra)
+	for _, k := range missing {
+		t.Errorf("route %s is not in api/openapi.yaml", k)
+	}
+	for _, k := range extra {
+		t.Errorf("api/openapi.yaml describes %s, which is not a route", k)
+	}
+	if len(registered) < 30 {
+		t.Errorf("only %d routes registered", len(registered))
+	}
+}
+
+// TestOpenAPIValidation: requests that break the document are 400 naming
+// the parameter or field, before their handler runs; strangers still get
+// 401 first; unknown routes still get Echo's 404.
+func TestOpenAPIValidation(t *testing.T) {
+	ts := newTestServer(t)
+	unit := ts.unitToken("lh-school")
+	seq := ts.st.Seq()
+	cases := []struct {
+		method, path, token, body string
+		expectCode                int
+		expectField               string
+	}{
+		// Caught by the document alone (the handlers would let them
+		// through to the service).
+		{"PATCH", "/v1/units/lh-school", unit, `{"name":""}`, 400, "name"},
+		{"PATCH", "/v1/units/lh-school", unit, `{"location":{"lat":29.4}}`, 400, "location.lon"},
+		{"POST", "/v1/tokens", testAdmin, `{"role":"unit","unit":"../etc"}`, 400, "unit"},
+		// The decoder names only the body; the document names the field.
+		{"PATCH", "/v1/items/LH-D01", unit, `{"windows":[{"from":"yesterday"}]}`, 400, "windows[0].from"},
+		// Parameters.
+		{"GET", "/v1/claims?limit=5000", unit, "", 400, "limit"},
+		{"GET", "/v1/claims?status=done", unit, "", 400, "status"},
+		{"GET", "/v1/events?since=abc", unit, "", 400, "since"},
+		{"GET", "/v1/units/lh-school/items?limit=0", unit, "", 400, "limit"},
+		// Refused by both: the handler's wording, the same field.
+		{"POST", "/v1/meetings/lh/proposals", testAdmin, `{"weights":{"tags":101}}`, 400, "weights.tags"},
+		{"POST", "/v1/claims", unit, `{"resource":"LH-R12","demand":"LH-D01","quantity":1,"colour":"red"}`, 400, "colour"},
+		{"POST", "/v1/claims/x/reject", unit, `{"side":"left"}`, 400, "side"},
+		{"POST", "/v1/units/lh-school/items", unit, `{"id":"LH-D97","kind":"demand","category":"tutoring","title":"t","quantity":1,"windows":[{"from":"2026-12-01T08:00:00Z"},{"to":"2026-12-02T08:00:00Z"}]}`, 400, "windows[1].from"},
+		// Authentication comes first; unknown routes are Echo's.
+		{"PATCH", "/v1/units/lh-school", "", `{"name":""}`, 401, ""},
+		{"GET", "/v1/claims?limit=5000", "am_wrong", "", 401, ""},
+		{"GET", "/v1/nothing?limit=5000", unit, "", 404, ""},
+	}
+	for _, tc := range cases {
+		rec := ts.do(tc.method, tc.path, tc.token, tc.body)
+		var p Problem
+		decodeBody(t, rec, &p)
+		if rec.Code != tc.expectCode || p.Field != tc.expectField {
+			t.Errorf("%s %s %s = %d %s, want %d naming %q", tc.method, tc.path, tc.body, rec.Code, rec.Body, tc.expectCode, tc.expectField)
+		}
+		if rec.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s %s: Content-Type %q", tc.method, tc.path, rec.Header().Get("Content-Type"))
+		}
+	}
+	if ts.st.Seq() != seq {
+		t.Error("a refused request changed the store")
+	}
+}
+
+// TestOpenAPIResponses: the answers of the main routes match their schemas
+// in the document (so that the document describes what is served).
+func TestOpenAPIResponses(t *testing.T) {
+	ts := newTestServer(t)
+	d, err := loadAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := newRequestValidator(d, nil).routes
+	coord := ts.coordToken("lh")
+	cases := []struct{ method, route, path, token, body string }{
+		{"GET", "/healthz", "/healthz", "", ""},
+		{"GET", "/readyz", "/readyz", "", ""},
+		{"POST", "/v1/tokens", "/v1/tokens", testAdmin, `{"role":"unit","unit":"lh-school"}`},
+		{"POST", "/v1/meetings/:alliance/proposals", "/v1/meetings/lh/proposals", coord, `{"mode":"coverage"}`},
+		{"GET", "/v1/meetings/:alliance/report", "/v1/meetings/lh/report", coord, ""},
+		{"GET", "/v1/claims", "/v1/claims?meeting=lh&limit=3", coord, ""},
+		{"GET", "/v1/events", "/v1/events?limit=5", coord, ""},
+		{"GET", "/v1/alliances", "/v1/alliances", coord, ""},
+		{"GET", "/v1/alliances/:id", "/v1/alliances/lh", coord, ""},
+		{"GET", "/v1/units", "/v1/units?limit=5", coord, ""},
+		{"GET", "/v1/units/:id", "/v1/units/lh-school", coord, ""},
+		{"GET", "/v1/units/:id/items", "/v1/units/lh-school/items", coord, ""},
+		{"GET", "/v1/items/:id", "/v1/items/LH-D01", coord, ""},
+		{"PATCH", "/v1/items/:id", "/v1/items/LH-D01", coord, `{"quantity":7}`},
+		{"GET", "/v1/units/:id/projects", "/v1/units/lh-committee/projects", coord, ""},
+		{"GET", "/v1/projects/:id", "/v1/projects/LH-P01", coord, ""},
+		{"POST", "/v1/meetings/:alliance/escalate", "/v1/meetings/lh/escalate", ts.coordToken("st-lzw"), ""},
+		{"GET", "/v1/items/:id", "/v1/items/nothing", coord, ""},
+		{"GET", "/v1/claims", "/v1/claims?limit=0", coord, ""},
+		{"GET", "/v1/claims", "/v1/claims", "", ""},
+	}
+	// A claim of fresh proposals (after the escalation above), accepted
+	// by both sides.
+	p := ts.propose(coord, "lh", "")
+	if len(p.Claims) == 0 {
+		t.Fatal("no proposals for lh")
+	}
+	cl := p.Claims[0]
+	cases = append(cases,
+		struct{ method, route, path, token, body string }{"GET", "/v1/claims/:id", "/v1/claims/" + cl.ID, coord, ""},
+		struct{ method, route, path, token, body string }{"POST", "/v1/claims/:id/accept", "/v1/claims/" + cl.ID + "/accept", ts.unitToken(cl.ResourceUnit), ""},
+		struct{ method, route, path, token, body string }{"POST", "/v1/claims/:id/accept", "/v1/claims/" + cl.ID + "/accept", ts.unitToken(cl.DemandUnit), ""},
+	)
+	for _, tc := range cases {
+		rec := ts.do(tc.method, tc.path, tc.token, tc.body)
+		rt := routes[tc.method+" "+tc.route]
+		if rt == nil {
+			t.Fatalf("%s %s is not in the document", tc.method, tc.route)
+		}
+		req := httptest.NewRequest(tc.method, tc.path, nil)
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: rt},
+			Status:                 rec.Code,
+			Header:                 rec.Header(),
+			Body:                   io.NopCloser(strings.NewReader(rec.Body.String())),
+			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			t.Errorf("%s %s = %d: the answer does not match the document: %v\n%.400s", tc.method, tc.path, rec.Code, err, rec.Body)
+		}
+	}
+}
