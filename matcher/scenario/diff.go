@@ -1,0 +1,252 @@
+package scenario
+
+import (
+	"slices"
+
+	"github.com/allymatch/allymatch/matcher/match"
+)
+
+// Kinds of change to a demand between the live plan and a scenario's.
+const (
+	NewlyMet        = "newly_met"        // nothing proposed live, something in the scenario
+	NewlyUnmet      = "newly_unmet"      // something proposed live, nothing in the scenario
+	Moved           = "moved"            // served by other resources (see UnitMoved)
+	QuantityChanged = "quantity_changed" // same resources, other quantities
+	ScoreChanged    = "score_changed"    // same resources and quantities, other scores
+)
+
+// Assignment is one proposal as the diff shows it.
+type Assignment struct {
+	Resource string `json:"resource"`
+	Unit     string `json:"unit"`
+	Quantity int64  `json:"quantity"`
+	Score    int    `json:"score"`
+}
+
+// DemandChange is one demand whose proposals differ.
+type DemandChange struct {
+	Demand    string       `json:"demand"`
+	Unit      string       `json:"unit"`
+	Change    string       `json:"change"`
+	UnitMoved bool         `json:"unit_moved,omitempty"` // moved to another resource unit, not only another item
+	MetBefore int64        `json:"met_before"`
+	MetAfter  int64        `json:"met_after"`
+	Before    []Assignment `json:"before"`
+	After     []Assignment `json:"after"`
+}
+
+// Claim is a proposed pair in a unit's gains or losses.
+type Claim struct {
+	Resource string `json:"resource"`
+	Demand   string `json:"demand"`
+	Quantity int64  `json:"quantity"` // the quantity gained or lost
+}
+
+// UnitChange is what one unit gains and loses, on either side.
+type UnitChange struct {
+	Unit   string  `json:"unit"`
+	Gained []Claim `json:"gained"`
+	Lost   []Claim `json:"lost"`
+}
+
+// Side sums one plan.
+type Side struct {
+	Met           int64            `json:"met"`
+	Need          int64            `json:"need"`
+	Welfare       int64            `json:"welfare"`
+	Proposals     int              `json:"proposals"`
+	UnitsInvolved int              `json:"units_involved"`
+	MetByPriority map[int][2]int64 `json:"met_by_priority"` // priority -> [met, need]
+}
+
+// Totals compare the two plans.
+type Totals struct {
+	Live     Side  `json:"live"`
+	Scenario Side  `json:"scenario"`
+	Met      int64 `json:"met"`     // scenario less live
+	Welfare  int64 `json:"welfare"` // scenario less live
+	Units    int   `json:"units"`   // scenario less live
+}
+
+// Diff compares a scenario's plan with the live one for one meeting.
+type Diff struct {
+	Scenario string         `json:"scenario,omitempty"`
+	Meeting  string         `json:"meeting"`
+	LiveSeq  uint64         `json:"live_seq"`
+	ForkSeq  uint64         `json:"fork_seq"`
+	Stale    bool           `json:"stale"` // the live state moved on since the fork
+	Demands  []DemandChange `json:"demands"`
+	Units    []UnitChange   `json:"units"`
+	Totals   Totals         `json:"totals"`
+	Live     *match.Result  `json:"-"`
+	After    *match.Result  `json:"-"`
+}
+
+func side(res *match.Result) Side {
+	units := map[string]bool{}
+	for _, p := range res.Proposals {
+		units[p.ResourceUnit], units[p.DemandUnit] = true, true
+	}
+	return Side{Met: res.Totals.Met, Need: res.Totals.Need, Welfare: res.Totals.Welfare, Proposals: len(res.Proposals),
+		UnitsInvolved: len(units), MetByPriority: res.Totals.MetByPriority}
+}
+
+// Compare returns the diff of after against live.
+func Compare(live, after *match.Result) *Diff {
+	d := &Diff{Meeting: after.Meeting, LiveSeq: live.Seq, ForkSeq: after.Seq, Stale: live.Seq != after.Seq,
+		Demands: []DemandChange{}, Units: []UnitChange{}, Live: live, After: after}
+	d.Totals.Live, d.Totals.Scenario = side(live), side(after)
+	d.Totals.Met = d.Totals.Scenario.Met - d.Totals.Live.Met
+	d.Totals.Welfare = d.Totals.Scenario.Welfare - d.Totals.Live.Welfare
+	d.Totals.Units = d.Totals.Scenario.UnitsInvolved - d.Totals.Live.UnitsInvolved
+
+	type plan struct {
+		unit string
+		as   []Assignment
+	}
+	group := func(res *match.Result) map[string]*plan {
+		m := map[string]*plan{}
+		for _, p := range res.Proposals {
+			g := m[p.Demand]
+			if g == nil {
+				g = &plan{unit: p.DemandUnit}
+				m[p.Demand] = g
+			}
+			g.as = append(g.as, Assignment{Resource: p.Resource, Unit: p.ResourceUnit, Quantity: p.Quantity, Score: p.Score})
+		}
+		return m
+	}
+	before, now := group(live), group(after)
+	ids := map[string]bool{}
+	for id := range before {
+		ids[id] = true
+	}
+	for id := range now {
+		ids[id] = true
+	}
+	sorted := make([]string, 0, len(ids))
+	for id := range ids {
+		sorted = append(sorted, id)
+	}
+	slices.Sort(sorted)
+	sum := func(as []Assignment) (n int64) {
+		for _, a := range as {
+			n += a.Quantity
+		}
+		return n
+	}
+	keys := func(as []Assignment, unit bool) []string {
+		var k []string
+		for _, a := range as {
+			if unit {
+				k = append(k, a.Unit)
+			} else {
+				k = append(k, a.Resource)
+			}
+		}
+		slices.Sort(k)
+		return slices.Compact(k)
+	}
+	for _, id := range sorted {
+		b, a := before[id], now[id]
+		c := DemandChange{Demand: id, Before: []Assignment{}, After: []Assignment{}}
+		if b != nil {
+			c.Unit, c.Before, c.MetBefore = b.unit, b.as, sum(b.as)
+		}
+		if a != nil {
+			c.Unit, c.After, c.MetAfter = a.unit, a.as, sum(a.as)
+		}
+		switch {
+		case b == nil:
+			c.Change = NewlyMet
+		case a == nil:
+			c.Change = NewlyUnmet
+		case !slices.Equal(keys(b.as, false), keys(a.as, false)):
+			c.Change, c.UnitMoved = Moved, !slices.Equal(keys(b.as, true), keys(a.as, true))
+		case !slices.EqualFunc(b.as, a.as, func(x, y Assignment) bool { return x.Quantity == y.Quantity }):
+			c.Change = QuantityChanged
+		case !slices.Equal(b.as, a.as):
+			c.Change = ScoreChanged
+		default:
+			continue
+		}
+		d.Demands = append(d.Demands, c)
+	}
+
+	// Per unit: pairs gained and lost, on either side.
+	type pair struct{ r, d string }
+	qty := func(res *match.Result) (map[pair]int64, map[pair][2]string) {
+		q, u := map[pair]int64{}, map[pair][2]string{}
+		for _, p := range res.Proposals {
+			k := pair{p.Resource, p.Demand}
+			q[k] += p.Quantity
+			u[k] = [2]string{p.ResourceUnit, p.DemandUnit}
+		}
+		return q, u
+	}
+	qb, ub := qty(live)
+	qa, ua := qty(after)
+	units := map[string]*UnitChange{}
+	touch := func(unit string, c Claim, gained bool) {
+		uc := units[unit]
+		if uc == nil {
+			uc = &UnitChange{Unit: unit, Gained: []Claim{}, Lost: []Claim{}}
+			units[unit] = uc
+		}
+		if gained {
+			uc.Gained = append(uc.Gained, c)
+		} else {
+			uc.Lost = append(uc.Lost, c)
+		}
+	}
+	all := map[pair]bool{}
+	for k := range qb {
+		all[k] = true
+	}
+	for k := range qa {
+		all[k] = true
+	}
+	pairs := make([]pair, 0, len(all))
+	for k := range all {
+		pairs = append(pairs, k)
+	}
+	slices.SortFunc(pairs, func(x, y pair) int {
+		if x.d != y.d {
+			if x.d < y.d {
+				return -1
+			}
+			return 1
+		}
+		if x.r < y.r {
+			return -1
+		} else if x.r > y.r {
+			return 1
+		}
+		return 0
+	})
+	for _, k := range pairs {
+		delta := qa[k] - qb[k]
+		if delta == 0 {
+			continue
+		}
+		u := ua[k]
+		if delta < 0 {
+			u = ub[k]
+		}
+		c := Claim{Resource: k.r, Demand: k.d, Quantity: max(delta, -delta)}
+		touch(u[0], c, delta > 0)
+		if u[1] != u[0] {
+			touch(u[1], c, delta > 0)
+		}
+	}
+	for _, uc := range units {
+		d.Units = append(d.Units, *uc)
+	}
+	slices.SortFunc(d.Units, func(x, y UnitChange) int {
+		if x.Unit < y.Unit {
+			return -1
+		}
+		return 1
+	})
+	return d
+}

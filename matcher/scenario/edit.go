@@ -1,0 +1,378 @@
+package scenario
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// The edit operations.
+const (
+	OpAddUnit          = "add_unit"           // {"op":"add_unit","unit":{...unit, "alliances":[...]}}
+	OpRemoveUnit       = "remove_unit"        // {"op":"remove_unit","unit":ID}: leaves every alliance it does not lead, its items closed
+	OpAddItem          = "add_item"           // {"op":"add_item","unit":ID,"item":{...}}
+	OpRemoveItem       = "remove_item"        // {"op":"remove_item","item":ID}: closed (its claims keep their history)
+	OpSetQuantity      = "set_quantity"       // {"op":"set_quantity","item":ID,"quantity":N}
+	OpSetRadius        = "set_radius"         // {"op":"set_radius","item":ID,"radius_km":R}
+	OpSetWindow        = "set_window"         // {"op":"set_window","item":ID,"windows":[{"from":..,"to":..}]} ([] = any time)
+	OpDropFromAlliance = "drop_from_alliance" // {"op":"drop_from_alliance","unit":ID,"alliance":ID}
+	OpSetWeights       = "set_weights"        // {"op":"set_weights","weights":{...}}
+	OpSetMode          = "set_mode"           // {"op":"set_mode","mode":"coverage"}
+)
+
+// Ops lists the edit operations.
+var Ops = []string{OpAddUnit, OpRemoveUnit, OpAddItem, OpRemoveItem, OpSetQuantity, OpSetRadius, OpSetWindow, OpDropFromAlliance, OpSetWeights, OpSetMode}
+
+// Ref is a record named by id ("unit":"lh-bank") or given whole
+// ("unit":{...}); which one an op wants depends on the op.
+type Ref[T any] struct {
+	ID    string
+	Value *T
+}
+
+// UnmarshalJSON accepts a string id or an object.
+func (r *Ref[T]) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &r.ID)
+	}
+	r.Value = new(T)
+	return json.Unmarshal(b, r.Value)
+}
+
+// MarshalJSON writes the id or the object.
+func (r Ref[T]) MarshalJSON() ([]byte, error) {
+	if r.Value != nil {
+		return json.Marshal(r.Value)
+	}
+	return json.Marshal(r.ID)
+}
+
+// IsZero lets omitzero drop an empty reference.
+func (r Ref[T]) IsZero() bool { return r.ID == "" && r.Value == nil }
+
+// Edit is one change of a scenario.
+type Edit struct {
+	Op       string            `json:"op"`
+	Unit     Ref[matcher.Unit] `json:"unit,omitzero"`
+	Item     Ref[matcher.Item] `json:"item,omitzero"`
+	Alliance string            `json:"alliance,omitempty"`
+	Quantity *int64            `json:"quantity,omitempty"`
+	RadiusKM *float64          `json:"radius_km,omitempty"`
+	Windows  *[]matcher.Window `json:"windows,omitempty"`
+	Weights  *match.Weights    `json:"weights,omitempty"`
+	Mode     *match.Mode       `json:"mode,omitempty"`
+}
+
+// units returns the units an edit changes (for scope checks).
+func (e *Edit) units(r index.Reader) []string {
+	switch e.Op {
+	case OpAddUnit:
+		if e.Unit.Value != nil {
+			return []string{e.Unit.Value.ID}
+		}
+	case OpRemoveUnit, OpAddItem, OpDropFromAlliance:
+		return []string{e.Unit.ID}
+	case OpRemoveItem, OpSetQuantity, OpSetRadius, OpSetWindow:
+		if it, err := r.Item(e.Item.ID); err == nil {
+			return []string{it.Unit}
+		}
+	}
+	return nil
+}
+
+// writer is where edits go: a scenario's private fork, or the store's
+// transaction when a scenario is applied.
+type writer interface {
+	reader() index.Reader
+	vocabulary() *matcher.Vocabulary
+	putUnit(u matcher.Unit) error // u.Alliances: join those
+	putItem(it matcher.Item) error
+	putAlliance(a matcher.Alliance) error
+}
+
+type txWriter struct{ tx *store.Tx }
+
+func (w txWriter) reader() index.Reader                 { return w.tx.Reader }
+func (w txWriter) vocabulary() *matcher.Vocabulary      { return w.tx.Vocabulary() }
+func (w txWriter) putUnit(u matcher.Unit) error         { return w.tx.PutUnit(u) }
+func (w txWriter) putItem(it matcher.Item) error        { return w.tx.PutItem(it) }
+func (w txWriter) putAlliance(a matcher.Alliance) error { return w.tx.PutAlliance(a) }
+
+// forkWriter writes into a fork's memdb transaction: objects are inserted
+// as fresh copies (the index never changes an object in place).
+type forkWriter struct {
+	txn   *memdb.Txn
+	vocab *matcher.Vocabulary
+}
+
+func (w forkWriter) reader() index.Reader            { return index.NewReader(w.txn) }
+func (w forkWriter) vocabulary() *matcher.Vocabulary { return w.vocab }
+
+func (w forkWriter) putUnit(u matcher.Unit) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	join := u.Alliances
+	u.Alliances = nil
+	if u.Location != nil {
+		loc := *u.Location
+		u.Location = &loc
+	}
+	if err := w.txn.Insert(index.TableUnits, &u); err != nil {
+		return err
+	}
+	r := w.reader()
+	for i, id := range join {
+		a, err := r.Alliance(id)
+		if err != nil {
+			return matcher.FieldError(fmt.Sprintf("alliances[%d]", i), "unknown alliance %q", id)
+		}
+		if a.Lead == u.ID || slices.Contains(a.Members, u.ID) {
+			continue
+		}
+		c := *a
+		c.Members = append(slices.Clone(a.Members), u.ID)
+		if err := w.putAlliance(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w forkWriter) putItem(it matcher.Item) error {
+	if err := it.Validate(); err != nil {
+		return err
+	}
+	it.Tags, it.Windows = slices.Clone(it.Tags), slices.Clone(it.Windows)
+	return w.txn.Insert(index.TableItems, &it)
+}
+
+func (w forkWriter) putAlliance(a matcher.Alliance) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return w.txn.Insert(index.TableAlliances, &a)
+}
+
+// applyEdit validates edit e (the i-th) against the state w has so far and
+// writes it; settings edits change set. Errors name edits[i] and the field.
+func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
+	at := func(field string) string {
+		if field == "" {
+			return fmt.Sprintf("edits[%d]", i)
+		}
+		return fmt.Sprintf("edits[%d].%s", i, field)
+	}
+	wrap := func(field string, err error) error {
+		if err == nil {
+			return nil
+		}
+		if matcher.ErrorCode(err) != matcher.EINVALID && matcher.ErrorCode(err) != matcher.ENOTFOUND {
+			return err
+		}
+		var p matcher.Problems
+		p.AddErr(at(field), err)
+		for _, x := range p.List {
+			x.Code = matcher.EINVALID
+		}
+		return p.Err()
+	}
+	r := w.reader()
+	item := func() (*matcher.Item, error) {
+		if e.Item.Value != nil || e.Item.ID == "" {
+			return nil, matcher.FieldError(at("item"), "must be the id of an item")
+		}
+		it, err := r.Item(e.Item.ID)
+		if err != nil {
+			return nil, matcher.FieldError(at("item"), "no item %q", e.Item.ID)
+		}
+		return it, nil
+	}
+	unitID := func() (string, error) {
+		if e.Unit.Value != nil || e.Unit.ID == "" {
+			return "", matcher.FieldError(at("unit"), "must be the id of a unit")
+		}
+		if r.UnitRaw(e.Unit.ID) == nil {
+			return "", matcher.FieldError(at("unit"), "no unit %q", e.Unit.ID)
+		}
+		return e.Unit.ID, nil
+	}
+	switch e.Op {
+	case OpAddUnit:
+		if e.Unit.Value == nil {
+			return matcher.FieldError(at("unit"), "must be a unit object")
+		}
+		u := *e.Unit.Value
+		if r.UnitRaw(u.ID) != nil {
+			return matcher.FieldError(at("unit.id"), "unit %q exists already", u.ID)
+		}
+		u.Rev = 0
+		return wrap("unit", w.putUnit(u))
+	case OpRemoveUnit:
+		id, err := unitID()
+		if err != nil {
+			return err
+		}
+		for a := range r.AlliancesOf(id) {
+			if a.Lead == id {
+				return matcher.FieldError(at("unit"), "unit %q leads alliance %q; it cannot leave it", id, a.ID)
+			}
+		}
+		var leave []matcher.Alliance
+		for a := range r.AlliancesOf(id) {
+			c := *a
+			c.Members = slices.DeleteFunc(slices.Clone(a.Members), func(m string) bool { return m == id })
+			leave = append(leave, c)
+		}
+		for _, a := range leave {
+			if err := w.putAlliance(a); err != nil {
+				return wrap("unit", err)
+			}
+		}
+		var close []matcher.Item
+		for it := range r.ItemsOf(id) {
+			if it.Status == matcher.ItemOpen {
+				c := *it
+				c.Status = matcher.ItemClosed
+				close = append(close, c)
+			}
+		}
+		for _, it := range close {
+			if err := w.putItem(it); err != nil {
+				return wrap("unit", err)
+			}
+		}
+		return nil
+	case OpAddItem:
+		id, err := unitID()
+		if err != nil {
+			return err
+		}
+		if e.Item.Value == nil {
+			return matcher.FieldError(at("item"), "must be an item object")
+		}
+		it := *e.Item.Value
+		if it.Unit != "" && it.Unit != id {
+			return matcher.FieldError(at("item.unit"), "is %q, the edit's unit is %q", it.Unit, id)
+		}
+		it.Unit, it.Rev = id, 0
+		it.SetDefaults()
+		if c, ok := w.vocabulary().Lookup(it.Category); ok {
+			it.Category = c
+		} else if it.Category != "" {
+			return matcher.FieldError(at("item.category"), "unknown category %q", it.Category)
+		}
+		if _, err := r.Item(it.ID); err == nil {
+			return matcher.FieldError(at("item.id"), "item %q exists already", it.ID)
+		}
+		if it.Project != "" {
+			if _, err := r.Project(it.Project); err != nil {
+				return matcher.FieldError(at("item.project"), "no project %q", it.Project)
+			}
+		}
+		return wrap("item", w.putItem(it))
+	case OpRemoveItem:
+		it, err := item()
+		if err != nil {
+			return err
+		}
+		c := *it
+		c.Status = matcher.ItemClosed
+		return wrap("item", w.putItem(c))
+	case OpSetQuantity:
+		it, err := item()
+		if err != nil {
+			return err
+		}
+		switch {
+		case e.Quantity == nil:
+			return matcher.FieldError(at("quantity"), "is required")
+		case *e.Quantity < 1:
+			return matcher.FieldError(at("quantity"), "must be ≥ 1, got %d", *e.Quantity)
+		case *e.Quantity > matcher.MaxQuantity:
+			return matcher.FieldError(at("quantity"), "must be ≤ %d, got %d", matcher.MaxQuantity, *e.Quantity)
+		}
+		if held := r.Held(it); *e.Quantity < held {
+			return matcher.FieldError(at("quantity"), "must be ≥ %d, the quantity confirmed claims hold", held)
+		}
+		c := *it
+		c.Quantity = *e.Quantity
+		return wrap("item", w.putItem(c))
+	case OpSetRadius:
+		it, err := item()
+		if err != nil {
+			return err
+		}
+		if e.RadiusKM == nil {
+			return matcher.FieldError(at("radius_km"), "is required")
+		}
+		if v := *e.RadiusKM; math.IsNaN(v) || v < 0 || v > matcher.MaxRadiusKM {
+			return matcher.FieldError(at("radius_km"), "must be between 0 and %d, got %v", matcher.MaxRadiusKM, v)
+		}
+		c := *it
+		c.RadiusKM = *e.RadiusKM
+		return wrap("item", w.putItem(c))
+	case OpSetWindow:
+		it, err := item()
+		if err != nil {
+			return err
+		}
+		if e.Windows == nil {
+			return matcher.FieldError(at("windows"), "is required ([] for any time)")
+		}
+		c := *it
+		c.Windows = slices.Clone(*e.Windows)
+		return wrap("item", w.putItem(c))
+	case OpDropFromAlliance:
+		id, err := unitID()
+		if err != nil {
+			return err
+		}
+		a, err := r.Alliance(e.Alliance)
+		if err != nil {
+			return matcher.FieldError(at("alliance"), "no alliance %q", e.Alliance)
+		}
+		if a.Lead == id {
+			return matcher.FieldError(at("unit"), "unit %q leads alliance %q; it cannot leave it", id, a.ID)
+		}
+		if !slices.Contains(a.Members, id) {
+			return matcher.FieldError(at("alliance"), "unit %q is not a member of %q", id, a.ID)
+		}
+		c := *a
+		c.Members = slices.DeleteFunc(slices.Clone(a.Members), func(m string) bool { return m == id })
+		return wrap("alliance", w.putAlliance(c))
+	case OpSetWeights:
+		if e.Weights == nil {
+			return matcher.FieldError(at("weights"), "is required")
+		}
+		if err := e.Weights.Validate(); err != nil {
+			var p matcher.Problems
+			p.AddErr(at(""), err)
+			return p.Err()
+		}
+		set.Weights = *e.Weights
+		return nil
+	case OpSetMode:
+		if e.Mode == nil {
+			return matcher.FieldError(at("mode"), "is required")
+		}
+		s := *set
+		s.Mode = *e.Mode
+		if s.Validate() != nil {
+			return matcher.FieldError(at("mode"), "must be welfare, coverage or stable, got %q", *e.Mode)
+		}
+		set.Mode = *e.Mode
+		return nil
+	case "":
+		return matcher.FieldError(at("op"), "is required")
+	}
+	return matcher.FieldError(at("op"), "unknown op %q (one of %v)", e.Op, Ops)
+}

@@ -1,0 +1,342 @@
+// Package scenario holds what-if scenarios: a private copy-on-write fork of
+// the live index (a go-memdb snapshot; nothing is deep-copied) plus a list
+// of edits, solved with the matcher and compared with the live plan. A
+// Manager keeps scenarios by id, bounded in number and edits, scoped by
+// actor like the service, and applies a scenario's edits to the live store
+// only if the store has not moved since the fork.
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/service"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// Bounds of a Manager (defaults of NewManager).
+const (
+	DefaultMaxScenarios = 64
+	DefaultMaxEdits     = 1000
+)
+
+// Request creates a scenario: the meeting it plans, its edits, and the
+// settings of both solves (live and scenario) before any set_mode or
+// set_weights edit. Mode "" is welfare; nil weights are the defaults.
+type Request struct {
+	Meeting string         `json:"meeting"`
+	Edits   []Edit         `json:"edits"`
+	Mode    match.Mode     `json:"mode,omitempty"`
+	Weights *match.Weights `json:"weights,omitempty"`
+}
+
+// Scenario is a fork plus edits.
+type Scenario struct {
+	ID       string         `json:"id"`
+	Meeting  string         `json:"meeting"`
+	Owner    matcher.Actor  `json:"owner"`
+	Created  time.Time      `json:"created"`
+	Seq      uint64         `json:"seq"`      // the live store index forked
+	Base     match.Settings `json:"base"`     // the settings of the live plan compared with
+	Settings match.Settings `json:"settings"` // with the edits' set_mode and set_weights
+	Edits    []Edit         `json:"edits"`
+	Applied  uint64         `json:"applied,omitempty"` // the store index its edits were applied at
+
+	db    *memdb.MemDB
+	vocab *matcher.Vocabulary
+}
+
+// Reader returns a read view of the scenario's state.
+func (s *Scenario) Reader() index.Reader { return index.NewReader(s.db.Txn(false)) }
+
+// Fork makes a scenario of req on the snapshot sn: the edits are validated
+// and applied in order on a private fork of sn; the first bad edit is
+// refused with its index and field (edits[2].quantity: ...).
+func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
+	set := match.DefaultSettings()
+	if req.Mode != "" {
+		set.Mode = req.Mode
+	}
+	if req.Weights != nil {
+		set.Weights = *req.Weights
+	}
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	if req.Meeting == "" {
+		return nil, matcher.FieldError("meeting", "is required")
+	}
+	if _, err := sn.Alliance(req.Meeting); err != nil {
+		return nil, matcher.FieldError("meeting", "no meeting (alliance) %q", req.Meeting)
+	}
+	sc := &Scenario{Meeting: req.Meeting, Seq: sn.Seq, Base: set, Settings: set, Edits: slices.Clone(req.Edits), vocab: sn.Vocab}
+	sc.db = sn.Fork()
+	txn := sc.db.Txn(true)
+	defer txn.Abort()
+	w := forkWriter{txn: txn, vocab: sn.Vocab}
+	for i := range sc.Edits {
+		if err := applyEdit(w, i, &sc.Edits[i], &sc.Settings); err != nil {
+			return nil, err
+		}
+	}
+	txn.Commit()
+	return sc, nil
+}
+
+// Solve runs the scenario's meeting on its fork.
+func (s *Scenario) Solve(ctx context.Context) (*match.Result, error) {
+	return match.Run(ctx, s.Reader(), s.vocab, s.Meeting, s.Settings)
+}
+
+// Diff solves the scenario and the live plan (the meeting on sn with the
+// base settings) and compares them.
+func (s *Scenario) Diff(ctx context.Context, sn store.Snapshot) (*Diff, error) {
+	live, err := match.Run(ctx, sn.Reader, sn.Vocab, s.Meeting, s.Base)
+	if err != nil {
+		return nil, err
+	}
+	after, err := s.Solve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := Compare(live, after)
+	d.Scenario = s.ID
+	return d, nil
+}
+
+// ConflictError says the live state moved on since a scenario's fork: its
+// code is ECONFLICT, and Events are the changes since (up to a limit).
+type ConflictError struct {
+	Fork   uint64          `json:"fork_seq"`
+	Live   uint64          `json:"live_seq"`
+	Events []matcher.Event `json:"events"`
+}
+
+func (e *ConflictError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the live state changed since the scenario's fork (index %d, now %d):", e.Fork, e.Live)
+	for _, ev := range e.Events {
+		var ch []string
+		for _, c := range ev.Changes {
+			ch = append(ch, c.Table+"/"+c.ID)
+		}
+		fmt.Fprintf(&b, " [%d %s by %s: %s]", ev.Seq, ev.Action, ev.Actor, strings.Join(ch, ", "))
+	}
+	return b.String()
+}
+
+// As lets matcher.ErrorCode see ECONFLICT.
+func (e *ConflictError) As(target any) bool {
+	if t, ok := target.(**matcher.Error); ok {
+		*t = &matcher.Error{Code: matcher.ECONFLICT, Message: e.Error()}
+		return true
+	}
+	return false
+}
+
+const conflictEvents = 20
+
+// Apply commits s's state edits (settings edits are not state) to st as
+// one mutation by actor, only if st is still at the fork's index;
+// otherwise a *ConflictError listing the events since.
+func (s *Scenario) Apply(ctx context.Context, st *store.Store, actor matcher.Actor) (matcher.Event, error) {
+	conflict := func(now uint64) error {
+		evs, err := st.Events(s.Seq, conflictEvents, nil)
+		if err != nil {
+			return err
+		}
+		return &ConflictError{Fork: s.Seq, Live: now, Events: evs}
+	}
+	if now := st.Seq(); now != s.Seq {
+		return matcher.Event{}, conflict(now)
+	}
+	var raced bool
+	ev, err := st.Update(ctx, actor.String(), "scenario.apply", []string{s.Meeting}, func(tx *store.Tx) error {
+		if tx.Seq() != s.Seq+1 {
+			raced = true
+			return matcher.Errorf(matcher.ECONFLICT, "changed")
+		}
+		set := s.Base
+		for i := range s.Edits {
+			if err := applyEdit(txWriter{tx}, i, &s.Edits[i], &set); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if raced {
+		return matcher.Event{}, conflict(st.Seq())
+	}
+	return ev, err
+}
+
+// Manager keeps scenarios by id. It is safe for concurrent use.
+type Manager struct {
+	MaxScenarios int
+	MaxEdits     int
+	Now          func() time.Time
+
+	mu   sync.Mutex
+	next int
+	byID map[string]*Scenario
+}
+
+// NewManager returns a manager with the default bounds.
+func NewManager() *Manager {
+	return &Manager{MaxScenarios: DefaultMaxScenarios, MaxEdits: DefaultMaxEdits, Now: time.Now, byID: map[string]*Scenario{}}
+}
+
+// canSee: the owner, and whoever may run the scenario's meeting.
+func canSee(r index.Reader, a matcher.Actor, s *Scenario) bool {
+	return a == s.Owner || service.CanRunMeeting(r, a, s.Meeting)
+}
+
+// Create forks the live state of st, applies req's edits and keeps the
+// scenario. The actor must be able to run the meeting (admins, its
+// coordinators and those above) and see every unit the edits touch.
+func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Actor, req Request) (*Scenario, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sn := st.Snapshot()
+	if req.Meeting != "" && !service.CanRunMeeting(sn.Reader, actor, req.Meeting) {
+		return nil, matcher.Errorf(matcher.EFORBIDDEN, "%s may not plan the meeting of %q", actor, req.Meeting)
+	}
+	if len(req.Edits) > m.MaxEdits {
+		return nil, matcher.FieldError("edits", "has %d edits; at most %d", len(req.Edits), m.MaxEdits)
+	}
+	for i := range req.Edits {
+		for _, u := range req.Edits[i].units(sn.Reader) {
+			if u != "" && sn.UnitRaw(u) != nil && !service.CanSeeUnit(sn.Reader, actor, u) {
+				return nil, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: fmt.Sprintf("%s may not plan for unit %q", actor, u)}
+			}
+		}
+	}
+	m.mu.Lock()
+	full := len(m.byID) >= m.MaxScenarios
+	m.mu.Unlock()
+	if full {
+		return nil, m.fullError()
+	}
+	sc, err := Fork(sn, req)
+	if err != nil {
+		return nil, err
+	}
+	sc.Owner, sc.Created = actor, m.Now().UTC()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.byID) >= m.MaxScenarios {
+		return nil, m.fullError()
+	}
+	m.next++
+	sc.ID = "sc-" + strconv.Itoa(m.next)
+	m.byID[sc.ID] = sc
+	return sc, nil
+}
+
+func (m *Manager) fullError() error {
+	return matcher.Errorf(matcher.ECONFLICT, "too many scenarios: at most %d are kept; delete one first", m.MaxScenarios)
+}
+
+// Get returns the scenario id if actor may see it (else ENOTFOUND).
+func (m *Manager) Get(r index.Reader, actor matcher.Actor, id string) (*Scenario, error) {
+	m.mu.Lock()
+	sc := m.byID[id]
+	m.mu.Unlock()
+	if sc == nil || !canSee(r, actor, sc) {
+		return nil, matcher.Errorf(matcher.ENOTFOUND, "scenario %q not found", id)
+	}
+	return sc, nil
+}
+
+// List returns the scenarios actor may see, by id.
+func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
+	m.mu.Lock()
+	all := make([]*Scenario, 0, len(m.byID))
+	for _, sc := range m.byID {
+		all = append(all, sc)
+	}
+	m.mu.Unlock()
+	out := all[:0]
+	for _, sc := range all {
+		if canSee(r, actor, sc) {
+			out = append(out, sc)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Scenario) int {
+		if len(a.ID) != len(b.ID) {
+			return len(a.ID) - len(b.ID)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+// Delete drops the scenario id.
+func (m *Manager) Delete(r index.Reader, actor matcher.Actor, id string) error {
+	if _, err := m.Get(r, actor, id); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	delete(m.byID, id)
+	m.mu.Unlock()
+	return nil
+}
+
+// Len is the number of scenarios kept.
+func (m *Manager) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.byID)
+}
+
+// Diff compares scenario id with the live plan of st.
+func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (*Diff, error) {
+	sn := st.Snapshot()
+	sc, err := m.Get(sn.Reader, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return sc.Diff(ctx, sn)
+}
+
+// Apply commits scenario id's edits to st if the live state is still the
+// fork's (else a *ConflictError, code ECONFLICT, with the events since).
+// The actor must be able to write every unit the edits touch.
+func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (matcher.Event, error) {
+	sn := st.Snapshot()
+	sc, err := m.Get(sn.Reader, actor, id)
+	if err != nil {
+		return matcher.Event{}, err
+	}
+	for i := range sc.Edits {
+		e := &sc.Edits[i]
+		if e.Op == OpAddUnit || e.Op == OpDropFromAlliance || e.Op == OpRemoveUnit {
+			if !actor.Privileged() && actor.Role != matcher.RoleCoordinator {
+				return matcher.Event{}, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: "only coordinators and admins change membership"}
+			}
+		}
+		for _, u := range e.units(sn.Reader) {
+			if sn.UnitRaw(u) != nil && !service.CanWriteUnit(sn.Reader, actor, u) {
+				return matcher.Event{}, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: fmt.Sprintf("%s may not change unit %q", actor, u)}
+			}
+		}
+	}
+	ev, err := sc.Apply(ctx, st, actor)
+	if err == nil {
+		m.mu.Lock()
+		sc.Applied = ev.Seq
+		m.mu.Unlock()
+	}
+	return ev, err
+}
