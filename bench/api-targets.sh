@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# api-targets.sh: issue 4's latency targets, measured at fixed rates (open
+# loop, bench/loadgen) on loopback:
+#
+#   reads (GET /v1/claims and GET /v1/items/{id}, mixed)  2000/s  p99 < 10 ms
+#   durable writes (accept/reject of fresh proposals)     200/s   p99 < 15 ms
+#   Banan community proposals (POST /v1/meetings/lh/...)  20/s    p99 < 20 ms
+#
+#   bench/api-targets.sh [SECONDS]   # each run lasts SECONDS (default 10, max 60)
+#
+# It builds the binary and the load generator, loads the Banan sample and a
+# generated district (allymatch gen --units 1000) into a temp data folder,
+# serves it on a free 127.0.0.1 port with a random admin token, makes a unit
+# token, an lh coordinator token and a district coordinator token through the
+# API, runs the three loads one after the other, and stops the server.
+# Latency counts from when each request was due, so queueing is measured.
+# Nothing leaves loopback. Needs curl and jq.
+set -euo pipefail
+secs=${1:-10}
+(( secs >= 1 && secs <= 60 )) || { echo "SECONDS must be 1..60" >&2; exit 2; }
+command -v jq >/dev/null || { echo "jq not found" >&2; exit 1; }
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+pid=
+trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+
+echo "# api-targets $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname), $(nproc) CPUs, $(go env GOVERSION)"
+echo "# uptime: $(uptime)"
+echo "# the machine is shared: the load average above is other work, not only this run"
+echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- api matcher 2>/dev/null || echo ' (api/ or matcher/ has uncommitted changes)')"
+
+go build -o "$tmp/allymatch" .
+go build -o "$tmp/loadgen" ./bench/loadgen
+"$tmp/allymatch" gen --units 1000 --out "$tmp/gen" >/dev/null 2>&1
+"$tmp/allymatch" load --data "$tmp/data" fixtures/banan >/dev/null 2>&1
+"$tmp/allymatch" load --data "$tmp/data" "$tmp/gen" >/dev/null 2>&1
+
+admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+"$tmp/allymatch" serve --addr 127.0.0.1:0 --data "$tmp/data" --admin-token "$admin" 2>"$tmp/log" &
+pid=$!
+addr=
+for _ in $(seq 300); do
+  addr=$(grep -o '"msg":"ready","addr":"[^"]*"' "$tmp/log" | sed 's/.*"addr":"//; s/"$//' || true)
+  [[ -n $addr ]] && break
+  sleep 0.1
+done
+[[ -n $addr ]] || { cat "$tmp/log" >&2; exit 1; }
+base=http://$addr
+J='Content-Type: application/json'
+api() { # token method path [body]
+  local args=(-sf -X "$2" -H "Authorization: Bearer $1")
+  [[ $# -ge 4 ]] && args+=(-H "$J" -d "$4")
+  curl "${args[@]}" "$base$3"
+}
+token() { api "$admin" POST /v1/tokens "$1" | jq -r .token; }
+unit=$(token '{"role":"unit","unit":"lh-school"}')
+coord=$(token '{"role":"coordinator","alliance":"lh"}')
+district=$(token '{"role":"coordinator","alliance":"A-D"}')
+api "$coord" POST /v1/meetings/lh/proposals '{}' >/dev/null
+
+run() { # name token rate targets-file
+  "$tmp/loadgen" -base "$base" -name "$1" -token "$2" -rate "$3" -duration "${secs}s" -targets "$4"
+  echo
+}
+
+# Reads: the unit's claims and the items it may see, alternately.
+api "$unit" GET '/v1/units/lh-school/items?limit=1000' | jq -r '.items[].id' >"$tmp/items"
+for al in $(api "$unit" GET '/v1/units/lh-committee/items?limit=1000' | jq -r '.items[].id'); do echo "$al"; done >>"$tmp/items"
+while read -r id; do
+  echo "GET /v1/claims"
+  echo "GET /v1/items/$id"
+done <"$tmp/items" >"$tmp/reads"
+echo "# $(wc -l <"$tmp/reads") read targets ($(wc -l <"$tmp/items") items), unit token lh-school"
+run "reads: GET /v1/claims + GET /v1/items/{id}, 2000/s" "$unit" 2000 "$tmp/reads"
+
+# Durable writes: fresh proposals of the generated district's community
+# meetings, answered by its coordinator: every claim is accepted for its
+# resource side, then half are accepted for the demand side (confirmed)
+# and half rejected. No claim is answered twice, so every answer should
+# succeed; a 409 would be a claim a later proposal replaced.
+need=$(( secs * 200 / 2 + 1 ))
+for m in $(api "$district" GET '/v1/alliances?limit=1000' | jq -r '.items[] | select(.level=="community") | .id'); do
+  code=$(curl -s -o "$tmp/out" -w '%{http_code}' -H "$J" -H "Authorization: Bearer $district" -d '{}' "$base/v1/meetings/$m/proposals")
+  [[ $code == 200 ]] || echo "# proposals of $m refused ($code): $(head -c 300 "$tmp/out")"
+  n=$(api "$district" GET '/v1/claims?status=proposed&limit=1000' | jq '.items | length')
+  if (( n >= need )); then break; fi
+done
+: >"$tmp/claims"
+cursor=
+while (( $(wc -l <"$tmp/claims") < need )); do
+  page=$(api "$district" GET "/v1/claims?status=proposed&limit=1000${cursor:+&cursor=$cursor}")
+  jq -r '.items[].id' <<<"$page" >>"$tmp/claims"
+  cursor=$(jq -r '.next // empty' <<<"$page")
+  [[ -n $cursor ]] || break
+done
+head -n "$need" "$tmp/claims" >"$tmp/claims.n"
+{
+  while read -r id; do echo "POST /v1/claims/$id/accept {\"side\":\"resource\"}"; done <"$tmp/claims.n"
+  i=0
+  while read -r id; do
+    i=$((i + 1))
+    if (( i % 2 == 1 )); then echo "POST /v1/claims/$id/accept {\"side\":\"demand\"}"
+    else echo "POST /v1/claims/$id/reject {\"side\":\"demand\",\"reason\":\"load test\"}"; fi
+  done <"$tmp/claims.n"
+} >"$tmp/writes"
+echo "# $(wc -l <"$tmp/claims.n") fresh proposed claims, $(wc -l <"$tmp/writes") answers, coordinator token A-D"
+run "durable writes: POST /v1/claims/{id}/accept|reject, 200/s" "$district" 200 "$tmp/writes"
+for st in proposed confirmed rejected; do
+  echo "# after the writes: $(api "$district" GET "/v1/claims?status=$st&limit=1000" | jq '.items | length') $st claims (first page of up to 1000)"
+done
+echo
+
+# Proposals of the Banan community meeting lh (each replaces the last).
+echo 'POST /v1/meetings/lh/proposals {"mode":"welfare"}' >"$tmp/propose"
+run "lh proposals: POST /v1/meetings/lh/proposals, 20/s" "$coord" 20 "$tmp/propose"
