@@ -50,6 +50,7 @@ func New(log *slog.Logger) *Server {
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
 	s.routes()
+	s.registerPages()
 	return s
 }
 

@@ -1,0 +1,192 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"maps"
+	"strings"
+)
+
+// Lang is one language of the pages: every user-visible text is a message
+// key looked up here. zh-CN is the default.
+type Lang struct {
+	Code string
+	msgs map[string]string
+}
+
+// T returns the message of key in l, formatted with args (fmt verbs); an
+// unknown key is returned as it is, so that a missing text shows.
+func (l *Lang) T(key string, args ...any) string {
+	m, ok := l.msgs[key]
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}
+
+// Has reports whether l has key.
+func (l *Lang) Has(key string) bool { _, ok := l.msgs[key]; return ok }
+
+// HTMLLang is the lang attribute of the page.
+func (l *Lang) HTMLLang() string {
+	if l.Code == "en" {
+		return "en"
+	}
+	return "zh-CN"
+}
+
+var (
+	langZH = &Lang{Code: "zh", msgs: zh}
+	langEN = &Lang{Code: "en", msgs: en}
+)
+
+// langOf returns the language of a code: "en" or else zh-CN.
+func langOf(code string) *Lang {
+	if strings.HasPrefix(strings.ToLower(code), "en") {
+		return langEN
+	}
+	return langZH
+}
+
+func parseTemplates() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
+		"sub":  func(a, b int) int { return a - b },
+		"addf": func(a int, b float64) float64 { return float64(a) + b },
+	}
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/claims.html"))
+	pages := map[string]*template.Template{}
+	files, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		if name == "layout" || name == "claims" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
+	}
+	return pages
+}
+
+var zh = map[string]string{
+	"app.name": "联盟清单匹配", "list.sep": "、",
+	"nav.home": "首页", "nav.logout": "退出", "nav.agenda": "会议议程（打印）", "nav.report": "统计报告", "nav.map": "地图",
+	"nav.import": "导入表格", "nav.dashboard": "返回会议",
+	"role.admin": "管理员", "role.coordinator": "联席会协调人", "role.unit": "成员单位", "role.system": "系统",
+	"login.title": "登录", "login.token": "访问令牌", "login.hint": "请输入管理员发放的令牌（am_ 开头）。令牌只保存在本浏览器的安全 Cookie 中。", "login.submit": "登录",
+	"msg.badtoken": "令牌无效，请检查后重试。", "msg.expired": "登录已失效，请重新登录。", "msg.loggedout": "已退出。",
+	"msg.proposed": "已生成匹配建议。", "msg.accepted": "已同意。", "msg.rejected": "已拒绝。",
+	"home.title": "联席会议", "home.none": "没有可管理的会议。",
+	"level.community": "社区", "level.street": "街道", "level.district": "区",
+	"meeting.parent": "上级联席会", "meeting.mode": "匹配目标", "mode.welfare": "总体得分最高", "mode.coverage": "优先满足更多需求", "mode.stable": "双向稳定匹配",
+	"meeting.propose": "生成匹配建议", "meeting.propose.hint": "重新生成会替换尚未答复的建议；已确认的认领保持不变。",
+	"meeting.proposed": "待确认的匹配建议", "meeting.noproposals": "暂无待确认的建议。", "meeting.confirmed": "已确认的认领", "meeting.noconfirmed": "暂无已确认的认领。",
+	"meeting.unmet": "未满足的需求", "meeting.unmet.hint": "按当前清单重新匹配时仍无法满足的需求及原因。", "meeting.closed": "已拒绝或撤回",
+	"export":       "导出",
+	"col.resource": "资源方", "col.demand": "需求方", "col.quantity": "数量", "col.score": "得分与理由", "col.status": "状态", "col.need": "缺口",
+	"col.why": "原因", "col.proposed": "已建议", "col.id": "编号", "col.title": "名称", "col.category": "类别", "col.priority": "优先级",
+	"side.resource": "资源方", "side.demand": "需求方",
+	"claim.accept": "同意", "claim.reject": "拒绝", "claim.reason": "拒绝理由（可选）", "claim.accepted": "已同意",
+	"status.proposed": "待确认", "status.confirmed": "已确认", "status.fulfilled": "已完成", "status.rejected": "已拒绝", "status.withdrawn": "已撤回", "status.expired": "已过期",
+	"item.open": "开放", "item.paused": "暂停", "item.closed": "关闭", "kind.demand": "需求", "kind.resource": "资源",
+	"project.planned": "筹备中", "project.running": "进行中", "project.done": "已完成", "project.dropped": "已取消",
+	"why.distance": "距离%s公里", "why.samegrid": "同一红色网格", "why.neargrid": "相邻红色网格", "why.tags.close": "标签相近", "why.tags.some": "标签部分相近",
+	"why.prio.high": "优先级高", "why.prio.mid": "优先级中", "why.prio.low": "优先级低", "why.time.full": "时间完全吻合", "why.time.most": "时间大部分重叠", "why.time.part": "时间部分重叠",
+	"why.aff.same": "同一联盟", "why.aff.street": "同一街道", "why.aff.far": "跨街道", "why.history": "以往合作%d次",
+	"unmet.no_resource": "本级范围内没有“%s”类的开放资源", "unmet.outcompeted": "有%d个候选资源，但已分配给得分更高的需求", "unmet.project_blocked": "所属项目的必需环节“%s”无法满足，项目暂不启动",
+	"unmet.no_candidate": "附近没有符合条件的资源", "unmet.no_candidate_rules": "附近资源不符合条件：%s",
+	"rule.category": "%d个类别不符", "rule.same_unit": "%d个属于同一单位", "rule.quantity": "%d个已无余量", "rule.distance": "%d个超出服务半径", "rule.grid": "%d个不在相邻网格", "rule.window": "%d个时间不重叠", "rule.rejected": "%d个曾被拒绝",
+	"unit.waiting": "等待本单位答复的认领", "unit.nowaiting": "没有等待答复的认领。", "unit.yourside": "本单位是", "unit.others": "本单位已同意、等待对方答复",
+	"unit.demands": "需求清单", "unit.resources": "资源清单", "unit.projects": "项目清单", "grid": "红色网格", "grid.none": "未划网格",
+	"report.need": "需求量", "report.met": "已满足（已确认）", "report.bycategory": "按类别", "report.bygrid": "按红色网格", "report.byunit": "按单位", "report.claims": "认领状态",
+	"report.total": "合计", "report.total.line": "已满足 %d / 需求 %d（%d%%）",
+	"map.unit": "成员单位", "map.grid": "红色网格", "map.confirmed": "已确认认领", "map.proposed": "待确认建议", "map.hint": "按 WGS-84 经纬度绘制的示意图，不是测绘地图。", "map.missing": "无坐标的单位",
+	"agenda.title": "联席会议议程", "agenda.print": "用浏览器的“打印”可打印或存为 PDF（A4）。", "agenda.date": "日期", "agenda.place": "地点", "agenda.chair": "主持人",
+	"agenda.part1": "一、待确认的匹配建议（%d项，按单位列出）", "agenda.part2": "二、未满足的需求（%d项）", "agenda.part3": "三、签字确认",
+	"agenda.role": "本单位角色", "agenda.decision": "会议决定", "agenda.next": "处理", "agenda.escalate": "提交上级联席会", "agenda.keep": "下次再议",
+	"agenda.unit": "单位", "agenda.signature": "签字", "agenda.signdate": "日期", "agenda.coordinator": "联席会协调人",
+	"import.template": "下载导入模板（.xlsx）", "import.file": "表格文件（.xlsx 或 .csv）", "import.kind": "CSV 内容", "import.kind.auto": "按文件名判断",
+	"import.check": "检查（不保存）", "import.hint": "先检查：列出每一行的问题和可能的重复，确认后才保存；保存时全部成功或全部不保存。CSV 可为 UTF-8（含或不含 BOM）或 GBK，表头中英文均可。",
+	"import.problems": "发现 %d 个问题", "import.nothing": "没有保存任何数据。请修改表格后重新上传。", "import.where": "位置（文件:行:列）", "import.record": "记录", "import.field": "字段", "import.problem": "问题",
+	"import.dups": "可能重复（%d）", "import.dup.file": "%s：%s 与本文件中的 %s 单位、名称、类别相同（%s）", "import.dup.stored": "%s：%s 与已有的 %s 单位、名称、类别相同（%s）",
+	"import.preview": "预览：%s", "import.units": "成员单位 %d 个", "import.items": "清单条目 %d 条", "import.projects": "项目 %d 个",
+	"import.commit": "确认导入", "import.allornothing": "全部成功或全部不保存。", "import.done": "已导入 %d 条记录（%s）。",
+	"import.toolarge": "文件超过 %d MiB。", "import.nofile": "请选择一个文件。", "import.expired": "预览已过期，请重新上传。",
+	"csv.demands": "需求清单", "csv.resources": "资源清单", "csv.items": "清单（含类型列）", "csv.projects": "项目清单", "csv.units": "成员单位",
+	"export.proposals": "匹配建议", "export.claims": "认领", "export.unmet": "未满足需求", "export.report": "统计报告",
+	"export.claims.header": "认领编号|资源编号|资源|资源方|需求编号|需求|需求方|类别|数量|计量单位|得分|理由|状态|已同意方",
+	"export.unmet.header":  "需求编号|需求|单位|类别|缺口|本次建议|计量单位|原因",
+	"export.report.header": "维度|编号|名称|需求量|已满足|满足率",
+	"err.title":            "出错了", "err.notfound": "找不到该页面，或您无权查看。", "err.http": "请求无法处理。", "err.internal": "服务器内部错误，请稍后再试。",
+	"err.loading": "数据正在加载，请稍候。", "err.csrf": "表单已失效，请刷新页面后重试。", "err.invalid": "输入有误。", "err.not_found": "找不到该记录。",
+	"err.conflict": "操作与当前状态冲突（可能已被他人处理），请刷新后重试。", "err.forbidden": "您无权进行此操作。",
+}
+
+var en = map[string]string{
+	"app.name": "Alliance list matching", "list.sep": ", ",
+	"nav.home": "Home", "nav.logout": "Log out", "nav.agenda": "Meeting agenda (print)", "nav.report": "Report", "nav.map": "Map",
+	"nav.import": "Import spreadsheet", "nav.dashboard": "Back to the meeting",
+	"role.admin": "Admin", "role.coordinator": "Coordinator", "role.unit": "Unit", "role.system": "System",
+	"login.title": "Log in", "login.token": "Access token", "login.hint": "Enter the token your administrator gave you (it starts with am_). It is kept only in a secure cookie of this browser.", "login.submit": "Log in",
+	"msg.badtoken": "That token is not valid.", "msg.expired": "Your session has ended; log in again.", "msg.loggedout": "Logged out.",
+	"msg.proposed": "Proposals made.", "msg.accepted": "Accepted.", "msg.rejected": "Rejected.",
+	"home.title": "Joint meetings", "home.none": "No meeting to run.",
+	"level.community": "community", "level.street": "street", "level.district": "district",
+	"meeting.parent": "Meeting above", "meeting.mode": "Objective", "mode.welfare": "Highest total score", "mode.coverage": "Meet the most demand", "mode.stable": "Stable two-sided matching",
+	"meeting.propose": "Make proposals", "meeting.propose.hint": "Making proposals again replaces unanswered ones; confirmed claims stay.",
+	"meeting.proposed": "Proposals to confirm", "meeting.noproposals": "No proposals waiting.", "meeting.confirmed": "Confirmed claims", "meeting.noconfirmed": "No confirmed claims yet.",
+	"meeting.unmet": "Unmet demands", "meeting.unmet.hint": "Demands a new match on the current lists cannot meet, and why.", "meeting.closed": "Rejected or withdrawn",
+	"export":       "Export",
+	"col.resource": "Resource side", "col.demand": "Demand side", "col.quantity": "Quantity", "col.score": "Score and why", "col.status": "Status", "col.need": "Still needed",
+	"col.why": "Why", "col.proposed": "proposed", "col.id": "ID", "col.title": "Title", "col.category": "Category", "col.priority": "Priority",
+	"side.resource": "resource side", "side.demand": "demand side",
+	"claim.accept": "Accept", "claim.reject": "Reject", "claim.reason": "Reason (optional)", "claim.accepted": "accepted",
+	"status.proposed": "proposed", "status.confirmed": "confirmed", "status.fulfilled": "fulfilled", "status.rejected": "rejected", "status.withdrawn": "withdrawn", "status.expired": "expired",
+	"item.open": "open", "item.paused": "paused", "item.closed": "closed", "kind.demand": "demand", "kind.resource": "resource",
+	"project.planned": "planned", "project.running": "running", "project.done": "done", "project.dropped": "dropped",
+	"why.distance": "%s km apart", "why.samegrid": "same red grid", "why.neargrid": "neighbouring red grid", "why.tags.close": "similar tags", "why.tags.some": "some tags in common",
+	"why.prio.high": "high priority", "why.prio.mid": "medium priority", "why.prio.low": "low priority", "why.time.full": "times match", "why.time.most": "times mostly overlap", "why.time.part": "times partly overlap",
+	"why.aff.same": "same alliance", "why.aff.street": "same street", "why.aff.far": "different streets", "why.history": "worked together %d times",
+	"unmet.no_resource": "no open %s resource at this level", "unmet.outcompeted": "%d candidate resources went to demands that score higher", "unmet.project_blocked": "its project cannot fill the required slot “%s”, so it does not start",
+	"unmet.no_candidate": "no resource nearby passes the rules", "unmet.no_candidate_rules": "resources nearby fail: %s",
+	"rule.category": "%d wrong category", "rule.same_unit": "%d same unit", "rule.quantity": "%d none left", "rule.distance": "%d too far", "rule.grid": "%d not a neighbouring grid", "rule.window": "%d no common time", "rule.rejected": "%d rejected before",
+	"unit.waiting": "Claims waiting for your answer", "unit.nowaiting": "Nothing waits for your answer.", "unit.yourside": "You are", "unit.others": "Accepted by you, waiting for the other side",
+	"unit.demands": "Demand list", "unit.resources": "Resource list", "unit.projects": "Project list", "grid": "Red grid", "grid.none": "no grid",
+	"report.need": "demanded", "report.met": "met (confirmed)", "report.bycategory": "By category", "report.bygrid": "By red grid", "report.byunit": "By unit", "report.claims": "Claims by status",
+	"report.total": "Total", "report.total.line": "Met %d of %d demanded (%d%%)",
+	"map.unit": "member unit", "map.grid": "red grid", "map.confirmed": "confirmed claim", "map.proposed": "proposal", "map.hint": "A sketch drawn from WGS-84 coordinates, not a survey map.", "map.missing": "Units without coordinates",
+	"agenda.title": "Joint meeting agenda", "agenda.print": "Use the browser's Print to print it or save it as PDF (A4).", "agenda.date": "Date", "agenda.place": "Place", "agenda.chair": "Chair",
+	"agenda.part1": "1. Proposals to confirm (%d, by unit)", "agenda.part2": "2. Unmet demands (%d)", "agenda.part3": "3. Sign-off",
+	"agenda.role": "Unit's role", "agenda.decision": "Decision", "agenda.next": "Next", "agenda.escalate": "to the meeting above", "agenda.keep": "next meeting",
+	"agenda.unit": "Unit", "agenda.signature": "Signature", "agenda.signdate": "Date", "agenda.coordinator": "Coordinator",
+	"import.template": "Download the import template (.xlsx)", "import.file": "Spreadsheet (.xlsx or .csv)", "import.kind": "CSV holds", "import.kind.auto": "from the file name",
+	"import.check": "Check (nothing is stored)", "import.hint": "Check first: every row's problems and likely duplicates are listed, and nothing is stored until you confirm; then all rows are stored or none. CSV may be UTF-8 (with or without BOM) or GBK; headers in Chinese or English.",
+	"import.problems": "%d problems found", "import.nothing": "Nothing was stored. Fix the spreadsheet and upload it again.", "import.where": "Where (file:row:column)", "import.record": "Record", "import.field": "Field", "import.problem": "Problem",
+	"import.dups": "Likely duplicates (%d)", "import.dup.file": "%s: %s has the unit, title and category of %s in this file (%s)", "import.dup.stored": "%s: %s has the unit, title and category of stored item %s (%s)",
+	"import.preview": "Preview: %s", "import.units": "%d units", "import.items": "%d list items", "import.projects": "%d projects",
+	"import.commit": "Import", "import.allornothing": "All rows are stored or none.", "import.done": "Imported %d records (%s).",
+	"import.toolarge": "The file is larger than %d MiB.", "import.nofile": "Choose a file.", "import.expired": "The preview has expired; upload the file again.",
+	"csv.demands": "demands", "csv.resources": "resources", "csv.items": "items (with a kind column)", "csv.projects": "projects", "csv.units": "units",
+	"export.proposals": "Proposals", "export.claims": "Claims", "export.unmet": "Unmet demands", "export.report": "Report",
+	"export.claims.header": "Claim|Resource id|Resource|Resource unit|Demand id|Demand|Demand unit|Category|Quantity|Measure|Score|Why|Status|Accepted by",
+	"export.unmet.header":  "Demand id|Demand|Unit|Category|Still needed|Proposed now|Measure|Why",
+	"export.report.header": "By|ID|Name|Demanded|Met|Met %",
+	"err.title":            "Something went wrong", "err.notfound": "No such page, or you may not see it.", "err.http": "The request cannot be handled.", "err.internal": "Internal error; try again later.",
+	"err.loading": "The data is loading; try again shortly.", "err.csrf": "The form has expired; reload the page and try again.", "err.invalid": "Invalid input.", "err.not_found": "No such record.",
+	"err.conflict": "This conflicts with the current state (someone may have answered already); reload and try again.", "err.forbidden": "You may not do this.",
+}
+
+// Messages returns copies of the Chinese and English messages (for tests
+// and translators).
+func Messages() (zhMsgs, enMsgs map[string]string) {
+	return maps.Clone(zh), maps.Clone(en)
+}

@@ -1,0 +1,371 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/service"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// loginForm shows the token form; its CSRF token is bound to a random
+// pre-session cookie (double submit).
+func (s *site) loginForm(c echo.Context) error {
+	pre := randomHex(16)
+	c.SetCookie(newCookie(c, preCookie, pre))
+	c.Set("csrf", s.csrf("pre:"+pre))
+	return s.render(c, http.StatusOK, "login", nil)
+}
+
+func (s *site) login(c echo.Context) error {
+	ck, err := c.Cookie(preCookie)
+	if err != nil || !s.checkCSRF(c, "pre:"+ck.Value) {
+		return &pageError{Status: http.StatusForbidden, Key: "err.csrf"}
+	}
+	if s.Service() == nil {
+		return &pageError{Status: http.StatusServiceUnavailable, Key: "err.loading"}
+	}
+	tok := strings.TrimSpace(c.FormValue("token"))
+	_, ok, err := s.Resolve(tok)
+	if err != nil {
+		return err
+	}
+	if tok == "" || !ok {
+		return c.Redirect(http.StatusSeeOther, Prefix+"/login?msg=badtoken")
+	}
+	clearCookie(c, preCookie)
+	ses := newCookie(c, sessionCookie, tok)
+	ses.MaxAge = 12 * 3600
+	c.SetCookie(ses)
+	return c.Redirect(http.StatusSeeOther, Prefix+"/")
+}
+
+func (s *site) logout(c echo.Context) error {
+	clearCookie(c, sessionCookie)
+	return c.Redirect(http.StatusSeeOther, Prefix+"/login?msg=loggedout")
+}
+
+// names resolves the names of units, items, grids and categories for
+// pages, in the caller's language.
+type names struct {
+	sn   store.Snapshot
+	lang *Lang
+}
+
+func (n names) Unit(id string) string {
+	if u := n.sn.UnitRaw(id); u != nil {
+		return u.Name
+	}
+	return id
+}
+
+func (n names) Item(id string) *matcher.Item {
+	it, err := n.sn.Item(id)
+	if err != nil {
+		return &matcher.Item{ID: id, Title: id}
+	}
+	return it
+}
+
+func (n names) Grid(id string) string {
+	if g, err := n.sn.Grid(id); err == nil {
+		return g.Name
+	}
+	if id == "" {
+		return n.lang.T("grid.none")
+	}
+	return id
+}
+
+func (n names) Category(id string) string {
+	if cat, ok := n.sn.Vocab.Get(id); ok {
+		if n.lang.Code == "en" {
+			return cat.NameEN
+		}
+		return cat.NameZH
+	}
+	return id
+}
+
+func (n names) Alliance(id string) string {
+	if a, err := n.sn.Alliance(id); err == nil {
+		return a.Name
+	}
+	return id
+}
+
+type homeData struct {
+	Meetings []*matcher.Alliance
+	Units    []*matcher.Unit
+}
+
+// home lists the meetings the caller may run; a unit goes to its page.
+func (s *site) home(c echo.Context) error {
+	a := actorOf(c)
+	if a.Role == matcher.RoleUnit {
+		return c.Redirect(http.StatusSeeOther, Prefix+"/units/"+a.ID)
+	}
+	sn := s.Service().Store.Snapshot()
+	var d homeData
+	for al := range sn.Alliances() {
+		if service.CanRunMeeting(sn.Reader, a, al.ID) {
+			d.Meetings = append(d.Meetings, al)
+		}
+	}
+	sort.SliceStable(d.Meetings, func(i, j int) bool {
+		return d.Meetings[i].Level.Rank() > d.Meetings[j].Level.Rank()
+	})
+	return s.render(c, http.StatusOK, "home", d)
+}
+
+// claimView is a claim as pages show it.
+type claimView struct {
+	C            *matcher.Claim
+	Resource     *matcher.Item
+	Demand       *matcher.Item
+	ResourceUnit string
+	DemandUnit   string
+	Category     string
+	Words        string
+	Side         matcher.Side // for a unit's page: the unit's side
+}
+
+func (cv claimView) Accepted(side string) bool { return cv.C.Accepted(matcher.Side(side)) }
+
+func (s *site) claimView(n names, cl *matcher.Claim) claimView {
+	res, dem := n.Item(cl.Resource), n.Item(cl.Demand)
+	var dist *float64
+	if p, q := s.locate(n.sn, res), s.locate(n.sn, dem); p != nil && q != nil {
+		d := match.DistanceKM(*p, *q)
+		dist = &d
+	}
+	return claimView{C: cl, Resource: res, Demand: dem, ResourceUnit: n.Unit(cl.ResourceUnit), DemandUnit: n.Unit(cl.DemandUnit),
+		Category: n.Category(dem.Category), Words: explainScore(n.lang, cl.Breakdown, dist)}
+}
+
+// locate returns an item's location: its own or its unit's.
+func (s *site) locate(sn store.Snapshot, it *matcher.Item) *matcher.GeoPoint {
+	if it.Location != nil {
+		return it.Location
+	}
+	if u := sn.UnitRaw(it.Unit); u != nil {
+		return u.Location
+	}
+	return nil
+}
+
+// unmetView is an unmet demand as pages show it.
+type unmetView struct {
+	U      match.Unmet
+	Demand *matcher.Item
+	Unit   string
+	Cat    string
+	Why    string
+}
+
+type meetingData struct {
+	Meeting   *matcher.Alliance
+	Parent    string
+	Proposed  []claimView
+	Confirmed []claimView
+	Closed    []claimView
+	Unmet     []unmetView
+	Result    *match.Result
+	Units     []string
+	N         names
+}
+
+// meetingState gathers a meeting's claims and its unmet demands.
+func (s *site) meetingState(ctx context.Context, c echo.Context, id string) (*meetingData, error) {
+	a := actorOf(c)
+	sn := s.Service().Store.Snapshot()
+	al, err := sn.Alliance(id)
+	if err != nil || !service.CanRunMeeting(sn.Reader, a, id) {
+		return nil, errNotFound
+	}
+	n := names{sn: sn, lang: langFrom(c)}
+	d := &meetingData{Meeting: al, N: n}
+	if al.Parent != "" {
+		d.Parent = n.Alliance(al.Parent)
+	}
+	for cl := range sn.ClaimsOfMeeting(id) {
+		cv := s.claimView(n, cl)
+		switch {
+		case cl.Status == matcher.ClaimProposed:
+			d.Proposed = append(d.Proposed, cv)
+		case cl.Status.Holds():
+			d.Confirmed = append(d.Confirmed, cv)
+		case cl.Status == matcher.ClaimRejected || cl.Status == matcher.ClaimWithdrawn:
+			d.Closed = append(d.Closed, cv)
+		}
+	}
+	// Hand claims on this meeting's units wait for answers too.
+	sortClaims(d.Proposed)
+	sortClaims(d.Confirmed)
+	res, err := s.result(ctx, sn, id)
+	if err != nil {
+		return nil, err
+	}
+	d.Result = res
+	for _, u := range res.Unmet {
+		d.Unmet = append(d.Unmet, unmetView{U: u, Demand: n.Item(u.Demand), Unit: n.Unit(u.Unit), Cat: n.Category(u.Category), Why: explainUnmet(n, u)})
+	}
+	return d, nil
+}
+
+func sortClaims(cs []claimView) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if cs[i].DemandUnit != cs[j].DemandUnit {
+			return cs[i].C.DemandUnit < cs[j].C.DemandUnit
+		}
+		return cs[i].C.ID < cs[j].C.ID
+	})
+}
+
+// result is what a new solve of the meeting would give on sn (read only):
+// its unmet demands are the ones the meeting cannot meet now. Results are
+// kept per meeting for the state they were computed on.
+func (s *site) result(ctx context.Context, sn store.Snapshot, id string) (*match.Result, error) {
+	s.mu.Lock()
+	r := s.results[id]
+	s.mu.Unlock()
+	if r != nil && r.Seq == sn.Seq {
+		return r, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	r, err := match.Run(ctx, sn.Reader, sn.Vocab, id, match.DefaultSettings())
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.results) > 256 {
+		clear(s.results)
+	}
+	s.results[id] = r
+	s.mu.Unlock()
+	return r, nil
+}
+
+func (s *site) meeting(c echo.Context) error {
+	d, err := s.meetingState(c.Request().Context(), c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "meeting", d)
+}
+
+// propose runs the meeting's proposals (service.Propose) and shows the
+// dashboard.
+func (s *site) propose(c echo.Context) error {
+	id := c.Param("id")
+	set := match.DefaultSettings()
+	if m := c.FormValue("mode"); m != "" {
+		set.Mode = match.Mode(m)
+	}
+	if err := set.Validate(); err != nil {
+		return err
+	}
+	p, err := s.Service().Propose(c.Request().Context(), actorOf(c), id, set)
+	if err != nil {
+		return err
+	}
+	if set.Mode == match.Welfare {
+		s.mu.Lock()
+		s.results[id] = p.Result
+		s.mu.Unlock()
+	}
+	return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/meetings/"+id, "proposed"))
+}
+
+// answer records an answer to a claim: a unit for its own side, a
+// coordinator for the side the form names.
+func (s *site) answer(c echo.Context) error {
+	a := actorOf(c)
+	ans := service.Answer(c.FormValue("answer"))
+	if ans != service.Accept && ans != service.Reject {
+		return &pageError{Status: http.StatusBadRequest, Key: "err.invalid", Detail: "answer"}
+	}
+	var side matcher.Side
+	if a.Role != matcher.RoleUnit {
+		side = matcher.Side(c.FormValue("side"))
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if _, err := s.Service().AnswerClaim(c.Request().Context(), a, c.Param("id"), ans, side, reason); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, withMsg(back(c, Prefix+"/"), string(ans)+"ed"))
+}
+
+type unitData struct {
+	Unit      *matcher.Unit
+	Alliances []string
+	Demands   []*matcher.Item
+	Resources []*matcher.Item
+	Projects  []*matcher.Project
+	Waiting   []claimView // proposed, not yet accepted by this unit
+	Others    []claimView // proposed, accepted by this unit, waiting for the other side
+	Confirmed []claimView
+	N         names
+}
+
+// unit shows a unit's lists and the claims waiting for its answer.
+func (s *site) unit(c echo.Context) error {
+	a := actorOf(c)
+	id := c.Param("id")
+	sn := s.Service().Store.Snapshot()
+	u, err := sn.Unit(id)
+	if err != nil || !service.CanSeeUnit(sn.Reader, a, id) {
+		return errNotFound
+	}
+	n := names{sn: sn, lang: langFrom(c)}
+	d := unitData{Unit: u, N: n}
+	for al := range sn.AlliancesOf(id) {
+		d.Alliances = append(d.Alliances, al.Name)
+	}
+	for it := range sn.ItemsOf(id) {
+		if it.Kind == matcher.Demand {
+			d.Demands = append(d.Demands, it)
+		} else {
+			d.Resources = append(d.Resources, it)
+		}
+	}
+	for p := range sn.ProjectsOf(id) {
+		d.Projects = append(d.Projects, p)
+	}
+	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
+		for cl := range sn.ClaimsOfUnit(side, id) {
+			if !service.CanSeeClaim(sn.Reader, a, cl) {
+				continue
+			}
+			cv := s.claimView(n, cl)
+			cv.Side = side
+			switch {
+			case cl.Status == matcher.ClaimProposed && !cl.Accepted(side):
+				d.Waiting = append(d.Waiting, cv)
+			case cl.Status == matcher.ClaimProposed:
+				d.Others = append(d.Others, cv)
+			case cl.Status.Holds():
+				d.Confirmed = append(d.Confirmed, cv)
+			}
+		}
+	}
+	for _, l := range [][]claimView{d.Waiting, d.Others, d.Confirmed} {
+		slices.SortFunc(l, func(x, y claimView) int { return strings.Compare(x.C.ID, y.C.ID) })
+	}
+	return s.render(c, http.StatusOK, "unit", d)
+}
+
+// sideName is a side's name in lang.
+func sideName(l *Lang, side matcher.Side) string { return l.T("side." + string(side)) }
+
+var _ = fmt.Sprintf

@@ -1,0 +1,485 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/service"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// MaxUpload bounds an uploaded spreadsheet (the form around it included).
+const MaxUpload = 16 << 20
+
+// pendingImports keeps uploads between the preview and the import, for a
+// while, bound to the session that made them.
+type pendingImports struct {
+	mu sync.Mutex
+	m  map[string]*pendingImport
+}
+
+type pendingImport struct {
+	owner   string // csrf value of the session
+	meeting string
+	name    string
+	kind    bundle.CSVKind
+	data    []byte
+	expires time.Time
+}
+
+func newPending() *pendingImports { return &pendingImports{m: map[string]*pendingImport{}} }
+
+func (p *pendingImports) put(pi *pendingImport) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	for k, v := range p.m {
+		if now.After(v.expires) {
+			delete(p.m, k)
+		}
+	}
+	if len(p.m) >= 64 { // bounded memory: drop the oldest
+		var oldest string
+		for k, v := range p.m {
+			if oldest == "" || v.expires.Before(p.m[oldest].expires) {
+				oldest = k
+			}
+		}
+		delete(p.m, oldest)
+	}
+	id := randomHex(16)
+	pi.expires = now.Add(30 * time.Minute)
+	p.m[id] = pi
+	return id
+}
+
+func (p *pendingImports) take(id, owner string) *pendingImport {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pi := p.m[id]
+	if pi == nil || pi.owner != owner || time.Now().After(pi.expires) {
+		return nil
+	}
+	delete(p.m, id)
+	return pi
+}
+
+type importData struct {
+	Meeting  *matcher.Alliance
+	File     string
+	Problems []bundle.Problem
+	Dups     []string
+	Units    []*matcher.Unit
+	Items    []*matcher.Item
+	Projects []*matcher.Project
+	Pending  string
+	Stored   int
+	N        names
+	Kinds    []string
+}
+
+var csvKinds = []string{string(bundle.CSVDemands), string(bundle.CSVResources), string(bundle.CSVItems), string(bundle.CSVProjects), string(bundle.CSVUnits)}
+
+func (s *site) importMeeting(c echo.Context) (*matcher.Alliance, store.Snapshot, error) {
+	sn := s.Service().Store.Snapshot()
+	id := c.Param("id")
+	al, err := sn.Alliance(id)
+	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), id) {
+		return nil, sn, errNotFound
+	}
+	return al, sn, nil
+}
+
+func (s *site) importForm(c echo.Context) error {
+	al, sn, err := s.importMeeting(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "import", importData{Meeting: al, N: names{sn: sn, lang: langFrom(c)}, Kinds: csvKinds})
+}
+
+// decodeUpload reads an .xlsx or .csv upload into a bundle, prepared with
+// the store's vocabulary.
+func decodeUpload(name string, kind bundle.CSVKind, data []byte, sn store.Snapshot) (*bundle.Bundle, error) {
+	var b *bundle.Bundle
+	var err error
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx":
+		b, err = bundle.DecodeXLSX(name, data, bundle.DefaultXLSXLimits)
+	case ".csv":
+		if kind == "" {
+			k, ok := bundle.CSVKindOf(name)
+			if !ok {
+				return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "choose what the file holds (demands, resources, ...) or name it 需求清单.csv, 资源清单.csv, 项目清单.csv, 成员单位.csv"}}}
+			}
+			kind = k
+		}
+		b, err = bundle.DecodeCSV(name, kind, data)
+	default:
+		return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "upload an .xlsx or .csv file"}}}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b.Len() == 0 {
+		return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "the file holds no rows"}}}
+	}
+	if _, err := bundle.Prepare(b, sn.Vocab); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// checkScope lists what an import may not touch: units outside the
+// meeting's scope, items and projects of such units, unknown units.
+// Admins may import anything the store accepts.
+func checkScope(b *bundle.Bundle, sn store.Snapshot, a matcher.Actor, meeting string) []bundle.Problem {
+	var ps []bundle.Problem
+	loc := func(table string, i int) bundle.Loc { l, _ := b.Source(table, i); return l }
+	newUnits := map[string]bool{}
+	for i, u := range b.Units {
+		newUnits[u.ID] = true
+		if a.Privileged() {
+			continue
+		}
+		if sn.UnitRaw(u.ID) != nil && !service.CanWriteUnit(sn.Reader, a, u.ID) {
+			ps = append(ps, bundle.Problem{Loc: loc("units", i), Record: "unit " + u.ID, Field: "id", Msg: "this unit belongs to another alliance; you may not change it"})
+		}
+		if len(u.Alliances) == 0 && sn.UnitRaw(u.ID) == nil {
+			ps = append(ps, bundle.Problem{Loc: loc("units", i), Record: "unit " + u.ID, Field: "alliances", Msg: "name the alliance the new unit joins (" + meeting + " or one below it)"})
+		}
+		for _, al := range u.Alliances {
+			if !service.Within(sn.Reader, meeting, al) {
+				ps = append(ps, bundle.Problem{Loc: loc("units", i), Record: "unit " + u.ID, Field: "alliances", Msg: fmt.Sprintf("alliance %q is not %s or below it", al, meeting)})
+			}
+		}
+	}
+	unitOK := func(unit string) string {
+		if newUnits[unit] {
+			return ""
+		}
+		if sn.UnitRaw(unit) == nil {
+			return fmt.Sprintf("unknown unit %q: add it to the 成员单位 (units) sheet or use an existing unit id", unit)
+		}
+		if !a.Privileged() && !service.CanWriteUnit(sn.Reader, a, unit) {
+			return fmt.Sprintf("unit %q is not in this meeting's scope", unit)
+		}
+		return ""
+	}
+	for i, it := range b.Items {
+		if m := unitOK(it.Unit); m != "" {
+			ps = append(ps, bundle.Problem{Loc: loc("items", i), Record: "item " + it.ID, Field: "unit", Msg: m})
+		}
+		if old, err := sn.Item(it.ID); err == nil && old.Unit != it.Unit {
+			ps = append(ps, bundle.Problem{Loc: loc("items", i), Record: "item " + it.ID, Field: "id", Msg: fmt.Sprintf("id %q is already an item of unit %q", it.ID, old.Unit)})
+		}
+	}
+	for i, p := range b.Projects {
+		if m := unitOK(p.Unit); m != "" {
+			ps = append(ps, bundle.Problem{Loc: loc("projects", i), Record: "project " + p.ID, Field: "unit", Msg: m})
+		}
+	}
+	return ps
+}
+
+// duplicates lists likely duplicates: items with the same unit, title and
+// category, in the file or already stored under another id.
+func duplicates(b *bundle.Bundle, sn store.Snapshot, l *Lang) []string {
+	key := func(it *matcher.Item) string {
+		return it.Unit + "\x00" + strings.TrimSpace(it.Title) + "\x00" + it.Category
+	}
+	seen := map[string]int{}
+	var out []string
+	for i := range b.Items {
+		it := &b.Items[i]
+		loc, _ := b.Source("items", i)
+		if j, ok := seen[key(it)]; ok {
+			out = append(out, l.T("import.dup.file", loc.String(), it.ID, b.Items[j].ID, it.Title))
+			continue
+		}
+		seen[key(it)] = i
+		for old := range sn.ItemsOf(it.Unit) {
+			if old.ID != it.ID && key(old) == key(it) {
+				out = append(out, l.T("import.dup.stored", loc.String(), it.ID, old.ID, it.Title))
+			}
+		}
+	}
+	return out
+}
+
+func problemsOf(err error) []bundle.Problem {
+	var be *bundle.Error
+	if errors.As(err, &be) {
+		return be.Problems
+	}
+	var pe *matcher.ProblemsError
+	if errors.As(err, &pe) {
+		var ps []bundle.Problem
+		for _, e := range pe.List {
+			ps = append(ps, bundle.Problem{Field: e.Field, Msg: e.Message})
+		}
+		return ps
+	}
+	var me *matcher.Error
+	if errors.As(err, &me) && me.Code != matcher.EINTERNAL {
+		return []bundle.Problem{{Field: me.Field, Msg: me.Message}}
+	}
+	return nil
+}
+
+// importPreview decodes an upload and shows every row's problems and the
+// likely duplicates; nothing is stored yet.
+func (s *site) importPreview(c echo.Context) error {
+	al, sn, err := s.importMeeting(c)
+	if err != nil {
+		return err
+	}
+	l := langFrom(c)
+	d := importData{Meeting: al, N: names{sn: sn, lang: l}, Kinds: csvKinds}
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, MaxUpload+1<<20)
+	fh, err := c.FormFile("file")
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			d.Problems = []bundle.Problem{{Msg: l.T("import.toolarge", MaxUpload>>20)}}
+			return s.render(c, http.StatusRequestEntityTooLarge, "import", d)
+		}
+		d.Problems = []bundle.Problem{{Msg: l.T("import.nofile")}}
+		return s.render(c, http.StatusBadRequest, "import", d)
+	}
+	d.File = filepath.Base(fh.Filename)
+	if fh.Size > MaxUpload {
+		d.Problems = []bundle.Problem{{Loc: bundle.Loc{File: d.File}, Msg: l.T("import.toolarge", MaxUpload>>20)}}
+		return s.render(c, http.StatusRequestEntityTooLarge, "import", d)
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxUpload+1))
+	f.Close()
+	if err != nil {
+		return err
+	}
+	kind := bundle.CSVKind(c.FormValue("kind"))
+	b, err := decodeUpload(d.File, kind, data, sn)
+	if err != nil {
+		if d.Problems = problemsOf(err); d.Problems == nil {
+			return err
+		}
+		return s.render(c, http.StatusUnprocessableEntity, "import", d)
+	}
+	d.Problems = checkScope(b, sn, actorOf(c), al.ID)
+	d.Dups = duplicates(b, sn, l)
+	for i := range b.Units {
+		d.Units = append(d.Units, &b.Units[i])
+	}
+	for i := range b.Items {
+		d.Items = append(d.Items, &b.Items[i])
+	}
+	for i := range b.Projects {
+		d.Projects = append(d.Projects, &b.Projects[i])
+	}
+	if len(d.Problems) > 0 {
+		return s.render(c, http.StatusUnprocessableEntity, "import", d)
+	}
+	d.Pending = s.pending.put(&pendingImport{owner: c.Get("csrf").(string), meeting: al.ID, name: d.File, kind: kind, data: data})
+	return s.render(c, http.StatusOK, "import", d)
+}
+
+// importCommit stores a previewed upload, all or nothing.
+func (s *site) importCommit(c echo.Context) error {
+	al, sn, err := s.importMeeting(c)
+	if err != nil {
+		return err
+	}
+	l := langFrom(c)
+	d := importData{Meeting: al, N: names{sn: sn, lang: l}, Kinds: csvKinds}
+	pi := s.pending.take(c.FormValue("pending"), c.Get("csrf").(string))
+	if pi == nil || pi.meeting != al.ID {
+		d.Problems = []bundle.Problem{{Msg: l.T("import.expired")}}
+		return s.render(c, http.StatusConflict, "import", d)
+	}
+	d.File = pi.name
+	b, err := decodeUpload(pi.name, pi.kind, pi.data, sn)
+	if err == nil {
+		if ps := checkScope(b, sn, actorOf(c), al.ID); len(ps) > 0 {
+			err = &bundle.Error{Problems: ps}
+		}
+	}
+	if err == nil {
+		_, err = s.Service().Store.Import(c.Request().Context(), b, actorOf(c).String())
+	}
+	if err != nil {
+		if d.Problems = problemsOf(err); d.Problems == nil {
+			return err
+		}
+		return s.render(c, http.StatusUnprocessableEntity, "import", d)
+	}
+	d.Stored = b.Len()
+	return s.render(c, http.StatusOK, "import", d)
+}
+
+// template sends the import template.
+func (s *site) template(c echo.Context) error {
+	var buf bytes.Buffer
+	if err := bundle.WriteXLSX(&buf, bundle.TemplateSheets()); err != nil {
+		return err
+	}
+	return sendFile(c, "allymatch-template.xlsx", buf.Bytes())
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func sendFile(c echo.Context, name string, data []byte) error {
+	ct := xlsxType
+	if strings.HasSuffix(name, ".csv") {
+		ct = "text/csv; charset=utf-8"
+	}
+	c.Response().Header().Set("Content-Disposition", "attachment; filename=\""+asciiName(name)+"\"; filename*=UTF-8''"+url.PathEscape(name))
+	return c.Blob(http.StatusOK, ct, data)
+}
+
+func asciiName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && r != '"' && r != '\\' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// export sends a meeting's proposals, claims, unmet demands or report as
+// .xlsx or .csv (UTF-8 with a BOM, so that Excel reads the Chinese).
+func (s *site) export(c echo.Context) error {
+	file := c.Param("file")
+	what, ext, _ := strings.Cut(file, ".")
+	if ext != "xlsx" && ext != "csv" {
+		return errNotFound
+	}
+	d, err := s.meetingState(c.Request().Context(), c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	l := langFrom(c)
+	n := d.N
+	var sh bundle.Sheet
+	claimRow := func(cv claimView) []any {
+		return []any{cv.C.ID, cv.Resource.ID, cv.Resource.Title, cv.ResourceUnit, cv.Demand.ID, cv.Demand.Title, cv.DemandUnit,
+			cv.Category, cv.C.Quantity, cv.Demand.Measure, cv.C.Score, cv.Words, l.T("status." + string(cv.C.Status)), acceptedBy(l, cv.C)}
+	}
+	claimHead := strings.Split(l.T("export.claims.header"), "|")
+	switch what {
+	case "proposals":
+		sh = bundle.Sheet{Name: l.T("export.proposals"), Header: claimHead}
+		for _, cv := range d.Proposed {
+			sh.Rows = append(sh.Rows, claimRow(cv))
+		}
+	case "claims":
+		sh = bundle.Sheet{Name: l.T("export.claims"), Header: claimHead}
+		sn := n.sn
+		var all []claimView
+		for cl := range sn.ClaimsOfMeeting(d.Meeting.ID) {
+			all = append(all, s.claimView(n, cl))
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].C.ID < all[j].C.ID })
+		for _, cv := range all {
+			sh.Rows = append(sh.Rows, claimRow(cv))
+		}
+	case "unmet":
+		sh = bundle.Sheet{Name: l.T("export.unmet"), Header: strings.Split(l.T("export.unmet.header"), "|")}
+		for _, u := range d.Unmet {
+			sh.Rows = append(sh.Rows, []any{u.Demand.ID, u.Demand.Title, u.Unit, u.Cat, u.U.Need, u.U.Met, u.Demand.Measure, u.Why})
+		}
+	case "report":
+		r, err := s.Service().MeetingReport(actorOf(c), d.Meeting.ID)
+		if err != nil {
+			return err
+		}
+		sh = bundle.Sheet{Name: l.T("export.report"), Header: strings.Split(l.T("export.report.header"), "|")}
+		add := func(dim string, m map[string]service.Tally, name func(string) string) {
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				t := m[k]
+				pct := ""
+				if t.Need > 0 {
+					pct = strconv.Itoa(int(t.Met*100/t.Need)) + "%"
+				}
+				sh.Rows = append(sh.Rows, []any{dim, k, name(k), t.Need, t.Met, pct})
+			}
+		}
+		add(l.T("report.bycategory"), r.ByCategory, n.Category)
+		add(l.T("report.bygrid"), r.ByGrid, n.Grid)
+		add(l.T("report.byunit"), r.ByUnit, n.Unit)
+		sh.Rows = append(sh.Rows, []any{l.T("report.total"), "", "", r.Total.Need, r.Total.Met, ""})
+	default:
+		return errNotFound
+	}
+	name := d.Meeting.ID + "-" + what + "." + ext
+	if ext == "csv" {
+		data, err := csvBytes(sh)
+		if err != nil {
+			return err
+		}
+		return sendFile(c, name, data)
+	}
+	var buf bytes.Buffer
+	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{sh}); err != nil {
+		return err
+	}
+	return sendFile(c, name, buf.Bytes())
+}
+
+func acceptedBy(l *Lang, cl *matcher.Claim) string {
+	var out []string
+	for _, s := range cl.AcceptedBy {
+		out = append(out, sideName(l, s))
+	}
+	return strings.Join(out, l.T("list.sep"))
+}
+
+// csvBytes writes a sheet as CSV, UTF-8 with a BOM.
+func csvBytes(sh bundle.Sheet) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	if err := w.Write(sh.Header); err != nil {
+		return nil, err
+	}
+	for _, row := range sh.Rows {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			if v != nil {
+				rec[i] = fmt.Sprint(v)
+			}
+		}
+		if err := w.Write(rec); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}

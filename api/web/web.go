@@ -1,0 +1,312 @@
+// Package web is allymatch's browser interface, served by the API's Echo
+// server under /ui: log in with a token, a meeting's dashboard (proposals
+// with their scores in words, answers for each side, confirmed claims,
+// unmet demands with reasons), a unit's page, the report with charts, a map,
+// a printable agenda, spreadsheet import (with a preview) and exports.
+//
+// Pages are html/template with embedded assets; there is no script at all,
+// only forms. The session cookie holds the bearer token (HttpOnly,
+// SameSite=Strict) and is resolved by the API's own token lookup (Deps.Resolve);
+// every POST carries a CSRF token derived from the session; every answer has
+// a Content-Security-Policy. Text is in i18n.go, zh-CN by default.
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/service"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Prefix is where the pages are served.
+const Prefix = "/ui"
+
+const (
+	sessionCookie = "am_session"
+	preCookie     = "am_pre" // login form's double-submit value
+	langCookie    = "am_lang"
+)
+
+// CSP is the Content-Security-Policy of every page: only this origin, no
+// inline script or style, no framing.
+const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// Deps is what the pages need from the API server.
+type Deps struct {
+	// Service returns the service, nil while the store is loading.
+	Service func() *service.Service
+	// Resolve resolves a bearer token as the API does; ok is false for an
+	// unknown token.
+	Resolve func(token string) (actor matcher.Actor, ok bool, err error)
+	Log     *slog.Logger
+}
+
+// site holds the pages' state.
+type site struct {
+	Deps
+	secret  []byte // CSRF key, new at every start
+	pages   map[string]*template.Template
+	mu      sync.Mutex
+	results map[string]*match.Result // last match per meeting, by state seq
+	pending *pendingImports
+}
+
+// New returns the pages' handler, serving the paths under /ui. It is an
+// Echo instance of its own, so that the pages keep their own error pages
+// (HTML, not problem+json) and stay out of the API's route table and
+// OpenAPI document; the API server hands it the requests under /ui.
+func New(d Deps) http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	s := &site{Deps: d, secret: make([]byte, 32), results: map[string]*match.Result{}, pending: newPending()}
+	if _, err := rand.Read(s.secret); err != nil {
+		panic(err)
+	}
+	s.pages = parseTemplates()
+	static, _ := fs.Sub(staticFS, "static")
+	g := e.Group(Prefix, s.headers, s.errors)
+	g.GET("/static/*", echo.WrapHandler(http.StripPrefix(Prefix+"/static/", http.FileServer(http.FS(static)))))
+	g.GET("/login", s.loginForm)
+	g.POST("/login", s.login)
+	a := g.Group("", s.session)
+	a.GET("", s.home)
+	a.GET("/", s.home)
+	a.POST("/logout", s.logout)
+	a.GET("/meetings/:id", s.meeting)
+	a.POST("/meetings/:id/propose", s.propose)
+	a.GET("/meetings/:id/report", s.report)
+	a.GET("/meetings/:id/map", s.mapPage)
+	a.GET("/meetings/:id/agenda", s.agenda)
+	a.GET("/meetings/:id/export/:file", s.export)
+	a.GET("/meetings/:id/import", s.importForm)
+	a.POST("/meetings/:id/import", s.importPreview)
+	a.POST("/meetings/:id/import/commit", s.importCommit)
+	a.GET("/template.xlsx", s.template)
+	a.GET("/units/:id", s.unit)
+	a.POST("/claims/:id/answer", s.answer)
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		if err := s.headers(s.errors(func(echo.Context) error { return err }))(c); err != nil {
+			c.NoContent(http.StatusInternalServerError)
+		}
+	}
+	return e
+}
+
+// Handles reports whether path is served by the pages.
+func Handles(path string) bool { return path == Prefix || strings.HasPrefix(path, Prefix+"/") }
+
+// headers sets the security headers and the language of every answer.
+func (s *site) headers(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", CSP)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		lang := ""
+		if q := c.QueryParam("lang"); q != "" {
+			lang = langOf(q).Code
+			c.SetCookie(&http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		} else if ck, err := c.Cookie(langCookie); err == nil {
+			lang = ck.Value
+		}
+		c.Set("lang", langOf(lang))
+		return next(c)
+	}
+}
+
+// pageError is an error shown as a page.
+type pageError struct {
+	Status int
+	Key    string // message key
+	Detail string
+}
+
+func (e *pageError) Error() string { return e.Key + ": " + e.Detail }
+
+var errNotFound = &pageError{Status: http.StatusNotFound, Key: "err.notfound"}
+
+var statusOf = map[string]int{
+	matcher.EINVALID:   http.StatusBadRequest,
+	matcher.ENOTFOUND:  http.StatusNotFound,
+	matcher.ECONFLICT:  http.StatusConflict,
+	matcher.EFORBIDDEN: http.StatusForbidden,
+}
+
+// errors renders an error as a page in the caller's language; internal
+// errors are logged, not shown.
+func (s *site) errors(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if err == nil || c.Response().Committed {
+			return err
+		}
+		var pe *pageError
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &pe):
+		case errors.As(err, &he):
+			pe = &pageError{Status: he.Code, Key: "err.http"}
+			if he.Code == http.StatusNotFound {
+				pe.Key = "err.notfound"
+			}
+		default:
+			code := matcher.ErrorCode(err)
+			if st, ok := statusOf[code]; ok {
+				pe = &pageError{Status: st, Key: "err." + code, Detail: err.Error()}
+			} else {
+				s.Log.Error("page failed", "path", c.Path(), "err", err)
+				pe = &pageError{Status: http.StatusInternalServerError, Key: "err.internal"}
+			}
+		}
+		return s.render(c, pe.Status, "error", pe)
+	}
+}
+
+// session resolves the session cookie; without a valid one the browser is
+// sent to the login page. POSTs must carry the session's CSRF token.
+func (s *site) session(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.Service() == nil {
+			return &pageError{Status: http.StatusServiceUnavailable, Key: "err.loading"}
+		}
+		ck, err := c.Cookie(sessionCookie)
+		if err != nil || ck.Value == "" {
+			return c.Redirect(http.StatusSeeOther, Prefix+"/login")
+		}
+		actor, ok, err := s.Resolve(ck.Value)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			clearCookie(c, sessionCookie)
+			return c.Redirect(http.StatusSeeOther, Prefix+"/login?msg=expired")
+		}
+		c.Set("actor", actor)
+		c.Set("csrf", s.csrf("session:"+ck.Value))
+		if c.Request().Method == http.MethodPost && !s.checkCSRF(c, "session:"+ck.Value) {
+			return &pageError{Status: http.StatusForbidden, Key: "err.csrf"}
+		}
+		return next(c)
+	}
+}
+
+func (s *site) csrf(v string) string {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(v))
+	return hex.EncodeToString(m.Sum(nil))[:40]
+}
+
+func (s *site) checkCSRF(c echo.Context, v string) bool {
+	got := c.Request().Header.Get("X-CSRF-Token")
+	if got == "" {
+		got = c.FormValue("csrf")
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(s.csrf(v))) == 1
+}
+
+func clearCookie(c echo.Context, name string) {
+	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+}
+
+func newCookie(c echo.Context, name, value string) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request().TLS != nil}
+}
+
+func actorOf(c echo.Context) matcher.Actor { a, _ := c.Get("actor").(matcher.Actor); return a }
+func langFrom(c echo.Context) *Lang {
+	if l, ok := c.Get("lang").(*Lang); ok {
+		return l
+	}
+	return langOf("")
+}
+
+// view is what every page template gets.
+type view struct {
+	L      *Lang
+	Actor  matcher.Actor
+	CSRF   string
+	Path   string // the page's path, for the language links
+	Msg    string // a message key to show (after a redirect)
+	Data   any
+	signed bool
+}
+
+func (v view) Signed() bool { return v.signed }
+
+func (s *site) render(c echo.Context, status int, page string, data any) error {
+	t, ok := s.pages[page]
+	if !ok {
+		return errors.New("no page " + page)
+	}
+	v := view{L: langFrom(c), Data: data, Path: c.Request().URL.Path}
+	if a, ok := c.Get("actor").(matcher.Actor); ok {
+		v.Actor, v.signed = a, true
+	}
+	v.CSRF, _ = c.Get("csrf").(string)
+	if m := c.QueryParam("msg"); m != "" && v.L.Has("msg."+m) {
+		v.Msg = "msg." + m
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, []byte(b.String()))
+}
+
+// back returns a safe local redirect target from the form, or def.
+func back(c echo.Context, def string) string {
+	b := c.FormValue("back")
+	if u, err := url.Parse(b); err == nil && b != "" && u.Host == "" && u.Scheme == "" && strings.HasPrefix(u.Path, Prefix+"/") && !strings.HasPrefix(b, "//") {
+		return b
+	}
+	return def
+}
+
+// withMsg adds msg=key to a local URL.
+func withMsg(u, key string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	q := p.Query()
+	q.Set("msg", key)
+	p.RawQuery = q.Encode()
+	return p.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,334 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/allymatch/allymatch/api"
+	"github.com/allymatch/allymatch/api/web"
+	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+const testAdmin = "test-admin-token"
+
+// newServer serves the Banan sample on a loopback listener.
+func newServer(tb testing.TB) (*httptest.Server, *store.Store) {
+	tb.Helper()
+	st, _, err := store.Open(context.Background(), store.Options{Dir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.Import(context.Background(), fixtures.MustBanan(tb), "system"); err != nil {
+		tb.Fatal(err)
+	}
+	s := api.New(nil)
+	s.SetStore(st)
+	s.SetAdminToken(testAdmin)
+	ts := httptest.NewServer(s.Handler())
+	tb.Cleanup(ts.Close)
+	return ts, st
+}
+
+// makeToken makes a token through the API.
+func makeToken(tb testing.TB, base, body string) string {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/tokens", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+testAdmin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Token == "" {
+		tb.Fatalf("token %s: %d %v", body, resp.StatusCode, err)
+	}
+	return out.Token
+}
+
+// browser is a cookie-keeping client.
+type browser struct {
+	tb   testing.TB
+	base string
+	c    *http.Client
+	last string
+}
+
+func newBrowser(tb testing.TB, base string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{tb: tb, base: base, c: &http.Client{Jar: jar}}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+func (b *browser) get(path string) (int, string) {
+	b.tb.Helper()
+	resp, err := b.c.Get(b.base + path)
+	if err != nil {
+		b.tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	b.last = string(body)
+	return resp.StatusCode, b.last
+}
+
+func (b *browser) csrf() string {
+	m := csrfRe.FindStringSubmatch(b.last)
+	if m == nil {
+		b.tb.Fatalf("no csrf token in the last page: %.300s", b.last)
+	}
+	return m[1]
+}
+
+func (b *browser) post(path string, form url.Values) (int, string) {
+	b.tb.Helper()
+	resp, err := b.c.PostForm(b.base+path, form)
+	if err != nil {
+		b.tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	b.last = string(body)
+	return resp.StatusCode, b.last
+}
+
+func (b *browser) login(token string) {
+	b.tb.Helper()
+	b.get("/ui/login")
+	if code, body := b.post("/ui/login", url.Values{"csrf": {b.csrf()}, "token": {token}}); code != 200 || strings.Contains(body, `id="login"`) {
+		b.tb.Fatalf("login: %d %.300s", code, body)
+	}
+}
+
+var claimRe = regexp.MustCompile(`id="claim-([^"]+)"`)
+
+func TestMeetingFlow(t *testing.T) {
+	ts, _ := newServer(t)
+	coord := newBrowser(t, ts.URL)
+	coord.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	code, body := coord.get("/ui/meetings/lh")
+	if code != 200 || !strings.Contains(body, "龙华社区") {
+		t.Fatalf("dashboard: %d %.500s", code, body)
+	}
+	_, body = coord.post("/ui/meetings/lh/propose", url.Values{"csrf": {coord.csrf()}, "mode": {"welfare"}})
+	m := claimRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no proposal on the dashboard: %.2000s", body)
+	}
+	claim := m[1]
+	if !strings.Contains(body, "公里") && !strings.Contains(body, "网格") {
+		t.Errorf("no score in words on the dashboard")
+	}
+	// The two units answer.
+	var units [2]string
+	re := regexp.MustCompile(`(?s)id="claim-` + regexp.QuoteMeta(claim) + `".*?</tr>`)
+	row := re.FindString(body)
+	_ = row
+	c, err := claimOf(ts.URL, claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units = [2]string{c.ResourceUnit, c.DemandUnit}
+	for _, u := range units {
+		ub := newBrowser(t, ts.URL)
+		ub.login(makeToken(t, ts.URL, `{"role":"unit","unit":"`+u+`"}`))
+		code, page := ub.get("/ui/units/" + u)
+		if code != 200 || !strings.Contains(page, "claim-"+claim) {
+			t.Fatalf("unit %s page: %d, claim %s not waiting", u, code, claim)
+		}
+		code, page = ub.post("/ui/claims/"+claim+"/answer", url.Values{"csrf": {ub.csrf()}, "answer": {"accept"}, "back": {"/ui/units/" + u}})
+		if code != 200 {
+			t.Fatalf("accept as %s: %d %.300s", u, code, page)
+		}
+	}
+	_, body = coord.get("/ui/meetings/lh")
+	if !strings.Contains(body, `id="confirmed-`+claim+`"`) {
+		t.Errorf("claim %s not shown confirmed", claim)
+	}
+	for _, p := range []string{"/ui/meetings/lh/report", "/ui/meetings/lh/map", "/ui/meetings/lh/agenda", "/ui/meetings/lh/import", "/ui/?lang=en"} {
+		if code, body := coord.get(p); code != 200 || strings.Contains(body, "err.") {
+			t.Errorf("GET %s = %d %.300s", p, code, body)
+		}
+	}
+	for _, f := range []string{"proposals", "claims", "unmet", "report"} {
+		resp, err := coord.c.Get(ts.URL + "/ui/meetings/lh/export/" + f + ".csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.HasPrefix(data, []byte("\ufeff")) {
+			t.Errorf("export %s.csv: %d, BOM %v", f, resp.StatusCode, bytes.HasPrefix(data, []byte("\ufeff")))
+		}
+		resp, _ = coord.c.Get(ts.URL + "/ui/meetings/lh/export/" + f + ".xlsx")
+		data, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.HasPrefix(data, []byte("PK")) {
+			t.Errorf("export %s.xlsx: %d", f, resp.StatusCode)
+		}
+	}
+}
+
+type claimRec struct {
+	ResourceUnit string `json:"resource_unit"`
+	DemandUnit   string `json:"demand_unit"`
+	Status       string `json:"status"`
+}
+
+func claimOf(base, id string) (claimRec, error) {
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/claims/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+testAdmin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return claimRec{}, err
+	}
+	defer resp.Body.Close()
+	var c claimRec
+	return c, json.NewDecoder(resp.Body).Decode(&c)
+}
+
+func TestSecurity(t *testing.T) {
+	ts, _ := newServer(t)
+	b := newBrowser(t, ts.URL)
+	resp, err := b.c.Get(ts.URL + "/ui/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("CSP = %q", csp)
+	}
+	// No session: to the login page.
+	if _, body := b.get("/ui/meetings/lh"); !strings.Contains(body, `id="login"`) {
+		t.Errorf("no session: not the login page")
+	}
+	// Login without the form's CSRF token is refused.
+	if code, _ := b.post("/ui/login", url.Values{"token": {testAdmin}}); code != http.StatusForbidden {
+		t.Errorf("login without csrf = %d, want 403", code)
+	}
+	b.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	for _, c := range b.c.Jar.Cookies(mustURL(ts.URL + "/ui/")) {
+		if c.Name == "am_session" && c.Value == "" {
+			t.Error("empty session cookie")
+		}
+	}
+	if code, _ := b.post("/ui/meetings/lh/propose", url.Values{"csrf": {"0000"}}); code != http.StatusForbidden {
+		t.Errorf("POST with a wrong csrf = %d, want 403", code)
+	}
+	// Another alliance's meeting is not found.
+	if code, _ := b.get("/ui/meetings/tw"); code != http.StatusNotFound {
+		t.Errorf("other meeting = %d, want 404", code)
+	}
+	// The session cookie is not a bearer token for the API.
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/v1/claims", nil)
+	for _, c := range b.c.Jar.Cookies(mustURL(ts.URL + "/ui/")) {
+		req.AddCookie(c)
+	}
+	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("API with the cookie = %d, want 401", resp.StatusCode)
+	}
+}
+
+func mustURL(s string) *url.URL { u, _ := url.Parse(s); return u }
+
+func upload(t *testing.T, b *browser, path, name string, data []byte) (int, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("csrf", b.csrf())
+	fw, _ := w.CreateFormFile("file", name)
+	fw.Write(data)
+	w.Close()
+	resp, err := b.c.Post(b.base+path, w.FormDataContentType(), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	b.last = string(body)
+	return resp.StatusCode, b.last
+}
+
+func TestImport(t *testing.T) {
+	ts, st := newServer(t)
+	b := newBrowser(t, ts.URL)
+	b.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	b.get("/ui/meetings/lh/import")
+	var x bytes.Buffer
+	bundle.WriteXLSX(&x, []bundle.Sheet{{Name: "需求清单", Header: []string{"编号", "单位", "类别", "名称", "数量"}, Rows: [][]any{
+		{"LH-X1", "lh-school", "护学", "周末护送", 4},
+		{"LH-X2", "lh-school", "护学", "周末护送", "很多"},
+		{"LH-X3", "tw-shop", "护学", "别人的单位", 1},
+	}}})
+	seq := st.Seq()
+	code, body := upload(t, b, "/ui/meetings/lh/import", "lists.xlsx", x.Bytes())
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "lists.xlsx[需求清单]:3:5") {
+		t.Fatalf("bad quantity: %d %.1500s", code, body)
+	}
+	// Fixed quantity, but a unit of another alliance.
+	x.Reset()
+	bundle.WriteXLSX(&x, []bundle.Sheet{{Name: "需求清单", Header: []string{"编号", "单位", "类别", "名称", "数量"}, Rows: [][]any{
+		{"LH-X1", "lh-school", "护学", "周末护送", 4},
+		{"LH-X2", "lh-school", "护学", "周末护送", 2},
+		{"LH-X3", "tw-shop", "护学", "别人的单位", 1},
+	}}})
+	code, body = upload(t, b, "/ui/meetings/lh/import", "lists.xlsx", x.Bytes())
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "tw-shop") {
+		t.Fatalf("out of scope: %d %.1500s", code, body)
+	}
+	// A good CSV (GBK-free UTF-8 with BOM), with a likely duplicate.
+	csvData := "\ufeff编号,单位,类别,名称,数量\nLH-X1,lh-school,护学,周末护送,4\nLH-X2,lh-school,护学,周末护送,2\n"
+	code, body = upload(t, b, "/ui/meetings/lh/import", "longhua-需求清单.csv", []byte(csvData))
+	if code != 200 || !strings.Contains(body, `id="dups"`) || !strings.Contains(body, `name="pending"`) {
+		t.Fatalf("good csv: %d %.1500s", code, body)
+	}
+	if st.Seq() != seq {
+		t.Fatalf("the preview stored something")
+	}
+	pending := regexp.MustCompile(`name="pending" value="([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+	code, body = b.post("/ui/meetings/lh/import/commit", url.Values{"csrf": {b.csrf()}, "pending": {pending}})
+	if code != 200 || !strings.Contains(body, `id="imported"`) {
+		t.Fatalf("commit: %d %.1500s", code, body)
+	}
+	if _, err := st.Snapshot().Item("LH-X2"); err != nil {
+		t.Errorf("LH-X2 not stored: %v", err)
+	}
+	// The template downloads.
+	resp, _ := b.c.Get(ts.URL + "/ui/template.xlsx")
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if _, err := bundle.DecodeXLSX("t.xlsx", data, bundle.DefaultXLSXLimits); err != nil {
+		t.Errorf("template: %v", err)
+	}
+}
+
+// TestMessages checks that every message key the templates and the code
+// use exists in both languages, and that both have the same keys.
+func TestMessages(t *testing.T) {
+	zh, en := web.Messages()
+	for k := range zh {
+		if _, ok := en[k]; !ok {
+			t.Errorf("key %q has no English text", k)
+		}
+	}
+	for k := range en {
+		if _, ok := zh[k]; !ok {
+			t.Errorf("key %q has no Chinese text", k)
+		}
+	}
+}
