@@ -105,6 +105,10 @@ func (s *Scenario) Diff(ctx context.Context, sn store.Snapshot) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.diffWith(ctx, live)
+}
+
+func (s *Scenario) diffWith(ctx context.Context, live *match.Result) (*Diff, error) {
 	after, err := s.Solve(ctx)
 	if err != nil {
 		return nil, err
@@ -189,6 +193,45 @@ type Manager struct {
 	mu   sync.Mutex
 	next int
 	byID map[string]*Scenario
+	live map[liveKey]*match.Result // live plans by meeting, settings and store index
+}
+
+type liveKey struct {
+	meeting string
+	set     match.Settings
+	seq     uint64
+}
+
+// liveCacheSize bounds the live plans a Manager keeps for diffs.
+const liveCacheSize = 8
+
+// livePlan returns the live plan of meeting under set at sn, solving it once
+// per store index: every diff of scenarios of one meeting shares it.
+func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting string, set match.Settings) (*match.Result, error) {
+	k := liveKey{meeting, set, sn.Seq}
+	m.mu.Lock()
+	res := m.live[k]
+	m.mu.Unlock()
+	if res != nil {
+		return res, nil
+	}
+	res, err := match.Run(ctx, sn.Reader, sn.Vocab, meeting, set)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.live == nil {
+		m.live = map[liveKey]*match.Result{}
+	}
+	for old := range m.live {
+		if len(m.live) < liveCacheSize && old.seq == sn.Seq {
+			break
+		}
+		delete(m.live, old) // older states first go; else any
+	}
+	m.live[k] = res
+	return res, nil
 }
 
 // NewManager returns a manager with the default bounds.
@@ -307,7 +350,11 @@ func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor
 	if err != nil {
 		return nil, err
 	}
-	return sc.Diff(ctx, sn)
+	live, err := m.livePlan(ctx, sn, sc.Meeting, sc.Base)
+	if err != nil {
+		return nil, err
+	}
+	return sc.diffWith(ctx, live)
 }
 
 // Apply commits scenario id's edits to st if the live state is still the

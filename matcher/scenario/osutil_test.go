@@ -1,0 +1,5 @@
+package scenario
+
+import "os"
+
+func osMkdirTemp() (string, error) { return os.MkdirTemp("", "allymatch-scenario-bench-") }
