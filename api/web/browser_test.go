@@ -72,11 +72,11 @@ func TestBrowser(t *testing.T) {
 
 	shot := func(name string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(90)(ctx, tg)
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
 			if err != nil {
 				return err
 			}
-			return os.WriteFile(filepath.Join(shots, name+".jpg"), buf, 0o644)
+			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
 		})
 	}
 	fail := func(step string, err error) {
