@@ -9,7 +9,7 @@
 #   bench/api-targets.sh [SECONDS]   # each run lasts SECONDS (default 10, max 60)
 #
 # It builds the binary and the load generator, loads the Banan sample and a
-# generated district (allymatch gen --units 1000) into a temp data folder,
+# generated district (allymatch gen --units 2000) into a temp data folder,
 # serves it on a free 127.0.0.1 port with a random admin token, makes a unit
 # token, an lh coordinator token and a district coordinator token through the
 # API, runs the three loads one after the other, and stops the server.
@@ -31,7 +31,7 @@ echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff -
 
 go build -o "$tmp/allymatch" .
 go build -o "$tmp/loadgen" ./bench/loadgen
-"$tmp/allymatch" gen --units 1000 --out "$tmp/gen" >/dev/null 2>&1
+"$tmp/allymatch" gen --units 2000 --out "$tmp/gen" >/dev/null 2>&1
 "$tmp/allymatch" load --data "$tmp/data" fixtures/banan >/dev/null 2>&1
 "$tmp/allymatch" load --data "$tmp/data" "$tmp/gen" >/dev/null 2>&1
 
