@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/stable"
@@ -402,5 +403,52 @@ func TestDistanceKM(t *testing.T) {
 	}
 	if d := DistanceKM(matcher.GeoPoint{Lat: 29, Lon: 106}, matcher.GeoPoint{Lat: 29, Lon: 106}); d != 0 {
 		t.Errorf("DistanceKM(p, p) = %v, want 0", d)
+	}
+}
+
+func TestTimeShareLongWindows(t *testing.T) {
+	day := 24 * time.Hour
+	from := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	dem := []matcher.Window{{From: from, To: from.Add(365 * day)}}
+	cases := []struct {
+		res  []matcher.Window
+		want int
+	}{
+		{[]matcher.Window{{From: from, To: from.Add(365 * day)}}, 1000},
+		{[]matcher.Window{{From: from, To: from.Add(73 * day)}}, 200},
+		{[]matcher.Window{{From: from.Add(-400 * day), To: from.Add(-300 * day)}}, 0},
+		{nil, 1000},
+	}
+	for _, tc := range cases {
+		if got := timeShare(dem, tc.res); got != tc.want {
+			t.Errorf("timeShare(1 year, %v) = %d, want %d", tc.res, got, tc.want)
+		}
+	}
+}
+
+// TestGeneratedMeetingsFeasible runs every meeting of generated data (long
+// time windows, grid-only units, projects) and checks every plan.
+func TestGeneratedMeetingsFeasible(t *testing.T) {
+	b, err := gen.Generate(gen.Config{Units: 1000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Import(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	sn := st.Snapshot()
+	proposals := 0
+	for a := range sn.Alliances() {
+		res := mustRun(t, sn, a.ID, Welfare)
+		checkFeasible(t, sn.Reader, res)
+		proposals += len(res.Proposals)
+	}
+	if proposals == 0 {
+		t.Fatal("no proposals on generated data")
 	}
 }

@@ -116,7 +116,8 @@ func timeShare(dem, res []matcher.Window) int {
 	if need <= 0 || got >= need {
 		return 1000
 	}
-	return int(int64(got) * 1000 / int64(need))
+	// In seconds: nanoseconds × 1000 overflow int64 past about 106 days.
+	return int(int64(got/time.Second) * 1000 / max(1, int64(need/time.Second)))
 }
 
 // windowsOverlap reports whether some window of a overlaps some window of b;
