@@ -105,6 +105,11 @@ func (r Reader) Claim(id string) (*matcher.Claim, error) {
 // Grids walks every grid in id order.
 func (r Reader) Grids() iter.Seq[*matcher.Grid] { return get[matcher.Grid](r, TableGrids, IndexID) }
 
+// GridsNextTo walks the grids that list grid as a neighbour.
+func (r Reader) GridsNextTo(grid string) iter.Seq[*matcher.Grid] {
+	return get[matcher.Grid](r, TableGrids, IndexNeighbour, grid)
+}
+
 // Alliances walks every alliance in id order.
 func (r Reader) Alliances() iter.Seq[*matcher.Alliance] {
 	return get[matcher.Alliance](r, TableAlliances, IndexID)

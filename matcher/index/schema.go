@@ -45,6 +45,7 @@ const (
 	IndexDemandUnit   = "demand_unit"   // claims
 	IndexMeeting      = "meeting"       // claims
 	IndexPair         = "pair"          // claims: (resource, demand)
+	IndexNeighbour    = "neighbour"     // grids: each grid they list as a neighbour
 )
 
 // Tables lists the table names in load order: a table's references point
@@ -156,7 +157,8 @@ func Schema() *memdb.DBSchema {
 	)
 	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		TableGrids: table(TableGrids, idIndex(func(g *G) string { return g.ID }),
-			field(IndexAlliance, true, func(g *G) string { return g.Alliance })),
+			field(IndexAlliance, true, func(g *G) string { return g.Alliance }),
+			&memdb.IndexSchema{Name: IndexNeighbour, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Neighbours"}}),
 		TableAlliances: table(TableAlliances, idIndex(func(a *A) string { return a.ID }),
 			field(IndexLevel, false, func(a *A) string { return string(a.Level) }),
 			field(IndexParent, true, func(a *A) string { return a.Parent }),

@@ -63,7 +63,8 @@ type instance struct {
 	history   map[unitPair]int
 	direct    map[string][]string // unit -> alliances it belongs to, sorted
 	parents   map[string][]string // unit -> parents of those alliances, sorted
-	neighbour map[string][]string // grid -> itself and its neighbours (symmetric), sorted
+	nbMu      sync.Mutex
+	neighbour map[string][]string // grid -> itself and its neighbours (symmetric), sorted; filled lazily
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
@@ -106,32 +107,56 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 			closedProject[p.ID] = true
 		}
 	}
-	for _, uid := range scope.Units() {
-		u := r.UnitRaw(uid)
-		if u == nil {
-			continue
+	// Gather the items at the meeting's level: through the units of the
+	// scope for a community meeting (its units are few), through the level
+	// index above it (most items sit at the community level).
+	addItem := func(it *matcher.Item, u *matcher.Unit) {
+		if it.Status != matcher.ItemOpen || it.Level != scope.Level || closedProject[it.Project] {
+			return
 		}
-		for it := range r.ItemsOf(uid) {
-			if it.Status != matcher.ItemOpen || it.Level != scope.Level || closedProject[it.Project] {
+		p := newParty(it, u, Reserved(r, it, scope.Meeting))
+		if it.Kind == matcher.Demand {
+			if p.remaining > 0 {
+				in.demands = append(in.demands, p)
+			}
+		} else {
+			in.resources = append(in.resources, p)
+		}
+		if _, seen := in.direct[u.ID]; !seen {
+			in.direct[u.ID] = []string{}
+			for a := range r.AlliancesOf(u.ID) {
+				in.direct[u.ID] = append(in.direct[u.ID], a.ID)
+				if a.Parent != "" {
+					in.parents[u.ID] = append(in.parents[u.ID], a.Parent)
+				}
+			}
+			slices.Sort(in.direct[u.ID])
+			slices.Sort(in.parents[u.ID])
+		}
+	}
+	if scope.Level == matcher.Community {
+		for _, uid := range scope.Units() {
+			if u := r.UnitRaw(uid); u != nil {
+				for it := range r.ItemsOf(uid) {
+					addItem(it, u)
+				}
+			}
+		}
+	} else {
+		units := map[string]*matcher.Unit{}
+		for it := range r.ItemsAtLevel(scope.Level) {
+			if !scope.HasUnit(it.Unit) {
 				continue
 			}
-			p := newParty(it, u, Reserved(r, it, scope.Meeting))
-			if it.Kind == matcher.Demand {
-				if p.remaining > 0 {
-					in.demands = append(in.demands, p)
-				}
-			} else {
-				in.resources = append(in.resources, p)
+			u, ok := units[it.Unit]
+			if !ok {
+				u = r.UnitRaw(it.Unit)
+				units[it.Unit] = u
+			}
+			if u != nil {
+				addItem(it, u)
 			}
 		}
-		for a := range r.AlliancesOf(uid) {
-			in.direct[uid] = append(in.direct[uid], a.ID)
-			if a.Parent != "" {
-				in.parents[uid] = append(in.parents[uid], a.Parent)
-			}
-		}
-		slices.Sort(in.direct[uid])
-		slices.Sort(in.parents[uid])
 	}
 	byID := func(a, b party) int {
 		if a.item.ID < b.item.ID {
@@ -165,29 +190,33 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 	for c := range r.ClaimsByStatus(matcher.ClaimFulfilled) {
 		in.history[orderedPair(c.ResourceUnit, c.DemandUnit)]++
 	}
-	for g := range r.Grids() {
-		in.neighbour[g.ID] = append(in.neighbour[g.ID], g.ID)
-		for _, n := range g.Neighbours {
-			in.neighbour[g.ID] = append(in.neighbour[g.ID], n)
-			in.neighbour[n] = append(in.neighbour[n], g.ID)
-		}
-	}
-	for g, list := range in.neighbour {
-		slices.Sort(list)
-		in.neighbour[g] = slices.Compact(list)
-	}
 	return in
 }
 
-// gridsNear returns grid and its neighbours.
+// gridsNear returns grid and its neighbours, sorted: the grids it lists and
+// the grids that list it (neighbourhood is symmetric even where the data
+// lists it one way). It is computed on first use and kept; nbMu guards the
+// map, as the candidate workers share it.
 func (in *instance) gridsNear(grid string) []string {
 	if grid == "" {
 		return nil
 	}
+	in.nbMu.Lock()
+	defer in.nbMu.Unlock()
 	if n, ok := in.neighbour[grid]; ok {
 		return n
 	}
-	return []string{grid}
+	n := []string{grid}
+	if g, err := in.r.Grid(grid); err == nil {
+		n = append(n, g.Neighbours...)
+	}
+	for h := range in.r.GridsNextTo(grid) {
+		n = append(n, h.ID)
+	}
+	slices.Sort(n)
+	n = slices.Compact(n)
+	in.neighbour[grid] = n
+	return n
 }
 
 func (in *instance) gridNeighbours(a, b string) (same, near bool) {
