@@ -162,8 +162,13 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 // runInstance solves a built instance (Run, and the what-if overlays of
 // WhyNot and Alternatives, which change the instance before the solve).
 func runInstance(ctx context.Context, in *instance, set Settings, start time.Time) (*Result, error) {
+	return runCandidates(ctx, in, in.generate(), nil, set, start)
+}
+
+// runCandidates is runInstance on candidates already generated, solving
+// with cache when it is not nil (a Session's incremental run).
+func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *flow.Cache, set Settings, start time.Time) (*Result, error) {
 	scope := in.scope
-	cands := in.generate()
 	w := set.Weights.list()
 	res := &Result{Meeting: scope.Meeting, Level: scope.Level, Mode: set.Mode, Seq: in.r.Meta().Seq, Optimal: true}
 	res.Stats = Stats{Demands: len(in.demands), Resources: len(in.resources), Edges: len(cands.R), Candidates: time.Since(start)}
@@ -229,7 +234,7 @@ func runInstance(ctx context.Context, in *instance, set Settings, start time.Tim
 				}
 			}
 		}
-		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow, required)
+		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow, required, cache)
 		if err != nil {
 			return nil, err
 		}
@@ -324,7 +329,7 @@ type solveStats struct{ Pivots, Components int }
 // weight is above any priority, so that a project is blocked only when its
 // slots cannot all be filled next to the other projects. Stable matching
 // keeps each side's own ranking and has no such preference.
-func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool) ([]int64, bool, solveStats, error) {
+func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool, cache *flow.Cache) ([]int64, bool, solveStats, error) {
 	t := &flow.Transport{Cap: capR, Need: need, R: c.R, D: c.D, Score: scores}
 	switch set.Mode {
 	case Welfare, Coverage:
@@ -347,7 +352,11 @@ func solve(ctx context.Context, set Settings, in *instance, c *candidates, score
 				}
 			}
 		}
-		out, err := flow.SolveTransport(ctx, t, opt)
+		solveT := flow.SolveTransport
+		if cache != nil {
+			solveT = cache.SolveTransport
+		}
+		out, err := solveT(ctx, t, opt)
 		if err != nil {
 			return nil, false, solveStats{}, fmt.Errorf("match: %w", err)
 		}

@@ -1,0 +1,272 @@
+package match
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/flow"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// Session matches one meeting again and again as the state moves on,
+// redoing only what the changes touch. Its Run returns exactly what [Run]
+// returns on the same state (Stats aside: they count the work done).
+//
+// What is reused between runs:
+//
+//   - Candidate rows. A demand's candidate edges depend on the demand, the
+//     resources near it, both units (location, grid, alliances), the
+//     rejected pairs and the fulfilled history of the two units. A row is
+//     kept when its demand item and unit are the very objects of the last
+//     run (index objects are immutable, so the same pointer means the same
+//     record), and rebuilt when the demand changed, when a resource in its
+//     old row changed or left, when a changed or new resource would pass
+//     the hard rules with it, when one of its pairs was rejected or
+//     un-rejected, or when the fulfilled history of its unit changed. A
+//     change of the vocabulary, of any grid, or of the alliances of a unit
+//     in the instance rebuilds every row.
+//   - Component solves, through a [flow.Cache] (welfare and coverage).
+//
+// The instance itself (scope, open items, what is left after claims) is
+// gathered afresh each run, and the score, project and explanation stages
+// run in full: they are linear in the candidate edges.
+//
+// A Session is safe for concurrent use; its runs are serialised.
+type Session struct {
+	meeting string
+	set     Settings
+	cache   *flow.Cache
+
+	mu    sync.Mutex
+	prev  *sessionState
+	stats SessionStats
+}
+
+// SessionStats count the work of a Session's runs.
+type SessionStats struct {
+	Runs         int // runs done
+	FullRebuilds int // runs that rebuilt every candidate row
+	RowsReused   int // demand rows taken from the last run, summed over runs
+	RowsBuilt    int // demand rows generated, summed over runs
+	Cache        flow.CacheStats
+}
+
+// sessionState is what a run leaves for the next.
+type sessionState struct {
+	vocab     *matcher.Vocabulary
+	grids     []*matcher.Grid
+	resources []resourceKey         // by index, sorted by id
+	resIndex  map[string]int32      // resource item id → index
+	rows      map[string]*demandRow // demand item id → row
+	rejected  map[[2]string]bool    // of the instance
+	history   map[unitPair]int      // of the instance
+	direct    map[string][]string   // of the instance
+	parents   map[string][]string   // of the instance
+}
+
+type resourceKey struct {
+	item     *matcher.Item
+	unit     *matcher.Unit
+	positive bool // remaining > 0 (the quantity rule)
+}
+
+type demandRow struct {
+	item  *matcher.Item
+	unit  *matcher.Unit
+	edges []rowEdge // by resource index
+}
+
+type rowEdge struct {
+	ri    int32 // resource index of the run that built the state
+	terms termValues
+	km    float32
+}
+
+// NewSession returns a session matching the meeting held by alliance
+// meeting with set. The flow cache keeps up to flow.DefaultCacheEdges
+// edges of solved components.
+func NewSession(meeting string, set Settings) *Session {
+	return &Session{meeting: meeting, set: set, cache: flow.NewCache(0)}
+}
+
+// Stats returns the session's counters.
+func (s *Session) Stats() SessionStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Cache = s.cache.Stats()
+	return st
+}
+
+// Run matches the session's meeting on the state r, reusing what the last
+// run built where the changes since do not touch it.
+func (s *Session) Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary) (*Result, error) {
+	if err := s.set.Validate(); err != nil {
+		return nil, err
+	}
+	scope, err := ResolveScope(r, s.meeting)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start := time.Now()
+	in := buildInstance(r, vocab, scope)
+	cands, next := s.candidates(in)
+	s.prev = next
+	s.stats.Runs++
+	return runCandidates(ctx, in, cands, s.cache, s.set, start)
+}
+
+// candidates assembles the instance's candidate edges from the last run's
+// rows and fresh ones, and returns the state for the next run.
+func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
+	next := &sessionState{vocab: in.vocab, rejected: in.rejected, history: in.history,
+		direct: in.direct, parents: in.parents,
+		resources: make([]resourceKey, len(in.resources)), resIndex: make(map[string]int32, len(in.resources)),
+		rows: make(map[string]*demandRow, len(in.demands))}
+	for g := range in.r.Grids() {
+		next.grids = append(next.grids, g)
+	}
+	for i := range in.resources {
+		p := &in.resources[i]
+		next.resources[i] = resourceKey{p.item, p.unit, p.remaining > 0}
+		next.resIndex[p.item.ID] = int32(i)
+	}
+
+	prev := s.prev
+	full := prev == nil || prev.vocab != in.vocab || !slices.Equal(prev.grids, next.grids) ||
+		!sameAlliances(prev, in)
+
+	// oldToNew maps the last run's resource indexes to this run's, -1 for
+	// a resource gone or changed.
+	var oldToNew []int32
+	dirty := map[string]bool{} // demand item ids whose row must be rebuilt
+	if !full {
+		oldToNew = make([]int32, len(prev.resources))
+		for oi, k := range prev.resources {
+			oldToNew[oi] = -1
+			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni] == k {
+				oldToNew[oi] = ni
+			}
+		}
+		// resources new or changed: the demands they would now serve
+		var fresh []int32
+		for ni, k := range next.resources {
+			oi, ok := prev.resIndex[k.item.ID]
+			if !ok || prev.resources[oi] != k {
+				fresh = append(fresh, int32(ni))
+			}
+		}
+		for _, ri := range fresh {
+			r := &in.resources[ri]
+			for di := range in.demands {
+				d := &in.demands[di]
+				if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
+					continue
+				}
+				if broken, _ := in.rulesFor(d, r, true); len(broken) == 0 {
+					dirty[d.item.ID] = true
+				}
+			}
+		}
+		// rejected pairs added or removed
+		for k := range in.rejected {
+			if !prev.rejected[k] {
+				dirty[k[1]] = true
+			}
+		}
+		for k := range prev.rejected {
+			if !in.rejected[k] {
+				dirty[k[1]] = true
+			}
+		}
+		// fulfilled history changed between two units: both units' demands
+		dirtyUnits := map[string]bool{}
+		for k, n := range in.history {
+			if prev.history[k] != n {
+				dirtyUnits[k.a], dirtyUnits[k.b] = true, true
+			}
+		}
+		for k, n := range prev.history {
+			if in.history[k] != n {
+				dirtyUnits[k.a], dirtyUnits[k.b] = true, true
+			}
+		}
+		if len(dirtyUnits) > 0 {
+			for i := range in.demands {
+				if dirtyUnits[in.demands[i].unit.ID] {
+					dirty[in.demands[i].item.ID] = true
+				}
+			}
+		}
+	} else {
+		s.stats.FullRebuilds++
+	}
+
+	out := &candidates{}
+	var found []int32
+	for di := range in.demands {
+		d := &in.demands[di]
+		var row *demandRow
+		if !full && !dirty[d.item.ID] {
+			if old := prev.rows[d.item.ID]; old != nil && old.item == d.item && old.unit == d.unit {
+				row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges))}
+				for k, e := range old.edges {
+					ni := oldToNew[e.ri]
+					if ni < 0 { // a resource of the row changed or left
+						row = nil
+						break
+					}
+					row.edges[k] = rowEdge{ni, e.terms, e.km}
+				}
+			}
+		}
+		if row != nil {
+			s.stats.RowsReused++
+		} else {
+			s.stats.RowsBuilt++
+			row, found = in.buildRow(d, found)
+		}
+		next.rows[d.item.ID] = row
+		for _, e := range row.edges {
+			out.R = append(out.R, e.ri)
+			out.D = append(out.D, int32(di))
+			out.Terms = append(out.Terms, e.terms)
+			out.KM = append(out.KM, e.km)
+		}
+	}
+	return out, next
+}
+
+// buildRow generates the candidate row of one demand, as generate does.
+func (in *instance) buildRow(d *party, found []int32) (*demandRow, []int32) {
+	row := &demandRow{item: d.item, unit: d.unit}
+	found = found[:0]
+	in.nearEligible(d, func(ri int32) { found = append(found, ri) })
+	slices.Sort(found)
+	for _, ri := range found {
+		r := &in.resources[ri]
+		broken, km := in.rulesFor(d, r, true)
+		if len(broken) > 0 {
+			continue
+		}
+		row.edges = append(row.edges, rowEdge{ri, in.terms(d, r, km), float32(km)})
+	}
+	return row, found
+}
+
+// sameAlliances reports whether every unit of both the last run and in
+// belongs to the same alliances, with the same parents, in each (a unit in
+// one only has new or gone items, whose rows are built anyway).
+func sameAlliances(prev *sessionState, in *instance) bool {
+	for u, la := range prev.direct {
+		if lb, ok := in.direct[u]; ok && (!slices.Equal(la, lb) || !slices.Equal(prev.parents[u], in.parents[u])) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,234 @@
+package match
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/allymatch/allymatch/fixtures/gen"
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// resultJSON is the JSON of res without its Stats (they count work).
+func resultJSON(tb testing.TB, res *Result) []byte {
+	tb.Helper()
+	c := *res
+	c.Stats = Stats{}
+	b, err := json.Marshal(&c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// scopeItems lists the ids of the items of the meeting's units, sorted.
+func scopeItems(tb testing.TB, sn store.Snapshot, meeting string) []string {
+	tb.Helper()
+	scope, err := ResolveScope(sn.Reader, meeting)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var ids []string
+	for _, u := range scope.Units() {
+		for it := range sn.ItemsOf(u) {
+			ids = append(ids, it.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// randomEdit changes one thing through st.Update: an item's quantity,
+// radius, windows, location or status, a new item, or a claim on a
+// proposal of last (confirmed, rejected, fulfilled). It reports what it
+// did, or "" when the store refused the edit.
+func randomEdit(tb testing.TB, r *rand.Rand, st *store.Store, items []string, last *Result, step int) string {
+	tb.Helper()
+	sn := st.Snapshot()
+	it, err := sn.Item(items[r.IntN(len(items))])
+	if err != nil {
+		return ""
+	}
+	e := *it
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(step) * time.Minute)
+	var what string
+	var claim *matcher.Claim
+	switch op := r.IntN(10); op {
+	case 0, 1:
+		e.Quantity = 1 + r.Int64N(20)
+		what = fmt.Sprintf("quantity %s=%d", e.ID, e.Quantity)
+	case 2:
+		e.RadiusKM = float64(r.IntN(8))
+		what = fmt.Sprintf("radius %s=%v", e.ID, e.RadiusKM)
+	case 3:
+		e.Windows = nil
+		if r.IntN(2) == 0 {
+			from := time.Date(2026, time.Month(1+r.IntN(12)), 1+r.IntN(28), 9, 0, 0, 0, time.UTC)
+			e.Windows = []matcher.Window{{From: from, To: from.Add(time.Duration(1+r.IntN(60*24)) * time.Hour)}}
+		}
+		what = fmt.Sprintf("windows %s", e.ID)
+	case 4:
+		if e.Location != nil {
+			l := *e.Location
+			l.Lat += (r.Float64() - 0.5) * 0.02
+			l.Lon += (r.Float64() - 0.5) * 0.02
+			e.Location = &l
+		}
+		what = fmt.Sprintf("location %s", e.ID)
+	case 5:
+		if e.Status == matcher.ItemOpen {
+			e.Status = matcher.ItemClosed
+		} else {
+			e.Status = matcher.ItemOpen
+		}
+		what = fmt.Sprintf("status %s=%s", e.ID, e.Status)
+	case 6:
+		e.ID = fmt.Sprintf("%s-n%d", e.ID, step)
+		e.Rev = 0
+		e.Status = matcher.ItemOpen
+		e.Quantity = 1 + r.Int64N(10)
+		if e.Project != "" && r.IntN(2) == 0 {
+			e.Project, e.Optional = "", false
+		}
+		what = "add " + e.ID
+	default: // a claim on one of the last proposals
+		if len(last.Proposals) == 0 {
+			return ""
+		}
+		p := last.Proposals[r.IntN(len(last.Proposals))]
+		c := matcher.Claim{ID: fmt.Sprintf("S-%d", step), Resource: p.Resource, Demand: p.Demand,
+			ResourceUnit: p.ResourceUnit, DemandUnit: p.DemandUnit, Quantity: p.Quantity, Score: p.Score,
+			Origin: matcher.OriginSolver, Meeting: last.Meeting, Created: now, Updated: now}
+		switch op {
+		case 7:
+			c.Status, c.AcceptedBy = matcher.ClaimConfirmed, []matcher.Side{matcher.DemandSide, matcher.ResourceSide}
+		case 8:
+			c.Status, c.RejectedBy = matcher.ClaimRejected, matcher.DemandSide
+		default:
+			c.Status, c.AcceptedBy = matcher.ClaimFulfilled, []matcher.Side{matcher.DemandSide, matcher.ResourceSide}
+		}
+		claim = &c
+		what = fmt.Sprintf("claim %s %s→%s", c.Status, c.Resource, c.Demand)
+	}
+	_, err = st.Update(ctx, "test", "edit", nil, func(tx *store.Tx) error {
+		if claim != nil {
+			return tx.PutClaim(*claim)
+		}
+		return tx.PutItem(e)
+	})
+	if err != nil {
+		return ""
+	}
+	return what
+}
+
+type sessionCase struct {
+	meeting string
+	mode    Mode
+}
+
+// driveSession applies steps random edits to items of editMeeting and after
+// each checks every case's session against a full Run.
+func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string, cases []sessionCase, steps int) int {
+	r := rand.New(rand.NewPCG(seed, 11))
+	sessions := make([]*Session, len(cases))
+	for i, c := range cases {
+		sessions[i] = NewSession(c.meeting, Settings{Mode: c.mode, Weights: DefaultWeights})
+	}
+	checked := 0
+	var last *Result
+	items := scopeItems(t, st.Snapshot(), editMeeting)
+	for step := 0; step <= steps; step++ {
+		what := "start"
+		if step > 0 {
+			if what = randomEdit(t, r, st, items, last, step); what == "" {
+				continue
+			}
+			if id, ok := bytes.CutPrefix([]byte(what), []byte("add ")); ok {
+				items = append(items, string(id))
+			}
+		}
+		sn := st.Snapshot()
+		for i, c := range cases {
+			got, err := sessions[i].Run(ctx, sn.Reader, sn.Vocab)
+			if err != nil {
+				t.Fatalf("step %d (%s): session %s/%s: %v", step, what, c.meeting, c.mode, err)
+			}
+			want, err := Run(ctx, sn.Reader, sn.Vocab, c.meeting, Settings{Mode: c.mode, Weights: DefaultWeights})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, w := resultJSON(t, got), resultJSON(t, want); !bytes.Equal(g, w) {
+				t.Fatalf("step %d (%s): session %s/%s differs from Run:\n got %.600s\nwant %.600s", step, what, c.meeting, c.mode, g, w)
+			}
+			checked++
+			if c.meeting == editMeeting {
+				last = want
+			}
+		}
+	}
+	for i, c := range cases {
+		s := sessions[i].Stats()
+		t.Logf("%s/%s: %d runs, %d full rebuilds, rows reused %d built %d, cache hits %d misses %d",
+			c.meeting, c.mode, s.Runs, s.FullRebuilds, s.RowsReused, s.RowsBuilt, s.Cache.Hits, s.Cache.Misses)
+		if s.Runs > 3 && s.RowsReused == 0 {
+			t.Errorf("%s/%s: no row reused", c.meeting, c.mode)
+		}
+	}
+	return checked
+}
+
+func TestSessionBananRandomEdits(t *testing.T) {
+	st := bananStore(t)
+	steps := 300
+	if testing.Short() {
+		steps = 60
+	}
+	n := driveSession(t, st, 1, "lh", []sessionCase{
+		{"lh", Welfare}, {"lh", Coverage}, {"lh", Stable}, {"bn-district", Welfare},
+	}, steps)
+	t.Logf("%d session runs checked against Run", n)
+}
+
+func TestSessionGeneratedRandomEdits(t *testing.T) {
+	for _, units := range []int{1000, 2000} {
+		t.Run(fmt.Sprint(units), func(t *testing.T) {
+			b, err := gen.Generate(gen.Config{Units: units, Seed: int64(units)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if _, err := st.Import(ctx, b, "test"); err != nil {
+				t.Fatal(err)
+			}
+			sn := st.Snapshot()
+			// the busiest community meeting, and the street above it
+			var busiest, street string
+			most := -1
+			for a := range sn.AlliancesAt(matcher.Community) {
+				if n := len(scopeItems(t, sn, a.ID)); n > most {
+					busiest, street, most = a.ID, a.Parent, n
+				}
+			}
+			steps := 120
+			if testing.Short() {
+				steps = 25
+			}
+			cases := []sessionCase{{busiest, Welfare}, {busiest, Coverage}}
+			if street != "" {
+				cases = append(cases, sessionCase{street, Welfare})
+			}
+			n := driveSession(t, st, uint64(units), busiest, cases, steps)
+			t.Logf("%d units, meeting %s: %d session runs checked against Run", units, busiest, n)
+		})
+	}
+}
