@@ -1,0 +1,123 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// busiestCommunity returns the community meeting with the most candidate
+// edges.
+func busiestCommunity(b *testing.B, sn store.Snapshot) string {
+	best, most := "", -1
+	for a := range sn.AlliancesAt(matcher.Community) {
+		res, err := match.Run(context.Background(), sn.Reader, sn.Vocab, a.ID, match.DefaultSettings())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Stats.Edges > most {
+			best, most = a.ID, res.Stats.Edges
+		}
+	}
+	return best
+}
+
+// BenchmarkIncremental compares a full match.Run with a Session's run
+// after one item edit (the quantity of one open demand of the meeting,
+// alternating between two values), on the 20k-unit data: for the busiest
+// community meeting and for every meeting. Each op of "incremental" makes
+// the edit in a store (not timed) and runs the session(s) on the new
+// snapshot (timed); "full" runs match.Run on the same edited states.
+// speedup is full ms/op over incremental ms/op, measured in the same
+// benchmark.
+func BenchmarkIncremental(b *testing.B) {
+	d := ds20k.get(b)
+	ctx := context.Background()
+	st, _, err := store.Open(ctx, store.Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Import(ctx, d.bundle, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	sn := st.Snapshot()
+	busy := busiestCommunity(b, sn)
+	for _, m := range []struct {
+		name string
+		ids  []string
+	}{
+		{"busiest community " + busy, []string{busy}},
+		{"all meetings", allAt(matcher.District, matcher.Street, matcher.Community)(sn)},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			// the item to edit: the first open demand of the busiest meeting
+			res, err := match.Run(ctx, sn.Reader, sn.Vocab, busy, match.DefaultSettings())
+			if err != nil || len(res.Proposals) == 0 {
+				b.Fatal("no proposal to edit", err)
+			}
+			target := res.Proposals[0].Demand
+			step := 0
+			edit := func() store.Snapshot {
+				step++
+				_, err := st.Update(ctx, "bench", "edit", nil, func(tx *store.Tx) error {
+					it, err := tx.Item(target)
+					if err != nil {
+						return err
+					}
+					e := *it
+					e.Quantity = int64(5 + step%2)
+					return tx.PutItem(e)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return st.Snapshot()
+			}
+			sessions := make([]*match.Session, len(m.ids))
+			for i, id := range m.ids {
+				sessions[i] = match.NewSession(id, match.DefaultSettings())
+			}
+			runSessions := func(sn store.Snapshot) {
+				for _, s := range sessions {
+					if _, err := s.Run(ctx, sn.Reader, sn.Vocab); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			runFull := func(sn store.Snapshot) {
+				for _, id := range m.ids {
+					if _, err := match.Run(ctx, sn.Reader, sn.Vocab, id, match.DefaultSettings()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			runSessions(st.Snapshot()) // warm: the first run builds everything
+			var full, inc time.Duration
+			n := 0
+			for b.Loop() {
+				b.StopTimer()
+				sn := edit()
+				t0 := time.Now()
+				runFull(sn)
+				full += time.Since(t0)
+				b.StartTimer()
+				t1 := time.Now()
+				runSessions(sn)
+				inc += time.Since(t1)
+				n++
+			}
+			fullMS := float64(full.Microseconds()) / 1000 / float64(n)
+			incMS := float64(inc.Microseconds()) / 1000 / float64(n)
+			b.ReportMetric(fullMS, "full-ms/op")
+			b.ReportMetric(incMS, "incr-ms/op")
+			b.ReportMetric(fullMS/incMS, "speedup")
+			b.Log(fmt.Sprintf("%d meetings: full %.1f ms, incremental %.1f ms", len(m.ids), fullMS, incMS))
+		})
+	}
+}
