@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/scenario"
 	"github.com/allymatch/allymatch/matcher/service"
 )
 
@@ -47,6 +48,7 @@ func (s *Server) routes() {
 		"POST /v1/units/:id/projects":           parserOf(parseProject),
 		"PATCH /v1/projects/:id":                parserOf(parseProjectPatch),
 		"POST /v1/import":                       parserOf(parseImport),
+		"POST /v1/scenarios":                    parserOf(parseScenarioRequest),
 	}
 	v := newRequestValidator(doc, parsers)
 
@@ -86,4 +88,8 @@ func (s *Server) routes() {
 	v1.PATCH("/projects/:id", s.patchProject)
 	v1.DELETE("/projects/:id", s.deleteProject)
 	v1.POST("/import", s.importBundle)
+
+	// What-if scenarios, why-not and alternatives (api/scenarios.go).
+	sc := &scenarios{s: s, m: scenario.NewManager()}
+	sc.register(v1)
 }

@@ -1,0 +1,464 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/api/web"
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/scenario"
+	"github.com/allymatch/allymatch/matcher/service"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// scenarios serves the what-if routes (issue 5) over one scenario.Manager
+// per Server: routes() makes it, and hands it to the web pages too (through
+// the request context of the paths under /ui), so that a scenario made in
+// the browser is the API's and the other way round.
+type scenarios struct {
+	s *Server
+	m *scenario.Manager
+}
+
+// register adds the routes to the /v1 group and the manager to the
+// requests of the web pages.
+func (h *scenarios) register(v1 *echo.Group) {
+	v1.POST("/scenarios", h.create)
+	v1.GET("/scenarios", h.list)
+	v1.GET("/scenarios/:id", h.get)
+	v1.DELETE("/scenarios/:id", h.delete)
+	v1.GET("/scenarios/:id/diff", h.diff)
+	v1.POST("/scenarios/:id/apply", h.apply)
+	v1.GET("/items/:id/why-not", h.whyNot)
+	v1.GET("/items/:id/alternatives", h.alternatives)
+	h.s.e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if web.Handles(c.Request().URL.Path) {
+				r := c.Request()
+				c.SetRequest(r.WithContext(web.WithScenarios(r.Context(), h.m)))
+			}
+			return next(c)
+		}
+	})
+}
+
+// parseScenarioRequest decodes a POST /v1/scenarios body strictly, each
+// edit on its own so that an error names it (edits[2].colour), and the unit
+// and item objects of add_unit and add_item strictly too. The edits are
+// checked against the state when the scenario is forked.
+func parseScenarioRequest(r io.Reader) (scenario.Request, error) {
+	var raw struct {
+		scenario.Request
+		Edits []json.RawMessage `json:"edits"`
+	}
+	if err := decodeJSON(r, &raw, false); err != nil {
+		return raw.Request, err
+	}
+	req := raw.Request
+	if req.Meeting == "" {
+		return req, matcher.FieldError("meeting", "is required")
+	}
+	if !matcher.ValidID(req.Meeting) {
+		return req, matcher.FieldError("meeting", "must be an alliance id, got %q", req.Meeting)
+	}
+	if raw.Edits != nil {
+		req.Edits = make([]scenario.Edit, len(raw.Edits))
+	}
+	for i, js := range raw.Edits {
+		at := func(err error, sub string) error {
+			var me *matcher.Error
+			if !errors.As(err, &me) {
+				return err
+			}
+			field := fmt.Sprintf("edits[%d]%s", i, sub)
+			if me.Field != "" && me.Field != "body" {
+				field += "." + me.Field
+			}
+			return &matcher.Error{Code: me.Code, Field: field, Message: me.Message}
+		}
+		if err := decodeJSON(bytes.NewReader(js), &req.Edits[i], false); err != nil {
+			return req, at(err, "")
+		}
+		var objs struct{ Unit, Item json.RawMessage }
+		if err := json.Unmarshal(js, &objs); err != nil {
+			return req, at(err, "")
+		}
+		if t := bytes.TrimSpace(objs.Unit); len(t) > 0 && t[0] == '{' {
+			if err := decodeJSON(bytes.NewReader(t), new(matcher.Unit), false); err != nil {
+				return req, at(err, ".unit")
+			}
+		}
+		if t := bytes.TrimSpace(objs.Item); len(t) > 0 && t[0] == '{' {
+			if err := decodeJSON(bytes.NewReader(t), new(matcher.Item), false); err != nil {
+				return req, at(err, ".item")
+			}
+		}
+	}
+	return req, nil
+}
+
+// scenarioView is a scenario as the API answers it.
+type scenarioView struct {
+	*scenario.Scenario
+	// Stale: the live state moved on since the fork (apply would be a 409).
+	Stale   bool             `json:"stale"`
+	Summary *scenarioSummary `json:"summary,omitempty"`
+}
+
+// scenarioSummary sums up a scenario's diff against the live plan.
+type scenarioSummary struct {
+	Demands         int             `json:"demands"` // demands whose plan changes
+	NewlyMet        int             `json:"newly_met"`
+	NewlyUnmet      int             `json:"newly_unmet"`
+	Moved           int             `json:"moved"`
+	QuantityChanged int             `json:"quantity_changed"`
+	ScoreChanged    int             `json:"score_changed"`
+	Units           int             `json:"units"` // units that gain or lose claims
+	Totals          scenario.Totals `json:"totals"`
+}
+
+func summarize(d *scenario.Diff) *scenarioSummary {
+	s := &scenarioSummary{Demands: len(d.Demands), Units: len(d.Units), Totals: d.Totals}
+	for _, c := range d.Demands {
+		switch c.Change {
+		case scenario.NewlyMet:
+			s.NewlyMet++
+		case scenario.NewlyUnmet:
+			s.NewlyUnmet++
+		case scenario.Moved:
+			s.Moved++
+		case scenario.QuantityChanged:
+			s.QuantityChanged++
+		case scenario.ScoreChanged:
+			s.ScoreChanged++
+		}
+	}
+	return s
+}
+
+func (h *scenarios) store() *store.Store { return h.s.service().Store }
+
+// view answers a scenario, with the summary of its diff when withDiff.
+func (h *scenarios) view(c echo.Context, sc *scenario.Scenario, withDiff bool) (scenarioView, error) {
+	st := h.store()
+	v := scenarioView{Scenario: sc, Stale: sc.Seq != st.Seq()}
+	if withDiff {
+		d, err := h.m.Diff(c.Request().Context(), st, actorOf(c), sc.ID)
+		if err != nil {
+			return v, err
+		}
+		v.Summary = summarize(d)
+	}
+	return v, nil
+}
+
+// create handles POST /v1/scenarios: fork, edit, solve and answer the
+// scenario with the summary of its diff. A meeting the caller cannot see
+// is a 404, one it sees but may not plan (a unit's) a 403; a bad edit is a
+// 400 naming edits[i].field; past the manager's bound a 409.
+func (h *scenarios) create(c echo.Context) error {
+	req, err := parseBody(c, maxBody, parseScenarioRequest)
+	if err != nil {
+		return err
+	}
+	actor := actorOf(c)
+	st := h.store()
+	sn := st.Snapshot()
+	if _, err := sn.Alliance(req.Meeting); err != nil || !service.CanSeeAlliance(sn.Reader, actor, req.Meeting) {
+		return notFound("meeting", req.Meeting)
+	}
+	sc, err := h.m.Create(c.Request().Context(), st, actor, req)
+	if err != nil {
+		return err
+	}
+	v, err := h.view(c, sc, true)
+	if err != nil {
+		// The scenario exists but its solve failed (cancelled, say): keep
+		// no half-made scenario.
+		h.m.Delete(sn.Reader, actor, sc.ID)
+		return err
+	}
+	return c.JSON(http.StatusCreated, v)
+}
+
+// scenarioOrder orders scenario ids as the manager lists them ("sc-9"
+// before "sc-10").
+func scenarioOrder(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+// list handles GET /v1/scenarios?limit=&cursor=: the scenarios the caller
+// may see (its own, and those of the meetings it may run).
+func (h *scenarios) list(c echo.Context) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	st := h.store()
+	seq := st.Seq()
+	out := list[scenarioView]{Items: []scenarioView{}}
+	for _, sc := range h.m.List(st.Snapshot().Reader, actorOf(c)) {
+		if p.Cursor != "" && scenarioOrder(sc.ID, p.Cursor) <= 0 {
+			continue
+		}
+		if len(out.Items) == p.Limit {
+			out.Next = out.Items[len(out.Items)-1].ID
+			break
+		}
+		out.Items = append(out.Items, scenarioView{Scenario: sc, Stale: sc.Seq != seq})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// scenarioParam returns the scenario of the path's id as the caller may
+// see it.
+func (h *scenarios) scenarioParam(c echo.Context) (*scenario.Scenario, error) {
+	id := c.Param("id")
+	if !matcher.ValidID(id) {
+		return nil, notFound("scenario", id)
+	}
+	return h.m.Get(h.store().Snapshot().Reader, actorOf(c), id)
+}
+
+// get handles GET /v1/scenarios/{id}, with the summary of its diff.
+func (h *scenarios) get(c echo.Context) error {
+	sc, err := h.scenarioParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.view(c, sc, true)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+// delete handles DELETE /v1/scenarios/{id}.
+func (h *scenarios) delete(c echo.Context) error {
+	sc, err := h.scenarioParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.m.Delete(h.store().Snapshot().Reader, actorOf(c), sc.ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// diff handles GET /v1/scenarios/{id}/diff: the scenario's plan against
+// today's live plan of its meeting.
+func (h *scenarios) diff(c echo.Context) error {
+	sc, err := h.scenarioParam(c)
+	if err != nil {
+		return err
+	}
+	d, err := h.m.Diff(c.Request().Context(), h.store(), actorOf(c), sc.ID)
+	if err != nil {
+		return err
+	}
+	if d.Demands == nil {
+		d.Demands = []scenario.DemandChange{}
+	}
+	if d.Units == nil {
+		d.Units = []scenario.UnitChange{}
+	}
+	return c.JSON(http.StatusOK, d)
+}
+
+// appliedResponse answers POST /v1/scenarios/{id}/apply.
+type appliedResponse struct {
+	Scenario scenarioView  `json:"scenario"`
+	Event    matcher.Event `json:"event"`
+}
+
+// conflictProblem is the 409 of a stale apply: what changed since the fork,
+// as far as the caller may see it.
+type conflictProblem struct {
+	Problem
+	ForkSeq uint64          `json:"fork_seq"`
+	LiveSeq uint64          `json:"live_seq"`
+	Events  []matcher.Event `json:"events"`
+	Hidden  int             `json:"hidden,omitempty"` // events since the fork the caller may not see
+}
+
+// apply handles POST /v1/scenarios/{id}/apply: the scenario's edits go to
+// the live store as one change, only if nothing changed since the fork;
+// else 409 with the events since.
+func (h *scenarios) apply(c echo.Context) error {
+	sc, err := h.scenarioParam(c)
+	if err != nil {
+		return err
+	}
+	actor := actorOf(c)
+	st := h.store()
+	ev, err := h.m.Apply(c.Request().Context(), st, actor, sc.ID)
+	var ce *scenario.ConflictError
+	if errors.As(err, &ce) {
+		return writeConflict(c, st, actor, ce)
+	}
+	if err != nil {
+		return err
+	}
+	sc, err = h.scenarioParam(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, appliedResponse{Scenario: scenarioView{Scenario: sc, Stale: sc.Seq != st.Seq()}, Event: ev})
+}
+
+func writeConflict(c echo.Context, st *store.Store, actor matcher.Actor, ce *scenario.ConflictError) error {
+	r := st.Snapshot().Reader
+	p := conflictProblem{ForkSeq: ce.Fork, LiveSeq: ce.Live, Events: []matcher.Event{}}
+	for i := range ce.Events {
+		if service.CanSeeEvent(r, actor, &ce.Events[i]) {
+			p.Events = append(p.Events, ce.Events[i])
+		} else {
+			p.Hidden++
+		}
+	}
+	p.Problem = Problem{
+		Type:   "about:blank",
+		Title:  http.StatusText(http.StatusConflict),
+		Status: http.StatusConflict,
+		Code:   matcher.ECONFLICT,
+		Detail: fmt.Sprintf("the live state changed since the scenario's fork (index %d, now %d): fork a new scenario", ce.Fork, ce.Live),
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	return c.JSON(http.StatusConflict, p)
+}
+
+// demandParam returns the demand of the path's id if the caller may see
+// it (else 404); a resource is a 400.
+func (h *scenarios) demandParam(c echo.Context) (*matcher.Item, store.Snapshot, error) {
+	sn := h.store().Snapshot()
+	id := c.Param("id")
+	it, err := sn.Item(id)
+	if err != nil || !service.CanSeeItem(sn.Reader, actorOf(c), it) {
+		return nil, sn, notFound("item", id)
+	}
+	if it.Kind != matcher.Demand {
+		return nil, sn, matcher.FieldError("id", "item %q is a resource; only a demand can be explained", id)
+	}
+	return it, sn, nil
+}
+
+// settingsQuery reads ?mode= (default welfare).
+func settingsQuery(c echo.Context) (match.Settings, error) {
+	set := match.DefaultSettings()
+	if m := c.QueryParam("mode"); m != "" {
+		set.Mode = match.Mode(m)
+		if set.Validate() != nil {
+			return set, matcher.FieldError("mode", "must be welfare, coverage or stable, got %q", m)
+		}
+	}
+	return set, nil
+}
+
+// whyNot handles GET /v1/items/{id}/why-not?mode=: where a demand stands,
+// its nearest resources with every rule that blocks each, and the verified
+// single changes that would get it (more) met. Resources and fixes the
+// caller may not see are left out (hidden counts them).
+func (h *scenarios) whyNot(c echo.Context) error {
+	it, sn, err := h.demandParam(c)
+	if err != nil {
+		return err
+	}
+	set, err := settingsQuery(c)
+	if err != nil {
+		return err
+	}
+	w, err := match.WhyNot(c.Request().Context(), sn.Reader, sn.Vocab, it.ID, set)
+	if err != nil {
+		return err
+	}
+	actor := actorOf(c)
+	visible := func(id string) bool {
+		if id == "" {
+			return true
+		}
+		x, err := sn.Item(id)
+		return err == nil && service.CanSeeItem(sn.Reader, actor, x)
+	}
+	out := whyNotResponse{WhyNotResult: w}
+	cands := w.Candidates[:0:0]
+	for _, cd := range w.Candidates {
+		if visible(cd.Resource) {
+			cands = append(cands, cd)
+		} else {
+			out.Hidden++
+		}
+	}
+	fixes := w.Fixes[:0:0]
+	for _, f := range w.Fixes {
+		if visible(f.Item) && visible(f.Resource) {
+			fixes = append(fixes, f)
+		} else {
+			out.Hidden++
+		}
+	}
+	if cands == nil {
+		cands = []match.WhyNotCandidate{}
+	}
+	if fixes == nil {
+		fixes = []match.Fix{}
+	}
+	w.Candidates, w.Fixes = cands, fixes
+	return c.JSON(http.StatusOK, out)
+}
+
+// whyNotResponse is match.WhyNotResult as the caller may see it.
+type whyNotResponse struct {
+	*match.WhyNotResult
+	Hidden int `json:"hidden,omitempty"` // candidates and fixes left out: the caller may not see their items
+}
+
+// alternatives handles GET /v1/items/{id}/alternatives?k=3&meeting=&mode=:
+// the k best other plans for a demand with what each costs the meeting's
+// plan. meeting defaults to the demand's own; another must be one the
+// caller may see.
+func (h *scenarios) alternatives(c echo.Context) error {
+	it, sn, err := h.demandParam(c)
+	if err != nil {
+		return err
+	}
+	k := 3
+	if v := c.QueryParam("k"); v != "" {
+		k, err = strconv.Atoi(v)
+		if err != nil || k < 1 || k > match.MaxAlternatives {
+			return matcher.FieldError("k", "must be an integer from 1 to %d, got %q", match.MaxAlternatives, v)
+		}
+	}
+	meeting := c.QueryParam("meeting")
+	if meeting != "" {
+		if _, err := sn.Alliance(meeting); err != nil || !service.CanSeeAlliance(sn.Reader, actorOf(c), meeting) {
+			return notFound("meeting", meeting)
+		}
+	}
+	set, err := settingsQuery(c)
+	if err != nil {
+		return err
+	}
+	out, err := match.Alternatives(c.Request().Context(), sn.Reader, sn.Vocab, meeting, it.ID, k, set)
+	if err != nil {
+		return err
+	}
+	if out.Alternatives == nil {
+		out.Alternatives = []match.Alternative{}
+	}
+	if out.Optimum == nil {
+		out.Optimum = []match.Proposal{}
+	}
+	return c.JSON(http.StatusOK, out)
+}
