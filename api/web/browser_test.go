@@ -168,6 +168,23 @@ func TestBrowser(t *testing.T) {
 		shot("8-agenda"),
 	)
 
+	// What if LH-R12 had 76: the diff, with its apply button; then why an
+	// unmet demand stays unmet.
+	run("what-if",
+		chromedp.Navigate(ts.URL+"/ui/meetings/lh"),
+		chromedp.WaitVisible(chromedp.CSS("#whatif-form")),
+		chromedp.SetValue(chromedp.CSS("#qty_item"), "LH-R12"),
+		chromedp.SetValue(chromedp.CSS("#qty"), "76"),
+		chromedp.Click(chromedp.CSS("#whatif-run")),
+		chromedp.WaitVisible(chromedp.CSS("#apply")),
+		chromedp.WaitVisible(chromedp.CSS("#total-met")),
+		shot("8a-whatif-diff"),
+		chromedp.Navigate(ts.URL+"/ui/meetings/lh"),
+		chromedp.Click(chromedp.CSS("#unmet a.whynot")),
+		chromedp.WaitVisible(chromedp.CSS("#candidates")),
+		shot("8b-whynot"),
+	)
+
 	// An import with an error shows the error, and stores nothing.
 	var x bytes.Buffer
 	if err := bundle.WriteXLSX(&x, []bundle.Sheet{{Name: "需求清单", Header: []string{"编号", "单位", "类别", "名称", "数量"}, Rows: [][]any{

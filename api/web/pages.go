@@ -182,6 +182,7 @@ type meetingData struct {
 	Result    *match.Result
 	Units     []string
 	N         names
+	WhatIf    *whatIfForm // the what-if form (the dashboard only)
 }
 
 // meetingState gathers a meeting's claims and its unmet demands.
@@ -261,6 +262,7 @@ func (s *site) meeting(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d.WhatIf = whatIfOf(d.N.sn, d.N, d.Meeting.ID)
 	return s.render(c, http.StatusOK, "meeting", d)
 }
 

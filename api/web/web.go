@@ -2,7 +2,8 @@
 // server under /ui: log in with a token, a meeting's dashboard (proposals
 // with their scores in words, answers for each side, confirmed claims,
 // unmet demands with reasons), a unit's page, the report with charts, a map,
-// a printable agenda, spreadsheet import (with a preview) and exports.
+// a printable agenda, spreadsheet import (with a preview) and exports, the
+// what-if form with its diff and apply button, and why-not for unmet demands.
 //
 // Pages are html/template with embedded assets; there is no script at all,
 // only forms. The session cookie holds the bearer token (HttpOnly,
@@ -109,6 +110,10 @@ func New(d Deps) http.Handler {
 	a.GET("/template.xlsx", s.template)
 	a.GET("/units/:id", s.unit)
 	a.POST("/claims/:id/answer", s.answer)
+	a.POST("/meetings/:id/whatif", s.whatIf)
+	a.GET("/scenarios/:sid", s.scenarioPage)
+	a.POST("/scenarios/:sid/apply", s.applyScenario)
+	a.GET("/items/:id/whynot", s.whyNotPage)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return

@@ -332,3 +332,102 @@ func TestMessages(t *testing.T) {
 		}
 	}
 }
+
+var scenarioRe = regexp.MustCompile(`action="/ui/scenarios/([^/"]+)/apply"`)
+
+// TestWhatIf: the what-if form makes a scenario and shows its diff; a bad
+// edit is shown at the form; apply commits it; a stale apply shows what
+// changed; why-not explains an unmet demand with its verified fixes.
+func TestWhatIf(t *testing.T) {
+	ts, st := newServer(t)
+	b := newBrowser(t, ts.URL)
+	b.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	code, body := b.get("/ui/meetings/lh")
+	if code != 200 || !strings.Contains(body, `id="whatif-form"`) || !strings.Contains(body, `href="/ui/items/`) {
+		t.Fatalf("dashboard without the what-if form or why-not links: %d", code)
+	}
+	seq := st.Seq()
+
+	// A bad quantity: the form again, naming the field; nothing stored.
+	code, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "qty_item": {"LH-R12"}, "qty": {"0"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, `id="whatif-error"`) || !strings.Contains(body, "数量") {
+		t.Fatalf("bad quantity: %d %.2000s", code, body)
+	}
+	// Without the CSRF token: refused.
+	if code, _ := b.post("/ui/meetings/lh/whatif", url.Values{"qty_item": {"LH-R12"}, "qty": {"76"}}); code != http.StatusForbidden {
+		t.Errorf("what-if without csrf = %d, want 403", code)
+	}
+
+	// 16 more on LH-R12 and a 4 km radius for LH-D06: LH-D06 newly fully met.
+	b.get("/ui/meetings/lh")
+	code, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "qty_item": {"LH-R12"}, "qty": {"76"}, "radius_item": {"LH-D06"}, "radius": {"4"}, "mode": {"welfare"}})
+	if code != 200 || !strings.Contains(body, `id="change-LH-D06"`) || !strings.Contains(body, "14 → 30") || !strings.Contains(body, `id="apply"`) {
+		t.Fatalf("diff page: %d %.3000s", code, body)
+	}
+	m := scenarioRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no apply form")
+	}
+	first := m[1]
+	if st.Seq() != seq {
+		t.Fatal("a what-if wrote to the store")
+	}
+	// A second scenario from the same state.
+	b.get("/ui/meetings/lh")
+	_, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "remove_unit": {"lh-school"}, "w_tags": {"40"}})
+	m = scenarioRe.FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, "移除成员单位") {
+		t.Fatalf("second scenario: %.2000s", body)
+	}
+	second := m[1]
+	// The API sees the pages' scenarios: one manager.
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/v1/scenarios/"+first+"/diff", nil)
+	req.Header.Set("Authorization", "Bearer "+testAdmin)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("the API does not see the page's scenario %s: %v %v", first, resp.StatusCode, err)
+	}
+
+	// Apply the first.
+	b.get("/ui/scenarios/" + first)
+	code, body = b.post("/ui/scenarios/"+first+"/apply", url.Values{"csrf": {b.csrf()}})
+	if code != 200 || !strings.Contains(body, `id="flash"`) {
+		t.Fatalf("apply: %d %.1500s", code, body)
+	}
+	if it, _ := st.Snapshot().Item("LH-R12"); it.Quantity != 76 {
+		t.Errorf("LH-R12 quantity %d after apply, want 76", it.Quantity)
+	}
+	// The second is stale now: 409 with what changed, nothing stored.
+	seq = st.Seq()
+	b.get("/ui/scenarios/" + second)
+	code, body = b.post("/ui/scenarios/"+second+"/apply", url.Values{"csrf": {b.csrf()}})
+	if code != http.StatusConflict || !strings.Contains(body, `id="conflict"`) || !strings.Contains(body, "scenario.apply") {
+		t.Fatalf("stale apply: %d %.2000s", code, body)
+	}
+	if st.Seq() != seq {
+		t.Error("a stale apply wrote to the store")
+	}
+
+	// Why not: an unmet demand of the dashboard, in words.
+	code, body = b.get("/ui/items/LH-D10/whynot")
+	if code != 200 || !strings.Contains(body, `class="candidate"`) || !strings.Contains(body, "未满足") {
+		t.Fatalf("why-not LH-D10: %d %.2000s", code, body)
+	}
+	if strings.Contains(body, "NQC-R03") || strings.Contains(body, "wn.") || strings.Contains(body, "fix.") {
+		t.Errorf("why-not LH-D10 shows another alliance's resource or a missing text: %.3000s", body)
+	}
+	// LH-D06 on a fresh server: the verified fix is 16 more on LH-R12.
+	ts2, _ := newServer(t)
+	b2 := newBrowser(t, ts2.URL)
+	b2.login(makeToken(t, ts2.URL, `{"role":"coordinator","alliance":"lh"}`))
+	code, body = b2.get("/ui/items/LH-D06/whynot?lang=en")
+	if code != 200 || !strings.Contains(body, `class="fix"`) || !strings.Contains(body, "add 16 to LH-R12") {
+		t.Fatalf("why-not LH-D06: %d %.3000s", code, body)
+	}
+	// Not a demand, or not the caller's: not found.
+	if code, _ := b2.get("/ui/items/LH-R12/whynot"); code != http.StatusNotFound {
+		t.Errorf("why-not of a resource = %d", code)
+	}
+	if code, _ := b2.get("/ui/items/TW-D01/whynot"); code != http.StatusNotFound {
+		t.Errorf("why-not of another alliance's demand = %d", code)
+	}
+}

@@ -2,10 +2,23 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"time"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/scenario"
+	"github.com/allymatch/allymatch/matcher/service"
+	"github.com/allymatch/allymatch/matcher/store"
 )
 
 type scenariosKey struct{}
@@ -27,4 +40,527 @@ func scenariosOf(r *http.Request) *scenario.Manager {
 		return m
 	}
 	return ownScenarios()
+}
+
+// option is one choice of a select.
+type option struct{ Value, Label string }
+
+// whatIfForm is the what-if form of a meeting's dashboard: the items and
+// units it may edit, what was sent and the error when it was refused.
+type whatIfForm struct {
+	Items   []option
+	Units   []option
+	Weights []weightField
+	Values  map[string]string // the form as sent
+	Field   string            // the form field at fault
+	Error   string
+}
+
+type weightField struct {
+	Name    string
+	Default int
+}
+
+func (f *whatIfForm) V(name string) string { return f.Values[name] }
+
+// whatIfOf lists what the form offers for meeting id: the open items at the
+// meeting's level and the units of its scope.
+func whatIfOf(sn store.Snapshot, n names, id string) *whatIfForm {
+	f := &whatIfForm{Values: map[string]string{}}
+	for _, t := range match.Terms {
+		f.Weights = append(f.Weights, weightField{t, weightOf(match.DefaultWeights, t)})
+	}
+	sc, err := match.ResolveScope(sn.Reader, id)
+	if err != nil {
+		return f
+	}
+	for _, u := range sc.Units() {
+		f.Units = append(f.Units, option{u, u + " " + n.Unit(u)})
+		for it := range sn.ItemsOf(u) {
+			if it.Level == sc.Level && it.Status == matcher.ItemOpen {
+				f.Items = append(f.Items, option{it.ID, fmt.Sprintf("%s %s（%s）%d%s", it.ID, it.Title, n.Unit(u), it.Quantity, it.Measure)})
+			}
+		}
+	}
+	slices.SortFunc(f.Items, func(a, b option) int { return strings.Compare(a.Value, b.Value) })
+	return f
+}
+
+func weightOf(w match.Weights, term string) int {
+	switch term {
+	case match.TermProximity:
+		return w.Proximity
+	case match.TermTags:
+		return w.Tags
+	case match.TermPriority:
+		return w.Priority
+	case match.TermTime:
+		return w.Time
+	case match.TermAffinity:
+		return w.Affinity
+	case match.TermHistory:
+		return w.History
+	}
+	return 0
+}
+
+func setWeight(w *match.Weights, term string, v int) {
+	switch term {
+	case match.TermProximity:
+		w.Proximity = v
+	case match.TermTags:
+		w.Tags = v
+	case match.TermPriority:
+		w.Priority = v
+	case match.TermTime:
+		w.Time = v
+	case match.TermAffinity:
+		w.Affinity = v
+	case match.TermHistory:
+		w.History = v
+	}
+}
+
+// formError is a what-if form field refused.
+type formError struct{ field, msg string }
+
+func (e *formError) Error() string { return e.field + ": " + e.msg }
+
+// editsOfForm turns the what-if form into scenario edits, and for each
+// edit the form field it came from.
+func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
+	var edits []scenario.Edit
+	var fields []string
+	num := func(name string) (float64, error) {
+		v, err := strconv.ParseFloat(strings.TrimSpace(c.FormValue(name)), 64)
+		if err != nil {
+			return 0, &formError{name, l.T("whatif.number")}
+		}
+		return v, nil
+	}
+	if it := c.FormValue("qty_item"); it != "" {
+		v, err := num("qty")
+		if err != nil {
+			return nil, nil, err
+		}
+		q := int64(v)
+		if float64(q) != v {
+			return nil, nil, &formError{"qty", l.T("whatif.whole")}
+		}
+		edits = append(edits, scenario.Edit{Op: scenario.OpSetQuantity, Item: scenario.Ref[matcher.Item]{ID: it}, Quantity: &q})
+		fields = append(fields, "qty")
+	}
+	if it := c.FormValue("radius_item"); it != "" {
+		v, err := num("radius")
+		if err != nil {
+			return nil, nil, err
+		}
+		edits = append(edits, scenario.Edit{Op: scenario.OpSetRadius, Item: scenario.Ref[matcher.Item]{ID: it}, RadiusKM: &v})
+		fields = append(fields, "radius")
+	}
+	if u := c.FormValue("remove_unit"); u != "" {
+		edits = append(edits, scenario.Edit{Op: scenario.OpRemoveUnit, Unit: scenario.Ref[matcher.Unit]{ID: u}})
+		fields = append(fields, "remove_unit")
+	}
+	if m := match.Mode(c.FormValue("mode")); m != "" && m != match.Welfare {
+		edits = append(edits, scenario.Edit{Op: scenario.OpSetMode, Mode: &m})
+		fields = append(fields, "mode")
+	}
+	w, changed := match.DefaultWeights, false
+	for _, t := range match.Terms {
+		s := strings.TrimSpace(c.FormValue("w_" + t))
+		if s == "" {
+			continue
+		}
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, nil, &formError{"w_" + t, l.T("whatif.whole")}
+		}
+		if v != weightOf(w, t) {
+			setWeight(&w, t, v)
+			changed = true
+		}
+	}
+	if changed {
+		edits = append(edits, scenario.Edit{Op: scenario.OpSetWeights, Weights: &w})
+		fields = append(fields, "weights")
+	}
+	if len(edits) == 0 {
+		return nil, nil, &formError{"", l.T("whatif.noedit")}
+	}
+	return edits, fields, nil
+}
+
+var editIndexRe = regexp.MustCompile(`^edits\[(\d+)\]`)
+
+// whatIf handles the what-if form: it makes a scenario of the edits and
+// shows its diff; a refused edit shows the dashboard again with the error
+// at the form.
+func (s *site) whatIf(c echo.Context) error {
+	id := c.Param("id")
+	l := langFrom(c)
+	edits, fields, err := editsOfForm(c, l)
+	if err == nil {
+		var sc *scenario.Scenario
+		sc, err = scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), scenario.Request{Meeting: id, Edits: edits})
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, Prefix+"/scenarios/"+sc.ID)
+		}
+	}
+	code := matcher.ErrorCode(err)
+	var fe *formError
+	if !errors.As(err, &fe) && code != matcher.EINVALID && code != matcher.ECONFLICT && code != matcher.EFORBIDDEN {
+		return err
+	}
+	d, derr := s.meetingState(c.Request().Context(), c, id)
+	if derr != nil {
+		return derr
+	}
+	sn := s.Service().Store.Snapshot()
+	f := whatIfOf(sn, d.N, id)
+	form, _ := c.FormParams()
+	for k := range form {
+		f.Values[k] = form.Get(k)
+	}
+	status := http.StatusBadRequest
+	switch {
+	case fe != nil:
+		f.Field, f.Error = fe.field, fe.msg
+	default:
+		var me *matcher.Error
+		errors.As(err, &me)
+		f.Error = me.Message
+		if m := editIndexRe.FindStringSubmatch(me.Field); m != nil {
+			if i, _ := strconv.Atoi(m[1]); i < len(fields) {
+				f.Field = fields[i]
+			}
+		}
+		status = statusOf[code]
+	}
+	d.WhatIf = f
+	return s.render(c, status, "meeting", d)
+}
+
+// editWords says an edit in words.
+func editWords(n names, e scenario.Edit) string {
+	l := n.lang
+	item := func() string {
+		if e.Item.Value != nil {
+			return e.Item.Value.ID + " " + e.Item.Value.Title
+		}
+		return e.Item.ID + " " + n.Item(e.Item.ID).Title
+	}
+	unit := func() string {
+		if e.Unit.Value != nil {
+			return e.Unit.Value.Name
+		}
+		return n.Unit(e.Unit.ID)
+	}
+	switch e.Op {
+	case scenario.OpSetQuantity:
+		if e.Quantity != nil {
+			return l.T("edit.set_quantity", item(), *e.Quantity)
+		}
+	case scenario.OpSetRadius:
+		if e.RadiusKM != nil {
+			return l.T("edit.set_radius", item(), strconv.FormatFloat(*e.RadiusKM, 'f', -1, 64))
+		}
+	case scenario.OpRemoveUnit, scenario.OpAddUnit:
+		return l.T("edit."+e.Op, unit())
+	case scenario.OpAddItem, scenario.OpRemoveItem, scenario.OpSetWindow:
+		return l.T("edit."+e.Op, item())
+	case scenario.OpDropFromAlliance:
+		return l.T("edit.drop_from_alliance", unit(), n.Alliance(e.Alliance))
+	case scenario.OpSetMode:
+		if e.Mode != nil {
+			return l.T("edit.set_mode", l.T("mode."+string(*e.Mode)))
+		}
+	case scenario.OpSetWeights:
+		if e.Weights != nil {
+			var parts []string
+			for _, t := range match.Terms {
+				parts = append(parts, fmt.Sprintf("%s %d", l.T("term."+t), weightOf(*e.Weights, t)))
+			}
+			return l.T("edit.set_weights", strings.Join(parts, l.T("list.sep")))
+		}
+	}
+	return e.Op
+}
+
+// assignView is one proposal of a diff, named.
+type assignView struct {
+	Resource *matcher.Item
+	Unit     string
+	Quantity int64
+	Score    int
+}
+
+type demandChangeView struct {
+	C      scenario.DemandChange
+	Demand *matcher.Item
+	Unit   string
+	Change string
+	Before []assignView
+	After  []assignView
+}
+
+type claimChangeView struct {
+	Resource, Demand *matcher.Item
+	Quantity         int64
+}
+
+type unitChangeView struct {
+	Unit   string
+	Gained []claimChangeView
+	Lost   []claimChangeView
+}
+
+type priorityLine struct {
+	Priority                   int
+	LiveMet, ScenarioMet, Need int64
+}
+
+type scenarioData struct {
+	S        *scenario.Scenario
+	Meeting  string
+	Edits    []string
+	Stale    bool
+	Diff     *scenario.Diff
+	Demands  []demandChangeView
+	Units    []unitChangeView
+	Priority []priorityLine
+	Conflict *conflictView
+	N        names
+}
+
+type conflictView struct {
+	Fork, Live uint64
+	Events     []eventView
+	Hidden     int
+}
+
+type eventView struct {
+	Seq     uint64
+	Time    string
+	Actor   string
+	Action  string
+	Changes string
+}
+
+// scenarioState gathers a scenario and its diff as the page shows them.
+func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
+	st := s.Service().Store
+	sn := st.Snapshot()
+	m := scenariosOf(c.Request())
+	sc, err := m.Get(sn.Reader, actorOf(c), c.Param("sid"))
+	if err != nil {
+		return nil, errNotFound
+	}
+	n := names{sn: sn, lang: langFrom(c)}
+	d := &scenarioData{S: sc, Meeting: n.Alliance(sc.Meeting), Stale: sc.Seq != sn.Seq, N: n}
+	for _, e := range sc.Edits {
+		d.Edits = append(d.Edits, editWords(n, e))
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
+	defer cancel()
+	diff, err := m.Diff(ctx, st, actorOf(c), sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Diff = diff
+	assigns := func(list []scenario.Assignment) []assignView {
+		var out []assignView
+		for _, a := range list {
+			out = append(out, assignView{Resource: n.Item(a.Resource), Unit: n.Unit(a.Unit), Quantity: a.Quantity, Score: a.Score})
+		}
+		return out
+	}
+	for _, ch := range diff.Demands {
+		words := n.lang.T("change." + ch.Change)
+		if ch.UnitMoved {
+			words += n.lang.T("change.unit_moved")
+		}
+		d.Demands = append(d.Demands, demandChangeView{C: ch, Demand: n.Item(ch.Demand), Unit: n.Unit(ch.Unit), Change: words, Before: assigns(ch.Before), After: assigns(ch.After)})
+	}
+	claims := func(list []scenario.Claim) []claimChangeView {
+		var out []claimChangeView
+		for _, cl := range list {
+			out = append(out, claimChangeView{Resource: n.Item(cl.Resource), Demand: n.Item(cl.Demand), Quantity: cl.Quantity})
+		}
+		return out
+	}
+	for _, u := range diff.Units {
+		d.Units = append(d.Units, unitChangeView{Unit: n.Unit(u.Unit), Gained: claims(u.Gained), Lost: claims(u.Lost)})
+	}
+	t := diff.Totals
+	var prios []int
+	for p := range t.Scenario.MetByPriority {
+		prios = append(prios, p)
+	}
+	for p := range t.Live.MetByPriority {
+		if !slices.Contains(prios, p) {
+			prios = append(prios, p)
+		}
+	}
+	slices.Sort(prios)
+	slices.Reverse(prios)
+	for _, p := range prios {
+		lv, sv := t.Live.MetByPriority[p], t.Scenario.MetByPriority[p]
+		need := max(sv[1], lv[1])
+		d.Priority = append(d.Priority, priorityLine{Priority: p, LiveMet: lv[0], ScenarioMet: sv[0], Need: need})
+	}
+	return d, nil
+}
+
+// scenarioPage shows a scenario's diff against the live plan, with the
+// apply button.
+func (s *site) scenarioPage(c echo.Context) error {
+	d, err := s.scenarioState(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "scenario", d)
+}
+
+// applyScenario commits a scenario's edits; when the live state moved on
+// since its fork, the scenario page shows what changed (409).
+func (s *site) applyScenario(c echo.Context) error {
+	st := s.Service().Store
+	a := actorOf(c)
+	sid := c.Param("sid")
+	sc, err := scenariosOf(c.Request()).Get(st.Snapshot().Reader, a, sid)
+	if err != nil {
+		return errNotFound
+	}
+	_, err = scenariosOf(c.Request()).Apply(c.Request().Context(), st, a, sid)
+	var ce *scenario.ConflictError
+	if errors.As(err, &ce) {
+		d, derr := s.scenarioState(c)
+		if derr != nil {
+			return derr
+		}
+		r := st.Snapshot().Reader
+		cv := &conflictView{Fork: ce.Fork, Live: ce.Live}
+		for i := range ce.Events {
+			ev := &ce.Events[i]
+			if !service.CanSeeEvent(r, a, ev) {
+				cv.Hidden++
+				continue
+			}
+			var ch []string
+			for _, x := range ev.Changes {
+				ch = append(ch, x.Table+"/"+x.ID)
+			}
+			if ev.Count > len(ev.Changes) {
+				ch = append(ch, "…")
+			}
+			cv.Events = append(cv.Events, eventView{Seq: ev.Seq, Time: ev.Time.Local().Format("2006-01-02 15:04:05"), Actor: ev.Actor, Action: ev.Action, Changes: strings.Join(ch, ", ")})
+		}
+		d.Conflict = cv
+		return s.render(c, http.StatusConflict, "scenario", d)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/meetings/"+sc.Meeting, "applied"))
+}
+
+// whyNotData is a demand's why-not as the page shows it.
+type whyNotData struct {
+	W          *match.WhyNotResult
+	Demand     *matcher.Item
+	Unit       string
+	Cat        string
+	Meeting    string
+	Status     string
+	Reason     string
+	Candidates []candidateView
+	Fixes      []string
+	Hidden     int
+	N          names
+}
+
+type candidateView struct {
+	C        match.WhyNotCandidate
+	Resource *matcher.Item
+	Unit     string
+	Cat      string
+	Distance string
+	Rules    []string
+}
+
+// whyNotPage explains a demand: its nearest resources with every rule that
+// blocks each, in words, and the verified single changes that would get it
+// met. Resources the caller may not see are left out.
+func (s *site) whyNotPage(c echo.Context) error {
+	a := actorOf(c)
+	sn := s.Service().Store.Snapshot()
+	it, err := sn.Item(c.Param("id"))
+	if err != nil || !service.CanSeeItem(sn.Reader, a, it) || it.Kind != matcher.Demand {
+		return errNotFound
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
+	defer cancel()
+	w, err := match.WhyNot(ctx, sn.Reader, sn.Vocab, it.ID, match.DefaultSettings())
+	if err != nil {
+		return err
+	}
+	n := names{sn: sn, lang: langFrom(c)}
+	l := n.lang
+	d := &whyNotData{W: w, Demand: it, Unit: n.Unit(it.Unit), Cat: n.Category(it.Category), Meeting: n.Alliance(w.Meeting), N: n,
+		Status: l.T("wn.status." + w.Status)}
+	if w.Reason != "" {
+		d.Reason = l.T("wn.reason." + w.Reason)
+	}
+	visible := func(id string) bool {
+		if id == "" {
+			return true
+		}
+		x, err := sn.Item(id)
+		return err == nil && service.CanSeeItem(sn.Reader, a, x)
+	}
+	for _, cd := range w.Candidates {
+		if !visible(cd.Resource) {
+			d.Hidden++
+			continue
+		}
+		v := candidateView{C: cd, Resource: n.Item(cd.Resource), Unit: n.Unit(cd.Unit), Cat: n.Category(cd.Category)}
+		if cd.DistanceKM != nil {
+			v.Distance = strconv.FormatFloat(*cd.DistanceKM, 'f', 1, 64)
+		}
+		for _, r := range cd.Rules {
+			v.Rules = append(v.Rules, l.T("wn.rule."+r))
+		}
+		d.Candidates = append(d.Candidates, v)
+	}
+	for _, f := range w.Fixes {
+		if !visible(f.Item) || !visible(f.Resource) {
+			d.Hidden++
+			continue
+		}
+		d.Fixes = append(d.Fixes, fixWords(n, it, f))
+	}
+	return s.render(c, http.StatusOK, "whynot", d)
+}
+
+// fixWords says a verified fix in words.
+func fixWords(n names, demand *matcher.Item, f match.Fix) string {
+	l := n.lang
+	item := n.Item(f.Item)
+	name := item.ID + " " + item.Title
+	by := strconv.FormatFloat(f.By, 'f', -1, 64)
+	var what string
+	switch f.Kind {
+	case match.FixWidenRadius:
+		what = l.T("fix.widen_radius", name, f.From, f.To, by)
+	case match.FixAddQuantity:
+		what = l.T("fix.add_quantity", name, by, f.From, f.To)
+	case match.FixExtendWindow:
+		what = l.T("fix.extend_window", name, by)
+	case match.FixEscalate:
+		what = l.T("fix.escalate", n.Alliance(f.Meeting), l.T("level."+f.To))
+	default:
+		what = f.Kind
+	}
+	return what + l.T("fix.verified", n.Alliance(f.Meeting), f.Met, demand.Measure, f.Gain)
 }
