@@ -291,10 +291,16 @@ func (m *Manager) fullError() error {
 	return matcher.Errorf(matcher.ECONFLICT, "too many scenarios: at most %d are kept; delete one first", m.MaxScenarios)
 }
 
-// Get returns the scenario id if actor may see it (else ENOTFOUND).
+// Get returns a copy of the scenario id if actor may see it (else
+// ENOTFOUND). Copies are taken under the manager's lock, so a caller may
+// read one while another applies the scenario.
 func (m *Manager) Get(r index.Reader, actor matcher.Actor, id string) (*Scenario, error) {
 	m.mu.Lock()
-	sc := m.byID[id]
+	var sc *Scenario
+	if cur := m.byID[id]; cur != nil {
+		c := *cur
+		sc = &c
+	}
 	m.mu.Unlock()
 	if sc == nil || !canSee(r, actor, sc) {
 		return nil, matcher.Errorf(matcher.ENOTFOUND, "scenario %q not found", id)
@@ -302,12 +308,13 @@ func (m *Manager) Get(r index.Reader, actor matcher.Actor, id string) (*Scenario
 	return sc, nil
 }
 
-// List returns the scenarios actor may see, by id.
+// List returns copies of the scenarios actor may see, by id.
 func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
 	m.mu.Lock()
 	all := make([]*Scenario, 0, len(m.byID))
 	for _, sc := range m.byID {
-		all = append(all, sc)
+		c := *sc
+		all = append(all, &c)
 	}
 	m.mu.Unlock()
 	out := all[:0]
@@ -382,7 +389,9 @@ func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Acto
 	ev, err := sc.Apply(ctx, st, actor)
 	if err == nil {
 		m.mu.Lock()
-		sc.Applied = ev.Seq
+		if cur := m.byID[id]; cur != nil {
+			cur.Applied = ev.Seq
+		}
 		m.mu.Unlock()
 	}
 	return ev, err
