@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"io"
 	"net/http"
 	"slices"
@@ -191,15 +192,9 @@ func (s *Server) getAlliance(c echo.Context) error {
 }
 
 func (s *Server) createAlliance(c echo.Context) error {
-	a, err := parseBody(c, maxBody, parseAlliance)
-	if err != nil {
-		return err
-	}
-	out, err := s.service().CreateAlliance(c.Request().Context(), actorOf(c), a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+	return answerBody(c, parseAlliance, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Alliance) (any, error) {
+		return s.service().CreateAlliance(ctx, actor, v)
+	})
 }
 
 // listUnits lists the units the caller may read: all for an admin, the
@@ -260,27 +255,15 @@ func (s *Server) getUnit(c echo.Context) error {
 }
 
 func (s *Server) createUnit(c echo.Context) error {
-	u, err := parseBody(c, maxBody, parseUnit)
-	if err != nil {
-		return err
-	}
-	out, err := s.service().CreateUnit(c.Request().Context(), actorOf(c), u)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+	return answerBody(c, parseUnit, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Unit) (any, error) {
+		return s.service().CreateUnit(ctx, actor, v)
+	})
 }
 
 func (s *Server) patchUnit(c echo.Context) error {
-	p, err := parseBody(c, maxBody, parseUnitPatch)
-	if err != nil {
-		return err
-	}
-	out, err := s.service().PatchUnit(c.Request().Context(), actorOf(c), c.Param("id"), p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return answerBody(c, parseUnitPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.UnitPatch) (any, error) {
+		return s.service().PatchUnit(ctx, actor, c.Param("id"), v)
+	})
 }
 
 func (s *Server) deleteUnit(c echo.Context) error {
@@ -316,27 +299,15 @@ func (s *Server) getItem(c echo.Context) error {
 }
 
 func (s *Server) createItem(c echo.Context) error {
-	it, err := parseBody(c, maxBody, parseItem)
-	if err != nil {
-		return err
-	}
-	out, err := s.service().CreateItem(c.Request().Context(), actorOf(c), c.Param("id"), it)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+	return answerBody(c, parseItem, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Item) (any, error) {
+		return s.service().CreateItem(ctx, actor, c.Param("id"), v)
+	})
 }
 
 func (s *Server) patchItem(c echo.Context) error {
-	p, err := parseBody(c, maxBody, parseItemPatch)
-	if err != nil {
-		return err
-	}
-	out, err := s.service().PatchItem(c.Request().Context(), actorOf(c), c.Param("id"), p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return answerBody(c, parseItemPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ItemPatch) (any, error) {
+		return s.service().PatchItem(ctx, actor, c.Param("id"), v)
+	})
 }
 
 func (s *Server) deleteItem(c echo.Context) error {
@@ -374,27 +345,15 @@ func (s *Server) getProject(c echo.Context) error {
 }
 
 func (s *Server) createProject(c echo.Context) error {
-	pr, err := parseBody(c, maxBody, parseProject)
-	if err != nil {
-		return err
-	}
-	out, err := s.service().CreateProject(c.Request().Context(), actorOf(c), c.Param("id"), pr)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
+	return answerBody(c, parseProject, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Project) (any, error) {
+		return s.service().CreateProject(ctx, actor, c.Param("id"), v)
+	})
 }
 
 func (s *Server) patchProject(c echo.Context) error {
-	p, err := parseBody(c, maxBody, parseProjectPatch)
-	if err != nil {
-		return err
-	}
-	out, err := s.service().PatchProject(c.Request().Context(), actorOf(c), c.Param("id"), p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return answerBody(c, parseProjectPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ProjectPatch) (any, error) {
+		return s.service().PatchProject(ctx, actor, c.Param("id"), v)
+	})
 }
 
 func (s *Server) deleteProject(c echo.Context) error {
@@ -425,4 +384,18 @@ func (s *Server) importBundle(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, importResponse{Seq: ev.Seq, Records: ev.Count})
+}
+
+// answerBody parses the request body with parse, passes it with the caller
+// to call, and answers status with call's result (or its error).
+func answerBody[T any](c echo.Context, parse func(io.Reader) (T, error), status int, call func(context.Context, matcher.Actor, T) (any, error)) error {
+	v, err := parseBody(c, maxBody, parse)
+	if err != nil {
+		return err
+	}
+	out, err := call(c.Request().Context(), actorOf(c), v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, out)
 }
