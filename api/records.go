@@ -79,42 +79,8 @@ func parseItemPatch(r io.Reader) (service.ItemPatch, error) {
 	// Check the fields given on a valid item that takes them.
 	it := matcher.Item{ID: "x", Unit: "x", Kind: matcher.Demand, Category: "venue", Title: "x", Quantity: 1}
 	it.SetDefaults()
-	if p.Category != nil {
-		it.Category = *p.Category
-	}
-	if p.Title != nil {
-		it.Title = *p.Title
-	}
-	if p.Description != nil {
-		it.Description = *p.Description
-	}
-	if p.Tags != nil {
-		it.Tags = *p.Tags
-	}
-	if p.Quantity != nil {
-		it.Quantity = *p.Quantity
-	}
-	if p.Measure != nil {
-		it.Measure = *p.Measure
-	}
-	if p.Windows != nil {
-		it.Windows = *p.Windows
-	}
-	if p.Location != nil {
-		it.Location = p.Location
-	}
-	if p.RadiusKM != nil {
-		it.RadiusKM = *p.RadiusKM
-	}
-	if p.Priority != nil {
-		it.Priority = *p.Priority
-	}
-	if p.Status != nil {
-		it.Status = *p.Status
-	}
-	if p.Project != nil {
-		it.Project = *p.Project
-	}
+	it = p.Apply(it)
+	it.Optional = false // depends on the stored item's project: the service checks it
 	return p, it.Validate()
 }
 

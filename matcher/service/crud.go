@@ -266,6 +266,47 @@ type ItemPatch struct {
 	Optional    *bool               `json:"optional,omitempty"`
 }
 
+// Apply returns it with the patch's fields set (copies, never shared with
+// the patch).
+func (p ItemPatch) Apply(it matcher.Item) matcher.Item {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&it.Category, p.Category)
+	set(&it.Title, p.Title)
+	set(&it.Description, p.Description)
+	set(&it.Measure, p.Measure)
+	set(&it.Project, p.Project)
+	if p.Tags != nil {
+		it.Tags = slices.Clone(*p.Tags)
+	}
+	if p.Quantity != nil {
+		it.Quantity = *p.Quantity
+	}
+	if p.Windows != nil {
+		it.Windows = slices.Clone(*p.Windows)
+	}
+	if p.Location != nil {
+		loc := *p.Location
+		it.Location = &loc
+	}
+	if p.RadiusKM != nil {
+		it.RadiusKM = *p.RadiusKM
+	}
+	if p.Priority != nil {
+		it.Priority = *p.Priority
+	}
+	if p.Status != nil {
+		it.Status = *p.Status
+	}
+	if p.Optional != nil {
+		it.Optional = *p.Optional
+	}
+	return it
+}
+
 // PatchItem changes an item's fields. Quantity may not drop below what
 // claims hold (the store refuses an over-claimed item).
 func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string, p ItemPatch) (matcher.Item, error) {
@@ -283,47 +324,7 @@ func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string,
 		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
 		}
-		it := *cur
-		if p.Category != nil {
-			it.Category = *p.Category
-		}
-		if p.Title != nil {
-			it.Title = *p.Title
-		}
-		if p.Description != nil {
-			it.Description = *p.Description
-		}
-		if p.Tags != nil {
-			it.Tags = *p.Tags
-		}
-		if p.Quantity != nil {
-			it.Quantity = *p.Quantity
-		}
-		if p.Measure != nil {
-			it.Measure = *p.Measure
-		}
-		if p.Windows != nil {
-			it.Windows = *p.Windows
-		}
-		if p.Location != nil {
-			loc := *p.Location
-			it.Location = &loc
-		}
-		if p.RadiusKM != nil {
-			it.RadiusKM = *p.RadiusKM
-		}
-		if p.Priority != nil {
-			it.Priority = *p.Priority
-		}
-		if p.Status != nil {
-			it.Status = *p.Status
-		}
-		if p.Project != nil {
-			it.Project = *p.Project
-		}
-		if p.Optional != nil {
-			it.Optional = *p.Optional
-		}
+		it := p.Apply(*cur)
 		if err := normaliseCategory(tx, &it); err != nil {
 			return err
 		}
