@@ -220,11 +220,25 @@ func (r Reader) ClaimsOnPair(resource, demand string) iter.Seq[*matcher.Claim] {
 	return get[matcher.Claim](r, TableClaims, IndexPair, resource, demand)
 }
 
+// ClaimsOnItemWith walks the claims on an item (of either kind) that have
+// status, without walking the others.
+func (r Reader) ClaimsOnItemWith(it *matcher.Item, status matcher.ClaimStatus) iter.Seq[*matcher.Claim] {
+	if it.Kind == matcher.Resource {
+		return get[matcher.Claim](r, TableClaims, IndexResourceStat, it.ID, string(status))
+	}
+	return get[matcher.Claim](r, TableClaims, IndexDemandStat, it.ID, string(status))
+}
+
+// ClaimsOfMeetingWith walks the claims of one meeting that have status.
+func (r Reader) ClaimsOfMeetingWith(meeting string, status matcher.ClaimStatus) iter.Seq[*matcher.Claim] {
+	return get[matcher.Claim](r, TableClaims, IndexMeetingStat, meeting, string(status))
+}
+
 // Held returns the quantity of item held by confirmed and fulfilled claims.
 func (r Reader) Held(it *matcher.Item) int64 {
 	var n int64
-	for c := range r.ClaimsOnItem(it) {
-		if c.Status.Holds() {
+	for _, s := range []matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled} {
+		for c := range r.ClaimsOnItemWith(it, s) {
 			n += c.Quantity
 		}
 	}

@@ -30,22 +30,25 @@ const (
 // Index names. Not every table has every index; see Schema.
 const (
 	IndexID           = "id"
-	IndexAlliance     = "alliance"      // grids: their alliance; alliances: their lead and members
-	IndexLevel        = "level"         // alliances, items
-	IndexParent       = "parent"        // alliances
-	IndexGrid         = "grid"          // units
-	IndexKind         = "kind"          // units
-	IndexUnit         = "unit"          // items, projects
-	IndexKindCategory = "kind_category" // items: (kind, category); "kind_category_prefix" with the kind alone
-	IndexStatus       = "status"        // items, projects, claims
-	IndexProject      = "project"       // items
-	IndexResource     = "resource"      // claims: resource item
-	IndexDemand       = "demand"        // claims: demand item
-	IndexResourceUnit = "resource_unit" // claims
-	IndexDemandUnit   = "demand_unit"   // claims
-	IndexMeeting      = "meeting"       // claims
-	IndexPair         = "pair"          // claims: (resource, demand)
-	IndexNeighbour    = "neighbour"     // grids: each grid they list as a neighbour
+	IndexAlliance     = "alliance"        // grids: their alliance; alliances: their lead and members
+	IndexLevel        = "level"           // alliances, items
+	IndexParent       = "parent"          // alliances
+	IndexGrid         = "grid"            // units
+	IndexKind         = "kind"            // units
+	IndexUnit         = "unit"            // items, projects
+	IndexKindCategory = "kind_category"   // items: (kind, category); "kind_category_prefix" with the kind alone
+	IndexStatus       = "status"          // items, projects, claims
+	IndexProject      = "project"         // items
+	IndexResource     = "resource"        // claims: resource item
+	IndexDemand       = "demand"          // claims: demand item
+	IndexResourceUnit = "resource_unit"   // claims
+	IndexDemandUnit   = "demand_unit"     // claims
+	IndexMeeting      = "meeting"         // claims
+	IndexPair         = "pair"            // claims: (resource, demand)
+	IndexNeighbour    = "neighbour"       // grids: each grid they list as a neighbour
+	IndexResourceStat = "resource_status" // claims: (resource, status)
+	IndexDemandStat   = "demand_status"   // claims: (demand, status)
+	IndexMeetingStat  = "meeting_status"  // claims: (meeting, status)
 )
 
 // Tables lists the table names in load order: a table's references point
@@ -182,7 +185,14 @@ func Schema() *memdb.DBSchema {
 			field(IndexDemandUnit, false, func(c *C) string { return c.DemandUnit }),
 			field(IndexStatus, false, func(c *C) string { return string(c.Status) }),
 			field(IndexMeeting, true, func(c *C) string { return c.Meeting }),
-			compound(IndexPair, func(c *C) string { return c.Resource }, func(c *C) string { return c.Demand })),
+			compound(IndexPair, func(c *C) string { return c.Resource }, func(c *C) string { return c.Demand }),
+			// Claims pile up (every new solve expires the meeting's unanswered
+			// proposals): lookups by status keep reads of the live ones
+			// independent of that history.
+			compound(IndexResourceStat, func(c *C) string { return c.Resource }, func(c *C) string { return string(c.Status) }),
+			compound(IndexDemandStat, func(c *C) string { return c.Demand }, func(c *C) string { return string(c.Status) }),
+			&memdb.IndexSchema{Name: IndexMeetingStat, AllowMissing: true, Indexer: &memdb.CompoundIndex{AllowMissing: false, Indexes: []memdb.Indexer{
+				strIndexer[C]{func(c *C) string { return c.Meeting }}, strIndexer[C]{func(c *C) string { return string(c.Status) }}}}}),
 		TableMeta: table(TableMeta, idIndex(func(m *Meta) string { return m.ID })),
 	}}
 }

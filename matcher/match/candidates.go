@@ -84,12 +84,9 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 // answer except this meeting's own unanswered ones, which the new solve
 // replaces. So proposals never double-book quantity, across meetings too.
 func Reserved(r index.Reader, it *matcher.Item, meeting string) int64 {
-	var n int64
-	for c := range r.ClaimsOnItem(it) {
-		switch {
-		case c.Status.Holds():
-			n += c.Quantity
-		case c.Status == matcher.ClaimProposed && !(c.Meeting == meeting && len(c.AcceptedBy) == 0):
+	n := r.Held(it)
+	for c := range r.ClaimsOnItemWith(it, matcher.ClaimProposed) {
+		if !(c.Meeting == meeting && len(c.AcceptedBy) == 0) {
 			n += c.Quantity
 		}
 	}

@@ -125,17 +125,23 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 				out.Result = res
 			}
 			now := s.now()
-			for c := range tx.ClaimsOfMeeting(alliance) {
-				if c.Status == matcher.ClaimProposed && len(c.AcceptedBy) == 0 {
-					e, err := c.Expire(now)
-					if err != nil {
-						return err
-					}
-					if err := tx.PutClaim(e); err != nil {
-						return err
-					}
-					out.Expired++
+			// Collect first: a write transaction's iterators must not see
+			// writes made while they run.
+			var stale []*matcher.Claim
+			for c := range tx.ClaimsOfMeetingWith(alliance, matcher.ClaimProposed) {
+				if len(c.AcceptedBy) == 0 {
+					stale = append(stale, c)
 				}
+			}
+			for _, c := range stale {
+				e, err := c.Expire(now)
+				if err != nil {
+					return err
+				}
+				if err := tx.PutClaim(e); err != nil {
+					return err
+				}
+				out.Expired++
 			}
 			for i, p := range out.Result.Proposals {
 				c := matcher.Claim{
@@ -416,25 +422,29 @@ func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance st
 		if err != nil {
 			return err
 		}
+		var move []*matcher.Item // collected before any write (see Propose)
 		for _, u := range scope.Units() {
 			for it := range tx.ItemsOf(u) {
 				if it.Kind != matcher.Demand || it.Status != matcher.ItemOpen || it.Level != a.Level {
 					continue
 				}
 				waiting := false
-				for c := range tx.ClaimsOnDemand(it.ID) {
-					waiting = waiting || c.Status == matcher.ClaimProposed
+				for range tx.ClaimsOnItemWith(it, matcher.ClaimProposed) {
+					waiting = true
 				}
 				if waiting || match.Reserved(tx.Reader, it, "") >= it.Quantity {
 					continue
 				}
-				c := *it
-				c.Level = up
-				if err := tx.PutItem(c); err != nil {
-					return err
-				}
-				out.Items = append(out.Items, it.ID)
+				move = append(move, it)
 			}
+		}
+		for _, it := range move {
+			c := *it
+			c.Level = up
+			if err := tx.PutItem(c); err != nil {
+				return err
+			}
+			out.Items = append(out.Items, it.ID)
 		}
 		if len(out.Items) == 0 {
 			return errNothing
