@@ -234,8 +234,22 @@ func (r Reader) ClaimsOfMeetingWith(meeting string, status matcher.ClaimStatus) 
 	return get[matcher.Claim](r, TableClaims, IndexMeetingStat, meeting, string(status))
 }
 
+// HasClaims reports whether any claim, of any status, names item: one
+// seek, so that the common case of an item without claims costs no more.
+func (r Reader) HasClaims(it *matcher.Item) bool {
+	ix := IndexDemand
+	if it.Kind == matcher.Resource {
+		ix = IndexResource
+	}
+	raw, err := r.txn.First(TableClaims, ix, it.ID)
+	return err == nil && raw != nil
+}
+
 // Held returns the quantity of item held by confirmed and fulfilled claims.
 func (r Reader) Held(it *matcher.Item) int64 {
+	if !r.HasClaims(it) {
+		return 0
+	}
 	var n int64
 	for _, s := range []matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled} {
 		for c := range r.ClaimsOnItemWith(it, s) {

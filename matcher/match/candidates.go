@@ -84,6 +84,9 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 // answer except this meeting's own unanswered ones, which the new solve
 // replaces. So proposals never double-book quantity, across meetings too.
 func Reserved(r index.Reader, it *matcher.Item, meeting string) int64 {
+	if !r.HasClaims(it) {
+		return 0
+	}
 	n := r.Held(it)
 	for c := range r.ClaimsOnItemWith(it, matcher.ClaimProposed) {
 		if !(c.Meeting == meeting && len(c.AcceptedBy) == 0) {
@@ -98,17 +101,26 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
 		rejected: map[[2]string]bool{}, history: map[unitPair]int{},
 		direct: map[string][]string{}, parents: map[string][]string{}, neighbour: map[string][]string{}}
-	closedProject := map[string]bool{}
-	for p := range r.Projects() {
-		if p.Status == matcher.ProjectDone || p.Status == matcher.ProjectDropped {
-			closedProject[p.ID] = true
+	// Slots of done or dropped projects are not matched; projects are
+	// looked up as their slots come (a meeting sees few of them).
+	closed := map[string]bool{}
+	closedProject := func(id string) bool {
+		if id == "" {
+			return false
 		}
+		c, ok := closed[id]
+		if !ok {
+			p, err := r.Project(id)
+			c = err == nil && (p.Status == matcher.ProjectDone || p.Status == matcher.ProjectDropped)
+			closed[id] = c
+		}
+		return c
 	}
 	// Gather the items at the meeting's level: through the units of the
 	// scope for a community meeting (its units are few), through the level
 	// index above it (most items sit at the community level).
 	addItem := func(it *matcher.Item, u *matcher.Unit) {
-		if it.Status != matcher.ItemOpen || it.Level != scope.Level || closedProject[it.Project] {
+		if it.Status != matcher.ItemOpen || it.Level != scope.Level || closedProject(it.Project) {
 			return
 		}
 		p := newParty(it, u, Reserved(r, it, scope.Meeting))
