@@ -243,23 +243,7 @@ func (c *Cache) SolveTransport(ctx context.Context, t *Transport, opt Options) (
 			c.put(e)
 		}
 	}
-	if workers == 1 {
-		solveAll(new(worker))
-	} else {
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() { solveAll(new(worker)) })
-		}
-		wg.Wait()
-	}
-	res.Pivots = int(pivots.Load())
-	if stopped.Load() {
-		res.Optimal = false
-		clear(res.ResourceDual)
-		clear(res.DemandDual)
-	} else {
-		t.zeroDuals(vals, res)
-	}
-	res.Score, res.Covered = t.totals(res.Flow)
+	runWorkers(workers, solveAll)
+	t.finish(vals, res, int(pivots.Load()), stopped.Load())
 	return res, nil
 }

@@ -287,17 +287,32 @@ func SolveTransport(ctx context.Context, t *Transport, opt Options) (*TransportR
 			}
 		}
 	}
+	runWorkers(workers, solveAll)
+	t.finish(vals, res, int(pivots.Load()), stopped.Load())
+	return res, nil
+}
+
+// runWorkers runs solveAll, each with its own worker, on the calling
+// goroutine when workers is 1, else on that many goroutines; solveAll
+// takes components from a shared counter until none are left.
+func runWorkers(workers int, solveAll func(*worker)) {
 	if workers == 1 {
 		solveAll(new(worker))
-	} else {
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() { solveAll(new(worker)) })
-		}
-		wg.Wait()
+		return
 	}
-	res.Pivots = int(pivots.Load())
-	if stopped.Load() {
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() { solveAll(new(worker)) })
+	}
+	wg.Wait()
+}
+
+// finish completes res once every component is solved: pivots, the duals
+// (cleared when the deadline stopped a component, as the plan is then not
+// proven optimal) and the totals.
+func (t *Transport) finish(vals []int64, res *TransportResult, pivots int, stopped bool) {
+	res.Pivots = pivots
+	if stopped {
 		res.Optimal = false
 		clear(res.ResourceDual)
 		clear(res.DemandDual)
@@ -305,7 +320,6 @@ func SolveTransport(ctx context.Context, t *Transport, opt Options) (*TransportR
 		t.zeroDuals(vals, res)
 	}
 	res.Score, res.Covered = t.totals(res.Flow)
-	return res, nil
 }
 
 // zeroDuals prices the resources and demands with nothing to give or
