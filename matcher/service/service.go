@@ -154,6 +154,11 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 					c.RunnerUp = p.RunnerUp.Resource
 				}
 				if err := tx.PutClaim(c); err != nil {
+					if matcher.ErrorCode(err) == matcher.EINVALID {
+						// The matcher made a claim the store refuses: our
+						// fault, not the caller's (an internal error, logged).
+						return fmt.Errorf("service: the solver's proposal %s is invalid: %s", c.ID, err.Error())
+					}
 					return err
 				}
 				out.Claims = append(out.Claims, c)
