@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -211,16 +212,7 @@ func TestClaimByHand(t *testing.T) {
 }
 
 func containsField(err error, field string) bool {
-	return err != nil && (len(field) == 0 || contains(err.Error(), field))
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
+	return err != nil && strings.Contains(err.Error(), field)
 }
 
 func TestEscalate(t *testing.T) {
