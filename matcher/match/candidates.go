@@ -96,62 +96,110 @@ func Reserved(r index.Reader, it *matcher.Item, meeting string) int64 {
 	return n
 }
 
+// gatherer collects the open items of a meeting at its level, with the
+// alliances of their units.
+type gatherer struct {
+	r         index.Reader
+	scope     *Scope
+	demands   []party
+	resources []party
+	direct    map[string][]string
+	parents   map[string][]string
+	closed    map[string]bool // project id -> done or dropped
+}
+
+func newGatherer(r index.Reader, scope *Scope) *gatherer {
+	return &gatherer{r: r, scope: scope, direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{}}
+}
+
+// closedProject reports whether project id is done or dropped (its slots
+// are not matched); projects are looked up as their slots come.
+func (g *gatherer) closedProject(id string) bool {
+	if id == "" {
+		return false
+	}
+	c, ok := g.closed[id]
+	if !ok {
+		p, err := g.r.Project(id)
+		c = err == nil && (p.Status == matcher.ProjectDone || p.Status == matcher.ProjectDropped)
+		g.closed[id] = c
+	}
+	return c
+}
+
+func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
+	if it.Status != matcher.ItemOpen || it.Level != g.scope.Level || g.closedProject(it.Project) {
+		return
+	}
+	p := newParty(it, u, Reserved(g.r, it, g.scope.Meeting))
+	if it.Kind == matcher.Demand {
+		if p.remaining > 0 {
+			g.demands = append(g.demands, p)
+		}
+	} else {
+		g.resources = append(g.resources, p)
+	}
+	if _, seen := g.direct[u.ID]; !seen {
+		g.direct[u.ID] = []string{}
+		for a := range g.r.AlliancesOf(u.ID) {
+			g.direct[u.ID] = append(g.direct[u.ID], a.ID)
+			if a.Parent != "" {
+				g.parents[u.ID] = append(g.parents[u.ID], a.Parent)
+			}
+		}
+		slices.Sort(g.direct[u.ID])
+		slices.Sort(g.parents[u.ID])
+	}
+}
+
+// merge takes what g gathered.
+func (in *instance) merge(g *gatherer) {
+	in.demands = append(in.demands, g.demands...)
+	in.resources = append(in.resources, g.resources...)
+	for k, v := range g.direct {
+		in.direct[k] = v
+	}
+	for k, v := range g.parents {
+		in.parents[k] = v
+	}
+}
+
 // buildInstance gathers the open items of the scope's units at its level.
 func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *instance {
 	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
 		rejected: map[[2]string]bool{}, history: map[unitPair]int{},
 		direct: map[string][]string{}, parents: map[string][]string{}, neighbour: map[string][]string{}}
-	// Slots of done or dropped projects are not matched; projects are
-	// looked up as their slots come (a meeting sees few of them).
-	closed := map[string]bool{}
-	closedProject := func(id string) bool {
-		if id == "" {
-			return false
-		}
-		c, ok := closed[id]
-		if !ok {
-			p, err := r.Project(id)
-			c = err == nil && (p.Status == matcher.ProjectDone || p.Status == matcher.ProjectDropped)
-			closed[id] = c
-		}
-		return c
-	}
-	// Gather the items at the meeting's level: through the units of the
-	// scope for a community meeting (its units are few), through the level
-	// index above it (most items sit at the community level).
-	addItem := func(it *matcher.Item, u *matcher.Unit) {
-		if it.Status != matcher.ItemOpen || it.Level != scope.Level || closedProject(it.Project) {
-			return
-		}
-		p := newParty(it, u, Reserved(r, it, scope.Meeting))
-		if it.Kind == matcher.Demand {
-			if p.remaining > 0 {
-				in.demands = append(in.demands, p)
-			}
-		} else {
-			in.resources = append(in.resources, p)
-		}
-		if _, seen := in.direct[u.ID]; !seen {
-			in.direct[u.ID] = []string{}
-			for a := range r.AlliancesOf(u.ID) {
-				in.direct[u.ID] = append(in.direct[u.ID], a.ID)
-				if a.Parent != "" {
-					in.parents[u.ID] = append(in.parents[u.ID], a.Parent)
-				}
-			}
-			slices.Sort(in.direct[u.ID])
-			slices.Sort(in.parents[u.ID])
-		}
-	}
 	if scope.Level == matcher.Community {
-		for _, uid := range scope.Units() {
-			if u := r.UnitRaw(uid); u != nil {
-				for it := range r.ItemsOf(uid) {
-					addItem(it, u)
+		// A community meeting reads its units' items; the units are split
+		// over the CPUs (reads of one snapshot are safe to share), each
+		// gatherer keeping its own parties and maps, merged afterwards. The
+		// order does not matter: parties are sorted by id below.
+		units := scope.Units()
+		workers := min(runtime.GOMAXPROCS(0), max(1, len(units)/64))
+		gs := make([]*gatherer, workers)
+		var wg sync.WaitGroup
+		chunk := (len(units) + workers - 1) / workers
+		for w := range workers {
+			g := newGatherer(r, scope)
+			gs[w] = g
+			part := units[min(w*chunk, len(units)):min((w+1)*chunk, len(units))]
+			wg.Go(func() {
+				for _, uid := range part {
+					if u := r.UnitRaw(uid); u != nil {
+						for it := range r.ItemsOf(uid) {
+							g.add(it, u)
+						}
+					}
 				}
-			}
+			})
+		}
+		wg.Wait()
+		for _, g := range gs {
+			in.merge(g)
 		}
 	} else {
+		// Above the community level, the level index holds the few items.
+		g := newGatherer(r, scope)
 		units := map[string]*matcher.Unit{}
 		for it := range r.ItemsAtLevel(scope.Level) {
 			if !scope.HasUnit(it.Unit) {
@@ -163,9 +211,10 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 				units[it.Unit] = u
 			}
 			if u != nil {
-				addItem(it, u)
+				g.add(it, u)
 			}
 		}
+		in.merge(g)
 	}
 	byID := func(a, b party) int {
 		if a.item.ID < b.item.ID {
