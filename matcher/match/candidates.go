@@ -316,7 +316,7 @@ func (in *instance) rulesFor(d, r *party, stopAtFirst bool) (broken []string, km
 	if !windowsOverlap(d.item.Windows, r.item.Windows) && add(RuleWindow) {
 		return
 	}
-	if in.rejected[[2]string{r.item.ID, d.item.ID}] && add(RuleRejected) {
+	if len(in.rejected) > 0 && in.rejected[[2]string{r.item.ID, d.item.ID}] && add(RuleRejected) {
 		return
 	}
 	return broken, km
@@ -337,7 +337,9 @@ func (in *instance) terms(d, r *party, km float64) termValues {
 	v[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
 	v[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
 	v[4] = uint16(in.affinity(d.unit.ID, r.unit.ID))
-	v[5] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
+	if len(in.history) > 0 {
+		v[5] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
+	}
 	return v
 }
 
