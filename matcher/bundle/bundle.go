@@ -324,8 +324,10 @@ func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
 			return nil, &Error{Problems: []Problem{{Loc: Loc{File: name}, Msg: "unknown CSV file name; name it " + strings.Join(csvNames(), ", ")}}}
 		}
 		return DecodeCSV(name, kind, data)
+	case ".xlsx":
+		return DecodeXLSX(name, data, DefaultXLSXLimits)
 	}
-	return nil, &Error{Problems: []Problem{{Loc: Loc{File: name}, Msg: "unknown file type; use .json or .csv"}}}
+	return nil, &Error{Problems: []Problem{{Loc: Loc{File: name}, Msg: "unknown file type; use .json, .csv or .xlsx"}}}
 }
 
 // tables maps a bundle's JSON keys to a decoder of one record.

@@ -107,9 +107,9 @@ func TestReadPathErrors(t *testing.T) {
 		},
 		{
 			name:  "unknown file type",
-			files: map[string]string{"bundle.json": testBundle, "demands.xlsx": "PK"},
+			files: map[string]string{"bundle.json": testBundle, "demands.ods": "PK"},
 			code:  matcher.EINVALID,
-			want:  []string{"demands.xlsx: unknown file type; use .json or .csv"},
+			want:  []string{"demands.ods: unknown file type; use .json, .csv or .xlsx"},
 		},
 		{
 			name: "problems of every file are listed",

@@ -3,6 +3,8 @@ package bundle_test
 import (
 	"archive/zip"
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -119,5 +121,26 @@ func TestXLSXLimits(t *testing.T) {
 	}
 	if _, err := bundle.DecodeXLSX("x.xlsx", []byte("not a zip"), bundle.DefaultXLSXLimits); err == nil || !strings.Contains(err.Error(), "not an .xlsx") {
 		t.Errorf("not a zip: err = %v", err)
+	}
+}
+
+// TestReadPathXLSX: a folder (or a file) given to allymatch load may hold
+// a workbook of the lists.
+func TestReadPathXLSX(t *testing.T) {
+	dir := t.TempDir()
+	data := xlsxBytes(t, []bundle.Sheet{{Name: "资源清单", Header: []string{"编号", "单位", "类别", "名称", "数量"},
+		Rows: [][]any{{"R1", "lh-bank", "物资", "粮油", 100}}}})
+	if err := os.WriteFile(filepath.Join(dir, "longhua.xlsx"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bundle.ReadPath(dir)
+	if err != nil {
+		t.Fatalf("ReadPath = %v", err)
+	}
+	if len(b.Items) != 1 || b.Items[0].ID != "R1" || b.Items[0].Kind != "resource" || b.Items[0].Quantity != 100 {
+		t.Errorf("items = %+v, want resource R1 of 100", b.Items)
+	}
+	if _, err := bundle.ReadPath(filepath.Join(dir, "longhua.xlsx")); err != nil {
+		t.Errorf("ReadPath(file) = %v", err)
 	}
 }
