@@ -435,21 +435,12 @@ func (in *instance) generate() *candidates {
 			out := &parts[w]
 			var found []int32
 			for di := lo; di < hi; di++ {
-				d := &in.demands[di]
-				found = found[:0]
-				in.nearEligible(d, func(ri int32) { found = append(found, ri) })
-				slices.Sort(found)
-				for _, ri := range found {
-					r := &in.resources[ri]
-					broken, km := in.rulesFor(d, r, true)
-					if len(broken) > 0 {
-						continue
-					}
+				found = in.row(&in.demands[di], found, func(ri int32, t termValues, km float64) {
 					out.R = append(out.R, ri)
 					out.D = append(out.D, int32(di))
-					out.Terms = append(out.Terms, in.terms(d, r, km))
+					out.Terms = append(out.Terms, t)
 					out.KM = append(out.KM, float32(km))
-				}
+				})
 			}
 		}()
 	}
@@ -462,6 +453,22 @@ func (in *instance) generate() *candidates {
 		all.KM = append(all.KM, p.KM...)
 	}
 	return all
+}
+
+// row calls fn, in resource order, for every resource that is a candidate
+// of demand d, with the pair's terms and distance (-1 without
+// coordinates). found is scratch space, returned for reuse.
+func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) []int32 {
+	found = found[:0]
+	in.nearEligible(d, func(ri int32) { found = append(found, ri) })
+	slices.Sort(found)
+	for _, ri := range found {
+		r := &in.resources[ri]
+		if broken, km := in.rulesFor(d, r, true); len(broken) == 0 {
+			fn(ri, in.terms(d, r, km), km)
+		}
+	}
+	return found
 }
 
 // nearEligible is near without the map of seen resources: the radial and

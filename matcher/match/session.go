@@ -245,17 +245,9 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 // buildRow generates the candidate row of one demand, as generate does.
 func (in *instance) buildRow(d *party, found []int32) (*demandRow, []int32) {
 	row := &demandRow{item: d.item, unit: d.unit}
-	found = found[:0]
-	in.nearEligible(d, func(ri int32) { found = append(found, ri) })
-	slices.Sort(found)
-	for _, ri := range found {
-		r := &in.resources[ri]
-		broken, km := in.rulesFor(d, r, true)
-		if len(broken) > 0 {
-			continue
-		}
-		row.edges = append(row.edges, rowEdge{ri, in.terms(d, r, km), float32(km)})
-	}
+	found = in.row(d, found, func(ri int32, t termValues, km float64) {
+		row.edges = append(row.edges, rowEdge{ri, t, float32(km)})
+	})
 	return row, found
 }
 
