@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -139,64 +140,32 @@ func (c *checker) deleted(k key) {
 				"%s %q is still referenced by %d %s; remove or change those first", singular(k.table), k.id, n, what))
 		}
 	}
-	count := func(seq func(func(*matcher.Claim) bool)) int {
-		n := 0
-		for range seq {
-			n++
-		}
-		return n
-	}
 	switch k.table {
 	case index.TableUnits:
-		n := 0
-		for range c.r.ItemsOf(k.id) {
-			n++
-		}
-		refs("items", n)
-		n = 0
-		for range c.r.ProjectsOf(k.id) {
-			n++
-		}
-		refs("projects", n)
-		n = 0
-		for range c.r.AlliancesOf(k.id) {
-			n++
-		}
-		refs("alliances (as lead or member)", n)
+		refs("items", count(c.r.ItemsOf(k.id)))
+		refs("projects", count(c.r.ProjectsOf(k.id)))
+		refs("alliances (as lead or member)", count(c.r.AlliancesOf(k.id)))
 		refs("claims", count(c.r.ClaimsOfUnit(matcher.ResourceSide, k.id))+count(c.r.ClaimsOfUnit(matcher.DemandSide, k.id)))
 	case index.TableItems:
 		refs("claims", count(c.r.ClaimsOnResource(k.id))+count(c.r.ClaimsOnDemand(k.id)))
 	case index.TableProjects:
-		n := 0
-		for range c.r.Slots(k.id) {
-			n++
-		}
-		refs("slots (items)", n)
+		refs("slots (items)", count(c.r.Slots(k.id)))
 	case index.TableGrids:
-		n := 0
-		for range c.r.UnitsInGrid(k.id) {
-			n++
-		}
-		refs("units", n)
-		n = 0
-		for g := range c.r.Grids() {
-			if slices.Contains(g.Neighbours, k.id) {
-				n++
-			}
-		}
-		refs("grids (as neighbour)", n)
+		refs("units", count(c.r.UnitsInGrid(k.id)))
+		refs("grids (as neighbour)", count(c.r.GridsNextTo(k.id)))
 	case index.TableAlliances:
-		n := 0
-		for range c.r.Children(k.id) {
-			n++
-		}
-		refs("alliances (as parent)", n)
-		n = 0
-		for range c.r.ClaimsOfMeeting(k.id) {
-			n++
-		}
-		refs("claims (as meeting)", n)
+		refs("alliances (as parent)", count(c.r.Children(k.id)))
+		refs("claims (as meeting)", count(c.r.ClaimsOfMeeting(k.id)))
 	}
+}
+
+// count returns the length of seq.
+func count[T any](seq iter.Seq[T]) int {
+	n := 0
+	for range seq {
+		n++
+	}
+	return n
 }
 
 // totals checks that the claims holding each touched item do not exceed its
