@@ -193,7 +193,8 @@ func Schema() *memdb.DBSchema {
 			compound(IndexDemandStat, func(c *C) string { return c.Demand }, func(c *C) string { return string(c.Status) }),
 			&memdb.IndexSchema{Name: IndexMeetingStat, AllowMissing: true, Indexer: &memdb.CompoundIndex{AllowMissing: false, Indexes: []memdb.Indexer{
 				strIndexer[C]{func(c *C) string { return c.Meeting }}, strIndexer[C]{func(c *C) string { return string(c.Status) }}}}}),
-		TableMeta: table(TableMeta, idIndex(func(m *Meta) string { return m.ID })),
+		TableMeta:    table(TableMeta, idIndex(func(m *Meta) string { return m.ID })),
+		TableChanges: changesTable(),
 	}}
 }
 
@@ -204,6 +205,10 @@ type Meta struct {
 	ID    string // always MetaID
 	Seq   uint64
 	Vocab *matcher.Vocabulary
+	// State names the content of the index: every write makes a new one
+	// (NewState), recorded in the change log (RecordChanges) when the
+	// write lists its keys. 0 is no state (an index never written).
+	State uint64
 }
 
 // MetaID is the id of the one Meta row.

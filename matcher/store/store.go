@@ -79,6 +79,9 @@ type Store struct {
 	mu   sync.Mutex // serialises mutations
 	seq  atomic.Uint64
 	log  *slog.Logger
+	// states are the index states of the last writes, oldest first: the
+	// change log keeps their ChangeSets only (index.MaxChangeWalk).
+	states []uint64
 }
 
 // Stats describe what Open loaded.
@@ -196,7 +199,23 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
 		return matcher.Event{}, err
 	}
-	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: tx.seq, Vocab: tx.vocab}); err != nil {
+	keys := make([]index.Key, 0, len(tx.cats)+len(tx.order))
+	for _, c := range tx.cats {
+		keys = append(keys, index.Key{Table: "categories", ID: c.ID})
+	}
+	for _, k := range tx.order {
+		keys = append(keys, index.Key{Table: k.table, ID: k.id})
+	}
+	state, err := index.RecordChanges(txn, keys)
+	if err != nil {
+		return matcher.Event{}, err
+	}
+	if len(s.states) >= index.MaxChangeWalk {
+		if err := index.ForgetChanges(txn, s.states[0]); err != nil {
+			return matcher.Event{}, err
+		}
+	}
+	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: tx.seq, Vocab: tx.vocab, State: state}); err != nil {
 		return matcher.Event{}, err
 	}
 	ev := matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats)}
@@ -210,7 +229,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 			ev.Changes = append(ev.Changes, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
 		}
 	}
-	err := s.bolt.Update(func(btx *bolt.Tx) error {
+	err = s.bolt.Update(func(btx *bolt.Tx) error {
 		for _, c := range tx.cats {
 			if err := putJSON(btx.Bucket(bucketCategories), c.ID, c); err != nil {
 				return err
@@ -251,6 +270,10 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	}
 	txn.Commit()
 	s.seq.Store(ev.Seq)
+	if len(s.states) >= index.MaxChangeWalk {
+		s.states = s.states[1:]
+	}
+	s.states = append(s.states, state)
 	s.log.Debug("store update", "seq", ev.Seq, "actor", actor, "action", action, "records", ev.Count)
 	return ev, nil
 }
@@ -383,7 +406,7 @@ func (s *Store) load(ctx context.Context) (n int, err error) {
 	if err := check(index.NewReader(txn), vocab, put, nil, true); err != nil {
 		return 0, fmt.Errorf("store: %s breaks an invariant; refusing a partial load: %w", s.path, err)
 	}
-	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: s.seq.Load(), Vocab: vocab}); err != nil {
+	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: s.seq.Load(), Vocab: vocab, State: index.NewState()}); err != nil {
 		return 0, err
 	}
 	txn.Commit()

@@ -371,3 +371,43 @@ func TestConcurrentUpdates(t *testing.T) {
 		t.Errorf("held(r1) = %d, want 3", held)
 	}
 }
+
+// The change log lets a reader of an older state learn what changed since;
+// a failed update leaves no trace in it, and a restart starts a new chain.
+func TestChangesSinceAnUpdate(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	seed(t, s)
+	before := s.Snapshot()
+	edit := func(qty int64) error {
+		_, err := s.Update(ctx, "test", "edit", nil, func(tx *Tx) error {
+			it, err := tx.Item("d1")
+			if err != nil {
+				return err
+			}
+			c := *it
+			c.Quantity = qty
+			return tx.PutItem(c)
+		})
+		return err
+	}
+	if err := edit(9); err != nil {
+		t.Fatal(err)
+	}
+	if err := edit(-1); err == nil {
+		t.Fatal("edit to quantity -1 succeeded")
+	}
+	after := s.Snapshot()
+	keys, ok := after.ChangesSince(before.Meta().State)
+	if want := []index.Key{{Table: index.TableItems, ID: "d1"}}; !ok || fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("ChangesSince = %v, %v; want %v, true", keys, ok, want)
+	}
+	if keys, ok := after.ChangesSince(after.Meta().State); !ok || len(keys) != 0 {
+		t.Errorf("ChangesSince(now) = %v, %v; want none", keys, ok)
+	}
+	s.Close()
+	s2 := mustOpen(t, dir)
+	if _, ok := s2.Snapshot().ChangesSince(after.Meta().State); ok {
+		t.Error("after a restart, ChangesSince(a state of the old process) is ok; want false")
+	}
+}
