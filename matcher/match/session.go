@@ -30,9 +30,19 @@ import (
 //     in the instance rebuilds every row.
 //   - Component solves, through a [flow.Cache] (welfare and coverage).
 //
-// The instance itself (scope, open items, what is left after claims) is
-// gathered afresh each run, and the score, project and explanation stages
-// run in full: they are linear in the candidate edges.
+// When the state r carries a change log back to the last run's state (see
+// index.Reader.ChangesSince) and no change touches the meeting (its
+// alliances, grids and categories, the units in its scope, the items at its
+// level of those units and the slots of its projects, the claims on any of
+// them, a fulfilled claim of a unit in scope), the last result is returned
+// again at the new store index without any work: after one edit, every
+// other meeting of the district costs a few map lookups. Otherwise the
+// instance itself (open items, what is left after claims) is gathered
+// afresh, and the score, project and explanation stages run in full: they
+// are linear in the candidate edges.
+//
+// Results of one Session share their slices with each other: treat them as
+// read-only.
 //
 // A Session is safe for concurrent use; its runs are serialised.
 type Session struct {
@@ -48,6 +58,7 @@ type Session struct {
 // SessionStats count the work of a Session's runs.
 type SessionStats struct {
 	Runs         int // runs done
+	Untouched    int // runs that returned the last result again: no change touched the meeting
 	FullRebuilds int // runs that rebuilt every candidate row
 	RowsReused   int // demand rows taken from the last run, summed over runs
 	RowsBuilt    int // demand rows generated, summed over runs
@@ -56,6 +67,11 @@ type SessionStats struct {
 
 // sessionState is what a run leaves for the next.
 type sessionState struct {
+	r         index.Reader // the state matched
+	state     uint64       // its index state (0: none)
+	scope     *Scope
+	projects  map[string]bool // projects with a slot among the demands
+	result    *Result
 	vocab     *matcher.Vocabulary
 	grids     []*matcher.Grid
 	resources []resourceKey         // by index, sorted by id
@@ -114,11 +130,92 @@ func (s *Session) Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabu
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
+	if prev := s.prev; prev != nil && prev.vocab == vocab && prev.result != nil {
+		if keys, ok := r.ChangesSince(prev.state); ok && !prev.touchedBy(r, keys) {
+			s.stats.Runs++
+			s.stats.Untouched++
+			next := *prev
+			next.r, next.state = r, r.Meta().State
+			res := *prev.result
+			res.Seq = r.Meta().Seq
+			res.Stats = Stats{Demands: res.Stats.Demands, Resources: res.Stats.Resources, Edges: res.Stats.Edges,
+				Components: res.Stats.Components, Candidates: time.Since(start)}
+			next.result = &res
+			s.prev = &next
+			return &res, nil
+		}
+	}
 	in := buildInstance(r, vocab, scope)
 	cands, next := s.candidates(in)
-	s.prev = next
 	s.stats.Runs++
-	return runCandidates(ctx, in, cands, s.cache, s.set, start)
+	res, err := runCandidates(ctx, in, cands, s.cache, s.set, start)
+	if err != nil {
+		s.prev = next
+		return nil, err
+	}
+	next.r, next.state, next.scope, next.result = r, r.Meta().State, scope, res
+	next.projects = map[string]bool{}
+	for i := range in.demands {
+		if p := in.demands[i].item.Project; p != "" {
+			next.projects[p] = true
+		}
+	}
+	if !res.Optimal { // cut by the deadline: do not hand it out again
+		next.result = nil
+	}
+	s.prev = next
+	return res, nil
+}
+
+// touchedBy reports whether any change of keys (between st's state and
+// r's) may change the meeting's result; see Session.
+func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
+	relevant := func(it *matcher.Item) bool {
+		return it != nil && (it.Level == st.scope.Level && st.scope.HasUnit(it.Unit) || it.Project != "" && st.projects[it.Project])
+	}
+	item := func(rd index.Reader, id string) *matcher.Item {
+		it, _ := rd.Item(id)
+		return it
+	}
+	for _, k := range keys {
+		switch k.Table {
+		case index.TableUnits:
+			if st.scope.HasUnit(k.ID) {
+				return true
+			}
+		case index.TableItems:
+			if relevant(item(st.r, k.ID)) || relevant(item(r, k.ID)) {
+				return true
+			}
+		case index.TableProjects:
+			if st.projects[k.ID] {
+				return true
+			}
+			for _, rd := range []index.Reader{st.r, r} {
+				for it := range rd.Slots(k.ID) {
+					if relevant(it) {
+						return true
+					}
+				}
+			}
+		case index.TableClaims:
+			for _, rd := range []index.Reader{st.r, r} {
+				c, err := rd.Claim(k.ID)
+				if err != nil {
+					continue
+				}
+				if relevant(item(rd, c.Resource)) || relevant(item(rd, c.Demand)) {
+					return true
+				}
+				if c.Status == matcher.ClaimFulfilled && (st.scope.HasUnit(c.ResourceUnit) || st.scope.HasUnit(c.DemandUnit)) {
+					return true
+				}
+			}
+		default: // alliances, grids, categories, anything new
+			return true
+		}
+	}
+	return false
 }
 
 // candidates assembles the instance's candidate edges from the last run's

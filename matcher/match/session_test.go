@@ -58,7 +58,36 @@ func randomEdit(tb testing.TB, r *rand.Rand, st *store.Store, items []string, la
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(step) * time.Minute)
 	var what string
 	var claim *matcher.Claim
-	switch op := r.IntN(10); op {
+	var unit *matcher.Unit
+	var project *matcher.Project
+	switch op := r.IntN(12); op {
+	case 10: // the item's unit moves
+		u, err := sn.Unit(e.Unit)
+		if err != nil || u.Location == nil {
+			return ""
+		}
+		c := *u
+		l := *c.Location
+		l.Lat += (r.Float64() - 0.5) * 0.02
+		c.Location = &l
+		unit = &c
+		what = "unit location " + c.ID
+	case 11: // the item's project is dropped, or planned again
+		if e.Project == "" {
+			return ""
+		}
+		p, err := sn.Project(e.Project)
+		if err != nil {
+			return ""
+		}
+		c := *p
+		if c.Status == matcher.ProjectDropped {
+			c.Status = matcher.ProjectPlanned
+		} else {
+			c.Status = matcher.ProjectDropped
+		}
+		project = &c
+		what = fmt.Sprintf("project %s=%s", c.ID, c.Status)
 	case 0, 1:
 		e.Quantity = 1 + r.Int64N(20)
 		what = fmt.Sprintf("quantity %s=%d", e.ID, e.Quantity)
@@ -116,8 +145,13 @@ func randomEdit(tb testing.TB, r *rand.Rand, st *store.Store, items []string, la
 		what = fmt.Sprintf("claim %s %s→%s", c.Status, c.Resource, c.Demand)
 	}
 	_, err = st.Update(ctx, "test", "edit", nil, func(tx *store.Tx) error {
-		if claim != nil {
+		switch {
+		case claim != nil:
 			return tx.PutClaim(*claim)
+		case unit != nil:
+			return tx.PutUnit(*unit)
+		case project != nil:
+			return tx.PutProject(*project)
 		}
 		return tx.PutItem(e)
 	})
@@ -128,8 +162,9 @@ func randomEdit(tb testing.TB, r *rand.Rand, st *store.Store, items []string, la
 }
 
 type sessionCase struct {
-	meeting string
-	mode    Mode
+	meeting   string
+	mode      Mode
+	untouched bool // edits elsewhere: most runs must reuse the last result
 }
 
 // driveSession applies steps random edits to items of editMeeting and after
@@ -174,9 +209,12 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 	}
 	for i, c := range cases {
 		s := sessions[i].Stats()
-		t.Logf("%s/%s: %d runs, %d full rebuilds, rows reused %d built %d, cache hits %d misses %d",
-			c.meeting, c.mode, s.Runs, s.FullRebuilds, s.RowsReused, s.RowsBuilt, s.Cache.Hits, s.Cache.Misses)
-		if s.Runs > 3 && s.RowsReused == 0 {
+		t.Logf("%s/%s: %d runs, %d untouched, %d full rebuilds, rows reused %d built %d, cache hits %d misses %d",
+			c.meeting, c.mode, s.Runs, s.Untouched, s.FullRebuilds, s.RowsReused, s.RowsBuilt, s.Cache.Hits, s.Cache.Misses)
+		if c.untouched && s.Untouched < s.Runs/2 {
+			t.Errorf("%s/%s: %d of %d runs untouched; edits elsewhere should leave it untouched", c.meeting, c.mode, s.Untouched, s.Runs)
+		}
+		if s.Runs > 3 && s.RowsReused == 0 && !c.untouched {
 			t.Errorf("%s/%s: no row reused", c.meeting, c.mode)
 		}
 	}
@@ -190,7 +228,7 @@ func TestSessionBananRandomEdits(t *testing.T) {
 		steps = 60
 	}
 	n := driveSession(t, st, 1, "lh", []sessionCase{
-		{"lh", Welfare}, {"lh", Coverage}, {"lh", Stable}, {"bn-district", Welfare},
+		{"lh", Welfare, false}, {"lh", Coverage, false}, {"lh", Stable, false}, {"bn-district", Welfare, false},
 	}, steps)
 	t.Logf("%d session runs checked against Run", n)
 }
@@ -211,21 +249,31 @@ func TestSessionGeneratedRandomEdits(t *testing.T) {
 				t.Fatal(err)
 			}
 			sn := st.Snapshot()
-			// the busiest community meeting, and the street above it
-			var busiest, street string
+			// the busiest community meeting, the street above it, and
+			// another community meeting (untouched by the edits)
+			var busiest, street, other string
 			most := -1
 			for a := range sn.AlliancesAt(matcher.Community) {
 				if n := len(scopeItems(t, sn, a.ID)); n > most {
 					busiest, street, most = a.ID, a.Parent, n
 				}
 			}
+			for a := range sn.AlliancesAt(matcher.Community) {
+				if a.ID != busiest && len(scopeItems(t, sn, a.ID)) > most/2 {
+					other = a.ID
+					break
+				}
+			}
 			steps := 120
 			if testing.Short() {
 				steps = 25
 			}
-			cases := []sessionCase{{busiest, Welfare}, {busiest, Coverage}}
+			cases := []sessionCase{{busiest, Welfare, false}, {busiest, Coverage, false}}
 			if street != "" {
-				cases = append(cases, sessionCase{street, Welfare})
+				cases = append(cases, sessionCase{street, Welfare, false})
+			}
+			if other != "" {
+				cases = append(cases, sessionCase{other, Welfare, true})
 			}
 			n := driveSession(t, st, uint64(units), busiest, cases, steps)
 			t.Logf("%d units, meeting %s: %d session runs checked against Run", units, busiest, n)
