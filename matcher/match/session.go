@@ -108,6 +108,26 @@ func NewSession(meeting string, set Settings) *Session {
 	return &Session{meeting: meeting, set: set, cache: flow.NewCache(0)}
 }
 
+// Fork returns a new session of the same meeting with settings set that
+// starts from what s has built: a what-if scenario forked from the state s
+// last matched is solved incrementally, its edits being the changes. The
+// two share the component cache (it is safe for concurrent use) and
+// nothing else; s is not changed by the fork's runs. The last result is
+// handed on only when set equals s's settings.
+func (s *Session) Fork(set Settings) *Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := &Session{meeting: s.meeting, set: set, cache: s.cache}
+	if s.prev != nil {
+		p := *s.prev
+		if set != s.set {
+			p.result = nil
+		}
+		f.prev = &p
+	}
+	return f
+}
+
 // Stats returns the session's counters.
 func (s *Session) Stats() SessionStats {
 	s.mu.Lock()

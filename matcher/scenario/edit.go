@@ -111,6 +111,15 @@ func (w txWriter) putAlliance(a matcher.Alliance) error { return w.tx.PutAllianc
 type forkWriter struct {
 	txn   *memdb.Txn
 	vocab *matcher.Vocabulary
+	keys  *[]index.Key // every record written, for the change log
+}
+
+func (w forkWriter) insert(table, id string, obj any) error {
+	if err := w.txn.Insert(table, obj); err != nil {
+		return err
+	}
+	*w.keys = append(*w.keys, index.Key{Table: table, ID: id})
+	return nil
 }
 
 func (w forkWriter) reader() index.Reader            { return index.NewReader(w.txn) }
@@ -126,7 +135,7 @@ func (w forkWriter) putUnit(u matcher.Unit) error {
 		loc := *u.Location
 		u.Location = &loc
 	}
-	if err := w.txn.Insert(index.TableUnits, &u); err != nil {
+	if err := w.insert(index.TableUnits, u.ID, &u); err != nil {
 		return err
 	}
 	r := w.reader()
@@ -152,14 +161,14 @@ func (w forkWriter) putItem(it matcher.Item) error {
 		return err
 	}
 	it.Tags, it.Windows = slices.Clone(it.Tags), slices.Clone(it.Windows)
-	return w.txn.Insert(index.TableItems, &it)
+	return w.insert(index.TableItems, it.ID, &it)
 }
 
 func (w forkWriter) putAlliance(a matcher.Alliance) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	return w.txn.Insert(index.TableAlliances, &a)
+	return w.insert(index.TableAlliances, a.ID, &a)
 }
 
 // applyEdit validates edit e (the i-th) against the state w has so far and

@@ -83,9 +83,22 @@ func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
 	sc.db = sn.Fork()
 	txn := sc.db.Txn(true)
 	defer txn.Abort()
-	w := forkWriter{txn: txn, vocab: sn.Vocab}
+	w := forkWriter{txn: txn, vocab: sn.Vocab, keys: new([]index.Key)}
 	for i := range sc.Edits {
 		if err := applyEdit(w, i, &sc.Edits[i], &sc.Settings); err != nil {
+			return nil, err
+		}
+	}
+	if len(*w.keys) > 0 {
+		// The edits are one write of the fork: logged, so that a
+		// session of the live state solves the fork incrementally.
+		state, err := index.RecordChanges(txn, *w.keys)
+		if err != nil {
+			return nil, err
+		}
+		meta := index.NewReader(txn).Meta()
+		meta.State = state
+		if err := txn.Insert(index.TableMeta, &meta); err != nil {
 			return nil, err
 		}
 	}
@@ -98,6 +111,12 @@ func (s *Scenario) Solve(ctx context.Context) (*match.Result, error) {
 	return match.Run(ctx, s.Reader(), s.vocab, s.Meeting, s.Settings)
 }
 
+// solveFrom runs the scenario's meeting on its fork with a fork of live, a
+// session of the live plan: only what the edits touch is redone.
+func (s *Scenario) solveFrom(ctx context.Context, live *match.Session) (*match.Result, error) {
+	return live.Fork(s.Settings).Run(ctx, s.Reader(), s.vocab)
+}
+
 // Diff solves the scenario and the live plan (the meeting on sn with the
 // base settings) and compares them.
 func (s *Scenario) Diff(ctx context.Context, sn store.Snapshot) (*Diff, error) {
@@ -105,11 +124,17 @@ func (s *Scenario) Diff(ctx context.Context, sn store.Snapshot) (*Diff, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.diffWith(ctx, live)
+	return s.diffWith(ctx, live, nil)
 }
 
-func (s *Scenario) diffWith(ctx context.Context, live *match.Result) (*Diff, error) {
-	after, err := s.Solve(ctx)
+// diffWith compares the live plan with the scenario's, solved
+// incrementally from sess (the live plan's session) when it is not nil.
+func (s *Scenario) diffWith(ctx context.Context, live *match.Result, sess *match.Session) (*Diff, error) {
+	solve := s.Solve
+	if sess != nil {
+		solve = func(ctx context.Context) (*match.Result, error) { return s.solveFrom(ctx, sess) }
+	}
+	after, err := solve(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -193,45 +218,56 @@ type Manager struct {
 	mu   sync.Mutex
 	next int
 	byID map[string]*Scenario
-	live map[liveKey]*match.Result // live plans by meeting, settings and store index
+	live map[liveKey]*liveSession // sessions of live plans by meeting and settings
+	tick uint64                   // use counter for the sessions' LRU
 }
 
 type liveKey struct {
 	meeting string
 	set     match.Settings
-	seq     uint64
 }
 
-// liveCacheSize bounds the live plans a Manager keeps for diffs.
+type liveSession struct {
+	s    *match.Session
+	used uint64
+}
+
+// liveCacheSize bounds the live plans (sessions) a Manager keeps for diffs.
 const liveCacheSize = 8
 
-// livePlan returns the live plan of meeting under set at sn, solving it once
-// per store index: every diff of scenarios of one meeting shares it.
-func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting string, set match.Settings) (*match.Result, error) {
-	k := liveKey{meeting, set, sn.Seq}
+// livePlan returns the live plan of meeting under set at sn and its
+// session. The session is kept (up to liveCacheSize, least recently used
+// first out): the plan is solved again only where the store changed since
+// its last run, and scenarios are solved as forks of it.
+func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting string, set match.Settings) (*match.Result, *match.Session, error) {
+	k := liveKey{meeting, set}
 	m.mu.Lock()
-	res := m.live[k]
-	m.mu.Unlock()
-	if res != nil {
-		return res, nil
-	}
-	res, err := match.Run(ctx, sn.Reader, sn.Vocab, meeting, set)
-	if err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.live == nil {
-		m.live = map[liveKey]*match.Result{}
+		m.live = map[liveKey]*liveSession{}
 	}
-	for old := range m.live {
-		if len(m.live) < liveCacheSize && old.seq == sn.Seq {
-			break
+	m.tick++
+	ls := m.live[k]
+	if ls == nil {
+		if len(m.live) >= liveCacheSize {
+			var oldest liveKey
+			first := true
+			for key, v := range m.live {
+				if first || v.used < m.live[oldest].used {
+					oldest, first = key, false
+				}
+			}
+			delete(m.live, oldest)
 		}
-		delete(m.live, old) // older states first go; else any
+		ls = &liveSession{s: match.NewSession(meeting, set)}
+		m.live[k] = ls
 	}
-	m.live[k] = res
-	return res, nil
+	ls.used = m.tick
+	m.mu.Unlock()
+	res, err := ls.s.Run(ctx, sn.Reader, sn.Vocab)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, ls.s, nil
 }
 
 // NewManager returns a manager with the default bounds.
@@ -357,11 +393,11 @@ func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor
 	if err != nil {
 		return nil, err
 	}
-	live, err := m.livePlan(ctx, sn, sc.Meeting, sc.Base)
+	live, sess, err := m.livePlan(ctx, sn, sc.Meeting, sc.Base)
 	if err != nil {
 		return nil, err
 	}
-	return sc.diffWith(ctx, live)
+	return sc.diffWith(ctx, live, sess)
 }
 
 // Apply commits scenario id's edits to st if the live state is still the

@@ -208,3 +208,56 @@ func TestApply(t *testing.T) {
 		t.Errorf("diff of a stale scenario: %v stale=%v", err, d != nil && d.Stale)
 	}
 }
+
+// The Manager solves scenarios as forks of the live plan's session; its
+// diffs must be exactly those of two full solves, before and after the
+// live state moves, and with settings edits.
+func TestManagerDiffIsFullDiff(t *testing.T) {
+	st := bananStore(t)
+	m := NewManager()
+	reqs := []Request{
+		{Meeting: "lh", Edits: edits(t, `[{"op":"set_quantity","item":"LH-R12","quantity":5}]`)},
+		{Meeting: "lh", Edits: edits(t, `[{"op":"set_radius","item":"LH-D06","radius_km":9},{"op":"set_quantity","item":"LH-D06","quantity":40}]`)},
+		{Meeting: "lh", Edits: edits(t, `[{"op":"add_item","unit":"lh-bank","item":{"id":"X-R1","kind":"resource","category":"志愿服务","title":"银行志愿者","quantity":5,"radius_km":5}}]`)},
+		{Meeting: "lh", Mode: match.Coverage, Edits: edits(t, `[{"op":"set_quantity","item":"LH-R12","quantity":6}]`)},
+		{Meeting: "bn-district", Edits: edits(t, `[]`)},
+	}
+	check := func(when string) {
+		for i, req := range reqs {
+			sc, err := m.Create(ctx, st, matcher.Admin, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.Diff(ctx, st, matcher.Admin, sc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, err := sc.Diff(ctx, st.Snapshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(full)
+			if string(g) != string(w) {
+				t.Errorf("%s, request %d: Manager.Diff differs from a full diff:\n got %.500s\nwant %.500s", when, i, g, w)
+			}
+			if err := m.Delete(st.Snapshot().Reader, matcher.Admin, sc.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	check("first")
+	check("again")
+	if _, err := st.Update(ctx, "test", "edit", nil, func(tx *store.Tx) error {
+		it, err := tx.Item("LH-R12")
+		if err != nil {
+			return err
+		}
+		c := *it
+		c.Quantity = 9
+		return tx.PutItem(c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a live edit")
+}
