@@ -85,28 +85,38 @@ func (c *Cache) Stats() CacheStats {
 // the simplex, the capacities and needs by rank, and each edge's ranks and
 // value in edge order. buf is scratch; local maps global nodes to ranks.
 func (c *Cache) key(t *Transport, vals []int64, comp *component, opt Options, local []int32, buf []byte) (cacheKey, []byte) {
-	buf = buf[:0]
+	n := 2 + 12 + 8*(len(comp.res)+len(comp.dem)) + 16*len(comp.edges)
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	le := binary.LittleEndian
 	mix := byte(0)
 	if opt.NoArcMixing {
 		mix = 1
 	}
-	buf = append(buf, byte(opt.Pivot), mix)
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(comp.res)))
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(comp.dem)))
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(comp.edges)))
+	buf[0], buf[1] = byte(opt.Pivot), mix
+	le.PutUint32(buf[2:], uint32(len(comp.res)))
+	le.PutUint32(buf[6:], uint32(len(comp.dem)))
+	le.PutUint32(buf[10:], uint32(len(comp.edges)))
+	at := 14
 	nr := int32(len(t.Cap))
 	for i, r := range comp.res {
 		local[r] = int32(i)
-		buf = binary.LittleEndian.AppendUint64(buf, uint64(t.Cap[r]))
+		le.PutUint64(buf[at:], uint64(t.Cap[r]))
+		at += 8
 	}
 	for i, d := range comp.dem {
 		local[nr+d] = int32(i)
-		buf = binary.LittleEndian.AppendUint64(buf, uint64(t.Need[d]))
+		le.PutUint64(buf[at:], uint64(t.Need[d]))
+		at += 8
 	}
 	for _, e := range comp.edges {
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(local[t.R[e]]))
-		buf = binary.LittleEndian.AppendUint32(buf, uint32(local[nr+t.D[e]]))
-		buf = binary.LittleEndian.AppendUint64(buf, uint64(vals[e]))
+		b := buf[at : at+16 : at+16]
+		le.PutUint32(b, uint32(local[t.R[e]]))
+		le.PutUint32(b[4:], uint32(local[nr+t.D[e]]))
+		le.PutUint64(b[8:], uint64(vals[e]))
+		at += 16
 	}
 	return cacheKey{maphash.Bytes(c.seed1, buf), maphash.Bytes(c.seed2, buf)}, buf
 }

@@ -324,21 +324,31 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		s.stats.FullRebuilds++
 	}
 
-	out := &candidates{}
+	// With every resource where it was, a kept row is the very same slice
+	// (rows are never changed once built).
+	identity := !full && len(prev.resources) == len(next.resources)
+	for oi := 0; identity && oi < len(oldToNew); oi++ {
+		identity = oldToNew[oi] == int32(oi)
+	}
+	rows := make([]*demandRow, len(in.demands))
 	var found []int32
+	total := 0
 	for di := range in.demands {
 		d := &in.demands[di]
 		var row *demandRow
 		if !full && !dirty[d.item.ID] {
 			if old := prev.rows[d.item.ID]; old != nil && old.item == d.item && old.unit == d.unit {
-				row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges))}
-				for k, e := range old.edges {
-					ni := oldToNew[e.ri]
-					if ni < 0 { // a resource of the row changed or left
-						row = nil
-						break
+				row = old
+				if !identity {
+					row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges))}
+					for k, e := range old.edges {
+						ni := oldToNew[e.ri]
+						if ni < 0 { // a resource of the row changed or left
+							row = nil
+							break
+						}
+						row.edges[k] = rowEdge{ni, e.terms, e.km}
 					}
-					row.edges[k] = rowEdge{ni, e.terms, e.km}
 				}
 			}
 		}
@@ -349,6 +359,12 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 			row, found = in.buildRow(d, found)
 		}
 		next.rows[d.item.ID] = row
+		rows[di] = row
+		total += len(row.edges)
+	}
+	out := &candidates{R: make([]int32, 0, total), D: make([]int32, 0, total),
+		Terms: make([]termValues, 0, total), KM: make([]float32, 0, total)}
+	for di, row := range rows {
 		for _, e := range row.edges {
 			out.R = append(out.R, e.ri)
 			out.D = append(out.D, int32(di))
