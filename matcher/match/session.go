@@ -89,6 +89,25 @@ type resourceKey struct {
 	positive bool // remaining > 0 (the quantity rule)
 }
 
+// same reports whether a resource is unchanged for the candidate rows.
+func (k resourceKey) same(o resourceKey) bool {
+	return k.unit == o.unit && k.positive == o.positive && sameForRows(k.item, o.item)
+}
+
+// sameForRows reports whether two versions of an item give the same
+// candidate rows: every field the hard rules and the score terms read is
+// equal (the quantity is not one of them: what is left enters through
+// resourceKey.positive and the solve).
+func sameForRows(a, b *matcher.Item) bool {
+	if a == b {
+		return true
+	}
+	return a.ID == b.ID && a.Unit == b.Unit && a.Kind == b.Kind && a.Category == b.Category && a.Title == b.Title &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Windows, b.Windows) && a.RadiusKM == b.RadiusKM &&
+		a.Priority == b.Priority && a.Status == b.Status && a.Level == b.Level &&
+		(a.Location == nil) == (b.Location == nil) && (a.Location == nil || *a.Location == *b.Location)
+}
+
 type demandRow struct {
 	item  *matcher.Item
 	unit  *matcher.Unit
@@ -266,7 +285,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		oldToNew = make([]int32, len(prev.resources))
 		for oi, k := range prev.resources {
 			oldToNew[oi] = -1
-			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni] == k {
+			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k) {
 				oldToNew[oi] = ni
 			}
 		}
@@ -274,7 +293,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		var fresh []int32
 		for ni, k := range next.resources {
 			oi, ok := prev.resIndex[k.item.ID]
-			if !ok || prev.resources[oi] != k {
+			if !ok || !prev.resources[oi].same(k) {
 				fresh = append(fresh, int32(ni))
 			}
 		}
@@ -337,8 +356,11 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		d := &in.demands[di]
 		var row *demandRow
 		if !full && !dirty[d.item.ID] {
-			if old := prev.rows[d.item.ID]; old != nil && old.item == d.item && old.unit == d.unit {
+			if old := prev.rows[d.item.ID]; old != nil && sameForRows(old.item, d.item) && old.unit == d.unit {
 				row = old
+				if old.item != d.item {
+					row = &demandRow{item: d.item, unit: d.unit, edges: old.edges}
+				}
 				if !identity {
 					row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges))}
 					for k, e := range old.edges {
