@@ -218,18 +218,7 @@ type Manager struct {
 	mu   sync.Mutex
 	next int
 	byID map[string]*Scenario
-	live map[liveKey]*liveSession // sessions of live plans by meeting and settings
-	tick uint64                   // use counter for the sessions' LRU
-}
-
-type liveKey struct {
-	meeting string
-	set     match.Settings
-}
-
-type liveSession struct {
-	s    *match.Session
-	used uint64
+	live *match.Sessions // sessions of the live plans diffed, by meeting and settings
 }
 
 // liveCacheSize bounds the live plans (sessions) a Manager keeps for diffs.
@@ -240,34 +229,18 @@ const liveCacheSize = 8
 // first out): the plan is solved again only where the store changed since
 // its last run, and scenarios are solved as forks of it.
 func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting string, set match.Settings) (*match.Result, *match.Session, error) {
-	k := liveKey{meeting, set}
 	m.mu.Lock()
 	if m.live == nil {
-		m.live = map[liveKey]*liveSession{}
+		m.live = match.NewSessions(liveCacheSize)
 	}
-	m.tick++
-	ls := m.live[k]
-	if ls == nil {
-		if len(m.live) >= liveCacheSize {
-			var oldest liveKey
-			first := true
-			for key, v := range m.live {
-				if first || v.used < m.live[oldest].used {
-					oldest, first = key, false
-				}
-			}
-			delete(m.live, oldest)
-		}
-		ls = &liveSession{s: match.NewSession(meeting, set)}
-		m.live[k] = ls
-	}
-	ls.used = m.tick
+	live := m.live
 	m.mu.Unlock()
-	res, err := ls.s.Run(ctx, sn.Reader, sn.Vocab)
+	sess := live.Get(meeting, set)
+	res, err := sess.Run(ctx, sn.Reader, sn.Vocab)
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, ls.s, nil
+	return res, sess, nil
 }
 
 // NewManager returns a manager with the default bounds.

@@ -22,10 +22,24 @@ type Service struct {
 	Store *store.Store
 	// Now returns the time of claims (default time.Now).
 	Now func() time.Time
+	// Sessions keep the meetings proposed for, so that proposing again
+	// redoes only what changed since (nil: every proposal solves afresh).
+	Sessions *match.Sessions
 }
 
 // New returns a service over st.
-func New(st *store.Store) *Service { return &Service{Store: st, Now: time.Now} }
+func New(st *store.Store) *Service {
+	return &Service{Store: st, Now: time.Now, Sessions: match.NewSessions(0)}
+}
+
+// solve matches the meeting of alliance on sn, with its session when the
+// service keeps sessions.
+func (s *Service) solve(ctx context.Context, sn store.Snapshot, alliance string, set match.Settings) (*match.Result, error) {
+	if s.Sessions == nil {
+		return match.Run(ctx, sn.Reader, sn.Vocab, alliance, set)
+	}
+	return s.Sessions.Get(alliance, set).Run(ctx, sn.Reader, sn.Vocab)
+}
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
 
@@ -105,7 +119,7 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 		return nil, notFound("meeting", alliance)
 	}
 	for try := 1; ; try++ {
-		res, err := match.Run(ctx, sn.Reader, sn.Vocab, alliance, set)
+		res, err := s.solve(ctx, sn, alliance, set)
 		if err != nil {
 			return nil, err
 		}

@@ -2,7 +2,9 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -290,5 +292,62 @@ func TestConcurrentAnswers(t *testing.T) {
 	evs, err := s.Store.Events(0, 1<<20, nil)
 	if err != nil || uint64(len(evs)) != sn.Seq {
 		t.Errorf("%d events for seq %d (%v)", len(evs), sn.Seq, err)
+	}
+}
+
+// Proposing through the service's sessions gives exactly what a fresh solve
+// gives, through a long day of proposals, answers and escalations on every
+// Banan meeting (the claims written make each later solve differ).
+func TestProposeWithSessionsEqualsFresh(t *testing.T) {
+	withS, fresh := newService(t), newService(t)
+	fresh.Sessions = nil
+	meetings := []string{"lh", "bn-district"}
+	for a := range withS.Store.Snapshot().AlliancesAt(matcher.Community) {
+		meetings = append(meetings, a.ID)
+	}
+	r := rand.New(rand.NewPCG(3, 5))
+	proposed := 0
+	for step := range 60 {
+		m := meetings[r.IntN(len(meetings))]
+		got, err1 := withS.Propose(ctx, matcher.Admin, m, match.DefaultSettings())
+		want, err2 := fresh.Propose(ctx, matcher.Admin, m, match.DefaultSettings())
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("step %d %s: errors differ: %v / %v", step, m, err1, err2)
+		}
+		if err1 != nil {
+			continue
+		}
+		proposed++
+		g, w := *got.Result, *want.Result
+		g.Stats, w.Stats = match.Stats{}, match.Stats{}
+		gj, _ := json.Marshal(g)
+		wj, _ := json.Marshal(w)
+		if string(gj) != string(wj) {
+			t.Fatalf("step %d %s: with sessions\n%.400s\nfresh\n%.400s", step, m, gj, wj)
+		}
+		// Answer some of the proposals the same way in both.
+		for i, c := range got.Claims {
+			var ans Answer
+			switch r.IntN(4) {
+			case 0:
+				ans = Accept
+			case 1:
+				ans = Reject
+			default:
+				continue
+			}
+			for _, s := range []*Service{withS, fresh} {
+				for _, side := range []string{c.ResourceUnit, c.DemandUnit} {
+					s.AnswerClaim(ctx, matcher.UnitActor(side), want.Claims[i].ID, ans, "", "测试")
+				}
+			}
+		}
+		if r.IntN(10) == 0 {
+			withS.Escalate(ctx, matcher.Admin, m)
+			fresh.Escalate(ctx, matcher.Admin, m)
+		}
+	}
+	if withS.Sessions.Len() == 0 || proposed < 30 {
+		t.Errorf("%d sessions kept, %d proposals made; want some, and 30 or more", withS.Sessions.Len(), proposed)
 	}
 }
