@@ -216,32 +216,9 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 		}
 		in.merge(g)
 	}
-	byID := func(a, b party) int {
-		if a.item.ID < b.item.ID {
-			return -1
-		}
-		if a.item.ID > b.item.ID {
-			return 1
-		}
-		return 0
-	}
-	slices.SortFunc(in.demands, byID)
-	slices.SortFunc(in.resources, byID)
-	for i := range in.resources {
-		p := &in.resources[i]
-		b := in.buckets[p.item.Category]
-		if b == nil {
-			b = &bucket{cells: map[cell][]int32{}, byGrid: map[string][]int32{}}
-			in.buckets[p.item.Category] = b
-		}
-		if p.radial() {
-			c := cellOf(p.loc)
-			b.cells[c] = append(b.cells[c], int32(i))
-		}
-		if p.grid != "" {
-			b.byGrid[p.grid] = append(b.byGrid[p.grid], int32(i))
-		}
-	}
+	slices.SortFunc(in.demands, partyByID)
+	slices.SortFunc(in.resources, partyByID)
+	in.indexResources()
 	for c := range r.ClaimsByStatus(matcher.ClaimRejected) {
 		in.rejected[[2]string{c.Resource, c.Demand}] = true
 	}

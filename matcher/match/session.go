@@ -37,9 +37,10 @@ import (
 // them, a fulfilled claim of a unit in scope), the last result is returned
 // again at the new store index without any work: after one edit, every
 // other meeting of the district costs a few map lookups. Otherwise the
-// instance itself (open items, what is left after claims) is gathered
-// afresh, and the score, project and explanation stages run in full: they
-// are linear in the candidate edges.
+// instance (open items, what is left after claims) is patched: only the
+// items the changes reach are read again (see patchInstance; a change of
+// alliances, grids or categories gathers afresh). The score, project and
+// explanation stages run in full: they are linear in the candidate edges.
 //
 // Results of one Session share their slices with each other: treat them as
 // read-only.
@@ -59,6 +60,7 @@ type Session struct {
 type SessionStats struct {
 	Runs         int // runs done
 	Untouched    int // runs that returned the last result again: no change touched the meeting
+	Patched      int // runs that gathered only the items the changes reach
 	FullRebuilds int // runs that rebuilt every candidate row
 	RowsReused   int // demand rows taken from the last run, summed over runs
 	RowsBuilt    int // demand rows generated, summed over runs
@@ -69,6 +71,7 @@ type SessionStats struct {
 type sessionState struct {
 	r         index.Reader // the state matched
 	state     uint64       // its index state (0: none)
+	in        *instance    // the instance matched (nil after an error)
 	scope     *Scope
 	projects  map[string]bool // projects with a slot among the demands
 	result    *Result
@@ -162,29 +165,41 @@ func (s *Session) Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabu
 	if err := s.set.Validate(); err != nil {
 		return nil, err
 	}
-	scope, err := ResolveScope(r, s.meeting)
-	if err != nil {
-		return nil, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := time.Now()
-	if prev := s.prev; prev != nil && prev.vocab == vocab && prev.result != nil {
-		if keys, ok := r.ChangesSince(prev.state); ok && !prev.touchedBy(r, keys) {
-			s.stats.Runs++
-			s.stats.Untouched++
-			next := *prev
-			next.r, next.state = r, r.Meta().State
-			res := *prev.result
-			res.Seq = r.Meta().Seq
-			res.Stats = Stats{Demands: res.Stats.Demands, Resources: res.Stats.Resources, Edges: res.Stats.Edges,
-				Components: res.Stats.Components, Candidates: time.Since(start)}
-			next.result = &res
-			s.prev = &next
-			return &res, nil
-		}
+	prev := s.prev
+	var keys []index.Key
+	known := false // keys are the changes since prev's state
+	if prev != nil && prev.vocab == vocab && prev.in != nil {
+		keys, known = r.ChangesSince(prev.state)
 	}
-	in := buildInstance(r, vocab, scope)
+	if known && prev.result != nil && !prev.touchedBy(r, keys) {
+		s.stats.Runs++
+		s.stats.Untouched++
+		next := *prev
+		next.r, next.state = r, r.Meta().State
+		res := *prev.result
+		res.Seq = r.Meta().Seq
+		res.Stats = Stats{Demands: res.Stats.Demands, Resources: res.Stats.Resources, Edges: res.Stats.Edges,
+			Components: res.Stats.Components, Candidates: time.Since(start)}
+		next.result = &res
+		s.prev = &next
+		return &res, nil
+	}
+	var in *instance
+	if known {
+		in = patchInstance(prev.in, prev.r, r, vocab, keys) // nil: alliances, grids or categories changed
+	}
+	if in != nil {
+		s.stats.Patched++
+	} else {
+		scope, err := ResolveScope(r, s.meeting)
+		if err != nil {
+			return nil, err
+		}
+		in = buildInstance(r, vocab, scope)
+	}
 	cands, next := s.candidates(in)
 	s.stats.Runs++
 	res, err := runCandidates(ctx, in, cands, s.cache, s.set, start)
@@ -192,7 +207,7 @@ func (s *Session) Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabu
 		s.prev = next
 		return nil, err
 	}
-	next.r, next.state, next.scope, next.result = r, r.Meta().State, scope, res
+	next.r, next.state, next.scope, next.result, next.in = r, r.Meta().State, in.scope, res, in
 	next.projects = map[string]bool{}
 	for i := range in.demands {
 		if p := in.demands[i].item.Project; p != "" {

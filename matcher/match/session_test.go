@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -161,6 +163,66 @@ func randomEdit(tb testing.TB, r *rand.Rand, st *store.Store, items []string, la
 	return what
 }
 
+// sameInstance compares what a session's (patched) instance holds with a
+// freshly gathered one: the parties with their records and what is left,
+// the buckets, the rejected pairs, the history, and the alliances of every
+// unit with a party.
+func sameInstance(got, want *instance) error {
+	for _, side := range []struct {
+		name string
+		g, w []party
+	}{{"demands", got.demands, want.demands}, {"resources", got.resources, want.resources}} {
+		if len(side.g) != len(side.w) {
+			return fmt.Errorf("%d %s, want %d", len(side.g), side.name, len(side.w))
+		}
+		for i := range side.g {
+			g, w := &side.g[i], &side.w[i]
+			if g.item != w.item || g.unit != w.unit || g.remaining != w.remaining || !slices.Equal(g.grams, w.grams) || g.loc != w.loc || g.grid != w.grid {
+				return fmt.Errorf("%s[%d]: %s rem %d, want %s rem %d", side.name, i, g.item.ID, g.remaining, w.item.ID, w.remaining)
+			}
+			if !slices.Equal(got.direct[g.unit.ID], want.direct[w.unit.ID]) || !slices.Equal(got.parents[g.unit.ID], want.parents[w.unit.ID]) {
+				return fmt.Errorf("%s[%d]: unit %s alliances differ", side.name, i, g.unit.ID)
+			}
+		}
+	}
+	if !reflect.DeepEqual(got.buckets, want.buckets) {
+		return fmt.Errorf("buckets differ")
+	}
+	// The global maps may differ in entries no pair of the instance reads
+	// (a session skips changes that do not touch its meeting).
+	items := map[string]bool{}
+	for _, ps := range [][]party{want.demands, want.resources} {
+		for i := range ps {
+			items[ps[i].item.ID] = true
+		}
+	}
+	rejected := func(m map[[2]string]bool) map[[2]string]bool {
+		return maps.Collect(func(yield func([2]string, bool) bool) {
+			for k, v := range m {
+				if items[k[0]] && items[k[1]] && !yield(k, v) {
+					return
+				}
+			}
+		})
+	}
+	history := func(m map[unitPair]int) map[unitPair]int {
+		return maps.Collect(func(yield func(unitPair, int) bool) {
+			for k, v := range m {
+				if want.scope.HasUnit(k.a) && want.scope.HasUnit(k.b) && !yield(k, v) {
+					return
+				}
+			}
+		})
+	}
+	if g, w := rejected(got.rejected), rejected(want.rejected); !maps.Equal(g, w) {
+		return fmt.Errorf("rejected pairs %v, want %v", g, w)
+	}
+	if g, w := history(got.history), history(want.history); !maps.Equal(g, w) {
+		return fmt.Errorf("history %v, want %v", g, w)
+	}
+	return nil
+}
+
 type sessionCase struct {
 	meeting   string
 	mode      Mode
@@ -198,6 +260,9 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := sameInstance(sessions[i].prev.in, buildInstance(sn.Reader, sn.Vocab, sessions[i].prev.in.scope)); err != nil {
+				t.Fatalf("step %d (%s): session %s/%s: instance differs from a fresh gather: %v", step, what, c.meeting, c.mode, err)
+			}
 			if g, w := resultJSON(t, got), resultJSON(t, want); !bytes.Equal(g, w) {
 				t.Fatalf("step %d (%s): session %s/%s differs from Run:\n got %.600s\nwant %.600s", step, what, c.meeting, c.mode, g, w)
 			}
@@ -209,8 +274,8 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 	}
 	for i, c := range cases {
 		s := sessions[i].Stats()
-		t.Logf("%s/%s: %d runs, %d untouched, %d full rebuilds, rows reused %d built %d, cache hits %d misses %d",
-			c.meeting, c.mode, s.Runs, s.Untouched, s.FullRebuilds, s.RowsReused, s.RowsBuilt, s.Cache.Hits, s.Cache.Misses)
+		t.Logf("%s/%s: %d runs, %d untouched, %d patched, %d full rebuilds, rows reused %d built %d, cache hits %d misses %d",
+			c.meeting, c.mode, s.Runs, s.Untouched, s.Patched, s.FullRebuilds, s.RowsReused, s.RowsBuilt, s.Cache.Hits, s.Cache.Misses)
 		if c.untouched && s.Untouched < s.Runs/2 {
 			t.Errorf("%s/%s: %d of %d runs untouched; edits elsewhere should leave it untouched", c.meeting, c.mode, s.Untouched, s.Runs)
 		}

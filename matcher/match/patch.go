@@ -1,0 +1,162 @@
+package match
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// patchInstance returns the instance of the state r made from prev, the
+// instance of an earlier state prevR of the same meeting, and keys, the
+// records changed between the two: only the items the changes reach are
+// gathered again (changed items, the items of changed units, the slots of
+// changed projects, the items of changed claims). It returns nil when the
+// changes reach what every party depends on (alliances, grids, categories,
+// or a table it does not know); the caller gathers afresh. The result is
+// what buildInstance(r, ...) returns.
+func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabulary, keys []index.Key) *instance {
+	scope := prev.scope
+	affected := map[string]bool{} // item ids
+	var claims []string
+	for _, k := range keys {
+		switch k.Table {
+		case index.TableItems:
+			affected[k.ID] = true
+		case index.TableUnits:
+			for _, ps := range [][]party{prev.demands, prev.resources} {
+				for i := range ps {
+					if ps[i].unit.ID == k.ID {
+						affected[ps[i].item.ID] = true
+					}
+				}
+			}
+			if scope.HasUnit(k.ID) {
+				for it := range r.ItemsOf(k.ID) {
+					affected[it.ID] = true
+				}
+			}
+		case index.TableProjects:
+			for _, rd := range []index.Reader{prevR, r} {
+				for it := range rd.Slots(k.ID) {
+					affected[it.ID] = true
+				}
+			}
+		case index.TableClaims:
+			claims = append(claims, k.ID)
+			for _, rd := range []index.Reader{prevR, r} {
+				if c, err := rd.Claim(k.ID); err == nil {
+					affected[c.Resource], affected[c.Demand] = true, true
+				}
+			}
+		default:
+			return nil
+		}
+	}
+
+	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
+		rejected: prev.rejected, history: prev.history, direct: prev.direct, parents: prev.parents}
+	prev.nbMu.Lock()
+	in.neighbour = maps.Clone(prev.neighbour) // grids are unchanged
+	prev.nbMu.Unlock()
+
+	g := newGatherer(r, scope)
+	for id := range affected {
+		it, err := r.Item(id)
+		if err != nil || !scope.HasUnit(it.Unit) {
+			continue
+		}
+		if u := r.UnitRaw(it.Unit); u != nil {
+			g.add(it, u)
+		}
+	}
+	keep := func(ps []party, extra []party) []party {
+		out := make([]party, 0, len(ps)+len(extra))
+		for i := range ps {
+			if !affected[ps[i].item.ID] {
+				out = append(out, ps[i])
+			}
+		}
+		return append(out, extra...)
+	}
+	in.demands = keep(prev.demands, g.demands)
+	in.resources = keep(prev.resources, g.resources)
+	slices.SortFunc(in.demands, partyByID)
+	slices.SortFunc(in.resources, partyByID)
+	cloned := false
+	for u := range g.direct {
+		if _, ok := in.direct[u]; !ok { // a unit new to the instance
+			if !cloned {
+				in.direct, in.parents, cloned = maps.Clone(prev.direct), maps.Clone(prev.parents), true
+			}
+			in.direct[u] = g.direct[u]
+			if p, ok := g.parents[u]; ok {
+				in.parents[u] = p
+			}
+		}
+	}
+	in.indexResources()
+
+	if len(claims) > 0 {
+		in.rejected, in.history = maps.Clone(prev.rejected), maps.Clone(prev.history)
+		for _, id := range claims {
+			was, _ := prevR.Claim(id)
+			now, _ := r.Claim(id)
+			for _, c := range []*matcher.Claim{was, now} {
+				if c == nil {
+					continue
+				}
+				// rejected is a set of pairs: ask the state whether one
+				// rejected claim on the pair is left
+				pair := [2]string{c.Resource, c.Demand}
+				delete(in.rejected, pair)
+				for o := range r.ClaimsOnPair(c.Resource, c.Demand) {
+					if o.Status == matcher.ClaimRejected {
+						in.rejected[pair] = true
+						break
+					}
+				}
+			}
+			if was != nil && was.Status == matcher.ClaimFulfilled {
+				k := orderedPair(was.ResourceUnit, was.DemandUnit)
+				if in.history[k]--; in.history[k] == 0 {
+					delete(in.history, k)
+				}
+			}
+			if now != nil && now.Status == matcher.ClaimFulfilled {
+				in.history[orderedPair(now.ResourceUnit, now.DemandUnit)]++
+			}
+		}
+	}
+	return in
+}
+
+func partyByID(a, b party) int {
+	switch {
+	case a.item.ID < b.item.ID:
+		return -1
+	case a.item.ID > b.item.ID:
+		return 1
+	}
+	return 0
+}
+
+// indexResources fills the buckets of the instance's resources (sorted).
+func (in *instance) indexResources() {
+	for i := range in.resources {
+		p := &in.resources[i]
+		b := in.buckets[p.item.Category]
+		if b == nil {
+			b = &bucket{cells: map[cell][]int32{}, byGrid: map[string][]int32{}}
+			in.buckets[p.item.Category] = b
+		}
+		if p.radial() {
+			c := cellOf(p.loc)
+			b.cells[c] = append(b.cells[c], int32(i))
+		}
+		if p.grid != "" {
+			b.byGrid[p.grid] = append(b.byGrid[p.grid], int32(i))
+		}
+	}
+}
