@@ -52,9 +52,10 @@ func (h *scenarios) register(v1 *echo.Group) {
 }
 
 // parseScenarioRequest decodes a POST /v1/scenarios body strictly, each
-// edit on its own so that an error names it (edits[2].colour), and the unit
-// and item objects of add_unit and add_item strictly too. The edits are
-// checked against the state when the scenario is forked.
+// edit on its own so that an error names it (edits[2].colour), and the unit,
+// item and project objects (add_unit, set_unit, add_item, set_item,
+// add_project) strictly too. The edits are checked against the state when
+// the scenario is forked.
 func parseScenarioRequest(r io.Reader) (scenario.Request, error) {
 	var raw struct {
 		scenario.Request
@@ -88,7 +89,7 @@ func parseScenarioRequest(r io.Reader) (scenario.Request, error) {
 		if err := decodeJSON(bytes.NewReader(js), &req.Edits[i], false); err != nil {
 			return req, at(err, "")
 		}
-		var objs struct{ Unit, Item json.RawMessage }
+		var objs struct{ Unit, Item, Project json.RawMessage }
 		if err := json.Unmarshal(js, &objs); err != nil {
 			return req, at(err, "")
 		}
@@ -100,6 +101,11 @@ func parseScenarioRequest(r io.Reader) (scenario.Request, error) {
 		if t := bytes.TrimSpace(objs.Item); len(t) > 0 && t[0] == '{' {
 			if err := decodeJSON(bytes.NewReader(t), new(matcher.Item), false); err != nil {
 				return req, at(err, ".item")
+			}
+		}
+		if t := bytes.TrimSpace(objs.Project); len(t) > 0 && t[0] == '{' {
+			if err := decodeJSON(bytes.NewReader(t), new(matcher.Project), false); err != nil {
+				return req, at(err, ".project")
 			}
 		}
 	}

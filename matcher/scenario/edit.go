@@ -17,19 +17,25 @@ import (
 // The edit operations.
 const (
 	OpAddUnit          = "add_unit"           // {"op":"add_unit","unit":{...unit, "alliances":[...]}}
+	OpSetUnit          = "set_unit"           // {"op":"set_unit","unit":{...the whole unit, same id}}: "alliances" joins more, as add_unit; leaving is drop_from_alliance
 	OpRemoveUnit       = "remove_unit"        // {"op":"remove_unit","unit":ID}: leaves every alliance it does not lead, its items closed
-	OpAddItem          = "add_item"           // {"op":"add_item","unit":ID,"item":{...}}
+	OpAddItem          = "add_item"           // {"op":"add_item","unit":ID,"item":{...}}; a slot of a project: "item":{...,"project":ID}
+	OpSetItem          = "set_item"           // {"op":"set_item","item":{...the whole item, same id}}: its kind, unit and level do not change
 	OpRemoveItem       = "remove_item"        // {"op":"remove_item","item":ID}: closed (its claims keep their history)
 	OpSetQuantity      = "set_quantity"       // {"op":"set_quantity","item":ID,"quantity":N}
 	OpSetRadius        = "set_radius"         // {"op":"set_radius","item":ID,"radius_km":R}
 	OpSetWindow        = "set_window"         // {"op":"set_window","item":ID,"windows":[{"from":..,"to":..}]} ([] = any time)
+	OpAddProject       = "add_project"        // {"op":"add_project","project":{...project}} (or "unit":ID and a project without unit)
+	OpSetProjectStatus = "set_project_status" // {"op":"set_project_status","project":ID,"status":"dropped"}: a done or dropped project's slots are not matched
+	OpRemoveProject    = "remove_project"     // {"op":"remove_project","project":ID}: dropped and its slots closed (nothing is deleted)
 	OpDropFromAlliance = "drop_from_alliance" // {"op":"drop_from_alliance","unit":ID,"alliance":ID}
 	OpSetWeights       = "set_weights"        // {"op":"set_weights","weights":{...}}
 	OpSetMode          = "set_mode"           // {"op":"set_mode","mode":"coverage"}
 )
 
 // Ops lists the edit operations.
-var Ops = []string{OpAddUnit, OpRemoveUnit, OpAddItem, OpRemoveItem, OpSetQuantity, OpSetRadius, OpSetWindow, OpDropFromAlliance, OpSetWeights, OpSetMode}
+var Ops = []string{OpAddUnit, OpSetUnit, OpRemoveUnit, OpAddItem, OpSetItem, OpRemoveItem, OpSetQuantity, OpSetRadius, OpSetWindow,
+	OpAddProject, OpSetProjectStatus, OpRemoveProject, OpDropFromAlliance, OpSetWeights, OpSetMode}
 
 // Ref is a record named by id ("unit":"lh-bank") or given whole
 // ("unit":{...}); which one an op wants depends on the op.
@@ -60,32 +66,81 @@ func (r Ref[T]) IsZero() bool { return r.ID == "" && r.Value == nil }
 
 // Edit is one change of a scenario.
 type Edit struct {
-	Op       string            `json:"op"`
-	Unit     Ref[matcher.Unit] `json:"unit,omitzero"`
-	Item     Ref[matcher.Item] `json:"item,omitzero"`
-	Alliance string            `json:"alliance,omitempty"`
-	Quantity *int64            `json:"quantity,omitempty"`
-	RadiusKM *float64          `json:"radius_km,omitempty"`
-	Windows  *[]matcher.Window `json:"windows,omitempty"`
-	Weights  *match.Weights    `json:"weights,omitempty"`
-	Mode     *match.Mode       `json:"mode,omitempty"`
+	Op       string                 `json:"op"`
+	Unit     Ref[matcher.Unit]      `json:"unit,omitzero"`
+	Item     Ref[matcher.Item]      `json:"item,omitzero"`
+	Project  Ref[matcher.Project]   `json:"project,omitzero"`
+	Alliance string                 `json:"alliance,omitempty"`
+	Quantity *int64                 `json:"quantity,omitempty"`
+	RadiusKM *float64               `json:"radius_km,omitempty"`
+	Windows  *[]matcher.Window      `json:"windows,omitempty"`
+	Status   *matcher.ProjectStatus `json:"status,omitempty"`
+	Weights  *match.Weights         `json:"weights,omitempty"`
+	Mode     *match.Mode            `json:"mode,omitempty"`
 }
 
-// units returns the units an edit changes (for scope checks).
+// units returns the units an edit changes (for scope checks), as far as r
+// knows them: a record an earlier edit of the scenario adds is not in r.
 func (e *Edit) units(r index.Reader) []string {
-	switch e.Op {
-	case OpAddUnit:
-		if e.Unit.Value != nil {
-			return []string{e.Unit.Value.ID}
-		}
-	case OpRemoveUnit, OpAddItem, OpDropFromAlliance:
-		return []string{e.Unit.ID}
-	case OpRemoveItem, OpSetQuantity, OpSetRadius, OpSetWindow:
-		if it, err := r.Item(e.Item.ID); err == nil {
-			return []string{it.Unit}
+	var out []string
+	add := func(ids ...string) {
+		for _, id := range ids {
+			if id != "" && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
 		}
 	}
-	return nil
+	switch e.Op {
+	case OpAddUnit, OpSetUnit:
+		if e.Unit.Value != nil {
+			add(e.Unit.Value.ID)
+		}
+	case OpRemoveUnit, OpAddItem, OpDropFromAlliance:
+		add(e.Unit.ID)
+	case OpRemoveItem, OpSetQuantity, OpSetRadius, OpSetWindow:
+		if it, err := r.Item(e.Item.ID); err == nil {
+			add(it.Unit)
+		}
+	case OpSetItem:
+		if v := e.Item.Value; v != nil {
+			if it, err := r.Item(v.ID); err == nil {
+				add(it.Unit)
+			}
+			add(v.Unit)
+		}
+		add(e.Unit.ID)
+	case OpAddProject:
+		if e.Project.Value != nil {
+			add(e.Project.Value.Unit)
+		}
+		add(e.Unit.ID)
+	case OpSetProjectStatus, OpRemoveProject:
+		if p, err := r.Project(e.Project.ID); err == nil {
+			add(p.Unit)
+		}
+	}
+	return out
+}
+
+// changesMembership reports whether e changes who is a member of an
+// alliance (coordinators' and admins' business): add_unit, remove_unit,
+// drop_from_alliance, and a set_unit that joins an alliance the unit is
+// not in at r.
+func (e *Edit) changesMembership(r index.Reader) bool {
+	switch e.Op {
+	case OpAddUnit, OpRemoveUnit, OpDropFromAlliance:
+		return true
+	case OpSetUnit:
+		if u := e.Unit.Value; u != nil {
+			for _, id := range u.Alliances {
+				a, err := r.Alliance(id)
+				if err != nil || a.Lead != u.ID && !slices.Contains(a.Members, u.ID) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // writer is where edits go: a scenario's private fork, or the store's
@@ -95,6 +150,7 @@ type writer interface {
 	vocabulary() *matcher.Vocabulary
 	putUnit(u matcher.Unit) error // u.Alliances: join those
 	putItem(it matcher.Item) error
+	putProject(p matcher.Project) error
 	putAlliance(a matcher.Alliance) error
 }
 
@@ -104,6 +160,7 @@ func (w txWriter) reader() index.Reader                 { return w.tx.Reader }
 func (w txWriter) vocabulary() *matcher.Vocabulary      { return w.tx.Vocabulary() }
 func (w txWriter) putUnit(u matcher.Unit) error         { return w.tx.PutUnit(u) }
 func (w txWriter) putItem(it matcher.Item) error        { return w.tx.PutItem(it) }
+func (w txWriter) putProject(p matcher.Project) error   { return w.tx.PutProject(p) }
 func (w txWriter) putAlliance(a matcher.Alliance) error { return w.tx.PutAlliance(a) }
 
 // forkWriter writes into a fork's memdb transaction: objects are inserted
@@ -161,7 +218,18 @@ func (w forkWriter) putItem(it matcher.Item) error {
 		return err
 	}
 	it.Tags, it.Windows = slices.Clone(it.Tags), slices.Clone(it.Windows)
+	if it.Location != nil {
+		loc := *it.Location
+		it.Location = &loc
+	}
 	return w.insert(index.TableItems, it.ID, &it)
+}
+
+func (w forkWriter) putProject(p matcher.Project) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return w.insert(index.TableProjects, p.ID, &p)
 }
 
 func (w forkWriter) putAlliance(a matcher.Alliance) error {
@@ -214,6 +282,48 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		}
 		return e.Unit.ID, nil
 	}
+	project := func() (*matcher.Project, error) {
+		if e.Project.Value != nil || e.Project.ID == "" {
+			return nil, matcher.FieldError(at("project"), "must be the id of a project")
+		}
+		p, err := r.Project(e.Project.ID)
+		if err != nil {
+			return nil, matcher.FieldError(at("project"), "no project %q", e.Project.ID)
+		}
+		return p, nil
+	}
+	// grid and slotOf check what the store checks when the edits are
+	// applied, so that a fork takes no edit the store would refuse.
+	grid := func(field, id string) error {
+		if id == "" {
+			return nil
+		}
+		if _, err := r.Grid(id); err != nil {
+			return matcher.FieldError(at(field), "no grid %q", id)
+		}
+		return nil
+	}
+	slotOf := func(it *matcher.Item) error {
+		if it.Project == "" {
+			return nil
+		}
+		p, err := r.Project(it.Project)
+		if err != nil {
+			return matcher.FieldError(at("item.project"), "no project %q", it.Project)
+		}
+		if p.Unit != it.Unit {
+			return matcher.FieldError(at("item.project"), "project %q belongs to unit %q, not to the item's unit %q", p.ID, p.Unit, it.Unit)
+		}
+		return nil
+	}
+	category := func(it *matcher.Item) error {
+		if c, ok := w.vocabulary().Lookup(it.Category); ok {
+			it.Category = c
+		} else if it.Category != "" {
+			return matcher.FieldError(at("item.category"), "unknown category %q", it.Category)
+		}
+		return nil
+	}
 	switch e.Op {
 	case OpAddUnit:
 		if e.Unit.Value == nil {
@@ -223,7 +333,27 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		if r.UnitRaw(u.ID) != nil {
 			return matcher.FieldError(at("unit.id"), "unit %q exists already", u.ID)
 		}
+		if err := grid("unit.grid", u.Grid); err != nil {
+			return err
+		}
 		u.Rev = 0
+		return wrap("unit", w.putUnit(u))
+	case OpSetUnit:
+		if e.Unit.Value == nil {
+			return matcher.FieldError(at("unit"), "must be a unit object (the whole unit)")
+		}
+		u := *e.Unit.Value
+		if u.ID == "" {
+			return matcher.FieldError(at("unit.id"), "is required")
+		}
+		cur := r.UnitRaw(u.ID)
+		if cur == nil {
+			return matcher.FieldError(at("unit.id"), "no unit %q", u.ID)
+		}
+		if err := grid("unit.grid", u.Grid); err != nil {
+			return err
+		}
+		u.Rev = cur.Rev
 		return wrap("unit", w.putUnit(u))
 	case OpRemoveUnit:
 		id, err := unitID()
@@ -274,19 +404,65 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		}
 		it.Unit, it.Rev = id, 0
 		it.SetDefaults()
-		if c, ok := w.vocabulary().Lookup(it.Category); ok {
-			it.Category = c
-		} else if it.Category != "" {
-			return matcher.FieldError(at("item.category"), "unknown category %q", it.Category)
+		if err := category(&it); err != nil {
+			return err
 		}
 		if _, err := r.Item(it.ID); err == nil {
 			return matcher.FieldError(at("item.id"), "item %q exists already", it.ID)
 		}
-		if it.Project != "" {
-			if _, err := r.Project(it.Project); err != nil {
-				return matcher.FieldError(at("item.project"), "no project %q", it.Project)
+		if err := slotOf(&it); err != nil {
+			return err
+		}
+		return wrap("item", w.putItem(it))
+	case OpSetItem:
+		if e.Item.Value == nil {
+			return matcher.FieldError(at("item"), "must be an item object (the whole item)")
+		}
+		it := *e.Item.Value
+		if it.ID == "" {
+			return matcher.FieldError(at("item.id"), "is required")
+		}
+		cur, err := r.Item(it.ID)
+		if err != nil {
+			return matcher.FieldError(at("item.id"), "no item %q", it.ID)
+		}
+		if e.Unit.Value != nil {
+			return matcher.FieldError(at("unit"), "must be the id of the item's unit, or left out")
+		}
+		if e.Unit.ID != "" && e.Unit.ID != cur.Unit {
+			return matcher.FieldError(at("unit"), "is %q; item %q belongs to unit %q and an item's unit does not change (remove it and add another)", e.Unit.ID, cur.ID, cur.Unit)
+		}
+		// Fields left out that an item cannot lack keep the item's.
+		keep := func(v *string, was string) {
+			if *v == "" {
+				*v = was
 			}
 		}
+		keep((*string)(&it.Kind), string(cur.Kind))
+		keep(&it.Unit, cur.Unit)
+		keep((*string)(&it.Level), string(cur.Level))
+		keep((*string)(&it.Status), string(cur.Status))
+		if it.Priority == 0 {
+			it.Priority = cur.Priority
+		}
+		switch {
+		case it.Kind != cur.Kind:
+			return matcher.FieldError(at("item.kind"), "is %q; item %q is a %s and an item's kind does not change (remove it and add another)", it.Kind, cur.ID, cur.Kind)
+		case it.Unit != cur.Unit:
+			return matcher.FieldError(at("item.unit"), "is %q; item %q belongs to unit %q and an item's unit does not change (remove it and add another)", it.Unit, cur.ID, cur.Unit)
+		case it.Level != cur.Level:
+			return matcher.FieldError(at("item.level"), "is %q; item %q sits at the %s level and levels change by escalation, not by edit", it.Level, cur.ID, cur.Level)
+		}
+		if err := category(&it); err != nil {
+			return err
+		}
+		if err := slotOf(&it); err != nil {
+			return err
+		}
+		if held := r.Held(cur); it.Quantity >= 1 && it.Quantity < held {
+			return matcher.FieldError(at("item.quantity"), "must be ≥ %d, the quantity confirmed claims hold", held)
+		}
+		it.Rev = cur.Rev
 		return wrap("item", w.putItem(it))
 	case OpRemoveItem:
 		it, err := item()
@@ -340,6 +516,76 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		c := *it
 		c.Windows = slices.Clone(*e.Windows)
 		return wrap("item", w.putItem(c))
+	case OpAddProject:
+		if e.Project.Value == nil {
+			return matcher.FieldError(at("project"), "must be a project object")
+		}
+		if e.Unit.Value != nil {
+			return matcher.FieldError(at("unit"), "must be the id of a unit")
+		}
+		p := *e.Project.Value
+		switch {
+		case p.Unit == "" && e.Unit.ID == "":
+			return matcher.FieldError(at("project.unit"), "is required")
+		case p.Unit == "":
+			p.Unit = e.Unit.ID
+		case e.Unit.ID != "" && e.Unit.ID != p.Unit:
+			return matcher.FieldError(at("project.unit"), "is %q, the edit's unit is %q", p.Unit, e.Unit.ID)
+		}
+		if r.UnitRaw(p.Unit) == nil {
+			return matcher.FieldError(at("project.unit"), "no unit %q", p.Unit)
+		}
+		if _, err := r.Project(p.ID); err == nil {
+			return matcher.FieldError(at("project.id"), "project %q exists already", p.ID)
+		}
+		p.Rev = 0
+		p.SetDefaults()
+		return wrap("project", w.putProject(p))
+	case OpSetProjectStatus:
+		p, err := project()
+		if err != nil {
+			return err
+		}
+		if e.Status == nil {
+			return matcher.FieldError(at("status"), "is required")
+		}
+		switch *e.Status {
+		case matcher.ProjectPlanned, matcher.ProjectRunning, matcher.ProjectDone, matcher.ProjectDropped:
+		default:
+			return matcher.FieldError(at("status"), "must be planned, running, done or dropped, got %q", *e.Status)
+		}
+		c := *p
+		c.Status = *e.Status
+		return wrap("project", w.putProject(c))
+	case OpRemoveProject:
+		p, err := project()
+		if err != nil {
+			return err
+		}
+		if p.Status == matcher.ProjectDone {
+			return matcher.FieldError(at("project"), "project %q is done; a done project stays on the list", p.ID)
+		}
+		// A project with slots cannot be deleted; removing it drops it
+		// and closes its slots, whose claims keep their history.
+		c := *p
+		c.Status = matcher.ProjectDropped
+		var close []matcher.Item
+		for it := range r.Slots(p.ID) {
+			if it.Status != matcher.ItemClosed {
+				s := *it
+				s.Status = matcher.ItemClosed
+				close = append(close, s)
+			}
+		}
+		if err := w.putProject(c); err != nil {
+			return wrap("project", err)
+		}
+		for _, it := range close {
+			if err := w.putItem(it); err != nil {
+				return wrap("project", err)
+			}
+		}
+		return nil
 	case OpDropFromAlliance:
 		id, err := unitID()
 		if err != nil {

@@ -384,7 +384,7 @@ func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Acto
 	}
 	for i := range sc.Edits {
 		e := &sc.Edits[i]
-		if e.Op == OpAddUnit || e.Op == OpDropFromAlliance || e.Op == OpRemoveUnit {
+		if e.changesMembership(sn.Reader) {
 			if !actor.Privileged() && actor.Role != matcher.RoleCoordinator {
 				return matcher.Event{}, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: "only coordinators and admins change membership"}
 			}
