@@ -58,7 +58,12 @@ func Alternatives(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary
 			return nil, err
 		}
 	}
-	base, err := runOverlay(ctx, r, vocab, meeting, set, nil, nil)
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	// Each alternative is an incremental re-solve of the base plan's session.
+	sess := NewSession(meeting, set)
+	base, err := sess.Run(ctx, r, vocab)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +87,7 @@ func Alternatives(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary
 		for i, res := range forbidden {
 			pairs[i] = [2]string{res, demandID}
 		}
-		res, err := runOverlay(ctx, r, vocab, meeting, set, nil, pairs)
+		res, err := sess.runOverlay(ctx, nil, pairs)
 		if err != nil {
 			return nil, err
 		}

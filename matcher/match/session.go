@@ -2,6 +2,7 @@ package match
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -219,6 +220,22 @@ func (s *Session) Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabu
 	}
 	s.prev = next
 	return res, nil
+}
+
+// runOverlay matches the meeting of the session's last run with the items
+// of over in place of the stored ones and the pairs rejected rejected,
+// redoing only what they touch (a why-not fix, an alternative plan). The
+// session's state is not changed: the next Run starts from its last run.
+func (s *Session) runOverlay(ctx context.Context, over map[string]*matcher.Item, rejected [][2]string) (*Result, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prev == nil || s.prev.in == nil {
+		return nil, fmt.Errorf("match: overlay on a session without a run")
+	}
+	start := time.Now()
+	in := s.prev.in.overlay(over, rejected)
+	cands, _ := s.candidates(in)
+	return runCandidates(ctx, in, cands, s.cache, s.set, start)
 }
 
 // touchedBy reports whether any change of keys (between st's state and

@@ -345,3 +345,80 @@ func TestSessionGeneratedRandomEdits(t *testing.T) {
 		})
 	}
 }
+
+// A session's overlay runs (why-not fixes, alternative plans) give exactly
+// what a fresh run of the same overlay gives, and leave the session as it
+// was.
+func TestSessionOverlayEqualsFresh(t *testing.T) {
+	b, err := gen.Generate(gen.Config{Units: 1000, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Import(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	sn := st.Snapshot()
+	meeting, most := "", -1
+	for a := range sn.AlliancesAt(matcher.Community) {
+		if n := len(scopeItems(t, sn, a.ID)); n > most {
+			meeting, most = a.ID, n
+		}
+	}
+	items := scopeItems(t, sn, meeting)
+	sess := NewSession(meeting, DefaultSettings())
+	base, err := sess.Run(ctx, sn.Reader, sn.Vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for step := range 40 {
+		over := map[string]*matcher.Item{}
+		var rejected [][2]string
+		for range 1 + r.IntN(2) {
+			it, err := sn.Item(items[r.IntN(len(items))])
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := *it
+			switch r.IntN(3) {
+			case 0:
+				c.RadiusKM = float64(r.IntN(9))
+			case 1:
+				c.Quantity += int64(1 + r.IntN(20))
+			default:
+				c.Priority = 1 + r.IntN(matcher.MaxPriority)
+			}
+			over[c.ID] = &c
+		}
+		if len(base.Proposals) > 0 && r.IntN(2) == 0 {
+			p := base.Proposals[r.IntN(len(base.Proposals))]
+			rejected = append(rejected, [2]string{p.Resource, p.Demand})
+		}
+		got, err := sess.runOverlay(ctx, over, rejected)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := runOverlay(ctx, sn.Reader, sn.Vocab, meeting, DefaultSettings(), over, rejected)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := resultJSON(t, got), resultJSON(t, want); !bytes.Equal(g, w) {
+			t.Fatalf("step %d: overlay through the session differs from a fresh run:\n got %.500s\nwant %.500s", step, g, w)
+		}
+	}
+	again, err := sess.Run(ctx, sn.Reader, sn.Vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := resultJSON(t, again), resultJSON(t, base); !bytes.Equal(g, w) {
+		t.Fatal("the overlays changed the session's plan")
+	}
+	if s := sess.Stats(); s.RowsReused == 0 {
+		t.Errorf("no row reused by the overlays: %+v", s)
+	}
+}

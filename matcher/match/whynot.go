@@ -2,6 +2,7 @@ package match
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -125,41 +126,52 @@ func overlayInstance(r index.Reader, vocab *matcher.Vocabulary, meeting string, 
 	if err != nil {
 		return nil, err
 	}
-	in := buildInstance(r, vocab, scope)
-	for _, p := range rejected {
-		in.rejected[p] = true
+	return buildInstance(r, vocab, scope).overlay(over, rejected), nil
+}
+
+// overlay returns the instance in would be with the items of over in place
+// of the stored ones and the pairs rejected rejected; in is not changed.
+func (in *instance) overlay(over map[string]*matcher.Item, rejected [][2]string) *instance {
+	r, scope := in.r, in.scope
+	out := &instance{r: r, vocab: in.vocab, scope: scope, buckets: map[string]*bucket{},
+		rejected: in.rejected, history: in.history, direct: in.direct, parents: in.parents}
+	in.nbMu.Lock()
+	out.neighbour = maps.Clone(in.neighbour)
+	in.nbMu.Unlock()
+	if len(rejected) > 0 {
+		out.rejected = maps.Clone(in.rejected)
+		for _, p := range rejected {
+			out.rejected[p] = true
+		}
 	}
-	if len(over) == 0 {
-		return in, nil
+	keep := func(ps []party) []party {
+		return slices.DeleteFunc(slices.Clone(ps), func(p party) bool { return over[p.item.ID] != nil })
 	}
-	drop := func(ps []party) []party {
-		return slices.DeleteFunc(ps, func(p party) bool { return over[p.item.ID] != nil })
-	}
-	in.demands, in.resources = drop(in.demands), drop(in.resources)
+	out.demands, out.resources = keep(in.demands), keep(in.resources)
+	g := newGatherer(r, scope)
 	for _, it := range over {
-		u := r.UnitRaw(it.Unit)
-		if u == nil || !scope.HasUnit(it.Unit) || it.Status != matcher.ItemOpen || it.Level != scope.Level {
-			continue
-		}
-		if it.Project != "" {
-			if pr, err := r.Project(it.Project); err == nil && (pr.Status == matcher.ProjectDone || pr.Status == matcher.ProjectDropped) {
-				continue
-			}
-		}
-		p := newParty(it, u, Reserved(r, it, scope.Meeting))
-		if it.Kind == matcher.Demand {
-			if p.remaining > 0 {
-				in.demands = append(in.demands, p)
-			}
-		} else {
-			in.resources = append(in.resources, p)
+		if u := r.UnitRaw(it.Unit); u != nil && scope.HasUnit(it.Unit) {
+			g.add(it, u)
 		}
 	}
-	byID := func(a, b party) int { return cmpStr(a.item.ID, b.item.ID) }
-	slices.SortFunc(in.demands, byID)
-	slices.SortFunc(in.resources, byID)
-	in.rebucket()
-	return in, nil
+	out.demands = append(out.demands, g.demands...)
+	out.resources = append(out.resources, g.resources...)
+	cloned := false
+	for u := range g.direct {
+		if _, ok := out.direct[u]; !ok { // the unit had no other item here
+			if !cloned {
+				out.direct, out.parents, cloned = maps.Clone(in.direct), maps.Clone(in.parents), true
+			}
+			out.direct[u] = g.direct[u]
+			if p, ok := g.parents[u]; ok {
+				out.parents[u] = p
+			}
+		}
+	}
+	slices.SortFunc(out.demands, partyByID)
+	slices.SortFunc(out.resources, partyByID)
+	out.indexResources()
+	return out
 }
 
 func cmpStr(a, b string) int {
@@ -170,26 +182,6 @@ func cmpStr(a, b string) int {
 		return 1
 	}
 	return 0
-}
-
-// rebucket rebuilds the category buckets after the resources changed.
-func (in *instance) rebucket() {
-	in.buckets = map[string]*bucket{}
-	for i := range in.resources {
-		p := &in.resources[i]
-		b := in.buckets[p.item.Category]
-		if b == nil {
-			b = &bucket{cells: map[cell][]int32{}, byGrid: map[string][]int32{}}
-			in.buckets[p.item.Category] = b
-		}
-		if p.radial() {
-			c := cellOf(p.loc)
-			b.cells[c] = append(b.cells[c], int32(i))
-		}
-		if p.grid != "" {
-			b.byGrid[p.grid] = append(b.byGrid[p.grid], int32(i))
-		}
-	}
 }
 
 // runOverlay runs meeting with the overlay and returns the plan.
@@ -247,12 +239,14 @@ func WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, item
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	in := buildInstance(r, vocab, scope)
-	base, err := runInstance(ctx, in, set, start)
+	// The base plan through a session: each fix below is verified by an
+	// incremental re-solve of the change on it.
+	sess := NewSession(meeting, set)
+	base, err := sess.Run(ctx, r, vocab)
 	if err != nil {
 		return nil, err
 	}
+	in := sess.prev.in
 	out := &WhyNotResult{Demand: it.ID, Unit: it.Unit, Category: it.Category, Meeting: meeting, Level: it.Level,
 		Seq: base.Seq, Candidates: []WhyNotCandidate{}, Fixes: []Fix{}}
 	u := r.UnitRaw(it.Unit)
@@ -472,7 +466,13 @@ func WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, item
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		res, err := runOverlay(ctx, r, vocab, t.fix.Meeting, set, map[string]*matcher.Item{t.over.ID: t.over}, nil)
+		over := map[string]*matcher.Item{t.over.ID: t.over}
+		var res *Result
+		if t.fix.Meeting == meeting {
+			res, err = sess.runOverlay(ctx, over, nil)
+		} else { // escalation: the meeting above
+			res, err = runOverlay(ctx, r, vocab, t.fix.Meeting, set, over, nil)
+		}
 		if err != nil {
 			return nil, err
 		}
