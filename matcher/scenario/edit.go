@@ -122,6 +122,21 @@ func (e *Edit) units(r index.Reader) []string {
 	return out
 }
 
+// memberships returns the alliances whose members e changes (joined by
+// add_unit or set_unit, left by drop_from_alliance), for scope checks:
+// only who may run an alliance's meeting changes its members.
+func (e *Edit) memberships() []string {
+	switch e.Op {
+	case OpAddUnit, OpSetUnit:
+		if u := e.Unit.Value; u != nil {
+			return u.Alliances
+		}
+	case OpDropFromAlliance:
+		return []string{e.Alliance}
+	}
+	return nil
+}
+
 // changesMembership reports whether e changes who is a member of an
 // alliance (coordinators' and admins' business): add_unit, remove_unit,
 // drop_from_alliance, and a set_unit that joins an alliance the unit is

@@ -273,6 +273,9 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 				return nil, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: fmt.Sprintf("%s may not plan for unit %q", actor, u)}
 			}
 		}
+		if err := membershipScope(sn.Reader, actor, i, &req.Edits[i]); err != nil {
+			return nil, err
+		}
 	}
 	m.mu.Lock()
 	full := len(m.byID) >= m.MaxScenarios
@@ -294,6 +297,22 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 	sc.ID = "sc-" + strconv.Itoa(m.next)
 	m.byID[sc.ID] = sc
 	return sc, nil
+}
+
+// membershipScope refuses edit i (e) when it changes the members of an
+// alliance whose meeting actor may not run: a coordinator plans and applies
+// membership only within its own alliances.
+func membershipScope(r index.Reader, actor matcher.Actor, i int, e *Edit) error {
+	for _, a := range e.memberships() {
+		if _, err := r.Alliance(a); err != nil {
+			continue // the edit itself names the unknown alliance
+		}
+		if !service.CanRunMeeting(r, actor, a) {
+			return &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i),
+				Message: fmt.Sprintf("%s may not change the members of alliance %q", actor, a)}
+		}
+	}
+	return nil
 }
 
 func (m *Manager) fullError() error {
@@ -388,6 +407,9 @@ func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Acto
 			if !actor.Privileged() && actor.Role != matcher.RoleCoordinator {
 				return matcher.Event{}, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: "only coordinators and admins change membership"}
 			}
+		}
+		if err := membershipScope(sn.Reader, actor, i, e); err != nil {
+			return matcher.Event{}, err
 		}
 		for _, u := range e.units(sn.Reader) {
 			if sn.UnitRaw(u) != nil && !service.CanWriteUnit(sn.Reader, actor, u) {

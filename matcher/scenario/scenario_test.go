@@ -261,3 +261,25 @@ func TestManagerDiffIsFullDiff(t *testing.T) {
 	}
 	check("after a live edit")
 }
+
+// A coordinator changes the members of its own alliances only: joining a
+// unit to another community's alliance, or dropping one from it, is
+// refused at create (and so never reaches apply); an admin may.
+func TestMembershipScope(t *testing.T) {
+	st := bananStore(t)
+	m := NewManager()
+	for i, js := range []string{
+		`[{"op":"add_unit","unit":{"id":"X-U1","name":"新开书店","kind":"shop","grid":"lh-g1","alliances":["tw"]}}]`,
+		`[{"op":"drop_from_alliance","unit":"tw-school","alliance":"tw"}]`,
+	} {
+		_, err := m.Create(ctx, st, matcher.Coordinator("lh"), Request{Meeting: "lh", Edits: edits(t, js)})
+		var me *matcher.Error
+		if !errors.As(err, &me) || me.Code != matcher.EFORBIDDEN || me.Field != "edits[0]" {
+			t.Errorf("case %d: coordinator of lh: err = %v; want EFORBIDDEN on edits[0]", i, err)
+		}
+	}
+	if _, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t,
+		`[{"op":"add_unit","unit":{"id":"X-U1","name":"新开书店","kind":"shop","grid":"lh-g1","alliances":["tw"]}}]`)}); err != nil {
+		t.Errorf("admin: %v", err)
+	}
+}
