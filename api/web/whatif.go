@@ -256,6 +256,12 @@ func editWords(n names, e scenario.Edit) string {
 		}
 		return n.Unit(e.Unit.ID)
 	}
+	project := func() string {
+		if p := e.Project.Value; p != nil {
+			return p.ID + " " + p.Name
+		}
+		return e.Project.ID
+	}
 	switch e.Op {
 	case scenario.OpSetQuantity:
 		if e.Quantity != nil {
@@ -265,10 +271,16 @@ func editWords(n names, e scenario.Edit) string {
 		if e.RadiusKM != nil {
 			return l.T("edit.set_radius", item(), strconv.FormatFloat(*e.RadiusKM, 'f', -1, 64))
 		}
-	case scenario.OpRemoveUnit, scenario.OpAddUnit:
+	case scenario.OpRemoveUnit, scenario.OpAddUnit, scenario.OpSetUnit:
 		return l.T("edit."+e.Op, unit())
-	case scenario.OpAddItem, scenario.OpRemoveItem, scenario.OpSetWindow:
+	case scenario.OpAddItem, scenario.OpRemoveItem, scenario.OpSetWindow, scenario.OpSetItem:
 		return l.T("edit."+e.Op, item())
+	case scenario.OpAddProject, scenario.OpRemoveProject:
+		return l.T("edit."+e.Op, project())
+	case scenario.OpSetProjectStatus:
+		if e.Status != nil {
+			return l.T("edit.set_project_status", project(), string(*e.Status))
+		}
 	case scenario.OpDropFromAlliance:
 		return l.T("edit.drop_from_alliance", unit(), n.Alliance(e.Alliance))
 	case scenario.OpSetMode:

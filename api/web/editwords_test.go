@@ -1,0 +1,36 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/scenario"
+)
+
+// Every edit operation reads as words in both languages, never as its bare
+// op name (what the what-if page shows when it has no wording).
+func TestEditWordsForEveryOp(t *testing.T) {
+	q, km, st := int64(3), 2.5, matcher.ProjectDropped
+	mode, w := match.Coverage, match.DefaultWeights
+	wins := []matcher.Window{}
+	edit := scenario.Edit{Unit: scenario.Ref[matcher.Unit]{Value: &matcher.Unit{ID: "lh-bank", Name: "农商行龙洲湾支行"}},
+		Item:     scenario.Ref[matcher.Item]{Value: &matcher.Item{ID: "LH-R12", Title: "晚间护学"}},
+		Project:  scenario.Ref[matcher.Project]{Value: &matcher.Project{ID: "LH-P02", Name: "爱心早餐"}},
+		Alliance: "lh", Quantity: &q, RadiusKM: &km, Windows: &wins, Status: &st, Mode: &mode, Weights: &w}
+	for _, l := range []*Lang{langZH, langEN} {
+		n := names{lang: l}
+		for _, op := range scenario.Ops {
+			e := edit
+			e.Op = op
+			if op == scenario.OpDropFromAlliance {
+				continue // names the alliance from the store
+			}
+			got := editWords(n, e)
+			if got == op || strings.Contains(got, "%!") {
+				t.Errorf("%s: %q", op, got)
+			}
+		}
+	}
+}
