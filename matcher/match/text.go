@@ -2,8 +2,8 @@ package match
 
 import (
 	"slices"
-	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // grams returns the sorted, distinct character bigrams of texts, hashed to
@@ -14,26 +14,56 @@ import (
 func grams(texts ...string) []uint64 {
 	var out []uint64
 	for _, t := range texts {
-		var prev rune = -1
-		for _, r := range strings.ToLower(t) {
-			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-				if prev >= 0 {
-					out = append(out, uint64(prev)<<32|0xFFFFFFFF) // end of run: unigram
-				}
-				prev = -1
-				continue
-			}
-			if prev >= 0 {
-				out = append(out, uint64(prev)<<32|uint64(r))
-			}
-			prev = r
-		}
-		if prev >= 0 {
-			out = append(out, uint64(prev)<<32|0xFFFFFFFF)
-		}
+		out = appendGrams(out, t)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// itemGrams is grams(title, tags...) without building the list of texts.
+func itemGrams(title string, tags []string) []uint64 {
+	n := len(title)
+	for _, t := range tags {
+		n += len(t)
+	}
+	out := appendGrams(make([]uint64, 0, n), title)
+	for _, t := range tags {
+		out = appendGrams(out, t)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// appendGrams appends the grams of t, unsorted. Lower-casing rune by rune
+// is what strings.ToLower does (which maps every rune with
+// unicode.ToLower, and an invalid byte to U+FFFD as ranging does), without
+// the copy.
+func appendGrams(out []uint64, t string) []uint64 {
+	var prev rune = -1
+	for _, r := range t {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		} else {
+			r = unicode.ToLower(r)
+		}
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			if prev >= 0 {
+				out = append(out, uint64(prev)<<32|0xFFFFFFFF) // end of run: unigram
+			}
+			prev = -1
+			continue
+		}
+		if prev >= 0 {
+			out = append(out, uint64(prev)<<32|uint64(r))
+		}
+		prev = r
+	}
+	if prev >= 0 {
+		out = append(out, uint64(prev)<<32|0xFFFFFFFF)
+	}
+	return out
 }
 
 // dice returns the Dice coefficient of two sorted gram sets, scaled to
