@@ -32,6 +32,7 @@ type party struct {
 	grid      string
 	remaining int64 // quantity less what confirmed and fulfilled claims hold
 	grams     []uint64
+	cosLat    float64    // cosLat(loc) (hasLoc)
 	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64    // chord2Within(RadiusKM) (radial)
 }
@@ -81,7 +82,7 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 		p.loc, p.hasLoc = *u.Location, true
 	}
 	if p.hasLoc {
-		p.vec = unitVector(p.loc)
+		p.cosLat, p.vec = cosLat(p.loc), unitVector(p.loc)
 		if p.radial() {
 			p.lim2 = chord2Within(it.RadiusKM)
 		}
@@ -400,8 +401,8 @@ func (in *instance) view(d *party) demandView {
 // excepted) with the demand of v, exactly when rulesFor(d, r, true) finds
 // none broken, with the same distance (-1 without coordinates). Pairs
 // surely beyond the radius are rejected by the chord bound, without
-// DistanceKM; every other distance is DistanceKM, so kilometres and scores
-// are those rulesFor gives.
+// DistanceKM; every other distance is DistanceKM (as haversineKM with the
+// parties' cosines), so kilometres and scores are those rulesFor gives.
 func (v *demandView) eligible(in *instance, r *party) (km float64, ok bool) {
 	d := v.d
 	if r.remaining <= 0 || d.unit == r.unit || d.unit.ID == r.unit.ID {
@@ -413,7 +414,7 @@ func (v *demandView) eligible(in *instance, r *party) (km float64, ok bool) {
 		if surelyFarther(chord2(&d.vec, &r.vec), lim) {
 			return -1, false
 		}
-		km = DistanceKM(d.loc, r.loc)
+		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
 		if km > min(d.item.RadiusKM, r.item.RadiusKM) {
 			return -1, false
 		}
@@ -427,7 +428,7 @@ func (v *demandView) eligible(in *instance, r *party) (km float64, ok bool) {
 		return -1, false
 	}
 	if km < 0 && d.hasLoc && r.hasLoc {
-		km = DistanceKM(d.loc, r.loc)
+		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
 	}
 	return km, true
 }

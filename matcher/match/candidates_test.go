@@ -52,6 +52,33 @@ func TestChordBoundNeverDisagrees(t *testing.T) {
 	}
 }
 
+// TestDistanceKMUnchanged compares DistanceKM, and haversineKM with the
+// cosines computed apart, to the formula as first written, bit for bit.
+func TestDistanceKMUnchanged(t *testing.T) {
+	first := func(a, b matcher.GeoPoint) float64 {
+		const rad = math.Pi / 180
+		dlat := (b.Lat - a.Lat) * rad
+		dlon := (b.Lon - a.Lon) * rad
+		s := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+		return 2 * earthRadiusKM * math.Asin(math.Min(1, math.Sqrt(s)))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 200000 {
+		a := matcher.GeoPoint{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180}
+		b := matcher.GeoPoint{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180}
+		if i%2 == 0 { // nearby, as candidate pairs are
+			b = matcher.GeoPoint{Lat: a.Lat + rng.NormFloat64()*0.05, Lon: a.Lon + rng.NormFloat64()*0.05}
+		}
+		want := first(a, b)
+		if got := DistanceKM(a, b); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("DistanceKM(%v, %v) = %v, first written %v", a, b, got, want)
+		}
+		if got := haversineKM(a, b, cosLat(a), cosLat(b)); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("haversineKM(%v, %v) = %v, first written %v", a, b, got, want)
+		}
+	}
+}
+
 // TestItemGramsAsToLower checks itemGrams against grams of the
 // lower-cased texts (strings.ToLower), invalid UTF-8 included.
 func TestItemGramsAsToLower(t *testing.T) {

@@ -9,18 +9,29 @@ import (
 // earthRadiusKM is the mean radius of the WGS-84 ellipsoid.
 const earthRadiusKM = 6371.0088
 
+const rad = math.Pi / 180
+
 // DistanceKM returns the great-circle (haversine) distance between a and b.
 func DistanceKM(a, b matcher.GeoPoint) float64 {
-	const rad = math.Pi / 180
+	return haversineKM(a, b, cosLat(a), cosLat(b))
+}
+
+// cosLat is the cosine of p's latitude, as DistanceKM uses it.
+func cosLat(p matcher.GeoPoint) float64 { return math.Cos(p.Lat * rad) }
+
+// haversineKM is DistanceKM with the cosines of both latitudes given
+// (cosLat), so that candidate rows compute them once per party: the same
+// operations on the same values, so the same result to the bit.
+func haversineKM(a, b matcher.GeoPoint, cosA, cosB float64) float64 {
 	dlat := (b.Lat - a.Lat) * rad
 	dlon := (b.Lon - a.Lon) * rad
-	s := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+	sinLat, sinLon := math.Sin(dlat/2), math.Sin(dlon/2)
+	s := sinLat*sinLat + cosA*cosB*sinLon*sinLon
 	return 2 * earthRadiusKM * math.Asin(math.Min(1, math.Sqrt(s)))
 }
 
 // unitVector returns p as a point on the unit sphere.
 func unitVector(p matcher.GeoPoint) [3]float64 {
-	const rad = math.Pi / 180
 	sinLat, cosLat := math.Sincos(p.Lat * rad)
 	sinLon, cosLon := math.Sincos(p.Lon * rad)
 	return [3]float64{cosLat * cosLon, cosLat * sinLon, sinLat}
