@@ -164,20 +164,69 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	}
 }
 
-// merge takes what g gathered.
-func (in *instance) merge(g *gatherer) {
-	in.demands = append(in.demands, g.demands...)
-	in.resources = append(in.resources, g.resources...)
-	for k, v := range g.direct {
-		in.direct[k] = v
+// merge takes what gs gathered.
+func (in *instance) merge(gs ...*gatherer) {
+	nd, nr := len(in.demands), len(in.resources)
+	for _, g := range gs {
+		nd, nr = nd+len(g.demands), nr+len(g.resources)
 	}
-	for k, v := range g.parents {
-		in.parents[k] = v
+	in.demands, in.resources = slices.Grow(in.demands, nd-len(in.demands)), slices.Grow(in.resources, nr-len(in.resources))
+	for _, g := range gs {
+		in.demands = append(in.demands, g.demands...)
+		in.resources = append(in.resources, g.resources...)
+		for k, v := range g.direct {
+			in.direct[k] = v
+		}
+		for k, v := range g.parents {
+			in.parents[k] = v
+		}
 	}
+}
+
+// levelItems holds, for the meetings of a RunMany, the items at each level
+// above the community grouped by unit, gathered once per level on first
+// use, so that each meeting looks up its own units instead of walking
+// every item at its level. A nil *levelItems gathers nothing.
+type levelItems struct {
+	r      index.Reader
+	mu     sync.Mutex
+	levels map[matcher.Level]func() map[string][]*matcher.Item
+}
+
+func newLevelItems(r index.Reader) *levelItems {
+	return &levelItems{r: r, levels: map[matcher.Level]func() map[string][]*matcher.Item{}}
+}
+
+// at returns the items at level l by unit (nil for a nil l).
+func (l *levelItems) at(level matcher.Level) map[string][]*matcher.Item {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	f := l.levels[level]
+	if f == nil {
+		f = sync.OnceValue(func() map[string][]*matcher.Item {
+			byUnit := map[string][]*matcher.Item{}
+			for it := range l.r.ItemsAtLevel(level) {
+				byUnit[it.Unit] = append(byUnit[it.Unit], it)
+			}
+			return byUnit
+		})
+		l.levels[level] = f
+	}
+	l.mu.Unlock()
+	return f()
 }
 
 // buildInstance gathers the open items of the scope's units at its level.
 func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *instance {
+	return gatherInstance(r, vocab, scope, nil)
+}
+
+// gatherInstance is buildInstance; above the community level it takes the
+// items at the scope's level from levels when not nil (the meetings of a
+// RunMany share them).
+func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, levels *levelItems) *instance {
 	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
 		rejected: map[[2]string]bool{}, history: map[unitPair]int{},
 		direct: map[string][]string{}, parents: map[string][]string{}, neighbour: map[string][]string{}}
@@ -206,17 +255,12 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 			})
 		}
 		wg.Wait()
-		for _, g := range gs {
-			in.merge(g)
-		}
+		in.merge(gs...)
 	} else {
 		// Above the community level, the level index holds the few items.
 		g := newGatherer(r, scope)
 		units := map[string]*matcher.Unit{}
-		for it := range r.ItemsAtLevel(scope.Level) {
-			if !scope.HasUnit(it.Unit) {
-				continue
-			}
+		add := func(it *matcher.Item) {
 			u, ok := units[it.Unit]
 			if !ok {
 				u = r.UnitRaw(it.Unit)
@@ -224,6 +268,28 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 			}
 			if u != nil {
 				g.add(it, u)
+			}
+		}
+		switch byUnit := levels.at(scope.Level); {
+		case byUnit == nil:
+			for it := range r.ItemsAtLevel(scope.Level) {
+				if scope.HasUnit(it.Unit) {
+					add(it)
+				}
+			}
+		case len(scope.units) < len(byUnit):
+			for uid := range scope.units {
+				for _, it := range byUnit[uid] {
+					add(it)
+				}
+			}
+		default:
+			for uid, items := range byUnit {
+				if scope.HasUnit(uid) {
+					for _, it := range items {
+						add(it)
+					}
+				}
 			}
 		}
 		in.merge(g)

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -14,7 +15,8 @@ import (
 // results[i] is what Run returns for meetings[i] (Stats aside: durations are
 // measured while other meetings run). The meetings of one state are
 // independent, each reading the same immutable state, so up to GOMAXPROCS
-// of them run at a time, started in input order.
+// of them run at a time, started in input order; the items at the levels
+// above the community are gathered once for all the meetings of a level.
 //
 // The error is the one running the meetings one by one would return: that
 // of the first meeting, in input order, whose Run fails. Meetings after a
@@ -28,6 +30,7 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
+	levels := newLevelItems(r)
 	n := int64(len(meetings))
 	results := make([]*Result, n)
 	errs := make([]error, n)
@@ -42,7 +45,7 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 			}
 			err := ctx.Err()
 			if err == nil {
-				results[i], err = Run(ctx, r, vocab, meetings[i], set)
+				results[i], err = runShared(ctx, r, vocab, meetings[i], set, levels)
 			}
 			if err != nil {
 				errs[i] = err
@@ -61,4 +64,18 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 		return nil, errs[f]
 	}
 	return results, nil
+}
+
+// runShared is Run with the items above the community level taken from
+// levels.
+func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings, levels *levelItems) (*Result, error) {
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	scope, err := ResolveScope(r, meeting)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	return runInstance(ctx, gatherInstance(r, vocab, scope, levels), set, start)
 }
