@@ -2,8 +2,8 @@ package match
 
 import (
 	"slices"
+	"sync"
 	"unicode"
-	"unicode/utf8"
 )
 
 // grams returns the sorted, distinct character bigrams of texts, hashed to
@@ -39,21 +39,18 @@ func itemGrams(title string, tags []string) []uint64 {
 // unicode.ToLower, and an invalid byte to U+FFFD as ranging does), without
 // the copy.
 func appendGrams(out []uint64, t string) []uint64 {
+	plain := plainRunes()
 	var prev rune = -1
 	for _, r := range t {
-		if r < utf8.RuneSelf {
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-		} else {
+		if r >= 0x10000 || plain[r>>6]&(1<<(r&63)) == 0 {
 			r = unicode.ToLower(r)
-		}
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			if prev >= 0 {
-				out = append(out, uint64(prev)<<32|0xFFFFFFFF) // end of run: unigram
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				if prev >= 0 {
+					out = append(out, uint64(prev)<<32|0xFFFFFFFF) // end of run: unigram
+				}
+				prev = -1
+				continue
 			}
-			prev = -1
-			continue
 		}
 		if prev >= 0 {
 			out = append(out, uint64(prev)<<32|uint64(r))
@@ -65,6 +62,21 @@ func appendGrams(out []uint64, t string) []uint64 {
 	}
 	return out
 }
+
+// plainRunes is a bit per rune of the Basic Multilingual Plane: set for the
+// letters and digits that are their own lower case, which appendGrams takes
+// as they are, without looking them up in the Unicode tables (Han
+// characters, most of the text, are all plain). Built on first use, from
+// those tables.
+var plainRunes = sync.OnceValue(func() *[0x10000 / 64]uint64 {
+	var bits [0x10000 / 64]uint64
+	for r := range rune(0x10000) {
+		if unicode.ToLower(r) == r && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			bits[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return &bits
+})
 
 // dice returns the Dice coefficient of two sorted gram sets, scaled to
 // 0..1000: 2·|a∩b| / (|a|+|b|).
