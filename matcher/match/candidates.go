@@ -3,6 +3,7 @@ package match
 import (
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -402,22 +403,68 @@ func (in *instance) rulesFor(d, r *party, stopAtFirst bool) (broken []string, km
 
 // rowPrep is what the candidate rows of an instance look up per pair, taken
 // once from the instance's maps (keyed by strings) into forms a row reads
-// without hashing: by resource index, or by the row's demand.
+// without hashing or comparing strings: by resource index, or by the row's
+// demand.
 type rowPrep struct {
-	resDirect  [][]string                // by resource index: the alliances of its unit (in.direct)
-	resParents [][]string                // by resource index: their parents (in.parents)
+	units      map[string]int32          // unit id → number, for the units of the resources
+	resUnit    []int32                   // by resource index: the number of its unit
+	unitSet    map[string]int32          // unit id → number of its alliance set (sets)
+	sets       []allianceSet             // distinct (in.direct, in.parents) of the units
+	resSet     []int32                   // by resource index: the alliance set of its unit
+	affinity   []int16                   // len(sets)²: affinityOf between two sets; nil when too many
 	rejectedBy map[string][]string       // demand item → resource items a rejected claim pairs it with
 	history    map[string]map[string]int // unit → other unit → fulfilled claims between the two (in.history)
 }
+
+// allianceSet is the alliances of a unit (in.direct) and their parents
+// (in.parents): what affinity looks at.
+type allianceSet struct{ direct, parents []string }
+
+// maxAffinitySets bounds the table of affinities between alliance sets
+// (2 bytes per pair of sets); above it, affinity is computed per pair.
+const maxAffinitySets = 1024
 
 // prepared returns the instance's rowPrep, built on first use. The
 // instance must not change after (overlays change it before any row).
 func (in *instance) prepared() *rowPrep {
 	in.prepOnce.Do(func() {
-		p := &rowPrep{resDirect: make([][]string, len(in.resources)), resParents: make([][]string, len(in.resources))}
+		p := &rowPrep{units: map[string]int32{}, resUnit: make([]int32, len(in.resources)),
+			unitSet: make(map[string]int32, len(in.direct)), resSet: make([]int32, len(in.resources))}
+		keys := map[string]int32{}
+		setOf := func(u string) int32 {
+			if s, ok := p.unitSet[u]; ok {
+				return s
+			}
+			set := allianceSet{in.direct[u], in.parents[u]}
+			key := strings.Join(set.direct, "\x00") + "\x01" + strings.Join(set.parents, "\x00")
+			s, ok := keys[key]
+			if !ok {
+				s = int32(len(p.sets))
+				keys[key] = s
+				p.sets = append(p.sets, set)
+			}
+			p.unitSet[u] = s
+			return s
+		}
+		for u := range in.direct {
+			setOf(u)
+		}
 		for i := range in.resources {
 			u := in.resources[i].unit.ID
-			p.resDirect[i], p.resParents[i] = in.direct[u], in.parents[u]
+			n, ok := p.units[u]
+			if !ok {
+				n = int32(len(p.units))
+				p.units[u] = n
+			}
+			p.resUnit[i], p.resSet[i] = n, setOf(u)
+		}
+		if n := len(p.sets); n <= maxAffinitySets {
+			p.affinity = make([]int16, n*n)
+			for i, a := range p.sets {
+				for j, b := range p.sets {
+					p.affinity[i*n+j] = int16(affinityOf(a.direct, a.parents, b.direct, b.parents))
+				}
+			}
 		}
 		for k, ok := range in.rejected {
 			if ok {
@@ -449,9 +496,10 @@ func (in *instance) prepared() *rowPrep {
 // per row instead of once per pair.
 type demandView struct {
 	d        *party
+	unit     int32    // rowPrep number of d's unit; -1: no resource's unit
 	near     []string // in.gridsNear(d.grid)
-	direct   []string // in.direct[d's unit]
-	parents  []string // in.parents[d's unit]
+	set      allianceSet
+	affinity []int16  // the row of d's alliance set in rowPrep.affinity; nil: compute per pair
 	rejected []string // resource items a rejected claim pairs with d
 	history  map[string]int
 	prep     *rowPrep
@@ -459,19 +507,27 @@ type demandView struct {
 
 func (in *instance) view(d *party) demandView {
 	p := in.prepared()
-	return demandView{d: d, near: in.gridsNear(d.grid), direct: in.direct[d.unit.ID], parents: in.parents[d.unit.ID],
+	v := demandView{d: d, unit: -1, near: in.gridsNear(d.grid), set: allianceSet{in.direct[d.unit.ID], in.parents[d.unit.ID]},
 		rejected: p.rejectedBy[d.item.ID], history: p.history[d.unit.ID], prep: p}
+	if u, ok := p.units[d.unit.ID]; ok {
+		v.unit = u
+	}
+	if s, ok := p.unitSet[d.unit.ID]; ok && p.affinity != nil {
+		n := len(p.sets)
+		v.affinity = p.affinity[int(s)*n : int(s+1)*n]
+	}
+	return v
 }
 
-// eligible reports whether resource r passes every hard rule (category
+// eligible reports whether resource ri passes every hard rule (category
 // excepted) with the demand of v, exactly when rulesFor(d, r, true) finds
 // none broken, with the same distance (-1 without coordinates). Pairs
 // surely beyond the radius are rejected by the chord bound, without
 // DistanceKM; every other distance is DistanceKM (as haversineKM with the
 // parties' cosines), so kilometres and scores are those rulesFor gives.
-func (v *demandView) eligible(in *instance, r *party) (km float64, ok bool) {
-	d := v.d
-	if r.remaining <= 0 || d.unit == r.unit || d.unit.ID == r.unit.ID {
+func (v *demandView) eligible(in *instance, ri int32) (km float64, ok bool) {
+	d, r := v.d, &in.resources[ri]
+	if r.remaining <= 0 || v.unit == v.prep.resUnit[ri] {
 		return -1, false
 	}
 	km = -1
@@ -520,7 +576,11 @@ func (v *demandView) terms(in *instance, ri int32, km float64) termValues {
 	t[1] = uint16(dice(d.grams, r.grams))
 	t[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
 	t[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
-	t[4] = uint16(affinityOf(v.direct, v.parents, v.prep.resDirect[ri], v.prep.resParents[ri]))
+	if rs := v.prep.resSet[ri]; v.affinity != nil {
+		t[4] = uint16(v.affinity[rs])
+	} else {
+		t[4] = uint16(affinityOf(v.set.direct, v.set.parents, v.prep.sets[rs].direct, v.prep.sets[rs].parents))
+	}
 	if len(in.history) > 0 {
 		t[5] = uint16(min(1000, 200*v.history[r.unit.ID]))
 	}
@@ -699,7 +759,7 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	found = in.nearEligible(d, v.near, found[:0])
 	slices.Sort(found)
 	for _, ri := range found {
-		if km, ok := v.eligible(in, &in.resources[ri]); ok {
+		if km, ok := v.eligible(in, ri); ok {
 			fn(ri, v.terms(in, ri, km), km)
 		}
 	}

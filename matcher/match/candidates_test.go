@@ -155,6 +155,12 @@ func TestRowsAsRulesFor(t *testing.T) {
 			}
 			in := buildInstance(sn.Reader, sn.Vocab, scope)
 			c := in.generate()
+			// and without the table of affinities (too many alliance sets)
+			noTable := buildInstance(sn.Reader, sn.Vocab, scope)
+			noTable.prepared().affinity = nil
+			if c2 := noTable.generate(); !slices.Equal(c.Terms, c2.Terms) {
+				t.Fatalf("%s: terms differ without the affinity table", a.ID)
+			}
 			var want candidates
 			for di := range in.demands {
 				d := &in.demands[di]
