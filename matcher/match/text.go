@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // grams returns the sorted, distinct character bigrams of texts, hashed to
@@ -22,9 +23,9 @@ func grams(texts ...string) []uint64 {
 
 // itemGrams is grams(title, tags...) without building the list of texts.
 func itemGrams(title string, tags []string) []uint64 {
-	n := len(title)
+	n := utf8.RuneCountInString(title) // a text has at most one gram per rune
 	for _, t := range tags {
-		n += len(t)
+		n += utf8.RuneCountInString(t)
 	}
 	out := appendGrams(make([]uint64, 0, n), title)
 	for _, t := range tags {
