@@ -88,14 +88,16 @@ var pipelineSets = []struct {
 	{dsDistrict, genMeetings},
 }
 
-// runAll matches every meeting of ids and sums their statistics.
+// runAll matches every meeting of ids (match.RunMany: independent meetings
+// on all CPUs) and sums their statistics.
 func runAll(sn store.Snapshot, ids []string, set match.Settings) (match.Stats, error) {
 	var sum match.Stats
-	for _, id := range ids {
-		res, err := match.Run(context.Background(), sn.Reader, sn.Vocab, id, set)
-		if err != nil {
-			return sum, fmt.Errorf("meeting %s: %w", id, err)
-		}
+	results, err := match.RunMany(context.Background(), sn.Reader, sn.Vocab, ids, set)
+	if err != nil {
+		return sum, err
+	}
+	for i, res := range results {
+		id := ids[i]
 		if !res.Optimal {
 			return sum, fmt.Errorf("meeting %s: not solved to optimality", id)
 		}

@@ -48,13 +48,11 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 	if *meeting == "" {
 		meetings = meetingsBottomUp(sn)
 	}
-	var results []*match.Result
-	for _, m := range meetings {
-		res, err := match.Run(ctx, sn.Reader, sn.Vocab, m, set)
-		if err != nil {
-			return err
-		}
-		results = append(results, res)
+	// The meetings of one snapshot are independent: RunMany runs them on
+	// every CPU and returns them in this order.
+	results, err := match.RunMany(ctx, sn.Reader, sn.Vocab, meetings, set)
+	if err != nil {
+		return err
 	}
 	if *asJSON {
 		enc := json.NewEncoder(std.Out)

@@ -3,7 +3,9 @@ package match
 import (
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -31,6 +33,9 @@ type party struct {
 	grid      string
 	remaining int64 // quantity less what confirmed and fulfilled claims hold
 	grams     []uint64
+	cosLat    float64    // cosLat(loc) (hasLoc)
+	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
+	lim2      float64    // chord2Within(RadiusKM) (radial)
 }
 
 func (p *party) radial() bool { return p.hasLoc && p.item.RadiusKM > 0 }
@@ -65,6 +70,8 @@ type instance struct {
 	parents   map[string][]string // unit -> parents of those alliances, sorted
 	nbMu      sync.Mutex
 	neighbour map[string][]string // grid -> itself and its neighbours (symmetric), sorted; filled lazily
+	prepOnce  sync.Once
+	prep      *rowPrep // see prepared
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
@@ -75,7 +82,13 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 	case u.Location != nil:
 		p.loc, p.hasLoc = *u.Location, true
 	}
-	p.grams = grams(append([]string{it.Title}, it.Tags...)...)
+	if p.hasLoc {
+		p.cosLat, p.vec = cosLat(p.loc), unitVector(p.loc)
+		if p.radial() {
+			p.lim2 = chord2Within(it.RadiusKM)
+		}
+	}
+	p.grams = itemGrams(it.Title, it.Tags)
 	return p
 }
 
@@ -152,20 +165,69 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	}
 }
 
-// merge takes what g gathered.
-func (in *instance) merge(g *gatherer) {
-	in.demands = append(in.demands, g.demands...)
-	in.resources = append(in.resources, g.resources...)
-	for k, v := range g.direct {
-		in.direct[k] = v
+// merge takes what gs gathered.
+func (in *instance) merge(gs ...*gatherer) {
+	nd, nr := len(in.demands), len(in.resources)
+	for _, g := range gs {
+		nd, nr = nd+len(g.demands), nr+len(g.resources)
 	}
-	for k, v := range g.parents {
-		in.parents[k] = v
+	in.demands, in.resources = slices.Grow(in.demands, nd-len(in.demands)), slices.Grow(in.resources, nr-len(in.resources))
+	for _, g := range gs {
+		in.demands = append(in.demands, g.demands...)
+		in.resources = append(in.resources, g.resources...)
+		for k, v := range g.direct {
+			in.direct[k] = v
+		}
+		for k, v := range g.parents {
+			in.parents[k] = v
+		}
 	}
+}
+
+// levelItems holds, for the meetings of a RunMany, the items at each level
+// above the community grouped by unit, gathered once per level on first
+// use, so that each meeting looks up its own units instead of walking
+// every item at its level. A nil *levelItems gathers nothing.
+type levelItems struct {
+	r      index.Reader
+	mu     sync.Mutex
+	levels map[matcher.Level]func() map[string][]*matcher.Item
+}
+
+func newLevelItems(r index.Reader) *levelItems {
+	return &levelItems{r: r, levels: map[matcher.Level]func() map[string][]*matcher.Item{}}
+}
+
+// at returns the items at level l by unit (nil for a nil l).
+func (l *levelItems) at(level matcher.Level) map[string][]*matcher.Item {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	f := l.levels[level]
+	if f == nil {
+		f = sync.OnceValue(func() map[string][]*matcher.Item {
+			byUnit := map[string][]*matcher.Item{}
+			for it := range l.r.ItemsAtLevel(level) {
+				byUnit[it.Unit] = append(byUnit[it.Unit], it)
+			}
+			return byUnit
+		})
+		l.levels[level] = f
+	}
+	l.mu.Unlock()
+	return f()
 }
 
 // buildInstance gathers the open items of the scope's units at its level.
 func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *instance {
+	return gatherInstance(r, vocab, scope, nil)
+}
+
+// gatherInstance is buildInstance; above the community level it takes the
+// items at the scope's level from levels when not nil (the meetings of a
+// RunMany share them).
+func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, levels *levelItems) *instance {
 	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
 		rejected: map[[2]string]bool{}, history: map[unitPair]int{},
 		direct: map[string][]string{}, parents: map[string][]string{}, neighbour: map[string][]string{}}
@@ -194,17 +256,12 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 			})
 		}
 		wg.Wait()
-		for _, g := range gs {
-			in.merge(g)
-		}
+		in.merge(gs...)
 	} else {
 		// Above the community level, the level index holds the few items.
 		g := newGatherer(r, scope)
 		units := map[string]*matcher.Unit{}
-		for it := range r.ItemsAtLevel(scope.Level) {
-			if !scope.HasUnit(it.Unit) {
-				continue
-			}
+		add := func(it *matcher.Item) {
 			u, ok := units[it.Unit]
 			if !ok {
 				u = r.UnitRaw(it.Unit)
@@ -212,6 +269,28 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 			}
 			if u != nil {
 				g.add(it, u)
+			}
+		}
+		switch byUnit := levels.at(scope.Level); {
+		case byUnit == nil:
+			for it := range r.ItemsAtLevel(scope.Level) {
+				if scope.HasUnit(it.Unit) {
+					add(it)
+				}
+			}
+		case len(scope.units) < len(byUnit):
+			for uid := range scope.units {
+				for _, it := range byUnit[uid] {
+					add(it)
+				}
+			}
+		default:
+			for uid, items := range byUnit {
+				if scope.HasUnit(uid) {
+					for _, it := range items {
+						add(it)
+					}
+				}
 			}
 		}
 		in.merge(g)
@@ -299,25 +378,190 @@ func (in *instance) rulesFor(d, r *party, stopAtFirst bool) (broken []string, km
 	return broken, km
 }
 
-// terms computes the soft score terms of an eligible pair.
-func (in *instance) terms(d, r *party, km float64) termValues {
-	var v termValues
-	if km >= 0 && d.radial() && r.radial() {
-		maxKM := min(d.item.RadiusKM, r.item.RadiusKM)
-		v[0] = uint16(max(0, 1000-int(1000*km/maxKM)))
-	} else if same, _ := in.gridNeighbours(d.grid, r.grid); same {
-		v[0] = 1000
-	} else {
-		v[0] = 600
+// rowPrep is what the candidate rows of an instance look up per pair, taken
+// once from the instance's maps (keyed by strings) into forms a row reads
+// without hashing or comparing strings: by resource index, or by the row's
+// demand.
+type rowPrep struct {
+	units      map[string]int32          // unit id → number, for the units of the resources
+	resUnit    []int32                   // by resource index: the number of its unit
+	unitSet    map[string]int32          // unit id → number of its alliance set (sets)
+	sets       []allianceSet             // distinct (in.direct, in.parents) of the units
+	resSet     []int32                   // by resource index: the alliance set of its unit
+	affinity   []int16                   // len(sets)²: affinityOf between two sets; nil when too many
+	rejectedBy map[string][]string       // demand item → resource items a rejected claim pairs it with
+	history    map[string]map[string]int // unit → other unit → fulfilled claims between the two (in.history)
+}
+
+// allianceSet is the alliances of a unit (in.direct) and their parents
+// (in.parents): what affinity looks at.
+type allianceSet struct{ direct, parents []string }
+
+// maxAffinitySets bounds the table of affinities between alliance sets
+// (2 bytes per pair of sets); above it, affinity is computed per pair.
+const maxAffinitySets = 1024
+
+// prepared returns the instance's rowPrep, built on first use. The
+// instance must not change after (overlays change it before any row).
+func (in *instance) prepared() *rowPrep {
+	in.prepOnce.Do(func() {
+		p := &rowPrep{units: map[string]int32{}, resUnit: make([]int32, len(in.resources)),
+			unitSet: make(map[string]int32, len(in.direct)), resSet: make([]int32, len(in.resources))}
+		keys := map[string]int32{}
+		setOf := func(u string) int32 {
+			if s, ok := p.unitSet[u]; ok {
+				return s
+			}
+			set := allianceSet{in.direct[u], in.parents[u]}
+			key := strings.Join(set.direct, "\x00") + "\x01" + strings.Join(set.parents, "\x00")
+			s, ok := keys[key]
+			if !ok {
+				s = int32(len(p.sets))
+				keys[key] = s
+				p.sets = append(p.sets, set)
+			}
+			p.unitSet[u] = s
+			return s
+		}
+		for u := range in.direct {
+			setOf(u)
+		}
+		for i := range in.resources {
+			u := in.resources[i].unit.ID
+			n, ok := p.units[u]
+			if !ok {
+				n = int32(len(p.units))
+				p.units[u] = n
+			}
+			p.resUnit[i], p.resSet[i] = n, setOf(u)
+		}
+		if n := len(p.sets); n <= maxAffinitySets {
+			p.affinity = make([]int16, n*n)
+			for i, a := range p.sets {
+				for j, b := range p.sets {
+					p.affinity[i*n+j] = int16(affinityOf(a.direct, a.parents, b.direct, b.parents))
+				}
+			}
+		}
+		for k, ok := range in.rejected {
+			if ok {
+				if p.rejectedBy == nil {
+					p.rejectedBy = map[string][]string{}
+				}
+				p.rejectedBy[k[1]] = append(p.rejectedBy[k[1]], k[0])
+			}
+		}
+		for k, n := range in.history {
+			if p.history == nil {
+				p.history = map[string]map[string]int{}
+			}
+			for _, ab := range [2][2]string{{k.a, k.b}, {k.b, k.a}} {
+				m := p.history[ab[0]]
+				if m == nil {
+					m = map[string]int{}
+					p.history[ab[0]] = m
+				}
+				m[ab[1]] = n
+			}
+		}
+		in.prep = p
+	})
+	return in.prep
+}
+
+// demandView is what a candidate row needs of its demand, looked up once
+// per row instead of once per pair.
+type demandView struct {
+	d        *party
+	unit     int32    // rowPrep number of d's unit; -1: no resource's unit
+	near     []string // in.gridsNear(d.grid)
+	set      allianceSet
+	affinity []int16  // the row of d's alliance set in rowPrep.affinity; nil: compute per pair
+	rejected []string // resource items a rejected claim pairs with d
+	history  map[string]int
+	prep     *rowPrep
+}
+
+func (in *instance) view(d *party) demandView {
+	p := in.prepared()
+	v := demandView{d: d, unit: -1, near: in.gridsNear(d.grid), set: allianceSet{in.direct[d.unit.ID], in.parents[d.unit.ID]},
+		rejected: p.rejectedBy[d.item.ID], history: p.history[d.unit.ID], prep: p}
+	if u, ok := p.units[d.unit.ID]; ok {
+		v.unit = u
 	}
-	v[1] = uint16(dice(d.grams, r.grams))
-	v[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	v[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
-	v[4] = uint16(in.affinity(d.unit.ID, r.unit.ID))
-	if len(in.history) > 0 {
-		v[5] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
+	if s, ok := p.unitSet[d.unit.ID]; ok && p.affinity != nil {
+		n := len(p.sets)
+		v.affinity = p.affinity[int(s)*n : int(s+1)*n]
 	}
 	return v
+}
+
+// eligible reports whether resource ri passes every hard rule (category
+// excepted) with the demand of v, exactly when rulesFor(d, r, true) finds
+// none broken, with the same distance (-1 without coordinates). Pairs
+// surely beyond the radius are rejected by the chord bound, without
+// DistanceKM; every other distance is DistanceKM (as haversineKM with the
+// parties' cosines), so kilometres and scores are those rulesFor gives.
+func (v *demandView) eligible(in *instance, ri int32) (km float64, ok bool) {
+	d, r := v.d, &in.resources[ri]
+	if r.remaining <= 0 || v.unit == v.prep.resUnit[ri] {
+		return -1, false
+	}
+	km = -1
+	if d.radial() && r.radial() {
+		lim := min(d.lim2, r.lim2)
+		if surelyFarther(chord2(&d.vec, &r.vec), lim) {
+			return -1, false
+		}
+		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
+		if km > min(d.item.RadiusKM, r.item.RadiusKM) {
+			return -1, false
+		}
+	} else if r.grid == "" || d.grid == "" || (d.grid != r.grid && !sortedHas(v.near, r.grid)) {
+		return -1, false
+	}
+	if !windowsOverlap(d.item.Windows, r.item.Windows) {
+		return -1, false
+	}
+	if len(v.rejected) > 0 && slices.Contains(v.rejected, r.item.ID) {
+		return -1, false
+	}
+	if km < 0 && d.hasLoc && r.hasLoc {
+		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
+	}
+	return km, true
+}
+
+func sortedHas(list []string, s string) bool {
+	_, ok := slices.BinarySearch(list, s)
+	return ok
+}
+
+// terms computes the soft score terms of an eligible pair: the demand of v
+// and resource ri at distance km (-1 without coordinates).
+func (v *demandView) terms(in *instance, ri int32, km float64) termValues {
+	d, r := v.d, &in.resources[ri]
+	var t termValues
+	if km >= 0 && d.radial() && r.radial() {
+		maxKM := min(d.item.RadiusKM, r.item.RadiusKM)
+		t[0] = uint16(max(0, 1000-int(1000*km/maxKM)))
+	} else if d.grid != "" && d.grid == r.grid {
+		t[0] = 1000
+	} else {
+		t[0] = 600
+	}
+	t[1] = uint16(dice(d.grams, r.grams))
+	t[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
+	t[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
+	if rs := v.prep.resSet[ri]; v.affinity != nil {
+		t[4] = uint16(v.affinity[rs])
+	} else {
+		t[4] = uint16(affinityOf(v.set.direct, v.set.parents, v.prep.sets[rs].direct, v.prep.sets[rs].parents))
+	}
+	if len(in.history) > 0 {
+		t[5] = uint16(min(1000, 200*v.history[r.unit.ID]))
+	}
+	return t
 }
 
 func intersects(a, b []string) bool {
@@ -337,11 +581,16 @@ func intersects(a, b []string) bool {
 // affinity is 1000 for units sharing an alliance, 600 for units whose
 // alliances meet one level up (the same street), 300 otherwise.
 func (in *instance) affinity(a, b string) int {
-	da, db := in.direct[a], in.direct[b]
+	return affinityOf(in.direct[a], in.parents[a], in.direct[b], in.parents[b])
+}
+
+// affinityOf is affinity on the alliances (da, db) of two units and their
+// parents (pa, pb).
+func affinityOf(da, pa, db, pb []string) int {
 	switch {
 	case intersects(da, db):
 		return 1000
-	case intersects(in.parents[a], in.parents[b]) || intersects(da, in.parents[b]) || intersects(in.parents[a], db):
+	case intersects(pa, pb) || intersects(da, pb) || intersects(pa, db):
 		return 600
 	}
 	return 300
@@ -394,40 +643,87 @@ type candidates struct {
 	KM    []float32 // -1: no coordinates
 }
 
-// generate finds every eligible pair, demands split over the CPUs; the
-// result does not depend on the split.
+// edgeBuf is scratch for the edges one generate worker finds, reused
+// across instances (see edgeBufs).
+type edgeBuf struct {
+	candidates
+	found []int32
+}
+
+func (b *edgeBuf) reset() {
+	b.R, b.D, b.Terms, b.KM, b.found = b.R[:0], b.D[:0], b.Terms[:0], b.KM[:0], b.found[:0]
+}
+
+// edgeBufs pools the workers' scratch, so that the edges are written once
+// into scratch and copied once into arrays of the exact size.
+var edgeBufs = sync.Pool{New: func() any { return new(edgeBuf) }}
+
+// rowBlock is how many demands a generate worker takes at a time.
+const rowBlock = 32
+
+// generate finds every eligible pair, demands taken in blocks by the
+// workers (one per CPU) as they come free; the result does not depend on
+// which worker found what: the blocks are put together in demand order.
 func (in *instance) generate() *candidates {
+	nblocks := (len(in.demands) + rowBlock - 1) / rowBlock
 	workers := runtime.GOMAXPROCS(0)
 	if len(in.demands) < 256 {
 		workers = 1
 	}
-	parts := make([]candidates, workers)
-	chunk := (len(in.demands) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*chunk, min((w+1)*chunk, len(in.demands))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out := &parts[w]
-			var found []int32
-			for di := lo; di < hi; di++ {
-				found = in.row(&in.demands[di], found, func(ri int32, t termValues, km float64) {
-					out.R = append(out.R, ri)
-					out.D = append(out.D, int32(di))
-					out.Terms = append(out.Terms, t)
-					out.KM = append(out.KM, float32(km))
+	workers = max(1, min(workers, nblocks))
+	type span struct {
+		buf    *edgeBuf
+		lo, hi int
+	}
+	spans := make([]span, nblocks)
+	bufs := make([]*edgeBuf, workers)
+	var next atomic.Int64
+	work := func(buf *edgeBuf) {
+		for {
+			blk := int(next.Add(1)) - 1
+			if blk >= nblocks {
+				return
+			}
+			lo := len(buf.R)
+			for di := blk * rowBlock; di < min((blk+1)*rowBlock, len(in.demands)); di++ {
+				buf.found = in.row(&in.demands[di], buf.found, func(ri int32, t termValues, km float64) {
+					buf.R = append(buf.R, ri)
+					buf.D = append(buf.D, int32(di))
+					buf.Terms = append(buf.Terms, t)
+					buf.KM = append(buf.KM, float32(km))
 				})
 			}
-		}()
+			spans[blk] = span{buf, lo, len(buf.R)}
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		buf := edgeBufs.Get().(*edgeBuf)
+		buf.reset()
+		bufs[w] = buf
+		if w == workers-1 {
+			work(buf)
+		} else {
+			wg.Go(func() { work(buf) })
+		}
 	}
 	wg.Wait()
-	all := &candidates{}
-	for _, p := range parts {
-		all.R = append(all.R, p.R...)
-		all.D = append(all.D, p.D...)
-		all.Terms = append(all.Terms, p.Terms...)
-		all.KM = append(all.KM, p.KM...)
+	n := 0
+	for _, sp := range spans {
+		n += sp.hi - sp.lo
+	}
+	all := &candidates{R: make([]int32, n), D: make([]int32, n), Terms: make([]termValues, n), KM: make([]float32, n)}
+	at := 0
+	for _, sp := range spans {
+		b := sp.buf
+		copy(all.R[at:], b.R[sp.lo:sp.hi])
+		copy(all.D[at:], b.D[sp.lo:sp.hi])
+		copy(all.Terms[at:], b.Terms[sp.lo:sp.hi])
+		copy(all.KM[at:], b.KM[sp.lo:sp.hi])
+		at += sp.hi - sp.lo
+	}
+	for _, b := range bufs {
+		edgeBufs.Put(b)
 	}
 	return all
 }
@@ -436,40 +732,48 @@ func (in *instance) generate() *candidates {
 // of demand d, with the pair's terms and distance (-1 without
 // coordinates). found is scratch space, returned for reuse.
 func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) []int32 {
-	found = found[:0]
-	in.nearEligible(d, func(ri int32) { found = append(found, ri) })
+	v := in.view(d)
+	found = in.nearEligible(d, v.near, found[:0])
 	slices.Sort(found)
 	for _, ri := range found {
-		r := &in.resources[ri]
-		if broken, km := in.rulesFor(d, r, true); len(broken) == 0 {
-			fn(ri, in.terms(d, r, km), km)
+		if km, ok := v.eligible(in, ri); ok {
+			fn(ri, v.terms(in, ri, km), km)
 		}
 	}
 	return found
 }
 
-// nearEligible is near without the map of seen resources: the radial and
-// grid passes are disjoint (a radial pair is judged by distance, any other
-// by grid), so each resource is visited once.
-func (in *instance) nearEligible(d *party, fn func(ri int32)) {
+// nearEligible appends to found the resources of categories compatible
+// with d that are near d: radial ones in the cells within d's radius when
+// both are radial, the others in near, d's grid and its neighbours. It is
+// near without the map of seen resources: the radial and grid passes are
+// disjoint (a radial pair is judged by distance, any other by grid), so
+// each resource is listed once.
+func (in *instance) nearEligible(d *party, near []string, found []int32) []int32 {
+	radial := d.radial()
+	var x0, x1, y0, y1 int32
+	if radial {
+		x0, x1, y0, y1 = cellRange(d.loc, d.item.RadiusKM)
+	}
 	for _, cat := range in.vocab.MetBy(d.item.Category) {
 		b := in.buckets[cat]
 		if b == nil {
 			continue
 		}
-		if d.radial() {
-			cellsWithin(d.loc, d.item.RadiusKM, func(c cell) {
-				for _, ri := range b.cells[c] {
-					fn(ri)
+		if radial && len(b.cells) > 0 {
+			for y := y0; y <= y1; y++ {
+				for x := x0; x <= x1; x++ {
+					found = append(found, b.cells[cell{x, y}]...)
 				}
-			})
+			}
 		}
-		for _, g := range in.gridsNear(d.grid) {
+		for _, g := range near {
 			for _, ri := range b.byGrid[g] {
-				if !d.radial() || !in.resources[ri].radial() {
-					fn(ri)
+				if !radial || !in.resources[ri].radial() {
+					found = append(found, ri)
 				}
 			}
 		}
 	}
+	return found
 }

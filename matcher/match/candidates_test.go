@@ -1,0 +1,248 @@
+package match
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+
+	"github.com/allymatch/allymatch/fixtures/gen"
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// TestChordBoundNeverDisagrees checks that the chord bound rejects a pair
+// only when DistanceKM puts it beyond the radius, for points at, just
+// inside and just outside the radius, from metres to MaxRadiusKM.
+func TestChordBoundNeverDisagrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	rejected := 0
+	for range 200000 {
+		a := matcher.GeoPoint{Lat: rng.Float64()*170 - 85, Lon: rng.Float64()*360 - 180}
+		radius := math.Exp(rng.Float64()*math.Log(matcher.MaxRadiusKM/0.001)) * 0.001
+		// b at about radius·f in a random direction
+		f := []float64{0, 0.5, 1 - 1e-9, 1, 1 + 1e-12, 1 + 1e-9, 1 + 1e-7, 1 + 1e-6, 1.01, 2}[rng.IntN(10)]
+		bearing := rng.Float64() * 2 * math.Pi
+		dlat := radius * f / 111.195 * math.Cos(bearing)
+		dlon := radius * f / 111.195 * math.Sin(bearing) / math.Cos(a.Lat*math.Pi/180)
+		b := matcher.GeoPoint{Lat: a.Lat + dlat, Lon: a.Lon + dlon}
+		if rng.IntN(4) == 0 { // the exact DistanceKM as the radius
+			radius = DistanceKM(a, b)
+		}
+		va, vb := unitVector(a), unitVector(b)
+		if surelyFarther(chord2(&va, &vb), chord2Within(radius)) {
+			rejected++
+			if km := DistanceKM(a, b); !(km > radius) {
+				t.Fatalf("%v–%v: bound rejects at radius %v, DistanceKM %v", a, b, radius, km)
+			}
+		}
+	}
+	if rejected < 10000 {
+		t.Errorf("the bound rejected only %d pairs: useless", rejected)
+	}
+	if surelyFarther(math.NaN(), chord2Within(1)) {
+		t.Error("the bound rejects NaN coordinates")
+	}
+	if !math.IsInf(chord2Within(math.Pi*earthRadiusKM), 1) {
+		t.Error("a radius of half the circumference has a finite bound")
+	}
+}
+
+// TestDistanceKMUnchanged compares DistanceKM, and haversineKM with the
+// cosines computed apart, to the formula as first written, bit for bit.
+func TestDistanceKMUnchanged(t *testing.T) {
+	first := func(a, b matcher.GeoPoint) float64 {
+		const rad = math.Pi / 180
+		dlat := (b.Lat - a.Lat) * rad
+		dlon := (b.Lon - a.Lon) * rad
+		s := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
+		return 2 * earthRadiusKM * math.Asin(math.Min(1, math.Sqrt(s)))
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 200000 {
+		a := matcher.GeoPoint{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180}
+		b := matcher.GeoPoint{Lat: rng.Float64()*180 - 90, Lon: rng.Float64()*360 - 180}
+		if i%2 == 0 { // nearby, as candidate pairs are
+			b = matcher.GeoPoint{Lat: a.Lat + rng.NormFloat64()*0.05, Lon: a.Lon + rng.NormFloat64()*0.05}
+		}
+		want := first(a, b)
+		if got := DistanceKM(a, b); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("DistanceKM(%v, %v) = %v, first written %v", a, b, got, want)
+		}
+		if got := haversineKM(a, b, cosLat(a), cosLat(b)); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("haversineKM(%v, %v) = %v, first written %v", a, b, got, want)
+		}
+	}
+}
+
+// TestItemGramsAsToLower checks itemGrams against grams of the
+// lower-cased texts (strings.ToLower), invalid UTF-8 included.
+func TestItemGramsAsToLower(t *testing.T) {
+	ref := func(title string, tags []string) []uint64 {
+		var out []uint64
+		for _, s := range append([]string{title}, tags...) {
+			var prev rune = -1
+			for _, r := range strings.ToLower(s) {
+				if !isGramRune(r) {
+					if prev >= 0 {
+						out = append(out, uint64(prev)<<32|0xFFFFFFFF)
+					}
+					prev = -1
+					continue
+				}
+				if prev >= 0 {
+					out = append(out, uint64(prev)<<32|uint64(r))
+				}
+				prev = r
+			}
+			if prev >= 0 {
+				out = append(out, uint64(prev)<<32|0xFFFFFFFF)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	texts := []string{"", "A", "晚间护送学生回家", "Flood SANDBAGS ×20", "İstanbul ΣΑΣ", "ǅungla ǈ", "a\xffb\xc3", "\xe4\xb8", "K Kelvin Å", "x-y_z 12ab"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte("aZ\xc3\x84\xe6\x8a\xa4 \xff\xce\xa3")
+	for range 2000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		texts = append(texts, string(b))
+	}
+	for i, title := range texts {
+		tags := texts[max(0, i-2):i]
+		if got, want := itemGrams(title, tags), ref(title, tags); !slices.Equal(got, want) {
+			t.Fatalf("itemGrams(%q, %q) = %x, want %x", title, tags, got, want)
+		}
+		if got, want := grams(append([]string{title}, tags...)...), ref(title, tags); !slices.Equal(got, want) {
+			t.Fatalf("grams(%q, %q) = %x, want %x", title, tags, got, want)
+		}
+	}
+}
+
+func isGramRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// TestRowsAsRulesFor checks every candidate row of Banan and generated
+// meetings against the rules and terms evaluated pair by pair over every
+// resource of a compatible category: the same pairs, in the same order,
+// with the same terms and distances.
+func TestRowsAsRulesFor(t *testing.T) {
+	b, err := gen.Generate(gen.Config{Units: 1000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gst, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gst.Close()
+	if _, err := gst.Import(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	edges, history, rejectedOnly := 0, 0, 0
+	for _, sn := range []store.Snapshot{bananStore(t).Snapshot(), bananWithClaims(t).Snapshot(), gst.Snapshot()} {
+		for a := range sn.Alliances() {
+			scope, err := ResolveScope(sn.Reader, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := buildInstance(sn.Reader, sn.Vocab, scope)
+			c := in.generate()
+			// and without the table of affinities (too many alliance sets)
+			noTable := buildInstance(sn.Reader, sn.Vocab, scope)
+			noTable.prepared().affinity = nil
+			if c2 := noTable.generate(); !slices.Equal(c.Terms, c2.Terms) {
+				t.Fatalf("%s: terms differ without the affinity table", a.ID)
+			}
+			var want candidates
+			for di := range in.demands {
+				d := &in.demands[di]
+				for ri := range in.resources {
+					r := &in.resources[ri]
+					if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
+						continue
+					}
+					if broken, _ := in.rulesFor(d, r, false); slices.Equal(broken, []string{RuleRejected}) {
+						rejectedOnly++
+					}
+					if broken, km := in.rulesFor(d, r, true); len(broken) == 0 {
+						if termsByRule(in, d, r, km)[5] > 0 {
+							history++
+						}
+						want.R = append(want.R, int32(ri))
+						want.D = append(want.D, int32(di))
+						want.Terms = append(want.Terms, termsByRule(in, d, r, km))
+						want.KM = append(want.KM, float32(km))
+					}
+				}
+			}
+			if !slices.Equal(c.R, want.R) || !slices.Equal(c.D, want.D) || !slices.Equal(c.Terms, want.Terms) || !slices.Equal(c.KM, want.KM) {
+				t.Fatalf("%s: generate gives %d edges, pair by pair %d, or different terms", a.ID, len(c.R), len(want.R))
+			}
+			edges += len(c.R)
+		}
+	}
+	if edges == 0 || history == 0 || rejectedOnly == 0 {
+		t.Fatalf("%d edges, %d with history, %d pairs rejected only by a rejected claim: not a test", edges, history, rejectedOnly)
+	}
+}
+
+// bananWithClaims is Banan where the proposals of every meeting alternate
+// between fulfilled (history between the units) and rejected claims.
+func bananWithClaims(t *testing.T) *store.Store {
+	st := bananStore(t)
+	sn := st.Snapshot()
+	var claims []matcher.Claim
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for a := range sn.Alliances() {
+		for i, p := range mustRun(t, sn, a.ID, Welfare).Proposals {
+			c := matcher.Claim{ID: fmt.Sprintf("T-%d", len(claims)+1), Resource: p.Resource, Demand: p.Demand,
+				ResourceUnit: p.ResourceUnit, DemandUnit: p.DemandUnit, Quantity: 1, Score: p.Score,
+				Origin: matcher.OriginSolver, Meeting: a.ID, Created: now, Updated: now}
+			if i%2 == 0 {
+				c.Status, c.AcceptedBy = matcher.ClaimFulfilled, []matcher.Side{matcher.DemandSide, matcher.ResourceSide}
+			} else {
+				c.Status, c.RejectedBy = matcher.ClaimRejected, matcher.DemandSide
+			}
+			claims = append(claims, c)
+		}
+	}
+	_, err := st.Update(ctx, "test", "answer", nil, func(tx *Tx) error {
+		for _, c := range claims {
+			if err := tx.PutClaim(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// termsByRule is the score terms as the rules define them, on the
+// instance's maps.
+func termsByRule(in *instance, d, r *party, km float64) termValues {
+	var v termValues
+	if km >= 0 && d.radial() && r.radial() {
+		v[0] = uint16(max(0, 1000-int(1000*km/min(d.item.RadiusKM, r.item.RadiusKM))))
+	} else if same, _ := in.gridNeighbours(d.grid, r.grid); same {
+		v[0] = 1000
+	} else {
+		v[0] = 600
+	}
+	v[1] = uint16(dice(d.grams, r.grams))
+	v[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
+	v[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
+	v[4] = uint16(in.affinity(d.unit.ID, r.unit.ID))
+	v[5] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
+	return v
+}

@@ -1,0 +1,81 @@
+package match
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// RunMany matches every meeting of meetings on the state r with set:
+// results[i] is what Run returns for meetings[i] (Stats aside: durations are
+// measured while other meetings run). The meetings of one state are
+// independent, each reading the same immutable state, so up to GOMAXPROCS
+// of them run at a time, started in input order; the items at the levels
+// above the community are gathered once for all the meetings of a level.
+//
+// The error is the one running the meetings one by one would return: that
+// of the first meeting, in input order, whose Run fails. Meetings after a
+// failed one that have not started yet are skipped, and meetings do not
+// start once ctx is done (the first of them fails with ctx's error). With
+// no meetings, RunMany returns nil, nil.
+func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meetings []string, set Settings) ([]*Result, error) {
+	if len(meetings) == 0 {
+		return nil, nil
+	}
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	levels := newLevelItems(r)
+	n := int64(len(meetings))
+	results := make([]*Result, n)
+	errs := make([]error, n)
+	var next atomic.Int64
+	var failed atomic.Int64 // the first meeting (by input order) that failed so far; n: none
+	failed.Store(n)
+	work := func() {
+		for {
+			i := next.Add(1) - 1
+			if i >= n || i > failed.Load() {
+				return
+			}
+			err := ctx.Err()
+			if err == nil {
+				results[i], err = runShared(ctx, r, vocab, meetings[i], set, levels)
+			}
+			if err != nil {
+				errs[i] = err
+				for f := failed.Load(); i < f && !failed.CompareAndSwap(f, i); f = failed.Load() {
+				}
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(int64(runtime.GOMAXPROCS(0)), n) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	if f := failed.Load(); f < n {
+		return nil, errs[f]
+	}
+	return results, nil
+}
+
+// runShared is Run with the items above the community level taken from
+// levels.
+func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings, levels *levelItems) (*Result, error) {
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	scope, err := ResolveScope(r, meeting)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	return runInstance(ctx, gatherInstance(r, vocab, scope, levels), set, start)
+}
