@@ -25,11 +25,13 @@ type pooled struct {
 }
 
 // DefaultSessions is the bound of NewSessions(0).
-const DefaultSessions = 64
+const DefaultSessions = 32
 
 // NewSessions returns a pool of at most max sessions (DefaultSessions when
-// max ≤ 0). A session holds its meeting's last instance and rows: about
-// 100 bytes per candidate edge.
+// max ≤ 0). A session holds its meeting's last instance and candidate rows
+// (about 24 bytes per candidate edge: 4.5 MiB for the district's busiest
+// community meeting, 0.2 MiB for a median one) and its component cache (at
+// most SessionCacheEdges edges, about 10 MiB).
 func NewSessions(max int) *Sessions {
 	if max <= 0 {
 		max = DefaultSessions

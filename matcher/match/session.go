@@ -124,11 +124,16 @@ type rowEdge struct {
 	km    float32
 }
 
+// SessionCacheEdges is the edge budget of a session's component cache
+// (about 10 MiB at most: a flow per edge, a dual per node): the busiest
+// district meeting's solution and a few variants of its changed components.
+const SessionCacheEdges = 1 << 19
+
 // NewSession returns a session matching the meeting held by alliance
-// meeting with set. The flow cache keeps up to flow.DefaultCacheEdges
-// edges of solved components.
+// meeting with set. The flow cache keeps up to SessionCacheEdges edges of
+// solved components.
 func NewSession(meeting string, set Settings) *Session {
-	return &Session{meeting: meeting, set: set, cache: flow.NewCache(0)}
+	return &Session{meeting: meeting, set: set, cache: flow.NewCache(SessionCacheEdges)}
 }
 
 // Fork returns a new session of the same meeting with settings set that
