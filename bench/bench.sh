@@ -46,8 +46,8 @@ env=()
 cmd=(go test -run='^$' -bench="$filter" -count="$count" -benchmem -timeout=0 "$@" ./bench)
 {
   echo "# ${env[*]:-}${env[*]:+ }${cmd[*]}"
-  echo "# commit $(git rev-parse --short HEAD), $(go version | cut -d' ' -f3-), $(nproc) CPUs"
-  dirty="$(git status --porcelain --untracked-files=no 2>/dev/null | awk '{print $2}' | tr '\n' ' ')"
+  echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(go version | cut -d' ' -f3-), $(nproc) CPUs"
+  dirty="$(git status --porcelain --untracked-files=no 2>/dev/null | awk '{print $2}' | tr '\n' ' ' || true)"
   [ -z "$dirty" ] || echo "# uncommitted changes in: $dirty"
   echo "# $(date -u +%Y-%m-%dT%H:%MZ) load before$(uptime | sed "s/.*load average//")"
 } | tee "$out"
