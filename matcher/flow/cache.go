@@ -55,6 +55,8 @@ type CacheStats struct {
 
 type cacheKey [2]uint64
 
+var keyBufs sync.Pool // of *[]byte: the canonical forms hashed into keys
+
 type cacheEntry struct {
 	key          cacheKey
 	flow         []int64 // per component edge, canonical order
@@ -169,7 +171,8 @@ func (c *Cache) SolveTransport(ctx context.Context, t *Transport, opt Options) (
 	if err != nil {
 		return nil, err
 	}
-	comps := t.components(vals)
+	comps, release := t.components(vals)
+	defer release()
 	res := &TransportResult{
 		Flow:         make([]int64, len(t.R)),
 		ResourceDual: make([]int64, len(t.Cap)),
@@ -180,8 +183,15 @@ func (c *Cache) SolveTransport(ctx context.Context, t *Transport, opt Options) (
 	}
 	// Look every component up; reused ones are written at once, the
 	// others queued for the workers.
-	local := make([]int32, len(t.Cap)+len(t.Need))
-	var buf []byte
+	bufs := getInt32s(1)
+	defer bufs.put()
+	local := bufs.get(0, len(t.Cap)+len(t.Need))
+	bp, _ := keyBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	buf := *bp
+	defer func() { *bp = buf[:0]; keyBufs.Put(bp) }()
 	keys := make([]cacheKey, len(comps))
 	var todo []int
 	for i := range comps {

@@ -146,10 +146,14 @@ type component struct {
 // components splits the useful edges (positive value, both ends with
 // positive quantity) into connected components with a union-find, ordered
 // by decreasing size then by first edge.
-func (t *Transport) components(vals []int64) []component {
+//
+// The returned release gives the memory of the components back for reuse:
+// call it once the components are no longer read.
+func (t *Transport) components(vals []int64) ([]component, func()) {
 	nr := len(t.Cap)
 	n := nr + len(t.Need)
-	parent := make([]int32, n)
+	bufs := getInt32s(3)
+	parent := bufs.get(0, n)
 	for i := range parent {
 		parent[i] = int32(i)
 	}
@@ -177,7 +181,7 @@ func (t *Transport) components(vals []int64) []component {
 		}
 	}
 	// number components by their smallest node, count edges and nodes
-	id := make([]int32, n)
+	id := bufs.get(1, n)
 	for i := range id {
 		id[i] = -1
 	}
@@ -192,7 +196,7 @@ func (t *Transport) components(vals []int64) []component {
 		}
 		return id[r]
 	}
-	edgeComp := make([]int32, len(t.R))
+	edgeComp := bufs.get(2, len(t.R))
 	for e := range t.R {
 		if !useful(e) {
 			edgeComp[e] = -1
@@ -229,8 +233,37 @@ func (t *Transport) components(vals []int64) []component {
 		}
 		return cmp.Compare(a.edges[0], b.edges[0])
 	})
-	return comps
+	return comps, bufs.put
 }
+
+// int32s are scratch arrays of the solves, pooled: a solve's working
+// memory is reused by the next instead of left to the collector (which
+// would mark the whole heap for each few megabytes a solve allocates).
+type int32s struct{ a [][]int32 }
+
+var int32Pool sync.Pool // of *int32s
+
+func getInt32s(n int) *int32s {
+	b, _ := int32Pool.Get().(*int32s)
+	if b == nil {
+		b = &int32s{}
+	}
+	for len(b.a) < n {
+		b.a = append(b.a, nil)
+	}
+	return b
+}
+
+// get returns array i with length n (contents undefined).
+func (b *int32s) get(i, n int) []int32 {
+	if cap(b.a[i]) < n {
+		b.a[i] = make([]int32, n)
+	}
+	b.a[i] = b.a[i][:n]
+	return b.a[i]
+}
+
+func (b *int32s) put() { int32Pool.Put(b) }
 
 // SolveTransport returns a plan maximising the objective of opt.Objective
 // (Welfare by default) and, when Optimal, its dual certificate. It panics
@@ -254,7 +287,8 @@ func SolveTransport(ctx context.Context, t *Transport, opt Options) (*TransportR
 	if err != nil {
 		return nil, err
 	}
-	comps := t.components(vals)
+	comps, release := t.components(vals)
+	defer release()
 	res := &TransportResult{
 		Flow:         make([]int64, len(t.R)),
 		ResourceDual: make([]int64, len(t.Cap)),

@@ -1,39 +1,44 @@
 package match
 
-import ()
+// top is the best and second-best candidate edge of a demand (-1: none).
+type top struct{ first, second int32 }
 
 // explain fills res with the proposals (score breakdown, runner-up), the
 // unmet demands (with reasons), the blocked projects and the totals.
 func (in *instance) explain(res *Result, c *candidates, scores []int64, w [nTerms]int, flowOut, need []int64,
-	slots map[string][]int, blockedBy map[string]string, projects []string) {
+	slots map[string][]int, blockedBy map[string]string, projects []string, sc *scratch) {
 	// Best and second-best candidate per demand, by score then resource id
-	// (resources are sorted by id, so the lower index wins a tie).
-	type top struct{ first, second int32 }
-	tops := make([]top, len(in.demands))
-	for i := range tops {
-		tops[i] = top{-1, -1}
-	}
-	better := func(e, f int32) bool { // is edge e better than f?
-		if f < 0 {
-			return true
+	// (resources are sorted by id, so the lower index wins a tie); kept in
+	// sc while its candidates and scores stay the same.
+	if !sc.same || !sc.topsOK || len(sc.tops) != len(in.demands) {
+		sc.tops, sc.ncand = sized(sc.tops, len(in.demands)), sized(sc.ncand, len(in.demands))
+		for i := range sc.tops {
+			sc.tops[i] = top{-1, -1}
+			sc.ncand[i] = 0
 		}
-		if scores[e] != scores[f] {
-			return scores[e] > scores[f]
+		better := func(e, f int32) bool { // is edge e better than f?
+			if f < 0 {
+				return true
+			}
+			if scores[e] != scores[f] {
+				return scores[e] > scores[f]
+			}
+			return c.R[e] < c.R[f]
 		}
-		return c.R[e] < c.R[f]
-	}
-	ncand := make([]int, len(in.demands))
-	for e := range c.R {
-		d := c.D[e]
-		ncand[d]++
-		t := &tops[d]
-		switch {
-		case better(int32(e), t.first):
-			t.second, t.first = t.first, int32(e)
-		case better(int32(e), t.second):
-			t.second = int32(e)
+		for e := range c.R {
+			d := c.D[e]
+			sc.ncand[d]++
+			t := &sc.tops[d]
+			switch {
+			case better(int32(e), t.first):
+				t.second, t.first = t.first, int32(e)
+			case better(int32(e), t.second):
+				t.second = int32(e)
+			}
 		}
+		sc.topsOK = true
 	}
+	tops, ncand := sc.tops, sc.ncand
 	met := make([]int64, len(in.demands))
 	for e, f := range flowOut {
 		if f <= 0 {

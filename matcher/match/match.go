@@ -162,21 +162,54 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 // runInstance solves a built instance (Run, and the what-if overlays of
 // WhyNot and Alternatives, which change the instance before the solve).
 func runInstance(ctx context.Context, in *instance, set Settings, start time.Time) (*Result, error) {
-	return runCandidates(ctx, in, in.generate(), nil, set, start)
+	return runCandidates(ctx, in, in.generate(), nil, nil, set, start)
+}
+
+// scratch is memory the runs of a Session reuse: nothing of it reaches a
+// Result. (Every byte a run allocates costs about as much again in
+// collector work marking the index, which the live heap is mostly made of.)
+type scratch struct {
+	cands    candidates
+	scores   []int64
+	required []int64 // welfare scores with required slots lifted
+
+	tops  []top // explain's best two edges per demand
+	ncand []int // and number of candidates
+
+	of       *sessionState // the state whose rows cands holds
+	same     bool          // cands is what the run before had: scores too
+	scoresOK bool          // scores are those of cands (the session's weights)
+	topsOK   bool          // tops and ncand are those of cands and scores
+}
+
+// sized returns buf resized to n, reusing its memory when it can.
+func sized[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	return buf[:n]
 }
 
 // runCandidates is runInstance on candidates already generated, solving
-// with cache when it is not nil (a Session's incremental run).
-func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *flow.Cache, set Settings, start time.Time) (*Result, error) {
+// with cache when it is not nil (a Session's incremental run) and reusing
+// sc's memory when it is not nil.
+func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *flow.Cache, sc *scratch, set Settings, start time.Time) (*Result, error) {
+	if sc == nil {
+		sc = &scratch{}
+	}
 	scope := in.scope
 	w := set.Weights.list()
 	res := &Result{Meeting: scope.Meeting, Level: scope.Level, Mode: set.Mode, Seq: in.r.Meta().Seq, Optimal: true}
 	res.Stats = Stats{Demands: len(in.demands), Resources: len(in.resources), Edges: len(cands.R), Candidates: time.Since(start)}
 
-	scores := make([]int64, len(cands.R))
-	for e := range cands.R {
-		scores[e] = int64(scoreOf(cands.Terms[e], w))
+	if !sc.same || !sc.scoresOK {
+		sc.scores = sized(sc.scores, len(cands.R))
+		for e := range cands.R {
+			sc.scores[e] = int64(scoreOf(cands.Terms[e], w))
+		}
+		sc.scoresOK, sc.topsOK = true, false
 	}
+	scores := sc.scores
 	capR := make([]int64, len(in.resources))
 	for i := range in.resources {
 		capR[i] = max(0, in.resources[i].remaining)
@@ -207,16 +240,22 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 		}
 	}
 
-	// Edges by demand, for the per-project checks.
-	edgesOf := make([][]int32, len(in.demands))
-	for e, d := range cands.D {
-		edgesOf[d] = append(edgesOf[d], int32(e))
+	// Edges by demand, for the per-project checks: candidates are ordered
+	// by demand, so demand d's are first[d] up to first[d+1].
+	first := make([]int32, len(in.demands)+1)
+	if len(projects) > 0 {
+		for _, d := range cands.D {
+			first[d+1]++
+		}
+		for d := range in.demands {
+			first[d+1] += first[d]
+		}
 	}
 	// A project whose required slots cannot be filled even with every
 	// resource to itself is blocked before the solve.
 	for _, p := range projects {
 		if blockedBy[p] == "" {
-			blockedBy[p] = in.unfillable(ctx, slots[p], edgesOf, cands, scores, capR, need)
+			blockedBy[p] = in.unfillable(ctx, slots[p], first, cands, scores, capR, need)
 		}
 	}
 
@@ -234,7 +273,7 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 				}
 			}
 		}
-		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow, required, cache)
+		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow, required, cache, sc)
 		if err != nil {
 			return nil, err
 		}
@@ -265,7 +304,7 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 		}
 	}
 	res.Stats.Solve = time.Since(solveStart)
-	in.explain(res, cands, scores, w, flowOut, need, slots, blockedBy, projects)
+	in.explain(res, cands, scores, w, flowOut, need, slots, blockedBy, projects, sc)
 	return res, nil
 }
 
@@ -290,7 +329,7 @@ func (in *instance) missingRequiredSlot(p string) string {
 // unfillable returns the first required slot (by id) of a project that
 // cannot be filled even if the project had every resource to itself, or ""
 // when all can be.
-func (in *instance) unfillable(ctx context.Context, slotDemands []int, edgesOf [][]int32, c *candidates, scores, capR, need []int64) string {
+func (in *instance) unfillable(ctx context.Context, slotDemands []int, first []int32, c *candidates, scores, capR, need []int64) string {
 	t := &flow.Transport{Cap: capR, Need: make([]int64, len(need))}
 	var total int64
 	for _, di := range slotDemands {
@@ -299,7 +338,7 @@ func (in *instance) unfillable(ctx context.Context, slotDemands []int, edgesOf [
 		}
 		t.Need[di] = need[di]
 		total += need[di]
-		for _, e := range edgesOf[di] {
+		for e := first[di]; e < first[di+1]; e++ {
 			t.R = append(t.R, c.R[e])
 			t.D = append(t.D, c.D[e])
 			t.Score = append(t.Score, scores[e])
@@ -329,13 +368,15 @@ type solveStats struct{ Pivots, Components int }
 // weight is above any priority, so that a project is blocked only when its
 // slots cannot all be filled next to the other projects. Stable matching
 // keeps each side's own ranking and has no such preference.
-func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool, cache *flow.Cache) ([]int64, bool, solveStats, error) {
+func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool, cache *flow.Cache, sc *scratch) ([]int64, bool, solveStats, error) {
 	t := &flow.Transport{Cap: capR, Need: need, R: c.R, D: c.D, Score: scores}
 	switch set.Mode {
 	case Welfare, Coverage:
 		opt := flow.Options{Objective: flow.Welfare}
 		if set.Mode == Welfare && slices.Contains(required, true) {
-			t.Score = slices.Clone(scores)
+			sc.required = sized(sc.required, len(scores))
+			copy(sc.required, scores)
+			t.Score = sc.required
 			for e, d := range c.D {
 				if required[d] {
 					t.Score[e] += matcher.MaxScore + 1

@@ -52,9 +52,10 @@ type Session struct {
 	set     Settings
 	cache   *flow.Cache
 
-	mu    sync.Mutex
-	prev  *sessionState
-	stats SessionStats
+	mu      sync.Mutex
+	prev    *sessionState
+	stats   SessionStats
+	scratch scratch // reused by the runs (under mu)
 }
 
 // SessionStats count the work of a Session's runs.
@@ -81,6 +82,7 @@ type sessionState struct {
 	resources []resourceKey         // by index, sorted by id
 	resIndex  map[string]int32      // resource item id → index
 	rows      map[string]*demandRow // demand item id → row
+	rowList   []*demandRow          // by demand index
 	rejected  map[[2]string]bool    // of the instance
 	history   map[unitPair]int      // of the instance
 	direct    map[string][]string   // of the instance
@@ -190,6 +192,9 @@ func (s *Session) Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabu
 		res.Stats = Stats{Demands: res.Stats.Demands, Resources: res.Stats.Resources, Edges: res.Stats.Edges,
 			Components: res.Stats.Components, Candidates: time.Since(start)}
 		next.result = &res
+		if s.scratch.of == prev {
+			s.scratch.of = &next // the same rows
+		}
 		s.prev = &next
 		return &res, nil
 	}
@@ -208,7 +213,7 @@ func (s *Session) Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabu
 	}
 	cands, next := s.candidates(in)
 	s.stats.Runs++
-	res, err := runCandidates(ctx, in, cands, s.cache, s.set, start)
+	res, err := runCandidates(ctx, in, cands, s.cache, &s.scratch, s.set, start)
 	if err != nil {
 		s.prev = next
 		return nil, err
@@ -240,7 +245,7 @@ func (s *Session) runOverlay(ctx context.Context, over map[string]*matcher.Item,
 	start := time.Now()
 	in := s.prev.in.overlay(over, rejected)
 	cands, _ := s.candidates(in)
-	return runCandidates(ctx, in, cands, s.cache, s.set, start)
+	return runCandidates(ctx, in, cands, s.cache, &s.scratch, s.set, start)
 }
 
 // touchedBy reports whether any change of keys (between st's state and
@@ -421,8 +426,21 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		rows[di] = row
 		total += len(row.edges)
 	}
-	out := &candidates{R: make([]int32, 0, total), D: make([]int32, 0, total),
-		Terms: make([]termValues, 0, total), KM: make([]float32, 0, total)}
+	next.rowList = rows
+	out := &s.scratch.cands
+	// The scratch holds the candidates of the last run's rows: when every
+	// row is the very same slice at the same demand index, they are these.
+	same := prev != nil && s.scratch.of == prev && identity && len(prev.rowList) == len(rows)
+	for di := 0; same && di < len(rows); di++ {
+		a, b := rows[di].edges, prev.rowList[di].edges
+		same = len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+	}
+	s.scratch.of, s.scratch.same = next, same
+	if same {
+		return out, next
+	}
+	out.R, out.D = sized(out.R, total)[:0], sized(out.D, total)[:0]
+	out.Terms, out.KM = sized(out.Terms, total)[:0], sized(out.KM, total)[:0]
 	for di, row := range rows {
 		for _, e := range row.edges {
 			out.R = append(out.R, e.ri)
