@@ -29,6 +29,16 @@ type scenarios struct {
 	m *scenario.Manager
 }
 
+// sessions returns the service's sessions (nil, still valid, while the
+// store loads): why-not and alternatives start from the plan the last
+// proposal left.
+func (h *scenarios) sessions() *match.Sessions {
+	if svc := h.s.service(); svc != nil {
+		return svc.Sessions
+	}
+	return nil
+}
+
 // register adds the routes to the /v1 group and the manager to the
 // requests of the web pages.
 func (h *scenarios) register(v1 *echo.Group) {
@@ -385,7 +395,7 @@ func (h *scenarios) whyNot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := match.WhyNot(c.Request().Context(), sn.Reader, sn.Vocab, it.ID, set)
+	w, err := h.sessions().WhyNot(c.Request().Context(), sn.Reader, sn.Vocab, it.ID, set)
 	if err != nil {
 		return err
 	}
@@ -456,7 +466,7 @@ func (h *scenarios) alternatives(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := match.Alternatives(c.Request().Context(), sn.Reader, sn.Vocab, meeting, it.ID, k, set)
+	out, err := h.sessions().Alternatives(c.Request().Context(), sn.Reader, sn.Vocab, meeting, it.ID, k, set)
 	if err != nil {
 		return err
 	}

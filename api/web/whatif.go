@@ -513,7 +513,11 @@ func (s *site) whyNotPage(c echo.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
 	defer cancel()
-	w, err := match.WhyNot(ctx, sn.Reader, sn.Vocab, it.ID, match.DefaultSettings())
+	var pool *match.Sessions
+	if svc := s.Service(); svc != nil {
+		pool = svc.Sessions
+	}
+	w, err := pool.WhyNot(ctx, sn.Reader, sn.Vocab, it.ID, match.DefaultSettings())
 	if err != nil {
 		return err
 	}

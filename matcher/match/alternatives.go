@@ -43,6 +43,12 @@ type AlternativesResult struct {
 // non-decreasing (each solve has more pairs forbidden). The cost is the
 // welfare the meeting's whole plan loses, not only the demand's.
 func Alternatives(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting, demandID string, k int, set Settings) (*AlternativesResult, error) {
+	return (*Sessions)(nil).Alternatives(ctx, r, vocab, meeting, demandID, k, set)
+}
+
+// Alternatives is [Alternatives] with the base plan from p's session of
+// the meeting (a fresh session when p is nil).
+func (p *Sessions) Alternatives(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting, demandID string, k int, set Settings) (*AlternativesResult, error) {
 	if k < 1 || k > MaxAlternatives {
 		return nil, matcher.FieldError("k", "must be between 1 and %d, got %d", MaxAlternatives, k)
 	}
@@ -62,8 +68,7 @@ func Alternatives(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary
 		return nil, err
 	}
 	// Each alternative is an incremental re-solve of the base plan's session.
-	sess := NewSession(meeting, set)
-	base, err := sess.Run(ctx, r, vocab)
+	base, sess, err := p.session(meeting, set).runFork(ctx, r, vocab)
 	if err != nil {
 		return nil, err
 	}

@@ -71,3 +71,12 @@ func (p *Sessions) Len() int {
 	defer p.mu.Unlock()
 	return len(p.m)
 }
+
+// session returns p's session of meeting under set, or a new one when p is
+// nil.
+func (p *Sessions) session(meeting string, set Settings) *Session {
+	if p == nil {
+		return NewSession(meeting, set)
+	}
+	return p.Get(meeting, set)
+}

@@ -147,6 +147,10 @@ func NewSession(meeting string, set Settings) *Session {
 func (s *Session) Fork(set Settings) *Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.forkLocked(set)
+}
+
+func (s *Session) forkLocked(set Settings) *Session {
 	f := &Session{meeting: s.meeting, set: set, cache: s.cache}
 	if s.prev != nil {
 		p := *s.prev
@@ -175,6 +179,26 @@ func (s *Session) Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabu
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.runLocked(ctx, r, vocab)
+}
+
+// runFork runs s on r and returns the result and a fork of s at r, with no
+// other run of s in between: the fork's overlays (why-not, alternatives)
+// work on exactly the state of the result, whatever s does next.
+func (s *Session) runFork(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary) (*Result, *Session, error) {
+	if err := s.set.Validate(); err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res, err := s.runLocked(ctx, r, vocab)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, s.forkLocked(s.set), nil
+}
+
+func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary) (*Result, error) {
 	start := time.Now()
 	prev := s.prev
 	var keys []index.Key

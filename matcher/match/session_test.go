@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -420,5 +421,47 @@ func TestSessionOverlayEqualsFresh(t *testing.T) {
 	}
 	if s := sess.Stats(); s.RowsReused == 0 {
 		t.Errorf("no row reused by the overlays: %+v", s)
+	}
+}
+
+// Why-not and alternatives through a pool of sessions (warm, shared by
+// concurrent callers) give what they give from scratch.
+func TestPooledWhyNotAndAlternatives(t *testing.T) {
+	st := bananStore(t)
+	sn := st.Snapshot()
+	pool := NewSessions(2)
+	res, err := pool.Get("lh", DefaultSettings()).Run(ctx, sn.Reader, sn.Vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var demands []string
+	for _, u := range res.Unmet {
+		demands = append(demands, u.Demand)
+	}
+	for _, p := range res.Proposals {
+		demands = append(demands, p.Demand)
+	}
+	var wg sync.WaitGroup
+	for _, id := range demands {
+		wg.Go(func() {
+			got, err1 := pool.WhyNot(ctx, sn.Reader, sn.Vocab, id, DefaultSettings())
+			want, err2 := WhyNot(ctx, sn.Reader, sn.Vocab, id, DefaultSettings())
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			if (err1 == nil) != (err2 == nil) || string(g) != string(w) {
+				t.Errorf("why-not %s: pooled %v %.300s; fresh %v %.300s", id, err1, g, err2, w)
+			}
+			ga, err1 := pool.Alternatives(ctx, sn.Reader, sn.Vocab, "", id, 2, DefaultSettings())
+			wa, err2 := Alternatives(ctx, sn.Reader, sn.Vocab, "", id, 2, DefaultSettings())
+			g, _ = json.Marshal(ga)
+			w, _ = json.Marshal(wa)
+			if (err1 == nil) != (err2 == nil) || string(g) != string(w) {
+				t.Errorf("alternatives %s: pooled %v %.300s; fresh %v %.300s", id, err1, g, err2, w)
+			}
+		})
+	}
+	wg.Wait()
+	if len(demands) < 5 {
+		t.Fatalf("only %d demands to explain", len(demands))
 	}
 }

@@ -221,6 +221,13 @@ func metOf(res *Result, demand string) int64 {
 // added / 30) and 1 for an escalation; ties go to the smaller kind in the
 // order radius, quantity, window, escalation.
 func WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, itemID string, set Settings) (*WhyNotResult, error) {
+	return (*Sessions)(nil).WhyNot(ctx, r, vocab, itemID, set)
+}
+
+// WhyNot is [WhyNot] with the base plan from p's session of the meeting
+// (a fresh session when p is nil): right after a proposal the base plan
+// costs nothing, and each fix is verified incrementally on it.
+func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, itemID string, set Settings) (*WhyNotResult, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -241,8 +248,7 @@ func WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, item
 	}
 	// The base plan through a session: each fix below is verified by an
 	// incremental re-solve of the change on it.
-	sess := NewSession(meeting, set)
-	base, err := sess.Run(ctx, r, vocab)
+	base, sess, err := p.session(meeting, set).runFork(ctx, r, vocab)
 	if err != nil {
 		return nil, err
 	}
