@@ -338,18 +338,69 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 			others = append(others, c)
 		}
 	}
+	// Only the nearest resources are listed: rank every resource by the
+	// key look gives it (the distance, else 0 in a neighbouring grid, else
+	// far away) from its location and grid alone, and look closely (its
+	// party, what is left, every rule) at the ones listed.
+	type ranked struct {
+		res *matcher.Item
+		key float64
+	}
+	rank := func(res *matcher.Item) (ranked, bool) {
+		if res.Kind != matcher.Resource {
+			return ranked{}, false
+		}
+		ru := r.UnitRaw(res.Unit)
+		if ru == nil {
+			return ranked{}, false
+		}
+		loc, has := res.Location, res.Location != nil
+		if !has && ru.Location != nil {
+			loc, has = ru.Location, true
+		}
+		key := farAway
+		if d.hasLoc && has {
+			key = DistanceKM(d.loc, *loc)
+		} else if _, near := in.gridNeighbours(d.grid, ru.Grid); near {
+			key = 0
+		}
+		return ranked{res, key}, true
+	}
+	nearest := func(rs []ranked, n int) []ranked {
+		slices.SortFunc(rs, func(a, b ranked) int {
+			if a.key != b.key {
+				if a.key < b.key {
+					return -1
+				}
+				return 1
+			}
+			return cmpStr(a.res.ID, b.res.ID)
+		})
+		return rs[:min(len(rs), n)]
+	}
+	var rc, ro []ranked
 	for _, cat := range vocab.MetBy(it.Category) {
 		for res := range r.ItemsByCategory(matcher.Resource, cat) {
-			look(res, true)
+			if x, ok := rank(res); ok {
+				rc = append(rc, x)
+			}
 		}
 	}
 	metBy := vocab.MetBy(it.Category)
 	for _, uid := range scope.Units() {
 		for res := range r.ItemsOf(uid) {
 			if res.Kind == matcher.Resource && !slices.Contains(metBy, res.Category) {
-				look(res, false)
+				if x, ok := rank(res); ok {
+					ro = append(ro, x)
+				}
 			}
 		}
+	}
+	for _, x := range nearest(rc, whyNotCompatible) {
+		look(x.res, true)
+	}
+	for _, x := range nearest(ro, whyNotOthers) {
+		look(x.res, false)
 	}
 	order := func(a, b cand) int {
 		if a.key != b.key {
