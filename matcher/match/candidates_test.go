@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -134,18 +133,7 @@ func isGramRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) 
 // resource of a compatible category: the same pairs, in the same order,
 // with the same terms and distances.
 func TestRowsAsRulesFor(t *testing.T) {
-	b, err := gen.Generate(gen.Config{Units: 1000, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gst, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gst.Close()
-	if _, err := gst.Import(ctx, b, "test"); err != nil {
-		t.Fatal(err)
-	}
+	gst := genStore(t, 1000, 3)
 	edges, history, rejectedOnly := 0, 0, 0
 	for _, sn := range []store.Snapshot{bananStore(t).Snapshot(), bananWithClaims(t).Snapshot(), gst.Snapshot()} {
 		for a := range sn.Alliances() {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -28,18 +27,7 @@ func plainJSON(t *testing.T, res *Result) []byte {
 // TestRunManyAsRun checks that RunMany gives, byte for byte, what Run gives
 // meeting by meeting, on Banan and on 1k generated units, in every mode.
 func TestRunManyAsRun(t *testing.T) {
-	b, err := gen.Generate(gen.Config{Units: 1000, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gst, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gst.Close()
-	if _, err := gst.Import(ctx, b, "test"); err != nil {
-		t.Fatal(err)
-	}
+	gst := genStore(t, 1000, 1)
 	for name, sn := range map[string]store.Snapshot{"banan": bananStore(t).Snapshot(), "1k": gst.Snapshot()} {
 		var ids []string
 		for a := range sn.Alliances() {

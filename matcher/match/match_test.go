@@ -31,6 +31,24 @@ func bananStore(tb testing.TB) *store.Store {
 	return st
 }
 
+// genStore is a store (closed when tb ends) of generated data.
+func genStore(tb testing.TB, units int, seed int64) *store.Store {
+	tb.Helper()
+	b, err := gen.Generate(gen.Config{Units: units, Seed: seed})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, _, err := store.Open(ctx, store.Options{Dir: tb.TempDir()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.Import(ctx, b, "test"); err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
 func mustRun(tb testing.TB, sn store.Snapshot, meeting string, mode Mode) *Result {
 	tb.Helper()
 	res, err := Run(ctx, sn.Reader, sn.Vocab, meeting, Settings{Mode: mode, Weights: DefaultWeights})
@@ -429,19 +447,7 @@ func TestTimeShareLongWindows(t *testing.T) {
 // TestGeneratedMeetingsFeasible runs every meeting of generated data (long
 // time windows, grid-only units, projects) and checks every plan.
 func TestGeneratedMeetingsFeasible(t *testing.T) {
-	b, err := gen.Generate(gen.Config{Units: 1000, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Import(ctx, b, "test"); err != nil {
-		t.Fatal(err)
-	}
-	sn := st.Snapshot()
+	sn := genStore(t, 1000, 3).Snapshot()
 	proposals := 0
 	for a := range sn.Alliances() {
 		res := mustRun(t, sn, a.ID, Welfare)

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -302,18 +301,7 @@ func TestSessionBananRandomEdits(t *testing.T) {
 func TestSessionGeneratedRandomEdits(t *testing.T) {
 	for _, units := range []int{1000, 2000} {
 		t.Run(fmt.Sprint(units), func(t *testing.T) {
-			b, err := gen.Generate(gen.Config{Units: units, Seed: int64(units)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Import(ctx, b, "test"); err != nil {
-				t.Fatal(err)
-			}
+			st := genStore(t, units, int64(units))
 			sn := st.Snapshot()
 			// the busiest community meeting, the street above it, and
 			// another community meeting (untouched by the edits)
@@ -351,19 +339,7 @@ func TestSessionGeneratedRandomEdits(t *testing.T) {
 // what a fresh run of the same overlay gives, and leave the session as it
 // was.
 func TestSessionOverlayEqualsFresh(t *testing.T) {
-	b, err := gen.Generate(gen.Config{Units: 1000, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _, err := store.Open(ctx, store.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Import(ctx, b, "test"); err != nil {
-		t.Fatal(err)
-	}
-	sn := st.Snapshot()
+	sn := genStore(t, 1000, 7).Snapshot()
 	meeting, most := "", -1
 	for a := range sn.AlliancesAt(matcher.Community) {
 		if n := len(scopeItems(t, sn, a.ID)); n > most {
