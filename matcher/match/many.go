@@ -67,7 +67,7 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 }
 
 // runShared is Run with the items above the community level taken from
-// levels.
+// levels (read from r when levels is nil).
 func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings, levels *levelItems) (*Result, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err

@@ -148,15 +148,7 @@ type Result struct {
 
 // Run matches the meeting held by alliance meeting on the state r.
 func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings) (*Result, error) {
-	if err := set.Validate(); err != nil {
-		return nil, err
-	}
-	scope, err := ResolveScope(r, meeting)
-	if err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	return runInstance(ctx, buildInstance(r, vocab, scope), set, start)
+	return runShared(ctx, r, vocab, meeting, set, nil)
 }
 
 // runInstance solves a built instance (Run, and the what-if overlays of
