@@ -23,13 +23,18 @@ import (
 //     rejected pairs and the fulfilled history of the two units. A row is
 //     kept when its demand item and unit are the very objects of the last
 //     run (index objects are immutable, so the same pointer means the same
-//     record), and rebuilt when the demand changed, when a resource in its
-//     old row changed or left, when a changed or new resource would pass
-//     the hard rules with it, when one of its pairs was rejected or
-//     un-rejected, or when the fulfilled history of its unit changed. A
+//     record) or differ only in fields no rule or term reads (the
+//     quantity: see sameForRows), and rebuilt when the demand changed,
+//     when a resource in its old row changed or left, when a changed or
+//     new resource would pass the hard rules with it, when one of its
+//     pairs was rejected or un-rejected, or when the fulfilled history of
+//     its unit changed. A
 //     change of the vocabulary, of any grid, or of the alliances of a unit
 //     in the instance rebuilds every row.
 //   - Component solves, through a [flow.Cache] (welfare and coverage).
+//   - Memory: the candidate arrays, scores and each demand's best two
+//     edges live in scratch space the runs reuse, and are not rebuilt at
+//     all when every row is the very same slice as in the run before.
 //
 // When the state r carries a change log back to the last run's state (see
 // index.Reader.ChangesSince) and no change touches the meeting (its
@@ -40,8 +45,16 @@ import (
 // other meeting of the district costs a few map lookups. Otherwise the
 // instance (open items, what is left after claims) is patched: only the
 // items the changes reach are read again (see patchInstance; a change of
-// alliances, grids or categories gathers afresh). The score, project and
-// explanation stages run in full: they are linear in the candidate edges.
+// alliances, grids or categories gathers afresh). The project and
+// explanation stages run in full, and the solver's union-find and
+// component keys: they are linear in the candidate edges. A component
+// whose data changed is solved cold, never warm from an earlier basis: the
+// optimum is often not unique, and only a cold solve ends where a full
+// solve ends.
+//
+// Fork makes a session for a what-if scenario of the state it last
+// matched; WhyNot and Alternatives of [Sessions] verify their changes on
+// such forks.
 //
 // Results of one Session share their slices with each other: treat them as
 // read-only.
