@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -36,7 +37,7 @@ type TransportResult struct {
 	// equality where Flow[e] > 0, a resource dual of 0 where capacity is
 	// left and a demand dual of 0 where need is left. value(e) is Score[e]
 	// for Welfare and Weight[D[e]]·M + Score[e] for Coverage (M as in
-	// CoverageScale). They are zero when Optimal is false.
+	// Scale). They are zero when Optimal is false.
 	ResourceDual []int64
 	DemandDual   []int64
 	Score        int64 // Σ Score·Flow
@@ -44,7 +45,7 @@ type TransportResult struct {
 	Optimal      bool  // false when the context ended the solve early
 	Pivots       int
 	Components   int   // connected components of the useful edges (value > 0, both ends non-empty)
-	Scale        int64 // M of the Coverage objective, 0 for Welfare
+	Scale        int64 // M of the Coverage objective (the least power of two above flow·(score span)), 0 for Welfare
 }
 
 func (t *Transport) check() {
@@ -120,7 +121,11 @@ func (t *Transport) values(obj Objective) ([]int64, int64, error) {
 		if flowMax > 0 && span > (MaxValue-1)/flowMax {
 			return nil, 0, fmt.Errorf("%w: coverage scale %d×%d too large", ErrRange, flowMax, span)
 		}
-		scale = flowMax*span + 1
+		// Rounded up to a power of two: any M above the bound gives the
+		// same optima, and a power of two changes only when the bound
+		// doubles, so that a small change of one quantity leaves every
+		// component's values as they were (a Cache reuses them).
+		scale = 1 << bits.Len64(uint64(flowMax*span))
 		if wmax > 0 && scale > (MaxValue-hi)/wmax {
 			return nil, 0, fmt.Errorf("%w: coverage weights up to %d times scale %d", ErrRange, wmax, scale)
 		}
