@@ -166,21 +166,11 @@ func (c *Cache) put(e *cacheEntry) {
 // solved (it costs less than a lookup); components cut short by ctx are
 // not stored.
 func (c *Cache) SolveTransport(ctx context.Context, t *Transport, opt Options) (*TransportResult, error) {
-	t.check()
-	vals, scale, err := t.values(opt.Objective)
+	vals, comps, release, res, err := t.begin(opt.Objective)
 	if err != nil {
 		return nil, err
 	}
-	comps, release := t.components(vals)
 	defer release()
-	res := &TransportResult{
-		Flow:         make([]int64, len(t.R)),
-		ResourceDual: make([]int64, len(t.Cap)),
-		DemandDual:   make([]int64, len(t.Need)),
-		Optimal:      true,
-		Components:   len(comps),
-		Scale:        scale,
-	}
 	// Look every component up; reused ones are written at once, the
 	// others queued for the workers.
 	bufs := getInt32s(1)

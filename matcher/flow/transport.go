@@ -287,21 +287,11 @@ func (b *int32s) put() { int32Pool.Put(b) }
 // better of its current simplex flow and the greedy plan; a component not
 // yet started gets the greedy plan (see [Greedy]).
 func SolveTransport(ctx context.Context, t *Transport, opt Options) (*TransportResult, error) {
-	t.check()
-	vals, scale, err := t.values(opt.Objective)
+	vals, comps, release, res, err := t.begin(opt.Objective)
 	if err != nil {
 		return nil, err
 	}
-	comps, release := t.components(vals)
 	defer release()
-	res := &TransportResult{
-		Flow:         make([]int64, len(t.R)),
-		ResourceDual: make([]int64, len(t.Cap)),
-		DemandDual:   make([]int64, len(t.Need)),
-		Optimal:      true,
-		Components:   len(comps),
-		Scale:        scale,
-	}
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -329,6 +319,27 @@ func SolveTransport(ctx context.Context, t *Transport, opt Options) (*TransportR
 	runWorkers(workers, solveAll)
 	t.finish(vals, res, int(pivots.Load()), stopped.Load())
 	return res, nil
+}
+
+// begin checks t and returns each edge's value under obj, the components
+// (release gives their memory back once they are no longer read) and the
+// empty result of a solve.
+func (t *Transport) begin(obj Objective) (vals []int64, comps []component, release func(), res *TransportResult, err error) {
+	t.check()
+	vals, scale, err := t.values(obj)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	comps, release = t.components(vals)
+	res = &TransportResult{
+		Flow:         make([]int64, len(t.R)),
+		ResourceDual: make([]int64, len(t.Cap)),
+		DemandDual:   make([]int64, len(t.Need)),
+		Optimal:      true,
+		Components:   len(comps),
+		Scale:        scale,
+	}
+	return vals, comps, release, res, nil
 }
 
 // runWorkers runs solveAll, each with its own worker, on the calling
