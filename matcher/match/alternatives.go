@@ -64,9 +64,6 @@ func (p *Sessions) Alternatives(ctx context.Context, r index.Reader, vocab *matc
 			return nil, err
 		}
 	}
-	if err := set.Validate(); err != nil {
-		return nil, err
-	}
 	// Each alternative is an incremental re-solve of the base plan's session.
 	base, sess, err := p.session(meeting, set).runFork(ctx, r, vocab)
 	if err != nil {

@@ -168,10 +168,9 @@ type scratch struct {
 	tops  []top // explain's best two edges per demand
 	ncand []int // and number of candidates
 
-	of       *sessionState // the state whose rows cands holds
-	same     bool          // cands is what the run before had: scores too
-	scoresOK bool          // scores are those of cands (the session's weights)
-	topsOK   bool          // tops and ncand are those of cands and scores
+	of     *sessionState // the state whose rows cands holds
+	same   bool          // cands is what the run before had, so are scores
+	topsOK bool          // tops and ncand are those of cands and scores
 }
 
 // sized returns buf resized to n, reusing its memory when it can.
@@ -194,12 +193,12 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 	res := &Result{Meeting: scope.Meeting, Level: scope.Level, Mode: set.Mode, Seq: in.r.Meta().Seq, Optimal: true}
 	res.Stats = Stats{Demands: len(in.demands), Resources: len(in.resources), Edges: len(cands.R), Candidates: time.Since(start)}
 
-	if !sc.same || !sc.scoresOK {
+	if !sc.same {
 		sc.scores = sized(sc.scores, len(cands.R))
 		for e := range cands.R {
 			sc.scores[e] = int64(scoreOf(cands.Terms[e], w))
 		}
-		sc.scoresOK, sc.topsOK = true, false
+		sc.topsOK = false
 	}
 	scores := sc.scores
 	capR := make([]int64, len(in.resources))
@@ -234,8 +233,9 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 
 	// Edges by demand, for the per-project checks: candidates are ordered
 	// by demand, so demand d's are first[d] up to first[d+1].
-	first := make([]int32, len(in.demands)+1)
+	var first []int32
 	if len(projects) > 0 {
+		first = make([]int32, len(in.demands)+1)
 		for _, d := range cands.D {
 			first[d+1]++
 		}

@@ -55,12 +55,6 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 		}
 	}
 
-	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
-		rejected: prev.rejected, history: prev.history, direct: prev.direct, parents: prev.parents}
-	prev.nbMu.Lock()
-	in.neighbour = maps.Clone(prev.neighbour) // grids are unchanged
-	prev.nbMu.Unlock()
-
 	g := newGatherer(r, scope)
 	for id := range affected {
 		it, err := r.Item(id)
@@ -71,32 +65,7 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 			g.add(it, u)
 		}
 	}
-	keep := func(ps []party, extra []party) []party {
-		out := make([]party, 0, len(ps)+len(extra))
-		for i := range ps {
-			if !affected[ps[i].item.ID] {
-				out = append(out, ps[i])
-			}
-		}
-		return append(out, extra...)
-	}
-	in.demands = keep(prev.demands, g.demands)
-	in.resources = keep(prev.resources, g.resources)
-	slices.SortFunc(in.demands, partyByID)
-	slices.SortFunc(in.resources, partyByID)
-	cloned := false
-	for u := range g.direct {
-		if _, ok := in.direct[u]; !ok { // a unit new to the instance
-			if !cloned {
-				in.direct, in.parents, cloned = maps.Clone(prev.direct), maps.Clone(prev.parents), true
-			}
-			in.direct[u] = g.direct[u]
-			if p, ok := g.parents[u]; ok {
-				in.parents[u] = p
-			}
-		}
-	}
-	in.indexResources()
+	in := prev.derive(r, vocab, func(id string) bool { return affected[id] }, g)
 
 	if len(claims) > 0 {
 		in.rejected, in.history = maps.Clone(prev.rejected), maps.Clone(prev.history)
@@ -129,6 +98,45 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 			}
 		}
 	}
+	return in
+}
+
+// derive returns the instance of the state r that prev would be with the
+// parties of the items drop names replaced by those g gathered (on r):
+// prev's maps are shared (cloned where the new parties' units add to them),
+// its parties copied, sorted and bucketed again. prev is not changed.
+func (prev *instance) derive(r index.Reader, vocab *matcher.Vocabulary, drop func(item string) bool, g *gatherer) *instance {
+	in := &instance{r: r, vocab: vocab, scope: prev.scope, buckets: map[string]*bucket{},
+		rejected: prev.rejected, history: prev.history, direct: prev.direct, parents: prev.parents}
+	prev.nbMu.Lock()
+	in.neighbour = maps.Clone(prev.neighbour) // grids are unchanged
+	prev.nbMu.Unlock()
+	keep := func(ps []party, extra []party) []party {
+		out := make([]party, 0, len(ps)+len(extra))
+		for i := range ps {
+			if !drop(ps[i].item.ID) {
+				out = append(out, ps[i])
+			}
+		}
+		return append(out, extra...)
+	}
+	in.demands = keep(prev.demands, g.demands)
+	in.resources = keep(prev.resources, g.resources)
+	slices.SortFunc(in.demands, partyByID)
+	slices.SortFunc(in.resources, partyByID)
+	cloned := false
+	for u := range g.direct {
+		if _, ok := in.direct[u]; !ok { // a unit new to the instance
+			if !cloned {
+				in.direct, in.parents, cloned = maps.Clone(prev.direct), maps.Clone(prev.parents), true
+			}
+			in.direct[u] = g.direct[u]
+			if p, ok := g.parents[u]; ok {
+				in.parents[u] = p
+			}
+		}
+	}
+	in.indexResources()
 	return in
 }
 

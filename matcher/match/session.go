@@ -84,10 +84,9 @@ type SessionStats struct {
 
 // sessionState is what a run leaves for the next.
 type sessionState struct {
-	r         index.Reader // the state matched
-	state     uint64       // its index state (0: none)
-	in        *instance    // the instance matched (nil after an error)
-	scope     *Scope
+	r         index.Reader    // the state matched
+	state     uint64          // its index state (0: none)
+	in        *instance       // the instance matched (nil after an error)
 	projects  map[string]bool // projects with a slot among the demands
 	result    *Result
 	vocab     *matcher.Vocabulary
@@ -255,7 +254,7 @@ func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.
 		s.prev = next
 		return nil, err
 	}
-	next.r, next.state, next.scope, next.result, next.in = r, r.Meta().State, in.scope, res, in
+	next.r, next.state, next.result, next.in = r, r.Meta().State, res, in
 	next.projects = map[string]bool{}
 	for i := range in.demands {
 		if p := in.demands[i].item.Project; p != "" {
@@ -288,8 +287,9 @@ func (s *Session) runOverlay(ctx context.Context, over map[string]*matcher.Item,
 // touchedBy reports whether any change of keys (between st's state and
 // r's) may change the meeting's result; see Session.
 func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
+	scope := st.in.scope
 	relevant := func(it *matcher.Item) bool {
-		return it != nil && (it.Level == st.scope.Level && st.scope.HasUnit(it.Unit) || it.Project != "" && st.projects[it.Project])
+		return it != nil && (it.Level == scope.Level && scope.HasUnit(it.Unit) || it.Project != "" && st.projects[it.Project])
 	}
 	item := func(rd index.Reader, id string) *matcher.Item {
 		it, _ := rd.Item(id)
@@ -298,7 +298,7 @@ func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
 	for _, k := range keys {
 		switch k.Table {
 		case index.TableUnits:
-			if st.scope.HasUnit(k.ID) {
+			if scope.HasUnit(k.ID) {
 				return true
 			}
 		case index.TableItems:
@@ -325,7 +325,7 @@ func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
 				if relevant(item(rd, c.Resource)) || relevant(item(rd, c.Demand)) {
 					return true
 				}
-				if c.Status == matcher.ClaimFulfilled && (st.scope.HasUnit(c.ResourceUnit) || st.scope.HasUnit(c.DemandUnit)) {
+				if c.Status == matcher.ClaimFulfilled && (scope.HasUnit(c.ResourceUnit) || scope.HasUnit(c.DemandUnit)) {
 					return true
 				}
 			}
@@ -436,11 +436,8 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		var row *demandRow
 		if !full && !dirty[d.item.ID] {
 			if old := prev.rows[d.item.ID]; old != nil && sameForRows(old.item, d.item) && old.unit == d.unit {
-				row = old
-				if old.item != d.item {
-					row = &demandRow{item: d.item, unit: d.unit, edges: old.edges}
-				}
-				if !identity {
+				switch {
+				case !identity: // the row's resources moved: remap them
 					row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges))}
 					for k, e := range old.edges {
 						ni := oldToNew[e.ri]
@@ -450,6 +447,10 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 						}
 						row.edges[k] = rowEdge{ni, e.terms, e.km}
 					}
+				case old.item != d.item: // a new version of the demand, the same edges
+					row = &demandRow{item: d.item, unit: d.unit, edges: old.edges}
+				default:
+					row = old
 				}
 			}
 		}

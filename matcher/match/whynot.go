@@ -132,45 +132,19 @@ func overlayInstance(r index.Reader, vocab *matcher.Vocabulary, meeting string, 
 // overlay returns the instance in would be with the items of over in place
 // of the stored ones and the pairs rejected rejected; in is not changed.
 func (in *instance) overlay(over map[string]*matcher.Item, rejected [][2]string) *instance {
-	r, scope := in.r, in.scope
-	out := &instance{r: r, vocab: in.vocab, scope: scope, buckets: map[string]*bucket{},
-		rejected: in.rejected, history: in.history, direct: in.direct, parents: in.parents}
-	in.nbMu.Lock()
-	out.neighbour = maps.Clone(in.neighbour)
-	in.nbMu.Unlock()
+	g := newGatherer(in.r, in.scope)
+	for _, it := range over {
+		if u := in.r.UnitRaw(it.Unit); u != nil && in.scope.HasUnit(it.Unit) {
+			g.add(it, u)
+		}
+	}
+	out := in.derive(in.r, in.vocab, func(id string) bool { return over[id] != nil }, g)
 	if len(rejected) > 0 {
 		out.rejected = maps.Clone(in.rejected)
 		for _, p := range rejected {
 			out.rejected[p] = true
 		}
 	}
-	keep := func(ps []party) []party {
-		return slices.DeleteFunc(slices.Clone(ps), func(p party) bool { return over[p.item.ID] != nil })
-	}
-	out.demands, out.resources = keep(in.demands), keep(in.resources)
-	g := newGatherer(r, scope)
-	for _, it := range over {
-		if u := r.UnitRaw(it.Unit); u != nil && scope.HasUnit(it.Unit) {
-			g.add(it, u)
-		}
-	}
-	out.demands = append(out.demands, g.demands...)
-	out.resources = append(out.resources, g.resources...)
-	cloned := false
-	for u := range g.direct {
-		if _, ok := out.direct[u]; !ok { // the unit had no other item here
-			if !cloned {
-				out.direct, out.parents, cloned = maps.Clone(in.direct), maps.Clone(in.parents), true
-			}
-			out.direct[u] = g.direct[u]
-			if p, ok := g.parents[u]; ok {
-				out.parents[u] = p
-			}
-		}
-	}
-	slices.SortFunc(out.demands, partyByID)
-	slices.SortFunc(out.resources, partyByID)
-	out.indexResources()
 	return out
 }
 
@@ -242,10 +216,6 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 	if err != nil {
 		return nil, err
 	}
-	scope, err := ResolveScope(r, meeting)
-	if err != nil {
-		return nil, err
-	}
 	// The base plan through a session: each fix below is verified by an
 	// incremental re-solve of the change on it.
 	base, sess, err := p.session(meeting, set).runFork(ctx, r, vocab)
@@ -253,6 +223,7 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		return nil, err
 	}
 	in := sess.prev.in
+	scope := in.scope
 	out := &WhyNotResult{Demand: it.ID, Unit: it.Unit, Category: it.Category, Meeting: meeting, Level: it.Level,
 		Seq: base.Seq, Candidates: []WhyNotCandidate{}, Fixes: []Fix{}}
 	u := r.UnitRaw(it.Unit)
