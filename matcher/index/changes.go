@@ -74,8 +74,8 @@ func changesTable() *memdb.TableSchema {
 
 // RecordChanges logs a write on txn: it makes a new state, stores the
 // ChangeSet of keys (an overflow past MaxChangeKeys) made on the state txn
-// is at, and returns the new state; the caller writes it into the Meta row
-// (with WriteMeta). Keys may repeat.
+// is at, and returns the new state; the caller puts it in the Meta row it
+// writes in the same transaction (Meta.State). Keys may repeat.
 func RecordChanges(txn *memdb.Txn, keys []Key) (uint64, error) {
 	m := NewReader(txn).Meta()
 	cs := &ChangeSet{State: NewState(), Parent: m.State}

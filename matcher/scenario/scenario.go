@@ -111,9 +111,13 @@ func (s *Scenario) Solve(ctx context.Context) (*match.Result, error) {
 	return match.Run(ctx, s.Reader(), s.vocab, s.Meeting, s.Settings)
 }
 
-// solveFrom runs the scenario's meeting on its fork with a fork of live, a
-// session of the live plan: only what the edits touch is redone.
-func (s *Scenario) solveFrom(ctx context.Context, live *match.Session) (*match.Result, error) {
+// solve runs the scenario's meeting on its fork: with a fork of live, a
+// session of the live plan, only what the edits touch is redone; with nil,
+// from scratch.
+func (s *Scenario) solve(ctx context.Context, live *match.Session) (*match.Result, error) {
+	if live == nil {
+		return s.Solve(ctx)
+	}
 	return live.Fork(s.Settings).Run(ctx, s.Reader(), s.vocab)
 }
 
@@ -130,11 +134,7 @@ func (s *Scenario) Diff(ctx context.Context, sn store.Snapshot) (*Diff, error) {
 // diffWith compares the live plan with the scenario's, solved
 // incrementally from sess (the live plan's session) when it is not nil.
 func (s *Scenario) diffWith(ctx context.Context, live *match.Result, sess *match.Session) (*Diff, error) {
-	solve := s.Solve
-	if sess != nil {
-		solve = func(ctx context.Context) (*match.Result, error) { return s.solveFrom(ctx, sess) }
-	}
-	after, err := solve(ctx)
+	after, err := s.solve(ctx, sess)
 	if err != nil {
 		return nil, err
 	}
