@@ -391,15 +391,15 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 				return wrap("unit", err)
 			}
 		}
-		var close []matcher.Item
+		var slots []matcher.Item
 		for it := range r.ItemsOf(id) {
 			if it.Status == matcher.ItemOpen {
 				c := *it
 				c.Status = matcher.ItemClosed
-				close = append(close, c)
+				slots = append(slots, c)
 			}
 		}
-		for _, it := range close {
+		for _, it := range slots {
 			if err := w.putItem(it); err != nil {
 				return wrap("unit", err)
 			}
@@ -584,18 +584,18 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		// and closes its slots, whose claims keep their history.
 		c := *p
 		c.Status = matcher.ProjectDropped
-		var close []matcher.Item
+		var slots []matcher.Item
 		for it := range r.Slots(p.ID) {
 			if it.Status != matcher.ItemClosed {
 				s := *it
 				s.Status = matcher.ItemClosed
-				close = append(close, s)
+				slots = append(slots, s)
 			}
 		}
 		if err := w.putProject(c); err != nil {
 			return wrap("project", err)
 		}
-		for _, it := range close {
+		for _, it := range slots {
 			if err := w.putItem(it); err != nil {
 				return wrap("project", err)
 			}
