@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -149,18 +148,7 @@ func printDiff(w io.Writer, r itemReader, req scenario.Request, d *scenario.Diff
 	fmt.Fprintf(w, "  met        %6d  →  %d (%+d of %d)\n", t.Live.Met, t.Scenario.Met, t.Met, t.Scenario.Need)
 	fmt.Fprintf(w, "  welfare    %6d  →  %d (%+d)\n", t.Live.Welfare, t.Scenario.Welfare, t.Welfare)
 	fmt.Fprintf(w, "  units      %6d  →  %d (%+d)\n", t.Live.UnitsInvolved, t.Scenario.UnitsInvolved, t.Units)
-	var prios []int
-	for p := range t.Scenario.MetByPriority {
-		prios = append(prios, p)
-	}
-	for p := range t.Live.MetByPriority {
-		if !slices.Contains(prios, p) {
-			prios = append(prios, p)
-		}
-	}
-	slices.Sort(prios)
-	for i := len(prios) - 1; i >= 0; i-- {
-		p := prios[i]
+	for _, p := range t.Priorities() {
 		l, s := t.Live.MetByPriority[p], t.Scenario.MetByPriority[p]
 		fmt.Fprintf(w, "  priority %d %6d  →  %d of %d\n", p, l[0], s[0], s[1])
 	}

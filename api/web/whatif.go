@@ -405,18 +405,7 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 		d.Units = append(d.Units, unitChangeView{Unit: n.Unit(u.Unit), Gained: claims(u.Gained), Lost: claims(u.Lost)})
 	}
 	t := diff.Totals
-	var prios []int
-	for p := range t.Scenario.MetByPriority {
-		prios = append(prios, p)
-	}
-	for p := range t.Live.MetByPriority {
-		if !slices.Contains(prios, p) {
-			prios = append(prios, p)
-		}
-	}
-	slices.Sort(prios)
-	slices.Reverse(prios)
-	for _, p := range prios {
+	for _, p := range t.Priorities() {
 		lv, sv := t.Live.MetByPriority[p], t.Scenario.MetByPriority[p]
 		need := max(sv[1], lv[1])
 		d.Priority = append(d.Priority, priorityLine{Priority: p, LiveMet: lv[0], ScenarioMet: sv[0], Need: need})

@@ -68,6 +68,22 @@ type Totals struct {
 	Units    int   `json:"units"`   // scenario less live
 }
 
+// Priorities lists the priorities either plan has demands of, highest
+// first.
+func (t Totals) Priorities() []int {
+	var out []int
+	for _, m := range []map[int][2]int64{t.Scenario.MetByPriority, t.Live.MetByPriority} {
+		for p := range m {
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	slices.Reverse(out)
+	return out
+}
+
 // Diff compares a scenario's plan with the live one for one meeting.
 type Diff struct {
 	Scenario string         `json:"scenario,omitempty"`
