@@ -85,19 +85,28 @@ func (p *Problems) AddErr(prefix string, err error) {
 	if err == nil {
 		return
 	}
+	list := FieldErrors(err)
+	if list == nil {
+		p.List = append(p.List, &Error{Code: EINVALID, Field: prefix, Message: err.Error()})
+		return
+	}
+	for _, e := range list {
+		p.List = append(p.List, &Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message})
+	}
+}
+
+// FieldErrors returns the problems err reports by field: the list of a
+// *ProblemsError, or the one *Error; nil for any other error.
+func FieldErrors(err error) []*Error {
 	var pe *ProblemsError
 	if errors.As(err, &pe) {
-		for _, e := range pe.List {
-			p.List = append(p.List, &Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message})
-		}
-		return
+		return pe.List
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		p.List = append(p.List, &Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message})
-		return
+		return []*Error{e}
 	}
-	p.List = append(p.List, &Error{Code: EINVALID, Field: prefix, Message: err.Error()})
+	return nil
 }
 
 func joinField(prefix, field string) string {

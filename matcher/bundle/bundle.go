@@ -200,15 +200,8 @@ func (ps *problems) addErr(loc Loc, record string, err error) {
 	if err == nil {
 		return
 	}
-	var list []*matcher.Error
-	var pe *matcher.ProblemsError
-	var me *matcher.Error
-	switch {
-	case errors.As(err, &pe):
-		list = pe.List
-	case errors.As(err, &me):
-		list = []*matcher.Error{me}
-	default:
+	list := matcher.FieldErrors(err)
+	if list == nil {
 		ps.add(loc, record, "", "%v", err)
 		return
 	}

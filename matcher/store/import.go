@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -56,15 +55,8 @@ func (s *Store) Import(ctx context.Context, b *bundle.Bundle, actor string) (mat
 // locate turns the store's "table[id].field" problems into bundle problems
 // that name the file and line of the record.
 func locate(b *bundle.Bundle, err error) error {
-	var list []*matcher.Error
-	var pe *matcher.ProblemsError
-	var me *matcher.Error
-	switch {
-	case errors.As(err, &pe):
-		list = pe.List
-	case errors.As(err, &me):
-		list = []*matcher.Error{me}
-	default:
+	list := matcher.FieldErrors(err)
+	if list == nil {
 		return err
 	}
 	pos := map[string]int{}
