@@ -80,18 +80,24 @@ func TestScenarioProjectOps(t *testing.T) {
 		t.Errorf("a stale apply dropped LH-P01: %s", p.Status)
 	}
 
-	for _, tc := range []struct{ name, body, field string }{
-		{"kind", `{"meeting":"lh","edits":[{"op":"set_item","item":{"id":"LH-D10","kind":"resource","category":"legal","title":"x","quantity":1}}]}`, "edits[0].item.kind"},
-		{"unknown unit", `{"meeting":"lh","edits":[{"op":"set_unit","unit":{"id":"nope","name":"x","kind":"shop","grid":"lh-g1"}}]}`, "edits[0].unit.id"},
-		{"project field", `{"meeting":"lh","edits":[{"op":"add_project","project":{"id":"X-P1","unit":"lh-committee","name":"x","colour":"red"}}]}`, "edits[0].project.colour"},
-		{"status", `{"meeting":"lh","edits":[{"op":"set_project_status","project":"LH-P01","status":"finished"}]}`, "edits[0].status"},
-		{"unknown project", `{"meeting":"lh","edits":[{"op":"set_radius","item":"LH-D06","radius_km":4},{"op":"remove_project","project":"nope"}]}`, "edits[1].project"},
+	for _, tc := range []struct {
+		name, body string
+		code       int
+		field      string
+	}{
+		{"kind", `{"meeting":"lh","edits":[{"op":"set_item","item":{"id":"LH-D10","kind":"resource","category":"legal","title":"x","quantity":1}}]}`, 400, "edits[0].item.kind"},
+		{"unknown unit", `{"meeting":"lh","edits":[{"op":"set_unit","unit":{"id":"nope","name":"x","kind":"shop","grid":"lh-g1"}}]}`, 404, "edits[0].unit.id"},
+		{"foreign unit", `{"meeting":"lh","edits":[{"op":"set_unit","unit":{"id":"tw-school","name":"x","kind":"shop","grid":"lh-g1"}}]}`, 404, "edits[0].unit.id"},
+		{"project field", `{"meeting":"lh","edits":[{"op":"add_project","project":{"id":"X-P1","unit":"lh-committee","name":"x","colour":"red"}}]}`, 400, "edits[0].project.colour"},
+		{"status", `{"meeting":"lh","edits":[{"op":"set_project_status","project":"LH-P01","status":"finished"}]}`, 400, "edits[0].status"},
+		{"unknown project", `{"meeting":"lh","edits":[{"op":"set_radius","item":"LH-D06","radius_km":4},{"op":"remove_project","project":"nope"}]}`, 404, "edits[1].project"},
+		{"foreign project", `{"meeting":"lh","edits":[{"op":"set_radius","item":"LH-D06","radius_km":4},{"op":"remove_project","project":"TW-P01"}]}`, 404, "edits[1].project"},
 	} {
 		rec := ts.do(http.MethodPost, "/v1/scenarios", coord, tc.body)
 		var p Problem
 		decodeBody(t, rec, &p)
-		if rec.Code != http.StatusBadRequest || p.Field != tc.field {
-			t.Errorf("%s: %d %s, want 400 naming %s", tc.name, rec.Code, rec.Body, tc.field)
+		if rec.Code != tc.code || p.Field != tc.field {
+			t.Errorf("%s: %d %s, want %d naming %s", tc.name, rec.Code, rec.Body, tc.code, tc.field)
 		}
 	}
 }

@@ -158,6 +158,58 @@ func (e *Edit) changesMembership(r index.Reader) bool {
 	return false
 }
 
+// missing is the answer for an id that names nothing the caller may
+// see: absent, or outside its scope (Manager.Create answers both alike).
+func missing(field, what, id string) error {
+	return &matcher.Error{Code: matcher.ENOTFOUND, Field: field, Message: fmt.Sprintf("no %s %q", what, id)}
+}
+
+// slotMissing is missing for a slot's project: absent, foreign, or of
+// another unit.
+func slotMissing(field, unit, project string) error {
+	return &matcher.Error{Code: matcher.ENOTFOUND, Field: field, Message: fmt.Sprintf("unit %q has no project %q", unit, project)}
+}
+
+// ref is an id an edit names, by the field applyEdit reports it under.
+type ref struct{ field, table, id string }
+
+// refs returns the ids of existing records e names (a record e creates is
+// not among them), for scope checks.
+func (e *Edit) refs() []ref {
+	var out []ref
+	add := func(field, table, id string) {
+		if id != "" {
+			out = append(out, ref{field, table, id})
+		}
+	}
+	if e.Unit.Value == nil {
+		add("unit", index.TableUnits, e.Unit.ID)
+	} else {
+		if e.Op == OpSetUnit {
+			add("unit.id", index.TableUnits, e.Unit.Value.ID)
+		}
+		for i, a := range e.Unit.Value.Alliances {
+			add(fmt.Sprintf("unit.alliances[%d]", i), index.TableAlliances, a)
+		}
+	}
+	if v := e.Item.Value; v == nil {
+		add("item", index.TableItems, e.Item.ID)
+	} else {
+		if e.Op == OpSetItem {
+			add("item.id", index.TableItems, v.ID)
+		}
+		add("item.unit", index.TableUnits, v.Unit)
+		add("item.project", index.TableProjects, v.Project)
+	}
+	if v := e.Project.Value; v == nil {
+		add("project", index.TableProjects, e.Project.ID)
+	} else {
+		add("project.unit", index.TableUnits, v.Unit)
+	}
+	add("alliance", index.TableAlliances, e.Alliance)
+	return out
+}
+
 // writer is where edits go: a scenario's private fork, or the store's
 // transaction when a scenario is applied.
 type writer interface {
@@ -214,7 +266,7 @@ func (w forkWriter) putUnit(u matcher.Unit) error {
 	for i, id := range join {
 		a, err := r.Alliance(id)
 		if err != nil {
-			return matcher.FieldError(fmt.Sprintf("alliances[%d]", i), "unknown alliance %q", id)
+			return missing(fmt.Sprintf("alliances[%d]", i), "alliance", id)
 		}
 		if a.Lead == u.ID || slices.Contains(a.Members, u.ID) {
 			continue
@@ -272,9 +324,6 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		}
 		var p matcher.Problems
 		p.AddErr(at(field), err)
-		for _, x := range p.List {
-			x.Code = matcher.EINVALID
-		}
 		return p.Err()
 	}
 	r := w.reader()
@@ -284,7 +333,7 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		}
 		it, err := r.Item(e.Item.ID)
 		if err != nil {
-			return nil, matcher.FieldError(at("item"), "no item %q", e.Item.ID)
+			return nil, missing(at("item"), "item", e.Item.ID)
 		}
 		return it, nil
 	}
@@ -293,7 +342,7 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 			return "", matcher.FieldError(at("unit"), "must be the id of a unit")
 		}
 		if r.UnitRaw(e.Unit.ID) == nil {
-			return "", matcher.FieldError(at("unit"), "no unit %q", e.Unit.ID)
+			return "", missing(at("unit"), "unit", e.Unit.ID)
 		}
 		return e.Unit.ID, nil
 	}
@@ -303,7 +352,7 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		}
 		p, err := r.Project(e.Project.ID)
 		if err != nil {
-			return nil, matcher.FieldError(at("project"), "no project %q", e.Project.ID)
+			return nil, missing(at("project"), "project", e.Project.ID)
 		}
 		return p, nil
 	}
@@ -322,12 +371,8 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		if it.Project == "" {
 			return nil
 		}
-		p, err := r.Project(it.Project)
-		if err != nil {
-			return matcher.FieldError(at("item.project"), "no project %q", it.Project)
-		}
-		if p.Unit != it.Unit {
-			return matcher.FieldError(at("item.project"), "project %q belongs to unit %q, not to the item's unit %q", p.ID, p.Unit, it.Unit)
+		if p, err := r.Project(it.Project); err != nil || p.Unit != it.Unit {
+			return slotMissing(at("item.project"), it.Unit, it.Project)
 		}
 		return nil
 	}
@@ -363,7 +408,7 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		}
 		cur := r.UnitRaw(u.ID)
 		if cur == nil {
-			return matcher.FieldError(at("unit.id"), "no unit %q", u.ID)
+			return missing(at("unit.id"), "unit", u.ID)
 		}
 		if err := grid("unit.grid", u.Grid); err != nil {
 			return err
@@ -439,7 +484,7 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		}
 		cur, err := r.Item(it.ID)
 		if err != nil {
-			return matcher.FieldError(at("item.id"), "no item %q", it.ID)
+			return missing(at("item.id"), "item", it.ID)
 		}
 		if e.Unit.Value != nil {
 			return matcher.FieldError(at("unit"), "must be the id of the item's unit, or left out")
@@ -548,7 +593,7 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 			return matcher.FieldError(at("project.unit"), "is %q, the edit's unit is %q", p.Unit, e.Unit.ID)
 		}
 		if r.UnitRaw(p.Unit) == nil {
-			return matcher.FieldError(at("project.unit"), "no unit %q", p.Unit)
+			return missing(at("project.unit"), "unit", p.Unit)
 		}
 		if _, err := r.Project(p.ID); err == nil {
 			return matcher.FieldError(at("project.id"), "project %q exists already", p.ID)
@@ -608,7 +653,7 @@ func applyEdit(w writer, i int, e *Edit, set *match.Settings) error {
 		}
 		a, err := r.Alliance(e.Alliance)
 		if err != nil {
-			return matcher.FieldError(at("alliance"), "no alliance %q", e.Alliance)
+			return missing(at("alliance"), "alliance", e.Alliance)
 		}
 		if a.Lead == id {
 			return matcher.FieldError(at("unit"), "unit %q leads alliance %q; it cannot leave it", id, a.ID)

@@ -228,51 +228,51 @@ func TestNewOpsBadEdits(t *testing.T) {
 		d10   = `"id":"LH-D10","category":"training","title":"餐饮从业人员食品安全培训","quantity":1`
 		bankU = `"id":"lh-bank","name":"重庆农村商业银行龙洲湾支行","kind":"bank","grid":"lh-g3"`
 	)
-	for _, c := range []struct{ edits, field, says string }{
+	for _, c := range []struct{ edits, field, says, code string }{
 		// set_item
-		{`[{"op":"set_item","item":{` + d10 + `,"kind":"resource"}}]`, "edits[0].item.kind", "does not change"},
-		{`[{"op":"set_item","item":{` + d10 + `,"unit":"lh-bank"}}]`, "edits[0].item.unit", "does not change"},
-		{`[{"op":"set_item","unit":"lh-bank","item":{` + d10 + `}}]`, "edits[0].unit", "does not change"},
-		{`[{"op":"set_item","item":{` + d10 + `,"level":"street"}}]`, "edits[0].item.level", "escalation"},
-		{`[{"op":"set_item","item":{"id":"nope","category":"legal","title":"x","quantity":1}}]`, "edits[0].item.id", `"nope"`},
-		{`[{"op":"set_item","item":"LH-D10"}]`, "edits[0].item", "item object"},
-		{`[{"op":"set_item","item":{` + d10 + `,"category":"炒菜"}}]`, "edits[0].item.category", `"炒菜"`},
-		{`[{"op":"set_item","item":{"id":"LH-D10","category":"training","title":"x","quantity":0}}]`, "edits[0].item.quantity", ""},
-		{`[{"op":"set_item","item":{"id":"LH-D10","category":"training","title":"","quantity":1}}]`, "edits[0].item.title", ""},
-		{`[{"op":"set_item","item":{"id":"LH-R12","category":"volunteer","title":"楼层党员中心户志愿者","quantity":3}}]`, "edits[0].item.quantity", "confirmed claims hold"},
-		{`[{"op":"set_item","item":{` + d10 + `,"project":"LH-P01"}}]`, "edits[0].item.project", "lh-committee"},
+		{`[{"op":"set_item","item":{` + d10 + `,"kind":"resource"}}]`, "edits[0].item.kind", "does not change", matcher.EINVALID},
+		{`[{"op":"set_item","item":{` + d10 + `,"unit":"lh-bank"}}]`, "edits[0].item.unit", "does not change", matcher.EINVALID},
+		{`[{"op":"set_item","unit":"lh-bank","item":{` + d10 + `}}]`, "edits[0].unit", "does not change", matcher.EINVALID},
+		{`[{"op":"set_item","item":{` + d10 + `,"level":"street"}}]`, "edits[0].item.level", "escalation", matcher.EINVALID},
+		{`[{"op":"set_item","item":{"id":"nope","category":"legal","title":"x","quantity":1}}]`, "edits[0].item.id", `"nope"`, matcher.ENOTFOUND},
+		{`[{"op":"set_item","item":"LH-D10"}]`, "edits[0].item", "item object", matcher.EINVALID},
+		{`[{"op":"set_item","item":{` + d10 + `,"category":"炒菜"}}]`, "edits[0].item.category", `"炒菜"`, matcher.EINVALID},
+		{`[{"op":"set_item","item":{"id":"LH-D10","category":"training","title":"x","quantity":0}}]`, "edits[0].item.quantity", "", matcher.EINVALID},
+		{`[{"op":"set_item","item":{"id":"LH-D10","category":"training","title":"","quantity":1}}]`, "edits[0].item.title", "", matcher.EINVALID},
+		{`[{"op":"set_item","item":{"id":"LH-R12","category":"volunteer","title":"楼层党员中心户志愿者","quantity":3}}]`, "edits[0].item.quantity", "confirmed claims hold", matcher.EINVALID},
+		{`[{"op":"set_item","item":{` + d10 + `,"project":"LH-P01"}}]`, "edits[0].item.project", `has no project "LH-P01"`, matcher.ENOTFOUND},
 		// add_item's slot must be its own unit's project, one that exists by then
-		{`[{"op":"add_item","unit":"lh-bank","item":{"id":"X-S1","kind":"demand","category":"legal","title":"x","quantity":1,"project":"LH-P01"}}]`, "edits[0].item.project", "lh-committee"},
-		{`[` + slot + `,` + law + `]`, "edits[0].item.project", `"LH-P09"`},
-		{`[` + law + `,` + slot + `,{"op":"set_item","item":{"id":"LH-P09-S1","kind":"resource","category":"legal","title":"x","quantity":1}}]`, "edits[2].item.kind", ""},
+		{`[{"op":"add_item","unit":"lh-bank","item":{"id":"X-S1","kind":"demand","category":"legal","title":"x","quantity":1,"project":"LH-P01"}}]`, "edits[0].item.project", `has no project "LH-P01"`, matcher.ENOTFOUND},
+		{`[` + slot + `,` + law + `]`, "edits[0].item.project", `"LH-P09"`, matcher.ENOTFOUND},
+		{`[` + law + `,` + slot + `,{"op":"set_item","item":{"id":"LH-P09-S1","kind":"resource","category":"legal","title":"x","quantity":1}}]`, "edits[2].item.kind", "", matcher.EINVALID},
 		// set_unit
-		{`[{"op":"set_unit","unit":{"id":"nope","name":"某单位","kind":"shop","grid":"lh-g1"}}]`, "edits[0].unit.id", `"nope"`},
-		{`[{"op":"set_unit","unit":"lh-bank"}]`, "edits[0].unit", "unit object"},
-		{`[{"op":"set_unit","unit":{` + bankU + `,"grid":"lh-g9"}}]`, "edits[0].unit.grid", `"lh-g9"`},
-		{`[{"op":"set_unit","unit":{"id":"lh-bank","name":"重庆农村商业银行龙洲湾支行","kind":"bank"}}]`, "edits[0].unit.location", ""},
-		{`[{"op":"set_unit","unit":{` + bankU + `,"kind":"Bank"}}]`, "edits[0].unit.kind", ""},
-		{`[{"op":"set_unit","unit":{` + bankU + `,"alliances":["nope"]}}]`, "edits[0].unit.alliances[0]", `"nope"`},
-		{`[{"op":"remove_unit","unit":"lh-bakery"},{"op":"set_unit","unit":{` + bankU + `,"location":{"lat":95,"lon":0}}}]`, "edits[1].unit.location.lat", ""},
+		{`[{"op":"set_unit","unit":{"id":"nope","name":"某单位","kind":"shop","grid":"lh-g1"}}]`, "edits[0].unit.id", `"nope"`, matcher.ENOTFOUND},
+		{`[{"op":"set_unit","unit":"lh-bank"}]`, "edits[0].unit", "unit object", matcher.EINVALID},
+		{`[{"op":"set_unit","unit":{` + bankU + `,"grid":"lh-g9"}}]`, "edits[0].unit.grid", `"lh-g9"`, matcher.EINVALID},
+		{`[{"op":"set_unit","unit":{"id":"lh-bank","name":"重庆农村商业银行龙洲湾支行","kind":"bank"}}]`, "edits[0].unit.location", "", matcher.EINVALID},
+		{`[{"op":"set_unit","unit":{` + bankU + `,"kind":"Bank"}}]`, "edits[0].unit.kind", "", matcher.EINVALID},
+		{`[{"op":"set_unit","unit":{` + bankU + `,"alliances":["nope"]}}]`, "edits[0].unit.alliances[0]", `"nope"`, matcher.ENOTFOUND},
+		{`[{"op":"remove_unit","unit":"lh-bakery"},{"op":"set_unit","unit":{` + bankU + `,"location":{"lat":95,"lon":0}}}]`, "edits[1].unit.location.lat", "", matcher.EINVALID},
 		// add_project
-		{`[{"op":"add_project","project":{"id":"LH-P01","unit":"lh-committee","name":"重复"}}]`, "edits[0].project.id", `"LH-P01"`},
-		{`[` + law + `,` + law + `]`, "edits[1].project.id", `"LH-P09"`},
-		{`[{"op":"add_project","project":{"id":"LH-P09","unit":"nope","name":"x"}}]`, "edits[0].project.unit", `"nope"`},
-		{`[{"op":"add_project","project":{"id":"LH-P09","name":"x"}}]`, "edits[0].project.unit", "required"},
-		{`[{"op":"add_project","unit":"lh-bank","project":{"id":"LH-P09","unit":"lh-committee","name":"x"}}]`, "edits[0].project.unit", ""},
-		{`[{"op":"add_project","project":{"id":"LH-P09","unit":"lh-committee","name":""}}]`, "edits[0].project.name", ""},
-		{`[{"op":"add_project","project":{"id":"LH-P09","unit":"lh-committee","name":"x","status":"paused"}}]`, "edits[0].project.status", ""},
-		{`[{"op":"add_project","project":"LH-P09"}]`, "edits[0].project", "project object"},
+		{`[{"op":"add_project","project":{"id":"LH-P01","unit":"lh-committee","name":"重复"}}]`, "edits[0].project.id", `"LH-P01"`, matcher.EINVALID},
+		{`[` + law + `,` + law + `]`, "edits[1].project.id", `"LH-P09"`, matcher.EINVALID},
+		{`[{"op":"add_project","project":{"id":"LH-P09","unit":"nope","name":"x"}}]`, "edits[0].project.unit", `"nope"`, matcher.ENOTFOUND},
+		{`[{"op":"add_project","project":{"id":"LH-P09","name":"x"}}]`, "edits[0].project.unit", "required", matcher.EINVALID},
+		{`[{"op":"add_project","unit":"lh-bank","project":{"id":"LH-P09","unit":"lh-committee","name":"x"}}]`, "edits[0].project.unit", "", matcher.EINVALID},
+		{`[{"op":"add_project","project":{"id":"LH-P09","unit":"lh-committee","name":""}}]`, "edits[0].project.name", "", matcher.EINVALID},
+		{`[{"op":"add_project","project":{"id":"LH-P09","unit":"lh-committee","name":"x","status":"paused"}}]`, "edits[0].project.status", "", matcher.EINVALID},
+		{`[{"op":"add_project","project":"LH-P09"}]`, "edits[0].project", "project object", matcher.EINVALID},
 		// set_project_status, remove_project
-		{`[{"op":"set_project_status","project":"LH-P02","status":"finished"}]`, "edits[0].status", `"finished"`},
-		{`[{"op":"set_project_status","project":"LH-P02"}]`, "edits[0].status", "required"},
-		{`[{"op":"set_project_status","project":"nope","status":"done"}]`, "edits[0].project", `"nope"`},
-		{`[{"op":"remove_project","project":"nope"}]`, "edits[0].project", `"nope"`},
-		{`[{"op":"remove_project"}]`, "edits[0].project", ""},
-		{`[{"op":"set_project_status","project":"LH-P02","status":"done"},{"op":"remove_project","project":"LH-P02"}]`, "edits[1].project", "done"},
+		{`[{"op":"set_project_status","project":"LH-P02","status":"finished"}]`, "edits[0].status", `"finished"`, matcher.EINVALID},
+		{`[{"op":"set_project_status","project":"LH-P02"}]`, "edits[0].status", "required", matcher.EINVALID},
+		{`[{"op":"set_project_status","project":"nope","status":"done"}]`, "edits[0].project", `"nope"`, matcher.ENOTFOUND},
+		{`[{"op":"remove_project","project":"nope"}]`, "edits[0].project", `"nope"`, matcher.ENOTFOUND},
+		{`[{"op":"remove_project"}]`, "edits[0].project", "", matcher.EINVALID},
+		{`[{"op":"set_project_status","project":"LH-P02","status":"done"},{"op":"remove_project","project":"LH-P02"}]`, "edits[1].project", "done", matcher.EINVALID},
 	} {
 		_, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t, c.edits)})
-		if matcher.ErrorCode(err) != matcher.EINVALID || !strings.Contains(err.Error(), c.field) || !strings.Contains(err.Error(), c.says) {
-			t.Errorf("%s: %v, want invalid naming %s (saying %s)", c.edits, err, c.field, c.says)
+		if matcher.ErrorCode(err) != c.code || !strings.Contains(err.Error(), c.field) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%s: %v, want %s naming %s (saying %s)", c.edits, err, c.code, c.field, c.says)
 		}
 	}
 	if m.Len() != 0 {
@@ -280,7 +280,8 @@ func TestNewOpsBadEdits(t *testing.T) {
 	}
 }
 
-// A coordinator plans only for the units it can see, with every new op.
+// A coordinator plans only for the units it can see, with every new op:
+// the records of others are answered as absent ones.
 func TestNewOpsScope(t *testing.T) {
 	st := bananStore(t)
 	m := NewManager()
@@ -295,8 +296,8 @@ func TestNewOpsScope(t *testing.T) {
 	} {
 		_, err := m.Create(ctx, st, tw, Request{Meeting: "tw", Edits: edits(t, js)})
 		var me *matcher.Error
-		if matcher.ErrorCode(err) != matcher.EFORBIDDEN || !errors.As(err, &me) || me.Field != "edits[0]" {
-			t.Errorf("tw plans %s: %v, want forbidden naming edits[0]", js, err)
+		if matcher.ErrorCode(err) != matcher.ENOTFOUND || !errors.As(err, &me) || !strings.HasPrefix(me.Field, "edits[0].") {
+			t.Errorf("tw plans %s: %v, want not found (as an absent record) naming edits[0]", js, err)
 		}
 	}
 	// Its own units are fine.

@@ -261,13 +261,22 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 		return nil, err
 	}
 	sn := st.Snapshot()
-	if req.Meeting != "" && !service.CanRunMeeting(sn.Reader, actor, req.Meeting) {
+	if req.Meeting != "" && service.CanSeeAlliance(sn.Reader, actor, req.Meeting) && !service.CanRunMeeting(sn.Reader, actor, req.Meeting) {
 		return nil, matcher.Errorf(matcher.EFORBIDDEN, "%s may not plan the meeting of %q", actor, req.Meeting)
+	}
+	if req.Meeting != "" && !service.CanRunMeeting(sn.Reader, actor, req.Meeting) {
+		return nil, &matcher.Error{Code: matcher.ENOTFOUND, Field: "meeting", Message: fmt.Sprintf("no meeting (alliance) %q", req.Meeting)}
 	}
 	if len(req.Edits) > m.MaxEdits {
 		return nil, matcher.FieldError("edits", "has %d edits; at most %d", len(req.Edits), m.MaxEdits)
 	}
 	for i := range req.Edits {
+		// An id outside the caller's sight is answered as an absent one.
+		for _, f := range req.Edits[i].refs() {
+			if !visible(sn.Reader, actor, f) {
+				return nil, missing(fmt.Sprintf("edits[%d].%s", i, f.field), singular(f.table), f.id)
+			}
+		}
 		for _, u := range req.Edits[i].units(sn.Reader) {
 			if u != "" && sn.UnitRaw(u) != nil && !service.CanSeeUnit(sn.Reader, actor, u) {
 				return nil, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: fmt.Sprintf("%s may not plan for unit %q", actor, u)}
@@ -298,6 +307,28 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 	m.byID[sc.ID] = sc
 	return sc, nil
 }
+
+// visible reports whether actor may plan with the record f names; a
+// record that does not exist is the edit's own business (applyEdit says
+// "no unit", or the edit creates it).
+func visible(r index.Reader, actor matcher.Actor, f ref) bool {
+	switch f.table {
+	case index.TableUnits:
+		return r.UnitRaw(f.id) == nil || service.CanSeeUnit(r, actor, f.id)
+	case index.TableItems:
+		it, err := r.Item(f.id)
+		return err != nil || service.CanSeeItem(r, actor, it)
+	case index.TableProjects:
+		p, err := r.Project(f.id)
+		return err != nil || service.CanSeeUnit(r, actor, p.Unit)
+	case index.TableAlliances:
+		_, err := r.Alliance(f.id)
+		return err != nil || service.CanSeeAlliance(r, actor, f.id)
+	}
+	return true
+}
+
+func singular(table string) string { return strings.TrimSuffix(strings.TrimSuffix(table, "s"), "ie") }
 
 // membershipScope refuses edit i (e) when it changes the members of an
 // alliance whose meeting actor may not run: a coordinator plans and applies

@@ -114,17 +114,26 @@ func TestScenarioBadEdits(t *testing.T) {
 	m := NewManager()
 	for _, c := range []struct{ edits, field string }{
 		{`[{"op":"set_radius","item":"LH-D06","radius_km":4},{"op":"set_radius","item":"LH-D06","radius_km":3},{"op":"set_quantity","item":"LH-R12","quantity":0}]`, "edits[2].quantity"},
-		{`[{"op":"set_quantity","item":"nope","quantity":3}]`, "edits[0].item"},
 		{`[{"op":"explode"}]`, "edits[0].op"},
 		{`[{"op":"set_radius","item":"LH-D06","radius_km":-1}]`, "edits[0].radius_km"},
 		{`[{"op":"add_item","unit":"lh-bank","item":{"id":"Z","kind":"resource","category":"volunteer","title":"x","quantity":0}}]`, "edits[0].item.quantity"},
-		{`[{"op":"drop_from_alliance","unit":"lh-party","alliance":"lh"}]`, "edits[0].unit"},
 		{`[{"op":"set_weights","weights":{"proximity":500}}]`, "edits[0].weights.proximity"},
 		{`[{"op":"set_window","item":"LH-D06","windows":[{"from":"2027-01-02T00:00:00Z","to":"2027-01-01T00:00:00Z"}]}]`, "edits[0].item.windows[0].to"},
 	} {
 		_, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t, c.edits)})
 		if matcher.ErrorCode(err) != matcher.EINVALID || !strings.Contains(err.Error(), c.field) {
 			t.Errorf("%s: %v, want invalid naming %s", c.edits, err, c.field)
+		}
+	}
+	// An id that names nothing is not found, naming the field.
+	for _, c := range []struct{ edits, field string }{
+		{`[{"op":"set_quantity","item":"nope","quantity":3}]`, "edits[0].item"},
+		{`[{"op":"drop_from_alliance","unit":"lh-party","alliance":"lh"}]`, "edits[0].unit"},
+	} {
+		_, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t, c.edits)})
+		var me *matcher.Error
+		if !errors.As(err, &me) || me.Code != matcher.ENOTFOUND || me.Field != c.field {
+			t.Errorf("%s: %v, want not found naming %s", c.edits, err, c.field)
 		}
 	}
 	if m.Len() != 0 {
@@ -137,8 +146,8 @@ func TestManagerScopeAndBound(t *testing.T) {
 	m := NewManager()
 	m.MaxScenarios = 2
 	sn := st.Snapshot()
-	if _, err := m.Create(ctx, st, matcher.Coordinator("tw"), Request{Meeting: "lh"}); matcher.ErrorCode(err) != matcher.EFORBIDDEN {
-		t.Errorf("a stranger's meeting: %v", err)
+	if _, err := m.Create(ctx, st, matcher.Coordinator("tw"), Request{Meeting: "lh"}); matcher.ErrorCode(err) != matcher.ENOTFOUND {
+		t.Errorf("a stranger's meeting: %v, want not found", err)
 	}
 	if _, err := m.Create(ctx, st, matcher.UnitActor("lh-bank"), Request{Meeting: "lh"}); matcher.ErrorCode(err) != matcher.EFORBIDDEN {
 		t.Errorf("a unit: %v", err)
@@ -147,8 +156,8 @@ func TestManagerScopeAndBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Create(ctx, st, matcher.Coordinator("st-lzw"), Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_quantity","item":"TW-R01","quantity":3}]`)}); matcher.ErrorCode(err) != matcher.EFORBIDDEN {
-		t.Errorf("an edit outside the scope: %v", err)
+	if _, err := m.Create(ctx, st, matcher.Coordinator("st-lzw"), Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_quantity","item":"TW-R01","quantity":3}]`)}); matcher.ErrorCode(err) != matcher.ENOTFOUND {
+		t.Errorf("an edit outside the scope: %v, want not found (as an absent item)", err)
 	}
 	if _, err := m.Create(ctx, st, matcher.Coordinator("tw"), Request{Meeting: "tw"}); err != nil {
 		t.Fatal(err)
@@ -264,18 +273,24 @@ func TestManagerDiffIsFullDiff(t *testing.T) {
 
 // A coordinator changes the members of its own alliances only: joining a
 // unit to another community's alliance, or dropping one from it, is
-// refused at create (and so never reaches apply); an admin may.
+// refused at create (and so never reaches apply); an admin may. An
+// alliance it cannot see is not found, as an absent one; one it sees (the
+// street above) but does not run is forbidden.
 func TestMembershipScope(t *testing.T) {
 	st := bananStore(t)
 	m := NewManager()
-	for i, js := range []string{
-		`[{"op":"add_unit","unit":{"id":"X-U1","name":"新开书店","kind":"shop","grid":"lh-g1","alliances":["tw"]}}]`,
-		`[{"op":"drop_from_alliance","unit":"tw-school","alliance":"tw"}]`,
+	for i, c := range []struct {
+		js, code, field string
+	}{
+		{`[{"op":"add_unit","unit":{"id":"X-U1","name":"新开书店","kind":"shop","grid":"lh-g1","alliances":["tw"]}}]`, matcher.ENOTFOUND, "edits[0].unit.alliances[0]"},
+		{`[{"op":"add_unit","unit":{"id":"X-U1","name":"新开书店","kind":"shop","grid":"lh-g1","alliances":["nope"]}}]`, matcher.ENOTFOUND, "edits[0].unit.alliances[0]"},
+		{`[{"op":"drop_from_alliance","unit":"tw-committee","alliance":"tw"}]`, matcher.ENOTFOUND, "edits[0].unit"},
+		{`[{"op":"add_unit","unit":{"id":"X-U1","name":"新开书店","kind":"shop","grid":"lh-g1","alliances":["st-lzw"]}}]`, matcher.EFORBIDDEN, "edits[0]"},
 	} {
-		_, err := m.Create(ctx, st, matcher.Coordinator("lh"), Request{Meeting: "lh", Edits: edits(t, js)})
+		_, err := m.Create(ctx, st, matcher.Coordinator("lh"), Request{Meeting: "lh", Edits: edits(t, c.js)})
 		var me *matcher.Error
-		if !errors.As(err, &me) || me.Code != matcher.EFORBIDDEN || me.Field != "edits[0]" {
-			t.Errorf("case %d: coordinator of lh: err = %v; want EFORBIDDEN on edits[0]", i, err)
+		if !errors.As(err, &me) || me.Code != c.code || me.Field != c.field {
+			t.Errorf("case %d: coordinator of lh: err = %v; want %s on %s", i, err, c.code, c.field)
 		}
 	}
 	if _, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t,
