@@ -136,6 +136,14 @@ func (c *Claim) Validate() error {
 	return p.Err()
 }
 
+// UnitOf returns the unit of side: the resource's or the demand's unit.
+func (c *Claim) UnitOf(side Side) string {
+	if side == ResourceSide {
+		return c.ResourceUnit
+	}
+	return c.DemandUnit
+}
+
 // Accepted reports whether side has accepted c.
 func (c *Claim) Accepted(side Side) bool { return slices.Contains(c.AcceptedBy, side) }
 

@@ -145,58 +145,6 @@ func decodeUpload(name string, kind bundle.CSVKind, data []byte, sn store.Snapsh
 	return b, nil
 }
 
-// checkScope lists what an import may not touch: units outside the
-// meeting's scope, items and projects of such units, unknown units.
-// Admins may import anything the store accepts.
-func checkScope(b *bundle.Bundle, sn store.Snapshot, a matcher.Actor, meeting string) []bundle.Problem {
-	var ps []bundle.Problem
-	loc := func(table string, i int) bundle.Loc { l, _ := b.Source(table, i); return l }
-	newUnits := map[string]bool{}
-	for i, u := range b.Units {
-		newUnits[u.ID] = true
-		if a.Privileged() {
-			continue
-		}
-		if sn.UnitRaw(u.ID) != nil && !service.CanWriteUnit(sn.Reader, a, u.ID) {
-			ps = append(ps, bundle.Problem{Loc: loc("units", i), Record: "unit " + u.ID, Field: "id", Msg: "this unit belongs to another alliance; you may not change it"})
-		}
-		if len(u.Alliances) == 0 && sn.UnitRaw(u.ID) == nil {
-			ps = append(ps, bundle.Problem{Loc: loc("units", i), Record: "unit " + u.ID, Field: "alliances", Msg: "name the alliance the new unit joins (" + meeting + " or one below it)"})
-		}
-		for _, al := range u.Alliances {
-			if !service.Within(sn.Reader, meeting, al) {
-				ps = append(ps, bundle.Problem{Loc: loc("units", i), Record: "unit " + u.ID, Field: "alliances", Msg: fmt.Sprintf("alliance %q is not %s or below it", al, meeting)})
-			}
-		}
-	}
-	unitOK := func(unit string) string {
-		if newUnits[unit] {
-			return ""
-		}
-		if sn.UnitRaw(unit) == nil {
-			return fmt.Sprintf("unknown unit %q: add it to the 成员单位 (units) sheet or use an existing unit id", unit)
-		}
-		if !a.Privileged() && !service.CanWriteUnit(sn.Reader, a, unit) {
-			return fmt.Sprintf("unit %q is not in this meeting's scope", unit)
-		}
-		return ""
-	}
-	for i, it := range b.Items {
-		if m := unitOK(it.Unit); m != "" {
-			ps = append(ps, bundle.Problem{Loc: loc("items", i), Record: "item " + it.ID, Field: "unit", Msg: m})
-		}
-		if old, err := sn.Item(it.ID); err == nil && old.Unit != it.Unit {
-			ps = append(ps, bundle.Problem{Loc: loc("items", i), Record: "item " + it.ID, Field: "id", Msg: fmt.Sprintf("id %q is already an item of unit %q", it.ID, old.Unit)})
-		}
-	}
-	for i, p := range b.Projects {
-		if m := unitOK(p.Unit); m != "" {
-			ps = append(ps, bundle.Problem{Loc: loc("projects", i), Record: "project " + p.ID, Field: "unit", Msg: m})
-		}
-	}
-	return ps
-}
-
 // duplicates lists likely duplicates: items with the same unit, title and
 // category, in the file or already stored under another id.
 func duplicates(b *bundle.Bundle, sn store.Snapshot, l *Lang) []string {
@@ -284,7 +232,7 @@ func (s *site) importPreview(c echo.Context) error {
 		}
 		return s.render(c, http.StatusUnprocessableEntity, "import", d)
 	}
-	d.Problems = checkScope(b, sn, actorOf(c), al.ID)
+	d.Problems = problemsOf(service.CheckImport(sn.Reader, actorOf(c), al.ID, b))
 	d.Dups = duplicates(b, sn, l)
 	for i := range b.Units {
 		d.Units = append(d.Units, &b.Units[i])
@@ -318,12 +266,7 @@ func (s *site) importCommit(c echo.Context) error {
 	d.File = pi.name
 	b, err := decodeUpload(pi.name, pi.kind, pi.data, sn)
 	if err == nil {
-		if ps := checkScope(b, sn, actorOf(c), al.ID); len(ps) > 0 {
-			err = &bundle.Error{Problems: ps}
-		}
-	}
-	if err == nil {
-		_, err = s.Service().Store.Import(c.Request().Context(), b, actorOf(c).String())
+		_, err = s.Service().ImportTo(c.Request().Context(), actorOf(c), al.ID, b)
 	}
 	if err != nil {
 		if d.Problems = problemsOf(err); d.Problems == nil {

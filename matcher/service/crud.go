@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -54,8 +53,24 @@ func (s *Service) CreateAlliance(ctx context.Context, actor matcher.Actor, a mat
 	}
 	var out matcher.Alliance
 	_, err := s.Store.Update(ctx, actor.String(), "alliance.create", []string{a.ID}, func(tx *store.Tx) error {
-		if !actor.Privileged() && (actor.Role != matcher.RoleCoordinator || a.Parent == "" || !Within(tx.Reader, actor.ID, a.Parent)) {
+		if !actor.Privileged() && (actor.Role != matcher.RoleCoordinator || a.Parent == "") {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not add alliances here: a coordinator adds them below its own alliance", actor)
+		}
+		// The parent, the lead and every member must be in the caller's
+		// scope: a coordinator cannot take over another meeting's units
+		// by making them members of an alliance of its own.
+		ref := newRefs(tx.Reader, actor)
+		if a.Parent != "" {
+			ref.meeting("parent", a.Parent)
+		}
+		if a.Lead != "" {
+			ref.writableUnit("lead", a.Lead)
+		}
+		for i, m := range a.Members {
+			ref.writableUnit(fieldIndex("members", i), m)
+		}
+		if err := ref.err(); err != nil {
+			return err
 		}
 		if _, err := tx.Alliance(a.ID); err == nil {
 			return exists("alliance", a.ID)
@@ -85,11 +100,13 @@ func (s *Service) CreateUnit(ctx context.Context, actor matcher.Actor, u matcher
 			if len(u.Alliances) == 0 {
 				return matcher.FieldError("alliances", "name the alliances of your scope the unit joins")
 			}
-			for i, al := range u.Alliances {
-				if !Within(tx.Reader, actor.ID, al) {
-					return &matcher.Error{Code: matcher.EFORBIDDEN, Field: fieldIndex("alliances", i), Message: fmt.Sprintf("alliance %q is not in your scope", al)}
-				}
-			}
+		}
+		ref := newRefs(tx.Reader, actor)
+		for i, al := range u.Alliances {
+			ref.meeting(fieldIndex("alliances", i), al)
+		}
+		if err := ref.err(); err != nil {
+			return err
 		}
 		if tx.UnitRaw(u.ID) != nil {
 			return exists("unit", u.ID)
@@ -148,10 +165,12 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 			if actor.Role == matcher.RoleUnit {
 				return matcher.Errorf(matcher.EFORBIDDEN, "a unit does not add itself to alliances; ask the coordinator")
 			}
+			ref := newRefs(tx.Reader, actor)
 			for i, al := range p.Alliances {
-				if !CanRunMeeting(tx.Reader, actor, al) {
-					return &matcher.Error{Code: matcher.EFORBIDDEN, Field: fieldIndex("alliances", i), Message: fmt.Sprintf("alliance %q is not in your scope", al)}
-				}
+				ref.meeting(fieldIndex("alliances", i), al)
+			}
+			if err := ref.err(); err != nil {
+				return err
 			}
 			u.Alliances = p.Alliances
 		}
@@ -226,6 +245,11 @@ func (s *Service) CreateItem(ctx context.Context, actor matcher.Actor, unit stri
 			return exists("item", it.ID)
 		}
 		if err := normaliseCategory(tx, &it); err != nil {
+			return err
+		}
+		ref := newRefs(tx.Reader, actor)
+		ref.slot("project", it.Project, unit)
+		if err := ref.err(); err != nil {
 			return err
 		}
 		if err := tx.PutItem(it); err != nil {
@@ -327,6 +351,13 @@ func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string,
 		it := p.Apply(*cur)
 		if err := normaliseCategory(tx, &it); err != nil {
 			return err
+		}
+		if it.Project != cur.Project {
+			ref := newRefs(tx.Reader, actor)
+			ref.slot("project", it.Project, it.Unit)
+			if err := ref.err(); err != nil {
+				return err
+			}
 		}
 		if err := it.Validate(); err != nil {
 			return err

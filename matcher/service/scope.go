@@ -1,6 +1,7 @@
 package service
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -8,8 +9,8 @@ import (
 )
 
 // CanSeeClaim reports whether a may see claim c: a unit the claims on its
-// own items; a coordinator the claims its meetings made, and hand claims
-// without a meeting on an item of a unit in its scope; an admin all.
+// own items; a coordinator the claims its meetings made and every claim
+// on an item of a unit in its scope (wherever it was made); an admin all.
 func CanSeeClaim(r index.Reader, a matcher.Actor, c *matcher.Claim) bool {
 	switch a.Role {
 	case matcher.RoleAdmin, matcher.RoleSystem:
@@ -17,10 +18,8 @@ func CanSeeClaim(r index.Reader, a matcher.Actor, c *matcher.Claim) bool {
 	case matcher.RoleUnit:
 		return a.ID == c.ResourceUnit || a.ID == c.DemandUnit
 	case matcher.RoleCoordinator:
-		if c.Meeting != "" {
-			return Within(r, a.ID, c.Meeting)
-		}
-		return CanSeeUnit(r, a, c.ResourceUnit) || CanSeeUnit(r, a, c.DemandUnit)
+		return c.Meeting != "" && Within(r, a.ID, c.Meeting) ||
+			CanSeeUnit(r, a, c.ResourceUnit) || CanSeeUnit(r, a, c.DemandUnit)
 	}
 	return false
 }
@@ -89,3 +88,60 @@ func alliancesOfUnits(r index.Reader, units ...string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// refs checks the ids a request names against the caller's scope. Every
+// id must name a record the caller may use; an id that names nothing and
+// one that names a record outside the scope get the same answer
+// (ENOTFOUND with the field and "no unit %q"), so that the answer tells a
+// stranger nothing. Problems are collected so that a request with several
+// bad ids hears of all of them.
+type refs struct {
+	r index.Reader
+	a matcher.Actor
+	p matcher.Problems
+}
+
+func newRefs(r index.Reader, a matcher.Actor) *refs { return &refs{r: r, a: a} }
+
+func (c *refs) miss(field, what, id string) {
+	c.p.List = append(c.p.List, &matcher.Error{Code: matcher.ENOTFOUND, Field: field, Message: fmt.Sprintf("no %s %q", what, id)})
+}
+
+// writableUnit: a unit whose lists and membership the caller may change.
+func (c *refs) writableUnit(field, id string) {
+	if c.r.UnitRaw(id) == nil || !CanWriteUnit(c.r, c.a, id) {
+		c.miss(field, "unit", id)
+	}
+}
+
+// meeting: an alliance whose meeting the caller may run.
+func (c *refs) meeting(field, id string) *matcher.Alliance {
+	a, err := c.r.Alliance(id)
+	if err != nil || !CanRunMeeting(c.r, c.a, id) {
+		c.miss(field, "alliance", id)
+		return nil
+	}
+	return a
+}
+
+// item: an item the caller may see.
+func (c *refs) item(field, id string) *matcher.Item {
+	it, err := c.r.Item(id)
+	if err != nil || !CanSeeItem(c.r, c.a, it) {
+		c.miss(field, "item", id)
+		return nil
+	}
+	return it
+}
+
+// slot: the project of a slot of unit's: a project of that same unit.
+func (c *refs) slot(field, project, unit string) {
+	if project == "" {
+		return
+	}
+	if p, err := c.r.Project(project); err != nil || p.Unit != unit || !CanReadUnit(c.r, c.a, p.Unit) {
+		c.p.List = append(c.p.List, &matcher.Error{Code: matcher.ENOTFOUND, Field: field, Message: fmt.Sprintf("unit %q has no project %q", unit, project)})
+	}
+}
+
+func (c *refs) err() error { return c.p.Err() }

@@ -221,15 +221,43 @@ func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher
 		}
 		return side, nil
 	case matcher.RoleCoordinator, matcher.RoleAdmin, matcher.RoleSystem:
-		if actor.Role == matcher.RoleCoordinator && (c.Meeting == "" || !Within(r, actor.ID, c.Meeting)) {
+		if !CanSeeClaim(r, actor, c) {
 			return "", notFound("claim", c.ID)
 		}
 		if named != matcher.ResourceSide && named != matcher.DemandSide {
 			return "", matcher.FieldError("side", "say which side's answer this records: resource or demand")
 		}
+		// A coordinator records the answers of the units in its own
+		// scope only; the other side answers for itself (or through its
+		// own coordinator).
+		if unit := c.UnitOf(named); !CanWriteUnit(r, actor, unit) {
+			return "", &matcher.Error{Code: matcher.EFORBIDDEN, Field: "side",
+				Message: fmt.Sprintf("unit %s of the %s side is not in your scope: it answers for itself, or its own coordinator records its answer", unit, named)}
+		}
 		return named, nil
 	}
 	return "", matcher.Errorf(matcher.EFORBIDDEN, "%s may not answer claims", actor)
+}
+
+// meetingHolds checks the meeting a hand claim names: one the caller may
+// see (a coordinator: one it runs; a unit: one of its alliances or a
+// meeting above them), whose scope holds the units of both items. An
+// unknown meeting and one out of the caller's sight answer alike.
+func meetingHolds(r index.Reader, actor matcher.Actor, meeting string, items ...*matcher.Item) error {
+	if _, err := r.Alliance(meeting); err != nil || !CanSeeAlliance(r, actor, meeting) ||
+		actor.Role == matcher.RoleCoordinator && !CanRunMeeting(r, actor, meeting) {
+		return &matcher.Error{Code: matcher.ENOTFOUND, Field: "meeting", Message: fmt.Sprintf("no meeting %q", meeting)}
+	}
+	scope, err := match.ResolveScope(r, meeting)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if !scope.HasUnit(it.Unit) {
+			return matcher.FieldError("meeting", "the meeting of %s does not hold item %s: its unit %s is not in that meeting's alliances", meeting, it.ID, it.Unit)
+		}
+	}
+	return nil
 }
 
 // Answer is an answer to a claim.
@@ -365,13 +393,13 @@ func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandCl
 				p.Add("quantity", "item %s has %d left, asked for %d", it.ID, max(0, left), h.Quantity)
 			}
 		}
-		if h.Meeting != "" {
-			if _, err := tx.Alliance(h.Meeting); err != nil {
-				p.Add("meeting", "unknown meeting %q", h.Meeting)
-			}
-		}
 		if err := p.Err(); err != nil {
 			return err
+		}
+		if h.Meeting != "" {
+			if err := meetingHolds(tx.Reader, actor, h.Meeting, res, dem); err != nil {
+				return err
+			}
 		}
 		now := s.now()
 		origin := matcher.OriginResource

@@ -15,13 +15,25 @@ import (
 // nothing is stored and the error lists every problem with its file, line,
 // record and field.
 func (s *Store) Import(ctx context.Context, b *bundle.Bundle, actor string) (matcher.Event, error) {
+	return s.ImportChecked(ctx, b, actor, nil, nil)
+}
+
+// ImportChecked is Import with the alliances its audit event names and a
+// check run first in the same mutation, on the state before the import
+// (nil: none): the check's error refuses the whole import.
+func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor string, alliances []string, check func(tx *Tx) error) (matcher.Event, error) {
 	if b.Len() == 0 {
 		return matcher.Event{}, matcher.Errorf(matcher.EINVALID, "the bundle holds no records")
 	}
 	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
 		return matcher.Event{}, err
 	}
-	ev, err := s.Update(ctx, actor, "import", nil, func(tx *Tx) error {
+	ev, err := s.Update(ctx, actor, "import", alliances, func(tx *Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
 		var p matcher.Problems
 		for _, c := range b.Categories {
 			p.AddErr("", tx.PutCategory(c))
