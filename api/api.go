@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 
@@ -32,7 +33,9 @@ type Server struct {
 	svc   atomic.Pointer[service.Service]
 	log   *slog.Logger
 	admin atomic.Pointer[[sha256.Size]byte] // hash of the admin token; nil: none
-	m     *metrics
+	// proxies are the trusted proxies (SetTrustedProxies); nil: none.
+	proxies atomic.Pointer[[]netip.Prefix]
+	m       *metrics
 }
 
 // New returns a server with its routes. log receives request errors.
@@ -117,6 +120,7 @@ var statusOf = map[string]int{
 	matcher.ENOTFOUND:  http.StatusNotFound,
 	matcher.ECONFLICT:  http.StatusConflict,
 	matcher.EFORBIDDEN: http.StatusForbidden,
+	matcher.ENOLOGIN:   http.StatusUnauthorized,
 	matcher.EINTERNAL:  http.StatusInternalServerError,
 }
 

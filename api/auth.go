@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,32 +35,47 @@ func bearer(r *http.Request) (string, bool) {
 
 // authenticate resolves the caller's bearer token into a matcher.Actor: the
 // admin token (compared by hash in constant time) or a stored token (looked
-// up by its SHA-256). No token or an unknown one is a 401.
+// up by its SHA-256) that is live: not expired, not revoked, and standing
+// for the unit or alliance it was made for. Anything else is a 401.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		svc := s.svc.Load()
-		if svc == nil {
+		if s.svc.Load() == nil {
 			return errNotReady
 		}
 		tok, ok := bearer(c.Request())
 		if !ok {
 			return errNoToken
 		}
-		h := store.HashToken(tok)
-		if admin := s.admin.Load(); admin != nil && subtle.ConstantTimeCompare(h[:], admin[:]) == 1 {
-			c.Set(actorKey, matcher.Admin)
-			return next(c)
-		}
-		rec, found, err := svc.Store.LookupToken(h)
+		l, ok, err := s.Login(tok)
 		if err != nil {
 			return err
 		}
-		if !found {
+		if !ok {
 			return errBadToken
 		}
-		c.Set(actorKey, rec.Actor)
+		c.Set(actorKey, l.Actor)
 		return next(c)
 	}
+}
+
+// Login resolves a bearer token as authenticate does: the admin token (a
+// login of role admin and kind "") or a stored, live token. ok is false
+// for an empty, unknown, expired or revoked token, one whose subject is
+// gone, and while the store is loading.
+func (s *Server) Login(tok string) (l store.Login, ok bool, err error) {
+	svc := s.svc.Load()
+	if svc == nil || tok == "" {
+		return store.Login{}, false, nil
+	}
+	h := store.HashToken(tok)
+	if admin := s.admin.Load(); admin != nil && subtle.ConstantTimeCompare(h[:], admin[:]) == 1 {
+		return store.Login{Actor: matcher.Admin}, true, nil
+	}
+	l, err = svc.Authenticate(tok)
+	if matcher.ErrorCode(err) == matcher.ENOLOGIN {
+		return store.Login{}, false, nil
+	}
+	return l, err == nil, err
 }
 
 // actorOf returns the caller resolved by authenticate.
@@ -71,25 +87,68 @@ func actorOf(c echo.Context) matcher.Actor {
 // service returns the service (authenticate has checked it is there).
 func (s *Server) service() *service.Service { return s.svc.Load() }
 
-// tokenResponse answers POST /v1/tokens.
+// tokenResponse answers POST /v1/tokens: the secret, shown once, and the
+// login it opens.
 type tokenResponse struct {
-	Token string        `json:"token"`
-	Actor matcher.Actor `json:"actor"`
+	Token     string        `json:"token"`
+	ID        string        `json:"id"`
+	Actor     matcher.Actor `json:"actor"`
+	ExpiresAt time.Time     `json:"expires_at"`
 }
 
-// createToken handles POST /v1/tokens (admin only).
+// createToken handles POST /v1/tokens: an admin for anyone, a coordinator
+// for the units and coordinators of its scope.
 func (s *Server) createToken(c echo.Context) error {
-	if !actorOf(c).Privileged() {
-		return errAdminsOnly
-	}
 	var req service.TokenRequest
 	if err := s.decode(c, maxBody, &req); err != nil {
 		return err
 	}
-	tok, who, err := s.service().NewToken(actorOf(c), req)
+	tok, l, err := s.service().NewToken(actorOf(c), req)
 	if err != nil {
 		return err
 	}
-	s.log.Info("token created", "actor", who.String())
-	return c.JSON(http.StatusCreated, tokenResponse{Token: tok, Actor: who})
+	s.log.Info("token created", "id", l.ID, "actor", l.Actor.String(), "by", actorOf(c).String())
+	return c.JSON(http.StatusCreated, tokenResponse{Token: tok, ID: l.ID, Actor: l.Actor, ExpiresAt: l.Expires})
+}
+
+// loginView is a login as GET /v1/tokens lists it (never its secret).
+type loginView struct {
+	ID        string        `json:"id"`
+	Role      matcher.Role  `json:"role"`
+	Subject   string        `json:"subject"`
+	Actor     matcher.Actor `json:"actor"`
+	CreatedBy string        `json:"created_by,omitempty"`
+	Created   time.Time     `json:"created"`
+	LastUsed  *time.Time    `json:"last_used,omitempty"`
+	ExpiresAt *time.Time    `json:"expires_at,omitempty"`
+}
+
+// listTokens handles GET /v1/tokens: the tokens the caller may see.
+func (s *Server) listTokens(c echo.Context) error {
+	ls, err := s.service().Tokens(actorOf(c))
+	if err != nil {
+		return err
+	}
+	out := list[loginView]{Items: make([]loginView, 0, len(ls))}
+	for _, l := range ls {
+		v := loginView{ID: l.ID, Role: l.Actor.Role, Subject: l.Actor.ID, Actor: l.Actor, CreatedBy: l.CreatedBy, Created: l.Created}
+		if !l.LastUsed.IsZero() {
+			v.LastUsed = &l.LastUsed
+		}
+		if !l.Expires.IsZero() {
+			v.ExpiresAt = &l.Expires
+		}
+		out.Items = append(out.Items, v)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// revokeToken handles DELETE /v1/tokens/{id}: the token's next request is
+// a 401, and the desk sessions opened with it end.
+func (s *Server) revokeToken(c echo.Context) error {
+	if err := s.service().RevokeToken(actorOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	s.log.Info("token revoked", "id", c.Param("id"), "by", actorOf(c).String())
+	return c.NoContent(http.StatusNoContent)
 }

@@ -32,7 +32,8 @@ func (s *Server) routes() {
 			if req.Role != matcher.RoleCoordinator && req.Role != matcher.RoleUnit {
 				return matcher.FieldError("role", "must be coordinator or unit, got %q", req.Role) // as the service says
 			}
-			return nil
+			_, err := req.TTL()
+			return err
 		},
 		"POST /v1/meetings/:alliance/proposals": parserOf(parsePropose),
 		"POST /v1/claims":                       parserOf(parseHandClaim),
@@ -54,6 +55,8 @@ func (s *Server) routes() {
 
 	v1 := s.e.Group("/v1", s.authenticate, v.middleware)
 	v1.POST("/tokens", s.createToken)
+	v1.GET("/tokens", s.listTokens)
+	v1.DELETE("/tokens/:id", s.revokeToken)
 
 	v1.POST("/meetings/:alliance/proposals", s.propose)
 	v1.POST("/meetings/:alliance/escalate", s.escalate)

@@ -30,6 +30,11 @@ type ServeConfig struct {
 	// AdminToken is the admin's bearer token (default: $ALLYMATCH_ADMIN_TOKEN).
 	// When empty, Run generates one for this run and logs it.
 	AdminToken string
+	// TrustedProxies are the reverse proxies (addresses or networks,
+	// comma-separated) whose X-Forwarded-Proto is believed: the desk's
+	// cookies are Secure when such a proxy says the request came over
+	// https (default: $ALLYMATCH_TRUSTED_PROXIES; none).
+	TrustedProxies string
 }
 
 // DefaultServeConfig returns the defaults: 127.0.0.1:8080, ./data.
@@ -58,10 +63,14 @@ func NewServer(cfg ServeConfig, log *slog.Logger) *Server {
 
 // ParseFlags reads the serve flags into s.Config.
 func (s *Server) ParseFlags(std Stdio, args []string) error {
-	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR] [--admin-token TOKEN]", std)
+	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR] [--admin-token TOKEN] [--trusted-proxies LIST]", std)
 	if s.Config.AdminToken == "" {
 		s.Config.AdminToken = os.Getenv("ALLYMATCH_ADMIN_TOKEN")
 	}
+	if s.Config.TrustedProxies == "" {
+		s.Config.TrustedProxies = os.Getenv("ALLYMATCH_TRUSTED_PROXIES")
+	}
+	fs.StringVar(&s.Config.TrustedProxies, "trusted-proxies", s.Config.TrustedProxies, "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-Proto: https makes the desk's cookies Secure (default $ALLYMATCH_TRUSTED_PROXIES)")
 	fs.StringVar(&s.Config.AdminToken, "admin-token", s.Config.AdminToken, "the admin's bearer token (default $ALLYMATCH_ADMIN_TOKEN; generated and logged when empty)")
 	fs.StringVar(&s.Config.Addr, "addr", s.Config.Addr, "listen address")
 	fs.StringVar(&s.Config.Data, "data", s.Config.Data, "data folder (created and seeded with the Banan sample when empty)")
@@ -71,6 +80,9 @@ func (s *Server) ParseFlags(std Stdio, args []string) error {
 	}
 	if fs.NArg() != 0 {
 		return usageErrorf("unexpected arguments %q", fs.Args())
+	}
+	if _, err := api.ParseProxies(s.Config.TrustedProxies); err != nil {
+		return usageErrorf("--trusted-proxies: %v", err)
 	}
 	return nil
 }
@@ -102,6 +114,11 @@ func (s *Server) Run(ctx context.Context) error {
 		admin, generated = service.NewSecret(), true
 	}
 	s.api.SetAdminToken(admin)
+	proxies, err := api.ParseProxies(s.Config.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	s.api.SetTrustedProxies(proxies)
 	s.http = &http.Server{
 		Handler:           s.api.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,

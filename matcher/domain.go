@@ -188,6 +188,7 @@ type Alliance struct {
 	Members []string `json:"members,omitempty"` // member unit ids ("X"), lead excluded
 	Parent  string   `json:"parent,omitempty"`  // the alliance (meeting) one level up
 	Rev     uint64   `json:"rev,omitempty"`
+	Born    uint64   `json:"born,omitempty"` // store index of its creation; set by the store (see Unit.Born)
 }
 
 // Validate checks a's own fields.
@@ -263,6 +264,12 @@ type Unit struct {
 	// new unit) it adds the unit to those alliances.
 	Alliances []string `json:"alliances,omitempty"`
 	Rev       uint64   `json:"rev,omitempty"`
+	// Born is the store index at which the unit was created, set by the
+	// store and kept by every later change: a unit deleted and created
+	// again under the same id is born anew, so that a login made for the
+	// first one (which names its subject by id and Born) does not act
+	// as the second.
+	Born uint64 `json:"born,omitempty"`
 }
 
 // Validate checks u's own fields.

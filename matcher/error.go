@@ -14,6 +14,7 @@ const (
 	ENOTFOUND  = "not_found" // an id names nothing
 	ECONFLICT  = "conflict"  // the request is valid but the state forbids it
 	EFORBIDDEN = "forbidden" // the caller may not do this
+	ENOLOGIN   = "no_login"  // the caller's token or session names no live login
 	EINTERNAL  = "internal"  // a fault of ours; the message is not shown to users
 )
 

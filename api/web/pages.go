@@ -21,11 +21,13 @@ import (
 // pre-session cookie (double submit).
 func (s *site) loginForm(c echo.Context) error {
 	pre := randomHex(16)
-	c.SetCookie(newCookie(c, preCookie, pre))
+	c.SetCookie(s.newCookie(c, preCookie, pre))
 	c.Set("csrf", s.csrf("pre:"+pre))
 	return s.render(c, http.StatusOK, "login", nil)
 }
 
+// login opens a session for a valid token: the cookie holds the session's
+// own secret, never the token.
 func (s *site) login(c echo.Context) error {
 	ck, err := c.Cookie(preCookie)
 	if err != nil || !s.checkCSRF(c, "pre:"+ck.Value) {
@@ -34,22 +36,31 @@ func (s *site) login(c echo.Context) error {
 	if s.Service() == nil {
 		return &pageError{Status: http.StatusServiceUnavailable, Key: "err.loading"}
 	}
-	tok := strings.TrimSpace(c.FormValue("token"))
-	_, ok, err := s.Resolve(tok)
+	l, ok, err := s.Login(strings.TrimSpace(c.FormValue("token")))
 	if err != nil {
 		return err
 	}
-	if tok == "" || !ok {
+	if !ok {
 		return c.Redirect(http.StatusSeeOther, Prefix+"/login?msg=badtoken")
 	}
+	secret, err := s.Service().OpenSession(l)
+	if err != nil {
+		return err
+	}
 	clearCookie(c, preCookie)
-	ses := newCookie(c, sessionCookie, tok)
-	ses.MaxAge = 12 * 3600
+	ses := s.newCookie(c, sessionCookie, secret)
+	ses.MaxAge = int(service.SessionIdle / time.Second)
 	c.SetCookie(ses)
 	return c.Redirect(http.StatusSeeOther, Prefix+"/")
 }
 
+// logout ends the session on the server, then forgets the cookie.
 func (s *site) logout(c echo.Context) error {
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		if err := s.Service().CloseSession(ck.Value); err != nil {
+			return err
+		}
+	}
 	clearCookie(c, sessionCookie)
 	return c.Redirect(http.StatusSeeOther, Prefix+"/login?msg=loggedout")
 }

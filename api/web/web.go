@@ -6,10 +6,13 @@
 // what-if form with its diff and apply button, and why-not for unmet demands.
 //
 // Pages are html/template with embedded assets; there is no script at all,
-// only forms. The session cookie holds the bearer token (HttpOnly,
-// SameSite=Strict) and is resolved by the API's own token lookup (Deps.Resolve);
-// every POST carries a CSRF token derived from the session; every answer has
-// a Content-Security-Policy. Text is in i18n.go, zh-CN by default.
+// only forms. Logging in with a token (resolved by the API's own lookup,
+// Deps.Login) opens a server-side session: the cookie holds the session's
+// random secret (HttpOnly, SameSite=Strict, Secure over TLS or behind a
+// trusted proxy that says so), stored only as a hash and ended on the
+// server by logging out; every POST carries a CSRF token derived from the
+// session; every answer has a Content-Security-Policy. Text is in i18n.go,
+// zh-CN by default.
 package web
 
 import (
@@ -33,6 +36,7 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/service"
+	"github.com/allymatch/allymatch/matcher/store"
 )
 
 //go:embed templates/*.html
@@ -58,10 +62,14 @@ const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-u
 type Deps struct {
 	// Service returns the service, nil while the store is loading.
 	Service func() *service.Service
-	// Resolve resolves a bearer token as the API does; ok is false for an
-	// unknown token.
-	Resolve func(token string) (actor matcher.Actor, ok bool, err error)
-	Log     *slog.Logger
+	// Login resolves a bearer token as the API does; ok is false for a
+	// token that opens no live login.
+	Login func(token string) (l store.Login, ok bool, err error)
+	// Secure reports whether a request reached the server over TLS (itself
+	// or through a trusted proxy): its cookies are then Secure (nil: TLS
+	// only).
+	Secure func(*http.Request) bool
+	Log    *slog.Logger
 }
 
 // site holds the pages' state.
@@ -207,15 +215,15 @@ func (s *site) session(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil || ck.Value == "" {
 			return c.Redirect(http.StatusSeeOther, Prefix+"/login")
 		}
-		actor, ok, err := s.Resolve(ck.Value)
-		if err != nil {
-			return err
-		}
-		if !ok {
+		l, err := s.Service().Session(ck.Value)
+		if matcher.ErrorCode(err) == matcher.ENOLOGIN {
 			clearCookie(c, sessionCookie)
 			return c.Redirect(http.StatusSeeOther, Prefix+"/login?msg=expired")
 		}
-		c.Set("actor", actor)
+		if err != nil {
+			return err
+		}
+		c.Set("actor", l.Actor)
 		c.Set("csrf", s.csrf("session:"+ck.Value))
 		if c.Request().Method == http.MethodPost && !s.checkCSRF(c, "session:"+ck.Value) {
 			return &pageError{Status: http.StatusForbidden, Key: "err.csrf"}
@@ -242,8 +250,12 @@ func clearCookie(c echo.Context, name string) {
 	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 }
 
-func newCookie(c echo.Context, name, value string) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request().TLS != nil}
+func (s *site) newCookie(c echo.Context, name, value string) *http.Cookie {
+	secure := c.Request().TLS != nil
+	if s.Secure != nil {
+		secure = s.Secure(c.Request())
+	}
+	return &http.Cookie{Name: name, Value: value, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure}
 }
 
 func actorOf(c echo.Context) matcher.Actor { a, _ := c.Get("actor").(matcher.Actor); return a }

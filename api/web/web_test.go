@@ -431,3 +431,124 @@ func TestWhatIf(t *testing.T) {
 		t.Errorf("why-not of another alliance's demand = %d", code)
 	}
 }
+
+// The desk's session is the server's: the cookie is not the token, logging
+// out ends it on the server (the old cookie no longer works), and revoking
+// the token it was opened with ends it too.
+func TestSessionsEndOnTheServer(t *testing.T) {
+	ts, _ := newServer(t)
+	tok := makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`)
+	session := func(b *browser) *http.Cookie {
+		for _, c := range b.c.Jar.Cookies(mustURL(ts.URL + "/ui/")) {
+			if c.Name == "am_session" {
+				return c
+			}
+		}
+		t.Fatal("no session cookie")
+		return nil
+	}
+	b := newBrowser(t, ts.URL)
+	b.login(tok)
+	ck := session(b)
+	if ck.Value == tok || strings.Contains(ck.Value, tok) {
+		t.Fatal("the session cookie holds the bearer token")
+	}
+	// Replaying the cookie from another client works while logged in...
+	replay := func() int {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/ui/meetings/lh", nil)
+		req.AddCookie(&http.Cookie{Name: "am_session", Value: ck.Value})
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := replay(); code != http.StatusOK {
+		t.Fatalf("the session's cookie = %d, want 200", code)
+	}
+	// ... and not after logging out.
+	b.get("/ui/meetings/lh")
+	if code, _ := b.post("/ui/logout", url.Values{"csrf": {b.csrf()}}); code != http.StatusOK {
+		t.Fatalf("logout = %d", code)
+	}
+	if code := replay(); code != http.StatusSeeOther {
+		t.Errorf("the cookie after logout = %d, want 303 to the login page", code)
+	}
+
+	// Revoking the token ends the sessions opened with it.
+	b2 := newBrowser(t, ts.URL)
+	b2.login(tok)
+	ck = session(b2)
+	if code := replay(); code != http.StatusOK {
+		t.Fatalf("second session = %d", code)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/v1/tokens", nil)
+	req.Header.Set("Authorization", "Bearer "+testAdmin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lst struct {
+		Items []struct{ ID, Subject string }
+	}
+	json.NewDecoder(resp.Body).Decode(&lst)
+	resp.Body.Close()
+	for _, l := range lst.Items {
+		if l.Subject == "lh" {
+			req, _ := http.NewRequest(http.MethodDelete, ts.URL+"/v1/tokens/"+l.ID, nil)
+			req.Header.Set("Authorization", "Bearer "+testAdmin)
+			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("revoke %s: %v %v", l.ID, resp, err)
+			}
+		}
+	}
+	if code := replay(); code != http.StatusSeeOther {
+		t.Errorf("a session of a revoked token = %d, want 303 to the login page", code)
+	}
+}
+
+// Cookies are Secure over TLS, and behind a trusted proxy that says the
+// request came over https; a proxy not trusted is not believed.
+func TestSecureCookieBehindProxy(t *testing.T) {
+	st, _, err := store.Open(context.Background(), store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := api.New(nil)
+	s.SetStore(st)
+	proxies, err := api.ParseProxies("10.0.0.0/8, 192.0.2.7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetTrustedProxies(proxies)
+	for _, c := range []struct {
+		remote, proto string
+		secure        bool
+	}{
+		{"10.1.2.3:5000", "https", true},
+		{"192.0.2.7:5000", "HTTPS", true},
+		{"10.1.2.3:5000", "http", false},
+		{"203.0.113.9:5000", "https", false}, // not a trusted proxy
+		{"10.1.2.3:5000", "", false},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/ui/login", nil)
+		req.RemoteAddr = c.remote
+		if c.proto != "" {
+			req.Header.Set("X-Forwarded-Proto", c.proto)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		cookies := rec.Result().Cookies()
+		if len(cookies) == 0 {
+			t.Fatalf("%s %s: no cookie", c.remote, c.proto)
+		}
+		if cookies[0].Secure != c.secure {
+			t.Errorf("from %s with X-Forwarded-Proto %q: Secure = %v, want %v", c.remote, c.proto, cookies[0].Secure, c.secure)
+		}
+	}
+	if _, err := api.ParseProxies("10.0.0.0/33"); err == nil {
+		t.Error("a bad network was accepted")
+	}
+}

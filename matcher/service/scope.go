@@ -124,16 +124,6 @@ func (c *refs) meeting(field, id string) *matcher.Alliance {
 	return a
 }
 
-// item: an item the caller may see.
-func (c *refs) item(field, id string) *matcher.Item {
-	it, err := c.r.Item(id)
-	if err != nil || !CanSeeItem(c.r, c.a, it) {
-		c.miss(field, "item", id)
-		return nil
-	}
-	return it
-}
-
 // slot: the project of a slot of unit's: a project of that same unit.
 func (c *refs) slot(field, project, unit string) {
 	if project == "" {

@@ -17,7 +17,7 @@ func TestTokensAreHashedAndDurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := "am_secret-value"
-	if err := st.PutToken(HashToken(tok), matcher.UnitActor("u1")); err != nil {
+	if err := st.PutLogin(HashToken(tok), Login{Actor: matcher.UnitActor("u1"), Born: 7}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -30,11 +30,14 @@ func TestTokensAreHashedAndDurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rec, ok, err := st.LookupToken(HashToken(tok))
-	if err != nil || !ok || rec.Actor != matcher.UnitActor("u1") {
-		t.Errorf("LookupToken after reopen = %+v, %v, %v; want unit:u1", rec, ok, err)
+	rec, ok, err := st.LookupLogin(KindToken, HashToken(tok))
+	if err != nil || !ok || rec.Actor != matcher.UnitActor("u1") || rec.Born != 7 || rec.ID != LoginID(KindToken, HashToken(tok)) {
+		t.Errorf("LookupLogin after reopen = %+v, %v, %v; want unit:u1 born 7 with its id", rec, ok, err)
 	}
-	if _, ok, _ := st.LookupToken(HashToken(tok + "x")); ok {
-		t.Error("LookupToken found a token that was never made")
+	if _, ok, _ := st.LookupLogin(KindToken, HashToken(tok+"x")); ok {
+		t.Error("LookupLogin found a token that was never made")
+	}
+	if _, ok, _ := st.LookupLogin(KindSession, HashToken(tok)); ok {
+		t.Error("a token's secret opened a session")
 	}
 }

@@ -85,7 +85,10 @@ func (tx *Tx) PutGrid(g matcher.Grid) error {
 // PutAlliance adds or replaces an alliance.
 func (tx *Tx) PutAlliance(a matcher.Alliance) error {
 	a.Members = slices.Clone(a.Members)
-	a.Rev = tx.seq
+	a.Rev, a.Born = tx.seq, tx.seq
+	if cur, err := tx.Alliance(a.ID); err == nil {
+		a.Born = cur.Born
+	}
 	if err := a.Validate(); err != nil {
 		return invalid(index.TableAlliances, a.ID, err)
 	}
@@ -95,7 +98,10 @@ func (tx *Tx) PutAlliance(a matcher.Alliance) error {
 // PutUnit adds or replaces a unit. Alliances the unit lists gain it as a
 // member; membership itself is stored on the alliances only.
 func (tx *Tx) PutUnit(u matcher.Unit) error {
-	u.Rev = tx.seq
+	u.Rev, u.Born = tx.seq, tx.seq
+	if cur := tx.UnitRaw(u.ID); cur != nil {
+		u.Born = cur.Born
+	}
 	if u.Location != nil {
 		loc := *u.Location
 		u.Location = &loc
