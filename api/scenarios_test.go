@@ -265,12 +265,12 @@ func TestScenarioRefusals(t *testing.T) {
 	}
 }
 
-// TestScenarioBound: past the manager's bound, a 409; deleting one makes
-// room; the list pages in the manager's order.
+// TestScenarioBound: past the owner's quota, a 409 for that owner only;
+// deleting one makes room; the list pages in the manager's order.
 func TestScenarioBound(t *testing.T) {
 	ts := newTestServer(t)
 	coord := ts.coordToken("lh")
-	for i := range scenario.DefaultMaxScenarios {
+	for i := range scenario.DefaultMaxPerOwner {
 		if rec := ts.do(http.MethodPost, "/v1/scenarios", coord, `{"meeting":"lh"}`); rec.Code != http.StatusCreated {
 			t.Fatalf("scenario %d = %d %s", i, rec.Code, rec.Body)
 		}
@@ -280,6 +280,14 @@ func TestScenarioBound(t *testing.T) {
 	decodeBody(t, rec, &p)
 	if rec.Code != http.StatusConflict || p.Code != matcher.ECONFLICT || !strings.Contains(p.Detail, "too many scenarios") {
 		t.Fatalf("past the bound = %d %s, want 409", rec.Code, rec.Body)
+	}
+	// Another tenant (another co-coordinator token of lh is the same
+	// owner; tw is another) is not blocked.
+	if rec := ts.do(http.MethodPost, "/v1/scenarios", ts.coordToken("lh"), `{"meeting":"lh"}`); rec.Code != http.StatusConflict {
+		t.Errorf("a second token of the same coordinator = %d, want 409 (one quota per owner)", rec.Code)
+	}
+	if rec := ts.do(http.MethodPost, "/v1/scenarios", ts.coordToken("tw"), `{"meeting":"tw"}`); rec.Code != http.StatusCreated {
+		t.Errorf("another community after lh filled its quota = %d %s, want 201", rec.Code, rec.Body)
 	}
 	// Pages: 10 at a time, in order, all of them once.
 	seen, cursor := []string{}, ""
@@ -297,7 +305,7 @@ func TestScenarioBound(t *testing.T) {
 			break
 		}
 	}
-	if len(seen) != scenario.DefaultMaxScenarios || seen[0] != "sc-1" || seen[9] != "sc-10" || seen[len(seen)-1] != fmt.Sprintf("sc-%d", scenario.DefaultMaxScenarios) {
+	if len(seen) != scenario.DefaultMaxPerOwner || seen[0] != "sc-1" || seen[9] != "sc-10" || seen[len(seen)-1] != fmt.Sprintf("sc-%d", scenario.DefaultMaxPerOwner) {
 		t.Errorf("pages gave %d scenarios: %v", len(seen), seen)
 	}
 	if rec := ts.do(http.MethodDelete, "/v1/scenarios/sc-5", coord, ""); rec.Code != http.StatusNoContent {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,14 +28,23 @@ import (
 const MaxUpload = 16 << 20
 
 // pendingImports keeps uploads between the preview and the import, for a
-// while, bound to the session that made them.
+// while, bound to the session that made them. Each actor (a coordinator of
+// one alliance, however many sessions it has) keeps at most
+// maxPendingPerActor: a new upload drops that actor's oldest, never
+// another's. maxPendingBytes bounds the memory of them all.
 type pendingImports struct {
 	mu sync.Mutex
 	m  map[string]*pendingImport
 }
 
+const (
+	maxPendingPerActor = 2
+	maxPendingBytes    = 512 << 20
+)
+
 type pendingImport struct {
 	owner   string // csrf value of the session
+	actor   string // whose quota it counts in
 	meeting string
 	name    string
 	kind    bundle.CSVKind
@@ -44,28 +54,42 @@ type pendingImport struct {
 
 func newPending() *pendingImports { return &pendingImports{m: map[string]*pendingImport{}} }
 
-func (p *pendingImports) put(pi *pendingImport) string {
+// errPendingFull refuses an upload when the server holds maxPendingBytes of
+// others' previews.
+var errPendingFull = matcher.Errorf(matcher.ECONFLICT, "too many imports are waiting for their confirmation on this server; try again in a few minutes")
+
+func (p *pendingImports) put(pi *pendingImport) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
+	var mine []string
+	total := 0
 	for k, v := range p.m {
-		if now.After(v.expires) {
+		switch {
+		case now.After(v.expires):
 			delete(p.m, k)
+		case v.actor == pi.actor:
+			mine = append(mine, k)
+		default:
+			total += len(v.data)
 		}
 	}
-	if len(p.m) >= 64 { // bounded memory: drop the oldest
-		var oldest string
-		for k, v := range p.m {
-			if oldest == "" || v.expires.Before(p.m[oldest].expires) {
-				oldest = k
-			}
-		}
-		delete(p.m, oldest)
+	// Keep the actor's newest maxPendingPerActor-1, then add this one.
+	slices.SortFunc(mine, func(a, b string) int { return p.m[a].expires.Compare(p.m[b].expires) })
+	for len(mine) >= maxPendingPerActor {
+		delete(p.m, mine[0])
+		mine = mine[1:]
+	}
+	for _, k := range mine {
+		total += len(p.m[k].data)
+	}
+	if total+len(pi.data) > maxPendingBytes {
+		return "", errPendingFull
 	}
 	id := randomHex(16)
 	pi.expires = now.Add(30 * time.Minute)
 	p.m[id] = pi
-	return id
+	return id, nil
 }
 
 func (p *pendingImports) take(id, owner string) *pendingImport {
@@ -246,7 +270,9 @@ func (s *site) importPreview(c echo.Context) error {
 	if len(d.Problems) > 0 {
 		return s.render(c, http.StatusUnprocessableEntity, "import", d)
 	}
-	d.Pending = s.pending.put(&pendingImport{owner: c.Get("csrf").(string), meeting: al.ID, name: d.File, kind: kind, data: data})
+	if d.Pending, err = s.pending.put(&pendingImport{owner: c.Get("csrf").(string), actor: actorOf(c).String(), meeting: al.ID, name: d.File, kind: kind, data: data}); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, "import", d)
 }
 

@@ -110,7 +110,7 @@ func BenchmarkScenario(b *testing.B) {
 			req := Request{Meeting: meeting, Edits: editsOn(items, n)}
 			for b.Loop() {
 				m := NewManager()
-				m.MaxScenarios = N
+				m.MaxScenarios, m.MaxPerOwner = N, N
 				before := liveHeap()
 				for range N {
 					if _, err := m.Create(ctx, st, matcher.Admin, req); err != nil {

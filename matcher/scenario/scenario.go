@@ -24,9 +24,13 @@ import (
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
-// Bounds of a Manager (defaults of NewManager).
+// Bounds of a Manager (defaults of NewManager). The bound that refuses a
+// caller is its own: one coordinator filling its quota blocks nobody else.
+// MaxScenarios only bounds the server's memory; owners' quotas keep it far
+// out of reach (a district's 56 alliances × 16 < 4096).
 const (
-	DefaultMaxScenarios = 64
+	DefaultMaxPerOwner  = 16
+	DefaultMaxScenarios = 4096
 	DefaultMaxEdits     = 1000
 )
 
@@ -211,6 +215,10 @@ func (s *Scenario) Apply(ctx context.Context, st *store.Store, actor matcher.Act
 
 // Manager keeps scenarios by id. It is safe for concurrent use.
 type Manager struct {
+	// MaxPerOwner bounds the scenarios one owner (an actor: an admin, or
+	// the coordinator of one alliance, however many tokens it has) keeps.
+	MaxPerOwner int
+	// MaxScenarios bounds them all (the server's memory).
 	MaxScenarios int
 	MaxEdits     int
 	Now          func() time.Time
@@ -245,7 +253,7 @@ func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting strin
 
 // NewManager returns a manager with the default bounds.
 func NewManager() *Manager {
-	return &Manager{MaxScenarios: DefaultMaxScenarios, MaxEdits: DefaultMaxEdits, Now: time.Now, byID: map[string]*Scenario{}}
+	return &Manager{MaxPerOwner: DefaultMaxPerOwner, MaxScenarios: DefaultMaxScenarios, MaxEdits: DefaultMaxEdits, Now: time.Now, byID: map[string]*Scenario{}}
 }
 
 // canSee: the owner, and whoever may run the scenario's meeting.
@@ -287,10 +295,10 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 		}
 	}
 	m.mu.Lock()
-	full := len(m.byID) >= m.MaxScenarios
+	full := m.full(actor)
 	m.mu.Unlock()
-	if full {
-		return nil, m.fullError()
+	if full != nil {
+		return nil, full
 	}
 	sc, err := Fork(sn, req)
 	if err != nil {
@@ -299,8 +307,8 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 	sc.Owner, sc.Created = actor, m.Now().UTC()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.byID) >= m.MaxScenarios {
-		return nil, m.fullError()
+	if err := m.full(actor); err != nil {
+		return nil, err
 	}
 	m.next++
 	sc.ID = "sc-" + strconv.Itoa(m.next)
@@ -346,8 +354,22 @@ func membershipScope(r index.Reader, actor matcher.Actor, i int, e *Edit) error 
 	return nil
 }
 
-func (m *Manager) fullError() error {
-	return matcher.Errorf(matcher.ECONFLICT, "too many scenarios: at most %d are kept; delete one first", m.MaxScenarios)
+// full returns the error for a scenario owner may not add (its quota or
+// the server's bound reached), nil if it may. m.mu is held.
+func (m *Manager) full(owner matcher.Actor) error {
+	n := 0
+	for _, sc := range m.byID {
+		if sc.Owner == owner {
+			n++
+		}
+	}
+	if n >= m.MaxPerOwner {
+		return matcher.Errorf(matcher.ECONFLICT, "too many scenarios: %s keeps at most %d; delete one first", owner, m.MaxPerOwner)
+	}
+	if len(m.byID) >= m.MaxScenarios {
+		return matcher.Errorf(matcher.ECONFLICT, "too many scenarios on this server (at most %d are kept); try again later", m.MaxScenarios)
+	}
+	return nil
 }
 
 // Get returns a copy of the scenario id if actor may see it (else

@@ -144,7 +144,8 @@ func TestScenarioBadEdits(t *testing.T) {
 func TestManagerScopeAndBound(t *testing.T) {
 	st := bananStore(t)
 	m := NewManager()
-	m.MaxScenarios = 2
+	m.MaxPerOwner = 2
+	m.MaxScenarios = 3
 	sn := st.Snapshot()
 	if _, err := m.Create(ctx, st, matcher.Coordinator("tw"), Request{Meeting: "lh"}); matcher.ErrorCode(err) != matcher.ENOTFOUND {
 		t.Errorf("a stranger's meeting: %v, want not found", err)
@@ -159,11 +160,18 @@ func TestManagerScopeAndBound(t *testing.T) {
 	if _, err := m.Create(ctx, st, matcher.Coordinator("st-lzw"), Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_quantity","item":"TW-R01","quantity":3}]`)}); matcher.ErrorCode(err) != matcher.ENOTFOUND {
 		t.Errorf("an edit outside the scope: %v, want not found (as an absent item)", err)
 	}
-	if _, err := m.Create(ctx, st, matcher.Coordinator("tw"), Request{Meeting: "tw"}); err != nil {
-		t.Fatal(err)
+	// tw fills its own quota; that blocks tw, not lh.
+	for range 2 {
+		if _, err := m.Create(ctx, st, matcher.Coordinator("tw"), Request{Meeting: "tw"}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "tw"}); matcher.ErrorCode(err) != matcher.ECONFLICT || !strings.Contains(err.Error(), "at most 2") {
-		t.Errorf("past the bound: %v", err)
+	if _, err := m.Create(ctx, st, matcher.Coordinator("tw"), Request{Meeting: "tw"}); matcher.ErrorCode(err) != matcher.ECONFLICT || !strings.Contains(err.Error(), "coordinator:tw keeps at most 2") {
+		t.Errorf("past tw's quota: %v", err)
+	}
+	// The server's bound (3) is reached: only a memory bound.
+	if _, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "tw"}); matcher.ErrorCode(err) != matcher.ECONFLICT || !strings.Contains(err.Error(), "on this server") {
+		t.Errorf("past the server's bound: %v", err)
 	}
 	if got := m.List(sn.Reader, matcher.Coordinator("lh")); len(got) != 1 || got[0].ID != a.ID {
 		t.Errorf("lh sees %d scenarios", len(got))
@@ -171,8 +179,8 @@ func TestManagerScopeAndBound(t *testing.T) {
 	if got := m.List(sn.Reader, matcher.Coordinator("st-lzw")); len(got) != 1 {
 		t.Errorf("the street above lh sees %d scenarios, want lh's", len(got))
 	}
-	if got := m.List(sn.Reader, matcher.Admin); len(got) != 2 {
-		t.Errorf("admin sees %d", len(got))
+	if got := m.List(sn.Reader, matcher.Admin); len(got) != 3 {
+		t.Errorf("admin sees %d, want 3", len(got))
 	}
 	if _, err := m.Get(sn.Reader, matcher.Coordinator("tw"), a.ID); matcher.ErrorCode(err) != matcher.ENOTFOUND {
 		t.Errorf("tw gets lh's scenario: %v", err)
@@ -180,7 +188,7 @@ func TestManagerScopeAndBound(t *testing.T) {
 	if err := m.Delete(sn.Reader, matcher.Coordinator("tw"), a.ID); matcher.ErrorCode(err) != matcher.ENOTFOUND {
 		t.Errorf("tw deletes lh's scenario: %v", err)
 	}
-	if err := m.Delete(sn.Reader, matcher.Coordinator("lh"), a.ID); err != nil || m.Len() != 1 {
+	if err := m.Delete(sn.Reader, matcher.Coordinator("lh"), a.ID); err != nil || m.Len() != 2 {
 		t.Errorf("delete: %v, %d left", err, m.Len())
 	}
 }
