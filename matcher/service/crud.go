@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 
@@ -39,6 +40,15 @@ func CanReadUnit(r index.Reader, a matcher.Actor, unit string) bool {
 		}
 	}
 	return false
+}
+
+// unchanged turns a patch that changes nothing into a success: the record
+// is answered as it is, and nothing is written (no audit event either).
+func unchanged(err error) error {
+	if errors.Is(err, store.ErrNoChange) {
+		return nil
+	}
+	return err
 }
 
 func exists(what, id string) error {
@@ -181,7 +191,7 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 		out = *got
 		return err
 	})
-	return out, err
+	return out, unchanged(err)
 }
 
 // DeleteUnit removes a unit that has no items and projects left and leads
@@ -369,7 +379,7 @@ func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string,
 		out = *got
 		return err
 	})
-	return out, err
+	return out, unchanged(err)
 }
 
 // DeleteItem removes an item no claim refers to; an item with claims is
@@ -473,7 +483,7 @@ func (s *Service) PatchProject(ctx context.Context, actor matcher.Actor, id stri
 		out = *got
 		return err
 	})
-	return out, err
+	return out, unchanged(err)
 }
 
 // DeleteProject removes a project without slots.

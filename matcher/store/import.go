@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -58,6 +59,10 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 		}
 		return p.Err()
 	})
+	if errors.Is(err, ErrNoChange) {
+		// Every record is stored as the bundle has it already.
+		return matcher.Event{Seq: s.Seq(), Actor: actor, Action: "import", Alliances: alliances}, nil
+	}
 	if err != nil {
 		return ev, locate(b, err)
 	}

@@ -194,7 +194,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		return matcher.Event{}, err
 	}
 	if len(tx.order) == 0 && len(tx.cats) == 0 {
-		return matcher.Event{}, matcher.Errorf(matcher.EINVALID, "nothing to change")
+		return matcher.Event{}, ErrNoChange
 	}
 	if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
 		return matcher.Event{}, err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"reflect"
 	"slices"
 
 	memdb "github.com/hashicorp/go-memdb"
@@ -42,7 +43,15 @@ func (tx *Tx) mark(table, id string, put bool) {
 	tx.changed[k] = put
 }
 
+// ErrNoChange is Update's answer when its mutation changed nothing: no
+// put changed a record (a put equal to the stored record is no change)
+// and nothing was deleted. Nothing is written, not even an audit event.
+var ErrNoChange = matcher.Errorf(matcher.EINVALID, "nothing to change")
+
 func (tx *Tx) insert(table, id string, obj any) error {
+	if cur, err := tx.txn.First(table, index.IndexID, id); err == nil && cur != nil && sameRecord(cur, obj) {
+		return nil // the record stays as it is: nothing to write
+	}
 	if err := tx.txn.Insert(table, obj); err != nil {
 		return err
 	}
@@ -199,4 +208,36 @@ func singular(table string) string {
 		return "grid"
 	}
 	return table
+}
+
+// sameRecord reports whether the stored record cur and the new obj (of the
+// same table) are equal but for Rev, which the store stamps.
+func sameRecord(cur, obj any) bool {
+	switch n := obj.(type) {
+	case *matcher.Grid:
+		c, o := *cur.(*matcher.Grid), *n
+		c.Rev, o.Rev = 0, 0
+		return reflect.DeepEqual(c, o)
+	case *matcher.Alliance:
+		c, o := *cur.(*matcher.Alliance), *n
+		c.Rev, o.Rev = 0, 0
+		return reflect.DeepEqual(c, o)
+	case *matcher.Unit:
+		c, o := *cur.(*matcher.Unit), *n
+		c.Rev, o.Rev = 0, 0
+		return reflect.DeepEqual(c, o)
+	case *matcher.Item:
+		c, o := *cur.(*matcher.Item), *n
+		c.Rev, o.Rev = 0, 0
+		return reflect.DeepEqual(c, o)
+	case *matcher.Project:
+		c, o := *cur.(*matcher.Project), *n
+		c.Rev, o.Rev = 0, 0
+		return reflect.DeepEqual(c, o)
+	case *matcher.Claim:
+		c, o := *cur.(*matcher.Claim), *n
+		c.Rev, o.Rev = 0, 0
+		return reflect.DeepEqual(c, o)
+	}
+	return false
 }
