@@ -189,9 +189,6 @@ func (h *scenarios) create(c echo.Context) error {
 	actor := actorOf(c)
 	st := h.store()
 	sn := st.Snapshot()
-	if _, err := sn.Alliance(req.Meeting); err != nil || !service.CanSeeAlliance(sn.Reader, actor, req.Meeting) {
-		return notFound("meeting", req.Meeting)
-	}
 	sc, err := h.m.Create(c.Request().Context(), st, actor, req)
 	if err != nil {
 		return err
