@@ -3,11 +3,13 @@ package api
 import (
 	"crypto/subtle"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/allymatch/allymatch/api/web"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
@@ -113,25 +115,27 @@ func (s *Server) createToken(c echo.Context) error {
 
 // loginView is a login as GET /v1/tokens lists it (never its secret).
 type loginView struct {
-	ID        string        `json:"id"`
-	Role      matcher.Role  `json:"role"`
-	Subject   string        `json:"subject"`
-	Actor     matcher.Actor `json:"actor"`
-	CreatedBy string        `json:"created_by,omitempty"`
-	Created   time.Time     `json:"created"`
-	LastUsed  *time.Time    `json:"last_used,omitempty"`
-	ExpiresAt *time.Time    `json:"expires_at,omitempty"`
+	ID        string          `json:"id"`
+	Kind      store.LoginKind `json:"kind"`
+	Role      matcher.Role    `json:"role"`
+	Subject   string          `json:"subject"`
+	Actor     matcher.Actor   `json:"actor"`
+	CreatedBy string          `json:"created_by,omitempty"`
+	Created   time.Time       `json:"created"`
+	LastUsed  *time.Time      `json:"last_used,omitempty"`
+	ExpiresAt *time.Time      `json:"expires_at,omitempty"`
 }
 
-// listTokens handles GET /v1/tokens: the tokens the caller may see.
+// listTokens handles GET /v1/tokens: the live logins the caller may see
+// (tokens, desk sessions, unredeemed login codes).
 func (s *Server) listTokens(c echo.Context) error {
-	ls, err := s.service().Tokens(actorOf(c))
+	ls, err := s.service().Logins(actorOf(c))
 	if err != nil {
 		return err
 	}
 	out := list[loginView]{Items: make([]loginView, 0, len(ls))}
 	for _, l := range ls {
-		v := loginView{ID: l.ID, Role: l.Actor.Role, Subject: l.Actor.ID, Actor: l.Actor, CreatedBy: l.CreatedBy, Created: l.Created}
+		v := loginView{ID: l.ID, Kind: l.Kind, Role: l.Actor.Role, Subject: l.Actor.ID, Actor: l.Actor, CreatedBy: l.CreatedBy, Created: l.Created}
 		if !l.LastUsed.IsZero() {
 			v.LastUsed = &l.LastUsed
 		}
@@ -143,12 +147,48 @@ func (s *Server) listTokens(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// revokeToken handles DELETE /v1/tokens/{id}: the token's next request is
-// a 401, and the desk sessions opened with it end.
+// revokeToken handles DELETE /v1/tokens/{id}: a token (its desk sessions
+// end with it), a session or a login code; its next use is refused.
 func (s *Server) revokeToken(c echo.Context) error {
-	if err := s.service().RevokeToken(actorOf(c), c.Param("id")); err != nil {
+	if err := s.service().RevokeLogin(actorOf(c), c.Param("id")); err != nil {
 		return err
 	}
-	s.log.Info("token revoked", "id", c.Param("id"), "by", actorOf(c).String())
+	s.log.Info("login revoked", "id", c.Param("id"), "by", actorOf(c).String())
 	return c.NoContent(http.StatusNoContent)
+}
+
+// codeResponse answers POST /v1/login-codes: the code, shown once, and the
+// desk link that redeems it.
+type codeResponse struct {
+	Code      string        `json:"code"`
+	ID        string        `json:"id"`
+	URL       string        `json:"url"`
+	Actor     matcher.Actor `json:"actor"`
+	ExpiresAt time.Time     `json:"expires_at"`
+}
+
+// createLoginCode handles POST /v1/login-codes {"unit":ID} or
+// {"alliance":ID}: a one-time code, valid 72 hours, with the scope rules
+// of tokens.
+func (s *Server) createLoginCode(c echo.Context) error {
+	var req service.LoginCodeRequest
+	if err := s.decode(c, maxBody, &req); err != nil {
+		return err
+	}
+	code, l, err := s.service().NewLoginCode(actorOf(c), req)
+	if err != nil {
+		return err
+	}
+	s.log.Info("login code created", "id", l.ID, "actor", l.Actor.String(), "by", actorOf(c).String())
+	return c.JSON(http.StatusCreated, codeResponse{Code: service.FormatCode(code), ID: l.ID, URL: s.LoginURL(c.Request(), code), Actor: l.Actor, ExpiresAt: l.Expires})
+}
+
+// LoginURL returns the desk link that redeems code, on the host the
+// request came to (https when it came over TLS).
+func (s *Server) LoginURL(r *http.Request, code string) string {
+	scheme := "http"
+	if s.secure(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + web.Prefix + "/login?code=" + url.QueryEscape(service.FormatCode(code))
 }

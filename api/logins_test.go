@@ -99,3 +99,38 @@ func TestTokensDieWithTheirSubject(t *testing.T) {
 		t.Errorf("expired token = %d, want 401", rec.Code)
 	}
 }
+
+// POST /v1/login-codes answers the code once, with its desk link and
+// expiry; only its hash is stored.
+func TestLoginCodeRoute(t *testing.T) {
+	ts := newTestServer(t)
+	rec := ts.do(http.MethodPost, "/v1/login-codes", ts.coordToken("lh"), `{"unit":"lh-school"}`)
+	var out codeResponse
+	decodeBody(t, rec, &out)
+	if rec.Code != 201 || len(out.Code) != 9 || out.Code[4] != '-' || !strings.HasSuffix(out.URL, "/ui/login?code="+out.Code) ||
+		out.Actor != matcher.UnitActor("lh-school") || time.Until(out.ExpiresAt) < 71*time.Hour {
+		t.Fatalf("POST /v1/login-codes = %d %s", rec.Code, rec.Body)
+	}
+	for _, c := range []struct {
+		body string
+		code int
+	}{
+		{`{"unit":"lh-school","alliance":"lh"}`, 400},
+		{`{}`, 400},
+		{`{"unit":"lh-school","role":"admin"}`, 400},
+	} {
+		if rec := ts.do(http.MethodPost, "/v1/login-codes", testAdmin, c.body); rec.Code != c.code {
+			t.Errorf("%s = %d %s, want %d", c.body, rec.Code, rec.Body, c.code)
+		}
+	}
+	if rec := ts.do(http.MethodPost, "/v1/login-codes", ts.unitToken("lh-school"), `{"unit":"lh-school"}`); rec.Code != 403 {
+		t.Errorf("a unit makes a code = %d, want 403", rec.Code)
+	}
+	l, err := ts.service().RedeemCode(out.Code)
+	if err != nil || l.Actor != matcher.UnitActor("lh-school") {
+		t.Fatalf("RedeemCode = %+v, %v", l, err)
+	}
+	if _, err := ts.service().RedeemCode(out.Code); matcher.ErrorCode(err) != matcher.ENOLOGIN {
+		t.Errorf("a second redemption = %v, want no login", err)
+	}
+}

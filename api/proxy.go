@@ -44,16 +44,18 @@ func (s *Server) SetTrustedProxies(p []netip.Prefix) {
 
 // fromTrustedProxy reports whether r's peer is a trusted proxy.
 func (s *Server) fromTrustedProxy(r *http.Request) bool {
-	ps := s.proxies.Load()
-	if ps == nil || len(*ps) == 0 {
-		return false
-	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	a, err := netip.ParseAddr(host)
-	if err != nil {
+	return err == nil && s.trusted(a)
+}
+
+// trusted reports whether a is a trusted proxy.
+func (s *Server) trusted(a netip.Addr) bool {
+	ps := s.proxies.Load()
+	if ps == nil {
 		return false
 	}
 	a = a.Unmap()
@@ -72,4 +74,38 @@ func (s *Server) secure(r *http.Request) bool {
 		return true
 	}
 	return s.fromTrustedProxy(r) && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
+}
+
+// ClientKey returns the address a request came from, as login attempts are
+// counted: the peer, or behind a trusted proxy the last address of
+// X-Forwarded-For that is not a trusted proxy; IPv6 addresses by their /64
+// (one household or host has a whole /64).
+func (s *Server) ClientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if s.fromTrustedProxy(r) {
+		hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			h := strings.TrimSpace(hops[i])
+			a, err := netip.ParseAddr(h)
+			if err != nil {
+				break
+			}
+			host = h
+			if !s.trusted(a) {
+				break
+			}
+		}
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }

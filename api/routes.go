@@ -35,6 +35,10 @@ func (s *Server) routes() {
 			_, err := req.TTL()
 			return err
 		},
+		"POST /v1/login-codes": func(r io.Reader) error {
+			var req service.LoginCodeRequest
+			return decodeJSON(r, &req, false)
+		},
 		"POST /v1/meetings/:alliance/proposals": parserOf(parsePropose),
 		"POST /v1/claims":                       parserOf(parseHandClaim),
 		"POST /v1/claims/:id/accept":            answer,
@@ -57,6 +61,7 @@ func (s *Server) routes() {
 	v1.POST("/tokens", s.createToken)
 	v1.GET("/tokens", s.listTokens)
 	v1.DELETE("/tokens/:id", s.revokeToken)
+	v1.POST("/login-codes", s.createLoginCode)
 
 	v1.POST("/meetings/:alliance/proposals", s.propose)
 	v1.POST("/meetings/:alliance/escalate", s.escalate)

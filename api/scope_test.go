@@ -92,13 +92,15 @@ func ids(vs ...idVariant) func(string, string) []idVariant {
 // index (every record write moves it), the logins and the scenarios.
 func (ts *testServer) fingerprint() string {
 	ts.tb.Helper()
-	logins, err := ts.st.Logins(store.KindToken, nil)
-	if err != nil {
-		ts.tb.Fatal(err)
-	}
 	var b strings.Builder
-	for _, l := range logins {
-		b.WriteString(l.ID + " ")
+	for _, k := range store.LoginKinds {
+		logins, err := ts.st.Logins(k, nil)
+		if err != nil {
+			ts.tb.Fatal(err)
+		}
+		for _, l := range logins {
+			b.WriteString(l.ID + " ")
+		}
 	}
 	rec := ts.do(http.MethodGet, "/v1/scenarios?limit=1000", testAdmin, "")
 	return b.String() + "|" + rec.Body.String() + "|" + itoa(int(ts.st.Seq()))
@@ -168,7 +170,7 @@ func scopeRoutes() []scopeRoute {
 			},
 			owner:  func(ts *testServer) string { return ts.unitToken(owner(claim)) },
 			parent: coordOwner("st-lzw"),
-			ok:     200, sameAlliance: unitID("lh-pharmacy"),
+			ok:     200, sameAlliance: bystander(&claim),
 			ids: func(path, _ string) []idVariant {
 				return []idVariant{inPath(path, claim.ID, foreignClaim.ID)}
 			}}
@@ -193,6 +195,14 @@ func scopeRoutes() []scopeRoute {
 				return []idVariant{inBody("unit", body, "lh-school", "tw-company")}
 			}},
 		{name: "POST /v1/tokens (coordinator)", method: http.MethodPost, setup: fixed("/v1/tokens", `{"role":"coordinator","alliance":"lh"}`),
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
+			ids: func(path, body string) []idVariant { return []idVariant{inBody("alliance", body, "lh", "tw")} }},
+		{name: "POST /v1/login-codes (unit)", method: http.MethodPost, setup: fixed("/v1/login-codes", `{"unit":"lh-school"}`),
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
+			ids: func(path, body string) []idVariant {
+				return []idVariant{inBody("unit", body, "lh-school", "tw-company")}
+			}},
+		{name: "POST /v1/login-codes (coordinator)", method: http.MethodPost, setup: fixed("/v1/login-codes", `{"alliance":"lh"}`),
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
 			ids: func(path, body string) []idVariant { return []idVariant{inBody("alliance", body, "lh", "tw")} }},
 		{name: "DELETE /v1/tokens/{id}", method: http.MethodDelete,

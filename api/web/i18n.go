@@ -82,7 +82,10 @@ var zh = map[string]string{
 	"nav.home": "首页", "nav.logout": "退出", "nav.agenda": "会议议程（打印）", "nav.report": "统计报告", "nav.map": "地图",
 	"nav.import": "导入表格", "nav.dashboard": "返回会议",
 	"role.admin": "管理员", "role.coordinator": "联席会协调人", "role.unit": "成员单位", "role.system": "系统",
-	"login.title": "登录", "login.token": "访问令牌", "login.hint": "请输入管理员发放的令牌（am_ 开头）。令牌只保存在本浏览器的安全 Cookie 中。", "login.submit": "登录",
+	"login.title": "登录", "login.token": "访问令牌", "login.hint": "供脚本或管理员使用的令牌（am_ 开头）。登录后浏览器只保存会话，不保存令牌。", "login.submit": "登录",
+	"login.code": "登录码", "login.code.hint": "请输入联席会发给本单位的 8 位登录码（如 ABCD-EFGH），或扫描登录条上的二维码。登录码只能用一次，72 小时内有效。",
+	"login.withtoken": "用访问令牌登录", "login.slowdown": "尝试次数过多，请一分钟后再试。",
+	"msg.badcode":  "登录码无效、已用过或已过期，请向联席会负责人重新领取。",
 	"msg.badtoken": "令牌无效，请检查后重试。", "msg.expired": "登录已失效，请重新登录。", "msg.loggedout": "已退出。",
 	"msg.proposed": "已生成匹配建议。", "msg.accepted": "已同意。", "msg.rejected": "已拒绝。",
 	"home.title": "联席会议", "home.none": "没有可管理的会议。",
@@ -163,6 +166,17 @@ var zh = map[string]string{
 	"fix.widen_radius": "把 %s 的服务半径从 %s 公里扩大到 %s 公里（增加 %s 公里）", "fix.add_quantity": "给 %s 增加 %s（%s → %s）",
 	"fix.extend_window": "把 %s 的时间延长 %s 天", "fix.escalate": "提交 %s（%s级）",
 	"fix.verified": "：重新匹配 %s 后可得 %d%s（增加 %d）。",
+	// logins, codes and slips
+	"nav.logins":   "登录与登录码",
+	"logins.title": "登录管理", "logins.who": "单位", "logins.have": "现有登录", "logins.none": "尚无登录",
+	"logins.makecode": "生成登录码", "logins.revoke": "撤销", "logins.created": "创建", "logins.used": "最近使用", "logins.expires": "到期",
+	"logins.new": "%s 的登录码", "logins.qr": "登录二维码", "logins.new.hint": "登录码只显示这一次，只能使用一次，%s 前有效。请抄下或打印后交给该单位。",
+	"logins.slips": "打印登录条", "logins.slips.hint": "为本联盟尚无登录的每个成员单位生成登录码，打印成 A4 登录条，在联席会上分发。",
+	"logins.slips.all": "为所有单位重新生成（已有的登录仍然有效）",
+	"login.kind.token": "访问令牌", "login.kind.session": "已登录的浏览器", "login.kind.code": "未使用的登录码",
+	"slips.title": "登录条", "slips.none": "本联盟的成员单位都已有登录，无需打印登录条。",
+	"slips.how":   "用手机扫描二维码，或打开联席会网址的登录页输入登录码。登录码只能使用一次，%s 前有效。",
+	"msg.revoked": "已撤销该登录。",
 }
 
 var en = map[string]string{
@@ -170,7 +184,10 @@ var en = map[string]string{
 	"nav.home": "Home", "nav.logout": "Log out", "nav.agenda": "Meeting agenda (print)", "nav.report": "Report", "nav.map": "Map",
 	"nav.import": "Import spreadsheet", "nav.dashboard": "Back to the meeting",
 	"role.admin": "Admin", "role.coordinator": "Coordinator", "role.unit": "Unit", "role.system": "System",
-	"login.title": "Log in", "login.token": "Access token", "login.hint": "Enter the token your administrator gave you (it starts with am_). It is kept only in a secure cookie of this browser.", "login.submit": "Log in",
+	"login.title": "Log in", "login.token": "Access token", "login.hint": "A token for scripts or administrators (it starts with am_). After logging in, the browser keeps only a session, not the token.", "login.submit": "Log in",
+	"login.code": "Login code", "login.code.hint": "Enter the 8-letter login code the joint meeting gave your unit (like ABCD-EFGH), or scan the QR code on the login slip. A code works once, for 72 hours.",
+	"login.withtoken": "Log in with an access token", "login.slowdown": "Too many attempts; try again in a minute.",
+	"msg.badcode":  "That login code is not valid, was used already or has expired; ask the meeting's coordinator for a new one.",
 	"msg.badtoken": "That token is not valid.", "msg.expired": "Your session has ended; log in again.", "msg.loggedout": "Logged out.",
 	"msg.proposed": "Proposals made.", "msg.accepted": "Accepted.", "msg.rejected": "Rejected.",
 	"home.title": "Joint meetings", "home.none": "No meeting to run.",
@@ -251,6 +268,17 @@ var en = map[string]string{
 	"fix.widen_radius": "widen the radius of %s from %s km to %s km (+%s km)", "fix.add_quantity": "add %[2]s to %[1]s (%[3]s → %[4]s)",
 	"fix.extend_window": "extend the times of %s by %s days", "fix.escalate": "take it to %s (%s level)",
 	"fix.verified": ": matching %s again gives %d%s (%+d).",
+	// logins, codes and slips
+	"nav.logins":   "Logins and codes",
+	"logins.title": "Logins", "logins.who": "Unit", "logins.have": "Its logins", "logins.none": "no login yet",
+	"logins.makecode": "Make a login code", "logins.revoke": "Revoke", "logins.created": "made", "logins.used": "last used", "logins.expires": "expires",
+	"logins.new": "Login code of %s", "logins.qr": "login QR code", "logins.new.hint": "The code is shown this once and works once, until %s. Write it down or print it for the unit.",
+	"logins.slips": "Print login slips", "logins.slips.hint": "Make a login code for every unit of this alliance that has no login yet, and print them as A4 slips to hand out at the meeting.",
+	"logins.slips.all": "Make new codes for every unit (existing logins keep working)",
+	"login.kind.token": "access token", "login.kind.session": "a browser logged in", "login.kind.code": "an unused login code",
+	"slips.title": "Login slips", "slips.none": "Every unit of this alliance has a login already: no slips to print.",
+	"slips.how":   "Scan the QR code with a phone, or open the meeting's login page and type the code. The code works once, until %s.",
+	"msg.revoked": "The login was revoked.",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests

@@ -17,17 +17,43 @@ import (
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
-// loginForm shows the token form; its CSRF token is bound to a random
-// pre-session cookie (double submit).
+// loginsPerMinute bounds the login attempts (codes and tokens) of one
+// client address: a wrong code is answered like an unknown one, and ten a
+// minute make guessing a live code hopeless (see LoginCodes in the README).
+const loginsPerMinute = 10
+
+// loginData is what the login page shows: the code of a scanned slip.
+type loginData struct {
+	Code string
+}
+
+// loginForm shows the login form (a login code, or a token); its CSRF
+// token is bound to a random pre-session cookie (double submit). A login
+// link (?code=…, a slip's QR code) fills the code in: the code is redeemed
+// when the form is sent, not by the link itself, so that a chat program
+// that fetches the link for a preview does not use it up.
 func (s *site) loginForm(c echo.Context) error {
 	pre := randomHex(16)
 	c.SetCookie(s.newCookie(c, preCookie, pre))
 	c.Set("csrf", s.csrf("pre:"+pre))
-	return s.render(c, http.StatusOK, "login", nil)
+	var d loginData
+	if code, ok := service.NormaliseCode(c.QueryParam("code")); ok {
+		d.Code = service.FormatCode(code)
+	}
+	return s.render(c, http.StatusOK, "login", d)
 }
 
-// login opens a session for a valid token: the cookie holds the session's
-// own secret, never the token.
+// clientKey is the address a request's login attempts count against.
+func (s *site) clientKey(r *http.Request) string {
+	if s.Client != nil {
+		return s.Client(r)
+	}
+	return r.RemoteAddr
+}
+
+// login opens a session for a valid login code (redeemed once) or token:
+// the cookie holds the session's own secret, never the code or token.
+// Attempts are limited per client address.
 func (s *site) login(c echo.Context) error {
 	ck, err := c.Cookie(preCookie)
 	if err != nil || !s.checkCSRF(c, "pre:"+ck.Value) {
@@ -36,12 +62,28 @@ func (s *site) login(c echo.Context) error {
 	if s.Service() == nil {
 		return &pageError{Status: http.StatusServiceUnavailable, Key: "err.loading"}
 	}
-	l, ok, err := s.Login(strings.TrimSpace(c.FormValue("token")))
+	if !s.logins.allow(s.clientKey(c.Request())) {
+		s.Log.Warn("login attempts limited", "client", s.clientKey(c.Request()))
+		c.Set("csrf", c.FormValue("csrf"))
+		return s.render(c, http.StatusTooManyRequests, "login", loginData{Code: c.FormValue("code")})
+	}
+	var l store.Login
+	ok, bad := false, "badtoken"
+	if code := strings.TrimSpace(c.FormValue("code")); code != "" {
+		bad = "badcode"
+		l, err = s.Service().RedeemCode(code)
+		ok = err == nil
+		if matcher.ErrorCode(err) == matcher.ENOLOGIN {
+			err = nil
+		}
+	} else {
+		l, ok, err = s.Login(strings.TrimSpace(c.FormValue("token")))
+	}
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return c.Redirect(http.StatusSeeOther, Prefix+"/login?msg=badtoken")
+		return c.Redirect(http.StatusSeeOther, Prefix+"/login?msg="+bad)
 	}
 	secret, err := s.Service().OpenSession(l)
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,13 +70,20 @@ type Deps struct {
 	// or through a trusted proxy): its cookies are then Secure (nil: TLS
 	// only).
 	Secure func(*http.Request) bool
-	Log    *slog.Logger
+	// Client returns the address login attempts of a request count
+	// against (nil: the peer's).
+	Client func(*http.Request) string
+	// LoginURL returns the desk link that redeems a login code, as seen
+	// from the request (nil: a path on this host).
+	LoginURL func(r *http.Request, code string) string
+	Log      *slog.Logger
 }
 
 // site holds the pages' state.
 type site struct {
 	Deps
 	secret  []byte // CSRF key, new at every start
+	logins  *limiter
 	pages   map[string]*template.Template
 	mu      sync.Mutex
 	results map[string]*match.Result // last match per meeting, by state seq
@@ -92,7 +100,7 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &site{Deps: d, secret: make([]byte, 32), results: map[string]*match.Result{}, pending: newPending()}
+	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), results: map[string]*match.Result{}, pending: newPending()}
 	if _, err := rand.Read(s.secret); err != nil {
 		panic(err)
 	}
@@ -122,6 +130,10 @@ func New(d Deps) http.Handler {
 	a.GET("/scenarios/:sid", s.scenarioPage)
 	a.POST("/scenarios/:sid/apply", s.applyScenario)
 	a.GET("/items/:id/whynot", s.whyNotPage)
+	a.GET("/meetings/:id/logins", s.loginsPage)
+	a.POST("/meetings/:id/logins/code", s.newLoginCode)
+	a.POST("/meetings/:id/slips", s.slips)
+	a.POST("/logins/:lid/revoke", s.revokeLogin)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -273,6 +285,7 @@ type view struct {
 	CSRF   string
 	Path   string // the page's path, for the language links
 	Msg    string // a message key to show (after a redirect)
+	Status int    // the answer's HTTP status
 	Data   any
 	signed bool
 }
@@ -284,7 +297,7 @@ func (s *site) render(c echo.Context, status int, page string, data any) error {
 	if !ok {
 		return errors.New("no page " + page)
 	}
-	v := view{L: langFrom(c), Data: data, Path: c.Request().URL.Path}
+	v := view{L: langFrom(c), Data: data, Path: c.Request().URL.Path, Status: status}
 	if a, ok := c.Get("actor").(matcher.Actor); ok {
 		v.Actor, v.signed = a, true
 	}

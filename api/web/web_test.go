@@ -490,12 +490,12 @@ func TestSessionsEndOnTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lst struct {
-		Items []struct{ ID, Subject string }
+		Items []struct{ ID, Kind, Subject string }
 	}
 	json.NewDecoder(resp.Body).Decode(&lst)
 	resp.Body.Close()
 	for _, l := range lst.Items {
-		if l.Subject == "lh" {
+		if l.Subject == "lh" && l.Kind == "token" {
 			req, _ := http.NewRequest(http.MethodDelete, ts.URL+"/v1/tokens/"+l.ID, nil)
 			req.Header.Set("Authorization", "Bearer "+testAdmin)
 			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
@@ -550,5 +550,97 @@ func TestSecureCookieBehindProxy(t *testing.T) {
 	}
 	if _, err := api.ParseProxies("10.0.0.0/33"); err == nil {
 		t.Error("a bad network was accepted")
+	}
+}
+
+var codeRe = regexp.MustCompile(`id="code">([A-Z2-9]{4}-[A-Z2-9]{4})<`)
+
+// A coordinator hands out login codes from the desk: one at a time (shown
+// once with its QR code) or as printable slips for the units without a
+// login; a unit redeems its code once on the login page (a link fills it
+// in but does not use it up); wrong codes are answered alike and limited
+// per address; a coordinator revokes a unit's login.
+func TestLoginCodes(t *testing.T) {
+	ts, st := newServer(t)
+	coord := newBrowser(t, ts.URL)
+	coord.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	if code, body := coord.get("/ui/meetings/lh/logins"); code != 200 || !strings.Contains(body, `id="logins-lh-school"`) {
+		t.Fatalf("logins page: %d %.300s", code, body)
+	}
+	if code, _ := coord.get("/ui/meetings/tw/logins"); code != 404 {
+		t.Errorf("another community's logins page = %d, want 404", code)
+	}
+	code, body := coord.post("/ui/meetings/lh/logins/code", url.Values{"csrf": {coord.csrf()}, "unit": {"lh-school"}})
+	m := codeRe.FindStringSubmatch(body)
+	if code != 200 || m == nil || !strings.Contains(body, `src="data:image/png;base64,`) {
+		t.Fatalf("make a code: %d, no code or QR in %.500s", code, body)
+	}
+	loginCode := m[1]
+	if code, _ := coord.post("/ui/meetings/lh/logins/code", url.Values{"csrf": {coord.csrf()}, "unit": {"tw-company"}}); code != 404 {
+		t.Errorf("a code for another community's unit = %d, want 404", code)
+	}
+
+	// The link fills the code in; it does not redeem it.
+	unit := newBrowser(t, ts.URL)
+	if _, body := unit.get("/ui/login?code=" + loginCode); !strings.Contains(body, `value="`+loginCode+`"`) {
+		t.Fatalf("the login link does not fill the code in: %.400s", body)
+	}
+	// Typed in lower case with a space: still the code.
+	typed := strings.ToLower(strings.Replace(loginCode, "-", " ", 1))
+	if code, body := unit.post("/ui/login", url.Values{"csrf": {unit.csrf()}, "code": {typed}}); code != 200 || strings.Contains(body, `id="login"`) {
+		t.Fatalf("redeeming %q: %d %.300s", typed, code, body)
+	}
+	if code, _ := unit.get("/ui/units/lh-school"); code != 200 {
+		t.Errorf("the unit's page after logging in with its code = %d", code)
+	}
+	// Used, unknown and malformed codes get the same answer.
+	for _, c := range []string{loginCode, "ZZZZ-ZZZZ", "not a code"} {
+		b := newBrowser(t, ts.URL)
+		b.get("/ui/login")
+		if _, body := b.post("/ui/login", url.Values{"csrf": {b.csrf()}, "code": {c}}); !strings.Contains(body, "登录码无效、已用过或已过期") {
+			t.Errorf("code %q: %.300s, want the one answer for a bad code", c, body)
+		}
+	}
+	// Ten attempts a minute per address (the test client's): the rest 429.
+	b := newBrowser(t, ts.URL)
+	b.get("/ui/login")
+	limited := false
+	for range 12 {
+		if code, _ := b.post("/ui/login", url.Values{"csrf": {b.csrf()}, "code": {"ZZZZ-ZZZZ"}}); code == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+		b.get("/ui/login")
+	}
+	if !limited {
+		t.Error("no 429 after a dozen wrong codes in a minute")
+	}
+
+	// Slips: every unit without a login gets one; lh-school has one now.
+	code, body = coord.post("/ui/meetings/lh/slips", url.Values{"csrf": {coord.csrf()}})
+	sn := st.Snapshot()
+	lh, _ := sn.Alliance("lh")
+	if want := len(lh.AllUnits()) - 1; code != 200 || strings.Count(body, `class="slip"`) != want || strings.Contains(body, "龙洲湾中学") {
+		t.Errorf("slips: %d, %d slips; want %d, none for 龙洲湾中学 (logged in already)", code, strings.Count(body, `class="slip"`), want)
+	}
+	coord.get("/ui/meetings/lh/logins")
+	if _, body := coord.post("/ui/meetings/lh/slips", url.Values{"csrf": {coord.csrf()}}); !strings.Contains(body, `id="no-slips"`) {
+		t.Errorf("slips again: every unit has an unused code now, want none: %.300s", body)
+	}
+
+	// The coordinator revokes the school's session: its next page is the
+	// login page.
+	_, body = coord.get("/ui/meetings/lh/logins")
+	row := body[strings.Index(body, `id="logins-lh-school"`):]
+	row = row[:strings.Index(row, "</tr>")]
+	act := regexp.MustCompile(`action="(/ui/logins/s-[0-9a-f]+/revoke)"`).FindStringSubmatch(row)
+	if act == nil {
+		t.Fatalf("no session of lh-school to revoke in %.500s", row)
+	}
+	if code, _ := coord.post(act[1], url.Values{"csrf": {coord.csrf()}, "back": {"/ui/meetings/lh/logins"}}); code != 200 {
+		t.Fatalf("revoke: %d", code)
+	}
+	if _, body := unit.get("/ui/units/lh-school"); !strings.Contains(body, `id="login"`) {
+		t.Error("the revoked session still opens pages")
 	}
 }

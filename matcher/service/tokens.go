@@ -115,11 +115,11 @@ func bornOf(r index.Reader, a matcher.Actor) uint64 {
 	return 0
 }
 
-// alive reports whether l still stands for its subject: not expired, and
-// its unit or alliance is the one it was made for (not deleted, not
-// deleted and created again).
+// alive reports whether l still stands for its subject: not expired (a
+// session: not unused for SessionIdle), and its unit or alliance is the
+// one it was made for (not deleted, not deleted and created again).
 func alive(r index.Reader, l *store.Login, now time.Time) bool {
-	if l.Expired(now) {
+	if l.Expired(now) || l.Kind == store.KindSession && now.Sub(l.LastUsed) >= SessionIdle {
 		return false
 	}
 	switch l.Actor.Role {
@@ -165,9 +165,6 @@ func (s *Service) login(k store.LoginKind, secret string) (store.Login, error) {
 	if !found || !alive(s.Store.Snapshot().Reader, &l, now) {
 		return store.Login{}, errLogin
 	}
-	if k == store.KindSession && now.Sub(l.LastUsed) >= SessionIdle {
-		return store.Login{}, errLogin
-	}
 	if now.Sub(l.LastUsed) >= store.TouchEvery {
 		if err := s.Store.TouchLogin(k, h, now); err != nil {
 			return store.Login{}, err
@@ -176,8 +173,9 @@ func (s *Service) login(k store.LoginKind, secret string) (store.Login, error) {
 	return l, nil
 }
 
-// OpenSession opens a desk session for the login l (a token's, or the
-// admin's with Kind "") and returns its secret, for the session cookie.
+// OpenSession opens a desk session for the login l (a token's, a
+// redeemed code's, or the admin's with Kind "") and returns its secret,
+// for the session cookie.
 func (s *Service) OpenSession(l store.Login) (string, error) {
 	now := s.now()
 	ses := store.Login{Kind: store.KindSession, Actor: l.Actor, Born: l.Born, CreatedBy: l.Actor.String(), Created: now, LastUsed: now}
@@ -220,31 +218,6 @@ func CanSeeLogin(r index.Reader, a matcher.Actor, l *store.Login) bool {
 		return Within(r, a.ID, l.Actor.ID)
 	}
 	return false
-}
-
-// Tokens lists the tokens actor may see, in id order (never a secret).
-func (s *Service) Tokens(actor matcher.Actor) ([]store.Login, error) {
-	r := s.Store.Snapshot().Reader
-	out, err := s.Store.Logins(store.KindToken, func(l *store.Login) bool { return CanSeeLogin(r, actor, l) })
-	if out == nil {
-		out = []store.Login{}
-	}
-	return out, err
-}
-
-// RevokeToken deletes the token id and the desk sessions opened with it:
-// its very next request is refused. A token actor may not see is not
-// found.
-func (s *Service) RevokeToken(actor matcher.Actor, id string) error {
-	r := s.Store.Snapshot().Reader
-	n, err := s.Store.DeleteLogins(store.KindToken, func(l *store.Login) bool { return l.ID == id && CanSeeLogin(r, actor, l) })
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return matcher.Errorf(matcher.ENOTFOUND, "token %q not found", id)
-	}
-	return nil
 }
 
 // NewSecret returns a random opaque secret: "am_" and 32 random bytes in

@@ -22,6 +22,7 @@ import (
 var (
 	bucketTokens   = []byte("tokens")
 	bucketSessions = []byte("sessions")
+	bucketCodes    = []byte("codes")
 )
 
 // LoginKind says which bucket a login lives in.
@@ -31,21 +32,41 @@ type LoginKind string
 const (
 	KindToken   LoginKind = "token"   // a bearer token (Authorization: Bearer)
 	KindSession LoginKind = "session" // a desk session (a cookie)
+	KindCode    LoginKind = "code"    // a one-time login code, redeemed into a session
 )
 
+// LoginKinds lists the kinds.
+var LoginKinds = []LoginKind{KindToken, KindSession, KindCode}
+
 func (k LoginKind) bucket() []byte {
-	if k == KindSession {
+	switch k {
+	case KindSession:
 		return bucketSessions
+	case KindCode:
+		return bucketCodes
 	}
 	return bucketTokens
 }
 
 // idPrefix is the start of the ids of a kind's logins.
 func (k LoginKind) idPrefix() string {
-	if k == KindSession {
+	switch k {
+	case KindSession:
 		return "s-"
+	case KindCode:
+		return "c-"
 	}
 	return "t-"
+}
+
+// KindOfID returns the kind of the login whose public id is id.
+func KindOfID(id string) (LoginKind, bool) {
+	for _, k := range LoginKinds {
+		if strings.HasPrefix(id, k.idPrefix()) {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // TokenHash is the SHA-256 of a secret, the form in which it is stored
@@ -146,6 +167,31 @@ func (s *Store) decodeLogin(k LoginKind, key, v []byte) (Login, error) {
 	}
 	l.Kind, l.ID = k, LoginID(k, TokenHash(key))
 	return l, nil
+}
+
+// RedeemLogin returns the login of kind k whose hash is h and deletes it,
+// in one transaction: a second redemption finds nothing. found is false
+// for an unknown (or already redeemed) secret.
+func (s *Store) RedeemLogin(k LoginKind, h TokenHash) (l Login, found bool, err error) {
+	err = s.bolt.Update(func(btx *bolt.Tx) error {
+		b := btx.Bucket(k.bucket())
+		if b == nil {
+			return nil
+		}
+		v := b.Get(h[:])
+		if v == nil {
+			return nil
+		}
+		if l, err = s.decodeLogin(k, h[:], v); err != nil {
+			return err
+		}
+		found = true
+		return b.Delete(h[:])
+	})
+	if err != nil {
+		return Login{}, false, fmt.Errorf("store: redeeming a %s: %w", k, err)
+	}
+	return l, found, nil
 }
 
 // TouchLogin records a use of the login at now, if its LastUsed is older
