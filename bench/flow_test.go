@@ -15,17 +15,12 @@ import (
 	"github.com/allymatch/allymatch/matcher/flow"
 )
 
-// instance is a generated transportation problem, in the shape of the
-// peers' generator (shared/peers/solver/gen): units on a grid of cells,
-// items in Zipf-skewed categories, quantities 1..20, candidate edges within
-// a category and a radius, integer scores 0..1000.
-type instance struct {
-	name string
-	tr   *flow.Transport
-}
-
-// generate builds a deterministic instance with the given number of units.
-// It is a smaller cousin of the peers' generator, not byte-compatible.
+// generate builds a deterministic transportation problem with the given
+// number of units, in the shape of the peers' generator
+// (shared/peers/solver/gen): units on a grid of cells, items in
+// Zipf-skewed categories, quantities 1..20, candidate edges within a
+// category and a radius, integer scores 0..1000. It is a smaller cousin of
+// the peers' generator, not byte-compatible.
 func generate(units int, seed uint64, unitQty bool) *flow.Transport {
 	r := rand.New(rand.NewPCG(seed, 0x616c6c79))
 	cells := max(4, min(2000, int(math.Round(float64(units)/27.5))))

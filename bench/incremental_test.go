@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -159,7 +158,7 @@ func benchIncremental(b *testing.B, d *dataset) {
 			b.ReportMetric(incMS, "incr-ms/op")
 			b.ReportMetric(fullMS/incMS, "speedup")
 			b.ReportMetric(float64(untouched-untouched0)/float64(n), "untouched/op")
-			b.Log(fmt.Sprintf("%d meetings: full %.1f ms, incremental %.1f ms", len(m.ids), fullMS, incMS))
+			b.Logf("%d meetings: full %.1f ms, incremental %.1f ms", len(m.ids), fullMS, incMS)
 		})
 	}
 }

@@ -592,7 +592,7 @@ func (s *simplex) findBlock() bool {
 	cnt := s.blockSize
 	e := s.nextArc
 	// first sweep: nextArc..na, second sweep: 0..nextArc
-	for e = s.nextArc; e < na; e++ {
+	for ; e < na; e++ {
 		c := int64(state[e]) * (cost[e] + pi[source[e]] - pi[target[e]])
 		if c < best {
 			best = c

@@ -415,7 +415,6 @@ type worker struct {
 	local []int32 // node index → local index
 	pos   []int32
 	order []int32
-	rest  []int64
 }
 
 // solve solves one component into res; it reports the pivots and false if
