@@ -163,6 +163,20 @@ var zh = map[string]string{
 	"fix.widen_radius": "把 %s 的服务半径从 %s 公里扩大到 %s 公里（增加 %s 公里）", "fix.add_quantity": "给 %s 增加 %s（%s → %s）",
 	"fix.extend_window": "把 %s 的时间延长 %s 天", "fix.escalate": "提交 %s（%s级）",
 	"fix.verified": "：重新匹配 %s 后可得 %d%s（增加 %d）。",
+	// lists and hand claims: the domain's problems beside the form fields.
+	"fe.required": "必填", "fe.utf8": "含有无法识别的字符", "fe.toolong": "不能超过 %s 个字", "fe.badid": "“%s”不是有效的编号（1–128 个字母、数字或 . _ : -）",
+	"fe.between": "须在 %s 到 %s 之间（现为 %s）", "fe.tags": "标签不能超过 %s 个", "fe.windows": "时间段不能超过 %s 个", "fe.after": "结束须晚于开始",
+	"fe.category": "没有“%s”这个类别", "fe.slotkind": "只有需求才能作为项目的环节", "fe.optional": "只有项目的环节才能设为可选", "fe.noproject": "本单位没有项目“%s”",
+	"fe.status": "状态“%s”无效", "fe.kind": "清单类型“%s”无效", "fe.level": "层级“%s”无效", "fe.exists": "编号“%s”已被使用，请换一个",
+	"fe.overclaimed": "“%s”已确认的认领占用了 %s，数量不能少于它（现为 %s）",
+	"fe.left":        "%s 只剩 %s，不够认领 %s", "fe.ownitem": "不能认领本单位自己的条目", "fe.incompatible": "资源的类别满足不了这项需求的类别", "fe.bothopen": "双方的条目都须处于开放状态",
+	"fe.rejectedpair": "这两项此前被拒绝过（认领 %s）", "fe.noitem": "没有条目“%s”，或您无权查看", "fe.wrongkind": "条目“%s”的清单类型不对", "fe.nomeeting": "没有联席会“%s”，或您无权查看",
+	"fe.meetingholds": "该联席会的范围不包含条目 %s 所属的单位", "fe.sidescope": "这一方的单位不在您的管辖范围内，请由它自己或它的协调人答复", "fe.side": "请说明记录的是资源方还是需求方的答复",
+	"fe.other": "输入有误：%s", "fe.colon": "：",
+	"fe.field.id": "编号", "fe.field.unit": "单位", "fe.field.kind": "清单类型", "fe.field.category": "类别", "fe.field.title": "名称", "fe.field.description": "说明",
+	"fe.field.tags": "标签", "fe.field.quantity": "数量", "fe.field.measure": "计量单位", "fe.field.windows": "时间段", "fe.field.location": "位置", "fe.field.radius_km": "服务半径",
+	"fe.field.priority": "优先级", "fe.field.status": "状态", "fe.field.level": "层级", "fe.field.project": "所属项目", "fe.field.optional": "可选", "fe.field.name": "项目名称",
+	"fe.field.resource": "资源", "fe.field.demand": "需求", "fe.field.meeting": "联席会", "fe.field.side": "答复方",
 }
 
 var en = map[string]string{
@@ -251,6 +265,20 @@ var en = map[string]string{
 	"fix.widen_radius": "widen the radius of %s from %s km to %s km (+%s km)", "fix.add_quantity": "add %[2]s to %[1]s (%[3]s → %[4]s)",
 	"fix.extend_window": "extend the times of %s by %s days", "fix.escalate": "take it to %s (%s level)",
 	"fix.verified": ": matching %s again gives %d%s (%+d).",
+	// lists and hand claims: the domain's problems beside the form fields.
+	"fe.required": "is required", "fe.utf8": "is not valid UTF-8", "fe.toolong": "is longer than %s characters", "fe.badid": "%q is not a valid id (1-128 of A-Z a-z 0-9 . _ : -)",
+	"fe.between": "must be between %s and %s, got %s", "fe.tags": "has more than %s tags", "fe.windows": "has more than %s windows", "fe.after": "must be after from",
+	"fe.category": "unknown category %q", "fe.slotkind": "only a demand can be a project slot", "fe.optional": "only a project slot can be optional", "fe.noproject": "the unit has no project %q",
+	"fe.status": "status %q is not valid", "fe.kind": "kind %q is not valid", "fe.level": "level %q is not valid", "fe.exists": "id %q is taken; choose another",
+	"fe.overclaimed": "confirmed claims hold %[2]s of %[1]s; the quantity cannot be less (got %[3]s)",
+	"fe.left":        "%s has %s left, asked for %s", "fe.ownitem": "a unit cannot claim its own item", "fe.incompatible": "the resource's category cannot meet this demand's", "fe.bothopen": "both items must be open",
+	"fe.rejectedpair": "this pair was rejected before (claim %s)", "fe.noitem": "no item %q, or you may not see it", "fe.wrongkind": "item %q is on the other list", "fe.nomeeting": "no meeting %q, or you may not see it",
+	"fe.meetingholds": "that meeting does not hold the unit of item %s", "fe.sidescope": "that side's unit is not in your scope: it answers for itself, or its own coordinator does", "fe.side": "say which side's answer this records",
+	"fe.other": "invalid: %s", "fe.colon": ": ",
+	"fe.field.id": "ID", "fe.field.unit": "Unit", "fe.field.kind": "List", "fe.field.category": "Category", "fe.field.title": "Title", "fe.field.description": "Description",
+	"fe.field.tags": "Tags", "fe.field.quantity": "Quantity", "fe.field.measure": "Measure", "fe.field.windows": "Times", "fe.field.location": "Location", "fe.field.radius_km": "Radius",
+	"fe.field.priority": "Priority", "fe.field.status": "Status", "fe.field.level": "Level", "fe.field.project": "Project", "fe.field.optional": "Optional", "fe.field.name": "Project name",
+	"fe.field.resource": "Resource", "fe.field.demand": "Demand", "fe.field.meeting": "Meeting", "fe.field.side": "Side",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests
