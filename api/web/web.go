@@ -122,6 +122,18 @@ func New(d Deps) http.Handler {
 	a.GET("/scenarios/:sid", s.scenarioPage)
 	a.POST("/scenarios/:sid/apply", s.applyScenario)
 	a.GET("/items/:id/whynot", s.whyNotPage)
+	// A unit's own lists (lists.go, projects.go).
+	a.GET("/units/:id/items/new", s.newItem)
+	a.POST("/units/:id/items", s.createItem)
+	a.GET("/items/:id", s.itemPageGet)
+	a.POST("/items/:id", s.saveItem)
+	a.POST("/items/:id/status", s.setItemStatus)
+	a.POST("/items/:id/delete", s.deleteItem)
+	a.GET("/units/:id/projects/new", s.newProject)
+	a.POST("/units/:id/projects", s.createProject)
+	a.GET("/projects/:id", s.projectPageGet)
+	a.POST("/projects/:id", s.saveProject)
+	a.POST("/projects/:id/delete", s.deleteProject)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
