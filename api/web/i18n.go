@@ -199,6 +199,20 @@ var zh = map[string]string{
 	"prio.1": "低", "prio.2": "较低", "prio.3": "一般", "prio.4": "较高", "prio.5": "紧急",
 	"msg.itemadded": "已添加。", "msg.itemsaved": "已保存。", "msg.itempaused": "已暂停，暂不参与匹配。", "msg.itemreopened": "已重新开放。", "msg.itemclosed": "已关闭。", "msg.itemdeleted": "已删除。",
 	"msg.projectadded": "项目已添加，请添加它的环节。", "msg.projectsaved": "项目已保存。", "msg.projectdeleted": "项目已删除。", "msg.slotadded": "环节已添加。",
+	// lists and hand claims: claims by hand.
+	"msg.claimed": "认领已提交，等待对方答复。", "lists.browse": "认领其他单位的清单", "lists.claimfor.demand": "为它申请资源", "lists.claimfor.resource": "用它认领需求", "lists.claim.details": "详情",
+	"browse.title": "可认领的清单", "browse.for.demand": "为本单位的需求“%s”查找能满足它的资源。", "browse.for.resource": "为本单位的资源“%s”查找它能满足的需求。", "browse.clearfor": "查看全部",
+	"browse.q": "搜索", "browse.q.hint": "名称、说明、标签或单位", "browse.cat.all": "全部类别", "browse.kind": "清单", "browse.kind.all": "需求和资源",
+	"browse.kind.demand": "需求（用本单位的资源认领）", "browse.kind.resource": "资源（为本单位的需求申请）", "browse.search": "查找", "browse.count": "共 %d 项，第 %d/%d 页",
+	"browse.unit": "单位", "browse.claim.demand": "认领", "browse.claim.resource": "申请", "browse.none": "没有符合条件的开放条目。", "browse.prev": "上一页", "browse.next": "下一页",
+	"hc.title.demand": "认领需求", "hc.title.resource": "申请资源", "hc.option": "%s（%s，尚余 %d%s）", "hc.mine.demand": "用本单位的哪项资源认领", "hc.mine.resource": "为本单位的哪项需求申请",
+	"hc.quantity": "数量", "hc.quantity.in": "数量（%s）", "hc.meeting": "在哪个联席会上", "hc.meeting.none": "不指定", "hc.meeting.hint": "选了联席会，协调人会在该会上看到这项认领。",
+	"hc.submit": "提交", "hc.hint": "提交即代表本单位同意，等对方接受或拒绝；双方都同意后才算确认。",
+	"hc.none.demand": "本单位没有能满足这项需求的开放资源（类别相符且有余量）。", "hc.none.resource": "本单位没有这项资源能满足的开放需求（类别相符且有余量）。",
+	"hc.add.demand": "新增一项资源", "hc.add.resource": "新增一项需求", "hc.err.mine": "请从列表中选择本单位的一项",
+	"origin.proposed": "匹配建议", "origin.resource": "资源方认领", "origin.demand": "需求方认领",
+	"cl.title": "认领 %s", "cl.origin": "来源", "cl.meeting": "联席会", "cl.accepted": "已同意", "cl.reason": "理由",
+	"cl.yours": "本单位的答复（%s）", "cl.record": "记录%s（%s）在会上的答复", "cl.nothing": "没有需要您答复的。",
 }
 
 var en = map[string]string{
@@ -323,6 +337,20 @@ var en = map[string]string{
 	"prio.1": "low", "prio.2": "fairly low", "prio.3": "normal", "prio.4": "high", "prio.5": "urgent",
 	"msg.itemadded": "Added.", "msg.itemsaved": "Saved.", "msg.itempaused": "Paused: not matched for now.", "msg.itemreopened": "Reopened.", "msg.itemclosed": "Closed.", "msg.itemdeleted": "Deleted.",
 	"msg.projectadded": "Project added; now add its slots.", "msg.projectsaved": "Project saved.", "msg.projectdeleted": "Project deleted.", "msg.slotadded": "Slot added.",
+	// lists and hand claims: claims by hand.
+	"msg.claimed": "Claim made; it waits for the other side's answer.", "lists.browse": "Claim from other units' lists", "lists.claimfor.demand": "Find a resource for it", "lists.claimfor.resource": "Claim a demand with it", "lists.claim.details": "details",
+	"browse.title": "Items you may claim", "browse.for.demand": "Resources that can meet your demand “%s”.", "browse.for.resource": "Demands your resource “%s” can meet.", "browse.clearfor": "show all",
+	"browse.q": "Search", "browse.q.hint": "title, description, tags or unit", "browse.cat.all": "all categories", "browse.kind": "List", "browse.kind.all": "demands and resources",
+	"browse.kind.demand": "demands (claim with your resources)", "browse.kind.resource": "resources (ask for your demands)", "browse.search": "Search", "browse.count": "%d items, page %d of %d",
+	"browse.unit": "Unit", "browse.claim.demand": "Claim", "browse.claim.resource": "Ask for it", "browse.none": "No open item matches.", "browse.prev": "Previous page", "browse.next": "Next page",
+	"hc.title.demand": "Claim a demand", "hc.title.resource": "Ask for a resource", "hc.option": "%s (%s, %d%s open)", "hc.mine.demand": "With which of your resources", "hc.mine.resource": "For which of your demands",
+	"hc.quantity": "Quantity", "hc.quantity.in": "Quantity (%s)", "hc.meeting": "At which joint meeting", "hc.meeting.none": "none", "hc.meeting.hint": "With a meeting, its coordinator sees the claim there.",
+	"hc.submit": "Submit", "hc.hint": "Submitting is your side's acceptance; the other side then accepts or rejects it, and it holds once both have accepted.",
+	"hc.none.demand": "You have no open resource that can meet this demand (a matching category with quantity left).", "hc.none.resource": "You have no open demand this resource can meet (a matching category with quantity left).",
+	"hc.add.demand": "Add a resource", "hc.add.resource": "Add a demand", "hc.err.mine": "choose one of your own items from the list",
+	"origin.proposed": "proposal", "origin.resource": "claimed by the resource side", "origin.demand": "claimed by the demand side",
+	"cl.title": "Claim %s", "cl.origin": "Origin", "cl.meeting": "Meeting", "cl.accepted": "Accepted by", "cl.reason": "Reason",
+	"cl.yours": "Your answer (%s)", "cl.record": "Record the answer the %s (%s) gave at the meeting", "cl.nothing": "Nothing waits for your answer.",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests

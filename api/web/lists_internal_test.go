@@ -8,7 +8,7 @@ import (
 )
 
 // listsTemplates are the pages of a unit's lists and of claims by hand.
-var listsTemplates = []string{"unit", "item", "project"}
+var listsTemplates = []string{"unit", "item", "project", "browse", "claimhand", "claim"}
 
 // The pages' own words are all message keys: their templates hold no
 // Chinese outside the actions (so that ?lang=en leaves none), and every
@@ -36,10 +36,12 @@ func TestListsTemplatesWords(t *testing.T) {
 		for _, m := range regexp.MustCompile(`printf "([a-z.]+)\.%s"`).FindAllStringSubmatch(string(src), -1) {
 			var cases []string
 			switch m[1] {
-			case "lists.edit", "lists.new", "kind":
+			case "lists.edit", "lists.new", "lists.claimfor", "hc.title", "hc.mine", "hc.none", "hc.add", "browse.for", "browse.claim", "kind":
 				cases = []string{"demand", "resource"}
 			case "side":
 				cases = []string{"demand", "resource"}
+			case "origin":
+				cases = []string{"proposed", "resource", "demand"}
 			case "status":
 				cases = []string{"proposed", "confirmed", "fulfilled", "rejected", "withdrawn", "expired"}
 			default:
@@ -54,7 +56,8 @@ func TestListsTemplatesWords(t *testing.T) {
 	}
 	// The English of these pages is English.
 	for k, v := range en {
-		if han.MatchString(v) && (strings.HasPrefix(k, "lists.") || strings.HasPrefix(k, "f.") || strings.HasPrefix(k, "fe.") || strings.HasPrefix(k, "prio.")) {
+		if han.MatchString(v) && (strings.HasPrefix(k, "lists.") || strings.HasPrefix(k, "f.") || strings.HasPrefix(k, "fe.") ||
+			strings.HasPrefix(k, "hc.") || strings.HasPrefix(k, "browse.") || strings.HasPrefix(k, "cl.") || strings.HasPrefix(k, "prio.")) {
 			t.Errorf("en %s = %q", k, v)
 		}
 	}

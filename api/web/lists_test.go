@@ -256,10 +256,173 @@ func TestProjectWithSlots(t *testing.T) {
 	}
 }
 
+// Claims both ways by hand: a unit browses what it may claim, claims
+// another unit's demand with one of its resources, the other side
+// accepts; a unit asks for a resource and a coordinator records the
+// other side's answer given at the meeting.
+func TestHandClaims(t *testing.T) {
+	ts, st := newServer(t)
+	comm := unitBrowser(t, ts.URL, "lh-committee")
+	code, body := comm.get("/ui/units/lh-committee/browse?kind=demand&q=" + url.QueryEscape("护送"))
+	if code != 200 || !strings.Contains(body, `id="open-LH-D01"`) || strings.Contains(body, `id="open-LH-D02"`) {
+		t.Fatalf("browse: %d %.3000s", code, body)
+	}
+	_, body = comm.get("/ui/units/lh-committee/browse")
+	if strings.Contains(body, `id="open-LH-R12"`) || strings.Contains(body, `id="open-TW-`) || !strings.Contains(body, `id="open-LH-R03"`) {
+		t.Error("browse lists the unit's own items or another alliance's, or not its neighbours'")
+	}
+	// For its resource LH-R12 (volunteers): only what it can meet.
+	_, body = comm.get("/ui/units/lh-committee/browse?for=LH-R12")
+	if !strings.Contains(body, `id="open-LH-D01"`) || strings.Contains(body, `id="open-LH-D09"`) || strings.Contains(body, `id="open-LH-R03"`) {
+		t.Errorf("browse for LH-R12: %.3000s", body)
+	}
+	code, body = comm.get("/ui/units/lh-committee/claim?item=LH-D01")
+	if code != 200 || !strings.Contains(body, `<option value="LH-R12" selected>`) || !strings.Contains(body, `name="quantity" value="2"`) ||
+		!strings.Contains(body, `<option value="lh" selected>`) {
+		t.Fatalf("claim form: %d %.3000s", code, body)
+	}
+	seq := st.Seq()
+	code, body = comm.post("/ui/units/lh-committee/claim", url.Values{"csrf": {comm.csrf()}, "item": {"LH-D01"}, "mine": {"LH-R12"}, "quantity": {"3"}, "meeting": {"lh"}})
+	if code != http.StatusBadRequest || fieldError(body, "quantity") != "LH-D01 只剩 2，不够认领 3" || !strings.Contains(body, `name="quantity" value="3"`) {
+		t.Fatalf("too much: %d %q", code, fieldError(body, "quantity"))
+	}
+	if st.Seq() != seq {
+		t.Fatal("a refused claim stored something")
+	}
+	code, body = comm.post("/ui/units/lh-committee/claim", url.Values{"csrf": {comm.csrf()}, "item": {"LH-D01"}, "mine": {"LH-R12"}, "quantity": {"2"}, "meeting": {"lh"}})
+	if code != 200 || !strings.Contains(body, "认领已提交") || !strings.Contains(body, `id="claim-accepted">资源方<`) {
+		t.Fatalf("claim: %d %.2000s", code, body)
+	}
+	var claim *matcher.Claim
+	for c := range st.Snapshot().ClaimsOnPair("LH-R12", "LH-D01") {
+		if c.Status == matcher.ClaimProposed {
+			claim = c
+		}
+	}
+	if claim == nil || claim.Quantity != 2 || claim.Origin != matcher.OriginResource || claim.Meeting != "lh" {
+		t.Fatalf("stored claim %+v", claim)
+	}
+	// The demand side answers on its page.
+	school := unitBrowser(t, ts.URL, "lh-school")
+	_, body = school.get("/ui/units/lh-school")
+	if !strings.Contains(body, `id="claim-`+claim.ID+`"`) {
+		t.Fatal("the claim does not wait on the demand side's page")
+	}
+	code, body = school.post("/ui/claims/"+claim.ID+"/answer", url.Values{"csrf": {school.csrf()}, "answer": {"accept"}, "back": {"/ui/units/lh-school"}})
+	if code != 200 || !strings.Contains(body, `id="confirmed-`+claim.ID+`"`) {
+		t.Fatalf("accept: %d %.1000s", code, body)
+	}
+	if !strings.Contains(body, `id="tally-LH-D01">共 6人/晚：已确认 6，已提议 0，尚余 0<`) {
+		t.Errorf("LH-D01's tally after the claim: %s", regexp.MustCompile(`id="tally-LH-D01">[^<]*`).FindString(body))
+	}
+
+	// The other way: the school asks for LH-R15 (counselling) for LH-D09.
+	code, body = school.get("/ui/units/lh-school/browse?for=LH-D09")
+	if code != 200 || !strings.Contains(body, `id="open-LH-R15"`) {
+		t.Fatalf("browse for LH-D09: %d %.2000s", code, body)
+	}
+	code, body = school.get("/ui/units/lh-school/claim?item=LH-R15&mine=LH-D09")
+	if code != 200 || !strings.Contains(body, `<option value="LH-D09" selected>`) {
+		t.Fatalf("ask form: %d %.2000s", code, body)
+	}
+	code, body = school.post("/ui/units/lh-school/claim", url.Values{"csrf": {school.csrf()}, "item": {"LH-R15"}, "mine": {"LH-D09"}, "quantity": {"4"}, "meeting": {"lh"}})
+	if code != 200 || !strings.Contains(body, `id="claim-accepted">需求方<`) {
+		t.Fatalf("ask: %d %.2000s", code, body)
+	}
+	var asked *matcher.Claim
+	for c := range st.Snapshot().ClaimsOnPair("LH-R15", "LH-D09") {
+		asked = c
+	}
+	if asked == nil || asked.Origin != matcher.OriginDemand {
+		t.Fatalf("asked claim %+v", asked)
+	}
+	// The school may not answer for the other side: its page offers none.
+	if strings.Contains(body, `id="answer-resource"`) {
+		t.Error("the demand side is offered the resource side's answer")
+	}
+	// At the meeting, the coordinator records the social work station's answer.
+	coord := newBrowser(t, ts.URL)
+	coord.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	code, body = coord.get("/ui/claims/" + asked.ID)
+	if code != 200 || !strings.Contains(body, `id="answer-resource"`) || !strings.Contains(body, "记录资源方（龙华社会工作服务站）在会上的答复") || strings.Contains(body, `id="answer-demand"`) {
+		t.Fatalf("claim page for the coordinator: %d %.3000s", code, body)
+	}
+	code, body = coord.post("/ui/claims/"+asked.ID+"/answer", url.Values{"csrf": {coord.csrf()}, "answer": {"accept"}, "side": {"resource"}, "back": {"/ui/claims/" + asked.ID}})
+	if code != 200 || !strings.Contains(body, "已确认") {
+		t.Fatalf("recorded answer: %d %.1500s", code, body)
+	}
+	if c, _ := st.Snapshot().Claim(asked.ID); c.Status != matcher.ClaimConfirmed {
+		t.Errorf("claim %s is %s, want confirmed", asked.ID, c.Status)
+	}
+	if _, body = coord.get("/ui/meetings/lh"); !strings.Contains(body, `id="confirmed-`+asked.ID+`"`) {
+		t.Error("the meeting does not show the hand claim confirmed")
+	}
+	// A coordinator claims for a unit of its alliance: the unit's side.
+	coord.get("/ui/units/lh-bank/claim?item=LH-D03")
+	code, body = coord.post("/ui/units/lh-bank/claim", url.Values{"csrf": {coord.csrf()}, "item": {"LH-D03"}, "mine": {"LH-R05"}, "quantity": {"5"}, "meeting": {"lh"}})
+	if code != 200 || !strings.Contains(body, `id="claim-accepted">资源方<`) {
+		t.Fatalf("coordinator's claim for lh-bank: %d %.1500s", code, body)
+	}
+	for c := range st.Snapshot().ClaimsOnPair("LH-R05", "LH-D03") {
+		if c.Origin != matcher.OriginResource || c.Quantity != 5 || !c.Accepted(matcher.ResourceSide) || c.Accepted(matcher.DemandSide) {
+			t.Errorf("coordinator's claim %+v", c)
+		}
+	}
+}
+
+// Browsing is paginated on the server, 50 a page.
+func TestBrowsePages(t *testing.T) {
+	ts, st := newServer(t)
+	var b strings.Builder
+	b.WriteString("编号,单位,类别,名称,数量\n")
+	for i := range 70 {
+		b.WriteString("LH-BULK-" + string(rune('A'+i/26)) + string(rune('A'+i%26)) + ",lh-bank,物资,批量物资,5\n")
+	}
+	coord := newBrowser(t, ts.URL)
+	coord.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	coord.get("/ui/meetings/lh/import")
+	code, body := upload(t, coord, "/ui/meetings/lh/import", "bulk-资源清单.csv", []byte(b.String()))
+	pending := regexp.MustCompile(`name="pending" value="([0-9a-f]+)"`).FindStringSubmatch(body)
+	if code != 200 || pending == nil {
+		t.Fatalf("import: %d %.1000s", code, body)
+	}
+	coord.post("/ui/meetings/lh/import/commit", url.Values{"csrf": {coord.csrf()}, "pending": {pending[1]}})
+	if _, err := st.Snapshot().Item("LH-BULK-CR"); err != nil {
+		t.Fatal(err)
+	}
+	u := unitBrowser(t, ts.URL, "lh-school")
+	_, body = u.get("/ui/units/lh-school/browse?q=" + url.QueryEscape("批量"))
+	if n := strings.Count(body, `id="open-LH-BULK-`); n != 50 || !strings.Contains(body, "共 70 项，第 1/2 页") || !strings.Contains(body, `id="next"`) {
+		t.Fatalf("page 1: %d rows %.300s", n, regexp.MustCompile(`id="count">[^<]*`).FindString(body))
+	}
+	next := html.UnescapeString(regexp.MustCompile(`href="([^"]+)" id="next"`).FindStringSubmatch(body)[1])
+	_, body = u.get(next)
+	if n := strings.Count(body, `id="open-LH-BULK-`); n != 20 || !strings.Contains(body, `id="prev"`) || strings.Contains(body, `id="next"`) {
+		t.Errorf("page 2: %d rows", n)
+	}
+	_, body = u.get("/ui/units/lh-school/browse?cat=goods&kind=resource")
+	if strings.Contains(body, `id="open-LH-R03"`) || !strings.Contains(body, `id="open-LH-BULK-AA"`) {
+		t.Error("the category filter")
+	}
+}
+
 // A unit of another alliance, or of the same one, cannot open or post to
-// another unit's forms (404); nothing changes.
+// another unit's forms (404), nor see its claims; nothing changes.
 func TestListsScope(t *testing.T) {
 	ts, st := newServer(t)
+	// A hand claim between two Longhua units to hide.
+	comm := unitBrowser(t, ts.URL, "lh-committee")
+	comm.get("/ui/units/lh-committee/claim?item=LH-D01")
+	comm.post("/ui/units/lh-committee/claim", url.Values{"csrf": {comm.csrf()}, "item": {"LH-D01"}, "mine": {"LH-R12"}, "quantity": {"1"}})
+	var claim string
+	for c := range st.Snapshot().ClaimsOnPair("LH-R12", "LH-D01") {
+		if c.Status == matcher.ClaimProposed {
+			claim = c.ID
+		}
+	}
+	if claim == "" {
+		t.Fatal("no hand claim")
+	}
 	twCoord := newBrowser(t, ts.URL)
 	twCoord.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"tw"}`))
 	for name, b := range map[string]*browser{"tw-shop": unitBrowser(t, ts.URL, "tw-shop"), "lh-bank": unitBrowser(t, ts.URL, "lh-bank"), "coordinator tw": twCoord} {
@@ -267,7 +430,10 @@ func TestListsScope(t *testing.T) {
 		csrf := b.csrf()
 		seq := st.Seq()
 		gets := []string{"/ui/items/LH-D01", "/ui/units/lh-school/items/new?kind=demand", "/ui/units/lh-school/projects/new",
-			"/ui/projects/LH-P01"}
+			"/ui/projects/LH-P01", "/ui/units/lh-school/browse", "/ui/units/lh-school/claim?item=LH-R12"}
+		if name != "lh-bank" {
+			gets = append(gets, "/ui/claims/"+claim, "/ui/units/tw-shop/claim?item=LH-D01")
+		}
 		for _, p := range gets {
 			if code, _ := b.get(p); code != http.StatusNotFound {
 				t.Errorf("%s: GET %s = %d, want 404", name, p, code)
@@ -276,7 +442,10 @@ func TestListsScope(t *testing.T) {
 		form := itemForm(csrf, "kind", "demand", "id", "LH-X9", "category", "escort", "title", "x", "quantity", "1", "priority", "3", "status", "closed",
 			"name", "x", "item", "LH-D01", "mine", "LH-R12", "quantity", "1", "op", "save")
 		posts := []string{"/ui/items/LH-D01", "/ui/items/LH-D01/status", "/ui/items/LH-D09/delete", "/ui/units/lh-school/items",
-			"/ui/units/lh-school/projects", "/ui/projects/LH-P01", "/ui/projects/LH-P01/delete"}
+			"/ui/units/lh-school/projects", "/ui/projects/LH-P01", "/ui/projects/LH-P01/delete", "/ui/units/lh-committee/claim"}
+		if name != "lh-bank" {
+			posts = append(posts, "/ui/units/tw-shop/claim")
+		}
 		for _, p := range posts {
 			if code, _ := b.post(p, form); code != http.StatusNotFound {
 				t.Errorf("%s: POST %s = %d, want 404", name, p, code)
@@ -296,6 +465,14 @@ var han = regexp.MustCompile(`\p{Han}+`)
 func TestListsPagesInEnglish(t *testing.T) {
 	ts, st := newServer(t)
 	comm := unitBrowser(t, ts.URL, "lh-committee")
+	comm.get("/ui/units/lh-committee/claim?item=LH-D01")
+	comm.post("/ui/units/lh-committee/claim", url.Values{"csrf": {comm.csrf()}, "item": {"LH-D01"}, "mine": {"LH-R12"}, "quantity": {"1"}, "meeting": {"lh"}})
+	var claim string
+	for c := range st.Snapshot().ClaimsOnPair("LH-R12", "LH-D01") {
+		if c.Status == matcher.ClaimProposed {
+			claim = c.ID
+		}
+	}
 	sn := st.Snapshot()
 	var data strings.Builder
 	data.WriteString("中文\n")
@@ -319,7 +496,8 @@ func TestListsPagesInEnglish(t *testing.T) {
 	}
 	blob := data.String()
 	pages := []string{"/ui/units/lh-committee", "/ui/units/lh-committee/items/new?kind=demand", "/ui/units/lh-committee/items/new?kind=resource",
-		"/ui/items/LH-D02", "/ui/items/LH-R12", "/ui/projects/LH-P01", "/ui/units/lh-committee/projects/new"}
+		"/ui/items/LH-D02", "/ui/items/LH-R12", "/ui/projects/LH-P01", "/ui/units/lh-committee/projects/new", "/ui/units/lh-committee/browse",
+		"/ui/units/lh-committee/browse?for=LH-R12", "/ui/units/lh-committee/claim?item=LH-D01", "/ui/units/lh-committee/claim?item=LH-D09", "/ui/claims/" + claim}
 	rawKey := regexp.MustCompile(`\b(?:lists|fe|f|hc|browse|cl|origin|prio|msg|level|item|project|status|kind)\.[a-z][a-z._]*`)
 	text := regexp.MustCompile(`(?s)<[^>]*>`)
 	for _, lang := range []string{"en", "zh"} {

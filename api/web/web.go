@@ -122,7 +122,7 @@ func New(d Deps) http.Handler {
 	a.GET("/scenarios/:sid", s.scenarioPage)
 	a.POST("/scenarios/:sid/apply", s.applyScenario)
 	a.GET("/items/:id/whynot", s.whyNotPage)
-	// A unit's own lists (lists.go, projects.go).
+	// A unit's own lists (lists.go, projects.go) and claims by hand (claimhand.go).
 	a.GET("/units/:id/items/new", s.newItem)
 	a.POST("/units/:id/items", s.createItem)
 	a.GET("/items/:id", s.itemPageGet)
@@ -134,6 +134,10 @@ func New(d Deps) http.Handler {
 	a.GET("/projects/:id", s.projectPageGet)
 	a.POST("/projects/:id", s.saveProject)
 	a.POST("/projects/:id/delete", s.deleteProject)
+	a.GET("/units/:id/browse", s.browse)
+	a.GET("/units/:id/claim", s.claimForm)
+	a.POST("/units/:id/claim", s.createHandClaim)
+	a.GET("/claims/:id", s.claimPage)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
