@@ -134,6 +134,22 @@ func New(d Deps) http.Handler {
 	a.POST("/meetings/:id/logins/code", s.newLoginCode)
 	a.POST("/meetings/:id/slips", s.slips)
 	a.POST("/logins/:lid/revoke", s.revokeLogin)
+	// A unit's own lists (lists.go, projects.go) and claims by hand (claimhand.go).
+	a.GET("/units/:id/items/new", s.newItem)
+	a.POST("/units/:id/items", s.createItem)
+	a.GET("/items/:id", s.itemPageGet)
+	a.POST("/items/:id", s.saveItem)
+	a.POST("/items/:id/status", s.setItemStatus)
+	a.POST("/items/:id/delete", s.deleteItem)
+	a.GET("/units/:id/projects/new", s.newProject)
+	a.POST("/units/:id/projects", s.createProject)
+	a.GET("/projects/:id", s.projectPageGet)
+	a.POST("/projects/:id", s.saveProject)
+	a.POST("/projects/:id/delete", s.deleteProject)
+	a.GET("/units/:id/browse", s.browse)
+	a.GET("/units/:id/claim", s.claimForm)
+	a.POST("/units/:id/claim", s.createHandClaim)
+	a.GET("/claims/:id", s.claimPage)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return

@@ -60,6 +60,24 @@ func makeToken(tb testing.TB, base, body string) string {
 	return out.Token
 }
 
+// loginCode makes a one-time login code through the API (as the admin).
+func loginCode(tb testing.TB, base, body string) string {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/v1/login-codes", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+testAdmin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Code string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Code == "" {
+		tb.Fatalf("login code %s: %d %v", body, resp.StatusCode, err)
+	}
+	return out.Code
+}
+
 // browser is a cookie-keeping client.
 type browser struct {
 	tb   testing.TB

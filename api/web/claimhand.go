@@ -1,0 +1,432 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/service"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// Claims both ways by hand (双向认领): a unit browses the open items of
+// others it may claim (service.CanSeeItem), claims a demand with one of
+// its resources or asks for a resource for one of its demands
+// (service.ClaimByHand: its own side accepts at once), and the other side
+// answers on its page as for a proposal. A claim's page shows both sides
+// and lets a coordinator record a named side's answer given at the
+// meeting (service.AnswerClaim).
+
+// browsePageSize bounds a page of the browse list.
+const browsePageSize = 50
+
+// claimableItems returns the open items of other units that unit may
+// claim and the caller may see, that keep accepts, in id order. The
+// candidates are read by index, as the matcher gathers a meeting's items:
+// at the community level the items of the units of unit's community
+// alliances, above it the items escalated to the level of a meeting over
+// them whose scope holds their unit. Whether one may be claimed is the
+// service's predicate, CanSeeItem, for the unit and for the caller; keep
+// (the page's filters, cheaper) runs first.
+func claimableItems(sn store.Snapshot, a matcher.Actor, unit string, keep func(*matcher.Item) bool) []*matcher.Item {
+	ua := matcher.UnitActor(unit)
+	var out []*matcher.Item
+	add := func(it *matcher.Item) {
+		if it.Unit == unit || it.Status != matcher.ItemOpen {
+			return
+		}
+		if keep(it) && service.CanSeeItem(sn.Reader, ua, it) && (a == ua || service.CanSeeItem(sn.Reader, a, it)) {
+			out = append(out, it)
+		}
+	}
+	// Each item comes once: the community part walks each unit once, and
+	// each level above is read once.
+	above := map[matcher.Level][]*match.Scope{}
+	done, walked := map[string]bool{}, map[string]bool{}
+	for al := range sn.AlliancesOf(unit) {
+		for cur, hops := al, 0; cur != nil && hops <= len(matcher.Levels) && !done[cur.ID]; hops++ {
+			done[cur.ID] = true
+			if scope, err := match.ResolveScope(sn.Reader, cur.ID); err == nil {
+				if cur.Level == matcher.Community {
+					for _, u := range scope.Units() {
+						if walked[u] {
+							continue
+						}
+						walked[u] = true
+						for it := range sn.ItemsOf(u) {
+							if it.Level == matcher.Community {
+								add(it)
+							}
+						}
+					}
+				} else {
+					above[cur.Level] = append(above[cur.Level], scope)
+				}
+			}
+			if cur.Parent == "" {
+				break
+			}
+			cur, _ = sn.Alliance(cur.Parent)
+		}
+	}
+	for _, l := range matcher.Levels {
+		scopes := above[l]
+		if len(scopes) == 0 {
+			continue
+		}
+		for it := range sn.ItemsAtLevel(l) {
+			for _, sc := range scopes {
+				if sc.HasUnit(it.Unit) {
+					add(it)
+					break
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y *matcher.Item) int { return strings.Compare(x.ID, y.ID) })
+	return out
+}
+
+// browseRow is an item of another unit that may be claimed.
+type browseRow struct {
+	itemRow
+	UnitName string
+	Claim    string // the claim form's URL
+}
+
+type browsePage struct {
+	Unit               *matcher.Unit
+	For                *matcher.Item // the unit's own item the search is for
+	Q, Cat, Kind       string
+	Cats, Kinds        []choice
+	Rows               []browseRow
+	Total, Page, Pages int
+	Prev, Next         string
+}
+
+// matches reports whether it has q in its id, title, description, tags
+// or unit name (case-folded).
+func matchesText(it *matcher.Item, unitName, q string) bool {
+	if q == "" {
+		return true
+	}
+	q = strings.ToLower(q)
+	for _, s := range append([]string{it.ID, it.Title, it.Description, unitName}, it.Tags...) {
+		if strings.Contains(strings.ToLower(s), q) {
+			return true
+		}
+	}
+	return false
+}
+
+// compatibleWith reports whether it and own (of the other kind) can make a
+// claim by their categories (Vocabulary.Compatible).
+func compatibleWith(v *matcher.Vocabulary, it, own *matcher.Item) bool {
+	if it.Kind == own.Kind {
+		return false
+	}
+	if own.Kind == matcher.Resource {
+		return v.Compatible(own.Category, it.Category)
+	}
+	return v.Compatible(it.Category, own.Category)
+}
+
+// browse lists the open items the unit may claim: searched by text,
+// filtered by category and list, ?for= one of its own items (then only
+// those that can meet it or that it can meet), 50 a page.
+func (s *site) browse(c echo.Context) error {
+	sn := s.Service().Store.Snapshot()
+	u, err := s.listUnit(c, sn, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	l := langFrom(c)
+	n := names{sn: sn, lang: l}
+	p := &browsePage{Unit: u, Q: strings.TrimSpace(c.QueryParam("q")), Cat: c.QueryParam("cat"), Kind: c.QueryParam("kind")}
+	if p.Kind != string(matcher.Demand) && p.Kind != string(matcher.Resource) {
+		p.Kind = ""
+	}
+	if id := c.QueryParam("for"); id != "" {
+		if own, err := sn.Item(id); err == nil && own.Unit == u.ID {
+			p.For = own
+		}
+	}
+	p.Cats = []choice{{Value: "", Label: l.T("browse.cat.all")}}
+	for _, cat := range sn.Vocab.All() {
+		p.Cats = append(p.Cats, choice{Value: cat.ID, Label: n.Category(cat.ID), Selected: cat.ID == p.Cat})
+	}
+	for _, k := range []string{"", string(matcher.Demand), string(matcher.Resource)} {
+		key := "browse.kind.all"
+		if k != "" {
+			key = "browse.kind." + k
+		}
+		p.Kinds = append(p.Kinds, choice{Value: k, Label: l.T(key), Selected: k == p.Kind})
+	}
+	hits := claimableItems(sn, actorOf(c), u.ID, func(it *matcher.Item) bool {
+		switch {
+		case p.Kind != "" && string(it.Kind) != p.Kind,
+			p.Cat != "" && it.Category != p.Cat,
+			p.For != nil && !compatibleWith(sn.Vocab, it, p.For),
+			!matchesText(it, n.Unit(it.Unit), p.Q):
+			return false
+		}
+		// What has nothing open left cannot be claimed: not offered.
+		return it.Quantity > match.Reserved(sn.Reader, it, "")
+	})
+	p.Total = len(hits)
+	p.Pages = max(1, (p.Total+browsePageSize-1)/browsePageSize)
+	p.Page, _ = strconv.Atoi(c.QueryParam("page"))
+	p.Page = min(max(p.Page, 1), p.Pages)
+	for _, it := range hits[min(len(hits), (p.Page-1)*browsePageSize):min(len(hits), p.Page*browsePageSize)] {
+		q := url.Values{"item": {it.ID}}
+		if p.For != nil {
+			q.Set("mine", p.For.ID)
+		}
+		p.Rows = append(p.Rows, browseRow{itemRow: n.itemRow(it), UnitName: n.Unit(it.Unit), Claim: Prefix + "/units/" + u.ID + "/claim?" + q.Encode()})
+	}
+	page := func(k int) string {
+		q := url.Values{}
+		for key, v := range map[string]string{"q": p.Q, "cat": p.Cat, "kind": p.Kind} {
+			if v != "" {
+				q.Set(key, v)
+			}
+		}
+		if p.For != nil {
+			q.Set("for", p.For.ID)
+		}
+		q.Set("page", strconv.Itoa(k))
+		return Prefix + "/units/" + u.ID + "/browse?" + q.Encode()
+	}
+	if p.Page > 1 {
+		p.Prev = page(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = page(p.Page + 1)
+	}
+	return s.render(c, http.StatusOK, "browse", p)
+}
+
+// claimFormPage is the form of a claim by hand on another unit's item.
+type claimFormPage struct {
+	Unit       *matcher.Unit
+	Target     itemRow
+	TargetUnit string
+	Mine       []choice
+	Meetings   []choice
+	F          *form
+}
+
+// claimTarget returns the other unit's item the form claims, or
+// errNotFound when unit may not claim it.
+func claimTarget(sn store.Snapshot, a matcher.Actor, unit, id string) (*matcher.Item, error) {
+	it, err := sn.Item(id)
+	if err != nil || it.Unit == unit || !service.CanSeeItem(sn.Reader, a, it) || !service.CanSeeItem(sn.Reader, matcher.UnitActor(unit), it) {
+		return nil, errNotFound
+	}
+	return it, nil
+}
+
+// fillClaimForm offers the unit's own open items that can pair with the
+// target (Vocabulary.Compatible, with quantity left), and the meetings of
+// its alliances and above; a meeting whose scope holds both units is
+// chosen when the form names none.
+func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage, target *matcher.Item, pickMeeting bool) {
+	l := langFrom(c)
+	n := names{sn: sn, lang: l}
+	a := actorOf(c)
+	p.Target, p.TargetUnit = n.itemRow(target), n.Unit(target.Unit)
+	for it := range sn.ItemsOf(p.Unit.ID) {
+		if it.Status != matcher.ItemOpen || !compatibleWith(sn.Vocab, target, it) {
+			continue
+		}
+		row := n.itemRow(it)
+		if row.Open <= 0 {
+			continue
+		}
+		p.Mine = append(p.Mine, choice{Value: it.ID, Label: l.T("hc.option", it.Title, it.ID, row.Open, it.Measure), Selected: it.ID == p.F.V("mine")})
+	}
+	if len(p.Mine) == 1 && p.F.V("mine") == "" {
+		p.Mine[0].Selected = true
+		p.F.set("mine", p.Mine[0].Value)
+	}
+	var chain []*matcher.Alliance
+	seen := map[string]bool{}
+	for al := range sn.AlliancesOf(p.Unit.ID) {
+		for cur, hops := al, 0; cur != nil && hops <= len(matcher.Levels) && !seen[cur.ID]; hops++ {
+			seen[cur.ID] = true
+			chain = append(chain, cur)
+			if cur.Parent == "" {
+				break
+			}
+			cur, _ = sn.Alliance(cur.Parent)
+		}
+	}
+	slices.SortStableFunc(chain, func(x, y *matcher.Alliance) int { return x.Level.Rank() - y.Level.Rank() })
+	if pickMeeting && p.F.V("meeting") == "" {
+		for _, al := range chain {
+			if a.Role == matcher.RoleCoordinator && !service.CanRunMeeting(sn.Reader, a, al.ID) {
+				continue
+			}
+			if scope, err := match.ResolveScope(sn.Reader, al.ID); err == nil && scope.HasUnit(p.Unit.ID) && scope.HasUnit(target.Unit) {
+				p.F.set("meeting", al.ID)
+				break
+			}
+		}
+	}
+	p.Meetings = []choice{{Value: "", Label: l.T("hc.meeting.none"), Selected: p.F.V("meeting") == ""}}
+	for _, al := range chain {
+		p.Meetings = append(p.Meetings, choice{Value: al.ID, Label: al.Name + " (" + l.T("level."+string(al.Level)) + ")", Selected: al.ID == p.F.V("meeting")})
+	}
+}
+
+// claimForm shows the form of a claim by hand (?item=, and ?mine= the
+// unit's own item to claim it with).
+func (s *site) claimForm(c echo.Context) error {
+	sn := s.Service().Store.Snapshot()
+	u, err := s.listUnit(c, sn, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	target, err := claimTarget(sn, actorOf(c), u.ID, c.QueryParam("item"))
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	f.set("item", target.ID)
+	f.set("mine", c.QueryParam("mine"))
+	p := &claimFormPage{Unit: u, F: f}
+	s.fillClaimForm(c, sn, p, target, true)
+	if p.F.V("quantity") == "" {
+		q := p.Target.Open
+		for _, m := range p.Mine {
+			if m.Selected {
+				if own, err := sn.Item(m.Value); err == nil {
+					q = min(q, names{sn: sn, lang: langFrom(c)}.itemRow(own).Open)
+				}
+			}
+		}
+		p.F.set("quantity", strconv.FormatInt(max(q, 1), 10))
+	}
+	return s.render(c, http.StatusOK, "claimhand", p)
+}
+
+// createHandClaim stores the claim (service.ClaimByHand), the unit's own
+// side accepting it; a coordinator claims for the unit's side.
+func (s *site) createHandClaim(c echo.Context) error {
+	sn := s.Service().Store.Snapshot()
+	u, err := s.listUnit(c, sn, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	a := actorOf(c)
+	target, err := claimTarget(sn, a, u.ID, c.FormValue("item"))
+	if err != nil {
+		return err
+	}
+	l := langFrom(c)
+	f := newForm()
+	for _, k := range []string{"item", "mine", "quantity", "meeting"} {
+		f.set(k, strings.TrimSpace(c.FormValue(k)))
+	}
+	p := &claimFormPage{Unit: u, F: f}
+	own, err := sn.Item(f.V("mine"))
+	if err != nil || own.Unit != u.ID {
+		f.fail("mine", l.T("hc.err.mine"))
+	}
+	q, err := strconv.ParseInt(f.V("quantity"), 10, 64)
+	if err != nil {
+		f.fail("quantity", l.T("lists.err.int"))
+	}
+	if !f.Bad() {
+		h := service.HandClaim{Resource: own.ID, Demand: target.ID, Quantity: q, Meeting: f.V("meeting")}
+		side := matcher.ResourceSide
+		if own.Kind == matcher.Demand {
+			h.Resource, h.Demand, side = target.ID, own.ID, matcher.DemandSide
+		}
+		if a.Role != matcher.RoleUnit {
+			h.Side = string(side)
+		}
+		out, err := s.Service().ClaimByHand(c.Request().Context(), a, h)
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/claims/"+out.ID, "claimed"))
+		}
+		fieldOf := func(field string) string {
+			switch field {
+			case "quantity", "meeting":
+				return field
+			case string(side):
+				return "mine"
+			case "resource", "demand":
+				return "item"
+			}
+			return ""
+		}
+		if !f.failErr(l, err, fieldOf) {
+			return err
+		}
+		s.fillClaimForm(c, sn, p, target, false)
+		return s.render(c, formStatus(err), "claimhand", p)
+	}
+	s.fillClaimForm(c, sn, p, target, false)
+	return s.render(c, http.StatusBadRequest, "claimhand", p)
+}
+
+// claimPageData is one claim with the answers the caller may give.
+type claimPageData struct {
+	CV       claimView
+	Origin   string
+	Status   string
+	Meeting  string
+	Accepted []string
+	Answers  []claimAnswer
+	Back     string
+}
+
+// claimAnswer is one side the caller may answer for: a unit its own, a
+// coordinator (or admin) each side whose unit it may write for, as given
+// at the meeting.
+type claimAnswer struct {
+	Side  string
+	Label string
+}
+
+// claimPage shows a claim: both sides, its quantity and state, and the
+// answer forms of the sides the caller answers for.
+func (s *site) claimPage(c echo.Context) error {
+	sn := s.Service().Store.Snapshot()
+	a := actorOf(c)
+	cl, err := sn.Claim(c.Param("id"))
+	if err != nil || !service.CanSeeClaim(sn.Reader, a, cl) {
+		return errNotFound
+	}
+	l := langFrom(c)
+	n := names{sn: sn, lang: l}
+	d := claimPageData{CV: s.claimView(n, cl), Origin: l.T("origin." + string(cl.Origin)), Status: l.T("status." + string(cl.Status)),
+		Back: Prefix + "/claims/" + cl.ID}
+	if cl.Meeting != "" {
+		d.Meeting = n.Alliance(cl.Meeting)
+	}
+	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
+		if cl.Accepted(side) {
+			d.Accepted = append(d.Accepted, sideName(l, side))
+			continue
+		}
+		if cl.Status != matcher.ClaimProposed {
+			continue
+		}
+		unit := cl.UnitOf(side)
+		switch {
+		case a.Role == matcher.RoleUnit && a.ID == unit:
+			d.Answers = append(d.Answers, claimAnswer{Side: string(side), Label: l.T("cl.yours", sideName(l, side))})
+		case a.Role != matcher.RoleUnit && service.CanWriteUnit(sn.Reader, a, unit):
+			d.Answers = append(d.Answers, claimAnswer{Side: string(side), Label: l.T("cl.record", sideName(l, side), n.Unit(unit))})
+		}
+	}
+	return s.render(c, http.StatusOK, "claim", d)
+}

@@ -1,0 +1,150 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestPhoneLists drives a unit's lists and a claim by hand in headless
+// chromium at a phone's width (390×844): no page of them scrolls sideways.
+// It adds a demand (with a second time row and a problem shown beside the
+// title first), and claims another unit's demand. Screenshots are kept in a
+// temp folder whose path is logged.
+func TestPhoneLists(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test in -short mode")
+	}
+	exe := chromium(t)
+	ts, st := newServer(t)
+	shots, err := os.MkdirTemp("", "allymatch-phone-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", shots)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(390, 844),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
+		})
+	}
+	fail := func(step string, err error) {
+		t.Helper()
+		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
+		t.Fatalf("%s: %v\npage: %.2000s", step, err, html)
+	}
+	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			fail(step, err)
+		}
+	}
+	// fits checks that the page is no wider than the phone.
+	fits := func(page string) {
+		t.Helper()
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			fail("width of "+page, err)
+		}
+		vw, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`))
+		t.Logf("%s: %d px of %d", page, w, vw)
+		if w > vw {
+			t.Errorf("%s is %d px wide on a %d px phone: it scrolls sideways", page, w, vw)
+		}
+	}
+
+	run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	run("log in",
+		chromedp.Navigate(ts.URL+"/ui/login"),
+		chromedp.WaitVisible(chromedp.CSS("#code")),
+		chromedp.SendKeys(chromedp.CSS("#code"), loginCode(t, ts.URL, `{"unit":"lh-committee"}`)),
+		chromedp.Submit(chromedp.CSS("#login")),
+		chromedp.WaitVisible(chromedp.CSS("#list-actions")),
+		shot("1-unit"),
+	)
+	fits("the unit page")
+	run("new demand",
+		chromedp.Click(chromedp.CSS("#add-demand")),
+		chromedp.WaitVisible(chromedp.CSS("#item-form")),
+		chromedp.SetValue(chromedp.CSS("#category"), "elderly"),
+		chromedp.SetValue(chromedp.CSS("#quantity"), "3"),
+		chromedp.SetValue(chromedp.CSS("#measure"), "人次"),
+		chromedp.SetValue(chromedp.CSS("#from-0"), "2026-12-20T09:00"),
+		chromedp.SetValue(chromedp.CSS("#to-0"), "2026-12-20T11:00"),
+		chromedp.Click(chromedp.CSS("#addrow")),
+		chromedp.WaitVisible(chromedp.CSS("#from-1")),
+		chromedp.SetValue(chromedp.CSS("#from-1"), "2026-12-27T09:00"),
+		shot("2-new-demand"),
+	)
+	fits("the new demand's form")
+	run("a problem beside the title",
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#error-title")),
+		shot("3-problem"),
+	)
+	fits("the form with a problem")
+	run("saved",
+		chromedp.SendKeys(chromedp.CSS("#title"), "冬季上门陪老人聊天"),
+		chromedp.Click(chromedp.CSS("#save")),
+		chromedp.WaitVisible(chromedp.CSS("#flash")),
+		chromedp.WaitVisible(chromedp.CSS("#item-tally")),
+		shot("4-item"),
+	)
+	fits("the item page")
+	var added string
+	for it := range st.Snapshot().ItemsOf("lh-committee") {
+		if it.Title == "冬季上门陪老人聊天" {
+			added = it.ID
+			if len(it.Windows) != 2 || it.Quantity != 3 {
+				t.Errorf("stored %+v", it)
+			}
+		}
+	}
+	if added == "" {
+		t.Fatal("the demand added on the phone is not stored")
+	}
+	run("project", chromedp.Navigate(ts.URL+"/ui/projects/LH-P01"), chromedp.WaitVisible(chromedp.CSS("#slots")), shot("5-project"))
+	fits("the project page")
+	run("browse", chromedp.Navigate(ts.URL+"/ui/units/lh-committee/browse?kind=demand"), chromedp.WaitVisible(chromedp.CSS("#results")), shot("6-browse"))
+	fits("the browse page")
+	run("claim",
+		chromedp.Click(chromedp.CSS(`[id="claim-link-LH-D01"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#claim-form")),
+		shot("7-claim-form"),
+	)
+	fits("the claim form")
+	run("claimed",
+		chromedp.Click(chromedp.CSS("#submit-claim")),
+		chromedp.WaitVisible(chromedp.CSS("#claim-status")),
+		shot("8-claim"),
+	)
+	fits("the claim page")
+	run("back on the unit page", chromedp.Navigate(ts.URL+"/ui/units/lh-committee"), chromedp.WaitVisible(chromedp.CSS("#others")), shot("9-unit-after"))
+	fits("the unit page with a claim")
+}
