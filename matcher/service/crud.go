@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -52,7 +53,7 @@ func unchanged(err error) error {
 }
 
 func exists(what, id string) error {
-	return matcher.Errorf(matcher.ECONFLICT, "%s %q exists already", what, id)
+	return &matcher.Error{Code: matcher.ECONFLICT, Field: "id", Message: fmt.Sprintf("%s %q exists already", what, id)}
 }
 
 // CreateAlliance adds an alliance: an admin anywhere, a coordinator below
