@@ -272,8 +272,9 @@ const (
 )
 
 // AnswerClaim records one side's answer to a claim: accept (confirmed once
-// both sides have), reject (the pair is not proposed again), withdraw, or
-// fulfil (the demand side reports it done). named is the side for
+// both sides have), reject (the pair is not proposed again), withdraw (a
+// confirmed claim only with a reason), or fulfil (the demand side reports
+// it done). named is the side for
 // coordinators and admins; a unit's side is its own.
 func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side, reason string) (matcher.Claim, error) {
 	var out matcher.Claim
@@ -298,12 +299,9 @@ func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id strin
 		case Reject:
 			next, err = c.Reject(side, reason, now)
 		case Withdraw:
-			next, err = c.Withdraw(reason, now)
+			next, err = c.Withdraw(side, reason, now)
 		case Fulfil:
-			if side != matcher.DemandSide {
-				return matcher.Errorf(matcher.EFORBIDDEN, "only the demand side reports a claim fulfilled")
-			}
-			next, err = c.Fulfil(now)
+			next, err = c.Fulfil(side, c.Quantity, now)
 		default:
 			return matcher.FieldError("answer", "must be accept, reject, withdraw or fulfil, got %q", ans)
 		}
