@@ -274,9 +274,40 @@ const (
 // AnswerClaim records one side's answer to a claim: accept (confirmed once
 // both sides have), reject (the pair is not proposed again), withdraw (a
 // confirmed claim only with a reason), or fulfil (the demand side reports
-// it done). named is the side for
+// all of it done; FulfilClaim reports a part). named is the side for
 // coordinators and admins; a unit's side is its own.
+//
+// Errors: ENOTFOUND for a claim the caller may not see; EFORBIDDEN for a
+// side the caller may not answer for; ECONFLICT for an answer the claim's
+// status does not take; EINVALID naming side, reason or answer.
 func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side, reason string) (matcher.Claim, error) {
+	var next func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error)
+	switch ans {
+	case Accept:
+		next = func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error) {
+			return c.Accept(side, now)
+		}
+	case Reject:
+		next = func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error) {
+			return c.Reject(side, reason, now)
+		}
+	case Withdraw:
+		next = func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error) {
+			return c.Withdraw(side, reason, now)
+		}
+	case Fulfil:
+		return s.FulfilClaim(ctx, actor, id, Fulfilment{Side: named})
+	default:
+		return matcher.Claim{}, matcher.FieldError("answer", "must be accept, reject, withdraw or fulfil, got %q", ans)
+	}
+	return s.changeClaim(ctx, actor, id, ans, named, next)
+}
+
+// changeClaim runs one answer to claim id as one store mutation (audit
+// action "claim."+ans): the side actor answers for (sideOf), then next
+// makes the claim's new version from the stored one.
+func (s *Service) changeClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side,
+	next func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error)) (matcher.Claim, error) {
 	var out matcher.Claim
 	var alliances []string
 	if c, err := s.Store.Snapshot().Claim(id); err == nil && c.Meeting != "" {
@@ -291,27 +322,14 @@ func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id strin
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		var next matcher.Claim
-		switch ans {
-		case Accept:
-			next, err = c.Accept(side, now)
-		case Reject:
-			next, err = c.Reject(side, reason, now)
-		case Withdraw:
-			next, err = c.Withdraw(side, reason, now)
-		case Fulfil:
-			next, err = c.Fulfil(side, c.Quantity, now)
-		default:
-			return matcher.FieldError("answer", "must be accept, reject, withdraw or fulfil, got %q", ans)
-		}
+		n, err := next(c, side, s.now())
 		if err != nil {
 			return err
 		}
-		if err := tx.PutClaim(next); err != nil {
+		if err := tx.PutClaim(n); err != nil {
 			return err
 		}
-		out = next
+		out = n
 		return nil
 	})
 	return out, err
