@@ -8,7 +8,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -109,7 +108,12 @@ const maxProposeTries = 4
 // result as proposed claims, replacing the meeting's earlier unanswered
 // proposals. The solve runs on a snapshot, outside the write lock; if the
 // store changed meanwhile, it runs again (up to a few times, then under a
-// consistent read of the write transaction).
+// consistent read of the write transaction). Each stored proposal records
+// the run (Claim.Run, the store index of this mutation), so that the
+// meeting knows later which demands its matcher has seen (Escalate).
+//
+// Errors: ENOTFOUND for a meeting the caller may not run; EINVALID for
+// bad settings.
 func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance string, set match.Settings) (*Proposals, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
@@ -162,7 +166,7 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 					ID: fmt.Sprintf("%s.%d.%d", alliance, tx.Seq(), i+1), Resource: p.Resource, Demand: p.Demand,
 					ResourceUnit: p.ResourceUnit, DemandUnit: p.DemandUnit, Quantity: p.Quantity, Score: p.Score,
 					Breakdown: p.Breakdown, Origin: matcher.OriginSolver, Status: matcher.ClaimProposed,
-					Meeting: alliance, Created: now, Updated: now,
+					Meeting: alliance, Run: tx.Seq(), Created: now, Updated: now,
 				}
 				if p.RunnerUp != nil {
 					c.RunnerUp = p.RunnerUp.Resource
@@ -456,69 +460,6 @@ func CanSeeItem(r index.Reader, a matcher.Actor, it *matcher.Item) bool {
 		}
 	}
 	return false
-}
-
-// Escalated lists the demands an escalation moved up.
-type Escalated struct {
-	From  matcher.Level `json:"from"`
-	To    matcher.Level `json:"to"`
-	Items []string      `json:"items"`
-}
-
-// Escalate moves what stays unmet after the meeting of alliance one level
-// up: every open demand of its scope at its level with quantity left after
-// the claims on it and no proposal waiting for an answer. The street or
-// district meeting above then matches it across all alliances below it.
-func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance string) (*Escalated, error) {
-	out := &Escalated{Items: []string{}}
-	_, err := s.Store.Update(ctx, actor.String(), "meeting.escalate", []string{alliance}, func(tx *store.Tx) error {
-		a, err := tx.Alliance(alliance)
-		if err != nil || !CanRunMeeting(tx.Reader, actor, alliance) {
-			return notFound("meeting", alliance)
-		}
-		up, ok := a.Level.Up()
-		if !ok {
-			return matcher.Errorf(matcher.ECONFLICT, "%s is a district meeting: there is no level above it", alliance)
-		}
-		out.From, out.To = a.Level, up
-		scope, err := match.ResolveScope(tx.Reader, alliance)
-		if err != nil {
-			return err
-		}
-		var move []*matcher.Item // collected before any write (see Propose)
-		for _, u := range scope.Units() {
-			for it := range tx.ItemsOf(u) {
-				if it.Kind != matcher.Demand || it.Status != matcher.ItemOpen || it.Level != a.Level {
-					continue
-				}
-				waiting := false
-				for range tx.ClaimsOnItemWith(it, matcher.ClaimProposed) {
-					waiting = true
-				}
-				if waiting || match.Reserved(tx.Reader, it, "") >= it.Quantity {
-					continue
-				}
-				move = append(move, it)
-			}
-		}
-		for _, it := range move {
-			c := *it
-			c.Level = up
-			if err := tx.PutItem(c); err != nil {
-				return err
-			}
-			out.Items = append(out.Items, it.ID)
-		}
-		if len(out.Items) == 0 {
-			return errNothing
-		}
-		slices.Sort(out.Items)
-		return nil
-	})
-	if err == errNothing {
-		return out, nil
-	}
-	return out, err
 }
 
 // Tally is met and demanded quantity.

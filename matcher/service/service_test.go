@@ -219,7 +219,9 @@ func containsField(err error, field string) bool {
 
 func TestEscalate(t *testing.T) {
 	s := newService(t)
-	// Unmet demands of lh with no proposal waiting go up to the street.
+	// Unmet demands of lh's last proposal run with no proposal waiting go
+	// up to the street.
+	mustPropose(t, s, matcher.Coordinator("lh"), "lh")
 	esc, err := s.Escalate(ctx, matcher.Coordinator("lh"), "lh")
 	if err != nil || esc.To != matcher.Street || len(esc.Items) == 0 {
 		t.Fatalf("Escalate(lh) = %+v, %v; want items moved to street", esc, err)
