@@ -1,7 +1,9 @@
 // Package service holds the operations of the joint meetings and their
 // member units: proposing claims for a meeting, answering claims from
-// either side, claiming by hand, fulfilling, escalating what stays unmet,
-// and reporting. Each operation checks who asks (matcher.Actor), runs as one
+// either side, claiming by hand, fulfilling (in part too: lifecycle.go),
+// answer deadlines and who has not answered (deadline.go), escalating
+// what the meeting decides and bringing it back (escalate.go), and
+// reporting. Each operation checks who asks (matcher.Actor), runs as one
 // store mutation, and returns matcher errors with codes the API maps.
 package service
 
@@ -98,6 +100,9 @@ type Proposals struct {
 	Result  *match.Result   `json:"result"`
 	Claims  []matcher.Claim `json:"claims"`
 	Expired int             `json:"expired"` // earlier unanswered proposals replaced
+	// AnswerBy is the deadline the new proposals wait for answers by
+	// (zero: none); see ProposeBy.
+	AnswerBy time.Time `json:"answer_by,omitzero"`
 }
 
 // maxProposeTries bounds the optimistic retries of Propose when the store
@@ -110,17 +115,35 @@ const maxProposeTries = 4
 // store changed meanwhile, it runs again (up to a few times, then under a
 // consistent read of the write transaction). Each stored proposal records
 // the run (Claim.Run, the store index of this mutation), so that the
-// meeting knows later which demands its matcher has seen (Escalate).
+// meeting knows later which demands its matcher has seen (Escalate). The
+// new proposals wait for answers by the meeting's deadline, if it has one
+// ahead (see ProposeBy).
 //
 // Errors: ENOTFOUND for a meeting the caller may not run; EINVALID for
 // bad settings.
 func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance string, set match.Settings) (*Proposals, error) {
+	return s.ProposeBy(ctx, actor, alliance, set, time.Time{})
+}
+
+// ProposeBy is Propose with an answer deadline: answerBy (after now and at
+// most matcher.MaxAnswerAhead ahead, else EINVALID naming answer_by) is
+// set on the new proposals and on the meeting's claims still waiting for
+// an answer (those one side has accepted, the hand claims at the
+// meeting), in the same mutation. A zero answerBy keeps the meeting's
+// deadline (MeetingDeadline) for the new proposals when it is still
+// ahead, and sets none otherwise.
+func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance string, set match.Settings, answerBy time.Time) (*Proposals, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
 	sn := s.Store.Snapshot()
 	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
 		return nil, notFound("meeting", alliance)
+	}
+	if !answerBy.IsZero() {
+		if err := matcher.CheckAnswerBy(answerBy, s.now()); err != nil {
+			return nil, err
+		}
 	}
 	for try := 1; ; try++ {
 		res, err := s.solve(ctx, sn, alliance, set)
@@ -143,12 +166,23 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 				out.Result = res
 			}
 			now := s.now()
+			out.AnswerBy = answerBy
+			if due := MeetingDeadline(tx.Reader, alliance); answerBy.IsZero() && due.After(now) {
+				out.AnswerBy = due
+			}
 			// Collect first: a write transaction's iterators must not see
 			// writes made while they run.
-			var stale []*matcher.Claim
+			var stale, kept []*matcher.Claim
 			for c := range tx.ClaimsOfMeetingWith(alliance, matcher.ClaimProposed) {
 				if len(c.AcceptedBy) == 0 {
 					stale = append(stale, c)
+				} else {
+					kept = append(kept, c)
+				}
+			}
+			if !answerBy.IsZero() {
+				if err := putAnswerBy(tx, kept, answerBy, now); err != nil {
+					return err
 				}
 			}
 			for _, c := range stale {
@@ -166,7 +200,7 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 					ID: fmt.Sprintf("%s.%d.%d", alliance, tx.Seq(), i+1), Resource: p.Resource, Demand: p.Demand,
 					ResourceUnit: p.ResourceUnit, DemandUnit: p.DemandUnit, Quantity: p.Quantity, Score: p.Score,
 					Breakdown: p.Breakdown, Origin: matcher.OriginSolver, Status: matcher.ClaimProposed,
-					Meeting: alliance, Run: tx.Seq(), Created: now, Updated: now,
+					Meeting: alliance, Run: tx.Seq(), AnswerBy: out.AnswerBy, Created: now, Updated: now,
 				}
 				if p.RunnerUp != nil {
 					c.RunnerUp = p.RunnerUp.Resource
@@ -181,7 +215,7 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 				}
 				out.Claims = append(out.Claims, c)
 			}
-			if out.Expired == 0 && len(out.Claims) == 0 {
+			if out.Expired == 0 && len(out.Claims) == 0 && answerBy.IsZero() {
 				return errNothing
 			}
 			return nil
@@ -190,7 +224,7 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 			sn = s.Store.Snapshot()
 			continue
 		}
-		if err != nil && err != errNothing {
+		if err != nil && err != errNothing && err != store.ErrNoChange {
 			return nil, err
 		}
 		if out.Claims == nil {
