@@ -39,7 +39,7 @@ func (s *Server) routes() {
 		"POST /v1/claims":                       parserOf(parseHandClaim),
 		"POST /v1/claims/:id/accept":            answer,
 		"POST /v1/claims/:id/reject":            answer,
-		"POST /v1/claims/:id/fulfil":            answer,
+		"POST /v1/claims/:id/fulfil":            parserOf(parseFulfil),
 		"POST /v1/claims/:id/withdraw":          answer,
 		"POST /v1/alliances":                    parserOf(parseAlliance),
 		"POST /v1/units":                        parserOf(parseUnit),
@@ -67,7 +67,7 @@ func (s *Server) routes() {
 	v1.GET("/claims/:id", s.getClaim)
 	v1.POST("/claims/:id/accept", s.answer(service.Accept))
 	v1.POST("/claims/:id/reject", s.answer(service.Reject))
-	v1.POST("/claims/:id/fulfil", s.answer(service.Fulfil))
+	v1.POST("/claims/:id/fulfil", s.fulfil)
 	v1.POST("/claims/:id/withdraw", s.answer(service.Withdraw))
 
 	v1.GET("/events", s.listEvents)

@@ -212,6 +212,11 @@ func scopeRoutes() []scopeRoute {
 		answer("reject", "demand", demandUnit, `{"side":"demand","reason":"时间不合适"}`),
 		answer("withdraw", "resource", resourceUnit, `{"side":"resource","reason":"资源已用完"}`),
 		answer("fulfil", "demand", demandUnit, `{"side":"demand"}`),
+		func() scopeRoute {
+			r := answer("fulfil", "demand", demandUnit, `{"side":"demand","quantity":1}`)
+			r.name += " (part)"
+			return r
+		}(),
 		{name: "POST /v1/claims", method: http.MethodPost,
 			setup: fixed("/v1/claims", `{"resource":"LH-R12","demand":"LH-D01","quantity":1,"meeting":"lh","side":"resource"}`),
 			owner: unitOwner("lh-committee"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
