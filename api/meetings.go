@@ -3,16 +3,40 @@ package api
 import (
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/service"
 )
 
-// The meeting's loose ends: fulfilments with the quantity delivered. The
-// handlers decode and call the service, which owns the rules
-// (matcher/service: FulfilClaim).
+// The meeting's loose ends: fulfilments with the quantity delivered,
+// answer deadlines and who has not answered. The handlers decode and call
+// the service, which owns the rules (matcher/service: FulfilClaim,
+// SetDeadline, MeetingWaiting, UnitWaitingFor).
+
+// proposeRequest is the body of POST /v1/meetings/{alliance}/proposals:
+// the settings, and the answer deadline of the proposals (RFC 3339).
+type proposeRequest struct {
+	match.Settings
+	AnswerBy string    `json:"answer_by,omitempty"`
+	answerBy time.Time // AnswerBy parsed; zero: none given
+}
+
+// parseAnswerBy reads an answer deadline, an RFC 3339 time ("" is none;
+// whether it is ahead is the service's to say).
+func parseAnswerBy(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, matcher.FieldError("answer_by", "must be an RFC 3339 time such as 2026-12-05T18:00:00+08:00, got %q", s)
+	}
+	return t, nil
+}
 
 // fulfilRequest is the optional body of POST /v1/claims/{id}/fulfil.
 type fulfilRequest struct {
@@ -49,6 +73,53 @@ func (s *Server) fulfil(c echo.Context) error {
 		return err
 	}
 	out, err := s.service().FulfilClaim(c.Request().Context(), actorOf(c), id, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// deadlineRequest is the body of PUT /v1/meetings/{alliance}/deadline.
+type deadlineRequest struct {
+	AnswerBy string    `json:"answer_by"`
+	answerBy time.Time // AnswerBy parsed
+}
+
+func parseDeadline(r io.Reader) (deadlineRequest, error) {
+	var req deadlineRequest
+	if err := decodeJSON(r, &req, false); err != nil {
+		return req, err
+	}
+	var err error
+	req.answerBy, err = parseAnswerBy(req.AnswerBy)
+	return req, err
+}
+
+// setDeadline handles PUT /v1/meetings/{alliance}/deadline.
+func (s *Server) setDeadline(c echo.Context) error {
+	req, err := parseBody(c, maxBody, parseDeadline)
+	if err != nil {
+		return err
+	}
+	out, err := s.service().SetDeadline(c.Request().Context(), actorOf(c), c.Param("alliance"), req.answerBy)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// meetingWaiting handles GET /v1/meetings/{alliance}/waiting.
+func (s *Server) meetingWaiting(c echo.Context) error {
+	out, err := s.service().MeetingWaiting(actorOf(c), c.Param("alliance"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// unitWaiting handles GET /v1/units/{id}/waiting.
+func (s *Server) unitWaiting(c echo.Context) error {
+	out, err := s.service().UnitWaitingFor(actorOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -11,3 +11,8 @@ func FuzzParseFulfil(f *testing.F) {
 	fuzzDecoder(f, func(r *bytes.Reader) (service.Fulfilment, error) { return parseFulfil(r) },
 		``, `{}`, `{"quantity":1}`, `{"quantity":-3,"side":"demand"}`, `{"side":"left"}`)
 }
+
+func FuzzParseDeadline(f *testing.F) {
+	fuzzDecoder(f, func(r *bytes.Reader) (deadlineRequest, error) { return parseDeadline(r) },
+		`{"answer_by":"2026-12-05T18:00:00+08:00"}`, `{"answer_by":"下周五"}`, `{}`)
+}

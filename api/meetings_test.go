@@ -85,6 +85,21 @@ func TestLifecycleBadInput(t *testing.T) {
 			problem(409, "claim "+kinder.ID+" is proposed; only a confirmed claim can be fulfilled", "conflict", "")},
 		{"withdraw a confirmed claim without a reason", "POST", withdraw, committee, "", 400,
 			problem(400, "claim "+escort.ID+" is confirmed: both sides agreed to it, so say why it is withdrawn", "invalid", "reason")},
+		{"a deadline in words", "PUT", "/v1/meetings/lh/deadline", lh, `{"answer_by":"下周五"}`, 400,
+			problem(400, `must be an RFC 3339 time such as 2026-12-05T18:00:00+08:00, got "下周五"`, "invalid", "answer_by")},
+		{"a deadline past", "PUT", "/v1/meetings/lh/deadline", lh, `{"answer_by":"2026-11-30T18:00:00+08:00"}`, 400,
+			problem(400, "must be in the future, got 2026-11-30T18:00:00+08:00 (now 2026-12-01T10:00:00Z)", "invalid", "answer_by")},
+		{"a deadline too far", "PUT", "/v1/meetings/lh/deadline", lh, `{"answer_by":"2028-01-01T18:00:00+08:00"}`, 400,
+			problem(400, "must be at most 366 days ahead, got 2028-01-01T18:00:00+08:00", "invalid", "answer_by")},
+		{"no deadline", "PUT", "/v1/meetings/lh/deadline", lh, `{}`, 400, problem(400, `property "answer_by" is missing`, "invalid", "answer_by")},
+		{"a deadline where nothing waits", "PUT", "/v1/meetings/tw/deadline", testAdmin, `{"answer_by":"2026-12-04T18:00:00+08:00"}`, 409,
+			problem(409, "no claim of the meeting of tw waits for an answer: propose first", "conflict", "")},
+		{"a proposal deadline past", "POST", "/v1/meetings/lh/proposals", lh, `{"answer_by":"2026-12-01T09:00:00Z"}`, 400,
+			problem(400, "must be in the future, got 2026-12-01T09:00:00Z (now 2026-12-01T10:00:00Z)", "invalid", "answer_by")},
+		{"a foreign meeting's waiting", "GET", "/v1/meetings/tw/waiting", lh, "", 404, problem(404, `meeting "tw" not found`, "not_found", "")},
+		{"a unit asks the meeting's waiting", "GET", "/v1/meetings/lh/waiting", school, "", 404, problem(404, `meeting "lh" not found`, "not_found", "")},
+		{"a foreign unit's waiting", "GET", "/v1/units/tw-company/waiting", lh, "", 404, problem(404, `unit "tw-company" not found`, "not_found", "")},
+		{"another unit's waiting", "GET", "/v1/units/lh-school/waiting", committee, "", 404, problem(404, `unit "lh-school" not found`, "not_found", "")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,6 +125,10 @@ func lifecycleRoutes() []writeRoute {
 			ts.accept(c.ID)
 			return "/v1/claims/" + c.ID + "/fulfil", `{"quantity":1}`
 		}, func(ts *testServer) string { return ts.unitToken(c.DemandUnit) }, 200},
+		{"PUT /v1/meetings/{id}/deadline", http.MethodPut, func(ts *testServer) (string, string) {
+			lhClaims(ts)
+			return "/v1/meetings/lh/deadline", `{"answer_by":"` + ts.service().Now().Add(72*time.Hour).Format(time.RFC3339) + `"}`
+		}, coordOwner("lh"), 200},
 	}
 }
 
@@ -172,6 +191,10 @@ func TestLifecycleResponses(t *testing.T) {
 	escort := claims["LH-D01"]
 	ts.accept(escort.ID)
 	cases := []struct{ method, route, path, token, body string }{
+		{"POST", "/v1/meetings/:alliance/proposals", "/v1/meetings/lh/proposals", lh, `{"answer_by":"2026-12-03T18:00:00+08:00"}`},
+		{"PUT", "/v1/meetings/:alliance/deadline", "/v1/meetings/lh/deadline", lh, `{"answer_by":"2026-12-02T18:00:00+08:00"}`},
+		{"GET", "/v1/meetings/:alliance/waiting", "/v1/meetings/lh/waiting", lh, ""},
+		{"GET", "/v1/units/:id/waiting", "/v1/units/lh-school/waiting", lh, ""},
 		{"POST", "/v1/claims/:id/fulfil", "/v1/claims/" + escort.ID + "/fulfil", lh, `{"quantity":1}`},
 		{"GET", "/v1/claims/:id", "/v1/claims/" + escort.ID, lh, ""},
 	}

@@ -36,6 +36,7 @@ func (s *Server) routes() {
 			return err
 		},
 		"POST /v1/meetings/:alliance/proposals": parserOf(parsePropose),
+		"PUT /v1/meetings/:alliance/deadline":   parserOf(parseDeadline),
 		"POST /v1/claims":                       parserOf(parseHandClaim),
 		"POST /v1/claims/:id/accept":            answer,
 		"POST /v1/claims/:id/reject":            answer,
@@ -60,6 +61,8 @@ func (s *Server) routes() {
 
 	v1.POST("/meetings/:alliance/proposals", s.propose)
 	v1.POST("/meetings/:alliance/escalate", s.escalate)
+	v1.PUT("/meetings/:alliance/deadline", s.setDeadline)
+	v1.GET("/meetings/:alliance/waiting", s.meetingWaiting)
 	v1.GET("/meetings/:alliance/report", s.report)
 
 	v1.GET("/claims", s.listClaims)
@@ -80,6 +83,7 @@ func (s *Server) routes() {
 	v1.GET("/units/:id", s.getUnit)
 	v1.PATCH("/units/:id", s.patchUnit)
 	v1.DELETE("/units/:id", s.deleteUnit)
+	v1.GET("/units/:id/waiting", s.unitWaiting)
 	v1.GET("/units/:id/items", s.listItems)
 	v1.POST("/units/:id/items", s.createItem)
 	v1.GET("/items/:id", s.getItem)

@@ -217,6 +217,13 @@ func scopeRoutes() []scopeRoute {
 			r.name += " (part)"
 			return r
 		}(),
+		{name: "PUT /v1/meetings/{id}/deadline", method: http.MethodPut,
+			setup: func(ts *testServer) (string, string) {
+				proposedClaimOf(ts, "lh")
+				return "/v1/meetings/lh/deadline", `{"answer_by":"` + ts.service().Now().Add(72*time.Hour).UTC().Format(time.RFC3339) + `"}`
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, "lh", "tw")} }},
 		{name: "POST /v1/claims", method: http.MethodPost,
 			setup: fixed("/v1/claims", `{"resource":"LH-R12","demand":"LH-D01","quantity":1,"meeting":"lh","side":"resource"}`),
 			owner: unitOwner("lh-committee"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
