@@ -47,15 +47,6 @@ func (s *Server) propose(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// escalate handles POST /v1/meetings/{alliance}/escalate.
-func (s *Server) escalate(c echo.Context) error {
-	out, err := s.service().Escalate(c.Request().Context(), actorOf(c), c.Param("alliance"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
 // report handles GET /v1/meetings/{alliance}/report.
 func (s *Server) report(c echo.Context) error {
 	out, err := s.service().MeetingReport(actorOf(c), c.Param("alliance"))

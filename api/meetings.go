@@ -13,9 +13,11 @@ import (
 )
 
 // The meeting's loose ends: fulfilments with the quantity delivered,
-// answer deadlines and who has not answered. The handlers decode and call
-// the service, which owns the rules (matcher/service: FulfilClaim,
-// SetDeadline, MeetingWaiting, UnitWaitingFor).
+// answer deadlines and who has not answered, escalation the meeting
+// decides, and bringing a demand back. The handlers decode and call the
+// service, which owns the rules (matcher/service: FulfilClaim,
+// SetDeadline, MeetingWaiting, UnitWaitingFor, Escalate, EscalateItems,
+// ReturnItem).
 
 // proposeRequest is the body of POST /v1/meetings/{alliance}/proposals:
 // the settings, and the answer deadline of the proposals (RFC 3339).
@@ -120,6 +122,50 @@ func (s *Server) meetingWaiting(c echo.Context) error {
 // unitWaiting handles GET /v1/units/{id}/waiting.
 func (s *Server) unitWaiting(c echo.Context) error {
 	out, err := s.service().UnitWaitingFor(actorOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// escalateRequest is the optional body of POST
+// /v1/meetings/{alliance}/escalate: the demands to move. No body, or no
+// items, leaves it to the implicit run.
+type escalateRequest struct {
+	Items *[]string `json:"items,omitempty"`
+}
+
+func parseEscalate(r io.Reader) (escalateRequest, error) {
+	var req escalateRequest
+	return req, decodeJSON(r, &req, true)
+}
+
+// escalate handles POST /v1/meetings/{alliance}/escalate.
+func (s *Server) escalate(c echo.Context) error {
+	req, err := parseBody(c, maxBody, parseEscalate)
+	if err != nil {
+		return err
+	}
+	ctx, actor, alliance := c.Request().Context(), actorOf(c), c.Param("alliance")
+	var out *service.Escalated
+	if req.Items == nil {
+		out, err = s.service().Escalate(ctx, actor, alliance)
+	} else {
+		out, err = s.service().EscalateItems(ctx, actor, alliance, *req.Items)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// returnItem handles POST /v1/items/{id}/return.
+func (s *Server) returnItem(c echo.Context) error {
+	id := c.Param("id")
+	if !matcher.ValidID(id) {
+		return matcher.Errorf(matcher.ENOTFOUND, "item %q not found", id)
+	}
+	out, err := s.service().ReturnItem(c.Request().Context(), actorOf(c), id)
 	if err != nil {
 		return err
 	}

@@ -16,3 +16,8 @@ func FuzzParseDeadline(f *testing.F) {
 	fuzzDecoder(f, func(r *bytes.Reader) (deadlineRequest, error) { return parseDeadline(r) },
 		`{"answer_by":"2026-12-05T18:00:00+08:00"}`, `{"answer_by":"下周五"}`, `{}`)
 }
+
+func FuzzParseEscalate(f *testing.F) {
+	fuzzDecoder(f, func(r *bytes.Reader) (escalateRequest, error) { return parseEscalate(r) },
+		``, `{}`, `{"items":[]}`, `{"items":["LH-D10","LH-P01-S2"]}`, `{"items":"LH-D10"}`)
+}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -62,7 +63,7 @@ func problem(status int, detail, code, field string) string {
 func TestLifecycleBadInput(t *testing.T) {
 	ts := newMeetingServer(t)
 	claims := lhClaims(ts)
-	escort, kinder := claims["LH-D01"], claims["LH-D05"]
+	escort, kinder, slot := claims["LH-D01"], claims["LH-D05"], claims["LH-P02-S1"]
 	ts.accept(escort.ID)
 	school, committee, lh := ts.unitToken(escort.DemandUnit), ts.unitToken(escort.ResourceUnit), ts.coordToken("lh")
 	fulfil, withdraw := "/v1/claims/"+escort.ID+"/fulfil", "/v1/claims/"+escort.ID+"/withdraw"
@@ -96,6 +97,23 @@ func TestLifecycleBadInput(t *testing.T) {
 			problem(409, "no claim of the meeting of tw waits for an answer: propose first", "conflict", "")},
 		{"a proposal deadline past", "POST", "/v1/meetings/lh/proposals", lh, `{"answer_by":"2026-12-01T09:00:00Z"}`, 400,
 			problem(400, "must be in the future, got 2026-12-01T09:00:00Z (now 2026-12-01T10:00:00Z)", "invalid", "answer_by")},
+		{"escalate none", "POST", "/v1/meetings/lh/escalate", lh, `{"items":[]}`, 400,
+			problem(400, "name at least one demand, or send no body to move every unmet demand the meeting has seen", "invalid", "items")},
+		{"escalate one twice", "POST", "/v1/meetings/lh/escalate", lh, `{"items":["LH-D10","LH-D10"]}`, 400,
+			problem(400, `"LH-D10" is named twice (also items[0])`, "invalid", "items[1]")},
+		{"escalate a foreign demand", "POST", "/v1/meetings/lh/escalate", lh, `{"items":["LH-D10","TW-D01"]}`, 404,
+			problem(404, `no demand "TW-D01" in the meeting of lh`, "not_found", "items[1]")},
+		{"escalate a resource", "POST", "/v1/meetings/lh/escalate", lh, `{"items":["LH-R12"]}`, 400,
+			problem(400, "LH-R12 is a resource; only demands go up", "invalid", "items[0]")},
+		{"escalate a project slot alone", "POST", "/v1/meetings/lh/escalate", lh, `{"items":["LH-P02-S3"]}`, 409,
+			problem(409, "slot LH-P02-S1 of project LH-P02 has claim "+slot.ID+" waiting for an answer, and a project moves whole: answer it, or let the next proposal run replace it, first", "conflict", "items[0]")},
+		{"escalate a string", "POST", "/v1/meetings/lh/escalate", lh, `{"items":"LH-D10"}`, 400, problem(400, "must be an array, got string", "invalid", "items")},
+		{"a unit escalates", "POST", "/v1/meetings/lh/escalate", committee, `{"items":["LH-D10"]}`, 404, problem(404, `meeting "lh" not found`, "not_found", "")},
+		{"return a community demand", "POST", "/v1/items/LH-D01/return", lh, "", 409,
+			problem(409, "LH-D01 sits at community level: there is no meeting below", "conflict", "id")},
+		{"return a resource", "POST", "/v1/items/LH-R12/return", lh, "", 400,
+			problem(400, "LH-R12 is a resource; only demands go up and come back", "invalid", "id")},
+		{"return nothing", "POST", "/v1/items/LH-D404/return", lh, "", 404, problem(404, `item "LH-D404" not found`, "not_found", "")},
 		{"a foreign meeting's waiting", "GET", "/v1/meetings/tw/waiting", lh, "", 404, problem(404, `meeting "tw" not found`, "not_found", "")},
 		{"a unit asks the meeting's waiting", "GET", "/v1/meetings/lh/waiting", school, "", 404, problem(404, `meeting "lh" not found`, "not_found", "")},
 		{"a foreign unit's waiting", "GET", "/v1/units/tw-company/waiting", lh, "", 404, problem(404, `unit "tw-company" not found`, "not_found", "")},
@@ -115,6 +133,87 @@ func TestLifecycleBadInput(t *testing.T) {
 	}
 }
 
+// TestMeetingLifecycle: a Longhua meeting through the API, from the
+// proposals with a deadline to a partial delivery and the escalation the
+// meeting decides.
+func TestMeetingLifecycle(t *testing.T) {
+	ts := newMeetingServer(t)
+	lh := ts.coordToken("lh")
+	p := ts.propose(lh, "lh", `{"answer_by":"2026-12-03T18:00:00+08:00"}`)
+	due := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	var escort matcher.Claim
+	for _, c := range p.Claims {
+		if !c.AnswerBy.Equal(due) || c.Run == 0 {
+			t.Errorf("claim %s: answer_by %s run %d, want %s and its run", c.ID, c.AnswerBy, c.Run, due)
+		}
+		if c.Demand == "LH-D01" {
+			escort = c
+		}
+	}
+	school := ts.unitToken(escort.DemandUnit)
+
+	// Who has not answered: every unit of a proposal, none overdue yet.
+	var w service.MeetingWaiting
+	json.Unmarshal(ts.ok(200, http.MethodGet, "/v1/meetings/lh/waiting", lh, ""), &w)
+	if w.Claims != len(p.Claims) || w.Overdue != 0 || !w.AnswerBy.Equal(due) || len(w.Units) == 0 {
+		t.Errorf("waiting = %+v, want %d claims due %s, none overdue", w, len(p.Claims), due)
+	}
+	// The coordinator moves the deadline to tomorrow evening.
+	if got := string(ts.ok(200, http.MethodPut, "/v1/meetings/lh/deadline", lh, `{"answer_by":"2026-12-02T20:00:00+08:00"}`)); strings.TrimSpace(got) !=
+		fmt.Sprintf(`{"meeting":"lh","answer_by":"2026-12-02T20:00:00+08:00","claims":%d}`, len(p.Claims)) {
+		t.Errorf("PUT deadline = %s", got)
+	}
+	// The school's list, the day after: its claims, overdue.
+	ts.at(meetingDay.Add(30 * time.Hour))
+	var q service.UnitQueue
+	json.Unmarshal(ts.ok(200, http.MethodGet, "/v1/units/lh-school/waiting", school, ""), &q)
+	if len(q.Items) == 0 || q.Overdue != len(q.Items) || q.Items[0].Claim.ID != escort.ID || q.Items[0].Side != matcher.DemandSide {
+		t.Errorf("the school's waiting list = %+v, want its claims, all overdue, the escort one first", q)
+	}
+
+	// Both sides accept the escort claim; the school delivers 1 of 2.
+	ts.ok(200, http.MethodPost, "/v1/claims/"+escort.ID+"/accept", ts.unitToken(escort.ResourceUnit), "")
+	ts.ok(200, http.MethodPost, "/v1/claims/"+escort.ID+"/accept", school, "")
+	var got matcher.Claim
+	json.Unmarshal(ts.ok(200, http.MethodPost, "/v1/claims/"+escort.ID+"/fulfil", school, `{"quantity":1}`), &got)
+	if got.Status != matcher.ClaimFulfilled || got.Quantity != 1 || got.Agreed != 2 {
+		t.Errorf("fulfilled claim = %+v, want fulfilled 1 of 2", got)
+	}
+	json.Unmarshal(ts.ok(200, http.MethodGet, "/v1/claims/"+escort.ID, school, ""), &got)
+	if got.Quantity != 1 || got.Agreed != 2 {
+		t.Errorf("GET the claim = quantity %d agreed %d, want 1 of 2", got.Quantity, got.Agreed)
+	}
+
+	// The meeting sends LH-D10 up, brings it back, then sends what its
+	// run saw: LH-D10 changed since (it came back), so it stays; the
+	// school's escort demand, open again for what was not delivered, goes.
+	run := p.Claims[0].Run
+	if got := strings.TrimSpace(string(ts.ok(200, http.MethodPost, "/v1/meetings/lh/escalate", lh, `{"items":["LH-D10"]}`))); got != `{"from":"community","to":"street","items":["LH-D10"]}` {
+		t.Errorf("escalate LH-D10 = %s", got)
+	}
+	if got := strings.TrimSpace(string(ts.ok(200, http.MethodPost, "/v1/items/LH-D10/return", lh, ""))); got != `{"from":"street","to":"community","items":["LH-D10"]}` {
+		t.Errorf("return LH-D10 = %s", got)
+	}
+	returned := ts.st.Seq()
+	want := fmt.Sprintf(`{"from":"community","to":"street","items":["LH-D01","LH-P01-S1","LH-P01-S2","LH-P01-S3","LH-P01-S4"],"projects":["LH-P01"],"run":%d,`+
+		`"held":[{"item":"LH-D10","reason":"not_in_last_run","detail":"LH-D10 was added or changed (store index %d) after the meeting's last proposal run (%d): propose again, or name it"}]}`,
+		run, returned, run)
+	if got := strings.TrimSpace(string(ts.ok(200, http.MethodPost, "/v1/meetings/lh/escalate", lh, ""))); got != want {
+		t.Errorf("escalate (no body) =\n%s\nwant\n%s", got, want)
+	}
+
+	// One event each, in order, for the coordinator to read.
+	var evs struct{ Items []matcher.Event }
+	json.Unmarshal(ts.ok(200, http.MethodGet, fmt.Sprintf("/v1/events?since=%d", run-1), lh, ""), &evs)
+	var actions []string
+	for _, ev := range evs.Items {
+		actions = append(actions, ev.Action)
+	}
+	if wantActions := []string{"meeting.propose", "meeting.deadline", "claim.accept", "claim.accept", "claim.fulfil", "meeting.escalate", "item.return", "meeting.escalate"}; !slices.Equal(actions, wantActions) {
+		t.Errorf("events %v, want %v", actions, wantActions)
+	}
+}
+
 // lifecycleRoutes are the write routes of the lifecycle, with the caller
 // that may use them.
 func lifecycleRoutes() []writeRoute {
@@ -125,9 +224,14 @@ func lifecycleRoutes() []writeRoute {
 			ts.accept(c.ID)
 			return "/v1/claims/" + c.ID + "/fulfil", `{"quantity":1}`
 		}, func(ts *testServer) string { return ts.unitToken(c.DemandUnit) }, 200},
+		{"POST /v1/meetings/{id}/escalate (items)", http.MethodPost, fixed("/v1/meetings/lh/escalate", `{"items":["LH-D10","LH-P01-S2"]}`), coordOwner("lh"), 200},
 		{"PUT /v1/meetings/{id}/deadline", http.MethodPut, func(ts *testServer) (string, string) {
 			lhClaims(ts)
 			return "/v1/meetings/lh/deadline", `{"answer_by":"` + ts.service().Now().Add(72*time.Hour).Format(time.RFC3339) + `"}`
+		}, coordOwner("lh"), 200},
+		{"POST /v1/items/{id}/return", http.MethodPost, func(ts *testServer) (string, string) {
+			ts.ok(200, http.MethodPost, "/v1/meetings/lh/escalate", testAdmin, `{"items":["LH-D10"]}`)
+			return "/v1/items/LH-D10/return", ""
 		}, coordOwner("lh"), 200},
 	}
 }
@@ -197,6 +301,11 @@ func TestLifecycleResponses(t *testing.T) {
 		{"GET", "/v1/units/:id/waiting", "/v1/units/lh-school/waiting", lh, ""},
 		{"POST", "/v1/claims/:id/fulfil", "/v1/claims/" + escort.ID + "/fulfil", lh, `{"quantity":1}`},
 		{"GET", "/v1/claims/:id", "/v1/claims/" + escort.ID, lh, ""},
+		{"POST", "/v1/meetings/:alliance/escalate", "/v1/meetings/lh/escalate", lh, `{"items":["LH-D10"]}`},
+		{"POST", "/v1/items/:id/return", "/v1/items/LH-D10/return", lh, ""},
+		{"POST", "/v1/meetings/:alliance/escalate", "/v1/meetings/lh/escalate", lh, ""},
+		{"POST", "/v1/meetings/:alliance/escalate", "/v1/meetings/lh/escalate", lh, `{"items":["LH-P02-S1"]}`},
+		{"POST", "/v1/items/:id/return", "/v1/items/LH-D01/return", lh, ""},
 	}
 	for _, tc := range cases {
 		rec := ts.do(tc.method, tc.path, tc.token, tc.body)

@@ -36,6 +36,7 @@ func (s *Server) routes() {
 			return err
 		},
 		"POST /v1/meetings/:alliance/proposals": parserOf(parsePropose),
+		"POST /v1/meetings/:alliance/escalate":  parserOf(parseEscalate),
 		"PUT /v1/meetings/:alliance/deadline":   parserOf(parseDeadline),
 		"POST /v1/claims":                       parserOf(parseHandClaim),
 		"POST /v1/claims/:id/accept":            answer,
@@ -89,6 +90,7 @@ func (s *Server) routes() {
 	v1.GET("/items/:id", s.getItem)
 	v1.PATCH("/items/:id", s.patchItem)
 	v1.DELETE("/items/:id", s.deleteItem)
+	v1.POST("/items/:id/return", s.returnItem)
 	v1.GET("/units/:id/projects", s.listProjects)
 	v1.POST("/units/:id/projects", s.createProject)
 	v1.GET("/projects/:id", s.getProject)
