@@ -16,35 +16,31 @@ import (
 )
 
 // parsePropose decodes and checks a proposals request; an empty body asks
-// for the defaults.
-func parsePropose(r io.Reader) (match.Settings, error) {
-	set := match.DefaultSettings()
-	if err := decodeJSON(r, &set, true); err != nil {
-		return set, err
+// for the defaults (and no answer deadline).
+func parsePropose(r io.Reader) (proposeRequest, error) {
+	req := proposeRequest{Settings: match.DefaultSettings()}
+	if err := decodeJSON(r, &req, true); err != nil {
+		return req, err
 	}
-	if set.Mode == "" {
-		set.Mode = match.Welfare
+	if req.Mode == "" {
+		req.Mode = match.Welfare
 	}
-	return set, set.Validate()
+	if err := req.Settings.Validate(); err != nil {
+		return req, err
+	}
+	var err error
+	req.answerBy, err = parseAnswerBy(req.AnswerBy)
+	return req, err
 }
 
 // propose handles POST /v1/meetings/{alliance}/proposals. The solve runs
 // under the request's context: a client that goes away stops it.
 func (s *Server) propose(c echo.Context) error {
-	set, err := parseBody(c, maxBody, parsePropose)
+	req, err := parseBody(c, maxBody, parsePropose)
 	if err != nil {
 		return err
 	}
-	out, err := s.service().Propose(c.Request().Context(), actorOf(c), c.Param("alliance"), set)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-// escalate handles POST /v1/meetings/{alliance}/escalate.
-func (s *Server) escalate(c echo.Context) error {
-	out, err := s.service().Escalate(c.Request().Context(), actorOf(c), c.Param("alliance"))
+	out, err := s.service().ProposeBy(c.Request().Context(), actorOf(c), c.Param("alliance"), req.Settings, req.answerBy)
 	if err != nil {
 		return err
 	}

@@ -40,10 +40,12 @@ func (s *Server) routes() {
 			return decodeJSON(r, &req, false)
 		},
 		"POST /v1/meetings/:alliance/proposals": parserOf(parsePropose),
+		"POST /v1/meetings/:alliance/escalate":  parserOf(parseEscalate),
+		"PUT /v1/meetings/:alliance/deadline":   parserOf(parseDeadline),
 		"POST /v1/claims":                       parserOf(parseHandClaim),
 		"POST /v1/claims/:id/accept":            answer,
 		"POST /v1/claims/:id/reject":            answer,
-		"POST /v1/claims/:id/fulfil":            answer,
+		"POST /v1/claims/:id/fulfil":            parserOf(parseFulfil),
 		"POST /v1/claims/:id/withdraw":          answer,
 		"POST /v1/alliances":                    parserOf(parseAlliance),
 		"POST /v1/units":                        parserOf(parseUnit),
@@ -65,6 +67,8 @@ func (s *Server) routes() {
 
 	v1.POST("/meetings/:alliance/proposals", s.propose)
 	v1.POST("/meetings/:alliance/escalate", s.escalate)
+	v1.PUT("/meetings/:alliance/deadline", s.setDeadline)
+	v1.GET("/meetings/:alliance/waiting", s.meetingWaiting)
 	v1.GET("/meetings/:alliance/report", s.report)
 
 	v1.GET("/claims", s.listClaims)
@@ -72,7 +76,7 @@ func (s *Server) routes() {
 	v1.GET("/claims/:id", s.getClaim)
 	v1.POST("/claims/:id/accept", s.answer(service.Accept))
 	v1.POST("/claims/:id/reject", s.answer(service.Reject))
-	v1.POST("/claims/:id/fulfil", s.answer(service.Fulfil))
+	v1.POST("/claims/:id/fulfil", s.fulfil)
 	v1.POST("/claims/:id/withdraw", s.answer(service.Withdraw))
 
 	v1.GET("/events", s.listEvents)
@@ -85,11 +89,13 @@ func (s *Server) routes() {
 	v1.GET("/units/:id", s.getUnit)
 	v1.PATCH("/units/:id", s.patchUnit)
 	v1.DELETE("/units/:id", s.deleteUnit)
+	v1.GET("/units/:id/waiting", s.unitWaiting)
 	v1.GET("/units/:id/items", s.listItems)
 	v1.POST("/units/:id/items", s.createItem)
 	v1.GET("/items/:id", s.getItem)
 	v1.PATCH("/items/:id", s.patchItem)
 	v1.DELETE("/items/:id", s.deleteItem)
+	v1.POST("/items/:id/return", s.returnItem)
 	v1.GET("/units/:id/projects", s.listProjects)
 	v1.POST("/units/:id/projects", s.createProject)
 	v1.GET("/projects/:id", s.getProject)

@@ -222,6 +222,36 @@ func scopeRoutes() []scopeRoute {
 		answer("reject", "demand", demandUnit, `{"side":"demand","reason":"时间不合适"}`),
 		answer("withdraw", "resource", resourceUnit, `{"side":"resource","reason":"资源已用完"}`),
 		answer("fulfil", "demand", demandUnit, `{"side":"demand"}`),
+		func() scopeRoute {
+			r := answer("fulfil", "demand", demandUnit, `{"side":"demand","quantity":1}`)
+			r.name += " (part)"
+			return r
+		}(),
+		{name: "POST /v1/meetings/{id}/escalate (items)", method: http.MethodPost, setup: fixed("/v1/meetings/lh/escalate", `{"items":["LH-D10","LH-P01-S3"]}`),
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, body string) []idVariant {
+				return []idVariant{
+					inPath(path, "lh", "tw"),
+					inBody("items[0]", body, "LH-D10", "TW-D01"),
+					inBody("items[1]", body, "LH-P01-S3", "TW-P01-S1"),
+				}
+			}},
+		{name: "PUT /v1/meetings/{id}/deadline", method: http.MethodPut,
+			setup: func(ts *testServer) (string, string) {
+				proposedClaimOf(ts, "lh")
+				return "/v1/meetings/lh/deadline", `{"answer_by":"` + ts.service().Now().Add(72*time.Hour).UTC().Format(time.RFC3339) + `"}`
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, "lh", "tw")} }},
+		{name: "POST /v1/items/{id}/return", method: http.MethodPost,
+			setup: func(ts *testServer) (string, string) {
+				if rec := ts.do(http.MethodPost, "/v1/meetings/lh/escalate", testAdmin, `{"items":["LH-D10"]}`); rec.Code != 200 {
+					ts.tb.Fatalf("setup: %d %s", rec.Code, rec.Body)
+				}
+				return "/v1/items/LH-D10/return", ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, "LH-D10", "TW-D01")} }},
 		{name: "POST /v1/claims", method: http.MethodPost,
 			setup: fixed("/v1/claims", `{"resource":"LH-R12","demand":"LH-D01","quantity":1,"meeting":"lh","side":"resource"}`),
 			owner: unitOwner("lh-committee"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),

@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -9,10 +10,13 @@ import (
 // agree):
 //
 //	proposed ──accept by one side──▶ proposed (accepted_by grows)
-//	proposed ──accept by both─────▶ confirmed ──fulfil──▶ fulfilled
+//	proposed ──accept by both─────▶ confirmed ──fulfil k──▶ fulfilled (quantity k, agreed kept)
 //	proposed|confirmed ──reject───▶ rejected  (the pair is not proposed again)
-//	proposed|confirmed ──withdraw─▶ withdrawn
+//	proposed|confirmed ──withdraw─▶ withdrawn (a confirmed claim with a reason)
 //	proposed ──replaced or timed out─▶ expired
+//
+// A proposed claim waits for the answers of the sides that have not
+// accepted it (WaitsFor), until its answer_by deadline if it has one.
 type ClaimStatus string
 
 // Claim statuses.
@@ -88,6 +92,19 @@ type Claim struct {
 	Created      time.Time   `json:"created"`
 	Updated      time.Time   `json:"updated"`
 	Rev          uint64      `json:"rev,omitempty"`
+	// Run is the store index of the proposal run that made the claim (a
+	// solver's claim; 0 for a claim by hand): the meeting's last run is
+	// its claims' highest Run (index.Reader.LastRun).
+	Run uint64 `json:"run,omitempty"`
+	// AnswerBy is the deadline the meeting's coordinator set for the
+	// answers a proposed claim waits for (zero: none).
+	AnswerBy time.Time `json:"answer_by,omitzero"`
+	// Agreed is the quantity both sides confirmed, recorded when the claim
+	// is fulfilled: Quantity is then what was delivered, at most Agreed
+	// (0 on claims not fulfilled, and on those fulfilled before it was
+	// recorded, which delivered their whole quantity).
+	Agreed      int64 `json:"agreed,omitempty"`
+	WithdrawnBy Side  `json:"withdrawn_by,omitempty"` // the side that withdrew it
 }
 
 // MaxScore is the highest score a candidate pair can have.
@@ -96,6 +113,7 @@ const MaxScore = 1000
 // Validate checks c's own fields.
 func (c *Claim) Validate() error {
 	var p Problems
+	c.checkLifecycle(&p)
 	checkID(&p, "id", c.ID)
 	checkID(&p, "resource", c.Resource)
 	checkID(&p, "demand", c.Demand)
@@ -174,22 +192,120 @@ func (c Claim) Reject(side Side, reason string, at time.Time) (Claim, error) {
 	return c, nil
 }
 
-// Fulfil returns the claim after the demand side reports it done.
-func (c Claim) Fulfil(at time.Time) (Claim, error) {
+// Fulfil returns the claim after side reports delivered of its quantity
+// done. Only the demand side reports a fulfilment (EFORBIDDEN), only of a
+// confirmed claim (ECONFLICT), and delivered is 1 to the claim's quantity
+// (EINVALID naming quantity). A partial delivery fulfils what was
+// delivered: Quantity becomes delivered, and the rest no longer holds on
+// either item (it is open again); Agreed keeps the confirmed quantity.
+// Either way the fulfilled claim counts in the two units' track record.
+func (c Claim) Fulfil(side Side, delivered int64, at time.Time) (Claim, error) {
+	if side != DemandSide {
+		return c, Errorf(EFORBIDDEN, "only the demand side reports claim %s fulfilled", c.ID)
+	}
 	if c.Status != ClaimConfirmed {
 		return c, Errorf(ECONFLICT, "claim %s is %s; only a confirmed claim can be fulfilled", c.ID, c.Status)
 	}
-	c.Status, c.Updated = ClaimFulfilled, at
+	if delivered < 1 || delivered > c.Quantity {
+		return c, FieldError("quantity", "the delivered quantity must be between 1 and the claim's %d, got %d", c.Quantity, delivered)
+	}
+	c.Status, c.Agreed, c.Quantity, c.Updated = ClaimFulfilled, c.Quantity, delivered, at
 	return c, nil
 }
 
-// Withdraw returns the claim after one side withdraws it.
-func (c Claim) Withdraw(reason string, at time.Time) (Claim, error) {
+// Withdraw returns the claim after side withdraws it. A confirmed claim is
+// one both sides agreed to: withdrawing it needs a reason (EINVALID naming
+// reason), which the other side and the meeting then read; a proposed one
+// may be withdrawn without.
+func (c Claim) Withdraw(side Side, reason string, at time.Time) (Claim, error) {
 	if !c.Status.Open() {
 		return c, Errorf(ECONFLICT, "claim %s is %s; only a proposed or confirmed claim can be withdrawn", c.ID, c.Status)
 	}
-	c.Status, c.Reason, c.Updated = ClaimWithdrawn, reason, at
+	if c.Status == ClaimConfirmed && strings.TrimSpace(reason) == "" {
+		return c, FieldError("reason", "claim %s is confirmed: both sides agreed to it, so say why it is withdrawn", c.ID)
+	}
+	c.Status, c.WithdrawnBy, c.Reason, c.Updated = ClaimWithdrawn, side, reason, at
 	return c, nil
+}
+
+// MaxAnswerAhead bounds how far ahead an answer deadline may be set.
+const MaxAnswerAhead = 366 * 24 * time.Hour
+
+// CheckAnswerBy checks an answer deadline set at now: after now and at
+// most MaxAnswerAhead later (EINVALID naming answer_by).
+func CheckAnswerBy(due, now time.Time) error {
+	switch {
+	case due.IsZero():
+		return FieldError("answer_by", "is required")
+	case !due.After(now):
+		return FieldError("answer_by", "must be in the future, got %s (now %s)", due.Format(time.RFC3339), now.Format(time.RFC3339))
+	case due.Sub(now) > MaxAnswerAhead:
+		return FieldError("answer_by", "must be at most %d days ahead, got %s", int(MaxAnswerAhead/(24*time.Hour)), due.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// SetAnswerBy returns the claim with the deadline due for the answers it
+// waits for (checked by CheckAnswerBy): only a proposed claim waits
+// (ECONFLICT). The claim is returned as it is when it has that deadline.
+func (c Claim) SetAnswerBy(due, at time.Time) (Claim, error) {
+	if c.Status != ClaimProposed {
+		return c, Errorf(ECONFLICT, "claim %s is %s; only a proposed claim waits for answers", c.ID, c.Status)
+	}
+	if c.AnswerBy.Equal(due) {
+		return c, nil
+	}
+	c.AnswerBy, c.Updated = due, at
+	return c, nil
+}
+
+// WaitsFor returns the sides whose answer c waits for: those of a
+// proposed claim that have not accepted it (none for any other status).
+func (c *Claim) WaitsFor() []Side {
+	if c.Status != ClaimProposed {
+		return nil
+	}
+	var out []Side
+	for _, s := range []Side{ResourceSide, DemandSide} {
+		if !c.Accepted(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Overdue reports whether c waits for an answer past its deadline at now.
+func (c *Claim) Overdue(now time.Time) bool {
+	return c.Status == ClaimProposed && !c.AnswerBy.IsZero() && !now.Before(c.AnswerBy)
+}
+
+// checkLifecycle checks the fields the lifecycle sets: a run only on a
+// solver's claim, an agreed quantity only on a fulfilled claim and never
+// below what was delivered, a withdrawing side only on a withdrawn claim,
+// a deadline after the claim was made.
+func (c *Claim) checkLifecycle(p *Problems) {
+	if c.Run != 0 && c.Origin != OriginSolver {
+		p.Add("run", "only a claim the matcher proposed has a run")
+	}
+	if c.Agreed != 0 {
+		switch {
+		case c.Status != ClaimFulfilled:
+			p.Add("agreed", "only a fulfilled claim records its agreed quantity")
+		case c.Agreed < c.Quantity || c.Agreed > MaxQuantity:
+			p.Add("agreed", "must be between the delivered quantity %d and %d, got %d", c.Quantity, MaxQuantity, c.Agreed)
+		}
+	}
+	if c.WithdrawnBy != "" {
+		switch {
+		case c.WithdrawnBy != ResourceSide && c.WithdrawnBy != DemandSide:
+			p.Add("withdrawn_by", "must be resource or demand, got %q", c.WithdrawnBy)
+		case c.Status != ClaimWithdrawn:
+			p.Add("withdrawn_by", "only a withdrawn claim names the side that withdrew it")
+		}
+	}
+	if !c.AnswerBy.IsZero() && !c.Created.IsZero() && !c.AnswerBy.After(c.Created) {
+		p.Add("answer_by", "must be after the claim was made (%s)", c.Created.Format(time.RFC3339))
+	}
 }
 
 // Expire returns a proposed claim after it is replaced or times out.

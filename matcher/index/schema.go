@@ -49,6 +49,9 @@ const (
 	IndexResourceStat = "resource_status" // claims: (resource, status)
 	IndexDemandStat   = "demand_status"   // claims: (demand, status)
 	IndexMeetingStat  = "meeting_status"  // claims: (meeting, status)
+	IndexWaitingFor   = "waiting_for"     // claims: each unit whose answer a proposed claim waits for
+	IndexAnswerBy     = "answer_by"       // claims: proposed ones with a deadline, by deadline
+	IndexMeetingRun   = "meeting_run"     // claims: (meeting, run) of the solver's claims, by run
 )
 
 // Tables lists the table names in load order: a table's references point
@@ -192,7 +195,11 @@ func Schema() *memdb.DBSchema {
 			compound(IndexResourceStat, func(c *C) string { return c.Resource }, func(c *C) string { return string(c.Status) }),
 			compound(IndexDemandStat, func(c *C) string { return c.Demand }, func(c *C) string { return string(c.Status) }),
 			&memdb.IndexSchema{Name: IndexMeetingStat, AllowMissing: true, Indexer: &memdb.CompoundIndex{AllowMissing: false, Indexes: []memdb.Indexer{
-				strIndexer[C]{func(c *C) string { return c.Meeting }}, strIndexer[C]{func(c *C) string { return string(c.Status) }}}}}),
+				strIndexer[C]{func(c *C) string { return c.Meeting }}, strIndexer[C]{func(c *C) string { return string(c.Status) }}}}},
+			// Who has not answered, and what is overdue (see waiting.go).
+			&memdb.IndexSchema{Name: IndexWaitingFor, AllowMissing: true, Indexer: waitingForIndexer{}},
+			&memdb.IndexSchema{Name: IndexAnswerBy, AllowMissing: true, Indexer: answerByIndexer{}},
+			&memdb.IndexSchema{Name: IndexMeetingRun, AllowMissing: true, Indexer: meetingRunIndexer{}}),
 		TableMeta:    table(TableMeta, idIndex(func(m *Meta) string { return m.ID })),
 		TableChanges: changesTable(),
 	}}

@@ -19,7 +19,8 @@ import (
 func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabulary, keys []index.Key) *instance {
 	scope := prev.scope
 	affected := map[string]bool{} // item ids
-	var claims []string
+	var claims []string           // each changed claim once: keys repeat when a claim changed in several writes
+	seenClaim := map[string]bool{}
 	for _, k := range keys {
 		switch k.Table {
 		case index.TableItems:
@@ -44,6 +45,10 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 				}
 			}
 		case index.TableClaims:
+			if seenClaim[k.ID] {
+				continue
+			}
+			seenClaim[k.ID] = true
 			claims = append(claims, k.ID)
 			for _, rd := range []index.Reader{prevR, r} {
 				if c, err := rd.Claim(k.ID); err == nil {

@@ -1,14 +1,15 @@
 // Package service holds the operations of the joint meetings and their
 // member units: proposing claims for a meeting, answering claims from
-// either side, claiming by hand, fulfilling, escalating what stays unmet,
-// and reporting. Each operation checks who asks (matcher.Actor), runs as one
+// either side, claiming by hand, fulfilling (in part too: lifecycle.go),
+// answer deadlines and who has not answered (deadline.go), escalating
+// what the meeting decides and bringing it back (escalate.go), and
+// reporting. Each operation checks who asks (matcher.Actor), runs as one
 // store mutation, and returns matcher errors with codes the API maps.
 package service
 
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -99,6 +100,9 @@ type Proposals struct {
 	Result  *match.Result   `json:"result"`
 	Claims  []matcher.Claim `json:"claims"`
 	Expired int             `json:"expired"` // earlier unanswered proposals replaced
+	// AnswerBy is the deadline the new proposals wait for answers by
+	// (zero: none); see ProposeBy.
+	AnswerBy time.Time `json:"answer_by,omitzero"`
 }
 
 // maxProposeTries bounds the optimistic retries of Propose when the store
@@ -109,14 +113,37 @@ const maxProposeTries = 4
 // result as proposed claims, replacing the meeting's earlier unanswered
 // proposals. The solve runs on a snapshot, outside the write lock; if the
 // store changed meanwhile, it runs again (up to a few times, then under a
-// consistent read of the write transaction).
+// consistent read of the write transaction). Each stored proposal records
+// the run (Claim.Run, the store index of this mutation), so that the
+// meeting knows later which demands its matcher has seen (Escalate). The
+// new proposals wait for answers by the meeting's deadline, if it has one
+// ahead (see ProposeBy).
+//
+// Errors: ENOTFOUND for a meeting the caller may not run; EINVALID for
+// bad settings.
 func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance string, set match.Settings) (*Proposals, error) {
+	return s.ProposeBy(ctx, actor, alliance, set, time.Time{})
+}
+
+// ProposeBy is Propose with an answer deadline: answerBy (after now and at
+// most matcher.MaxAnswerAhead ahead, else EINVALID naming answer_by) is
+// set on the new proposals and on the meeting's claims still waiting for
+// an answer (those one side has accepted, the hand claims at the
+// meeting), in the same mutation. A zero answerBy keeps the meeting's
+// deadline (MeetingDeadline) for the new proposals when it is still
+// ahead, and sets none otherwise.
+func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance string, set match.Settings, answerBy time.Time) (*Proposals, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
 	sn := s.Store.Snapshot()
 	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
 		return nil, notFound("meeting", alliance)
+	}
+	if !answerBy.IsZero() {
+		if err := matcher.CheckAnswerBy(answerBy, s.now()); err != nil {
+			return nil, err
+		}
 	}
 	for try := 1; ; try++ {
 		res, err := s.solve(ctx, sn, alliance, set)
@@ -139,12 +166,23 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 				out.Result = res
 			}
 			now := s.now()
+			out.AnswerBy = answerBy
+			if due := MeetingDeadline(tx.Reader, alliance); answerBy.IsZero() && due.After(now) {
+				out.AnswerBy = due
+			}
 			// Collect first: a write transaction's iterators must not see
 			// writes made while they run.
-			var stale []*matcher.Claim
+			var stale, kept []*matcher.Claim
 			for c := range tx.ClaimsOfMeetingWith(alliance, matcher.ClaimProposed) {
 				if len(c.AcceptedBy) == 0 {
 					stale = append(stale, c)
+				} else {
+					kept = append(kept, c)
+				}
+			}
+			if !answerBy.IsZero() {
+				if err := putAnswerBy(tx, kept, answerBy, now); err != nil {
+					return err
 				}
 			}
 			for _, c := range stale {
@@ -162,7 +200,7 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 					ID: fmt.Sprintf("%s.%d.%d", alliance, tx.Seq(), i+1), Resource: p.Resource, Demand: p.Demand,
 					ResourceUnit: p.ResourceUnit, DemandUnit: p.DemandUnit, Quantity: p.Quantity, Score: p.Score,
 					Breakdown: p.Breakdown, Origin: matcher.OriginSolver, Status: matcher.ClaimProposed,
-					Meeting: alliance, Created: now, Updated: now,
+					Meeting: alliance, Run: tx.Seq(), AnswerBy: out.AnswerBy, Created: now, Updated: now,
 				}
 				if p.RunnerUp != nil {
 					c.RunnerUp = p.RunnerUp.Resource
@@ -177,7 +215,7 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 				}
 				out.Claims = append(out.Claims, c)
 			}
-			if out.Expired == 0 && len(out.Claims) == 0 {
+			if out.Expired == 0 && len(out.Claims) == 0 && answerBy.IsZero() {
 				return errNothing
 			}
 			return nil
@@ -186,7 +224,7 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 			sn = s.Store.Snapshot()
 			continue
 		}
-		if err != nil && err != errNothing {
+		if err != nil && err != errNothing && err != store.ErrNoChange {
 			return nil, err
 		}
 		if out.Claims == nil {
@@ -272,10 +310,42 @@ const (
 )
 
 // AnswerClaim records one side's answer to a claim: accept (confirmed once
-// both sides have), reject (the pair is not proposed again), withdraw, or
-// fulfil (the demand side reports it done). named is the side for
+// both sides have), reject (the pair is not proposed again), withdraw (a
+// confirmed claim only with a reason), or fulfil (the demand side reports
+// all of it done; FulfilClaim reports a part). named is the side for
 // coordinators and admins; a unit's side is its own.
+//
+// Errors: ENOTFOUND for a claim the caller may not see; EFORBIDDEN for a
+// side the caller may not answer for; ECONFLICT for an answer the claim's
+// status does not take; EINVALID naming side, reason or answer.
 func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side, reason string) (matcher.Claim, error) {
+	var next func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error)
+	switch ans {
+	case Accept:
+		next = func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error) {
+			return c.Accept(side, now)
+		}
+	case Reject:
+		next = func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error) {
+			return c.Reject(side, reason, now)
+		}
+	case Withdraw:
+		next = func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error) {
+			return c.Withdraw(side, reason, now)
+		}
+	case Fulfil:
+		return s.FulfilClaim(ctx, actor, id, Fulfilment{Side: named})
+	default:
+		return matcher.Claim{}, matcher.FieldError("answer", "must be accept, reject, withdraw or fulfil, got %q", ans)
+	}
+	return s.changeClaim(ctx, actor, id, ans, named, next)
+}
+
+// changeClaim runs one answer to claim id as one store mutation (audit
+// action "claim."+ans): the side actor answers for (sideOf), then next
+// makes the claim's new version from the stored one.
+func (s *Service) changeClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side,
+	next func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error)) (matcher.Claim, error) {
 	var out matcher.Claim
 	var alliances []string
 	if c, err := s.Store.Snapshot().Claim(id); err == nil && c.Meeting != "" {
@@ -290,30 +360,14 @@ func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id strin
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		var next matcher.Claim
-		switch ans {
-		case Accept:
-			next, err = c.Accept(side, now)
-		case Reject:
-			next, err = c.Reject(side, reason, now)
-		case Withdraw:
-			next, err = c.Withdraw(reason, now)
-		case Fulfil:
-			if side != matcher.DemandSide {
-				return matcher.Errorf(matcher.EFORBIDDEN, "only the demand side reports a claim fulfilled")
-			}
-			next, err = c.Fulfil(now)
-		default:
-			return matcher.FieldError("answer", "must be accept, reject, withdraw or fulfil, got %q", ans)
-		}
+		n, err := next(c, side, s.now())
 		if err != nil {
 			return err
 		}
-		if err := tx.PutClaim(next); err != nil {
+		if err := tx.PutClaim(n); err != nil {
 			return err
 		}
-		out = next
+		out = n
 		return nil
 	})
 	return out, err
@@ -440,69 +494,6 @@ func CanSeeItem(r index.Reader, a matcher.Actor, it *matcher.Item) bool {
 		}
 	}
 	return false
-}
-
-// Escalated lists the demands an escalation moved up.
-type Escalated struct {
-	From  matcher.Level `json:"from"`
-	To    matcher.Level `json:"to"`
-	Items []string      `json:"items"`
-}
-
-// Escalate moves what stays unmet after the meeting of alliance one level
-// up: every open demand of its scope at its level with quantity left after
-// the claims on it and no proposal waiting for an answer. The street or
-// district meeting above then matches it across all alliances below it.
-func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance string) (*Escalated, error) {
-	out := &Escalated{Items: []string{}}
-	_, err := s.Store.Update(ctx, actor.String(), "meeting.escalate", []string{alliance}, func(tx *store.Tx) error {
-		a, err := tx.Alliance(alliance)
-		if err != nil || !CanRunMeeting(tx.Reader, actor, alliance) {
-			return notFound("meeting", alliance)
-		}
-		up, ok := a.Level.Up()
-		if !ok {
-			return matcher.Errorf(matcher.ECONFLICT, "%s is a district meeting: there is no level above it", alliance)
-		}
-		out.From, out.To = a.Level, up
-		scope, err := match.ResolveScope(tx.Reader, alliance)
-		if err != nil {
-			return err
-		}
-		var move []*matcher.Item // collected before any write (see Propose)
-		for _, u := range scope.Units() {
-			for it := range tx.ItemsOf(u) {
-				if it.Kind != matcher.Demand || it.Status != matcher.ItemOpen || it.Level != a.Level {
-					continue
-				}
-				waiting := false
-				for range tx.ClaimsOnItemWith(it, matcher.ClaimProposed) {
-					waiting = true
-				}
-				if waiting || match.Reserved(tx.Reader, it, "") >= it.Quantity {
-					continue
-				}
-				move = append(move, it)
-			}
-		}
-		for _, it := range move {
-			c := *it
-			c.Level = up
-			if err := tx.PutItem(c); err != nil {
-				return err
-			}
-			out.Items = append(out.Items, it.ID)
-		}
-		if len(out.Items) == 0 {
-			return errNothing
-		}
-		slices.Sort(out.Items)
-		return nil
-	})
-	if err == errNothing {
-		return out, nil
-	}
-	return out, err
 }
 
 // Tally is met and demanded quantity.

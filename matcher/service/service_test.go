@@ -219,7 +219,9 @@ func containsField(err error, field string) bool {
 
 func TestEscalate(t *testing.T) {
 	s := newService(t)
-	// Unmet demands of lh with no proposal waiting go up to the street.
+	// Unmet demands of lh's last proposal run with no proposal waiting go
+	// up to the street.
+	mustPropose(t, s, matcher.Coordinator("lh"), "lh")
 	esc, err := s.Escalate(ctx, matcher.Coordinator("lh"), "lh")
 	if err != nil || esc.To != matcher.Street || len(esc.Items) == 0 {
 		t.Fatalf("Escalate(lh) = %+v, %v; want items moved to street", esc, err)
@@ -307,6 +309,7 @@ func TestProposeWithSessionsEqualsFresh(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(3, 5))
 	proposed := 0
+	done := map[string]int{} // lifecycle steps that changed something
 	for step := range 60 {
 		m := meetings[r.IntN(len(meetings))]
 		got, err1 := withS.Propose(ctx, matcher.Admin, m, match.DefaultSettings())
@@ -342,12 +345,55 @@ func TestProposeWithSessionsEqualsFresh(t *testing.T) {
 				}
 			}
 		}
-		if r.IntN(10) == 0 {
+		// The lifecycle, the same way in both: a part of a confirmed claim
+		// fulfilled, the meeting's deadline moved, a named escalation and
+		// a return, an implicit escalation.
+		var confirmed []matcher.Claim
+		for c := range fresh.Store.Snapshot().ClaimsByStatus(matcher.ClaimConfirmed) {
+			confirmed = append(confirmed, *c)
+		}
+		var unmet []string
+		for _, u := range want.Result.Unmet {
+			unmet = append(unmet, u.Demand)
+		}
+		switch k := r.IntN(10); {
+		case k < 3 && len(confirmed) > 0:
+			c := confirmed[r.IntN(len(confirmed))]
+			f := Fulfilment{Quantity: 1 + r.Int64N(c.Quantity)}
+			for _, s := range []*Service{withS, fresh} {
+				if _, err := s.FulfilClaim(ctx, matcher.Admin, c.ID, f); err == nil && s == fresh {
+					done["fulfil"]++
+				}
+			}
+		case k == 3:
+			due := withS.now().Add(time.Duration(1+r.IntN(72)) * time.Hour)
+			for _, s := range []*Service{withS, fresh} {
+				s.SetDeadline(ctx, matcher.Admin, m, due)
+			}
+		case k == 4 && len(unmet) > 0:
+			id, back := unmet[r.IntN(len(unmet))], r.IntN(2) == 0
+			for _, s := range []*Service{withS, fresh} {
+				if _, err := s.EscalateItems(ctx, matcher.Admin, m, []string{id}); err == nil && s == fresh {
+					done["escalate"]++
+				}
+				if back {
+					if _, err := s.ReturnItem(ctx, matcher.Admin, id); err == nil && s == fresh {
+						done["return"]++
+					}
+				}
+			}
+		case k == 5:
 			withS.Escalate(ctx, matcher.Admin, m)
 			fresh.Escalate(ctx, matcher.Admin, m)
+		}
+		if withS.Store.Seq() != fresh.Store.Seq() {
+			t.Fatalf("step %d %s: the two stores moved apart (seq %d and %d)", step, m, withS.Store.Seq(), fresh.Store.Seq())
 		}
 	}
 	if withS.Sessions.Len() == 0 || proposed < 30 {
 		t.Errorf("%d sessions kept, %d proposals made; want some, and 30 or more", withS.Sessions.Len(), proposed)
+	}
+	if done["fulfil"] == 0 || done["escalate"] == 0 || done["return"] == 0 {
+		t.Errorf("lifecycle steps done: %v; want some of each", done)
 	}
 }

@@ -1,0 +1,47 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+)
+
+// Fulfilment is what the demand side reports delivered of a confirmed
+// claim.
+type Fulfilment struct {
+	// Quantity is the quantity delivered, 1 to the claim's quantity; 0
+	// means all of it.
+	Quantity int64
+	// Side is the side a coordinator or an admin records the fulfilment
+	// for; only the demand side reports one, and "" means it. A unit
+	// reports for its own side.
+	Side matcher.Side
+}
+
+// FulfilClaim records that the demand side delivered f.Quantity of the
+// confirmed claim id (matcher.Claim.Fulfil): the claim is then fulfilled
+// with that quantity, Agreed keeps the quantity confirmed, and what was
+// not delivered is open again on both items (the next proposal run may
+// place it). The demand unit reports it, or a coordinator (or admin)
+// records it for the demand side when the demand unit is in its scope.
+// A partial fulfilment counts in the track record of the two units as a
+// whole one does. One audit event, "claim.fulfil".
+//
+// Errors: ENOTFOUND for a claim the caller may not see; EFORBIDDEN for the
+// resource side, or a coordinator whose scope does not hold the demand
+// unit; ECONFLICT for a claim that is not confirmed; EINVALID naming
+// quantity (above the claim's) or side.
+func (s *Service) FulfilClaim(ctx context.Context, actor matcher.Actor, id string, f Fulfilment) (matcher.Claim, error) {
+	named := f.Side
+	if named == "" && actor.Role != matcher.RoleUnit {
+		named = matcher.DemandSide
+	}
+	return s.changeClaim(ctx, actor, id, Fulfil, named, func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error) {
+		delivered := f.Quantity
+		if delivered == 0 {
+			delivered = c.Quantity
+		}
+		return c.Fulfil(side, delivered, now)
+	})
+}
