@@ -386,6 +386,10 @@ type claimPageData struct {
 	Accepted []string
 	Answers  []claimAnswer
 	Back     string
+	// Fulfil: the caller may record the delivery (a confirmed claim, for
+	// its demand side); Withdraw: the sides it may withdraw the claim for.
+	Fulfil   bool
+	Withdraw []claimAnswer
 }
 
 // claimAnswer is one side the caller may answer for: a unit its own, a
@@ -413,6 +417,13 @@ func (s *site) claimPage(c echo.Context) error {
 		d.Meeting = n.Alliance(cl.Meeting)
 	}
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
+		mine := a.Role == matcher.RoleUnit && a.ID == cl.UnitOf(side) || a.Role != matcher.RoleUnit && service.CanWriteUnit(sn.Reader, a, cl.UnitOf(side))
+		if mine && cl.Status.Open() {
+			d.Withdraw = append(d.Withdraw, claimAnswer{Side: string(side), Label: l.T("cl.withdraw.for", sideName(l, side), n.Unit(cl.UnitOf(side)))})
+		}
+		if mine && side == matcher.DemandSide && cl.Status == matcher.ClaimConfirmed {
+			d.Fulfil = true
+		}
 		if cl.Accepted(side) {
 			d.Accepted = append(d.Accepted, sideName(l, side))
 			continue

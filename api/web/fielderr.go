@@ -61,6 +61,17 @@ var msgRules = func() []msgRule {
 		r(`the meeting of \S+ does not hold item (\S+): .*`, "fe.meetingholds", ""),
 		r(`unit \S+ of the \S+ side is not in your scope: .*`, "fe.sidescope", ""),
 		r(`say which side's answer this records: resource or demand`, "fe.side", ""),
+		// The meeting's steps.
+		r(`claim (\S+) on (\S+) waits for an answer: .*`, "fe.esc.waiting", ""),
+		r(`slot (\S+) of project (\S+) has claim (\S+) waiting for an answer, .*`, "fe.esc.slotwaiting", ""),
+		r(`project (\S+) is (?:done|dropped): its slots are not matched`, "fe.esc.projectover", ""),
+		r(`project (\S+) has no unmet open slot at \S+ level`, "fe.esc.projectmet", ""),
+		r(`(\S+) is met in full \((\d+) of (\d+)\)`, "fe.esc.met", ""),
+		r(`(\S+) sits at \S+ level; this meeting moves \S+ demands up`, "fe.esc.level", ""),
+		r(`(\S+) is \S+; only an open demand goes up`, "fe.esc.notopen", ""),
+		r(`tick the unmet demands that go up to the meeting above`, "fe.esc.none", ""),
+		r(`the delivered quantity must be between 1 and the claim's (\d+), got (-?\d+)`, "fe.fulfil.quantity", "quantity"),
+		r(`claim (\S+) is (\S+); only a confirmed claim can be fulfilled`, "fe.fulfil.notconfirmed", ""),
 	}
 }()
 
@@ -157,6 +168,24 @@ func (f *form) failErr(l *Lang, err error, fieldOf func(string) string) bool {
 		f.fail(s.field, s.text)
 	}
 	return true
+}
+
+// pageDetail is a domain error as an error page shows it: each problem in
+// l, after the name of its field.
+func pageDetail(l *Lang, err error) string {
+	list := matcher.FieldErrors(err)
+	if list == nil {
+		return err.Error()
+	}
+	parts := make([]string, 0, len(list))
+	for _, e := range list {
+		text, _ := domainMessage(l, e.Message)
+		if e.Field != "" {
+			text = fieldLabel(l, e.Field) + text
+		}
+		parts = append(parts, text)
+	}
+	return strings.Join(parts, l.T("fe.sep"))
 }
 
 // fieldLabel names a domain field for a problem shown above the form.

@@ -227,6 +227,23 @@ var zh = map[string]string{
 	"origin.proposed": "匹配建议", "origin.resource": "资源方认领", "origin.demand": "需求方认领",
 	"cl.title": "认领 %s", "cl.origin": "来源", "cl.meeting": "联席会", "cl.accepted": "已同意", "cl.reason": "理由",
 	"cl.yours": "本单位的答复（%s）", "cl.record": "记录%s（%s）在会上的答复", "cl.nothing": "没有需要您答复的。",
+	// the meeting's steps: deadlines, who has not answered, escalation, delivery
+	"meeting.answerby": "答复截止（可选）", "meeting.waiting": "谁还没答复", "meeting.waiting.n": "待答复", "meeting.waiting.since": "最早的始于",
+	"meeting.deadline": "答复截止", "meeting.deadline.set": "设定截止时间", "meeting.deadline.move": "修改截止时间",
+	"meeting.overdue.n": "%d 条已逾期", "meeting.allanswered": "所有建议都已答复。",
+	"meeting.slot.whole": "项目环节：整个项目一起上报", "meeting.escalate": "把勾选的提交%s",
+	"meeting.escalate.hint": "勾选联席会决定上报的未满足需求；项目的一个环节会带着整个项目一起上报。上报后在上级会议认领前，可在该需求页面收回。",
+	"unit.overdue":          "已逾期，截止", "unit.answerby": "请于此前答复：",
+	"cl.agreed": "约定数量", "cl.delivered": "实际交付 %d %s", "cl.fulfil": "登记完成（交付）", "cl.fulfil.quantity": "实际交付数量（%s）",
+	"cl.fulfil.hint": "交付不足 %d 时，余下的数量退回双方清单，下次匹配可再安排。",
+	"cl.withdraw":    "撤回认领", "cl.withdraw.side": "代哪一方撤回", "cl.withdraw.for": "%s（%s）",
+	"item.return":  "从上级收回",
+	"msg.deadline": "已设定答复截止时间。", "msg.escalated": "已提交上级联席会。", "msg.escalated.projects": "已提交上级联席会（项目整体上报）。",
+	"msg.fulfilled": "已登记完成。", "msg.withdrawn": "已撤回。", "msg.returned": "已收回到本级联席会。",
+	"fe.esc.waiting": "建议 %s 待答复：答复后（或下次匹配替换后）才能上报 %s", "fe.esc.slotwaiting": "项目 %[2]s 的环节 %[1]s 有建议 %[3]s 待答复；项目须整体上报，请先答复",
+	"fe.esc.projectover": "项目 %s 已完成或已放弃，不再匹配", "fe.esc.projectmet": "项目 %s 在本级没有未满足的环节", "fe.esc.met": "%s 已全部满足（%s / %s）",
+	"fe.esc.level": "%s 不在本级联席会", "fe.esc.notopen": "%s 已暂停或关闭，只有开放的需求可以上报", "fe.esc.none": "请勾选要提交上级联席会的未满足需求",
+	"fe.fulfil.quantity": "交付数量须在 1 到 %s 之间（填的是 %s）", "fe.fulfil.notconfirmed": "认领 %s 现为“%s”，只有双方都已同意的认领才能登记完成", "fe.sep": "；",
 }
 
 var en = map[string]string{
@@ -379,6 +396,23 @@ var en = map[string]string{
 	"origin.proposed": "proposal", "origin.resource": "claimed by the resource side", "origin.demand": "claimed by the demand side",
 	"cl.title": "Claim %s", "cl.origin": "Origin", "cl.meeting": "Meeting", "cl.accepted": "Accepted by", "cl.reason": "Reason",
 	"cl.yours": "Your answer (%s)", "cl.record": "Record the answer the %s (%s) gave at the meeting", "cl.nothing": "Nothing waits for your answer.",
+	// the meeting's steps: deadlines, who has not answered, escalation, delivery
+	"meeting.answerby": "Answer by (optional)", "meeting.waiting": "Who has not answered", "meeting.waiting.n": "Waiting", "meeting.waiting.since": "Oldest since",
+	"meeting.deadline": "Answer by", "meeting.deadline.set": "Set the deadline", "meeting.deadline.move": "Move the deadline",
+	"meeting.overdue.n": "%d overdue", "meeting.allanswered": "Every proposal has its answers.",
+	"meeting.slot.whole": "a project's slot: the whole project goes up", "meeting.escalate": "Send the ticked ones to %s",
+	"meeting.escalate.hint": "Tick the unmet demands the meeting sends up; a project's slot takes its whole project along. Until the meeting above claims one, it can be brought back from its page.",
+	"unit.overdue":          "overdue since", "unit.answerby": "answer by",
+	"cl.agreed": "Agreed", "cl.delivered": "delivered %d %s", "cl.fulfil": "Record the delivery", "cl.fulfil.quantity": "Quantity delivered (%s)",
+	"cl.fulfil.hint": "If less than %d was delivered, the rest goes back to both lists for the next match.",
+	"cl.withdraw":    "Withdraw the claim", "cl.withdraw.side": "Withdraw for", "cl.withdraw.for": "%s (%s)",
+	"item.return":  "Bring back from above",
+	"msg.deadline": "The answer deadline is set.", "msg.escalated": "Sent to the meeting above.", "msg.escalated.projects": "Sent to the meeting above (projects whole).",
+	"msg.fulfilled": "The delivery is recorded.", "msg.withdrawn": "Withdrawn.", "msg.returned": "Brought back to this meeting.",
+	"fe.esc.waiting": "claim %s waits for an answer: %s goes up once it is answered (or the next run replaces it)", "fe.esc.slotwaiting": "slot %s of project %s has claim %s waiting for an answer, and a project goes up whole: answer it first",
+	"fe.esc.projectover": "project %s is done or dropped: its slots are not matched", "fe.esc.projectmet": "project %s has no unmet slot at this level", "fe.esc.met": "%s is met in full (%s of %s)",
+	"fe.esc.level": "%s is not at this meeting's level", "fe.esc.notopen": "%s is paused or closed; only an open demand goes up", "fe.esc.none": "tick the unmet demands that go up to the meeting above",
+	"fe.fulfil.quantity": "the delivered quantity must be between 1 and %s, got %s", "fe.fulfil.notconfirmed": "claim %s is %s; only a confirmed claim can be fulfilled", "fe.sep": "; ",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests

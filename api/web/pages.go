@@ -190,6 +190,7 @@ type claimView struct {
 	Category     string
 	Words        string
 	Side         matcher.Side // for a unit's page: the unit's side
+	Overdue      bool         // waiting for an answer past its deadline
 }
 
 func (cv claimView) Accepted(side string) bool { return cv.C.Accepted(matcher.Side(side)) }
@@ -223,6 +224,10 @@ type unmetView struct {
 	Unit   string
 	Cat    string
 	Why    string
+	// Up: the meeting may send it up now (Service.Escalable); else NotUp
+	// says why not.
+	Up    bool
+	NotUp string
 }
 
 type meetingData struct {
@@ -236,7 +241,14 @@ type meetingData struct {
 	Units     []string
 	N         names
 	WhatIf    *whatIfForm // the what-if form (the dashboard only)
+	// Deadline is the answer deadline of the meeting's waiting claims
+	// (zero: none); Waiting who has not answered, per unit.
+	Deadline time.Time
+	Waiting  *service.MeetingWaiting
 }
+
+// DeadlineValue is the deadline as the form's datetime-local value.
+func (d *meetingData) DeadlineValue() string { return dueValue(d.Deadline) }
 
 // meetingState gathers a meeting's claims and its unmet demands.
 func (s *site) meetingState(ctx context.Context, c echo.Context, id string) (*meetingData, error) {
@@ -262,7 +274,10 @@ func (s *site) meetingState(ctx context.Context, c echo.Context, id string) (*me
 			d.Closed = append(d.Closed, cv)
 		}
 	}
-	// Hand claims on this meeting's units wait for answers too.
+	d.Deadline = service.MeetingDeadline(sn.Reader, id)
+	if d.Waiting, err = s.Service().MeetingWaiting(a, id); err != nil {
+		return nil, err
+	}
 	sortClaims(d.Proposed)
 	sortClaims(d.Confirmed)
 	res, err := s.result(ctx, sn, id)
@@ -270,8 +285,23 @@ func (s *site) meetingState(ctx context.Context, c echo.Context, id string) (*me
 		return nil, err
 	}
 	d.Result = res
-	for _, u := range res.Unmet {
+	ids := make([]string, len(res.Unmet))
+	for i, u := range res.Unmet {
+		ids[i] = u.Demand
 		d.Unmet = append(d.Unmet, unmetView{U: u, Demand: n.Item(u.Demand), Unit: n.Unit(u.Unit), Cat: n.Category(u.Category), Why: explainUnmet(n, u)})
+	}
+	if al.Parent != "" {
+		up, err := s.Service().Escalable(a, id, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i := range d.Unmet {
+			if err := up[d.Unmet[i].U.Demand]; err != nil {
+				d.Unmet[i].NotUp, _ = domainMessage(n.lang, matcher.ErrorMessage(err))
+			} else {
+				d.Unmet[i].Up = true
+			}
+		}
 	}
 	return d, nil
 }
@@ -330,7 +360,11 @@ func (s *site) propose(c echo.Context) error {
 	if err := set.Validate(); err != nil {
 		return err
 	}
-	p, err := s.Service().Propose(c.Request().Context(), actorOf(c), id, set)
+	due, _, err := formTime(c, "answer_by")
+	if err != nil {
+		return err
+	}
+	p, err := s.Service().ProposeBy(c.Request().Context(), actorOf(c), id, set, due)
 	if err != nil {
 		return err
 	}
@@ -367,7 +401,7 @@ type unitData struct {
 	Demands   []*matcher.Item
 	Resources []*matcher.Item
 	Projects  []*matcher.Project
-	Waiting   []claimView // proposed, not yet accepted by this unit
+	Waiting   []claimView // waiting for this unit's answer, the one to answer first first (service.UnitWaitingFor)
 	Others    []claimView // proposed, accepted by this unit, waiting for the other side
 	Confirmed []claimView
 	N         names
@@ -397,6 +431,15 @@ func (s *site) unit(c echo.Context) error {
 	for p := range sn.ProjectsOf(id) {
 		d.Projects = append(d.Projects, p)
 	}
+	q, err := s.Service().UnitWaitingFor(a, id)
+	if err != nil {
+		return err
+	}
+	for _, w := range q.Items {
+		cv := s.claimView(n, &w.Claim)
+		cv.Side, cv.Overdue = w.Side, w.Overdue
+		d.Waiting = append(d.Waiting, cv)
+	}
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
 		for cl := range sn.ClaimsOfUnit(side, id) {
 			if !service.CanSeeClaim(sn.Reader, a, cl) {
@@ -405,16 +448,14 @@ func (s *site) unit(c echo.Context) error {
 			cv := s.claimView(n, cl)
 			cv.Side = side
 			switch {
-			case cl.Status == matcher.ClaimProposed && !cl.Accepted(side):
-				d.Waiting = append(d.Waiting, cv)
-			case cl.Status == matcher.ClaimProposed:
+			case cl.Status == matcher.ClaimProposed && cl.Accepted(side):
 				d.Others = append(d.Others, cv)
 			case cl.Status.Holds():
 				d.Confirmed = append(d.Confirmed, cv)
 			}
 		}
 	}
-	for _, l := range [][]claimView{d.Waiting, d.Others, d.Confirmed} {
+	for _, l := range [][]claimView{d.Others, d.Confirmed} {
 		slices.SortFunc(l, func(x, y claimView) int { return strings.Compare(x.C.ID, y.C.ID) })
 	}
 	return s.render(c, http.StatusOK, "unit", d)

@@ -150,6 +150,12 @@ func New(d Deps) http.Handler {
 	a.GET("/units/:id/claim", s.claimForm)
 	a.POST("/units/:id/claim", s.createHandClaim)
 	a.GET("/claims/:id", s.claimPage)
+	// The meeting's steps (meetingflow.go).
+	a.POST("/meetings/:id/deadline", s.setDeadline)
+	a.POST("/meetings/:id/escalate", s.escalate)
+	a.POST("/claims/:id/fulfil", s.fulfil)
+	a.POST("/claims/:id/withdraw", s.withdraw)
+	a.POST("/items/:id/return", s.returnItem)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -222,7 +228,7 @@ func (s *site) errors(next echo.HandlerFunc) echo.HandlerFunc {
 		default:
 			code := matcher.ErrorCode(err)
 			if st, ok := statusOf[code]; ok {
-				pe = &pageError{Status: st, Key: "err." + code, Detail: err.Error()}
+				pe = &pageError{Status: st, Key: "err." + code, Detail: pageDetail(langFrom(c), err)}
 			} else {
 				s.Log.Error("page failed", "path", c.Path(), "err", err)
 				pe = &pageError{Status: http.StatusInternalServerError, Key: "err.internal"}

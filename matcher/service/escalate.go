@@ -68,29 +68,32 @@ type Held struct {
 
 // escalation is one escalation of a meeting in its store mutation.
 type escalation struct {
-	tx    *store.Tx
+	r     index.Reader // the state it reads (the mutation's, or a snapshot's)
+	tx    *store.Tx    // nil: a read-only look (Escalable)
 	level matcher.Level // the meeting's
 	scope *match.Scope
 	out   *Escalated
 	move  map[string]*matcher.Item // the items to move, by id
+	// projects are the projects decided so far: nil when one may move.
+	projects map[string]error
 }
 
 // begin checks that actor may run the meeting of alliance and that it has
 // a level above.
-func (s *Service) beginEscalation(tx *store.Tx, actor matcher.Actor, alliance string) (*escalation, error) {
-	a, err := tx.Alliance(alliance)
-	if err != nil || !CanRunMeeting(tx.Reader, actor, alliance) {
+func (s *Service) beginEscalation(r index.Reader, actor matcher.Actor, alliance string) (*escalation, error) {
+	a, err := r.Alliance(alliance)
+	if err != nil || !CanRunMeeting(r, actor, alliance) {
 		return nil, notFound("meeting", alliance)
 	}
 	up, ok := a.Level.Up()
 	if !ok {
 		return nil, matcher.Errorf(matcher.ECONFLICT, "%s is a district meeting: there is no level above it", alliance)
 	}
-	scope, err := match.ResolveScope(tx.Reader, alliance)
+	scope, err := match.ResolveScope(r, alliance)
 	if err != nil {
 		return nil, err
 	}
-	return &escalation{tx: tx, level: a.Level, scope: scope, move: map[string]*matcher.Item{},
+	return &escalation{r: r, level: a.Level, scope: scope, move: map[string]*matcher.Item{}, projects: map[string]error{},
 		out: &Escalated{From: a.Level, To: up, Items: []string{}}}, nil
 }
 
@@ -114,10 +117,10 @@ func (e *escalation) unmet(it *matcher.Item) error {
 	case it.Status != matcher.ItemOpen:
 		return matcher.Errorf(matcher.ECONFLICT, "%s is %s; only an open demand goes up", it.ID, it.Status)
 	}
-	if c := waitingOn(e.tx.Reader, it); c != nil {
+	if c := waitingOn(e.r, it); c != nil {
 		return matcher.Errorf(matcher.ECONFLICT, "claim %s on %s waits for an answer: answer it, or let the next proposal run replace it, first", c.ID, it.ID)
 	}
-	if held := e.tx.Held(it); held >= it.Quantity {
+	if held := e.r.Held(it); held >= it.Quantity {
 		return matcher.Errorf(matcher.ECONFLICT, "%s is met in full (%d of %d)", it.ID, held, it.Quantity)
 	}
 	return nil
@@ -126,7 +129,7 @@ func (e *escalation) unmet(it *matcher.Item) error {
 // projectSlots returns the slots of project that move with it (those at
 // the meeting's level), or why the project cannot move whole (ECONFLICT).
 func (e *escalation) projectSlots(project string) ([]*matcher.Item, error) {
-	p, err := e.tx.Project(project)
+	p, err := e.r.Project(project)
 	if err != nil {
 		return nil, err
 	}
@@ -135,11 +138,11 @@ func (e *escalation) projectSlots(project string) ([]*matcher.Item, error) {
 	}
 	var slots []*matcher.Item
 	unmet := false
-	for sl := range e.tx.Slots(project) {
+	for sl := range e.r.Slots(project) {
 		if sl.Level != e.level {
 			continue
 		}
-		if c := waitingOn(e.tx.Reader, sl); c != nil {
+		if c := waitingOn(e.r, sl); c != nil {
 			return nil, matcher.Errorf(matcher.ECONFLICT, "slot %s of project %s has claim %s waiting for an answer, and a project moves whole: answer it, or let the next proposal run replace it, first", sl.ID, project, c.ID)
 		}
 		slots = append(slots, sl)
@@ -149,6 +152,25 @@ func (e *escalation) projectSlots(project string) ([]*matcher.Item, error) {
 		return nil, matcher.Errorf(matcher.ECONFLICT, "project %s has no unmet open slot at %s level", project, e.level)
 	}
 	return slots, nil
+}
+
+// decide returns the items that move when demand it is named (it, or its
+// project's slots), or why it cannot move (ECONFLICT; EINVALID for a
+// resource). it is in the meeting's scope.
+func (e *escalation) decide(it *matcher.Item) ([]*matcher.Item, error) {
+	if it.Project == "" || it.Level != e.level {
+		if err := e.unmet(it); err != nil {
+			return nil, err
+		}
+		return []*matcher.Item{it}, nil
+	}
+	// A slot names its project: the project's state decides, once.
+	if err, seen := e.projects[it.Project]; seen && err != nil {
+		return nil, err
+	}
+	slots, err := e.projectSlots(it.Project)
+	e.projects[it.Project] = err
+	return slots, err
 }
 
 // plan adds items to the move.
@@ -197,10 +219,11 @@ func (e *escalation) apply() error {
 func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance string) (*Escalated, error) {
 	var out *Escalated
 	_, err := s.Store.Update(ctx, actor.String(), "meeting.escalate", []string{alliance}, func(tx *store.Tx) error {
-		e, err := s.beginEscalation(tx, actor, alliance)
+		e, err := s.beginEscalation(tx.Reader, actor, alliance)
 		if err != nil {
 			return err
 		}
+		e.tx = tx
 		out = e.out
 		run := tx.LastRun(alliance)
 		out.Run = run
@@ -281,10 +304,11 @@ func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance st
 func (s *Service) EscalateItems(ctx context.Context, actor matcher.Actor, alliance string, items []string) (*Escalated, error) {
 	var out *Escalated
 	_, err := s.Store.Update(ctx, actor.String(), "meeting.escalate", []string{alliance}, func(tx *store.Tx) error {
-		e, err := s.beginEscalation(tx, actor, alliance)
+		e, err := s.beginEscalation(tx.Reader, actor, alliance)
 		if err != nil {
 			return err
 		}
+		e.tx = tx
 		out = e.out
 		switch {
 		case len(items) == 0:
@@ -317,25 +341,11 @@ func (s *Service) EscalateItems(ctx context.Context, actor matcher.Actor, allian
 		if err := firstErr(shape.Err(), absent.Err()); err != nil {
 			return err
 		}
-		projects := map[string]error{} // decided: nil when it moves
 		for i, it := range found {
 			field := fieldIndex("items", i)
-			var err error
-			if it.Project != "" && it.Level == e.level {
-				// A slot names its project: the project's state decides.
-				var seen bool
-				if err, seen = projects[it.Project]; !seen {
-					var slots []*matcher.Item
-					slots, err = e.projectSlots(it.Project)
-					projects[it.Project] = err
-					if err == nil {
-						e.plan(slots...)
-					}
-				}
-			} else if err = e.unmet(it); err == nil {
-				e.plan(it)
-			}
+			move, err := e.decide(it)
 			if err == nil {
+				e.plan(move...)
 				continue
 			}
 			p := &state
@@ -351,6 +361,32 @@ func (s *Service) EscalateItems(ctx context.Context, actor matcher.Actor, allian
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// Escalable tells, for each demand id of the meeting of alliance, whether
+// the meeting may send it up now (nil; a slot goes with its whole
+// project), or why not, as EscalateItems would answer: for the desk's
+// ticks. An id not in the meeting's scope (or not the caller's to see)
+// answers ENOTFOUND.
+//
+// Errors: ENOTFOUND for a meeting the caller may not run; ECONFLICT for a
+// district meeting.
+func (s *Service) Escalable(actor matcher.Actor, alliance string, ids []string) (map[string]error, error) {
+	r := s.Store.Snapshot().Reader
+	e, err := s.beginEscalation(r, actor, alliance)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]error, len(ids))
+	for _, id := range ids {
+		it, err := r.Item(id)
+		if err != nil || !e.scope.HasUnit(it.Unit) || !CanSeeItem(r, actor, it) {
+			out[id] = matcher.Errorf(matcher.ENOTFOUND, "no demand %q in the meeting of %s", id, alliance)
+			continue
+		}
+		_, out[id] = e.decide(it)
 	}
 	return out, nil
 }

@@ -298,3 +298,42 @@ func TestReturnItem(t *testing.T) {
 		t.Errorf("last event %+v", lastEvent(t, s2))
 	}
 }
+
+// Escalable answers as EscalateItems does, item by item: what it says may
+// go up goes up, and what it refuses EscalateItems refuses with the same
+// message.
+func TestEscalableAgreesWithEscalateItems(t *testing.T) {
+	s := newService(t)
+	lh := matcher.Coordinator("lh")
+	p := mustPropose(t, s, lh, "lh")
+	var ids []string
+	for _, u := range p.Result.Unmet {
+		ids = append(ids, u.Demand)
+	}
+	ids = append(ids, "TW-D01", "nope")
+	up, err := s.Escalable(lh, "lh", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := 0
+	for _, id := range ids {
+		s2 := newService(t)
+		mustPropose(t, s2, lh, "lh")
+		_, err := s2.EscalateItems(ctx, lh, "lh", []string{id})
+		if (up[id] == nil) != (err == nil) {
+			t.Errorf("%s: Escalable says %v, EscalateItems %v", id, up[id], err)
+		}
+		if err != nil && up[id] != nil && matcher.ErrorCode(err) != matcher.ErrorCode(up[id]) {
+			t.Errorf("%s: codes differ: %v vs %v", id, up[id], err)
+		}
+		if up[id] == nil {
+			yes++
+		}
+	}
+	if yes == 0 || yes == len(ids) {
+		t.Errorf("%d of %d may go up: the sample should have both kinds", yes, len(ids))
+	}
+	if _, err := s.Escalable(matcher.Coordinator("tw"), "lh", ids); matcher.ErrorCode(err) != matcher.ENOTFOUND {
+		t.Errorf("another community asks: %v, want not found", err)
+	}
+}
