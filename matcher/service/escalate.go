@@ -68,8 +68,8 @@ type Held struct {
 
 // escalation is one escalation of a meeting in its store mutation.
 type escalation struct {
-	r     index.Reader // the state it reads (the mutation's, or a snapshot's)
-	tx    *store.Tx    // nil: a read-only look (Escalable)
+	r     index.Reader  // the state it reads (the mutation's, or a snapshot's)
+	tx    *store.Tx     // nil: a read-only look (Escalable)
 	level matcher.Level // the meeting's
 	scope *match.Scope
 	out   *Escalated
