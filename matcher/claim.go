@@ -131,8 +131,12 @@ func (c *Claim) Validate() error {
 	if c.Status == ClaimRejected && c.RejectedBy != ResourceSide && c.RejectedBy != DemandSide {
 		p.Add("rejected_by", "a rejected claim names the side that rejected it")
 	}
-	checkText(&p, "reason", c.Reason, false, MaxTextLen)
+	checkText(&p, "reason", c.Reason, ReasonText)
 	checkRef(&p, "meeting", c.Meeting)
+	checkRef(&p, "runner_up", c.RunnerUp)
+	for i, t := range c.Breakdown {
+		checkText(&p, fieldIndex("breakdown", i)+".name", t.Name, LabelText)
+	}
 	return p.Err()
 }
 
