@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -132,4 +133,68 @@ func TestMetrics(t *testing.T) {
 	if strings.Contains(body, "lh-school") {
 		t.Error("/metrics names a unit")
 	}
+}
+
+// TestStrictText: every text field of every request refuses control,
+// bidirectional and damaged characters with a 400 naming the field, and
+// nothing is stored.
+func TestStrictText(t *testing.T) {
+	ts := newTestServer(t)
+	seq := ts.st.Seq()
+	const (
+		rlo     = `护学\u202e3202`
+		rloWhy  = "holds the invisible bidirectional control U+202E at character 3 (it makes text display in another order than it is stored)"
+		nulWhy  = "holds a NUL character (U+0000) at character 3"
+		lineWhy = "holds a tab or line break (U+000A) at character 3; this text is one line"
+	)
+	item := func(field string) string {
+		return `{"id":"LH-D90","kind":"demand","category":"tutoring","title":"作业辅导","quantity":1,` + field + `}`
+	}
+	cases := []struct {
+		name         string
+		givenMethod  string
+		givenPath    string
+		givenBody    string
+		expectField  string
+		expectDetail string
+	}{
+		{"item title", "POST", "/v1/units/lh-school/items", item(`"title":"` + rlo + `"`), "title", rloWhy},
+		{"item description NUL", "POST", "/v1/units/lh-school/items", item(`"description":"说明\u0000"`), "description", nulWhy},
+		{"item description lines are fine, bidi is not", "POST", "/v1/units/lh-school/items", item(`"description":"第一行\n` + rlo + `"`), "description", "holds the invisible bidirectional control U+202E at character 7 (it makes text display in another order than it is stored)"},
+		{"item measure", "POST", "/v1/units/lh-school/items", item(`"measure":"人次\n"`), "measure", lineWhy},
+		{"item tag", "POST", "/v1/units/lh-school/items", item(`"tags":["护学","晚自习\ufeff"]`), "tags[1]", "holds a byte-order mark (U+FEFF) at character 4"},
+		{"item patch title", "PATCH", "/v1/items/LH-D01", `{"title":"` + rlo + `"}`, "title", rloWhy},
+		{"item patch tags", "PATCH", "/v1/items/LH-D01", `{"tags":["护学\u0000"]}`, "tags[0]", nulWhy},
+		{"unit name", "POST", "/v1/units", `{"id":"lh-new","name":"` + rlo + `","kind":"shop","grid":"lh-g1","alliances":["lh"]}`, "name", rloWhy},
+		{"unit patch name", "PATCH", "/v1/units/lh-school", `{"name":"中学\n"}`, "name", lineWhy},
+		{"alliance name", "POST", "/v1/alliances", `{"id":"lh-sub","name":"联盟\u0000","level":"community","parent":"st-lzw"}`, "name", nulWhy},
+		{"project name", "POST", "/v1/units/lh-school/projects", `{"id":"LH-P90","name":"` + rlo + `"}`, "name", rloWhy},
+		{"project patch description", "PATCH", "/v1/projects/LH-P01", `{"description":"说明\u0007"}`, "description", "holds the control character U+0007 at character 3"},
+		{"reject reason", "POST", "/v1/claims/x/reject", `{"reason":"` + rlo + `"}`, "reason", rloWhy},
+		{"withdraw reason", "POST", "/v1/claims/x/withdraw", `{"reason":"原因\u2066"}`, "reason", "holds the invisible bidirectional control U+2066 at character 3 (it makes text display in another order than it is stored)"},
+		{"scenario edit item title", "POST", "/v1/scenarios", `{"meeting":"lh","edits":[{"op":"add_item","unit":"lh-school","item":` + item(`"title":"`+rlo+`"`) + `}]}`, "edits[0].item.title", rloWhy},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := ts.do(tc.givenMethod, tc.givenPath, testAdmin, tc.givenBody)
+			want := `{"type":"about:blank","title":"Bad Request","status":400,"detail":` + jsonString(t, tc.expectDetail) + `,"code":"invalid","field":"` + tc.expectField + `"}`
+			if rec.Code != 400 || strings.TrimSpace(rec.Body.String()) != want {
+				t.Errorf("%s %s %s\ngot  %d %s\nwant 400 %s", tc.givenMethod, tc.givenPath, tc.givenBody, rec.Code, rec.Body, want)
+			}
+		})
+	}
+	if ts.st.Seq() != seq {
+		t.Errorf("refused texts changed the store: seq %d → %d", seq, ts.st.Seq())
+	}
+}
+
+// jsonString is s as a JSON string, as the server writes it.
+func jsonString(tb testing.TB, s string) string {
+	tb.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if err := enc.Encode(s); err != nil {
+		tb.Fatal(err)
+	}
+	return strings.TrimSpace(buf.String())
 }
