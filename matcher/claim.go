@@ -134,6 +134,16 @@ func (c *Claim) Validate() error {
 	checkText(&p, "reason", c.Reason, ReasonText)
 	checkRef(&p, "meeting", c.Meeting)
 	checkRef(&p, "runner_up", c.RunnerUp)
+	// Zero times are unknown (a claim written by hand in a bundle).
+	if !c.Created.IsZero() {
+		checkTime(&p, "created", c.Created, false)
+	}
+	if !c.Updated.IsZero() {
+		checkTime(&p, "updated", c.Updated, false)
+		if c.Updated.Before(c.Created) {
+			p.Add("updated", "must not be before created")
+		}
+	}
 	for i, t := range c.Breakdown {
 		checkText(&p, fieldIndex("breakdown", i)+".name", t.Name, LabelText)
 	}

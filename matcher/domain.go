@@ -423,6 +423,27 @@ func (w Window) Overlap(o Window) time.Duration {
 	return to.Sub(from)
 }
 
+// MinYear and MaxYear bound every time of the domain (windows, claims'
+// times): from 2000-01-01 to 2100-12-31, as dates in the time's own zone.
+// A window's end is exclusive, so one that ends with 2100-12-31 ends at
+// 2101-01-01 00:00.
+const (
+	MinYear = 2000
+	MaxYear = 2100
+)
+
+// checkTime records a problem when t is outside MinYear..MaxYear; end says
+// that t is an exclusive end.
+func checkTime(p *Problems, field string, t time.Time, end bool) {
+	last := t
+	if end {
+		last = t.Add(-time.Nanosecond)
+	}
+	if y := last.Year(); y < MinYear || y > MaxYear {
+		p.Add(field, "must be between %d-01-01 and %d-12-31, got %s", MinYear, MaxYear, t.Format(time.RFC3339))
+	}
+}
+
 // MaxQuantity bounds an item's quantity so that score × quantity sums stay
 // far inside int64.
 const MaxQuantity = 1_000_000_000
@@ -487,9 +508,15 @@ func (it *Item) Validate() error {
 		f := fieldIndex("windows", i)
 		if w.From.IsZero() {
 			p.Add(f+".from", "is required")
+		} else {
+			checkTime(&p, f+".from", w.From, false)
 		}
-		if !w.To.IsZero() && !w.To.After(w.From) {
-			p.Add(f+".to", "must be after from")
+		if !w.To.IsZero() {
+			if !w.To.After(w.From) {
+				p.Add(f+".to", "must be after from")
+			} else {
+				checkTime(&p, f+".to", w.To, true)
+			}
 		}
 	}
 	if it.Location != nil {
