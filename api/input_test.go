@@ -147,8 +147,12 @@ func TestStrictText(t *testing.T) {
 		nulWhy  = "holds a NUL character (U+0000) at character 3"
 		lineWhy = "holds a tab or line break (U+000A) at character 3; this text is one line"
 	)
+	// item is a new item with field set (title 作业辅导 unless field is the title).
 	item := func(field string) string {
-		return `{"id":"LH-D90","kind":"demand","category":"tutoring","title":"作业辅导","quantity":1,` + field + `}`
+		if !strings.HasPrefix(field, `"title"`) {
+			field = `"title":"作业辅导",` + field
+		}
+		return `{"id":"LH-D90","kind":"demand","category":"tutoring","quantity":1,` + field + `}`
 	}
 	cases := []struct {
 		name         string
@@ -197,4 +201,52 @@ func jsonString(tb testing.TB, s string) string {
 		tb.Fatal(err)
 	}
 	return strings.TrimSpace(buf.String())
+}
+
+// TestStrictJSON: a key given twice at any depth, bytes that are not
+// UTF-8 and times outside 2000..2100 are 400s naming the field, and nothing
+// is stored.
+func TestStrictJSON(t *testing.T) {
+	ts := newTestServer(t)
+	seq := ts.st.Seq()
+	const rangeWhy = "must be between 2000-01-01 and 2100-12-31, got "
+	cases := []struct {
+		name         string
+		givenMethod  string
+		givenPath    string
+		givenBody    string
+		expectField  string
+		expectDetail string
+	}{
+		{"key twice, last valid", "PATCH", "/v1/items/LH-D01", `{"quantity":-5,"quantity":3}`, "quantity", "is given twice"},
+		{"key twice, last invalid", "PATCH", "/v1/items/LH-D01", `{"quantity":3,"quantity":-5}`, "quantity", "is given twice"},
+		{"key twice in a list", "POST", "/v1/units/lh-school/items", `{"id":"LH-D90","kind":"demand","category":"tutoring","title":"作业辅导","quantity":1,"windows":[{"from":"2026-12-01T08:00:00+08:00"},{"from":"2026-12-02T08:00:00+08:00","from":"2026-12-03T08:00:00+08:00"}]}`, "windows[1].from", "is given twice"},
+		{"key twice in weights", "POST", "/v1/meetings/lh/proposals", `{"weights":{"tags":40,"tags":50}}`, "weights.tags", "is given twice"},
+		{"key twice in a scenario edit", "POST", "/v1/scenarios", `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":76,"quantity":1}]}`, "edits[0].quantity", "is given twice"},
+		{"key twice in a claim", "POST", "/v1/claims", `{"resource":"LH-R12","demand":"LH-D01","demand":"LH-D02","quantity":1}`, "demand", "is given twice"},
+		{"key twice in a token request", "POST", "/v1/tokens", `{"role":"unit","unit":"lh-school","role":"coordinator"}`, "role", "is given twice"},
+		{"not UTF-8 in a title", "PATCH", "/v1/items/LH-D01", "{\"title\":\"护学\xff\"}", "title", "is not valid UTF-8"},
+		{"not UTF-8 in a tag", "PATCH", "/v1/items/LH-D01", "{\"tags\":[\"护学\",\"\xe6\x8a\"]}", "tags[1]", "is not valid UTF-8"},
+		{"not UTF-8 in a reason", "POST", "/v1/claims/x/reject", "{\"reason\":\"\xc0\xaf\"}", "reason", "is not valid UTF-8"},
+		{"not UTF-8 in a key", "PATCH", "/v1/items/LH-D01", "{\"tit\xffle\":\"x\"}", "body", "holds a key that is not valid UTF-8"},
+		{"window from year 0", "PATCH", "/v1/items/LH-D01", `{"windows":[{"from":"0000-01-01T00:00:00Z","to":"2026-12-01T00:00:00Z"}]}`, "windows[0].from", rangeWhy + "0000-01-01T00:00:00Z"},
+		{"window to year 9999", "PATCH", "/v1/items/LH-D01", `{"windows":[{"from":"2026-12-01T00:00:00+08:00","to":"9999-12-31T23:59:59Z"}]}`, "windows[0].to", rangeWhy + "9999-12-31T23:59:59Z"},
+		{"window to just past 2100", "POST", "/v1/units/lh-school/items", `{"id":"LH-D90","kind":"demand","category":"tutoring","title":"作业辅导","quantity":1,"windows":[{"from":"2100-12-31T08:00:00+08:00","to":"2101-01-01T00:00:01+08:00"}]}`, "windows[0].to", rangeWhy + "2101-01-01T00:00:01+08:00"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := ts.do(tc.givenMethod, tc.givenPath, testAdmin, tc.givenBody)
+			want := `{"type":"about:blank","title":"Bad Request","status":400,"detail":` + jsonString(t, tc.expectDetail) + `,"code":"invalid","field":"` + tc.expectField + `"}`
+			if rec.Code != 400 || strings.TrimSpace(rec.Body.String()) != want {
+				t.Errorf("%s %s %q\ngot  %d %s\nwant 400 %s", tc.givenMethod, tc.givenPath, tc.givenBody, rec.Code, rec.Body, want)
+			}
+		})
+	}
+	// The last window of 2100 is accepted.
+	if rec := ts.do("PATCH", "/v1/items/LH-D01", testAdmin, `{"windows":[{"from":"2100-12-31T08:00:00+08:00","to":"2101-01-01T00:00:00+08:00"}]}`); rec.Code != 200 {
+		t.Errorf("a window ending with 2100 = %d %s, want 200", rec.Code, rec.Body)
+	}
+	if got := ts.st.Seq(); got != seq+1 {
+		t.Errorf("seq %d → %d, want one write (the accepted window)", seq, got)
+	}
 }

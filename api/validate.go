@@ -173,16 +173,26 @@ func (v *requestValidator) problem(req *http.Request, key string, err error) err
 	if errors.As(re.Err, &se) {
 		schemaErr = matcher.FieldError(fieldOf(se), "%s", se.Reason)
 	}
+	// The document was checked against the body as encoding/json read it:
+	// the last of two equal keys, U+FFFD for bytes that are not UTF-8. What
+	// the strict scan finds comes first.
+	var body []byte
+	if req.GetBody != nil {
+		if rc, gerr := req.GetBody(); gerr == nil {
+			body, _ = io.ReadAll(rc)
+			if serr := strictError(body); serr != nil {
+				return serr
+			}
+		}
+	}
 	// A body the handler's strict decoder refuses too: its message is the
 	// more precise one (it knows the domain's rules and wording), unless it
 	// names only the body where the document names a field.
-	if parse := v.parsers[key]; parse != nil && req.GetBody != nil {
-		if body, gerr := req.GetBody(); gerr == nil {
-			if perr := parse(body); perr != nil {
-				var me *matcher.Error
-				if schemaErr == nil || !errors.As(perr, &me) || me.Field != "body" {
-					return perr
-				}
+	if parse := v.parsers[key]; parse != nil && body != nil {
+		if perr := parse(bytes.NewReader(body)); perr != nil {
+			var me *matcher.Error
+			if schemaErr == nil || !errors.As(perr, &me) || me.Field != "body" {
+				return perr
 			}
 		}
 	}
