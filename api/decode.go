@@ -30,12 +30,6 @@ func (s *Server) decode(c echo.Context, limit int64, dst any) error {
 	return decodeRequest(c, limit, dst, false)
 }
 
-// decodeOptional is decode for a body that may be empty (dst keeps its
-// zero value then).
-func (s *Server) decodeOptional(c echo.Context, limit int64, dst any) error {
-	return decodeRequest(c, limit, dst, true)
-}
-
 func decodeRequest(c echo.Context, limit int64, dst any, optional bool) error {
 	req := c.Request()
 	if err := checkContentType(req); err != nil {
