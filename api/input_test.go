@@ -219,6 +219,7 @@ func TestStrictJSON(t *testing.T) {
 		expectDetail string
 	}{
 		{"key twice, last valid", "PATCH", "/v1/items/LH-D01", `{"quantity":-5,"quantity":3}`, "quantity", "is given twice"},
+		{"key twice in another case", "PATCH", "/v1/items/LH-D01", `{"quantity":-5,"Quantity":3}`, "Quantity", "is given twice"},
 		{"key twice, last invalid", "PATCH", "/v1/items/LH-D01", `{"quantity":3,"quantity":-5}`, "quantity", "is given twice"},
 		{"key twice in a list", "POST", "/v1/units/lh-school/items", `{"id":"LH-D90","kind":"demand","category":"tutoring","title":"作业辅导","quantity":1,"windows":[{"from":"2026-12-01T08:00:00+08:00"},{"from":"2026-12-02T08:00:00+08:00","from":"2026-12-03T08:00:00+08:00"}]}`, "windows[1].from", "is given twice"},
 		{"key twice in weights", "POST", "/v1/meetings/lh/proposals", `{"weights":{"tags":40,"tags":50}}`, "weights.tags", "is given twice"},
