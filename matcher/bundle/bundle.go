@@ -23,8 +23,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/jsonstrict"
 )
 
 // Format is the value of a bundle's "format" field.
@@ -370,7 +372,7 @@ func DecodeJSON(name string, data []byte) (*Bundle, error) {
 		key, _ := tok.(string)
 		keyLoc := loc(dec.InputOffset())
 		if seen[key] {
-			ps.add(keyLoc, "", key, "appears twice")
+			ps.add(keyLoc, "", key, "%s", jsonstrict.MsgTwice)
 		}
 		seen[key] = true
 		switch key {
@@ -382,6 +384,10 @@ func DecodeJSON(name string, data []byte) (*Bundle, error) {
 			var s string
 			if err := json.Unmarshal(raw, &s); err != nil {
 				ps.add(keyLoc, "", key, "must be a string, got %s", jsonKind(raw))
+				continue
+			}
+			if !utf8.Valid(raw) {
+				ps.add(keyLoc, "", key, "%s", jsonstrict.MsgNotUTF8)
 				continue
 			}
 			if key == "format" {
@@ -447,12 +453,14 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 		return nil
 	}
 	var raw json.RawMessage
+	var strict jsonstrict.Checker
 	for i := 0; dec.More(); i++ {
 		raw = nil
 		if err := dec.Decode(&raw); err != nil {
 			return err
 		}
 		off := dec.InputOffset() - int64(len(raw))
+		sp := strict.Check(raw)
 		err = nil
 		switch key {
 		case "categories":
@@ -471,6 +479,11 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 			err = decodeOne(raw, &b.Claims)
 		}
 		b.addSource(key, loc(off))
+		if sp != nil {
+			// Reported rather than what encoding/json made of it.
+			ps.add(loc(off+sp.Offset), fmt.Sprintf("%s[%d]", key, i), sp.Path, "%s", sp.Msg)
+			continue
+		}
 		if err != nil {
 			ps.add(loc(off+errOffset(err, raw)), fmt.Sprintf("%s[%d]", key, i), jsonField(err), "%s", jsonMessage(err))
 		}

@@ -150,7 +150,22 @@ func TestDecodeJSON(t *testing.T) {
 		{
 			name:  "key twice",
 			input: head + "  \"items\": [],\n  \"items\": []\n}",
-			want:  []wantProblem{{4, "items", "appears twice"}},
+			want:  []wantProblem{{4, "items", "is given twice"}},
+		},
+		{
+			name:  "key twice in a record, at any depth; decoding goes on",
+			input: head + "  \"items\": [\n    {\"id\": \"D1\", \"quantity\": -5,\n     \"quantity\": 3},\n    {\"id\": \"D2\", \"windows\": [{\"from\": \"2026-12-01T00:00:00Z\",\n     \"from\": \"2026-12-02T00:00:00Z\"}]}\n  ]\n}",
+			want:  []wantProblem{{5, "quantity", "is given twice"}, {7, "windows[0].from", "is given twice"}},
+		},
+		{
+			name:  "not UTF-8 in a record names the field",
+			input: head + "  \"items\": [\n    {\"id\": \"D1\",\n     \"tags\": [\"护学\", \"\xe6\x8a\"]}\n  ]\n}",
+			want:  []wantProblem{{5, "tags[1]", "is not valid UTF-8"}},
+		},
+		{
+			name:  "not UTF-8 in the name",
+			input: head + "  \"name\": \"巴南\xff\"\n}",
+			want:  []wantProblem{{3, "name", "is not valid UTF-8"}},
 		},
 		{
 			name:  "data after the bundle",
