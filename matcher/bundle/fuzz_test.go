@@ -9,6 +9,7 @@ import (
 	"github.com/allymatch/allymatch/fixtures"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/jsonstrict"
 )
 
 // checkDecoded asserts what a successful decode promises: Prepare either
@@ -94,6 +95,8 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"format": "allymatch.bundle/v1", "units": {"a": [1, {"b": []}]}, "grids": null, "items": [1, "x", {}]}`,
 		`{"format": "allymatch.bundle/v1", "claims": [{"id": "C1", "created": 5}]}}`,
 		"\uFEFF{\"format\": \"allymatch.bundle/v1\",\n\"name\": 3,\n\"x\": 1}",
+		`{"format": "allymatch.bundle/v1", "items": [{"id": "D1", "quantity": -5, "Quantity": 3}]}`,
+		"{\"format\": \"allymatch.bundle/v1\", \"name\": \"\xff\", \"grids\": [{\"id\": \"g\", \"name\": \"\xe6\x8a\"}]}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -102,6 +105,9 @@ func FuzzDecodeJSON(f *testing.F) {
 		if err != nil {
 			checkDecodeError(t, b, err)
 			return
+		}
+		if p := jsonstrict.Check(bytes.TrimPrefix(data, []byte("\uFEFF"))); p != nil {
+			t.Fatalf("DecodeJSON accepted %q, which has %v", data, p)
 		}
 		checkDecoded(t, b)
 	})
