@@ -206,7 +206,7 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 	for _, m := range bad {
 		ps.add(Loc{File: name, Line: 1}, "header", "", "%s", m)
 	}
-	if len(ps) > 0 {
+	if ps.any() {
 		return nil, ps.err()
 	}
 	b := &Bundle{Format: Format}

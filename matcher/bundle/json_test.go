@@ -3,6 +3,7 @@ package bundle_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -257,5 +258,45 @@ func TestWriteJSONRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProblemsCap: a bundle of 250,000 bad items lists the first
+// matcher.MaxProblems problems and counts the rest, when decoded and when
+// prepared.
+func TestProblemsCap(t *testing.T) {
+	var in bytes.Buffer
+	in.WriteString(`{"format": "allymatch.bundle/v1", "items": [`)
+	for i := range 250_000 {
+		if i > 0 {
+			in.WriteString(",\n")
+		}
+		fmt.Fprintf(&in, `{"id": %d}`, i)
+	}
+	in.WriteString("]}")
+	_, err := bundle.DecodeJSON("big.json", in.Bytes())
+	var be *bundle.Error
+	if !errors.As(err, &be) {
+		t.Fatalf("DecodeJSON = %v, want a *bundle.Error", err)
+	}
+	if len(be.Problems) != matcher.MaxProblems || be.More != 249_000 {
+		t.Fatalf("DecodeJSON: %d problems and %d more, want %d and 249000", len(be.Problems), be.More, matcher.MaxProblems)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "250,000 problem(s):\n  big.json:1: items[0]: id: must be a string") || !strings.HasSuffix(msg, "\n  … and 249,000 more") {
+		t.Errorf("Error() = %.100q … %q", msg, msg[len(msg)-60:])
+	}
+
+	b := &bundle.Bundle{Format: bundle.Format}
+	for i := range 250_000 {
+		it := fixtures.Item()
+		it.ID, it.Quantity = fmt.Sprintf("D-%06d", i), 0
+		b.Items = append(b.Items, *it)
+	}
+	_, err = bundle.Prepare(b, nil)
+	if !errors.As(err, &be) || len(be.Problems) != matcher.MaxProblems || be.More != 249_000 {
+		t.Fatalf("Prepare = %T, want %d problems and 249000 more", err, matcher.MaxProblems)
+	}
+	if p := be.Problems[999]; p.Record != "items[999] (id D-000999)" || p.Field != "quantity" {
+		t.Errorf("last problem listed = %s", p)
 	}
 }

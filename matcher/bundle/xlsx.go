@@ -110,14 +110,14 @@ func DecodeXLSX(name string, data []byte, lim XLSXLimits) (*Bundle, error) {
 		b, err := DecodeCSV(name+"["+sheet+"]", kind, text)
 		if err != nil {
 			if be, ok := err.(*Error); ok {
-				ps = append(ps, be.Problems...)
+				ps.merge(be)
 				continue
 			}
 			return nil, err
 		}
 		out.Merge(b)
 	}
-	if lists == 0 && len(ps) == 0 {
+	if lists == 0 && !ps.any() {
 		ps.add(Loc{File: name}, "", "", "no list in the workbook: name a sheet 需求清单, 资源清单, 项目清单 or 成员单位")
 	}
 	if err := ps.err(); err != nil {
