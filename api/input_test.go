@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
 
 // chunked hides the length of a body so that it is sent chunked.
@@ -249,5 +252,100 @@ func TestStrictJSON(t *testing.T) {
 	}
 	if got := ts.st.Seq(); got != seq+1 {
 		t.Errorf("seq %d → %d, want one write (the accepted window)", seq, got)
+	}
+}
+
+// TestImportErrors: /v1/import's errors name the field of each problem
+// (one as field, several as problems), an import that moves an item to
+// another unit is a 409, and a bad 250,000-item bundle answers 1,000
+// problems and the count of the rest.
+func TestImportErrors(t *testing.T) {
+	ts := newTestServer(t)
+	seq := ts.st.Seq()
+	const head = `{"format":"allymatch.bundle/v1",`
+	item := `{"id":"X1","unit":"lh-school","kind":"demand","category":"tutoring","title":"作业辅导","quantity":0}`
+	cases := []struct {
+		name       string
+		givenBody  string
+		expectCode int
+		expectBody string
+	}{
+		{"one problem", head + `"items":[` + item + `]}`, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"detail":"body:1: items[0] (id X1): quantity: must be between 1 and 1000000000, got 0","code":"invalid","field":"items[0].quantity"}`},
+		{"several problems", head + "\n" + `"items":[` + item + ",\n" + `{"id":"X2","kind":"demand","category":"tutoring","title":"护学\u202e","quantity":1}]}`, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"detail":"3 problems; the first: body:2: items[0] (id X1): quantity: must be between 1 and 1000000000, got 0","code":"invalid",` +
+				`"problems":[{"field":"items[0].quantity","detail":"body:2: items[0] (id X1): quantity: must be between 1 and 1000000000, got 0","code":"invalid"},` +
+				`{"field":"items[1].unit","detail":"body:3: items[1] (id X2): unit: is required","code":"invalid"},` +
+				`{"field":"items[1].title","detail":"body:3: items[1] (id X2): title: holds the invisible bidirectional control U+202E at character 3 (it makes text display in another order than it is stored)","code":"invalid"}],"problems_total":3}`},
+		{"key twice", head + `"items":[{"id":"X1","id":"X2"}]}`, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"detail":"body:1: items[0]: id: is given twice","code":"invalid","field":"items[0].id"}`},
+		{"no records", `{"format":"allymatch.bundle/v1"}`, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"detail":"the bundle holds no records","code":"invalid","field":"body"}`},
+		{"syntax", `{"format":"allymatch.bundle/v1",`, 400,
+			`{"type":"about:blank","title":"Bad Request","status":400,"detail":"body:1: malformed JSON: unexpected end of file","code":"invalid","field":"body"}`},
+		{"an item moved to another unit", head + `"items":[{"id":"LH-D01","unit":"lh-bank","kind":"demand","category":"escort","title":"晚自习放学护送学生回家","quantity":6}]}`, 409,
+			`{"type":"about:blank","title":"Conflict","status":409,"detail":"body:1: items[0] (id LH-D01): unit: item \"LH-D01\" belongs to unit \"lh-school\", not \"lh-bank\"; an import does not move records between units","code":"conflict","field":"items[0].unit"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := ts.do("POST", "/v1/import", testAdmin, tc.givenBody)
+			if rec.Code != tc.expectCode || strings.TrimSpace(rec.Body.String()) != tc.expectBody {
+				t.Errorf("got  %d %s\nwant %d %s", rec.Code, rec.Body, tc.expectCode, tc.expectBody)
+			}
+			checkDocumented(t, "POST", "/v1/import", rec)
+		})
+	}
+
+	t.Run("250,000 bad items", func(t *testing.T) {
+		var in bytes.Buffer
+		in.WriteString(head + `"items":[`)
+		for i := range 250_000 {
+			if i > 0 {
+				in.WriteString(",\n")
+			}
+			fmt.Fprintf(&in, `{"id":%d}`, i)
+		}
+		in.WriteString("]}")
+		rec := ts.do("POST", "/v1/import", testAdmin, in.String())
+		var p Problem
+		decodeBody(t, rec, &p)
+		want := "250,000 problems; the first: body:1: items[0]: id: must be a string, got JSON number; the first 1,000 are listed, … and 249,000 more"
+		if rec.Code != 400 || len(p.Problems) != 1000 || p.ProblemsTotal != 250_000 || p.Detail != want {
+			t.Errorf("got %d with %d problems of %d, detail %q\nwant 400 with 1000 of 250000, detail %q", rec.Code, len(p.Problems), p.ProblemsTotal, p.Detail, want)
+		}
+		if p.Problems[999].Field != "items[999].id" {
+			t.Errorf("last problem listed names %s, want items[999].id", p.Problems[999].Field)
+		}
+		checkDocumented(t, "POST", "/v1/import", rec)
+		if n := rec.Body.Len(); n > 256<<10 {
+			t.Errorf("the answer is %d bytes, want at most 256 KiB", n)
+		}
+	})
+	if ts.st.Seq() != seq {
+		t.Errorf("refused imports changed the store: seq %d → %d", seq, ts.st.Seq())
+	}
+}
+
+// checkDocumented checks that rec, the answer of route, matches the
+// document's schema for its status.
+func checkDocumented(t *testing.T, method, route string, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	d, err := loadAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := newRequestValidator(d, nil).routes[method+" "+route]
+	if rt == nil {
+		t.Fatalf("%s %s is not in the document", method, route)
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: httptest.NewRequest(method, route, nil), Route: rt},
+		Status:                 rec.Code,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s = %d: the answer does not match the document: %v", method, route, rec.Code, err)
 	}
 }
