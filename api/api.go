@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +37,9 @@ type Server struct {
 	// proxies are the trusted proxies (SetTrustedProxies); nil: none.
 	proxies atomic.Pointer[[]netip.Prefix]
 	m       *metrics
+
+	routedOnce sync.Once
+	routed     map[string]bool // "METHOD /echo/path" of every route (see allowed)
 }
 
 // New returns a server with its routes. log receives request errors.
@@ -179,6 +183,19 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if msg, ok := he.Message.(string); ok {
 			p.Detail = msg
 		}
+		if he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed {
+			req := c.Request()
+			if allow := s.allowed(req); len(allow) > 0 {
+				list := strings.Join(allow, ", ")
+				c.Response().Header().Set(echo.HeaderAllow, list)
+				if req.Method == http.MethodOptions {
+					c.NoContent(http.StatusNoContent)
+					return
+				}
+				p.Status = http.StatusMethodNotAllowed
+				p.Detail = fmt.Sprintf("%s takes %s, not %s", req.URL.Path, list, req.Method)
+			}
+		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="allymatch"`)
 		}
@@ -249,4 +266,36 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if err := c.JSON(p.Status, p); err != nil {
 		s.log.Warn("writing an error response", "err", err)
 	}
+}
+
+// methods are the methods a route may have, in the order Allow lists them.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowed returns the methods routed for req's path other than req's own,
+// none when no route has its path. Echo's router cannot say so itself for
+// /v1: the group's middleware comes with a catch-all route (/v1/*) that
+// answers 404 for every method that a path lacks, so each method is looked
+// up in turn and counts only when it reaches a real route.
+func (s *Server) allowed(req *http.Request) []string {
+	s.routedOnce.Do(func() {
+		s.routed = map[string]bool{}
+		for _, r := range s.e.Routes() {
+			if r.Method != echo.RouteNotFound {
+				s.routed[r.Method+" "+r.Path] = true
+			}
+		}
+	})
+	path := echo.GetPath(req)
+	var out []string
+	for _, m := range methods {
+		if m == req.Method {
+			continue
+		}
+		c := s.e.NewContext(req, nil)
+		s.e.Router().Find(m, path, c)
+		if s.routed[m+" "+c.Path()] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
