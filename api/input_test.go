@@ -317,6 +317,7 @@ func TestImportErrors(t *testing.T) {
 			t.Errorf("last problem listed names %s, want items[999].id", p.Problems[999].Field)
 		}
 		checkDocumented(t, "POST", "/v1/import", rec)
+		t.Logf("answer: %d bytes", rec.Body.Len())
 		if n := rec.Body.Len(); n > 256<<10 {
 			t.Errorf("the answer is %d bytes, want at most 256 KiB", n)
 		}
