@@ -144,3 +144,20 @@ func TestSpreadsheetRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCSVCell: UnquoteCSVCell gives back every text CSVCell wrote, and what
+// CSVCell writes is never formula-like.
+func FuzzCSVCell(f *testing.F) {
+	for _, s := range append(dangerous, "'", "''", "'=", "普通", "") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cell := bundle.CSVCell(s)
+		if back := bundle.UnquoteCSVCell(cell); back != s {
+			t.Fatalf("UnquoteCSVCell(CSVCell(%q)) = %q", s, back)
+		}
+		if bundle.FormulaLike(cell) {
+			t.Fatalf("CSVCell(%q) = %q is formula-like", s, cell)
+		}
+	})
+}

@@ -138,6 +138,7 @@ func FuzzDecodeCSV(f *testing.F) {
 		{4, "编号,单位名称,类型,党组织,网格,纬度,经度,所属联盟\nu1,学校,学校,是,g1,29.35,106.53,lh；st\n"},
 		{3, "\uFEFFid,unit,name\nP1,u1,\"多\n行\"\n\n,,\n"},
 		{0, "id,unit,category,title,quantity\n\"D1\"x,u1,escort,t,1\n"},
+		{0, "id,unit,category,title,quantity\nD1,u1,escort,'=HYPERLINK(\"http://x\"),'-1\n"},
 	} {
 		f.Add(s.kind, []byte(s.text))
 	}
