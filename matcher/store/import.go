@@ -88,8 +88,14 @@ func moved(table, what, id, was, to string) error {
 }
 
 // locate turns the store's "table[id].field" problems into bundle problems
-// that name the file and line of the record.
+// that name the file and line of the record. Problems located already (a
+// check's *bundle.Error) are returned as they are: FieldErrors would see
+// one error in them.
 func locate(b *bundle.Bundle, err error) error {
+	var be *bundle.Error
+	if errors.As(err, &be) {
+		return err
+	}
 	list := matcher.FieldErrors(err)
 	if list == nil {
 		return err

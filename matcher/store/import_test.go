@@ -95,3 +95,19 @@ func TestImportProblemsCap(t *testing.T) {
 		t.Errorf("first problem = %s, want items[0] (id X-0000): unit", p)
 	}
 }
+
+// TestImportCheckedKeepsProblems: the problems of ImportChecked's check,
+// already located, come back as they are, every one of them.
+func TestImportCheckedKeepsProblems(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	want := &bundle.Error{Problems: []bundle.Problem{
+		{Record: "items[0] (id LH-D01)", Field: "unit", Msg: "no unit \"x\" in this meeting"},
+		{Record: "items[1] (id LH-R12)", Field: "unit", Msg: "no unit \"y\" in this meeting"},
+	}}
+	b := &bundle.Bundle{Format: bundle.Format, Items: []matcher.Item{*fixtures.Item(), *fixtures.Resource()}}
+	_, err := s.ImportChecked(ctx, b, "test", nil, func(*Tx) error { return want })
+	var be *bundle.Error
+	if !errors.As(err, &be) || len(be.Problems) != 2 || be.Problems[1] != want.Problems[1] {
+		t.Fatalf("ImportChecked = %v, want the check's two problems", err)
+	}
+}
