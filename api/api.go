@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +37,9 @@ type Server struct {
 	// proxies are the trusted proxies (SetTrustedProxies); nil: none.
 	proxies atomic.Pointer[[]netip.Prefix]
 	m       *metrics
+
+	routedOnce sync.Once
+	routed     map[string]bool // "METHOD /echo/path" of every route (see allowed)
 }
 
 // New returns a server with its routes. log receives request errors.
@@ -102,9 +106,33 @@ type Problem struct {
 	Detail string `json:"detail,omitempty"`
 	Code   string `json:"code,omitempty"`
 	Field  string `json:"field,omitempty"`
-	// Problems lists every problem when there are several (a bundle, a
-	// record with several bad fields).
-	Problems []FieldProblem `json:"problems,omitempty"`
+	// Problems lists the problems when there are several (a bundle, a
+	// record with several bad fields): at most maxListed of them, and
+	// ProblemsTotal counts them all.
+	Problems      []FieldProblem `json:"problems,omitempty"`
+	ProblemsTotal int            `json:"problems_total,omitempty"`
+}
+
+// maxListed bounds the problems an answer lists, whatever the error holds.
+const maxListed = matcher.MaxProblems
+
+// setProblems answers total problems, of which list are the first: the one
+// as field and detail, several as a list (cut at maxListed) with a detail
+// that counts them, quotes the first and says how many are not listed.
+func (p *Problem) setProblems(list []FieldProblem, total int, first string) {
+	if len(list) == 0 {
+		return
+	}
+	if total <= 1 {
+		p.Field, p.Detail = list[0].Field, list[0].Detail
+		return
+	}
+	list = list[:min(len(list), maxListed)]
+	p.Problems, p.ProblemsTotal = list, total
+	p.Detail = fmt.Sprintf("%s problems; the first: %s", matcher.FormatCount(total), first)
+	if rest := total - len(list); rest > 0 {
+		p.Detail += fmt.Sprintf("; the first %s are listed, %s", matcher.FormatCount(len(list)), matcher.AndMore(rest))
+	}
 }
 
 // FieldProblem is one of several problems of a request.
@@ -126,7 +154,10 @@ var statusOf = map[string]int{
 
 // handleError writes err as problem+json. Echo's own errors (404, 405, bind
 // errors) keep their status; matcher errors map through statusOf, wrapped or
-// not; anything else is an internal error, logged and not shown.
+// not; anything else is an internal error, logged and not shown. A 400
+// names the field at fault ("body" when it is the body as a whole) or
+// lists the problems: at most maxListed of them, with problems_total
+// counting them all.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -134,6 +165,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	p := Problem{Type: "about:blank"}
 	var he *echo.HTTPError
 	var me *matcher.Error
+	var pe *matcher.ProblemsError
 	var mbe *http.MaxBytesError
 	var be *bundle.Error
 	switch {
@@ -151,41 +183,74 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if msg, ok := he.Message.(string); ok {
 			p.Detail = msg
 		}
+		if he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed {
+			req := c.Request()
+			if allow := s.allowed(req); len(allow) > 0 {
+				list := strings.Join(allow, ", ")
+				c.Response().Header().Set(echo.HeaderAllow, list)
+				if req.Method == http.MethodOptions {
+					c.NoContent(http.StatusNoContent)
+					return
+				}
+				p.Status = http.StatusMethodNotAllowed
+				p.Detail = fmt.Sprintf("%s takes %s, not %s", req.URL.Path, list, req.Method)
+			}
+		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="allymatch"`)
 		}
-	case errors.As(err, &me):
-		p.Code = me.Code
-		p.Status = statusOf[me.Code]
-		if p.Status == 0 {
-			p.Status = http.StatusInternalServerError
-		}
-		if me.Code != matcher.EINTERNAL {
-			p.Detail, p.Field = me.Message, me.Field
-			var pe *matcher.ProblemsError
-			if errors.As(err, &pe) && len(pe.List) > 1 {
-				p.Detail = pe.Error()
-				for _, e := range pe.List {
-					p.Problems = append(p.Problems, FieldProblem{Field: e.Field, Detail: e.Message, Code: e.Code})
-				}
-			}
-		}
 	case errors.As(err, &be):
-		p.Code = matcher.EINVALID
-		p.Status = http.StatusBadRequest
-		p.Detail = be.Error()
-		for _, q := range be.Problems {
+		// Before *matcher.Error, which a bundle.Error answers to as well:
+		// its problems name their records and fields.
+		p.Code = be.Code()
+		p.Status = statusOf[p.Code]
+		n := min(len(be.Problems), maxListed)
+		list := make([]FieldProblem, 0, n)
+		for _, q := range be.Problems[:n] {
 			field := q.Field
 			if rec, _, _ := strings.Cut(q.Record, " "); rec != "" {
 				field = strings.TrimSuffix(rec+"."+q.Field, ".")
 			}
-			p.Problems = append(p.Problems, FieldProblem{Field: field, Detail: q.String(), Code: matcher.EINVALID})
+			if field == "" {
+				field = "body"
+			}
+			code := q.Code
+			if code == "" {
+				code = matcher.EINVALID
+			}
+			list = append(list, FieldProblem{Field: field, Detail: q.String(), Code: code})
 		}
-		if len(p.Problems) == 1 {
-			p.Field, p.Problems = p.Problems[0].Field, nil
+		if n > 0 {
+			p.setProblems(list, len(be.Problems)+be.More, list[0].Detail)
+		}
+	case errors.As(err, &pe) && len(pe.List) > 0 && pe.List[0].Code != matcher.EINTERNAL:
+		p.Code = pe.List[0].Code
+		p.Status = statusOf[p.Code]
+		n := min(len(pe.List), maxListed)
+		list := make([]FieldProblem, 0, n)
+		for _, e := range pe.List[:n] {
+			field := e.Field
+			if field == "" {
+				field = "body"
+			}
+			list = append(list, FieldProblem{Field: field, Detail: e.Message, Code: e.Code})
+		}
+		first := pe.List[0].Error()
+		p.setProblems(list, len(pe.List)+pe.More, first)
+	case errors.As(err, &me):
+		p.Code = me.Code
+		p.Status = statusOf[me.Code]
+		if me.Code != matcher.EINTERNAL {
+			p.Detail, p.Field = me.Message, me.Field
 		}
 	default:
 		p.Status = http.StatusInternalServerError
+	}
+	if p.Status == 0 {
+		p.Status = http.StatusInternalServerError
+	}
+	if p.Status == http.StatusBadRequest && p.Field == "" && len(p.Problems) == 0 {
+		p.Field = "body" // a 400 always names what is at fault
 	}
 	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
@@ -201,4 +266,36 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if err := c.JSON(p.Status, p); err != nil {
 		s.log.Warn("writing an error response", "err", err)
 	}
+}
+
+// methods are the methods a route may have, in the order Allow lists them.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowed returns the methods routed for req's path other than req's own,
+// none when no route has its path. Echo's router cannot say so itself for
+// /v1: the group's middleware comes with a catch-all route (/v1/*) that
+// answers 404 for every method that a path lacks, so each method is looked
+// up in turn and counts only when it reaches a real route.
+func (s *Server) allowed(req *http.Request) []string {
+	s.routedOnce.Do(func() {
+		s.routed = map[string]bool{}
+		for _, r := range s.e.Routes() {
+			if r.Method != echo.RouteNotFound {
+				s.routed[r.Method+" "+r.Path] = true
+			}
+		}
+	})
+	path := echo.GetPath(req)
+	var out []string
+	for _, m := range methods {
+		if m == req.Method {
+			continue
+		}
+		c := s.e.NewContext(req, nil)
+		s.e.Router().Find(m, path, c)
+		if s.routed[m+" "+c.Path()] {
+			out = append(out, m)
+		}
+	}
+	return out
 }

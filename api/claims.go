@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -71,10 +70,7 @@ func parseAnswer(r io.Reader) (answerRequest, error) {
 	if a.Side != "" && a.Side != matcher.ResourceSide && a.Side != matcher.DemandSide {
 		return a, matcher.FieldError("side", "must be resource or demand, got %q", a.Side)
 	}
-	if !utf8.ValidString(a.Reason) || utf8.RuneCountInString(a.Reason) > matcher.MaxTextLen {
-		return a, matcher.FieldError("reason", "must be valid text of at most %d characters", matcher.MaxTextLen)
-	}
-	return a, nil
+	return a, matcher.ReasonText.Check("reason", a.Reason)
 }
 
 // answer returns the handler of POST /v1/claims/{id}/{ans}.

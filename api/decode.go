@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/jsonstrict"
 )
 
 // Body limits. Every body is read through http.MaxBytesReader, so a
@@ -26,12 +28,6 @@ const (
 // limit bytes, one value, no unknown fields. An empty body is refused.
 func (s *Server) decode(c echo.Context, limit int64, dst any) error {
 	return decodeRequest(c, limit, dst, false)
-}
-
-// decodeOptional is decode for a body that may be empty (dst keeps its
-// zero value then).
-func (s *Server) decodeOptional(c echo.Context, limit int64, dst any) error {
-	return decodeRequest(c, limit, dst, true)
 }
 
 func decodeRequest(c echo.Context, limit int64, dst any, optional bool) error {
@@ -56,10 +52,21 @@ func checkContentType(req *http.Request) error {
 }
 
 // decodeJSON decodes one JSON value from r into dst, refusing unknown
-// fields and trailing data; its errors are matcher errors naming the field
-// (or an *http.MaxBytesError, answered 413).
+// fields, keys given twice, text that is not UTF-8 and trailing data; its
+// errors are matcher errors naming the field (or an *http.MaxBytesError,
+// answered 413). r is read whole first (every body is bounded).
 func decodeJSON(r io.Reader, dst any, optional bool) error {
-	dec := json.NewDecoder(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return jsonError(err)
+	}
+	if optional && len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if err := strictError(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		if errors.Is(err, io.EOF) && optional {
@@ -76,6 +83,20 @@ func decodeJSON(r io.Reader, dst any, optional bool) error {
 		return matcher.FieldError("body", "holds data after the JSON value")
 	}
 	return nil
+}
+
+// strictError returns what jsonstrict.Check finds in a body (a key given
+// twice, bytes that are not UTF-8) as an error naming the field, or nil.
+func strictError(data []byte) error {
+	p := jsonstrict.Check(data)
+	if p == nil {
+		return nil
+	}
+	field := p.Path
+	if field == "" {
+		field = "body"
+	}
+	return matcher.FieldError(field, "%s", p.Msg)
 }
 
 // jsonError turns an encoding/json error into a matcher error naming the

@@ -89,7 +89,8 @@ func FuzzParseItem(f *testing.F) {
 
 func FuzzParseItemPatch(f *testing.F) {
 	fuzzDecoder(f, func(r *bytes.Reader) (service.ItemPatch, error) { return parseItemPatch(r) },
-		`{"quantity":7}`, `{"status":"closed","tags":["护学"]}`, `{"priority":9}`)
+		`{"quantity":7}`, `{"status":"closed","tags":["护学"]}`, `{"priority":9}`,
+		`{"quantity":-5,"quantity":3}`, "{\"title\":\"\xff\"}", `{"title":"护学\u202e"}`, `{"windows":[{"from":"0000-01-01T00:00:00Z"}]}`)
 }
 
 func FuzzParseProject(f *testing.F) {

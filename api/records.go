@@ -42,16 +42,21 @@ func parseUnitPatch(r io.Reader) (service.UnitPatch, error) {
 	if err := decodeJSON(r, &p, false); err != nil {
 		return p, err
 	}
-	var probs matcher.Problems
-	for i, al := range p.Alliances {
-		if !matcher.ValidID(al) {
-			probs.Add("alliances["+itoa(i)+"]", "must be an alliance id, got %q", al)
-		}
+	// Check the fields given on a valid unit that takes them.
+	u := matcher.Unit{ID: "x", Name: "x", Kind: matcher.KindShop, Location: &matcher.GeoPoint{}, Alliances: p.Alliances}
+	if p.Name != nil {
+		u.Name = *p.Name
+	}
+	if p.Kind != nil {
+		u.Kind = *p.Kind
+	}
+	if p.Grid != nil {
+		u.Grid = *p.Grid
 	}
 	if p.Location != nil {
-		probs.AddErr("location", p.Location.Validate())
+		u.Location = p.Location
 	}
-	return p, probs.Err()
+	return p, u.Validate()
 }
 
 func parseItem(r io.Reader) (matcher.Item, error) {

@@ -91,6 +91,10 @@ type requestValidator struct {
 	routes  map[string]*routers.Route
 	parsers map[string]bodyParser // by route key: the handler's decoder
 	opts    *openapi3filter.Options
+	// importOpts leave a bundle's body to its decoder: bundle.DecodeJSON,
+	// Prepare and the store check every record and list every problem
+	// with its line, where the document would name the first only.
+	importOpts *openapi3filter.Options
 }
 
 func newRequestValidator(d *apiDoc, parsers map[string]bodyParser) *requestValidator {
@@ -104,6 +108,9 @@ func newRequestValidator(d *apiDoc, parsers map[string]bodyParser) *requestValid
 			SkipSettingDefaults: true,
 		},
 	}
+	io := *v.opts
+	io.ExcludeRequestBody = true
+	v.importOpts = &io
 	for path, item := range d.doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			v.routes[method+" "+echoPath(path)] = &routers.Route{
@@ -146,7 +153,11 @@ func (v *requestValidator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 				params[names[i]] = v
 			}
 		}
-		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: rt, Options: v.opts}
+		opts := v.opts
+		if rt.Path == "/v1/import" {
+			opts = v.importOpts
+		}
+		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: rt, Options: opts}
 		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
 			return v.problem(req, key, err)
 		}
@@ -173,16 +184,26 @@ func (v *requestValidator) problem(req *http.Request, key string, err error) err
 	if errors.As(re.Err, &se) {
 		schemaErr = matcher.FieldError(fieldOf(se), "%s", se.Reason)
 	}
+	// The document was checked against the body as encoding/json read it:
+	// the last of two equal keys, U+FFFD for bytes that are not UTF-8. What
+	// the strict scan finds comes first.
+	var body []byte
+	if req.GetBody != nil {
+		if rc, gerr := req.GetBody(); gerr == nil {
+			body, _ = io.ReadAll(rc)
+			if serr := strictError(body); serr != nil {
+				return serr
+			}
+		}
+	}
 	// A body the handler's strict decoder refuses too: its message is the
 	// more precise one (it knows the domain's rules and wording), unless it
 	// names only the body where the document names a field.
-	if parse := v.parsers[key]; parse != nil && req.GetBody != nil {
-		if body, gerr := req.GetBody(); gerr == nil {
-			if perr := parse(body); perr != nil {
-				var me *matcher.Error
-				if schemaErr == nil || !errors.As(perr, &me) || me.Field != "body" {
-					return perr
-				}
+	if parse := v.parsers[key]; parse != nil && body != nil {
+		if perr := parse(bytes.NewReader(body)); perr != nil {
+			var me *matcher.Error
+			if schemaErr == nil || !errors.As(perr, &me) || me.Field != "body" {
+				return perr
 			}
 		}
 	}

@@ -21,8 +21,8 @@ func (c *Category) Validate() error {
 	if !validWord(c.ID) {
 		p.Add("id", "must be a lower-case word (a-z, 0-9, _), got %q", c.ID)
 	}
-	checkText(&p, "name_zh", c.NameZH, true, 64)
-	checkText(&p, "name_en", c.NameEN, true, 64)
+	checkText(&p, "name_zh", c.NameZH, LabelText)
+	checkText(&p, "name_en", c.NameEN, LabelText)
 	for i, s := range c.Serves {
 		if !validWord(s) {
 			p.Add(fieldIndex("serves", i), "must be a category id, got %q", s)

@@ -149,8 +149,22 @@ func (c *Claim) Validate() error {
 	if c.Status == ClaimRejected && c.RejectedBy != ResourceSide && c.RejectedBy != DemandSide {
 		p.Add("rejected_by", "a rejected claim names the side that rejected it")
 	}
-	checkText(&p, "reason", c.Reason, false, MaxTextLen)
+	checkText(&p, "reason", c.Reason, ReasonText)
 	checkRef(&p, "meeting", c.Meeting)
+	checkRef(&p, "runner_up", c.RunnerUp)
+	// Zero times are unknown (a claim written by hand in a bundle).
+	if !c.Created.IsZero() {
+		checkTime(&p, "created", c.Created, false)
+	}
+	if !c.Updated.IsZero() {
+		checkTime(&p, "updated", c.Updated, false)
+		if c.Updated.Before(c.Created) {
+			p.Add("updated", "must not be before created")
+		}
+	}
+	for i, t := range c.Breakdown {
+		checkText(&p, fieldIndex("breakdown", i)+".name", t.Name, LabelText)
+	}
 	return p.Err()
 }
 

@@ -9,6 +9,7 @@
 package matcher
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -115,15 +116,95 @@ func checkRef(p *Problems, field, id string) {
 	}
 }
 
-func checkText(p *Problems, field, s string, required bool, max int) {
-	switch {
-	case required && strings.TrimSpace(s) == "":
+// Text is the rule of one kind of text field: at most Max characters
+// (runes), not blank when Required, and several lines only when Multiline.
+// Every text of a record or a request is checked by one of the rules below
+// (Text.Check, or checkText in this package), so that what is refused is
+// decided in one place.
+//
+// A text is refused when it is not valid UTF-8 or holds a character that a
+// reader does not see or that changes what the reader sees:
+//   - NUL and the other C0 controls (U+0000–U+001F), DEL and the C1
+//     controls (U+007F–U+009F); a multi-line text may hold tab, LF and CR;
+//   - the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+//     U+2066–U+2069) and the direction marks U+200E, U+200F and U+061C:
+//     they make text display in another order than it is stored ("Trojan
+//     Source"), and Chinese and English text needs none of them;
+//   - the line and paragraph separators U+2028 and U+2029 (a multi-line
+//     text uses line breaks);
+//   - U+FEFF (a byte-order mark) anywhere inside the text;
+//   - U+FFFD, the replacement character that decoders put where bytes were
+//     not text: the text was damaged before it came here.
+type Text struct {
+	Max       int  // characters (runes)
+	Required  bool // blank (white space only) is refused
+	Multiline bool // tab, LF and CR are allowed
+}
+
+// The text rules of the domain's fields.
+var (
+	NameText    = Text{Max: MaxNameLen, Required: true}  // names of grids, alliances, units, projects; item titles
+	DescText    = Text{Max: MaxTextLen, Multiline: true} // descriptions
+	ReasonText  = Text{Max: MaxTextLen, Multiline: true} // a claim's reason (rejected, withdrawn)
+	MeasureText = Text{Max: 32}                          // an item's unit of measure
+	TagText     = Text{Max: 64, Required: true}          // one tag
+	LabelText   = Text{Max: 64, Required: true}          // category names, score term names
+	BundleName  = Text{Max: MaxNameLen}                  // a bundle's name
+)
+
+// Check returns the problem of s as field under rule t, or nil: an
+// EINVALID *Error naming field.
+func (t Text) Check(field, s string) error {
+	var p Problems
+	checkText(&p, field, s, t)
+	return p.Err()
+}
+
+func checkText(p *Problems, field, s string, t Text) {
+	if t.Required && strings.TrimSpace(s) == "" {
 		p.Add(field, "is required")
-	case !utf8.ValidString(s):
-		p.Add(field, "is not valid UTF-8")
-	case utf8.RuneCountInString(s) > max:
-		p.Add(field, "is longer than %d characters", max)
+		return
 	}
+	n, msg := scanText(s, t.Multiline)
+	switch {
+	case msg != "":
+		p.Add(field, "%s", msg)
+	case n > t.Max:
+		p.Add(field, "is longer than %d characters", t.Max)
+	}
+}
+
+// scanText returns the number of characters of s and what makes s
+// unacceptable as text ("" when nothing does); see Text.
+func scanText(s string, multiline bool) (int, string) {
+	if !utf8.ValidString(s) {
+		return 0, "is not valid UTF-8"
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		switch {
+		case r >= 0x20 && r < 0x7f:
+			// Printable ASCII: the common case.
+		case r == '\t' || r == '\n' || r == '\r':
+			if !multiline {
+				return n, fmt.Sprintf("holds a tab or line break (%U) at character %d; this text is one line", r, n)
+			}
+		case r == 0:
+			return n, fmt.Sprintf("holds a NUL character (U+0000) at character %d", n)
+		case r < 0x20 || r >= 0x7f && r < 0xa0:
+			return n, fmt.Sprintf("holds the control character %U at character %d", r, n)
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return n, fmt.Sprintf("holds the invisible bidirectional control %U at character %d (it makes text display in another order than it is stored)", r, n)
+		case r == 0x2028 || r == 0x2029:
+			return n, fmt.Sprintf("holds the line or paragraph separator %U at character %d", r, n)
+		case r == 0xfeff:
+			return n, fmt.Sprintf("holds a byte-order mark (U+FEFF) at character %d", n)
+		case r == utf8.RuneError:
+			return n, fmt.Sprintf("holds the replacement character U+FFFD at character %d: the text was damaged by a conversion before it was sent", n)
+		}
+	}
+	return n, ""
 }
 
 // GeoPoint is a WGS-84 coordinate in degrees.
@@ -160,7 +241,7 @@ type Grid struct {
 func (g *Grid) Validate() error {
 	var p Problems
 	checkID(&p, "id", g.ID)
-	checkText(&p, "name", g.Name, true, MaxNameLen)
+	checkText(&p, "name", g.Name, NameText)
 	checkRef(&p, "alliance", g.Alliance)
 	if g.Centre != nil {
 		p.AddErr("centre", g.Centre.Validate())
@@ -195,7 +276,7 @@ type Alliance struct {
 func (a *Alliance) Validate() error {
 	var p Problems
 	checkID(&p, "id", a.ID)
-	checkText(&p, "name", a.Name, true, MaxNameLen)
+	checkText(&p, "name", a.Name, NameText)
 	if !a.Level.Valid() {
 		p.Add("level", "must be community, street or district, got %q", a.Level)
 	}
@@ -276,7 +357,7 @@ type Unit struct {
 func (u *Unit) Validate() error {
 	var p Problems
 	checkID(&p, "id", u.ID)
-	checkText(&p, "name", u.Name, true, MaxNameLen)
+	checkText(&p, "name", u.Name, NameText)
 	if !validWord(string(u.Kind)) {
 		p.Add("kind", "must be a lower-case word such as agency, school, enterprise, bank, shop, ngo; got %q", u.Kind)
 	}
@@ -342,6 +423,27 @@ func (w Window) Overlap(o Window) time.Duration {
 	return to.Sub(from)
 }
 
+// MinYear and MaxYear bound every time of the domain (windows, claims'
+// times): from 2000-01-01 to 2100-12-31, as dates in the time's own zone.
+// A window's end is exclusive, so one that ends with 2100-12-31 ends at
+// 2101-01-01 00:00.
+const (
+	MinYear = 2000
+	MaxYear = 2100
+)
+
+// checkTime records a problem when t is outside MinYear..MaxYear; end says
+// that t is an exclusive end.
+func checkTime(p *Problems, field string, t time.Time, end bool) {
+	last := t
+	if end {
+		last = t.Add(-time.Nanosecond)
+	}
+	if y := last.Year(); y < MinYear || y > MaxYear {
+		p.Add(field, "must be between %d-01-01 and %d-12-31, got %s", MinYear, MaxYear, t.Format(time.RFC3339))
+	}
+}
+
 // MaxQuantity bounds an item's quantity so that score × quantity sums stay
 // far inside int64.
 const MaxQuantity = 1_000_000_000
@@ -387,14 +489,14 @@ func (it *Item) Validate() error {
 	if it.Category == "" {
 		p.Add("category", "is required")
 	}
-	checkText(&p, "title", it.Title, true, MaxNameLen)
-	checkText(&p, "description", it.Description, false, MaxTextLen)
-	checkText(&p, "measure", it.Measure, false, 32)
+	checkText(&p, "title", it.Title, NameText)
+	checkText(&p, "description", it.Description, DescText)
+	checkText(&p, "measure", it.Measure, MeasureText)
 	if len(it.Tags) > MaxTags {
 		p.Add("tags", "has more than %d tags", MaxTags)
 	}
 	for i, t := range it.Tags {
-		checkText(&p, fieldIndex("tags", i), t, true, 64)
+		checkText(&p, fieldIndex("tags", i), t, TagText)
 	}
 	if it.Quantity < 1 || it.Quantity > MaxQuantity {
 		p.Add("quantity", "must be between 1 and %d, got %d", MaxQuantity, it.Quantity)
@@ -406,9 +508,15 @@ func (it *Item) Validate() error {
 		f := fieldIndex("windows", i)
 		if w.From.IsZero() {
 			p.Add(f+".from", "is required")
+		} else {
+			checkTime(&p, f+".from", w.From, false)
 		}
-		if !w.To.IsZero() && !w.To.After(w.From) {
-			p.Add(f+".to", "must be after from")
+		if !w.To.IsZero() {
+			if !w.To.After(w.From) {
+				p.Add(f+".to", "must be after from")
+			} else {
+				checkTime(&p, f+".to", w.To, true)
+			}
 		}
 	}
 	if it.Location != nil {
@@ -466,8 +574,8 @@ func (pr *Project) Validate() error {
 	var p Problems
 	checkID(&p, "id", pr.ID)
 	checkID(&p, "unit", pr.Unit)
-	checkText(&p, "name", pr.Name, true, MaxNameLen)
-	checkText(&p, "description", pr.Description, false, MaxTextLen)
+	checkText(&p, "name", pr.Name, NameText)
+	checkText(&p, "description", pr.Description, DescText)
 	switch pr.Status {
 	case ProjectPlanned, ProjectRunning, ProjectDone, ProjectDropped:
 	default:

@@ -3,6 +3,7 @@ package matcher
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -70,15 +71,30 @@ func ErrorMessage(err error) string {
 	return "internal error"
 }
 
+// MaxProblems bounds the problems an error lists; those past it are
+// counted, not kept, so that a bad 250,000-item import costs the memory of
+// 1,000 problems and answers in kilobytes.
+const MaxProblems = 1000
+
 // Problems collects every problem found in a validation so that a user sees
-// them all at once rather than one per try. Its zero value is ready to use.
+// them all at once rather than one per try: the first MaxProblems, and the
+// count of the rest. Its zero value is ready to use.
 type Problems struct {
 	List []*Error
+	More int // problems found past MaxProblems: counted, not listed
+}
+
+func (p *Problems) put(e *Error) {
+	if len(p.List) >= MaxProblems {
+		p.More++
+		return
+	}
+	p.List = append(p.List, e)
 }
 
 // Add records a problem at field.
 func (p *Problems) Add(field, format string, args ...any) {
-	p.List = append(p.List, FieldError(field, format, args...))
+	p.put(FieldError(field, format, args...))
 }
 
 // AddErr records err (an *Error keeps its field, prefixed by prefix).
@@ -88,12 +104,13 @@ func (p *Problems) AddErr(prefix string, err error) {
 	}
 	list := FieldErrors(err)
 	if list == nil {
-		p.List = append(p.List, &Error{Code: EINVALID, Field: prefix, Message: err.Error()})
+		p.put(&Error{Code: EINVALID, Field: prefix, Message: err.Error()})
 		return
 	}
 	for _, e := range list {
-		p.List = append(p.List, &Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message})
+		p.put(&Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message})
 	}
+	p.More += Unlisted(err)
 }
 
 // FieldErrors returns the problems err reports by field: the list of a
@@ -108,6 +125,16 @@ func FieldErrors(err error) []*Error {
 		return []*Error{e}
 	}
 	return nil
+}
+
+// Unlisted returns how many problems err counts past those it lists (a
+// *ProblemsError's More); 0 for any other error.
+func Unlisted(err error) int {
+	var pe *ProblemsError
+	if errors.As(err, &pe) {
+		return pe.More
+	}
+	return 0
 }
 
 func joinField(prefix, field string) string {
@@ -126,27 +153,32 @@ func joinField(prefix, field string) string {
 // Err returns nil when nothing was recorded, the one *Error when one was, and
 // a *ProblemsError listing all of them otherwise.
 func (p *Problems) Err() error {
-	switch len(p.List) {
-	case 0:
+	switch {
+	case len(p.List) == 0 && p.More == 0:
 		return nil
-	case 1:
+	case len(p.List) == 1 && p.More == 0:
 		return p.List[0]
 	}
-	return &ProblemsError{List: append([]*Error(nil), p.List...)}
+	return &ProblemsError{List: append([]*Error(nil), p.List...), More: p.More}
 }
 
-// ProblemsError is several validation problems reported together. Its code
-// is the code of its problems when they agree, else EINVALID.
+// ProblemsError is several validation problems reported together: the
+// first MaxProblems and the count of the rest. Its code is the code of its
+// first problem.
 type ProblemsError struct {
 	List []*Error
+	More int // problems past List: counted, not listed
 }
 
 func (e *ProblemsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d problems:", len(e.List))
+	fmt.Fprintf(&b, "%s problems:", FormatCount(len(e.List)+e.More))
 	for _, p := range e.List {
 		b.WriteString("\n  ")
 		b.WriteString(p.Error())
+	}
+	if e.More > 0 {
+		b.WriteString("\n  " + AndMore(e.More))
 	}
 	return b.String()
 }
@@ -159,4 +191,26 @@ func (e *ProblemsError) As(target any) bool {
 		return true
 	}
 	return false
+}
+
+// AndMore is how a list of problems cut at MaxProblems ends:
+// "… and 249,000 more".
+func AndMore(n int) string { return "… and " + FormatCount(n) + " more" }
+
+// FormatCount writes n with thousands separated by commas: 249,000.
+func FormatCount(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

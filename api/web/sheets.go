@@ -2,9 +2,7 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -337,7 +335,9 @@ func asciiName(s string) string {
 }
 
 // export sends a meeting's proposals, claims, unmet demands or report as
-// .xlsx or .csv (UTF-8 with a BOM, so that Excel reads the Chinese).
+// .xlsx or .csv (UTF-8 with a BOM, so that Excel reads the Chinese). Both
+// are safe to open: a text that starts like a formula (a unit's title
+// =HYPERLINK(…)) is written as text (bundle.FormulaLike).
 func (s *site) export(c echo.Context) error {
 	file := c.Param("file")
 	what, ext, _ := strings.Cut(file, ".")
@@ -429,26 +429,12 @@ func acceptedBy(l *Lang, cl *matcher.Claim) string {
 	return strings.Join(out, l.T("list.sep"))
 }
 
-// csvBytes writes a sheet as CSV, UTF-8 with a BOM.
+// csvBytes writes a sheet as CSV (bundle.WriteCSV: UTF-8 with a BOM, and
+// text that a spreadsheet program would take for a formula protected).
 func csvBytes(sh bundle.Sheet) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	if err := w.Write(sh.Header); err != nil {
+	if err := bundle.WriteCSV(&buf, sh); err != nil {
 		return nil, err
 	}
-	for _, row := range sh.Rows {
-		rec := make([]string, len(row))
-		for i, v := range row {
-			if v != nil {
-				rec[i] = fmt.Sprint(v)
-			}
-		}
-		if err := w.Write(rec); err != nil {
-			return nil, err
-		}
-	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	return buf.Bytes(), nil
 }

@@ -23,8 +23,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/jsonstrict"
 )
 
 // Format is the value of a bundle's "format" field.
@@ -149,6 +151,7 @@ type Problem struct {
 	Record string // e.g. "items[12] (id D-001)"
 	Field  string
 	Msg    string
+	Code   string // the matcher error code; "" is EINVALID
 }
 
 func (p Problem) String() string {
@@ -164,35 +167,75 @@ func (p Problem) String() string {
 	return b.String()
 }
 
-// Error lists every problem of an input. It carries the matcher code
+// code is p's matcher error code.
+func (p Problem) code() string {
+	if p.Code == "" {
+		return matcher.EINVALID
+	}
+	return p.Code
+}
+
+// Error lists the problems of an input: the first matcher.MaxProblems and
+// the count of the rest. Its matcher code is the code its problems share
+// (ECONFLICT for an import that would move records between units), else
 // EINVALID.
 type Error struct {
 	Problems []Problem
+	More     int // problems past Problems: counted, not listed
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d problem(s):", len(e.Problems))
+	fmt.Fprintf(&b, "%s problem(s):", matcher.FormatCount(len(e.Problems)+e.More))
 	for _, p := range e.Problems {
 		b.WriteString("\n  " + p.String())
+	}
+	if e.More > 0 {
+		b.WriteString("\n  " + matcher.AndMore(e.More))
 	}
 	return b.String()
 }
 
-// As makes ErrorCode(err) report EINVALID.
+// Code is the matcher code of e: the one its problems share, else
+// EINVALID.
+func (e *Error) Code() string {
+	code := matcher.EINVALID
+	for i, p := range e.Problems {
+		if i == 0 {
+			code = p.code()
+		} else if p.code() != code {
+			return matcher.EINVALID
+		}
+	}
+	return code
+}
+
+// As makes ErrorCode(err) report e's Code.
 func (e *Error) As(target any) bool {
 	if t, ok := target.(**matcher.Error); ok {
-		*t = &matcher.Error{Code: matcher.EINVALID, Message: e.Error()}
+		*t = &matcher.Error{Code: e.Code(), Message: e.Error()}
 		return true
 	}
 	return false
 }
 
-// problems accumulates Problems.
-type problems []Problem
+// problems accumulates Problems: the first matcher.MaxProblems, and the
+// count of the rest.
+type problems struct {
+	list []Problem
+	more int
+}
+
+func (ps *problems) put(p Problem) {
+	if len(ps.list) >= matcher.MaxProblems {
+		ps.more++
+		return
+	}
+	ps.list = append(ps.list, p)
+}
 
 func (ps *problems) add(loc Loc, record, field, format string, args ...any) {
-	*ps = append(*ps, Problem{Loc: loc, Record: record, Field: field, Msg: fmt.Sprintf(format, args...)})
+	ps.put(Problem{Loc: loc, Record: record, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
 // addErr adds every field problem of err (from a Validate method).
@@ -206,15 +249,27 @@ func (ps *problems) addErr(loc Loc, record string, err error) {
 		return
 	}
 	for _, e := range list {
-		ps.add(loc, record, e.Field, "%s", e.Message)
+		ps.put(Problem{Loc: loc, Record: record, Field: e.Field, Msg: e.Message, Code: e.Code})
 	}
+	ps.more += matcher.Unlisted(err)
 }
 
-func (ps problems) err() error {
-	if len(ps) == 0 {
+// merge adds the problems of e.
+func (ps *problems) merge(e *Error) {
+	for _, p := range e.Problems {
+		ps.put(p)
+	}
+	ps.more += e.More
+}
+
+// any reports whether a problem was found.
+func (ps *problems) any() bool { return len(ps.list) > 0 || ps.more > 0 }
+
+func (ps *problems) err() error {
+	if !ps.any() {
 		return nil
 	}
-	return &Error{Problems: ps}
+	return &Error{Problems: ps.list, More: ps.more}
 }
 
 // ReadPath reads a bundle from a .json or .csv file, or from a folder of
@@ -261,7 +316,7 @@ func ReadFS(fsys fs.FS, name string) (*Bundle, error) {
 		if err != nil {
 			var be *Error
 			if errors.As(err, &be) {
-				ps = append(ps, be.Problems...)
+				ps.merge(be)
 				continue
 			}
 			return nil, err
@@ -370,7 +425,7 @@ func DecodeJSON(name string, data []byte) (*Bundle, error) {
 		key, _ := tok.(string)
 		keyLoc := loc(dec.InputOffset())
 		if seen[key] {
-			ps.add(keyLoc, "", key, "appears twice")
+			ps.add(keyLoc, "", key, "%s", jsonstrict.MsgTwice)
 		}
 		seen[key] = true
 		switch key {
@@ -382,6 +437,10 @@ func DecodeJSON(name string, data []byte) (*Bundle, error) {
 			var s string
 			if err := json.Unmarshal(raw, &s); err != nil {
 				ps.add(keyLoc, "", key, "must be a string, got %s", jsonKind(raw))
+				continue
+			}
+			if !utf8.Valid(raw) {
+				ps.add(keyLoc, "", key, "%s", jsonstrict.MsgNotUTF8)
 				continue
 			}
 			if key == "format" {
@@ -447,12 +506,14 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 		return nil
 	}
 	var raw json.RawMessage
+	var strict jsonstrict.Checker
 	for i := 0; dec.More(); i++ {
 		raw = nil
 		if err := dec.Decode(&raw); err != nil {
 			return err
 		}
 		off := dec.InputOffset() - int64(len(raw))
+		sp := strict.Check(raw)
 		err = nil
 		switch key {
 		case "categories":
@@ -471,6 +532,11 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 			err = decodeOne(raw, &b.Claims)
 		}
 		b.addSource(key, loc(off))
+		if sp != nil {
+			// Reported rather than what encoding/json made of it.
+			ps.add(loc(off+sp.Offset), fmt.Sprintf("%s[%d]", key, i), sp.Path, "%s", sp.Msg)
+			continue
+		}
 		if err != nil {
 			ps.add(loc(off+errOffset(err, raw)), fmt.Sprintf("%s[%d]", key, i), jsonField(err), "%s", jsonMessage(err))
 		}

@@ -43,6 +43,7 @@ func Prepare(b *Bundle, base *matcher.Vocabulary) (*matcher.Vocabulary, error) {
 			seen[id] = i
 		}
 	}
+	ps.addErr(Loc{}, "", matcher.BundleName.Check("name", b.Name))
 	cats := base.All()
 	d := dup("categories")
 	for i := range b.Categories {

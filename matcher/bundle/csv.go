@@ -177,8 +177,9 @@ func toUTF8(data []byte) ([]byte, error) {
 }
 
 // DecodeCSV decodes one CSV file of the given kind. The first row is the
-// header (English or Chinese column names); blank rows are skipped. Every
-// problem is listed with its line and column.
+// header (English or Chinese column names); blank rows are skipped. A '
+// that protects a formula-like cell (as WriteCSV writes it) is dropped.
+// Every problem is listed with its line and column.
 func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 	var ps problems
 	if _, ok := kindColumns[kind]; !ok {
@@ -206,7 +207,7 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 	for _, m := range bad {
 		ps.add(Loc{File: name, Line: 1}, "header", "", "%s", m)
 	}
-	if len(ps) > 0 {
+	if ps.any() {
 		return nil, ps.err()
 	}
 	b := &Bundle{Format: Format}
@@ -278,12 +279,14 @@ type cells struct {
 	ps     *problems
 }
 
+// str returns a cell's text: trimmed, and without the ' that protects a
+// formula-like text in a spreadsheet (UnquoteCSVCell).
 func (c cells) str(col string) string {
 	i, ok := c.cols[col]
 	if !ok || i >= len(c.rec) {
 		return ""
 	}
-	return strings.TrimSpace(c.rec[i])
+	return UnquoteCSVCell(strings.TrimSpace(c.rec[i]))
 }
 
 // bad records a problem with column col: at the cell's line and column,

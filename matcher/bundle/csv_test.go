@@ -2,6 +2,7 @@ package bundle_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -318,5 +319,41 @@ func TestCSVKindOf(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("CSVKindOf(%q) = %q, %v; want %q, %v", name, got, ok, want, want != "")
 		}
+	}
+}
+
+// TestCSVText: after a CSV or GBK file is read as UTF-8, its texts go
+// through the domain's text rules like any other: control and
+// bidirectional characters, and bytes that GBK cannot read, are problems
+// at their row and field.
+func TestCSVText(t *testing.T) {
+	const header = "编号,单位,类别,名称,说明,标签,数量\n"
+	cases := []struct {
+		name        string
+		givenData   string
+		expectField string
+		expectMsg   string
+	}{
+		{"bidi in a title", header + "D1,lh-school,护学,护学\u202e,说明,护学,1\n", "title", "holds the invisible bidirectional control U+202E at character 3"},
+		{"NUL in a description", header + "D1,lh-school,护学,护学,说明\x00,护学,1\n", "description", "holds a NUL character (U+0000) at character 3"},
+		{"line break in a title", header + "D1,lh-school,护学,\"护\n学\",说明,护学,1\n", "title", "holds a tab or line break (U+000A) at character 2"},
+		{"BOM in a tag", header + "D1,lh-school,护学,护学,说明,护\ufeff学,1\n", "tags[0]", "holds a byte-order mark (U+FEFF) at character 2"},
+		{"GBK with a byte it cannot read", gbk(t, header+"D1,lh-school,护学,护学") + "\x81\x20" + gbk(t, ",说明,护学,1\n"), "title", "holds the replacement character U+FFFD"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := bundle.DecodeCSV("需求清单.csv", bundle.CSVDemands, []byte(tc.givenData))
+			if err == nil {
+				_, err = bundle.Prepare(b, nil)
+			}
+			var be *bundle.Error
+			if !errors.As(err, &be) || len(be.Problems) != 1 {
+				t.Fatalf("DecodeCSV+Prepare = %v, want one problem", err)
+			}
+			p := be.Problems[0]
+			if p.Loc.Line != 2 || p.Field != tc.expectField || !strings.HasPrefix(p.Msg, tc.expectMsg) {
+				t.Errorf("problem = %s, want line 2, %s: %s", p, tc.expectField, tc.expectMsg)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/allymatch/allymatch/fixtures"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/jsonstrict"
 )
 
 // checkDecoded asserts what a successful decode promises: Prepare either
@@ -94,6 +95,8 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"format": "allymatch.bundle/v1", "units": {"a": [1, {"b": []}]}, "grids": null, "items": [1, "x", {}]}`,
 		`{"format": "allymatch.bundle/v1", "claims": [{"id": "C1", "created": 5}]}}`,
 		"\uFEFF{\"format\": \"allymatch.bundle/v1\",\n\"name\": 3,\n\"x\": 1}",
+		`{"format": "allymatch.bundle/v1", "items": [{"id": "D1", "quantity": -5, "Quantity": 3}]}`,
+		"{\"format\": \"allymatch.bundle/v1\", \"name\": \"\xff\", \"grids\": [{\"id\": \"g\", \"name\": \"\xe6\x8a\"}]}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -102,6 +105,9 @@ func FuzzDecodeJSON(f *testing.F) {
 		if err != nil {
 			checkDecodeError(t, b, err)
 			return
+		}
+		if p := jsonstrict.Check(bytes.TrimPrefix(data, []byte("\uFEFF"))); p != nil {
+			t.Fatalf("DecodeJSON accepted %q, which has %v", data, p)
 		}
 		checkDecoded(t, b)
 	})
@@ -132,6 +138,7 @@ func FuzzDecodeCSV(f *testing.F) {
 		{4, "编号,单位名称,类型,党组织,网格,纬度,经度,所属联盟\nu1,学校,学校,是,g1,29.35,106.53,lh；st\n"},
 		{3, "\uFEFFid,unit,name\nP1,u1,\"多\n行\"\n\n,,\n"},
 		{0, "id,unit,category,title,quantity\n\"D1\"x,u1,escort,t,1\n"},
+		{0, "id,unit,category,title,quantity\nD1,u1,escort,'=HYPERLINK(\"http://x\"),'-1\n"},
 	} {
 		f.Add(s.kind, []byte(s.text))
 	}

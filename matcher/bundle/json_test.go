@@ -3,6 +3,7 @@ package bundle_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -150,7 +151,22 @@ func TestDecodeJSON(t *testing.T) {
 		{
 			name:  "key twice",
 			input: head + "  \"items\": [],\n  \"items\": []\n}",
-			want:  []wantProblem{{4, "items", "appears twice"}},
+			want:  []wantProblem{{4, "items", "is given twice"}},
+		},
+		{
+			name:  "key twice in a record, at any depth; decoding goes on",
+			input: head + "  \"items\": [\n    {\"id\": \"D1\", \"quantity\": -5,\n     \"quantity\": 3},\n    {\"id\": \"D2\", \"windows\": [{\"from\": \"2026-12-01T00:00:00Z\",\n     \"from\": \"2026-12-02T00:00:00Z\"}]}\n  ]\n}",
+			want:  []wantProblem{{5, "quantity", "is given twice"}, {7, "windows[0].from", "is given twice"}},
+		},
+		{
+			name:  "not UTF-8 in a record names the field",
+			input: head + "  \"items\": [\n    {\"id\": \"D1\",\n     \"tags\": [\"护学\", \"\xe6\x8a\"]}\n  ]\n}",
+			want:  []wantProblem{{5, "tags[1]", "is not valid UTF-8"}},
+		},
+		{
+			name:  "not UTF-8 in the name",
+			input: head + "  \"name\": \"巴南\xff\"\n}",
+			want:  []wantProblem{{3, "name", "is not valid UTF-8"}},
 		},
 		{
 			name:  "data after the bundle",
@@ -242,5 +258,44 @@ func TestWriteJSONRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProblemsCap: a bundle of 250,000 bad items lists the first
+// matcher.MaxProblems problems and counts the rest; so does Prepare.
+func TestProblemsCap(t *testing.T) {
+	var in bytes.Buffer
+	in.WriteString(`{"format": "allymatch.bundle/v1", "items": [`)
+	for i := range 250_000 {
+		if i > 0 {
+			in.WriteString(",\n")
+		}
+		fmt.Fprintf(&in, `{"id": %d}`, i)
+	}
+	in.WriteString("]}")
+	_, err := bundle.DecodeJSON("big.json", in.Bytes())
+	var be *bundle.Error
+	if !errors.As(err, &be) {
+		t.Fatalf("DecodeJSON = %v, want a *bundle.Error", err)
+	}
+	if len(be.Problems) != matcher.MaxProblems || be.More != 249_000 {
+		t.Fatalf("DecodeJSON: %d problems and %d more, want %d and 249000", len(be.Problems), be.More, matcher.MaxProblems)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "250,000 problem(s):\n  big.json:1: items[0]: id: must be a string") || !strings.HasSuffix(msg, "\n  … and 249,000 more") {
+		t.Errorf("Error() = %.100q … %q", msg, msg[len(msg)-60:])
+	}
+
+	b := &bundle.Bundle{Format: bundle.Format}
+	for i := range 2500 {
+		it := fixtures.Item()
+		it.ID, it.Quantity = fmt.Sprintf("D-%06d", i), 0
+		b.Items = append(b.Items, *it)
+	}
+	_, err = bundle.Prepare(b, nil)
+	if !errors.As(err, &be) || len(be.Problems) != matcher.MaxProblems || be.More != 1500 {
+		t.Fatalf("Prepare = %T, want %d problems and 1500 more", err, matcher.MaxProblems)
+	}
+	if p := be.Problems[999]; p.Record != "items[999] (id D-000999)" || p.Field != "quantity" {
+		t.Errorf("last problem listed = %s", p)
 	}
 }

@@ -110,14 +110,14 @@ func DecodeXLSX(name string, data []byte, lim XLSXLimits) (*Bundle, error) {
 		b, err := DecodeCSV(name+"["+sheet+"]", kind, text)
 		if err != nil {
 			if be, ok := err.(*Error); ok {
-				ps = append(ps, be.Problems...)
+				ps.merge(be)
 				continue
 			}
 			return nil, err
 		}
 		out.Merge(b)
 	}
-	if lists == 0 && len(ps) == 0 {
+	if lists == 0 && !ps.any() {
 		ps.add(Loc{File: name}, "", "", "no list in the workbook: name a sheet 需求清单, 资源清单, 项目清单 or 成员单位")
 	}
 	if err := ps.err(); err != nil {
@@ -129,7 +129,8 @@ func DecodeXLSX(name string, data []byte, lim XLSXLimits) (*Bundle, error) {
 // sheetCSV writes a sheet's rows as CSV, one line per row so that the
 // lines DecodeCSV reports are the sheet's row numbers. Line breaks inside
 // cells become spaces; spreadsheet dates (serial numbers) in the from and to
-// columns become "2006-01-02 15:04".
+// columns become "2006-01-02 15:04"; cells go through CSVCell, which
+// DecodeCSV undoes, so that each cell reads as it is in the workbook.
 func sheetCSV(kind CSVKind, rows [][]string, date1904 bool) ([]byte, error) {
 	dateCols := map[int]bool{}
 	if len(rows) > 0 {
@@ -149,6 +150,11 @@ func sheetCSV(kind CSVKind, rows [][]string, date1904 bool) ([]byte, error) {
 			v = flat.Replace(v)
 			if r > 0 && dateCols[i] {
 				v = excelDate(v, date1904)
+			}
+			if r > 0 {
+				// DecodeCSV drops the ' that protects a formula-like
+				// cell; a workbook's cells are taken as they are.
+				v = CSVCell(v)
 			}
 			rec[i] = v
 		}
@@ -188,14 +194,34 @@ type Sheet struct {
 	Rows   [][]any
 }
 
+// textFormat is the number format "@" (text): a cell in it keeps what is
+// typed into it as text.
+const textFormat = 49
+
 // WriteXLSX writes sheets as one .xlsx workbook: a bold, frozen header row
-// and columns wide enough for Chinese text.
+// and columns wide enough for Chinese text. Text is written as string
+// cells, never formulas, and a formula-like text (FormulaLike) also gets
+// the text number format: a string cell is not evaluated when the file is
+// opened, but Excel and WPS evaluate what a user confirms in a cell (F2,
+// Enter), and a cell in the text format stays text. The cell keeps the text
+// exactly (no ' is added), so that programs that read the workbook get the
+// text as it was, and DecodeXLSX reads it back unchanged.
 func WriteXLSX(w io.Writer, sheets []Sheet) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
 	if err != nil {
 		return err
+	}
+	asText, err := f.NewStyle(&excelize.Style{NumFmt: textFormat})
+	if err != nil {
+		return err
+	}
+	safe := func(v any) any {
+		if s, ok := v.(string); ok && FormulaLike(s) {
+			return excelize.Cell{StyleID: asText, Value: s}
+		}
+		return v
 	}
 	for i, sh := range sheets {
 		if i == 0 {
@@ -228,9 +254,14 @@ func WriteXLSX(w io.Writer, sheets []Sheet) error {
 		if err := sw.SetRow("A1", head); err != nil {
 			return err
 		}
+		var cells []any
 		for r, row := range sh.Rows {
+			cells = cells[:0]
+			for _, v := range row {
+				cells = append(cells, safe(v))
+			}
 			cell, _ := excelize.CoordinatesToCellName(1, r+2)
-			if err := sw.SetRow(cell, row); err != nil {
+			if err := sw.SetRow(cell, cells); err != nil {
 				return err
 			}
 		}

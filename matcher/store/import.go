@@ -13,8 +13,11 @@ import (
 
 // Import stores every record of b in one mutation: records with a stored id
 // are replaced, others added. Everything is validated first; on any problem
-// nothing is stored and the error lists every problem with its file, line,
-// record and field.
+// nothing is stored and the error lists every problem (the first
+// matcher.MaxProblems, and the count of the rest) with its file, line,
+// record and field. An item or project stored under another unit is not
+// moved: that is an ECONFLICT naming the record's unit field, checked in
+// the same mutation (so against the state the import replaces).
 func (s *Store) Import(ctx context.Context, b *bundle.Bundle, actor string) (matcher.Event, error) {
 	return s.ImportChecked(ctx, b, actor, nil, nil)
 }
@@ -49,9 +52,17 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 			p.AddErr("", tx.PutUnit(u))
 		}
 		for _, pr := range b.Projects {
+			if old, err := tx.Project(pr.ID); err == nil && old.Unit != pr.Unit {
+				p.AddErr("", moved(index.TableProjects, "project", pr.ID, old.Unit, pr.Unit))
+				continue
+			}
 			p.AddErr("", tx.PutProject(pr))
 		}
 		for _, it := range b.Items {
+			if old, err := tx.Item(it.ID); err == nil && old.Unit != it.Unit {
+				p.AddErr("", moved(index.TableItems, "item", it.ID, old.Unit, it.Unit))
+				continue
+			}
 			p.AddErr("", tx.PutItem(it))
 		}
 		for _, c := range b.Claims {
@@ -69,9 +80,22 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 	return ev, nil
 }
 
+// moved is the conflict of an import that would move record id of table
+// from unit was to unit to.
+func moved(table, what, id, was, to string) error {
+	return &matcher.Error{Code: matcher.ECONFLICT, Field: table + "[" + id + "].unit",
+		Message: fmt.Sprintf("%s %q belongs to unit %q, not %q; an import does not move records between units", what, id, was, to)}
+}
+
 // locate turns the store's "table[id].field" problems into bundle problems
-// that name the file and line of the record.
+// that name the file and line of the record. Problems located already (a
+// check's *bundle.Error) are returned as they are: FieldErrors would see
+// one error in them.
 func locate(b *bundle.Bundle, err error) error {
+	var be *bundle.Error
+	if errors.As(err, &be) {
+		return err
+	}
 	list := matcher.FieldErrors(err)
 	if list == nil {
 		return err
@@ -90,9 +114,9 @@ func locate(b *bundle.Bundle, err error) error {
 			pos[table+"["+id+"]"] = i
 		}
 	}
-	out := &bundle.Error{}
+	out := &bundle.Error{More: matcher.Unlisted(err)}
 	for _, e := range list {
-		prob := bundle.Problem{Field: e.Field, Msg: e.Message}
+		prob := bundle.Problem{Field: e.Field, Msg: e.Message, Code: e.Code}
 		if open := strings.IndexByte(e.Field, '['); open > 0 {
 			if end := strings.IndexByte(e.Field, ']'); end > open {
 				rec := e.Field[:end+1]
@@ -103,9 +127,6 @@ func locate(b *bundle.Bundle, err error) error {
 					prob.Field = strings.TrimPrefix(e.Field[end+1:], ".")
 				}
 			}
-		}
-		if e.Code != matcher.EINVALID && prob.Field == "" {
-			prob.Msg = e.Message
 		}
 		out.Problems = append(out.Problems, prob)
 	}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
+)
+
+// TestImportDoesNotMoveRecords: an import that gives a stored item or
+// project another unit is a conflict naming the record's unit, and
+// nothing is stored.
+func TestImportDoesNotMoveRecords(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	if _, err := s.Import(ctx, fixtures.Small(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name         string
+		givenBundle  func() *bundle.Bundle
+		expectCode   string
+		expectRecord string
+		expectMsg    string
+	}{
+		{
+			name: "item",
+			givenBundle: func() *bundle.Bundle {
+				it := fixtures.Item() // of lh-school
+				it.Unit, it.Title = "lh-committee", "搬到居委会的护学需求"
+				return &bundle.Bundle{Format: bundle.Format, Items: []matcher.Item{*fixtures.Resource(), *it}}
+			},
+			expectCode:   matcher.ECONFLICT,
+			expectRecord: "items[1] (id LH-D01)",
+			expectMsg:    `item "LH-D01" belongs to unit "lh-school", not "lh-committee"; an import does not move records between units`,
+		},
+		{
+			name: "project",
+			givenBundle: func() *bundle.Bundle {
+				pr := fixtures.Project() // of lh-committee
+				pr.Unit = "lh-school"
+				return &bundle.Bundle{Format: bundle.Format, Projects: []matcher.Project{*pr}}
+			},
+			expectCode:   matcher.ECONFLICT,
+			expectRecord: "projects[0] (id LH-P01)",
+			expectMsg:    `project "LH-P01" belongs to unit "lh-committee", not "lh-school"; an import does not move records between units`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			seq := s.Seq()
+			_, err := s.Import(ctx, tc.givenBundle(), "test")
+			var be *bundle.Error
+			if !errors.As(err, &be) || len(be.Problems) != 1 {
+				t.Fatalf("Import = %v, want one problem", err)
+			}
+			p := be.Problems[0]
+			if got := matcher.ErrorCode(err); got != tc.expectCode || p.Record != tc.expectRecord || p.Field != "unit" || p.Msg != tc.expectMsg || p.Code != tc.expectCode {
+				t.Errorf("Import = %s %+v\nwant %s %s: unit: %s", got, p, tc.expectCode, tc.expectRecord, tc.expectMsg)
+			}
+			if s.Seq() != seq {
+				t.Error("a refused import changed the store")
+			}
+		})
+	}
+	if it, _ := s.Snapshot().Item("LH-D01"); it.Unit != "lh-school" {
+		t.Errorf("LH-D01 is now of %s", it.Unit)
+	}
+}
+
+// TestImportProblemsCap: an import with more problems than
+// matcher.MaxProblems lists the first ones and counts the rest.
+func TestImportProblemsCap(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	if _, err := s.Import(ctx, fixtures.Small(), "test"); err != nil {
+		t.Fatal(err)
+	}
+	b := &bundle.Bundle{Format: bundle.Format}
+	for i := range 2500 {
+		it := fixtures.Item()
+		it.ID, it.Unit = fmt.Sprintf("X-%04d", i), "no-such-unit"
+		b.Items = append(b.Items, *it)
+	}
+	_, err := s.Import(ctx, b, "test")
+	var be *bundle.Error
+	if !errors.As(err, &be) {
+		t.Fatalf("Import = %v (%T), want a *bundle.Error", err, err)
+	}
+	if len(be.Problems) != matcher.MaxProblems || be.More != 1500 {
+		t.Fatalf("Import = %d problems and %d more, want %d and 1500", len(be.Problems), be.More, matcher.MaxProblems)
+	}
+	if p := be.Problems[0]; p.Record != "items[0] (id X-0000)" || p.Field != "unit" {
+		t.Errorf("first problem = %s, want items[0] (id X-0000): unit", p)
+	}
+}
+
+// TestImportCheckedKeepsProblems: the problems of ImportChecked's check,
+// already located, come back as they are, every one of them.
+func TestImportCheckedKeepsProblems(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	want := &bundle.Error{Problems: []bundle.Problem{
+		{Record: "items[0] (id LH-D01)", Field: "unit", Msg: "no unit \"x\" in this meeting"},
+		{Record: "items[1] (id LH-R12)", Field: "unit", Msg: "no unit \"y\" in this meeting"},
+	}}
+	b := &bundle.Bundle{Format: bundle.Format, Items: []matcher.Item{*fixtures.Item(), *fixtures.Resource()}}
+	_, err := s.ImportChecked(ctx, b, "test", nil, func(*Tx) error { return want })
+	var be *bundle.Error
+	if !errors.As(err, &be) || len(be.Problems) != 2 || be.Problems[1] != want.Problems[1] {
+		t.Fatalf("ImportChecked = %v, want the check's two problems", err)
+	}
+}
