@@ -61,13 +61,18 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 		if !unitOK(p.Unit) {
 			add(index.TableProjects, i, p.ID, "unit", "no unit %q in this meeting: add it to the 成员单位 (units) sheet or use a unit of the meeting", p.Unit)
 		}
+		if old, err := r.Project(p.ID); err == nil && !CanWriteUnit(r, a, old.Unit) {
+			add(index.TableProjects, i, p.ID, "id", "id %q is taken by a project of another alliance; use another id", p.ID)
+		}
 	}
 	for i, it := range b.Items {
 		if !unitOK(it.Unit) {
 			add(index.TableItems, i, it.ID, "unit", "no unit %q in this meeting: add it to the 成员单位 (units) sheet or use a unit of the meeting", it.Unit)
 		}
-		if old, err := r.Item(it.ID); err == nil && old.Unit != it.Unit {
-			add(index.TableItems, i, it.ID, "id", "id %q is already an item of another unit; use another id", it.ID)
+		// An id of another alliance's item is taken, and says no more
+		// (the store refuses any move between units, naming both).
+		if old, err := r.Item(it.ID); err == nil && !CanWriteUnit(r, a, old.Unit) {
+			add(index.TableItems, i, it.ID, "id", "id %q is taken by an item of another alliance; use another id", it.ID)
 		}
 		if it.Project != "" {
 			owner, inFile := projects[it.Project]

@@ -17,7 +17,9 @@ func TestImportToChecksEveryRecord(t *testing.T) {
 		{"a foreign unit", `{"format":"allymatch.bundle/v1","units":[{"id":"tw-company","name":"冒名","kind":"shop","grid":"lh-g1"}]}`, `unit "tw-company" exists already in another alliance`},
 		{"a new unit in a foreign alliance", `{"format":"allymatch.bundle/v1","units":[{"id":"x-new","name":"新店","kind":"shop","grid":"lh-g1","alliances":["tw"]}]}`, `no alliance "tw" in lh`},
 		{"a foreign unit's item", `{"format":"allymatch.bundle/v1","items":[{"id":"X-1","unit":"tw-company","kind":"demand","category":"goods","title":"物资","quantity":1}]}`, `no unit "tw-company" in this meeting`},
-		{"an item moved from a foreign unit", `{"format":"allymatch.bundle/v1","items":[{"id":"TW-D01","unit":"lh-school","kind":"demand","category":"goods","title":"物资","quantity":1}]}`, `already an item of another unit`},
+		{"an item moved from a foreign unit", `{"format":"allymatch.bundle/v1","items":[{"id":"TW-D01","unit":"lh-school","kind":"demand","category":"goods","title":"物资","quantity":1}]}`, `taken by an item of another alliance`},
+		{"a project of a foreign unit", `{"format":"allymatch.bundle/v1","projects":[{"id":"TW-P01","unit":"lh-school","name":"冒名项目"}]}`, `taken by a project of another alliance`},
+		{"an item moved between lh's units", `{"format":"allymatch.bundle/v1","items":[{"id":"LH-D01","unit":"lh-bank","kind":"demand","category":"escort","title":"护学","quantity":1}]}`, `belongs to unit "lh-school", not "lh-bank"`},
 		{"a slot of a foreign project", `{"format":"allymatch.bundle/v1","items":[{"id":"X-1","unit":"lh-school","kind":"demand","category":"goods","title":"物资","quantity":1,"project":"TW-P01"}]}`, `unit "lh-school" has no project "TW-P01"`},
 		{"an alliance", `{"format":"allymatch.bundle/v1","alliances":[{"id":"x","name":"新联盟","level":"community","parent":"st-lzw"}]}`, `only an admin imports alliances`},
 	} {
