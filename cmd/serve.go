@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register(command{name: "serve", summary: "serve the HTTP API (an empty data folder starts with the Banan sample)", run: runServe})
+	register(command{name: "serve", summary: "serve the HTTP API (a new install starts with the Banan sample)", run: runServe})
 }
 
 // ServeConfig configures the server.
@@ -26,7 +26,7 @@ type ServeConfig struct {
 	Addr            string        // listen address, host:port
 	Data            string        // data folder
 	ShutdownTimeout time.Duration // grace period for requests in flight
-	Seed            bool          // seed an empty store with the embedded Banan sample
+	Seed            bool          // seed a new store (a new install) with the embedded Banan sample
 	// AdminToken is the admin's bearer token (default: $ALLYMATCH_ADMIN_TOKEN).
 	// When empty, Run generates one for this run and logs it.
 	AdminToken string
@@ -64,7 +64,7 @@ func (s *Server) ParseFlags(std Stdio, args []string) error {
 	}
 	fs.StringVar(&s.Config.AdminToken, "admin-token", s.Config.AdminToken, "the admin's bearer token (default $ALLYMATCH_ADMIN_TOKEN; generated and logged when empty)")
 	fs.StringVar(&s.Config.Addr, "addr", s.Config.Addr, "listen address")
-	fs.StringVar(&s.Config.Data, "data", s.Config.Data, "data folder (created and seeded with the Banan sample when empty)")
+	fs.StringVar(&s.Config.Data, "data", s.Config.Data, "data folder (a missing or empty folder is a new install: a new store seeded with the Banan sample)")
 	fs.DurationVar(&s.Config.ShutdownTimeout, "shutdown-timeout", s.Config.ShutdownTimeout, "grace period for requests in flight on SIGINT/SIGTERM")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -87,7 +87,7 @@ func (s *Server) Addr() string {
 // Loaded is closed once the store is loaded and served.
 func (s *Server) Loaded() <-chan struct{} { return s.loaded }
 
-// Run listens, loads the store (seeding an empty one), serves until ctx is
+// Run listens, loads the store (seeding a new one), serves until ctx is
 // done, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.Config.Addr)
@@ -141,22 +141,28 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) open(ctx context.Context) error {
-	st, stats, err := store.Open(ctx, store.Options{Dir: s.Config.Data, Logger: s.log})
+	opts := store.Options{Dir: s.Config.Data, Logger: s.log}
+	if s.Config.Seed {
+		// Only a new install is seeded: OnCreate runs before the new file
+		// takes its name, so a failed seed leaves no store behind.
+		opts.OnCreate = func(ctx context.Context, st *store.Store) error {
+			b, err := fixtures.Banan()
+			if err != nil {
+				return fmt.Errorf("reading the embedded Banan sample: %w", err)
+			}
+			ev, err := st.Import(ctx, b, "system")
+			if err != nil {
+				return fmt.Errorf("seeding %s with the Banan sample: %w", s.Config.Data, err)
+			}
+			s.log.Info("seeded the new store with the embedded Banan sample", "records", ev.Count)
+			return nil
+		}
+	}
+	st, _, err := store.Open(ctx, opts)
 	if err != nil {
 		return err
 	}
 	s.store = st
-	if stats.Seq == 0 && s.Config.Seed {
-		b, err := fixtures.Banan()
-		if err != nil {
-			return fmt.Errorf("reading the embedded Banan sample: %w", err)
-		}
-		ev, err := st.Import(ctx, b, "system")
-		if err != nil {
-			return fmt.Errorf("seeding %s with the Banan sample: %w", s.Config.Data, err)
-		}
-		s.log.Info("seeded an empty store with the embedded Banan sample", "records", ev.Count)
-	}
 	return nil
 }
 

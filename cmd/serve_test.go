@@ -74,7 +74,7 @@ func TestServeSeedsAndShutsDown(t *testing.T) {
 	if !bytes.Contains(logs.Bytes(), []byte("generated one for this run")) || !bytes.Contains(logs.Bytes(), []byte(`"msg":"demo tokens"`)) {
 		t.Errorf("logs do not say how to get demo tokens:\n%s", logs.String())
 	}
-	if !bytes.Contains(logs.Bytes(), []byte("seeded an empty store")) {
+	if !bytes.Contains(logs.Bytes(), []byte("seeded the new store")) {
 		t.Errorf("logs do not say the store was seeded:\n%s", logs.String())
 	}
 
