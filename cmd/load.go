@@ -33,7 +33,7 @@ func runLoad(ctx context.Context, std Stdio, args []string) error {
 	// name: a refused bundle leaves no store behind.
 	var ev matcher.Event
 	var importErr error
-	st, stats, err := store.Open(ctx, store.Options{Dir: *data, Logger: logger(std), OnCreate: func(ctx context.Context, st *store.Store) error {
+	st, stats, err := openStore(ctx, store.Options{Dir: *data, Logger: logger(std), OnCreate: func(ctx context.Context, st *store.Store) error {
 		ev, importErr = st.Import(ctx, b, "cli")
 		return importErr
 	}})

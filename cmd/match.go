@@ -73,7 +73,7 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 // or a throw-away store holding the embedded Banan sample when dir is "".
 func openForMatch(ctx context.Context, dir string) (*store.Store, func(), error) {
 	if dir != "" {
-		st, _, err := store.Open(ctx, store.Options{Dir: dir, NoCreate: true})
+		st, _, err := openStore(ctx, store.Options{Dir: dir, NoCreate: true})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -158,12 +159,53 @@ func (s *Server) open(ctx context.Context) error {
 			return nil
 		}
 	}
-	st, _, err := store.Open(ctx, opts)
+	st, _, err := openStore(ctx, opts)
 	if err != nil {
 		return err
 	}
 	s.store = st
 	return nil
+}
+
+// openStore opens the store of a command. A refusal carries, on a line of
+// its own, the advice that fits its kind.
+func openStore(ctx context.Context, opts store.Options) (*store.Store, store.Stats, error) {
+	st, stats, err := store.Open(ctx, opts)
+	if err != nil {
+		if a := openAdvice(err); a != "" {
+			err = fmt.Errorf("%w\n%s", err, a)
+		}
+		return nil, stats, err
+	}
+	return st, stats, nil
+}
+
+// openAdvice says what to do about an error of store.Open ("" when it is
+// not an *store.OpenError).
+func openAdvice(err error) string {
+	oe, ok := errors.AsType[*store.OpenError](err)
+	if !ok {
+		return ""
+	}
+	switch oe.Kind {
+	case store.KindPermission:
+		return fmt.Sprintf("allymatch needs permission to read and write %s (and to create files in its folder for a new store): run it as the user who owns the data, or change the owner or mode (ls -ld %s).", oe.Path, oe.Path)
+	case store.KindReadOnly:
+		return fmt.Sprintf("%s is on a file system mounted read-only: remount it read-write, or name a writable folder with --data.", oe.Path)
+	case store.KindInUse:
+		return "Another allymatch (or another program) has the store open: stop it first, or name another folder with --data."
+	case store.KindDamaged:
+		return fmt.Sprintf("Nothing was written to the file. Restore %s from a backup, and keep the damaged copy for analysis. "+
+			"Moving it out of its folder makes the next start a new install, with an empty store that serve seeds with the Banan sample: do that only on purpose.", oe.Path)
+	case store.KindNewer:
+		return "A newer allymatch wrote it: run that version, or restore a backup that this version wrote."
+	case store.KindNotStore:
+		return fmt.Sprintf("If the store was moved or renamed, put it back as %s; to start a new store, name a missing or empty folder with --data.", filepath.Join(oe.Path, store.FileName))
+	case store.KindMissing:
+		return "Name the folder of an existing store with --data (serve and load create a store in a missing or empty folder)."
+	default:
+		return fmt.Sprintf("Check the disk that holds %s (free space, errors in the system log).", oe.Path)
+	}
 }
 
 // logTokenHelp says how to get tokens: the generated admin token (when
