@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +68,9 @@ type Stats struct {
 	// Created reports a new install: the store did not exist and was
 	// created (and OnCreate, if set, ran on it).
 	Created bool
+	// Migrated is the layout version the file had when Open rewrote it to
+	// the current one ("" when it had the current one).
+	Migrated string
 }
 
 // loadMemoryLimit is the soft heap limit while the index is built at start
@@ -83,7 +87,8 @@ func requiredBuckets() []string {
 	return append([]string{string(bucketMeta), string(bucketEvents), string(bucketCategories)}, index.Tables...)
 }
 
-// dataBuckets are the buckets of records, events and categories.
+// dataBuckets are the buckets of records, events and categories: the
+// values Seal seals since layout version 2.
 func dataBuckets() []string {
 	return append([]string{string(bucketEvents), string(bucketCategories)}, index.Tables...)
 }
@@ -98,9 +103,10 @@ var errRaced = errors.New("store: the file changed while it was being opened")
 // record, a missing table, version or sequence) is refused with an
 // *OpenError naming what is wrong, and nothing is written to it. The whole
 // file is checked on a read-only open first (bbolt's consistency check,
-// the tables, every record's validity, the invariants across records) and
-// opened for writing only then. Open fails fast when another process holds
-// the file.
+// the tables, every value's checksum, every record's validity, the
+// invariants across records) and opened for writing only then. A file of layout version 1 (no checksums) is migrated to the
+// current version in one transaction. Open fails fast when another process
+// holds the file.
 func Open(ctx context.Context, opts Options) (*Store, Stats, error) {
 	start := time.Now()
 	if opts.Dir == "" {
@@ -270,7 +276,7 @@ func (o *opener) create(ctx context.Context) (*Store, Stats, error) {
 }
 
 // openExisting verifies the file on a read-only open, then opens it for
-// writing.
+// writing, and migrates it if its layout is older.
 func (o *opener) openExisting(ctx context.Context) (*Store, Stats, error) {
 	// Opening for writing writes nothing: it fails early, before the long
 	// read, when the file may not be written.
@@ -301,7 +307,15 @@ func (o *opener) openExisting(ctx context.Context) (*Store, Stats, error) {
 		rw.Close()
 		return nil, Stats{}, errRaced
 	}
-	return o.store(rw, l), Stats{Records: l.records, Seq: l.seq}, nil
+	st := Stats{Records: l.records, Seq: l.seq}
+	if l.version != schemaVersion {
+		if err := o.migrate(rw, l.version); err != nil {
+			rw.Close()
+			return nil, Stats{}, err
+		}
+		st.Migrated = l.version
+	}
+	return o.store(rw, l), st, nil
 }
 
 // boltError classifies an error of bolt.Open on an existing file.
@@ -350,7 +364,7 @@ type loaded struct {
 }
 
 // load rebuilds the index from the file in btx: its shape (tables,
-// version, sequence), then every value strictly decoded, every
+// version, sequence), then every value checked and strictly decoded, every
 // record validated, then the checks across records on everything. bbolt's
 // consistency check runs beside the decoding.
 func (o *opener) load(ctx context.Context, btx *bolt.Tx, l *loaded) error {
@@ -361,9 +375,10 @@ func (o *opener) load(ctx context.Context, btx *bolt.Tx, l *loaded) error {
 		return err
 	}
 	l.version, l.seq = version, seq
+	sealed := version != "1"
 	checked := make(chan error, 1)
 	go func() { checked <- consistency(btx.DB(), path) }()
-	err = o.decodeAll(ctx, btx, l)
+	err = o.decodeAll(ctx, btx, l, sealed)
 	if cerr := <-checked; cerr != nil {
 		return cerr // corruption explains any decode error too
 	}
@@ -391,7 +406,7 @@ func shape(btx *bolt.Tx, path string) (version string, seq uint64, err error) {
 	switch {
 	case v == nil:
 		return "", 0, damaged(path, "meta/version (the layout version) is missing")
-	case string(v) == schemaVersion:
+	case string(v) == "1" || string(v) == schemaVersion:
 	default:
 		if n, err := strconv.Atoi(string(v)); err == nil && n > 0 {
 			return "", 0, &OpenError{Path: path, Kind: KindNewer, Msg: fmt.Sprintf("layout version %s; this allymatch reads versions up to %s", v, schemaVersion)}
@@ -431,7 +446,7 @@ func shape(btx *bolt.Tx, path string) (version string, seq uint64, err error) {
 
 // decodeAll decodes the categories, the records and the events into the
 // index (l.db).
-func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded) error {
+func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded, sealed bool) error {
 	path := o.path
 	db, err := index.New()
 	if err != nil {
@@ -446,7 +461,7 @@ func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded) error {
 	defer txn.Abort()
 	t0 := time.Now()
 	var cats []matcher.Category
-	if err := decodeInto(btx, string(bucketCategories), path, func(k, data []byte) (any, uint64, error) {
+	if err := decodeInto(btx, string(bucketCategories), path, sealed, func(k, data []byte) (any, uint64, error) {
 		var c matcher.Category
 		if err := decodeStrict(data, &c); err != nil {
 			return nil, 0, err
@@ -470,7 +485,7 @@ func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := decodeInto(btx, table, path, func(k, data []byte) (any, uint64, error) {
+		if err := decodeInto(btx, table, path, sealed, func(k, data []byte) (any, uint64, error) {
 			return decodeRecord(table, string(k), data)
 		}, func(r record) error {
 			if r.rev > l.seq {
@@ -485,7 +500,7 @@ func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded) error {
 			return err
 		}
 	}
-	if err := decodeInto(btx, string(bucketEvents), path, decodeEvent, func(record) error { return nil }); err != nil {
+	if err := decodeInto(btx, string(bucketEvents), path, sealed, decodeEvent, func(record) error { return nil }); err != nil {
 		return err
 	}
 	t3 := time.Now()
@@ -519,6 +534,52 @@ func consistency(bdb *bolt.DB, path string) error {
 	})
 }
 
+// migrate rewrites a file of an older layout version to the current one
+// in one transaction (all or nothing). load has decoded and checked every
+// value of it before.
+func (o *opener) migrate(bdb *bolt.DB, from string) error {
+	if from != "1" {
+		return damaged(o.path, "no migration from layout version %q", from)
+	}
+	counts := map[string]int{}
+	err := bdb.Update(func(btx *bolt.Tx) error {
+		for _, name := range dataBuckets() {
+			b := btx.Bucket([]byte(name))
+			type kv struct{ k, v []byte }
+			var all []kv
+			if err := b.ForEach(func(k, v []byte) error {
+				all = append(all, kv{k, Seal(k, v)})
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, e := range all {
+				if err := b.Put(e.k, e.v); err != nil {
+					return err
+				}
+			}
+			counts[name] = len(all)
+		}
+		return btx.Bucket(bucketMeta).Put(keyVersion, []byte(schemaVersion))
+	})
+	if err != nil {
+		return osError(o.path, "migrating it from layout version "+from, err)
+	}
+	args := []any{"path", o.path, "from", from, "to", schemaVersion}
+	names := slices.Sorted(func(yield func(string) bool) {
+		for n := range counts {
+			if !yield(n) {
+				return
+			}
+		}
+	})
+	for _, n := range names {
+		args = append(args, n, counts[n])
+	}
+	o.log.Info("store migrated: every record, event and category now carries a checksum", args...)
+	return nil
+}
+
 type record struct {
 	id  string
 	obj any
@@ -528,10 +589,11 @@ type record struct {
 // decodeChunk is the number of values a decoding worker takes at a time.
 const decodeChunk = 2048
 
-// decodeInto decodes every value of one bucket and passes them to insert in key order. Workers decode chunks
+// decodeInto checks (Unseal, when sealed) and decodes every value of one
+// bucket and passes them to insert in key order. Workers decode chunks
 // ahead while insert runs on the calling goroutine, so decoding and
 // indexing overlap. An error names the file, the table and the key.
-func decodeInto(btx *bolt.Tx, table, path string, decode func(k, data []byte) (any, uint64, error), insert func(record) error) error {
+func decodeInto(btx *bolt.Tx, table, path string, sealed bool, decode func(k, data []byte) (any, uint64, error), insert func(record) error) error {
 	type raw struct{ k, v []byte }
 	var raws []raw
 	if err := btx.Bucket([]byte(table)).ForEach(func(k, v []byte) error {
@@ -551,7 +613,14 @@ func decodeInto(btx *bolt.Tx, table, path string, decode func(k, data []byte) (a
 		chunks[i].done = make(chan struct{})
 	}
 	one := func(c *chunk, r raw) error {
-		obj, rev, err := decode(r.k, r.v)
+		data := r.v
+		if sealed {
+			var err error
+			if data, err = Unseal(r.k, r.v); err != nil {
+				return err
+			}
+		}
+		obj, rev, err := decode(r.k, data)
 		if err != nil {
 			return err
 		}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -217,6 +219,15 @@ func shapeCases() []shapeCase {
 			it.Rev = 7
 			return putJSON(btx.Bucket([]byte(index.TableItems)), it.ID, it)
 		}, KindDamaged, []string{"items/d9: revision 7 is above the sequence 2"}},
+		shapeCase{"event under another key", func(btx *bolt.Tx) error {
+			b := btx.Bucket(bucketEvents)
+			k1, k2 := seq(1), seq(2)
+			v, err := Unseal(k1, b.Get(k1))
+			if err != nil {
+				return err
+			}
+			return b.Put(k2, Seal(k2, v))
+		}, KindDamaged, []string{"events/2: stored as event 2 but holds event 1"}},
 	)
 }
 
@@ -410,6 +421,162 @@ func TestOpenErrorKinds(t *testing.T) {
 		_, _, err := Open(ctx, Options{Dir: dir, LockTimeout: 50 * time.Millisecond})
 		wantOpenError(t, err, KindInUse, filepath.Join(dir, FileName), "another process holds its lock (waited 50ms)")
 	})
+}
+
+// A store of layout version 1 (JSON values without checksums), written
+// here with bbolt as allymatch wrote it, opens with its data intact and is
+// migrated to version 2 in place.
+func TestVersion1FileMigrates(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	units := []matcher.Unit{testUnit("lh-party", "龙华社区党委"), testUnit("lh-school", "龙洲湾中学"), testUnit("lh-bank", "农商行龙洲湾支行")}
+	a := testAlliance()
+	a.Members = []string{"lh-school", "lh-bank"}
+	d1, r1 := testItem("d1", "lh-school", matcher.Demand, 5), testItem("r1", "lh-bank", matcher.Resource, 3)
+	c1 := testClaim("c1", 2, matcher.ClaimConfirmed)
+	cat := matcher.Category{ID: "tea", NameZH: "茶叙", NameEN: "tea talk"}
+	for _, r := range []*uint64{&units[0].Rev, &units[1].Rev, &units[2].Rev, &a.Rev, &d1.Rev, &r1.Rev} {
+		*r = 1
+	}
+	c1.Rev = 2
+	ev1 := matcher.Event{Seq: 1, Time: time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC), Actor: "system", Action: "import", Count: 7, Changes: []matcher.Change{{Table: "units", ID: "lh-party"}}}
+	ev2 := matcher.Event{Seq: 2, Time: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Actor: "unit:lh-bank", Action: "claim.create", Alliances: []string{"lh"}, Count: 1, Changes: []matcher.Change{{Table: "claims", ID: "c1"}}}
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func(btx *bolt.Tx, bucket string, k []byte, v any) {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := btx.Bucket([]byte(bucket)).Put(k, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seqKey := func(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+	err = db.Update(func(btx *bolt.Tx) error {
+		for _, b := range append([]string{"meta", "events", "categories"}, index.Tables...) {
+			if _, err := btx.CreateBucket([]byte(b)); err != nil {
+				return err
+			}
+		}
+		btx.Bucket([]byte("meta")).Put([]byte("version"), []byte("1"))
+		btx.Bucket([]byte("meta")).Put([]byte("seq"), seqKey(2))
+		put(btx, "categories", []byte(cat.ID), cat)
+		for _, u := range units {
+			put(btx, "units", []byte(u.ID), u)
+		}
+		put(btx, "alliances", []byte(a.ID), a)
+		put(btx, "items", []byte("d1"), d1)
+		put(btx, "items", []byte("r1"), r1)
+		put(btx, "claims", []byte("c1"), c1)
+		put(btx, "events", seqKey(1), ev1)
+		put(btx, "events", seqKey(2), ev2)
+		_, err := btx.CreateBucket(bucketTokens) // tokens stay as they are
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, st, err := Open(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("Open(version 1) = %v, want it migrated", err)
+	}
+	if st.Migrated != "1" || st.Records != 7 || st.Seq != 2 || st.Created {
+		t.Errorf("Stats = %+v, want Migrated 1, 7 records, seq 2", st)
+	}
+	check := func(s *Store) {
+		t.Helper()
+		sn := s.Snapshot()
+		got, err := sn.Claim("c1")
+		if err != nil || !jsonEqual(t, got, c1) {
+			t.Errorf("claim c1 = %+v, %v; want %+v", got, err, c1)
+		}
+		if it, err := sn.Item("d1"); err != nil || !jsonEqual(t, it, d1) {
+			t.Errorf("item d1 = %+v, %v; want %+v", it, err, d1)
+		}
+		if u, err := sn.Unit("lh-school"); err != nil || u.Name != "龙洲湾中学" || !slices.Equal(u.Alliances, []string{"lh"}) {
+			t.Errorf("unit lh-school = %+v, %v", u, err)
+		}
+		if !sn.Vocab.Has("tea") {
+			t.Error("the stored category tea is missing")
+		}
+		evs, err := s.Events(0, 10, nil)
+		if err != nil || len(evs) != 2 || !jsonEqual(t, evs[0], ev1) || !jsonEqual(t, evs[1], ev2) {
+			t.Errorf("Events = %+v, %v; want the two written", evs, err)
+		}
+	}
+	check(s)
+	s.Close()
+
+	// The file is version 2 now: every value sealed.
+	db, err = bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.View(func(btx *bolt.Tx) error {
+		if v := btx.Bucket(bucketMeta).Get(keyVersion); string(v) != "2" {
+			t.Errorf("version after the migration = %q, want 2", v)
+		}
+		for _, b := range dataBuckets() {
+			btx.Bucket([]byte(b)).ForEach(func(k, v []byte) error {
+				if _, err := Unseal(k, v); err != nil {
+					t.Errorf("%s/%s not sealed after the migration", b, keyName(b, k))
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	db.Close()
+	s, st, err = Open(ctx, Options{Dir: dir})
+	if err != nil || st.Migrated != "" {
+		t.Fatalf("reopen after the migration = %+v, %v", st, err)
+	}
+	check(s)
+	s.Close()
+}
+
+func jsonEqual(tb testing.TB, a, b any) bool {
+	tb.Helper()
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		tb.Fatal(err1, err2)
+	}
+	return bytes.Equal(ja, jb)
+}
+
+// A version-1 file with a record that fails to validate is refused before
+// anything is migrated.
+func TestVersion1FileWithABadRecordIsRefused(t *testing.T) {
+	good := seededFile(t)
+	dir, before := editedFile(t, good, func(btx *bolt.Tx) error {
+		for _, name := range dataBuckets() {
+			b := btx.Bucket([]byte(name))
+			var ks, vs [][]byte
+			b.ForEach(func(k, v []byte) error {
+				data, err := Unseal(k, v)
+				ks, vs = append(ks, k), append(vs, data)
+				return err
+			})
+			for i := range ks {
+				if err := b.Put(ks[i], vs[i]); err != nil {
+					return err
+				}
+			}
+		}
+		if err := btx.Bucket([]byte(index.TableItems)).Put([]byte("d1"), []byte(`{"id":"d1","unit":"lh-school","kind":"demand","quantity":-1}`)); err != nil {
+			return err
+		}
+		return btx.Bucket(bucketMeta).Put(keyVersion, []byte("1"))
+	})
+	_, _, err := Open(ctx, Options{Dir: dir})
+	wantOpenError(t, err, KindDamaged, filepath.Join(dir, FileName), "items/d1", "quantity")
+	wantUnchanged(t, dir, before)
 }
 
 // A panic in the storage library, or a fault reading a memory map, becomes

@@ -30,9 +30,10 @@ import (
 // FileName is the name of the database file inside the data folder.
 const FileName = "allymatch.db"
 
-// schemaVersion is the layout of the file; a file of a higher version is
-// refused (KindNewer).
-const schemaVersion = "1"
+// schemaVersion is the layout of the file. Version 2 seals (Seal) every
+// record, event and category; version 1, which did not, is migrated at
+// open; a file of a higher version is refused (KindNewer).
+const schemaVersion = "2"
 
 var (
 	bucketMeta       = []byte("meta")
@@ -175,7 +176,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if err != nil {
 			return err
 		}
-		if err := btx.Bucket(bucketEvents).Put(seqKey[:], data); err != nil {
+		if err := btx.Bucket(bucketEvents).Put(seqKey[:], Seal(seqKey[:], data)); err != nil {
 			return err
 		}
 		return btx.Bucket(bucketMeta).Put(keySeq, seqKey[:])
@@ -196,13 +197,13 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	return ev, nil
 }
 
-// putJSON stores v under id in b, encoded.
+// putJSON stores v under id in b, encoded and sealed.
 func putJSON(b *bolt.Bucket, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(id), data)
+	return b.Put([]byte(id), Seal([]byte(id), data))
 }
 
 // Events returns up to limit audit events after seq, oldest first, that
@@ -214,8 +215,12 @@ func (s *Store) Events(since uint64, limit int, keep func(*matcher.Event) bool) 
 			var from [8]byte
 			binary.BigEndian.PutUint64(from[:], since+1)
 			for k, v := c.Seek(from[:]); k != nil && len(out) < limit; k, v = c.Next() {
+				data, err := Unseal(k, v)
+				if err != nil {
+					return damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+				}
 				var ev matcher.Event
-				if err := json.Unmarshal(v, &ev); err != nil {
+				if err := json.Unmarshal(data, &ev); err != nil {
 					return damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
 				}
 				if keep == nil || keep(&ev) {
