@@ -102,9 +102,10 @@ var errRaced = errors.New("store: the file changed while it was being opened")
 // of any other shape than a complete store (0 bytes, a damaged page or
 // record, a missing table, version or sequence) is refused with an
 // *OpenError naming what is wrong, and nothing is written to it. The whole
-// file is checked on a read-only open first (bbolt's consistency check,
-// the tables, every value's checksum, every record's validity, the
-// invariants across records) and opened for writing only then. A file of layout version 1 (no checksums) is migrated to the
+// file is checked on a read-only open first (page structure, bbolt's
+// consistency check, the tables, every value's checksum, every record's
+// validity, the invariants across records) and opened for writing only
+// then. A file of layout version 1 (no checksums) is migrated to the
 // current version in one transaction. Open fails fast when another process
 // holds the file.
 func Open(ctx context.Context, opts Options) (*Store, Stats, error) {
@@ -285,12 +286,25 @@ func (o *opener) openExisting(ctx context.Context) (*Store, Stats, error) {
 		return nil, Stats{}, osError(o.path, "cannot open it for reading and writing", err)
 	}
 	f.Close()
-	ro, err := bolt.Open(o.path, 0o600, &bolt.Options{ReadOnly: true, Timeout: o.opts.LockTimeout, FreelistType: bolt.FreelistMapType, OpenFile: o.opts.openFile})
+	var file *os.File
+	ro, err := bolt.Open(o.path, 0o600, &bolt.Options{ReadOnly: true, Timeout: o.opts.LockTimeout, FreelistType: bolt.FreelistMapType,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := o.opts.openFile(name, flag, perm)
+			file = f
+			return f, err
+		}})
 	if err != nil {
 		return nil, Stats{}, o.boltError(err)
 	}
 	var l loaded
 	err = guard(o.path, func() error {
+		info, err := file.Stat()
+		if err != nil {
+			return osError(o.path, "cannot read it", err)
+		}
+		if _, err := checkPages(file, info.Size()); err != nil {
+			return damaged(o.path, "%v", err)
+		}
 		return ro.View(func(btx *bolt.Tx) error { return o.load(ctx, btx, &l) })
 	})
 	ro.Close()
@@ -329,6 +343,15 @@ func (o *opener) boltError(err error) error {
 		oe.Msg = fmt.Sprintf("another process holds its lock (waited %s)", o.opts.LockTimeout)
 		return oe
 	}
+	// Say which page is damaged where checkPages can.
+	if f, ferr := os.Open(o.path); ferr == nil {
+		defer f.Close()
+		if info, serr := f.Stat(); serr == nil {
+			if _, perr := checkPages(f, info.Size()); perr != nil {
+				return damaged(o.path, "%v", perr)
+			}
+		}
+	}
 	return &OpenError{Path: o.path, Kind: KindDamaged, Msg: "bbolt cannot open it", Err: err}
 }
 
@@ -342,8 +365,7 @@ func (o *opener) store(bdb *bolt.DB, l loaded) *Store {
 // file: bbolt panics on some damaged pages, and with SetPanicOnFault a
 // fault reading a damaged file's memory map is a panic too. No stack trace
 // reaches the user and the process goes on. The goroutines fn starts guard
-// themselves (but bbolt's consistency check runs on a goroutine of its
-// own, out of reach).
+// themselves.
 func guard(path string, fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -516,7 +538,10 @@ func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded, sealed 
 	return nil
 }
 
-// consistency runs bbolt's consistency check on the whole file.
+// consistency runs bbolt's consistency check on the whole file. It runs
+// after checkPages, which makes sure that bbolt's walk stays inside the
+// file (the check runs on a goroutine of bbolt's own, where a fault could
+// not be recovered).
 func consistency(bdb *bolt.DB, path string) error {
 	return guard(path, func() error {
 		return bdb.View(func(btx *bolt.Tx) error {
