@@ -128,9 +128,12 @@ func Open(ctx context.Context, opts Options) (*Store, Stats, error) {
 	o := &opener{opts: opts, path: filepath.Join(opts.Dir, FileName), log: opts.Logger}
 	for attempt := 1; ; attempt++ {
 		s, st, err := o.open(ctx)
-		if errors.Is(err, errRaced) && attempt < 3 {
-			o.log.Info("store: the file changed while opening it; starting over", "path", o.path)
-			continue
+		if errors.Is(err, errRaced) {
+			if attempt < 3 {
+				o.log.Info("store: the file changed while opening it; starting over", "path", o.path)
+				continue
+			}
+			err = &OpenError{Path: o.path, Kind: KindInUse, Msg: "another process created or wrote it while this one was opening it", Err: err, quiet: true}
 		}
 		if err != nil {
 			return nil, Stats{}, err

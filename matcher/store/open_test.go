@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -606,4 +607,51 @@ func TestPanicBecomesError(t *testing.T) {
 	err = guard(path, func() error { sink = m[1<<15]; return nil })
 	wantOpenError(t, err, KindDamaged, path, "storage library")
 	_ = sink
+}
+
+// A write by another process between the read-only check and the open for
+// writing is not missed: Open starts over, and gives up as in use when the
+// file keeps changing.
+func TestOpenStartsOverWhenTheFileChanges(t *testing.T) {
+	good := seededFile(t)
+	for _, tc := range []struct {
+		name   string
+		writes int // by the other process, one per open for writing
+		ok     bool
+	}{{"once", 1, true}, {"every time", 3, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, _ := editedFile(t, good, nil)
+			path := filepath.Join(dir, FileName)
+			n := 0
+			openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				if name == path && flag&os.O_CREATE != 0 && n < tc.writes {
+					n++ // bbolt opens for writing: another process writes first
+					db, err := bolt.Open(path, 0o600, nil)
+					if err != nil {
+						return nil, err
+					}
+					err = db.Update(func(btx *bolt.Tx) error {
+						c := matcher.Category{ID: fmt.Sprintf("tea%d", n), NameZH: "茶叙", NameEN: "tea talk"}
+						return putJSON(btx.Bucket(bucketCategories), c.ID, c)
+					})
+					if err := errors.Join(err, db.Close()); err != nil {
+						return nil, err
+					}
+				}
+				return os.OpenFile(name, flag, perm)
+			}
+			s, _, err := Open(ctx, Options{Dir: dir, openFile: openFile})
+			if !tc.ok {
+				wantOpenError(t, err, KindInUse, path, "while this one was opening it")
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open = %v, want it to start over and succeed", err)
+			}
+			defer s.Close()
+			if !s.Vocabulary().Has("tea1") {
+				t.Error("the store misses the category the other process wrote")
+			}
+		})
+	}
 }
