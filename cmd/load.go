@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -28,14 +29,25 @@ func runLoad(ctx context.Context, std Stdio, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := store.Open(ctx, store.Options{Dir: *data, Logger: logger(std)})
+	// Into a new store, the import runs before the new file takes its
+	// name: a refused bundle leaves no store behind.
+	var ev matcher.Event
+	var importErr error
+	st, stats, err := openStore(ctx, store.Options{Dir: *data, Logger: logger(std), OnCreate: func(ctx context.Context, st *store.Store) error {
+		ev, importErr = st.Import(ctx, b, "cli")
+		return importErr
+	}})
+	if importErr != nil {
+		return fmt.Errorf("%s: refused, nothing stored: %w", path, importErr)
+	}
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ev, err := st.Import(ctx, b, "cli")
-	if err != nil {
-		return fmt.Errorf("%s: refused, nothing stored: %w", path, err)
+	if !stats.Created {
+		if ev, err = st.Import(ctx, b, "cli"); err != nil {
+			return fmt.Errorf("%s: refused, nothing stored: %w", path, err)
+		}
 	}
 	fmt.Fprintf(std.Out, "loaded %s into %s: %d records (%d grids, %d alliances, %d units, %d projects, %d items, %d claims) as change %d in %.2fs\n",
 		path, st.Path(), ev.Count, len(b.Grids), len(b.Alliances), len(b.Units), len(b.Projects), len(b.Items), len(b.Claims), ev.Seq, time.Since(start).Seconds())

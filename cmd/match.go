@@ -69,11 +69,11 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 	return nil
 }
 
-// openForMatch opens the store in dir, or a throw-away store holding the
-// embedded Banan sample when dir is empty.
+// openForMatch opens the existing store in dir (a missing one is refused),
+// or a throw-away store holding the embedded Banan sample when dir is "".
 func openForMatch(ctx context.Context, dir string) (*store.Store, func(), error) {
 	if dir != "" {
-		st, _, err := store.Open(ctx, store.Options{Dir: dir})
+		st, _, err := openStore(ctx, store.Options{Dir: dir, NoCreate: true})
 		if err != nil {
 			return nil, nil, err
 		}

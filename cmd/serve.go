@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 )
 
 func init() {
-	register(command{name: "serve", summary: "serve the HTTP API (an empty data folder starts with the Banan sample)", run: runServe})
+	register(command{name: "serve", summary: "serve the HTTP API (a new install starts with the Banan sample)", run: runServe})
 }
 
 // ServeConfig configures the server.
@@ -26,7 +27,7 @@ type ServeConfig struct {
 	Addr            string        // listen address, host:port
 	Data            string        // data folder
 	ShutdownTimeout time.Duration // grace period for requests in flight
-	Seed            bool          // seed an empty store with the embedded Banan sample
+	Seed            bool          // seed a new store (a new install) with the embedded Banan sample
 	// AdminToken is the admin's bearer token (default: $ALLYMATCH_ADMIN_TOKEN).
 	// When empty, Run generates one for this run and logs it.
 	AdminToken string
@@ -73,7 +74,7 @@ func (s *Server) ParseFlags(std Stdio, args []string) error {
 	fs.StringVar(&s.Config.TrustedProxies, "trusted-proxies", s.Config.TrustedProxies, "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-Proto: https makes the desk's cookies Secure (default $ALLYMATCH_TRUSTED_PROXIES)")
 	fs.StringVar(&s.Config.AdminToken, "admin-token", s.Config.AdminToken, "the admin's bearer token (default $ALLYMATCH_ADMIN_TOKEN; generated and logged when empty)")
 	fs.StringVar(&s.Config.Addr, "addr", s.Config.Addr, "listen address")
-	fs.StringVar(&s.Config.Data, "data", s.Config.Data, "data folder (created and seeded with the Banan sample when empty)")
+	fs.StringVar(&s.Config.Data, "data", s.Config.Data, "data folder (a missing or empty folder is a new install: a new store seeded with the Banan sample)")
 	fs.DurationVar(&s.Config.ShutdownTimeout, "shutdown-timeout", s.Config.ShutdownTimeout, "grace period for requests in flight on SIGINT/SIGTERM")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -99,7 +100,7 @@ func (s *Server) Addr() string {
 // Loaded is closed once the store is loaded and served.
 func (s *Server) Loaded() <-chan struct{} { return s.loaded }
 
-// Run listens, loads the store (seeding an empty one), serves until ctx is
+// Run listens, loads the store (seeding a new one), serves until ctx is
 // done, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.Config.Addr)
@@ -158,23 +159,70 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) open(ctx context.Context) error {
-	st, stats, err := store.Open(ctx, store.Options{Dir: s.Config.Data, Logger: s.log})
+	opts := store.Options{Dir: s.Config.Data, Logger: s.log}
+	if s.Config.Seed {
+		// Only a new install is seeded: OnCreate runs before the new file
+		// takes its name, so a failed seed leaves no store behind.
+		opts.OnCreate = func(ctx context.Context, st *store.Store) error {
+			b, err := fixtures.Banan()
+			if err != nil {
+				return fmt.Errorf("reading the embedded Banan sample: %w", err)
+			}
+			ev, err := st.Import(ctx, b, "system")
+			if err != nil {
+				return fmt.Errorf("seeding %s with the Banan sample: %w", s.Config.Data, err)
+			}
+			s.log.Info("seeded the new store with the embedded Banan sample", "records", ev.Count)
+			return nil
+		}
+	}
+	st, _, err := openStore(ctx, opts)
 	if err != nil {
 		return err
 	}
 	s.store = st
-	if stats.Seq == 0 && s.Config.Seed {
-		b, err := fixtures.Banan()
-		if err != nil {
-			return fmt.Errorf("reading the embedded Banan sample: %w", err)
-		}
-		ev, err := st.Import(ctx, b, "system")
-		if err != nil {
-			return fmt.Errorf("seeding %s with the Banan sample: %w", s.Config.Data, err)
-		}
-		s.log.Info("seeded an empty store with the embedded Banan sample", "records", ev.Count)
-	}
 	return nil
+}
+
+// openStore opens the store of a command. A refusal carries, on a line of
+// its own, the advice that fits its kind.
+func openStore(ctx context.Context, opts store.Options) (*store.Store, store.Stats, error) {
+	st, stats, err := store.Open(ctx, opts)
+	if err != nil {
+		if a := openAdvice(err); a != "" {
+			err = fmt.Errorf("%w\n%s", err, a)
+		}
+		return nil, stats, err
+	}
+	return st, stats, nil
+}
+
+// openAdvice says what to do about an error of store.Open ("" when it is
+// not an *store.OpenError).
+func openAdvice(err error) string {
+	oe, ok := errors.AsType[*store.OpenError](err)
+	if !ok {
+		return ""
+	}
+	switch oe.Kind {
+	case store.KindPermission:
+		return fmt.Sprintf("allymatch needs permission to read and write %s (and to create files in its folder for a new store): run it as the user who owns the data, or change the owner or mode (ls -ld %s).", oe.Path, oe.Path)
+	case store.KindReadOnly:
+		return fmt.Sprintf("%s is on a file system mounted read-only: remount it read-write, or name a writable folder with --data.", oe.Path)
+	case store.KindInUse:
+		return "Another allymatch (or another program) has the store open: stop it first, or name another folder with --data."
+	case store.KindDamaged:
+		return fmt.Sprintf("Nothing was written to the file. Restore %s from a backup, and keep the damaged copy for analysis. "+
+			"Moving it out of its folder makes the next start a new install, with an empty store that serve seeds with the Banan sample: do that only on purpose.", oe.Path)
+	case store.KindNewer:
+		return "A newer allymatch wrote it: run that version, or restore a backup that this version wrote."
+	case store.KindNotStore:
+		return fmt.Sprintf("If the store was moved or renamed, put it back as %s; to start a new store, name a missing or empty folder with --data.", filepath.Join(oe.Path, store.FileName))
+	case store.KindMissing:
+		return "Name the folder of an existing store with --data (serve and load create a store in a missing or empty folder)."
+	default:
+		return fmt.Sprintf("Check the disk that holds %s (free space, errors in the system log).", oe.Path)
+	}
 }
 
 // logTokenHelp says how to get tokens: the generated admin token (when

@@ -5,17 +5,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/allymatch/allymatch/matcher/store"
 )
 
 func TestServeSeedsAndShutsDown(t *testing.T) {
@@ -74,7 +79,7 @@ func TestServeSeedsAndShutsDown(t *testing.T) {
 	if !bytes.Contains(logs.Bytes(), []byte("generated one for this run")) || !bytes.Contains(logs.Bytes(), []byte(`"msg":"demo tokens"`)) {
 		t.Errorf("logs do not say how to get demo tokens:\n%s", logs.String())
 	}
-	if !bytes.Contains(logs.Bytes(), []byte("seeded an empty store")) {
+	if !bytes.Contains(logs.Bytes(), []byte("seeded the new store")) {
 		t.Errorf("logs do not say the store was seeded:\n%s", logs.String())
 	}
 
@@ -255,4 +260,113 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// A refused store stops every command that opens one, with the message and
+// the advice, and nothing is seeded or written.
+func TestCommandsRefuseStoresThatAreNotWhole(t *testing.T) {
+	bundleDir := writeFiles(t, map[string]string{"bundle.json": goodBundle})
+	edits := filepath.Join(t.TempDir(), "edits.json")
+	if err := os.WriteFile(edits, []byte(`[{"op":"set_quantity","item":"LH-R12","quantity":76}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	commands := map[string]func(data string) []string{
+		"serve": func(d string) []string {
+			return []string{"serve", "--addr", "127.0.0.1:0", "--data", d, "--admin-token", "x"}
+		},
+		"load":   func(d string) []string { return []string{"load", "--data", d, bundleDir} },
+		"match":  func(d string) []string { return []string{"match", "--data", d, "--meeting", "lh"} },
+		"whatif": func(d string) []string { return []string{"whatif", "--data", d, "--meeting", "lh", "--edits", edits} },
+	}
+	folders := []struct {
+		name  string
+		files map[string]string // nil: no folder
+		want  []string          // in stderr
+		only  []string          // the commands the case is for (nil: all)
+	}{
+		{"0-byte allymatch.db", map[string]string{store.FileName: ""}, []string{"damaged: 0 bytes", "Restore", "from a backup", "only on purpose"}, nil},
+		{"other files, no allymatch.db", map[string]string{"notes.txt": "x"}, []string{"not a store folder", "notes.txt", "put it back"}, []string{"serve", "load"}},
+		{"missing folder", nil, []string{"no store", "Name the folder of an existing store"}, []string{"match", "whatif"}},
+	}
+	for _, f := range folders {
+		for name, args := range commands {
+			if f.only != nil && !slices.Contains(f.only, name) {
+				continue
+			}
+			t.Run(f.name+"/"+name, func(t *testing.T) {
+				data := filepath.Join(t.TempDir(), "data")
+				if f.files != nil {
+					if err := os.Mkdir(data, 0o750); err != nil {
+						t.Fatal(err)
+					}
+					for n, body := range f.files {
+						if err := os.WriteFile(filepath.Join(data, n), []byte(body), 0o600); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				code, _, stderr := runCmd(t, args(data)...)
+				if code != 1 {
+					t.Errorf("exit %d, want 1; stderr:\n%s", code, stderr)
+				}
+				for _, w := range f.want {
+					if !strings.Contains(stderr, w) {
+						t.Errorf("stderr does not say %q:\n%s", w, stderr)
+					}
+				}
+				if strings.Contains(stderr, "seeded") || strings.Contains(stderr, "goroutine ") {
+					t.Errorf("stderr shows a seed or a stack trace:\n%s", stderr)
+				}
+				var names []string
+				if es, err := os.ReadDir(data); err == nil {
+					for _, e := range es {
+						names = append(names, e.Name())
+					}
+				}
+				var want []string
+				for n := range f.files {
+					want = append(want, n)
+				}
+				if fmt.Sprint(names) != fmt.Sprint(want) {
+					t.Errorf("the folder holds %v after the refusal, want %v", names, want)
+				}
+				for n, body := range f.files {
+					if got, err := os.ReadFile(filepath.Join(data, n)); err != nil || string(got) != body {
+						t.Errorf("%s changed: %q, %v", n, got, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestOpenAdvice(t *testing.T) {
+	path := filepath.Join("data", store.FileName)
+	cases := []struct {
+		kind store.ErrorKind
+		want []string
+	}{
+		{store.KindPermission, []string{"permission to read and write " + path, "owner"}},
+		{store.KindReadOnly, []string{path + " is on a file system mounted read-only", "remount"}},
+		{store.KindInUse, []string{"stop it first"}},
+		{store.KindDamaged, []string{"Restore " + path + " from a backup", "serve seeds", "only on purpose"}},
+		{store.KindNewer, []string{"newer allymatch", "run that version"}},
+		{store.KindNotStore, []string{"put it back as data/allymatch.db/allymatch.db"}},
+		{store.KindMissing, []string{"existing store"}},
+		{store.KindIO, []string{"Check the disk"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.kind.String(), func(t *testing.T) {
+			err := fmt.Errorf("opening: %w", &store.OpenError{Path: path, Kind: tc.kind})
+			got := openAdvice(err)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("openAdvice(%s) = %q, want it to say %q", tc.kind, got, w)
+				}
+			}
+		})
+	}
+	if got := openAdvice(errors.New("boom")); got != "" {
+		t.Errorf("openAdvice(not an OpenError) = %q, want none", got)
+	}
 }

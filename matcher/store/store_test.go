@@ -283,7 +283,7 @@ func TestCorruptFileRefused(t *testing.T) {
 		s := mustOpen(t, dir)
 		seed(t, s)
 		s.bolt.Update(func(btx *bolt.Tx) error {
-			return btx.Bucket([]byte(index.TableItems)).Put([]byte("d1"), []byte(`{"id":"d1","bogus":1}`))
+			return btx.Bucket([]byte(index.TableItems)).Put([]byte("d1"), Seal([]byte("d1"), []byte(`{"id":"d1","bogus":1}`)))
 		})
 		s.Close()
 		_, _, err := Open(ctx, Options{Dir: dir})
