@@ -571,8 +571,11 @@ func (o *opener) migrate(bdb *bolt.DB, from string) error {
 	}
 	counts := map[string]int{}
 	err := bdb.Update(func(btx *bolt.Tx) error {
-		for _, name := range dataBuckets() {
+		for _, name := range append(dataBuckets(), loginBuckets()...) {
 			b := btx.Bucket([]byte(name))
+			if b == nil {
+				continue // a login bucket made on first use
+			}
 			type kv struct{ k, v []byte }
 			var all []kv
 			if err := b.ForEach(func(k, v []byte) error {

@@ -474,8 +474,13 @@ func TestVersion1FileMigrates(t *testing.T) {
 		put(btx, "claims", []byte("c1"), c1)
 		put(btx, "events", seqKey(1), ev1)
 		put(btx, "events", seqKey(2), ev2)
-		_, err := btx.CreateBucket(bucketTokens) // tokens stay as they are
-		return err
+		// A token as version 1 stored it: plain JSON, without id or born.
+		tb, err := btx.CreateBucket(bucketTokens)
+		if err != nil {
+			return err
+		}
+		h := HashToken("am_old-token")
+		return tb.Put(h[:], []byte(`{"actor":{"role":"unit","id":"lh-school"},"created":"2026-11-30T08:00:00Z"}`))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -509,6 +514,9 @@ func TestVersion1FileMigrates(t *testing.T) {
 		if err != nil || len(evs) != 2 || !jsonEqual(t, evs[0], ev1) || !jsonEqual(t, evs[1], ev2) {
 			t.Errorf("Events = %+v, %v; want the two written", evs, err)
 		}
+		if l, ok, err := s.LookupLogin(KindToken, HashToken("am_old-token")); err != nil || !ok || l.Actor != matcher.UnitActor("lh-school") {
+			t.Errorf("the version 1 token = %+v, %v, %v; want it kept", l, ok, err)
+		}
 	}
 	check(s)
 	s.Close()
@@ -522,7 +530,7 @@ func TestVersion1FileMigrates(t *testing.T) {
 		if v := btx.Bucket(bucketMeta).Get(keyVersion); string(v) != "2" {
 			t.Errorf("version after the migration = %q, want 2", v)
 		}
-		for _, b := range dataBuckets() {
+		for _, b := range append(dataBuckets(), string(bucketTokens)) {
 			btx.Bucket([]byte(b)).ForEach(func(k, v []byte) error {
 				if _, err := Unseal(k, v); err != nil {
 					t.Errorf("%s/%s not sealed after the migration", b, keyName(b, k))

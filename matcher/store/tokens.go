@@ -25,6 +25,12 @@ var (
 	bucketCodes    = []byte("codes")
 )
 
+// loginBuckets are the logins' buckets: optional (made on first use), and
+// sealed as records are (Seal).
+func loginBuckets() []string {
+	return []string{string(bucketTokens), string(bucketSessions), string(bucketCodes)}
+}
+
 // LoginKind says which bucket a login lives in.
 type LoginKind string
 
@@ -130,7 +136,7 @@ func (s *Store) PutLogin(h TokenHash, l Login) error {
 		if b.Get(h[:]) != nil {
 			return matcher.Errorf(matcher.ECONFLICT, "%s exists", l.Kind)
 		}
-		return b.Put(h[:], data)
+		return b.Put(h[:], Seal(h[:], data))
 	})
 	if err != nil {
 		return fmt.Errorf("store: writing a %s: %w", l.Kind, err)
@@ -160,9 +166,13 @@ func (s *Store) LookupLogin(k LoginKind, h TokenHash) (Login, bool, error) {
 	return l, found, err
 }
 
-func (s *Store) decodeLogin(k LoginKind, key, v []byte) (Login, error) {
+func (s *Store) decodeLogin(k LoginKind, key, sealed []byte) (Login, error) {
 	var l Login
-	if err := decodeStrict(v, &l); err != nil || len(key) != sha256.Size {
+	v, err := Unseal(key, sealed)
+	if err == nil {
+		err = decodeStrict(v, &l)
+	}
+	if err != nil || len(key) != sha256.Size {
 		return l, fmt.Errorf("store: %s is corrupt: %s/%x: %v", s.path, k.bucket(), key[:min(len(key), idBytes)], err)
 	}
 	l.Kind, l.ID = k, LoginID(k, TokenHash(key))
@@ -218,7 +228,7 @@ func (s *Store) TouchLogin(k LoginKind, h TokenHash, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		return b.Put(h[:], data)
+		return b.Put(h[:], Seal(h[:], data))
 	})
 }
 

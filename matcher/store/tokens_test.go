@@ -5,7 +5,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -40,4 +43,31 @@ func TestTokensAreHashedAndDurable(t *testing.T) {
 	if _, ok, _ := st.LookupLogin(KindSession, HashToken(tok)); ok {
 		t.Error("a token's secret opened a session")
 	}
+}
+
+// A login whose stored bytes changed is refused with an error naming the
+// table, never served as another login.
+func TestLoginChecksum(t *testing.T) {
+	dir := t.TempDir()
+	st, _, err := Open(context.Background(), Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := HashToken("am_secret")
+	if err := st.PutLogin(h, Login{Actor: matcher.UnitActor("u1")}); err != nil {
+		t.Fatal(err)
+	}
+	// Change u1 to u2 inside the sealed value, as a flipped byte would.
+	err = st.bolt.Update(func(btx *bolt.Tx) error {
+		b := btx.Bucket(bucketTokens)
+		v := bytes.Replace(bytes.Clone(b.Get(h[:])), []byte(`"u1"`), []byte(`"u2"`), 1)
+		return b.Put(h[:], v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, ok, err := st.LookupLogin(KindToken, h); err == nil || ok || !strings.Contains(err.Error(), "tokens/") {
+		t.Errorf("a changed login = %+v, %v, %v; want refused naming tokens/", l, ok, err)
+	}
+	st.Close()
 }
