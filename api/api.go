@@ -196,9 +196,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 				p.Detail = fmt.Sprintf("%s takes %s, not %s", req.URL.Path, list, req.Method)
 			}
 		}
-		if p.Status == http.StatusUnauthorized {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="allymatch"`)
-		}
 	case errors.As(err, &be):
 		// Before *matcher.Error, which a bundle.Error answers to as well:
 		// its problems name their records and fields.
@@ -256,6 +253,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 		p.Code = matcher.EINTERNAL
 		p.Detail = "internal error"
+	}
+	if p.Status == http.StatusUnauthorized {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="allymatch"`)
 	}
 	p.Title = http.StatusText(p.Status)
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
