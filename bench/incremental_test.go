@@ -94,16 +94,17 @@ func benchIncremental(b *testing.B, d *dataset) {
 				b.Fatal("no proposal to edit", err)
 			}
 			target := res.Proposals[0].Demand
-			step := 0
 			edit := func() store.Snapshot {
-				step++
 				_, err := st.Update(ctx, "bench", "edit", nil, func(tx *store.Tx) error {
 					it, err := tx.Item(target)
 					if err != nil {
 						return err
 					}
 					e := *it
-					e.Quantity = int64(5 + step%2)
+					e.Quantity = 5 // alternate 5 and 6: an edit always changes the item
+					if it.Quantity == 5 {
+						e.Quantity = 6
+					}
 					return tx.PutItem(e)
 				})
 				if err != nil {
