@@ -134,3 +134,20 @@ func TestLoginCodeRoute(t *testing.T) {
 		t.Errorf("a second redemption = %v, want no login", err)
 	}
 }
+
+// The audit event of an answer says who recorded which side's answer.
+func TestAnswerEventNamesTheSide(t *testing.T) {
+	ts := newTestServer(t)
+	c := proposedClaim(ts)
+	seq := ts.st.Seq()
+	if rec := ts.do(http.MethodPost, "/v1/claims/"+c.ID+"/accept", ts.coordToken("lh"), `{"side":"demand"}`); rec.Code != 200 {
+		t.Fatalf("accept: %d %s", rec.Code, rec.Body)
+	}
+	evs, err := ts.st.Events(seq, 10, nil)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("events after the answer: %+v, %v", evs, err)
+	}
+	if ev := evs[0]; ev.Actor != "coordinator:lh" || ev.Action != "claim.accept" || ev.Side != matcher.DemandSide {
+		t.Errorf("event %+v, want coordinator:lh recording claim.accept for the demand side", ev)
+	}
+}

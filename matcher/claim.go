@@ -340,6 +340,10 @@ type Event struct {
 	Alliances []string  `json:"alliances,omitempty"`
 	Count     int       `json:"count"`   // records written
 	Changes   []Change  `json:"changes"` // the first MaxEventChanges of them
+	// Side is the side of a claim an answer was given or recorded for
+	// (claim.accept, claim.reject, claim.withdraw, claim.fulfil,
+	// claim.create): with Actor, who recorded which side's answer.
+	Side Side `json:"side,omitempty"`
 }
 
 // MaxEventChanges bounds the changes an event lists; a bulk load lists the

@@ -360,6 +360,7 @@ func (s *Service) changeClaim(ctx context.Context, actor matcher.Actor, id strin
 		if err != nil {
 			return err
 		}
+		tx.SetSide(side)
 		n, err := next(c, side, s.now())
 		if err != nil {
 			return err
@@ -456,6 +457,7 @@ func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandCl
 			}
 		}
 		now := s.now()
+		tx.SetSide(side)
 		origin := matcher.OriginResource
 		if side == matcher.DemandSide {
 			origin = matcher.OriginDemand

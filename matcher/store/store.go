@@ -137,7 +137,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: tx.seq, Vocab: tx.vocab, State: state}); err != nil {
 		return matcher.Event{}, err
 	}
-	ev := matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats)}
+	ev := matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats), Side: tx.side}
 	for _, c := range tx.cats {
 		if len(ev.Changes) < matcher.MaxEventChanges {
 			ev.Changes = append(ev.Changes, matcher.Change{Table: "categories", ID: c.ID})
