@@ -20,6 +20,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/allymatch/allymatch/api/web"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/service"
@@ -56,6 +57,7 @@ func New(log *slog.Logger) *Server {
 	s.e.GET("/metrics", echo.WrapHandler(s.m.handler()))
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
+	s.e.GET("/", s.root)
 	s.routes()
 	s.registerPages()
 	return s
@@ -80,6 +82,47 @@ func (s *Server) SetAdminToken(tok string) {
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.e }
+
+// rootIndex is what GET / answers an API client: where to go next.
+type rootIndex struct {
+	Name    string            `json:"name"`
+	Links   map[string]string `json:"links"`
+	Version string            `json:"version"`
+}
+
+// root sends a browser to the desk (/ui/) and answers an API client (one
+// that does not put text/html first, curl's */* included) with a small
+// JSON index linking the OpenAPI document.
+func (s *Server) root(c echo.Context) error {
+	if prefersHTML(c.Request().Header.Get(echo.HeaderAccept)) {
+		return c.Redirect(http.StatusSeeOther, web.Prefix+"/")
+	}
+	return c.JSON(http.StatusOK, rootIndex{Name: "allymatch", Version: "1", Links: map[string]string{
+		"openapi": "/openapi.json", "desk": web.Prefix + "/", "health": "/healthz", "ready": "/readyz", "api": "/v1",
+	}})
+}
+
+// prefersHTML reports whether an Accept header asks for HTML before JSON
+// (a browser's does; an API client's and curl's */* do not).
+func prefersHTML(accept string) bool {
+	html, json := -1.0, -1.0
+	for part := range strings.SplitSeq(accept, ",") {
+		typ, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && k == "q" {
+				fmt.Sscanf(v, "%g", &q)
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(typ)) {
+		case "text/html", "application/xhtml+xml":
+			html = max(html, q)
+		case "application/json", "application/problem+json":
+			json = max(json, q)
+		}
+	}
+	return html > 0 && html > json
+}
 
 type statusBody struct {
 	Status string `json:"status"`
