@@ -137,7 +137,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func (s *Server) snapshotReader() index.Reader { return s.service().Store.Snapshot().Reader }
 
-func notFound(what, id string) error {
+func notFound(what matcher.Noun, id string) error {
 	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
 }
 

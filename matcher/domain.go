@@ -9,7 +9,6 @@
 package matcher
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -165,20 +164,20 @@ func checkText(p *Problems, field, s string, t Text) {
 		p.Add(field, "is required")
 		return
 	}
-	n, msg := scanText(s, t.Multiline)
+	n, bad := scanText(s, t.Multiline)
 	switch {
-	case msg != "":
-		p.Add(field, "%s", msg)
+	case bad != nil:
+		p.AddErr(field, bad)
 	case n > t.Max:
 		p.Add(field, "is longer than %d characters", t.Max)
 	}
 }
 
 // scanText returns the number of characters of s and what makes s
-// unacceptable as text ("" when nothing does); see Text.
-func scanText(s string, multiline bool) (int, string) {
+// unacceptable as text (nil when nothing does); see Text.
+func scanText(s string, multiline bool) (int, *Error) {
 	if !utf8.ValidString(s) {
-		return 0, "is not valid UTF-8"
+		return 0, NewError(EINVALID, "", "is not valid UTF-8")
 	}
 	n := 0
 	for _, r := range s {
@@ -188,23 +187,23 @@ func scanText(s string, multiline bool) (int, string) {
 			// Printable ASCII: the common case.
 		case r == '\t' || r == '\n' || r == '\r':
 			if !multiline {
-				return n, fmt.Sprintf("holds a tab or line break (%U) at character %d; this text is one line", r, n)
+				return n, NewError(EINVALID, "", "holds a tab or line break (%U) at character %d; this text is one line", r, n)
 			}
 		case r == 0:
-			return n, fmt.Sprintf("holds a NUL character (U+0000) at character %d", n)
+			return n, NewError(EINVALID, "", "holds a NUL character (U+0000) at character %d", n)
 		case r < 0x20 || r >= 0x7f && r < 0xa0:
-			return n, fmt.Sprintf("holds the control character %U at character %d", r, n)
+			return n, NewError(EINVALID, "", "holds the control character %U at character %d", r, n)
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-			return n, fmt.Sprintf("holds the invisible bidirectional control %U at character %d (it makes text display in another order than it is stored)", r, n)
+			return n, NewError(EINVALID, "", "holds the invisible bidirectional control %U at character %d (it makes text display in another order than it is stored)", r, n)
 		case r == 0x2028 || r == 0x2029:
-			return n, fmt.Sprintf("holds the line or paragraph separator %U at character %d", r, n)
+			return n, NewError(EINVALID, "", "holds the line or paragraph separator %U at character %d", r, n)
 		case r == 0xfeff:
-			return n, fmt.Sprintf("holds a byte-order mark (U+FEFF) at character %d", n)
+			return n, NewError(EINVALID, "", "holds a byte-order mark (U+FEFF) at character %d", n)
 		case r == utf8.RuneError:
-			return n, fmt.Sprintf("holds the replacement character U+FFFD at character %d: the text was damaged by a conversion before it was sent", n)
+			return n, NewError(EINVALID, "", "holds the replacement character U+FFFD at character %d: the text was damaged by a conversion before it was sent", n)
 		}
 	}
-	return n, ""
+	return n, nil
 }
 
 // GeoPoint is a WGS-84 coordinate in degrees.

@@ -116,10 +116,10 @@ func normHeader(h string) string {
 }
 
 // mapHeader maps each header cell to a canonical column for kind.
-func mapHeader(kind CSVKind, header []string) (map[string]int, []string) {
+func mapHeader(kind CSVKind, header []string) (map[string]int, []*matcher.Error) {
 	allowed := kindColumns[kind]
 	cols := map[string]int{}
-	var bad []string
+	var bad []*matcher.Error
 	for i, h := range header {
 		n := normHeader(h)
 		found := ""
@@ -145,16 +145,16 @@ func mapHeader(kind CSVKind, header []string) (map[string]int, []string) {
 		case n == "":
 			continue
 		case found == "":
-			bad = append(bad, fmt.Sprintf("unknown column %q (allowed: %s)", h, strings.Join(allowed, ", ")))
+			bad = append(bad, matcher.Errorf(matcher.EINVALID, "unknown column %q (allowed: %s)", h, strings.Join(allowed, ", ")))
 		case hasCol(cols, found):
-			bad = append(bad, fmt.Sprintf("column %q appears twice", h))
+			bad = append(bad, matcher.Errorf(matcher.EINVALID, "column %q appears twice", h))
 		default:
 			cols[found] = i
 		}
 	}
 	for _, r := range requiredColumns[kind] {
 		if !hasCol(cols, r) {
-			bad = append(bad, fmt.Sprintf("missing column %q (or %s)", r, strings.Join(columnAliases[r], ", ")))
+			bad = append(bad, matcher.Errorf(matcher.EINVALID, "missing column %q (or %s)", r, strings.Join(columnAliases[r], ", ")))
 		}
 	}
 	return cols, bad
@@ -204,8 +204,8 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 		return nil, ps.err()
 	}
 	cols, bad := mapHeader(kind, header)
-	for _, m := range bad {
-		ps.add(Loc{File: name, Line: 1}, "header", "", "%s", m)
+	for _, e := range bad {
+		ps.add(Loc{File: name, Line: 1}, "header", "", e.Format, e.Args...)
 	}
 	if ps.any() {
 		return nil, ps.err()
@@ -292,18 +292,18 @@ func (c cells) str(col string) string {
 // bad records a problem with column col: at the cell's line and column,
 // with the column's header as the file has it.
 func (c cells) bad(col, format string, args ...any) {
-	loc := c.loc
-	msg := fmt.Sprintf(format, args...)
+	p := Problem{Loc: c.loc, Record: c.record, Field: col, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 	if i, ok := c.cols[col]; ok {
-		loc.Col = i + 1
+		p.Loc.Col = i + 1
 		if i < len(c.rec) {
-			loc.Line, _ = c.r.FieldPos(i)
+			p.Loc.Line, _ = c.r.FieldPos(i)
 		}
 		if h := strings.TrimSpace(c.header[i]); h != col {
-			msg = fmt.Sprintf("column %q: %s", h, msg)
+			p.Column = h
+			p.Msg = fmt.Sprintf("column %q: %s", h, p.Msg)
 		}
 	}
-	c.ps.add(loc, c.record, col, "%s", msg)
+	c.ps.put(p)
 }
 
 func (c cells) int64(col string) int64 {

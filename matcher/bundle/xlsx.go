@@ -4,12 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/allymatch/allymatch/matcher"
 )
 
 // XLSXLimits bound a spreadsheet before and while it is opened: the file
@@ -35,23 +36,23 @@ var skippedSheets = map[string]bool{"说明": true, "使用说明": true, "填�
 // them.
 func CheckZip(data []byte, lim XLSXLimits) error {
 	if lim.File > 0 && int64(len(data)) > lim.File {
-		return fmt.Errorf("the file is %d bytes, more than the limit of %d", len(data), lim.File)
+		return matcher.Errorf(matcher.EINVALID, "the file is %d bytes, more than the limit of %d", len(data), lim.File)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return fmt.Errorf("not an .xlsx file (not a zip archive): %v", err)
+		return matcher.Errorf(matcher.EINVALID, "not an .xlsx file (not a zip archive): %v", err)
 	}
 	if lim.Entries > 0 && len(zr.File) > lim.Entries {
-		return fmt.Errorf("the archive has %d entries, more than the limit of %d", len(zr.File), lim.Entries)
+		return matcher.Errorf(matcher.EINVALID, "the archive has %d entries, more than the limit of %d", len(zr.File), lim.Entries)
 	}
 	var total uint64
 	for _, f := range zr.File {
 		if lim.Entry > 0 && f.UncompressedSize64 > uint64(lim.Entry) {
-			return fmt.Errorf("entry %s unzips to %d bytes, more than the limit of %d", f.Name, f.UncompressedSize64, lim.Entry)
+			return matcher.Errorf(matcher.EINVALID, "entry %s unzips to %d bytes, more than the limit of %d", f.Name, f.UncompressedSize64, lim.Entry)
 		}
 		total += f.UncompressedSize64
 		if lim.Total > 0 && total > uint64(lim.Total) {
-			return fmt.Errorf("the archive unzips to more than the limit of %d bytes", lim.Total)
+			return matcher.Errorf(matcher.EINVALID, "the archive unzips to more than the limit of %d bytes", lim.Total)
 		}
 	}
 	return nil
@@ -72,7 +73,7 @@ func SheetKind(sheet string) (CSVKind, bool) {
 func DecodeXLSX(name string, data []byte, lim XLSXLimits) (*Bundle, error) {
 	var ps problems
 	if err := CheckZip(data, lim); err != nil {
-		ps.add(Loc{File: name}, "", "", "%v", err)
+		ps.addErr(Loc{File: name}, "", err)
 		return nil, ps.err()
 	}
 	opts := excelize.Options{RawCellValue: true, UnzipSizeLimit: lim.Total, UnzipXMLSizeLimit: min(lim.Total, 16<<20)}

@@ -26,14 +26,14 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 	var ps []bundle.Problem
 	add := func(table string, i int, id, field, format string, args ...any) {
 		loc, _ := b.Source(table, i)
-		ps = append(ps, bundle.Problem{Loc: loc, Record: fmt.Sprintf("%s[%d] (id %s)", table, i, id), Field: field, Msg: fmt.Sprintf(format, args...)})
+		ps = append(ps, bundle.Problemf(loc, fmt.Sprintf("%s[%d] (id %s)", table, i, id), field, format, args...))
 	}
 	if _, err := r.Alliance(meeting); err != nil || !CanRunMeeting(r, a, meeting) {
-		return &bundle.Error{Problems: []bundle.Problem{{Field: "meeting", Msg: fmt.Sprintf("no meeting %q", meeting)}}}
+		return &bundle.Error{Problems: []bundle.Problem{bundle.Problemf(bundle.Loc{}, "", "meeting", "no meeting %q", meeting)}}
 	}
 	for what, n := range map[string]int{"categories": len(b.Categories), "grids": len(b.Grids), "alliances": len(b.Alliances), "claims": len(b.Claims)} {
 		if n > 0 {
-			ps = append(ps, bundle.Problem{Field: what, Msg: fmt.Sprintf("only an admin imports %s (%d in the file)", what, n)})
+			ps = append(ps, bundle.Problemf(bundle.Loc{}, "", what, "only an admin imports %s (%d in the file)", matcher.Noun(what), n))
 		}
 	}
 	newUnits := map[string]bool{}

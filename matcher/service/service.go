@@ -90,7 +90,7 @@ func CanSeeUnit(r index.Reader, a matcher.Actor, unit string) bool {
 
 // forbidden and notFound hide from a caller whether something it may not
 // see exists: both say "not found".
-func notFound(what, id string) error {
+func notFound(what matcher.Noun, id string) error {
 	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
 }
 
@@ -269,8 +269,8 @@ func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher
 		// scope only; the other side answers for itself (or through its
 		// own coordinator).
 		if unit := c.UnitOf(named); !CanWriteUnit(r, actor, unit) {
-			return "", &matcher.Error{Code: matcher.EFORBIDDEN, Field: "side",
-				Message: fmt.Sprintf("unit %s of the %s side is not in your scope: it answers for itself, or its own coordinator records its answer", unit, named)}
+			return "", matcher.NewError(matcher.EFORBIDDEN, "side",
+				"unit %s of the %s side is not in your scope: it answers for itself, or its own coordinator records its answer", unit, named)
 		}
 		return named, nil
 	}
@@ -284,7 +284,7 @@ func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher
 func meetingHolds(r index.Reader, actor matcher.Actor, meeting string, items ...*matcher.Item) error {
 	if _, err := r.Alliance(meeting); err != nil || !CanSeeAlliance(r, actor, meeting) ||
 		actor.Role == matcher.RoleCoordinator && !CanRunMeeting(r, actor, meeting) {
-		return &matcher.Error{Code: matcher.ENOTFOUND, Field: "meeting", Message: fmt.Sprintf("no meeting %q", meeting)}
+		return matcher.NewError(matcher.ENOTFOUND, "meeting", "no meeting %q", meeting)
 	}
 	scope, err := match.ResolveScope(r, meeting)
 	if err != nil {
@@ -409,11 +409,11 @@ func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandCl
 		// a stranger learns nothing from the answer.
 		res, err := tx.Item(h.Resource)
 		if err != nil || !CanSeeItem(tx.Reader, actor, res) {
-			return &matcher.Error{Code: matcher.ENOTFOUND, Field: "resource", Message: fmt.Sprintf("no resource item %q", h.Resource)}
+			return matcher.NewError(matcher.ENOTFOUND, "resource", "no resource item %q", h.Resource)
 		}
 		dem, err2 := tx.Item(h.Demand)
 		if err2 != nil || !CanSeeItem(tx.Reader, actor, dem) {
-			return &matcher.Error{Code: matcher.ENOTFOUND, Field: "demand", Message: fmt.Sprintf("no demand item %q", h.Demand)}
+			return matcher.NewError(matcher.ENOTFOUND, "demand", "no demand item %q", h.Demand)
 		}
 		if res.Kind != matcher.Resource {
 			p.Add("resource", "item %q is a %s, not a resource", h.Resource, res.Kind)

@@ -83,8 +83,8 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 // moved is the conflict of an import that would move record id of table
 // from unit was to unit to.
 func moved(table, what, id, was, to string) error {
-	return &matcher.Error{Code: matcher.ECONFLICT, Field: table + "[" + id + "].unit",
-		Message: fmt.Sprintf("%s %q belongs to unit %q, not %q; an import does not move records between units", what, id, was, to)}
+	return matcher.NewError(matcher.ECONFLICT, table+"["+id+"].unit",
+		"%s %q belongs to unit %q, not %q; an import does not move records between units", matcher.Noun(what), id, was, to)
 }
 
 // locate turns the store's "table[id].field" problems into bundle problems
@@ -116,7 +116,7 @@ func locate(b *bundle.Bundle, err error) error {
 	}
 	out := &bundle.Error{More: matcher.Unlisted(err)}
 	for _, e := range list {
-		prob := bundle.Problem{Field: e.Field, Msg: e.Message, Code: e.Code}
+		prob := bundle.Problem{Field: e.Field, Msg: e.Message, Code: e.Code, Format: e.Format, Args: e.Args}
 		if open := strings.IndexByte(e.Field, '['); open > 0 {
 			if end := strings.IndexByte(e.Field, ']'); end > open {
 				rec := e.Field[:end+1]
