@@ -178,15 +178,7 @@ var zh = map[string]string{
 	"slips.how":   "用手机扫描二维码，或打开联席会网址的登录页输入登录码。登录码只能使用一次，%s 前有效。",
 	"msg.revoked": "已撤销该登录。",
 	// lists and hand claims: the domain's problems beside the form fields.
-	"fe.required": "必填", "fe.utf8": "含有无法识别的字符", "fe.toolong": "不能超过 %s 个字", "fe.badid": "“%s”不是有效的编号（1–128 个字母、数字或 . _ : -）",
-	"fe.between": "须在 %s 到 %s 之间（现为 %s）", "fe.tags": "标签不能超过 %s 个", "fe.windows": "时间段不能超过 %s 个", "fe.after": "结束须晚于开始",
-	"fe.category": "没有“%s”这个类别", "fe.slotkind": "只有需求才能作为项目的环节", "fe.optional": "只有项目的环节才能设为可选", "fe.noproject": "本单位没有项目“%s”",
-	"fe.status": "状态“%s”无效", "fe.kind": "清单类型“%s”无效", "fe.level": "层级“%s”无效", "fe.exists": "编号“%s”已被使用，请换一个",
-	"fe.overclaimed": "“%s”已确认的认领占用了 %s，数量不能少于它（现为 %s）",
-	"fe.left":        "%s 只剩 %s，不够认领 %s", "fe.ownitem": "不能认领本单位自己的条目", "fe.incompatible": "资源的类别满足不了这项需求的类别", "fe.bothopen": "双方的条目都须处于开放状态",
-	"fe.rejectedpair": "这两项此前被拒绝过（认领 %s）", "fe.noitem": "没有条目“%s”，或您无权查看", "fe.wrongkind": "条目“%s”的清单类型不对", "fe.nomeeting": "没有联席会“%s”，或您无权查看",
-	"fe.meetingholds": "该联席会的范围不包含条目 %s 所属的单位", "fe.sidescope": "这一方的单位不在您的管辖范围内，请由它自己或它的协调人答复", "fe.side": "请说明记录的是资源方还是需求方的答复",
-	"fe.other": "输入有误：%s", "fe.colon": "：",
+	"fe.colon":    "：",
 	"fe.field.id": "编号", "fe.field.unit": "单位", "fe.field.kind": "清单类型", "fe.field.category": "类别", "fe.field.title": "名称", "fe.field.description": "说明",
 	"fe.field.tags": "标签", "fe.field.quantity": "数量", "fe.field.measure": "计量单位", "fe.field.windows": "时间段", "fe.field.location": "位置", "fe.field.radius_km": "服务半径",
 	"fe.field.priority": "优先级", "fe.field.status": "状态", "fe.field.level": "层级", "fe.field.project": "所属项目", "fe.field.optional": "可选", "fe.field.name": "项目名称",
@@ -240,10 +232,7 @@ var zh = map[string]string{
 	"item.return":  "从上级收回",
 	"msg.deadline": "已设定答复截止时间。", "msg.escalated": "已提交上级联席会。", "msg.escalated.projects": "已提交上级联席会（项目整体上报）。",
 	"msg.fulfilled": "已登记完成。", "msg.withdrawn": "已撤回。", "msg.returned": "已收回到本级联席会。",
-	"fe.esc.waiting": "建议 %s 待答复：答复后（或下次匹配替换后）才能上报 %s", "fe.esc.slotwaiting": "项目 %[2]s 的环节 %[1]s 有建议 %[3]s 待答复；项目须整体上报，请先答复",
-	"fe.esc.projectover": "项目 %s 已完成或已放弃，不再匹配", "fe.esc.projectmet": "项目 %s 在本级没有未满足的环节", "fe.esc.met": "%s 已全部满足（%s / %s）",
-	"fe.esc.level": "%s 不在本级联席会", "fe.esc.notopen": "%s 已暂停或关闭，只有开放的需求可以上报", "fe.esc.none": "请勾选要提交上级联席会的未满足需求",
-	"fe.fulfil.quantity": "交付数量须在 1 到 %s 之间（填的是 %s）", "fe.fulfil.notconfirmed": "认领 %s 现为“%s”，只有双方都已同意的认领才能登记完成", "fe.sep": "；",
+	"fe.sep": "；",
 }
 
 var en = map[string]string{
@@ -347,15 +336,7 @@ var en = map[string]string{
 	"slips.how":   "Scan the QR code with a phone, or open the meeting's login page and type the code. The code works once, until %s.",
 	"msg.revoked": "The login was revoked.",
 	// lists and hand claims: the domain's problems beside the form fields.
-	"fe.required": "is required", "fe.utf8": "is not valid UTF-8", "fe.toolong": "is longer than %s characters", "fe.badid": "%q is not a valid id (1-128 of A-Z a-z 0-9 . _ : -)",
-	"fe.between": "must be between %s and %s, got %s", "fe.tags": "has more than %s tags", "fe.windows": "has more than %s windows", "fe.after": "must be after from",
-	"fe.category": "unknown category %q", "fe.slotkind": "only a demand can be a project slot", "fe.optional": "only a project slot can be optional", "fe.noproject": "the unit has no project %q",
-	"fe.status": "status %q is not valid", "fe.kind": "kind %q is not valid", "fe.level": "level %q is not valid", "fe.exists": "id %q is taken; choose another",
-	"fe.overclaimed": "confirmed claims hold %[2]s of %[1]s; the quantity cannot be less (got %[3]s)",
-	"fe.left":        "%s has %s left, asked for %s", "fe.ownitem": "a unit cannot claim its own item", "fe.incompatible": "the resource's category cannot meet this demand's", "fe.bothopen": "both items must be open",
-	"fe.rejectedpair": "this pair was rejected before (claim %s)", "fe.noitem": "no item %q, or you may not see it", "fe.wrongkind": "item %q is on the other list", "fe.nomeeting": "no meeting %q, or you may not see it",
-	"fe.meetingholds": "that meeting does not hold the unit of item %s", "fe.sidescope": "that side's unit is not in your scope: it answers for itself, or its own coordinator does", "fe.side": "say which side's answer this records",
-	"fe.other": "invalid: %s", "fe.colon": ": ",
+	"fe.colon":    ": ",
 	"fe.field.id": "ID", "fe.field.unit": "Unit", "fe.field.kind": "List", "fe.field.category": "Category", "fe.field.title": "Title", "fe.field.description": "Description",
 	"fe.field.tags": "Tags", "fe.field.quantity": "Quantity", "fe.field.measure": "Measure", "fe.field.windows": "Times", "fe.field.location": "Location", "fe.field.radius_km": "Radius",
 	"fe.field.priority": "Priority", "fe.field.status": "Status", "fe.field.level": "Level", "fe.field.project": "Project", "fe.field.optional": "Optional", "fe.field.name": "Project name",
@@ -409,10 +390,7 @@ var en = map[string]string{
 	"item.return":  "Bring back from above",
 	"msg.deadline": "The answer deadline is set.", "msg.escalated": "Sent to the meeting above.", "msg.escalated.projects": "Sent to the meeting above (projects whole).",
 	"msg.fulfilled": "The delivery is recorded.", "msg.withdrawn": "Withdrawn.", "msg.returned": "Brought back to this meeting.",
-	"fe.esc.waiting": "claim %s waits for an answer: %s goes up once it is answered (or the next run replaces it)", "fe.esc.slotwaiting": "slot %s of project %s has claim %s waiting for an answer, and a project goes up whole: answer it first",
-	"fe.esc.projectover": "project %s is done or dropped: its slots are not matched", "fe.esc.projectmet": "project %s has no unmet slot at this level", "fe.esc.met": "%s is met in full (%s of %s)",
-	"fe.esc.level": "%s is not at this meeting's level", "fe.esc.notopen": "%s is paused or closed; only an open demand goes up", "fe.esc.none": "tick the unmet demands that go up to the meeting above",
-	"fe.fulfil.quantity": "the delivered quantity must be between 1 and %s, got %s", "fe.fulfil.notconfirmed": "claim %s is %s; only a confirmed claim can be fulfilled", "fe.sep": "; ",
+	"fe.sep": "; ",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests

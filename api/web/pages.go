@@ -297,7 +297,7 @@ func (s *site) meetingState(ctx context.Context, c echo.Context, id string) (*me
 		}
 		for i := range d.Unmet {
 			if err := up[d.Unmet[i].U.Demand]; err != nil {
-				d.Unmet[i].NotUp, _ = domainMessage(n.lang, matcher.ErrorMessage(err))
+				d.Unmet[i].NotUp = errText(n.lang, err)
 			} else {
 				d.Unmet[i].Up = true
 			}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/i18n"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -115,6 +116,9 @@ type importData struct {
 	Kinds    []string
 }
 
+// Text is a problem's message in the page's language.
+func (d importData) Text(p bundle.Problem) string { return i18n.Problem(d.N.lang.Code, p) }
+
 var csvKinds = []string{string(bundle.CSVDemands), string(bundle.CSVResources), string(bundle.CSVItems), string(bundle.CSVProjects), string(bundle.CSVUnits)}
 
 func (s *site) importMeeting(c echo.Context) (*matcher.Alliance, store.Snapshot, error) {
@@ -201,13 +205,13 @@ func problemsOf(err error) []bundle.Problem {
 	if errors.As(err, &pe) {
 		var ps []bundle.Problem
 		for _, e := range pe.List {
-			ps = append(ps, bundle.Problem{Field: e.Field, Msg: e.Message})
+			ps = append(ps, bundle.Problem{Field: e.Field, Msg: e.Message, Code: e.Code, Format: e.Format, Args: e.Args})
 		}
 		return ps
 	}
 	var me *matcher.Error
 	if errors.As(err, &me) && me.Code != matcher.EINTERNAL {
-		return []bundle.Problem{{Field: me.Field, Msg: me.Message}}
+		return []bundle.Problem{{Field: me.Field, Msg: me.Message, Code: me.Code, Format: me.Format, Args: me.Args}}
 	}
 	return nil
 }

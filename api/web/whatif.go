@@ -229,7 +229,7 @@ func (s *site) whatIf(c echo.Context) error {
 	default:
 		var me *matcher.Error
 		errors.As(err, &me)
-		f.Error = me.Message
+		f.Error = errText(l, err)
 		if m := editIndexRe.FindStringSubmatch(me.Field); m != nil {
 			if i, _ := strconv.Atoi(m[1]); i < len(fields) {
 				f.Field = fields[i]
