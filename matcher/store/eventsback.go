@@ -24,8 +24,7 @@ func (s *Store) EventsBefore(before uint64, limit, scan int, keep func(*matcher.
 			} else {
 				var at [8]byte
 				binary.BigEndian.PutUint64(at[:], before)
-				k, v = c.Seek(at[:])
-				if k == nil {
+				if k, _ = c.Seek(at[:]); k == nil {
 					k, v = c.Last()
 				} else {
 					k, v = c.Prev()
