@@ -2,6 +2,7 @@ package service
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 
@@ -27,16 +28,23 @@ const (
 )
 
 // Page is the part of a list to return: Limit rows from Offset (Limit 0:
-// DefaultPageSize; at most MaxPageSize).
+// DefaultPageSize; at most MaxPageSize; AllRows: every row, for exports
+// and printing).
 type Page struct {
 	Offset int `json:"offset,omitempty"`
 	Limit  int `json:"limit,omitempty"`
 }
 
+// AllRows is the Limit of a page that holds every row.
+const AllRows = -1
+
 // bounds returns the page's offset and limit, made valid.
 func (p Page) bounds() (int, int) {
 	limit := p.Limit
-	if limit <= 0 {
+	switch {
+	case limit == AllRows:
+		return max(0, p.Offset), math.MaxInt
+	case limit <= 0:
 		limit = DefaultPageSize
 	}
 	return max(0, p.Offset), min(limit, MaxPageSize)
@@ -48,7 +56,7 @@ func pageOf[T any](all []T, p Page) []T {
 	if off >= len(all) {
 		return nil
 	}
-	return all[off:min(len(all), off+limit)]
+	return all[off : off+min(len(all)-off, limit)]
 }
 
 // fold makes text comparable for search: lower case, full-width letters
