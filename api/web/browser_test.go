@@ -180,7 +180,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#apply")),
 		chromedp.WaitVisible(chromedp.CSS("#total-met")),
 		shot("8a-whatif-diff"),
-		chromedp.Navigate(ts.URL+"/ui/meetings/lh"),
+		chromedp.Navigate(ts.URL+"/ui/meetings/lh/unmet"),
 		chromedp.Click(chromedp.CSS("#unmet a.whynot")),
 		chromedp.WaitVisible(chromedp.CSS("#candidates")),
 		shot("8b-whynot"),

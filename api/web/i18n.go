@@ -62,14 +62,15 @@ func parseTemplates() map[string]*template.Template {
 			return m
 		},
 		"sub":  func(a, b int) int { return a - b },
+		"list": func(vs ...string) []string { return vs },
 		"addf": func(a int, b float64) float64 { return float64(a) + b },
 	}
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/claims.html"))
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/claims.html", "templates/listbar.html"))
 	pages := map[string]*template.Template{}
 	files, _ := fs.Glob(templateFS, "templates/*.html")
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" || name == "claims" {
+		if name == "layout" || name == "claims" || name == "listbar" {
 			continue
 		}
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))
@@ -114,7 +115,7 @@ var zh = map[string]string{
 	"report.total": "合计", "report.total.line": "已满足 %d / 需求 %d（%d%%）",
 	"map.unit": "成员单位", "map.grid": "红色网格", "map.confirmed": "已确认认领", "map.proposed": "待确认建议", "map.hint": "按 WGS-84 经纬度绘制的示意图，不是测绘地图。", "map.missing": "无坐标的单位",
 	"agenda.title": "联席会议议程", "agenda.print": "用浏览器的“打印”可打印或存为 PDF（A4）。", "agenda.date": "日期", "agenda.place": "地点", "agenda.chair": "主持人",
-	"agenda.part1": "一、待确认的匹配建议（%d项，按单位列出）", "agenda.part2": "二、未满足的需求（%d项）", "agenda.part3": "三、签字确认",
+	"agenda.part1": "一、待确认的匹配建议（%d 项，按需求方单位列出）", "agenda.part2": "二、未满足的需求（%d项）", "agenda.part3": "三、签字确认",
 	"agenda.role": "本单位角色", "agenda.decision": "会议决定", "agenda.next": "处理", "agenda.escalate": "提交上级联席会", "agenda.keep": "下次再议",
 	"agenda.unit": "单位", "agenda.signature": "签字", "agenda.signdate": "日期", "agenda.coordinator": "联席会协调人",
 	"import.template": "下载导入模板（.xlsx）", "import.file": "表格文件（.xlsx 或 .csv）", "import.kind": "CSV 内容", "import.kind.auto": "按文件名判断",
@@ -127,7 +128,7 @@ var zh = map[string]string{
 	"csv.demands": "需求清单", "csv.resources": "资源清单", "csv.items": "清单（含类型列）", "csv.projects": "项目清单", "csv.units": "成员单位",
 	"export.proposals": "匹配建议", "export.claims": "认领", "export.unmet": "未满足需求", "export.report": "统计报告",
 	"export.claims.header": "认领编号|资源编号|资源|资源方|需求编号|需求|需求方|类别|数量|计量单位|得分|理由|状态|已同意方",
-	"export.unmet.header":  "需求编号|需求|单位|类别|缺口|本次建议|计量单位|原因",
+	"export.unmet.header":  "需求编号|需求|单位|类别|需求量|本次建议|缺口|计量单位|原因",
 	"export.report.header": "维度|编号|名称|需求量|已满足|满足率",
 	"err.title":            "出错了", "err.notfound": "找不到该页面，或您无权查看。", "err.http": "请求无法处理。", "err.internal": "服务器内部错误，请稍后再试。",
 	"err.loading": "数据正在加载，请稍候。", "err.csrf": "表单已失效，请刷新页面后重试。", "err.invalid": "输入有误。", "err.not_found": "找不到该记录。",
@@ -233,6 +234,45 @@ var zh = map[string]string{
 	"msg.deadline": "已设定答复截止时间。", "msg.escalated": "已提交上级联席会。", "msg.escalated.projects": "已提交上级联席会（项目整体上报）。",
 	"msg.fulfilled": "已登记完成。", "msg.withdrawn": "已撤回。", "msg.returned": "已收回到本级联席会。",
 	"fe.sep": "；",
+	// desk density (issue 13): lists searched, filtered, sorted and paged;
+	// the dashboard's totals and what needs attention; scores with their
+	// scale; the agenda's choices; unit kinds; the audit log in words.
+	"list.count": "共 %d 项 · 第 %d/%d 页", "list.search": "搜索", "list.sort": "排序", "list.go": "查找", "list.reset": "清除条件", "list.pages": "翻页",
+	"list.any": "不限", "list.none": "没有符合条件的记录。", "list.unit.hint": "单位名称或编号", "list.claims.hint": "需求、资源、单位或编号",
+	"list.items.hint": "名称、说明、标签、单位或编号", "list.events.hint": "操作者、操作或记录编号", "list.answers": "答复",
+	"list.ans.none": "双方都未答复", "list.ans.one": "一方已同意", "list.ans.overdue": "已逾期", "list.overdue.only": "只看逾期的",
+	"list.waiting.only": "只看有待答复的", "list.open": "余量", "list.open.only": "只看尚有余量的",
+	"col.unit": "单位", "col.kind": "单位类型", "col.alliance": "联盟",
+	"sort.claim.unit": "按需求方单位", "sort.claim.score": "得分从高到低", "sort.claim.quantity": "数量从多到少", "sort.claim.due": "截止时间从早到晚", "sort.claim.newest": "最新的在前",
+	"sort.unmet.share": "缺口比例从大到小", "sort.unmet.priority": "优先级从高到低", "sort.unmet.unit": "按单位",
+	"sort.unit.name": "按名称", "sort.unit.waiting": "待答复从多到少", "sort.unit.items": "开放条目从多到少",
+	"sort.item.id": "按编号", "sort.item.title": "按名称", "sort.item.unit": "按单位", "sort.item.priority": "优先级从高到低", "sort.item.open": "余量从多到少",
+	"nav.meeting": "会议页面", "nav.dashboard.short": "概况", "nav.claims": "认领", "nav.unmet": "未满足需求", "nav.waiting": "谁还没答复",
+	"nav.units": "成员单位", "nav.items": "清单条目", "nav.events": "操作记录",
+	"dash.summary": "概况", "dash.proposed": "条建议待确认", "dash.waiting": "%d 条等待答复", "dash.confirmed": "条已确认", "dash.fulfilled": "已完成 %d 条",
+	"dash.unmet": "项需求未满足", "dash.shortfall": "缺口 %d %s", "dash.units": "个成员单位", "dash.lists": "开放需求 %d · 开放资源 %d",
+	"dash.attention": "需要关注", "dash.morewaiting": "还有 %d 个单位等待答复 →", "dash.topunmet": "缺口最大的未满足需求",
+	"dash.allunmet": "全部 %d 项未满足需求 →", "dash.nounmet": "按当前清单重新匹配，所有需求都能满足。", "dash.recent": "最近确认的认领", "dash.allclaims": "全部认领 →",
+	"unmet.open": "缺口 %d %s", "unmet.of": "需求 %d，已建议 %d", "unmet.bymeasure": "按计量单位", "unmet.measure": "%d 项，缺口 %d %s", "unmet.tick": "上报",
+	"units.lists": "开放清单", "units.counts": "需求 %d · 资源 %d · 项目 %d", "units.partyorg": "有党组织",
+	"events.newest": "最新的", "events.older": "更早的", "event.more": "等 %d 项", "event.side": "（%s）",
+	"action.claim": "认领", "action.meeting": "联席会", "action.item": "清单条目", "action.project": "项目", "action.unit": "成员单位", "action.alliance": "联盟", "action.import": "导入", "action.scenario": "推演",
+	"ev.claim.accept": "同意认领", "ev.claim.reject": "拒绝认领", "ev.claim.withdraw": "撤回认领", "ev.claim.fulfil": "登记完成", "ev.claim.create": "认领",
+	"ev.meeting.propose": "生成匹配建议", "ev.meeting.deadline": "设定答复截止", "ev.meeting.escalate": "提交上级联席会",
+	"ev.item.create": "新增条目", "ev.item.update": "修改条目", "ev.item.delete": "删除条目", "ev.item.return": "从上级收回",
+	"ev.project.create": "新增项目", "ev.project.update": "修改项目", "ev.project.delete": "删除项目",
+	"ev.unit.create": "新增成员单位", "ev.unit.update": "修改成员单位", "ev.unit.delete": "删除成员单位", "ev.alliance.create": "新建联盟", "ev.alliance.update": "修改联盟成员",
+	"ev.import": "导入", "ev.scenario.apply": "应用推演",
+	"score.of": "%d/1000", "score.band.4": "很合适", "score.band.3": "较合适", "score.band.2": "一般", "score.band.1": "勉强",
+	"whatif.item.hint": "条目编号或名称", "whatif.unit.hint": "单位编号或名称", "whatif.pick": "找到多项，请选一项",
+	"whatif.nomatch": "没有找到“%s”", "whatif.manymatches": "找到 %d 项，下面是前 %d 项；请选一项或写得更具体些", "whatif.choose": "找到 %d 项，请选一项",
+	"whatif.field.qty_item": "修改数量的条目", "whatif.field.radius_item": "修改半径的条目",
+	"agenda.which": "打印哪些建议", "agenda.all": "全部待确认的", "agenda.decide": "只列有事要决定的单位", "agenda.choose": "按此打印",
+	"agenda.cut": "这份议程只列了前 %d 项建议（共 %d 项），请缩小范围后分几次打印。", "agenda.demandunit": "需求方", "agenda.from": "资源方：资源",
+	"agenda.answers": "已答复", "agenda.noanswer": "双方都未答复", "agenda.accepted": "已同意", "agenda.nounmet": "没有未满足的需求。",
+	"unitkind.agency": "机关", "unitkind.school": "学校", "unitkind.enterprise": "企业", "unitkind.bank": "银行", "unitkind.shop": "商户",
+	"unitkind.ngo": "社会组织", "unitkind.military": "驻区部队", "unitkind.community": "社区党委", "unitkind.village": "村党组织",
+	"unitkind.hospital": "医疗卫生", "unitkind.mass": "群团组织", "unitkind.clinic": "诊所",
 }
 
 var en = map[string]string{
@@ -272,7 +312,7 @@ var en = map[string]string{
 	"report.total": "Total", "report.total.line": "Met %d of %d demanded (%d%%)",
 	"map.unit": "member unit", "map.grid": "red grid", "map.confirmed": "confirmed claim", "map.proposed": "proposal", "map.hint": "A sketch drawn from WGS-84 coordinates, not a survey map.", "map.missing": "Units without coordinates",
 	"agenda.title": "Joint meeting agenda", "agenda.print": "Use the browser's Print to print it or save it as PDF (A4).", "agenda.date": "Date", "agenda.place": "Place", "agenda.chair": "Chair",
-	"agenda.part1": "1. Proposals to confirm (%d, by unit)", "agenda.part2": "2. Unmet demands (%d)", "agenda.part3": "3. Sign-off",
+	"agenda.part1": "1. Proposals to confirm (%d, by demand unit)", "agenda.part2": "2. Unmet demands (%d)", "agenda.part3": "3. Sign-off",
 	"agenda.role": "Unit's role", "agenda.decision": "Decision", "agenda.next": "Next", "agenda.escalate": "to the meeting above", "agenda.keep": "next meeting",
 	"agenda.unit": "Unit", "agenda.signature": "Signature", "agenda.signdate": "Date", "agenda.coordinator": "Coordinator",
 	"import.template": "Download the import template (.xlsx)", "import.file": "Spreadsheet (.xlsx or .csv)", "import.kind": "CSV holds", "import.kind.auto": "from the file name",
@@ -285,7 +325,7 @@ var en = map[string]string{
 	"csv.demands": "demands", "csv.resources": "resources", "csv.items": "items (with a kind column)", "csv.projects": "projects", "csv.units": "units",
 	"export.proposals": "Proposals", "export.claims": "Claims", "export.unmet": "Unmet demands", "export.report": "Report",
 	"export.claims.header": "Claim|Resource id|Resource|Resource unit|Demand id|Demand|Demand unit|Category|Quantity|Measure|Score|Why|Status|Accepted by",
-	"export.unmet.header":  "Demand id|Demand|Unit|Category|Still needed|Proposed now|Measure|Why",
+	"export.unmet.header":  "Demand id|Demand|Unit|Category|Needed|Proposed now|Shortfall|Measure|Why",
 	"export.report.header": "By|ID|Name|Demanded|Met|Met %",
 	"err.title":            "Something went wrong", "err.notfound": "No such page, or you may not see it.", "err.http": "The request cannot be handled.", "err.internal": "Internal error; try again later.",
 	"err.loading": "The data is loading; try again shortly.", "err.csrf": "The form has expired; reload the page and try again.", "err.invalid": "Invalid input.", "err.not_found": "No such record.",
@@ -391,6 +431,45 @@ var en = map[string]string{
 	"msg.deadline": "The answer deadline is set.", "msg.escalated": "Sent to the meeting above.", "msg.escalated.projects": "Sent to the meeting above (projects whole).",
 	"msg.fulfilled": "The delivery is recorded.", "msg.withdrawn": "Withdrawn.", "msg.returned": "Brought back to this meeting.",
 	"fe.sep": "; ",
+	// desk density (issue 13): lists searched, filtered, sorted and paged;
+	// the dashboard's totals and what needs attention; scores with their
+	// scale; the agenda's choices; unit kinds; the audit log in words.
+	"list.count": "%d in all · page %d of %d", "list.search": "Search", "list.sort": "Sort", "list.go": "Search", "list.reset": "clear", "list.pages": "Pages",
+	"list.any": "any", "list.none": "Nothing matches.", "list.unit.hint": "unit name or id", "list.claims.hint": "demand, resource, unit or id",
+	"list.items.hint": "title, description, tags, unit or id", "list.events.hint": "who, action or record id", "list.answers": "Answers",
+	"list.ans.none": "neither side answered", "list.ans.one": "one side accepted", "list.ans.overdue": "overdue", "list.overdue.only": "overdue only",
+	"list.waiting.only": "with claims waiting", "list.open": "Left", "list.open.only": "with quantity left",
+	"col.unit": "Unit", "col.kind": "Kind", "col.alliance": "Alliance",
+	"sort.claim.unit": "by demand unit", "sort.claim.score": "highest score first", "sort.claim.quantity": "largest first", "sort.claim.due": "earliest deadline first", "sort.claim.newest": "newest first",
+	"sort.unmet.share": "largest share open first", "sort.unmet.priority": "most urgent first", "sort.unmet.unit": "by unit",
+	"sort.unit.name": "by name", "sort.unit.waiting": "most waiting first", "sort.unit.items": "most open items first",
+	"sort.item.id": "by id", "sort.item.title": "by title", "sort.item.unit": "by unit", "sort.item.priority": "most urgent first", "sort.item.open": "most left first",
+	"nav.meeting": "Meeting pages", "nav.dashboard.short": "Overview", "nav.claims": "Claims", "nav.unmet": "Unmet demands", "nav.waiting": "Who has not answered",
+	"nav.units": "Units", "nav.items": "List items", "nav.events": "Audit log",
+	"dash.summary": "Overview", "dash.proposed": "proposals to confirm", "dash.waiting": "%d waiting for answers", "dash.confirmed": "confirmed", "dash.fulfilled": "%d fulfilled",
+	"dash.unmet": "demands unmet", "dash.shortfall": "%d %s short", "dash.units": "member units", "dash.lists": "%d open demands · %d open resources",
+	"dash.attention": "Needs attention", "dash.morewaiting": "%d more units waiting →", "dash.topunmet": "Unmet demands, largest shortfall first",
+	"dash.allunmet": "All %d unmet demands →", "dash.nounmet": "Matching the current lists again meets every demand.", "dash.recent": "Latest confirmed claims", "dash.allclaims": "All claims →",
+	"unmet.open": "%d %s short", "unmet.of": "needs %d, %d proposed", "unmet.bymeasure": "By measure", "unmet.measure": "%d demands, %d %s short", "unmet.tick": "send up",
+	"units.lists": "Open lists", "units.counts": "%d demands · %d resources · %d projects", "units.partyorg": "party organisation",
+	"events.newest": "Newest", "events.older": "Older", "event.more": "and %d more", "event.side": " (%s)",
+	"action.claim": "claims", "action.meeting": "meeting", "action.item": "list items", "action.project": "projects", "action.unit": "units", "action.alliance": "alliances", "action.import": "imports", "action.scenario": "what-if",
+	"ev.claim.accept": "accepted a claim", "ev.claim.reject": "rejected a claim", "ev.claim.withdraw": "withdrew a claim", "ev.claim.fulfil": "recorded a delivery", "ev.claim.create": "claimed by hand",
+	"ev.meeting.propose": "made proposals", "ev.meeting.deadline": "set the answer deadline", "ev.meeting.escalate": "sent demands up",
+	"ev.item.create": "added an item", "ev.item.update": "changed an item", "ev.item.delete": "deleted an item", "ev.item.return": "brought a demand back",
+	"ev.project.create": "added a project", "ev.project.update": "changed a project", "ev.project.delete": "deleted a project",
+	"ev.unit.create": "added a unit", "ev.unit.update": "changed a unit", "ev.unit.delete": "deleted a unit", "ev.alliance.create": "made an alliance", "ev.alliance.update": "changed an alliance's members",
+	"ev.import": "imported", "ev.scenario.apply": "applied a what-if",
+	"score.of": "%d/1000", "score.band.4": "very good fit", "score.band.3": "good fit", "score.band.2": "fair fit", "score.band.1": "weak fit",
+	"whatif.item.hint": "item id or title", "whatif.unit.hint": "unit id or name", "whatif.pick": "Several match: choose one",
+	"whatif.nomatch": "nothing matches %q", "whatif.manymatches": "%d match; the first %d are below: choose one, or type more", "whatif.choose": "%d match: choose one",
+	"whatif.field.qty_item": "Item to change", "whatif.field.radius_item": "Item to change",
+	"agenda.which": "Which proposals", "agenda.all": "every proposal waiting", "agenda.decide": "only units with something to decide", "agenda.choose": "Print this",
+	"agenda.cut": "This agenda lists the first %d proposals of %d: choose fewer and print them in parts.", "agenda.demandunit": "Demand unit", "agenda.from": "Resource unit: resource",
+	"agenda.answers": "Answered", "agenda.noanswer": "neither side yet", "agenda.accepted": " accepted", "agenda.nounmet": "No unmet demands.",
+	"unitkind.agency": "agency", "unitkind.school": "school", "unitkind.enterprise": "enterprise", "unitkind.bank": "bank", "unitkind.shop": "shop",
+	"unitkind.ngo": "social organisation", "unitkind.military": "military unit", "unitkind.community": "community party committee", "unitkind.village": "village party branch",
+	"unitkind.hospital": "health care", "unitkind.mass": "mass organisation", "unitkind.clinic": "clinic",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests

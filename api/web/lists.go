@@ -39,6 +39,7 @@ type choice struct {
 // confirmed, proposed and still open, its times and its level in words.
 type itemRow struct {
 	It                        *matcher.Item
+	UnitName                  string // in lists of several units' items
 	Cat, Windows, Level, Prio string
 	Status                    string
 	Confirmed, Proposed, Open int64

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -149,6 +148,15 @@ func (n names) Category(id string) string {
 	return id
 }
 
+// Kind is a unit kind's name in the caller's language (the kind itself
+// when the desk has no name for it: kinds grow with the data).
+func (n names) Kind(kind string) string {
+	if k := "unitkind." + kind; n.lang.Has(k) {
+		return n.lang.T(k)
+	}
+	return kind
+}
+
 func (n names) Alliance(id string) string {
 	if a, err := n.sn.Alliance(id); err == nil {
 		return a.Name
@@ -189,6 +197,7 @@ type claimView struct {
 	DemandUnit   string
 	Category     string
 	Words        string
+	Band         string       // the score in a word (score.band.*)
 	Side         matcher.Side // for a unit's page: the unit's side
 	Overdue      bool         // waiting for an answer past its deadline
 }
@@ -203,7 +212,20 @@ func (s *site) claimView(n names, cl *matcher.Claim) claimView {
 		dist = &d
 	}
 	return claimView{C: cl, Resource: res, Demand: dem, ResourceUnit: n.Unit(cl.ResourceUnit), DemandUnit: n.Unit(cl.DemandUnit),
-		Category: n.Category(dem.Category), Words: explainScore(n.lang, cl.Breakdown, dist)}
+		Category: n.Category(dem.Category), Words: explainScore(n.lang, cl.Breakdown, dist), Band: scoreBand(n.lang, cl.Score)}
+}
+
+// scoreBand says a score (0..1000) in a word: how well the pair fits.
+func scoreBand(l *Lang, score int) string {
+	switch {
+	case score >= 800:
+		return l.T("score.band.4")
+	case score >= 650:
+		return l.T("score.band.3")
+	case score >= 500:
+		return l.T("score.band.2")
+	}
+	return l.T("score.band.1")
 }
 
 // locate returns an item's location: its own or its unit's.
@@ -220,6 +242,7 @@ func (s *site) locate(sn store.Snapshot, it *matcher.Item) *matcher.GeoPoint {
 // unmetView is an unmet demand as pages show it.
 type unmetView struct {
 	U      match.Unmet
+	Open   int64 // the shortfall: what is still open (Need − Met)
 	Demand *matcher.Item
 	Unit   string
 	Cat    string
@@ -228,125 +251,6 @@ type unmetView struct {
 	// says why not.
 	Up    bool
 	NotUp string
-}
-
-type meetingData struct {
-	Meeting   *matcher.Alliance
-	Parent    string
-	Proposed  []claimView
-	Confirmed []claimView
-	Closed    []claimView
-	Unmet     []unmetView
-	Result    *match.Result
-	Units     []string
-	N         names
-	WhatIf    *whatIfForm // the what-if form (the dashboard only)
-	// Deadline is the answer deadline of the meeting's waiting claims
-	// (zero: none); Waiting who has not answered, per unit.
-	Deadline time.Time
-	Waiting  *service.MeetingWaiting
-}
-
-// DeadlineValue is the deadline as the form's datetime-local value.
-func (d *meetingData) DeadlineValue() string { return dueValue(d.Deadline) }
-
-// meetingState gathers a meeting's claims and its unmet demands.
-func (s *site) meetingState(ctx context.Context, c echo.Context, id string) (*meetingData, error) {
-	a := actorOf(c)
-	sn := s.Service().Store.Snapshot()
-	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, a, id) {
-		return nil, errNotFound
-	}
-	n := names{sn: sn, lang: langFrom(c)}
-	d := &meetingData{Meeting: al, N: n}
-	if al.Parent != "" {
-		d.Parent = n.Alliance(al.Parent)
-	}
-	for cl := range sn.ClaimsOfMeeting(id) {
-		cv := s.claimView(n, cl)
-		switch {
-		case cl.Status == matcher.ClaimProposed:
-			d.Proposed = append(d.Proposed, cv)
-		case cl.Status.Holds():
-			d.Confirmed = append(d.Confirmed, cv)
-		case cl.Status == matcher.ClaimRejected || cl.Status == matcher.ClaimWithdrawn:
-			d.Closed = append(d.Closed, cv)
-		}
-	}
-	d.Deadline = service.MeetingDeadline(sn.Reader, id)
-	if d.Waiting, err = s.Service().MeetingWaiting(a, id); err != nil {
-		return nil, err
-	}
-	sortClaims(d.Proposed)
-	sortClaims(d.Confirmed)
-	res, err := s.result(ctx, sn, id)
-	if err != nil {
-		return nil, err
-	}
-	d.Result = res
-	ids := make([]string, len(res.Unmet))
-	for i, u := range res.Unmet {
-		ids[i] = u.Demand
-		d.Unmet = append(d.Unmet, unmetView{U: u, Demand: n.Item(u.Demand), Unit: n.Unit(u.Unit), Cat: n.Category(u.Category), Why: explainUnmet(n, u)})
-	}
-	if al.Parent != "" {
-		up, err := s.Service().Escalable(a, id, ids)
-		if err != nil {
-			return nil, err
-		}
-		for i := range d.Unmet {
-			if err := up[d.Unmet[i].U.Demand]; err != nil {
-				d.Unmet[i].NotUp = errText(n.lang, err)
-			} else {
-				d.Unmet[i].Up = true
-			}
-		}
-	}
-	return d, nil
-}
-
-func sortClaims(cs []claimView) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].DemandUnit != cs[j].DemandUnit {
-			return cs[i].C.DemandUnit < cs[j].C.DemandUnit
-		}
-		return cs[i].C.ID < cs[j].C.ID
-	})
-}
-
-// result is what a new solve of the meeting would give on sn (read only):
-// its unmet demands are the ones the meeting cannot meet now. Results are
-// kept per meeting for the state they were computed on.
-func (s *site) result(ctx context.Context, sn store.Snapshot, id string) (*match.Result, error) {
-	s.mu.Lock()
-	r := s.results[id]
-	s.mu.Unlock()
-	if r != nil && r.Seq == sn.Seq {
-		return r, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	r, err := match.Run(ctx, sn.Reader, sn.Vocab, id, match.DefaultSettings())
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if len(s.results) > 256 {
-		clear(s.results)
-	}
-	s.results[id] = r
-	s.mu.Unlock()
-	return r, nil
-}
-
-func (s *site) meeting(c echo.Context) error {
-	d, err := s.meetingState(c.Request().Context(), c, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	d.WhatIf = whatIfOf(d.N.sn, d.N, d.Meeting.ID)
-	return s.render(c, http.StatusOK, "meeting", d)
 }
 
 // propose runs the meeting's proposals (service.Propose) and shows the
@@ -368,11 +272,7 @@ func (s *site) propose(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if set.Mode == match.Welfare {
-		s.mu.Lock()
-		s.results[id] = p.Result
-		s.mu.Unlock()
-	}
+	_ = p
 	return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/meetings/"+id, "proposed"))
 }
 

@@ -348,42 +348,50 @@ func (s *site) export(c echo.Context) error {
 	if ext != "xlsx" && ext != "csv" {
 		return errNotFound
 	}
-	d, err := s.meetingState(c.Request().Context(), c, c.Param("id"))
+	al, n, err := s.meetingOf(c)
 	if err != nil {
 		return err
 	}
-	l := langFrom(c)
-	n := d.N
+	a, l := actorOf(c), n.lang
 	var sh bundle.Sheet
 	claimRow := func(cv claimView) []any {
 		return []any{cv.C.ID, cv.Resource.ID, cv.Resource.Title, cv.ResourceUnit, cv.Demand.ID, cv.Demand.Title, cv.DemandUnit,
 			cv.Category, cv.C.Quantity, cv.Demand.Measure, cv.C.Score, cv.Words, l.T("status." + string(cv.C.Status)), acceptedBy(l, cv.C)}
 	}
+	claims := func(q service.ClaimQuery) error {
+		q.Page = service.Page{Limit: service.AllRows}
+		pg, err := s.Service().MeetingClaims(a, al.ID, q)
+		if err != nil {
+			return err
+		}
+		for _, cl := range pg.Claims {
+			sh.Rows = append(sh.Rows, claimRow(s.claimView(n, cl)))
+		}
+		return nil
+	}
 	claimHead := strings.Split(l.T("export.claims.header"), "|")
 	switch what {
 	case "proposals":
 		sh = bundle.Sheet{Name: l.T("export.proposals"), Header: claimHead}
-		for _, cv := range d.Proposed {
-			sh.Rows = append(sh.Rows, claimRow(cv))
+		if err := claims(service.ClaimQuery{Statuses: []matcher.ClaimStatus{matcher.ClaimProposed}}); err != nil {
+			return err
 		}
 	case "claims":
 		sh = bundle.Sheet{Name: l.T("export.claims"), Header: claimHead}
-		sn := n.sn
-		var all []claimView
-		for cl := range sn.ClaimsOfMeeting(d.Meeting.ID) {
-			all = append(all, s.claimView(n, cl))
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i].C.ID < all[j].C.ID })
-		for _, cv := range all {
-			sh.Rows = append(sh.Rows, claimRow(cv))
+		if err := claims(service.ClaimQuery{Sort: service.ClaimSortNewest}); err != nil {
+			return err
 		}
 	case "unmet":
 		sh = bundle.Sheet{Name: l.T("export.unmet"), Header: strings.Split(l.T("export.unmet.header"), "|")}
-		for _, u := range d.Unmet {
-			sh.Rows = append(sh.Rows, []any{u.Demand.ID, u.Demand.Title, u.Unit, u.Cat, u.U.Need, u.U.Met, u.Demand.Measure, u.Why})
+		pg, err := s.Service().MeetingUnmet(c.Request().Context(), a, al.ID, service.UnmetQuery{Page: service.Page{Limit: service.AllRows}})
+		if err != nil {
+			return err
+		}
+		for _, u := range pg.Rows {
+			sh.Rows = append(sh.Rows, []any{u.Demand, u.Item.Title, n.Unit(u.Unit), n.Category(u.Category), u.Need, u.Met, u.Open, u.Item.Measure, explainUnmet(n, u.Unmet)})
 		}
 	case "report":
-		r, err := s.Service().MeetingReport(actorOf(c), d.Meeting.ID)
+		r, err := s.Service().MeetingReport(a, al.ID)
 		if err != nil {
 			return err
 		}
@@ -410,7 +418,7 @@ func (s *site) export(c echo.Context) error {
 	default:
 		return errNotFound
 	}
-	name := d.Meeting.ID + "-" + what + "." + ext
+	name := al.ID + "-" + what + "." + ext
 	if ext == "csv" {
 		data, err := csvBytes(sh)
 		if err != nil {

@@ -29,13 +29,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
-	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -85,8 +83,6 @@ type site struct {
 	secret  []byte // CSRF key, new at every start
 	logins  *limiter
 	pages   map[string]*template.Template
-	mu      sync.Mutex
-	results map[string]*match.Result // last match per meeting, by state seq
 	pending *pendingImports
 }
 
@@ -100,7 +96,7 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), results: map[string]*match.Result{}, pending: newPending()}
+	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), pending: newPending()}
 	if _, err := rand.Read(s.secret); err != nil {
 		panic(err)
 	}
@@ -117,6 +113,13 @@ func New(d Deps) http.Handler {
 	a.GET("/meetings/:id", s.meeting)
 	a.POST("/meetings/:id/propose", s.propose)
 	a.GET("/meetings/:id/report", s.report)
+	// The meeting's lists (meetinglists.go), each searched and paged.
+	a.GET("/meetings/:id/claims", s.meetingClaims)
+	a.GET("/meetings/:id/unmet", s.meetingUnmet)
+	a.GET("/meetings/:id/waiting", s.meetingWaiting)
+	a.GET("/meetings/:id/units", s.meetingUnits)
+	a.GET("/meetings/:id/items", s.meetingItems)
+	a.GET("/meetings/:id/events", s.meetingEvents)
 	a.GET("/meetings/:id/map", s.mapPage)
 	a.GET("/meetings/:id/agenda", s.agenda)
 	a.GET("/meetings/:id/export/:file", s.export)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +17,6 @@ import (
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/scenario"
 	"github.com/allymatch/allymatch/matcher/service"
-	"github.com/allymatch/allymatch/matcher/store"
 )
 
 type scenariosKey struct{}
@@ -45,15 +43,17 @@ func scenariosOf(r *http.Request) *scenario.Manager {
 // option is one choice of a select.
 type option struct{ Value, Label string }
 
-// whatIfForm is the what-if form of a meeting's dashboard: the items and
-// units it may edit, what was sent and the error when it was refused.
+// whatIfForm is the what-if form of a meeting's dashboard: what was sent,
+// the error when it was refused, and for a field whose text matched
+// several items or units, those to choose from. The items and units are
+// search fields (an id, or words of a title or name): a meeting of 1,000
+// units has thousands of items, too many for a select.
 type whatIfForm struct {
-	Items   []option
-	Units   []option
 	Weights []weightField
 	Values  map[string]string // the form as sent
 	Field   string            // the form field at fault
 	Error   string
+	Picks   map[string][]option
 }
 
 type weightField struct {
@@ -63,27 +63,83 @@ type weightField struct {
 
 func (f *whatIfForm) V(name string) string { return f.Values[name] }
 
-// whatIfOf lists what the form offers for meeting id: the open items at the
-// meeting's level and the units of its scope.
-func whatIfOf(sn store.Snapshot, n names, id string) *whatIfForm {
-	f := &whatIfForm{Values: map[string]string{}}
+// Pick is the choices of a field whose text matched several records.
+func (f *whatIfForm) Pick(name string) []option { return f.Picks[name] }
+
+// whatIfOf is the empty what-if form of meeting id.
+func whatIfOf(n names, id string) *whatIfForm {
+	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}}
 	for _, t := range match.Terms {
 		f.Weights = append(f.Weights, weightField{t, weightOf(match.DefaultWeights, t)})
 	}
-	sc, err := match.ResolveScope(sn.Reader, id)
-	if err != nil {
-		return f
-	}
-	for _, u := range sc.Units() {
-		f.Units = append(f.Units, option{u, u + " " + n.Unit(u)})
-		for it := range sn.ItemsOf(u) {
-			if it.Level == sc.Level && it.Status == matcher.ItemOpen {
-				f.Items = append(f.Items, option{it.ID, fmt.Sprintf("%s %s（%s）%d%s", it.ID, it.Title, n.Unit(u), it.Quantity, it.Measure)})
-			}
-		}
-	}
-	slices.SortFunc(f.Items, func(a, b option) int { return strings.Compare(a.Value, b.Value) })
 	return f
+}
+
+// maxPicks bounds the matches a what-if field offers to choose from.
+const maxPicks = 10
+
+// picker resolves what was typed in a what-if field to one id of the
+// meeting's scope: an id itself, or words that match exactly one open
+// item at the meeting's level (one unit of its scope). Several matches
+// are offered to choose from (at most maxPicks).
+type picker struct {
+	s       *site
+	c       echo.Context
+	meeting *matcher.Alliance
+	n       names
+	picks   map[string][]option
+}
+
+// item resolves an item field.
+func (p *picker) item(field, typed string) (string, error) {
+	a := actorOf(p.c)
+	if it, err := p.n.sn.Item(typed); err == nil && service.CanSeeItem(p.n.sn.Reader, a, it) {
+		return it.ID, nil
+	}
+	pg, err := p.s.Service().MeetingItems(a, p.meeting.ID, service.ItemQuery{Text: typed, Status: matcher.ItemOpen, Level: p.meeting.Level, Page: service.Page{Limit: maxPicks + 1}})
+	if err != nil {
+		return "", err
+	}
+	var opts []option
+	for _, r := range pg.Items[:min(len(pg.Items), maxPicks)] {
+		it := r.Item
+		opts = append(opts, option{it.ID, fmt.Sprintf("%s %s（%s）%d%s", it.ID, it.Title, p.n.Unit(it.Unit), it.Quantity, it.Measure)})
+	}
+	return p.one(field, typed, pg.Total, opts)
+}
+
+// unit resolves a unit field.
+func (p *picker) unit(field, typed string) (string, error) {
+	a := actorOf(p.c)
+	if u := p.n.sn.UnitRaw(typed); u != nil && service.CanSeeUnit(p.n.sn.Reader, a, u.ID) {
+		return u.ID, nil
+	}
+	pg, err := p.s.Service().MeetingUnits(a, p.meeting.ID, service.UnitQuery{Text: typed, Page: service.Page{Limit: maxPicks + 1}})
+	if err != nil {
+		return "", err
+	}
+	var opts []option
+	for _, r := range pg.Units[:min(len(pg.Units), maxPicks)] {
+		opts = append(opts, option{r.Unit.ID, r.Unit.ID + " " + r.Unit.Name})
+	}
+	return p.one(field, typed, pg.Total, opts)
+}
+
+// one returns the one match, or an error at field that offers the
+// matches to choose from.
+func (p *picker) one(field, typed string, total int, opts []option) (string, error) {
+	l := p.n.lang
+	switch {
+	case total == 1:
+		return opts[0].Value, nil
+	case total == 0:
+		return "", &formError{field, l.T("whatif.nomatch", typed)}
+	}
+	p.picks[field] = opts
+	if total > maxPicks {
+		return "", &formError{field, l.T("whatif.manymatches", total, maxPicks)}
+	}
+	return "", &formError{field, l.T("whatif.choose", total)}
 }
 
 func weightOf(w match.Weights, term string) int {
@@ -128,7 +184,7 @@ func (e *formError) Error() string { return e.field + ": " + e.msg }
 
 // editsOfForm turns the what-if form into scenario edits, and for each
 // edit the form field it came from.
-func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
+func editsOfForm(c echo.Context, l *Lang, p *picker) ([]scenario.Edit, []string, error) {
 	var edits []scenario.Edit
 	var fields []string
 	num := func(name string) (float64, error) {
@@ -138,7 +194,11 @@ func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
 		}
 		return v, nil
 	}
-	if it := c.FormValue("qty_item"); it != "" {
+	if typed := strings.TrimSpace(c.FormValue("qty_item")); typed != "" {
+		it, err := p.item("qty_item", typed)
+		if err != nil {
+			return nil, nil, err
+		}
 		v, err := num("qty")
 		if err != nil {
 			return nil, nil, err
@@ -150,7 +210,11 @@ func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
 		edits = append(edits, scenario.Edit{Op: scenario.OpSetQuantity, Item: scenario.Ref[matcher.Item]{ID: it}, Quantity: &q})
 		fields = append(fields, "qty")
 	}
-	if it := c.FormValue("radius_item"); it != "" {
+	if typed := strings.TrimSpace(c.FormValue("radius_item")); typed != "" {
+		it, err := p.item("radius_item", typed)
+		if err != nil {
+			return nil, nil, err
+		}
 		v, err := num("radius")
 		if err != nil {
 			return nil, nil, err
@@ -158,7 +222,11 @@ func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
 		edits = append(edits, scenario.Edit{Op: scenario.OpSetRadius, Item: scenario.Ref[matcher.Item]{ID: it}, RadiusKM: &v})
 		fields = append(fields, "radius")
 	}
-	if u := c.FormValue("remove_unit"); u != "" {
+	if typed := strings.TrimSpace(c.FormValue("remove_unit")); typed != "" {
+		u, err := p.unit("remove_unit", typed)
+		if err != nil {
+			return nil, nil, err
+		}
 		edits = append(edits, scenario.Edit{Op: scenario.OpRemoveUnit, Unit: scenario.Ref[matcher.Unit]{ID: u}})
 		fields = append(fields, "remove_unit")
 	}
@@ -197,12 +265,16 @@ var editIndexRe = regexp.MustCompile(`^edits\[(\d+)\]`)
 // shows its diff; a refused edit shows the dashboard again with the error
 // at the form.
 func (s *site) whatIf(c echo.Context) error {
-	id := c.Param("id")
-	l := langFrom(c)
-	edits, fields, err := editsOfForm(c, l)
+	al, n, err := s.meetingOf(c)
+	if err != nil {
+		return err
+	}
+	l := n.lang
+	p := &picker{s: s, c: c, meeting: al, n: n, picks: map[string][]option{}}
+	edits, fields, err := editsOfForm(c, l, p)
 	if err == nil {
 		var sc *scenario.Scenario
-		sc, err = scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), scenario.Request{Meeting: id, Edits: edits})
+		sc, err = scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), scenario.Request{Meeting: al.ID, Edits: edits})
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, Prefix+"/scenarios/"+sc.ID)
 		}
@@ -212,12 +284,8 @@ func (s *site) whatIf(c echo.Context) error {
 	if !errors.As(err, &fe) && code != matcher.EINVALID && code != matcher.ECONFLICT && code != matcher.EFORBIDDEN {
 		return err
 	}
-	d, derr := s.meetingState(c.Request().Context(), c, id)
-	if derr != nil {
-		return derr
-	}
-	sn := s.Service().Store.Snapshot()
-	f := whatIfOf(sn, d.N, id)
+	f := whatIfOf(n, al.ID)
+	f.Picks = p.picks
 	form, _ := c.FormParams()
 	for k := range form {
 		f.Values[k] = form.Get(k)
@@ -237,8 +305,7 @@ func (s *site) whatIf(c echo.Context) error {
 		}
 		status = statusOf[code]
 	}
-	d.WhatIf = f
-	return s.render(c, status, "meeting", d)
+	return s.renderDashboard(c, al, n, f, status)
 }
 
 // editWords says an edit in words.
