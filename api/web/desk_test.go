@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/allymatch/allymatch/matcher"
 )
 
 // A page that is not there is the desk's 404 page (HTML, in Chinese, in
@@ -44,5 +48,81 @@ func TestDeskErrorsAndHeader(t *testing.T) {
 		if code != http.StatusNotFound || !strings.Contains(body, `id="error-box"`) || !strings.Contains(body, "找不到该页面") {
 			t.Errorf("GET %s = %d, want the desk's 404 page: %.300s", p, code, body)
 		}
+	}
+}
+
+// The meeting's lists are searched, filtered and paged on the server; a
+// page names how many match; the dashboard shows the totals and what
+// needs attention first; the what-if form takes an item or unit by its
+// words and offers the matches when they are several.
+func TestDeskLists(t *testing.T) {
+	ts, st := newServer(t)
+	coord := newBrowser(t, ts.URL)
+	coord.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	coord.get("/ui/meetings/lh")
+	if code, _ := coord.post("/ui/meetings/lh/propose", url.Values{"csrf": {coord.csrf()}, "mode": {"welfare"}}); code != 200 {
+		t.Fatalf("propose: %d", code)
+	}
+	body := coord.last
+	n := 0
+	for cl := range st.Snapshot().ClaimsOfMeetingWith("lh", matcher.ClaimProposed) {
+		n++
+		_ = cl
+	}
+	for _, want := range []string{`id="summary"`, `id="attention"`, `id="tile-proposed"><span class="big">` + strconv.Itoa(n) + `</span>`, `id="topunmet"`, `/1000</span>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+	if strings.Index(body, `id="attention"`) > strings.Index(body, `id="proposals"`) {
+		t.Error("the proposals come before what needs attention")
+	}
+	rows := func(body string) int { return strings.Count(body, `<tr id="claim-`) }
+	if got := rows(body); got != min(n, 25) {
+		t.Errorf("dashboard: %d proposals shown, want %d", got, min(n, 25))
+	}
+	// The school's proposals by a part of its name.
+	_, body = coord.get("/ui/meetings/lh?unit=" + url.QueryEscape("洲湾中"))
+	want := 0
+	for cl := range st.Snapshot().ClaimsOfMeetingWith("lh", matcher.ClaimProposed) {
+		if cl.DemandUnit == "lh-school" || cl.ResourceUnit == "lh-school" {
+			want++
+		}
+	}
+	if got := rows(body); got != want || want == 0 || !strings.Contains(body, fmt.Sprintf("共 %d 项", want)) {
+		t.Errorf("unit 洲湾中: %d rows, want %d", got, want)
+	}
+	// The claims page by status; a page past the end shows the last.
+	_, body = coord.get("/ui/meetings/lh/claims?status=confirmed")
+	if got := rows(body); got != 1 {
+		t.Errorf("confirmed claims: %d rows, want the sample's 1", got)
+	}
+	// Units, items, events, waiting, unmet: each a page that names its count.
+	for _, p := range []string{"/ui/meetings/lh/units?q=" + url.QueryEscape("龙华"), "/ui/meetings/lh/items?kind=demand&cat=escort", "/ui/meetings/lh/events?action=meeting",
+		"/ui/meetings/lh/waiting", "/ui/meetings/lh/unmet?sort=priority", "/ui/meetings/lh/claims?page=99", "/ui/?q=" + url.QueryEscape("龙华")} {
+		if code, body := coord.get(p); code != 200 || !strings.Contains(body, `-count">共 `) && !strings.Contains(body, "ev.") && !strings.Contains(p, "events") {
+			t.Errorf("GET %s = %d, no count", p, code)
+		}
+	}
+	if _, body := coord.get("/ui/meetings/lh/items?kind=demand&cat=escort"); !strings.Contains(body, `id="item-LH-D01"`) || strings.Contains(body, `id="item-LH-R`) {
+		t.Error("items: the escort demands are not LH-D01 alone among demands")
+	}
+	if _, body := coord.get("/ui/meetings/lh/events?action=meeting"); !strings.Contains(body, "生成匹配建议") {
+		t.Error("events: the proposal run is not in words")
+	}
+
+	// What-if: words that match several items offer them; an id works.
+	coord.get("/ui/meetings/lh")
+	code, body := coord.post("/ui/meetings/lh/whatif", url.Values{"csrf": {coord.csrf()}, "qty_item": {"积分"}, "qty": {"9"}})
+	if code != http.StatusBadRequest || !strings.Contains(body, `<select name="qty_item" id="qty_item">`) || !strings.Contains(body, "请选一项") {
+		t.Errorf("what-if 积分: %d, want a choice of the matches: %.400s", code, body[strings.Index(body, `id="whatif"`):])
+	}
+	code, body = coord.post("/ui/meetings/lh/whatif", url.Values{"csrf": {coord.csrf()}, "remove_unit": {"龙洲湾中学"}})
+	if code != 200 || !strings.Contains(body, "移除成员单位") {
+		t.Errorf("what-if 龙洲湾中学: %d %.300s", code, body)
+	}
+	coord.get("/ui/meetings/lh")
+	if code, body := coord.post("/ui/meetings/lh/whatif", url.Values{"csrf": {coord.csrf()}, "qty_item": {"没有这种东西"}, "qty": {"9"}}); code != http.StatusBadRequest || !strings.Contains(body, "没有找到“没有这种东西”") {
+		t.Errorf("what-if of nothing: %d", code)
 	}
 }

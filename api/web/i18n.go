@@ -273,6 +273,7 @@ var zh = map[string]string{
 	"unitkind.agency": "机关", "unitkind.school": "学校", "unitkind.enterprise": "企业", "unitkind.bank": "银行", "unitkind.shop": "商户",
 	"unitkind.ngo": "社会组织", "unitkind.military": "驻区部队", "unitkind.community": "社区党委", "unitkind.village": "村党组织",
 	"unitkind.hospital": "医疗卫生", "unitkind.mass": "群团组织", "unitkind.clinic": "诊所",
+	"home.q.hint": "联盟名称或编号", "logins.has.yes": "已有登录", "logins.has.no": "尚无登录",
 }
 
 var en = map[string]string{
@@ -470,6 +471,7 @@ var en = map[string]string{
 	"unitkind.agency": "agency", "unitkind.school": "school", "unitkind.enterprise": "enterprise", "unitkind.bank": "bank", "unitkind.shop": "shop",
 	"unitkind.ngo": "social organisation", "unitkind.military": "military unit", "unitkind.community": "community party committee", "unitkind.village": "village party branch",
 	"unitkind.hospital": "health care", "unitkind.mass": "mass organisation", "unitkind.clinic": "clinic",
+	"home.q.hint": "alliance name or id", "logins.has.yes": "with a login", "logins.has.no": "without a login",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests

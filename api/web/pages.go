@@ -166,25 +166,39 @@ func (n names) Alliance(id string) string {
 
 type homeData struct {
 	Meetings []*matcher.Alliance
-	Units    []*matcher.Unit
+	Bar      listBar
+	Search   bool // more meetings than one screen, or a search made
 }
 
-// home lists the meetings the caller may run; a unit goes to its page.
+// home lists the meetings the caller may run, searched by name and
+// filtered by level, the highest level first, 50 a page; a unit goes to
+// its page.
 func (s *site) home(c echo.Context) error {
 	a := actorOf(c)
 	if a.Role == matcher.RoleUnit {
 		return c.Redirect(http.StatusSeeOther, Prefix+"/units/"+a.ID)
 	}
 	sn := s.Service().Store.Snapshot()
-	var d homeData
+	l := langFrom(c)
+	ls := newList(c, "", "", rowPageSize)
+	q, level := strings.ToLower(ls.Get("q")), matcher.Level(ls.Get("level"))
+	var all []*matcher.Alliance
 	for al := range sn.Alliances() {
-		if service.CanRunMeeting(sn.Reader, a, al.ID) {
-			d.Meetings = append(d.Meetings, al)
+		if !service.CanRunMeeting(sn.Reader, a, al.ID) || level != "" && al.Level != level {
+			continue
 		}
+		if q != "" && !strings.Contains(strings.ToLower(al.Name), q) && !strings.Contains(strings.ToLower(al.ID), q) {
+			continue
+		}
+		all = append(all, al)
 	}
-	sort.SliceStable(d.Meetings, func(i, j int) bool {
-		return d.Meetings[i].Level.Rank() > d.Meetings[j].Level.Rank()
-	})
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Level.Rank() > all[j].Level.Rank() })
+	ls.Total = len(all)
+	off := min(len(all), (ls.Page-1)*rowPageSize)
+	d := homeData{Meetings: all[off:min(len(all), off+rowPageSize)], Search: len(all) > 10 || q != "" || level != ""}
+	lv := string(level)
+	d.Bar = ls.listBar(l, "meetings-search", l.T("home.q.hint"), []filter{{Name: "level", Label: l.T("lists.level"), Value: lv,
+		Options: options(l.T("list.any"), lv, "community", l.T("level.community"), "street", l.T("level.street"), "district", l.T("level.district"))}}, nil)
 	return s.render(c, http.StatusOK, "home", d)
 }
 
@@ -298,14 +312,36 @@ func (s *site) answer(c echo.Context) error {
 type unitData struct {
 	Unit      *matcher.Unit
 	Alliances []string
-	Demands   []*matcher.Item
-	Resources []*matcher.Item
-	Projects  []*matcher.Project
-	Waiting   []claimView // waiting for this unit's answer, the one to answer first first (service.UnitWaitingFor)
-	Others    []claimView // proposed, accepted by this unit, waiting for the other side
-	Confirmed []claimView
-	N         names
+	// Each list of the page, paged (25 a page, each with its own page
+	// parameter): what waits for the unit's answer first (the one to
+	// answer first first, service.UnitWaitingFor), what it accepted and
+	// waits for the other side, its confirmed claims, its demands (not
+	// project slots), resources and projects.
+	Waiting, Others, Confirmed    []claimView
+	Demands, Resources            []itemRow
+	Projects                      []projectRow
+	WaitingP, OthersP, ConfirmedP paged
+	DemandsP, ResourcesP, ProjP   paged
+	N                             names
 }
+
+// paged is one list's total and pager.
+type paged struct {
+	Total int
+	Pager pager
+}
+
+// pageSlice returns the page of all that the request asks for with the
+// list's parameter prefix, and the list's total and pager.
+func pageSlice[T any](c echo.Context, prefix, anchor string, size int, all []T) ([]T, paged) {
+	ls := newList(c, prefix, anchor, size)
+	ls.Total = len(all)
+	off := min(len(all), (min(ls.Page, ls.Pages())-1)*size)
+	return all[off:min(len(all), off+size)], paged{Total: len(all), Pager: ls.Pager()}
+}
+
+// unitPageSize is the rows of each list of a unit's page.
+const unitPageSize = 25
 
 // unit shows a unit's lists and the claims waiting for its answer.
 func (s *site) unit(c echo.Context) error {
@@ -321,43 +357,79 @@ func (s *site) unit(c echo.Context) error {
 	for al := range sn.AlliancesOf(id) {
 		d.Alliances = append(d.Alliances, al.Name)
 	}
+	var demands, resources []*matcher.Item
 	for it := range sn.ItemsOf(id) {
-		if it.Kind == matcher.Demand {
-			d.Demands = append(d.Demands, it)
-		} else {
-			d.Resources = append(d.Resources, it)
+		switch {
+		case it.Kind == matcher.Resource:
+			resources = append(resources, it)
+		case it.Project == "":
+			demands = append(demands, it) // the slots are listed under their projects
 		}
 	}
+	var projects []*matcher.Project
 	for p := range sn.ProjectsOf(id) {
-		d.Projects = append(d.Projects, p)
+		projects = append(projects, p)
 	}
+	slices.SortFunc(projects, func(x, y *matcher.Project) int { return strings.Compare(x.ID, y.ID) })
 	q, err := s.Service().UnitWaitingFor(a, id)
 	if err != nil {
 		return err
 	}
-	for _, w := range q.Items {
-		cv := s.claimView(n, &w.Claim)
-		cv.Side, cv.Overdue = w.Side, w.Overdue
-		d.Waiting = append(d.Waiting, cv)
+	type sided struct {
+		cl   *matcher.Claim
+		side matcher.Side
 	}
+	var others, confirmed []sided
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
 		for cl := range sn.ClaimsOfUnit(side, id) {
 			if !service.CanSeeClaim(sn.Reader, a, cl) {
 				continue
 			}
-			cv := s.claimView(n, cl)
-			cv.Side = side
 			switch {
 			case cl.Status == matcher.ClaimProposed && cl.Accepted(side):
-				d.Others = append(d.Others, cv)
+				others = append(others, sided{cl, side})
 			case cl.Status.Holds():
-				d.Confirmed = append(d.Confirmed, cv)
+				confirmed = append(confirmed, sided{cl, side})
 			}
 		}
 	}
-	for _, l := range [][]claimView{d.Others, d.Confirmed} {
-		slices.SortFunc(l, func(x, y claimView) int { return strings.Compare(x.C.ID, y.C.ID) })
+	for _, l := range [][]sided{others, confirmed} {
+		slices.SortFunc(l, func(x, y sided) int { return strings.Compare(x.cl.ID, y.cl.ID) })
 	}
+	views := func(ps []sided) []claimView {
+		out := make([]claimView, len(ps))
+		for i, p := range ps {
+			out[i] = s.claimView(n, p.cl)
+			out[i].Side = p.side
+		}
+		return out
+	}
+	waiting, wp := pageSlice(c, "w-", "waiting", unitPageSize, q.Items)
+	for _, w := range waiting {
+		cv := s.claimView(n, &w.Claim)
+		cv.Side, cv.Overdue = w.Side, w.Overdue
+		d.Waiting = append(d.Waiting, cv)
+	}
+	d.WaitingP = wp
+	op, oP := pageSlice(c, "o-", "others", unitPageSize, others)
+	d.Others, d.OthersP = views(op), oP
+	cp, cP := pageSlice(c, "c-", "confirmed", unitPageSize, confirmed)
+	d.Confirmed, d.ConfirmedP = views(cp), cP
+	dp, dP := pageSlice(c, "d-", "demands", unitPageSize, demands)
+	for _, it := range dp {
+		d.Demands = append(d.Demands, n.itemRow(it))
+	}
+	d.DemandsP = dP
+	rp, rP := pageSlice(c, "r-", "resources", unitPageSize, resources)
+	for _, it := range rp {
+		d.Resources = append(d.Resources, n.itemRow(it))
+	}
+	d.ResourcesP = rP
+	pp, pP := pageSlice(c, "p-", "projects", unitPageSize, projects)
+	for _, p := range pp {
+		d.Projects = append(d.Projects, n.projectRow(p))
+	}
+	d.ProjP = pP
 	return s.render(c, http.StatusOK, "unit", d)
 }
 
