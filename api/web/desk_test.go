@@ -1,14 +1,21 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
+	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/allymatch/allymatch/api"
+	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/store"
 )
 
 // A page that is not there is the desk's 404 page (HTML, in Chinese, in
@@ -124,5 +131,51 @@ func TestDeskLists(t *testing.T) {
 	coord.get("/ui/meetings/lh")
 	if code, body := coord.post("/ui/meetings/lh/whatif", url.Values{"csrf": {coord.csrf()}, "qty_item": {"没有这种东西"}, "qty": {"9"}}); code != http.StatusBadRequest || !strings.Contains(body, "没有找到“没有这种东西”") {
 		t.Errorf("what-if of nothing: %d", code)
+	}
+}
+
+// Above 200 units the map draws red grids with their number of units,
+// each a link that zooms into the grid; the scale bar says 公里.
+func TestMapClusters(t *testing.T) {
+	bu, err := gen.Generate(gen.Config{Units: 1000, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := store.Open(context.Background(), store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Import(context.Background(), bu, "system"); err != nil {
+		t.Fatal(err)
+	}
+	var street string
+	for al := range st.Snapshot().AlliancesAt(matcher.Street) {
+		street = al.ID
+		break
+	}
+	s := api.New(nil)
+	s.SetStore(st)
+	s.SetAdminToken(testAdmin)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	b := newBrowser(t, ts.URL)
+	b.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"`+street+`"}`))
+	code, body := b.get("/ui/meetings/" + street + "/map")
+	if code != 200 || !strings.Contains(body, `<circle cx=`) || !strings.Contains(body, `class="cluster"`) || strings.Contains(body, `class="unit k-`) || !strings.Contains(body, " 公里<") {
+		t.Fatalf("the street's map: %d, no clusters or no 公里: %.600s", code, body)
+	}
+	zoom := regexp.MustCompile(`<a href="(/ui/meetings/[^"]+/map\?grid=[^"]+)" class="cluster">`).FindStringSubmatch(body)
+	if zoom == nil {
+		t.Fatal("no cluster links to its grid")
+	}
+	if code, body := b.get(html.UnescapeString(zoom[1])); code != 200 || !strings.Contains(body, `class="unit k-`) || !strings.Contains(body, `id="map-all"`) {
+		t.Errorf("a grid's map: %d, no units", code)
+	}
+	if _, body := b.get("/ui/meetings/" + street + "/map?lang=en"); !strings.Contains(body, " km<") {
+		t.Error("the English scale bar is not in km")
+	}
+	if code, _ := b.get("/ui/meetings/" + street + "/map?grid=nope"); code != 404 {
+		t.Errorf("an unknown grid: %d", code)
 	}
 }

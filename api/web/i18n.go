@@ -274,6 +274,9 @@ var zh = map[string]string{
 	"unitkind.ngo": "社会组织", "unitkind.military": "驻区部队", "unitkind.community": "社区党委", "unitkind.village": "村党组织",
 	"unitkind.hospital": "医疗卫生", "unitkind.mass": "群团组织", "unitkind.clinic": "诊所",
 	"home.q.hint": "联盟名称或编号", "logins.has.yes": "已有登录", "logins.has.no": "尚无登录",
+	"map.km": "%s 公里", "map.all": "← 整个联席会", "map.cluster": "红色网格（圆内是单位数，点击放大）", "map.next": "相邻网格",
+	"map.units.n": "%d 个单位", "map.list.grids": "图上未标名称的网格", "map.list.units": "图上未标名称的单位", "map.list.hint": "名称放不下时不在图上标注，列在这里。",
+	"map.cluster.hint": "单位多于 200 个时按红色网格合并显示（共 %d 个单位）。", "map.lines": "另有 %d 条认领连线未画出。",
 }
 
 var en = map[string]string{
@@ -472,6 +475,9 @@ var en = map[string]string{
 	"unitkind.ngo": "social organisation", "unitkind.military": "military unit", "unitkind.community": "community party committee", "unitkind.village": "village party branch",
 	"unitkind.hospital": "health care", "unitkind.mass": "mass organisation", "unitkind.clinic": "clinic",
 	"home.q.hint": "alliance name or id", "logins.has.yes": "with a login", "logins.has.no": "without a login",
+	"map.km": "%s km", "map.all": "← the whole meeting", "map.cluster": "red grid (its units inside; click to zoom)", "map.next": "next to it",
+	"map.units.n": "%d units", "map.list.grids": "Grids not named on the map", "map.list.units": "Units not named on the map", "map.list.hint": "Names that do not fit are not drawn; they are listed here.",
+	"map.cluster.hint": "Above 200 units the map shows red grids, each with its units (%d units in all).", "map.lines": "%d more claim lines are not drawn.",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests
