@@ -179,3 +179,26 @@ func TestMapClusters(t *testing.T) {
 		t.Errorf("an unknown grid: %d", code)
 	}
 }
+
+// Numbers that mean something: the report counts demands and gives
+// quantities per measure; the shortfall is what is still open; a score
+// says its scale and a word.
+func TestNumbers(t *testing.T) {
+	ts, _ := newServer(t)
+	b := newBrowser(t, ts.URL)
+	b.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	_, body := b.get("/ui/meetings/lh/report")
+	if !regexp.MustCompile(`id="report-total">需求 \d+ 项：全部满足 \d+ 项`).MatchString(body) || !strings.Contains(body, `id="report-measures"`) || strings.Contains(body, "已满足 0 / 需求") {
+		t.Errorf("the report's total: %.300s", body[strings.Index(body, "<main>"):])
+	}
+	b.get("/ui/meetings/lh")
+	b.post("/ui/meetings/lh/propose", url.Values{"csrf": {b.csrf()}})
+	_, body = b.get("/ui/meetings/lh/unmet")
+	// LH-D04 needs 300, 290 are proposed: 缺口 10.
+	if row := regexp.MustCompile(`(?s)id="unmet-LH-D04".*?</tr>`).FindString(body); !strings.Contains(row, "缺口 10 个") || !strings.Contains(row, "需求 300，已建议 290") {
+		t.Errorf("LH-D04's shortfall: %s", row)
+	}
+	if _, body = b.get("/ui/meetings/lh"); !regexp.MustCompile(`<span class="score">\d+/1000</span> <span class="band">(很合适|较合适|一般|勉强)</span>`).MatchString(body) {
+		t.Error("a score without its scale and word")
+	}
+}

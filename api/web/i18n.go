@@ -63,6 +63,12 @@ func parseTemplates() map[string]*template.Template {
 		},
 		"sub":  func(a, b int) int { return a - b },
 		"list": func(vs ...string) []string { return vs },
+		"pct": func(part, whole int64) int64 {
+			if whole <= 0 {
+				return 0
+			}
+			return part * 100 / whole
+		},
 		"addf": func(a int, b float64) float64 { return float64(a) + b },
 	}
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/claims.html", "templates/listbar.html"))
@@ -112,8 +118,8 @@ var zh = map[string]string{
 	"unit.waiting": "等待本单位答复的认领", "unit.nowaiting": "没有等待答复的认领。", "unit.yourside": "本单位是", "unit.others": "本单位已同意、等待对方答复",
 	"unit.demands": "需求清单", "unit.resources": "资源清单", "unit.projects": "项目清单", "grid": "红色网格", "grid.none": "未划网格",
 	"report.need": "需求量", "report.met": "已满足（已确认）", "report.bycategory": "按类别", "report.bygrid": "按红色网格", "report.byunit": "按单位", "report.claims": "认领状态",
-	"report.total": "合计", "report.total.line": "已满足 %d / 需求 %d（%d%%）",
-	"map.unit": "成员单位", "map.grid": "红色网格", "map.confirmed": "已确认认领", "map.proposed": "待确认建议", "map.hint": "按 WGS-84 经纬度绘制的示意图，不是测绘地图。", "map.missing": "无坐标的单位",
+	"report.total": "合计",
+	"map.unit":     "成员单位", "map.grid": "红色网格", "map.confirmed": "已确认认领", "map.proposed": "待确认建议", "map.hint": "按 WGS-84 经纬度绘制的示意图，不是测绘地图。", "map.missing": "无坐标的单位",
 	"agenda.title": "联席会议议程", "agenda.print": "用浏览器的“打印”可打印或存为 PDF（A4）。", "agenda.date": "日期", "agenda.place": "地点", "agenda.chair": "主持人",
 	"agenda.part1": "一、待确认的匹配建议（%d 项，按需求方单位列出）", "agenda.part2": "二、未满足的需求（%d项）", "agenda.part3": "三、签字确认",
 	"agenda.role": "本单位角色", "agenda.decision": "会议决定", "agenda.next": "处理", "agenda.escalate": "提交上级联席会", "agenda.keep": "下次再议",
@@ -129,7 +135,7 @@ var zh = map[string]string{
 	"export.proposals": "匹配建议", "export.claims": "认领", "export.unmet": "未满足需求", "export.report": "统计报告",
 	"export.claims.header": "认领编号|资源编号|资源|资源方|需求编号|需求|需求方|类别|数量|计量单位|得分|理由|状态|已同意方",
 	"export.unmet.header":  "需求编号|需求|单位|类别|需求量|本次建议|缺口|计量单位|原因",
-	"export.report.header": "维度|编号|名称|需求量|已满足|满足率",
+	"export.report.header": "维度|编号|名称|需求项数|全部满足|部分满足|计量单位|需求量|已满足|满足率",
 	"err.title":            "出错了", "err.notfound": "找不到该页面，或您无权查看。", "err.http": "请求无法处理。", "err.internal": "服务器内部错误，请稍后再试。",
 	"err.loading": "数据正在加载，请稍候。", "err.csrf": "表单已失效，请刷新页面后重试。", "err.invalid": "输入有误。", "err.not_found": "找不到该记录。",
 	"err.conflict": "操作与当前状态冲突（可能已被他人处理），请刷新后重试。", "err.forbidden": "您无权进行此操作。",
@@ -274,6 +280,9 @@ var zh = map[string]string{
 	"unitkind.ngo": "社会组织", "unitkind.military": "驻区部队", "unitkind.community": "社区党委", "unitkind.village": "村党组织",
 	"unitkind.hospital": "医疗卫生", "unitkind.mass": "群团组织", "unitkind.clinic": "诊所",
 	"home.q.hint": "联盟名称或编号", "logins.has.yes": "已有登录", "logins.has.no": "尚无登录",
+	"report.total.line": "需求 %d 项：全部满足 %d 项，部分满足 %d 项，尚未满足 %d 项（全部满足的占 %d%%）", "report.measure": "%d/%d %s",
+	"report.measure.col": "计量单位", "report.share": "满足率", "report.bar": "%d 项全部、%d 项部分满足 / 共 %d 项", "report.more": "另有 %d 行需求较少，未画出。",
+	"report.legend.met": "全部满足", "report.legend.part": "部分满足", "report.legend.unmet": "尚未满足", "report.allunits": "查看所有成员单位 →",
 	"map.km": "%s 公里", "map.all": "← 整个联席会", "map.cluster": "红色网格（圆内是单位数，点击放大）", "map.next": "相邻网格",
 	"map.units.n": "%d 个单位", "map.list.grids": "图上未标名称的网格", "map.list.units": "图上未标名称的单位", "map.list.hint": "名称放不下时不在图上标注，列在这里。",
 	"map.cluster.hint": "单位多于 200 个时按红色网格合并显示（共 %d 个单位）。", "map.lines": "另有 %d 条认领连线未画出。",
@@ -313,8 +322,8 @@ var en = map[string]string{
 	"unit.waiting": "Claims waiting for your answer", "unit.nowaiting": "Nothing waits for your answer.", "unit.yourside": "You are", "unit.others": "Accepted by you, waiting for the other side",
 	"unit.demands": "Demand list", "unit.resources": "Resource list", "unit.projects": "Project list", "grid": "Red grid", "grid.none": "no grid",
 	"report.need": "demanded", "report.met": "met (confirmed)", "report.bycategory": "By category", "report.bygrid": "By red grid", "report.byunit": "By unit", "report.claims": "Claims by status",
-	"report.total": "Total", "report.total.line": "Met %d of %d demanded (%d%%)",
-	"map.unit": "member unit", "map.grid": "red grid", "map.confirmed": "confirmed claim", "map.proposed": "proposal", "map.hint": "A sketch drawn from WGS-84 coordinates, not a survey map.", "map.missing": "Units without coordinates",
+	"report.total": "Total",
+	"map.unit":     "member unit", "map.grid": "red grid", "map.confirmed": "confirmed claim", "map.proposed": "proposal", "map.hint": "A sketch drawn from WGS-84 coordinates, not a survey map.", "map.missing": "Units without coordinates",
 	"agenda.title": "Joint meeting agenda", "agenda.print": "Use the browser's Print to print it or save it as PDF (A4).", "agenda.date": "Date", "agenda.place": "Place", "agenda.chair": "Chair",
 	"agenda.part1": "1. Proposals to confirm (%d, by demand unit)", "agenda.part2": "2. Unmet demands (%d)", "agenda.part3": "3. Sign-off",
 	"agenda.role": "Unit's role", "agenda.decision": "Decision", "agenda.next": "Next", "agenda.escalate": "to the meeting above", "agenda.keep": "next meeting",
@@ -330,7 +339,7 @@ var en = map[string]string{
 	"export.proposals": "Proposals", "export.claims": "Claims", "export.unmet": "Unmet demands", "export.report": "Report",
 	"export.claims.header": "Claim|Resource id|Resource|Resource unit|Demand id|Demand|Demand unit|Category|Quantity|Measure|Score|Why|Status|Accepted by",
 	"export.unmet.header":  "Demand id|Demand|Unit|Category|Needed|Proposed now|Shortfall|Measure|Why",
-	"export.report.header": "By|ID|Name|Demanded|Met|Met %",
+	"export.report.header": "By|ID|Name|Demands|Met in full|Met in part|Measure|Demanded|Met|Met %",
 	"err.title":            "Something went wrong", "err.notfound": "No such page, or you may not see it.", "err.http": "The request cannot be handled.", "err.internal": "Internal error; try again later.",
 	"err.loading": "The data is loading; try again shortly.", "err.csrf": "The form has expired; reload the page and try again.", "err.invalid": "Invalid input.", "err.not_found": "No such record.",
 	"err.conflict": "This conflicts with the current state (someone may have answered already); reload and try again.", "err.forbidden": "You may not do this.",
@@ -475,6 +484,9 @@ var en = map[string]string{
 	"unitkind.ngo": "social organisation", "unitkind.military": "military unit", "unitkind.community": "community party committee", "unitkind.village": "village party branch",
 	"unitkind.hospital": "health care", "unitkind.mass": "mass organisation", "unitkind.clinic": "clinic",
 	"home.q.hint": "alliance name or id", "logins.has.yes": "with a login", "logins.has.no": "without a login",
+	"report.total.line": "%d demands: %d met in full, %d in part, %d not yet (%d%% met in full)", "report.measure": "%d/%d %s",
+	"report.measure.col": "Measure", "report.share": "Met", "report.bar": "%d in full, %d in part / %d", "report.more": "%d more rows with fewer demands are not drawn.",
+	"report.legend.met": "met in full", "report.legend.part": "met in part", "report.legend.unmet": "not met yet", "report.allunits": "All member units →",
 	"map.km": "%s km", "map.all": "← the whole meeting", "map.cluster": "red grid (its units inside; click to zoom)", "map.next": "next to it",
 	"map.units.n": "%d units", "map.list.grids": "Grids not named on the map", "map.list.units": "Units not named on the map", "map.list.hint": "Names that do not fit are not drawn; they are listed here.",
 	"map.cluster.hint": "Above 200 units the map shows red grids, each with its units (%d units in all).", "map.lines": "%d more claim lines are not drawn.",

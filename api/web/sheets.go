@@ -396,6 +396,24 @@ func (s *site) export(c echo.Context) error {
 			return err
 		}
 		sh = bundle.Sheet{Name: l.T("export.report"), Header: strings.Split(l.T("export.report.header"), "|")}
+		// One row per measure of each key (quantities of unlike measures
+		// are never added); the counts of demands on its first row.
+		row := func(dim, k, name string, t service.Tally) {
+			if len(t.Measures) == 0 {
+				sh.Rows = append(sh.Rows, []any{dim, k, name, t.Demands, t.Met, t.Partly, nil, nil, nil, nil})
+			}
+			for i, m := range t.Measures {
+				pct := ""
+				if m.Need > 0 {
+					pct = strconv.FormatInt(m.Met*100/m.Need, 10) + "%"
+				}
+				if i == 0 {
+					sh.Rows = append(sh.Rows, []any{dim, k, name, t.Demands, t.Met, t.Partly, m.Measure, m.Need, m.Met, pct})
+				} else {
+					sh.Rows = append(sh.Rows, []any{dim, k, name, nil, nil, nil, m.Measure, m.Need, m.Met, pct})
+				}
+			}
+		}
 		add := func(dim string, m map[string]service.Tally, name func(string) string) {
 			keys := make([]string, 0, len(m))
 			for k := range m {
@@ -403,18 +421,13 @@ func (s *site) export(c echo.Context) error {
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				t := m[k]
-				pct := ""
-				if t.Need > 0 {
-					pct = strconv.Itoa(int(t.Met*100/t.Need)) + "%"
-				}
-				sh.Rows = append(sh.Rows, []any{dim, k, name(k), t.Need, t.Met, pct})
+				row(dim, k, name(k), m[k])
 			}
 		}
 		add(l.T("report.bycategory"), r.ByCategory, n.Category)
 		add(l.T("report.bygrid"), r.ByGrid, n.Grid)
 		add(l.T("report.byunit"), r.ByUnit, n.Unit)
-		sh.Rows = append(sh.Rows, []any{l.T("report.total"), "", "", r.Total.Need, r.Total.Met, ""})
+		row(l.T("report.total"), "", "", r.Total)
 	default:
 		return errNotFound
 	}

@@ -250,3 +250,45 @@ func TestMeetingEvents(t *testing.T) {
 		t.Errorf("claim events: %d, want the accept", len(claims.Events))
 	}
 }
+
+// The report counts demands and adds quantities per measure only: each
+// row's measures are distinct, and a measure's total is the sum of that
+// measure's demands alone.
+func TestReportByMeasure(t *testing.T) {
+	s := newService(t)
+	rep, err := s.MeetingReport(matcher.Coordinator("lh"), "lh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn := s.Store.Snapshot()
+	scope, _ := match.ResolveScope(sn.Reader, "lh")
+	demands, need := 0, map[string]int64{}
+	for _, u := range scope.Units() {
+		for it := range sn.ItemsOf(u) {
+			if it.Kind == matcher.Demand && it.Level == matcher.Community && it.Status != matcher.ItemPaused {
+				demands++
+				need[it.Measure] += it.Quantity
+			}
+		}
+	}
+	if rep.Total.Demands != demands || rep.Total.Met+rep.Total.Partly > demands {
+		t.Errorf("total: %d demands (%d met, %d in part), want %d", rep.Total.Demands, rep.Total.Met, rep.Total.Partly, demands)
+	}
+	if len(rep.Total.Measures) != len(need) || len(need) < 2 {
+		t.Fatalf("measures %+v, want %v", rep.Total.Measures, need)
+	}
+	for _, m := range rep.Total.Measures {
+		if m.Need != need[m.Measure] || m.Met > m.Need {
+			t.Errorf("%s: need %d met %d, want need %d", m.Measure, m.Need, m.Met, need[m.Measure])
+		}
+	}
+	for k, tl := range rep.ByCategory {
+		seen := map[string]bool{}
+		for _, m := range tl.Measures {
+			if seen[m.Measure] {
+				t.Errorf("category %s: %s twice", k, m.Measure)
+			}
+			seen[m.Measure] = true
+		}
+	}
+}
