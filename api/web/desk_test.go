@@ -202,3 +202,47 @@ func TestNumbers(t *testing.T) {
 		t.Error("a score without its scale and word")
 	}
 }
+
+// The agenda lists each claim once, grouped by its demand unit, with the
+// answers so far; the coordinator chooses what to print: only the
+// unanswered, one category, only the units with something to decide.
+func TestAgendaChoices(t *testing.T) {
+	ts, st := newServer(t)
+	b := newBrowser(t, ts.URL)
+	b.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	b.get("/ui/meetings/lh")
+	b.post("/ui/meetings/lh/propose", url.Values{"csrf": {b.csrf()}})
+	var proposed []*matcher.Claim
+	for cl := range st.Snapshot().ClaimsOfMeetingWith("lh", matcher.ClaimProposed) {
+		proposed = append(proposed, cl)
+	}
+	one := proposed[0]
+	b.get("/ui/claims/" + one.ID)
+	b.post("/ui/claims/"+one.ID+"/answer", url.Values{"csrf": {b.csrf()}, "answer": {"accept"}, "side": {"resource"}})
+	_, body := b.get("/ui/meetings/lh/agenda")
+	for _, cl := range proposed {
+		if n := strings.Count(body, `id="agenda-`+cl.ID+`"`); n != 1 {
+			t.Errorf("claim %s is on the agenda %d times, want once", cl.ID, n)
+		}
+	}
+	if row := regexp.MustCompile(`(?s)id="agenda-` + regexp.QuoteMeta(one.ID) + `".*?</tr>`).FindString(body); !strings.Contains(row, "资源方已同意") {
+		t.Errorf("the answer so far is not on the agenda: %s", row)
+	}
+	if !strings.Contains(body, "□ 提交上级联席会") || !strings.Contains(body, "□ 下次再议") || !strings.Contains(body, `class="signoff"`) {
+		t.Error("no decision boxes for unmet demands, or no signatures")
+	}
+	_, body = b.get("/ui/meetings/lh/agenda?ans=none")
+	if strings.Contains(body, `id="agenda-`+one.ID+`"`) || strings.Count(body, `<tr id="agenda-`) != len(proposed)-1 {
+		t.Errorf("only unanswered: %d rows, want %d without %s", strings.Count(body, `<tr id="agenda-`), len(proposed)-1, one.ID)
+	}
+	dem, _ := st.Snapshot().Item(one.Demand)
+	_, body = b.get("/ui/meetings/lh/agenda?cat=" + dem.Category)
+	if !strings.Contains(body, `id="agenda-`+one.ID+`"`) || strings.Count(body, `<tr id="agenda-`) >= len(proposed) {
+		t.Errorf("one category (%s): %d rows", dem.Category, strings.Count(body, `<tr id="agenda-`))
+	}
+	all := strings.Count(b.last, "<tr><td>")
+	_, body = b.get("/ui/meetings/lh/agenda?decide=1&cat=" + dem.Category)
+	if strings.Count(body, "<tr><td>") > all {
+		t.Error("only units with something to decide: more signers, not fewer")
+	}
+}
