@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -316,6 +317,26 @@ func (a *Alliance) AllUnits() []string {
 // may use other kinds; these are the ones the article names.
 type UnitKind string
 
+// MaxKindLen bounds a unit kind written in Chinese (characters).
+const MaxKindLen = 16
+
+// Valid reports whether k is a unit kind: a lower-case English word
+// (agency, school, ...), or a word of letters in another script (学校,
+// 餐饮, 物业): the kinds grow with the data, as categories do.
+func (k UnitKind) Valid() bool {
+	if validWord(string(k)) {
+		return true
+	}
+	n := 0
+	for _, r := range string(k) {
+		n++
+		if r < utf8.RuneSelf || !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return n > 0 && n <= MaxKindLen && utf8.ValidString(string(k))
+}
+
 // Common unit kinds.
 const (
 	KindAgency     UnitKind = "agency"     // 机关
@@ -357,8 +378,8 @@ func (u *Unit) Validate() error {
 	var p Problems
 	checkID(&p, "id", u.ID)
 	checkText(&p, "name", u.Name, NameText)
-	if !validWord(string(u.Kind)) {
-		p.Add("kind", "must be a lower-case word such as agency, school, enterprise, bank, shop, ngo; got %q", u.Kind)
+	if !u.Kind.Valid() {
+		p.Add("kind", "must be a unit kind: a lower-case word such as agency, school, shop or a word such as 学校, 餐饮, 物业 (up to %d characters); got %q", MaxKindLen, u.Kind)
 	}
 	checkRef(&p, "grid", u.Grid)
 	if u.Location != nil {

@@ -43,7 +43,7 @@ var zh = map[string]string{
 	"must be proposed, resource or demand, got %q":                                                                            "来源须为匹配建议、资源方或需求方（现为“%s”）",
 	"must be resource or demand, got %q":                                                                                      "须为资源方或需求方（现为“%s”）",
 	"must be a lower-case word (a-z, 0-9, _), got %q":                                                                         "须为小写英文单词（a-z、0-9、_），现为“%s”",
-	"must be a lower-case word such as agency, school, enterprise, bank, shop, ngo; got %q":                                   "单位类型“%s”无效：须为机关、学校、企业、银行、商户、社会组织等类型",
+	"must be a unit kind: a lower-case word such as agency, school, shop or a word such as 学校, 餐饮, 物业 (up to %d characters); got %q": "单位类型须为一个词，如 学校、餐饮、物业（最多 %d 个字），现为“%s”",
 	"a district alliance has no parent":                                                                                       "区级联盟没有上级",
 	"an alliance is not its own parent":                                                                                       "联盟不能是自己的上级",
 	"a grid is not its own neighbour":                                                                                         "网格不能与自己相邻",
