@@ -309,7 +309,7 @@ func (s *site) importCommit(c echo.Context) error {
 // template sends the import template.
 func (s *site) template(c echo.Context) error {
 	var buf bytes.Buffer
-	if err := bundle.WriteXLSX(&buf, bundle.TemplateSheets()); err != nil {
+	if err := bundle.WriteXLSX(&buf, bundle.TemplateSheetsFor(s.Service().Store.Vocabulary())); err != nil {
 		return err
 	}
 	return sendFile(c, "allymatch-template.xlsx", buf.Bytes())
