@@ -32,7 +32,43 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
 		return matcher.Event{}, err
 	}
-	ev, err := s.Update(ctx, actor, "import", alliances, func(tx *Tx) error {
+	ev, err := s.Update(ctx, actor, "import", alliances, importing(b, check))
+	if errors.Is(err, ErrNoChange) {
+		// Every record is stored as the bundle has it already.
+		return matcher.Event{Seq: s.Seq(), Actor: actor, Action: "import", Alliances: alliances}, nil
+	}
+	if err != nil {
+		return ev, locate(b, err)
+	}
+	return ev, nil
+}
+
+// ImportDry is ImportChecked without the write: the same preparation,
+// check and mutation, with every check of the store, run on a private
+// copy of the live state and thrown away. It answers exactly what
+// ImportChecked would on the state of now (nil when it would store the
+// bundle), and changes nothing: an import's preview refuses what the
+// import would. It takes no lock: writes go on meanwhile.
+func (s *Store) ImportDry(ctx context.Context, b *bundle.Bundle, check func(tx *Tx) error) error {
+	if b.Len() == 0 {
+		return matcher.Errorf(matcher.EINVALID, "the bundle holds no records")
+	}
+	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
+		return err
+	}
+	err := s.dryRun(ctx, importing(b, check))
+	if errors.Is(err, ErrNoChange) {
+		return nil
+	}
+	if err != nil {
+		return locate(b, err)
+	}
+	return nil
+}
+
+// importing is the mutation of an import: check first, then every record.
+func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
+	return func(tx *Tx) error {
 		if check != nil {
 			if err := check(tx); err != nil {
 				return err
@@ -69,15 +105,7 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 			p.AddErr("", tx.PutClaim(c))
 		}
 		return p.Err()
-	})
-	if errors.Is(err, ErrNoChange) {
-		// Every record is stored as the bundle has it already.
-		return matcher.Event{Seq: s.Seq(), Actor: actor, Action: "import", Alliances: alliances}, nil
 	}
-	if err != nil {
-		return ev, locate(b, err)
-	}
-	return ev, nil
 }
 
 // moved is the conflict of an import that would move record id of table
