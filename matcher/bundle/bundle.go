@@ -168,6 +168,32 @@ func Problemf(loc Loc, record, field, format string, args ...any) Problem {
 	return Problem{Loc: loc, Record: record, Field: field, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
+// Join lists the problems of several checks of one input once: a problem
+// at the file, line and field of an earlier one is left out (a cell that
+// did not read, then the value it left found invalid).
+func Join(lists ...[]Problem) []Problem {
+	type at struct {
+		file  string
+		line  int
+		field string
+	}
+	seen := map[at]bool{}
+	var out []Problem
+	for _, l := range lists {
+		for _, p := range l {
+			if p.Loc.Line > 0 {
+				k := at{p.Loc.File, p.Loc.Line, p.Field}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Key returns the message's key for a translation: its format and
 // arguments, or Msg itself when it was not made from one.
 func (p Problem) Key() (format string, args []any) {
