@@ -6,11 +6,12 @@ import (
 	"github.com/allymatch/allymatch/matcher/index"
 )
 
-// dryRun runs fn as Update would, with the store's checks of the records
-// it changes, on a copy-on-write fork of the live index, and discards it:
-// it returns the error Update would give on the state of now (ErrNoChange
-// when fn changes nothing), writes nothing and takes no lock.
-func (s *Store) dryRun(ctx context.Context, fn func(tx *Tx) error) error {
+// dryRun runs fn as Update would, then the store's checks of the records
+// it changed, on a copy-on-write fork of the live index, and discards
+// it: nothing is written and no lock is taken. The checks run even when
+// fn fails (a preview lists every problem); their error goes to checked,
+// whose answer dryRun returns, or fn's when fn failed.
+func (s *Store) dryRun(ctx context.Context, fn func(tx *Tx) error, checked func(error) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -18,11 +19,12 @@ func (s *Store) dryRun(ctx context.Context, fn func(tx *Tx) error) error {
 	defer txn.Abort()
 	tx := &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}}
 	tx.vocab = tx.Meta().Vocab
-	if err := fn(tx); err != nil {
+	err := fn(tx)
+	if len(tx.order) == 0 && len(tx.cats) == 0 {
 		return err
 	}
-	if len(tx.order) == 0 && len(tx.cats) == 0 {
-		return ErrNoChange
+	if cerr := checked(check(tx.Reader, tx.vocab, tx.order, tx.changed, false)); err == nil {
+		err = cerr
 	}
-	return check(tx.Reader, tx.vocab, tx.order, tx.changed, false)
+	return err
 }

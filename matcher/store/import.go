@@ -45,23 +45,47 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 
 // ImportDry is ImportChecked without the write: the same preparation,
 // check and mutation, with every check of the store, run on a private
-// copy of the live state and thrown away. It answers exactly what
-// ImportChecked would on the state of now (nil when it would store the
-// bundle), and changes nothing: an import's preview refuses what the
-// import would. It takes no lock: writes go on meanwhile.
+// copy of the live state and thrown away. Where ImportChecked stops at
+// the first stage that fails (the bundle's own rules, then the check,
+// then the store's), ImportDry goes on through every stage and answers
+// every problem they find, once each (bundle.Join): an import's preview
+// lists in one pass everything the import would refuse (nil when it would
+// store the bundle). It changes nothing and takes no lock: writes go on
+// meanwhile.
 func (s *Store) ImportDry(ctx context.Context, b *bundle.Bundle, check func(tx *Tx) error) error {
 	if b.Len() == 0 {
 		return matcher.Errorf(matcher.EINVALID, "the bundle holds no records")
 	}
-	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
-		return err
-	}
-	err := s.dryRun(ctx, importing(b, check))
-	if errors.Is(err, ErrNoChange) {
+	var stages [][]bundle.Problem
+	more := 0
+	stage := func(err error) error {
+		if err == nil || errors.Is(err, ErrNoChange) {
+			return nil
+		}
+		var be *bundle.Error
+		if !errors.As(locate(b, err), &be) {
+			return err // not about the input
+		}
+		stages = append(stages, be.Problems)
+		more += be.More
 		return nil
 	}
+	if _, err := bundle.Prepare(b, s.Vocabulary()); stage(err) != nil {
+		return err
+	}
+	err := s.dryRun(ctx, func(tx *Tx) error {
+		if check != nil {
+			if err := stage(check(tx)); err != nil {
+				return err
+			}
+		}
+		return stage(importing(b, nil)(tx))
+	}, stage)
 	if err != nil {
-		return locate(b, err)
+		return err
+	}
+	if ps := bundle.Join(stages...); len(ps) > 0 {
+		return &bundle.Error{Problems: ps, More: more}
 	}
 	return nil
 }
