@@ -1,13 +1,17 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"html"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +19,7 @@ import (
 	"github.com/allymatch/allymatch/api"
 	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -244,5 +249,178 @@ func TestAgendaChoices(t *testing.T) {
 	_, body = b.get("/ui/meetings/lh/agenda?decide=1&cat=" + dem.Category)
 	if strings.Count(body, "<tr><td>") > all {
 		t.Error("only units with something to decide: more signers, not fewer")
+	}
+}
+
+// uploadFiles posts several files to an import form.
+func uploadFiles(t *testing.T, b *browser, path string, files map[string][]byte) (int, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("csrf", b.csrf())
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		fw, _ := w.CreateFormFile("file", n)
+		fw.Write(files[n])
+	}
+	w.Close()
+	resp, err := b.c.Post(b.base+path, w.FormDataContentType(), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	b.last = string(body)
+	return resp.StatusCode, b.last
+}
+
+// The preview refuses everything the import would, checked against the
+// live store, and lists every problem of every file in one pass; sheets
+// as people keep them (a title row, 序号, unit names, full-width digits,
+// new unit kinds) import as they are, shown with every field first.
+func TestImportPreview(t *testing.T) {
+	ts, st := newServer(t)
+	b := newBrowser(t, ts.URL)
+	b.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	b.get("/ui/meetings/lh/import")
+	seq := st.Seq()
+	var x bytes.Buffer
+	bundle.WriteXLSX(&x, []bundle.Sheet{
+		{Name: "需求清单", Header: []string{"编号", "单位", "类别", "名称", "数量"}, Rows: [][]any{
+			{"LH-Y1", "lh-school", "护学", "周末护送", "很多"}, // a cell that does not read
+			{"LH-Y2", "lh-nobody", "护学", "无主需求", 2},    // an unknown unit
+			{"LH-Y3", "lh-school", "没有这个类别", "怪需求", 1}, // an unknown category
+			{"TW-D01", "lh-school", "护学", "别人的编号", 1},  // an id of another alliance
+			{"LH-Y4", "lh-school", "护学", "重复编号", 1},
+			{"LH-Y4", "lh-school", "护学", "重复编号二", 1}, // an id twice
+		}},
+	})
+	units := "编号,名称,类型,网格,联盟\nlh-new,新成员,shop,lh-g1,tw\n" // an alliance outside the meeting
+	code, body := uploadFiles(t, b, "/ui/meetings/lh/import", map[string][]byte{"lists.xlsx": x.Bytes(), "成员单位.csv": []byte(units)})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad upload: %d", code)
+	}
+	for _, want := range []string{"lists.xlsx[需求清单]:2:5", "本联席会没有单位“lh-nobody”", "没有“没有这个类别”这个类别", "编号“TW-D01”已被其他联盟的条目使用", "编号“LH-Y4”用了两次", "lh 及其下级中没有联盟“tw”"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the preview does not list %q:\n%s", want, body[strings.Index(body, `id="problems"`):strings.Index(body, "</section>")])
+		}
+	}
+	if st.Seq() != seq {
+		t.Fatal("the preview stored something")
+	}
+
+	// As people keep them.
+	lists := "龙华社区需求清单（2026年冬）,,,,,,,\n序号,编号,单位,类别,名称,数量,开始,结束\n1,LH-Z1,龙洲湾中学,护学,寒假护送,１２,2026-12-01 18:00,2027-01-20\n"
+	newUnits := "序号,编号,名称,类型,网格,联盟\n1,lh-noodle,龙华面馆,餐饮,lh-g1,lh\n"
+	items := "序号,编号,单位,类别,名称,数量\n1,LH-Z2,龙华面馆,物资,冬季棉被,５\n"
+	code, body = uploadFiles(t, b, "/ui/meetings/lh/import", map[string][]byte{"需求清单.csv": []byte(lists), "成员单位.csv": []byte(newUnits), "more-需求清单.csv": []byte(items)})
+	if code != 200 || !strings.Contains(body, `name="pending"`) {
+		t.Fatalf("real sheets: %d %.2000s", code, body[strings.Index(body, "<main>"):])
+	}
+	for _, want := range []string{`id="preview-items"`, "<th>时间</th>", "<th>服务半径（公里）</th>", "2026-12-01 18:00 至 2027-01-21 00:00", "龙洲湾中学", "餐饮"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the preview does not show %q", want)
+		}
+	}
+	pending := regexp.MustCompile(`name="pending" value="([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+	if code, body := b.post("/ui/meetings/lh/import/commit", url.Values{"csrf": {b.csrf()}, "pending": {pending}}); code != 200 || !strings.Contains(body, `id="imported"`) {
+		t.Fatalf("commit: %d %.500s", code, body)
+	}
+	sn := st.Snapshot()
+	if it, err := sn.Item("LH-Z1"); err != nil || it.Unit != "lh-school" || it.Quantity != 12 {
+		t.Errorf("LH-Z1: %+v %v", it, err)
+	}
+	if it, err := sn.Item("LH-Z2"); err != nil || it.Unit != "lh-noodle" || it.Quantity != 5 {
+		t.Errorf("LH-Z2: %+v %v", it, err)
+	}
+	if u := sn.UnitRaw("lh-noodle"); u == nil || u.Kind != "餐饮" {
+		t.Errorf("lh-noodle: %+v", u)
+	}
+}
+
+// Onboarding: a street's coordinator makes a community alliance below
+// its own, members picked by search, new units and their demands from
+// uploaded sheets, all in one import after a preview; then changes its
+// lead and members on its members page.
+func TestOnboardAlliance(t *testing.T) {
+	ts, st := newServer(t)
+	b := newBrowser(t, ts.URL)
+	b.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"st-lzw"}`))
+	if code, _ := b.get("/ui/meetings/st-lzw/alliances/new"); code != 200 {
+		t.Fatalf("the form: %d", code)
+	}
+	// Find members by search: the form comes back with them to tick.
+	var buf bytes.Buffer
+	post := func(fields url.Values, files map[string]string) (int, string) {
+		t.Helper()
+		buf.Reset()
+		w := multipart.NewWriter(&buf)
+		w.WriteField("csrf", b.csrf())
+		for k, vs := range fields {
+			for _, v := range vs {
+				w.WriteField(k, v)
+			}
+		}
+		for name, text := range files {
+			fw, _ := w.CreateFormFile("file", name)
+			fw.Write([]byte(text))
+		}
+		w.Close()
+		resp, err := b.c.Post(b.base+"/ui/meetings/st-lzw/alliances/new", w.FormDataContentType(), &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		b.last = string(body)
+		return resp.StatusCode, b.last
+	}
+	code, body := post(url.Values{"op": {"find"}, "find": {"面"}, "id": {"lzw-new"}, "name": {"龙洲湾新社区“1+X”党建联盟"}}, nil)
+	if code != 200 || !strings.Contains(body, `id="pick-lzwc-noodle"`) || !strings.Contains(body, `value="龙洲湾新社区“1&#43;X”党建联盟"`) {
+		t.Fatalf("find 面: %d %.600s", code, body[strings.Index(body, "<main>"):])
+	}
+	seq := st.Seq()
+	units := "编号,名称,类型,网格\nnew-lead,新社区党委,社区党委,lzwc-g1\nnew-shop,新社区菜店,商铺,lzwc-g1\n"
+	lists := "编号,单位,类别,名称,数量\nNEW-D1,新社区菜店,物资,冬季蔬菜,30\n"
+	code, body = post(url.Values{"op": {"create"}, "id": {"lzw-new"}, "name": {"龙洲湾新社区联盟"}, "level": {"community"}, "lead": {"新社区党委"}, "member": {"lzwc-noodle"}},
+		map[string]string{"成员单位.csv": units, "需求清单.csv": lists})
+	if code != 200 || !strings.Contains(body, `name="pending"`) || !strings.Contains(body, "新联盟 1 个") {
+		t.Fatalf("create: %d %.1500s", code, body[strings.Index(body, "<main>"):])
+	}
+	if st.Seq() != seq {
+		t.Fatal("the preview stored something")
+	}
+	pending := regexp.MustCompile(`name="pending" value="([0-9a-f]+)"`).FindStringSubmatch(body)[1]
+	if code, body := b.post("/ui/meetings/st-lzw/import/commit", url.Values{"csrf": {b.csrf()}, "pending": {pending}}); code != 200 || !strings.Contains(body, "新联盟已建立") {
+		t.Fatalf("commit: %d %.500s", code, body)
+	}
+	sn := st.Snapshot()
+	al, err := sn.Alliance("lzw-new")
+	if err != nil || al.Lead != "new-lead" || al.Parent != "st-lzw" || !slices.Contains(al.Members, "new-shop") || !slices.Contains(al.Members, "lzwc-noodle") {
+		t.Fatalf("the new alliance: %+v %v", al, err)
+	}
+	if it, err := sn.Item("NEW-D1"); err != nil || it.Unit != "new-shop" {
+		t.Errorf("NEW-D1: %+v %v", it, err)
+	}
+	// Its members page: another lead by name, a member removed.
+	b.get("/ui/meetings/lzw-new/members")
+	if code, _ := b.post("/ui/meetings/lzw-new/members", url.Values{"csrf": {b.csrf()}, "op": {"lead"}, "unit": {"新社区菜店"}}); code != 200 {
+		t.Fatalf("change the lead: %d", code)
+	}
+	if code, _ := b.post("/ui/meetings/lzw-new/members", url.Values{"csrf": {b.csrf()}, "op": {"remove"}, "unit": {"lzwc-noodle"}}); code != 200 {
+		t.Fatalf("remove: %d", code)
+	}
+	al, _ = st.Snapshot().Alliance("lzw-new")
+	if al.Lead != "new-shop" || !slices.Contains(al.Members, "new-lead") || slices.Contains(al.Members, "lzwc-noodle") {
+		t.Errorf("after the changes: %+v", al)
+	}
+	// Another community's unit cannot be added: refused, nothing changes.
+	seq = st.Seq()
+	if code, _ := b.post("/ui/meetings/lzw-new/members", url.Values{"csrf": {b.csrf()}, "op": {"add"}, "unit": {"tw-company"}}); code != 404 || st.Seq() != seq {
+		t.Errorf("adding tw-company: %d", code)
 	}
 }

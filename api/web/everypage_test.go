@@ -121,6 +121,7 @@ func TestEveryPage(t *testing.T) {
 		{"map", "/ui/meetings/lh/map", "svg.map"},
 		{"import", "/ui/meetings/lh/import", "#upload"},
 		{"logins", "/ui/meetings/lh/logins", "#make-slips"},
+		{"members", "/ui/meetings/lh/members?find=" + url.QueryEscape("龙华"), "#members"},
 		{"claim", "/ui/claims/" + half.ID, "#claim-sides"},
 		{"claim-confirmed", "/ui/claims/" + confirmed.ID, "#fulfil"},
 		{"unit", "/ui/units/lh-school", "#demands"},

@@ -2,11 +2,8 @@ package web
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,9 +15,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
-	"github.com/allymatch/allymatch/matcher/i18n"
 	"github.com/allymatch/allymatch/matcher/service"
-	"github.com/allymatch/allymatch/matcher/store"
 )
 
 // MaxUpload bounds an uploaded spreadsheet (the form around it included).
@@ -42,13 +37,28 @@ const (
 )
 
 type pendingImport struct {
-	owner   string // csrf value of the session
-	actor   string // whose quota it counts in
-	meeting string
-	name    string
-	kind    bundle.CSVKind
-	data    []byte
-	expires time.Time
+	owner    string // csrf value of the session
+	actor    string // whose quota it counts in
+	meeting  string
+	files    []upload
+	alliance *matcher.Alliance // the new alliance the files go into (onboarding), or nil
+	expires  time.Time
+}
+
+// upload is one uploaded file of an import.
+type upload struct {
+	name string
+	kind bundle.CSVKind // what a CSV holds ("": by its name)
+	data []byte
+}
+
+// size is the bytes the import keeps.
+func (pi *pendingImport) size() int {
+	n := 0
+	for _, f := range pi.files {
+		n += len(f.data)
+	}
+	return n
 }
 
 func newPending() *pendingImports { return &pendingImports{m: map[string]*pendingImport{}} }
@@ -70,7 +80,7 @@ func (p *pendingImports) put(pi *pendingImport) (string, error) {
 		case v.actor == pi.actor:
 			mine = append(mine, k)
 		default:
-			total += len(v.data)
+			total += v.size()
 		}
 	}
 	// Keep the actor's newest maxPendingPerActor-1, then add this one.
@@ -80,9 +90,9 @@ func (p *pendingImports) put(pi *pendingImport) (string, error) {
 		mine = mine[1:]
 	}
 	for _, k := range mine {
-		total += len(p.m[k].data)
+		total += p.m[k].size()
 	}
-	if total+len(pi.data) > maxPendingBytes {
+	if total+pi.size() > maxPendingBytes {
 		return "", errPendingFull
 	}
 	id := randomHex(16)
@@ -100,210 +110,6 @@ func (p *pendingImports) take(id, owner string) *pendingImport {
 	}
 	delete(p.m, id)
 	return pi
-}
-
-type importData struct {
-	Meeting  *matcher.Alliance
-	File     string
-	Problems []bundle.Problem
-	Dups     []string
-	Units    []*matcher.Unit
-	Items    []*matcher.Item
-	Projects []*matcher.Project
-	Pending  string
-	Stored   int
-	N        names
-	Kinds    []string
-}
-
-// Text is a problem's message in the page's language.
-func (d importData) Text(p bundle.Problem) string { return i18n.Problem(d.N.lang.Code, p) }
-
-var csvKinds = []string{string(bundle.CSVDemands), string(bundle.CSVResources), string(bundle.CSVItems), string(bundle.CSVProjects), string(bundle.CSVUnits)}
-
-func (s *site) importMeeting(c echo.Context) (*matcher.Alliance, store.Snapshot, error) {
-	sn := s.Service().Store.Snapshot()
-	id := c.Param("id")
-	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), id) {
-		return nil, sn, errNotFound
-	}
-	return al, sn, nil
-}
-
-func (s *site) importForm(c echo.Context) error {
-	al, sn, err := s.importMeeting(c)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "import", importData{Meeting: al, N: names{sn: sn, lang: langFrom(c)}, Kinds: csvKinds})
-}
-
-// decodeUpload reads an .xlsx or .csv upload into a bundle, prepared with
-// the store's vocabulary.
-func decodeUpload(name string, kind bundle.CSVKind, data []byte, sn store.Snapshot) (*bundle.Bundle, error) {
-	var b *bundle.Bundle
-	var err error
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".xlsx":
-		b, err = bundle.DecodeXLSX(name, data, bundle.DefaultXLSXLimits)
-	case ".csv":
-		if kind == "" {
-			k, ok := bundle.CSVKindOf(name)
-			if !ok {
-				return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "choose what the file holds (demands, resources, ...) or name it 需求清单.csv, 资源清单.csv, 项目清单.csv, 成员单位.csv"}}}
-			}
-			kind = k
-		}
-		b, err = bundle.DecodeCSV(name, kind, data)
-	default:
-		return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "upload an .xlsx or .csv file"}}}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if b.Len() == 0 {
-		return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "the file holds no rows"}}}
-	}
-	if _, err := bundle.Prepare(b, sn.Vocab); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-// duplicates lists likely duplicates: items with the same unit, title and
-// category, in the file or already stored under another id.
-func duplicates(b *bundle.Bundle, sn store.Snapshot, l *Lang) []string {
-	key := func(it *matcher.Item) string {
-		return it.Unit + "\x00" + strings.TrimSpace(it.Title) + "\x00" + it.Category
-	}
-	seen := map[string]int{}
-	var out []string
-	for i := range b.Items {
-		it := &b.Items[i]
-		loc, _ := b.Source("items", i)
-		if j, ok := seen[key(it)]; ok {
-			out = append(out, l.T("import.dup.file", loc.String(), it.ID, b.Items[j].ID, it.Title))
-			continue
-		}
-		seen[key(it)] = i
-		for old := range sn.ItemsOf(it.Unit) {
-			if old.ID != it.ID && key(old) == key(it) {
-				out = append(out, l.T("import.dup.stored", loc.String(), it.ID, old.ID, it.Title))
-			}
-		}
-	}
-	return out
-}
-
-func problemsOf(err error) []bundle.Problem {
-	var be *bundle.Error
-	if errors.As(err, &be) {
-		return be.Problems
-	}
-	var pe *matcher.ProblemsError
-	if errors.As(err, &pe) {
-		var ps []bundle.Problem
-		for _, e := range pe.List {
-			ps = append(ps, bundle.Problem{Field: e.Field, Msg: e.Message, Code: e.Code, Format: e.Format, Args: e.Args})
-		}
-		return ps
-	}
-	var me *matcher.Error
-	if errors.As(err, &me) && me.Code != matcher.EINTERNAL {
-		return []bundle.Problem{{Field: me.Field, Msg: me.Message, Code: me.Code, Format: me.Format, Args: me.Args}}
-	}
-	return nil
-}
-
-// importPreview decodes an upload and shows every row's problems and the
-// likely duplicates; nothing is stored yet.
-func (s *site) importPreview(c echo.Context) error {
-	al, sn, err := s.importMeeting(c)
-	if err != nil {
-		return err
-	}
-	l := langFrom(c)
-	d := importData{Meeting: al, N: names{sn: sn, lang: l}, Kinds: csvKinds}
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, MaxUpload+1<<20)
-	fh, err := c.FormFile("file")
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			d.Problems = []bundle.Problem{{Msg: l.T("import.toolarge", MaxUpload>>20)}}
-			return s.render(c, http.StatusRequestEntityTooLarge, "import", d)
-		}
-		d.Problems = []bundle.Problem{{Msg: l.T("import.nofile")}}
-		return s.render(c, http.StatusBadRequest, "import", d)
-	}
-	d.File = filepath.Base(fh.Filename)
-	if fh.Size > MaxUpload {
-		d.Problems = []bundle.Problem{{Loc: bundle.Loc{File: d.File}, Msg: l.T("import.toolarge", MaxUpload>>20)}}
-		return s.render(c, http.StatusRequestEntityTooLarge, "import", d)
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxUpload+1))
-	f.Close()
-	if err != nil {
-		return err
-	}
-	kind := bundle.CSVKind(c.FormValue("kind"))
-	b, err := decodeUpload(d.File, kind, data, sn)
-	if err != nil {
-		if d.Problems = problemsOf(err); d.Problems == nil {
-			return err
-		}
-		return s.render(c, http.StatusUnprocessableEntity, "import", d)
-	}
-	d.Problems = problemsOf(service.CheckImport(sn.Reader, actorOf(c), al.ID, b))
-	d.Dups = duplicates(b, sn, l)
-	for i := range b.Units {
-		d.Units = append(d.Units, &b.Units[i])
-	}
-	for i := range b.Items {
-		d.Items = append(d.Items, &b.Items[i])
-	}
-	for i := range b.Projects {
-		d.Projects = append(d.Projects, &b.Projects[i])
-	}
-	if len(d.Problems) > 0 {
-		return s.render(c, http.StatusUnprocessableEntity, "import", d)
-	}
-	if d.Pending, err = s.pending.put(&pendingImport{owner: c.Get("csrf").(string), actor: actorOf(c).String(), meeting: al.ID, name: d.File, kind: kind, data: data}); err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "import", d)
-}
-
-// importCommit stores a previewed upload, all or nothing.
-func (s *site) importCommit(c echo.Context) error {
-	al, sn, err := s.importMeeting(c)
-	if err != nil {
-		return err
-	}
-	l := langFrom(c)
-	d := importData{Meeting: al, N: names{sn: sn, lang: l}, Kinds: csvKinds}
-	pi := s.pending.take(c.FormValue("pending"), c.Get("csrf").(string))
-	if pi == nil || pi.meeting != al.ID {
-		d.Problems = []bundle.Problem{{Msg: l.T("import.expired")}}
-		return s.render(c, http.StatusConflict, "import", d)
-	}
-	d.File = pi.name
-	b, err := decodeUpload(pi.name, pi.kind, pi.data, sn)
-	if err == nil {
-		_, err = s.Service().ImportTo(c.Request().Context(), actorOf(c), al.ID, b)
-	}
-	if err != nil {
-		if d.Problems = problemsOf(err); d.Problems == nil {
-			return err
-		}
-		return s.render(c, http.StatusUnprocessableEntity, "import", d)
-	}
-	d.Stored = b.Len()
-	return s.render(c, http.StatusOK, "import", d)
 }
 
 // template sends the import template.

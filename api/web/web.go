@@ -120,6 +120,12 @@ func New(d Deps) http.Handler {
 	a.GET("/meetings/:id/units", s.meetingUnits)
 	a.GET("/meetings/:id/items", s.meetingItems)
 	a.GET("/meetings/:id/events", s.meetingEvents)
+	// Onboarding: the alliance's lead and members, a new alliance below
+	// (alliances.go).
+	a.GET("/meetings/:id/members", s.members)
+	a.POST("/meetings/:id/members", s.changeMembers)
+	a.GET("/meetings/:id/alliances/new", s.newAlliance)
+	a.POST("/meetings/:id/alliances/new", s.newAlliance)
 	a.GET("/meetings/:id/map", s.mapPage)
 	a.GET("/meetings/:id/agenda", s.agenda)
 	a.GET("/meetings/:id/export/:file", s.export)

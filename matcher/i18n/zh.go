@@ -208,6 +208,7 @@ var zh = map[string]string{
 	"item %q is a %s, not a resource":                                                                               "条目“%s”是%s，不是资源",
 	"item %q is a %s, not a demand":                                                                                 "条目“%s”是%s，不是需求",
 	"the meeting of %s does not hold item %s: its unit %s is not in that meeting's alliances":                       "联席会 %s 的范围不包含条目 %s：它的单位 %s 不在该联席会的联盟中",
+	"must be lead, add or remove, got %q":                                                                           "须为更换牵头单位、添加或移出（现为“%s”）",
 	"must be accept, reject, withdraw or fulfil, got %q":                                                            "须为同意、拒绝、撤回或完成（现为“%s”）",
 	"must be welfare, coverage or stable, got %q":                                                                   "匹配目标须为总体得分最高、优先满足更多需求或双向稳定匹配（现为“%s”）",
 	"unknown mode %q":                     "无法识别的匹配目标“%s”",
