@@ -63,6 +63,7 @@ func parseTemplates() map[string]*template.Template {
 		},
 		"sub":  func(a, b int) int { return a - b },
 		"list": func(vs ...string) []string { return vs },
+		"subl": func(a, b int64) int64 { return a - b },
 		"pct": func(part, whole int64) int64 {
 			if whole <= 0 {
 				return 0
@@ -157,7 +158,7 @@ var zh = map[string]string{
 	"scenario.conflict": "推演基于清单状态 #%d，现在已是 #%d：期间有以下变动，未应用任何修改。", "scenario.hidden": "另有 %d 项您无权查看的变动。", "scenario.refork": "请回到会议页面重新推演。",
 	"event.seq": "序号", "event.time": "时间", "event.actor": "操作者", "event.action": "操作", "event.changes": "涉及记录",
 	"scenario.totals": "总体比较", "scenario.live": "当前方案", "scenario.after": "推演方案", "scenario.delta": "变化",
-	"scenario.met": "满足数量 / 需求量", "scenario.welfare": "总得分", "scenario.units": "参与单位数", "scenario.priority": "优先级 %d 满足数量",
+	"scenario.welfare": "总得分", "scenario.units": "参与单位数",
 	"scenario.demands": "需求变化", "scenario.change": "变化", "scenario.metcol": "满足数量", "scenario.nochange": "没有需求的匹配发生变化。",
 	"scenario.unitchanges": "各单位得失", "scenario.gained": "新增的认领", "scenario.lost": "失去的认领",
 	"scenario.apply": "应用到现有清单", "scenario.apply.hint": "仅当推演以来清单没有变动时才会应用；应用后请重新生成匹配建议。", "scenario.applied": "已应用（清单状态 #%d）。",
@@ -293,6 +294,7 @@ var zh = map[string]string{
 	"members.pick.hint": "先查找并勾选成员，再选上传的表格；勾选的成员会保留。", "members.sheets": "成员单位表和清单（可选）",
 	"members.sheets.hint": "新成员单位的“成员单位”表，以及它们的需求、资源、项目清单，与新联盟一起导入：全部成功或全部不保存。",
 	"members.check":       "检查并预览", "msg.leadchanged": "已更换牵头单位。", "msg.memberadded": "已添加成员。", "msg.memberremoved": "已移出该成员。", "msg.alliancecreated": "新联盟已建立。",
+	"scenario.met.in": "满足数量（%s）", "scenario.demands.n": "%d 项需求", "scenario.full": "全部满足 %d 项",
 	"map.km": "%s 公里", "map.all": "← 整个联席会", "map.cluster": "红色网格（圆内是单位数，点击放大）", "map.next": "相邻网格",
 	"map.units.n": "%d 个单位", "map.list.grids": "图上未标名称的网格", "map.list.units": "图上未标名称的单位", "map.list.hint": "名称放不下时不在图上标注，列在这里。",
 	"map.cluster.hint": "单位多于 200 个时按红色网格合并显示（共 %d 个单位）。", "map.lines": "另有 %d 条认领连线未画出。",
@@ -371,7 +373,7 @@ var en = map[string]string{
 	"scenario.conflict": "The trial is based on list state #%d, and the lists are now at #%d: these changes came in between, and nothing was applied.", "scenario.hidden": "%d more changes you may not see.", "scenario.refork": "Go back to the meeting and try again.",
 	"event.seq": "No.", "event.time": "Time", "event.actor": "By", "event.action": "Action", "event.changes": "Records",
 	"scenario.totals": "Totals", "scenario.live": "Today's plan", "scenario.after": "With the changes", "scenario.delta": "Change",
-	"scenario.met": "met / demanded", "scenario.welfare": "total score", "scenario.units": "units involved", "scenario.priority": "met at priority %d",
+	"scenario.welfare": "total score", "scenario.units": "units involved",
 	"scenario.demands": "Demands that change", "scenario.change": "Change", "scenario.metcol": "Met", "scenario.nochange": "No demand's match changes.",
 	"scenario.unitchanges": "What each unit gains and loses", "scenario.gained": "Claims gained", "scenario.lost": "Claims lost",
 	"scenario.apply": "Apply to the lists", "scenario.apply.hint": "Applied only if the lists have not changed since the trial; then make proposals again.", "scenario.applied": "Applied (list state #%d).",
@@ -507,6 +509,7 @@ var en = map[string]string{
 	"members.pick.hint": "Find and tick the members first, then choose the sheets; ticked members are kept.", "members.sheets": "Units and lists (optional)",
 	"members.sheets.hint": "A 成员单位 sheet of the new units, and their demand, resource and project lists, imported with the new alliance: all or nothing.",
 	"members.check":       "Check and preview", "msg.leadchanged": "The lead changed.", "msg.memberadded": "The member was added.", "msg.memberremoved": "The member was removed.", "msg.alliancecreated": "The new alliance is made.",
+	"scenario.met.in": "met (%s)", "scenario.demands.n": "%d demands", "scenario.full": "%d met in full",
 	"map.km": "%s km", "map.all": "← the whole meeting", "map.cluster": "red grid (its units inside; click to zoom)", "map.next": "next to it",
 	"map.units.n": "%d units", "map.list.grids": "Grids not named on the map", "map.list.units": "Units not named on the map", "map.list.hint": "Names that do not fit are not drawn; they are listed here.",
 	"map.cluster.hint": "Above 200 units the map shows red grids, each with its units (%d units in all).", "map.lines": "%d more claim lines are not drawn.",

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,7 +348,7 @@ func editWords(n names, e scenario.Edit) string {
 		return l.T("edit."+e.Op, project())
 	case scenario.OpSetProjectStatus:
 		if e.Status != nil {
-			return l.T("edit.set_project_status", project(), string(*e.Status))
+			return l.T("edit.set_project_status", project(), l.T("project."+string(*e.Status)))
 		}
 	case scenario.OpDropFromAlliance:
 		return l.T("edit.drop_from_alliance", unit(), n.Alliance(e.Alliance))
@@ -394,11 +396,6 @@ type unitChangeView struct {
 	Lost   []claimChangeView
 }
 
-type priorityLine struct {
-	Priority                   int
-	LiveMet, ScenarioMet, Need int64
-}
-
 type scenarioData struct {
 	S        *scenario.Scenario
 	Meeting  string
@@ -407,7 +404,7 @@ type scenarioData struct {
 	Diff     *scenario.Diff
 	Demands  []demandChangeView
 	Units    []unitChangeView
-	Priority []priorityLine
+	Measures []measureLine
 	Conflict *conflictView
 	N        names
 }
@@ -471,13 +468,77 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	for _, u := range diff.Units {
 		d.Units = append(d.Units, unitChangeView{Unit: n.Unit(u.Unit), Gained: claims(u.Gained), Lost: claims(u.Lost)})
 	}
-	t := diff.Totals
-	for _, p := range t.Priorities() {
-		lv, sv := t.Live.MetByPriority[p], t.Scenario.MetByPriority[p]
-		need := max(sv[1], lv[1])
-		d.Priority = append(d.Priority, priorityLine{Priority: p, LiveMet: lv[0], ScenarioMet: sv[0], Need: need})
-	}
+	d.Measures = measureLines(n, diff.Live, diff.After)
 	return d, nil
+}
+
+// measureLine is the quantity met by each plan in one measure: plans are
+// compared measure by measure, never by adding unlike ones.
+type measureLine struct {
+	Measure        string
+	Live, After    int64 // met by the live plan and the scenario's
+	Demands        int   // demands of the measure, in either plan
+	LiveFull, Full int   // demands met in full
+}
+
+// measureLines compares two plans' results per measure: what each
+// proposes, and how many demands each meets in full.
+func measureLines(n names, live, after *match.Result) []measureLine {
+	by := map[string]*measureLine{}
+	line := func(demand string) *measureLine {
+		m := n.Item(demand).Measure
+		if by[m] == nil {
+			by[m] = &measureLine{Measure: m}
+		}
+		return by[m]
+	}
+	type tally struct {
+		met   map[string]int64
+		unmet map[string]bool
+	}
+	count := func(r *match.Result) tally {
+		t := tally{met: map[string]int64{}, unmet: map[string]bool{}}
+		if r == nil {
+			return t
+		}
+		for _, p := range r.Proposals {
+			t.met[p.Demand] += p.Quantity
+		}
+		for _, u := range r.Unmet {
+			t.unmet[u.Demand] = true
+		}
+		return t
+	}
+	lt, at := count(live), count(after)
+	seen := map[string]bool{}
+	for _, t := range []tally{lt, at} {
+		for dem := range t.met {
+			seen[dem] = true
+		}
+		for dem := range t.unmet {
+			seen[dem] = true
+		}
+	}
+	for dem := range seen {
+		l := line(dem)
+		l.Demands++
+		l.Live += lt.met[dem]
+		l.After += at.met[dem]
+		if lt.met[dem] > 0 && !lt.unmet[dem] {
+			l.LiveFull++
+		}
+		if at.met[dem] > 0 && !at.unmet[dem] {
+			l.Full++
+		}
+	}
+	out := make([]measureLine, 0, len(by))
+	for _, l := range by {
+		out = append(out, *l)
+	}
+	slices.SortFunc(out, func(a, b measureLine) int {
+		return cmp.Or(cmp.Compare(b.Demands, a.Demands), cmp.Compare(a.Measure, b.Measure))
+	})
+	return out
 }
 
 // scenarioPage shows a scenario's diff against the live plan, with the
@@ -515,14 +576,7 @@ func (s *site) applyScenario(c echo.Context) error {
 				cv.Hidden++
 				continue
 			}
-			var ch []string
-			for _, x := range ev.Changes {
-				ch = append(ch, x.Table+"/"+x.ID)
-			}
-			if ev.Count > len(ev.Changes) {
-				ch = append(ch, "…")
-			}
-			cv.Events = append(cv.Events, eventView{Seq: ev.Seq, Time: ev.Time.Local().Format("2006-01-02 15:04:05"), Actor: ev.Actor, Action: ev.Action, Changes: strings.Join(ch, ", ")})
+			cv.Events = append(cv.Events, eventViewOf(d.N, ev))
 		}
 		d.Conflict = cv
 		return s.render(c, http.StatusConflict, "scenario", d)
