@@ -218,7 +218,23 @@ func (s *site) createHandClaim(c echo.Context) error {
 	p := &claimFormPage{Unit: u, F: f}
 	own, err := sn.Item(f.V("mine"))
 	if err != nil || own.Unit != u.ID {
-		f.fail("mine", l.T("hc.err.mine"))
+		// Typed into a search field (more own items than a select
+		// offers): the one open item of the unit whose title has it.
+		own = nil
+		if q := strings.ToLower(f.V("mine")); q != "" {
+			for it := range sn.ItemsOf(u.ID) {
+				if it.Status == matcher.ItemOpen && compatibleWith(sn.Vocab, target, it) && strings.Contains(strings.ToLower(it.Title), q) {
+					if own != nil {
+						own = nil
+						break
+					}
+					own = it
+				}
+			}
+		}
+		if own == nil {
+			f.fail("mine", l.T("hc.err.mine"))
+		}
 	}
 	q, err := strconv.ParseInt(f.V("quantity"), 10, 64)
 	if err != nil {
