@@ -87,7 +87,8 @@ func (s *Service) MeetingItems(actor matcher.Actor, alliance string, q ItemQuery
 }
 
 // ClaimableItems returns a page of the open items of other units that
-// unit may claim (CanSeeItem for the unit, and for the caller) with
+// unit may claim (CanSeeItem for the unit, and for the caller, which
+// depends on an item's unit and level only) with
 // quantity left, searched, filtered and sorted as q says: at the
 // community level the items of the units of unit's community alliances,
 // above it the items escalated to the level of a meeting over them whose
@@ -104,12 +105,28 @@ func (s *Service) ClaimableItems(actor matcher.Actor, unit string, q ItemQuery) 
 	f := newItemFilter(sn.Reader, sn.Vocab, q)
 	ua := matcher.UnitActor(unit)
 	var rows []ItemRow
+	// Whether an item may be claimed depends on its unit and level only
+	// (CanSeeItem): asked once per unit and level.
+	type unitLevel struct {
+		unit  string
+		level matcher.Level
+	}
+	visible := map[unitLevel]bool{}
 	add := func(it *matcher.Item) {
-		if it.Unit == unit || !f.units.keep(it.Unit) {
+		// The cheap filters first, then the scope, then the tallies.
+		if it.Unit == unit || !f.units.keep(it.Unit) || !f.match(it) {
 			return
 		}
-		row, ok := f.keep(it)
-		if ok && CanSeeItem(sn.Reader, ua, it) && (actor == ua || CanSeeItem(sn.Reader, actor, it)) {
+		k := unitLevel{it.Unit, it.Level}
+		ok, asked := visible[k]
+		if !asked {
+			ok = CanSeeItem(sn.Reader, ua, it) && (actor == ua || CanSeeItem(sn.Reader, actor, it))
+			visible[k] = ok
+		}
+		if !ok {
+			return
+		}
+		if row, ok := f.row(it); ok {
 			rows = append(rows, row)
 		}
 	}
@@ -175,6 +192,15 @@ func newItemFilter(r index.Reader, v *matcher.Vocabulary, q ItemQuery) *itemFilt
 
 // keep reports whether it passes the query, with its row.
 func (f *itemFilter) keep(it *matcher.Item) (ItemRow, bool) {
+	if !f.match(it) {
+		return ItemRow{}, false
+	}
+	return f.row(it)
+}
+
+// match reports whether it passes the query's filters and text (all but
+// Open, which needs its claims).
+func (f *itemFilter) match(it *matcher.Item) bool {
 	q := f.q
 	switch {
 	case q.Kind != "" && it.Kind != q.Kind,
@@ -183,16 +209,20 @@ func (f *itemFilter) keep(it *matcher.Item) (ItemRow, bool) {
 		q.Priority != 0 && it.Priority != q.Priority,
 		q.Level != "" && it.Level != q.Level,
 		q.For != nil && !pairs(f.vocab, it, q.For):
-		return ItemRow{}, false
+		return false
 	}
 	if len(f.text) > 0 {
 		id, zh, en := categoryTexts(f.vocab, it.Category)
-		if !f.text.match(it.ID, it.Title, it.Description, strings.Join(it.Tags, " "), id, zh, en, unitName(f.r, it.Unit)) {
-			return ItemRow{}, false
-		}
+		return f.text.match(it.ID, it.Title, it.Description, strings.Join(it.Tags, " "), id, zh, en, unitName(f.r, it.Unit))
 	}
+	return true
+}
+
+// row reads its tallies; false when the query asks for quantity left and
+// it has none.
+func (f *itemFilter) row(it *matcher.Item) (ItemRow, bool) {
 	row := ItemRow{Item: it, Held: f.r.Held(it), Reserved: match.Reserved(f.r, it, "")}
-	if q.Open && row.Open() <= 0 {
+	if f.q.Open && row.Open() <= 0 {
 		return ItemRow{}, false
 	}
 	return row, true
