@@ -127,10 +127,34 @@ type nameOrder struct {
 	c    *collate.Collator
 	buf  collate.Buffer
 	keys map[string][]byte
+	// units are the keys of units' names by unit id, for sorting by unit
+	// without a lookup per comparison.
+	units map[string]string
 }
 
 func newNameOrder() *nameOrder {
-	return &nameOrder{c: collate.New(language.SimplifiedChinese, collate.Numeric), keys: map[string][]byte{}}
+	return &nameOrder{c: collate.New(language.SimplifiedChinese, collate.Numeric), keys: map[string][]byte{}, units: map[string]string{}}
+}
+
+// compareUnits orders units a and b by name (unitName), then by id.
+func (o *nameOrder) compareUnits(r interface{ UnitRaw(string) *matcher.Unit }, a, b string) int {
+	if a == b {
+		return 0
+	}
+	return cmp.Or(cmp.Compare(o.unitKey(r, a), o.unitKey(r, b)), cmp.Compare(a, b))
+}
+
+func (o *nameOrder) unitKey(r interface{ UnitRaw(string) *matcher.Unit }, id string) string {
+	k, ok := o.units[id]
+	if !ok {
+		name := id
+		if u := r.UnitRaw(id); u != nil {
+			name = u.Name
+		}
+		k = string(o.key(name))
+		o.units[id] = k
+	}
+	return k
 }
 
 func (o *nameOrder) key(s string) []byte {

@@ -136,14 +136,8 @@ func sortClaims(r interface{ UnitRaw(string) *matcher.Unit }, cs []*matcher.Clai
 		by(func(a, b *matcher.Claim) int { return b.Created.Compare(a.Created) })
 	default:
 		o := newNameOrder()
-		name := func(id string) string {
-			if u := r.UnitRaw(id); u != nil {
-				return u.Name
-			}
-			return id
-		}
 		by(func(a, b *matcher.Claim) int {
-			return cmp.Or(o.compare(name(a.DemandUnit), name(b.DemandUnit)), cmp.Compare(a.DemandUnit, b.DemandUnit))
+			return o.compareUnits(r, a.DemandUnit, b.DemandUnit)
 		})
 	}
 }

@@ -78,8 +78,13 @@ func (s *Service) MeetingItems(actor matcher.Actor, alliance string, q ItemQuery
 			continue
 		}
 		for it := range sn.ItemsOf(u) {
-			if row, ok := f.keep(it); ok {
-				rows = append(rows, row)
+			switch {
+			case f.tallyAll():
+				if row, ok := f.keep(it); ok {
+					rows = append(rows, row)
+				}
+			case f.match(it):
+				rows = append(rows, ItemRow{Item: it}) // tallied in page
 			}
 		}
 	}
@@ -221,12 +226,23 @@ func (f *itemFilter) match(it *matcher.Item) bool {
 // row reads its tallies; false when the query asks for quantity left and
 // it has none.
 func (f *itemFilter) row(it *matcher.Item) (ItemRow, bool) {
-	row := ItemRow{Item: it, Held: f.r.Held(it), Reserved: match.Reserved(f.r, it, "")}
+	row := f.tallied(it)
 	if f.q.Open && row.Open() <= 0 {
 		return ItemRow{}, false
 	}
 	return row, true
 }
+
+// tallied is its row with what claims hold and reserve of it.
+func (f *itemFilter) tallied(it *matcher.Item) ItemRow {
+	held, reserved := match.HeldReserved(f.r, it, "")
+	return ItemRow{Item: it, Held: held, Reserved: reserved}
+}
+
+// tallyAll reports whether the query needs every row's tallies before
+// its page is cut (to filter or sort by quantity left); when not, only
+// the page's rows are tallied.
+func (f *itemFilter) tallyAll() bool { return f.q.Open || f.q.Sort == ItemSortOpen }
 
 // pairs reports whether it and own (of the other kind) can make a claim
 // by their categories (Vocabulary.Compatible).
@@ -252,7 +268,7 @@ func (f *itemFilter) page(rows []ItemRow) *ItemPage {
 		sorted(func(a, b ItemRow) int { return o.compare(a.Item.Title, b.Item.Title) })
 	case ItemSortUnit:
 		o := newNameOrder()
-		sorted(func(a, b ItemRow) int { return o.compare(unitName(f.r, a.Item.Unit), unitName(f.r, b.Item.Unit)) })
+		sorted(func(a, b ItemRow) int { return o.compareUnits(f.r, a.Item.Unit, b.Item.Unit) })
 	case ItemSortPriority:
 		sorted(func(a, b ItemRow) int { return cmp.Compare(b.Item.Priority, a.Item.Priority) })
 	case ItemSortOpen:
@@ -260,5 +276,11 @@ func (f *itemFilter) page(rows []ItemRow) *ItemPage {
 	default:
 		slices.SortFunc(rows, byID)
 	}
-	return &ItemPage{Total: len(rows), Items: pageOf(rows, f.q.Page)}
+	out := &ItemPage{Total: len(rows), Items: pageOf(rows, f.q.Page)}
+	if !f.tallyAll() {
+		for i, r := range out.Items {
+			out.Items[i] = f.tallied(r.Item)
+		}
+	}
+	return out
 }

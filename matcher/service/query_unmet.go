@@ -133,7 +133,7 @@ func (s *Service) MeetingUnmet(ctx context.Context, actor matcher.Actor, allianc
 	case UnmetSortUnit:
 		o := newNameOrder()
 		slices.SortStableFunc(rows, func(a, b UnmetRow) int {
-			return cmp.Or(o.compare(unitName(sn.Reader, a.Unit), unitName(sn.Reader, b.Unit)), byID(a, b))
+			return cmp.Or(o.compareUnits(sn.Reader, a.Unit, b.Unit), byID(a, b))
 		})
 	default:
 		slices.SortStableFunc(rows, func(a, b UnmetRow) int { return cmp.Or(byShare(a, b), byPrio(a, b), byID(a, b)) })
