@@ -304,7 +304,7 @@ func TestImportPreview(t *testing.T) {
 	if code != http.StatusUnprocessableEntity {
 		t.Fatalf("a bad upload: %d", code)
 	}
-	for _, want := range []string{"lists.xlsx[需求清单]:2:5", "本联席会没有单位“lh-nobody”", "没有“没有这个类别”这个类别", "编号“TW-D01”已被其他联盟的条目使用", "编号“LH-Y4”用了两次", "lh 及其下级中没有联盟“tw”"} {
+	for _, want := range []string{"lists.xlsx[需求清单]:2:5", "本联席会没有单位“lh-nobody”", "没有“没有这个类别”这个类别", "编号“TW-D01”已被其他联盟的条目使用", "编号“LH-Y4”用了两次", "lh 及其下级中没有联盟“tw”", "第 1 行数据", "清单条目 LH-Y2", "成员单位 lh-new"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the preview does not list %q:\n%s", want, body[strings.Index(body, `id="problems"`):strings.Index(body, "</section>")])
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,33 @@ func (d importData) FieldName(p bundle.Problem) string {
 		return ""
 	}
 	return strings.TrimSuffix(fieldLabel(d.N.lang, p.Field), d.N.lang.T("fe.colon"))
+}
+
+// The records a problem names (bundle.Problem.Record): a row of a sheet
+// ("row 3"), a record of a table ("items[2] (id LH-D01)", "units[0]").
+var (
+	rowRecord   = regexp.MustCompile(`^row (\d+)$`)
+	tableRecord = regexp.MustCompile(`^(units|items|projects|alliances|categories)\[(\d+)\](?: \(id (.+)\))?$`)
+)
+
+// RecordName is the record a problem names, in the page's language: "第 3
+// 行数据", "清单条目 LH-D01", "成员单位第 1 条"; a record of another form
+// as it is.
+func (d importData) RecordName(p bundle.Problem) string {
+	l := d.N.lang
+	if m := rowRecord.FindStringSubmatch(p.Record); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return l.T("import.rec.row", n)
+	}
+	if m := tableRecord.FindStringSubmatch(p.Record); m != nil {
+		noun := l.T("import.table." + m[1])
+		if m[3] != "" {
+			return l.T("import.rec.id", noun, m[3])
+		}
+		i, _ := strconv.Atoi(m[2])
+		return l.T("import.rec.n", noun, i+1)
+	}
+	return p.Record
 }
 
 // FileList is the files' names, joined.
