@@ -1,18 +1,18 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -47,9 +47,12 @@ func chrome(t *testing.T, exe string, w, h int) context.Context {
 	return ctx
 }
 
-// deskPage is one page a user reaches, and what shows it is drawn.
+// deskPage is one page a user reaches, and what shows it is drawn; the
+// page is opened at path, then reached by what do does there (an upload,
+// a click), when it does something.
 type deskPage struct {
 	name, path, wait string
+	do               []chromedp.Action[chromedp.Void]
 }
 
 // TestEveryPage opens every page a coordinator and a unit reach on the
@@ -67,6 +70,40 @@ func TestEveryPage(t *testing.T) {
 	ts, st := newServer(t)
 	dir := shotsDir(t)
 	t.Logf("screenshots in %s", dir)
+
+	// The sheets of the import previews: one with problems (a workbook as
+	// people keep it, a merged title row above the header, a 序号 column, a
+	// quantity that does not read and an unknown unit), one clean, a
+	// community's set of several files (units of a new kind by name).
+	sheets := t.TempDir()
+	var bad bytes.Buffer
+	f := excelize.NewFile()
+	f.SetSheetName("Sheet1", "需求清单")
+	f.SetSheetRow("需求清单", "A1", &[]any{"龙华社区需求清单（2026年冬）"})
+	f.MergeCell("需求清单", "A1", "G1")
+	f.SetSheetRow("需求清单", "A2", &[]any{"序号", "编号", "单位", "类别", "名称", "数量", "开始"})
+	f.SetSheetRow("需求清单", "A3", &[]any{1, "LH-Y1", "龙洲湾中学", "护学", "寒假每天下午放学后校门口的护学岗", "很多", "2026-12-01 18:00"})
+	f.SetSheetRow("需求清单", "A4", &[]any{2, "LH-Y2", "lh-nobody", "护学", "无主需求", "２", ""})
+	if err := f.Write(&bad); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string][]byte{
+		"bad.xlsx": bad.Bytes(),
+		"成员单位.csv": []byte("序号,编号,名称,类型,网格,联盟\n1,lh-noodle,龙华面馆,餐饮,lh-g1,lh\n"),
+		"需求清单.csv": []byte("龙华社区需求清单,,,,,,,\n序号,编号,单位,类别,名称,数量,开始,结束\n1,LH-Z1,龙洲湾中学,护学,寒假护送,１２,2026-12-01 18:00,2027-01-20\n2,LH-Z2,龙华面馆,物资,冬季棉被,５,,\n"),
+		"资源清单.csv": []byte("序号,编号,单位,类别,名称,数量\n1,LH-Z3,龙华面馆,物资,爱心午餐,３０\n"),
+	} {
+		if err := os.WriteFile(filepath.Join(sheets, name), text, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upload := func(names ...string) []chromedp.Action[chromedp.Void] {
+		var paths []string
+		for _, n := range names {
+			paths = append(paths, filepath.Join(sheets, n))
+		}
+		return []chromedp.Action[chromedp.Void]{chromedp.SetUploadFiles(chromedp.CSS("#file"), paths), chromedp.Click(chromedp.CSS("#preview-btn"))}
+	}
 
 	// The state the pages show: lh's proposals, one claim confirmed, one
 	// answered by one side, a scenario.
@@ -107,40 +144,52 @@ func TestEveryPage(t *testing.T) {
 	}
 
 	coordPages := []deskPage{
-		{"home", "/ui/", "ul.meetings"},
-		{"dashboard", "/ui/meetings/lh", "#proposals"},
-		{"dashboard-filtered", "/ui/meetings/lh?ans=none&sort=score", "#proposals"},
-		{"claims", "/ui/meetings/lh/claims", "#claims-search"},
-		{"unmet", "/ui/meetings/lh/unmet", "#unmet"},
-		{"waiting", "/ui/meetings/lh/waiting", "#waiting"},
-		{"units", "/ui/meetings/lh/units", "#units"},
-		{"items", "/ui/meetings/lh/items", "#items"},
-		{"events", "/ui/meetings/lh/events", "#events"},
-		{"agenda", "/ui/meetings/lh/agenda", "table.sign"},
-		{"report", "/ui/meetings/lh/report", "svg.chart"},
-		{"map", "/ui/meetings/lh/map", "svg.map"},
-		{"import", "/ui/meetings/lh/import", "#upload"},
-		{"logins", "/ui/meetings/lh/logins", "#make-slips"},
-		{"members", "/ui/meetings/lh/members?find=" + url.QueryEscape("龙华"), "#members"},
-		{"claim", "/ui/claims/" + half.ID, "#claim-sides"},
-		{"claim-confirmed", "/ui/claims/" + confirmed.ID, "#fulfil"},
-		{"unit", "/ui/units/lh-school", "#demands"},
-		{"item", "/ui/items/LH-D01", "#item-form"},
-		{"new-item", "/ui/units/lh-school/items/new?kind=resource", "#item-form"},
-		{"project", "/ui/projects/LH-P01", "#slots"},
-		{"whynot", "/ui/items/LH-D10/whynot", "#candidates"},
-		{"scenario", "/ui/scenarios/" + scenario[1], "#totals"},
-		{"browse", "/ui/units/lh-school/browse", "#search"},
-		{"not-found", "/ui/meetings/nope", "#error-box"},
+		{"home", "/ui/", "ul.meetings", nil},
+		{"dashboard", "/ui/meetings/lh", "#proposals", nil},
+		{"dashboard-filtered", "/ui/meetings/lh?ans=none&sort=score", "#proposals", nil},
+		{"claims", "/ui/meetings/lh/claims", "#claims-search", nil},
+		{"unmet", "/ui/meetings/lh/unmet", "#unmet", nil},
+		{"waiting", "/ui/meetings/lh/waiting", "#waiting", nil},
+		{"units", "/ui/meetings/lh/units", "#units", nil},
+		{"items", "/ui/meetings/lh/items", "#items", nil},
+		{"events", "/ui/meetings/lh/events", "#events", nil},
+		{"agenda", "/ui/meetings/lh/agenda", "table.sign", nil},
+		{"report", "/ui/meetings/lh/report", "svg.chart", nil},
+		{"map", "/ui/meetings/lh/map", "svg.map", nil},
+		{"import", "/ui/meetings/lh/import", "#upload", nil},
+		{"import-problems", "/ui/meetings/lh/import", "#problems", upload("bad.xlsx")},
+		{"import-preview", "/ui/meetings/lh/import", "#commit", upload("成员单位.csv", "需求清单.csv", "资源清单.csv")},
+		{"logins", "/ui/meetings/lh/logins", "#make-slips", nil},
+		{"slips", "/ui/meetings/lh/logins", ".slips", []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.CSS("#make-slips button"))}},
+		{"members", "/ui/meetings/lh/members?find=" + url.QueryEscape("龙华"), "#members", nil},
+		{"claim", "/ui/claims/" + half.ID, "#claim-sides", nil},
+		{"claim-confirmed", "/ui/claims/" + confirmed.ID, "#fulfil", nil},
+		{"unit", "/ui/units/lh-school", "#demands", nil},
+		{"item", "/ui/items/LH-D01", "#item-form", nil},
+		{"new-item", "/ui/units/lh-school/items/new?kind=resource", "#item-form", nil},
+		{"project", "/ui/projects/LH-P01", "#slots", nil},
+		{"new-project", "/ui/units/lh-committee/projects/new", "#project-form", nil},
+		{"claim-form", "/ui/units/lh-school/claim?item=LH-R12", "#claim-form", nil},
+		{"whynot", "/ui/items/LH-D10/whynot", "#candidates", nil},
+		{"scenario", "/ui/scenarios/" + scenario[1], "#totals", nil},
+		{"browse", "/ui/units/lh-school/browse", "#search", nil},
+		{"not-found", "/ui/meetings/nope", "#error-box", nil},
+	}
+	// A street's coordinator also reaches the form of a new alliance below
+	// its own.
+	streetPages := []deskPage{
+		{"dashboard", "/ui/meetings/st-lzw", "#proposals", nil},
+		{"new-alliance", "/ui/meetings/st-lzw/alliances/new?find=" + url.QueryEscape("面"), "#alliance-form", nil},
+		{"members", "/ui/meetings/st-lzw/members", "#members", nil},
 	}
 	unitPages := []deskPage{
-		{"unit", "/ui/units/lh-school", "#waiting"},
-		{"item", "/ui/items/LH-D01", "#item-form"},
-		{"new-item", "/ui/units/lh-school/items/new?kind=demand", "#item-form"},
-		{"browse", "/ui/units/lh-school/browse?kind=resource", "#results"},
-		{"claim-form", "/ui/units/lh-school/claim?item=LH-R12", "#claim-form"},
-		{"claim", "/ui/claims/" + confirmed.ID, "#claim-sides"},
-		{"login", "/ui/login", "#login"},
+		{"unit", "/ui/units/lh-school", "#waiting", nil},
+		{"item", "/ui/items/LH-D01", "#item-form", nil},
+		{"new-item", "/ui/units/lh-school/items/new?kind=demand", "#item-form", nil},
+		{"browse", "/ui/units/lh-school/browse?kind=resource", "#results", nil},
+		{"claim-form", "/ui/units/lh-school/claim?item=LH-R12", "#claim-form", nil},
+		{"claim", "/ui/claims/" + confirmed.ID, "#claim-sides", nil},
+		{"login", "/ui/login", "#login", nil},
 	}
 
 	for _, size := range []struct {
@@ -163,7 +212,8 @@ func TestEveryPage(t *testing.T) {
 			}
 			visit := func(role string, p deskPage) {
 				t.Helper()
-				err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)))
+				acts := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(ts.URL + p.path)}, p.do...)
+				err := chromedp.Do(ctx, append(acts, chromedp.WaitVisible(chromedp.CSS(p.wait)))...)
 				if err != nil {
 					html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("main")))
 					t.Errorf("%s %s (%s): %v\n%.1500s", role, p.name, p.path, err, html)
@@ -213,6 +263,11 @@ func TestEveryPage(t *testing.T) {
 				visit("coordinator", p)
 			}
 			logout()
+			login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"st-lzw"}`))
+			for _, p := range streetPages {
+				visit("street", p)
+			}
+			logout()
 			login(makeToken(t, ts.URL, `{"role":"unit","unit":"lh-school"}`))
 			for _, p := range unitPages {
 				if p.name == "login" {
@@ -222,6 +277,4 @@ func TestEveryPage(t *testing.T) {
 			}
 		})
 	}
-	_ = http.StatusOK
-	_ = strings.TrimSpace
 }
