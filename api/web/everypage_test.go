@@ -55,12 +55,28 @@ type deskPage struct {
 	do               []chromedp.Action[chromedp.Void]
 }
 
+// englishWords finds, in a page's text less its .hint elements, the
+// English words a page of the desk would show if a text of it were left
+// untranslated (a word in lower case or capitalised: login codes are in
+// capitals), each once.
+const englishWords = `(() => {
+	const words = new Set(["the", "is", "are", "of", "and", "or", "to", "page", "pages", "error", "claim", "claims", "item", "items", "demand", "demands", "resource", "resources", "project", "projects", "proposed", "confirmed", "rejected", "withdrawn", "fulfilled", "expired", "accepted", "status", "open", "answer", "answered", "submit", "search", "next", "previous", "none", "unit", "units", "meeting", "quantity", "category", "priority", "score", "only", "not", "yes", "total", "shortfall", "save", "delete", "cancel", "back", "login", "logout", "members", "lead", "level", "community", "street", "district", "report", "map", "agenda", "import", "export", "preview", "problem", "problems", "row", "column", "field", "file", "files", "waiting", "overdue", "unmet"]);
+	const body = document.body.cloneNode(true);
+	body.querySelectorAll(".hint").forEach(e => e.remove());
+	const found = new Set();
+	for (const w of body.textContent.match(/\b[A-Z]?[a-z]+\b/g) || []) {
+		if (words.has(w.toLowerCase())) found.add(w);
+	}
+	return Array.from(found).join(" ");
+})()`
+
 // TestEveryPage opens every page a coordinator and a unit reach on the
 // Banan sample (with proposals made, answers given, a claim confirmed, a
 // what-if scenario and an import preview) in headless chromium at a
 // phone's size (390×844) and at a laptop's (1366×900): no page is wider
 // than the window (document.documentElement.scrollWidth ≤ the viewport),
-// no button of a phone page is less than 44 px high, and every page is
+// no button of a phone page is less than 44 px high, no English word of
+// the desk's own is on a page (englishWords), and every page is
 // saved as a screenshot in shotsDir/<size>/<role>-<page>.png.
 func TestEveryPage(t *testing.T) {
 	if testing.Short() {
@@ -229,6 +245,14 @@ func TestEveryPage(t *testing.T) {
 					if small != "" {
 						t.Errorf("%s %s (%s): buttons under 44 px high on a phone: %s", role, p.name, p.path, small)
 					}
+				}
+				// Chinese throughout: no English word of the desk's own on a
+				// page (the hints that give a field's English name aside;
+				// all-capital login codes and the ids of the data are not
+				// words of this list).
+				english, _ := chromedp.Run(ctx, chromedp.Evaluate[string](englishWords))
+				if english != "" {
+					t.Errorf("%s %s (%s): English on a Chinese page: %s", role, p.name, p.path, english)
 				}
 				buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 				if err != nil {
