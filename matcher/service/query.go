@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
@@ -61,7 +62,14 @@ func pageOf[T any](all []T, p Page) []T {
 
 // fold makes text comparable for search: lower case, full-width letters
 // and digits as half-width (ＬＨ-Ｄ０１ finds LH-D01).
-func fold(s string) string { return strings.ToLower(width.Fold.String(s)) }
+func fold(s string) string {
+	for _, r := range s {
+		if r >= utf8.RuneSelf && width.LookupRune(r).Folded() != 0 {
+			return strings.ToLower(width.Fold.String(s))
+		}
+	}
+	return strings.ToLower(s) // nothing to fold: no copy (most texts)
+}
 
 // matcherText is a search's text, folded once: it matches a record when
 // every word of it (split by spaces) is in one of the record's texts.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
+	"golang.org/x/text/width"
 )
 
 // A meeting's claims are searched, filtered, sorted and paged on the
@@ -290,5 +291,18 @@ func TestReportByMeasure(t *testing.T) {
 			}
 			seen[m.Measure] = true
 		}
+	}
+}
+
+// fold skips the width transform for a text with nothing to fold, and
+// answers what the transform would.
+func TestFold(t *testing.T) {
+	for _, s := range []string{"ＬＨ-Ｄ０１", "龙华社区（第一）网格", "ｶﾀｶﾅ", "Hello World", "　全角空格", "￥100", "⦅x⦆", "ＡＢＣ龙", "lh-school", ""} {
+		if got, want := fold(s), strings.ToLower(width.Fold.String(s)); got != want {
+			t.Errorf("fold(%q) = %q, want %q", s, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(10, func() { fold("龙华社区第一网格 lh-school") }); n != 0 {
+		t.Errorf("fold of a text with nothing to fold: %v allocations, want 0", n)
 	}
 }
