@@ -27,12 +27,14 @@ type Tx struct {
 	cats    []matcher.Category // categories put in this tx
 	changed map[key]bool       // true: put, false: deleted
 	order   []key
-	side    matcher.Side // the audit event's Side (SetSide)
+	sideOf  matcher.Side // the audit event's Side (SetSide)
+	side    []sideWrite  // writes of the cached side tables (side.go)
+	store   *Store
 }
 
 // SetSide records in the mutation's audit event the claim side its answer
 // is for.
-func (tx *Tx) SetSide(side matcher.Side) { tx.side = side }
+func (tx *Tx) SetSide(side matcher.Side) { tx.sideOf = side }
 
 // Seq returns the store index this mutation will have.
 func (tx *Tx) Seq() uint64 { return tx.seq }
