@@ -36,6 +36,17 @@ type Tx struct {
 // is for.
 func (tx *Tx) SetSide(side matcher.Side) { tx.sideOf = side }
 
+// Changes returns every record this mutation puts or deletes, in the
+// order of their first change (the audit event lists the first
+// matcher.MaxEventChanges of them; the outbox hook reads them all).
+func (tx *Tx) Changes() []matcher.Change {
+	out := make([]matcher.Change, 0, len(tx.order))
+	for _, k := range tx.order {
+		out = append(out, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
+	}
+	return out
+}
+
 // Seq returns the store index this mutation will have.
 func (tx *Tx) Seq() uint64 { return tx.seq }
 

@@ -1,0 +1,696 @@
+package notify
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// The dispatcher, in the shape of svix's worker: a message is written
+// before it is sent; each attempt's outcome decides delivered, retry at a
+// later time (exponential backoff with jitter, later still when the
+// receiver says it is rate-limited), or dead letter after MaxAttempts (or
+// a 410); a dead letter stays visible and can be sent again by hand. One
+// message per target is in flight at a time, in key order, and each
+// target sends at most its rate per minute.
+
+// Status is a message's delivery state.
+type Status string
+
+// Statuses.
+const (
+	Pending   Status = "pending"
+	Delivered Status = "delivered"
+	Dead      Status = "dead"
+)
+
+// Message is one message to one target: a digest of the notes of a
+// window. Its ID is the webhook-id of every attempt, so that receivers
+// can drop duplicates.
+type Message struct {
+	Key      uint64          `json:"-"`
+	ID       string          `json:"id"`
+	Sub      string          `json:"sub"`
+	Unit     string          `json:"unit,omitempty"` // whose digest
+	Title    string          `json:"title"`
+	Lines    []string        `json:"lines"`
+	Link     string          `json:"link,omitempty"`
+	Payload  json.RawMessage `json:"payload,omitempty"` // generic targets
+	Notes    []uint64        `json:"notes,omitempty"`   // the outbox notes it holds
+	Events   []uint64        `json:"events,omitempty"`  // their audit events
+	Created  time.Time       `json:"created"`
+	Status   Status          `json:"status"`
+	Attempts int             `json:"attempts"`
+	NextAt   time.Time       `json:"next_at,omitzero"`
+	LastAt   time.Time       `json:"last_at,omitzero"`
+	// LastStatus and LastError: the last attempt's HTTP status (0: none)
+	// and what went wrong.
+	LastStatus int       `json:"last_status,omitempty"`
+	LastError  string    `json:"last_error,omitempty"`
+	Done       time.Time `json:"done,omitzero"` // delivered, or dead
+}
+
+// held is an outbox note in memory.
+type held struct {
+	key  uint64
+	note *Note
+	left int       // targets that have not folded it
+	at   time.Time // when the dispatcher took it
+}
+
+// target is one subscription's queue.
+type target struct {
+	sub     *Subscription
+	folded  uint64  // the last note key folded into a message
+	pending []*held // notes not folded yet, in key order
+	queue   []*Message
+	busy    bool
+	sent    []time.Time // sends within the last minute
+	pause   time.Time   // no send before
+	kept    []uint64    // delivered messages kept, oldest first
+	dead    int         // dead letters
+}
+
+// Notifier holds the subscriptions, is the store's outbox hook, and runs
+// the dispatcher and the reminders.
+type Notifier struct {
+	st     *store.Store
+	cfg    Config
+	client *http.Client
+
+	subs atomic.Pointer[[]*Subscription]
+	// nextSubs are the subscriptions after the mutation in progress
+	// (Notes to Committed, under the store's write lock).
+	nextSubs []*Subscription
+	nextSet  bool
+
+	inMu  sync.Mutex
+	inbox []held // committed notes the loop has not taken yet
+	wake  chan struct{}
+
+	mu       sync.Mutex // the dispatcher's state
+	notes    map[uint64]*held
+	targets  map[string]*target
+	dirty    map[uint64]*Message // changed since the last write
+	drop     []uint64            // outbox keys every target has folded
+	gone     []uint64            // deliveries of deleted subscriptions
+	goneSubs []string            // deleted subscriptions whose dead letters go too
+	remind   time.Time           // the next reminders run
+
+	stop    chan struct{}
+	done    chan struct{}
+	started bool
+	sends   sync.WaitGroup
+	ctx     context.Context
+	cancel  context.CancelFunc
+}
+
+// New returns the notifier of st: it loads the subscriptions, the outbox
+// and the messages, and becomes st's outbox hook at once (notes are
+// written from then on; Start sends them).
+func New(st *store.Store, cfg Config) (*Notifier, error) {
+	cfg.fill()
+	n := &Notifier{st: st, cfg: cfg, client: cfg.Client, wake: make(chan struct{}, 1), notes: map[uint64]*held{},
+		targets: map[string]*target{}, dirty: map[uint64]*Message{}, stop: make(chan struct{}), done: make(chan struct{})}
+	if n.client == nil {
+		n.client = NewClient(cfg.AllowPrivate, cfg.Timeout)
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	var subs []*Subscription
+	for id, data := range st.SideAll(store.SideWebhooks) {
+		sub, err := decodeSub(data)
+		if err != nil {
+			return nil, fmt.Errorf("notify: subscription %s: %w", id, err)
+		}
+		subs = append(subs, sub)
+	}
+	slices.SortFunc(subs, func(a, b *Subscription) int { return cmp.Compare(a.ID, b.ID) })
+	n.subs.Store(&subs)
+	for _, sub := range subs {
+		n.targets[sub.ID] = &target{sub: sub}
+	}
+	now := cfg.Now()
+	err := st.SideView(func(sd *store.Side) error {
+		if err := sd.Scan(store.SideDeliveries, nil, func(k, data []byte) (bool, error) {
+			var m Message
+			if err := json.Unmarshal(data, &m); err != nil {
+				return false, fmt.Errorf("notify: delivery %d: %w", store.ParseOutboxKey(k), err)
+			}
+			m.Key = store.ParseOutboxKey(k)
+			t := n.targets[m.Sub]
+			if t == nil {
+				n.gone = append(n.gone, m.Key)
+				return true, nil
+			}
+			for _, nk := range m.Notes {
+				t.folded = max(t.folded, nk)
+			}
+			switch m.Status {
+			case Pending:
+				t.queue = append(t.queue, &m)
+			case Delivered:
+				t.kept = append(t.kept, m.Key)
+			case Dead:
+				t.dead++
+			}
+			return true, nil
+		}); err != nil {
+			return err
+		}
+		return sd.Scan(store.SideOutbox, nil, func(k, data []byte) (bool, error) {
+			var note Note
+			if err := json.Unmarshal(data, &note); err != nil {
+				return false, fmt.Errorf("notify: outbox note %d: %w", store.ParseOutboxKey(k), err)
+			}
+			n.take(held{key: store.ParseOutboxKey(k), note: &note}, now)
+			return true, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	st.SetOutbox(n)
+	return n, nil
+}
+
+// take adds a note to the targets that have not folded it (under mu).
+func (n *Notifier) take(h held, now time.Time) {
+	h.at = now
+	p := &h
+	for _, to := range h.note.To {
+		if t := n.targets[to.Sub]; t != nil && h.key > t.folded {
+			t.pending = append(t.pending, p)
+			p.left++
+		}
+	}
+	if p.left == 0 {
+		n.drop = append(n.drop, h.key)
+		return
+	}
+	n.notes[h.key] = p
+}
+
+func (n *Notifier) subscriptions() []*Subscription { return *n.subs.Load() }
+
+func (n *Notifier) setSubscriptions(subs []*Subscription) {
+	n.subs.Store(&subs)
+	n.poke()
+}
+
+func (n *Notifier) poke() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the dispatcher and the reminders until Close.
+func (n *Notifier) Start() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.started {
+		return
+	}
+	n.started = true
+	go n.run()
+}
+
+// Close stops the dispatcher: attempts in flight are cancelled (their
+// messages are sent again at the next start, with the same id) and the
+// state is written. The store keeps writing notes while it is open.
+func (n *Notifier) Close() error {
+	n.mu.Lock()
+	started := n.started
+	n.mu.Unlock()
+	if !started {
+		return nil
+	}
+	select {
+	case <-n.stop:
+	default:
+		close(n.stop)
+	}
+	<-n.done
+	n.cancel()
+	n.sends.Wait()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.write(nil, nil)
+}
+
+func (n *Notifier) run() {
+	defer close(n.done)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-n.wake:
+		case <-timer.C:
+		}
+		next := n.step()
+		// At most one step per tick: the step's writes share bbolt's
+		// writer lock with the API's writes.
+		select {
+		case <-n.stop:
+			return
+		case <-time.After(n.cfg.Tick):
+		}
+		timer.Reset(max(next-n.cfg.Tick, 0))
+	}
+}
+
+// step takes the committed notes, folds what is due, writes the state in
+// one transaction, starts the sends that may go, and returns how long
+// until something is due.
+func (n *Notifier) step() time.Duration {
+	n.inMu.Lock()
+	inbox := n.inbox
+	n.inbox = nil
+	n.inMu.Unlock()
+	now := n.cfg.Now()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.syncTargets()
+	for _, h := range inbox {
+		n.take(h, now)
+	}
+	rw := &reminderWrite{now: now}
+	if !now.Before(n.remind) {
+		rw.note, rw.marks, rw.forget = n.reminders(now)
+		n.remind = now.Add(n.cfg.RemindEvery)
+	}
+	var made []*Message
+	for _, t := range n.targetsInOrder() {
+		if len(t.pending) > 0 && !now.Before(t.pending[0].at.Add(n.cfg.Window)) {
+			made = append(made, n.foldTarget(t, now)...)
+		}
+	}
+	if err := n.write(made, rw); err != nil {
+		n.cfg.Log.Error("notify: writing the dispatcher's state", "err", err)
+		return time.Second
+	}
+	return n.sendDue(now)
+}
+
+// syncTargets follows the subscriptions: new ones get a queue, deleted
+// ones lose theirs and their messages (under mu).
+func (n *Notifier) syncTargets() {
+	live := map[string]*Subscription{}
+	for _, sub := range n.subscriptions() {
+		live[sub.ID] = sub
+		if n.targets[sub.ID] == nil {
+			n.targets[sub.ID] = &target{sub: sub}
+		}
+	}
+	for id, t := range n.targets {
+		if live[id] != nil {
+			continue
+		}
+		for _, h := range t.pending {
+			n.folded(h)
+		}
+		for _, m := range t.queue {
+			n.gone = append(n.gone, m.Key)
+			delete(n.dirty, m.Key)
+		}
+		n.gone = append(n.gone, t.kept...)
+		delete(n.targets, id)
+		// Dead letters are found by the write's scan of the deliveries.
+		n.goneSubs = append(n.goneSubs, id)
+	}
+}
+
+// folded records that one more target has folded h.
+func (n *Notifier) folded(h *held) {
+	h.left--
+	if h.left == 0 {
+		delete(n.notes, h.key)
+		n.drop = append(n.drop, h.key)
+	}
+}
+
+func (n *Notifier) targetsInOrder() []*target {
+	out := make([]*target, 0, len(n.targets))
+	for _, t := range n.targets {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b *target) int { return cmp.Compare(a.sub.ID, b.sub.ID) })
+	return out
+}
+
+// base is the desk's address for a subscription's links.
+func (n *Notifier) base(sub *Subscription) string {
+	if n.cfg.PublicURL != "" {
+		return n.cfg.PublicURL
+	}
+	return sub.BaseURL
+}
+
+// foldTarget folds a target's pending notes into messages (not yet keyed).
+func (n *Notifier) foldTarget(t *target, now time.Time) []*Message {
+	var lines []*Line
+	var notes, events []uint64
+	var briefs []EventBrief
+	for _, h := range t.pending {
+		notes = append(notes, h.key)
+		if h.note.Seq != 0 {
+			events = append(events, h.note.Seq)
+			briefs = append(briefs, EventBrief{Seq: h.note.Seq, Action: h.note.Action, Time: h.note.Time, Actor: h.note.Actor, Alliances: h.note.Alliances})
+		}
+		for _, to := range h.note.To {
+			if to.Sub != t.sub.ID {
+				continue
+			}
+			for _, i := range to.Lines {
+				if i >= 0 && i < len(h.note.Lines) {
+					lines = append(lines, &h.note.Lines[i])
+				}
+			}
+		}
+		t.folded = max(t.folded, h.key)
+		n.folded(h)
+	}
+	t.pending = nil
+	if len(lines) == 0 {
+		return nil
+	}
+	sn := n.st.Snapshot()
+	name := names{sn.Reader}
+	subject := name.meeting(t.sub.Alliance)
+	if t.sub.Unit != "" {
+		subject = name.unit(t.sub.Unit)
+	}
+	var out []*Message
+	for _, d := range fold(t.sub, subject, lines, n.base(t.sub)) {
+		m := &Message{Sub: t.sub.ID, Unit: d.unit, Title: d.title, Link: d.link, Notes: notes, Events: events, Created: now, Status: Pending, NextAt: now}
+		m.Lines = fit(t.sub.Target, d.title, d.lines, d.link, textLimit(t.sub.Target))
+		if t.sub.Target == Generic {
+			m.Payload = mustJSON(payload{Type: payloadType(d.src), Timestamp: now.UTC(), Data: payloadData{Subscription: t.sub.ID, Unit: d.unit,
+				Title: d.title, Text: markdown(Generic, d.title, m.Lines, d.link), Link: d.link, Events: briefs, Lines: derefLines(d.src, 500)}})
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func payloadType(src []*Line) string {
+	if len(src) > 0 && !slices.ContainsFunc(src, func(l *Line) bool { return l.Kind != src[0].Kind }) {
+		return "allymatch." + string(src[0].Kind)
+	}
+	return "allymatch.digest"
+}
+
+func derefLines(src []*Line, most int) []Line {
+	out := make([]Line, 0, min(len(src), most))
+	for _, l := range src[:min(len(src), most)] {
+		out = append(out, *l)
+	}
+	return out
+}
+
+func mustJSON(v any) json.RawMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
+
+// reminderWrite is a run of reminders to write with the step: its note
+// (nil: nobody to tell), the marks of the reminders it sends and the
+// marks to forget.
+type reminderWrite struct {
+	note          *Note
+	marks, forget []string
+	now           time.Time
+}
+
+func (rw *reminderWrite) empty() bool {
+	return rw == nil || rw.note == nil && len(rw.marks) == 0 && len(rw.forget) == 0
+}
+
+// write stores, in one transaction: the new messages (keyed and queued
+// once written), the changed ones, a reminders note and its marks, and
+// deletes the notes every target has folded and the messages of deleted
+// subscriptions and beyond Keep (under mu).
+func (n *Notifier) write(made []*Message, rw *reminderWrite) error {
+	prune := n.prune()
+	goneSubs := n.goneSubs
+	if len(made) == 0 && len(n.dirty) == 0 && len(n.drop) == 0 && len(n.gone) == 0 && len(prune) == 0 && len(goneSubs) == 0 && rw.empty() {
+		return nil
+	}
+	var remindKey uint64
+	err := n.st.SideUpdate(func(sd *store.Side) error {
+		for _, m := range made {
+			k, err := sd.NextKey(store.SideDeliveries)
+			if err != nil {
+				return err
+			}
+			m.Key, m.ID = k, messageID(k)
+			if m.Payload != nil {
+				var p payload
+				if err := json.Unmarshal(m.Payload, &p); err != nil {
+					return err
+				}
+				p.Data.ID = m.ID
+				m.Payload = mustJSON(p)
+			}
+			if err := sd.PutJSON(store.SideDeliveries, store.OutboxKey(k), m); err != nil {
+				return err
+			}
+		}
+		for _, m := range n.dirty {
+			if err := sd.PutJSON(store.SideDeliveries, store.OutboxKey(m.Key), m); err != nil {
+				return err
+			}
+		}
+		for _, k := range n.drop {
+			if err := sd.Delete(store.SideOutbox, store.OutboxKey(k)); err != nil {
+				return err
+			}
+		}
+		for _, k := range append(n.gone, prune...) {
+			if err := sd.Delete(store.SideDeliveries, store.OutboxKey(k)); err != nil {
+				return err
+			}
+		}
+		if len(goneSubs) > 0 {
+			var dead [][]byte
+			if err := sd.Scan(store.SideDeliveries, nil, func(k, data []byte) (bool, error) {
+				var m Message
+				if err := json.Unmarshal(data, &m); err != nil {
+					return false, err
+				}
+				if slices.Contains(goneSubs, m.Sub) {
+					dead = append(dead, slices.Clone(k))
+				}
+				return true, nil
+			}); err != nil {
+				return err
+			}
+			for _, k := range dead {
+				if err := sd.Delete(store.SideDeliveries, k); err != nil {
+					return err
+				}
+			}
+		}
+		if rw.empty() {
+			return nil
+		}
+		if rw.note != nil {
+			k, err := sd.NextKey(store.SideOutbox)
+			if err != nil {
+				return err
+			}
+			remindKey = k
+			if err := sd.PutJSON(store.SideOutbox, store.OutboxKey(k), rw.note); err != nil {
+				return err
+			}
+		}
+		for _, mark := range rw.marks {
+			if err := sd.Put(store.SideReminders, []byte(mark), []byte(strconv.Quote(rw.now.UTC().Format(time.RFC3339)))); err != nil {
+				return err
+			}
+		}
+		for _, mark := range rw.forget {
+			if err := sd.Delete(store.SideReminders, []byte(mark)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, m := range made {
+			m.Key, m.ID = 0, ""
+		}
+		return err
+	}
+	for _, m := range made {
+		t := n.targets[m.Sub]
+		t.queue = append(t.queue, m)
+	}
+	n.dirty = map[uint64]*Message{}
+	n.drop, n.gone, n.goneSubs = nil, nil, nil
+	if remindKey != 0 {
+		n.take(held{key: remindKey, note: rw.note}, rw.now)
+	}
+	return nil
+}
+
+// prune returns the delivered messages beyond Keep of each target, and
+// forgets them (under mu).
+func (n *Notifier) prune() []uint64 {
+	var out []uint64
+	for _, t := range n.targets {
+		if extra := len(t.kept) - n.cfg.Keep; extra > 0 {
+			out = append(out, t.kept[:extra]...)
+			t.kept = slices.Clone(t.kept[extra:])
+		}
+	}
+	return out
+}
+
+// messageID returns the webhook-id of the message with key k: its key
+// and random bytes, so that ids stay unique across stores (a receiver
+// may keep ids longer than a store lives).
+func messageID(k uint64) string {
+	var b [6]byte
+	rand.Read(b[:])
+	return "msg_" + strconv.FormatUint(k, 10) + "_" + hex.EncodeToString(b[:])
+}
+
+// sendDue starts the sends that may go now and returns how long until the
+// next one may (under mu).
+func (n *Notifier) sendDue(now time.Time) time.Duration {
+	next := time.Hour
+	for _, t := range n.targetsInOrder() {
+		if len(t.pending) > 0 {
+			next = min(next, t.pending[0].at.Add(n.cfg.Window).Sub(now))
+		}
+		if t.busy || len(t.queue) == 0 {
+			continue
+		}
+		m := t.queue[0]
+		at := m.NextAt
+		if t.pause.After(at) {
+			at = t.pause
+		}
+		cutoff := now.Add(-time.Minute)
+		t.sent = slices.DeleteFunc(t.sent, func(s time.Time) bool { return s.Before(cutoff) })
+		if len(t.sent) >= n.rate(t.sub) {
+			if free := t.sent[0].Add(time.Minute); free.After(at) {
+				at = free
+			}
+		}
+		if at.After(now) {
+			next = min(next, at.Sub(now))
+			continue
+		}
+		t.busy = true
+		t.sent = append(t.sent, now)
+		sub := t.sub
+		n.sends.Add(1)
+		go n.attempt(sub, m)
+	}
+	if !n.remind.IsZero() {
+		next = min(next, n.remind.Sub(now))
+	}
+	return max(next, 0)
+}
+
+func (n *Notifier) rate(sub *Subscription) int {
+	if sub.Target.Robot() {
+		return n.cfg.RobotRate
+	}
+	return n.cfg.GenericRate
+}
+
+// attempt sends m to sub once and records the outcome.
+func (n *Notifier) attempt(sub *Subscription, m *Message) {
+	defer n.sends.Done()
+	start := n.cfg.Now()
+	ctx, cancel := context.WithTimeout(n.ctx, n.cfg.Timeout)
+	defer cancel()
+	var o outcome
+	req, err := request(ctx, sub, m, start)
+	if err != nil {
+		o = outcome{err: err.Error()}
+	} else {
+		resp, err := n.client.Do(req)
+		o = classify(sub.Target, resp, err, start, n.cfg.RatePause)
+	}
+	if n.ctx.Err() != nil {
+		// Stopping: the attempt does not count; the message goes again at
+		// the next start.
+		n.mu.Lock()
+		if t := n.targets[sub.ID]; t != nil {
+			t.busy = false
+		}
+		n.mu.Unlock()
+		return
+	}
+	n.record(sub, m, o, n.cfg.Now())
+	n.poke()
+}
+
+// record applies an attempt's outcome to m (written at the next step).
+func (n *Notifier) record(sub *Subscription, m *Message, o outcome, now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	t := n.targets[sub.ID]
+	if t == nil {
+		return // deleted meanwhile
+	}
+	t.busy = false
+	m.Attempts++
+	m.LastAt, m.LastStatus, m.LastError = now, o.status, o.err
+	switch {
+	case o.ok:
+		m.Status, m.Done, m.NextAt, m.LastError = Delivered, now, time.Time{}, ""
+	case o.gone || m.Attempts >= n.cfg.MaxAttempts:
+		m.Status, m.Done, m.NextAt = Dead, now, time.Time{}
+		t.dead++
+		n.cfg.Log.Warn("notify: a message is a dead letter", "subscription", sub.ID, "message", m.ID, "attempts", m.Attempts, "error", o.err)
+	default:
+		m.NextAt = now.Add(n.backoff(m.Attempts))
+		if o.pause > 0 {
+			t.pause = now.Add(o.pause)
+			if t.pause.After(m.NextAt) {
+				m.NextAt = t.pause
+			}
+		}
+	}
+	n.dirty[m.Key] = m
+	if m.Status != Pending {
+		t.queue = slices.DeleteFunc(t.queue, func(q *Message) bool { return q == m })
+		if m.Status == Delivered {
+			t.kept = append(t.kept, m.Key)
+		}
+	}
+}
+
+// backoff is the wait before attempt number attempts+1: Backoff doubled
+// per attempt made, at most MaxBackoff, with "equal jitter" (half of it
+// fixed, half random), so that targets failing together spread out.
+func (n *Notifier) backoff(attempts int) time.Duration {
+	d := n.cfg.Backoff
+	for i := 1; i < attempts && d < n.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, n.cfg.MaxBackoff)
+	return d/2 + time.Duration(mrand.Int64N(int64(d/2)+1))
+}
