@@ -496,3 +496,49 @@ func TestMessageText(t *testing.T) {
 		t.Errorf("%d bytes: %s", len(md), md)
 	}
 }
+
+// TestLifecycleLines: a partial delivery and an escalation read as people
+// say them, in the groups that may see them.
+func TestLifecycleLines(t *testing.T) {
+	w := newWorld(t, testConfig())
+	rc := newReceiver(t)
+	w.subscribe(matcher.Coordinator("lh"), SubscribeRequest{Kind: WeCom, URL: rc.URL + "/lh", Events: []Kind{Fulfilled, Escalated}})
+	w.subscribe(matcher.Coordinator("st-lzw"), SubscribeRequest{Kind: WeCom, URL: rc.URL + "/street", Events: []Kind{Escalated}})
+	w.subscribe(matcher.Coordinator("tw"), SubscribeRequest{Kind: WeCom, URL: rc.URL + "/tw"})
+	p := w.propose("lh")
+	var c matcher.Claim
+	for _, cl := range p.Claims {
+		if cl.Quantity > 1 {
+			c = cl
+			break
+		}
+	}
+	if c.ID == "" {
+		t.Skip("no proposal of more than 1")
+	}
+	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
+		if _, err := w.svc.AnswerClaim(ctx, matcher.Admin, c.ID, service.Accept, side, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.svc.FulfilClaim(ctx, matcher.UnitActor(c.DemandUnit), c.ID, service.Fulfilment{Quantity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.EscalateItems(ctx, matcher.Coordinator("lh"), "lh", []string{"LH-D10"}); err != nil {
+		t.Fatal(err)
+	}
+	w.mustSettle()
+	all := ""
+	for _, r := range rc.at("/lh") {
+		all += text(t, WeCom, r) + "\n"
+	}
+	if !strings.Contains(all, "认领已完成") || !strings.Contains(all, fmt.Sprintf("已交付 1 / %d", c.Quantity)) || !strings.Contains(all, "未满足的需求已提交龙洲湾街道党建联席会") {
+		t.Errorf("lh's group read %q", all)
+	}
+	if got := rc.at("/street"); len(got) != 1 || !strings.Contains(text(t, WeCom, got[0]), "已提交") {
+		t.Errorf("the street got %d messages", len(got))
+	}
+	if got := rc.at("/tw"); len(got) != 0 {
+		t.Errorf("tw got %d messages", len(got))
+	}
+}
