@@ -270,6 +270,7 @@ func (s *site) session(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set("actor", l.Actor)
+		c.Set("seq", s.Service().Store.Seq()) // before the page reads: its live stream starts here
 		c.Set("csrf", s.csrf("session:"+ck.Value))
 		if c.Request().Method == http.MethodPost && !s.checkCSRF(c, "session:"+ck.Value) {
 			return &pageError{Status: http.StatusForbidden, Key: "err.csrf"}
@@ -320,6 +321,7 @@ type view struct {
 	Path   string // the page's path, for the language links
 	Msg    string // a message key to show (after a redirect)
 	Status int    // the answer's HTTP status
+	Seq    uint64 // the store's index when the request came (the live stream's since)
 	Data   any
 	signed bool
 }
@@ -336,6 +338,7 @@ func (s *site) render(c echo.Context, status int, page string, data any) error {
 		v.Actor, v.signed = a, true
 	}
 	v.CSRF, _ = c.Get("csrf").(string)
+	v.Seq, _ = c.Get("seq").(uint64)
 	if m := c.QueryParam("msg"); m != "" && v.L.Has("msg."+m) {
 		v.Msg = "msg." + m
 	}

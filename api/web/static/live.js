@@ -1,10 +1,11 @@
 // live.js: a meeting's page follows its events while the meeting runs.
 //
 // The page includes it with <script src="/ui/static/live.js" defer
-// data-stream="…/stream">. It opens an EventSource on the desk's stream of
-// the meeting (same origin; the session cookie authenticates it, and the
-// browser resumes after the last event id by itself when the connection
-// drops), and when an event arrives it fetches the page again and swaps in
+// data-stream="…/stream?since=SEQ">, SEQ the store's index when the page
+// was asked for. It opens an EventSource on the desk's stream of the
+// meeting from there (same origin; the session cookie authenticates it,
+// and the browser resumes after the last event id by itself when the
+// connection drops), and when an event arrives it fetches the page again and swaps in
 // the sections that show claims, so that answers given elsewhere show up
 // at the meeting. Nothing is swapped while someone is typing in a section.
 // Without this script (or without EventSource) the page works as it is:
@@ -20,6 +21,10 @@
   if (!url) {
     return;
   }
+  // The page to fetch again: the stream's page (…/stream → …) with this
+  // page's query (what is shown may be the answer to a form, whose
+  // address is not the page's).
+  var page = url.replace(/\/stream(\?.*)?$/, "") + location.search;
   var timer = null;
   var busy = false;
 
@@ -52,7 +57,7 @@
       }
     });
     if (whole) {
-      location.reload();
+      location.assign(page);
     }
   }
 
@@ -63,7 +68,7 @@
       return;
     }
     busy = true;
-    fetch(location.pathname + location.search, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    fetch(page, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (r) {
         if (!r.ok) {
           throw new Error("status " + r.status);
