@@ -121,7 +121,7 @@ func (cr *crashReceiver) events(tb testing.TB) map[uint64]bool {
 			tb.Fatalf("message %s: %v", id, err)
 		}
 		for _, ev := range p.Data.Events {
-			out[ev.Seq] = true
+			out[ev] = true
 		}
 	}
 	return out

@@ -38,28 +38,69 @@ const (
 
 // Message is one message to one target: a digest of the notes of a
 // window. Its ID is the webhook-id of every attempt, so that receivers
-// can drop duplicates.
+// can drop duplicates. The message is written once (the deliveries
+// table); its State, at each attempt's outcome, beside it (the
+// delivery-state table), so that a result rewrites a few bytes.
 type Message struct {
-	Key      uint64          `json:"-"`
-	ID       string          `json:"id"`
-	Sub      string          `json:"sub"`
-	Unit     string          `json:"unit,omitempty"` // whose digest
-	Title    string          `json:"title"`
-	Lines    []string        `json:"lines"`
-	Link     string          `json:"link,omitempty"`
-	Payload  json.RawMessage `json:"payload,omitempty"` // generic targets
-	Notes    []uint64        `json:"notes,omitempty"`   // the outbox notes it holds
-	Events   []uint64        `json:"events,omitempty"`  // their audit events
-	Created  time.Time       `json:"created"`
-	Status   Status          `json:"status"`
-	Attempts int             `json:"attempts"`
-	NextAt   time.Time       `json:"next_at,omitzero"`
-	LastAt   time.Time       `json:"last_at,omitzero"`
+	Key     uint64          `json:"-"`
+	ID      string          `json:"id"`
+	Sub     string          `json:"sub"`
+	Unit    string          `json:"unit,omitempty"` // whose digest
+	Title   string          `json:"title"`
+	Lines   []string        `json:"lines"`
+	Link    string          `json:"link,omitempty"`
+	Payload json.RawMessage `json:"payload,omitempty"` // generic targets
+	// UpTo is the last outbox note the message holds: its target has
+	// folded every note up to it.
+	UpTo    uint64    `json:"up_to,omitempty"`
+	Created time.Time `json:"created"`
+	State   `json:"-"`
+	// payload is a generic message's payload until its id is known.
+	payload *payload
+}
+
+// State is a message's delivery state.
+type State struct {
+	Status   Status    `json:"status"`
+	Attempts int       `json:"attempts"`
+	NextAt   time.Time `json:"next_at,omitzero"`
+	LastAt   time.Time `json:"last_at,omitzero"`
 	// LastStatus and LastError: the last attempt's HTTP status (0: none)
 	// and what went wrong.
 	LastStatus int       `json:"last_status,omitempty"`
 	LastError  string    `json:"last_error,omitempty"`
 	Done       time.Time `json:"done,omitzero"` // delivered, or dead
+}
+
+// loadMessages reads the messages that keep accepts (nil: all), with
+// their states, in key order.
+func loadMessages(sd *store.Side, keep func(*Message) bool) ([]*Message, error) {
+	var out []*Message
+	err := sd.Scan(store.SideDeliveries, nil, func(k, data []byte) (bool, error) {
+		m := &Message{Key: store.ParseOutboxKey(k), State: State{Status: Pending}}
+		if err := json.Unmarshal(data, m); err != nil {
+			return false, fmt.Errorf("notify: delivery %d: %w", m.Key, err)
+		}
+		if keep == nil || keep(m) {
+			out = append(out, m)
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range out {
+		data, ok, err := sd.Get(store.SideDeliveryState, store.OutboxKey(m.Key))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if err := json.Unmarshal(data, &m.State); err != nil {
+				return nil, fmt.Errorf("notify: delivery state %d: %w", m.Key, err)
+			}
+		}
+	}
+	return out, nil
 }
 
 // held is an outbox note in memory.
@@ -108,6 +149,10 @@ type Notifier struct {
 	gone     []uint64            // deliveries of deleted subscriptions
 	goneSubs []string            // deleted subscriptions whose dead letters go too
 	remind   time.Time           // the next reminders run
+	// unwritten are new messages a failed write did not store; resultsAt
+	// is when delivery results were last written.
+	unwritten []*Message
+	resultsAt time.Time
 
 	stop    chan struct{}
 	done    chan struct{}
@@ -143,31 +188,25 @@ func New(st *store.Store, cfg Config) (*Notifier, error) {
 	}
 	now := cfg.Now()
 	err := st.SideView(func(sd *store.Side) error {
-		if err := sd.Scan(store.SideDeliveries, nil, func(k, data []byte) (bool, error) {
-			var m Message
-			if err := json.Unmarshal(data, &m); err != nil {
-				return false, fmt.Errorf("notify: delivery %d: %w", store.ParseOutboxKey(k), err)
-			}
-			m.Key = store.ParseOutboxKey(k)
+		msgs, err := loadMessages(sd, nil)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
 			t := n.targets[m.Sub]
 			if t == nil {
 				n.gone = append(n.gone, m.Key)
-				return true, nil
+				continue
 			}
-			for _, nk := range m.Notes {
-				t.folded = max(t.folded, nk)
-			}
+			t.folded = max(t.folded, m.UpTo)
 			switch m.Status {
 			case Pending:
-				t.queue = append(t.queue, &m)
+				t.queue = append(t.queue, m)
 			case Delivered:
 				t.kept = append(t.kept, m.Key)
 			case Dead:
 				t.dead++
 			}
-			return true, nil
-		}); err != nil {
-			return err
 		}
 		return sd.Scan(store.SideOutbox, nil, func(k, data []byte) (bool, error) {
 			var note Note
@@ -247,7 +286,7 @@ func (n *Notifier) Close() error {
 	n.sends.Wait()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.write(nil, nil)
+	return n.write(nil, nil, true)
 }
 
 func (n *Notifier) run() {
@@ -299,7 +338,7 @@ func (n *Notifier) step() time.Duration {
 			made = append(made, n.foldTarget(t, now)...)
 		}
 	}
-	if err := n.write(made, rw); err != nil {
+	if err := n.write(made, rw, false); err != nil {
 		n.cfg.Log.Error("notify: writing the dispatcher's state", "err", err)
 		return time.Second
 	}
@@ -363,13 +402,12 @@ func (n *Notifier) base(sub *Subscription) string {
 // foldTarget folds a target's pending notes into messages (not yet keyed).
 func (n *Notifier) foldTarget(t *target, now time.Time) []*Message {
 	var lines []*Line
-	var notes, events []uint64
-	var briefs []EventBrief
+	var upTo uint64
+	var events []uint64
 	for _, h := range t.pending {
-		notes = append(notes, h.key)
+		upTo = max(upTo, h.key)
 		if h.note.Seq != 0 {
 			events = append(events, h.note.Seq)
-			briefs = append(briefs, EventBrief{Seq: h.note.Seq, Action: h.note.Action, Time: h.note.Time, Actor: h.note.Actor, Alliances: h.note.Alliances})
 		}
 		for _, to := range h.note.To {
 			if to.Sub != t.sub.ID {
@@ -396,11 +434,12 @@ func (n *Notifier) foldTarget(t *target, now time.Time) []*Message {
 	}
 	var out []*Message
 	for _, d := range fold(t.sub, subject, lines, n.base(t.sub)) {
-		m := &Message{Sub: t.sub.ID, Unit: d.unit, Title: d.title, Link: d.link, Notes: notes, Events: events, Created: now, Status: Pending, NextAt: now}
+		m := &Message{Sub: t.sub.ID, Unit: d.unit, Title: d.title, Link: d.link, UpTo: upTo, Created: now, State: State{Status: Pending, NextAt: now}}
 		m.Lines = fit(t.sub.Target, d.title, d.lines, d.link, textLimit(t.sub.Target))
 		if t.sub.Target == Generic {
-			m.Payload = mustJSON(payload{Type: payloadType(d.src), Timestamp: now.UTC(), Data: payloadData{Subscription: t.sub.ID, Unit: d.unit,
-				Title: d.title, Text: markdown(Generic, d.title, m.Lines, d.link), Link: d.link, Events: briefs, Lines: derefLines(d.src, 500)}})
+			m.payload = &payload{Type: payloadType(d.src), Timestamp: now.UTC(), Data: payloadData{Subscription: t.sub.ID, Unit: d.unit,
+				Title: d.title, Text: markdown(Generic, d.title, m.Lines, d.link), Link: d.link, Events: events,
+				Lines: derefLines(d.src, maxLines), LinesTotal: len(d.src)}}
 		}
 		out = append(out, m)
 	}
@@ -443,107 +482,152 @@ func (rw *reminderWrite) empty() bool {
 	return rw == nil || rw.note == nil && len(rw.marks) == 0 && len(rw.forget) == 0
 }
 
-// write stores, in one transaction: the new messages (keyed and queued
-// once written), the changed ones, a reminders note and its marks, and
-// deletes the notes every target has folded and the messages of deleted
-// subscriptions and beyond Keep (under mu).
-func (n *Notifier) write(made []*Message, rw *reminderWrite) error {
-	prune := n.prune()
-	goneSubs := n.goneSubs
-	if len(made) == 0 && len(n.dirty) == 0 && len(n.drop) == 0 && len(n.gone) == 0 && len(prune) == 0 && len(goneSubs) == 0 && rw.empty() {
-		return nil
-	}
-	var remindKey uint64
-	err := n.st.SideUpdate(func(sd *store.Side) error {
-		for _, m := range made {
-			k, err := sd.NextKey(store.SideDeliveries)
-			if err != nil {
-				return err
-			}
-			m.Key, m.ID = k, messageID(k)
-			if m.Payload != nil {
-				var p payload
-				if err := json.Unmarshal(m.Payload, &p); err != nil {
+// The dispatcher's writes share bbolt's one writer with the API's: a
+// mutation waits for the dispatcher's transaction in progress. They are
+// cut into small transactions (at most chunkMessages new messages, or
+// chunkRecords other records, each), so that a mutation waits for one
+// small commit at most, and delivery results are written at most every
+// resultsEvery (losing them in a crash only sends those messages again,
+// with their ids).
+const (
+	chunkMessages = 8
+	chunkRecords  = 64
+	resultsEvery  = time.Second
+)
+
+// write stores the new messages (each queued once its transaction is
+// written), the changed ones (when resultsEvery has passed, or force), a
+// reminders note and its marks, and deletes the notes every target has
+// folded and the messages of deleted subscriptions and beyond Keep (under
+// mu). New messages a failed write did not store are kept for the next.
+func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
+	made = append(n.unwritten, made...)
+	n.unwritten = nil
+	for len(made) > 0 {
+		part := made[:min(len(made), chunkMessages)]
+		err := n.st.SideUpdate(func(sd *store.Side) error {
+			for _, m := range part {
+				k, err := sd.NextKey(store.SideDeliveries)
+				if err != nil {
 					return err
 				}
-				p.Data.ID = m.ID
-				m.Payload = mustJSON(p)
-			}
-			if err := sd.PutJSON(store.SideDeliveries, store.OutboxKey(k), m); err != nil {
-				return err
-			}
-		}
-		for _, m := range n.dirty {
-			if err := sd.PutJSON(store.SideDeliveries, store.OutboxKey(m.Key), m); err != nil {
-				return err
-			}
-		}
-		for _, k := range n.drop {
-			if err := sd.Delete(store.SideOutbox, store.OutboxKey(k)); err != nil {
-				return err
-			}
-		}
-		for _, k := range append(n.gone, prune...) {
-			if err := sd.Delete(store.SideDeliveries, store.OutboxKey(k)); err != nil {
-				return err
-			}
-		}
-		if len(goneSubs) > 0 {
-			var dead [][]byte
-			if err := sd.Scan(store.SideDeliveries, nil, func(k, data []byte) (bool, error) {
-				var m Message
-				if err := json.Unmarshal(data, &m); err != nil {
-					return false, err
+				m.Key, m.ID = k, messageID(k)
+				if m.payload != nil {
+					m.payload.Data.ID = m.ID
+					m.Payload, m.payload = mustJSON(m.payload), nil
 				}
-				if slices.Contains(goneSubs, m.Sub) {
-					dead = append(dead, slices.Clone(k))
-				}
-				return true, nil
-			}); err != nil {
-				return err
-			}
-			for _, k := range dead {
-				if err := sd.Delete(store.SideDeliveries, k); err != nil {
+				if err := sd.PutJSON(store.SideDeliveries, store.OutboxKey(k), m); err != nil {
 					return err
 				}
 			}
-		}
-		if rw.empty() {
 			return nil
-		}
-		if rw.note != nil {
-			k, err := sd.NextKey(store.SideOutbox)
-			if err != nil {
-				return err
+		})
+		if err != nil {
+			for _, m := range made {
+				m.Key, m.ID = 0, ""
+				if m.Payload != nil && m.payload == nil {
+					var p payload
+					json.Unmarshal(m.Payload, &p)
+					m.payload, m.Payload = &p, nil
+				}
 			}
-			remindKey = k
-			if err := sd.PutJSON(store.SideOutbox, store.OutboxKey(k), rw.note); err != nil {
-				return err
-			}
+			n.unwritten = made
+			return err
 		}
+		for _, m := range part {
+			t := n.targets[m.Sub]
+			t.queue = append(t.queue, m)
+		}
+		made = made[len(part):]
+	}
+
+	// The other records, in chunks.
+	type op struct {
+		bucket string
+		key    []byte
+		value  any // nil: delete
+	}
+	var ops []op
+	now := n.cfg.Now()
+	writeResults := force || len(n.dirty) > 0 && !now.Before(n.resultsAt.Add(resultsEvery))
+	var results []uint64
+	if writeResults {
+		for k, m := range n.dirty {
+			ops = append(ops, op{store.SideDeliveryState, store.OutboxKey(k), m.State})
+			results = append(results, k)
+		}
+	}
+	for _, k := range n.drop {
+		ops = append(ops, op{bucket: store.SideOutbox, key: store.OutboxKey(k)})
+	}
+	for _, k := range append(n.gone, n.prune()...) {
+		ops = append(ops, op{bucket: store.SideDeliveries, key: store.OutboxKey(k)}, op{bucket: store.SideDeliveryState, key: store.OutboxKey(k)})
+	}
+	if len(n.goneSubs) > 0 {
+		err := n.st.SideView(func(sd *store.Side) error {
+			msgs, err := loadMessages(sd, func(m *Message) bool { return slices.Contains(n.goneSubs, m.Sub) })
+			for _, m := range msgs {
+				k := store.OutboxKey(m.Key)
+				ops = append(ops, op{bucket: store.SideDeliveries, key: k}, op{bucket: store.SideDeliveryState, key: k})
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if !rw.empty() {
 		for _, mark := range rw.marks {
-			if err := sd.Put(store.SideReminders, []byte(mark), []byte(strconv.Quote(rw.now.UTC().Format(time.RFC3339)))); err != nil {
-				return err
-			}
+			ops = append(ops, op{store.SideReminders, []byte(mark), rw.now.UTC().Format(time.RFC3339)})
 		}
 		for _, mark := range rw.forget {
-			if err := sd.Delete(store.SideReminders, []byte(mark)); err != nil {
-				return err
+			ops = append(ops, op{bucket: store.SideReminders, key: []byte(mark)})
+		}
+	}
+	var remindKey uint64
+	for first := true; first || len(ops) > 0; first = false {
+		part := ops[:min(len(ops), chunkRecords)]
+		note := first && rw != nil && rw.note != nil
+		if len(part) == 0 && !note {
+			break
+		}
+		err := n.st.SideUpdate(func(sd *store.Side) error {
+			if note {
+				// The reminders' note, with its marks in this chunk or
+				// the next (a crash between sends it again at most).
+				k, err := sd.NextKey(store.SideOutbox)
+				if err != nil {
+					return err
+				}
+				remindKey = k
+				if err := sd.PutJSON(store.SideOutbox, store.OutboxKey(k), rw.note); err != nil {
+					return err
+				}
 			}
+			for _, o := range part {
+				var err error
+				if o.value == nil {
+					err = sd.Delete(o.bucket, o.key)
+				} else {
+					err = sd.PutJSON(o.bucket, o.key, o.value)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		for _, m := range made {
-			m.Key, m.ID = 0, ""
+		ops = ops[len(part):]
+	}
+	if writeResults {
+		for _, k := range results {
+			delete(n.dirty, k)
 		}
-		return err
+		n.resultsAt = now
 	}
-	for _, m := range made {
-		t := n.targets[m.Sub]
-		t.queue = append(t.queue, m)
-	}
-	n.dirty = map[uint64]*Message{}
 	n.drop, n.gone, n.goneSubs = nil, nil, nil
 	if remindKey != 0 {
 		n.take(held{key: remindKey, note: rw.note}, rw.now)

@@ -108,24 +108,18 @@ type payload struct {
 }
 
 type payloadData struct {
-	ID           string       `json:"id"`
-	Subscription string       `json:"subscription"`
-	Unit         string       `json:"unit,omitempty"`
-	Title        string       `json:"title"`
-	Text         string       `json:"text"`
-	Link         string       `json:"link,omitempty"`
-	Events       []EventBrief `json:"events,omitempty"`
-	Lines        []Line       `json:"lines"`
-}
-
-// EventBrief names an audit event a generic message tells of (GET
-// /v1/events has the whole of it).
-type EventBrief struct {
-	Seq       uint64    `json:"seq"`
-	Action    string    `json:"action"`
-	Time      time.Time `json:"time"`
-	Actor     string    `json:"actor,omitempty"`
-	Alliances []string  `json:"alliances,omitempty"`
+	ID           string `json:"id"`
+	Subscription string `json:"subscription"`
+	Unit         string `json:"unit,omitempty"`
+	Title        string `json:"title"`
+	Text         string `json:"text"`
+	Link         string `json:"link,omitempty"`
+	// Events are the audit events told of (GET /v1/events has them).
+	Events []uint64 `json:"events,omitempty"`
+	// Lines are the first maxLines of what happened; LinesTotal counts
+	// them all (GET /v1/events and /v1/claims have the rest).
+	Lines      []Line `json:"lines"`
+	LinesTotal int    `json:"lines_total,omitempty"`
 }
 
 // request builds the HTTP request of message m to sub at now.

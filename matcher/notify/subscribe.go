@@ -377,23 +377,15 @@ func (n *Notifier) Deliveries(actor matcher.Actor, id string, limit int) ([]Deli
 	}
 	var all []Delivery
 	err = n.st.SideView(func(sd *store.Side) error {
-		return sd.Scan(store.SideDeliveries, nil, func(k, data []byte) (bool, error) {
-			key := store.ParseOutboxKey(k)
-			if m := mem[key]; m != nil {
-				all = append(all, delivery(m))
-				delete(mem, key)
-				return true, nil
+		msgs, err := loadMessages(sd, func(m *Message) bool { return m.Sub == sub.ID })
+		for _, m := range msgs {
+			if mm := mem[m.Key]; mm != nil {
+				m = mm
+				delete(mem, m.Key)
 			}
-			var m Message
-			if err := json.Unmarshal(data, &m); err != nil {
-				return false, err
-			}
-			if m.Sub == sub.ID {
-				m.Key = key
-				all = append(all, delivery(&m))
-			}
-			return true, nil
-		})
+			all = append(all, delivery(m))
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -426,17 +418,17 @@ func (n *Notifier) SendTest(actor matcher.Actor, id string) (Delivery, error) {
 	line := Line{Kind: Test, Meeting: sub.Alliance, MeetingName: subject}
 	title := "测试消息"
 	text := []string{"【" + plain(subject) + "】测试消息：联盟清单匹配的通知已接通，新的匹配建议、答复和提醒会发到这里。"}
-	m := &Message{Sub: sub.ID, Title: title, Lines: text, Link: link, Created: now, Status: Pending, NextAt: now}
+	m := &Message{Sub: sub.ID, Title: title, Lines: text, Link: link, Created: now, State: State{Status: Pending, NextAt: now}}
 	if sub.Target == Generic {
-		m.Payload = mustJSON(payload{Type: "allymatch.test", Timestamp: now.UTC(), Data: payloadData{Subscription: sub.ID, Title: title,
-			Text: markdown(Generic, title, text, link), Link: link, Lines: []Line{line}}})
+		m.payload = &payload{Type: "allymatch.test", Timestamp: now.UTC(), Data: payloadData{Subscription: sub.ID, Title: title,
+			Text: markdown(Generic, title, text, link), Link: link, Lines: []Line{line}}}
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.targets[sub.ID] == nil {
 		n.targets[sub.ID] = &target{sub: sub}
 	}
-	if err := n.write([]*Message{m}, nil); err != nil {
+	if err := n.write([]*Message{m}, nil, false); err != nil {
 		return Delivery{}, err
 	}
 	n.poke()
@@ -457,18 +449,11 @@ func (n *Notifier) Retry(actor matcher.Actor, id, msgID string) (Delivery, error
 	defer n.mu.Unlock()
 	var found *Message
 	err = n.st.SideView(func(sd *store.Side) error {
-		return sd.Scan(store.SideDeliveries, nil, func(k, data []byte) (bool, error) {
-			var m Message
-			if err := json.Unmarshal(data, &m); err != nil {
-				return false, err
-			}
-			if m.ID == msgID && m.Sub == sub.ID {
-				m.Key = store.ParseOutboxKey(k)
-				found = &m
-				return false, nil
-			}
-			return true, nil
-		})
+		msgs, err := loadMessages(sd, func(m *Message) bool { return m.ID == msgID && m.Sub == sub.ID })
+		if len(msgs) > 0 {
+			found = msgs[0]
+		}
+		return err
 	})
 	if err != nil {
 		return Delivery{}, err
@@ -490,7 +475,7 @@ func (n *Notifier) Retry(actor matcher.Actor, id, msgID string) (Delivery, error
 	found.Status, found.Attempts, found.NextAt, found.Done = Pending, 0, now, time.Time{}
 	t.dead = max(t.dead-1, 0)
 	n.dirty[found.Key] = found
-	if err := n.write(nil, nil); err != nil {
+	if err := n.write(nil, nil, true); err != nil {
 		return Delivery{}, err
 	}
 	i, _ := slices.BinarySearchFunc(t.queue, found.Key, func(m *Message, k uint64) int { return cmp.Compare(m.Key, k) })

@@ -25,17 +25,20 @@ import (
 //     memory too (SideAll), since every mutation's outbox hook reads them.
 //   - outbox: written in the same bbolt transaction as the mutation whose
 //     notes they are (see Outbox), keyed by an ordered id.
-//   - deliveries, reminders: the dispatcher's own state (SideUpdate).
+//   - deliveries, delivery-state, reminders: the dispatcher's own state
+//     (SideUpdate): a message written once, its delivery state written at
+//     each attempt's outcome (small, beside it), the reminders sent.
 const (
-	SideWebhooks   = "webhooks"
-	SideOutbox     = "outbox"
-	SideDeliveries = "deliveries"
-	SideReminders  = "reminders"
+	SideWebhooks      = "webhooks"
+	SideOutbox        = "outbox"
+	SideDeliveries    = "deliveries"
+	SideDeliveryState = "delivery-state"
+	SideReminders     = "reminders"
 )
 
 // sideBuckets are the side tables; cached are those kept in memory.
 func sideBuckets() []string {
-	return []string{SideWebhooks, SideOutbox, SideDeliveries, SideReminders}
+	return []string{SideWebhooks, SideOutbox, SideDeliveries, SideDeliveryState, SideReminders}
 }
 
 func cachedSide(bucket string) bool { return bucket == SideWebhooks }
@@ -362,7 +365,7 @@ func loadSide(btx *bolt.Tx, path string) (map[string]map[string][]byte, int, err
 }
 
 func sideKeyName(bucket string, k []byte) string {
-	if bucket == SideOutbox || bucket == SideDeliveries {
+	if bucket == SideOutbox || bucket == SideDeliveries || bucket == SideDeliveryState {
 		if n := ParseOutboxKey(k); n != 0 {
 			return fmt.Sprint(n)
 		}
