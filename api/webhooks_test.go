@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/notify"
@@ -231,5 +234,49 @@ func TestStreamSlots(t *testing.T) {
 	releases[0]()
 	if _, ok := ts.streamSlot("coordinator:lh"); !ok {
 		t.Error("a released slot was not given back")
+	}
+}
+
+// TestWebhookResponsesMatchTheDocument: the webhook routes' answers match
+// their schemas in api/openapi.yaml.
+func TestWebhookResponsesMatchTheDocument(t *testing.T) {
+	ts := newTestServer(t)
+	d, err := loadAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := newRequestValidator(d, nil).routes
+	coord := ts.coordToken("lh")
+	var c notify.Created
+	json.Unmarshal(ts.ok(201, http.MethodPost, "/v1/webhooks", coord, `{"kind":"generic","url":"https://hooks.example/x","events":["proposed"]}`), &c)
+	var dl notify.Delivery
+	json.Unmarshal(ts.ok(202, http.MethodPost, "/v1/webhooks/"+c.ID+"/test", coord, ""), &dl)
+	cases := []struct{ method, route, path, body string }{
+		{"POST", "/v1/webhooks", "/v1/webhooks", `{"kind":"wecom","url":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}`},
+		{"POST", "/v1/webhooks", "/v1/webhooks", `{"kind":"wecom","url":"gopher://x"}`},
+		{"GET", "/v1/webhooks", "/v1/webhooks", ""},
+		{"GET", "/v1/webhooks/:id", "/v1/webhooks/" + c.ID, ""},
+		{"GET", "/v1/webhooks/:id", "/v1/webhooks/wh-nothing", ""},
+		{"POST", "/v1/webhooks/:id/test", "/v1/webhooks/" + c.ID + "/test", ""},
+		{"GET", "/v1/webhooks/:id/deliveries", "/v1/webhooks/" + c.ID + "/deliveries", ""},
+		{"POST", "/v1/webhooks/:id/deliveries/:msg/retry", "/v1/webhooks/" + c.ID + "/deliveries/" + dl.ID + "/retry", ""},
+		{"DELETE", "/v1/webhooks/:id", "/v1/webhooks/" + c.ID, ""},
+	}
+	for _, tc := range cases {
+		rec := ts.do(tc.method, tc.path, coord, tc.body)
+		rt := routes[tc.method+" "+tc.route]
+		if rt == nil {
+			t.Fatalf("%s %s is not in the document", tc.method, tc.route)
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: httptest.NewRequest(tc.method, tc.path, nil), Route: rt},
+			Status:                 rec.Code,
+			Header:                 rec.Header(),
+			Body:                   io.NopCloser(strings.NewReader(rec.Body.String())),
+			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			t.Errorf("%s %s = %d: the answer does not match the document: %v\n%.400s", tc.method, tc.path, rec.Code, err, rec.Body)
+		}
 	}
 }

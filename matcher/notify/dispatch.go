@@ -121,7 +121,7 @@ type target struct {
 	sent    []time.Time // sends within the last minute
 	pause   time.Time   // no send before
 	kept    []uint64    // delivered messages kept, oldest first
-	dead    int         // dead letters
+	dead    []uint64    // dead letters kept, oldest first
 }
 
 // Notifier holds the subscriptions, is the store's outbox hook, and runs
@@ -141,14 +141,13 @@ type Notifier struct {
 	inbox []held // committed notes the loop has not taken yet
 	wake  chan struct{}
 
-	mu       sync.Mutex // the dispatcher's state
-	notes    map[uint64]*held
-	targets  map[string]*target
-	dirty    map[uint64]*Message // changed since the last write
-	drop     []uint64            // outbox keys every target has folded
-	gone     []uint64            // deliveries of deleted subscriptions
-	goneSubs []string            // deleted subscriptions whose dead letters go too
-	remind   time.Time           // the next reminders run
+	mu      sync.Mutex // the dispatcher's state
+	notes   map[uint64]*held
+	targets map[string]*target
+	dirty   map[uint64]*Message // changed since the last write
+	drop    []uint64            // outbox keys every target has folded
+	gone    []uint64            // deliveries of deleted subscriptions
+	remind  time.Time           // the next reminders run
 	// unwritten are new messages a failed write did not store; resultsAt
 	// is when delivery results were last written.
 	unwritten []*Message
@@ -205,7 +204,7 @@ func New(st *store.Store, cfg Config) (*Notifier, error) {
 			case Delivered:
 				t.kept = append(t.kept, m.Key)
 			case Dead:
-				t.dead++
+				t.dead = append(t.dead, m.Key)
 			}
 		}
 		return sd.Scan(store.SideOutbox, nil, func(k, data []byte) (bool, error) {
@@ -367,9 +366,8 @@ func (n *Notifier) syncTargets() {
 			delete(n.dirty, m.Key)
 		}
 		n.gone = append(n.gone, t.kept...)
+		n.gone = append(n.gone, t.dead...)
 		delete(n.targets, id)
-		// Dead letters are found by the write's scan of the deliveries.
-		n.goneSubs = append(n.goneSubs, id)
 	}
 }
 
@@ -563,19 +561,6 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 	for _, k := range append(n.gone, n.prune()...) {
 		ops = append(ops, op{bucket: store.SideDeliveries, key: store.OutboxKey(k)}, op{bucket: store.SideDeliveryState, key: store.OutboxKey(k)})
 	}
-	if len(n.goneSubs) > 0 {
-		err := n.st.SideView(func(sd *store.Side) error {
-			msgs, err := loadMessages(sd, func(m *Message) bool { return slices.Contains(n.goneSubs, m.Sub) })
-			for _, m := range msgs {
-				k := store.OutboxKey(m.Key)
-				ops = append(ops, op{bucket: store.SideDeliveries, key: k}, op{bucket: store.SideDeliveryState, key: k})
-			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-	}
 	if !rw.empty() {
 		for _, mark := range rw.marks {
 			ops = append(ops, op{store.SideReminders, []byte(mark), rw.now.UTC().Format(time.RFC3339)})
@@ -628,21 +613,28 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 		}
 		n.resultsAt = now
 	}
-	n.drop, n.gone, n.goneSubs = nil, nil, nil
+	n.drop, n.gone = nil, nil
 	if remindKey != 0 {
 		n.take(held{key: remindKey, note: rw.note}, rw.now)
 	}
 	return nil
 }
 
-// prune returns the delivered messages beyond Keep of each target, and
-// forgets them (under mu).
+// prune returns the delivered messages and the dead letters beyond Keep
+// of each target (the oldest), and forgets them (under mu).
 func (n *Notifier) prune() []uint64 {
 	var out []uint64
 	for _, t := range n.targets {
 		if extra := len(t.kept) - n.cfg.Keep; extra > 0 {
 			out = append(out, t.kept[:extra]...)
 			t.kept = slices.Clone(t.kept[extra:])
+		}
+		if extra := len(t.dead) - n.cfg.Keep; extra > 0 {
+			for _, k := range t.dead[:extra] {
+				delete(n.dirty, k)
+			}
+			out = append(out, t.dead[:extra]...)
+			t.dead = slices.Clone(t.dead[extra:])
 		}
 	}
 	return out
@@ -747,7 +739,7 @@ func (n *Notifier) record(sub *Subscription, m *Message, o outcome, now time.Tim
 		m.Status, m.Done, m.NextAt, m.LastError = Delivered, now, time.Time{}, ""
 	case o.gone || m.Attempts >= n.cfg.MaxAttempts:
 		m.Status, m.Done, m.NextAt = Dead, now, time.Time{}
-		t.dead++
+		t.dead = append(t.dead, m.Key)
 		n.cfg.Log.Warn("notify: a message is a dead letter", "subscription", sub.ID, "message", m.ID, "attempts", m.Attempts, "error", o.err)
 	default:
 		m.NextAt = now.Add(n.backoff(m.Attempts))

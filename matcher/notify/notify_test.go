@@ -15,6 +15,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/service"
+	"github.com/allymatch/allymatch/matcher/store"
 )
 
 // TestProposalRunReachesEachTargetOncePerBatch: a proposal run is, in the
@@ -282,6 +283,23 @@ func TestDeadLetterRetried(t *testing.T) {
 	}
 	if _, err := w.n.Retry(matcher.Coordinator("lh"), c.ID, ds[0].ID); matcher.ErrorCode(err) != matcher.ECONFLICT {
 		t.Errorf("retrying a delivered message: %v", err)
+	}
+	// Deleted, the subscription's messages and their states go too.
+	if err := w.n.Unsubscribe(ctx, matcher.Coordinator("lh"), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	left := -1
+	for deadline := time.Now().Add(5 * time.Second); left != 0 && time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		left = 0
+		w.st.SideView(func(sd *store.Side) error {
+			for _, table := range []string{store.SideDeliveries, store.SideDeliveryState} {
+				sd.Scan(table, nil, func([]byte, []byte) (bool, error) { left++; return true, nil })
+			}
+			return nil
+		})
+	}
+	if left != 0 {
+		t.Errorf("%d records of the deleted subscription's messages are left", left)
 	}
 }
 

@@ -327,7 +327,7 @@ func (n *Notifier) view(s *Subscription) View {
 	}
 	n.mu.Lock()
 	if t := n.targets[s.ID]; t != nil {
-		v.Pending, v.Dead = len(t.queue)+len(t.pending), t.dead
+		v.Pending, v.Dead = len(t.queue)+len(t.pending), len(t.dead)
 	}
 	n.mu.Unlock()
 	return v
@@ -473,7 +473,7 @@ func (n *Notifier) Retry(actor matcher.Actor, id, msgID string) (Delivery, error
 	}
 	now := n.cfg.Now()
 	found.Status, found.Attempts, found.NextAt, found.Done = Pending, 0, now, time.Time{}
-	t.dead = max(t.dead-1, 0)
+	t.dead = slices.DeleteFunc(t.dead, func(k uint64) bool { return k == found.Key })
 	n.dirty[found.Key] = found
 	if err := n.write(nil, nil, true); err != nil {
 		return Delivery{}, err
