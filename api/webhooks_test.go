@@ -280,3 +280,21 @@ func TestWebhookResponsesMatchTheDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamOutlivesTimeouts: a stream lasts past the server's read and
+// write timeouts (serve's are 30 s and 60 s), which are for answers.
+func TestStreamOutlivesTimeouts(t *testing.T) {
+	ts := newTestServer(t)
+	srv := httptest.NewUnstartedServer(ts.Handler())
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	defer ts.StopStreams()
+	lh := ts.coordToken("lh")
+	s := openStream(t, srv.URL+"/v1/events/stream", lh, "")
+	time.Sleep(400 * time.Millisecond)
+	ts.propose(lh, "lh", "")
+	if id, closed := s.next(5 * time.Second); id == "" || closed {
+		t.Errorf("after the timeouts the stream sent %q (closed %v)", id, closed)
+	}
+}

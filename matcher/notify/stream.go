@@ -67,7 +67,10 @@ func Stream(ctx context.Context, st *store.Store, w http.ResponseWriter, o Strea
 		o.KeepAlive = 15 * time.Second
 	}
 	rc := http.NewResponseController(w)
-	rc.SetWriteDeadline(time.Time{}) // no write timeout: best effort (a recorder has none)
+	// The server's write timeout is for answers, not streams (net/http
+	// clears the read deadline itself once the request is read). Best
+	// effort: a recorder has none.
+	rc.SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
