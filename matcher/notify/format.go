@@ -129,6 +129,7 @@ func request(ctx context.Context, sub *Subscription, m *Message, now time.Time) 
 	header := http.Header{}
 	header.Set("Content-Type", "application/json; charset=utf-8")
 	header.Set("User-Agent", "allymatch-webhooks/1")
+	header.Set("webhook-id", m.ID) // the robots ignore it; a proxy may drop duplicates by it
 	var err error
 	switch sub.Target {
 	case WeCom:
