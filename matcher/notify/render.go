@@ -166,10 +166,10 @@ func digestOf(head, meeting, unitName string, lines []*Line) (title string, text
 		first += "，请于 " + day(due) + " 前答复"
 	}
 	text = []string{first + "："}
-	for i, l := range lines {
+	for i, l := range lines[:min(len(lines), maxLines)] {
 		text = append(text, fmt.Sprintf("%d. %s", i+1, pair(l.Claim)))
 	}
-	return fmt.Sprintf("%s 有 %d 条新的匹配建议", unitName, len(lines)), text
+	return fmt.Sprintf("%s 有 %d 条新的匹配建议", unitName, len(lines)), more(text, len(lines))
 }
 
 // listOf returns a message of several kinds of lines.
@@ -178,10 +178,19 @@ func listOf(head, meeting string, lines []*Line) (title string, text []string) {
 		return titleOf(lines[0]), []string{head + sentence(lines[0], meeting)}
 	}
 	text = []string{fmt.Sprintf("%s%d 条新动态：", head, len(lines))}
-	for i, l := range lines {
+	for i, l := range lines[:min(len(lines), maxLines)] {
 		text = append(text, fmt.Sprintf("%d. %s", i+1, sentence(l, meeting)))
 	}
-	return fmt.Sprintf("%d 条新动态", len(lines)), text
+	return fmt.Sprintf("%d 条新动态", len(lines)), more(text, len(lines))
+}
+
+// more ends a list of the first maxLines of n lines (after its heading)
+// with the count of the others.
+func more(text []string, n int) []string {
+	if rest := n - (len(text) - 1); rest > 0 {
+		text = append(text, fmt.Sprintf("……另有 %d 条，请打开链接查看。", rest))
+	}
+	return text
 }
 
 func titleOf(l *Line) string {
@@ -268,9 +277,9 @@ func fold(sub *Subscription, name string, lines []*Line, base string) []draft {
 // at most maxLines are listed and its text in the target's format is at
 // most limit bytes; what is cut is counted in a last line.
 func fit(t Target, title string, lines []string, link string, limit int) []string {
-	if len(lines) > maxLines+1 {
-		cut := len(lines) - maxLines
-		lines = append(slices.Clone(lines[:maxLines]), fmt.Sprintf("……另有 %d 条，请打开链接查看。", cut))
+	if len(lines) > maxLines+2 {
+		cut := len(lines) - maxLines - 1
+		lines = append(slices.Clone(lines[:maxLines+1]), fmt.Sprintf("……另有 %d 条，请打开链接查看。", cut))
 	}
 	for len(lines) > 1 && len(markdown(t, title, lines, link)) > limit {
 		n := len(lines) - 1
