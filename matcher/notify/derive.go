@@ -3,6 +3,7 @@ package notify
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -249,20 +250,37 @@ func sees(r index.Reader, reader matcher.Actor, s subject) bool {
 
 // fanOut returns the share of lines each live subscription gets: what
 // its reader may see of an event it may see (the read rule of GET
-// /v1/events), of the kinds it chose.
+// /v1/events), of the kinds it chose. The rules are evaluated once per
+// reader (many subscriptions share one: a meeting's groups).
 func fanOut(r index.Reader, ev *matcher.Event, subs []*Subscription, lines []Line, about []subject) []To {
+	type verdict struct {
+		alive bool
+		event bool
+		sees  []bool // per line
+	}
+	seen := map[string]*verdict{} // by reader and born
 	var out []To
 	for _, sub := range subs {
-		if !alive(r, sub) {
-			continue
+		key := sub.Reader().String() + "@" + strconv.FormatUint(sub.Born, 10)
+		v := seen[key]
+		if v == nil {
+			v = &verdict{alive: alive(r, sub)}
+			reader := sub.Reader()
+			v.event = v.alive && (ev == nil || service.CanSeeEvent(r, reader, ev))
+			if v.event {
+				v.sees = make([]bool, len(lines))
+				for i := range lines {
+					v.sees[i] = sees(r, reader, about[i])
+				}
+			}
+			seen[key] = v
 		}
-		reader := sub.Reader()
-		if ev != nil && !service.CanSeeEvent(r, reader, ev) {
+		if !v.event {
 			continue
 		}
 		var idx []int
 		for i := range lines {
-			if sub.Wants(lines[i].Kind) && sees(r, reader, about[i]) {
+			if v.sees[i] && sub.Wants(lines[i].Kind) {
 				idx = append(idx, i)
 			}
 		}
