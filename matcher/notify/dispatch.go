@@ -152,6 +152,8 @@ type Notifier struct {
 	// is when delivery results were last written.
 	unwritten []*Message
 	resultsAt time.Time
+	cursor    int // the target whose turn it is to fold first
+	inFlight  int // attempts under way
 
 	stop    chan struct{}
 	done    chan struct{}
@@ -332,9 +334,17 @@ func (n *Notifier) step() time.Duration {
 		n.remind = now.Add(n.cfg.RemindEvery)
 	}
 	var made []*Message
-	for _, t := range n.targetsInOrder() {
+	// At most foldsPerStep messages a step, the targets in turn: a burst
+	// of due targets is spread over steps, and so are its writes.
+	order := n.targetsInOrder()
+	for i := range order {
+		if len(made) >= foldsPerStep {
+			break
+		}
+		t := order[(n.cursor+i)%len(order)]
 		if len(t.pending) > 0 && !now.Before(t.pending[0].at.Add(n.cfg.Window)) {
 			made = append(made, n.foldTarget(t, now)...)
+			n.cursor = (n.cursor + i + 1) % len(order)
 		}
 	}
 	if err := n.write(made, rw, false); err != nil {
@@ -491,6 +501,7 @@ const (
 	chunkMessages = 8
 	chunkRecords  = 64
 	resultsEvery  = time.Second
+	foldsPerStep  = 3 * chunkMessages
 )
 
 // write stores the new messages (each queued once its transaction is
@@ -657,7 +668,7 @@ func (n *Notifier) sendDue(now time.Time) time.Duration {
 		if len(t.pending) > 0 {
 			next = min(next, t.pending[0].at.Add(n.cfg.Window).Sub(now))
 		}
-		if t.busy || len(t.queue) == 0 {
+		if t.busy || len(t.queue) == 0 || n.inFlight >= n.cfg.MaxInFlight {
 			continue
 		}
 		m := t.queue[0]
@@ -677,6 +688,7 @@ func (n *Notifier) sendDue(now time.Time) time.Duration {
 			continue
 		}
 		t.busy = true
+		n.inFlight++
 		t.sent = append(t.sent, now)
 		sub := t.sub
 		n.sends.Add(1)
@@ -713,6 +725,7 @@ func (n *Notifier) attempt(sub *Subscription, m *Message) {
 		// Stopping: the attempt does not count; the message goes again at
 		// the next start.
 		n.mu.Lock()
+		n.inFlight--
 		if t := n.targets[sub.ID]; t != nil {
 			t.busy = false
 		}
@@ -727,6 +740,7 @@ func (n *Notifier) attempt(sub *Subscription, m *Message) {
 func (n *Notifier) record(sub *Subscription, m *Message, o outcome, now time.Time) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.inFlight--
 	t := n.targets[sub.ID]
 	if t == nil {
 		return // deleted meanwhile

@@ -101,6 +101,10 @@ type Config struct {
 	MaxBackoff time.Duration
 	// MaxAttempts is the attempts of a message before it is a dead letter.
 	MaxAttempts int
+	// MaxInFlight bounds the attempts under way at once, over all targets
+	// (one per target at most), so that a burst of digests does not take
+	// the CPUs from the API.
+	MaxInFlight int
 	// RobotRate and GenericRate are the messages a target may get per
 	// minute (group robots allow about 20).
 	RobotRate, GenericRate int
@@ -125,7 +129,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Window: 5 * time.Second, Tick: 200 * time.Millisecond, Timeout: 15 * time.Second,
-		Backoff: 5 * time.Second, MaxBackoff: 2 * time.Hour, MaxAttempts: 12,
+		Backoff: 5 * time.Second, MaxBackoff: 2 * time.Hour, MaxAttempts: 12, MaxInFlight: 8,
 		RobotRate: 20, GenericRate: 120, RatePause: time.Minute,
 		RemindBefore: 24 * time.Hour, RemindEvery: time.Minute, Keep: 50,
 	}
@@ -150,6 +154,9 @@ func (c *Config) fill() {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = d.MaxAttempts
+	}
+	if c.MaxInFlight <= 0 {
+		c.MaxInFlight = d.MaxInFlight
 	}
 	if c.RobotRate <= 0 {
 		c.RobotRate = d.RobotRate
