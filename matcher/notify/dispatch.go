@@ -72,6 +72,28 @@ type State struct {
 	Done       time.Time `json:"done,omitzero"` // delivered, or dead
 }
 
+// loadMessage reads the message with key k and its state.
+func loadMessage(sd *store.Side, k uint64) (*Message, bool, error) {
+	data, ok, err := sd.Get(store.SideDeliveries, store.OutboxKey(k))
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	m := &Message{Key: k, State: State{Status: Pending}}
+	if err := json.Unmarshal(data, m); err != nil {
+		return nil, false, fmt.Errorf("notify: delivery %d: %w", k, err)
+	}
+	data, ok, err = sd.Get(store.SideDeliveryState, store.OutboxKey(k))
+	if err != nil {
+		return nil, false, err
+	}
+	if ok {
+		if err := json.Unmarshal(data, &m.State); err != nil {
+			return nil, false, fmt.Errorf("notify: delivery state %d: %w", k, err)
+		}
+	}
+	return m, true, nil
+}
+
 // loadMessages reads the messages that keep accepts (nil: all), with
 // their states, in key order.
 func loadMessages(sd *store.Side, keep func(*Message) bool) ([]*Message, error) {

@@ -364,40 +364,57 @@ func (n *Notifier) Deliveries(actor matcher.Actor, id string, limit int) ([]Deli
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	mem := map[uint64]*Message{}
-	if t := n.targets[sub.ID]; t != nil {
-		for _, m := range t.queue {
-			mem[m.Key] = m
-		}
+	t := n.targets[sub.ID]
+	if t == nil {
+		return []Delivery{}, nil
 	}
-	for k, m := range n.dirty {
-		if m.Sub == sub.ID {
-			mem[k] = m
-		}
-	}
-	var all []Delivery
-	err = n.st.SideView(func(sd *store.Side) error {
-		msgs, err := loadMessages(sd, func(m *Message) bool { return m.Sub == sub.ID })
-		for _, m := range msgs {
-			if mm := mem[m.Key]; mm != nil {
-				m = mm
-				delete(mem, m.Key)
-			}
-			all = append(all, delivery(m))
-		}
-		return err
-	})
+	msgs, err := n.messagesOf(t, limit)
 	if err != nil {
 		return nil, err
 	}
-	for _, m := range mem {
-		all = append(all, delivery(m))
+	out := make([]Delivery, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, delivery(m))
 	}
-	slices.SortFunc(all, func(a, b Delivery) int { return cmp.Compare(b.Key, a.Key) })
-	if len(all) > limit {
-		all = all[:limit]
+	return out, nil
+}
+
+// messagesOf returns up to limit of t's messages (waiting, delivered and
+// dead letters), the newest first, as they are now (under mu).
+func (n *Notifier) messagesOf(t *target, limit int) ([]*Message, error) {
+	mem := map[uint64]*Message{}
+	var keys []uint64
+	for _, m := range t.queue {
+		mem[m.Key] = m
+		keys = append(keys, m.Key)
 	}
-	return all, nil
+	keys = append(keys, t.kept...)
+	keys = append(keys, t.dead...)
+	slices.SortFunc(keys, func(a, b uint64) int { return cmp.Compare(b, a) })
+	keys = slices.Compact(keys)
+	keys = keys[:min(len(keys), limit)]
+	out := make([]*Message, 0, len(keys))
+	err := n.st.SideView(func(sd *store.Side) error {
+		for _, k := range keys {
+			if m := mem[k]; m != nil {
+				out = append(out, m)
+				continue
+			}
+			if m := n.dirty[k]; m != nil {
+				out = append(out, m)
+				continue
+			}
+			m, ok, err := loadMessage(sd, k)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, m)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // SendTest queues a test message to a subscription actor may see, sent
@@ -447,29 +464,21 @@ func (n *Notifier) Retry(actor matcher.Actor, id, msgID string) (Delivery, error
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var found *Message
-	err = n.st.SideView(func(sd *store.Side) error {
-		msgs, err := loadMessages(sd, func(m *Message) bool { return m.ID == msgID && m.Sub == sub.ID })
-		if len(msgs) > 0 {
-			found = msgs[0]
-		}
-		return err
-	})
-	if err != nil {
-		return Delivery{}, err
-	}
-	if d := n.dirty[keyOf(found)]; d != nil {
-		found = d
-	}
-	if found == nil {
-		return Delivery{}, matcher.Errorf(matcher.ENOTFOUND, "message %q not found", msgID)
-	}
-	if found.Status != Dead {
-		return Delivery{}, matcher.Errorf(matcher.ECONFLICT, "message %s is %s; only a dead letter is sent again by hand", msgID, found.Status)
-	}
 	t := n.targets[sub.ID]
 	if t == nil {
 		return Delivery{}, matcher.Errorf(matcher.ENOTFOUND, "message %q not found", msgID)
+	}
+	msgs, err := n.messagesOf(t, len(t.queue)+len(t.kept)+len(t.dead))
+	if err != nil {
+		return Delivery{}, err
+	}
+	i := slices.IndexFunc(msgs, func(m *Message) bool { return m.ID == msgID })
+	if i < 0 {
+		return Delivery{}, matcher.Errorf(matcher.ENOTFOUND, "message %q not found", msgID)
+	}
+	found := msgs[i]
+	if found.Status != Dead {
+		return Delivery{}, matcher.Errorf(matcher.ECONFLICT, "message %s is %s; only a dead letter is sent again by hand", msgID, found.Status)
 	}
 	now := n.cfg.Now()
 	found.Status, found.Attempts, found.NextAt, found.Done = Pending, 0, now, time.Time{}
@@ -478,15 +487,8 @@ func (n *Notifier) Retry(actor matcher.Actor, id, msgID string) (Delivery, error
 	if err := n.write(nil, nil, true); err != nil {
 		return Delivery{}, err
 	}
-	i, _ := slices.BinarySearchFunc(t.queue, found.Key, func(m *Message, k uint64) int { return cmp.Compare(m.Key, k) })
-	t.queue = slices.Insert(t.queue, i, found)
+	at, _ := slices.BinarySearchFunc(t.queue, found.Key, func(m *Message, k uint64) int { return cmp.Compare(m.Key, k) })
+	t.queue = slices.Insert(t.queue, at, found)
 	n.poke()
 	return delivery(found), nil
-}
-
-func keyOf(m *Message) uint64 {
-	if m == nil {
-		return 0
-	}
-	return m.Key
 }
