@@ -22,7 +22,6 @@ const (
 	benchSubs     = 100         // subscriptions
 	benchBudgetMS = 2.0         // the allowed p99 difference
 	benchWindow   = time.Second
-	benchTick     = time.Second
 )
 
 // benchWorld is a store with the Banan sample, its notifier running with
@@ -31,7 +30,7 @@ const (
 // a loopback receiver.
 func benchWorld(b testing.TB, subs int) *world {
 	cfg := DefaultConfig()
-	cfg.AllowPrivate, cfg.Window, cfg.Tick = true, benchWindow, benchTick
+	cfg.AllowPrivate, cfg.Window = true, benchWindow
 	w := newWorld(b, cfg)
 	rc := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

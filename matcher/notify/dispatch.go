@@ -316,6 +316,7 @@ func (n *Notifier) run() {
 	defer close(n.done)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var wrote time.Time
 	for {
 		select {
 		case <-n.stop:
@@ -323,22 +324,15 @@ func (n *Notifier) run() {
 		case <-n.wake:
 		case <-timer.C:
 		}
-		next := n.step()
-		// At most one step per tick: the step's writes share bbolt's
-		// writer lock with the API's writes.
-		select {
-		case <-n.stop:
-			return
-		case <-time.After(n.cfg.Tick):
-		}
-		timer.Reset(max(next-n.cfg.Tick, 0))
+		timer.Reset(n.step(&wrote))
 	}
 }
 
-// step takes the committed notes, folds what is due, writes the state in
-// one transaction, starts the sends that may go, and returns how long
-// until something is due.
-func (n *Notifier) step() time.Duration {
+// step takes the committed notes; at most once per Tick (its writes share
+// bbolt's writer lock with the API's), it runs the reminders when due,
+// folds what is due and writes the state; at every wake it starts the
+// sends that may go. It returns how long until something is due.
+func (n *Notifier) step(wrote *time.Time) time.Duration {
 	n.inMu.Lock()
 	inbox := n.inbox
 	n.inbox = nil
@@ -350,30 +344,57 @@ func (n *Notifier) step() time.Duration {
 	for _, h := range inbox {
 		n.take(h, now)
 	}
-	rw := &reminderWrite{now: now}
-	if !now.Before(n.remind) {
-		rw.note, rw.marks, rw.forget = n.reminders(now)
-		n.remind = now.Add(n.cfg.RemindEvery)
-	}
-	var made []*Message
-	// At most foldsPerStep messages a step, the targets in turn: a burst
-	// of due targets is spread over steps, and so are its writes.
-	order := n.targetsInOrder()
-	for i := range order {
-		if len(made) >= foldsPerStep {
-			break
+	if now.Sub(*wrote) >= n.cfg.Tick {
+		rw := &reminderWrite{now: now}
+		if !now.Before(n.remind) {
+			rw.note, rw.marks, rw.forget = n.reminders(now)
+			n.remind = now.Add(n.cfg.RemindEvery)
 		}
-		t := order[(n.cursor+i)%len(order)]
-		if len(t.pending) > 0 && !now.Before(t.pending[0].at.Add(n.cfg.Window)) {
-			made = append(made, n.foldTarget(t, now)...)
-			n.cursor = (n.cursor + i + 1) % len(order)
+		var made []*Message
+		// At most foldsPerStep messages a step, the targets in turn: a
+		// burst of due targets is spread over steps, and so are its
+		// writes.
+		order := n.targetsInOrder()
+		for i := range order {
+			if len(made) >= foldsPerStep {
+				break
+			}
+			t := order[(n.cursor+i)%len(order)]
+			if len(t.pending) > 0 && !now.Before(t.pending[0].at.Add(n.cfg.Window)) {
+				made = append(made, n.foldTarget(t, now)...)
+				n.cursor = (n.cursor + i + 1) % len(order)
+			}
+		}
+		*wrote = now
+		if err := n.write(made, rw, false); err != nil {
+			n.cfg.Log.Error("notify: writing the dispatcher's state", "err", err)
 		}
 	}
-	if err := n.write(made, rw, false); err != nil {
-		n.cfg.Log.Error("notify: writing the dispatcher's state", "err", err)
-		return time.Second
+	next := n.sendDue(now)
+	// The next write: a fold, results, notes to drop or reminders.
+	at := n.remind
+	for _, t := range n.targets {
+		if len(t.pending) > 0 {
+			at = minTime(at, t.pending[0].at.Add(n.cfg.Window))
+		}
 	}
-	return n.sendDue(now)
+	if len(n.dirty) > 0 {
+		at = minTime(at, n.resultsAt.Add(resultsEvery))
+	}
+	if len(n.drop) > 0 || len(n.gone) > 0 || len(n.unwritten) > 0 {
+		at = now
+	}
+	if later := wrote.Add(n.cfg.Tick); at.Before(later) {
+		at = later
+	}
+	return max(min(next, at.Sub(now)), 0)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // syncTargets follows the subscriptions: new ones get a queue, deleted
@@ -687,9 +708,6 @@ func messageID(k uint64) string {
 func (n *Notifier) sendDue(now time.Time) time.Duration {
 	next := time.Hour
 	for _, t := range n.targetsInOrder() {
-		if len(t.pending) > 0 {
-			next = min(next, t.pending[0].at.Add(n.cfg.Window).Sub(now))
-		}
 		if t.busy || len(t.queue) == 0 || n.inFlight >= n.cfg.MaxInFlight {
 			continue
 		}
@@ -715,9 +733,6 @@ func (n *Notifier) sendDue(now time.Time) time.Duration {
 		sub := t.sub
 		n.sends.Add(1)
 		go n.attempt(sub, m)
-	}
-	if !n.remind.IsZero() {
-		next = min(next, n.remind.Sub(now))
 	}
 	return max(next, 0)
 }

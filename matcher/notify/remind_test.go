@@ -2,6 +2,7 @@ package notify
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -180,5 +181,26 @@ func TestRateLimit(t *testing.T) {
 	ds, _ := w.n.Deliveries(matcher.Coordinator("lh"), c.ID, 10)
 	if got := rc.at(""); len(got) != 1 || len(ds) != 2 || ds[1].Attempts != 1 || ds[1].NextAt.Before(time.Now().Add(50*time.Minute)) || !strings.Contains(ds[1].LastError, "45009") {
 		t.Errorf("after 45009: %d requests, deliveries %+v", len(got), ds)
+	}
+}
+
+// TestSendsDoNotWaitForTicks: the tick paces the dispatcher's writes,
+// not its sends: with 2 attempts at a time and a tick of half a second,
+// 12 targets' messages all go within a tick or two.
+func TestSendsDoNotWaitForTicks(t *testing.T) {
+	cfg := testConfig()
+	cfg.Tick, cfg.MaxInFlight = 500*time.Millisecond, 2
+	w := newWorld(t, cfg)
+	rc := newReceiver(t)
+	for i := range 12 {
+		c := w.subscribe(matcher.Coordinator("lh"), SubscribeRequest{Kind: Generic, URL: rc.URL + "/" + strconv.Itoa(i)})
+		if _, err := w.n.SendTest(matcher.Coordinator("lh"), c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	w.mustSettle()
+	if got, took := len(rc.at("")), time.Since(start); got != 12 || took > 1500*time.Millisecond {
+		t.Errorf("%d messages in %s, want 12 within 1.5s", got, took)
 	}
 }
