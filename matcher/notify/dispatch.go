@@ -36,27 +36,45 @@ const (
 	Dead      Status = "dead"
 )
 
-// Message is one message to one target: a digest of the notes of a
-// window. Its ID is the webhook-id of every attempt, so that receivers
-// can drop duplicates. The message is written once (the deliveries
-// table); its State, at each attempt's outcome, beside it (the
-// delivery-state table), so that a result rewrites a few bytes.
+// Message is one message to one target: a digest of the target's notes
+// of one window. Its ID is the webhook-id of every attempt, so that
+// receivers can drop duplicates. What is written (once, in the deliveries
+// table) is small: which notes it tells of (the target's notes after From
+// up to UpTo, those of Unit's digest) and what its text is made with; the
+// text is made again from the notes, which stay in the outbox until the
+// message is delivered (the same notes give the same text and body). Its
+// State, written at each attempt's outcome, lives beside it (the
+// delivery-state table).
 type Message struct {
-	Key     uint64          `json:"-"`
-	ID      string          `json:"id"`
-	Sub     string          `json:"sub"`
-	Unit    string          `json:"unit,omitempty"` // whose digest
-	Title   string          `json:"title"`
-	Lines   []string        `json:"lines"`
-	Link    string          `json:"link,omitempty"`
-	Payload json.RawMessage `json:"payload,omitempty"` // generic targets
-	// UpTo is the last outbox note the message holds: its target has
-	// folded every note up to it.
-	UpTo    uint64    `json:"up_to,omitempty"`
+	Key  uint64 `json:"-"`
+	ID   string `json:"id"`
+	Sub  string `json:"sub"`
+	Unit string `json:"unit,omitempty"` // whose digest ("" the rest)
+	// From and UpTo: the target's notes after From up to UpTo; its target
+	// has folded every note up to UpTo.
+	From uint64 `json:"from,omitempty"`
+	UpTo uint64 `json:"up_to,omitempty"`
+	Test bool   `json:"test,omitempty"` // a test message (no notes)
+	// Name (the subscription's subject's) and Base (the links' address)
+	// as they were when it was made.
+	Name    string    `json:"name"`
+	Base    string    `json:"base,omitempty"`
+	Title   string    `json:"title"`
+	Head    string    `json:"head"` // its first line, shown once the notes are gone
 	Created time.Time `json:"created"`
 	State   `json:"-"`
-	// payload is a generic message's payload until its id is known.
-	payload *payload
+	rendering
+}
+
+// rendering is a message as it is sent, made from its notes (memory
+// only).
+type rendering struct {
+	rendered bool
+	lines    []string
+	link     string
+	src      []*Line  // the lines told of
+	events   []uint64 // their audit events
+	body     []byte   // a generic message's payload, once it has its id
 }
 
 // State is a message's delivery state.
@@ -129,8 +147,18 @@ func loadMessages(sd *store.Side, keep func(*Message) bool) ([]*Message, error) 
 type held struct {
 	key  uint64
 	note *Note
-	left int       // targets that have not folded it
+	// left counts the targets that need it: that have not folded it, or
+	// whose batch holding it has messages not delivered yet.
+	left int
 	at   time.Time // when the dispatcher took it
+}
+
+// batch is what one fold of a target made: its messages and the notes
+// they are made of, kept until every message is delivered (or dropped).
+type batch struct {
+	from, upTo uint64
+	open       int // messages not delivered yet (dead letters count: they may go again)
+	notes      []*held
 }
 
 // target is one subscription's queue.
@@ -143,7 +171,21 @@ type target struct {
 	sent    []time.Time // sends within the last minute
 	pause   time.Time   // no send before
 	kept    []uint64    // delivered messages kept, oldest first
-	dead    []uint64    // dead letters kept, oldest first
+	dead    []*Message  // dead letters kept, oldest first
+	batches []*batch    // folds with messages not delivered yet
+}
+
+// batchOf returns the batch of m (nil: none, or a test message).
+func (t *target) batchOf(m *Message) *batch {
+	if m.Test {
+		return nil
+	}
+	for _, b := range t.batches {
+		if b.from == m.From && b.upTo == m.UpTo {
+			return b
+		}
+	}
+	return nil
 }
 
 // Notifier holds the subscriptions, is the store's outbox hook, and runs
@@ -228,7 +270,15 @@ func New(st *store.Store, cfg Config) (*Notifier, error) {
 			case Delivered:
 				t.kept = append(t.kept, m.Key)
 			case Dead:
-				t.dead = append(t.dead, m.Key)
+				t.dead = append(t.dead, m)
+			}
+			if m.Status != Delivered && !m.Test {
+				b := t.batchOf(m)
+				if b == nil {
+					b = &batch{from: m.From, upTo: m.UpTo}
+					t.batches = append(t.batches, b)
+				}
+				b.open++
 			}
 		}
 		return sd.Scan(store.SideOutbox, nil, func(k, data []byte) (bool, error) {
@@ -252,9 +302,21 @@ func (n *Notifier) take(h held, now time.Time) {
 	h.at = now
 	p := &h
 	for _, to := range h.note.To {
-		if t := n.targets[to.Sub]; t != nil && h.key > t.folded {
+		t := n.targets[to.Sub]
+		switch {
+		case t == nil:
+		case h.key > t.folded:
 			t.pending = append(t.pending, p)
 			p.left++
+		default:
+			// Folded before a restart into messages not delivered yet.
+			for _, b := range t.batches {
+				if h.key > b.from && h.key <= b.upTo {
+					b.notes = append(b.notes, p)
+					p.left++
+					break
+				}
+			}
 		}
 	}
 	if p.left == 0 {
@@ -414,17 +476,25 @@ func (n *Notifier) syncTargets() {
 		for _, h := range t.pending {
 			n.folded(h)
 		}
+		for _, b := range t.batches {
+			for _, h := range b.notes {
+				n.folded(h)
+			}
+		}
 		for _, m := range t.queue {
 			n.gone = append(n.gone, m.Key)
 			delete(n.dirty, m.Key)
 		}
 		n.gone = append(n.gone, t.kept...)
-		n.gone = append(n.gone, t.dead...)
+		for _, m := range t.dead {
+			n.gone = append(n.gone, m.Key)
+			delete(n.dirty, m.Key)
+		}
 		delete(n.targets, id)
 	}
 }
 
-// folded records that one more target has folded h.
+// folded records that one more target needs h no more.
 func (n *Notifier) folded(h *held) {
 	h.left--
 	if h.left == 0 {
@@ -452,16 +522,43 @@ func (n *Notifier) base(sub *Subscription) string {
 
 // foldTarget folds a target's pending notes into messages (not yet keyed).
 func (n *Notifier) foldTarget(t *target, now time.Time) []*Message {
-	var lines []*Line
-	var upTo uint64
-	var events []uint64
+	b := &batch{from: t.folded, notes: t.pending}
 	for _, h := range t.pending {
-		upTo = max(upTo, h.key)
+		b.upTo = max(b.upTo, h.key)
+	}
+	t.folded, t.pending = b.upTo, nil
+	sn := n.st.Snapshot()
+	name := names{sn.Reader}
+	subject := name.meeting(t.sub.Alliance)
+	if t.sub.Unit != "" {
+		subject = name.unit(t.sub.Unit)
+	}
+	lines, events := b.lines(t.sub.ID)
+	var out []*Message
+	for _, d := range fold(t.sub, subject, lines, n.base(t.sub)) {
+		m := &Message{Sub: t.sub.ID, Unit: d.unit, From: b.from, UpTo: b.upTo, Name: subject, Base: n.base(t.sub), Created: now,
+			State: State{Status: Pending, NextAt: now}}
+		m.fill(t.sub, d, events)
+		out = append(out, m)
+	}
+	b.open = len(out)
+	if b.open == 0 {
+		n.release(b)
+	} else {
+		t.batches = append(t.batches, b)
+	}
+	return out
+}
+
+// lines returns the lines of b's notes for subscription sub, in the order
+// they happened, and their audit events.
+func (b *batch) lines(sub string) (lines []*Line, events []uint64) {
+	for _, h := range b.notes {
 		if h.note.Seq != 0 {
 			events = append(events, h.note.Seq)
 		}
 		for _, to := range h.note.To {
-			if to.Sub != t.sub.ID {
+			if to.Sub != sub {
 				continue
 			}
 			for _, i := range to.Lines {
@@ -470,31 +567,64 @@ func (n *Notifier) foldTarget(t *target, now time.Time) []*Message {
 				}
 			}
 		}
-		t.folded = max(t.folded, h.key)
+	}
+	return lines, events
+}
+
+// release gives back b's notes (its messages are all delivered or gone).
+func (n *Notifier) release(b *batch) {
+	for _, h := range b.notes {
 		n.folded(h)
 	}
-	t.pending = nil
-	if len(lines) == 0 {
+	b.notes = nil
+}
+
+// fill sets m's text from its draft d.
+func (m *Message) fill(sub *Subscription, d draft, events []uint64) {
+	m.Title = d.title
+	m.lines = fit(sub.Target, d.title, d.lines, d.link, textLimit(sub.Target))
+	m.Head = m.lines[0]
+	m.link, m.src, m.events, m.rendered = d.link, d.src, events, true
+}
+
+// render makes m's text again from its notes (after a restart), or from
+// what a test message says (under mu).
+func (n *Notifier) render(t *target, m *Message) error {
+	if m.rendered {
 		return nil
 	}
-	sn := n.st.Snapshot()
-	name := names{sn.Reader}
-	subject := name.meeting(t.sub.Alliance)
-	if t.sub.Unit != "" {
-		subject = name.unit(t.sub.Unit)
+	if m.Test {
+		d := testDraft(t.sub, m.Name, m.Base)
+		m.fill(t.sub, d, nil)
+		return nil
 	}
-	var out []*Message
-	for _, d := range fold(t.sub, subject, lines, n.base(t.sub)) {
-		m := &Message{Sub: t.sub.ID, Unit: d.unit, Title: d.title, Link: d.link, UpTo: upTo, Created: now, State: State{Status: Pending, NextAt: now}}
-		m.Lines = fit(t.sub.Target, d.title, d.lines, d.link, textLimit(t.sub.Target))
-		if t.sub.Target == Generic {
-			m.payload = &payload{Type: payloadType(d.src), Timestamp: now.UTC(), Data: payloadData{Subscription: t.sub.ID, Unit: d.unit,
-				Title: d.title, Text: markdown(Generic, d.title, m.Lines, d.link), Link: d.link, Events: events,
-				Lines: derefLines(d.src, maxLines), LinesTotal: len(d.src)}}
+	b := t.batchOf(m)
+	if b == nil {
+		return fmt.Errorf("the notes of message %s are gone", m.ID)
+	}
+	lines, events := b.lines(t.sub.ID)
+	for _, d := range fold(t.sub, m.Name, lines, m.Base) {
+		if d.unit == m.Unit {
+			m.fill(t.sub, d, events)
+			return nil
 		}
-		out = append(out, m)
 	}
-	return out
+	return fmt.Errorf("the notes of message %s do not make it", m.ID)
+}
+
+// payloadOf returns a generic message's body (made once: the same on
+// every attempt).
+func (m *Message) payloadOf() []byte {
+	if m.body == nil {
+		typ := payloadType(m.src)
+		if m.Test {
+			typ = "allymatch.test"
+		}
+		m.body = mustJSON(payload{Type: typ, Timestamp: m.Created.UTC(), Data: payloadData{ID: m.ID, Subscription: m.Sub, Unit: m.Unit,
+			Title: m.Title, Text: markdown(Generic, m.Title, m.lines, m.link), Link: m.link, Events: m.events,
+			Lines: derefLines(m.src, maxLines), LinesTotal: len(m.src)}})
+	}
+	return m.body
 }
 
 func payloadType(src []*Line) string {
@@ -564,10 +694,6 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 					return err
 				}
 				m.Key, m.ID = k, messageID(k)
-				if m.payload != nil {
-					m.payload.Data.ID = m.ID
-					m.Payload, m.payload = mustJSON(m.payload), nil
-				}
 				if err := sd.PutJSON(store.SideDeliveries, store.OutboxKey(k), m); err != nil {
 					return err
 				}
@@ -577,11 +703,6 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 		if err != nil {
 			for _, m := range made {
 				m.Key, m.ID = 0, ""
-				if m.Payload != nil && m.payload == nil {
-					var p payload
-					json.Unmarshal(m.Payload, &p)
-					m.payload, m.Payload = &p, nil
-				}
 			}
 			n.unwritten = made
 			return err
@@ -601,7 +722,10 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 	}
 	var ops []op
 	now := n.cfg.Now()
-	writeResults := force || len(n.dirty) > 0 && !now.Before(n.resultsAt.Add(resultsEvery))
+	// Notes are dropped only with (or after) the states of the messages
+	// that released them: a restart must not find a message waiting whose
+	// notes are gone.
+	writeResults := force || len(n.drop) > 0 || len(n.dirty) > 0 && !now.Before(n.resultsAt.Add(resultsEvery))
 	var results []uint64
 	if writeResults {
 		for k, m := range n.dirty {
@@ -684,10 +808,11 @@ func (n *Notifier) prune() []uint64 {
 			t.kept = slices.Clone(t.kept[extra:])
 		}
 		if extra := len(t.dead) - n.cfg.Keep; extra > 0 {
-			for _, k := range t.dead[:extra] {
-				delete(n.dirty, k)
+			for _, m := range t.dead[:extra] {
+				delete(n.dirty, m.Key)
+				out = append(out, m.Key)
+				n.finished(t, m)
 			}
-			out = append(out, t.dead[:extra]...)
 			t.dead = slices.Clone(t.dead[extra:])
 		}
 	}
@@ -726,6 +851,13 @@ func (n *Notifier) sendDue(now time.Time) time.Duration {
 		if at.After(now) {
 			next = min(next, at.Sub(now))
 			continue
+		}
+		if err := n.render(t, m); err != nil {
+			n.record(t.sub, m, outcome{err: err.Error(), gone: true}, now, false)
+			continue
+		}
+		if t.sub.Target == Generic {
+			m.payloadOf()
 		}
 		t.busy = true
 		n.inFlight++
@@ -769,28 +901,33 @@ func (n *Notifier) attempt(sub *Subscription, m *Message) {
 		n.mu.Unlock()
 		return
 	}
-	n.record(sub, m, o, n.cfg.Now())
+	n.mu.Lock()
+	n.record(sub, m, o, n.cfg.Now(), true)
+	n.mu.Unlock()
 	n.poke()
 }
 
-// record applies an attempt's outcome to m (written at the next step).
-func (n *Notifier) record(sub *Subscription, m *Message, o outcome, now time.Time) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.inFlight--
+// record applies an attempt's outcome to m (written at the next step);
+// sent says whether it was an attempt under way (under mu).
+func (n *Notifier) record(sub *Subscription, m *Message, o outcome, now time.Time, sent bool) {
+	if sent {
+		n.inFlight--
+	}
 	t := n.targets[sub.ID]
 	if t == nil {
 		return // deleted meanwhile
 	}
-	t.busy = false
-	m.Attempts++
+	if sent {
+		t.busy = false
+		m.Attempts++
+	}
 	m.LastAt, m.LastStatus, m.LastError = now, o.status, o.err
 	switch {
 	case o.ok:
 		m.Status, m.Done, m.NextAt, m.LastError = Delivered, now, time.Time{}, ""
 	case o.gone || m.Attempts >= n.cfg.MaxAttempts:
 		m.Status, m.Done, m.NextAt = Dead, now, time.Time{}
-		t.dead = append(t.dead, m.Key)
+		t.dead = append(t.dead, m)
 		n.cfg.Log.Warn("notify: a message is a dead letter", "subscription", sub.ID, "message", m.ID, "attempts", m.Attempts, "error", o.err)
 	default:
 		m.NextAt = now.Add(n.backoff(m.Attempts))
@@ -806,8 +943,24 @@ func (n *Notifier) record(sub *Subscription, m *Message, o outcome, now time.Tim
 		t.queue = slices.DeleteFunc(t.queue, func(q *Message) bool { return q == m })
 		if m.Status == Delivered {
 			t.kept = append(t.kept, m.Key)
+			n.finished(t, m)
 		}
 	}
+}
+
+// finished records that m needs its notes no more (delivered, or a dead
+// letter dropped): its batch gives them back once all its messages are
+// (under mu).
+func (n *Notifier) finished(t *target, m *Message) {
+	b := t.batchOf(m)
+	if b == nil {
+		return
+	}
+	if b.open--; b.open <= 0 {
+		n.release(b)
+		t.batches = slices.DeleteFunc(t.batches, func(x *batch) bool { return x == b })
+	}
+	m.rendering = rendering{}
 }
 
 // backoff is the wait before attempt number attempts+1: Backoff doubled

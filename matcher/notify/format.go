@@ -133,9 +133,9 @@ func request(ctx context.Context, sub *Subscription, m *Message, now time.Time) 
 	var err error
 	switch sub.Target {
 	case WeCom:
-		body, err = json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": markdown(WeCom, m.Title, m.Lines, m.Link)}})
+		body, err = json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": markdown(WeCom, m.Title, m.lines, m.link)}})
 	case DingTalk:
-		body, err = json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"title": m.Title, "text": markdown(DingTalk, m.Title, m.Lines, m.Link)}})
+		body, err = json.Marshal(map[string]any{"msgtype": "markdown", "markdown": map[string]string{"title": m.Title, "text": markdown(DingTalk, m.Title, m.lines, m.link)}})
 		if sub.Secret != "" {
 			ts := now.UnixMilli()
 			u, perr := url.Parse(target)
@@ -150,11 +150,11 @@ func request(ctx context.Context, sub *Subscription, m *Message, now time.Time) 
 		}
 	case Feishu:
 		var paras [][]map[string]string
-		for _, l := range m.Lines {
+		for _, l := range m.lines {
 			paras = append(paras, []map[string]string{{"tag": "text", "text": l}})
 		}
-		if m.Link != "" {
-			paras = append(paras, []map[string]string{{"tag": "a", "text": "打开联盟清单匹配", "href": m.Link}})
+		if m.link != "" {
+			paras = append(paras, []map[string]string{{"tag": "a", "text": "打开联盟清单匹配", "href": m.link}})
 		}
 		msg := map[string]any{"msg_type": "post", "content": map[string]any{"post": map[string]any{"zh_cn": map[string]any{"title": m.Title, "content": paras}}}}
 		if sub.Secret != "" {
@@ -164,7 +164,7 @@ func request(ctx context.Context, sub *Subscription, m *Message, now time.Time) 
 		}
 		body, err = json.Marshal(msg)
 	default:
-		body = m.Payload
+		body = m.payloadOf()
 		ts := now.Unix()
 		sig, serr := StandardSignature(sub.Secret, m.ID, ts, body)
 		if serr != nil {

@@ -350,8 +350,14 @@ type Delivery struct {
 	Done       time.Time `json:"done,omitzero"`
 }
 
+// delivery shows m: its whole text while it is made (a message waiting or
+// a dead letter), its first line once its notes are gone.
 func delivery(m *Message) Delivery {
-	return Delivery{ID: m.ID, Key: m.Key, Unit: m.Unit, Title: m.Title, Text: strings.Join(m.Lines, "\n"), Status: m.Status,
+	text := m.Head
+	if m.rendered {
+		text = strings.Join(m.lines, "\n")
+	}
+	return Delivery{ID: m.ID, Key: m.Key, Unit: m.Unit, Title: m.Title, Text: text, Status: m.Status,
 		Attempts: m.Attempts, Created: m.Created, NextAt: m.NextAt, LastAt: m.LastAt, LastStatus: m.LastStatus, LastError: m.LastError, Done: m.Done}
 }
 
@@ -389,7 +395,10 @@ func (n *Notifier) messagesOf(t *target, limit int) ([]*Message, error) {
 		keys = append(keys, m.Key)
 	}
 	keys = append(keys, t.kept...)
-	keys = append(keys, t.dead...)
+	for _, m := range t.dead {
+		mem[m.Key] = m
+		keys = append(keys, m.Key)
+	}
 	slices.SortFunc(keys, func(a, b uint64) int { return cmp.Compare(b, a) })
 	keys = slices.Compact(keys)
 	keys = keys[:min(len(keys), limit)]
@@ -427,19 +436,12 @@ func (n *Notifier) SendTest(actor matcher.Actor, id string) (Delivery, error) {
 	sn := n.st.Snapshot()
 	nm := names{sn.Reader}
 	subject := nm.meeting(sub.Alliance)
-	link := n.base(sub) + "/ui/meetings/" + sub.Alliance
 	if sub.Unit != "" {
-		subject, link = nm.unit(sub.Unit), n.base(sub)+"/ui/units/"+sub.Unit
+		subject = nm.unit(sub.Unit)
 	}
 	now := n.cfg.Now()
-	line := Line{Kind: Test, Meeting: sub.Alliance, MeetingName: subject}
-	title := "测试消息"
-	text := []string{"【" + plain(subject) + "】测试消息：联盟清单匹配的通知已接通，新的匹配建议、答复和提醒会发到这里。"}
-	m := &Message{Sub: sub.ID, Title: title, Lines: text, Link: link, Created: now, State: State{Status: Pending, NextAt: now}}
-	if sub.Target == Generic {
-		m.payload = &payload{Type: "allymatch.test", Timestamp: now.UTC(), Data: payloadData{Subscription: sub.ID, Title: title,
-			Text: markdown(Generic, title, text, link), Link: link, Lines: []Line{line}}}
-	}
+	m := &Message{Sub: sub.ID, Test: true, Name: subject, Base: n.base(sub), Created: now, State: State{Status: Pending, NextAt: now}}
+	m.fill(sub, testDraft(sub, subject, m.Base), nil)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.targets[sub.ID] == nil {
@@ -450,6 +452,16 @@ func (n *Notifier) SendTest(actor matcher.Actor, id string) (Delivery, error) {
 	}
 	n.poke()
 	return delivery(m), nil
+}
+
+// testDraft is a test message to sub, whose subject is called name.
+func testDraft(sub *Subscription, name, base string) draft {
+	link := base + "/ui/meetings/" + sub.Alliance
+	if sub.Unit != "" {
+		link = base + "/ui/units/" + sub.Unit
+	}
+	line := &Line{Kind: Test, Meeting: sub.Alliance, MeetingName: name}
+	return draft{title: "测试消息", lines: []string{"【" + plain(name) + "】测试消息：联盟清单匹配的通知已接通，新的匹配建议、答复和提醒会发到这里。"}, link: link, src: []*Line{line}}
 }
 
 // Retry sends a dead letter of a subscription actor may see again: its
@@ -482,7 +494,7 @@ func (n *Notifier) Retry(actor matcher.Actor, id, msgID string) (Delivery, error
 	}
 	now := n.cfg.Now()
 	found.Status, found.Attempts, found.NextAt, found.Done = Pending, 0, now, time.Time{}
-	t.dead = slices.DeleteFunc(t.dead, func(k uint64) bool { return k == found.Key })
+	t.dead = slices.DeleteFunc(t.dead, func(m *Message) bool { return m == found })
 	n.dirty[found.Key] = found
 	if err := n.write(nil, nil, true); err != nil {
 		return Delivery{}, err
