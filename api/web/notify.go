@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -178,7 +179,7 @@ func (s *site) addWebhook(c echo.Context) error {
 		if field == "" || matcher.ErrorCode(err) == matcher.EINTERNAL {
 			return err
 		}
-		d.Form, d.Field = form, field
+		d.Form, d.Field = form, strings.SplitN(field, "[", 2)[0] // events[1]: the events' label
 		d.Error = pageDetail(langFrom(c), err)
 		if err := s.fillWebhooks(n, actorOf(c), d); err != nil {
 			return err
