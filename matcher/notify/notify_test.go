@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -558,5 +559,58 @@ func TestLifecycleLines(t *testing.T) {
 	}
 	if got := rc.at("/tw"); len(got) != 0 {
 		t.Errorf("tw got %d messages", len(got))
+	}
+}
+
+// TestDeadLetterSurvivesRestart: a dead letter's notes stay while it may
+// go again; after a restart, sent by hand, it is the same message (id and
+// body) as its failed attempts, and once delivered its notes go.
+func TestDeadLetterSurvivesRestart(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxAttempts = 2
+	w := newWorld(t, cfg)
+	rc := newReceiver(t)
+	down := true
+	rc.answer = func(int, *http.Request) (int, string) {
+		if down {
+			return 500, "down"
+		}
+		return 200, "ok"
+	}
+	c := w.subscribe(matcher.UnitActor("lh-school"), SubscribeRequest{Kind: Generic, URL: rc.URL + "/x"})
+	w.propose("lh")
+	w.mustSettle()
+	ds, _ := w.n.Deliveries(matcher.UnitActor("lh-school"), c.ID, 10)
+	if len(ds) != 1 || ds[0].Status != Dead {
+		t.Fatalf("deliveries %+v", ds)
+	}
+	w.n.Close()
+	w.start(cfg)
+	rc.mu.Lock()
+	down = false
+	rc.mu.Unlock()
+	if _, err := w.n.Retry(matcher.UnitActor("lh-school"), c.ID, ds[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	w.mustSettle()
+	got := rc.at("")
+	if len(got) != 3 || !bytes.Equal(got[2].Body, got[0].Body) || got[2].Header.Get("webhook-id") != ds[0].ID {
+		t.Fatalf("%d requests; the one after the restart differs from the first", len(got))
+	}
+	if err := verifyStandard(c.Secret, got[2]); err != nil {
+		t.Error(err)
+	}
+	notes := 0
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		notes = 0
+		w.st.SideView(func(sd *store.Side) error {
+			return sd.Scan(store.SideOutbox, nil, func([]byte, []byte) (bool, error) { notes++; return true, nil })
+		})
+		if notes == 0 {
+			break
+		}
+	}
+	if notes != 0 {
+		t.Errorf("%d notes are left in the outbox after the message was delivered", notes)
 	}
 }
