@@ -185,7 +185,8 @@ func (s *Server) Run(ctx context.Context) error {
 		<-served
 		return err
 	}
-	s.api.SetStore(s.store)
+	// The outbox hook before the first request may write: no mutation
+	// goes untold.
 	ncfg := s.Config.Notify
 	ncfg.AllowPrivate, ncfg.PublicURL, ncfg.Log = s.Config.AllowPrivateWebhooks, s.Config.PublicURL, s.log
 	n, err := notify.New(s.store, ncfg)
@@ -196,6 +197,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.notify = n
 	s.api.SetNotifier(n)
+	s.api.SetStore(s.store)
 	n.Start()
 	s.http.RegisterOnShutdown(s.api.StopStreams)
 	close(s.loaded)

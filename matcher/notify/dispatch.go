@@ -665,11 +665,11 @@ func (rw *reminderWrite) empty() bool {
 
 // The dispatcher's writes share bbolt's one writer with the API's: a
 // mutation waits for the dispatcher's transaction in progress. They are
-// cut into small transactions (at most chunkMessages new messages, or
-// chunkRecords other records, each), so that a mutation waits for one
-// small commit at most, and delivery results are written at most every
-// resultsEvery (losing them in a crash only sends those messages again,
-// with their ids).
+// cut into small transactions (whole folds of at most chunkMessages new
+// messages, unless one fold has more, or chunkRecords other records,
+// each), so that a mutation waits for one small commit at most, and
+// delivery results are written at most every resultsEvery (losing them in
+// a crash only sends those messages again, with their ids).
 const (
 	chunkMessages = 8
 	chunkRecords  = 64
@@ -686,7 +686,7 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 	made = append(n.unwritten, made...)
 	n.unwritten = nil
 	for len(made) > 0 {
-		part := made[:min(len(made), chunkMessages)]
+		part := made[:foldChunk(made)]
 		err := n.st.SideUpdate(func(sd *store.Side) error {
 			for _, m := range part {
 				k, err := sd.NextKey(store.SideDeliveries)
@@ -722,6 +722,17 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 	}
 	var ops []op
 	now := n.cfg.Now()
+	// The reminders' marks first: they go in the transaction of their note
+	// (unless there are more than a chunk of them), so that a crash can
+	// neither send a reminder twice nor mark one that was not sent.
+	if !rw.empty() {
+		for _, mark := range rw.marks {
+			ops = append(ops, op{store.SideReminders, []byte(mark), rw.now.UTC().Format(time.RFC3339)})
+		}
+		for _, mark := range rw.forget {
+			ops = append(ops, op{bucket: store.SideReminders, key: []byte(mark)})
+		}
+	}
 	// Notes are dropped only with (or after) the states of the messages
 	// that released them: a restart must not find a message waiting whose
 	// notes are gone.
@@ -739,14 +750,6 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 	for _, k := range append(n.gone, n.prune()...) {
 		ops = append(ops, op{bucket: store.SideDeliveries, key: store.OutboxKey(k)}, op{bucket: store.SideDeliveryState, key: store.OutboxKey(k)})
 	}
-	if !rw.empty() {
-		for _, mark := range rw.marks {
-			ops = append(ops, op{store.SideReminders, []byte(mark), rw.now.UTC().Format(time.RFC3339)})
-		}
-		for _, mark := range rw.forget {
-			ops = append(ops, op{bucket: store.SideReminders, key: []byte(mark)})
-		}
-	}
 	var remindKey uint64
 	for first := true; first || len(ops) > 0; first = false {
 		part := ops[:min(len(ops), chunkRecords)]
@@ -756,8 +759,9 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 		}
 		err := n.st.SideUpdate(func(sd *store.Side) error {
 			if note {
-				// The reminders' note, with its marks in this chunk or
-				// the next (a crash between sends it again at most).
+				// The reminders' note, with its marks (a crash between
+				// chunks of more marks than a chunk holds sends some
+				// again at most).
 				k, err := sd.NextKey(store.SideOutbox)
 				if err != nil {
 					return err
@@ -796,6 +800,30 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 		n.take(held{key: remindKey, note: rw.note}, rw.now)
 	}
 	return nil
+}
+
+// foldChunk returns how many of the new messages made go in one
+// transaction: whole folds (a fold's messages share its notes: a restart
+// that found some of them would have folded the others' notes too, and
+// lose them), as many as fit in chunkMessages, and at least one.
+func foldChunk(made []*Message) int {
+	n := 0
+	for n < len(made) {
+		end := n + 1
+		for end < len(made) && sameFold(made[n], made[end]) {
+			end++
+		}
+		if n > 0 && end > chunkMessages {
+			break
+		}
+		n = end
+	}
+	return n
+}
+
+// sameFold reports whether a and b were made by one fold of a target.
+func sameFold(a, b *Message) bool {
+	return !a.Test && !b.Test && a.Sub == b.Sub && a.From == b.From && a.UpTo == b.UpTo
 }
 
 // prune returns the delivered messages and the dead letters beyond Keep

@@ -200,11 +200,12 @@ const maxAnswer = 64 << 10
 // robotAnswer is the JSON answer of the group robots: 企业微信 and 钉钉 say
 // errcode/errmsg, 飞书 code/msg (and the older StatusCode/StatusMessage).
 type robotAnswer struct {
-	ErrCode    *int   `json:"errcode"`
-	ErrMsg     string `json:"errmsg"`
-	Code       *int   `json:"code"`
-	Msg        string `json:"msg"`
-	StatusCode *int   `json:"StatusCode"`
+	ErrCode       *int   `json:"errcode"`
+	ErrMsg        string `json:"errmsg"`
+	Code          *int   `json:"code"`
+	Msg           string `json:"msg"`
+	StatusCode    *int   `json:"StatusCode"`
+	StatusMessage string `json:"StatusMessage"`
 }
 
 // rateLimited reports whether a robot's error code says "too fast", and
@@ -270,7 +271,7 @@ func classify(t Target, resp *http.Response, err error, now time.Time, pause tim
 	case a.Code != nil:
 		code, msg = *a.Code, a.Msg
 	case a.StatusCode != nil:
-		code = *a.StatusCode
+		code, msg = *a.StatusCode, a.StatusMessage
 	}
 	if code == 0 {
 		o.ok = true
@@ -279,8 +280,42 @@ func classify(t Target, resp *http.Response, err error, now time.Time, pause tim
 	o.err = fmt.Sprintf("the robot answered code %d: %s", code, truncateBytes(msg, 200))
 	if p, ok := rateLimited(t, code, pause); ok {
 		o.pause = p
+	} else if fix, ok := refusal(t, code); ok {
+		o.err, o.gone = o.err+" ("+fix+")", true
 	}
 	return o
+}
+
+// refusal reports whether a robot's error code says that its settings
+// refuse the message, and what to fix: a key that is wrong or a robot
+// removed from its group, a signature, keyword or address its security
+// settings do not accept. Trying again does not help, and every message
+// to the target would wait behind the attempts (in order per target): the
+// message is a dead letter at once, sent again from the desk once the
+// robot (or a new subscription) is right.
+func refusal(t Target, code int) (string, bool) {
+	const (
+		key      = "the robot's address is wrong or the robot was removed from the group: connect it again"
+		security = "the robot's security settings refuse it: the 加签 secret must match, a 自定义关键词 robot needs the keyword 联盟清单匹配, an IP list must hold this server's address"
+		clock    = "the 签名校验 secret must match (and this server's clock be right within an hour)"
+	)
+	switch {
+	case t == WeCom && code == 93000: // invalid webhook url
+		return key, true
+	case t == WeCom && code == 40058: // markdown.content exceed max length
+		return "the message is longer than the robot takes", true
+	case t == DingTalk && code == 300001: // token is not exist
+		return key, true
+	case t == DingTalk && code == 310000: // sign not match, keywords not in content, ip not in whitelist
+		return security, true
+	case t == Feishu && code == 19001: // param invalid: incoming webhook access token invalid
+		return key, true
+	case t == Feishu && code == 19021: // sign match fail or timestamp is not within one hour
+		return clock, true
+	case t == Feishu && (code == 19022 || code == 19024): // ip not allowed, key words not found
+		return security, true
+	}
+	return "", false
 }
 
 // retryAfter reads a Retry-After header (seconds or an HTTP date), def

@@ -366,6 +366,7 @@ func TestBadSubscriptions(t *testing.T) {
 		{"short dingtalk secret", lh, SubscribeRequest{Kind: DingTalk, URL: "https://oapi.dingtalk.com/robot/send?access_token=x", Secret: "SEC123"}, matcher.EINVALID, "secret"},
 		{"short generic secret", lh, SubscribeRequest{Kind: Generic, URL: "https://example.com/x", Secret: "whsec_c2hvcnQ="}, matcher.EINVALID, "secret"},
 		{"generic secret without whsec_", lh, SubscribeRequest{Kind: Generic, URL: "https://example.com/x", Secret: "0123456789abcdef0123456789abcdef"}, matcher.EINVALID, "secret"},
+		{"secret with a space", lh, SubscribeRequest{Kind: DingTalk, URL: "https://oapi.dingtalk.com/robot/send?access_token=x", Secret: "SEC0123456789 abcdef0123"}, matcher.EINVALID, "secret"},
 		{"wecom secret", lh, SubscribeRequest{Kind: WeCom, URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", Secret: "0123456789abcdefgh"}, matcher.EINVALID, "secret"},
 		{"both scopes", lh, SubscribeRequest{Kind: WeCom, URL: "https://example.com/x", Alliance: "lh", Unit: "lh-school"}, matcher.EINVALID, "unit"},
 		{"foreign alliance", lh, SubscribeRequest{Kind: WeCom, URL: "https://example.com/x", Alliance: "tw"}, matcher.ENOTFOUND, "alliance"},
@@ -395,6 +396,16 @@ func TestBadSubscriptions(t *testing.T) {
 	w.subscribe(lh, SubscribeRequest{Kind: WeCom, URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1"})
 	if _, err := w.n.Subscribe(ctx, lh, SubscribeRequest{Kind: WeCom, URL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1"}, ""); matcher.ErrorCode(err) != matcher.ECONFLICT {
 		t.Errorf("the same URL twice: %v", err)
+	}
+	// Secrets as the robots make them: 钉钉's SEC and 64 hex digits, a
+	// whsec_ secret of 64 bytes.
+	for _, req := range []SubscribeRequest{
+		{Kind: DingTalk, URL: "https://oapi.dingtalk.com/robot/send?access_token=k2", Secret: "SEC" + strings.Repeat("0123456789abcdef", 4)},
+		{Kind: Generic, URL: "https://example.com/k3", Secret: "whsec_" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 64)))},
+	} {
+		if _, err := w.n.Subscribe(ctx, lh, req, ""); err != nil {
+			t.Errorf("a %s secret of %d characters: %v", req.Kind, len(req.Secret), err)
+		}
 	}
 }
 

@@ -149,8 +149,8 @@ func (req *SubscribeRequest) check(allowPrivate bool) error {
 	if len(req.Secret) > MaxSecretLen {
 		p.Add("secret", "is longer than %d characters", MaxSecretLen)
 	} else if req.Secret != "" {
-		if err := matcher.LabelText.Check("secret", req.Secret); err != nil || strings.ContainsAny(req.Secret, " \t") {
-			p.Add("secret", "must be printable characters without spaces")
+		if !printableASCII(req.Secret) {
+			p.Add("secret", "must be printable ASCII characters without spaces (as the robots and whsec_ secrets are)")
 		} else {
 			switch req.Kind {
 			case WeCom:
@@ -170,6 +170,18 @@ func (req *SubscribeRequest) check(allowPrivate bool) error {
 		p.Add("unit", "name an alliance (its meeting's group) or a unit, not both")
 	}
 	return p.Err()
+}
+
+// printableASCII reports whether s is visible ASCII only (no spaces, no
+// control characters): a 钉钉 secret is SEC and 64 hex digits, a 飞书 one
+// letters and digits, a Standard Webhooks one whsec_ and Base64.
+func printableASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func kindList() string {
