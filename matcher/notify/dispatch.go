@@ -757,7 +757,14 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 		if len(part) == 0 && !note {
 			break
 		}
-		err := n.st.SideUpdate(func(sd *store.Side) error {
+		update := n.st.SideUpdate
+		if note {
+			// Under the store's write lock: the notes of every mutation
+			// before it are in the inbox, so that the dispatcher takes
+			// the outbox's notes in key order (its folds count on it).
+			update = n.st.SideUpdateSerial
+		}
+		err := update(func(sd *store.Side) error {
 			if note {
 				// The reminders' note, with its marks (a crash between
 				// chunks of more marks than a chunk holds sends some
@@ -797,7 +804,11 @@ func (n *Notifier) write(made []*Message, rw *reminderWrite, force bool) error {
 	}
 	n.drop, n.gone = nil, nil
 	if remindKey != 0 {
-		n.take(held{key: remindKey, note: rw.note}, rw.now)
+		// After the notes before it (in the inbox already), in key order.
+		n.inMu.Lock()
+		n.inbox = append(n.inbox, held{key: remindKey, note: rw.note})
+		n.inMu.Unlock()
+		n.poke()
 	}
 	return nil
 }

@@ -175,6 +175,17 @@ func (s *Store) SideUpdate(fn func(sd *Side) error) error {
 	return nil
 }
 
+// SideUpdateSerial is SideUpdate under the store's write lock: while fn
+// runs, no mutation is between writing its outbox notes and handing them
+// to the outbox hook (Outbox.Committed), so that a note fn appends to the
+// outbox has a key above those of every note handed over already, and
+// none below it is still on its way.
+func (s *Store) SideUpdateSerial(fn func(sd *Side) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.SideUpdate(fn)
+}
+
 func (sd *Side) bucket(name string, create bool) (*bolt.Bucket, error) {
 	if !isSide(name) || cachedSide(name) && create {
 		return nil, fmt.Errorf("store: %s is not a side table the dispatcher writes", name)
