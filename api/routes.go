@@ -91,6 +91,7 @@ func (s *Server) routes() {
 	v1.POST("/webhooks/:id/test", s.testWebhook)
 	v1.GET("/webhooks/:id/deliveries", s.listDeliveries)
 	v1.POST("/webhooks/:id/deliveries/:msg/retry", s.retryDelivery)
+	v1.POST("/webhooks/:id/retry", s.retryDeliveries)
 
 	v1.GET("/alliances", s.listAlliances)
 	v1.POST("/alliances", s.createAlliance)

@@ -415,6 +415,17 @@ func scopeRoutes() []scopeRoute {
 			ids: func(path, _ string) []idVariant {
 				return []idVariant{inPath(path, hookID, foreignHook), inPath(path, deadMsg, foreignMsg)}
 			}},
+		{name: "POST /v1/webhooks/{id}/retry", method: http.MethodPost,
+			setup: func(ts *testServer) (string, string) {
+				down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }))
+				ts.tb.Cleanup(down.Close)
+				hookID, foreignHook = hooks(ts, down.URL)
+				ts.deadLetter(hookID)
+				ts.deadLetter(foreignHook)
+				return "/v1/webhooks/" + hookID + "/retry", ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 202, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, hookID, foreignHook)} }},
 		{name: "DELETE /v1/scenarios/{id}", method: http.MethodDelete,
 			setup: func(ts *testServer) (string, string) {
 				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh"}`)

@@ -155,6 +155,20 @@ func (s *Server) retryDelivery(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, d)
 }
 
+// retryDeliveries handles POST /v1/webhooks/{id}/retry: every dead
+// letter is sent again, each with its id.
+func (s *Server) retryDeliveries(c echo.Context) error {
+	n, err := s.notify()
+	if err != nil {
+		return err
+	}
+	count, err := n.RetryAll(actorOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]int{"retried": count})
+}
+
 // Streams: each holds a connection and a goroutine, so that their number
 // is bounded per caller and in all.
 const (

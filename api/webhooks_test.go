@@ -260,6 +260,8 @@ func TestWebhookResponsesMatchTheDocument(t *testing.T) {
 		{"POST", "/v1/webhooks/:id/test", "/v1/webhooks/" + c.ID + "/test", ""},
 		{"GET", "/v1/webhooks/:id/deliveries", "/v1/webhooks/" + c.ID + "/deliveries", ""},
 		{"POST", "/v1/webhooks/:id/deliveries/:msg/retry", "/v1/webhooks/" + c.ID + "/deliveries/" + dl.ID + "/retry", ""},
+		{"POST", "/v1/webhooks/:id/retry", "/v1/webhooks/" + c.ID + "/retry", ""},
+		{"POST", "/v1/webhooks/:id/retry", "/v1/webhooks/wh-nothing/retry", ""},
 		{"DELETE", "/v1/webhooks/:id", "/v1/webhooks/" + c.ID, ""},
 	}
 	for _, tc := range cases {

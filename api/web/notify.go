@@ -30,6 +30,7 @@ func (s *site) registerNotify(a *echo.Group) {
 	a.POST("/webhooks/:wid/test", s.testWebhook)
 	a.POST("/webhooks/:wid/delete", s.deleteWebhook)
 	a.POST("/webhooks/:wid/retry", s.retryWebhook)
+	a.POST("/webhooks/:wid/retry-all", s.retryAllWebhook)
 	a.GET("/meetings/:id/stream", s.meetingStream)
 }
 
@@ -227,6 +228,19 @@ func (s *site) retryWebhook(c echo.Context) error {
 		return err
 	}
 	if _, err := n.Retry(actorOf(c), c.Param("wid"), c.FormValue("msg")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.retried"))
+}
+
+// retryAllWebhook sends every dead letter of a subscription again (the
+// robot was put right).
+func (s *site) retryAllWebhook(c echo.Context) error {
+	n, err := s.notifier()
+	if err != nil {
+		return err
+	}
+	if _, err := n.RetryAll(actorOf(c), c.Param("wid")); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.retried"))

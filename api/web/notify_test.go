@@ -190,6 +190,26 @@ func TestDeskGroupRobot(t *testing.T) {
 	}
 	waitFor(t, "the dead letter sent again", func() bool { return len(rb.got()) == 2+len(units) })
 
+	// Two dead letters (the robot failed meanwhile) go again at one press.
+	rb.mu.Lock()
+	rb.fail = true
+	rb.mu.Unlock()
+	for range 2 {
+		coord.post("/ui/webhooks/"+hook+"/test", url.Values{"csrf": {coord.csrf()}, "back": {"/ui/meetings/lh/webhooks"}})
+	}
+	waitFor(t, "two dead letters", func() bool {
+		_, body := coord.get("/ui/meetings/lh/webhooks")
+		return strings.Contains(body, `id="retry-all-`+hook+`"`) && strings.Contains(body, "全部重新发送（2 条）")
+	})
+	rb.mu.Lock()
+	rb.fail = false
+	rb.mu.Unlock()
+	code, body = coord.post("/ui/webhooks/"+hook+"/retry-all", url.Values{"csrf": {coord.csrf()}, "back": {"/ui/meetings/lh/webhooks"}})
+	if code != 200 || !strings.Contains(body, "已重新排队发送") {
+		t.Errorf("retry all: %d %.300s", code, body)
+	}
+	waitFor(t, "both dead letters sent again", func() bool { return len(rb.got()) == 4+len(units) })
+
 	// Others may not see the page; a bad URL is refused naming the field.
 	unit := newBrowser(t, ts.URL)
 	unit.login(makeToken(t, ts.URL, `{"role":"unit","unit":"lh-bank"}`))

@@ -422,3 +422,44 @@ func TestFoldChunks(t *testing.T) {
 		t.Errorf("two test messages: a chunk of %d", n)
 	}
 }
+
+// TestRetryAll: the dead letters of a robot that refused them (its key
+// was wrong) go again at once when it is right, in order, with their ids;
+// nobody else may send them.
+func TestRetryAll(t *testing.T) {
+	w := newWorld(t, testConfig())
+	lh := matcher.Coordinator("lh")
+	rb := newRobot(t, WeCom, "right-key-0123456789abcdef", "")
+	c := w.subscribe(lh, SubscribeRequest{Kind: WeCom, URL: rb.url()})
+	rb.set(func(rb *robot) { rb.token = "the-key-changed-in-the-group" })
+	for range 3 {
+		if _, err := w.n.SendTest(lh, c.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.mustSettle()
+	ds, _ := w.n.Deliveries(lh, c.ID, 10)
+	if v, _ := w.n.Subscription(lh, c.ID); v.Dead != 3 || len(ds) != 3 {
+		t.Fatalf("%d dead letters, deliveries %+v", v.Dead, ds)
+	}
+	if _, err := w.n.RetryAll(matcher.Coordinator("tw"), c.ID); matcher.ErrorCode(err) != matcher.ENOTFOUND {
+		t.Errorf("a foreign coordinator's retry: %v", err)
+	}
+	rb.set(func(rb *robot) { rb.token = "right-key-0123456789abcdef" })
+	if n, err := w.n.RetryAll(lh, c.ID); n != 3 || err != nil {
+		t.Fatalf("RetryAll = %d, %v", n, err)
+	}
+	w.mustSettle()
+	got := rb.messages()
+	if len(got) != 3 {
+		t.Fatalf("the robot showed %d messages, want 3", len(got))
+	}
+	for i, m := range got {
+		if want := ds[2-i].ID; m.id != want { // deliveries are newest first
+			t.Errorf("message %d came with id %s, want %s (in order, with its id)", i, m.id, want)
+		}
+	}
+	if n, err := w.n.RetryAll(lh, c.ID); n != 0 || err != nil {
+		t.Errorf("RetryAll with no dead letter = %d, %v", n, err)
+	}
+}

@@ -504,15 +504,49 @@ func (n *Notifier) Retry(actor matcher.Actor, id, msgID string) (Delivery, error
 	if found.Status != Dead {
 		return Delivery{}, matcher.Errorf(matcher.ECONFLICT, "message %s is %s; only a dead letter is sent again by hand", msgID, found.Status)
 	}
-	now := n.cfg.Now()
-	found.Status, found.Attempts, found.NextAt, found.Done = Pending, 0, now, time.Time{}
-	t.dead = slices.DeleteFunc(t.dead, func(m *Message) bool { return m == found })
-	n.dirty[found.Key] = found
-	if err := n.write(nil, nil, true); err != nil {
+	if err := n.requeue(t, []*Message{found}); err != nil {
 		return Delivery{}, err
 	}
-	at, _ := slices.BinarySearchFunc(t.queue, found.Key, func(m *Message, k uint64) int { return cmp.Compare(m.Key, k) })
-	t.queue = slices.Insert(t.queue, at, found)
-	n.poke()
 	return delivery(found), nil
+}
+
+// RetryAll sends every dead letter of a subscription actor may see again
+// (a robot put right after it refused them: a wrong key, a secret that
+// did not match), in order, each with its id; it returns how many.
+//
+// Errors: ENOTFOUND for a subscription the caller may not see.
+func (n *Notifier) RetryAll(actor matcher.Actor, id string) (int, error) {
+	sub, err := n.find(actor, id)
+	if err != nil {
+		return 0, err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	t := n.targets[sub.ID]
+	if t == nil || len(t.dead) == 0 {
+		return 0, nil
+	}
+	dead := slices.Clone(t.dead)
+	if err := n.requeue(t, dead); err != nil {
+		return 0, err
+	}
+	return len(dead), nil
+}
+
+// requeue makes dead letters of t pending again, their attempts starting
+// over, written at once (under mu).
+func (n *Notifier) requeue(t *target, msgs []*Message) error {
+	now := n.cfg.Now()
+	for _, m := range msgs {
+		m.Status, m.Attempts, m.NextAt, m.Done = Pending, 0, now, time.Time{}
+		n.dirty[m.Key] = m
+	}
+	t.dead = slices.DeleteFunc(t.dead, func(m *Message) bool { return slices.Contains(msgs, m) })
+	for _, m := range msgs {
+		at, _ := slices.BinarySearchFunc(t.queue, m.Key, func(q *Message, k uint64) int { return cmp.Compare(q.Key, k) })
+		t.queue = slices.Insert(t.queue, at, m)
+	}
+	n.poke()
+	// A failed write leaves the states dirty: the next one writes them.
+	return n.write(nil, nil, true)
 }
