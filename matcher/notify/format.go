@@ -248,7 +248,9 @@ func classify(t Target, resp *http.Response, err error, now time.Time, pause tim
 	case resp.StatusCode == http.StatusGone:
 		o.err, o.gone = "410 Gone: the receiver asks for no more messages", true
 		return o
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
+	}
+	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
+	failed := func() outcome {
 		o.err = resp.Status
 		if ra := resp.Header.Get("Retry-After"); ra != "" {
 			o.pause = retryAfter(ra, now, 0)
@@ -256,27 +258,49 @@ func classify(t Target, resp *http.Response, err error, now time.Time, pause tim
 		return o
 	}
 	if !t.Robot() {
+		if !ok {
+			return failed()
+		}
 		o.ok = true
 		return o
 	}
-	var a robotAnswer
-	if json.Unmarshal(data, &a) != nil {
+	code, msg, coded := robotCode(data)
+	switch {
+	case coded && code != 0:
+		// A robot's error code: with a 200 mostly, read the same with
+		// another status.
+		return robotError(t, o, code, msg, pause)
+	case !ok:
+		return failed()
+	case !coded && !json.Valid(data):
 		o.err = "the robot's answer is not JSON"
 		return o
 	}
-	code, msg := 0, a.ErrMsg
+	o.ok = true
+	return o
+}
+
+// robotCode reads a robot's answer: its error code and message, and
+// whether it has one.
+func robotCode(data []byte) (code int, msg string, ok bool) {
+	var a robotAnswer
+	if json.Unmarshal(data, &a) != nil {
+		return 0, "", false
+	}
 	switch {
 	case a.ErrCode != nil:
-		code = *a.ErrCode
+		return *a.ErrCode, a.ErrMsg, true
 	case a.Code != nil:
-		code, msg = *a.Code, a.Msg
+		return *a.Code, a.Msg, true
 	case a.StatusCode != nil:
-		code, msg = *a.StatusCode, a.StatusMessage
+		return *a.StatusCode, a.StatusMessage, true
 	}
-	if code == 0 {
-		o.ok = true
-		return o
-	}
+	return 0, "", false
+}
+
+// robotError is the outcome of a robot's error code: a pause for its
+// "too fast", a dead letter for a refusal, else a retry.
+func robotError(t Target, o outcome, code int, msg string, pause time.Duration) outcome {
 	o.err = fmt.Sprintf("the robot answered code %d: %s", code, truncateBytes(msg, 200))
 	if p, ok := rateLimited(t, code, pause); ok {
 		o.pause = p

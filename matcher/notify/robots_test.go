@@ -463,3 +463,46 @@ func TestRetryAll(t *testing.T) {
 		t.Errorf("RetryAll with no dead letter = %d, %v", n, err)
 	}
 }
+
+// TestClassify: how an answer is read, for the robots and for a generic
+// receiver.
+func TestClassify(t *testing.T) {
+	now := time.Now()
+	answer := func(status int, body string, header ...string) *http.Response {
+		h := http.Header{}
+		for i := 0; i+1 < len(header); i += 2 {
+			h.Set(header[i], header[i+1])
+		}
+		return &http.Response{StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)), Header: h, Body: io.NopCloser(strings.NewReader(body))}
+	}
+	for _, tc := range []struct {
+		name   string
+		kind   Target
+		resp   *http.Response
+		ok     bool
+		dead   bool
+		pause  time.Duration
+		errHas string
+	}{
+		{"wecom ok", WeCom, answer(200, `{"errcode":0,"errmsg":"ok"}`), true, false, 0, ""},
+		{"feishu ok", Feishu, answer(200, `{"code":0,"data":{},"msg":"success"}`), true, false, 0, ""},
+		{"feishu ok, older answer", Feishu, answer(200, `{"Extra":null,"StatusCode":0,"StatusMessage":"success"}`), true, false, 0, ""},
+		{"feishu older error", Feishu, answer(200, `{"StatusCode":19021,"StatusMessage":"sign match fail"}`), false, true, 0, "sign match fail"},
+		{"feishu refusal with a 400", Feishu, answer(400, `{"code":19021,"data":{},"msg":"sign match fail or timestamp is not within one hour from current time"}`), false, true, 0, "19021"},
+		{"dingtalk too fast", DingTalk, answer(200, `{"errcode":130101,"errmsg":"send too fast"}`), false, false, 10 * time.Minute, "130101"},
+		{"wecom other code retried", WeCom, answer(200, `{"errcode":-1,"errmsg":"system busy"}`), false, false, 0, "-1"},
+		{"robot 502 page", WeCom, answer(502, `<html>bad gateway</html>`), false, false, 0, "502"},
+		{"robot 200 not JSON", DingTalk, answer(200, `<html>portal</html>`), false, false, 0, "not JSON"},
+		{"robot 429", Feishu, answer(429, ``, "Retry-After", "30"), false, false, 30 * time.Second, "429"},
+		{"generic 204", Generic, answer(204, ``), true, false, 0, ""},
+		{"generic 500 with a code", Generic, answer(500, `{"code":19021}`), false, false, 0, "500"},
+		{"generic 503 Retry-After", Generic, answer(503, ``, "Retry-After", "120"), false, false, 2 * time.Minute, "503"},
+		{"generic 410", Generic, answer(410, ``), false, true, 0, "410"},
+		{"generic 301", Generic, answer(301, ``, "Location", "https://elsewhere.example/"), false, false, 0, "301"},
+	} {
+		o := classify(tc.kind, tc.resp, nil, now, time.Minute)
+		if o.ok != tc.ok || o.gone != tc.dead || o.pause != tc.pause || !strings.Contains(o.err, tc.errHas) {
+			t.Errorf("%s: %+v, want ok %v, dead %v, pause %v, error with %q", tc.name, o, tc.ok, tc.dead, tc.pause, tc.errHas)
+		}
+	}
+}
