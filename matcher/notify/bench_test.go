@@ -5,7 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,13 +18,23 @@ import (
 // benchTarget is issue 12's: durable writes at 200/s with 100
 // subscriptions keep their p99 within 2 ms of the same run without.
 const (
-	benchRate     = 200         // writes a second, open loop
 	benchRound    = time.Second // one round of writes
 	benchRounds   = 2           // rounds of each kind per iteration, alternating
 	benchSubs     = 100         // subscriptions
 	benchBudgetMS = 2.0         // the allowed p99 difference
 	benchWindow   = time.Second
 )
+
+// benchRate is the writes a second, open loop: the issue's 200, or
+// $NOTIFY_BENCH_RATE (on a disk whose fsyncs take longer than 5 ms, the
+// store alone cannot keep up with 200 a second, and both runs queue: the
+// closed-loop write time the benchmark reports says so).
+var benchRate = func() int {
+	if n, err := strconv.Atoi(os.Getenv("NOTIFY_BENCH_RATE")); err == nil && n > 0 {
+		return n
+	}
+	return 200
+}()
 
 // benchWorld is a store with the Banan sample, its notifier running with
 // serve's defaults (but a short window, so that the dispatcher folds,
@@ -72,8 +84,8 @@ func (w *world) benchWrite(claim *string) error {
 // latency from the moment it was due (open loop: a slow write delays the
 // next ones, and that counts).
 func (w *world) round(b testing.TB) []time.Duration {
-	n := int(benchRound.Seconds() * benchRate)
-	every := time.Second / benchRate
+	n := int(benchRound.Seconds() * float64(benchRate))
+	every := time.Second / time.Duration(benchRate)
 	out := make([]time.Duration, 0, n)
 	var claim string
 	start := time.Now()
@@ -111,6 +123,17 @@ func quantile(ds []time.Duration, q float64) float64 {
 func BenchmarkDurableWritesWithSubscriptions(b *testing.B) {
 	b.Run(fmt.Sprintf("%d writes/s %d subscriptions", benchRate, benchSubs), func(b *testing.B) {
 		plain, subs := benchWorld(b, 0), benchWorld(b, benchSubs)
+		// One write at a time on the store without subscriptions: its
+		// median is what the disk allows (1000/that writes a second).
+		var closed []time.Duration
+		var claim string
+		for range 50 {
+			start := time.Now()
+			if err := plain.benchWrite(&claim); err != nil {
+				b.Fatal(err)
+			}
+			closed = append(closed, time.Since(start))
+		}
 		var without, with []time.Duration
 		var deltas []float64 // per pair of rounds: robust to a noisy machine
 		for b.Loop() {
@@ -127,6 +150,7 @@ func BenchmarkDurableWritesWithSubscriptions(b *testing.B) {
 		}
 		b.StopTimer()
 		p99a, p99b := quantile(without, 0.99), quantile(with, 0.99)
+		b.ReportMetric(quantile(closed, 0.5), "write-ms-closed")
 		b.ReportMetric(quantile(without, 0.50), "p50-ms-0subs")
 		b.ReportMetric(p99a, "p99-ms-0subs")
 		b.ReportMetric(quantile(with, 0.50), "p50-ms-100subs")
