@@ -506,3 +506,23 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// TestTestsWaitingBounded: a robot that is down keeps test messages
+// waiting; past MaxTestsWaiting another is refused (409), not queued.
+func TestTestsWaitingBounded(t *testing.T) {
+	cfg := testConfig()
+	cfg.Backoff, cfg.MaxBackoff, cfg.MaxAttempts = time.Hour, time.Hour, 3
+	w := newWorld(t, cfg)
+	lh := matcher.Coordinator("lh")
+	rc := newReceiver(t)
+	rc.answer = func(int, *http.Request) (int, string) { return 503, "down" }
+	c := w.subscribe(lh, SubscribeRequest{Kind: WeCom, URL: rc.URL + "/w"})
+	for i := range MaxTestsWaiting {
+		if _, err := w.n.SendTest(lh, c.ID); err != nil {
+			t.Fatalf("test message %d: %v", i+1, err)
+		}
+	}
+	if _, err := w.n.SendTest(lh, c.ID); matcher.ErrorCode(err) != matcher.ECONFLICT {
+		t.Errorf("test message %d: %v, want a conflict", MaxTestsWaiting+1, err)
+	}
+}

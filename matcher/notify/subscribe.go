@@ -32,6 +32,9 @@ const (
 	MaxPerSubject = 20  // subscriptions of one alliance or unit
 	MinSecretLen  = 16  // a 钉钉 or 飞书 signing secret
 	MaxSecretLen  = 256 // any secret
+	// MaxTestsWaiting bounds the test messages of a subscription waiting
+	// to be sent (a robot that is down, or paused, keeps them).
+	MaxTestsWaiting = 5
 )
 
 // SubscribeRequest is the body of POST /v1/webhooks.
@@ -440,6 +443,9 @@ func (n *Notifier) messagesOf(t *target, limit int) ([]*Message, error) {
 
 // SendTest queues a test message to a subscription actor may see, sent
 // at once (no batching window), and returns it.
+//
+// Errors: ENOTFOUND for a subscription the caller may not see; ECONFLICT
+// when MaxTestsWaiting of its test messages wait already.
 func (n *Notifier) SendTest(actor matcher.Actor, id string) (Delivery, error) {
 	sub, err := n.find(actor, id)
 	if err != nil {
@@ -456,8 +462,19 @@ func (n *Notifier) SendTest(actor matcher.Actor, id string) (Delivery, error) {
 	m.fill(sub, testDraft(sub, subject, m.Base), nil)
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.targets[sub.ID] == nil {
-		n.targets[sub.ID] = &target{sub: sub}
+	t := n.targets[sub.ID]
+	if t == nil {
+		t = &target{sub: sub}
+		n.targets[sub.ID] = t
+	}
+	waiting := 0
+	for _, q := range t.queue {
+		if q.Test {
+			waiting++
+		}
+	}
+	if waiting >= MaxTestsWaiting {
+		return Delivery{}, matcher.Errorf(matcher.ECONFLICT, "%d test messages to %s wait to be sent already: see its deliveries", waiting, sub.ID)
 	}
 	if err := n.write([]*Message{m}, nil, false); err != nil {
 		return Delivery{}, err
