@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/allymatch/allymatch/matcher/notify"
 )
 
 // listsTemplates are every template of the desk.
@@ -70,6 +72,19 @@ func TestListsTemplatesWords(t *testing.T) {
 				cases = []string{"qty", "qty_item", "radius", "radius_item", "remove_unit", "mode", "weights", "w_proximity", "w_tags", "w_priority", "w_time", "w_affinity", "w_history"}
 			case "login.kind":
 				cases = []string{"token", "session", "code"}
+			case "wh.kind":
+				for _, k := range notify.Targets {
+					cases = append(cases, string(k))
+				}
+			case "wh.event":
+				for _, k := range notify.Kinds {
+					cases = append(cases, string(k))
+				}
+			case "wh.status":
+				cases = []string{string(notify.Pending), string(notify.Delivered), string(notify.Dead)}
+			case "wh.field":
+				// the fields a subscription's error names (notify.go)
+				cases = []string{"kind", "url", "secret", "events", "alliance", "unit", "body"}
 			default:
 				t.Errorf("%s.html: printf key %s.%%s of unknown cases", name, m[1])
 			}
