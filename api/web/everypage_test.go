@@ -176,6 +176,7 @@ func TestEveryPage(t *testing.T) {
 		{"import-problems", "/ui/meetings/lh/import", "#problems", upload("bad.xlsx")},
 		{"import-preview", "/ui/meetings/lh/import", "#commit", upload("成员单位.csv", "需求清单.csv", "资源清单.csv")},
 		{"logins", "/ui/meetings/lh/logins", "#make-slips", nil},
+		{"webhooks", "/ui/meetings/lh/webhooks", "main h1", nil},
 		{"slips", "/ui/meetings/lh/logins", ".slips", []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.CSS("#make-slips button"))}},
 		{"members", "/ui/meetings/lh/members?find=" + url.QueryEscape("龙华"), "#members", nil},
 		{"claim", "/ui/claims/" + half.ID, "#claim-sides", nil},
@@ -205,6 +206,7 @@ func TestEveryPage(t *testing.T) {
 		{"browse", "/ui/units/lh-school/browse?kind=resource", "#results", nil},
 		{"claim-form", "/ui/units/lh-school/claim?item=LH-R12", "#claim-form", nil},
 		{"claim", "/ui/claims/" + confirmed.ID, "#claim-sides", nil},
+		{"webhooks", "/ui/units/lh-school/webhooks", "main h1", nil},
 		{"login", "/ui/login", "#login", nil},
 	}
 
