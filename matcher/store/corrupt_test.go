@@ -265,7 +265,7 @@ func corruptCases(good []byte) []corruptCase {
 				return err
 			}
 			c.Quantity = -1
-			return putJSON(btx.Bucket([]byte("claims")), c.ID, c)
+			return putJSON(boltBucket{btx.Bucket([]byte("claims"))}, c.ID, c)
 		}, words: []string{"claims/hand-1", "quantity"}, refuse: true},
 		corruptCase{name: "event changed, checksum not", edit: func(btx *bolt.Tx) error {
 			k := binary.BigEndian.AppendUint64(nil, 3)

@@ -218,7 +218,7 @@ func shapeCases() []shapeCase {
 			}
 			it := testItem("d9", "lh-school", matcher.Demand, 1)
 			it.Rev = 7
-			return putJSON(btx.Bucket([]byte(index.TableItems)), it.ID, it)
+			return putJSON(boltBucket{btx.Bucket([]byte(index.TableItems))}, it.ID, it)
 		}, KindDamaged, []string{"items/d9: revision 7 is above the sequence 2"}},
 		shapeCase{"event under another key", func(btx *bolt.Tx) error {
 			b := btx.Bucket(bucketEvents)
@@ -640,7 +640,7 @@ func TestOpenStartsOverWhenTheFileChanges(t *testing.T) {
 					}
 					err = db.Update(func(btx *bolt.Tx) error {
 						c := matcher.Category{ID: fmt.Sprintf("tea%d", n), NameZH: "茶叙", NameEN: "tea talk"}
-						return putJSON(btx.Bucket(bucketCategories), c.ID, c)
+						return putJSON(boltBucket{btx.Bucket(bucketCategories)}, c.ID, c)
 					})
 					if err := errors.Join(err, db.Close()); err != nil {
 						return nil, err

@@ -21,7 +21,6 @@ import (
 	"sync/atomic"
 
 	memdb "github.com/hashicorp/go-memdb"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -46,8 +45,8 @@ var (
 // Store is the durable, indexed state. It is safe for concurrent use.
 type Store struct {
 	opts Options
-	path string
-	bolt *bolt.DB
+	path string // the file, or the database's URL without its password
+	kv   engine
 	db   *memdb.MemDB
 	mu   sync.Mutex // serialises mutations
 	seq  atomic.Uint64
@@ -57,14 +56,16 @@ type Store struct {
 	states []uint64
 }
 
-// Path returns the database file's path.
+// Path returns the database file's path, or the PostgreSQL database's
+// URL (without its password).
 func (s *Store) Path() string { return s.path }
 
-// Close closes the file. The store must not be used afterwards.
+// Close closes the file or the connections. The store must not be used
+// afterwards.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bolt.Close()
+	return s.kv.close()
 }
 
 // Seq returns the index of the last acknowledged mutation.
@@ -148,16 +149,34 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 			ev.Changes = append(ev.Changes, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
 		}
 	}
-	err = s.bolt.Update(func(btx *bolt.Tx) error {
+	err = s.kv.update(ctx, func(ktx kvTx) error {
+		meta, err := mustBucket(ktx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		// Another process on the same database may have written since
+		// this one read the store: its change would be lost under ours.
+		if stored, err := storedSeq(meta); err != nil {
+			return err
+		} else if stored != tx.seq-1 {
+			return matcher.Errorf(matcher.ECONFLICT, "the store was changed by another process (it is at seq %d, this one at %d); nothing was written, try again", stored, tx.seq-1)
+		}
+		cats, err := mustBucket(ktx, bucketCategories)
+		if err != nil {
+			return err
+		}
 		for _, c := range tx.cats {
-			if err := putJSON(btx.Bucket(bucketCategories), c.ID, c); err != nil {
+			if err := putJSON(cats, c.ID, c); err != nil {
 				return err
 			}
 		}
 		for _, k := range tx.order {
-			b := btx.Bucket([]byte(k.table))
+			b, err := mustBucket(ktx, []byte(k.table))
+			if err != nil {
+				return err
+			}
 			if !tx.changed[k] {
-				if err := b.Delete([]byte(k.id)); err != nil {
+				if err := b.delete([]byte(k.id)); err != nil {
 					return err
 				}
 				continue
@@ -176,11 +195,18 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if err != nil {
 			return err
 		}
-		if err := btx.Bucket(bucketEvents).Put(seqKey[:], Seal(seqKey[:], data)); err != nil {
+		events, err := mustBucket(ktx, bucketEvents)
+		if err != nil {
 			return err
 		}
-		return btx.Bucket(bucketMeta).Put(keySeq, seqKey[:])
+		if err := events.put(seqKey[:], Seal(seqKey[:], data)); err != nil {
+			return err
+		}
+		return meta.put(keySeq, seqKey[:])
 	})
+	if matcher.ErrorCode(err) == matcher.ECONFLICT {
+		return matcher.Event{}, err
+	}
 	if err != nil {
 		return matcher.Event{}, fmt.Errorf("store: writing %s: %w", action, err)
 	}
@@ -198,36 +224,57 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 }
 
 // putJSON stores v under id in b, encoded and sealed.
-func putJSON(b *bolt.Bucket, id string, v any) error {
+func putJSON(b kvBucket, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(id), Seal([]byte(id), data))
+	return b.put([]byte(id), Seal([]byte(id), data))
+}
+
+// storedSeq reads the sequence from the meta bucket (0 when a store that
+// was never written has none).
+func storedSeq(meta kvBucket) (uint64, error) {
+	raw, err := meta.get(keySeq)
+	switch {
+	case err != nil:
+		return 0, err
+	case raw == nil:
+		return 0, nil
+	case len(raw) != 8:
+		return 0, fmt.Errorf("meta/seq has %d bytes, not 8", len(raw))
+	}
+	return binary.BigEndian.Uint64(raw), nil
 }
 
 // Events returns up to limit audit events after seq, oldest first, that
 // pass keep (nil keeps all).
 func (s *Store) Events(since uint64, limit int, keep func(*matcher.Event) bool) (out []matcher.Event, err error) {
 	err = guard(s.path, func() error {
-		return s.bolt.View(func(btx *bolt.Tx) error {
-			c := btx.Bucket(bucketEvents).Cursor()
+		return s.kv.view(context.Background(), func(ktx kvTx) error {
+			b, err := mustBucket(ktx, bucketEvents)
+			if err != nil {
+				return err
+			}
 			var from [8]byte
 			binary.BigEndian.PutUint64(from[:], since+1)
-			for k, v := c.Seek(from[:]); k != nil && len(out) < limit; k, v = c.Next() {
+			return b.scan(from[:], func(k, v []byte) (bool, error) {
+				if len(out) >= limit {
+					return false, nil
+				}
 				data, err := Unseal(k, v)
 				if err != nil {
-					return damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
 				}
 				var ev matcher.Event
 				if err := json.Unmarshal(data, &ev); err != nil {
-					return damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
 				}
 				if keep == nil || keep(&ev) {
 					out = append(out, ev)
 				}
-			}
-			return nil
+				return true, nil
+			})
 		})
 	})
 	return out, err

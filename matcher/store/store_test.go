@@ -235,7 +235,7 @@ func TestAckAfterSync(t *testing.T) {
 	hook := func(seq uint64) {
 		// The write is in the file (bbolt has synced its commit) and not yet
 		// visible to readers or acknowledged.
-		err := s.bolt.View(func(btx *bolt.Tx) error {
+		err := s.kv.(boltEngine).db.View(func(btx *bolt.Tx) error {
 			if btx.Bucket([]byte(index.TableClaims)).Get([]byte("c1")) == nil {
 				return errors.New("claim c1 not in the file")
 			}
@@ -282,7 +282,7 @@ func TestCorruptFileRefused(t *testing.T) {
 		dir := t.TempDir()
 		s := mustOpen(t, dir)
 		seed(t, s)
-		s.bolt.Update(func(btx *bolt.Tx) error {
+		s.kv.(boltEngine).db.Update(func(btx *bolt.Tx) error {
 			return btx.Bucket([]byte(index.TableItems)).Put([]byte("d1"), Seal([]byte("d1"), []byte(`{"id":"d1","bogus":1}`)))
 		})
 		s.Close()
@@ -295,10 +295,10 @@ func TestCorruptFileRefused(t *testing.T) {
 		dir := t.TempDir()
 		s := mustOpen(t, dir)
 		seed(t, s)
-		s.bolt.Update(func(btx *bolt.Tx) error {
+		s.kv.(boltEngine).db.Update(func(btx *bolt.Tx) error {
 			c := testClaim("c1", 1, matcher.ClaimProposed)
 			c.Demand = "gone"
-			return putJSON(btx.Bucket([]byte(index.TableClaims)), "c1", c)
+			return putJSON(boltBucket{btx.Bucket([]byte(index.TableClaims))}, "c1", c)
 		})
 		s.Close()
 		_, _, err := Open(ctx, Options{Dir: dir})
@@ -310,8 +310,8 @@ func TestCorruptFileRefused(t *testing.T) {
 		dir := t.TempDir()
 		s := mustOpen(t, dir)
 		seed(t, s)
-		s.bolt.Update(func(btx *bolt.Tx) error {
-			return putJSON(btx.Bucket([]byte(index.TableClaims)), "c1", testClaim("c1", 4, matcher.ClaimConfirmed))
+		s.kv.(boltEngine).db.Update(func(btx *bolt.Tx) error {
+			return putJSON(boltBucket{btx.Bucket([]byte(index.TableClaims))}, "c1", testClaim("c1", 4, matcher.ClaimConfirmed))
 		})
 		s.Close()
 		_, _, err := Open(ctx, Options{Dir: dir})

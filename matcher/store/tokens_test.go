@@ -58,7 +58,7 @@ func TestLoginChecksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Change u1 to u2 inside the sealed value, as a flipped byte would.
-	err = st.bolt.Update(func(btx *bolt.Tx) error {
+	err = st.kv.(boltEngine).db.Update(func(btx *bolt.Tx) error {
 		b := btx.Bucket(bucketTokens)
 		v := bytes.Replace(bytes.Clone(b.Get(h[:])), []byte(`"u1"`), []byte(`"u2"`), 1)
 		return b.Put(h[:], v)
