@@ -31,6 +31,13 @@ import (
 
 // Options configure Open.
 type Options struct {
+	// URL, when set, names a PostgreSQL database (postgres://…, see
+	// IsURL) that holds the store instead of a file: an empty database
+	// (or schema) is a new install; one holding other tables but no store
+	// is refused (KindNotStore). Dir is then unused, and LockTimeout too:
+	// several processes may open one database (their writes serialise on
+	// the sequence, see Store.Update).
+	URL string
 	// Dir is the data folder. A missing folder, or one that holds no
 	// allymatch.db and nothing else (hidden files and lost+found aside), is
 	// a new install: the folder and the store are created.
@@ -126,6 +133,16 @@ func Open(ctx context.Context, opts Options) (*Store, Stats, error) {
 		opts.openFile = os.OpenFile
 	}
 	o := &opener{opts: opts, path: filepath.Join(opts.Dir, FileName), log: opts.Logger}
+	if opts.URL != "" {
+		o.path = redact(opts.URL)
+		s, st, err := o.openPostgres(ctx)
+		if err != nil {
+			return nil, Stats{}, err
+		}
+		st.Duration = time.Since(start)
+		s.log.Info("store opened", "path", o.path, "records", st.Records, "seq", st.Seq, "created", st.Created, "duration", st.Duration)
+		return s, st, nil
+	}
 	for attempt := 1; ; attempt++ {
 		s, st, err := o.open(ctx)
 		if errors.Is(err, errRaced) {
