@@ -17,15 +17,15 @@ import (
 )
 
 // TestCrashChild is the child of TestCrashRecovery: with ALLYMATCH_CRASH_DIR
-// set it writes unit+item pairs from several goroutines forever, printing
+// (a folder) or ALLYMATCH_CRASH_URL (a PostgreSQL database) set it writes unit+item pairs from several goroutines forever, printing
 // "ack ID" after each write is acknowledged, until it is killed.
 func TestCrashChild(t *testing.T) {
-	dir := os.Getenv("ALLYMATCH_CRASH_DIR")
-	if dir == "" {
+	opts := Options{Dir: os.Getenv("ALLYMATCH_CRASH_DIR"), URL: os.Getenv("ALLYMATCH_CRASH_URL"), LockTimeout: 10 * time.Second}
+	if opts.Dir == "" && opts.URL == "" {
 		t.Skip("child of TestCrashRecovery")
 	}
 	prefix := os.Getenv("ALLYMATCH_CRASH_PREFIX")
-	s, _, err := Open(ctx, Options{Dir: dir, LockTimeout: 10 * time.Second})
+	s, _, err := Open(ctx, opts)
 	if err != nil {
 		fmt.Println("open error:", err)
 		os.Exit(3)
@@ -66,14 +66,19 @@ func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	dir := t.TempDir()
+	forEachEngine(t, testCrashRecovery)
+}
+
+func testCrashRecovery(t *testing.T, fresh func(testing.TB) Options) {
+	opts := fresh(t)
+	opts.LockTimeout = 10 * time.Second
 	rounds := 12
 	acked := map[string]bool{}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var lastSeq uint64
 	for round := range rounds {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "ALLYMATCH_CRASH_DIR="+dir, fmt.Sprintf("ALLYMATCH_CRASH_PREFIX=r%d", round))
+		cmd.Env = append(os.Environ(), "ALLYMATCH_CRASH_DIR="+opts.Dir, "ALLYMATCH_CRASH_URL="+opts.URL, fmt.Sprintf("ALLYMATCH_CRASH_PREFIX=r%d", round))
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -126,7 +131,7 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		cmd.Wait()
 
-		s, _, err := Open(ctx, Options{Dir: dir, LockTimeout: 10 * time.Second})
+		s, _, err := Open(ctx, opts)
 		if err != nil {
 			t.Fatalf("round %d: reopen after SIGKILL: %v", round, err)
 		}
