@@ -53,7 +53,7 @@ func openAt(tb testing.TB, opts Options) *Store {
 
 func where(opts Options) string {
 	if opts.URL != "" {
-		return redact(opts.URL)
+		return Redact(opts.URL)
 	}
 	return filepath.Join(opts.Dir, FileName)
 }

@@ -39,6 +39,8 @@ type kvTx interface {
 	// deleteBucket deletes the bucket name and everything in it (write
 	// transactions only; tests and migrations).
 	deleteBucket(name string) error
+	// buckets returns the names of every bucket, sorted.
+	buckets() ([]string, error)
 }
 
 // kvBucket is a bucket in a transaction.
@@ -108,6 +110,15 @@ func (t boltTx) createBucket(name string) (kvBucket, error) {
 }
 
 func (t boltTx) deleteBucket(name string) error { return t.tx.DeleteBucket([]byte(name)) }
+
+func (t boltTx) buckets() ([]string, error) {
+	var out []string
+	err := t.tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		out = append(out, string(name))
+		return nil
+	})
+	return out, err
+}
 
 type boltBucket struct{ b *bolt.Bucket }
 

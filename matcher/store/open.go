@@ -134,7 +134,7 @@ func Open(ctx context.Context, opts Options) (*Store, Stats, error) {
 	}
 	o := &opener{opts: opts, path: filepath.Join(opts.Dir, FileName), log: opts.Logger}
 	if opts.URL != "" {
-		o.path = redact(opts.URL)
+		o.path = Redact(opts.URL)
 		s, st, err := o.openPostgres(ctx)
 		if err != nil {
 			return nil, Stats{}, err

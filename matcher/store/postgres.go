@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -56,8 +57,9 @@ func IsURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-// redact returns the URL without its password, for messages and logs.
-func redact(u string) string {
+// Redact returns the PostgreSQL URL u without its password, for messages
+// and logs.
+func Redact(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "the PostgreSQL URL"
@@ -112,11 +114,11 @@ func (e pgEngine) close() error {
 // pgTx is one transaction. Writes are queued and sent in one round trip
 // before the next read and at commit.
 type pgTx struct {
-	ctx     context.Context
-	tx      pgx.Tx
-	write   bool
-	buckets map[string]bool // nil until read
-	batch   *pgx.Batch
+	ctx   context.Context
+	tx    pgx.Tx
+	write bool
+	names map[string]bool // the buckets; nil until read
+	batch *pgx.Batch
 }
 
 func (t *pgTx) queue(sql string, args ...any) {
@@ -136,7 +138,7 @@ func (t *pgTx) flush() error {
 }
 
 func (t *pgTx) loadBuckets() error {
-	if t.buckets != nil {
+	if t.names != nil {
 		return nil
 	}
 	if err := t.flush(); err != nil {
@@ -150,9 +152,9 @@ func (t *pgTx) loadBuckets() error {
 	if err != nil {
 		return err
 	}
-	t.buckets = map[string]bool{}
+	t.names = map[string]bool{}
 	for _, n := range names {
-		t.buckets[n] = true
+		t.names[n] = true
 	}
 	return nil
 }
@@ -161,7 +163,7 @@ func (t *pgTx) bucket(name string) (kvBucket, error) {
 	if err := t.loadBuckets(); err != nil {
 		return nil, err
 	}
-	if !t.buckets[name] {
+	if !t.names[name] {
 		return nil, nil
 	}
 	return pgBucket{t, name}, nil
@@ -174,9 +176,9 @@ func (t *pgTx) createBucket(name string) (kvBucket, error) {
 	if err := t.loadBuckets(); err != nil {
 		return nil, err
 	}
-	if !t.buckets[name] {
+	if !t.names[name] {
 		t.queue(`INSERT INTO allymatch_buckets (name) VALUES ($1) ON CONFLICT DO NOTHING`, name)
-		t.buckets[name] = true
+		t.names[name] = true
 	}
 	return pgBucket{t, name}, nil
 }
@@ -185,12 +187,29 @@ func (t *pgTx) deleteBucket(name string) error {
 	if err := t.loadBuckets(); err != nil {
 		return err
 	}
-	if !t.buckets[name] {
+	if !t.names[name] {
 		return fmt.Errorf("store: no bucket %s", name)
 	}
 	t.queue(`DELETE FROM allymatch_buckets WHERE name = $1`, name) // cascades to its rows
-	delete(t.buckets, name)
+	delete(t.names, name)
 	return nil
+}
+
+func (t *pgTx) buckets() ([]string, error) {
+	if err := t.loadBuckets(); err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Keys(t.names)), nil
+}
+
+// copyRows adds rows (key, value) to the empty bucket name with COPY, the
+// fastest way in (Copy).
+func (t *pgTx) copyRows(name string, rows [][]any) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
+	_, err := t.tx.CopyFrom(t.ctx, pgx.Identifier{"allymatch_kv"}, []string{"bucket", "key", "value"}, pgx.CopyFromRows(rows))
+	return err
 }
 
 type pgBucket struct {
