@@ -60,6 +60,9 @@ type Options struct {
 // Bin returns the folder of the PostgreSQL binaries, or ErrAbsent.
 func Bin() (string, error) {
 	if d := os.Getenv("ALLYMATCH_PG_BIN"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "postgres")); err != nil {
+			return "", fmt.Errorf("%w: $ALLYMATCH_PG_BIN is %s, which has no postgres", ErrAbsent, d)
+		}
 		return d, nil
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
