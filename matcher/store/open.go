@@ -365,7 +365,7 @@ func (o *opener) boltError(err error) error {
 }
 
 func (o *opener) store(e engine, l loaded) *Store {
-	s := &Store{opts: o.opts, path: o.path, kv: e, db: l.db, log: o.log}
+	s := &Store{opts: o.opts, path: o.path, kv: e, db: l.db, log: o.log, seqCh: make(chan struct{})}
 	s.seq.Store(l.seq)
 	return s
 }

@@ -37,7 +37,7 @@ const pgSchemaTable = "allymatch_schema"
 
 // pgTables are the relations the engine makes; any other relation in the
 // schema belongs to someone else.
-var pgTables = []string{"allymatch_buckets", "allymatch_json", "allymatch_kv", pgSchemaTable}
+var pgTables = []string{"allymatch_buckets", "allymatch_changes", "allymatch_json", "allymatch_kv", pgSchemaTable}
 
 // keyInstalling marks a new install whose OnCreate has not finished: a
 // store that holds it is not taken for a store (the next start installs
@@ -100,6 +100,9 @@ func (e pgEngine) update(ctx context.Context, fn func(kvTx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
+	if err := t.logChanges(); err != nil {
+		return err
+	}
 	if err := t.flush(); err != nil {
 		return err
 	}
@@ -119,6 +122,72 @@ type pgTx struct {
 	write bool
 	names map[string]bool // the buckets; nil until read
 	batch *pgx.Batch
+	// seq is the sequence this transaction writes (meta/seq), and log the
+	// changes of records and categories it makes, for allymatch_changes.
+	seq uint64
+	log [][]any
+}
+
+// pgChangesKept is how many sequences of changes allymatch_changes keeps.
+const pgChangesKept = 100_000
+
+// followed reports whether the changes of bucket go to the change log:
+// the records and categories that the index holds.
+func followed(bucket string) bool {
+	return bucket == string(bucketCategories) || slices.Contains(index.Tables, bucket)
+}
+
+// logChanges writes the transaction's changes to allymatch_changes and
+// notifies the other processes (at commit), when it wrote a sequence.
+func (t *pgTx) logChanges() error {
+	if t.seq == 0 || len(t.log) == 0 {
+		return nil
+	}
+	for _, row := range t.log {
+		row[0] = int64(t.seq)
+	}
+	if len(t.log) > 64 {
+		if err := t.flush(); err != nil {
+			return err
+		}
+		if _, err := t.tx.CopyFrom(t.ctx, pgx.Identifier{"allymatch_changes"}, []string{"seq", "bucket", "key", "value"}, pgx.CopyFromRows(t.log)); err != nil {
+			return err
+		}
+	} else {
+		for _, row := range t.log {
+			t.queue(`INSERT INTO allymatch_changes (seq, bucket, key, value) VALUES ($1, $2, $3, $4)`, row...)
+		}
+	}
+	if t.seq%1000 == 0 && t.seq > pgChangesKept {
+		t.queue(`DELETE FROM allymatch_changes WHERE seq <= $1`, int64(t.seq-pgChangesKept))
+	}
+	t.queue(`SELECT pg_notify('allymatch_changes', $1)`, fmt.Sprint(t.seq))
+	return nil
+}
+
+func (t *pgTx) changes(from, to uint64, fn func(seq uint64, bucket string, k, v []byte) error) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
+	rows, err := t.tx.Query(t.ctx, `SELECT seq, bucket, key, value FROM allymatch_changes WHERE seq > $1 AND seq <= $2 ORDER BY seq, id`, int64(from), int64(to))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			seq    int64
+			bucket string
+			k, v   []byte
+		)
+		if err := rows.Scan(&seq, &bucket, &k, &v); err != nil {
+			return err
+		}
+		if err := fn(uint64(seq), bucket, k, v); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 func (t *pgTx) queue(sql string, args ...any) {
@@ -235,6 +304,12 @@ func (b pgBucket) put(k, v []byte) error {
 	}
 	b.t.queue(`INSERT INTO allymatch_kv (bucket, key, value) VALUES ($1, $2, $3)
 		ON CONFLICT (bucket, key) DO UPDATE SET value = EXCLUDED.value`, b.name, k, v)
+	switch {
+	case followed(b.name):
+		b.t.log = append(b.t.log, []any{nil, b.name, k, v})
+	case b.name == string(bucketMeta) && string(k) == string(keySeq) && len(v) == 8:
+		b.t.seq = seqOf(v)
+	}
 	return nil
 }
 
@@ -243,6 +318,9 @@ func (b pgBucket) delete(k []byte) error {
 		return errors.New("store: a write in a read-only transaction")
 	}
 	b.t.queue(`DELETE FROM allymatch_kv WHERE bucket = $1 AND key = $2`, b.name, k)
+	if followed(b.name) {
+		b.t.log = append(b.t.log, []any{nil, b.name, k, nil})
+	}
 	return nil
 }
 
@@ -464,7 +542,9 @@ func (o *opener) openLocked(ctx context.Context, pool *pgxpool.Pool) (*Store, St
 		}
 		st.Migrated = l.version
 	}
-	return o.store(e, l), st, nil
+	s := o.store(e, l)
+	s.startFollowing(pool)
+	return s, st, nil
 }
 
 // createPostgres installs a new store in an empty schema: the tables, the
@@ -524,11 +604,12 @@ func (o *opener) createPostgres(ctx context.Context, e pgEngine) (*Store, Stats,
 		records += sn.Count(t)
 	}
 	o.log.Info("store created", "path", o.path, "records", records, "seq", s.Seq())
+	s.startFollowing(e.pool)
 	return s, Stats{Records: records, Seq: s.Seq(), Created: true}, nil
 }
 
 // dropPostgres removes the engine's tables, in one transaction.
 func dropPostgres(ctx context.Context, pool *pgxpool.Pool) error {
-	_, err := pool.Exec(ctx, `DROP VIEW IF EXISTS allymatch_json; DROP TABLE IF EXISTS allymatch_kv, allymatch_buckets, `+pgSchemaTable)
+	_, err := pool.Exec(ctx, `DROP VIEW IF EXISTS allymatch_json; DROP TABLE IF EXISTS allymatch_changes, allymatch_kv, allymatch_buckets, `+pgSchemaTable)
 	return err
 }

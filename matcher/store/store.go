@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -54,6 +55,14 @@ type Store struct {
 	// states are the index states of the last writes, oldest first: the
 	// change log keeps their ChangeSets only (index.MaxChangeWalk).
 	states []uint64
+	// seqCh is closed (and replaced) whenever seq advances (WaitSeq).
+	seqMu sync.Mutex
+	seqCh chan struct{}
+	// stopFollow ends the following of another process's writes
+	// (PostgreSQL), and followed is closed once it has ended.
+	stopFollow context.CancelFunc
+	followed   chan struct{}
+	followErr  atomic.Pointer[error]
 }
 
 // Path returns the database file's path, or the PostgreSQL database's
@@ -63,6 +72,10 @@ func (s *Store) Path() string { return s.path }
 // Close closes the file or the connections. The store must not be used
 // afterwards.
 func (s *Store) Close() error {
+	if s.stopFollow != nil {
+		s.stopFollow()
+		<-s.followed
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.kv.close()
@@ -100,66 +113,77 @@ func (sn Snapshot) Fork() *memdb.MemDB { return sn.db.Snapshot() }
 // action with the alliances it concerns. If fn or the checks fail, nothing
 // is changed and the error is returned; otherwise the mutation is durable
 // when Update returns its event.
+//
+// The mutation runs inside the engine's write transaction, which holds
+// the store's write lock (on PostgreSQL, across every process on the
+// database). When another process wrote since this one last read, its
+// changes are applied to the index first (catch-up), so that fn always
+// runs on the latest state: two processes never overwrite each other's
+// writes unseen.
 func (s *Store) Update(ctx context.Context, actor, action string, alliances []string, fn func(tx *Tx) error) (matcher.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return matcher.Event{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	txn := s.db.Txn(true)
-	defer txn.Abort()
-	tx := &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}}
-	tx.vocab = tx.Meta().Vocab
-	if err := fn(tx); err != nil {
-		return matcher.Event{}, err
-	}
-	if len(tx.order) == 0 && len(tx.cats) == 0 {
-		return matcher.Event{}, ErrNoChange
-	}
-	if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
-		return matcher.Event{}, err
-	}
-	keys := make([]index.Key, 0, len(tx.cats)+len(tx.order))
-	for _, c := range tx.cats {
-		keys = append(keys, index.Key{Table: "categories", ID: c.ID})
-	}
-	for _, k := range tx.order {
-		keys = append(keys, index.Key{Table: k.table, ID: k.id})
-	}
-	state, err := index.RecordChanges(txn, keys)
-	if err != nil {
-		return matcher.Event{}, err
-	}
-	if len(s.states) >= index.MaxChangeWalk {
-		if err := index.ForgetChanges(txn, s.states[0]); err != nil {
-			return matcher.Event{}, err
+	var (
+		txn   *memdb.Txn
+		ev    matcher.Event
+		state uint64
+	)
+	defer func() {
+		if txn != nil {
+			txn.Abort() // a no-op once committed
 		}
-	}
-	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: tx.seq, Vocab: tx.vocab, State: state}); err != nil {
-		return matcher.Event{}, err
-	}
-	ev := matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats), Side: tx.side}
-	for _, c := range tx.cats {
-		if len(ev.Changes) < matcher.MaxEventChanges {
-			ev.Changes = append(ev.Changes, matcher.Change{Table: "categories", ID: c.ID})
-		}
-	}
-	for _, k := range tx.order {
-		if len(ev.Changes) < matcher.MaxEventChanges {
-			ev.Changes = append(ev.Changes, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
-		}
-	}
-	err = s.kv.update(ctx, func(ktx kvTx) error {
+	}()
+	err := s.kv.update(ctx, func(ktx kvTx) error {
 		meta, err := mustBucket(ktx, bucketMeta)
 		if err != nil {
 			return err
 		}
-		// Another process on the same database may have written since
-		// this one read the store: its change would be lost under ours.
-		if stored, err := storedSeq(meta); err != nil {
+		stored, err := storedSeq(meta)
+		if err != nil {
 			return err
-		} else if stored != tx.seq-1 {
-			return matcher.Errorf(matcher.ECONFLICT, "the store was changed by another process (it is at seq %d, this one at %d); nothing was written, try again", stored, tx.seq-1)
+		}
+		if stored != s.seq.Load() {
+			// Another process on the same database wrote since this one
+			// read the store.
+			if err := s.catchUp(ktx, stored); err != nil {
+				return err
+			}
+		}
+		txn = s.db.Txn(true)
+		tx := &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}}
+		tx.vocab = tx.Meta().Vocab
+		if err := fn(tx); err != nil {
+			return mutationError{err}
+		}
+		if len(tx.order) == 0 && len(tx.cats) == 0 {
+			return mutationError{ErrNoChange}
+		}
+		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
+			return mutationError{err}
+		}
+		keys := make([]index.Key, 0, len(tx.cats)+len(tx.order))
+		for _, c := range tx.cats {
+			keys = append(keys, index.Key{Table: "categories", ID: c.ID})
+		}
+		for _, k := range tx.order {
+			keys = append(keys, index.Key{Table: k.table, ID: k.id})
+		}
+		if state, err = s.recordIndexChanges(txn, tx.seq, tx.vocab, keys); err != nil {
+			return err
+		}
+		ev = matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats), Side: tx.side}
+		for _, c := range tx.cats {
+			if len(ev.Changes) < matcher.MaxEventChanges {
+				ev.Changes = append(ev.Changes, matcher.Change{Table: "categories", ID: c.ID})
+			}
+		}
+		for _, k := range tx.order {
+			if len(ev.Changes) < matcher.MaxEventChanges {
+				ev.Changes = append(ev.Changes, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
+			}
 		}
 		cats, err := mustBucket(ktx, bucketCategories)
 		if err != nil {
@@ -204,8 +228,8 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		}
 		return meta.put(keySeq, seqKey[:])
 	})
-	if matcher.ErrorCode(err) == matcher.ECONFLICT {
-		return matcher.Event{}, err
+	if me, ok := errors.AsType[mutationError](err); ok {
+		return matcher.Event{}, me.err
 	}
 	if err != nil {
 		return matcher.Event{}, fmt.Errorf("store: writing %s: %w", action, err)
@@ -214,13 +238,64 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		s.opts.afterSync(ev.Seq)
 	}
 	txn.Commit()
-	s.seq.Store(ev.Seq)
+	s.advanced(ev.Seq, state)
+	s.log.Debug("store update", "seq", ev.Seq, "actor", actor, "action", action, "records", ev.Count)
+	return ev, nil
+}
+
+// mutationError carries an error of the mutation itself (fn, the checks,
+// ErrNoChange) through the engine's transaction, which it rolls back.
+type mutationError struct{ err error }
+
+func (e mutationError) Error() string { return e.err.Error() }
+
+// recordIndexChanges records in txn the change set of keys and the meta
+// record of seq, and returns the new index state.
+func (s *Store) recordIndexChanges(txn *memdb.Txn, seq uint64, vocab *matcher.Vocabulary, keys []index.Key) (uint64, error) {
+	state, err := index.RecordChanges(txn, keys)
+	if err != nil {
+		return 0, err
+	}
+	if len(s.states) >= index.MaxChangeWalk {
+		if err := index.ForgetChanges(txn, s.states[0]); err != nil {
+			return 0, err
+		}
+	}
+	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: seq, Vocab: vocab, State: state}); err != nil {
+		return 0, err
+	}
+	return state, nil
+}
+
+// advanced records that the index committed seq at state (s.mu held).
+func (s *Store) advanced(seq, state uint64) {
+	s.seq.Store(seq)
 	if len(s.states) >= index.MaxChangeWalk {
 		s.states = s.states[1:]
 	}
 	s.states = append(s.states, state)
-	s.log.Debug("store update", "seq", ev.Seq, "actor", actor, "action", action, "records", ev.Count)
-	return ev, nil
+	s.seqMu.Lock()
+	close(s.seqCh)
+	s.seqCh = make(chan struct{})
+	s.seqMu.Unlock()
+}
+
+// WaitSeq waits until the store has reached seq (a write of another
+// process on the same database that this one follows), or ctx ends.
+func (s *Store) WaitSeq(ctx context.Context, seq uint64) error {
+	for {
+		s.seqMu.Lock()
+		ch := s.seqCh
+		s.seqMu.Unlock()
+		if s.Seq() >= seq {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // putJSON stores v under id in b, encoded and sealed.
