@@ -1,14 +1,21 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,7 +80,7 @@ func TestCommandsRefuseDatabases(t *testing.T) {
 func TestServeOnPostgres(t *testing.T) {
 	db := pgtest.NewDB(t)
 	for i := range 2 {
-		var logs bytes.Buffer
+		var logs lockedBuffer
 		cfg := DefaultServeConfig()
 		cfg.Addr = "127.0.0.1:0"
 		s := NewServer(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
@@ -103,11 +110,98 @@ func TestServeOnPostgres(t *testing.T) {
 		if ready.Status != "ready" || ready.Seq != 1 {
 			t.Errorf("start %d: readyz = %+v, want ready at seq 1 (the Banan seed)", i, ready)
 		}
-		if seeded := strings.Contains(logs.String(), "seeded the new store"); seeded != (i == 0) {
-			t.Errorf("start %d: seeded = %v", i, seeded)
-		}
 		cancel()
 		<-done
 		s.Close()
+		if seeded := strings.Contains(logs.String(), "seeded the new store"); seeded != (i == 0) {
+			t.Errorf("start %d: seeded = %v", i, seeded)
+		}
 	}
+}
+
+// Two replicas serve the Banan sample on one database behind one address
+// (a round-robin proxy): a write through the address is read back through
+// it with min_seq, whichever replica answers, and each replica follows the
+// other's writes.
+func TestTwoReplicasBehindOneAddress(t *testing.T) {
+	db := pgtest.NewDB(t)
+	const admin = "replica-admin-token"
+	var replicas []*Server
+	for i := range 2 {
+		var logs lockedBuffer
+		cfg := DefaultServeConfig()
+		cfg.Addr, cfg.Data, cfg.AdminToken = "127.0.0.1:0", db, admin
+		s := NewServer(cfg, slog.New(slog.NewJSONHandler(&logs, nil)))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		t.Cleanup(func() { cancel(); <-done; s.Close() })
+		select {
+		case <-s.Loaded():
+		case err := <-done:
+			t.Fatalf("replica %d: %v\n%s", i, err, logs.String())
+		case <-time.After(60 * time.Second):
+			t.Fatalf("replica %d not loaded in 60s\n%s", i, logs.String())
+		}
+		replicas = append(replicas, s)
+	}
+	var next atomic.Int64
+	proxies := make([]*httputil.ReverseProxy, len(replicas))
+	for i, r := range replicas {
+		proxies[i] = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: r.Addr()})
+	}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxies[next.Add(1)%int64(len(proxies))].ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	call := func(method, path, token, body string) (int, string, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, front.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("X-Allymatch-Seq"), b
+	}
+	code, _, body := call("POST", "/v1/tokens", admin, `{"role":"unit","unit":"lh-school"}`)
+	if code != 201 {
+		t.Fatalf("POST /v1/tokens = %d %s", code, body)
+	}
+	var tok struct{ Token string }
+	json.Unmarshal(body, &tok)
+	var lags []time.Duration
+	for i := range 20 {
+		id := fmt.Sprintf("REP-%d", i)
+		code, seqText, body := call("POST", "/v1/units/lh-school/items", tok.Token, `{"id":"`+id+`","kind":"demand","category":"tutoring","title":"作业辅导","quantity":1}`)
+		seq, err := strconv.ParseUint(seqText, 10, 64)
+		if code != 201 || err != nil || seq < 2 {
+			t.Fatalf("write %s = %d, seq %q; %s", id, code, seqText, body)
+		}
+		written := time.Now()
+		// The replica that did not take the write follows it.
+		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for _, r := range replicas {
+			if err := r.store.WaitSeq(wctx, seq); err != nil {
+				t.Errorf("a replica did not reach seq %d: %v", seq, err)
+			}
+		}
+		cancel()
+		lags = append(lags, time.Since(written))
+		code, _, body = call("GET", "/v1/items/"+id+"?min_seq="+seqText, tok.Token, "")
+		if code != 200 {
+			t.Errorf("read %s with min_seq %d = %d %s", id, seq, code, body)
+		}
+	}
+	if code, _, body := call("GET", "/v1/items/REP-0?min_seq=x", tok.Token, ""); code != 400 || !strings.Contains(string(body), "min_seq") {
+		t.Errorf("min_seq=x = %d %s, want a 400 naming min_seq", code, body)
+	}
+	if code, _, body := call("GET", "/v1/items/REP-0?min_seq=999999", tok.Token, ""); code != 503 || !strings.Contains(string(body), "behind min_seq 999999") {
+		t.Errorf("min_seq ahead = %d %s, want a 503", code, body)
+	}
+	slices.Sort(lags)
+	t.Logf("a write visible on both replicas after: median %s, max %s (20 writes, one at a time)", lags[len(lags)/2], lags[len(lags)-1])
 }
