@@ -222,3 +222,88 @@ func TestPostgresSchemaMigrates(t *testing.T) {
 		t.Errorf("a write after the migration = %v", err)
 	}
 }
+
+// PostgreSQL restarts during a stream of writes: the writes that fail
+// while it is down are not acknowledged, every acknowledged one is kept,
+// and both processes reconnect and catch up.
+func TestPostgresRestartDuringWrites(t *testing.T) {
+	pgtest.Require(t)
+	srv, err := pgtest.Start(pgtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	u, err := srv.CreateDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{URL: u}
+	a := openAt(t, opts)
+	seed(t, a)
+	b := openAt(t, opts)
+	var mu sync.Mutex
+	var acked []string
+	failed := 0
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for p, s := range []*Store{a, b} {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("p%d-%d", p, i)
+				_, err := s.Update(ctx, "test", "unit", nil, func(tx *Tx) error { return tx.PutUnit(testUnit(id, "单位"+id)) })
+				mu.Lock()
+				if err == nil {
+					acked = append(acked, id)
+				} else {
+					failed++
+				}
+				mu.Unlock()
+				if err != nil {
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // writes go on after the restart
+	close(stop)
+	wg.Wait()
+	mu.Lock()
+	n := len(acked)
+	mu.Unlock()
+	t.Logf("%d writes acknowledged, %d refused while PostgreSQL restarted", n, failed)
+	if n == 0 {
+		t.Fatal("no write was acknowledged")
+	}
+	// Both processes reach the database's sequence and serve every
+	// acknowledged write.
+	final := openAt(t, opts)
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	for i, s := range []*Store{a, b, final} {
+		if err := s.WaitSeq(wctx, final.Seq()); err != nil {
+			t.Fatalf("process %d at seq %d, the database at %d: %v", i, s.Seq(), final.Seq(), err)
+		}
+		sn := s.Snapshot()
+		for _, id := range acked {
+			if _, err := sn.Unit(id); err != nil {
+				t.Errorf("process %d: acknowledged unit %s missing", i, id)
+			}
+		}
+	}
+	evs, err := final.Events(0, 1<<20, nil)
+	if err != nil || uint64(len(evs)) != final.Seq() || final.Snapshot().Count(index.TableUnits) != 3+len(evs)-1 {
+		t.Errorf("%d events (%v), seq %d, %d units", len(evs), err, final.Seq(), final.Snapshot().Count(index.TableUnits))
+	}
+	if a.FollowError() != nil || b.FollowError() != nil {
+		t.Errorf("still not following after the restart: %v, %v", a.FollowError(), b.FollowError())
+	}
+}
