@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -76,6 +77,12 @@ func testCrashRecovery(t *testing.T, fresh func(testing.TB) Options) {
 	acked := map[string]bool{}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var lastSeq uint64
+	// On PostgreSQL a second process (this one) follows the killed one's
+	// writes throughout: it is the survivor that must serve each of them.
+	var survivor *Store
+	if opts.URL != "" {
+		survivor = openAt(t, opts)
+	}
 	for round := range rounds {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
 		cmd.Env = append(os.Environ(), "ALLYMATCH_CRASH_DIR="+opts.Dir, "ALLYMATCH_CRASH_URL="+opts.URL, fmt.Sprintf("ALLYMATCH_CRASH_PREFIX=r%d", round))
@@ -134,6 +141,23 @@ func testCrashRecovery(t *testing.T, fresh func(testing.TB) Options) {
 		s, _, err := Open(ctx, opts)
 		if err != nil {
 			t.Fatalf("round %d: reopen after SIGKILL: %v", round, err)
+		}
+		if survivor != nil {
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := survivor.WaitSeq(wctx, s.Seq())
+			cancel()
+			if err != nil {
+				t.Fatalf("round %d: the survivor is at seq %d, the store at %d", round, survivor.Seq(), s.Seq())
+			}
+			ss := survivor.Snapshot()
+			for id := range acked {
+				if _, err := ss.Item("i-" + id); err != nil {
+					t.Errorf("round %d: the survivor lacks acknowledged item i-%s", round, id)
+				}
+			}
+			if ss.Count(index.TableItems) != s.Snapshot().Count(index.TableItems) {
+				t.Errorf("round %d: the survivor serves %d items, the store holds %d", round, ss.Count(index.TableItems), s.Snapshot().Count(index.TableItems))
+			}
 		}
 		sn := s.Snapshot()
 		for id := range acked {
