@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -92,11 +93,28 @@ func (e pgEngine) update(ctx context.Context, fn func(kvTx) error) error {
 	defer tx.Rollback(ctx)
 	// Write transactions serialise on the row of the sequence, across
 	// every process on this database: the next one reads what this one
-	// committed.
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM allymatch_kv WHERE bucket = 'meta' AND key = 'seq' FOR UPDATE`); err != nil {
+	// committed. The sequence and the buckets' names are read in the same
+	// round trip.
+	t := &pgTx{ctx: ctx, tx: tx, write: true, names: map[string]bool{}}
+	first := &pgx.Batch{}
+	first.Queue(`SELECT value FROM allymatch_kv WHERE bucket = 'meta' AND key = 'seq' FOR UPDATE`).QueryRow(func(row pgx.Row) error {
+		err := row.Scan(&t.seqValue)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		t.seqRead = err == nil
+		return err
+	})
+	first.Queue(`SELECT name FROM allymatch_buckets`).Query(func(rows pgx.Rows) error {
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		for _, n := range names {
+			t.names[n] = true
+		}
+		return err
+	})
+	if err := tx.SendBatch(ctx, first).Close(); err != nil {
 		return err
 	}
-	t := &pgTx{ctx: ctx, tx: tx, write: true}
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -126,6 +144,10 @@ type pgTx struct {
 	// changes of records and categories it makes, for allymatch_changes.
 	seq uint64
 	log [][]any
+	// seqValue is meta/seq as the write transaction read it under its
+	// lock (seqRead), kept up to date by its own writes.
+	seqValue []byte
+	seqRead  bool
 }
 
 // pgChangesKept is how many sequences of changes allymatch_changes keeps.
@@ -287,6 +309,9 @@ type pgBucket struct {
 }
 
 func (b pgBucket) get(k []byte) ([]byte, error) {
+	if b.t.seqRead && b.name == string(bucketMeta) && string(k) == string(keySeq) {
+		return b.t.seqValue, nil
+	}
 	if err := b.t.flush(); err != nil {
 		return nil, err
 	}
@@ -307,8 +332,9 @@ func (b pgBucket) put(k, v []byte) error {
 	switch {
 	case followed(b.name):
 		b.t.log = append(b.t.log, []any{nil, b.name, k, v})
-	case b.name == string(bucketMeta) && string(k) == string(keySeq) && len(v) == 8:
+	case b.name == string(bucketMeta) && string(k) == string(keySeq):
 		b.t.seq = seqOf(v)
+		b.t.seqValue = bytes.Clone(v)
 	}
 	return nil
 }
@@ -318,6 +344,9 @@ func (b pgBucket) delete(k []byte) error {
 		return errors.New("store: a write in a read-only transaction")
 	}
 	b.t.queue(`DELETE FROM allymatch_kv WHERE bucket = $1 AND key = $2`, b.name, k)
+	if b.name == string(bucketMeta) && string(k) == string(keySeq) {
+		b.t.seqValue = nil
+	}
 	if followed(b.name) {
 		b.t.log = append(b.t.log, []any{nil, b.name, k, nil})
 	}
