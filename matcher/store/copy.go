@@ -142,6 +142,16 @@ func copyAll(src, dst kvTx) (CopyStats, error) {
 				return stats, err
 			}
 		}
+		// The bucket's counter (the outbox's ordered keys) goes too.
+		seq, err := sb.sequence()
+		if err != nil {
+			return stats, err
+		}
+		if seq != 0 {
+			if err := db.setSequence(seq); err != nil {
+				return stats, err
+			}
+		}
 		stats.Buckets[name] = n
 	}
 	return stats, nil

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ func (s *Store) catchUp(tx kvTx, to uint64) error {
 	defer txn.Abort()
 	vocab := index.NewReader(txn).Meta().Vocab
 	var keys []index.Key
+	var side []sideWrite // of the cached side tables
 	cur := from
 	err := cl.changes(from, to, func(seq uint64, bucket string, k, v []byte) error {
 		if seq != cur && seq != cur+1 {
@@ -50,6 +52,18 @@ func (s *Store) catchUp(tx kvTx, to uint64) error {
 		}
 		cur = seq
 		id := string(k)
+		if cachedSide(bucket) {
+			w := sideWrite{bucket: bucket, id: id}
+			if v != nil {
+				data, err := Unseal(k, v)
+				if err != nil {
+					return damaged(s.path, "allymatch_changes %d: %s/%s: %v", seq, bucket, id, err)
+				}
+				w.data = bytes.Clone(data)
+			}
+			side = append(side, w)
+			return nil
+		}
 		if bucket == string(bucketCategories) {
 			if v == nil {
 				return nil // categories are never deleted
@@ -99,7 +113,9 @@ func (s *Store) catchUp(tx kvTx, to uint64) error {
 		return err
 	}
 	txn.Commit()
+	s.applySide(side)
 	s.advanced(to, state)
+	s.signalChanged()
 	s.log.Debug("store caught up", "from", from, "to", to, "records", len(keys))
 	return nil
 }

@@ -54,6 +54,12 @@ type kvBucket interface {
 	scan(from []byte, fn func(k, v []byte) (bool, error)) error
 	// last returns the last key, nil when the bucket is empty.
 	last() ([]byte, error)
+	// nextSequence increments the bucket's own counter and returns it
+	// (ordered keys: the outbox); sequence reads it and setSequence sets
+	// it (Copy).
+	nextSequence() (uint64, error)
+	sequence() (uint64, error)
+	setSequence(n uint64) error
 }
 
 // forEach calls fn on every key and value of b, in key order.
@@ -139,6 +145,10 @@ func (b boltBucket) scan(from []byte, fn func(k, v []byte) (bool, error)) error 
 	}
 	return nil
 }
+
+func (b boltBucket) nextSequence() (uint64, error) { return b.b.NextSequence() }
+func (b boltBucket) sequence() (uint64, error)     { return b.b.Sequence(), nil }
+func (b boltBucket) setSequence(n uint64) error    { return b.b.SetSequence(n) }
 
 func (b boltBucket) last() ([]byte, error) {
 	k, _ := b.b.Cursor().Last()

@@ -78,6 +78,9 @@ type Stats struct {
 	// Migrated is the layout version the file had when Open rewrote it to
 	// the current one ("" when it had the current one).
 	Migrated string
+	// Side counts the values of the side tables (subscriptions, outbox,
+	// deliveries, reminders: side.go).
+	Side int
 }
 
 // loadMemoryLimit is the soft heap limit while the index is built at start
@@ -156,7 +159,7 @@ func Open(ctx context.Context, opts Options) (*Store, Stats, error) {
 			return nil, Stats{}, err
 		}
 		st.Duration = time.Since(start)
-		s.log.Info("store opened", "path", o.path, "records", st.Records, "seq", st.Seq, "created", st.Created, "duration", st.Duration)
+		s.log.Info("store opened", "path", o.path, "records", st.Records, "seq", st.Seq, "side", st.Side, "created", st.Created, "duration", st.Duration)
 		return s, st, nil
 	}
 }
@@ -330,7 +333,7 @@ func (o *opener) openExisting(ctx context.Context) (*Store, Stats, error) {
 		rw.Close()
 		return nil, Stats{}, errRaced
 	}
-	st := Stats{Records: l.records, Seq: l.seq}
+	st := Stats{Records: l.records, Seq: l.seq, Side: l.sides}
 	if l.version != schemaVersion {
 		if err := o.migrate(ctx, boltEngine{rw}, l.version); err != nil {
 			rw.Close()
@@ -365,8 +368,10 @@ func (o *opener) boltError(err error) error {
 }
 
 func (o *opener) store(e engine, l loaded) *Store {
-	s := &Store{opts: o.opts, path: o.path, kv: e, db: l.db, log: o.log, seqCh: make(chan struct{})}
+	s := &Store{opts: o.opts, path: o.path, kv: e, db: l.db, log: o.log, cache: l.side}
 	s.seq.Store(l.seq)
+	ch := make(chan struct{})
+	s.changed.Store(&ch)
 	return s
 }
 
@@ -388,6 +393,8 @@ func guard(path string, fn func() error) (err error) {
 // loaded is what load read from a file.
 type loaded struct {
 	db      *memdb.MemDB
+	side    map[string]map[string][]byte // the cached side tables
+	sides   int                          // values of side tables
 	records int
 	seq     uint64
 	txid    uint64
@@ -417,7 +424,11 @@ func (o *opener) loadKV(ctx context.Context, tx kvTx, l *loaded) error {
 		return err
 	}
 	l.version, l.seq = version, seq
-	return o.decodeAll(ctx, tx, l, version != "1")
+	if err := o.decodeAll(ctx, tx, l, version != "1"); err != nil {
+		return err
+	}
+	l.side, l.sides, err = loadSide(tx, o.path)
+	return err
 }
 
 // initialise makes the buckets of a new store, its layout version and

@@ -154,9 +154,10 @@ type pgTx struct {
 const pgChangesKept = 100_000
 
 // followed reports whether the changes of bucket go to the change log:
-// the records and categories that the index holds.
+// the records and categories that the index holds, and the side tables
+// kept in memory (the webhook subscriptions).
 func followed(bucket string) bool {
-	return bucket == string(bucketCategories) || slices.Contains(index.Tables, bucket)
+	return bucket == string(bucketCategories) || slices.Contains(index.Tables, bucket) || cachedSide(bucket)
 }
 
 // logChanges writes the transaction's changes to allymatch_changes and
@@ -391,6 +392,32 @@ func (b pgBucket) scan(from []byte, fn func(k, v []byte) (bool, error)) error {
 	}
 }
 
+func (b pgBucket) nextSequence() (uint64, error) {
+	if !b.t.write {
+		return 0, errors.New("store: a write in a read-only transaction")
+	}
+	if err := b.t.flush(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := b.t.tx.QueryRow(b.t.ctx, `UPDATE allymatch_buckets SET sequence = sequence + 1 WHERE name = $1 RETURNING sequence`, b.name).Scan(&n)
+	return uint64(n), err
+}
+
+func (b pgBucket) sequence() (uint64, error) {
+	if err := b.t.flush(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := b.t.tx.QueryRow(b.t.ctx, `SELECT sequence FROM allymatch_buckets WHERE name = $1`, b.name).Scan(&n)
+	return uint64(n), err
+}
+
+func (b pgBucket) setSequence(n uint64) error {
+	b.t.queue(`UPDATE allymatch_buckets SET sequence = $2 WHERE name = $1`, b.name, int64(n))
+	return nil
+}
+
 func (b pgBucket) last() ([]byte, error) {
 	if err := b.t.flush(); err != nil {
 		return nil, err
@@ -564,7 +591,7 @@ func (o *opener) openLocked(ctx context.Context, pool *pgxpool.Pool) (*Store, St
 		}
 		return fail(err)
 	}
-	st := Stats{Records: l.records, Seq: l.seq, Migrated: migrated}
+	st := Stats{Records: l.records, Seq: l.seq, Migrated: migrated, Side: l.sides}
 	if l.version != schemaVersion {
 		if err := o.migrate(ctx, e, l.version); err != nil {
 			return fail(err)

@@ -55,14 +55,20 @@ type Store struct {
 	// states are the index states of the last writes, oldest first: the
 	// change log keeps their ChangeSets only (index.MaxChangeWalk).
 	states []uint64
-	// seqCh is closed (and replaced) whenever seq advances (WaitSeq).
-	seqMu sync.Mutex
-	seqCh chan struct{}
 	// stopFollow ends the following of another process's writes
 	// (PostgreSQL), and followed is closed once it has ended.
 	stopFollow context.CancelFunc
 	followed   chan struct{}
 	followErr  atomic.Pointer[error]
+	// outbox is the notifications' hook (SetOutbox); nil: none.
+	outbox Outbox
+	// cache holds the cached side tables (side.go) by table and id,
+	// replaced (never changed) under mu and cacheMu.
+	cache   map[string]map[string][]byte
+	cacheMu sync.RWMutex
+	// changed is closed and replaced at every acknowledged mutation
+	// (Changed).
+	changed atomic.Pointer[chan struct{}]
 }
 
 // Path returns the database file's path, or the PostgreSQL database's
@@ -127,9 +133,12 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var (
-		txn   *memdb.Txn
-		ev    matcher.Event
-		state uint64
+		txn      *memdb.Txn
+		tx       *Tx
+		ev       matcher.Event
+		state    uint64
+		notes    []any
+		noteKeys []uint64
 	)
 	defer func() {
 		if txn != nil {
@@ -153,12 +162,12 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 			}
 		}
 		txn = s.db.Txn(true)
-		tx := &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}}
+		tx = &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}, store: s}
 		tx.vocab = tx.Meta().Vocab
 		if err := fn(tx); err != nil {
 			return mutationError{err}
 		}
-		if len(tx.order) == 0 && len(tx.cats) == 0 {
+		if len(tx.order) == 0 && len(tx.cats) == 0 && len(tx.side) == 0 {
 			return mutationError{ErrNoChange}
 		}
 		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
@@ -174,7 +183,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if state, err = s.recordIndexChanges(txn, tx.seq, tx.vocab, keys); err != nil {
 			return err
 		}
-		ev = matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats), Side: tx.side}
+		ev = matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats) + len(tx.side), Side: tx.sideOf}
 		for _, c := range tx.cats {
 			if len(ev.Changes) < matcher.MaxEventChanges {
 				ev.Changes = append(ev.Changes, matcher.Change{Table: "categories", ID: c.ID})
@@ -184,6 +193,27 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 			if len(ev.Changes) < matcher.MaxEventChanges {
 				ev.Changes = append(ev.Changes, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
 			}
+		}
+		for _, w := range tx.side {
+			if len(ev.Changes) < matcher.MaxEventChanges {
+				ev.Changes = append(ev.Changes, matcher.Change{Table: w.bucket, ID: w.id, Delete: w.data == nil})
+			}
+		}
+		// The outbox's notes are made from the state the mutation leaves
+		// and written in its own transaction.
+		var encoded [][]byte
+		if s.outbox != nil {
+			notes = s.outbox.Notes(tx, &ev)
+			for _, n := range notes {
+				data, err := json.Marshal(n)
+				if err != nil {
+					return fmt.Errorf("encoding a note: %w", err)
+				}
+				encoded = append(encoded, data)
+			}
+		}
+		if noteKeys, err = writeSide(ktx, tx.side, encoded); err != nil {
+			return err
 		}
 		cats, err := mustBucket(ktx, bucketCategories)
 		if err != nil {
@@ -238,7 +268,12 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		s.opts.afterSync(ev.Seq)
 	}
 	txn.Commit()
+	s.applySide(tx.side)
 	s.advanced(ev.Seq, state)
+	if s.outbox != nil {
+		s.outbox.Committed(&ev, notes, noteKeys)
+	}
+	s.signalChanged()
 	s.log.Debug("store update", "seq", ev.Seq, "actor", actor, "action", action, "records", ev.Count)
 	return ev, nil
 }
@@ -274,19 +309,13 @@ func (s *Store) advanced(seq, state uint64) {
 		s.states = s.states[1:]
 	}
 	s.states = append(s.states, state)
-	s.seqMu.Lock()
-	close(s.seqCh)
-	s.seqCh = make(chan struct{})
-	s.seqMu.Unlock()
 }
 
 // WaitSeq waits until the store has reached seq (a write of another
 // process on the same database that this one follows), or ctx ends.
 func (s *Store) WaitSeq(ctx context.Context, seq uint64) error {
 	for {
-		s.seqMu.Lock()
-		ch := s.seqCh
-		s.seqMu.Unlock()
+		ch := s.Changed()
 		if s.Seq() >= seq {
 			return nil
 		}

@@ -5,7 +5,8 @@
 
 -- +goose Up
 CREATE TABLE allymatch_buckets (
-    name text PRIMARY KEY
+    name     text PRIMARY KEY,
+    sequence bigint NOT NULL DEFAULT 0 -- the bucket's counter (ordered keys)
 );
 
 CREATE TABLE allymatch_kv (
