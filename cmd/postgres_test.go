@@ -202,6 +202,32 @@ func TestTwoReplicasBehindOneAddress(t *testing.T) {
 	if code, _, body := call("GET", "/v1/items/REP-0?min_seq=999999", tok.Token, ""); code != 503 || !strings.Contains(string(body), "behind min_seq 999999") {
 		t.Errorf("min_seq ahead = %d %s, want a 503", code, body)
 	}
+	// The same item made on both replicas at once: one makes it, the
+	// other is told it exists, never a silent overwrite.
+	for i := range 5 {
+		id := fmt.Sprintf("BOTH-%d", i)
+		codes := make(chan int, 2)
+		for r, rep := range replicas {
+			go func() {
+				body := fmt.Sprintf(`{"id":%q,"kind":"demand","category":"tutoring","title":"副本%d","quantity":%d}`, id, r, r+1)
+				req, _ := http.NewRequest("POST", "http://"+rep.Addr()+"/v1/units/lh-school/items", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+tok.Token)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		got := []int{<-codes, <-codes}
+		slices.Sort(got)
+		if got[0] != 201 || got[1] != 409 {
+			t.Errorf("%s made on both replicas at once: %v, want one 201 and one 409", id, got)
+		}
+	}
 	slices.Sort(lags)
 	t.Logf("a write visible on both replicas after: median %s, max %s (20 writes, one at a time)", lags[len(lags)/2], lags[len(lags)-1])
 }
