@@ -52,6 +52,9 @@ type kvBucket interface {
 	// scan calls fn on every key from from on (nil: the first), in order,
 	// until fn returns false or an error.
 	scan(from []byte, fn func(k, v []byte) (bool, error)) error
+	// scanBack calls fn on every key before before (nil: from the last
+	// key on), newest first, until fn returns false or an error.
+	scanBack(before []byte, fn func(k, v []byte) (bool, error)) error
 	// last returns the last key, nil when the bucket is empty.
 	last() ([]byte, error)
 	// nextSequence increments the bucket's own counter and returns it
@@ -139,6 +142,24 @@ func (b boltBucket) scan(from []byte, fn func(k, v []byte) (bool, error)) error 
 		k, v = c.Seek(from)
 	}
 	for ; k != nil; k, v = c.Next() {
+		if ok, err := fn(k, v); err != nil || !ok {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b boltBucket) scanBack(before []byte, fn func(k, v []byte) (bool, error)) error {
+	c := b.b.Cursor()
+	var k, v []byte
+	if before == nil {
+		k, v = c.Last()
+	} else if k, _ = c.Seek(before); k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	for ; k != nil; k, v = c.Prev() {
 		if ok, err := fn(k, v); err != nil || !ok {
 			return err
 		}

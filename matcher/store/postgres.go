@@ -355,41 +355,68 @@ func (b pgBucket) delete(k []byte) error {
 }
 
 func (b pgBucket) scan(from []byte, fn func(k, v []byte) (bool, error)) error {
-	if err := b.t.flush(); err != nil {
-		return err
-	}
 	if from == nil {
 		from = []byte{}
 	}
-	op := ">="
+	q := `SELECT key, value FROM allymatch_kv WHERE bucket = $1 AND key >= $2 ORDER BY key LIMIT $3`
 	for {
-		rows, err := b.t.tx.Query(b.t.ctx, `SELECT key, value FROM allymatch_kv WHERE bucket = $1 AND key `+op+` $2 ORDER BY key LIMIT $3`, b.name, from, pgPage)
-		if err != nil {
+		page, err := b.page(fn, q, from)
+		if err != nil || len(page) < pgPage {
 			return err
 		}
-		type kv struct{ k, v []byte }
-		var page []kv
-		for rows.Next() {
-			var e kv
-			if err := rows.Scan(&e.k, &e.v); err != nil {
-				rows.Close()
-				return err
-			}
-			page = append(page, e)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, e := range page {
-			if ok, err := fn(e.k, e.v); err != nil || !ok {
-				return err
-			}
-		}
-		if len(page) < pgPage {
-			return nil
-		}
-		from, op = page[len(page)-1].k, ">"
+		from, q = page[len(page)-1], `SELECT key, value FROM allymatch_kv WHERE bucket = $1 AND key > $2 ORDER BY key LIMIT $3`
 	}
+}
+
+func (b pgBucket) scanBack(before []byte, fn func(k, v []byte) (bool, error)) error {
+	if before == nil { // from the last key on: the least key after it
+		last, err := b.last()
+		if err != nil || last == nil {
+			return err
+		}
+		before = append(bytes.Clone(last), 0)
+	}
+	for {
+		page, err := b.page(fn, `SELECT key, value FROM allymatch_kv WHERE bucket = $1 AND key < $2 ORDER BY key DESC LIMIT $3`, before)
+		if err != nil || len(page) < pgPage {
+			return err
+		}
+		before = page[len(page)-1]
+	}
+}
+
+// page reads up to pgPage keys of b by q (its arguments: the bucket, a
+// bound, the page size) and calls fn on them in order; it returns the keys
+// read, or nil when fn stopped.
+func (b pgBucket) page(fn func(k, v []byte) (bool, error), q string, bound []byte) ([][]byte, error) {
+	if err := b.t.flush(); err != nil {
+		return nil, err
+	}
+	rows, err := b.t.tx.Query(b.t.ctx, q, b.name, bound, pgPage)
+	if err != nil {
+		return nil, err
+	}
+	type kv struct{ k, v []byte }
+	var page []kv
+	for rows.Next() {
+		var e kv
+		if err := rows.Scan(&e.k, &e.v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		page = append(page, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	keys := make([][]byte, len(page))
+	for i, e := range page {
+		if ok, err := fn(e.k, e.v); err != nil || !ok {
+			return nil, err
+		}
+		keys[i] = e.k
+	}
+	return keys, nil
 }
 
 func (b pgBucket) nextSequence() (uint64, error) {
