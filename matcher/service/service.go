@@ -307,7 +307,7 @@ func (s *Service) writePlan(tx *store.Tx, out *Proposals, answerBy time.Time) er
 		out.Changes.Dropped = append(out.Changes.Dropped, c.ID)
 	}
 	if len(out.Changes.New)+len(out.Changes.Changed) == 0 && len(keep) > 0 {
-		return restampRun(tx, alliance, keep[0])
+		return markSeen(tx, alliance, keep[0])
 	}
 	return nil
 }
@@ -320,12 +320,13 @@ func sameProposal(old, c *matcher.Claim) bool {
 		old.ResourceUnit == c.ResourceUnit && old.DemandUnit == c.DemandUnit
 }
 
-// restampRun records that a run which rewrote no proposal has seen the
+// markSeen records that a run which wrote no proposal has seen the
 // meeting's demands as they are now: when a demand of its scope at its
 // level was added or changed after the meeting's last run
-// (index.Reader.LastRun, which Escalate goes by), the kept proposal c
-// takes this run as its Run (one record). Otherwise nothing is written.
-func restampRun(tx *store.Tx, alliance string, c *matcher.Claim) error {
+// (index.Reader.LastRun, which Escalate goes by), the kept proposal c is
+// marked seen by this run (Claim.Seen; one record, and its Run stays: it
+// is no new proposal). Otherwise nothing is written.
+func markSeen(tx *store.Tx, alliance string, c *matcher.Claim) error {
 	last := tx.LastRun(alliance)
 	a, err := tx.Alliance(alliance)
 	if err != nil {
@@ -339,7 +340,7 @@ func restampRun(tx *store.Tx, alliance string, c *matcher.Claim) error {
 		for it := range tx.ItemsOf(u) {
 			if it.Kind == matcher.Demand && it.Level == a.Level && it.Rev > last {
 				n := *c
-				n.Run = tx.Seq()
+				n.Seen = tx.Seq()
 				return tx.PutClaim(n)
 			}
 		}

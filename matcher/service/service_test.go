@@ -439,7 +439,7 @@ func TestProposeWithSessionsEqualsFresh(t *testing.T) {
 // edit rewrites the proposals it touches and keeps the others (same id,
 // same revision); the plan stored is the one a cold run stores (a service
 // without sessions then writes nothing); a run that rewrote nothing but
-// saw a changed demand records that it saw it (Escalate goes by it).
+// saw a changed demand marks one proposal seen (Escalate goes by it).
 func TestProposeDelta(t *testing.T) {
 	s := newService(t)
 	lh := matcher.Coordinator("lh")
@@ -525,6 +525,8 @@ func TestProposeDelta(t *testing.T) {
 	}
 	if ev := lastEvent(t, s); p4.Run != seq+1 || ev.Count != 1 || s.Store.Snapshot().LastRun("lh") != p4.Run {
 		t.Errorf("run %d, event %+v, last run %d; want one record written, the run recorded", p4.Run, ev, s.Store.Snapshot().LastRun("lh"))
+	} else if c, _ := s.Store.Snapshot().Claim(ev.Changes[0].ID); c.Seen != p4.Run || c.Run == p4.Run || c.Status != matcher.ClaimProposed {
+		t.Errorf("the claim marked: %+v; want seen by run %d, its own run kept (no new proposal)", c, p4.Run)
 	}
 	if p := mustPropose(t, s, lh, "lh"); p.Run != 0 || s.Store.Seq() != seq+1 {
 		t.Errorf("again: run %d seq %d, want nothing written", p.Run, s.Store.Seq())
