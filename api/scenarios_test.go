@@ -384,7 +384,7 @@ func TestAlternativesRoute(t *testing.T) {
 	// The first proposal of lh that has an alternative.
 	res := ts.propose(coord, "lh", "")
 	found := false
-	for _, p := range res.Result.Proposals {
+	for _, p := range res.Claims {
 		path := "/v1/items/" + p.Demand + "/alternatives?k=2&meeting=lh"
 		rec := ts.do(http.MethodGet, path, coord, "")
 		checkAnswer(t, "GET", "/v1/items/:id/alternatives", path, rec)
