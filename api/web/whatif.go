@@ -90,8 +90,10 @@ func weightOf(w match.Weights, term string) int {
 	switch term {
 	case match.TermProximity:
 		return w.Proximity
-	case match.TermTags:
-		return w.Tags
+	case match.TermText:
+		return w.Text
+	case match.TermCategory:
+		return w.Category
 	case match.TermPriority:
 		return w.Priority
 	case match.TermTime:
@@ -108,8 +110,10 @@ func setWeight(w *match.Weights, term string, v int) {
 	switch term {
 	case match.TermProximity:
 		w.Proximity = v
-	case match.TermTags:
-		w.Tags = v
+	case match.TermText:
+		w.Text = v
+	case match.TermCategory:
+		w.Category = v
 	case match.TermPriority:
 		w.Priority = v
 	case match.TermTime:

@@ -22,6 +22,12 @@ const (
 	RuleGrid     = "grid"      // without coordinates (or radius), not the same or a neighbouring red grid
 	RuleWindow   = "window"    // no time window of one overlaps a window of the other
 	RuleRejected = "rejected"  // one side rejected this pair before
+	// The rules on what the items are for, checked with the score terms:
+	// a measure of another family (hours for portions) without a
+	// conversion, and a pair across a serves link whose texts are not
+	// alike enough (Settings.Relevance).
+	RuleMeasure   = "measure"
+	RuleRelevance = "relevance"
 )
 
 // party is one open item of the instance, with what matching needs of it.
@@ -31,8 +37,12 @@ type party struct {
 	loc       matcher.GeoPoint
 	hasLoc    bool
 	grid      string
-	remaining int64 // quantity less what confirmed and fulfilled claims hold
-	grams     []uint64
+	remaining int64      // quantity less what confirmed and fulfilled claims hold
+	grams     []uint64   // of the title, tags and description, sorted
+	fw        []uint8    // by gram: its field weight (fieldTitle, fieldDescription)
+	gw        []uint16   // by gram: its weight in the instance (rarity × field weight); see instance.weighText
+	wsum      int64      // Σ gw
+	family    string     // the measure's family ("" for none)
 	cosLat    float64    // cosLat(loc) (hasLoc)
 	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64    // chord2Within(RadiusKM) (radial)
@@ -63,6 +73,7 @@ type instance struct {
 	scope     *Scope
 	demands   []party // sorted by item id
 	resources []party // sorted by item id; remaining may be 0 (kept for explanations)
+	held      []party // open demands with nothing left (held by claims): counted in rarity only
 	buckets   map[string]*bucket
 	rejected  map[[2]string]bool
 	history   map[unitPair]int
@@ -71,7 +82,10 @@ type instance struct {
 	nbMu      sync.Mutex
 	neighbour map[string][]string // grid -> itself and its neighbours (symmetric), sorted; filled lazily
 	prepOnce  sync.Once
-	prep      *rowPrep // see prepared
+	prep      *rowPrep  // see prepared
+	minText   Relevance // Settings.Relevance of the run: rows depend on it
+	textOnce  sync.Once
+	rarity    map[uint64]uint16 // gram → rarityOf(items of the instance holding it); see weighText
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
@@ -88,7 +102,8 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 			p.lim2 = chord2Within(it.RadiusKM)
 		}
 	}
-	p.grams = itemGrams(it.Title, it.Tags)
+	p.grams, p.fw = itemText(it.Title, it.Description, it.Tags)
+	p.family = matcher.MeasureFamily(it.Measure)
 	return p
 }
 
@@ -116,6 +131,7 @@ type gatherer struct {
 	scope     *Scope
 	demands   []party
 	resources []party
+	held      []party
 	direct    map[string][]string
 	parents   map[string][]string
 	closed    map[string]bool // project id -> done or dropped
@@ -148,6 +164,8 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	if it.Kind == matcher.Demand {
 		if p.remaining > 0 {
 			g.demands = append(g.demands, p)
+		} else {
+			g.held = append(g.held, p)
 		}
 	} else {
 		g.resources = append(g.resources, p)
@@ -175,6 +193,7 @@ func (in *instance) merge(gs ...*gatherer) {
 	for _, g := range gs {
 		in.demands = append(in.demands, g.demands...)
 		in.resources = append(in.resources, g.resources...)
+		in.held = append(in.held, g.held...)
 		for k, v := range g.direct {
 			in.direct[k] = v
 		}
@@ -297,6 +316,7 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 	}
 	slices.SortFunc(in.demands, partyByID)
 	slices.SortFunc(in.resources, partyByID)
+	slices.SortFunc(in.held, partyByID)
 	in.indexResources()
 	for c := range r.ClaimsByStatus(matcher.ClaimRejected) {
 		in.rejected[[2]string{c.Resource, c.Demand}] = true
@@ -526,6 +546,9 @@ func (v *demandView) eligible(in *instance, ri int32) (km float64, ok bool) {
 	if len(v.rejected) > 0 && slices.Contains(v.rejected, r.item.ID) {
 		return -1, false
 	}
+	if !measuresMeet(in.vocab, d, r) {
+		return -1, false
+	}
 	if km < 0 && d.hasLoc && r.hasLoc {
 		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
 	}
@@ -550,18 +573,109 @@ func (v *demandView) terms(in *instance, ri int32, km float64) termValues {
 	} else {
 		t[0] = 600
 	}
-	t[1] = uint16(dice(d.grams, r.grams))
-	t[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	t[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
+	t[termText] = uint16(textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum))
+	t[termCategory] = uint16(in.vocab.Strength(r.item.Category, d.item.Category))
+	t[termPriority] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
+	t[termTime] = uint16(timeShare(d.item.Windows, r.item.Windows))
 	if rs := v.prep.resSet[ri]; v.affinity != nil {
-		t[4] = uint16(v.affinity[rs])
+		t[termAffinity] = uint16(v.affinity[rs])
 	} else {
-		t[4] = uint16(affinityOf(v.set.direct, v.set.parents, v.prep.sets[rs].direct, v.prep.sets[rs].parents))
+		t[termAffinity] = uint16(affinityOf(v.set.direct, v.set.parents, v.prep.sets[rs].direct, v.prep.sets[rs].parents))
 	}
 	if len(in.history) > 0 {
-		t[5] = uint16(min(1000, 200*v.history[r.unit.ID]))
+		t[termHistory] = uint16(min(1000, 200*v.history[r.unit.ID]))
 	}
 	return t
+}
+
+// relevant reports whether a pair with terms t passes the relevance rule
+// under rel (see Relevance.Need).
+func relevant(t termValues, rel Relevance) bool {
+	return int(t[termText]) >= rel.Need(int(t[termCategory]))
+}
+
+// measuresMeet reports whether the measures of d and r meet (see
+// matcher.Vocabulary.MeasuresMeet).
+func measuresMeet(vocab *matcher.Vocabulary, d, r *party) bool {
+	return d.item.Measure == r.item.Measure || vocab.FamiliesMeet(r.item.Category, r.family, d.family)
+}
+
+// fitRules returns the rules on what the items are for that the pair
+// breaks: category (its category cannot meet the demand's), measure and
+// relevance; rulesFor has the others. The parties must be weighed (see
+// weighText).
+func (in *instance) fitRules(d, r *party) []string {
+	var out []string
+	strength := in.vocab.Strength(r.item.Category, d.item.Category)
+	if strength == 0 {
+		out = append(out, RuleCategory)
+	}
+	if !measuresMeet(in.vocab, d, r) {
+		out = append(out, RuleMeasure)
+	}
+	if strength > 0 && textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum) < in.minText.Need(strength) {
+		out = append(out, RuleRelevance)
+	}
+	return out
+}
+
+// weighText computes, once per instance, how rare each gram is among the
+// items of the instance (demands, resources and demands held in full by
+// claims: an item counts once per gram it holds) and each party's gram
+// weights from it. A party keeps its gw slice when the weights come out
+// the same (parties are shared with the instances they were derived
+// from, and their slices are never changed once made).
+func (in *instance) weighText() {
+	in.textOnce.Do(func() {
+		df := map[uint64]int32{}
+		for _, ps := range [][]party{in.demands, in.resources, in.held} {
+			for i := range ps {
+				for _, g := range ps[i].grams {
+					df[g]++
+				}
+			}
+		}
+		in.rarity = make(map[uint64]uint16, len(df))
+		for g, n := range df {
+			in.rarity[g] = rarityOf(n)
+		}
+		for _, ps := range [][]party{in.demands, in.resources} {
+			for i := range ps {
+				in.weigh(&ps[i])
+			}
+		}
+	})
+}
+
+// weigh sets p's gram weights from the instance's rarities (a gram no item
+// of the instance holds weighs as a gram of one item).
+func (in *instance) weigh(p *party) {
+	same := len(p.gw) == len(p.grams)
+	var sum int64
+	for k, g := range p.grams {
+		r, ok := in.rarity[g]
+		if !ok {
+			r = rarityOf(1)
+		}
+		w := r * uint16(p.fw[k])
+		sum += int64(w)
+		if same && p.gw[k] != w {
+			same = false
+		}
+	}
+	if same {
+		p.wsum = sum
+		return
+	}
+	gw := make([]uint16, len(p.grams))
+	for k, g := range p.grams {
+		r, ok := in.rarity[g]
+		if !ok {
+			r = rarityOf(1)
+		}
+		gw[k] = r * uint16(p.fw[k])
+	}
+	p.gw, p.wsum = gw, sum
 }
 
 func intersects(a, b []string) bool {
@@ -665,6 +779,7 @@ const rowBlock = 32
 // workers (one per CPU) as they come free; the result does not depend on
 // which worker found what: the blocks are put together in demand order.
 func (in *instance) generate() *candidates {
+	in.weighText()
 	nblocks := (len(in.demands) + rowBlock - 1) / rowBlock
 	workers := runtime.GOMAXPROCS(0)
 	if len(in.demands) < 256 {
@@ -737,7 +852,9 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	slices.Sort(found)
 	for _, ri := range found {
 		if km, ok := v.eligible(in, ri); ok {
-			fn(ri, v.terms(in, ri, km), km)
+			if t := v.terms(in, ri, km); relevant(t, in.minText) {
+				fn(ri, t, km)
+			}
 		}
 	}
 	return found

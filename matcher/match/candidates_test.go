@@ -142,9 +142,11 @@ func TestRowsAsRulesFor(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := buildInstance(sn.Reader, sn.Vocab, scope)
+			in.minText = DefaultRelevance
 			c := in.generate()
 			// and without the table of affinities (too many alliance sets)
 			noTable := buildInstance(sn.Reader, sn.Vocab, scope)
+			noTable.minText = DefaultRelevance
 			noTable.prepared().affinity = nil
 			if c2 := noTable.generate(); !slices.Equal(c.Terms, c2.Terms) {
 				t.Fatalf("%s: terms differ without the affinity table", a.ID)
@@ -160,8 +162,8 @@ func TestRowsAsRulesFor(t *testing.T) {
 					if broken, _ := in.rulesFor(d, r, false); slices.Equal(broken, []string{RuleRejected}) {
 						rejectedOnly++
 					}
-					if broken, km := in.rulesFor(d, r, true); len(broken) == 0 {
-						if termsByRule(in, d, r, km)[5] > 0 {
+					if broken, km := in.rulesFor(d, r, true); len(broken) == 0 && len(in.fitRules(d, r)) == 0 {
+						if termsByRule(in, d, r, km)[termHistory] > 0 {
 							history++
 						}
 						want.R = append(want.R, int32(ri))
@@ -227,10 +229,11 @@ func termsByRule(in *instance, d, r *party, km float64) termValues {
 	} else {
 		v[0] = 600
 	}
-	v[1] = uint16(dice(d.grams, r.grams))
-	v[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	v[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
-	v[4] = uint16(in.affinity(d.unit.ID, r.unit.ID))
-	v[5] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
+	v[termText] = uint16(textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum))
+	v[termCategory] = uint16(in.vocab.Strength(r.item.Category, d.item.Category))
+	v[termPriority] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
+	v[termTime] = uint16(timeShare(d.item.Windows, r.item.Windows))
+	v[termAffinity] = uint16(in.affinity(d.unit.ID, r.unit.ID))
+	v[termHistory] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
 	return v
 }

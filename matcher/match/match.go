@@ -42,10 +42,40 @@ const (
 type Settings struct {
 	Mode    Mode    `json:"mode"`
 	Weights Weights `json:"weights"`
+	// Relevance is how alike the texts of a candidate pair must be.
+	Relevance Relevance `json:"relevance"`
 }
 
-// DefaultSettings: welfare with the default weights.
-func DefaultSettings() Settings { return Settings{Mode: Welfare, Weights: DefaultWeights} }
+// Relevance sets the relevance rule: the least text similarity (the text
+// term, 0..1000) of a candidate pair. A pair across a serves link of
+// category strength s needs Link·(1000−s)/500 — Link at the default link
+// strength 500, less for a stronger link (a volunteer team is a fair
+// escort at strength 800 with 2/5 of it) — and a pair of one category
+// needs Same. A pair below it is not a candidate, and why-not names the
+// rule "relevance".
+type Relevance struct {
+	Link int `json:"link"` // 0..1000
+	Same int `json:"same"` // 0..1000
+}
+
+// DefaultRelevance is the default Settings.Relevance: a pair across a
+// link of the default strength must be 100 alike, a pair of one category
+// 20 (texts that share nothing are not proposed).
+var DefaultRelevance = Relevance{Link: 100, Same: 20}
+
+// Need is the least text similarity of a pair of category strength s
+// (matcher.Vocabulary.Strength).
+func (r Relevance) Need(s int) int {
+	if s >= matcher.MaxStrength {
+		return r.Same
+	}
+	return (r.Link*(matcher.MaxStrength-s) + matcher.DefaultServeStrength - 1) / (matcher.MaxStrength - matcher.DefaultServeStrength)
+}
+
+// DefaultSettings: welfare with the default weights and relevance.
+func DefaultSettings() Settings {
+	return Settings{Mode: Welfare, Weights: DefaultWeights, Relevance: DefaultRelevance}
+}
 
 // Validate checks the mode and the weights.
 func (s Settings) Validate() error {
@@ -56,6 +86,12 @@ func (s Settings) Validate() error {
 		p.Add("mode", "must be welfare, coverage or stable, got %q", s.Mode)
 	}
 	p.AddErr("", s.Weights.Validate())
+	if s.Relevance.Link < 0 || s.Relevance.Link > 1000 {
+		p.Add("relevance.link", "must be between 0 and 1000, got %d", s.Relevance.Link)
+	}
+	if s.Relevance.Same < 0 || s.Relevance.Same > 1000 {
+		p.Add("relevance.same", "must be between 0 and 1000, got %d", s.Relevance.Same)
+	}
 	return p.Err()
 }
 
@@ -154,6 +190,7 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 // runInstance solves a built instance (Run, and the what-if overlays of
 // WhyNot and Alternatives, which change the instance before the solve).
 func runInstance(ctx context.Context, in *instance, set Settings, start time.Time) (*Result, error) {
+	in.minText = set.Relevance
 	return runCandidates(ctx, in, in.generate(), nil, nil, set, start)
 }
 

@@ -51,7 +51,7 @@ func genStore(tb testing.TB, units int, seed int64) *store.Store {
 
 func mustRun(tb testing.TB, sn store.Snapshot, meeting string, mode Mode) *Result {
 	tb.Helper()
-	res, err := Run(ctx, sn.Reader, sn.Vocab, meeting, Settings{Mode: mode, Weights: DefaultWeights})
+	res, err := Run(ctx, sn.Reader, sn.Vocab, meeting, Settings{Mode: mode, Weights: DefaultWeights, Relevance: DefaultRelevance})
 	if err != nil {
 		tb.Fatalf("Run(%s, %s) = %v", meeting, mode, err)
 	}
@@ -377,7 +377,8 @@ func TestSettingsValidate(t *testing.T) {
 	}{
 		{DefaultSettings(), ""},
 		{Settings{Mode: "fastest", Weights: DefaultWeights}, "mode"},
-		{Settings{Mode: Welfare, Weights: Weights{Tags: 101}}, "weights.tags"},
+		{Settings{Mode: Welfare, Weights: Weights{Text: 101}}, "weights.text"},
+		{Settings{Mode: Welfare, Weights: DefaultWeights, Relevance: Relevance{Link: 1001}}, "relevance.link"},
 		{Settings{Mode: Welfare}, "weights"},
 	}
 	for _, tc := range cases {

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"unicode"
@@ -99,4 +100,135 @@ func dice(a, b []uint64) int {
 		}
 	}
 	return 2000 * common / (len(a) + len(b))
+}
+
+// Field weights of the grams of an item's text: its title and tags say
+// what it is, its description says more about it; a pair of characters
+// says more than one character alone (unigrams let 米 meet 大米, 油 meet 粮油).
+const (
+	fieldTitle       = 4 // a bigram of the title or a tag
+	fieldTitleChar   = 2 // a character of the title or a tag
+	fieldDescription = 2 // a bigram of the description
+	fieldDescChar    = 1 // a character of the description
+)
+
+// charGram marks a gram of one character (rune<<32 | charGram); the
+// bigrams of appendGrams end in a rune or in 0xFFFFFFFF.
+const charGram = 0xFFFFFFFE
+
+// appendChars appends a gram per letter or digit of t (lower-cased),
+// unsorted.
+func appendChars(out []uint64, t string) []uint64 {
+	plain := plainRunes()
+	for _, r := range t {
+		if r >= 0x10000 || plain[r>>6]&(1<<(r&63)) == 0 {
+			r = unicode.ToLower(r)
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				continue
+			}
+		}
+		out = append(out, uint64(r)<<32|charGram)
+	}
+	return out
+}
+
+// itemText returns the sorted, distinct grams (bigrams and characters) of
+// an item's title, tags and description, with each gram's field weight:
+// the greatest of the fields that hold it.
+func itemText(title, description string, tags []string) ([]uint64, []uint8) {
+	type wg struct {
+		g uint64
+		w uint8
+	}
+	n := utf8.RuneCountInString(title) + utf8.RuneCountInString(description)
+	for _, t := range tags {
+		n += utf8.RuneCountInString(t)
+	}
+	all := make([]wg, 0, 2*n)
+	var buf []uint64
+	add := func(w uint8) {
+		for _, g := range buf {
+			all = append(all, wg{g, w})
+		}
+		buf = buf[:0]
+	}
+	buf = appendGrams(buf, title)
+	for _, t := range tags {
+		buf = appendGrams(buf, t)
+	}
+	add(fieldTitle)
+	buf = appendChars(buf, title)
+	for _, t := range tags {
+		buf = appendChars(buf, t)
+	}
+	add(fieldTitleChar)
+	buf = appendGrams(buf, description)
+	add(fieldDescription)
+	buf = appendChars(buf, description)
+	add(fieldDescChar)
+	slices.SortFunc(all, func(a, b wg) int {
+		switch {
+		case a.g < b.g:
+			return -1
+		case a.g > b.g:
+			return 1
+		}
+		return int(b.w) - int(a.w)
+	})
+	grams := make([]uint64, 0, len(all))
+	fw := make([]uint8, 0, len(all))
+	for i, x := range all {
+		if i > 0 && all[i-1].g == x.g {
+			continue
+		}
+		grams, fw = append(grams, x.g), append(fw, x.w)
+	}
+	return grams, fw
+}
+
+// rarityOf is the weight of a gram found in df items of the scope:
+// round(100/√df), so that a gram in one item weighs 100, in 4 items 50, in
+// 100 items 10 (护送 counts more than 服务).
+func rarityOf(df int32) uint16 {
+	if df < int32(len(rarityTable)) {
+		return rarityTable[df]
+	}
+	return uint16(math.Round(100 / math.Sqrt(float64(df))))
+}
+
+var rarityTable = func() (t [1024]uint16) {
+	t[0] = 100
+	for i := 1; i < len(t); i++ {
+		t[i] = uint16(math.Round(100 / math.Sqrt(float64(i))))
+	}
+	return t
+}()
+
+// textSim is the text similarity of two weighted gram sets, 0..1000: the
+// weight W of the grams they share (each at the smaller of its two
+// weights) over the weight of each side, in both directions, combined as
+// the geometric mean: 1000·W/√(Wa·Wb). A text that shares all its grams
+// with a longer one is covered in one direction only, and scores below
+// 1000.
+func textSim(ga []uint64, wa []uint16, suma int64, gb []uint64, wb []uint16, sumb int64) int {
+	if suma == 0 || sumb == 0 {
+		return 0
+	}
+	var common int64
+	for i, j := 0, 0; i < len(ga) && j < len(gb); {
+		switch {
+		case ga[i] == gb[j]:
+			common += int64(min(wa[i], wb[j]))
+			i++
+			j++
+		case ga[i] < gb[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	if common == 0 {
+		return 0
+	}
+	return int(math.Round(1000 * float64(common) / math.Sqrt(float64(suma)*float64(sumb))))
 }

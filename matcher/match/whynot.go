@@ -231,6 +231,8 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		return nil, matcher.Errorf(matcher.ENOTFOUND, "unit %q not found", it.Unit)
 	}
 	d := newParty(it, u, Reserved(r, it, meeting))
+	in.weighText()
+	in.weigh(&d)
 	out.Need = max(0, d.remaining)
 	out.Met = metOf(base, it.ID)
 	for _, um := range base.Unmet {
@@ -276,9 +278,13 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 			return
 		}
 		p := newParty(res, ru, Reserved(r, res, meeting))
+		in.weigh(&p)
 		broken, km := in.rulesFor(&d, &p, false)
-		if !compatible {
+		broken = append(broken, in.fitRules(&d, &p)...)
+		if !compatible && !slices.Contains(broken, RuleCategory) {
 			broken = append([]string{RuleCategory}, broken...)
+		} else if i := slices.Index(broken, RuleCategory); i > 0 {
+			broken = append([]string{RuleCategory}, slices.Delete(broken, i, i+1)...)
 		}
 		if !scope.HasUnit(res.Unit) {
 			broken = append(broken, RuleScope)
@@ -451,7 +457,9 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 					From: ftoa(rp.item.RadiusKM), To: ftoa(need), By: round1(need - rp.item.RadiusKM), Measure: "km",
 					Size: (need - rp.item.RadiusKM) / math.Max(rp.item.RadiusKM, 1)}, over: &ch, rank: 0})
 			}
-		case only(c.Rules, RuleQuantity) || (len(c.Rules) == 0 && c.Elsewhere > 0):
+		case only(c.Rules, RuleQuantity) || len(c.Rules) == 0:
+			// more of an eligible resource: it may be used up by this
+			// demand or by others (verified below either way)
 			n := short
 			if rp.remaining < 0 {
 				n -= rp.remaining
