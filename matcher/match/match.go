@@ -179,7 +179,10 @@ type Result struct {
 	Unmet     []Unmet       `json:"unmet"`
 	Blocked   []Blocked     `json:"blocked,omitempty"`
 	Totals    Totals        `json:"totals"`
-	Stats     Stats         `json:"stats"`
+	// Certificate proves a welfare or coverage plan optimal (nil for
+	// stable plans, which carry BlockingPairs instead).
+	Certificate *Certificate `json:"certificate,omitempty"`
+	Stats       Stats        `json:"stats"`
 }
 
 // Run matches the meeting held by alliance meeting on the state r.
@@ -290,6 +293,9 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 
 	solveStart := time.Now()
 	var flowOut []int64
+	var last solved
+	var lastNeed []int64
+	var lastRequired []bool
 	for {
 		needNow := slices.Clone(need)
 		required := make([]bool, len(in.demands))
@@ -302,15 +308,17 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 				}
 			}
 		}
-		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow, required, cache, sc)
+		sv, err := solve(ctx, set, in, cands, scores, capR, needNow, required, cache, sc)
 		if err != nil {
 			return nil, err
 		}
+		out := sv.flow
 		res.Stats.Solves++
-		res.Stats.Pivots += st.Pivots
-		res.Stats.Components = st.Components
-		res.Optimal = res.Optimal && optimal
+		res.Stats.Pivots += sv.st.Pivots
+		res.Stats.Components = sv.st.Components
+		res.Optimal = res.Optimal && sv.optimal
 		flowOut = out
+		last, lastNeed, lastRequired = sv, needNow, required
 		got := make([]int64, len(in.demands))
 		for e, f := range out {
 			got[cands.D[e]] += f
@@ -334,6 +342,11 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 	}
 	res.Stats.Solve = time.Since(solveStart)
 	in.explain(res, cands, scores, w, flowOut, need, slots, blockedBy, projects, sc)
+	if set.Mode == Welfare || set.Mode == Coverage {
+		n := &network{capR: capR, need: lastNeed, r: cands.R, d: cands.D,
+			vals: edgeValues(in, cands, scores, lastRequired, set.Mode, last.scale)}
+		res.Certificate = in.certify(set, n, flowOut, last.u, last.v, last.scale, last.optimal, len(projects) > 0)
+	}
 	return res, nil
 }
 
@@ -391,13 +404,24 @@ func (in *instance) unfillable(ctx context.Context, slotDemands []int, first []i
 
 type solveStats struct{ Pivots, Components int }
 
+// solved is what one solve returns: the flow per edge, and for welfare and
+// coverage the dual prices (u per resource, v per demand) and the coverage
+// scale.
+type solved struct {
+	flow    []int64
+	u, v    []int64
+	scale   int64
+	optimal bool
+	st      solveStats
+}
+
 // solve runs the objective of set on the candidate graph. Demands marked
 // required (required slots of projects still in the running) come first:
 // in welfare their edges score above any other edge, in coverage their
 // weight is above any priority, so that a project is blocked only when its
 // slots cannot all be filled next to the other projects. Stable matching
 // keeps each side's own ranking and has no such preference.
-func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool, cache *flow.Cache, sc *scratch) ([]int64, bool, solveStats, error) {
+func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool, cache *flow.Cache, sc *scratch) (solved, error) {
 	t := &flow.Transport{Cap: capR, Need: need, R: c.R, D: c.D, Score: scores}
 	switch set.Mode {
 	case Welfare, Coverage:
@@ -428,11 +452,13 @@ func solve(ctx context.Context, set Settings, in *instance, c *candidates, score
 		}
 		out, err := solveT(ctx, t, opt)
 		if err != nil {
-			return nil, false, solveStats{}, fmt.Errorf("match: %w", err)
+			return solved{}, fmt.Errorf("match: %w", err)
 		}
-		return out.Flow, out.Optimal, solveStats{Pivots: out.Pivots, Components: out.Components}, nil
+		return solved{flow: out.Flow, u: out.ResourceDual, v: out.DemandDual, scale: out.Scale, optimal: out.Optimal,
+			st: solveStats{Pivots: out.Pivots, Components: out.Components}}, nil
 	case Stable:
-		return solveStable(ctx, in, c, set.Weights, capR, need)
+		f, ok, st, err := solveStable(ctx, in, c, set.Weights, capR, need)
+		return solved{flow: f, optimal: ok, st: st}, err
 	}
-	return nil, false, solveStats{}, matcher.FieldError("mode", "unknown mode %q", set.Mode)
+	return solved{}, matcher.FieldError("mode", "unknown mode %q", set.Mode)
 }
