@@ -26,6 +26,7 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/flow"
 	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/stable"
 )
 
 // Mode is the objective of a solve.
@@ -182,7 +183,12 @@ type Result struct {
 	// Certificate proves a welfare or coverage plan optimal (nil for
 	// stable plans, which carry BlockingPairs instead).
 	Certificate *Certificate `json:"certificate,omitempty"`
-	Stats       Stats        `json:"stats"`
+	// BlockingPairs counts, for a stable plan, the candidate pairs that
+	// block it, checked after the project step on the final network with
+	// its quantities and capacities (0: stable); Blocking lists them.
+	BlockingPairs *int           `json:"blocking_pairs,omitempty"`
+	Blocking      []BlockingPair `json:"blocking,omitempty"`
+	Stats         Stats          `json:"stats"`
 }
 
 // Run matches the meeting held by alliance meeting on the state r.
@@ -347,6 +353,13 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 			vals: edgeValues(in, cands, scores, lastRequired, set.Mode, last.scale)}
 		res.Certificate = in.certify(set, n, flowOut, last.u, last.v, last.scale, last.optimal, len(projects) > 0)
 	}
+	if set.Mode == Stable && last.sp != nil {
+		// Checked on the network of the final solve, after the project
+		// step: a project that cannot launch has slots that need nothing.
+		bp := in.blockingPairs(last.sp, cands, flowOut)
+		n := len(bp)
+		res.BlockingPairs, res.Blocking = &n, bp
+	}
 	return res, nil
 }
 
@@ -413,6 +426,7 @@ type solved struct {
 	scale   int64
 	optimal bool
 	st      solveStats
+	sp      *stable.Problem // stable: the problem solved
 }
 
 // solve runs the objective of set on the candidate graph. Demands marked
@@ -457,8 +471,8 @@ func solve(ctx context.Context, set Settings, in *instance, c *candidates, score
 		return solved{flow: out.Flow, u: out.ResourceDual, v: out.DemandDual, scale: out.Scale, optimal: out.Optimal,
 			st: solveStats{Pivots: out.Pivots, Components: out.Components}}, nil
 	case Stable:
-		f, ok, st, err := solveStable(ctx, in, c, set.Weights, capR, need)
-		return solved{flow: f, optimal: ok, st: st}, err
+		f, ok, p, err := solveStable(ctx, in, c, set.Weights, capR, need)
+		return solved{flow: f, optimal: ok, sp: p}, err
 	}
 	return solved{}, matcher.FieldError("mode", "unknown mode %q", set.Mode)
 }
