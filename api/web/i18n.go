@@ -163,7 +163,7 @@ var zh = map[string]string{
 	"wn.reason.no_candidate": "附近资源都不符合条件", "wn.reason.no_resource": "本级范围内没有同类开放资源", "wn.reason.outcompeted": "候选资源已分配给得分更高的需求", "wn.reason.project_blocked": "所属项目的必需环节无法满足",
 	"wn.rule.category": "类别不符", "wn.rule.same_unit": "属于同一单位", "wn.rule.quantity": "已无余量", "wn.rule.distance": "超出服务半径", "wn.rule.grid": "不在同一或相邻红色网格",
 	"wn.rule.window": "时间不重叠", "wn.rule.rejected": "此前被拒绝过", "wn.rule.measure": "计量单位不相容（如小时对份）", "wn.rule.relevance": "内容不相关（跨类别且说明不相近）", "wn.rule.scope": "不在本联席会范围内", "wn.rule.level": "属于其他层级的联席会", "wn.rule.status": "资源未开放（暂停或关闭）",
-	"fix.widen_radius": "把 %s 的服务半径从 %s 公里扩大到 %s 公里（增加 %s 公里）", "fix.add_quantity": "给 %s 增加 %s（%s → %s）",
+	"fix.via": "（让项目卡住的需求 %s 得到满足）", "fix.widen_radius": "把 %s 的服务半径从 %s 公里扩大到 %s 公里（增加 %s 公里）", "fix.add_quantity": "给 %s 增加 %s（%s → %s）",
 	"fix.extend_window": "把 %s 的时间延长 %s 天", "fix.escalate": "提交 %s（%s级）",
 	"fix.verified": "：重新匹配 %s 后可得 %d%s（增加 %d）。",
 	// logins, codes and slips
@@ -332,7 +332,7 @@ var en = map[string]string{
 	"wn.reason.no_candidate": "no resource nearby passes the rules", "wn.reason.no_resource": "no open resource of its kind at this level", "wn.reason.outcompeted": "its candidates went to demands that score higher", "wn.reason.project_blocked": "its project cannot fill a required slot",
 	"wn.rule.category": "wrong category", "wn.rule.same_unit": "same unit", "wn.rule.quantity": "none left", "wn.rule.distance": "beyond the service radius", "wn.rule.grid": "not the same or a neighbouring red grid",
 	"wn.rule.window": "no common time", "wn.rule.rejected": "rejected before", "wn.rule.measure": "incompatible measures (hours for portions, say)", "wn.rule.relevance": "not relevant (another category, texts not alike)", "wn.rule.scope": "outside this meeting's alliances", "wn.rule.level": "belongs to another level's meeting", "wn.rule.status": "not open (paused or closed)",
-	"fix.widen_radius": "widen the radius of %s from %s km to %s km (+%s km)", "fix.add_quantity": "add %[2]s to %[1]s (%[3]s → %[4]s)",
+	"fix.via": " (it meets %s, the slot the project waits for)", "fix.widen_radius": "widen the radius of %s from %s km to %s km (+%s km)", "fix.add_quantity": "add %[2]s to %[1]s (%[3]s → %[4]s)",
 	"fix.extend_window": "extend the times of %s by %s days", "fix.escalate": "take it to %s (%s level)",
 	"fix.verified": ": matching %s again gives %d%s (%+d).",
 	// logins, codes and slips

@@ -571,5 +571,8 @@ func fixWords(n names, demand *matcher.Item, f match.Fix) string {
 	default:
 		what = f.Kind
 	}
+	if f.Via != "" {
+		what += l.T("fix.via", f.Via)
+	}
 	return what + l.T("fix.verified", n.Alliance(f.Meeting), f.Met, demand.Measure, f.Gain)
 }

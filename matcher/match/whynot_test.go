@@ -195,3 +195,27 @@ func TestWhyNotErrors(t *testing.T) {
 		t.Errorf("LH-D01: %s with fixes %+v", w.Status, w.Fixes)
 	}
 }
+
+// The 4:30 class (LH-P01) waits for its tutoring slot LH-P01-S2 (80 hours,
+// the school's party-member teachers give 40): why-not of the slot says to
+// raise LH-R04 from 40 to 80, and why-not of the classroom slot, which
+// waits for it, finds the same fix through the binding slot.
+func TestWhyNotBindingSlot(t *testing.T) {
+	st := bananStore(t)
+	sn := st.Snapshot()
+	w := whyNot(t, sn, "LH-P01-S2")
+	if w.Reason != ReasonProjectBlocked {
+		t.Fatalf("LH-P01-S2: reason %s, want project_blocked", w.Reason)
+	}
+	f := firstFix(t, w)
+	if f.Kind != FixAddQuantity || f.Item != "LH-R04" || f.To != "80" || f.Met != 80 || f.Via != "" {
+		t.Fatalf("LH-P01-S2 smallest fix = %+v, want LH-R04 40 → 80 giving 80", f)
+	}
+	w = whyNot(t, sn, "LH-P01-S1")
+	if !slices.ContainsFunc(w.Fixes, func(f Fix) bool {
+		return f.Kind == FixAddQuantity && f.Item == "LH-R04" && f.To == "80" && f.Via == "LH-P01-S2" && f.Met == 40
+	}) {
+		t.Fatalf("LH-P01-S1 fixes %+v, want LH-R04 40 → 80 via LH-P01-S2 giving its 40", w.Fixes)
+	}
+	applyFix(t, st, "LH-P01-S2", f)
+}
