@@ -51,7 +51,7 @@ func checkAnswer(t *testing.T, method, route, path string, rec *httptest.Respons
 }
 
 const lhEdits = `{"meeting":"lh","edits":[
-	{"op":"set_quantity","item":"LH-R05","quantity":160},
+	{"op":"set_quantity","item":"LH-R05","quantity":220},
 	{"op":"set_radius","item":"LH-D06","radius_km":4}
 ]}`
 
@@ -100,7 +100,7 @@ func TestScenarioCreateDiffApply(t *testing.T) {
 			d06 = &d.Demands[i]
 		}
 	}
-	if d06 == nil || d06.MetBefore != 190 || d06.MetAfter != 200 || len(d.Units) == 0 || d.Stale {
+	if d06 == nil || d06.MetBefore != 130 || d06.MetAfter != 200 || len(d.Units) == 0 || d.Stale {
 		t.Fatalf("diff = %s", rec.Body)
 	}
 	if ts.st.Seq() != seq {
@@ -125,8 +125,8 @@ func TestScenarioCreateDiffApply(t *testing.T) {
 		t.Errorf("apply answer = %s (store at %d)", rec.Body, ts.st.Seq())
 	}
 	sn := ts.st.Snapshot()
-	if it, _ := sn.Item("LH-R05"); it.Quantity != 160 {
-		t.Errorf("live LH-R05 quantity %d after apply, want 160", it.Quantity)
+	if it, _ := sn.Item("LH-R05"); it.Quantity != 220 {
+		t.Errorf("live LH-R05 quantity %d after apply, want 220", it.Quantity)
 	}
 	if it, _ := sn.Item("LH-D06"); it.RadiusKM != 4 {
 		t.Errorf("live LH-D06 radius %v after apply, want 4", it.RadiusKM)
@@ -330,8 +330,8 @@ func TestWhyNotRoute(t *testing.T) {
 	if rec.Code != http.StatusOK || w.Demand != "LH-D03" || w.Status != "partly_met" || len(w.Candidates) == 0 || len(w.Fixes) == 0 {
 		t.Fatalf("why-not LH-D03 = %d %s", rec.Code, rec.Body)
 	}
-	if f := w.Fixes[0]; f.Kind != match.FixAddQuantity || f.Item != "LH-R07" || f.By != 10 || f.Met != 200 {
-		t.Errorf("smallest fix = %+v, want 10 more on LH-R07 giving 200", f)
+	if f := w.Fixes[0]; f.Kind != match.FixAddQuantity || f.Item != "LH-R05" || f.By != 70 || f.Met != 200 {
+		t.Errorf("smallest fix = %+v, want 70 more on LH-R05 giving 200", f)
 	}
 
 	// An unmet demand whose nearest resource is another alliance's: the

@@ -376,10 +376,10 @@ func TestWhatIf(t *testing.T) {
 		t.Errorf("what-if without csrf = %d, want 403", code)
 	}
 
-	// 10 more on LH-R05 and a 4 km radius for LH-D06: LH-D03 fully met.
+	// 70 more on LH-R05 and a 4 km radius for LH-D06: LH-D03 fully met.
 	b.get("/ui/meetings/lh")
-	code, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "qty_item": {"LH-R05"}, "qty": {"160"}, "radius_item": {"LH-D06"}, "radius": {"4"}, "mode": {"welfare"}})
-	if code != 200 || !strings.Contains(body, `id="change-LH-D03"`) || !strings.Contains(body, "190 → 200") || !strings.Contains(body, `id="apply"`) {
+	code, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "qty_item": {"LH-R05"}, "qty": {"220"}, "radius_item": {"LH-D06"}, "radius": {"4"}, "mode": {"welfare"}})
+	if code != 200 || !strings.Contains(body, `id="change-LH-D03"`) || !strings.Contains(body, "130 → 200") || !strings.Contains(body, `id="apply"`) {
 		t.Fatalf("diff page: %d %.3000s", code, body)
 	}
 	m := scenarioRe.FindStringSubmatch(body)
@@ -411,8 +411,8 @@ func TestWhatIf(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `id="flash"`) {
 		t.Fatalf("apply: %d %.1500s", code, body)
 	}
-	if it, _ := st.Snapshot().Item("LH-R05"); it.Quantity != 160 {
-		t.Errorf("LH-R05 quantity %d after apply, want 160", it.Quantity)
+	if it, _ := st.Snapshot().Item("LH-R05"); it.Quantity != 220 {
+		t.Errorf("LH-R05 quantity %d after apply, want 220", it.Quantity)
 	}
 	// The second is stale now: 409 with what changed, nothing stored.
 	seq = st.Seq()
@@ -433,12 +433,12 @@ func TestWhatIf(t *testing.T) {
 	if strings.Contains(body, "NQC-R03") || strings.Contains(body, "wn.") || strings.Contains(body, "fix.") {
 		t.Errorf("why-not LH-D10 shows another alliance's resource or a missing text: %.3000s", body)
 	}
-	// LH-D03 on a fresh server: the smallest verified fix is 10 more buns of LH-R07.
+	// LH-D03 on a fresh server: the smallest verified fix is 70 more on LH-R05.
 	ts2, _ := newServer(t)
 	b2 := newBrowser(t, ts2.URL)
 	b2.login(makeToken(t, ts2.URL, `{"role":"coordinator","alliance":"lh"}`))
 	code, body = b2.get("/ui/items/LH-D03/whynot?lang=en")
-	if code != 200 || !strings.Contains(body, `class="fix"`) || !strings.Contains(body, "add 10 to LH-R07") {
+	if code != 200 || !strings.Contains(body, `class="fix"`) || !strings.Contains(body, "add 70 to LH-R05") {
 		t.Fatalf("why-not LH-D03: %d %.3000s", code, body)
 	}
 	// Not a demand, or not the caller's: not found.

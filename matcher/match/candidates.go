@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -850,14 +851,134 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	v := in.view(d)
 	found = in.nearEligible(d, v.near, found[:0])
 	slices.Sort(found)
+	kept := rowScratch.Get().(*rowBuf)
+	kept.edges = kept.edges[:0]
 	for _, ri := range found {
 		if km, ok := v.eligible(in, ri); ok {
 			if t := v.terms(in, ri, km); relevant(t, in.minText) {
-				fn(ri, t, km)
+				kept.edges = append(kept.edges, rowEdge{ri, t, float32(km)})
 			}
 		}
 	}
+	kept.ris = kept.ris[:0]
+	for _, e := range kept.edges {
+		kept.ris = append(kept.ris, e.ri)
+	}
+	kept.keep = in.relativeKeep(d, kept.ris, kept.keep[:0], &kept.ctx)
+	for k, e := range kept.edges {
+		if kept.keep[k] {
+			fn(e.ri, e.terms, float64(e.km))
+		}
+	}
+	rowScratch.Put(kept)
 	return found
+}
+
+// rowScratch pools the buffers of row.
+var rowScratch = sync.Pool{New: func() any { return new(rowBuf) }}
+
+type rowBuf struct {
+	edges []rowEdge
+	ris   []int32
+	keep  []bool
+	ctx   []uint64
+}
+
+// relativeKeep appends to keep, for each resource of ris (the candidates
+// of demand d that pass every other rule), whether it passes the relative
+// bar of the relevance rule (Relevance.Ratio): its text similarity with d,
+// the grams every one of the candidates shares with d left out (they say
+// nothing about which of them fits, as 道德积分兑换 among the offers of a
+// points bank), reaches Ratio percent of the best such similarity. With
+// fewer than three candidates no gram is left out. ctx is scratch.
+func (in *instance) relativeKeep(d *party, ris []int32, keep []bool, ctx *[]uint64) []bool {
+	if in.minText.Ratio == 0 || len(ris) < 2 {
+		for range ris {
+			keep = append(keep, true)
+		}
+		return keep
+	}
+	common := (*ctx)[:0]
+	if len(ris) >= 3 {
+		common = append(common, d.grams...)
+		for _, ri := range ris {
+			common = intersectSorted(common, in.resources[ri].grams)
+			if len(common) == 0 {
+				break
+			}
+		}
+	}
+	*ctx = common
+	best := 0
+	sims := make([]int, len(ris))
+	for k, ri := range ris {
+		r := &in.resources[ri]
+		sims[k] = textSimWithout(d.grams, d.gw, r.grams, r.gw, common)
+		best = max(best, sims[k])
+	}
+	bar := in.minText.Bar(best)
+	for k := range ris {
+		keep = append(keep, sims[k] >= bar)
+	}
+	return keep
+}
+
+// intersectSorted keeps in a (sorted) the grams b (sorted) holds too.
+func intersectSorted(a, b []uint64) []uint64 {
+	out := a[:0]
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, a[i])
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return out
+}
+
+// textSimWithout is textSim with the grams of skip (sorted) left out of
+// both sides.
+func textSimWithout(ga []uint64, wa []uint16, gb []uint64, wb []uint16, skip []uint64) int {
+	var common, suma, sumb int64
+	k := 0
+	skipped := func(g uint64) bool {
+		for k < len(skip) && skip[k] < g {
+			k++
+		}
+		return k < len(skip) && skip[k] == g
+	}
+	i, j := 0, 0
+	for i < len(ga) || j < len(gb) {
+		switch {
+		case j >= len(gb) || i < len(ga) && ga[i] < gb[j]:
+			if !skipped(ga[i]) {
+				suma += int64(wa[i])
+			}
+			i++
+		case i >= len(ga) || gb[j] < ga[i]:
+			if !skipped(gb[j]) {
+				sumb += int64(wb[j])
+			}
+			j++
+		default:
+			if !skipped(ga[i]) {
+				suma += int64(wa[i])
+				sumb += int64(wb[j])
+				common += int64(min(wa[i], wb[j]))
+			}
+			i++
+			j++
+		}
+	}
+	if common == 0 || suma == 0 || sumb == 0 {
+		return 0
+	}
+	return int(math.Round(1000 * float64(common) / math.Sqrt(float64(suma)*float64(sumb))))
 }
 
 // nearEligible appends to found the resources of categories compatible

@@ -154,6 +154,7 @@ func TestRowsAsRulesFor(t *testing.T) {
 			var want candidates
 			for di := range in.demands {
 				d := &in.demands[di]
+				from := len(want.R)
 				for ri := range in.resources {
 					r := &in.resources[ri]
 					if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
@@ -172,6 +173,18 @@ func TestRowsAsRulesFor(t *testing.T) {
 						want.KM = append(want.KM, float32(km))
 					}
 				}
+				// the relative bar of the relevance rule, on the demand's
+				// candidates
+				var ctxGrams []uint64
+				keep := in.relativeKeep(d, want.R[from:], nil, &ctxGrams)
+				n := from
+				for k, ok := range keep {
+					if ok {
+						want.R[n], want.D[n], want.Terms[n], want.KM[n] = want.R[from+k], want.D[from+k], want.Terms[from+k], want.KM[from+k]
+						n++
+					}
+				}
+				want.R, want.D, want.Terms, want.KM = want.R[:n], want.D[:n], want.Terms[:n], want.KM[:n]
 			}
 			if !slices.Equal(c.R, want.R) || !slices.Equal(c.D, want.D) || !slices.Equal(c.Terms, want.Terms) || !slices.Equal(c.KM, want.KM) {
 				t.Fatalf("%s: generate gives %d edges, pair by pair %d, or different terms", a.ID, len(c.R), len(want.R))

@@ -54,15 +54,32 @@ type Settings struct {
 // escort at strength 800 with 2/5 of it) — and a pair of one category
 // needs Same. A pair below it is not a candidate, and why-not names the
 // rule "relevance".
+//
+// Ratio sets a bar relative to the demand's best candidate: a pair whose
+// text similarity is below Ratio percent of the best similarity among the
+// demand's candidates (those that pass the rules above) is not a candidate
+// either (rule "relevance"): a resource far less alike than the best one
+// is not proposed even when the best one runs out. For this bar, with three
+// candidates or more, the grams every candidate shares with the demand are
+// left out: they say nothing about which one fits (道德积分兑换 among the
+// offers of a points bank).
 type Relevance struct {
-	Link int `json:"link"` // 0..1000
-	Same int `json:"same"` // 0..1000
+	Link  int `json:"link"`  // 0..1000
+	Same  int `json:"same"`  // 0..1000
+	Ratio int `json:"ratio"` // 0..100 (percent)
+}
+
+// Bar is the least text similarity of a candidate of a demand whose best
+// candidate's similarity is best.
+func (r Relevance) Bar(best int) int {
+	return (best*r.Ratio + 99) / 100
 }
 
 // DefaultRelevance is the default Settings.Relevance: a pair across a
 // link of the default strength must be 100 alike, a pair of one category
-// 20 (texts that share nothing are not proposed).
-var DefaultRelevance = Relevance{Link: 100, Same: 20}
+// 20 (texts that share nothing are not proposed); a candidate needs 40% of
+// the demand's best.
+var DefaultRelevance = Relevance{Link: 100, Same: 20, Ratio: 40}
 
 // Need is the least text similarity of a pair of category strength s
 // (matcher.Vocabulary.Strength).
@@ -92,6 +109,9 @@ func (s Settings) Validate() error {
 	}
 	if s.Relevance.Same < 0 || s.Relevance.Same > 1000 {
 		p.Add("relevance.same", "must be between 0 and 1000, got %d", s.Relevance.Same)
+	}
+	if s.Relevance.Ratio < 0 || s.Relevance.Ratio > 100 {
+		p.Add("relevance.ratio", "must be between 0 and 100, got %d", s.Relevance.Ratio)
 	}
 	return p.Err()
 }

@@ -359,7 +359,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 
 	prev := s.prev
 	full := prev == nil || prev.vocab != in.vocab || !slices.Equal(prev.grids, next.grids) ||
-		!sameAlliances(prev, in) || prev.minText != in.minText
+		!sameAlliances(prev, in) || prev.minText != in.minText || prev.in == nil
 
 	// oldToNew maps the last run's resource indexes to this run's, -1 for
 	// a resource gone or changed.
@@ -408,15 +408,44 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 				}
 			}
 		}
+		//
+		// A row depends on every resource that passes the rules with its
+		// demand, not only on those it keeps: the relative bar of the
+		// relevance rule is set by all of them (see relativeKeep). So a
+		// resource new, changed or gone dirties the demands its old or new
+		// version passes the rules with, quantity aside (a resource that
+		// runs out leaves the set too).
+		passes := func(d, r *party) bool {
+			if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
+				return false
+			}
+			broken, _ := in.rulesFor(d, r, false)
+			return len(broken) == 0 || len(broken) == 1 && broken[0] == RuleQuantity
+		}
+		var changed []*party
 		for _, ri := range fresh {
-			r := &in.resources[ri]
-			for di := range in.demands {
-				d := &in.demands[di]
-				if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
-					continue
+			changed = append(changed, &in.resources[ri])
+		}
+		if prev.in != nil {
+			for oi := range prev.in.resources {
+				old := &prev.in.resources[oi]
+				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi]) || retexted[ni] {
+					changed = append(changed, old)
 				}
-				if broken, _ := in.rulesFor(d, r, true); len(broken) == 0 {
-					dirty[d.item.ID] = true
+			}
+		}
+		if len(changed) > 64 && len(changed) > len(in.resources)/4 {
+			// so many that checking each against each demand costs more
+			// than building every row again
+			for di := range in.demands {
+				dirty[in.demands[di].item.ID] = true
+			}
+		} else {
+			for _, r := range changed {
+				for di := range in.demands {
+					if d := &in.demands[di]; !dirty[d.item.ID] && passes(d, r) {
+						dirty[d.item.ID] = true
+					}
 				}
 			}
 		}

@@ -282,6 +282,13 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 			in.weigh(&p)
 			broken, km := in.rulesFor(tp, &p, false)
 			broken = append(broken, in.fitRules(tp, &p)...)
+			if len(broken) == 0 && compatible && scope.HasUnit(res.Unit) && res.Level == target.Level && res.Status == matcher.ItemOpen {
+				// passes every rule of its own: not a candidate only when
+				// far less alike than the demand's best (Relevance.Ratio)
+				if _, inRow := rowHas(sess.prev, target.ID, res.ID); !inRow && sess.prev.rows[target.ID] != nil {
+					broken = append(broken, RuleRelevance)
+				}
+			}
 			if !compatible && !slices.Contains(broken, RuleCategory) {
 				broken = append([]string{RuleCategory}, broken...)
 			} else if i := slices.Index(broken, RuleCategory); i > 0 {
@@ -573,6 +580,22 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		out.Fixes = append(out.Fixes, t.fix)
 	}
 	return out, nil
+}
+
+// rowHas reports whether demand's candidate row in st holds resource (and
+// its index there).
+func rowHas(st *sessionState, demand, resource string) (int, bool) {
+	row := st.rows[demand]
+	ri, ok := st.resIndex[resource]
+	if row == nil || !ok {
+		return 0, false
+	}
+	for k, e := range row.edges {
+		if e.ri == ri {
+			return k, true
+		}
+	}
+	return 0, false
 }
 
 // whyCand is a resource near a demand, with its party and its sort key.

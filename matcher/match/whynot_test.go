@@ -124,17 +124,16 @@ func TestWhyNotWidenRadius(t *testing.T) {
 
 func TestWhyNotAddQuantity(t *testing.T) {
 	st := bananStore(t)
-	// The rice and oil exchange gets all the bank's 150 and 40 set meals:
-	// 10 more buns (a relative change of 1/30) meet it too. (Buns for rice
-	// and oil are a pair the judged set calls bad: the relevance rule does
-	// not yet tell goods offered for points apart.)
+	// The rice and oil exchange gets 130 of the bank's 150, its only
+	// candidate (the buns and set meals are far less alike: the relevance
+	// rule's relative bar), the fair's parcels the rest: 70 more meet it.
 	w := whyNot(t, st.Snapshot(), "LH-D03")
 	if w.Status != "partly_met" || w.Reason != ReasonOutcompeted {
 		t.Errorf("LH-D03: %s / %s, want partly_met / outcompeted", w.Status, w.Reason)
 	}
 	f := firstFix(t, w)
-	if f.Kind != FixAddQuantity || f.Item != "LH-R07" || f.By != 10 || f.Met != 200 {
-		t.Fatalf("LH-D03 smallest fix = %+v, want 10 more on LH-R07 giving 200", f)
+	if f.Kind != FixAddQuantity || f.Item != "LH-R05" || f.By != 70 || f.Met != 200 {
+		t.Fatalf("LH-D03 smallest fix = %+v, want 70 more on LH-R05 giving 200", f)
 	}
 	applyFix(t, st, "LH-D03", f)
 	// The screening volunteers get all 6 sampling staff of the clinic, its

@@ -50,8 +50,8 @@ func proposes(res *match.Result, resource, demand string) bool {
 
 // Dropping the New Year points fair (LH-P02, 道德积分银行迎新春兑换会), or
 // marking it done, takes its three slots out of the plan and frees what
-// served them: the restaurant's (龙华家常菜馆) set meals go to the rice and
-// oil exchange (LH-D03) instead. remove_project does the same and closes the slots.
+// served them: the bank's (重庆农村商业银行龙洲湾支行) rice and oil go to the
+// rice and oil exchange (LH-D03) instead. remove_project does the same and closes the slots.
 func TestProjectStatusAndRemove(t *testing.T) {
 	st := bananStore(t)
 	m := NewManager()
@@ -66,8 +66,8 @@ func TestProjectStatusAndRemove(t *testing.T) {
 				t.Errorf("%s: slot %s = %+v, want newly unmet", js, slot, c)
 			}
 		}
-		if c := change(d, "LH-D03"); c == nil || c.MetBefore != 190 || c.MetAfter != 200 {
-			t.Errorf("%s: LH-D03 = %+v, want 190 → 200 with the freed set meals", js, c)
+		if c := change(d, "LH-D03"); c == nil || c.MetBefore != 130 || c.MetAfter != 150 {
+			t.Errorf("%s: LH-D03 = %+v, want 130 → 150 with the freed rice and oil", js, c)
 		}
 		if proposes(d.After, "", "LH-P02-S2") {
 			t.Errorf("%s: a slot of the project is still proposed", js)
@@ -199,11 +199,12 @@ func TestSetUnit(t *testing.T) {
 		t.Errorf("the fork's lh-bank = %+v, %v; want moved, still in lh only", u, err)
 	}
 
-	// A restaurant without coordinates (龙华家常菜馆) moved to a grid not
-	// next to the committee's: its 0 km meal exchange reaches no one.
-	_, d = scenarioDiff(t, st, m, `[{"op":"set_unit","unit":{"id":"lh-restaurant","name":"龙华家常菜馆","kind":"shop","grid":"lzwc-g2"}}]`)
-	if !proposes(d.Live, "LH-R17", "") || proposes(d.After, "LH-R17", "") {
-		t.Errorf("LH-R17 after the restaurant moved away: still proposed")
+	// The bun shop (龙华包子铺) moved to a grid not next to the
+	// committee's, known by its grid only (no coordinates): its buns reach
+	// no one.
+	_, d = scenarioDiff(t, st, m, `[{"op":"set_unit","unit":{"id":"lh-bakery","name":"龙华包子铺","kind":"shop","grid":"lzwc-g2"}}]`)
+	if !proposes(d.Live, "LH-R07", "") || proposes(d.After, "LH-R07", "") {
+		t.Errorf("LH-R07 after the bun shop moved away: still proposed")
 	}
 
 	// "alliances" joins more, as add_unit; the unit stays where it was.
@@ -435,7 +436,7 @@ func TestNewOpsChangeLogAndIncrementalDiff(t *testing.T) {
 		`[{"op":"set_project_status","project":"LH-P01","status":"done"},{"op":"set_project_status","project":"LH-P02","status":"done"}]`,
 		`[` + setLegalTalk + `]`,
 		`[` + moveBank + `]`,
-		`[{"op":"set_unit","unit":{"id":"lh-restaurant","name":"龙华家常菜馆","kind":"shop","grid":"lzwc-g2"}}]`,
+		`[{"op":"set_unit","unit":{"id":"lh-bakery","name":"龙华包子铺","kind":"shop","grid":"lzwc-g2"}}]`,
 	} {
 		for range 2 { // the second time from a warm live session
 			sc, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t, js)})

@@ -50,7 +50,7 @@ func TestScenarioDiff(t *testing.T) {
 	st := bananStore(t)
 	m := NewManager()
 	req := Request{Meeting: "lh", Edits: edits(t, `[
-		{"op":"set_quantity","item":"LH-R05","quantity":160},
+		{"op":"set_quantity","item":"LH-R05","quantity":220},
 		{"op":"add_item","unit":"lh-bank","item":{"id":"X-R1","kind":"resource","category":"志愿服务","title":"银行志愿者","quantity":5,"radius_km":5}},
 		{"op":"set_radius","item":"LH-D06","radius_km":4}
 	]`)}
@@ -63,8 +63,8 @@ func TestScenarioDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := change(d, "LH-D03")
-	if c == nil || c.MetBefore != 190 || c.MetAfter != 200 {
-		t.Fatalf("LH-D03 change = %+v, want 190 → 200", c)
+	if c == nil || c.MetBefore != 130 || c.MetAfter != 200 {
+		t.Fatalf("LH-D03 change = %+v, want 130 → 200", c)
 	}
 	if d.Totals.Met <= 0 || d.Totals.Scenario.Met != d.Totals.Live.Met+d.Totals.Met || d.Stale {
 		t.Errorf("totals %+v", d.Totals)

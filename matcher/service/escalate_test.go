@@ -87,7 +87,7 @@ func TestEscalateImplicit(t *testing.T) {
 			Held: []Held{{Item: "LH-D20", Reason: HeldUnseen,
 				Detail: fmt.Sprintf("LH-D20 was added or changed (store index %d) after the meeting's last proposal run (%d): propose again, or name it", run+1, run)},
 				{Item: "LH-P02-S3", Reason: HeldProject,
-					Detail: fmt.Sprintf("slot LH-P02-S1 of project LH-P02 has claim lh.%d.10 waiting for an answer, and a project moves whole: answer it, or let the next proposal run replace it, first", run)}}}
+					Detail: fmt.Sprintf("slot LH-P02-S1 of project LH-P02 has claim lh.%d.9 waiting for an answer, and a project moves whole: answer it, or let the next proposal run replace it, first", run)}}}
 		if !reflect.DeepEqual(esc, want) {
 			t.Errorf("Escalate =\n%+v\nwant\n%+v", esc, want)
 		}
