@@ -1,7 +1,6 @@
 package match
 
 import (
-	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -86,7 +85,7 @@ type instance struct {
 	prep      *rowPrep  // see prepared
 	minText   Relevance // Settings.Relevance of the run: rows depend on it
 	textOnce  sync.Once
-	rarity    map[uint64]uint16 // gram → rarityOf(items of the instance holding it); see weighText
+	df        map[uint64]int32 // gram → items of the instance holding it (its rarity is rarityOf); see weighText
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
@@ -412,6 +411,8 @@ type rowPrep struct {
 	affinity   []int16                   // len(sets)²: affinityOf between two sets; nil when too many
 	rejectedBy map[string][]string       // demand item → resource items a rejected claim pairs it with
 	history    map[string]map[string]int // unit → other unit → fulfilled claims between the two (in.history)
+	cats       []string                  // the categories of the resources
+	resCat     []int32                   // by resource index: its category in cats
 }
 
 // allianceSet is the alliances of a unit (in.direct) and their parents
@@ -447,6 +448,8 @@ func (in *instance) prepared() *rowPrep {
 		for u := range in.direct {
 			setOf(u)
 		}
+		catOf := map[string]int32{}
+		p.resCat = make([]int32, len(in.resources))
 		for i := range in.resources {
 			u := in.resources[i].unit.ID
 			n, ok := p.units[u]
@@ -455,6 +458,14 @@ func (in *instance) prepared() *rowPrep {
 				p.units[u] = n
 			}
 			p.resUnit[i], p.resSet[i] = n, setOf(u)
+			c := in.resources[i].item.Category
+			k, ok := catOf[c]
+			if !ok {
+				k = int32(len(p.cats))
+				catOf[c] = k
+				p.cats = append(p.cats, c)
+			}
+			p.resCat[i] = k
 		}
 		if n := len(p.sets); n <= maxAffinitySets {
 			p.affinity = make([]int16, n*n)
@@ -500,6 +511,7 @@ type demandView struct {
 	affinity []int16  // the row of d's alliance set in rowPrep.affinity; nil: compute per pair
 	rejected []string // resource items a rejected claim pairs with d
 	history  map[string]int
+	strength []int16 // by rowPrep category: the category strength for d
 	prep     *rowPrep
 }
 
@@ -513,6 +525,10 @@ func (in *instance) view(d *party) demandView {
 	if s, ok := p.unitSet[d.unit.ID]; ok && p.affinity != nil {
 		n := len(p.sets)
 		v.affinity = p.affinity[int(s)*n : int(s+1)*n]
+	}
+	v.strength = make([]int16, len(p.cats))
+	for k, c := range p.cats {
+		v.strength[k] = int16(in.vocab.Strength(c, d.item.Category))
 	}
 	return v
 }
@@ -563,7 +579,9 @@ func sortedHas(list []string, s string) bool {
 
 // terms computes the soft score terms of an eligible pair: the demand of v
 // and resource ri at distance km (-1 without coordinates).
-func (v *demandView) terms(in *instance, ri int32, km float64) termValues {
+// The text similarity and the category strength come computed (the
+// relevance rule reads them first).
+func (v *demandView) terms(in *instance, ri int32, km float64, text, strength int) termValues {
 	d, r := v.d, &in.resources[ri]
 	var t termValues
 	if km >= 0 && d.radial() && r.radial() {
@@ -574,8 +592,8 @@ func (v *demandView) terms(in *instance, ri int32, km float64) termValues {
 	} else {
 		t[0] = 600
 	}
-	t[termText] = uint16(textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum))
-	t[termCategory] = uint16(in.vocab.Strength(r.item.Category, d.item.Category))
+	t[termText] = uint16(text)
+	t[termCategory] = uint16(strength)
 	t[termPriority] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
 	t[termTime] = uint16(timeShare(d.item.Windows, r.item.Windows))
 	if rs := v.prep.resSet[ri]; v.affinity != nil {
@@ -587,12 +605,6 @@ func (v *demandView) terms(in *instance, ri int32, km float64) termValues {
 		t[termHistory] = uint16(min(1000, 200*v.history[r.unit.ID]))
 	}
 	return t
-}
-
-// relevant reports whether a pair with terms t passes the relevance rule
-// under rel (see Relevance.Need).
-func relevant(t termValues, rel Relevance) bool {
-	return int(t[termText]) >= rel.Need(int(t[termCategory]))
 }
 
 // measuresMeet reports whether the measures of d and r meet (see
@@ -628,7 +640,13 @@ func (in *instance) fitRules(d, r *party) []string {
 // from, and their slices are never changed once made).
 func (in *instance) weighText() {
 	in.textOnce.Do(func() {
-		df := map[uint64]int32{}
+		n := 0
+		for _, ps := range [][]party{in.demands, in.resources, in.held} {
+			for i := range ps {
+				n += len(ps[i].grams)
+			}
+		}
+		df := make(map[uint64]int32, n/4)
 		for _, ps := range [][]party{in.demands, in.resources, in.held} {
 			for i := range ps {
 				for _, g := range ps[i].grams {
@@ -636,10 +654,7 @@ func (in *instance) weighText() {
 				}
 			}
 		}
-		in.rarity = make(map[uint64]uint16, len(df))
-		for g, n := range df {
-			in.rarity[g] = rarityOf(n)
-		}
+		in.df = df
 		for _, ps := range [][]party{in.demands, in.resources} {
 			for i := range ps {
 				in.weigh(&ps[i])
@@ -651,30 +666,28 @@ func (in *instance) weighText() {
 // weigh sets p's gram weights from the instance's rarities (a gram no item
 // of the instance holds weighs as a gram of one item).
 func (in *instance) weigh(p *party) {
-	same := len(p.gw) == len(p.grams)
-	var sum int64
-	for k, g := range p.grams {
-		r, ok := in.rarity[g]
-		if !ok {
-			r = rarityOf(1)
+	weight := func(k int) uint16 { return rarityOf(max(1, in.df[p.grams[k]])) * uint16(p.fw[k]) }
+	if len(p.gw) == len(p.grams) { // keep the slice when nothing moved
+		var sum int64
+		same := true
+		for k := range p.grams {
+			w := weight(k)
+			if w != p.gw[k] {
+				same = false
+				break
+			}
+			sum += int64(w)
 		}
-		w := r * uint16(p.fw[k])
-		sum += int64(w)
-		if same && p.gw[k] != w {
-			same = false
+		if same {
+			p.wsum = sum
+			return
 		}
-	}
-	if same {
-		p.wsum = sum
-		return
 	}
 	gw := make([]uint16, len(p.grams))
-	for k, g := range p.grams {
-		r, ok := in.rarity[g]
-		if !ok {
-			r = rarityOf(1)
-		}
-		gw[k] = r * uint16(p.fw[k])
+	var sum int64
+	for k := range p.grams {
+		gw[k] = weight(k)
+		sum += int64(gw[k])
 	}
 	p.gw, p.wsum = gw, sum
 }
@@ -852,19 +865,28 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	found = in.nearEligible(d, v.near, found[:0])
 	slices.Sort(found)
 	kept := rowScratch.Get().(*rowBuf)
-	kept.edges = kept.edges[:0]
+	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
 	for _, ri := range found {
 		if km, ok := v.eligible(in, ri); ok {
-			if t := v.terms(in, ri, km); relevant(t, in.minText) {
-				kept.edges = append(kept.edges, rowEdge{ri, t, float32(km)})
+			// the relevance rule first: it needs only the text and the
+			// category, and most pairs that fail fail it
+			r := &in.resources[ri]
+			strength := int(v.strength[v.prep.resCat[ri]])
+			shared := textShared(d.grams, d.gw, r.grams, r.gw)
+			text := simOf(shared, d.wsum, r.wsum)
+			if text < in.minText.Need(strength) {
+				continue
 			}
+			kept.edges = append(kept.edges, rowEdge{ri, v.terms(in, ri, km, text, strength), float32(km)})
+			kept.shared = append(kept.shared, shared)
 		}
 	}
-	kept.ris = kept.ris[:0]
+	kept.ris, kept.texts = kept.ris[:0], kept.texts[:0]
 	for _, e := range kept.edges {
 		kept.ris = append(kept.ris, e.ri)
+		kept.texts = append(kept.texts, int(e.terms[termText]))
 	}
-	kept.keep = in.relativeKeep(d, kept.ris, kept.keep[:0], &kept.ctx)
+	kept.keep = in.relativeKeep(d, kept.ris, kept.texts, kept.shared, kept.keep[:0], &kept.ctx)
 	for k, e := range kept.edges {
 		if kept.keep[k] {
 			fn(e.ri, e.terms, float64(e.km))
@@ -878,10 +900,12 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 var rowScratch = sync.Pool{New: func() any { return new(rowBuf) }}
 
 type rowBuf struct {
-	edges []rowEdge
-	ris   []int32
-	keep  []bool
-	ctx   []uint64
+	edges  []rowEdge
+	shared []int64
+	ris    []int32
+	texts  []int
+	keep   []bool
+	ctx    []uint64
 }
 
 // relativeKeep appends to keep, for each resource of ris (the candidates
@@ -890,8 +914,10 @@ type rowBuf struct {
 // the grams every one of the candidates shares with d left out (they say
 // nothing about which of them fits, as 道德积分兑换 among the offers of a
 // points bank), reaches Ratio percent of the best such similarity. With
-// fewer than three candidates no gram is left out. ctx is scratch.
-func (in *instance) relativeKeep(d *party, ris []int32, keep []bool, ctx *[]uint64) []bool {
+// fewer than three candidates no gram is left out. texts are the pairs'
+// text similarities (the text term) and shared the weights their texts
+// share (textShared); ctx is scratch.
+func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []int64, keep []bool, ctx *[]uint64) []bool {
 	if in.minText.Ratio == 0 || len(ris) < 2 {
 		for range ris {
 			keep = append(keep, true)
@@ -910,15 +936,42 @@ func (in *instance) relativeKeep(d *party, ris []int32, keep []bool, ctx *[]uint
 	}
 	*ctx = common
 	best := 0
-	sims := make([]int, len(ris))
-	for k, ri := range ris {
-		r := &in.resources[ri]
-		sims[k] = textSimWithout(d.grams, d.gw, r.grams, r.gw, common)
-		best = max(best, sims[k])
+	sim := func(k int) int { return texts[k] }
+	if len(common) > 0 {
+		// The similarity without the common grams, from the pair's
+		// shared weight less theirs: the common grams are in d and in
+		// every candidate.
+		var ctxA int64
+		wd := make([]uint16, len(common))
+		for i, j := 0, 0; i < len(common); j++ {
+			if d.grams[j] == common[i] {
+				wd[i] = d.gw[j]
+				ctxA += int64(d.gw[j])
+				i++
+			}
+		}
+		adjusted := make([]int, len(ris))
+		for k, ri := range ris {
+			r := &in.resources[ri]
+			var ctxB, ctxShared int64
+			lo := 0
+			for i, g := range common {
+				j, _ := slices.BinarySearch(r.grams[lo:], g)
+				j += lo
+				ctxB += int64(r.gw[j])
+				ctxShared += int64(min(wd[i], r.gw[j]))
+				lo = j + 1
+			}
+			adjusted[k] = simOf(shared[k]-ctxShared, d.wsum-ctxA, r.wsum-ctxB)
+		}
+		sim = func(k int) int { return adjusted[k] }
+	}
+	for k := range ris {
+		best = max(best, sim(k))
 	}
 	bar := in.minText.Bar(best)
 	for k := range ris {
-		keep = append(keep, sims[k] >= bar)
+		keep = append(keep, sim(k) >= bar)
 	}
 	return keep
 }
@@ -939,46 +992,6 @@ func intersectSorted(a, b []uint64) []uint64 {
 		}
 	}
 	return out
-}
-
-// textSimWithout is textSim with the grams of skip (sorted) left out of
-// both sides.
-func textSimWithout(ga []uint64, wa []uint16, gb []uint64, wb []uint16, skip []uint64) int {
-	var common, suma, sumb int64
-	k := 0
-	skipped := func(g uint64) bool {
-		for k < len(skip) && skip[k] < g {
-			k++
-		}
-		return k < len(skip) && skip[k] == g
-	}
-	i, j := 0, 0
-	for i < len(ga) || j < len(gb) {
-		switch {
-		case j >= len(gb) || i < len(ga) && ga[i] < gb[j]:
-			if !skipped(ga[i]) {
-				suma += int64(wa[i])
-			}
-			i++
-		case i >= len(ga) || gb[j] < ga[i]:
-			if !skipped(gb[j]) {
-				sumb += int64(wb[j])
-			}
-			j++
-		default:
-			if !skipped(ga[i]) {
-				suma += int64(wa[i])
-				sumb += int64(wb[j])
-				common += int64(min(wa[i], wb[j]))
-			}
-			i++
-			j++
-		}
-	}
-	if common == 0 || suma == 0 || sumb == 0 {
-		return 0
-	}
-	return int(math.Round(1000 * float64(common) / math.Sqrt(float64(suma)*float64(sumb))))
 }
 
 // nearEligible appends to found the resources of categories compatible

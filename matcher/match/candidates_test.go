@@ -176,7 +176,14 @@ func TestRowsAsRulesFor(t *testing.T) {
 				// the relative bar of the relevance rule, on the demand's
 				// candidates
 				var ctxGrams []uint64
-				keep := in.relativeKeep(d, want.R[from:], nil, &ctxGrams)
+				var texts []int
+				var shared []int64
+				for k, tv := range want.Terms[from:] {
+					r := &in.resources[want.R[from+k]]
+					texts = append(texts, int(tv[termText]))
+					shared = append(shared, textShared(d.grams, d.gw, r.grams, r.gw))
+				}
+				keep := in.relativeKeep(d, want.R[from:], texts, shared, nil, &ctxGrams)
 				n := from
 				for k, ok := range keep {
 					if ok {
@@ -249,4 +256,48 @@ func termsByRule(in *instance, d, r *party, km float64) termValues {
 	v[termAffinity] = uint16(in.affinity(d.unit.ID, r.unit.ID))
 	v[termHistory] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
 	return v
+}
+
+// TestItemText checks itemText against its definition: every bigram and
+// character of the title, tags and description, sorted and distinct, with
+// the greatest field weight of the fields holding it.
+func TestItemText(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("护送学生回家志愿服务米油包子、，AbC 12龍")
+	text := func(n int) string {
+		var b []rune
+		for range n {
+			b = append(b, alphabet[r.IntN(len(alphabet))])
+		}
+		return string(b)
+	}
+	for range 500 {
+		title, desc := text(1+r.IntN(12)), text(r.IntN(40))
+		var tags []string
+		for range r.IntN(4) {
+			tags = append(tags, text(1+r.IntN(5)))
+		}
+		want := map[uint64]uint8{}
+		put := func(gs []uint64, w uint8) {
+			for _, g := range gs {
+				want[g] = max(want[g], w)
+			}
+		}
+		head := append([]string{title}, tags...)
+		for _, s := range head {
+			put(appendGrams(nil, s), fieldTitle)
+			put(appendChars(nil, s), fieldTitleChar)
+		}
+		put(appendGrams(nil, desc), fieldDescription)
+		put(appendChars(nil, desc), fieldDescChar)
+		grams, fw := itemText(title, desc, tags)
+		if len(grams) != len(want) || !slices.IsSorted(grams) {
+			t.Fatalf("itemText(%q, %q, %q): %d grams (sorted %v), want %d", title, desc, tags, len(grams), slices.IsSorted(grams), len(want))
+		}
+		for k, g := range grams {
+			if fw[k] != want[g] {
+				t.Fatalf("itemText(%q, %q, %q): gram %x weighs %d, want %d", title, desc, tags, g, fw[k], want[g])
+			}
+		}
+	}
 }

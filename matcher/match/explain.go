@@ -116,7 +116,14 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 		n++
 		r := &in.resources[ri]
 		broken, _ := in.rulesFor(d, r, false)
-		broken = append(broken, in.fitRules(d, r)...)
+		if len(broken) == 0 {
+			// what the items are for is asked of pairs that pass the
+			// other rules, as candidate generation does (and it costs
+			// the most)
+			broken = in.fitRules(d, r)
+		} else if !measuresMeet(in.vocab, d, r) {
+			broken = append(broken, RuleMeasure)
+		}
 		if len(broken) == 0 {
 			// Near only by the widened radius: the distance is the rule.
 			broken = []string{RuleDistance}

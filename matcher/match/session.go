@@ -97,7 +97,7 @@ type sessionState struct {
 	rowList   []*demandRow          // by demand index
 	rejected  map[[2]string]bool    // of the instance
 	history   map[unitPair]int      // of the instance
-	rarity    map[uint64]uint16     // of the instance (weighText)
+	df        map[uint64]int32      // of the instance (weighText)
 	minText   Relevance             // of the instance
 	direct    map[string][]string   // of the instance
 	parents   map[string][]string   // of the instance
@@ -345,7 +345,7 @@ func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
 func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 	in.weighText()
 	next := &sessionState{vocab: in.vocab, rejected: in.rejected, history: in.history,
-		direct: in.direct, parents: in.parents, rarity: in.rarity, minText: in.minText,
+		direct: in.direct, parents: in.parents, df: in.df, minText: in.minText,
 		resources: make([]resourceKey, len(in.resources)), resIndex: make(map[string]int32, len(in.resources)),
 		rows: make(map[string]*demandRow, len(in.demands))}
 	for g := range in.r.Grids() {
@@ -370,7 +370,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		// has another text term (the party's weights all sum anew), and
 		// may pass or fail the relevance rule. Such resources count as
 		// changed, such demands are rebuilt.
-		reweighed := changedRarity(prev.rarity, in.rarity)
+		reweighed := changedRarity(prev.df, in.df)
 		touched := func(p *party) bool {
 			if len(reweighed) == 0 {
 				return false
@@ -551,13 +551,14 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 	return out, next
 }
 
-// changedRarity returns the grams held in both a and b with another weight
-// (a gram in one only is held by parties new to that instance, or changed,
-// whose rows are rebuilt anyway), or nil when there are none.
-func changedRarity(a, b map[uint64]uint16) map[uint64]bool {
+// changedRarity returns the grams held in both a and b (counts of items
+// holding them) with another rarity (a gram in one only is held by parties
+// new to that instance, or changed, whose rows are rebuilt anyway), or nil
+// when there are none.
+func changedRarity(a, b map[uint64]int32) map[uint64]bool {
 	var out map[uint64]bool
-	for g, w := range b {
-		if v, ok := a[g]; ok && v != w {
+	for g, n := range b {
+		if m, ok := a[g]; ok && m != n && rarityOf(m) != rarityOf(n) {
 			if out == nil {
 				out = map[uint64]bool{}
 			}

@@ -136,52 +136,65 @@ func appendChars(out []uint64, t string) []uint64 {
 // an item's title, tags and description, with each gram's field weight:
 // the greatest of the fields that hold it.
 func itemText(title, description string, tags []string) ([]uint64, []uint8) {
-	type wg struct {
-		g uint64
-		w uint8
-	}
-	n := utf8.RuneCountInString(title) + utf8.RuneCountInString(description)
+	n := utf8.RuneCountInString(title)
 	for _, t := range tags {
 		n += utf8.RuneCountInString(t)
 	}
-	all := make([]wg, 0, 2*n)
-	var buf []uint64
-	add := func(w uint8) {
-		for _, g := range buf {
-			all = append(all, wg{g, w})
-		}
-		buf = buf[:0]
+	m := utf8.RuneCountInString(description)
+	buf := make([]uint64, 0, 2*(n+m))
+	// bigrams of the title and tags, then of the description; characters
+	// likewise: four sorted, distinct runs of buf
+	sorted := func(from int) []uint64 {
+		run := buf[from:]
+		slices.Sort(run)
+		run = slices.Compact(run)
+		buf = buf[:from+len(run)]
+		return buf[from:len(buf):len(buf)]
 	}
 	buf = appendGrams(buf, title)
 	for _, t := range tags {
 		buf = appendGrams(buf, t)
 	}
-	add(fieldTitle)
+	headBi := sorted(0)
+	at := len(buf)
+	buf = appendGrams(buf, description)
+	descBi := sorted(at)
+	at = len(buf)
 	buf = appendChars(buf, title)
 	for _, t := range tags {
 		buf = appendChars(buf, t)
 	}
-	add(fieldTitleChar)
-	buf = appendGrams(buf, description)
-	add(fieldDescription)
+	headCh := sorted(at)
+	at = len(buf)
 	buf = appendChars(buf, description)
-	add(fieldDescChar)
-	slices.SortFunc(all, func(a, b wg) int {
-		switch {
-		case a.g < b.g:
-			return -1
-		case a.g > b.g:
-			return 1
+	descCh := sorted(at)
+	// A four-way merge; a gram in several runs takes the greatest weight
+	// (the runs are in decreasing weight order but for the two of weight
+	// 2, which tie).
+	runs := [4][]uint64{headBi, headCh, descBi, descCh}
+	weights := [4]uint8{fieldTitle, fieldTitleChar, fieldDescription, fieldDescChar}
+	total := len(headBi) + len(descBi) + len(headCh) + len(descCh)
+	grams := make([]uint64, 0, total)
+	fw := make([]uint8, 0, total)
+	var pos [4]int
+	for {
+		g, any := uint64(0), false
+		for k := range runs {
+			if pos[k] < len(runs[k]) && (!any || runs[k][pos[k]] < g) {
+				g, any = runs[k][pos[k]], true
+			}
 		}
-		return int(b.w) - int(a.w)
-	})
-	grams := make([]uint64, 0, len(all))
-	fw := make([]uint8, 0, len(all))
-	for i, x := range all {
-		if i > 0 && all[i-1].g == x.g {
-			continue
+		if !any {
+			break
 		}
-		grams, fw = append(grams, x.g), append(fw, x.w)
+		var w uint8
+		for k := range runs {
+			if pos[k] < len(runs[k]) && runs[k][pos[k]] == g {
+				w = max(w, weights[k])
+				pos[k]++
+			}
+		}
+		grams, fw = append(grams, g), append(fw, w)
 	}
 	return grams, fw
 }
@@ -214,6 +227,12 @@ func textSim(ga []uint64, wa []uint16, suma int64, gb []uint64, wb []uint16, sum
 	if suma == 0 || sumb == 0 {
 		return 0
 	}
+	return simOf(textShared(ga, wa, gb, wb), suma, sumb)
+}
+
+// textShared is the weight two weighted gram sets share: each common gram
+// at the smaller of its two weights.
+func textShared(ga []uint64, wa []uint16, gb []uint64, wb []uint16) int64 {
 	var common int64
 	for i, j := 0, 0; i < len(ga) && j < len(gb); {
 		switch {
@@ -227,7 +246,13 @@ func textSim(ga []uint64, wa []uint16, suma int64, gb []uint64, wb []uint16, sum
 			j++
 		}
 	}
-	if common == 0 {
+	return common
+}
+
+// simOf is the similarity of two texts of weights suma and sumb sharing
+// weight common: 1000·common/√(suma·sumb), rounded (0 when any is 0).
+func simOf(common, suma, sumb int64) int {
+	if common <= 0 || suma <= 0 || sumb <= 0 {
 		return 0
 	}
 	return int(math.Round(1000 * float64(common) / math.Sqrt(float64(suma)*float64(sumb))))
