@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -241,6 +242,7 @@ type meetingData struct {
 	Units     []string
 	N         names
 	WhatIf    *whatIfForm // the what-if form (the dashboard only)
+	Proof     *proofView  // the plan's certificate, checked again (the dashboard only)
 	// Deadline is the answer deadline of the meeting's waiting claims
 	// (zero: none); Waiting who has not answered, per unit.
 	Deadline time.Time
@@ -346,7 +348,71 @@ func (s *site) meeting(c echo.Context) error {
 		return err
 	}
 	d.WhatIf = whatIfOf(d.N.sn, d.N, d.Meeting.ID)
+	d.Proof = proofOf(c.Request().Context(), d.N, d.Result)
 	return s.render(c, http.StatusOK, "meeting", d)
+}
+
+// proofView is what the dashboard shows of a plan's certificate: what it
+// proves, how many prices and pairs it weighs, and the result of checking
+// it again here with match.Verify (the network rebuilt from the lists,
+// without the solver).
+type proofView struct {
+	Certified                 bool   // the certificate says so
+	Violation                 string // else, why not
+	Projects                  bool   // optimal given the launched set of projects
+	Checked                   bool   // match.Verify accepted it
+	CheckErr                  string // else, the first violated condition
+	Resources, Demands, Edges int
+	Seq                       uint64
+	Prices                    []priceView // nonzero prices, resources first
+}
+
+// priceView is one nonzero dual price of a certificate.
+type priceView struct {
+	ID, Title, Unit, Side string
+	Dual                  int64
+}
+
+func proofOf(ctx context.Context, n names, res *match.Result) *proofView {
+	cert := res.Certificate
+	if cert == nil {
+		return nil
+	}
+	p := &proofView{Certified: cert.Certified, Violation: cert.Violation, Projects: cert.Statement == match.StatementOptimalProjects,
+		Resources: len(cert.Resources), Demands: len(cert.Demands), Edges: res.Stats.Edges, Seq: res.Seq}
+	if err := match.Verify(ctx, n.sn.Reader, n.sn.Vocab, res); err != nil {
+		p.CheckErr = err.Error()
+	} else {
+		p.Checked = true
+	}
+	add := func(list []match.DualItem, side string) {
+		for _, x := range list {
+			if x.Dual == 0 {
+				continue
+			}
+			it := n.Item(x.ID)
+			p.Prices = append(p.Prices, priceView{ID: x.ID, Title: it.Title, Unit: n.Unit(it.Unit), Side: side, Dual: x.Dual})
+		}
+	}
+	add(cert.Resources, "resource")
+	add(cert.Demands, "demand")
+	return p
+}
+
+// plan serves the dashboard's plan with its certificate as JSON, the
+// form match --json prints and allymatch verify reads.
+func (s *site) plan(c echo.Context) error {
+	d, err := s.meetingState(c.Request().Context(), c, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	body, err := json.MarshalIndent(d.Result, "", "  ")
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("plan-%s-%d.json", d.Meeting.ID, d.Result.Seq)
+	c.Response().Header().Set("Content-Disposition", "attachment; filename=\""+asciiName(name)+"\"")
+	return c.Blob(http.StatusOK, "application/json; charset=utf-8", append(body, '\n'))
 }
 
 // propose runs the meeting's proposals (service.Propose) and shows the

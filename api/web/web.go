@@ -116,6 +116,7 @@ func New(d Deps) http.Handler {
 	a.POST("/logout", s.logout)
 	a.GET("/meetings/:id", s.meeting)
 	a.POST("/meetings/:id/propose", s.propose)
+	a.GET("/meetings/:id/plan.json", s.plan)
 	a.GET("/meetings/:id/report", s.report)
 	a.GET("/meetings/:id/map", s.mapPage)
 	a.GET("/meetings/:id/agenda", s.agenda)
