@@ -28,6 +28,11 @@ const (
 	// alike enough (Settings.Relevance).
 	RuleMeasure   = "measure"
 	RuleRelevance = "relevance"
+	// And what the texts say of whom an item is for and when: groups
+	// (幼儿 for 小学生) or days of the week and school holidays (周末、寒暑假
+	// for 每周三) that do not meet (see readings.go).
+	RuleAudience = "audience"
+	RuleDays     = "days"
 )
 
 // party is one open item of the instance, with what matching needs of it.
@@ -43,6 +48,10 @@ type party struct {
 	gw        []uint16   // by gram: its weight in the instance (rarity × field weight); see instance.weighText
 	wsum      int64      // Σ gw
 	family    string     // the measure's family ("" for none)
+	audience  uint8      // the groups its title and tags name (audienceOf)
+	points    bool       // a resource: offered for points (pointsOffer); a demand: it redeems them (redeems)
+	days      uint8      // the days of the week its texts name (daysOf)
+	holidays  bool       // its texts name the school holidays (daysOf)
 	cosLat    float64    // cosLat(loc) (hasLoc)
 	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64    // chord2Within(RadiusKM) (radial)
@@ -104,6 +113,13 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 	}
 	p.grams, p.fw = itemText(it.Title, it.Description, it.Tags)
 	p.family = matcher.MeasureFamily(it.Measure)
+	p.audience = audienceOf(it.Title, it.Tags)
+	if it.Kind == matcher.Resource {
+		p.points = pointsOffer(it.Title, it.Tags)
+	} else {
+		p.points = redeems(it.Title, it.Description, it.Tags)
+	}
+	p.days, p.holidays = daysOf(it.Title, it.Description, it.Tags)
 	return p
 }
 
@@ -563,7 +579,7 @@ func (v *demandView) eligible(in *instance, ri int32) (km float64, ok bool) {
 	if len(v.rejected) > 0 && slices.Contains(v.rejected, r.item.ID) {
 		return -1, false
 	}
-	if !measuresMeet(in.vocab, d, r) {
+	if !measuresMeet(in.vocab, d, r) || !audiencesMeet(d, r) || !daysMeet(d, r) {
 		return -1, false
 	}
 	if km < 0 && d.hasLoc && r.hasLoc {
@@ -614,8 +630,8 @@ func measuresMeet(vocab *matcher.Vocabulary, d, r *party) bool {
 }
 
 // fitRules returns the rules on what the items are for that the pair
-// breaks: category (its category cannot meet the demand's), measure and
-// relevance; rulesFor has the others. The parties must be weighed (see
+// breaks: category (its category cannot meet the demand's), measure,
+// audience, days and relevance; rulesFor has the others. The parties must be weighed (see
 // weighText).
 func (in *instance) fitRules(d, r *party) []string {
 	var out []string
@@ -625,6 +641,12 @@ func (in *instance) fitRules(d, r *party) []string {
 	}
 	if !measuresMeet(in.vocab, d, r) {
 		out = append(out, RuleMeasure)
+	}
+	if !audiencesMeet(d, r) {
+		out = append(out, RuleAudience)
+	}
+	if !daysMeet(d, r) {
+		out = append(out, RuleDays)
 	}
 	if strength > 0 && textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum) < in.minText.Need(strength) {
 		out = append(out, RuleRelevance)

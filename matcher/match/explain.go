@@ -148,4 +148,4 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 }
 
 // RuleNames lists the hard rules in the order they are checked.
-var RuleNames = []string{RuleCategory, RuleSameUnit, RuleQuantity, RuleDistance, RuleGrid, RuleWindow, RuleRejected, RuleMeasure, RuleRelevance}
+var RuleNames = []string{RuleCategory, RuleSameUnit, RuleQuantity, RuleDistance, RuleGrid, RuleWindow, RuleRejected, RuleMeasure, RuleAudience, RuleDays, RuleRelevance}

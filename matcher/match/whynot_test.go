@@ -67,7 +67,7 @@ func TestWhyNotBananDeliberatelyUnmet(t *testing.T) {
 		rules            []string
 	}{
 		{"TW-D04", "WR-R05", []string{RuleDistance, RuleWindow, RuleScope, RuleLevel}},            // winter capacity, a district resource
-		{"NQC-D01", "LH-R13", []string{RuleDistance, RuleScope}},                                  // child care in 龙洲湾, 13.7 km away
+		{"NQC-D01", "LH-R13", []string{RuleDistance, RuleAudience, RuleScope}},                    // child care in 龙洲湾, 13.7 km away, and for under-sixes (the demand is for pupils)
 		{"LH-D10", "NQC-R03", []string{RuleGrid, RuleWindow, RuleMeasure, RuleScope}},             // the 南泉 hotel's training (人次 for 场)
 		{"LJTM-P01-S1", "NQC-R01", []string{RuleDistance, RuleMeasure, RuleRelevance, RuleScope}}, // no venue within 2 km of 马王坪 (and a meeting room is no canteen)
 	} {
