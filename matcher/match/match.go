@@ -194,7 +194,7 @@ type Result struct {
 	Meeting   string        `json:"meeting"`
 	Level     matcher.Level `json:"level"`
 	Mode      Mode          `json:"mode"`
-	Seq       uint64        `json:"seq"`     // the store index of the state matched
+	Seq       uint64        `json:"seq"`     // the store index of the state matched (service.ProposeBy: where its proposals were stored)
 	Optimal   bool          `json:"optimal"` // false: the deadline cut the solve; the plan is feasible, not proven best
 	Proposals []Proposal    `json:"proposals"`
 	Unmet     []Unmet       `json:"unmet"`

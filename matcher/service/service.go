@@ -152,6 +152,7 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 		}
 		out := &Proposals{Result: res}
 		stale := false
+		var storedAt uint64
 		_, err = s.Store.Update(ctx, actor.String(), "meeting.propose", []string{alliance}, func(tx *store.Tx) error {
 			if tx.Meta().Seq != sn.Seq {
 				if try < maxProposeTries {
@@ -218,6 +219,7 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 			if out.Expired == 0 && len(out.Claims) == 0 && answerBy.IsZero() {
 				return errNothing
 			}
+			storedAt = tx.Seq()
 			return nil
 		})
 		if stale {
@@ -226,6 +228,16 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 		}
 		if err != nil && err != errNothing && err != store.ErrNoChange {
 			return nil, err
+		}
+		if err == nil && storedAt != 0 {
+			// The plan is the store's at the index its proposals were
+			// stored at: a meeting's own unanswered proposals take nothing
+			// from its network, so a new solve there sees the same one, and
+			// allymatch verify can rebuild it from the store as it is now.
+			// (A copy: a session may hold the result.)
+			r := *out.Result
+			r.Seq = storedAt
+			out.Result = &r
 		}
 		if out.Claims == nil {
 			out.Claims = []matcher.Claim{}
