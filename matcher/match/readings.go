@@ -101,20 +101,19 @@ func audiencesMeet(d, r *party) bool {
 	return d.audience == 0 || r.audience == 0 || d.audience&r.audience != 0
 }
 
-// pointsOffer reports whether a resource's title or tags offer it for
-// points (道德积分兑换小面): it is for the residents who redeem the points
-// they earned, not a gift to any demand of its kind (a canteen's rice and
-// oil, a class's tea).
+// pointsOffer reports whether a resource's title and tags offer it for
+// points (道德积分兑换小面: 积分 and 兑换): it is for the residents who redeem
+// the points they earned, not a gift to any demand of its kind (a
+// canteen's rice and oil, a class's tea). A team that earns points (志愿积分)
+// offers nothing for them.
 func pointsOffer(title string, tags []string) bool {
-	if strings.Contains(title, "积分") {
-		return true
-	}
+	points := strings.Contains(title, "积分")
+	exchange := strings.Contains(title, "兑换")
 	for _, t := range tags {
-		if strings.Contains(t, "积分") {
-			return true
-		}
+		points = points || strings.Contains(t, "积分")
+		exchange = exchange || strings.Contains(t, "兑换")
 	}
-	return false
+	return points && exchange
 }
 
 // redeems reports whether a demand's texts speak of redeeming points:
@@ -179,7 +178,11 @@ func daysOf(title, description string, tags []string) (days uint8, holidays bool
 			rest := t[i:]
 			switch {
 			case strings.HasPrefix(rest, "工作日"):
-				days |= weekdays
+				if strings.HasSuffix(t[:i], "非") {
+					days |= weekend // 非工作日
+				} else {
+					days |= weekdays
+				}
 			case strings.HasPrefix(rest, "双休"), strings.HasPrefix(rest, "周末"):
 				days |= weekend
 			case strings.HasPrefix(rest, "节假日"):

@@ -52,6 +52,7 @@ func TestDaysOf(t *testing.T) {
 		{"星期二和星期五", tue | fri, false},
 		{"周五至周一", fri | sat | sun | mon, false},
 		{"工作日白天可用", weekdays, false},
+		{"非工作日开放", sat | sun, false},
 		{"双休日开放", sat | sun, false},
 		{"星期天", sun, false},
 		{"节假日", sat | sun, true},
@@ -105,6 +106,9 @@ func TestReadingsMeet(t *testing.T) {
 	redeem := mk(matcher.Demand, "道德积分兑换：早餐包子", "", nil, nil)
 	shop := mk(matcher.Demand, "爱心超市上架物资", "米面油、棉被、日用品", nil, nil)
 	donated := mk(matcher.Resource, "社区募集的米面油", "", nil, nil)
+	if team := mk(matcher.Resource, "党员志愿者服务队", "", []string{"志愿积分"}, nil); !audiencesMeet(canteen, team) {
+		t.Errorf("a team that earns points is read as an offer for points")
+	}
 	if audiencesMeet(canteen, noodles) || !audiencesMeet(redeem, noodles) || !audiencesMeet(shop, noodles) || !audiencesMeet(canteen, donated) {
 		t.Errorf("points: canteen %v, redemption %v, charity shop %v, donated rice for the canteen %v",
 			audiencesMeet(canteen, noodles), audiencesMeet(redeem, noodles), audiencesMeet(shop, noodles), audiencesMeet(canteen, donated))
