@@ -10,8 +10,8 @@ import (
 	"github.com/allymatch/allymatch/matcher/match"
 )
 
-// TestProof: the dashboard states the plan's certificate in words, checked
-// again on the page; the plan with its certificate downloads as JSON that
+// TestProof: the dashboard states the plan's certificate in words; the
+// proof page checks it again; the plan with its certificate downloads as JSON that
 // match.Verify accepts on the store, and that fails once a quantity is
 // moved by hand; units and other meetings' coordinators get neither.
 func TestProof(t *testing.T) {
@@ -19,13 +19,14 @@ func TestProof(t *testing.T) {
 	coord := newBrowser(t, ts.URL)
 	coord.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
 	code, body := coord.get("/ui/meetings/lh")
-	if code != 200 || !strings.Contains(body, `id="proof-status"`) || !strings.Contains(body, "已证明：按当前清单，没有哪个方案的总得分比这个方案更高。") {
+	if code != 200 || !strings.Contains(body, `id="proof-status"`) || !strings.Contains(body, "已证明：按当前清单，没有哪个方案的总得分比这个方案更高。") || !strings.Contains(body, `href="/ui/meetings/lh/proof"`) {
 		t.Fatalf("dashboard without the proof: %d %.500s", code, body)
 	}
-	if !strings.Contains(body, "逐条核对了这些价格：全部成立") || !strings.Contains(body, `id="proof-prices"`) {
-		t.Errorf("the page's own check is not shown as passed")
+	code, body = coord.get("/ui/meetings/lh/proof")
+	if code != 200 || !strings.Contains(body, "逐条核对了这些价格：全部成立") || !strings.Contains(body, `id="proof-prices"`) || !strings.Contains(body, "证明的方法") {
+		t.Errorf("the proof page's own check is not shown as passed: %d %.500s", code, body)
 	}
-	if _, en := coord.get("/ui/meetings/lh?lang=en"); !strings.Contains(en, "Proved: on the current lists") {
+	if _, en := coord.get("/ui/meetings/lh/proof?lang=en"); !strings.Contains(en, "Proved: on the current lists") || !strings.Contains(en, "checked every price: all hold") {
 		t.Errorf("no English proof")
 	}
 	code, raw := coord.get("/ui/meetings/lh/plan.json")
@@ -55,8 +56,10 @@ func TestProof(t *testing.T) {
 	other := newBrowser(t, ts.URL)
 	other.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lzwc"}`))
 	for who, b := range map[string]*browser{"unit": unit, "another meeting's coordinator": other} {
-		if code, body := b.get("/ui/meetings/lh/plan.json"); code != http.StatusNotFound || strings.Contains(body, `"certificate"`) {
-			t.Errorf("%s: plan.json of lh = %d", who, code)
+		for _, path := range []string{"/ui/meetings/lh/plan.json", "/ui/meetings/lh/proof"} {
+			if code, body := b.get(path); code != http.StatusNotFound || strings.Contains(body, `"certificate"`) || strings.Contains(body, `id="proof-check"`) {
+				t.Errorf("%s: %s = %d", who, path, code)
+			}
 		}
 	}
 }
