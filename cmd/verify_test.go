@@ -63,6 +63,10 @@ func TestVerify(t *testing.T) {
 	if code, _, stderr := runCmd(t, "verify", "--data", data, write("bad.json", `{"hello":`)); code != 1 || !strings.Contains(stderr, "not a plan") {
 		t.Errorf("not a plan = %d: %s", code, stderr)
 	}
+	answer := `{"meeting":"lh","seq":3,"kept":0,"changes":{"new":[],"changed":[],"dropped":[]},"certificate":{"certified":true,"statement":"optimal","resources":5,"demands":7}}`
+	if code, _, stderr := runCmd(t, "verify", "--data", data, write("answer.json", answer)); code != 1 || !strings.Contains(stderr, "GET /v1/meetings/lh/plan") {
+		t.Errorf("a proposals answer = %d: %s, want refused with where the plan is read", code, stderr)
+	}
 	if code, _, stderr := runCmd(t, "verify", write("x.json", "{}")); code != 2 || !strings.Contains(stderr, "--data") {
 		t.Errorf("no --data = %d: %s", code, stderr)
 	}
