@@ -70,7 +70,7 @@ func (ts *testServer) plan(token, meeting string) []matcher.Claim {
 func TestMeetingFlow(t *testing.T) {
 	ts := newTestServer(t)
 	coord := ts.coordToken("lh")
-	p := ts.propose(coord, "lh", `{"mode":"welfare","weights":{"tags":40}}`)
+	p := ts.propose(coord, "lh", `{"mode":"welfare","weights":{"text":40}}`)
 	if p.Meeting != "lh" || p.Mode != "welfare" || len(p.Claims) == 0 || len(p.Claims) != p.Totals.Proposals ||
 		len(p.Changes.New) != len(p.Claims) || p.Run == 0 {
 		t.Fatalf("proposals = %+v", p)
@@ -79,7 +79,7 @@ func TestMeetingFlow(t *testing.T) {
 		t.Errorf("proposal without breakdown: %+v", p.Claims[0])
 	}
 	for _, tm := range p.Claims[0].Breakdown {
-		if tm.Name == "tags" && tm.Weight != 40 {
+		if tm.Name == "text" && tm.Weight != 40 {
 			t.Errorf("tags weight = %d, want 40", tm.Weight)
 		}
 	}
@@ -221,7 +221,7 @@ func TestBadQueries(t *testing.T) {
 	}
 	for _, tc := range []struct{ body, field string }{
 		{`{"mode":"greedy"}`, "mode"},
-		{`{"weights":{"tags":101}}`, "weights.tags"},
+		{`{"weights":{"text":101}}`, "weights.text"},
 		{`{"weights":{"nearness":1}}`, "nearness"},
 		{`{"mode":"welfare"} {}`, "body"},
 		{`[1]`, "body"},

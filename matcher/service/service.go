@@ -111,9 +111,12 @@ type Proposals struct {
 	Run    uint64       `json:"run,omitempty"`
 	Totals match.Totals `json:"totals"`
 	Stats  match.Stats  `json:"stats"`
-	// Certificate is the summary of the plan's optimality certificate
-	// (reserved: not filled yet).
-	Certificate any `json:"certificate,omitempty"`
+	// Certificate sums up the proof that a welfare or coverage plan is
+	// optimal; the whole certificate (every price) comes with the plan,
+	// MeetingPlan. BlockingPairs counts what blocks a stable plan (0:
+	// stable).
+	Certificate   *match.CertificateSummary `json:"certificate,omitempty"`
+	BlockingPairs *int                      `json:"blocking_pairs,omitempty"`
 	// Kept counts the unanswered proposals the run proposed again as they
 	// are stored: same pair, quantity, score, runner-up and deadline, left
 	// unwritten (same id, same answers).
@@ -209,6 +212,14 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 		}
 		if err == nil {
 			out.Run = ev.Seq
+			// The plan is the store's at the index its proposals were
+			// stored at: a meeting's own unanswered proposals take nothing
+			// from its network, so a new solve there sees the same one,
+			// and allymatch verify can rebuild it from the store as it is
+			// then. (A copy: a session may hold the result.)
+			r := *out.Result
+			r.Seq = ev.Seq
+			out.Result = &r
 		}
 		return out, nil
 	}
@@ -217,6 +228,7 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 func newProposals(res *match.Result) *Proposals {
 	return &Proposals{Meeting: res.Meeting, Level: res.Level, Mode: res.Mode, Seq: res.Seq, Optimal: res.Optimal,
 		Totals: res.Totals, Stats: res.Stats, Result: res,
+		Certificate: res.Certificate.Summary(), BlockingPairs: res.BlockingPairs,
 		Changes: Changes{New: []string{}, Changed: []string{}, Dropped: []string{}}}
 }
 

@@ -338,7 +338,7 @@ func TestProposeWithSessionsEqualsFresh(t *testing.T) {
 	for a := range withS.Store.Snapshot().AlliancesAt(matcher.Community) {
 		meetings = append(meetings, a.ID)
 	}
-	r := rand.New(rand.NewPCG(3, 5))
+	r := rand.New(rand.NewPCG(4, 5))
 	proposed := 0
 	done := map[string]int{} // lifecycle steps that changed something
 	for step := range 60 {
@@ -509,19 +509,20 @@ func TestProposeDelta(t *testing.T) {
 		t.Errorf("a cold run after the delta: %+v, %v; want the plan as stored, nothing written", p, err)
 	}
 
-	// An unmet demand's title changed: the plan stays, but the run
+	// An unmet demand's priority changed: the plan stays, but the run
 	// records that it saw the demand (one record), so that Escalate
-	// moves it.
+	// moves it. (Not its title: the text score weighs bigrams by their
+	// rarity in the scope, so any title moves other pairs' scores.)
 	put(t, s, func(tx *store.Tx) error {
 		it, _ := tx.Item("LH-D10")
 		c := *it
-		c.Title = "餐饮从业人员食品安全培训（第二期）"
+		c.Priority = c.Priority%5 + 1
 		return tx.PutItem(c)
 	})
 	seq = s.Store.Seq()
 	p4 := mustPropose(t, s, lh, "lh")
 	if len(p4.Changes.New)+len(p4.Changes.Changed)+len(p4.Changes.Dropped) != 0 {
-		t.Fatalf("a title of an unmet demand changed the plan: %+v", p4.Changes)
+		t.Fatalf("the priority of an unmet demand changed the plan: %+v", p4.Changes)
 	}
 	if ev := lastEvent(t, s); p4.Run != seq+1 || ev.Count != 1 || s.Store.Snapshot().LastRun("lh") != p4.Run {
 		t.Errorf("run %d, event %+v, last run %d; want one record written, the run recorded", p4.Run, ev, s.Store.Snapshot().LastRun("lh"))
