@@ -256,6 +256,9 @@ func (s *Server) Restart() error {
 	return s.start()
 }
 
+// Resume starts a stopped server again on the same data.
+func (s *Server) Resume() error { return s.start() }
+
 func (s *Server) kill() {
 	s.mu.Lock()
 	cmd, done := s.cmd, s.done

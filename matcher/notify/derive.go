@@ -323,6 +323,10 @@ func (n *Notifier) Committed(ev *matcher.Event, notes []any, keys []uint64) {
 	if len(keys) == 0 {
 		return
 	}
+	if n.st.Shared() {
+		n.poke() // the dispatcher reads them from the outbox, with the other replicas'
+		return
+	}
 	n.inMu.Lock()
 	for i, k := range keys {
 		n.inbox = append(n.inbox, held{key: k, note: notes[i].(*Note)})

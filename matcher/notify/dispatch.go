@@ -1,12 +1,14 @@
 package notify
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	mrand "math/rand/v2"
 	"net/http"
 	"slices"
@@ -218,6 +220,15 @@ type Notifier struct {
 	resultsAt time.Time
 	cursor    int // the target whose turn it is to fold first
 	inFlight  int // attempts under way
+	// On a shared store (several replicas, store.Shared), one replica
+	// dispatches at a time (the leader of "notify"): it reads the outbox
+	// for the notes after seen, the other replicas' as its own, and term
+	// counts its leaderships (an attempt of an earlier term records
+	// nothing); release gives the leadership up.
+	seen    uint64
+	term    int
+	resign  func()
+	subsRaw map[string][]byte // the subscriptions as refreshSubs last read them
 
 	stop    chan struct{}
 	done    chan struct{}
@@ -238,11 +249,23 @@ func New(st *store.Store, cfg Config) (*Notifier, error) {
 		n.client = NewClient(cfg.AllowPrivate, cfg.Timeout)
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
+	if err := n.load(cfg.Now()); err != nil {
+		return nil, err
+	}
+	st.SetOutbox(n)
+	return n, nil
+}
+
+// load reads the subscriptions, the messages and the outbox anew: the
+// dispatcher's state as the store holds it (under mu, or before Start).
+func (n *Notifier) load(now time.Time) error {
+	n.notes, n.targets, n.dirty = map[uint64]*held{}, map[string]*target{}, map[uint64]*Message{}
+	n.drop, n.gone, n.unwritten, n.cursor, n.seen = nil, nil, nil, 0, 0
 	var subs []*Subscription
-	for id, data := range st.SideAll(store.SideWebhooks) {
+	for id, data := range n.st.SideAll(store.SideWebhooks) {
 		sub, err := decodeSub(data)
 		if err != nil {
-			return nil, fmt.Errorf("notify: subscription %s: %w", id, err)
+			return fmt.Errorf("notify: subscription %s: %w", id, err)
 		}
 		subs = append(subs, sub)
 	}
@@ -251,8 +274,7 @@ func New(st *store.Store, cfg Config) (*Notifier, error) {
 	for _, sub := range subs {
 		n.targets[sub.ID] = &target{sub: sub}
 	}
-	now := cfg.Now()
-	err := st.SideView(func(sd *store.Side) error {
+	err := n.st.SideView(func(sd *store.Side) error {
 		msgs, err := loadMessages(sd, nil)
 		if err != nil {
 			return err
@@ -290,16 +312,13 @@ func New(st *store.Store, cfg Config) (*Notifier, error) {
 			return true, nil
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	st.SetOutbox(n)
-	return n, nil
+	return err
 }
 
 // take adds a note to the targets that have not folded it (under mu).
 func (n *Notifier) take(h held, now time.Time) {
 	h.at = now
+	n.seen = max(n.seen, h.key)
 	p := &h
 	for _, to := range h.note.To {
 		t := n.targets[to.Sub]
@@ -370,19 +389,80 @@ func (n *Notifier) Close() error {
 	n.cancel()
 	n.sends.Wait()
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.write(nil, nil, true)
+	err := n.write(nil, nil, true)
+	n.mu.Unlock()
+	n.giveUp()
+	return err
 }
 
 func (n *Notifier) run() {
 	defer close(n.done)
+	if !n.st.Shared() {
+		n.serve(nil)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-n.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for {
+		held, release, err := n.st.Leader(ctx, "notify")
+		if err != nil {
+			return // stopping
+		}
+		n.mu.Lock()
+		n.term++
+		n.inFlight = 0
+		err = n.load(n.cfg.Now())
+		n.resign = release
+		n.mu.Unlock()
+		if err != nil {
+			n.cfg.Log.Error("notify: loading the dispatcher's state", "err", err)
+			n.giveUp()
+			select {
+			case <-n.stop:
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		n.cfg.Log.Info("notify: this replica dispatches")
+		if !n.serve(held) {
+			return // stopping: Close writes the state, then gives the leadership up
+		}
+		n.cfg.Log.Warn("notify: this replica lost the dispatching to another")
+		n.giveUp()
+	}
+}
+
+// giveUp releases the leadership, if held.
+func (n *Notifier) giveUp() {
+	n.mu.Lock()
+	release := n.resign
+	n.resign = nil
+	n.mu.Unlock()
+	if release != nil {
+		release()
+	}
+}
+
+// serve runs the dispatcher's steps until Close (false) or held is
+// closed (true).
+func (n *Notifier) serve(held <-chan struct{}) bool {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	var wrote time.Time
 	for {
 		select {
 		case <-n.stop:
-			return
+			return false
+		case <-held:
+			return true
 		case <-n.wake:
 		case <-timer.C:
 		}
@@ -402,9 +482,21 @@ func (n *Notifier) step(wrote *time.Time) time.Duration {
 	now := n.cfg.Now()
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	shared := n.st.Shared()
+	if shared {
+		// The inbox holds this replica's notes only: the outbox holds
+		// every replica's, in key order.
+		inbox = nil
+		n.refreshSubs()
+	}
 	n.syncTargets()
 	for _, h := range inbox {
 		n.take(h, now)
+	}
+	if shared {
+		if err := n.readOutbox(now); err != nil {
+			n.cfg.Log.Error("notify: reading the outbox", "err", err)
+		}
 	}
 	if now.Sub(*wrote) >= n.cfg.Tick {
 		rw := &reminderWrite{now: now}
@@ -449,7 +541,50 @@ func (n *Notifier) step(wrote *time.Time) time.Duration {
 	if later := wrote.Add(n.cfg.Tick); at.Before(later) {
 		at = later
 	}
-	return max(min(next, at.Sub(now)), 0)
+	d := max(min(next, at.Sub(now)), 0)
+	if shared {
+		d = min(d, sharedPoll) // the other replicas' notes do not wake it
+	}
+	return d
+}
+
+// sharedPoll is how often the dispatcher of a shared store reads the
+// outbox at the latest.
+const sharedPoll = time.Second
+
+// readOutbox takes the outbox's notes after seen (under mu).
+func (n *Notifier) readOutbox(now time.Time) error {
+	return n.st.SideView(func(sd *store.Side) error {
+		return sd.Scan(store.SideOutbox, store.OutboxKey(n.seen+1), func(k, data []byte) (bool, error) {
+			var note Note
+			if err := json.Unmarshal(data, &note); err != nil {
+				return false, fmt.Errorf("notify: outbox note %d: %w", store.ParseOutboxKey(k), err)
+			}
+			n.take(held{key: store.ParseOutboxKey(k), note: &note}, now)
+			return true, nil
+		})
+	})
+}
+
+// refreshSubs takes the subscriptions as the store holds them, when
+// another replica changed them.
+func (n *Notifier) refreshSubs() {
+	raw := n.st.SideAll(store.SideWebhooks)
+	if maps.EqualFunc(raw, n.subsRaw, bytes.Equal) {
+		return
+	}
+	n.subsRaw = raw
+	var subs []*Subscription
+	for id, data := range raw {
+		sub, err := decodeSub(data)
+		if err != nil {
+			n.cfg.Log.Error("notify: a subscription does not decode", "id", id, "err", err)
+			continue
+		}
+		subs = append(subs, sub)
+	}
+	slices.SortFunc(subs, func(a, b *Subscription) int { return cmp.Compare(a.ID, b.ID) })
+	n.subs.Store(&subs)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -903,7 +1038,7 @@ func (n *Notifier) sendDue(now time.Time) time.Duration {
 		t.sent = append(t.sent, now)
 		sub := t.sub
 		n.sends.Add(1)
-		go n.attempt(sub, m)
+		go n.attempt(sub, m, n.term)
 	}
 	return max(next, 0)
 }
@@ -915,8 +1050,10 @@ func (n *Notifier) rate(sub *Subscription) int {
 	return n.cfg.GenericRate
 }
 
-// attempt sends m to sub once and records the outcome.
-func (n *Notifier) attempt(sub *Subscription, m *Message) {
+// attempt sends m to sub once and records the outcome, unless the
+// dispatcher lost its leadership since term (an attempt of a shared
+// store's earlier term: its outcome is the store's to tell).
+func (n *Notifier) attempt(sub *Subscription, m *Message, term int) {
 	defer n.sends.Done()
 	start := n.cfg.Now()
 	ctx, cancel := context.WithTimeout(n.ctx, n.cfg.Timeout)
@@ -933,6 +1070,10 @@ func (n *Notifier) attempt(sub *Subscription, m *Message) {
 		// Stopping: the attempt does not count; the message goes again at
 		// the next start.
 		n.mu.Lock()
+		if term != n.term {
+			n.mu.Unlock()
+			return
+		}
 		n.inFlight--
 		if t := n.targets[sub.ID]; t != nil {
 			t.busy = false
@@ -941,6 +1082,10 @@ func (n *Notifier) attempt(sub *Subscription, m *Message) {
 		return
 	}
 	n.mu.Lock()
+	if term != n.term {
+		n.mu.Unlock()
+		return
+	}
 	n.record(sub, m, o, n.cfg.Now(), true)
 	n.mu.Unlock()
 	n.poke()

@@ -60,6 +60,9 @@ type Store struct {
 	stopFollow context.CancelFunc
 	followed   chan struct{}
 	followErr  atomic.Pointer[error]
+	// leases end the leaderships this process holds (Leader), at Close.
+	leases  map[*int]func()
+	leaseMu sync.Mutex
 	// outbox is the notifications' hook (SetOutbox); nil: none.
 	outbox Outbox
 	// cache holds the cached side tables (side.go) by table and id,
@@ -78,6 +81,7 @@ func (s *Store) Path() string { return s.path }
 // Close closes the file or the connections. The store must not be used
 // afterwards.
 func (s *Store) Close() error {
+	s.endLeases()
 	if s.stopFollow != nil {
 		s.stopFollow()
 		<-s.followed
