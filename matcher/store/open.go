@@ -415,7 +415,7 @@ func (o *opener) load(ctx context.Context, btx *bolt.Tx, l *loaded) error {
 func shape(btx *bolt.Tx, path string) (version string, seq uint64, err error) {
 	var missing []string
 	for _, name := range requiredBuckets() {
-		if btx.Bucket([]byte(name)) == nil {
+		if btx.Bucket([]byte(name)) == nil && !slices.Contains(index.LedgerTables, name) {
 			missing = append(missing, name)
 		}
 	}
@@ -431,7 +431,10 @@ func shape(btx *bolt.Tx, path string) (version string, seq uint64, err error) {
 	switch {
 	case v == nil:
 		return "", 0, damaged(path, "meta/version (the layout version) is missing")
-	case string(v) == "1" || string(v) == schemaVersion:
+	case string(v) == "1" || string(v) == "2" || string(v) == schemaVersion:
+		if err := ledgerShape(btx, path, string(v)); err != nil {
+			return "", 0, err
+		}
 	default:
 		if n, err := strconv.Atoi(string(v)); err == nil && n > 0 {
 			return "", 0, &OpenError{Path: path, Kind: KindNewer, Msg: fmt.Sprintf("layout version %s; this allymatch reads versions up to %s", v, schemaVersion)}
@@ -510,6 +513,9 @@ func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded, sealed 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if btx.Bucket([]byte(table)) == nil {
+			continue // a ledger table of a file before layout version 3 (ledgerShape)
+		}
 		if err := decodeInto(btx, table, path, sealed, func(k, data []byte) (any, uint64, error) {
 			return decodeRecord(table, string(k), data)
 		}, func(r record) error {
@@ -566,11 +572,17 @@ func consistency(bdb *bolt.DB, path string) error {
 // in one transaction (all or nothing). load has decoded and checked every
 // value of it before.
 func (o *opener) migrate(bdb *bolt.DB, from string) error {
-	if from != "1" {
+	if from != "1" && from != "2" {
 		return damaged(o.path, "no migration from layout version %q", from)
 	}
 	counts := map[string]int{}
 	err := bdb.Update(func(btx *bolt.Tx) error {
+		if err := migrateLedger(btx); err != nil { // version 2 to 3
+			return err
+		}
+		if from != "1" {
+			return btx.Bucket(bucketMeta).Put(keyVersion, []byte(schemaVersion))
+		}
 		for _, name := range append(dataBuckets(), loginBuckets()...) {
 			b := btx.Bucket([]byte(name))
 			if b == nil {
@@ -607,7 +619,11 @@ func (o *opener) migrate(bdb *bolt.DB, from string) error {
 	for _, n := range names {
 		args = append(args, n, counts[n])
 	}
-	o.log.Info("store migrated: every record, event and category now carries a checksum", args...)
+	what := "the points ledger's tables were added"
+	if from == "1" {
+		what = "every record, event and category now carries a checksum, and " + what
+	}
+	o.log.Info("store migrated: "+what, args...)
 	return nil
 }
 
@@ -782,7 +798,10 @@ func decodeRecord(table, id string, data []byte) (any, uint64, error) {
 		}
 		obj, gotID, rev, invalid = &v, v.ID, v.Rev, v.Validate()
 	default:
-		return nil, 0, fmt.Errorf("unknown table %q", table)
+		var err error
+		if obj, gotID, rev, invalid, err = decodeLedgerRecord(table, id, data); err != nil {
+			return nil, 0, err
+		}
 	}
 	if invalid != nil {
 		return nil, 0, invalid

@@ -28,6 +28,7 @@ type Tx struct {
 	changed map[key]bool       // true: put, false: deleted
 	order   []key
 	side    matcher.Side // the audit event's Side (SetSide)
+	posted  int          // transfers posted in this tx (PostTransfer)
 }
 
 // SetSide records in the mutation's audit event the claim side its answer
@@ -183,6 +184,9 @@ func (tx *Tx) PutClaim(c matcher.Claim) error {
 // Delete removes the record id from table. References to it are checked
 // when the mutation ends.
 func (tx *Tx) Delete(table, id string) error {
+	if immutable(table) {
+		return matcher.Errorf(matcher.ECONFLICT, "%s %q is never deleted; correct it with a new transfer", singular(table), id)
+	}
 	raw, err := tx.txn.First(table, index.IndexID, id)
 	if err != nil {
 		return err
@@ -211,6 +215,12 @@ func singular(table string) string {
 		return "claim"
 	case index.TableGrids:
 		return "grid"
+	case index.TableTransfers:
+		return "transfer"
+	case index.TableRedemptions:
+		return "redemption"
+	case index.TableAccounts:
+		return "account"
 	}
 	return table
 }
@@ -244,5 +254,5 @@ func sameRecord(cur, obj any) bool {
 		c.Rev, o.Rev = 0, 0
 		return reflect.DeepEqual(c, o)
 	}
-	return false
+	return sameLedgerRecord(cur, obj)
 }

@@ -1,0 +1,232 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+var ledgerNow = time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+
+func testTransfer(id, from, to string, amount int64) matcher.Transfer {
+	return matcher.Transfer{ID: id, From: from, To: to, Amount: amount, Reason: "测试", Kind: matcher.TransferManual, By: "admin", Time: ledgerNow}
+}
+
+// seedLedger stores seed's units with an issuer of lh-party, a card and a
+// shop account of lh-bank, and issues 10 points to the card.
+func seedLedger(tb testing.TB, s *Store) {
+	tb.Helper()
+	seed(tb, s)
+	_, err := s.Update(ctx, "test", "ledger", nil, func(tx *Tx) error {
+		for _, a := range []matcher.Account{
+			{ID: "issuer", Kind: matcher.AccountIssuer, Unit: "lh-party"},
+			{ID: "card-1", Kind: matcher.AccountCard, Unit: "lh-party"},
+			{ID: "shop", Kind: matcher.AccountUnit, Unit: "lh-bank"},
+		} {
+			if err := tx.PutAccount(a); err != nil {
+				return err
+			}
+		}
+		t := testTransfer("t1", "issuer", "card-1", 10)
+		t.Kind = matcher.TransferAward
+		_, err := tx.PostTransfer(t)
+		return err
+	})
+	if err != nil {
+		tb.Fatalf("seed the ledger: %v", err)
+	}
+}
+
+func balances(tb testing.TB, r index.Reader) map[string]int64 {
+	tb.Helper()
+	out := map[string]int64{}
+	for a := range r.Accounts() {
+		out[a.ID] = a.Balance()
+	}
+	return out
+}
+
+func TestPostTransfer(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	seedLedger(t, s)
+	want := map[string]int64{"issuer": -10, "card-1": 10, "shop": 0}
+	if got := balances(t, s.Snapshot().Reader); !jsonEqual(t, got, want) {
+		t.Fatalf("balances %v, want %v", got, want)
+	}
+	before := s.Seq()
+	for _, c := range []struct {
+		name  string
+		t     matcher.Transfer
+		code  string
+		field string
+	}{
+		{"beyond the balance", testTransfer("t2", "card-1", "shop", 11), matcher.ECONFLICT, "amount"},
+		{"the same id again", testTransfer("t1", "card-1", "shop", 1), matcher.ECONFLICT, "id"},
+		{"an unknown account", testTransfer("t2", "card-1", "nope", 1), matcher.ENOTFOUND, "to"},
+		{"zero points", testTransfer("t2", "card-1", "shop", 0), matcher.EINVALID, "amount"},
+		{"to itself", testTransfer("t2", "card-1", "card-1", 1), matcher.EINVALID, "to"},
+	} {
+		_, err := s.Update(ctx, "test", "transfer", nil, func(tx *Tx) error {
+			_, err := tx.PostTransfer(c.t)
+			return err
+		})
+		var me *matcher.Error
+		if matcher.ErrorCode(err) != c.code || !errors.As(err, &me) || me.Field != c.field {
+			t.Errorf("%s: %v, want %s naming %s", c.name, err, c.code, c.field)
+		}
+	}
+	if s.Seq() != before {
+		t.Fatalf("refused transfers moved the store from %d to %d", before, s.Seq())
+	}
+	if _, err := s.Update(ctx, "test", "delete", nil, func(tx *Tx) error { return tx.Delete(index.TableTransfers, "t1") }); matcher.ErrorCode(err) != matcher.ECONFLICT {
+		t.Errorf("deleting a transfer: %v, want a conflict", err)
+	}
+	// Several transfers in one write, each against the state so far.
+	_, err := s.Update(ctx, "test", "batch", nil, func(tx *Tx) error {
+		for _, tr := range []matcher.Transfer{testTransfer("t2", "card-1", "shop", 6), testTransfer("t3", "card-1", "shop", 4)} {
+			if _, err := tx.PostTransfer(tr); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.PostTransfer(testTransfer("t4", "card-1", "shop", 1)); err == nil {
+			t.Error("a third debit of the emptied card was posted")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for tr := range s.Snapshot().Posted("card-1") {
+		order = append(order, tr.ID)
+	}
+	if !jsonEqual(t, order, []string{"t1", "t2", "t3"}) {
+		t.Errorf("statement of card-1 %v, want t1 t2 t3", order)
+	}
+	// The totals survive a restart and replay from the transfers.
+	dir := filepath.Dir(s.Path())
+	s.Close()
+	s2 := mustOpen(t, dir)
+	want = map[string]int64{"issuer": -10, "card-1": 0, "shop": 10}
+	if got := balances(t, s2.Snapshot().Reader); !jsonEqual(t, got, want) {
+		t.Fatalf("after a restart balances %v, want %v", got, want)
+	}
+}
+
+// A file whose ledger does not replay is refused, even with every checksum
+// right: an account's totals that are not the sums of its transfers, a
+// holding account below zero, a transfer without its account.
+func TestLedgerFileThatDoesNotReplayIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpen(t, dir)
+	seedLedger(t, s)
+	s.Close()
+	good, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reseal := func(table, id string, edit func(v map[string]any)) func(*bolt.Tx) error {
+		return func(btx *bolt.Tx) error {
+			b := btx.Bucket([]byte(table))
+			data, err := Unseal([]byte(id), b.Get([]byte(id)))
+			if err != nil {
+				return err
+			}
+			var v map[string]any
+			if err := json.Unmarshal(data, &v); err != nil {
+				return err
+			}
+			edit(v)
+			out, _ := json.Marshal(v)
+			return b.Put([]byte(id), Seal([]byte(id), out))
+		}
+	}
+	for _, c := range []struct {
+		name  string
+		edit  func(*bolt.Tx) error
+		words []string
+	}{
+		{"credits that are not the transfers' sum", reseal("accounts", "card-1", func(v map[string]any) { v["credits"] = 20 }), []string{"card-1", "credits 20", "sum to 0 and 10"}},
+		{"a card below zero", reseal("accounts", "card-1", func(v map[string]any) { v["debits"] = 11 }), []string{"accounts/card-1", "must not exceed its credits"}},
+		{"an amount changed", reseal("transfers", "t1", func(v map[string]any) { v["amount"] = 7 }), []string{"card-1", "sum to 0 and 7"}},
+		{"a transfer without its account", func(btx *bolt.Tx) error { return btx.Bucket([]byte("accounts")).Delete([]byte("card-1")) }, []string{"transfers[t1].to", "unknown account"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir, before := editedFile(t, good, c.edit)
+			_, _, err := Open(ctx, Options{Dir: dir})
+			wantOpenError(t, err, KindDamaged, filepath.Join(dir, FileName), c.words...)
+			wantUnchanged(t, dir, before)
+		})
+	}
+}
+
+// A file of layout version 2 (no ledger tables) opens, gains the empty
+// ledger tables in one transaction and keeps everything else as it was.
+func TestVersion2FileMigrates(t *testing.T) {
+	good := seededFile(t)
+	dir, _ := editedFile(t, good, func(btx *bolt.Tx) error {
+		for _, name := range index.LedgerTables {
+			if err := btx.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return btx.Bucket(bucketMeta).Put(keyVersion, []byte("2"))
+	})
+	s, st, err := Open(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatalf("Open of a version-2 file: %v", err)
+	}
+	if st.Migrated != "2" || st.Seq != 2 {
+		t.Errorf("stats %+v, want migrated from 2 at seq 2", st)
+	}
+	if _, err := s.Update(ctx, "test", "account", nil, func(tx *Tx) error {
+		return tx.PutAccount(matcher.Account{ID: "issuer", Kind: matcher.AccountIssuer, Unit: "lh-party"})
+	}); err != nil {
+		t.Fatalf("a ledger write after the migration: %v", err)
+	}
+	s.Close()
+	db, err := bolt.Open(filepath.Join(dir, FileName), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(btx *bolt.Tx) error {
+		if v := btx.Bucket(bucketMeta).Get(keyVersion); string(v) != schemaVersion {
+			t.Errorf("version %q after the migration, want %s", v, schemaVersion)
+		}
+		for _, name := range index.LedgerTables {
+			if btx.Bucket([]byte(name)) == nil {
+				t.Errorf("no table %s after the migration", name)
+			}
+		}
+		return nil
+	})
+	// Empty ledger tables in a version-2 file are taken as they are; one
+	// that holds values was not made by allymatch.
+	dir, _ = editedFile(t, good, func(btx *bolt.Tx) error { return btx.Bucket(bucketMeta).Put(keyVersion, []byte("2")) })
+	if s, _, err := Open(ctx, Options{Dir: dir}); err != nil {
+		t.Fatalf("a version-2 file with empty ledger tables: %v", err)
+	} else {
+		s.Close()
+	}
+	ldir := t.TempDir()
+	ls := mustOpen(t, ldir)
+	seedLedger(t, ls)
+	ls.Close()
+	withLedger, err := os.ReadFile(filepath.Join(ldir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, before := editedFile(t, withLedger, func(btx *bolt.Tx) error { return btx.Bucket(bucketMeta).Put(keyVersion, []byte("2")) })
+	_, _, err = Open(ctx, Options{Dir: dir})
+	wantOpenError(t, err, KindDamaged, filepath.Join(dir, FileName), "layout version 2 has no table accounts")
+	wantUnchanged(t, dir, before)
+}
