@@ -22,7 +22,7 @@ import (
 func (tx *Tx) Writes() int { return len(tx.order) + len(tx.cats) }
 
 // PutAccount adds an account or changes its name. Its kind and unit never
-// change (ECONFLICT naming the field), and its posted debits and credits
+// change (ECONFLICT naming accounts[id].kind or .unit), and its posted debits and credits
 // are the store's: those of a is ignored.
 func (tx *Tx) PutAccount(a matcher.Account) error {
 	a.Rev = tx.seq
@@ -30,9 +30,9 @@ func (tx *Tx) PutAccount(a matcher.Account) error {
 	if err == nil {
 		switch {
 		case cur.Kind != a.Kind:
-			return &matcher.Error{Code: matcher.ECONFLICT, Field: "kind", Message: fmt.Sprintf("account %q is a %s account; an account's kind does not change", a.ID, cur.Kind)}
+			return &matcher.Error{Code: matcher.ECONFLICT, Field: recordOf(index.TableAccounts, a.ID) + ".kind", Message: fmt.Sprintf("account %q is a %s account; an account's kind does not change", a.ID, cur.Kind)}
 		case cur.Unit != a.Unit:
-			return &matcher.Error{Code: matcher.ECONFLICT, Field: "unit", Message: fmt.Sprintf("account %q belongs to unit %q; an account does not move between units", a.ID, cur.Unit)}
+			return &matcher.Error{Code: matcher.ECONFLICT, Field: recordOf(index.TableAccounts, a.ID) + ".unit", Message: fmt.Sprintf("account %q belongs to unit %q; an account does not move between units", a.ID, cur.Unit)}
 		}
 		a.Debits, a.Credits, a.Created = cur.Debits, cur.Credits, cur.Created
 	} else {
@@ -93,18 +93,24 @@ func (tx *Tx) PostTransfer(t matcher.Transfer) (matcher.Transfer, error) {
 	return t, nil
 }
 
-// PutOffer adds or replaces a redemption offer.
+// PutOffer adds or replaces a redemption offer: its stock is the caller's
+// (a restock), the count redeemed the store's (PutRedemption and
+// ReturnRedemption move it with the stock).
 func (tx *Tx) PutOffer(o matcher.Offer) error {
-	o.Rev = tx.seq
+	o.Rev, o.Redeemed = tx.seq, 0
+	if cur, err := tx.Offer(o.ID); err == nil {
+		o.Redeemed = cur.Redeemed
+	}
 	if err := o.Validate(); err != nil {
 		return invalid(index.TableOffers, o.ID, err)
 	}
 	return tx.insert(index.TableOffers, o.ID, &o)
 }
 
-// PutRedemption writes a new redemption (ECONFLICT naming id for one that
-// exists: a redemption is never changed). Its transfer and the offer's
-// stock are written by the caller in the same mutation; the check at the
+// PutRedemption writes a new redemption and takes its pieces from its
+// offer's stock (ECONFLICT naming id for one that exists: a redemption is
+// never changed; naming quantity beyond the stock). Its transfer (of the
+// same id) is posted by the caller in the same mutation; the check at the
 // end of the mutation holds them together.
 func (tx *Tx) PutRedemption(r matcher.Redemption) error {
 	r.Seq = tx.seq
@@ -114,11 +120,43 @@ func (tx *Tx) PutRedemption(r matcher.Redemption) error {
 	if _, err := tx.Redemption(r.ID); err == nil {
 		return &matcher.Error{Code: matcher.ECONFLICT, Field: "id", Message: fmt.Sprintf("redemption %q exists; a redemption is never changed", r.ID)}
 	}
+	cur, err := tx.Offer(r.Offer)
+	if err != nil {
+		return &matcher.Error{Code: matcher.ENOTFOUND, Field: "offer", Message: fmt.Sprintf("no offer %q", r.Offer)}
+	}
+	if cur.Stock < r.Quantity {
+		return &matcher.Error{Code: matcher.ECONFLICT, Field: "quantity", Message: fmt.Sprintf("offer %s has %d left, %d asked", cur.ID, cur.Stock, r.Quantity)}
+	}
+	o := *cur
+	o.Stock -= r.Quantity
+	o.Redeemed += r.Quantity
+	o.Rev = tx.seq
 	if err := tx.txn.Insert(index.TableRedemptions, &r); err != nil {
 		return err
 	}
 	tx.mark(index.TableRedemptions, r.ID, true)
-	return nil
+	return tx.insert(index.TableOffers, o.ID, &o)
+}
+
+// ReturnRedemption gives the pieces of redemption id back to its offer's
+// stock, when the reversal of its transfer is posted in the same mutation.
+func (tx *Tx) ReturnRedemption(id string) error {
+	r, err := tx.Redemption(id)
+	if err != nil {
+		return err
+	}
+	cur, err := tx.Offer(r.Offer)
+	if err != nil {
+		return err
+	}
+	o := *cur
+	o.Stock += r.Quantity
+	o.Redeemed -= r.Quantity
+	o.Rev = tx.seq
+	if err := o.Validate(); err != nil {
+		return invalid(index.TableOffers, o.ID, err)
+	}
+	return tx.insert(index.TableOffers, o.ID, &o)
 }
 
 // PutRule adds or replaces an earning rule.
