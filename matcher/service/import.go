@@ -17,8 +17,8 @@ import (
 // meeting's alliance or one below it; existing units, and the units of
 // items and projects, are units it may change (or new units of the same
 // file); a project slot names a project of its own unit. Vocabularies,
-// grids, alliances and claims are the admin's. An id outside the caller's
-// scope is answered as an unknown one.
+// grids, alliances, claims and the points bank's lists are the admin's.
+// An id outside the caller's scope is answered as an unknown one.
 func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bundle) error {
 	if a.Privileged() {
 		return nil
@@ -31,7 +31,9 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 	if _, err := r.Alliance(meeting); err != nil || !CanRunMeeting(r, a, meeting) {
 		return &bundle.Error{Problems: []bundle.Problem{{Field: "meeting", Msg: fmt.Sprintf("no meeting %q", meeting)}}}
 	}
-	for what, n := range map[string]int{"categories": len(b.Categories), "grids": len(b.Grids), "alliances": len(b.Alliances), "claims": len(b.Claims)} {
+	for what, n := range map[string]int{"categories": len(b.Categories), "grids": len(b.Grids), "alliances": len(b.Alliances), "claims": len(b.Claims),
+		// The points bank moves through its own routes.
+		"accounts": len(b.Accounts), "rules": len(b.Rules), "offers": len(b.Offers), "earners": len(b.Earners), "transfers": len(b.Transfers)} {
 		if n > 0 {
 			ps = append(ps, bundle.Problem{Field: what, Msg: fmt.Sprintf("only an admin imports %s (%d in the file)", what, n)})
 		}
