@@ -21,6 +21,10 @@ import (
 // points answer 201 when they wrote and 200 when the same id and body
 // came again (nothing written): the client's id is the idempotency key.
 
+// Service returns the service the server runs (nil while the store is
+// loading): for benchmarks and tools in-process.
+func (s *Server) Service() *service.Service { return s.svc.Load() }
+
 // ledgerParsers are the strict decoders of the ledger's bodies, for the
 // request validator (routes.go).
 func ledgerParsers() map[string]bodyParser {
