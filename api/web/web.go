@@ -156,6 +156,8 @@ func New(d Deps) http.Handler {
 	a.POST("/claims/:id/fulfil", s.fulfil)
 	a.POST("/claims/:id/withdraw", s.withdraw)
 	a.POST("/items/:id/return", s.returnItem)
+	// The points bank (ledger.go).
+	s.ledgerRoutes(a)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
