@@ -1,6 +1,7 @@
 package service
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/allymatch/allymatch/fixtures"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -473,6 +475,52 @@ func ledgerProperty(t *testing.T, seed uint64, steps int) {
 	for a := range st2.Snapshot().Accounts() {
 		if replayed[a.ID] != a.Balance() {
 			t.Errorf("account %s: replayed %d, stored %d", a.ID, replayed[a.ID], a.Balance())
+		}
+	}
+}
+
+// TestLedgerLeavesProposalsAlone: the points bank is not matched. The
+// proposals of every community meeting are byte for byte those of the
+// sample without it, before and after ledger writes (awards, a
+// redemption, a rule) between two runs of one session.
+func TestLedgerLeavesProposalsAlone(t *testing.T) {
+	plain, bank := newService(t), newLedgerService(t)
+	run := func(s *Service, meeting string) string {
+		t.Helper()
+		sn := s.Store.Snapshot()
+		res, err := s.solve(ctx, sn, meeting, match.DefaultSettings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := json.Marshal(res.Proposals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	meetings := []string{"lh", "lzwc", "tw", "st-lzw", "bn-district"}
+	want := map[string]string{}
+	for _, m := range meetings {
+		want[m] = run(plain, m)
+		if got := run(bank, m); got != want[m] {
+			t.Errorf("%s: the proposals differ with the points bank loaded", m)
+		}
+	}
+	if len(want["lh"]) < 100 {
+		t.Fatalf("lh proposes %s: nothing to compare", want["lh"])
+	}
+	if _, _, err := bank.PostTransfer(ctx, lhCoord, TransferRequest{ID: "aw", From: "LH-ISSUE", To: "LH-C0001", Amount: 5, Reason: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := bank.Redeem(ctx, bakery, RedeemRequest{ID: "rd", Offer: "LH-O-BUN", Card: "LH-C0001"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bank.CreateRule(ctx, lhCoord, RuleRequest{ID: "r", Alliance: "lh", Category: "elderly", Points: 2, Issuer: "LH-ISSUE"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range meetings {
+		if got := run(bank, m); got != want[m] {
+			t.Errorf("%s: the proposals moved after ledger writes", m)
 		}
 	}
 }
