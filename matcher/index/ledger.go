@@ -79,9 +79,9 @@ func ledgerTables(tables map[string]*memdb.TableSchema) {
 		E = matcher.Earners
 		X = matcher.EarnRule
 	)
+	// Every transfer writes its two accounts again: they keep few indexes.
 	tables[TableAccounts] = table(TableAccounts, idIndex(func(a *A) string { return a.ID }),
-		field(IndexUnit, false, func(a *A) string { return a.Unit }),
-		field(IndexKind, false, func(a *A) string { return string(a.Kind) }))
+		field(IndexUnit, false, func(a *A) string { return a.Unit }))
 	tables[TableRules] = table(TableRules, idIndex(func(r *X) string { return r.ID }),
 		field(IndexAlliance, false, func(r *X) string { return r.Alliance }),
 		field(IndexIssuer, false, func(r *X) string { return r.Issuer }))

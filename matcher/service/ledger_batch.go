@@ -13,16 +13,16 @@ import (
 // The ledger's writes (transfers, reversals, redemptions) are grouped into
 // store writes: a synced write costs about the same for one transfer as
 // for a hundred, so callers that arrive while a write is running wait for
-// the next one and share it (group commit). There is no goroutine of its
-// own: the first caller to find the batcher idle leads. It takes what is
-// queued, runs one store.Update in which each operation is validated
-// against the state as the batch leaves it so far and applied, or answered
-// its own error without writing, and once the write is durable answers
-// every caller its own result; then it hands the lead to the first caller
-// still queued, if any, and returns. An operation that fails after it
-// wrote part of its records (it should not: each checks before it writes)
-// spoils the batch, which is then written again one operation at a time,
-// so that every caller still gets its own answer.
+// the next one and share it (group commit). A writer goroutine runs while
+// there is work: it takes what is queued, runs one store.Update in which
+// each operation is validated against the state as the batch leaves it so
+// far and applied, or answered its own error without writing, and once the
+// write is durable answers every caller its own result; then it takes the
+// next batch, and it ends when the queue is empty (the next caller starts
+// another). An operation that fails after it wrote part of its records (it
+// should not: each checks before it writes) spoils the batch, which is
+// then written again one operation at a time, so that every caller still
+// gets its own answer.
 //
 // One audit event covers a batch: its actor is the callers' when they are
 // one, else "system"; its alliances those of every operation; its changes
@@ -41,8 +41,7 @@ type ledgerOp struct {
 	// whether it wrote (false: the same request again, answered as it was
 	// stored). On an error it must have written nothing.
 	apply func(tx *store.Tx) (any, bool, error)
-	done  chan opResult // buffered: the batch's leader answers without waiting
-	lead  chan struct{} // buffered: the lead handed to this caller
+	done  chan opResult // buffered: the writer answers without waiting
 }
 
 type opResult struct {
@@ -55,7 +54,7 @@ type opResult struct {
 type batcher struct {
 	mu    sync.Mutex
 	queue []*ledgerOp
-	busy  bool // a leader is writing
+	busy  bool // a writer goroutine runs
 	// writes counts the store writes and ops the operations written (for
 	// the benchmark's operations per write).
 	writes, ops int64
@@ -73,40 +72,34 @@ func (s *Service) BatchStats() (writes, ops int64) {
 // submit queues op and returns its result once the write that carries it
 // is durable (or refused).
 func (s *Service) submit(op *ledgerOp) opResult {
-	op.done, op.lead = make(chan opResult, 1), make(chan struct{}, 1)
+	op.done = make(chan opResult, 1)
 	b := &s.ledger
 	b.mu.Lock()
 	b.queue = append(b.queue, op)
-	if b.busy {
-		b.mu.Unlock()
-		select {
-		case r := <-op.done:
-			return r
-		case <-op.lead: // the last leader handed over: op is still queued
-		}
-	} else {
+	if !b.busy {
 		b.busy = true
-		b.mu.Unlock()
+		go s.writer()
 	}
+	b.mu.Unlock()
+	return <-op.done
+}
+
+// writer writes the queued operations batch by batch until none is left.
+func (s *Service) writer() {
+	b := &s.ledger
 	for {
 		b.mu.Lock()
 		n := min(len(b.queue), maxBatch)
+		if n == 0 {
+			b.busy = false
+			b.mu.Unlock()
+			return
+		}
 		batch := slices.Clone(b.queue[:n])
 		b.queue = slices.Delete(b.queue, 0, n)
 		b.mu.Unlock()
 		s.write(batch)
-		if slices.Contains(batch, op) {
-			break
-		}
 	}
-	b.mu.Lock()
-	if len(b.queue) > 0 {
-		b.queue[0].lead <- struct{}{}
-	} else {
-		b.busy = false
-	}
-	b.mu.Unlock()
-	return <-op.done
 }
 
 // errSpoiled aborts a batch in which an operation failed half-way.
