@@ -176,12 +176,15 @@ func TestLedgerRoutes(t *testing.T) {
 }
 
 // TestLedgerEarnOverHTTP: the Banan sample's working points bank. The
-// school records the delivery of C-0001 (4 人/晚 of escort by the floor
-// party members, the 爱心护学队 named to earn); the team earns 5 points a
-// 人/晚; the tutors named on a tutoring claim earn 10 points an hour.
+// committee issues a card; the school records the delivery of C-0001 (4
+// 人/晚 of escort by the floor party members, the 爱心护学队 named to
+// earn): the team earns 5 points a 人/晚; the tutors named on a tutoring
+// claim earn 10 points an hour; a tutor buys buns at the bun shop, and a
+// card with its passbook's points buys a bag of rice at the bank.
 func TestLedgerEarnOverHTTP(t *testing.T) {
 	ts := newLedgerServer(t)
 	school, committee := ts.unitToken("lh-school"), ts.unitToken("lh-committee")
+	ts.ok(201, "POST", "/v1/ledger/accounts", committee, `{"id":"LH-C0007","kind":"card","unit":"lh-committee"}`)
 	ts.ok(200, "POST", "/v1/claims/C-0001/fulfil", school, "")
 	var team struct{ Balance int64 }
 	json.Unmarshal(ts.ok(200, "GET", "/v1/ledger/accounts/LH-TEAM-ESCORT", school, ""), &team)
@@ -207,6 +210,15 @@ func TestLedgerEarnOverHTTP(t *testing.T) {
 		json.Unmarshal(ts.ok(200, "GET", "/v1/ledger/accounts/"+id, committee, ""), &a)
 		if a.Balance != want {
 			t.Errorf("%s holds %d, want %d", id, a.Balance, want)
+		}
+	}
+	ts.ok(201, "POST", "/v1/ledger/redemptions", ts.unitToken("lh-bakery"), `{"id":"R-BUN","offer":"LH-O-BUN","card":"LH-C0006","quantity":5}`)
+	ts.ok(201, "POST", "/v1/ledger/redemptions", ts.unitToken("lh-bank"), `{"id":"R-RICE","offer":"LH-O-RICE","card":"LH-C0003"}`)
+	for id, want := range map[string]int64{"LH-C0006": 7, "LH-C0003": 50, "LH-BAKERY": 10, "LH-BANK": 100} {
+		var a struct{ Balance int64 }
+		json.Unmarshal(ts.ok(200, "GET", "/v1/ledger/accounts/"+id, testAdmin, ""), &a)
+		if a.Balance != want {
+			t.Errorf("%s holds %d after the redemptions, want %d", id, a.Balance, want)
 		}
 	}
 }

@@ -40,7 +40,8 @@ const ledgerRate = 2000
 // rate, latency counted from when each was due (open loop). The clients
 // run on the same cores as the server. It reports transfers/s, the p50
 // and p99 latency in ms, and the transfers the batcher carried per store
-// write. For the figures run it long enough, e.g.
+// write (with LEDGER_TAIL=1 also p90, p99.9 and the maximum). For the
+// figures run it long enough, on a quiet machine, e.g.
 //
 //	go test -run='^$' -bench=LedgerTransfers -benchtime=20000x ./bench
 func BenchmarkLedgerTransfers(b *testing.B) {
@@ -98,6 +99,11 @@ func BenchmarkLedgerTransfers(b *testing.B) {
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "transfers/s")
 			b.ReportMetric(float64(lat[b.N/2])/1e6, "p50-ms")
 			b.ReportMetric(float64(lat[min(b.N-1, b.N*99/100)])/1e6, "p99-ms")
+			if os.Getenv("LEDGER_TAIL") != "" {
+				b.ReportMetric(float64(lat[min(b.N-1, b.N*90/100)])/1e6, "p90-ms")
+				b.ReportMetric(float64(lat[min(b.N-1, b.N*999/1000)])/1e6, "p999-ms")
+				b.ReportMetric(float64(lat[b.N-1])/1e6, "max-ms")
+			}
 			if w1 > w0 {
 				b.ReportMetric(float64(o1-o0)/float64(w1-w0), "transfers/write")
 			}
