@@ -14,6 +14,7 @@ import (
 
 	"github.com/allymatch/allymatch/api"
 	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -52,9 +53,12 @@ type Server struct {
 	http   *http.Server
 	api    *api.Server
 	store  *store.Store
-	ready  chan struct{} // closed once listening (or failed to)
-	once   sync.Once
-	loaded chan struct{} // closed once the store is open and served
+	// created: the store is a new install (its first coordinator gets a
+	// login link in the log).
+	created bool
+	ready   chan struct{} // closed once listening (or failed to)
+	once    sync.Once
+	loaded  chan struct{} // closed once the store is open and served
 }
 
 // NewServer returns a server with cfg, logging to log.
@@ -176,11 +180,11 @@ func (s *Server) open(ctx context.Context) error {
 			return nil
 		}
 	}
-	st, _, err := openStore(ctx, opts)
+	st, stats, err := openStore(ctx, opts)
 	if err != nil {
 		return err
 	}
-	s.store = st
+	s.store, s.created = st, stats.Created
 	return nil
 }
 
@@ -253,6 +257,19 @@ func (s *Server) logTokenHelp(addr, admin string, generated bool) {
 	s.log.Info("demo tokens",
 		"coordinator", curl(fmt.Sprintf(`{"role":"coordinator","alliance":%q}`, alliance)),
 		"unit", curl(fmt.Sprintf(`{"role":"unit","unit":%q}`, unit)))
+	if !s.created {
+		return
+	}
+	// A new install: a one-time login link for the coordinator, so that
+	// the first login needs no curl either.
+	code, _, err := service.New(s.store).NewLoginCode(matcher.System, service.LoginCodeRequest{Alliance: alliance})
+	if err != nil {
+		s.log.Warn("making the first coordinator's login code", "err", err)
+		return
+	}
+	a, _ := sn.Alliance(alliance)
+	s.log.Info("open this link once to log in to the desk as the coordinator of "+a.Name+" (valid 72 hours)",
+		"link", "http://"+addr+"/ui/login?code="+service.FormatCode(code))
 }
 
 // Close releases the store.

@@ -10,9 +10,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -368,5 +371,70 @@ func TestOpenAdvice(t *testing.T) {
 	}
 	if got := openAdvice(errors.New("boom")); got != "" {
 		t.Errorf("openAdvice(not an OpenError) = %q, want none", got)
+	}
+}
+
+// A new install logs a one-time login link for the sample's coordinator,
+// and the link logs into the desk without curl; a restart logs none.
+func TestServeLogsAFirstLoginLink(t *testing.T) {
+	dir := t.TempDir()
+	logs := &lockedBuffer{}
+	cfg := DefaultServeConfig()
+	cfg.Addr, cfg.Data = "127.0.0.1:0", dir
+	start := func() (*Server, context.CancelFunc, chan error) {
+		s := NewServer(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		select {
+		case <-s.Loaded():
+		case err := <-done:
+			t.Fatalf("serve: %v", err)
+		}
+		return s, cancel, done
+	}
+	s, cancel, done := start()
+	linkRe := regexp.MustCompile(`"link":"(http://[^"]+/ui/login\?code=([A-Z0-9-]+))"`)
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		m = linkRe.FindStringSubmatch(logs.String()) // logged just after the store is served
+	}
+	if m == nil {
+		t.Fatalf("no login link in the logs of a new install:\n%s", logs.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	resp, err := client.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csrf := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(page)
+	if csrf == nil || !bytes.Contains(page, []byte(`value="`+m[2]+`"`)) {
+		t.Fatalf("the link's page does not hold the code and a form: %.400s", page)
+	}
+	resp, err = client.PostForm("http://"+s.Addr()+"/ui/login", url.Values{"csrf": {string(csrf[1])}, "code": {m[2]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || bytes.Contains(page, []byte(`id="login"`)) || !bytes.Contains(page, []byte("lh")) {
+		t.Errorf("logging in with the link's code: %d %.400s", resp.StatusCode, page)
+	}
+	cancel()
+	<-done
+	s.Close()
+	before := strings.Count(logs.String(), `"link":"`)
+	s, cancel, done = start()
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(logs.String(), "demo tokens") < 2 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	s.Close()
+	if n := strings.Count(logs.String(), `"link":"`); n != before {
+		t.Errorf("a restart logged another login link")
 	}
 }

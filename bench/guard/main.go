@@ -8,6 +8,7 @@
 //	go test -run='^$' -bench=. -benchtime=1x -benchmem ./... | tee bench.txt
 //	go run ./bench/guard -baseline bench/baseline/ci.txt bench.txt
 //	go run ./bench/guard -baseline bench/baseline/ci.txt -update bench.txt
+//	go test -run='^$' -bench=Import -benchtime=1x -benchmem ./bench | go run ./bench/guard -partial
 //
 // It prints a table of every guarded figure (baseline, now, change) and
 // exits 1 when one regressed past its tolerance, a count changed, or a
@@ -157,6 +158,7 @@ func verdict(unit string, base, now float64) (string, bool) {
 func main() {
 	baseline := flag.String("baseline", "bench/baseline/ci.txt", "the baseline file")
 	update := flag.Bool("update", false, "rewrite the baseline from the output instead of checking")
+	partial := flag.Bool("partial", false, "check only the benchmarks the output holds (a developer's subset run)")
 	flag.Parse()
 	in := io.Reader(os.Stdin)
 	if flag.NArg() == 1 {
@@ -185,6 +187,17 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "guard:", err)
 		os.Exit(2)
+	}
+	if *partial {
+		ran := map[string]bool{}
+		for k := range now {
+			ran[k.bench] = true
+		}
+		for k := range base {
+			if !ran[k.bench] {
+				delete(base, k)
+			}
+		}
 	}
 	keys := sortedKeys(base)
 	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)

@@ -217,14 +217,8 @@ func (e *escalation) apply() error {
 // Errors: ENOTFOUND for a meeting the caller may not run; ECONFLICT for a
 // district meeting.
 func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance string) (*Escalated, error) {
-	var out *Escalated
-	_, err := s.Store.Update(ctx, actor.String(), "meeting.escalate", []string{alliance}, func(tx *store.Tx) error {
-		e, err := s.beginEscalation(tx.Reader, actor, alliance)
-		if err != nil {
-			return err
-		}
-		e.tx = tx
-		out = e.out
+	return s.escalate(ctx, actor, alliance, func(e *escalation) error {
+		tx, out := e.tx, e.out
 		run := tx.LastRun(alliance)
 		out.Run = run
 		unseen := func(it *matcher.Item) string {
@@ -280,6 +274,21 @@ func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance st
 		slices.SortFunc(out.Held, func(a, b Held) int { return cmp.Compare(a.Item, b.Item) })
 		return e.apply()
 	})
+}
+
+// escalate runs fn on an escalation of the meeting of alliance in one store
+// mutation (audit event "meeting.escalate"); an escalation that moves
+// nothing writes nothing and answers its (empty) result.
+func (s *Service) escalate(ctx context.Context, actor matcher.Actor, alliance string, fn func(e *escalation) error) (*Escalated, error) {
+	var out *Escalated
+	_, err := s.Store.Update(ctx, actor.String(), "meeting.escalate", []string{alliance}, func(tx *store.Tx) error {
+		e, err := s.beginEscalation(tx.Reader, actor, alliance)
+		if err != nil {
+			return err
+		}
+		e.tx, out = tx, e.out
+		return fn(e)
+	})
 	if err != nil && err != errNothing {
 		return nil, err
 	}
@@ -302,14 +311,8 @@ func (s *Service) Escalate(ctx context.Context, actor matcher.Actor, alliance st
 // ECONFLICT for a district meeting. When several items are at fault, the
 // problems of the first of these kinds found are all listed.
 func (s *Service) EscalateItems(ctx context.Context, actor matcher.Actor, alliance string, items []string) (*Escalated, error) {
-	var out *Escalated
-	_, err := s.Store.Update(ctx, actor.String(), "meeting.escalate", []string{alliance}, func(tx *store.Tx) error {
-		e, err := s.beginEscalation(tx.Reader, actor, alliance)
-		if err != nil {
-			return err
-		}
-		e.tx = tx
-		out = e.out
+	return s.escalate(ctx, actor, alliance, func(e *escalation) error {
+		tx := e.tx
 		switch {
 		case len(items) == 0:
 			return matcher.FieldError("items", "name at least one demand, or send no body to move every unmet demand the meeting has seen")
@@ -359,10 +362,6 @@ func (s *Service) EscalateItems(ctx context.Context, actor matcher.Actor, allian
 		}
 		return e.apply()
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Escalable tells, for each demand id of the meeting of alliance, whether

@@ -73,23 +73,30 @@ func mayHandOutLogins(a matcher.Actor) bool {
 	return a.Privileged() || a.Role == matcher.RoleCoordinator
 }
 
+// subject checks that actor may hand out a login for the subject r names
+// and returns it, with the state it was checked on.
+func (s *Service) subject(actor matcher.Actor, r TokenRequest) (index.Reader, matcher.Actor, error) {
+	if !mayHandOutLogins(actor) {
+		return index.Reader{}, matcher.Actor{}, matcher.Errorf(matcher.EFORBIDDEN, "only an admin or a coordinator makes logins")
+	}
+	rd := s.Store.Snapshot().Reader
+	who, err := r.Actor(rd, actor)
+	return rd, who, err
+}
+
 // NewToken returns a fresh opaque bearer token for the actor r names and
 // stores its hash with the subject's Born and an expiry.
 func (s *Service) NewToken(actor matcher.Actor, r TokenRequest) (string, store.Login, error) {
-	if !mayHandOutLogins(actor) {
-		return "", store.Login{}, matcher.Errorf(matcher.EFORBIDDEN, "only an admin or a coordinator makes logins")
-	}
 	ttl, err := r.TTL()
 	if err != nil {
 		return "", store.Login{}, err
 	}
-	sn := s.Store.Snapshot()
-	who, err := r.Actor(sn.Reader, actor)
+	rd, who, err := s.subject(actor, r)
 	if err != nil {
 		return "", store.Login{}, err
 	}
 	now := s.now()
-	l := store.Login{Kind: store.KindToken, Actor: who, Born: bornOf(sn.Reader, who), CreatedBy: actor.String(), Created: now, Expires: now.Add(ttl)}
+	l := store.Login{Kind: store.KindToken, Actor: who, Born: bornOf(rd, who), CreatedBy: actor.String(), Created: now, Expires: now.Add(ttl)}
 	tok := NewSecret()
 	h := store.HashToken(tok)
 	if err := s.Store.PutLogin(h, l); err != nil {

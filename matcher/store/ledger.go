@@ -184,27 +184,12 @@ func immutable(table string) bool {
 	return table == index.TableTransfers || table == index.TableRedemptions
 }
 
-// sameLedgerRecord is sameRecord for the ledger's tables.
-func sameLedgerRecord(cur, obj any) bool {
-	switch n := obj.(type) {
-	case *matcher.Account:
-		c, o := *cur.(*matcher.Account), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
-	case *matcher.Offer:
-		c, o := *cur.(*matcher.Offer), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
-	case *matcher.EarnRule:
-		c, o := *cur.(*matcher.EarnRule), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
-	case *matcher.Earners:
-		c, o := *cur.(*matcher.Earners), *n
-		c.Rev, o.Rev, c.Time, c.By = 0, 0, o.Time, o.By
-		return reflect.DeepEqual(c, o)
-	}
-	return false
+// sameEarners is sameRecord for a claim's earners, whose time and author
+// are those of the last change that named others.
+func sameEarners(cur, obj *matcher.Earners) bool {
+	c, o := *cur, *obj
+	c.Rev, o.Rev, c.Time, c.By = 0, 0, o.Time, o.By
+	return reflect.DeepEqual(c, o)
 }
 
 // decodeLedgerRecord is decodeRecord for the ledger's tables.

@@ -183,19 +183,8 @@ func (s *Store) decodeLogin(k LoginKind, key, sealed []byte) (Login, error) {
 // in one transaction: a second redemption finds nothing. found is false
 // for an unknown (or already redeemed) secret.
 func (s *Store) RedeemLogin(k LoginKind, h TokenHash) (l Login, found bool, err error) {
-	err = s.bolt.Update(func(btx *bolt.Tx) error {
-		b := btx.Bucket(k.bucket())
-		if b == nil {
-			return nil
-		}
-		v := b.Get(h[:])
-		if v == nil {
-			return nil
-		}
-		if l, err = s.decodeLogin(k, h[:], v); err != nil {
-			return err
-		}
-		found = true
+	err = s.withLogin(k, h, func(b *bolt.Bucket, got Login) error {
+		l, found = got, true
 		return b.Delete(h[:])
 	})
 	if err != nil {
@@ -204,9 +193,9 @@ func (s *Store) RedeemLogin(k LoginKind, h TokenHash) (l Login, found bool, err 
 	return l, found, nil
 }
 
-// TouchLogin records a use of the login at now, if its LastUsed is older
-// than TouchEvery (else it writes nothing).
-func (s *Store) TouchLogin(k LoginKind, h TokenHash, now time.Time) error {
+// withLogin runs fn, in one write transaction, on the login of kind k
+// whose hash is h and on its bucket; nothing when there is none.
+func (s *Store) withLogin(k LoginKind, h TokenHash, fn func(b *bolt.Bucket, l Login) error) error {
 	return s.bolt.Update(func(btx *bolt.Tx) error {
 		b := btx.Bucket(k.bucket())
 		if b == nil {
@@ -220,6 +209,14 @@ func (s *Store) TouchLogin(k LoginKind, h TokenHash, now time.Time) error {
 		if err != nil {
 			return err
 		}
+		return fn(b, l)
+	})
+}
+
+// TouchLogin records a use of the login at now, if its LastUsed is older
+// than TouchEvery (else it writes nothing).
+func (s *Store) TouchLogin(k LoginKind, h TokenHash, now time.Time) error {
+	return s.withLogin(k, h, func(b *bolt.Bucket, l Login) error {
 		if now.Sub(l.LastUsed) < TouchEvery {
 			return nil
 		}

@@ -225,34 +225,25 @@ func singular(table string) string {
 	return table
 }
 
-// sameRecord reports whether the stored record cur and the new obj (of the
-// same table) are equal but for Rev, which the store stamps.
+// sameRecord reports whether the stored record cur and the new obj (both
+// pointers to a record of one table) are equal but for Rev, which the
+// store stamps.
 func sameRecord(cur, obj any) bool {
-	switch n := obj.(type) {
-	case *matcher.Grid:
-		c, o := *cur.(*matcher.Grid), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
-	case *matcher.Alliance:
-		c, o := *cur.(*matcher.Alliance), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
-	case *matcher.Unit:
-		c, o := *cur.(*matcher.Unit), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
-	case *matcher.Item:
-		c, o := *cur.(*matcher.Item), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
-	case *matcher.Project:
-		c, o := *cur.(*matcher.Project), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
-	case *matcher.Claim:
-		c, o := *cur.(*matcher.Claim), *n
-		c.Rev, o.Rev = 0, 0
-		return reflect.DeepEqual(c, o)
+	if e, ok := obj.(*matcher.Earners); ok {
+		c, ok := cur.(*matcher.Earners)
+		return ok && sameEarners(c, e)
 	}
-	return sameLedgerRecord(cur, obj)
+	c, o := reflect.ValueOf(cur).Elem(), reflect.ValueOf(obj).Elem()
+	if c.Type() != o.Type() {
+		return false
+	}
+	cc, oc := reflect.New(c.Type()).Elem(), reflect.New(o.Type()).Elem()
+	cc.Set(c)
+	oc.Set(o)
+	for _, v := range []reflect.Value{cc, oc} {
+		if rev := v.FieldByName("Rev"); rev.IsValid() {
+			rev.SetUint(0)
+		}
+	}
+	return reflect.DeepEqual(cc.Interface(), oc.Interface())
 }
