@@ -194,6 +194,11 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 	if len(d.Accounts) > 200 && a.Role != matcher.RoleUnit {
 		d.Accounts = slices.DeleteFunc(d.Accounts, func(v service.AccountView) bool { return v.Kind == matcher.AccountCard })
 	}
+	// The issuing, unit and team accounts first, then the cards (each in
+	// id order).
+	slices.SortStableFunc(d.Accounts, func(x, y service.AccountView) int {
+		return slices.Index(matcher.AccountKinds, x.Kind) - slices.Index(matcher.AccountKinds, y.Kind)
+	})
 	shops := map[string]bool{}
 	for _, o := range svc.Offers(a, "", false) {
 		if service.CanWriteUnit(sn.Reader, a, o.Unit) {
@@ -215,10 +220,15 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 	})
 	switch a.Role {
 	case matcher.RoleUnit:
+		// A unit opens its own accounts; cards only under a community
+		// or village (the service refuses others, the form offers none).
 		if u := sn.UnitRaw(a.ID); u != nil {
 			d.Units = []*matcher.Unit{u}
+			d.Kinds = []matcher.AccountKind{matcher.AccountUnit, matcher.AccountTeam}
+			if u.Kind == matcher.KindCommunity || u.Kind == matcher.KindVillage {
+				d.Kinds = append(d.Kinds, matcher.AccountCard)
+			}
 		}
-		d.Kinds = []matcher.AccountKind{matcher.AccountUnit, matcher.AccountTeam, matcher.AccountCard}
 	default:
 		for al := range sn.Alliances() {
 			if service.CanRunMeeting(sn.Reader, a, al.ID) {
@@ -428,7 +438,8 @@ func (s *site) ledgerRedeem(c echo.Context) error {
 	if err != nil {
 		return s.refused(c, err, func(p string, st int) error { return s.ledgerShopPage(c, p, st) })
 	}
-	return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/ledger/shop/"+url.PathEscape(unit)+"?r="+url.QueryEscape(r.ID), "lg.redeemed"))
+	// The screen shows what was redeemed (Last): no message besides.
+	return c.Redirect(http.StatusSeeOther, Prefix+"/ledger/shop/"+url.PathEscape(unit)+"?r="+url.QueryEscape(r.ID))
 }
 
 // ledgerNewOffer lists a new offer of the shop.

@@ -58,6 +58,9 @@ func TestLedgerDesk(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `id="account-LH-ISSUE"`) || !strings.Contains(body, `id="account-LH-C0001"`) || strings.Contains(body, "TW-C0001") {
 		t.Fatalf("the committee's points bank: %d %.2000s", code, body)
 	}
+	if strings.Index(body, `id="account-LH-ISSUE"`) > strings.Index(body, `id="account-LH-C0001"`) {
+		t.Errorf("the committee's issuing account comes after its cards")
+	}
 	code, body = committee.post("/ui/ledger/accounts", url.Values{"csrf": {committee.csrf()}, "kind": {"card"}, "unit": {"lh-committee"}, "id": {"LH-C0100"}})
 	if code != 200 || !strings.Contains(body, "已开户") {
 		t.Fatalf("open a card: %d %.1000s", code, body)
@@ -77,8 +80,15 @@ func TestLedgerDesk(t *testing.T) {
 		t.Errorf("the card's statement: %d %.1500s", code, body)
 	}
 
+	if _, body := committee.get("/ui/ledger"); !strings.Contains(body, `<option value="card" selected>`) {
+		t.Errorf("the committee's form to open an account does not offer a card first: %.3000s", body)
+	}
+
 	shop := newBrowser(t, ts.URL)
 	shop.login(makeToken(t, ts.URL, `{"role":"unit","unit":"lh-bakery"}`))
+	if _, body := shop.get("/ui/ledger"); !strings.Contains(body, `id="open-account"`) || strings.Contains(body, `<option value="card"`) {
+		t.Errorf("the bun shop's form to open an account offers a card, which only a community holds: %.3000s", body)
+	}
 	code, body = shop.get("/ui/ledger/shop/lh-bakery")
 	if code != 200 || !strings.Contains(body, `id="offer-LH-O-BUN"`) || !strings.Contains(body, `id="card"`) {
 		t.Fatalf("the shop's screen: %d %.1500s", code, body)
@@ -285,18 +295,30 @@ func TestPhoneLedger(t *testing.T) {
 		run(p.path, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)), shot("5"+strings.ReplaceAll(p.path, "/", "-")))
 		fits(p.path)
 	}
-	// The coordinator's pages (the committee sees its cards alike).
+	// The committee's pages: its cards and the form to open one, a card's
+	// statement, and its issuer with the award form.
+	run("committee", chromedp.Navigate(ts.URL+"/ui/login"), chromedp.WaitVisible(chromedp.CSS("#code")),
+		chromedp.SendKeys(chromedp.CSS("#code"), loginCode(t, ts.URL, `{"unit":"lh-committee"}`)),
+		chromedp.Submit(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#ledger-link")))
+	for _, p := range []struct{ path, sel string }{
+		{"/ui/ledger", "#open-account"},
+		{"/ui/ledger/accounts/LH-C0001", "#statement"},
+		{"/ui/ledger/accounts/LH-ISSUE", "#award"},
+	} {
+		run(p.path, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)), shot("6-committee"+strings.ReplaceAll(p.path, "/", "-")))
+		fits(p.path + " (committee)")
+	}
+	// The coordinator's pages.
 	run("coordinator", chromedp.Navigate(ts.URL+"/ui/login"), chromedp.WaitVisible(chromedp.CSS("#code")),
 		chromedp.SendKeys(chromedp.CSS("#code"), loginCode(t, ts.URL, `{"alliance":"lh"}`)),
 		chromedp.Submit(chromedp.CSS("#login")), chromedp.WaitVisible(chromedp.CSS("#ledger-link")))
 	for _, p := range []struct{ path, sel string }{
 		{"/ui/ledger/accounts/LH-C0001", "#statement"},
-		{"/ui/ledger/accounts/LH-ISSUE", "#award"},
 		{"/ui/ledger/rules/lh", "#new-rule"},
 		{"/ui/ledger/report/lh", "#totals"},
 		{"/ui/ledger/claims/C-0001/earners", "#earners"},
 	} {
-		run(p.path, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)), shot("6"+strings.ReplaceAll(p.path, "/", "-")))
+		run(p.path, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)), shot("7"+strings.ReplaceAll(p.path, "/", "-")))
 		fits(p.path)
 	}
 }
