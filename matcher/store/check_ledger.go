@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -13,8 +14,10 @@ import (
 // offer agree; no transfer is reversed by more than its amount; and at
 // start (full) the ledger is replayed: every account's posted debits and
 // credits are the sums of its transfers, the balances over all accounts
-// sum to zero, every offer's redeemed count is the sum of its redemptions
-// not given back. A holding account below zero fails its own Validate.
+// sum to zero, no holding account is below zero at any transfer when they
+// are replayed in the order posted, every offer's redeemed count is the
+// sum of its redemptions not given back. A holding account below zero at
+// the end fails its own Validate.
 
 func (c *checker) account(a *matcher.Account) {
 	c.unitExists(index.TableAccounts, a.ID, "unit", a.Unit)
@@ -156,9 +159,31 @@ func (c *checker) ledgerDeleted(k key, refs func(what string, n int)) {
 // compares it with the stored accounts and offers (the load at start).
 func (c *checker) replay() {
 	debits, credits := map[string]int64{}, map[string]int64{}
+	var posted []*matcher.Transfer
 	for t := range c.r.Transfers() {
 		debits[t.From] += t.Amount
 		credits[t.To] += t.Amount
+		posted = append(posted, t)
+	}
+	// In the order posted (the write's index, then the place in it), no
+	// holding account is ever below zero: not only at the end.
+	slices.SortFunc(posted, func(x, y *matcher.Transfer) int {
+		if x.Seq != y.Seq {
+			return cmp.Compare(x.Seq, y.Seq)
+		}
+		return cmp.Compare(x.N, y.N)
+	})
+	balance := map[string]int64{}
+	below := map[string]bool{} // reported once per account
+	for _, t := range posted {
+		balance[t.From] -= t.Amount
+		balance[t.To] += t.Amount
+		if b := balance[t.From]; b < 0 && !below[t.From] {
+			if a, err := c.r.Account(t.From); err == nil && a.Kind != matcher.AccountIssuer {
+				below[t.From] = true
+				c.add(index.TableTransfers, t.ID, "amount", "account %q goes below zero (%d) at this transfer (write %d, place %d), replayed in the order posted", t.From, b, t.Seq, t.N)
+			}
+		}
 	}
 	var sum int64
 	for a := range c.r.Accounts() {

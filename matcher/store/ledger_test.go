@@ -123,11 +123,18 @@ func TestPostTransfer(t *testing.T) {
 
 // A file whose ledger does not replay is refused, even with every checksum
 // right: an account's totals that are not the sums of its transfers, a
-// holding account below zero, a transfer without its account.
+// holding account below zero at the end or on the way, a transfer without
+// its account.
 func TestLedgerFileThatDoesNotReplayIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	s := mustOpen(t, dir)
 	seedLedger(t, s)
+	if _, err := s.Update(ctx, "test", "ledger", nil, func(tx *Tx) error {
+		_, err := tx.PostTransfer(testTransfer("t2", "card-1", "shop", 4))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 	good, err := os.ReadFile(filepath.Join(dir, FileName))
 	if err != nil {
@@ -154,9 +161,12 @@ func TestLedgerFileThatDoesNotReplayIsRefused(t *testing.T) {
 		edit  func(*bolt.Tx) error
 		words []string
 	}{
-		{"credits that are not the transfers' sum", reseal("accounts", "card-1", func(v map[string]any) { v["credits"] = 20 }), []string{"card-1", "credits 20", "sum to 0 and 10"}},
+		{"credits that are not the transfers' sum", reseal("accounts", "card-1", func(v map[string]any) { v["credits"] = 20 }), []string{"card-1", "credits 20", "sum to 4 and 10"}},
 		{"a card below zero", reseal("accounts", "card-1", func(v map[string]any) { v["debits"] = 11 }), []string{"accounts/card-1", "must not exceed its credits"}},
-		{"an amount changed", reseal("transfers", "t1", func(v map[string]any) { v["amount"] = 7 }), []string{"card-1", "sum to 0 and 7"}},
+		{"an amount changed", reseal("transfers", "t1", func(v map[string]any) { v["amount"] = 7 }), []string{"card-1", "sum to 4 and 7"}},
+		// The sums are right, the order is not: the card paid before it
+		// was credited.
+		{"a debit before its credit", reseal("transfers", "t2", func(v map[string]any) { v["seq"] = 1 }), []string{"transfers[t2].amount", `account "card-1" goes below zero (-4)`}},
 		{"a transfer without its account", func(btx *bolt.Tx) error { return btx.Bucket([]byte("accounts")).Delete([]byte("card-1")) }, []string{"transfers[t1].to", "unknown account"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
