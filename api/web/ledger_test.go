@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -320,5 +321,80 @@ func TestPhoneLedger(t *testing.T) {
 	} {
 		run(p.path, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)), shot("7"+strings.ReplaceAll(p.path, "/", "-")))
 		fits(p.path)
+	}
+}
+
+// The points bank's pages read in English under ?lang=en: every run of
+// Chinese on them is data (names, titles, reasons, measures), never the
+// pages' own words; and in neither language does a message key show raw.
+// The committee's, the bun shop's and the coordinator's pages, after a
+// redemption, so that the statements and the report have lines.
+func TestLedgerPagesInEnglish(t *testing.T) {
+	ts, st := newLedgerServer(t)
+	shop := unitBrowser(t, ts.URL, "lh-bakery")
+	_, body := shop.get("/ui/ledger/shop/lh-bakery")
+	if code, body := shop.post("/ui/ledger/shop/lh-bakery/redeem", url.Values{"csrf": {shop.csrf()}, "rid": {ridRe.FindStringSubmatch(body)[1]}, "offer": {"LH-O-BUN"}, "card": {"LH-C0001"}, "quantity": {"2"}}); code != 200 {
+		t.Fatalf("redeem: %d %.1000s", code, body)
+	}
+	sn := st.Snapshot()
+	var data strings.Builder
+	data.WriteString("中文\n") // the switch to Chinese
+	for u := range sn.Units() {
+		data.WriteString(u.Name + "\n")
+	}
+	for a := range sn.Alliances() {
+		data.WriteString(a.Name + "\n")
+	}
+	for it := range sn.Items() {
+		data.WriteString(it.Title + "\n" + it.Measure + "\n")
+	}
+	for c := range sn.Claims() {
+		data.WriteString(c.Reason + "\n")
+	}
+	for a := range sn.Accounts() {
+		data.WriteString(a.Name + "\n")
+	}
+	for o := range sn.Offers() {
+		data.WriteString(o.Title + "\n" + o.Measure + "\n")
+	}
+	for r := range sn.Rules() {
+		data.WriteString(r.Measure + "\n")
+	}
+	for tr := range sn.Transfers() {
+		data.WriteString(tr.Reason + "\n")
+	}
+	blob := data.String()
+	rawKey := regexp.MustCompile(`\b(?:lg|msg|level|kind|status)\.[a-z][a-z._]*`)
+	tag := regexp.MustCompile(`(?s)<[^>]*>`)
+	coord := newBrowser(t, ts.URL)
+	coord.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	for _, c := range []struct {
+		b     *browser
+		pages []string
+	}{
+		{unitBrowser(t, ts.URL, "lh-committee"), []string{"/ui/ledger", "/ui/ledger/accounts/LH-C0001", "/ui/ledger/accounts/LH-ISSUE", "/ui/ledger/claims/C-0001/earners"}},
+		{shop, []string{"/ui/ledger", "/ui/ledger/shop/lh-bakery", "/ui/ledger/accounts/LH-BAKERY"}},
+		{coord, []string{"/ui/ledger", "/ui/ledger/rules/lh", "/ui/ledger/report/lh", "/ui/ledger/accounts/LH-C0001"}},
+	} {
+		for _, lang := range []string{"en", "zh"} {
+			for _, p := range c.pages {
+				code, body := c.b.get(p + "?lang=" + lang)
+				if code != 200 {
+					t.Errorf("%s in %s = %d", p, lang, code)
+					continue
+				}
+				if k := rawKey.FindString(html.UnescapeString(tag.ReplaceAllString(body, " "))); k != "" {
+					t.Errorf("%s in %s shows the key %s", p, lang, k)
+				}
+				if lang != "en" {
+					continue
+				}
+				for _, run := range han.FindAllString(html.UnescapeString(body), -1) {
+					if !strings.Contains(blob, run) {
+						t.Errorf("%s in English shows %q, which is no data", p, run)
+					}
+				}
+			}
+		}
 	}
 }
