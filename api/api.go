@@ -22,6 +22,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/notify"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -40,6 +41,13 @@ type Server struct {
 
 	routedOnce sync.Once
 	routed     map[string]bool // "METHOD /echo/path" of every route (see allowed)
+
+	notifier atomic.Pointer[notify.Notifier] // the webhooks (SetNotifier); nil: none
+	// closing is closed when the server shuts down: live streams end.
+	closing   chan struct{}
+	closeOnce sync.Once
+	streamMu  sync.Mutex
+	streams   map[string]int // live streams per actor
 }
 
 // New returns a server with its routes. log receives request errors.
@@ -47,7 +55,7 @@ func New(log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{e: echo.New(), log: log}
+	s := &Server{e: echo.New(), log: log, closing: make(chan struct{})}
 	s.e.HideBanner = true
 	s.e.HidePort = true
 	s.e.HTTPErrorHandler = s.handleError

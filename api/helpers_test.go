@@ -8,8 +8,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/matcher/notify"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -35,7 +37,22 @@ func newTestServer(tb testing.TB) *testServer {
 	s := New(nil)
 	s.SetStore(st)
 	s.SetAdminToken(testAdmin)
+	// The notifier writes notes from now on; tests that deliver start it.
+	n, err := notify.New(st, testNotifyConfig())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { n.Close() })
+	s.SetNotifier(n)
 	return &testServer{Server: s, st: st, tb: tb}
+}
+
+// testNotifyConfig: loopback receivers allowed, no batching window,
+// millisecond ticks, and one attempt (a failing receiver makes a dead
+// letter at once).
+func testNotifyConfig() notify.Config {
+	return notify.Config{AllowPrivate: true, Tick: 2 * time.Millisecond, Timeout: 2 * time.Second,
+		Backoff: time.Millisecond, MaxAttempts: 1, RemindEvery: time.Hour}
 }
 
 // do sends a request with token (none when empty) and body (none when

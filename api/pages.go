@@ -13,7 +13,8 @@ import (
 // form takes a bearer token, resolved by Login exactly as the API resolves
 // an Authorization header, and opens a server-side session for it.
 func (s *Server) registerPages() {
-	ui := web.New(web.Deps{Service: s.svc.Load, Login: s.Login, Secure: s.secure, Client: s.ClientKey, LoginURL: s.LoginURL, Log: s.log})
+	ui := web.New(web.Deps{Service: s.svc.Load, Login: s.Login, Secure: s.secure, Client: s.ClientKey, LoginURL: s.LoginURL, Log: s.log,
+		Notifier: s.notifier.Load, DeskBase: s.deskBase, Done: s.closing, StreamSlot: s.streamSlot})
 	s.e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if !web.Handles(c.Request().URL.Path) {

@@ -57,6 +57,7 @@ func (s *Server) routes() {
 		"PATCH /v1/projects/:id":                parserOf(parseProjectPatch),
 		"POST /v1/import":                       parserOf(parseImport),
 		"POST /v1/scenarios":                    parserOf(parseScenarioRequest),
+		"POST /v1/webhooks":                     parserOf(parseSubscribe),
 	}
 	maps.Copy(parsers, ledgerParsers()) // the points bank (ledger.go)
 	v := newRequestValidator(doc, parsers)
@@ -82,6 +83,17 @@ func (s *Server) routes() {
 	v1.POST("/claims/:id/withdraw", s.answer(service.Withdraw))
 
 	v1.GET("/events", s.listEvents)
+	v1.GET("/events/stream", s.streamEvents)
+
+	// Webhooks (api/webhooks.go).
+	v1.POST("/webhooks", s.createWebhook)
+	v1.GET("/webhooks", s.listWebhooks)
+	v1.GET("/webhooks/:id", s.getWebhook)
+	v1.DELETE("/webhooks/:id", s.deleteWebhook)
+	v1.POST("/webhooks/:id/test", s.testWebhook)
+	v1.GET("/webhooks/:id/deliveries", s.listDeliveries)
+	v1.POST("/webhooks/:id/deliveries/:msg/retry", s.retryDelivery)
+	v1.POST("/webhooks/:id/retry", s.retryDeliveries)
 
 	v1.GET("/alliances", s.listAlliances)
 	v1.POST("/alliances", s.createAlliance)

@@ -3,7 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,10 +93,30 @@ func ids(vs ...idVariant) func(string, string) []idVariant {
 }
 
 // fingerprint is what a refused request must leave as it was: the store's
-// index (every record write moves it), the logins and the scenarios.
+// index (every record write moves it), the logins, the scenarios, the
+// webhook subscriptions, the outbox and the messages with their delivery
+// state.
 func (ts *testServer) fingerprint() string {
 	ts.tb.Helper()
 	var b strings.Builder
+	subs := ts.st.SideAll(store.SideWebhooks)
+	for _, id := range slices.Sorted(maps.Keys(subs)) {
+		b.WriteString(id + "=" + string(subs[id]) + " ")
+	}
+	err := ts.st.SideView(func(sd *store.Side) error {
+		for _, table := range []string{store.SideOutbox, store.SideDeliveries, store.SideReminders} {
+			if err := sd.Scan(table, nil, func(k, data []byte) (bool, error) {
+				fmt.Fprintf(&b, "%s/%x=%s ", table, k, data)
+				return true, nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		ts.tb.Fatal(err)
+	}
 	for _, k := range store.LoginKinds {
 		logins, err := ts.st.Logins(k, nil)
 		if err != nil {
@@ -155,6 +179,14 @@ func (ts *testServer) scenario(token, body string) string {
 func scopeRoutes() []scopeRoute {
 	var claim, foreignClaim matcher.Claim
 	var scenarioID, foreignScenario, tokenID, foreignTokenID string
+	var hookID, foreignHook, deadMsg, foreignMsg string
+	// hooks subscribes lh's group and tw's (as the admin), and returns
+	// their ids.
+	hooks := func(ts *testServer, url string) (string, string) {
+		return ts.webhook(testAdmin, `{"kind":"generic","url":"`+url+`/lh","alliance":"lh"}`), ts.webhook(testAdmin, `{"kind":"generic","url":"`+url+`/tw","alliance":"tw"}`)
+	}
+	const hookBody = `{"kind":"wecom","url":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx","alliance":"lh","events":["proposed","overdue"]}`
+	const unitHookBody = `{"kind":"dingtalk","url":"https://oapi.dingtalk.com/robot/send?access_token=abc","secret":"SEC0123456789abcdef","unit":"lh-school"}`
 	answer := func(ans, side string, owner func(matcher.Claim) string, body string) scopeRoute {
 		return scopeRoute{name: "POST /v1/claims/{id}/" + ans, method: http.MethodPost,
 			setup: func(ts *testServer) (string, string) {
@@ -349,6 +381,51 @@ func scopeRoutes() []scopeRoute {
 			},
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
 			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
+		{name: "POST /v1/webhooks (alliance)", method: http.MethodPost, setup: fixed("/v1/webhooks", hookBody),
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
+			ids: func(path, body string) []idVariant { return []idVariant{inBody("alliance", body, "lh", "tw")} }},
+		{name: "POST /v1/webhooks (unit)", method: http.MethodPost, setup: fixed("/v1/webhooks", unitHookBody),
+			owner: unitOwner("lh-school"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
+			ids: func(path, body string) []idVariant {
+				return []idVariant{inBody("unit", body, "lh-school", "tw-company")}
+			}},
+		{name: "DELETE /v1/webhooks/{id}", method: http.MethodDelete,
+			setup: func(ts *testServer) (string, string) {
+				hookID, foreignHook = hooks(ts, "https://hooks.example")
+				return "/v1/webhooks/" + hookID, ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 204, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, hookID, foreignHook)} }},
+		{name: "POST /v1/webhooks/{id}/test", method: http.MethodPost,
+			setup: func(ts *testServer) (string, string) {
+				hookID, foreignHook = hooks(ts, "https://hooks.example")
+				return "/v1/webhooks/" + hookID + "/test", ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 202, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, hookID, foreignHook)} }},
+		{name: "POST /v1/webhooks/{id}/deliveries/{msg}/retry", method: http.MethodPost,
+			setup: func(ts *testServer) (string, string) {
+				down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }))
+				ts.tb.Cleanup(down.Close)
+				hookID, foreignHook = hooks(ts, down.URL)
+				deadMsg, foreignMsg = ts.deadLetter(hookID), ts.deadLetter(foreignHook)
+				return "/v1/webhooks/" + hookID + "/deliveries/" + deadMsg + "/retry", ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 202, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant {
+				return []idVariant{inPath(path, hookID, foreignHook), inPath(path, deadMsg, foreignMsg)}
+			}},
+		{name: "POST /v1/webhooks/{id}/retry", method: http.MethodPost,
+			setup: func(ts *testServer) (string, string) {
+				down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }))
+				ts.tb.Cleanup(down.Close)
+				hookID, foreignHook = hooks(ts, down.URL)
+				ts.deadLetter(hookID)
+				ts.deadLetter(foreignHook)
+				return "/v1/webhooks/" + hookID + "/retry", ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 202, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, hookID, foreignHook)} }},
 		{name: "DELETE /v1/scenarios/{id}", method: http.MethodDelete,
 			setup: func(ts *testServer) (string, string) {
 				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh"}`)

@@ -7,14 +7,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/allymatch/allymatch/api"
 	"github.com/allymatch/allymatch/fixtures"
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/notify"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -37,11 +40,22 @@ type ServeConfig struct {
 	// cookies are Secure when such a proxy says the request came over
 	// https (default: $ALLYMATCH_TRUSTED_PROXIES; none).
 	TrustedProxies string
+	// AllowPrivateWebhooks lets webhook URLs point at loopback,
+	// link-local and private addresses (intranet robots; tests). Off, such
+	// addresses are refused when a subscription is made and at every send.
+	AllowPrivateWebhooks bool
+	// PublicURL is the desk's address in the links of messages, e.g.
+	// https://allymatch.example.org (default: $ALLYMATCH_PUBLIC_URL; when
+	// empty, the address of the request that made the subscription).
+	PublicURL string
+	// Notify configures the dispatcher (zero: notify.DefaultConfig, with
+	// the two fields above).
+	Notify notify.Config
 }
 
 // DefaultServeConfig returns the defaults: 127.0.0.1:8080, ./data.
 func DefaultServeConfig() ServeConfig {
-	return ServeConfig{Addr: "127.0.0.1:8080", Data: "./data", ShutdownTimeout: 10 * time.Second, Seed: true}
+	return ServeConfig{Addr: "127.0.0.1:8080", Data: "./data", ShutdownTimeout: 10 * time.Second, Seed: true, Notify: notify.DefaultConfig()}
 }
 
 // Server is the running "serve" command: an HTTP listener that answers
@@ -53,6 +67,7 @@ type Server struct {
 	http   *http.Server
 	api    *api.Server
 	store  *store.Store
+	notify *notify.Notifier
 	// created: the store is a new install (its first coordinator gets a
 	// login link in the log).
 	created bool
@@ -68,13 +83,18 @@ func NewServer(cfg ServeConfig, log *slog.Logger) *Server {
 
 // ParseFlags reads the serve flags into s.Config.
 func (s *Server) ParseFlags(std Stdio, args []string) error {
-	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR] [--admin-token TOKEN] [--trusted-proxies LIST]", std)
+	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR] [--admin-token TOKEN] [--trusted-proxies LIST] [--public-url URL] [--allow-private-webhooks]", std)
 	if s.Config.AdminToken == "" {
 		s.Config.AdminToken = os.Getenv("ALLYMATCH_ADMIN_TOKEN")
 	}
 	if s.Config.TrustedProxies == "" {
 		s.Config.TrustedProxies = os.Getenv("ALLYMATCH_TRUSTED_PROXIES")
 	}
+	if s.Config.PublicURL == "" {
+		s.Config.PublicURL = os.Getenv("ALLYMATCH_PUBLIC_URL")
+	}
+	fs.StringVar(&s.Config.PublicURL, "public-url", s.Config.PublicURL, "the desk's address in the links of webhook messages, e.g. https://allymatch.example.org (default $ALLYMATCH_PUBLIC_URL; else the address the subscription was made at)")
+	fs.BoolVar(&s.Config.AllowPrivateWebhooks, "allow-private-webhooks", s.Config.AllowPrivateWebhooks, "let webhook URLs point at loopback, link-local and private addresses (intranet group robots); refused by default")
 	fs.StringVar(&s.Config.TrustedProxies, "trusted-proxies", s.Config.TrustedProxies, "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-Proto: https makes the desk's cookies Secure (default $ALLYMATCH_TRUSTED_PROXIES)")
 	fs.StringVar(&s.Config.AdminToken, "admin-token", s.Config.AdminToken, "the admin's bearer token (default $ALLYMATCH_ADMIN_TOKEN; generated and logged when empty)")
 	fs.StringVar(&s.Config.Addr, "addr", s.Config.Addr, "listen address")
@@ -89,7 +109,30 @@ func (s *Server) ParseFlags(std Stdio, args []string) error {
 	if _, err := api.ParseProxies(s.Config.TrustedProxies); err != nil {
 		return usageErrorf("--trusted-proxies: %v", err)
 	}
+	u, err := checkPublicURL(s.Config.PublicURL)
+	if err != nil {
+		return usageErrorf("--public-url: %v", err)
+	}
+	s.Config.PublicURL = u
 	return nil
+}
+
+// checkPublicURL checks the desk's public address: http or https with a
+// host, no query or fragment; the trailing slash goes.
+func checkPublicURL(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%q is not a URL", raw)
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return "", fmt.Errorf("%q is not an http or https address with a host", raw)
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return "", fmt.Errorf("%q has a query, a fragment or a user name", raw)
+	}
+	return strings.TrimRight(raw, "/"), nil
 }
 
 // Addr returns the address the server listens on, once Run has started.
@@ -142,7 +185,21 @@ func (s *Server) Run(ctx context.Context) error {
 		<-served
 		return err
 	}
+	// The outbox hook before the first request may write: no mutation
+	// goes untold.
+	ncfg := s.Config.Notify
+	ncfg.AllowPrivate, ncfg.PublicURL, ncfg.Log = s.Config.AllowPrivateWebhooks, s.Config.PublicURL, s.log
+	n, err := notify.New(s.store, ncfg)
+	if err != nil {
+		s.http.Close()
+		<-served
+		return fmt.Errorf("starting the notifications: %w", err)
+	}
+	s.notify = n
+	s.api.SetNotifier(n)
 	s.api.SetStore(s.store)
+	n.Start()
+	s.http.RegisterOnShutdown(s.api.StopStreams)
 	close(s.loaded)
 	s.log.Info("ready", "addr", ln.Addr().String(), "seq", s.store.Seq())
 	s.logTokenHelp(ln.Addr().String(), admin, generated)
@@ -157,6 +214,11 @@ func (s *Server) Run(ctx context.Context) error {
 	defer cancel()
 	err = s.http.Shutdown(sctx)
 	if e := <-served; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	// After the last request: what the dispatcher has not sent is in the
+	// outbox, and goes at the next start.
+	if e := s.notify.Close(); e != nil && err == nil {
 		err = e
 	}
 	return err
@@ -272,8 +334,11 @@ func (s *Server) logTokenHelp(addr, admin string, generated bool) {
 		"link", "http://"+addr+"/ui/login?code="+service.FormatCode(code))
 }
 
-// Close releases the store.
+// Close stops the notifications and releases the store.
 func (s *Server) Close() error {
+	if s.notify != nil {
+		s.notify.Close()
+	}
 	if s.store != nil {
 		return s.store.Close()
 	}

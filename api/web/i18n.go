@@ -244,6 +244,23 @@ var zh = map[string]string{
 	"fe.esc.projectover": "项目 %s 已完成或已放弃，不再匹配", "fe.esc.projectmet": "项目 %s 在本级没有未满足的环节", "fe.esc.met": "%s 已全部满足（%s / %s）",
 	"fe.esc.level": "%s 不在本级联席会", "fe.esc.notopen": "%s 已暂停或关闭，只有开放的需求可以上报", "fe.esc.none": "请勾选要提交上级联席会的未满足需求",
 	"fe.fulfil.quantity": "交付数量须在 1 到 %s 之间（填的是 %s）", "fe.fulfil.notconfirmed": "认领 %s 现为“%s”，只有双方都已同意的认领才能登记完成", "fe.sep": "；",
+	// notifications (issue 12): a meeting's or a unit's webhooks, the live page
+	"nav.webhooks": "群机器人与通知", "wh.title": "群机器人与通知", "wh.off": "本服务器未开启通知。", "wh.back.unit": "返回本单位",
+	"wh.hint.meeting": "把联席会的企业微信、钉钉或飞书群机器人接进来：新的匹配建议（每个单位一条汇总）、答复、确认、完成、上报和答复截止提醒会发到群里。也可以填任何接收 HTTP POST 的地址（签名按 Standard Webhooks）。",
+	"wh.hint.unit":    "本单位的群机器人或接收地址：只发与本单位有关的认领。",
+	"wh.secret.new":   "签名密钥（只显示这一次）", "wh.secret.hint": "请复制保存：接收方用它验证 webhook-signature。之后不会再显示。",
+	"wh.add": "接入群机器人", "wh.add.submit": "接入", "wh.field.kind": "类型", "wh.field.url": "Webhook 地址", "wh.field.secret": "签名密钥（可选）",
+	"wh.field.events": "通知哪些事", "wh.field.alliance": "联席会", "wh.field.unit": "单位", "wh.field.body": "表单",
+	"wh.secret.field.hint": "钉钉“加签”或飞书“签名校验”的密钥；企业微信不填；通用地址不填时自动生成。",
+	"wh.kind.wecom":        "企业微信群机器人", "wh.kind.dingtalk": "钉钉群机器人", "wh.kind.feishu": "飞书群机器人", "wh.kind.generic": "通用 Webhook（签名 JSON）",
+	"wh.event.proposed": "新的匹配建议", "wh.event.answered": "答复（同意、拒绝、撤回）", "wh.event.confirmed": "双方确认", "wh.event.fulfilled": "完成交付",
+	"wh.event.escalated": "上报上级", "wh.event.reminder": "截止前提醒", "wh.event.overdue": "逾期提醒",
+	"wh.list": "已接入", "wh.none": "还没有接入群机器人。", "wh.signed": "已设签名", "wh.created": "接入于 %s", "wh.pending": "%d 条待发送", "wh.dead.n": "%d 条发送失败",
+	"wh.test": "发送测试消息", "wh.delete": "删除", "wh.retry": "重新发送", "wh.retry.all": "全部重新发送（%d 条）", "wh.nodeliveries": "还没有发送过消息。",
+	"wh.col.time": "时间", "wh.col.message": "消息", "wh.col.attempts": "尝试次数",
+	"wh.status.pending": "待发送", "wh.status.delivered": "已送达", "wh.status.dead": "发送失败",
+	"wh.err.noevents": "请至少勾选一类通知",
+	"msg.wh.added":    "已接入，可以发送一条测试消息试试。", "msg.wh.tested": "测试消息已排队发送。", "msg.wh.deleted": "已删除。", "msg.wh.retried": "已重新排队发送。",
 }
 
 var en = map[string]string{
@@ -413,6 +430,23 @@ var en = map[string]string{
 	"fe.esc.projectover": "project %s is done or dropped: its slots are not matched", "fe.esc.projectmet": "project %s has no unmet slot at this level", "fe.esc.met": "%s is met in full (%s of %s)",
 	"fe.esc.level": "%s is not at this meeting's level", "fe.esc.notopen": "%s is paused or closed; only an open demand goes up", "fe.esc.none": "tick the unmet demands that go up to the meeting above",
 	"fe.fulfil.quantity": "the delivered quantity must be between 1 and %s, got %s", "fe.fulfil.notconfirmed": "claim %s is %s; only a confirmed claim can be fulfilled", "fe.sep": "; ",
+	// notifications (issue 12): a meeting's or a unit's webhooks, the live page
+	"nav.webhooks": "Group robots and notifications", "wh.title": "Group robots and notifications", "wh.off": "Notifications are off on this server.", "wh.back.unit": "Back to the unit",
+	"wh.hint.meeting": "Connect the meeting's 企业微信, 钉钉 or 飞书 group robot: new proposals (one digest per unit), answers, confirmations, deliveries, escalations and deadline reminders are posted to the group. Any receiver of HTTP POSTs works too (signed as Standard Webhooks).",
+	"wh.hint.unit":    "The unit's own group robot or receiver: only the claims of this unit.",
+	"wh.secret.new":   "Signing secret (shown this once)", "wh.secret.hint": "Copy it now: the receiver checks webhook-signature with it. It is not shown again.",
+	"wh.add": "Connect a group robot", "wh.add.submit": "Connect", "wh.field.kind": "Kind", "wh.field.url": "Webhook URL", "wh.field.secret": "Signing secret (optional)",
+	"wh.field.events": "Tell of", "wh.field.alliance": "Meeting", "wh.field.unit": "Unit", "wh.field.body": "Form",
+	"wh.secret.field.hint": "钉钉's signing secret (加签) or 飞书's signature secret; none for 企业微信; made for you for a generic receiver.",
+	"wh.kind.wecom":        "企业微信 group robot", "wh.kind.dingtalk": "钉钉 group robot", "wh.kind.feishu": "飞书 group bot", "wh.kind.generic": "Generic webhook (signed JSON)",
+	"wh.event.proposed": "new proposals", "wh.event.answered": "answers (accepted, rejected, withdrawn)", "wh.event.confirmed": "confirmed by both", "wh.event.fulfilled": "delivered",
+	"wh.event.escalated": "sent up", "wh.event.reminder": "before the deadline", "wh.event.overdue": "overdue",
+	"wh.list": "Connected", "wh.none": "No group robot is connected yet.", "wh.signed": "signed", "wh.created": "since %s", "wh.pending": "%d waiting", "wh.dead.n": "%d failed",
+	"wh.test": "Send a test message", "wh.delete": "Delete", "wh.retry": "Send again", "wh.retry.all": "Send the %d failed again", "wh.nodeliveries": "Nothing sent yet.",
+	"wh.col.time": "Time", "wh.col.message": "Message", "wh.col.attempts": "Attempts",
+	"wh.status.pending": "waiting", "wh.status.delivered": "delivered", "wh.status.dead": "failed",
+	"wh.err.noevents": "tick at least one kind",
+	"msg.wh.added":    "Connected: send a test message to try it.", "msg.wh.tested": "The test message is on its way.", "msg.wh.deleted": "Deleted.", "msg.wh.retried": "Queued to be sent again.",
 }
 
 // Messages returns copies of the Chinese and English messages (for tests

@@ -5,8 +5,9 @@
 // a printable agenda, spreadsheet import (with a preview) and exports, the
 // what-if form with its diff and apply button, and why-not for unmet demands.
 //
-// Pages are html/template with embedded assets; there is no script at all,
-// only forms. Logging in with a token (resolved by the API's own lookup,
+// Pages are html/template with embedded assets and work with forms alone;
+// one small script (static/live.js) updates a meeting's page as its
+// events arrive. Logging in with a token (resolved by the API's own lookup,
 // Deps.Login) opens a server-side session: the cookie holds the session's
 // random secret (HttpOnly, SameSite=Strict, Secure over TLS or behind a
 // trusted proxy that says so), stored only as a hash and ended on the
@@ -36,6 +37,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/notify"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -77,6 +79,15 @@ type Deps struct {
 	// from the request (nil: a path on this host).
 	LoginURL func(r *http.Request, code string) string
 	Log      *slog.Logger
+	// Notifier returns the webhooks' notifier (nil, or nil returned: the
+	// webhooks pages say notifications are off); DeskBase the desk's
+	// address as a request saw it (for the links of messages); Done is
+	// closed when the server shuts down (live streams end); StreamSlot
+	// takes one of an actor's live streams (nil: unbounded).
+	Notifier   func() *notify.Notifier
+	DeskBase   func(*http.Request) string
+	Done       <-chan struct{}
+	StreamSlot func(actor string) (release func(), ok bool)
 }
 
 // site holds the pages' state.
@@ -158,6 +169,7 @@ func New(d Deps) http.Handler {
 	a.POST("/items/:id/return", s.returnItem)
 	// The points bank (ledger.go).
 	s.ledgerRoutes(a)
+	s.registerNotify(a) // webhooks and the live stream (notify.go)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
@@ -260,6 +272,7 @@ func (s *site) session(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set("actor", l.Actor)
+		c.Set("seq", s.Service().Store.Seq()) // before the page reads: its live stream starts here
 		c.Set("csrf", s.csrf("session:"+ck.Value))
 		if c.Request().Method == http.MethodPost && !s.checkCSRF(c, "session:"+ck.Value) {
 			return &pageError{Status: http.StatusForbidden, Key: "err.csrf"}
@@ -310,6 +323,7 @@ type view struct {
 	Path   string // the page's path, for the language links
 	Msg    string // a message key to show (after a redirect)
 	Status int    // the answer's HTTP status
+	Seq    uint64 // the store's index when the request came (the live stream's since)
 	Data   any
 	signed bool
 }
@@ -326,6 +340,7 @@ func (s *site) render(c echo.Context, status int, page string, data any) error {
 		v.Actor, v.signed = a, true
 	}
 	v.CSRF, _ = c.Get("csrf").(string)
+	v.Seq, _ = c.Get("seq").(uint64)
 	if m := c.QueryParam("msg"); m != "" && v.L.Has("msg."+m) {
 		v.Msg = "msg." + m
 	}

@@ -16,9 +16,18 @@ import (
 	"github.com/allymatch/allymatch/matcher/index"
 )
 
+// crashOutbox gives every mutation one note naming its event.
+type crashOutbox struct{}
+
+func (crashOutbox) Notes(tx *Tx, ev *matcher.Event) []any {
+	return []any{testNote{Seq: ev.Seq, Action: ev.Action}}
+}
+func (crashOutbox) Committed(*matcher.Event, []any, []uint64) {}
+
 // TestCrashChild is the child of TestCrashRecovery: with ALLYMATCH_CRASH_DIR
-// set it writes unit+item pairs from several goroutines forever, printing
-// "ack ID" after each write is acknowledged, until it is killed.
+// set it writes unit+item pairs from several goroutines forever, each with
+// its outbox note, printing "ack ID" after each write is acknowledged,
+// until it is killed.
 func TestCrashChild(t *testing.T) {
 	dir := os.Getenv("ALLYMATCH_CRASH_DIR")
 	if dir == "" {
@@ -30,6 +39,7 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("open error:", err)
 		os.Exit(3)
 	}
+	s.SetOutbox(crashOutbox{})
 	var out sync.Mutex
 	var wg sync.WaitGroup
 	for w := range 4 {
@@ -61,7 +71,8 @@ func TestCrashChild(t *testing.T) {
 // TestCrashRecovery kills a writing child process with SIGKILL at random
 // moments, many times over the same data folder, and checks after each
 // restart that every acknowledged write is there and that no write is half
-// applied (a unit without its item or the reverse).
+// applied (a unit without its item or the reverse), nor its outbox note
+// without it or it without its note.
 func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
@@ -154,6 +165,17 @@ func TestCrashRecovery(t *testing.T) {
 		evs, err := s.Events(0, 1<<30, nil)
 		if err != nil || uint64(len(evs)) != sn.Seq {
 			t.Errorf("round %d: %d events (%v), want %d", round, len(evs), err, sn.Seq)
+		}
+		notes := outboxNotes(t, s)
+		seen := map[uint64]bool{}
+		for _, n := range notes {
+			if n.Seq == 0 || n.Seq > sn.Seq || seen[n.Seq] {
+				t.Errorf("round %d: a note of event %d (seq %d): not one note per stored write", round, n.Seq, sn.Seq)
+			}
+			seen[n.Seq] = true
+		}
+		if uint64(len(notes)) != sn.Seq {
+			t.Errorf("round %d: %d notes in the outbox for %d writes", round, len(notes), sn.Seq)
 		}
 		lastSeq = sn.Seq
 		s.Close()

@@ -71,6 +71,9 @@ type Stats struct {
 	// Migrated is the layout version the file had when Open rewrote it to
 	// the current one ("" when it had the current one).
 	Migrated string
+	// Side counts the values of the side tables (subscriptions, outbox,
+	// deliveries, reminders: side.go).
+	Side int
 }
 
 // loadMemoryLimit is the soft heap limit while the index is built at start
@@ -139,7 +142,7 @@ func Open(ctx context.Context, opts Options) (*Store, Stats, error) {
 			return nil, Stats{}, err
 		}
 		st.Duration = time.Since(start)
-		s.log.Info("store opened", "path", o.path, "records", st.Records, "seq", st.Seq, "created", st.Created, "duration", st.Duration)
+		s.log.Info("store opened", "path", o.path, "records", st.Records, "seq", st.Seq, "side", st.Side, "created", st.Created, "duration", st.Duration)
 		return s, st, nil
 	}
 }
@@ -324,7 +327,7 @@ func (o *opener) openExisting(ctx context.Context) (*Store, Stats, error) {
 		rw.Close()
 		return nil, Stats{}, errRaced
 	}
-	st := Stats{Records: l.records, Seq: l.seq}
+	st := Stats{Records: l.records, Seq: l.seq, Side: l.sides}
 	if l.version != schemaVersion {
 		if err := o.migrate(rw, l.version); err != nil {
 			rw.Close()
@@ -359,8 +362,10 @@ func (o *opener) boltError(err error) error {
 }
 
 func (o *opener) store(bdb *bolt.DB, l loaded) *Store {
-	s := &Store{opts: o.opts, path: o.path, bolt: bdb, db: l.db, log: o.log}
+	s := &Store{opts: o.opts, path: o.path, bolt: bdb, db: l.db, log: o.log, cache: l.side}
 	s.seq.Store(l.seq)
+	ch := make(chan struct{})
+	s.changed.Store(&ch)
 	return s
 }
 
@@ -382,6 +387,8 @@ func guard(path string, fn func() error) (err error) {
 // loaded is what load read from a file.
 type loaded struct {
 	db      *memdb.MemDB
+	side    map[string]map[string][]byte // the cached side tables
+	sides   int                          // values of side tables
 	records int
 	seq     uint64
 	txid    uint64
@@ -404,6 +411,9 @@ func (o *opener) load(ctx context.Context, btx *bolt.Tx, l *loaded) error {
 	checked := make(chan error, 1)
 	go func() { checked <- consistency(btx.DB(), path) }()
 	err = o.decodeAll(ctx, btx, l, sealed)
+	if err == nil {
+		l.side, l.sides, err = loadSide(btx, path)
+	}
 	if cerr := <-checked; cerr != nil {
 		return cerr // corruption explains any decode error too
 	}

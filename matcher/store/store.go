@@ -57,6 +57,15 @@ type Store struct {
 	// states are the index states of the last writes, oldest first: the
 	// change log keeps their ChangeSets only (index.MaxChangeWalk).
 	states []uint64
+	// outbox is the notifications' hook (SetOutbox); nil: none.
+	outbox Outbox
+	// cache holds the cached side tables (side.go) by table and id,
+	// replaced (never changed) under mu and cacheMu.
+	cache   map[string]map[string][]byte
+	cacheMu sync.RWMutex
+	// changed is closed and replaced at every acknowledged mutation
+	// (Changed).
+	changed atomic.Pointer[chan struct{}]
 }
 
 // Path returns the database file's path.
@@ -109,12 +118,12 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	defer s.mu.Unlock()
 	txn := s.db.Txn(true)
 	defer txn.Abort()
-	tx := &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}}
+	tx := &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}, store: s}
 	tx.vocab = tx.Meta().Vocab
 	if err := fn(tx); err != nil {
 		return matcher.Event{}, err
 	}
-	if len(tx.order) == 0 && len(tx.cats) == 0 {
+	if len(tx.order) == 0 && len(tx.cats) == 0 && len(tx.side) == 0 {
 		return matcher.Event{}, ErrNoChange
 	}
 	if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
@@ -139,7 +148,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: tx.seq, Vocab: tx.vocab, State: state}); err != nil {
 		return matcher.Event{}, err
 	}
-	ev := matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats), Side: tx.side}
+	ev := matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats) + len(tx.side), Side: tx.sideOf}
 	for _, c := range tx.cats {
 		if len(ev.Changes) < matcher.MaxEventChanges {
 			ev.Changes = append(ev.Changes, matcher.Change{Table: "categories", ID: c.ID})
@@ -150,6 +159,26 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 			ev.Changes = append(ev.Changes, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
 		}
 	}
+	for _, w := range tx.side {
+		if len(ev.Changes) < matcher.MaxEventChanges {
+			ev.Changes = append(ev.Changes, matcher.Change{Table: w.bucket, ID: w.id, Delete: w.data == nil})
+		}
+	}
+	// The outbox's notes are made from the state the mutation leaves and
+	// written in its own bbolt transaction.
+	var notes []any
+	var encoded [][]byte
+	if s.outbox != nil {
+		notes = s.outbox.Notes(tx, &ev)
+		for _, n := range notes {
+			data, err := json.Marshal(n)
+			if err != nil {
+				return matcher.Event{}, fmt.Errorf("store: encoding a note of %s: %w", action, err)
+			}
+			encoded = append(encoded, data)
+		}
+	}
+	var noteKeys []uint64
 	err = s.bolt.Update(func(btx *bolt.Tx) error {
 		for _, c := range tx.cats {
 			if err := putJSON(btx.Bucket(bucketCategories), c.ID, c); err != nil {
@@ -181,6 +210,9 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if err := btx.Bucket(bucketEvents).Put(seqKey[:], Seal(seqKey[:], data)); err != nil {
 			return err
 		}
+		if noteKeys, err = writeSide(btx, tx.side, encoded); err != nil {
+			return err
+		}
 		return btx.Bucket(bucketMeta).Put(keySeq, seqKey[:])
 	})
 	if err != nil {
@@ -190,11 +222,16 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		s.opts.afterSync(ev.Seq)
 	}
 	txn.Commit()
+	s.applySide(tx.side)
 	s.seq.Store(ev.Seq)
 	if len(s.states) >= index.MaxChangeWalk {
 		s.states = s.states[1:]
 	}
 	s.states = append(s.states, state)
+	if s.outbox != nil {
+		s.outbox.Committed(&ev, notes, noteKeys)
+	}
+	s.signalChanged()
 	s.log.Debug("store update", "seq", ev.Seq, "actor", actor, "action", action, "records", ev.Count)
 	return ev, nil
 }

@@ -27,13 +27,26 @@ type Tx struct {
 	cats    []matcher.Category // categories put in this tx
 	changed map[key]bool       // true: put, false: deleted
 	order   []key
-	side    matcher.Side // the audit event's Side (SetSide)
-	posted  int          // transfers posted in this tx (PostTransfer)
+	sideOf  matcher.Side // the audit event's Side (SetSide)
+	side    []sideWrite  // writes of the cached side tables (side.go)
+	store   *Store
+	posted  int // transfers posted in this tx (PostTransfer)
 }
 
 // SetSide records in the mutation's audit event the claim side its answer
 // is for.
-func (tx *Tx) SetSide(side matcher.Side) { tx.side = side }
+func (tx *Tx) SetSide(side matcher.Side) { tx.sideOf = side }
+
+// Changes returns every record this mutation puts or deletes, in the
+// order of their first change (the audit event lists the first
+// matcher.MaxEventChanges of them; the outbox hook reads them all).
+func (tx *Tx) Changes() []matcher.Change {
+	out := make([]matcher.Change, 0, len(tx.order))
+	for _, k := range tx.order {
+		out = append(out, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
+	}
+	return out
+}
 
 // Seq returns the store index this mutation will have.
 func (tx *Tx) Seq() uint64 { return tx.seq }
