@@ -219,6 +219,38 @@ func TestVersion2FileMigrates(t *testing.T) {
 		}
 		return nil
 	})
+	// A version-2 file with side tables (the notifications' subscriptions,
+	// written by an allymatch of layout 2 with notifications) keeps them
+	// as they are: the step to 3 adds the ledger's tables only.
+	sdir := t.TempDir()
+	ss := mustOpen(t, sdir)
+	seed(t, ss)
+	if _, err := ss.Update(ctx, "test", "webhook", nil, func(tx *Tx) error {
+		return tx.PutSide(SideWebhooks, "W-1", map[string]string{"id": "W-1", "kind": "generic"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ss.Close()
+	withSide, err := os.ReadFile(filepath.Join(sdir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, _ = editedFile(t, withSide, func(btx *bolt.Tx) error {
+		for _, name := range index.LedgerTables {
+			if err := btx.DeleteBucket([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return btx.Bucket(bucketMeta).Put(keyVersion, []byte("2"))
+	})
+	if s, st, err := Open(ctx, Options{Dir: dir}); err != nil {
+		t.Fatalf("a version-2 file with side tables: %v", err)
+	} else {
+		if st.Migrated != "2" || st.Side != 1 || len(s.SideAll(SideWebhooks)) != 1 {
+			t.Errorf("after the migration: stats %+v, webhooks %v; want migrated from 2 with its one subscription", st, s.SideAll(SideWebhooks))
+		}
+		s.Close()
+	}
 	// Empty ledger tables in a version-2 file are taken as they are; one
 	// that holds values was not made by allymatch.
 	dir, _ = editedFile(t, good, func(btx *bolt.Tx) error { return btx.Bucket(bucketMeta).Put(keyVersion, []byte("2")) })
