@@ -20,8 +20,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/allymatch/allymatch/api/web"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/i18n"
 	"github.com/allymatch/allymatch/matcher/notify"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
@@ -64,6 +66,7 @@ func New(log *slog.Logger) *Server {
 	s.e.GET("/metrics", echo.WrapHandler(s.m.handler()))
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
+	s.e.GET("/", s.root)
 	s.routes()
 	s.registerPages()
 	return s
@@ -88,6 +91,47 @@ func (s *Server) SetAdminToken(tok string) {
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.e }
+
+// rootIndex is what GET / answers an API client: where to go next.
+type rootIndex struct {
+	Name    string            `json:"name"`
+	Links   map[string]string `json:"links"`
+	Version string            `json:"version"`
+}
+
+// root sends a browser to the desk (/ui/) and answers an API client (one
+// that does not put text/html first, curl's */* included) with a small
+// JSON index linking the OpenAPI document.
+func (s *Server) root(c echo.Context) error {
+	if prefersHTML(c.Request().Header.Get(echo.HeaderAccept)) {
+		return c.Redirect(http.StatusSeeOther, web.Prefix+"/")
+	}
+	return c.JSON(http.StatusOK, rootIndex{Name: "allymatch", Version: "1", Links: map[string]string{
+		"openapi": "/openapi.json", "desk": web.Prefix + "/", "health": "/healthz", "ready": "/readyz", "api": "/v1",
+	}})
+}
+
+// prefersHTML reports whether an Accept header asks for HTML before JSON
+// (a browser's does; an API client's and curl's */* do not).
+func prefersHTML(accept string) bool {
+	html, json := -1.0, -1.0
+	for part := range strings.SplitSeq(accept, ",") {
+		typ, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && k == "q" {
+				fmt.Sscanf(v, "%g", &q)
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(typ)) {
+		case "text/html", "application/xhtml+xml":
+			html = max(html, q)
+		case "application/json", "application/problem+json":
+			json = max(json, q)
+		}
+	}
+	return html > 0 && html > json
+}
 
 type statusBody struct {
 	Status string `json:"status"`
@@ -127,7 +171,7 @@ const maxListed = matcher.MaxProblems
 // setProblems answers total problems, of which list are the first: the one
 // as field and detail, several as a list (cut at maxListed) with a detail
 // that counts them, quotes the first and says how many are not listed.
-func (p *Problem) setProblems(list []FieldProblem, total int, first string) {
+func (p *Problem) setProblems(lang string, list []FieldProblem, total int, first string) {
 	if len(list) == 0 {
 		return
 	}
@@ -137,9 +181,13 @@ func (p *Problem) setProblems(list []FieldProblem, total int, first string) {
 	}
 	list = list[:min(len(list), maxListed)]
 	p.Problems, p.ProblemsTotal = list, total
-	p.Detail = fmt.Sprintf("%s problems; the first: %s", matcher.FormatCount(total), first)
+	p.Detail = i18n.Sprintf(lang, "%s problems; the first: %s", matcher.FormatCount(total), first)
 	if rest := total - len(list); rest > 0 {
-		p.Detail += fmt.Sprintf("; the first %s are listed, %s", matcher.FormatCount(len(list)), matcher.AndMore(rest))
+		more := matcher.AndMore(rest)
+		if lang != i18n.EN {
+			more = i18n.Sprintf(lang, "… and %s more", matcher.FormatCount(rest))
+		}
+		p.Detail += i18n.Sprintf(lang, "; the first %s are listed, %s", matcher.FormatCount(len(list)), more)
 	}
 }
 
@@ -165,10 +213,17 @@ var statusOf = map[string]int{
 // not; anything else is an internal error, logged and not shown. A 400
 // names the field at fault ("body" when it is the body as a whole) or
 // lists the problems: at most maxListed of them, with problems_total
-// counting them all.
+// counting them all. The details are in the language Accept-Language
+// prefers among English and Chinese (English when it names neither);
+// codes and fields never change.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
+	}
+	lang := i18n.Accept(c.Request().Header.Get("Accept-Language"))
+	c.Response().Header().Add(echo.HeaderVary, "Accept-Language")
+	if lang == i18n.ZH {
+		c.Response().Header().Set("Content-Language", "zh-CN")
 	}
 	p := Problem{Type: "about:blank"}
 	var he *echo.HTTPError
@@ -181,15 +236,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// The client went away or the server's deadline passed: the solve
 		// stopped with the request.
 		p.Status = http.StatusServiceUnavailable
-		p.Detail = "the request was cancelled or took too long"
+		p.Detail = i18n.Sprintf(lang, "the request was cancelled or took too long")
 	case errors.As(err, &mbe):
 		p.Status = http.StatusRequestEntityTooLarge
-		p.Detail = fmt.Sprintf("the body is larger than %d bytes", mbe.Limit)
+		p.Detail = i18n.Sprintf(lang, "the body is larger than %d bytes", mbe.Limit)
 		p.Field = "body"
 	case errors.As(err, &he):
 		p.Status = he.Code
 		if msg, ok := he.Message.(string); ok {
-			p.Detail = msg
+			p.Detail = i18n.Sprintf(lang, "%s", msg)
 		}
 		if he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed {
 			req := c.Request()
@@ -201,7 +256,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 					return
 				}
 				p.Status = http.StatusMethodNotAllowed
-				p.Detail = fmt.Sprintf("%s takes %s, not %s", req.URL.Path, list, req.Method)
+				p.Detail = i18n.Sprintf(lang, "%s takes %s, not %s", req.URL.Path, list, req.Method)
 			}
 		}
 	case errors.As(err, &be):
@@ -223,10 +278,16 @@ func (s *Server) handleError(err error, c echo.Context) {
 			if code == "" {
 				code = matcher.EINVALID
 			}
-			list = append(list, FieldProblem{Field: field, Detail: q.String(), Code: code})
+			detail := q.String()
+			if lang != i18n.EN {
+				loc := q
+				loc.Msg = i18n.Problem(lang, q)
+				detail = loc.String()
+			}
+			list = append(list, FieldProblem{Field: field, Detail: detail, Code: code})
 		}
 		if n > 0 {
-			p.setProblems(list, len(be.Problems)+be.More, list[0].Detail)
+			p.setProblems(lang, list, len(be.Problems)+be.More, list[0].Detail)
 		}
 	case errors.As(err, &pe) && len(pe.List) > 0 && pe.List[0].Code != matcher.EINTERNAL:
 		p.Code = pe.List[0].Code
@@ -238,15 +299,21 @@ func (s *Server) handleError(err error, c echo.Context) {
 			if field == "" {
 				field = "body"
 			}
-			list = append(list, FieldProblem{Field: field, Detail: e.Message, Code: e.Code})
+			list = append(list, FieldProblem{Field: field, Detail: i18n.Error(lang, e), Code: e.Code})
 		}
 		first := pe.List[0].Error()
-		p.setProblems(list, len(pe.List)+pe.More, first)
+		if lang != i18n.EN {
+			first = i18n.Error(lang, pe.List[0])
+			if f := pe.List[0].Field; f != "" {
+				first = f + ": " + first
+			}
+		}
+		p.setProblems(lang, list, len(pe.List)+pe.More, first)
 	case errors.As(err, &me):
 		p.Code = me.Code
 		p.Status = statusOf[me.Code]
 		if me.Code != matcher.EINTERNAL {
-			p.Detail, p.Field = me.Message, me.Field
+			p.Detail, p.Field = i18n.Error(lang, me), me.Field
 		}
 	default:
 		p.Status = http.StatusInternalServerError
@@ -260,7 +327,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
 		p.Code = matcher.EINTERNAL
-		p.Detail = "internal error"
+		p.Detail = i18n.Sprintf(lang, "internal error")
 	}
 	if p.Status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="allymatch"`)

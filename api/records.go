@@ -29,6 +29,23 @@ func parseAlliance(r io.Reader) (matcher.Alliance, error) {
 	return a, a.Validate()
 }
 
+func parseAlliancePatch(r io.Reader) (service.AlliancePatch, error) {
+	var p service.AlliancePatch
+	if err := decodeJSON(r, &p, false); err != nil {
+		return p, err
+	}
+	// Check the fields given on a valid alliance that takes them.
+	a := matcher.Alliance{ID: "x", Name: "x", Level: matcher.Community}
+	if p.Name != nil {
+		a.Name = *p.Name
+	}
+	if p.Lead != nil {
+		a.Lead = *p.Lead
+	}
+	a.Members = append(append(slices.Clone(p.Members), p.Add...), p.Remove...)
+	return p, a.Validate()
+}
+
 func parseUnit(r io.Reader) (matcher.Unit, error) {
 	var u matcher.Unit
 	if err := decodeJSON(r, &u, false); err != nil {
@@ -137,7 +154,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func (s *Server) snapshotReader() index.Reader { return s.service().Store.Snapshot().Reader }
 
-func notFound(what, id string) error {
+func notFound(what matcher.Noun, id string) error {
 	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
 }
 
@@ -165,6 +182,13 @@ func (s *Server) getAlliance(c echo.Context) error {
 func (s *Server) createAlliance(c echo.Context) error {
 	return answerBody(c, parseAlliance, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Alliance) (any, error) {
 		return s.service().CreateAlliance(ctx, actor, v)
+	})
+}
+
+// patchAlliance changes an alliance's name, lead and members.
+func (s *Server) patchAlliance(c echo.Context) error {
+	return answerBody(c, parseAlliancePatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.AlliancePatch) (any, error) {
+		return s.service().PatchAlliance(ctx, actor, c.Param("id"), v)
 	})
 }
 

@@ -49,6 +49,7 @@ func (s *Server) routes() {
 		"POST /v1/claims/:id/fulfil":            parserOf(parseFulfil),
 		"POST /v1/claims/:id/withdraw":          answer,
 		"POST /v1/alliances":                    parserOf(parseAlliance),
+		"PATCH /v1/alliances/:id":               parserOf(parseAlliancePatch),
 		"POST /v1/units":                        parserOf(parseUnit),
 		"PATCH /v1/units/:id":                   parserOf(parseUnitPatch),
 		"POST /v1/units/:id/items":              parserOf(parseItem),
@@ -98,6 +99,7 @@ func (s *Server) routes() {
 	v1.GET("/alliances", s.listAlliances)
 	v1.POST("/alliances", s.createAlliance)
 	v1.GET("/alliances/:id", s.getAlliance)
+	v1.PATCH("/alliances/:id", s.patchAlliance)
 	v1.GET("/units", s.listUnits)
 	v1.POST("/units", s.createUnit)
 	v1.GET("/units/:id", s.getUnit)

@@ -94,7 +94,7 @@ func parseScenarioRequest(r io.Reader) (scenario.Request, error) {
 			if me.Field != "" && me.Field != "body" {
 				field += "." + me.Field
 			}
-			return &matcher.Error{Code: me.Code, Field: field, Message: me.Message}
+			return &matcher.Error{Code: me.Code, Field: field, Message: me.Message, Format: me.Format, Args: me.Args}
 		}
 		if err := decodeJSON(bytes.NewReader(js), &req.Edits[i], false); err != nil {
 			return req, at(err, "")

@@ -304,6 +304,24 @@ func scopeRoutes() []scopeRoute {
 					inBody("parent", body, "st-lzw", "st-shk"),
 				}
 			}},
+		{name: "PATCH /v1/alliances/{id}", method: http.MethodPatch, setup: fixed("/v1/alliances/lh", `{"lead":"lh-bank","remove":["lh-law"]}`),
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-school"),
+			ids: func(path, body string) []idVariant {
+				return []idVariant{
+					inPath(path, "lh", "tw"),
+					inBody("lead", body, "lh-bank", "tw-company"),
+					inBody("remove[0]", body, "lh-law", "tw-shop"),
+				}
+			}},
+		{name: "PATCH /v1/alliances/{id} (add, members)", method: http.MethodPatch, setup: fixed("/v1/alliances/lh", `{"members":["lh-school","lzwc-shops"],"add":["lzwc-noodle"]}`),
+			owner: coordOwner("st-lzw"), parent: coordOwner("bn-district"), ok: 200, sameAlliance: unitID("lh-school"),
+			ids: func(path, body string) []idVariant {
+				return []idVariant{
+					inPath(path, "lh", "tw"),
+					inBody("members[1]", body, "lzwc-shops", "tw-shop"),
+					inBody("add[0]", body, "lzwc-noodle", "tw-winery"),
+				}
+			}},
 		{name: "POST /v1/units", method: http.MethodPost, setup: fixed("/v1/units", unit),
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
 			ids: func(path, body string) []idVariant { return []idVariant{inBody("alliances[0]", body, "lh", "tw")} }},

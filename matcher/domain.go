@@ -9,12 +9,12 @@
 package matcher
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -165,20 +165,20 @@ func checkText(p *Problems, field, s string, t Text) {
 		p.Add(field, "is required")
 		return
 	}
-	n, msg := scanText(s, t.Multiline)
+	n, bad := scanText(s, t.Multiline)
 	switch {
-	case msg != "":
-		p.Add(field, "%s", msg)
+	case bad != nil:
+		p.AddErr(field, bad)
 	case n > t.Max:
 		p.Add(field, "is longer than %d characters", t.Max)
 	}
 }
 
 // scanText returns the number of characters of s and what makes s
-// unacceptable as text ("" when nothing does); see Text.
-func scanText(s string, multiline bool) (int, string) {
+// unacceptable as text (nil when nothing does); see Text.
+func scanText(s string, multiline bool) (int, *Error) {
 	if !utf8.ValidString(s) {
-		return 0, "is not valid UTF-8"
+		return 0, NewError(EINVALID, "", "is not valid UTF-8")
 	}
 	n := 0
 	for _, r := range s {
@@ -188,23 +188,23 @@ func scanText(s string, multiline bool) (int, string) {
 			// Printable ASCII: the common case.
 		case r == '\t' || r == '\n' || r == '\r':
 			if !multiline {
-				return n, fmt.Sprintf("holds a tab or line break (%U) at character %d; this text is one line", r, n)
+				return n, NewError(EINVALID, "", "holds a tab or line break (%U) at character %d; this text is one line", r, n)
 			}
 		case r == 0:
-			return n, fmt.Sprintf("holds a NUL character (U+0000) at character %d", n)
+			return n, NewError(EINVALID, "", "holds a NUL character (U+0000) at character %d", n)
 		case r < 0x20 || r >= 0x7f && r < 0xa0:
-			return n, fmt.Sprintf("holds the control character %U at character %d", r, n)
+			return n, NewError(EINVALID, "", "holds the control character %U at character %d", r, n)
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
-			return n, fmt.Sprintf("holds the invisible bidirectional control %U at character %d (it makes text display in another order than it is stored)", r, n)
+			return n, NewError(EINVALID, "", "holds the invisible bidirectional control %U at character %d (it makes text display in another order than it is stored)", r, n)
 		case r == 0x2028 || r == 0x2029:
-			return n, fmt.Sprintf("holds the line or paragraph separator %U at character %d", r, n)
+			return n, NewError(EINVALID, "", "holds the line or paragraph separator %U at character %d", r, n)
 		case r == 0xfeff:
-			return n, fmt.Sprintf("holds a byte-order mark (U+FEFF) at character %d", n)
+			return n, NewError(EINVALID, "", "holds a byte-order mark (U+FEFF) at character %d", n)
 		case r == utf8.RuneError:
-			return n, fmt.Sprintf("holds the replacement character U+FFFD at character %d: the text was damaged by a conversion before it was sent", n)
+			return n, NewError(EINVALID, "", "holds the replacement character U+FFFD at character %d: the text was damaged by a conversion before it was sent", n)
 		}
 	}
-	return n, ""
+	return n, nil
 }
 
 // GeoPoint is a WGS-84 coordinate in degrees.
@@ -317,6 +317,26 @@ func (a *Alliance) AllUnits() []string {
 // may use other kinds; these are the ones the article names.
 type UnitKind string
 
+// MaxKindLen bounds a unit kind written in Chinese (characters).
+const MaxKindLen = 16
+
+// Valid reports whether k is a unit kind: a lower-case English word
+// (agency, school, ...), or a word of letters in another script (学校,
+// 餐饮, 物业): the kinds grow with the data, as categories do.
+func (k UnitKind) Valid() bool {
+	if validWord(string(k)) {
+		return true
+	}
+	n := 0
+	for _, r := range string(k) {
+		n++
+		if r < utf8.RuneSelf || !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return n > 0 && n <= MaxKindLen && utf8.ValidString(string(k))
+}
+
 // Common unit kinds.
 const (
 	KindAgency     UnitKind = "agency"     // 机关
@@ -358,8 +378,8 @@ func (u *Unit) Validate() error {
 	var p Problems
 	checkID(&p, "id", u.ID)
 	checkText(&p, "name", u.Name, NameText)
-	if !validWord(string(u.Kind)) {
-		p.Add("kind", "must be a lower-case word such as agency, school, enterprise, bank, shop, ngo; got %q", u.Kind)
+	if !u.Kind.Valid() {
+		p.Add("kind", "must be a unit kind: a lower-case word such as agency, school, shop or a word such as 学校, 餐饮, 物业 (up to %d characters); got %q", MaxKindLen, u.Kind)
 	}
 	checkRef(&p, "grid", u.Grid)
 	if u.Location != nil {

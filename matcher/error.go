@@ -21,10 +21,28 @@ const (
 
 // Error is the matcher's error type: a code that a program can branch on, a
 // message for a person, and the field at fault when there is one.
+//
+// Message is English, and it is what the API answers unless the client
+// asks for another language. Format and Args are the message before
+// formatting (Message == fmt.Sprintf(Format, Args...)): the message's key
+// in a catalogue of translations (matcher/i18n) and the values to put in
+// the translated sentence. Errorf, FieldError and NewError set them; an
+// Error without a Format is its own key (Message).
 type Error struct {
 	Code    string
 	Field   string // dotted path of the field at fault, e.g. "items[3].quantity"
 	Message string
+	Format  string // the message's key: its English format
+	Args    []any  // the values of Format's verbs
+}
+
+// Key returns the message's key in a catalogue of translations: its
+// format, or the message itself when it was not made from one.
+func (e *Error) Key() (format string, args []any) {
+	if e.Format == "" {
+		return e.Message, nil
+	}
+	return e.Format, e.Args
 }
 
 func (e *Error) Error() string {
@@ -36,13 +54,25 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return NewError(code, "", format, args...)
 }
 
 // FieldError returns an EINVALID error that names a field.
 func FieldError(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+	return NewError(EINVALID, field, format, args...)
 }
+
+// NewError returns an *Error with the code, the field at fault ("" for
+// none) and a formatted message, keeping format and args for a
+// translation.
+func NewError(code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Noun is an English noun put into a message as an argument ("no %s %q":
+// unit, alliance, item), so that a translation can say it in its own
+// language.
+type Noun string
 
 // ErrorCode returns the code of the first *Error in err's chain, "" for a nil
 // error and EINTERNAL for an error without one.
@@ -108,9 +138,21 @@ func (p *Problems) AddErr(prefix string, err error) {
 		return
 	}
 	for _, e := range list {
-		p.put(&Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message})
+		p.put(&Error{Code: e.Code, Field: joinField(prefix, e.Field), Message: e.Message, Format: e.Format, Args: e.Args})
 	}
 	p.More += Unlisted(err)
+}
+
+// WithField returns the first *Error of err's chain, or an internal one,
+// as a copy naming field.
+func WithField(err error, field string) *Error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Code: EINTERNAL, Field: field, Message: "internal error"}
+	}
+	c := *e
+	c.Field = field
+	return &c
 }
 
 // FieldErrors returns the problems err reports by field: the list of a

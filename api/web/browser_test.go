@@ -37,15 +37,15 @@ func chromium(t *testing.T) string {
 // TestBrowser drives the pages in headless chromium: the Longhua
 // coordinator makes proposals, each side accepts one claim, the claim shows
 // confirmed, and an import with an error shows the error. Screenshots are
-// kept in a temp folder whose path is logged.
+// kept in shotsDir/flow-1280x1000 (/tmp/allymatch-shots/flow-1280x1000).
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
 	}
 	exe := chromium(t)
 	ts, _ := newServer(t)
-	shots, err := os.MkdirTemp("", "allymatch-browser-")
-	if err != nil {
+	shots := filepath.Join(shotsDir(t), "flow-1280x1000")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots in %s", shots)
@@ -180,7 +180,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#apply")),
 		chromedp.WaitVisible(chromedp.CSS("#total-met")),
 		shot("8a-whatif-diff"),
-		chromedp.Navigate(ts.URL+"/ui/meetings/lh"),
+		chromedp.Navigate(ts.URL+"/ui/meetings/lh/unmet"),
 		chromedp.Click(chromedp.CSS("#unmet a.whynot")),
 		chromedp.WaitVisible(chromedp.CSS("#candidates")),
 		shot("8b-whynot"),

@@ -23,106 +23,17 @@ import (
 // and lets a coordinator record a named side's answer given at the
 // meeting (service.AnswerClaim).
 
-// browsePageSize bounds a page of the browse list.
-const browsePageSize = 50
-
-// claimableItems returns the open items of other units that unit may
-// claim and the caller may see, that keep accepts, in id order. The
-// candidates are read by index, as the matcher gathers a meeting's items:
-// at the community level the items of the units of unit's community
-// alliances, above it the items escalated to the level of a meeting over
-// them whose scope holds their unit. Whether one may be claimed is the
-// service's predicate, CanSeeItem, for the unit and for the caller; keep
-// (the page's filters, cheaper) runs first.
-func claimableItems(sn store.Snapshot, a matcher.Actor, unit string, keep func(*matcher.Item) bool) []*matcher.Item {
-	ua := matcher.UnitActor(unit)
-	var out []*matcher.Item
-	add := func(it *matcher.Item) {
-		if it.Unit == unit || it.Status != matcher.ItemOpen {
-			return
-		}
-		if keep(it) && service.CanSeeItem(sn.Reader, ua, it) && (a == ua || service.CanSeeItem(sn.Reader, a, it)) {
-			out = append(out, it)
-		}
-	}
-	// Each item comes once: the community part walks each unit once, and
-	// each level above is read once.
-	above := map[matcher.Level][]*match.Scope{}
-	done, walked := map[string]bool{}, map[string]bool{}
-	for al := range sn.AlliancesOf(unit) {
-		for cur, hops := al, 0; cur != nil && hops <= len(matcher.Levels) && !done[cur.ID]; hops++ {
-			done[cur.ID] = true
-			if scope, err := match.ResolveScope(sn.Reader, cur.ID); err == nil {
-				if cur.Level == matcher.Community {
-					for _, u := range scope.Units() {
-						if walked[u] {
-							continue
-						}
-						walked[u] = true
-						for it := range sn.ItemsOf(u) {
-							if it.Level == matcher.Community {
-								add(it)
-							}
-						}
-					}
-				} else {
-					above[cur.Level] = append(above[cur.Level], scope)
-				}
-			}
-			if cur.Parent == "" {
-				break
-			}
-			cur, _ = sn.Alliance(cur.Parent)
-		}
-	}
-	for _, l := range matcher.Levels {
-		scopes := above[l]
-		if len(scopes) == 0 {
-			continue
-		}
-		for it := range sn.ItemsAtLevel(l) {
-			for _, sc := range scopes {
-				if sc.HasUnit(it.Unit) {
-					add(it)
-					break
-				}
-			}
-		}
-	}
-	slices.SortFunc(out, func(x, y *matcher.Item) int { return strings.Compare(x.ID, y.ID) })
-	return out
-}
-
 // browseRow is an item of another unit that may be claimed.
 type browseRow struct {
 	itemRow
-	UnitName string
-	Claim    string // the claim form's URL
+	Claim string // the claim form's URL
 }
 
 type browsePage struct {
-	Unit               *matcher.Unit
-	For                *matcher.Item // the unit's own item the search is for
-	Q, Cat, Kind       string
-	Cats, Kinds        []choice
-	Rows               []browseRow
-	Total, Page, Pages int
-	Prev, Next         string
-}
-
-// matches reports whether it has q in its id, title, description, tags
-// or unit name (case-folded).
-func matchesText(it *matcher.Item, unitName, q string) bool {
-	if q == "" {
-		return true
-	}
-	q = strings.ToLower(q)
-	for _, s := range append([]string{it.ID, it.Title, it.Description, unitName}, it.Tags...) {
-		if strings.Contains(strings.ToLower(s), q) {
-			return true
-		}
-	}
-	return false
+	Unit *matcher.Unit
+	For  *matcher.Item // the unit's own item the search is for
+	Rows []browseRow
+	Bar  listBar
 }
 
 // compatibleWith reports whether it and own (of the other kind) can make a
@@ -137,9 +48,10 @@ func compatibleWith(v *matcher.Vocabulary, it, own *matcher.Item) bool {
 	return v.Compatible(it.Category, own.Category)
 }
 
-// browse lists the open items the unit may claim: searched by text,
-// filtered by category and list, ?for= one of its own items (then only
-// those that can meet it or that it can meet), 50 a page.
+// browse lists the open items the unit may claim (service.ClaimableItems):
+// searched by text, filtered by list, category, unit, priority and level,
+// ?for= one of its own items (then only those that can meet it or that it
+// can meet), sorted and paged.
 func (s *site) browse(c echo.Context) error {
 	sn := s.Service().Store.Snapshot()
 	u, err := s.listUnit(c, sn, c.Param("id"))
@@ -148,66 +60,35 @@ func (s *site) browse(c echo.Context) error {
 	}
 	l := langFrom(c)
 	n := names{sn: sn, lang: l}
-	p := &browsePage{Unit: u, Q: strings.TrimSpace(c.QueryParam("q")), Cat: c.QueryParam("cat"), Kind: c.QueryParam("kind")}
-	if p.Kind != string(matcher.Demand) && p.Kind != string(matcher.Resource) {
-		p.Kind = ""
-	}
-	if id := c.QueryParam("for"); id != "" {
+	p := &browsePage{Unit: u}
+	ls := newList(c, "", "", rowPageSize)
+	if id := ls.Get("for"); id != "" {
 		if own, err := sn.Item(id); err == nil && own.Unit == u.ID {
 			p.For = own
 		}
 	}
-	p.Cats = []choice{{Value: "", Label: l.T("browse.cat.all")}}
-	for _, cat := range sn.Vocab.All() {
-		p.Cats = append(p.Cats, choice{Value: cat.ID, Label: n.Category(cat.ID), Selected: cat.ID == p.Cat})
+	q := service.ItemQuery{Text: ls.Get("q"), Kind: matcher.ItemKind(ls.Get("kind")), Category: ls.Get("cat"), Unit: ls.Get("unit"),
+		Priority: ls.Int("prio"), Level: matcher.Level(ls.Get("level")), For: p.For, Sort: ls.Get("sort"), Page: ls.Query()}
+	if q.Kind != matcher.Demand && q.Kind != matcher.Resource {
+		q.Kind = ""
 	}
-	for _, k := range []string{"", string(matcher.Demand), string(matcher.Resource)} {
-		key := "browse.kind.all"
-		if k != "" {
-			key = "browse.kind." + k
-		}
-		p.Kinds = append(p.Kinds, choice{Value: k, Label: l.T(key), Selected: k == p.Kind})
+	pg, err := s.Service().ClaimableItems(actorOf(c), u.ID, q)
+	if err != nil {
+		return err
 	}
-	hits := claimableItems(sn, actorOf(c), u.ID, func(it *matcher.Item) bool {
-		switch {
-		case p.Kind != "" && string(it.Kind) != p.Kind,
-			p.Cat != "" && it.Category != p.Cat,
-			p.For != nil && !compatibleWith(sn.Vocab, it, p.For),
-			!matchesText(it, n.Unit(it.Unit), p.Q):
-			return false
-		}
-		// What has nothing open left cannot be claimed: not offered.
-		return it.Quantity > match.Reserved(sn.Reader, it, "")
-	})
-	p.Total = len(hits)
-	p.Pages = max(1, (p.Total+browsePageSize-1)/browsePageSize)
-	p.Page, _ = strconv.Atoi(c.QueryParam("page"))
-	p.Page = min(max(p.Page, 1), p.Pages)
-	for _, it := range hits[min(len(hits), (p.Page-1)*browsePageSize):min(len(hits), p.Page*browsePageSize)] {
-		q := url.Values{"item": {it.ID}}
+	ls.Total = pg.Total
+	filters := itemFilters(n, ls, false)
+	if p.For != nil {
+		filters = filters[1:] // the list is the other one of its own item's
+	}
+	filters = append(filters, unitFilter(l, q.Unit))
+	p.Bar = ls.listBar(l, "search", l.T("browse.q.hint"), filters, sorts(l, "sort.item.", service.ItemSorts))
+	for _, r := range pg.Items {
+		v := url.Values{"item": {r.Item.ID}}
 		if p.For != nil {
-			q.Set("mine", p.For.ID)
+			v.Set("mine", p.For.ID)
 		}
-		p.Rows = append(p.Rows, browseRow{itemRow: n.itemRow(it), UnitName: n.Unit(it.Unit), Claim: Prefix + "/units/" + u.ID + "/claim?" + q.Encode()})
-	}
-	page := func(k int) string {
-		q := url.Values{}
-		for key, v := range map[string]string{"q": p.Q, "cat": p.Cat, "kind": p.Kind} {
-			if v != "" {
-				q.Set(key, v)
-			}
-		}
-		if p.For != nil {
-			q.Set("for", p.For.ID)
-		}
-		q.Set("page", strconv.Itoa(k))
-		return Prefix + "/units/" + u.ID + "/browse?" + q.Encode()
-	}
-	if p.Page > 1 {
-		p.Prev = page(p.Page - 1)
-	}
-	if p.Page < p.Pages {
-		p.Next = page(p.Page + 1)
+		p.Rows = append(p.Rows, browseRow{itemRow: n.rowOf(r), Claim: Prefix + "/units/" + u.ID + "/claim?" + v.Encode()})
 	}
 	return s.render(c, http.StatusOK, "browse", p)
 }
@@ -337,7 +218,23 @@ func (s *site) createHandClaim(c echo.Context) error {
 	p := &claimFormPage{Unit: u, F: f}
 	own, err := sn.Item(f.V("mine"))
 	if err != nil || own.Unit != u.ID {
-		f.fail("mine", l.T("hc.err.mine"))
+		// Typed into a search field (more own items than a select
+		// offers): the one open item of the unit whose title has it.
+		own = nil
+		if q := strings.ToLower(f.V("mine")); q != "" {
+			for it := range sn.ItemsOf(u.ID) {
+				if it.Status == matcher.ItemOpen && compatibleWith(sn.Vocab, target, it) && strings.Contains(strings.ToLower(it.Title), q) {
+					if own != nil {
+						own = nil
+						break
+					}
+					own = it
+				}
+			}
+		}
+		if own == nil {
+			f.fail("mine", l.T("hc.err.mine"))
+		}
 	}
 	q, err := strconv.ParseInt(f.V("quantity"), 10, 64)
 	if err != nil {

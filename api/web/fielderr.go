@@ -5,98 +5,38 @@ import (
 	"strings"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/i18n"
 )
 
 // The desk's forms show the domain's own validation beside the field it
-// names (matcher.Error.Field), in the reader's language. The rules live in
-// the domain and the service; here a message is only recognised by its
-// wording, so that its values can be put into a Chinese sentence of the
-// same rule (the keys are in i18n.go, "fe.*"). Under ?lang=en the domain's
-// English is shown as it is. A message no rule knows is shown in English
-// behind a Chinese word, never dropped.
+// names (matcher.Error.Field), in the reader's language: a domain error
+// keeps its message's format and arguments, and matcher/i18n says it in
+// Chinese (one catalogue for the desk and the API's problem+json). Under
+// ?lang=en the domain's English is shown as it is.
 
-// msgRule recognises one domain message. field is the form field of a
-// message whose error names none (an id that exists already, an item
-// over-claimed by its quantity).
-type msgRule struct {
-	re    *regexp.Regexp
-	key   string
-	field string
+// ruleFields give the form field of a message whose error names none (an
+// id that exists already, an item over-claimed by its quantity).
+var ruleFields = map[string]string{
+	"%s %q exists already":      "id",
+	"item %q exists already":    "id",
+	"project %q exists already": "id",
+	"item %q is over-claimed: confirmed claims hold %d, its quantity is %d": "quantity",
+	"the delivered quantity must be between 1 and the claim's %d, got %d":   "quantity",
 }
 
-var msgRules = func() []msgRule {
-	r := func(pattern, key, field string) msgRule {
-		return msgRule{re: regexp.MustCompile(`^` + pattern + `$`), key: key, field: field}
-	}
-	return []msgRule{
-		r(`is required`, "fe.required", ""),
-		r(`is not valid UTF-8`, "fe.utf8", ""),
-		r(`is longer than (\d+) characters`, "fe.toolong", ""),
-		r(`"(.*)" is not a valid id \(.*\)`, "fe.badid", ""),
-		r(`must be between (\S+) and (\S+), got (.*)`, "fe.between", ""),
-		r(`has more than (\d+) tags`, "fe.tags", ""),
-		r(`has more than (\d+) windows`, "fe.windows", ""),
-		r(`must be after from`, "fe.after", ""),
-		r(`unknown category "(.*)"`, "fe.category", ""),
-		r(`only a demand can be a project slot`, "fe.slotkind", ""),
-		r(`only a project slot can be optional`, "fe.optional", ""),
-		r(`unit ".*" has no project "(.*)"`, "fe.noproject", ""),
-		r(`unknown project "(.*)"`, "fe.noproject", ""),
-		r(`project "(.*)" belongs to unit .*`, "fe.noproject", ""),
-		r(`must be open, paused or closed, got "(.*)"`, "fe.status", ""),
-		r(`must be planned, running, done or dropped, got "(.*)"`, "fe.status", ""),
-		r(`must be demand or resource, got "(.*)"`, "fe.kind", ""),
-		r(`must be community, street or district, got "(.*)"`, "fe.level", ""),
-		r(`(?:item|project) "(.*)" exists already`, "fe.exists", "id"),
-		r(`item "(.*)" is over-claimed: confirmed claims hold (\d+), its quantity is (\d+)`, "fe.overclaimed", "quantity"),
-		// Hand claims.
-		r(`item (\S+) has (-?\d+) left, asked for (\d+)`, "fe.left", ""),
-		r(`a unit cannot claim its own item`, "fe.ownitem", ""),
-		r(`a \S+ resource cannot meet a \S+ demand`, "fe.incompatible", ""),
-		r(`both items must be open`, "fe.bothopen", ""),
-		r(`this pair was rejected before \(claim (.*)\)`, "fe.rejectedpair", ""),
-		r(`no (?:resource|demand) item "(.*)"`, "fe.noitem", ""),
-		r(`item "(.*)" is a \S+, not a \S+`, "fe.wrongkind", ""),
-		r(`no meeting "(.*)"`, "fe.nomeeting", ""),
-		r(`the meeting of \S+ does not hold item (\S+): .*`, "fe.meetingholds", ""),
-		r(`unit \S+ of the \S+ side is not in your scope: .*`, "fe.sidescope", ""),
-		r(`say which side's answer this records: resource or demand`, "fe.side", ""),
-		// The meeting's steps.
-		r(`claim (\S+) on (\S+) waits for an answer: .*`, "fe.esc.waiting", ""),
-		r(`slot (\S+) of project (\S+) has claim (\S+) waiting for an answer, .*`, "fe.esc.slotwaiting", ""),
-		r(`project (\S+) is (?:done|dropped): its slots are not matched`, "fe.esc.projectover", ""),
-		r(`project (\S+) has no unmet open slot at \S+ level`, "fe.esc.projectmet", ""),
-		r(`(\S+) is met in full \((\d+) of (\d+)\)`, "fe.esc.met", ""),
-		r(`(\S+) sits at \S+ level; this meeting moves \S+ demands up`, "fe.esc.level", ""),
-		r(`(\S+) is \S+; only an open demand goes up`, "fe.esc.notopen", ""),
-		r(`tick the unmet demands that go up to the meeting above`, "fe.esc.none", ""),
-		r(`the delivered quantity must be between 1 and the claim's (\d+), got (-?\d+)`, "fe.fulfil.quantity", "quantity"),
-		r(`claim (\S+) is (\S+); only a confirmed claim can be fulfilled`, "fe.fulfil.notconfirmed", ""),
-	}
-}()
-
 // domainMessage returns the message of a domain error in l, and the form
-// field a rule gives an error that names none ("" when it names one or
-// no rule knows it).
-func domainMessage(l *Lang, msg string) (text, field string) {
-	for _, r := range msgRules {
-		m := r.re.FindStringSubmatch(msg)
-		if m == nil {
-			continue
-		}
-		if l.Code == "en" {
-			return msg, r.field
-		}
-		args := make([]any, len(m)-1)
-		for i, s := range m[1:] {
-			args[i] = s
-		}
-		return l.T(r.key, args...), r.field
+// field ruleFields give an error that names none.
+func domainMessage(l *Lang, e *matcher.Error) (text, field string) {
+	format, _ := e.Key()
+	return i18n.Error(l.Code, e), ruleFields[format]
+}
+
+// errText is err's message in l (the first problem's, with no field).
+func errText(l *Lang, err error) string {
+	if list := matcher.FieldErrors(err); len(list) > 0 {
+		return i18n.Error(l.Code, list[0])
 	}
-	if l.Code == "en" {
-		return msg, ""
-	}
-	return l.T("fe.other", msg), ""
+	return err.Error()
 }
 
 // storeField strips the record a store check names from a field
@@ -149,7 +89,7 @@ func (f *form) failErr(l *Lang, err error, fieldOf func(string) string) bool {
 	type shown struct{ field, text string }
 	var out []shown
 	for _, e := range list {
-		text, ruleField := domainMessage(l, e.Message)
+		text, ruleField := domainMessage(l, e)
 		field := ""
 		if e.Field != "" {
 			field = fieldOf(storeField.ReplaceAllString(e.Field, ""))
@@ -179,7 +119,7 @@ func pageDetail(l *Lang, err error) string {
 	}
 	parts := make([]string, 0, len(list))
 	for _, e := range list {
-		text, _ := domainMessage(l, e.Message)
+		text, _ := domainMessage(l, e)
 		if e.Field != "" {
 			text = fieldLabel(l, e.Field) + text
 		}

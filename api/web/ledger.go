@@ -109,7 +109,7 @@ func ledgerProblem(l *Lang, err error) string {
 			}
 		}
 		if text == "" {
-			text, _ = domainMessage(l, e.Message)
+			text, _ = domainMessage(l, e)
 			if e.Field != "" {
 				text = fieldLabel(l, e.Field) + text
 			}

@@ -39,6 +39,7 @@ type choice struct {
 // confirmed, proposed and still open, its times and its level in words.
 type itemRow struct {
 	It                        *matcher.Item
+	UnitName                  string // in lists of several units' items
 	Cat, Windows, Level, Prio string
 	Status                    string
 	Confirmed, Proposed, Open int64
@@ -100,37 +101,6 @@ func (n names) projectRow(p *matcher.Project) projectRow {
 	}
 	slices.SortFunc(pr.Slots, func(a, b itemRow) int { return strings.Compare(a.It.ID, b.It.ID) })
 	return pr
-}
-
-// DemandRows are the unit's demands that are no project's slot (the
-// slots are listed under their projects).
-func (d unitData) DemandRows() []itemRow {
-	var out []itemRow
-	for _, it := range d.Demands {
-		if it.Project == "" {
-			out = append(out, d.N.itemRow(it))
-		}
-	}
-	return out
-}
-
-// ResourceRows are the unit's resources.
-func (d unitData) ResourceRows() []itemRow {
-	out := make([]itemRow, len(d.Resources))
-	for i, it := range d.Resources {
-		out[i] = d.N.itemRow(it)
-	}
-	return out
-}
-
-// ProjectRows are the unit's projects with their slots.
-func (d unitData) ProjectRows() []projectRow {
-	out := make([]projectRow, len(d.Projects))
-	for i, p := range d.Projects {
-		out[i] = d.N.projectRow(p)
-	}
-	slices.SortFunc(out, func(a, b projectRow) int { return strings.Compare(a.P.ID, b.P.ID) })
-	return out
 }
 
 // windowRow is one row of the form's time windows.

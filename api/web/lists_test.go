@@ -392,12 +392,12 @@ func TestBrowsePages(t *testing.T) {
 	}
 	u := unitBrowser(t, ts.URL, "lh-school")
 	_, body = u.get("/ui/units/lh-school/browse?q=" + url.QueryEscape("批量"))
-	if n := strings.Count(body, `id="open-LH-BULK-`); n != 50 || !strings.Contains(body, "共 70 项，第 1/2 页") || !strings.Contains(body, `id="next"`) {
-		t.Fatalf("page 1: %d rows %.300s", n, regexp.MustCompile(`id="count">[^<]*`).FindString(body))
+	if n := strings.Count(body, `id="open-LH-BULK-`); n != 50 || !strings.Contains(body, "共 70 项 · 第 1/2 页") || !strings.Contains(body, `rel="next"`) {
+		t.Fatalf("page 1: %d rows %.300s", n, regexp.MustCompile(`id="search-count">[^<]*`).FindString(body))
 	}
-	next := html.UnescapeString(regexp.MustCompile(`href="([^"]+)" id="next"`).FindStringSubmatch(body)[1])
+	next := html.UnescapeString(regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(body)[1])
 	_, body = u.get(next)
-	if n := strings.Count(body, `id="open-LH-BULK-`); n != 20 || !strings.Contains(body, `id="prev"`) || strings.Contains(body, `id="next"`) {
+	if n := strings.Count(body, `id="open-LH-BULK-`); n != 20 || !strings.Contains(body, `rel="prev"`) || strings.Contains(body, `rel="next"`) {
 		t.Errorf("page 2: %d rows", n)
 	}
 	_, body = u.get("/ui/units/lh-school/browse?cat=goods&kind=resource")

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -38,6 +39,7 @@ type loginsData struct {
 	Rows    []loginRow
 	New     *issuedCode
 	Slips   []issuedCode
+	Bar     listBar
 }
 
 // loginsMeeting returns the meeting of the path if the caller may hand out
@@ -51,23 +53,46 @@ func (s *site) loginsMeeting(c echo.Context) (*matcher.Alliance, error) {
 	return a, nil
 }
 
-func (s *site) loginsData(a *matcher.Alliance, actor matcher.Actor) (*loginsData, error) {
-	ls, err := s.Service().Logins(actor)
+// loginsData is the page's rows: the meeting's coordinators, then its
+// units, searched by name (q) and by whether they have a login (has=yes,
+// no), 50 a page.
+func (s *site) loginsData(c echo.Context, a *matcher.Alliance) (*loginsData, error) {
+	logins, err := s.Service().Logins(actorOf(c))
 	if err != nil {
 		return nil, err
 	}
 	by := map[matcher.Actor][]store.Login{}
-	for _, l := range ls {
+	for _, l := range logins {
 		by[l.Actor] = append(by[l.Actor], l)
 	}
 	sn := s.Service().Store.Snapshot()
-	d := &loginsData{Meeting: a}
-	d.Rows = append(d.Rows, loginRow{ID: a.ID, Name: a.Name, Logins: by[matcher.Coordinator(a.ID)]})
+	l := langFrom(c)
+	ls := newList(c, "", "", rowPageSize)
+	q, has := strings.ToLower(ls.Get("q")), ls.Get("has")
+	keep := func(r loginRow) bool {
+		switch {
+		case q != "" && !strings.Contains(strings.ToLower(r.Name), q) && !strings.Contains(strings.ToLower(r.ID), q),
+			has == "yes" && len(r.Logins) == 0, has == "no" && len(r.Logins) > 0:
+			return false
+		}
+		return true
+	}
+	var rows []loginRow
+	if r := (loginRow{ID: a.ID, Name: a.Name, Logins: by[matcher.Coordinator(a.ID)]}); keep(r) {
+		rows = append(rows, r)
+	}
 	for _, u := range a.AllUnits() {
 		if unit := sn.UnitRaw(u); unit != nil {
-			d.Rows = append(d.Rows, loginRow{ID: u, Name: unit.Name, Unit: true, Logins: by[matcher.UnitActor(u)]})
+			if r := (loginRow{ID: u, Name: unit.Name, Unit: true, Logins: by[matcher.UnitActor(u)]}); keep(r) {
+				rows = append(rows, r)
+			}
 		}
 	}
+	ls.Total = len(rows)
+	off := min(len(rows), (ls.Page-1)*rowPageSize)
+	d := &loginsData{Meeting: a, Rows: rows[off:min(len(rows), off+rowPageSize)]}
+	d.Bar = ls.listBar(l, "logins-search", l.T("list.unit.hint"), []filter{{Name: "has", Label: l.T("logins.have"), Value: has,
+		Options: options(l.T("list.any"), has, "yes", l.T("logins.has.yes"), "no", l.T("logins.has.no"))}}, nil)
 	return d, nil
 }
 
@@ -76,7 +101,7 @@ func (s *site) loginsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.loginsData(a, actorOf(c))
+	d, err := s.loginsData(c, a)
 	if err != nil {
 		return err
 	}
@@ -116,7 +141,7 @@ func (s *site) newLoginCode(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.loginsData(a, actorOf(c))
+	d, err := s.loginsData(c, a)
 	if err != nil {
 		return err
 	}

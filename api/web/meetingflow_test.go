@@ -26,6 +26,7 @@ func TestMeetingStepsInTheDesk(t *testing.T) {
 		t.Errorf("the meeting page does not show the deadline %s", due)
 	}
 	// Who has not answered: every unit with proposals waiting.
+	coord.get("/ui/meetings/lh/waiting")
 	sn := st.Snapshot()
 	var partial, other *matcher.Claim
 	for cl := range sn.ClaimsOfMeeting("lh") {
@@ -98,13 +99,13 @@ func TestMeetingStepsInTheDesk(t *testing.T) {
 	}
 
 	// Escalation: tick an unmet demand, send it up; bring it back.
-	_, body = coord.get("/ui/meetings/lh")
+	_, body = coord.get("/ui/meetings/lh/unmet")
 	m := regexp.MustCompile(`name="item" value="([^"]+)" id="up-`).FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no unmet demand to tick on the meeting page")
 	}
 	item := m[1]
-	if code, _ := coord.post("/ui/meetings/lh/escalate", url.Values{"csrf": {coord.csrf()}, "item": {item}, "back": {"/ui/meetings/lh"}}); code != 200 {
+	if code, _ := coord.post("/ui/meetings/lh/escalate", url.Values{"csrf": {coord.csrf()}, "item": {item}, "back": {"/ui/meetings/lh/unmet"}}); code != 200 {
 		t.Fatalf("escalate %s: %d %s", item, code, coord.last[strings.Index(coord.last, "<main>"):])
 	}
 	it, _ := st.Snapshot().Item(item)
@@ -122,7 +123,7 @@ func TestMeetingStepsInTheDesk(t *testing.T) {
 	}
 	// Nothing ticked: a clear refusal, nothing changes.
 	seq = st.Seq()
-	coord.get("/ui/meetings/lh")
+	coord.get("/ui/meetings/lh/unmet")
 	if code, _ := coord.post("/ui/meetings/lh/escalate", url.Values{"csrf": {coord.csrf()}}); code != 400 || st.Seq() != seq {
 		t.Errorf("escalate nothing = %d, want 400 and nothing changed", code)
 	}

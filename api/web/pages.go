@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -149,6 +148,15 @@ func (n names) Category(id string) string {
 	return id
 }
 
+// Kind is a unit kind's name in the caller's language (the kind itself
+// when the desk has no name for it: kinds grow with the data).
+func (n names) Kind(kind string) string {
+	if k := "unitkind." + kind; n.lang.Has(k) {
+		return n.lang.T(k)
+	}
+	return kind
+}
+
 func (n names) Alliance(id string) string {
 	if a, err := n.sn.Alliance(id); err == nil {
 		return a.Name
@@ -158,25 +166,39 @@ func (n names) Alliance(id string) string {
 
 type homeData struct {
 	Meetings []*matcher.Alliance
-	Units    []*matcher.Unit
+	Bar      listBar
+	Search   bool // more meetings than one screen, or a search made
 }
 
-// home lists the meetings the caller may run; a unit goes to its page.
+// home lists the meetings the caller may run, searched by name and
+// filtered by level, the highest level first, 50 a page; a unit goes to
+// its page.
 func (s *site) home(c echo.Context) error {
 	a := actorOf(c)
 	if a.Role == matcher.RoleUnit {
 		return c.Redirect(http.StatusSeeOther, Prefix+"/units/"+a.ID)
 	}
 	sn := s.Service().Store.Snapshot()
-	var d homeData
+	l := langFrom(c)
+	ls := newList(c, "", "", rowPageSize)
+	q, level := strings.ToLower(ls.Get("q")), matcher.Level(ls.Get("level"))
+	var all []*matcher.Alliance
 	for al := range sn.Alliances() {
-		if service.CanRunMeeting(sn.Reader, a, al.ID) {
-			d.Meetings = append(d.Meetings, al)
+		if !service.CanRunMeeting(sn.Reader, a, al.ID) || level != "" && al.Level != level {
+			continue
 		}
+		if q != "" && !strings.Contains(strings.ToLower(al.Name), q) && !strings.Contains(strings.ToLower(al.ID), q) {
+			continue
+		}
+		all = append(all, al)
 	}
-	sort.SliceStable(d.Meetings, func(i, j int) bool {
-		return d.Meetings[i].Level.Rank() > d.Meetings[j].Level.Rank()
-	})
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Level.Rank() > all[j].Level.Rank() })
+	ls.Total = len(all)
+	off := min(len(all), (ls.Page-1)*rowPageSize)
+	d := homeData{Meetings: all[off:min(len(all), off+rowPageSize)], Search: len(all) > 10 || q != "" || level != ""}
+	lv := string(level)
+	d.Bar = ls.listBar(l, "meetings-search", l.T("home.q.hint"), []filter{{Name: "level", Label: l.T("lists.level"), Value: lv,
+		Options: options(l.T("list.any"), lv, "community", l.T("level.community"), "street", l.T("level.street"), "district", l.T("level.district"))}}, nil)
 	return s.render(c, http.StatusOK, "home", d)
 }
 
@@ -189,6 +211,7 @@ type claimView struct {
 	DemandUnit   string
 	Category     string
 	Words        string
+	Band         string       // the score in a word (score.band.*)
 	Side         matcher.Side // for a unit's page: the unit's side
 	Overdue      bool         // waiting for an answer past its deadline
 }
@@ -203,7 +226,20 @@ func (s *site) claimView(n names, cl *matcher.Claim) claimView {
 		dist = &d
 	}
 	return claimView{C: cl, Resource: res, Demand: dem, ResourceUnit: n.Unit(cl.ResourceUnit), DemandUnit: n.Unit(cl.DemandUnit),
-		Category: n.Category(dem.Category), Words: explainScore(n.lang, cl.Breakdown, dist)}
+		Category: n.Category(dem.Category), Words: explainScore(n.lang, cl.Breakdown, dist), Band: scoreBand(n.lang, cl.Score)}
+}
+
+// scoreBand says a score (0..1000) in a word: how well the pair fits.
+func scoreBand(l *Lang, score int) string {
+	switch {
+	case score >= 800:
+		return l.T("score.band.4")
+	case score >= 650:
+		return l.T("score.band.3")
+	case score >= 500:
+		return l.T("score.band.2")
+	}
+	return l.T("score.band.1")
 }
 
 // locate returns an item's location: its own or its unit's.
@@ -220,6 +256,7 @@ func (s *site) locate(sn store.Snapshot, it *matcher.Item) *matcher.GeoPoint {
 // unmetView is an unmet demand as pages show it.
 type unmetView struct {
 	U      match.Unmet
+	Open   int64 // the shortfall: what is still open (Need − Met)
 	Demand *matcher.Item
 	Unit   string
 	Cat    string
@@ -228,125 +265,6 @@ type unmetView struct {
 	// says why not.
 	Up    bool
 	NotUp string
-}
-
-type meetingData struct {
-	Meeting   *matcher.Alliance
-	Parent    string
-	Proposed  []claimView
-	Confirmed []claimView
-	Closed    []claimView
-	Unmet     []unmetView
-	Result    *match.Result
-	Units     []string
-	N         names
-	WhatIf    *whatIfForm // the what-if form (the dashboard only)
-	// Deadline is the answer deadline of the meeting's waiting claims
-	// (zero: none); Waiting who has not answered, per unit.
-	Deadline time.Time
-	Waiting  *service.MeetingWaiting
-}
-
-// DeadlineValue is the deadline as the form's datetime-local value.
-func (d *meetingData) DeadlineValue() string { return dueValue(d.Deadline) }
-
-// meetingState gathers a meeting's claims and its unmet demands.
-func (s *site) meetingState(ctx context.Context, c echo.Context, id string) (*meetingData, error) {
-	a := actorOf(c)
-	sn := s.Service().Store.Snapshot()
-	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, a, id) {
-		return nil, errNotFound
-	}
-	n := names{sn: sn, lang: langFrom(c)}
-	d := &meetingData{Meeting: al, N: n}
-	if al.Parent != "" {
-		d.Parent = n.Alliance(al.Parent)
-	}
-	for cl := range sn.ClaimsOfMeeting(id) {
-		cv := s.claimView(n, cl)
-		switch {
-		case cl.Status == matcher.ClaimProposed:
-			d.Proposed = append(d.Proposed, cv)
-		case cl.Status.Holds():
-			d.Confirmed = append(d.Confirmed, cv)
-		case cl.Status == matcher.ClaimRejected || cl.Status == matcher.ClaimWithdrawn:
-			d.Closed = append(d.Closed, cv)
-		}
-	}
-	d.Deadline = service.MeetingDeadline(sn.Reader, id)
-	if d.Waiting, err = s.Service().MeetingWaiting(a, id); err != nil {
-		return nil, err
-	}
-	sortClaims(d.Proposed)
-	sortClaims(d.Confirmed)
-	res, err := s.result(ctx, sn, id)
-	if err != nil {
-		return nil, err
-	}
-	d.Result = res
-	ids := make([]string, len(res.Unmet))
-	for i, u := range res.Unmet {
-		ids[i] = u.Demand
-		d.Unmet = append(d.Unmet, unmetView{U: u, Demand: n.Item(u.Demand), Unit: n.Unit(u.Unit), Cat: n.Category(u.Category), Why: explainUnmet(n, u)})
-	}
-	if al.Parent != "" {
-		up, err := s.Service().Escalable(a, id, ids)
-		if err != nil {
-			return nil, err
-		}
-		for i := range d.Unmet {
-			if err := up[d.Unmet[i].U.Demand]; err != nil {
-				d.Unmet[i].NotUp, _ = domainMessage(n.lang, matcher.ErrorMessage(err))
-			} else {
-				d.Unmet[i].Up = true
-			}
-		}
-	}
-	return d, nil
-}
-
-func sortClaims(cs []claimView) {
-	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].DemandUnit != cs[j].DemandUnit {
-			return cs[i].C.DemandUnit < cs[j].C.DemandUnit
-		}
-		return cs[i].C.ID < cs[j].C.ID
-	})
-}
-
-// result is what a new solve of the meeting would give on sn (read only):
-// its unmet demands are the ones the meeting cannot meet now. Results are
-// kept per meeting for the state they were computed on.
-func (s *site) result(ctx context.Context, sn store.Snapshot, id string) (*match.Result, error) {
-	s.mu.Lock()
-	r := s.results[id]
-	s.mu.Unlock()
-	if r != nil && r.Seq == sn.Seq {
-		return r, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	r, err := match.Run(ctx, sn.Reader, sn.Vocab, id, match.DefaultSettings())
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if len(s.results) > 256 {
-		clear(s.results)
-	}
-	s.results[id] = r
-	s.mu.Unlock()
-	return r, nil
-}
-
-func (s *site) meeting(c echo.Context) error {
-	d, err := s.meetingState(c.Request().Context(), c, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	d.WhatIf = whatIfOf(d.N.sn, d.N, d.Meeting.ID)
-	return s.render(c, http.StatusOK, "meeting", d)
 }
 
 // propose runs the meeting's proposals (service.Propose) and shows the
@@ -368,11 +286,7 @@ func (s *site) propose(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if set.Mode == match.Welfare {
-		s.mu.Lock()
-		s.results[id] = p.Result
-		s.mu.Unlock()
-	}
+	_ = p
 	return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/meetings/"+id, "proposed"))
 }
 
@@ -398,14 +312,36 @@ func (s *site) answer(c echo.Context) error {
 type unitData struct {
 	Unit      *matcher.Unit
 	Alliances []string
-	Demands   []*matcher.Item
-	Resources []*matcher.Item
-	Projects  []*matcher.Project
-	Waiting   []claimView // waiting for this unit's answer, the one to answer first first (service.UnitWaitingFor)
-	Others    []claimView // proposed, accepted by this unit, waiting for the other side
-	Confirmed []claimView
-	N         names
+	// Each list of the page, paged (25 a page, each with its own page
+	// parameter): what waits for the unit's answer first (the one to
+	// answer first first, service.UnitWaitingFor), what it accepted and
+	// waits for the other side, its confirmed claims, its demands (not
+	// project slots), resources and projects.
+	Waiting, Others, Confirmed    []claimView
+	Demands, Resources            []itemRow
+	Projects                      []projectRow
+	WaitingP, OthersP, ConfirmedP paged
+	DemandsP, ResourcesP, ProjP   paged
+	N                             names
 }
+
+// paged is one list's total and pager.
+type paged struct {
+	Total int
+	Pager pager
+}
+
+// pageSlice returns the page of all that the request asks for with the
+// list's parameter prefix, and the list's total and pager.
+func pageSlice[T any](c echo.Context, prefix, anchor string, size int, all []T) ([]T, paged) {
+	ls := newList(c, prefix, anchor, size)
+	ls.Total = len(all)
+	off := min(len(all), (min(ls.Page, ls.Pages())-1)*size)
+	return all[off:min(len(all), off+size)], paged{Total: len(all), Pager: ls.Pager()}
+}
+
+// unitPageSize is the rows of each list of a unit's page.
+const unitPageSize = 25
 
 // unit shows a unit's lists and the claims waiting for its answer.
 func (s *site) unit(c echo.Context) error {
@@ -421,43 +357,79 @@ func (s *site) unit(c echo.Context) error {
 	for al := range sn.AlliancesOf(id) {
 		d.Alliances = append(d.Alliances, al.Name)
 	}
+	var demands, resources []*matcher.Item
 	for it := range sn.ItemsOf(id) {
-		if it.Kind == matcher.Demand {
-			d.Demands = append(d.Demands, it)
-		} else {
-			d.Resources = append(d.Resources, it)
+		switch {
+		case it.Kind == matcher.Resource:
+			resources = append(resources, it)
+		case it.Project == "":
+			demands = append(demands, it) // the slots are listed under their projects
 		}
 	}
+	var projects []*matcher.Project
 	for p := range sn.ProjectsOf(id) {
-		d.Projects = append(d.Projects, p)
+		projects = append(projects, p)
 	}
+	slices.SortFunc(projects, func(x, y *matcher.Project) int { return strings.Compare(x.ID, y.ID) })
 	q, err := s.Service().UnitWaitingFor(a, id)
 	if err != nil {
 		return err
 	}
-	for _, w := range q.Items {
-		cv := s.claimView(n, &w.Claim)
-		cv.Side, cv.Overdue = w.Side, w.Overdue
-		d.Waiting = append(d.Waiting, cv)
+	type sided struct {
+		cl   *matcher.Claim
+		side matcher.Side
 	}
+	var others, confirmed []sided
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
 		for cl := range sn.ClaimsOfUnit(side, id) {
 			if !service.CanSeeClaim(sn.Reader, a, cl) {
 				continue
 			}
-			cv := s.claimView(n, cl)
-			cv.Side = side
 			switch {
 			case cl.Status == matcher.ClaimProposed && cl.Accepted(side):
-				d.Others = append(d.Others, cv)
+				others = append(others, sided{cl, side})
 			case cl.Status.Holds():
-				d.Confirmed = append(d.Confirmed, cv)
+				confirmed = append(confirmed, sided{cl, side})
 			}
 		}
 	}
-	for _, l := range [][]claimView{d.Others, d.Confirmed} {
-		slices.SortFunc(l, func(x, y claimView) int { return strings.Compare(x.C.ID, y.C.ID) })
+	for _, l := range [][]sided{others, confirmed} {
+		slices.SortFunc(l, func(x, y sided) int { return strings.Compare(x.cl.ID, y.cl.ID) })
 	}
+	views := func(ps []sided) []claimView {
+		out := make([]claimView, len(ps))
+		for i, p := range ps {
+			out[i] = s.claimView(n, p.cl)
+			out[i].Side = p.side
+		}
+		return out
+	}
+	waiting, wp := pageSlice(c, "w-", "waiting", unitPageSize, q.Items)
+	for _, w := range waiting {
+		cv := s.claimView(n, &w.Claim)
+		cv.Side, cv.Overdue = w.Side, w.Overdue
+		d.Waiting = append(d.Waiting, cv)
+	}
+	d.WaitingP = wp
+	op, oP := pageSlice(c, "o-", "others", unitPageSize, others)
+	d.Others, d.OthersP = views(op), oP
+	cp, cP := pageSlice(c, "c-", "confirmed", unitPageSize, confirmed)
+	d.Confirmed, d.ConfirmedP = views(cp), cP
+	dp, dP := pageSlice(c, "d-", "demands", unitPageSize, demands)
+	for _, it := range dp {
+		d.Demands = append(d.Demands, n.itemRow(it))
+	}
+	d.DemandsP = dP
+	rp, rP := pageSlice(c, "r-", "resources", unitPageSize, resources)
+	for _, it := range rp {
+		d.Resources = append(d.Resources, n.itemRow(it))
+	}
+	d.ResourcesP = rP
+	pp, pP := pageSlice(c, "p-", "projects", unitPageSize, projects)
+	for _, p := range pp {
+		d.Projects = append(d.Projects, n.projectRow(p))
+	}
+	d.ProjP = pP
 	return s.render(c, http.StatusOK, "unit", d)
 }
 

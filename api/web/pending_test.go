@@ -11,7 +11,7 @@ import (
 func TestPendingImportsPerActor(t *testing.T) {
 	p := newPending()
 	put := func(actor string, n int) (string, error) {
-		return p.put(&pendingImport{owner: actor + "-session", actor: actor, data: make([]byte, n)})
+		return p.put(&pendingImport{owner: actor + "-session", actor: actor, files: []upload{{data: make([]byte, n)}}})
 	}
 	b1, err := put("coordinator:tw", 10)
 	if err != nil {

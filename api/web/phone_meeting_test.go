@@ -18,16 +18,16 @@ import (
 // adds a demand; the coordinator proposes; the school accepts, the other
 // side (the community committee, with its own code) accepts; the school
 // records that part of it was delivered, and its item shows the rest open
-// again. A screenshot of every page it passes is kept in a temp folder
-// whose path is logged.
+// again. A screenshot of every page it passes is kept in
+// shotsDir/phone-meeting-390x844 (/tmp/allymatch-shots/phone-meeting-390x844).
 func TestPhoneMeeting(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
 	}
 	exe := chromium(t)
 	ts, st := newServer(t)
-	shots, err := os.MkdirTemp("", "allymatch-phone-meeting-")
-	if err != nil {
+	shots := filepath.Join(shotsDir(t), "phone-meeting-390x844")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots in %s", shots)

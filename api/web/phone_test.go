@@ -13,16 +13,16 @@ import (
 // TestPhoneLists drives a unit's lists and a claim by hand in headless
 // chromium at a phone's width (390×844): no page of them scrolls sideways.
 // It adds a demand (with a second time row and a problem shown beside the
-// title first), and claims another unit's demand. Screenshots are kept in a
-// temp folder whose path is logged.
+// title first), and claims another unit's demand. Screenshots are kept in
+// shotsDir/phone-lists-390x844 (/tmp/allymatch-shots/phone-lists-390x844).
 func TestPhoneLists(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
 	}
 	exe := chromium(t)
 	ts, st := newServer(t)
-	shots, err := os.MkdirTemp("", "allymatch-phone-")
-	if err != nil {
+	shots := filepath.Join(shotsDir(t), "phone-lists-390x844")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshots in %s", shots)

@@ -1,88 +1,102 @@
 package web
 
 import (
-	"fmt"
+	"cmp"
 	"math"
 	"net/http"
-	"sort"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/allymatch/allymatch/matcher"
-	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/service"
 )
 
-// bar is one row of a server-drawn bar chart.
+// The report: the meeting's demands met in full, in part and not at all,
+// counted (a count of demands is the one number that adds up across
+// measures), by category, red grid and unit, each row's quantities per
+// measure beside it; the claims by status. A chart holds at most
+// chartRows rows, the most demands first; the rest are counted.
+
+// bar is one row of a server-drawn bar chart: the demands met in full
+// (dark), in part (middle) and not at all (light).
 type bar struct {
-	Label      string
-	Need, Met  int64
-	Y          int     // top of the row
-	NeedW      float64 // bar widths in px
-	MetW       float64
-	Percent    int
-	TextY      int
-	ValueX     float64
-	HasNeedBar bool
+	Label              string
+	Demands, Met, Part int
+	Y, TextY           int
+	MetW, PartW, RestW float64 // segment widths in px
+	PartX, RestX       float64
+	ValueX             float64
+	Percent            int    // of the demands, met in full
+	Measures           string // the row's quantities, per measure
 }
 
-// chart is a horizontal bar chart: need (light) and met (dark) per row.
+// chart is a horizontal bar chart of demands by how they are met.
 type chart struct {
 	Bars   []bar
 	Height int
 	Width  int
 	LabelW int
+	More   int // rows left out (the fewest demands)
 }
 
 const (
 	chartRow    = 26
 	chartLabelW = 190
 	chartBarW   = 420
+	chartRows   = 15
 )
 
-func newChart(rows map[string]service.Tally, label func(string) string) chart {
+// measuresText says a tally's quantities per measure: "人次 80/120、元 5000/8000".
+func measuresText(l *Lang, t service.Tally) string {
+	out := ""
+	for i, m := range t.Measures {
+		if i > 0 {
+			out += l.T("list.sep")
+		}
+		out += l.T("report.measure", m.Met, m.Need, m.Measure)
+	}
+	return out
+}
+
+func newChart(l *Lang, rows map[string]service.Tally, label func(string) string) chart {
 	keys := make([]string, 0, len(rows))
-	var max int64 = 1
+	most := 1
 	for k, t := range rows {
 		keys = append(keys, k)
-		if t.Need > max {
-			max = t.Need
-		}
-		if t.Met > max {
-			max = t.Met
-		}
+		most = max(most, t.Demands)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := rows[keys[i]], rows[keys[j]]
-		if a.Need != b.Need {
-			return a.Need > b.Need
-		}
-		return keys[i] < keys[j]
-	})
-	ch := chart{LabelW: chartLabelW, Width: chartLabelW + chartBarW + 90, Height: len(keys)*chartRow + 8}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(rows[b].Demands, rows[a].Demands), cmp.Compare(a, b)) })
+	ch := chart{LabelW: chartLabelW, Width: chartLabelW + chartBarW + 110}
+	if len(keys) > chartRows {
+		ch.More = len(keys) - chartRows
+		keys = keys[:chartRows]
+	}
+	ch.Height = len(keys)*chartRow + 8
+	px := func(n int) float64 { return math.Round(float64(n)/float64(most)*chartBarW*10) / 10 }
 	for i, k := range keys {
 		t := rows[k]
-		b := bar{Label: label(k), Need: t.Need, Met: t.Met, Y: 4 + i*chartRow, TextY: 4 + i*chartRow + 16}
-		b.NeedW = math.Round(float64(t.Need)/float64(max)*chartBarW*10) / 10
-		b.MetW = math.Round(float64(t.Met)/float64(max)*chartBarW*10) / 10
-		b.HasNeedBar = t.Need > 0
-		if t.Need > 0 {
-			b.Percent = int(t.Met * 100 / t.Need)
+		b := bar{Label: label(k), Demands: t.Demands, Met: t.Met, Part: t.Partly, Y: 4 + i*chartRow, TextY: 4 + i*chartRow + 16, Measures: measuresText(l, t)}
+		b.MetW, b.PartW, b.RestW = px(t.Met), px(t.Partly), px(t.Demands-t.Met-t.Partly)
+		b.PartX = float64(chartLabelW) + b.MetW
+		b.RestX = b.PartX + b.PartW
+		b.ValueX = b.RestX + b.RestW + 6
+		if t.Demands > 0 {
+			b.Percent = t.Met * 100 / t.Demands
 		}
-		b.ValueX = float64(chartLabelW) + math.Max(b.NeedW, b.MetW) + 6
 		ch.Bars = append(ch.Bars, b)
 	}
 	return ch
 }
 
 type reportData struct {
-	Meeting    *matcher.Alliance
+	meetingHead
 	R          *service.Report
 	ByCategory chart
 	ByGrid     chart
 	ByUnit     chart
 	Statuses   []statusCount
-	Percent    int
+	Percent    int // of the demands, met in full
+	Unmet      int // demands not met at all
 }
 
 type statusCount struct {
@@ -91,228 +105,26 @@ type statusCount struct {
 }
 
 func (s *site) report(c echo.Context) error {
-	a := actorOf(c)
-	id := c.Param("id")
-	r, err := s.Service().MeetingReport(a, id)
+	al, n, err := s.meetingOf(c)
 	if err != nil {
 		return err
 	}
-	sn := s.Service().Store.Snapshot()
-	al, err := sn.Alliance(id)
+	r, err := s.Service().MeetingReport(actorOf(c), al.ID)
 	if err != nil {
-		return errNotFound
+		return err
 	}
-	n := names{sn: sn, lang: langFrom(c)}
-	d := reportData{Meeting: al, R: r,
-		ByCategory: newChart(r.ByCategory, n.Category),
-		ByGrid:     newChart(r.ByGrid, n.Grid),
-		ByUnit:     newChart(r.ByUnit, n.Unit),
+	l := n.lang
+	d := reportData{meetingHead: headOf(al, n), R: r,
+		ByCategory: newChart(l, r.ByCategory, n.Category),
+		ByGrid:     newChart(l, r.ByGrid, n.Grid),
+		ByUnit:     newChart(l, r.ByUnit, n.Unit),
+		Unmet:      r.Total.Demands - r.Total.Met - r.Total.Partly,
 	}
-	if r.Total.Need > 0 {
-		d.Percent = int(r.Total.Met * 100 / r.Total.Need)
+	if r.Total.Demands > 0 {
+		d.Percent = r.Total.Met * 100 / r.Total.Demands
 	}
-	for _, st := range []matcher.ClaimStatus{matcher.ClaimProposed, matcher.ClaimConfirmed, matcher.ClaimFulfilled, matcher.ClaimRejected, matcher.ClaimWithdrawn, matcher.ClaimExpired} {
+	for _, st := range claimStatuses {
 		d.Statuses = append(d.Statuses, statusCount{Status: string(st), N: r.Claims[st]})
 	}
 	return s.render(c, http.StatusOK, "report", d)
-}
-
-// The map: units and red grids of a meeting's scope, projected from WGS-84
-// (equirectangular around the scope's mean latitude, enough for a district).
-
-type mapPoint struct {
-	X, Y  float64
-	Label string
-	Kind  string
-	Title string
-}
-
-type mapLine struct {
-	X1, Y1, X2, Y2 float64
-	Class          string
-}
-
-type mapData struct {
-	Meeting   *matcher.Alliance
-	W, H      int
-	Units     []mapPoint
-	Grids     []mapPoint
-	Links     []mapLine // grid neighbours
-	Claims    []mapLine // confirmed (solid) and proposed (dashed) claims
-	Missing   []string  // units without coordinates
-	ScaleKM   float64
-	ScaleW    float64
-	ScaleText string
-}
-
-func (s *site) mapPage(c echo.Context) error {
-	a := actorOf(c)
-	id := c.Param("id")
-	sn := s.Service().Store.Snapshot()
-	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, a, id) {
-		return errNotFound
-	}
-	sc, err := match.ResolveScope(sn.Reader, id)
-	if err != nil {
-		return err
-	}
-	inScope := map[string]bool{}
-	for _, x := range sc.Alliances {
-		inScope[x] = true
-	}
-	type geo struct {
-		p     matcher.GeoPoint
-		label string
-		kind  string
-		title string
-	}
-	var units, grids []geo
-	pos := map[string]matcher.GeoPoint{}
-	d := mapData{Meeting: al, W: 900, H: 640}
-	for _, uid := range sc.Units() {
-		u := sn.UnitRaw(uid)
-		if u == nil {
-			continue
-		}
-		p := u.Location
-		if p == nil && u.Grid != "" {
-			if g, err := sn.Grid(u.Grid); err == nil {
-				p = g.Centre
-			}
-		}
-		if p == nil {
-			d.Missing = append(d.Missing, u.Name)
-			continue
-		}
-		pos[uid] = *p
-		units = append(units, geo{*p, u.Name, string(u.Kind), fmt.Sprintf("%s (%.4f, %.4f)", u.Name, p.Lat, p.Lon)})
-	}
-	gridPos := map[string]matcher.GeoPoint{}
-	for g := range sn.Grids() {
-		if g.Centre == nil || !inScope[g.Alliance] {
-			continue
-		}
-		gridPos[g.ID] = *g.Centre
-		grids = append(grids, geo{*g.Centre, g.Name, "grid", g.Name})
-	}
-	all := append(append([]geo{}, units...), grids...)
-	if len(all) == 0 {
-		return s.render(c, http.StatusOK, "map", d)
-	}
-	minLat, maxLat, minLon, maxLon := 90.0, -90.0, 180.0, -180.0
-	for _, g := range all {
-		minLat, maxLat = math.Min(minLat, g.p.Lat), math.Max(maxLat, g.p.Lat)
-		minLon, maxLon = math.Min(minLon, g.p.Lon), math.Max(maxLon, g.p.Lon)
-	}
-	kx := math.Cos((minLat + maxLat) / 2 * math.Pi / 180) // km per degree of longitude shrinks with latitude
-	spanX := math.Max((maxLon-minLon)*kx, 1e-4)
-	spanY := math.Max(maxLat-minLat, 1e-4)
-	const pad = 40.0
-	scale := math.Min((float64(d.W)-2*pad)/spanX, (float64(d.H)-2*pad)/spanY)
-	proj := func(p matcher.GeoPoint) (float64, float64) {
-		x := pad + (p.Lon-minLon)*kx*scale
-		y := float64(d.H) - pad - (p.Lat-minLat)*scale
-		return math.Round(x*10) / 10, math.Round(y*10) / 10
-	}
-	for _, g := range units {
-		x, y := proj(g.p)
-		d.Units = append(d.Units, mapPoint{X: x, Y: y, Label: g.label, Kind: g.kind, Title: g.title})
-	}
-	for _, g := range grids {
-		x, y := proj(g.p)
-		d.Grids = append(d.Grids, mapPoint{X: x, Y: y, Label: g.label, Kind: "grid", Title: g.title})
-	}
-	for g := range sn.Grids() {
-		p, ok := gridPos[g.ID]
-		if !ok {
-			continue
-		}
-		for _, nb := range g.Neighbours {
-			q, ok := gridPos[nb]
-			if !ok || nb < g.ID {
-				continue
-			}
-			x1, y1 := proj(p)
-			x2, y2 := proj(q)
-			d.Links = append(d.Links, mapLine{x1, y1, x2, y2, "link"})
-		}
-	}
-	for cl := range sn.ClaimsOfMeeting(id) {
-		p, ok1 := pos[cl.ResourceUnit]
-		q, ok2 := pos[cl.DemandUnit]
-		if !ok1 || !ok2 || !(cl.Status == matcher.ClaimProposed || cl.Status.Holds()) {
-			continue
-		}
-		x1, y1 := proj(p)
-		x2, y2 := proj(q)
-		class := "claim-proposed"
-		if cl.Status.Holds() {
-			class = "claim-confirmed"
-		}
-		d.Claims = append(d.Claims, mapLine{x1, y1, x2, y2, class})
-	}
-	// A scale bar of a round number of km, about a fifth of the width.
-	km := (float64(d.W) / 5) / scale * 111.32
-	step := math.Pow(10, math.Floor(math.Log10(km)))
-	for _, m := range []float64{5, 2, 1} {
-		if m*step <= km {
-			step *= m
-			break
-		}
-	}
-	d.ScaleKM = step
-	d.ScaleW = math.Round(step/111.32*scale*10) / 10
-	d.ScaleText = fmt.Sprintf("%g km", step)
-	return s.render(c, http.StatusOK, "map", d)
-}
-
-// agenda is the printable agenda of a joint meeting: the proposals to
-// confirm grouped by unit, each score in words, unmet demands with reasons,
-// and a sign-off table.
-type agendaGroup struct {
-	Unit  string
-	Name  string
-	Lines []agendaLine
-}
-
-type agendaLine struct {
-	claimView
-	Role string // the unit's side on this claim
-}
-
-type agendaData struct {
-	*meetingData
-	Groups  []agendaGroup
-	Signers []string
-}
-
-func (s *site) agenda(c echo.Context) error {
-	d, err := s.meetingState(c.Request().Context(), c, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	l := langFrom(c)
-	by := map[string]*agendaGroup{}
-	var order []string
-	add := func(unit, name string, cv claimView, side matcher.Side) {
-		g, ok := by[unit]
-		if !ok {
-			g = &agendaGroup{Unit: unit, Name: name}
-			by[unit] = g
-			order = append(order, unit)
-		}
-		g.Lines = append(g.Lines, agendaLine{claimView: cv, Role: sideName(l, side)})
-	}
-	for _, cv := range d.Proposed {
-		add(cv.C.DemandUnit, cv.DemandUnit, cv, matcher.DemandSide)
-		add(cv.C.ResourceUnit, cv.ResourceUnit, cv, matcher.ResourceSide)
-	}
-	sort.Strings(order)
-	ad := agendaData{meetingData: d}
-	for _, u := range order {
-		ad.Groups = append(ad.Groups, *by[u])
-		ad.Signers = append(ad.Signers, by[u].Name)
-	}
-	return s.render(c, http.StatusOK, "agenda", ad)
 }

@@ -2,11 +2,8 @@ package web
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -19,7 +16,6 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/service"
-	"github.com/allymatch/allymatch/matcher/store"
 )
 
 // MaxUpload bounds an uploaded spreadsheet (the form around it included).
@@ -41,13 +37,28 @@ const (
 )
 
 type pendingImport struct {
-	owner   string // csrf value of the session
-	actor   string // whose quota it counts in
-	meeting string
-	name    string
-	kind    bundle.CSVKind
-	data    []byte
-	expires time.Time
+	owner    string // csrf value of the session
+	actor    string // whose quota it counts in
+	meeting  string
+	files    []upload
+	alliance *matcher.Alliance // the new alliance the files go into (onboarding), or nil
+	expires  time.Time
+}
+
+// upload is one uploaded file of an import.
+type upload struct {
+	name string
+	kind bundle.CSVKind // what a CSV holds ("": by its name)
+	data []byte
+}
+
+// size is the bytes the import keeps.
+func (pi *pendingImport) size() int {
+	n := 0
+	for _, f := range pi.files {
+		n += len(f.data)
+	}
+	return n
 }
 
 func newPending() *pendingImports { return &pendingImports{m: map[string]*pendingImport{}} }
@@ -69,7 +80,7 @@ func (p *pendingImports) put(pi *pendingImport) (string, error) {
 		case v.actor == pi.actor:
 			mine = append(mine, k)
 		default:
-			total += len(v.data)
+			total += v.size()
 		}
 	}
 	// Keep the actor's newest maxPendingPerActor-1, then add this one.
@@ -79,9 +90,9 @@ func (p *pendingImports) put(pi *pendingImport) (string, error) {
 		mine = mine[1:]
 	}
 	for _, k := range mine {
-		total += len(p.m[k].data)
+		total += p.m[k].size()
 	}
-	if total+len(pi.data) > maxPendingBytes {
+	if total+pi.size() > maxPendingBytes {
 		return "", errPendingFull
 	}
 	id := randomHex(16)
@@ -101,211 +112,10 @@ func (p *pendingImports) take(id, owner string) *pendingImport {
 	return pi
 }
 
-type importData struct {
-	Meeting  *matcher.Alliance
-	File     string
-	Problems []bundle.Problem
-	Dups     []string
-	Units    []*matcher.Unit
-	Items    []*matcher.Item
-	Projects []*matcher.Project
-	Pending  string
-	Stored   int
-	N        names
-	Kinds    []string
-}
-
-var csvKinds = []string{string(bundle.CSVDemands), string(bundle.CSVResources), string(bundle.CSVItems), string(bundle.CSVProjects), string(bundle.CSVUnits)}
-
-func (s *site) importMeeting(c echo.Context) (*matcher.Alliance, store.Snapshot, error) {
-	sn := s.Service().Store.Snapshot()
-	id := c.Param("id")
-	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), id) {
-		return nil, sn, errNotFound
-	}
-	return al, sn, nil
-}
-
-func (s *site) importForm(c echo.Context) error {
-	al, sn, err := s.importMeeting(c)
-	if err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "import", importData{Meeting: al, N: names{sn: sn, lang: langFrom(c)}, Kinds: csvKinds})
-}
-
-// decodeUpload reads an .xlsx or .csv upload into a bundle, prepared with
-// the store's vocabulary.
-func decodeUpload(name string, kind bundle.CSVKind, data []byte, sn store.Snapshot) (*bundle.Bundle, error) {
-	var b *bundle.Bundle
-	var err error
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".xlsx":
-		b, err = bundle.DecodeXLSX(name, data, bundle.DefaultXLSXLimits)
-	case ".csv":
-		if kind == "" {
-			k, ok := bundle.CSVKindOf(name)
-			if !ok {
-				return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "choose what the file holds (demands, resources, ...) or name it 需求清单.csv, 资源清单.csv, 项目清单.csv, 成员单位.csv"}}}
-			}
-			kind = k
-		}
-		b, err = bundle.DecodeCSV(name, kind, data)
-	default:
-		return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "upload an .xlsx or .csv file"}}}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if b.Len() == 0 {
-		return nil, &bundle.Error{Problems: []bundle.Problem{{Loc: bundle.Loc{File: name}, Msg: "the file holds no rows"}}}
-	}
-	if _, err := bundle.Prepare(b, sn.Vocab); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-// duplicates lists likely duplicates: items with the same unit, title and
-// category, in the file or already stored under another id.
-func duplicates(b *bundle.Bundle, sn store.Snapshot, l *Lang) []string {
-	key := func(it *matcher.Item) string {
-		return it.Unit + "\x00" + strings.TrimSpace(it.Title) + "\x00" + it.Category
-	}
-	seen := map[string]int{}
-	var out []string
-	for i := range b.Items {
-		it := &b.Items[i]
-		loc, _ := b.Source("items", i)
-		if j, ok := seen[key(it)]; ok {
-			out = append(out, l.T("import.dup.file", loc.String(), it.ID, b.Items[j].ID, it.Title))
-			continue
-		}
-		seen[key(it)] = i
-		for old := range sn.ItemsOf(it.Unit) {
-			if old.ID != it.ID && key(old) == key(it) {
-				out = append(out, l.T("import.dup.stored", loc.String(), it.ID, old.ID, it.Title))
-			}
-		}
-	}
-	return out
-}
-
-func problemsOf(err error) []bundle.Problem {
-	var be *bundle.Error
-	if errors.As(err, &be) {
-		return be.Problems
-	}
-	var pe *matcher.ProblemsError
-	if errors.As(err, &pe) {
-		var ps []bundle.Problem
-		for _, e := range pe.List {
-			ps = append(ps, bundle.Problem{Field: e.Field, Msg: e.Message})
-		}
-		return ps
-	}
-	var me *matcher.Error
-	if errors.As(err, &me) && me.Code != matcher.EINTERNAL {
-		return []bundle.Problem{{Field: me.Field, Msg: me.Message}}
-	}
-	return nil
-}
-
-// importPreview decodes an upload and shows every row's problems and the
-// likely duplicates; nothing is stored yet.
-func (s *site) importPreview(c echo.Context) error {
-	al, sn, err := s.importMeeting(c)
-	if err != nil {
-		return err
-	}
-	l := langFrom(c)
-	d := importData{Meeting: al, N: names{sn: sn, lang: l}, Kinds: csvKinds}
-	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, MaxUpload+1<<20)
-	fh, err := c.FormFile("file")
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			d.Problems = []bundle.Problem{{Msg: l.T("import.toolarge", MaxUpload>>20)}}
-			return s.render(c, http.StatusRequestEntityTooLarge, "import", d)
-		}
-		d.Problems = []bundle.Problem{{Msg: l.T("import.nofile")}}
-		return s.render(c, http.StatusBadRequest, "import", d)
-	}
-	d.File = filepath.Base(fh.Filename)
-	if fh.Size > MaxUpload {
-		d.Problems = []bundle.Problem{{Loc: bundle.Loc{File: d.File}, Msg: l.T("import.toolarge", MaxUpload>>20)}}
-		return s.render(c, http.StatusRequestEntityTooLarge, "import", d)
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxUpload+1))
-	f.Close()
-	if err != nil {
-		return err
-	}
-	kind := bundle.CSVKind(c.FormValue("kind"))
-	b, err := decodeUpload(d.File, kind, data, sn)
-	if err != nil {
-		if d.Problems = problemsOf(err); d.Problems == nil {
-			return err
-		}
-		return s.render(c, http.StatusUnprocessableEntity, "import", d)
-	}
-	d.Problems = problemsOf(service.CheckImport(sn.Reader, actorOf(c), al.ID, b))
-	d.Dups = duplicates(b, sn, l)
-	for i := range b.Units {
-		d.Units = append(d.Units, &b.Units[i])
-	}
-	for i := range b.Items {
-		d.Items = append(d.Items, &b.Items[i])
-	}
-	for i := range b.Projects {
-		d.Projects = append(d.Projects, &b.Projects[i])
-	}
-	if len(d.Problems) > 0 {
-		return s.render(c, http.StatusUnprocessableEntity, "import", d)
-	}
-	if d.Pending, err = s.pending.put(&pendingImport{owner: c.Get("csrf").(string), actor: actorOf(c).String(), meeting: al.ID, name: d.File, kind: kind, data: data}); err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "import", d)
-}
-
-// importCommit stores a previewed upload, all or nothing.
-func (s *site) importCommit(c echo.Context) error {
-	al, sn, err := s.importMeeting(c)
-	if err != nil {
-		return err
-	}
-	l := langFrom(c)
-	d := importData{Meeting: al, N: names{sn: sn, lang: l}, Kinds: csvKinds}
-	pi := s.pending.take(c.FormValue("pending"), c.Get("csrf").(string))
-	if pi == nil || pi.meeting != al.ID {
-		d.Problems = []bundle.Problem{{Msg: l.T("import.expired")}}
-		return s.render(c, http.StatusConflict, "import", d)
-	}
-	d.File = pi.name
-	b, err := decodeUpload(pi.name, pi.kind, pi.data, sn)
-	if err == nil {
-		_, err = s.Service().ImportTo(c.Request().Context(), actorOf(c), al.ID, b)
-	}
-	if err != nil {
-		if d.Problems = problemsOf(err); d.Problems == nil {
-			return err
-		}
-		return s.render(c, http.StatusUnprocessableEntity, "import", d)
-	}
-	d.Stored = b.Len()
-	return s.render(c, http.StatusOK, "import", d)
-}
-
 // template sends the import template.
 func (s *site) template(c echo.Context) error {
 	var buf bytes.Buffer
-	if err := bundle.WriteXLSX(&buf, bundle.TemplateSheets()); err != nil {
+	if err := bundle.WriteXLSX(&buf, bundle.TemplateSheetsFor(s.Service().Store.Vocabulary())); err != nil {
 		return err
 	}
 	return sendFile(c, "allymatch-template.xlsx", buf.Bytes())
@@ -344,46 +154,72 @@ func (s *site) export(c echo.Context) error {
 	if ext != "xlsx" && ext != "csv" {
 		return errNotFound
 	}
-	d, err := s.meetingState(c.Request().Context(), c, c.Param("id"))
+	al, n, err := s.meetingOf(c)
 	if err != nil {
 		return err
 	}
-	l := langFrom(c)
-	n := d.N
+	a, l := actorOf(c), n.lang
 	var sh bundle.Sheet
 	claimRow := func(cv claimView) []any {
 		return []any{cv.C.ID, cv.Resource.ID, cv.Resource.Title, cv.ResourceUnit, cv.Demand.ID, cv.Demand.Title, cv.DemandUnit,
 			cv.Category, cv.C.Quantity, cv.Demand.Measure, cv.C.Score, cv.Words, l.T("status." + string(cv.C.Status)), acceptedBy(l, cv.C)}
 	}
+	claims := func(q service.ClaimQuery) error {
+		q.Page = service.Page{Limit: service.AllRows}
+		pg, err := s.Service().MeetingClaims(a, al.ID, q)
+		if err != nil {
+			return err
+		}
+		for _, cl := range pg.Claims {
+			sh.Rows = append(sh.Rows, claimRow(s.claimView(n, cl)))
+		}
+		return nil
+	}
 	claimHead := strings.Split(l.T("export.claims.header"), "|")
 	switch what {
 	case "proposals":
 		sh = bundle.Sheet{Name: l.T("export.proposals"), Header: claimHead}
-		for _, cv := range d.Proposed {
-			sh.Rows = append(sh.Rows, claimRow(cv))
+		if err := claims(service.ClaimQuery{Statuses: []matcher.ClaimStatus{matcher.ClaimProposed}}); err != nil {
+			return err
 		}
 	case "claims":
 		sh = bundle.Sheet{Name: l.T("export.claims"), Header: claimHead}
-		sn := n.sn
-		var all []claimView
-		for cl := range sn.ClaimsOfMeeting(d.Meeting.ID) {
-			all = append(all, s.claimView(n, cl))
-		}
-		sort.Slice(all, func(i, j int) bool { return all[i].C.ID < all[j].C.ID })
-		for _, cv := range all {
-			sh.Rows = append(sh.Rows, claimRow(cv))
+		if err := claims(service.ClaimQuery{Sort: service.ClaimSortNewest}); err != nil {
+			return err
 		}
 	case "unmet":
 		sh = bundle.Sheet{Name: l.T("export.unmet"), Header: strings.Split(l.T("export.unmet.header"), "|")}
-		for _, u := range d.Unmet {
-			sh.Rows = append(sh.Rows, []any{u.Demand.ID, u.Demand.Title, u.Unit, u.Cat, u.U.Need, u.U.Met, u.Demand.Measure, u.Why})
+		pg, err := s.Service().MeetingUnmet(c.Request().Context(), a, al.ID, service.UnmetQuery{Page: service.Page{Limit: service.AllRows}})
+		if err != nil {
+			return err
+		}
+		for _, u := range pg.Rows {
+			sh.Rows = append(sh.Rows, []any{u.Demand, u.Item.Title, n.Unit(u.Unit), n.Category(u.Category), u.Need, u.Met, u.Open, u.Item.Measure, explainUnmet(n, u.Unmet)})
 		}
 	case "report":
-		r, err := s.Service().MeetingReport(actorOf(c), d.Meeting.ID)
+		r, err := s.Service().MeetingReport(a, al.ID)
 		if err != nil {
 			return err
 		}
 		sh = bundle.Sheet{Name: l.T("export.report"), Header: strings.Split(l.T("export.report.header"), "|")}
+		// One row per measure of each key (quantities of unlike measures
+		// are never added); the counts of demands on its first row.
+		row := func(dim, k, name string, t service.Tally) {
+			if len(t.Measures) == 0 {
+				sh.Rows = append(sh.Rows, []any{dim, k, name, t.Demands, t.Met, t.Partly, nil, nil, nil, nil})
+			}
+			for i, m := range t.Measures {
+				pct := ""
+				if m.Need > 0 {
+					pct = strconv.FormatInt(m.Met*100/m.Need, 10) + "%"
+				}
+				if i == 0 {
+					sh.Rows = append(sh.Rows, []any{dim, k, name, t.Demands, t.Met, t.Partly, m.Measure, m.Need, m.Met, pct})
+				} else {
+					sh.Rows = append(sh.Rows, []any{dim, k, name, nil, nil, nil, m.Measure, m.Need, m.Met, pct})
+				}
+			}
+		}
 		add := func(dim string, m map[string]service.Tally, name func(string) string) {
 			keys := make([]string, 0, len(m))
 			for k := range m {
@@ -391,22 +227,17 @@ func (s *site) export(c echo.Context) error {
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				t := m[k]
-				pct := ""
-				if t.Need > 0 {
-					pct = strconv.Itoa(int(t.Met*100/t.Need)) + "%"
-				}
-				sh.Rows = append(sh.Rows, []any{dim, k, name(k), t.Need, t.Met, pct})
+				row(dim, k, name(k), m[k])
 			}
 		}
 		add(l.T("report.bycategory"), r.ByCategory, n.Category)
 		add(l.T("report.bygrid"), r.ByGrid, n.Grid)
 		add(l.T("report.byunit"), r.ByUnit, n.Unit)
-		sh.Rows = append(sh.Rows, []any{l.T("report.total"), "", "", r.Total.Need, r.Total.Met, ""})
+		row(l.T("report.total"), "", "", r.Total)
 	default:
 		return errNotFound
 	}
-	name := d.Meeting.ID + "-" + what + "." + ext
+	name := al.ID + "-" + what + "." + ext
 	if ext == "csv" {
 		data, err := csvBytes(sh)
 		if err != nil {

@@ -30,13 +30,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
-	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/notify"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
@@ -96,8 +94,6 @@ type site struct {
 	secret  []byte // CSRF key, new at every start
 	logins  *limiter
 	pages   map[string]*template.Template
-	mu      sync.Mutex
-	results map[string]*match.Result // last match per meeting, by state seq
 	pending *pendingImports
 }
 
@@ -111,14 +107,14 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), results: map[string]*match.Result{}, pending: newPending()}
+	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), pending: newPending()}
 	if _, err := rand.Read(s.secret); err != nil {
 		panic(err)
 	}
 	s.pages = parseTemplates()
 	static, _ := fs.Sub(staticFS, "static")
 	g := e.Group(Prefix, s.headers, s.errors)
-	g.GET("/static/*", echo.WrapHandler(http.StripPrefix(Prefix+"/static/", http.FileServer(http.FS(static)))))
+	g.GET("/static/*", staticFiles(static))
 	g.GET("/login", s.loginForm)
 	g.POST("/login", s.login)
 	a := g.Group("", s.session)
@@ -128,6 +124,19 @@ func New(d Deps) http.Handler {
 	a.GET("/meetings/:id", s.meeting)
 	a.POST("/meetings/:id/propose", s.propose)
 	a.GET("/meetings/:id/report", s.report)
+	// The meeting's lists (meetinglists.go), each searched and paged.
+	a.GET("/meetings/:id/claims", s.meetingClaims)
+	a.GET("/meetings/:id/unmet", s.meetingUnmet)
+	a.GET("/meetings/:id/waiting", s.meetingWaiting)
+	a.GET("/meetings/:id/units", s.meetingUnits)
+	a.GET("/meetings/:id/items", s.meetingItems)
+	a.GET("/meetings/:id/events", s.meetingEvents)
+	// Onboarding: the alliance's lead and members, a new alliance below
+	// (alliances.go).
+	a.GET("/meetings/:id/members", s.members)
+	a.POST("/meetings/:id/members", s.changeMembers)
+	a.GET("/meetings/:id/alliances/new", s.newAlliance)
+	a.POST("/meetings/:id/alliances/new", s.newAlliance)
 	a.GET("/meetings/:id/map", s.mapPage)
 	a.GET("/meetings/:id/agenda", s.agenda)
 	a.GET("/meetings/:id/export/:file", s.export)
@@ -179,6 +188,20 @@ func New(d Deps) http.Handler {
 		}
 	}
 	return e
+}
+
+// staticFiles serves the embedded assets; a missing one is the desk's 404
+// page, not the file server's plain text.
+func staticFiles(files fs.FS) echo.HandlerFunc {
+	fsrv := http.StripPrefix(Prefix+"/static/", http.FileServer(http.FS(files)))
+	return func(c echo.Context) error {
+		name := c.Param("*")
+		if st, err := fs.Stat(files, name); err != nil || st.IsDir() {
+			return errNotFound
+		}
+		fsrv.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
 }
 
 // Handles reports whether path is served by the pages.
@@ -307,6 +330,29 @@ func (s *site) newCookie(c echo.Context, name, value string) *http.Cookie {
 	return &http.Cookie{Name: name, Value: value, Path: Prefix, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure}
 }
 
+// actorName is what the header calls a: its unit's or alliance's name,
+// the role alone for an admin.
+func (s *site) actorName(a matcher.Actor) string {
+	svc := s.Service()
+	if svc == nil {
+		return a.ID
+	}
+	sn := svc.Store.Snapshot()
+	switch a.Role {
+	case matcher.RoleUnit:
+		if u := sn.UnitRaw(a.ID); u != nil {
+			return u.Name
+		}
+	case matcher.RoleCoordinator:
+		if al, err := sn.Alliance(a.ID); err == nil {
+			return al.Name
+		}
+	case matcher.RoleAdmin, matcher.RoleSystem:
+		return ""
+	}
+	return a.ID
+}
+
 func actorOf(c echo.Context) matcher.Actor { a, _ := c.Get("actor").(matcher.Actor); return a }
 func langFrom(c echo.Context) *Lang {
 	if l, ok := c.Get("lang").(*Lang); ok {
@@ -322,10 +368,12 @@ type view struct {
 	CSRF   string
 	Path   string // the page's path, for the language links
 	Msg    string // a message key to show (after a redirect)
+	MsgBad bool   // Msg tells of a refusal: shown in the error style
 	Status int    // the answer's HTTP status
 	Seq    uint64 // the store's index when the request came (the live stream's since)
 	Data   any
 	signed bool
+	who    string // the actor's unit or alliance name
 }
 
 func (v view) Signed() bool { return v.signed }
@@ -338,11 +386,12 @@ func (s *site) render(c echo.Context, status int, page string, data any) error {
 	v := view{L: langFrom(c), Data: data, Path: c.Request().URL.Path, Status: status}
 	if a, ok := c.Get("actor").(matcher.Actor); ok {
 		v.Actor, v.signed = a, true
+		v.who = s.actorName(a)
 	}
 	v.CSRF, _ = c.Get("csrf").(string)
 	v.Seq, _ = c.Get("seq").(uint64)
 	if m := c.QueryParam("msg"); m != "" && v.L.Has("msg."+m) {
-		v.Msg = "msg." + m
+		v.Msg, v.MsgBad = "msg."+m, badMsgs[m]
 	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
@@ -350,6 +399,14 @@ func (s *site) render(c echo.Context, status int, page string, data any) error {
 	}
 	return c.HTMLBlob(status, []byte(b.String()))
 }
+
+// badMsgs are the msg= keys that tell of a refusal, not a success: they
+// show in the error style, never in the green box.
+var badMsgs = map[string]bool{"badcode": true, "badtoken": true, "expired": true}
+
+// WhoName is the signed-in actor's name for the header: its unit's or
+// alliance's name, not its id.
+func (v view) WhoName() string { return v.who }
 
 // back returns a safe local redirect target from the form, or def.
 func back(c echo.Context, def string) string {

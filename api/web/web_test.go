@@ -418,7 +418,7 @@ func TestWhatIf(t *testing.T) {
 	seq = st.Seq()
 	b.get("/ui/scenarios/" + second)
 	code, body = b.post("/ui/scenarios/"+second+"/apply", url.Values{"csrf": {b.csrf()}})
-	if code != http.StatusConflict || !strings.Contains(body, `id="conflict"`) || !strings.Contains(body, "scenario.apply") {
+	if code != http.StatusConflict || !strings.Contains(body, `id="conflict"`) || !strings.Contains(body, "应用推演") {
 		t.Fatalf("stale apply: %d %.2000s", code, body)
 	}
 	if st.Seq() != seq {

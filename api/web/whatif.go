@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +19,6 @@ import (
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/scenario"
 	"github.com/allymatch/allymatch/matcher/service"
-	"github.com/allymatch/allymatch/matcher/store"
 )
 
 type scenariosKey struct{}
@@ -45,15 +45,17 @@ func scenariosOf(r *http.Request) *scenario.Manager {
 // option is one choice of a select.
 type option struct{ Value, Label string }
 
-// whatIfForm is the what-if form of a meeting's dashboard: the items and
-// units it may edit, what was sent and the error when it was refused.
+// whatIfForm is the what-if form of a meeting's dashboard: what was sent,
+// the error when it was refused, and for a field whose text matched
+// several items or units, those to choose from. The items and units are
+// search fields (an id, or words of a title or name): a meeting of 1,000
+// units has thousands of items, too many for a select.
 type whatIfForm struct {
-	Items   []option
-	Units   []option
 	Weights []weightField
 	Values  map[string]string // the form as sent
 	Field   string            // the form field at fault
 	Error   string
+	Picks   map[string][]option
 }
 
 type weightField struct {
@@ -63,27 +65,83 @@ type weightField struct {
 
 func (f *whatIfForm) V(name string) string { return f.Values[name] }
 
-// whatIfOf lists what the form offers for meeting id: the open items at the
-// meeting's level and the units of its scope.
-func whatIfOf(sn store.Snapshot, n names, id string) *whatIfForm {
-	f := &whatIfForm{Values: map[string]string{}}
+// Pick is the choices of a field whose text matched several records.
+func (f *whatIfForm) Pick(name string) []option { return f.Picks[name] }
+
+// whatIfOf is the empty what-if form of meeting id.
+func whatIfOf(n names, id string) *whatIfForm {
+	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}}
 	for _, t := range match.Terms {
 		f.Weights = append(f.Weights, weightField{t, weightOf(match.DefaultWeights, t)})
 	}
-	sc, err := match.ResolveScope(sn.Reader, id)
-	if err != nil {
-		return f
-	}
-	for _, u := range sc.Units() {
-		f.Units = append(f.Units, option{u, u + " " + n.Unit(u)})
-		for it := range sn.ItemsOf(u) {
-			if it.Level == sc.Level && it.Status == matcher.ItemOpen {
-				f.Items = append(f.Items, option{it.ID, fmt.Sprintf("%s %s（%s）%d%s", it.ID, it.Title, n.Unit(u), it.Quantity, it.Measure)})
-			}
-		}
-	}
-	slices.SortFunc(f.Items, func(a, b option) int { return strings.Compare(a.Value, b.Value) })
 	return f
+}
+
+// maxPicks bounds the matches a what-if field offers to choose from.
+const maxPicks = 10
+
+// picker resolves what was typed in a what-if field to one id of the
+// meeting's scope: an id itself, or words that match exactly one open
+// item at the meeting's level (one unit of its scope). Several matches
+// are offered to choose from (at most maxPicks).
+type picker struct {
+	s       *site
+	c       echo.Context
+	meeting *matcher.Alliance
+	n       names
+	picks   map[string][]option
+}
+
+// item resolves an item field.
+func (p *picker) item(field, typed string) (string, error) {
+	a := actorOf(p.c)
+	if it, err := p.n.sn.Item(typed); err == nil && service.CanSeeItem(p.n.sn.Reader, a, it) {
+		return it.ID, nil
+	}
+	pg, err := p.s.Service().MeetingItems(a, p.meeting.ID, service.ItemQuery{Text: typed, Status: matcher.ItemOpen, Level: p.meeting.Level, Page: service.Page{Limit: maxPicks + 1}})
+	if err != nil {
+		return "", err
+	}
+	var opts []option
+	for _, r := range pg.Items[:min(len(pg.Items), maxPicks)] {
+		it := r.Item
+		opts = append(opts, option{it.ID, fmt.Sprintf("%s %s（%s）%d%s", it.ID, it.Title, p.n.Unit(it.Unit), it.Quantity, it.Measure)})
+	}
+	return p.one(field, typed, pg.Total, opts)
+}
+
+// unit resolves a unit field.
+func (p *picker) unit(field, typed string) (string, error) {
+	a := actorOf(p.c)
+	if u := p.n.sn.UnitRaw(typed); u != nil && service.CanSeeUnit(p.n.sn.Reader, a, u.ID) {
+		return u.ID, nil
+	}
+	pg, err := p.s.Service().MeetingUnits(a, p.meeting.ID, service.UnitQuery{Text: typed, Page: service.Page{Limit: maxPicks + 1}})
+	if err != nil {
+		return "", err
+	}
+	var opts []option
+	for _, r := range pg.Units[:min(len(pg.Units), maxPicks)] {
+		opts = append(opts, option{r.Unit.ID, r.Unit.ID + " " + r.Unit.Name})
+	}
+	return p.one(field, typed, pg.Total, opts)
+}
+
+// one returns the one match, or an error at field that offers the
+// matches to choose from.
+func (p *picker) one(field, typed string, total int, opts []option) (string, error) {
+	l := p.n.lang
+	switch {
+	case total == 1:
+		return opts[0].Value, nil
+	case total == 0:
+		return "", &formError{field, l.T("whatif.nomatch", typed)}
+	}
+	p.picks[field] = opts
+	if total > maxPicks {
+		return "", &formError{field, l.T("whatif.manymatches", total, maxPicks)}
+	}
+	return "", &formError{field, l.T("whatif.choose", total)}
 }
 
 func weightOf(w match.Weights, term string) int {
@@ -128,7 +186,7 @@ func (e *formError) Error() string { return e.field + ": " + e.msg }
 
 // editsOfForm turns the what-if form into scenario edits, and for each
 // edit the form field it came from.
-func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
+func editsOfForm(c echo.Context, l *Lang, p *picker) ([]scenario.Edit, []string, error) {
 	var edits []scenario.Edit
 	var fields []string
 	num := func(name string) (float64, error) {
@@ -138,7 +196,11 @@ func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
 		}
 		return v, nil
 	}
-	if it := c.FormValue("qty_item"); it != "" {
+	if typed := strings.TrimSpace(c.FormValue("qty_item")); typed != "" {
+		it, err := p.item("qty_item", typed)
+		if err != nil {
+			return nil, nil, err
+		}
 		v, err := num("qty")
 		if err != nil {
 			return nil, nil, err
@@ -150,7 +212,11 @@ func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
 		edits = append(edits, scenario.Edit{Op: scenario.OpSetQuantity, Item: scenario.Ref[matcher.Item]{ID: it}, Quantity: &q})
 		fields = append(fields, "qty")
 	}
-	if it := c.FormValue("radius_item"); it != "" {
+	if typed := strings.TrimSpace(c.FormValue("radius_item")); typed != "" {
+		it, err := p.item("radius_item", typed)
+		if err != nil {
+			return nil, nil, err
+		}
 		v, err := num("radius")
 		if err != nil {
 			return nil, nil, err
@@ -158,7 +224,11 @@ func editsOfForm(c echo.Context, l *Lang) ([]scenario.Edit, []string, error) {
 		edits = append(edits, scenario.Edit{Op: scenario.OpSetRadius, Item: scenario.Ref[matcher.Item]{ID: it}, RadiusKM: &v})
 		fields = append(fields, "radius")
 	}
-	if u := c.FormValue("remove_unit"); u != "" {
+	if typed := strings.TrimSpace(c.FormValue("remove_unit")); typed != "" {
+		u, err := p.unit("remove_unit", typed)
+		if err != nil {
+			return nil, nil, err
+		}
 		edits = append(edits, scenario.Edit{Op: scenario.OpRemoveUnit, Unit: scenario.Ref[matcher.Unit]{ID: u}})
 		fields = append(fields, "remove_unit")
 	}
@@ -197,12 +267,16 @@ var editIndexRe = regexp.MustCompile(`^edits\[(\d+)\]`)
 // shows its diff; a refused edit shows the dashboard again with the error
 // at the form.
 func (s *site) whatIf(c echo.Context) error {
-	id := c.Param("id")
-	l := langFrom(c)
-	edits, fields, err := editsOfForm(c, l)
+	al, n, err := s.meetingOf(c)
+	if err != nil {
+		return err
+	}
+	l := n.lang
+	p := &picker{s: s, c: c, meeting: al, n: n, picks: map[string][]option{}}
+	edits, fields, err := editsOfForm(c, l, p)
 	if err == nil {
 		var sc *scenario.Scenario
-		sc, err = scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), scenario.Request{Meeting: id, Edits: edits})
+		sc, err = scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), scenario.Request{Meeting: al.ID, Edits: edits})
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, Prefix+"/scenarios/"+sc.ID)
 		}
@@ -212,12 +286,8 @@ func (s *site) whatIf(c echo.Context) error {
 	if !errors.As(err, &fe) && code != matcher.EINVALID && code != matcher.ECONFLICT && code != matcher.EFORBIDDEN {
 		return err
 	}
-	d, derr := s.meetingState(c.Request().Context(), c, id)
-	if derr != nil {
-		return derr
-	}
-	sn := s.Service().Store.Snapshot()
-	f := whatIfOf(sn, d.N, id)
+	f := whatIfOf(n, al.ID)
+	f.Picks = p.picks
 	form, _ := c.FormParams()
 	for k := range form {
 		f.Values[k] = form.Get(k)
@@ -229,7 +299,7 @@ func (s *site) whatIf(c echo.Context) error {
 	default:
 		var me *matcher.Error
 		errors.As(err, &me)
-		f.Error = me.Message
+		f.Error = errText(l, err)
 		if m := editIndexRe.FindStringSubmatch(me.Field); m != nil {
 			if i, _ := strconv.Atoi(m[1]); i < len(fields) {
 				f.Field = fields[i]
@@ -237,8 +307,7 @@ func (s *site) whatIf(c echo.Context) error {
 		}
 		status = statusOf[code]
 	}
-	d.WhatIf = f
-	return s.render(c, status, "meeting", d)
+	return s.renderDashboard(c, al, n, f, status)
 }
 
 // editWords says an edit in words.
@@ -279,7 +348,7 @@ func editWords(n names, e scenario.Edit) string {
 		return l.T("edit."+e.Op, project())
 	case scenario.OpSetProjectStatus:
 		if e.Status != nil {
-			return l.T("edit.set_project_status", project(), string(*e.Status))
+			return l.T("edit.set_project_status", project(), l.T("project."+string(*e.Status)))
 		}
 	case scenario.OpDropFromAlliance:
 		return l.T("edit.drop_from_alliance", unit(), n.Alliance(e.Alliance))
@@ -327,11 +396,6 @@ type unitChangeView struct {
 	Lost   []claimChangeView
 }
 
-type priorityLine struct {
-	Priority                   int
-	LiveMet, ScenarioMet, Need int64
-}
-
 type scenarioData struct {
 	S        *scenario.Scenario
 	Meeting  string
@@ -340,7 +404,7 @@ type scenarioData struct {
 	Diff     *scenario.Diff
 	Demands  []demandChangeView
 	Units    []unitChangeView
-	Priority []priorityLine
+	Measures []measureLine
 	Conflict *conflictView
 	N        names
 }
@@ -404,13 +468,77 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	for _, u := range diff.Units {
 		d.Units = append(d.Units, unitChangeView{Unit: n.Unit(u.Unit), Gained: claims(u.Gained), Lost: claims(u.Lost)})
 	}
-	t := diff.Totals
-	for _, p := range t.Priorities() {
-		lv, sv := t.Live.MetByPriority[p], t.Scenario.MetByPriority[p]
-		need := max(sv[1], lv[1])
-		d.Priority = append(d.Priority, priorityLine{Priority: p, LiveMet: lv[0], ScenarioMet: sv[0], Need: need})
-	}
+	d.Measures = measureLines(n, diff.Live, diff.After)
 	return d, nil
+}
+
+// measureLine is the quantity met by each plan in one measure: plans are
+// compared measure by measure, never by adding unlike ones.
+type measureLine struct {
+	Measure        string
+	Live, After    int64 // met by the live plan and the scenario's
+	Demands        int   // demands of the measure, in either plan
+	LiveFull, Full int   // demands met in full
+}
+
+// measureLines compares two plans' results per measure: what each
+// proposes, and how many demands each meets in full.
+func measureLines(n names, live, after *match.Result) []measureLine {
+	by := map[string]*measureLine{}
+	line := func(demand string) *measureLine {
+		m := n.Item(demand).Measure
+		if by[m] == nil {
+			by[m] = &measureLine{Measure: m}
+		}
+		return by[m]
+	}
+	type tally struct {
+		met   map[string]int64
+		unmet map[string]bool
+	}
+	count := func(r *match.Result) tally {
+		t := tally{met: map[string]int64{}, unmet: map[string]bool{}}
+		if r == nil {
+			return t
+		}
+		for _, p := range r.Proposals {
+			t.met[p.Demand] += p.Quantity
+		}
+		for _, u := range r.Unmet {
+			t.unmet[u.Demand] = true
+		}
+		return t
+	}
+	lt, at := count(live), count(after)
+	seen := map[string]bool{}
+	for _, t := range []tally{lt, at} {
+		for dem := range t.met {
+			seen[dem] = true
+		}
+		for dem := range t.unmet {
+			seen[dem] = true
+		}
+	}
+	for dem := range seen {
+		l := line(dem)
+		l.Demands++
+		l.Live += lt.met[dem]
+		l.After += at.met[dem]
+		if lt.met[dem] > 0 && !lt.unmet[dem] {
+			l.LiveFull++
+		}
+		if at.met[dem] > 0 && !at.unmet[dem] {
+			l.Full++
+		}
+	}
+	out := make([]measureLine, 0, len(by))
+	for _, l := range by {
+		out = append(out, *l)
+	}
+	slices.SortFunc(out, func(a, b measureLine) int {
+		return cmp.Or(cmp.Compare(b.Demands, a.Demands), cmp.Compare(a.Measure, b.Measure))
+	})
+	return out
 }
 
 // scenarioPage shows a scenario's diff against the live plan, with the
@@ -448,14 +576,7 @@ func (s *site) applyScenario(c echo.Context) error {
 				cv.Hidden++
 				continue
 			}
-			var ch []string
-			for _, x := range ev.Changes {
-				ch = append(ch, x.Table+"/"+x.ID)
-			}
-			if ev.Count > len(ev.Changes) {
-				ch = append(ch, "…")
-			}
-			cv.Events = append(cv.Events, eventView{Seq: ev.Seq, Time: ev.Time.Local().Format("2006-01-02 15:04:05"), Actor: ev.Actor, Action: ev.Action, Changes: strings.Join(ch, ", ")})
+			cv.Events = append(cv.Events, eventViewOf(d.N, ev))
 		}
 		d.Conflict = cv
 		return s.render(c, http.StatusConflict, "scenario", d)

@@ -156,6 +156,55 @@ type Problem struct {
 	Field  string
 	Msg    string
 	Code   string // the matcher error code; "" is EINVALID
+	// Column is the column's header as the file has it, when the problem
+	// is one cell's and the header is not Field's own name ("数量" for
+	// quantity); Msg then starts with it (column "数量": ...).
+	Column string
+	// Format and Args are the message before formatting, without the
+	// column (see matcher.Error): its key for a translation.
+	Format string
+	Args   []any
+}
+
+// Problemf returns a problem with a formatted message, keeping format and
+// args for a translation.
+func Problemf(loc Loc, record, field, format string, args ...any) Problem {
+	return Problem{Loc: loc, Record: record, Field: field, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// Join lists the problems of several checks of one input once: a problem
+// at the file, line and field of an earlier one is left out (a cell that
+// did not read, then the value it left found invalid).
+func Join(lists ...[]Problem) []Problem {
+	type at struct {
+		file  string
+		line  int
+		field string
+	}
+	seen := map[at]bool{}
+	var out []Problem
+	for _, l := range lists {
+		for _, p := range l {
+			if p.Loc.Line > 0 {
+				k := at{p.Loc.File, p.Loc.Line, p.Field}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Key returns the message's key for a translation: its format and
+// arguments, or Msg itself when it was not made from one.
+func (p Problem) Key() (format string, args []any) {
+	if p.Format == "" {
+		return p.Msg, nil
+	}
+	return p.Format, p.Args
 }
 
 func (p Problem) String() string {
@@ -239,7 +288,7 @@ func (ps *problems) put(p Problem) {
 }
 
 func (ps *problems) add(loc Loc, record, field, format string, args ...any) {
-	ps.put(Problem{Loc: loc, Record: record, Field: field, Msg: fmt.Sprintf(format, args...)})
+	ps.put(Problemf(loc, record, field, format, args...))
 }
 
 // addErr adds every field problem of err (from a Validate method).
@@ -253,7 +302,7 @@ func (ps *problems) addErr(loc Loc, record string, err error) {
 		return
 	}
 	for _, e := range list {
-		ps.put(Problem{Loc: loc, Record: record, Field: e.Field, Msg: e.Message, Code: e.Code})
+		ps.put(Problem{Loc: loc, Record: record, Field: e.Field, Msg: e.Message, Code: e.Code, Format: e.Format, Args: e.Args})
 	}
 	ps.more += matcher.Unlisted(err)
 }
@@ -365,7 +414,7 @@ func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
 		return nil, matcher.Errorf(matcher.EINVALID, "%s: %v", name, err)
 	}
 	if len(data) > MaxFileBytes {
-		return nil, &Error{Problems: []Problem{{Loc: Loc{File: name}, Msg: fmt.Sprintf("file is larger than %d bytes", MaxFileBytes)}}}
+		return nil, &Error{Problems: []Problem{Problemf(Loc{File: name}, "", "", "file is larger than %d bytes", MaxFileBytes)}}
 	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".json":
@@ -373,13 +422,13 @@ func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
 	case ".csv":
 		kind, ok := CSVKindOf(name)
 		if !ok {
-			return nil, &Error{Problems: []Problem{{Loc: Loc{File: name}, Msg: "unknown CSV file name; name it " + strings.Join(csvNames(), ", ")}}}
+			return nil, &Error{Problems: []Problem{Problemf(Loc{File: name}, "", "", "unknown CSV file name; name it %s", strings.Join(csvNames(), ", "))}}
 		}
 		return DecodeCSV(name, kind, data)
 	case ".xlsx":
 		return DecodeXLSX(name, data, DefaultXLSXLimits)
 	}
-	return nil, &Error{Problems: []Problem{{Loc: Loc{File: name}, Msg: "unknown file type; use .json, .csv or .xlsx"}}}
+	return nil, &Error{Problems: []Problem{Problemf(Loc{File: name}, "", "", "unknown file type; use .json, .csv or .xlsx")}}
 }
 
 // tables maps a bundle's JSON keys to a decoder of one record.

@@ -104,11 +104,11 @@ func TestWriteXLSXFormulas(t *testing.T) {
 func TestSpreadsheetRoundTrip(t *testing.T) {
 	titles := []string{`=HYPERLINK("http://x","点我")`, "@SUM(A1)", "+86 138 0000 0000", "-1", "'=已经加了引号", "''两个引号", "'引号开头", "晚自习放学护送学生回家"}
 	descriptions := []string{"\t=1", "-1", "", "=1+1", "@", "+", "'", "普通说明"}
-	head := bundle.TemplateSheets()[0] // 需求清单: 编号, 单位, 类别, 名称, 说明, …, 数量, …
+	head := bundle.TemplateSheets()[0] // 需求清单: 序号, 编号, 单位, 类别, 名称, 说明, …, 数量, …
 	sh := bundle.Sheet{Name: head.Name, Header: head.Header}
 	for i, title := range titles {
 		row := make([]any, len(head.Header))
-		row[0], row[1], row[2], row[3], row[4], row[6] = "D"+string(rune('0'+i)), "lh-school", "护学", title, descriptions[i], 2
+		row[0], row[1], row[2], row[3], row[4], row[5], row[7] = i+1, "D"+string(rune('0'+i)), "lh-school", "护学", title, descriptions[i], 2
 		sh.Rows = append(sh.Rows, row)
 	}
 	read := map[string]func() (*bundle.Bundle, error){

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
+	"golang.org/x/text/width"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -89,6 +91,10 @@ var columnAliases = map[string][]string{
 	"alliances":   {"联盟", "所属联盟"},
 }
 
+// ignoredColumns are headers that spreadsheets carry and the lists do not
+// need: a running number (序号) is read past, whatever list it heads.
+var ignoredColumns = map[string]bool{"序号": true, "序": true, "no": true, "no.": true, "#": true, "行号": true, "编号序号": true}
+
 // columns allowed per kind (beyond these, a header is an error).
 var kindColumns = map[CSVKind][]string{
 	CSVDemands:   {"id", "unit", "category", "title", "description", "tags", "quantity", "measure", "from", "to", "lat", "lon", "radius_km", "priority", "status", "level", "project", "optional"},
@@ -116,10 +122,10 @@ func normHeader(h string) string {
 }
 
 // mapHeader maps each header cell to a canonical column for kind.
-func mapHeader(kind CSVKind, header []string) (map[string]int, []string) {
+func mapHeader(kind CSVKind, header []string) (map[string]int, []*matcher.Error) {
 	allowed := kindColumns[kind]
 	cols := map[string]int{}
-	var bad []string
+	var bad []*matcher.Error
 	for i, h := range header {
 		n := normHeader(h)
 		found := ""
@@ -142,19 +148,19 @@ func mapHeader(kind CSVKind, header []string) (map[string]int, []string) {
 			}
 		}
 		switch {
-		case n == "":
+		case n == "" || ignoredColumns[n]:
 			continue
 		case found == "":
-			bad = append(bad, fmt.Sprintf("unknown column %q (allowed: %s)", h, strings.Join(allowed, ", ")))
+			bad = append(bad, matcher.Errorf(matcher.EINVALID, "unknown column %q (allowed: %s)", h, strings.Join(allowed, ", ")))
 		case hasCol(cols, found):
-			bad = append(bad, fmt.Sprintf("column %q appears twice", h))
+			bad = append(bad, matcher.Errorf(matcher.EINVALID, "column %q appears twice", h))
 		default:
 			cols[found] = i
 		}
 	}
 	for _, r := range requiredColumns[kind] {
 		if !hasCol(cols, r) {
-			bad = append(bad, fmt.Sprintf("missing column %q (or %s)", r, strings.Join(columnAliases[r], ", ")))
+			bad = append(bad, matcher.Errorf(matcher.EINVALID, "missing column %q (or %s)", r, strings.Join(columnAliases[r], ", ")))
 		}
 	}
 	return cols, bad
@@ -176,10 +182,51 @@ func toUTF8(data []byte) ([]byte, error) {
 	return out, nil
 }
 
-// DecodeCSV decodes one CSV file of the given kind. The first row is the
-// header (English or Chinese column names); blank rows are skipped. A '
-// that protects a formula-like cell (as WriteCSV writes it) is dropped.
-// Every problem is listed with its line and column.
+// headerScan is how many rows from the top may hold a title (a merged
+// cell above the header) before the header itself.
+const headerScan = 6
+
+// findHeader returns the row of rows that is the header of a kind's list:
+// among the first headerScan non-blank rows, the first that names every
+// required column, else the one that names the most columns (a title row
+// above names none). 0 when no row names any.
+func findHeader(kind CSVKind, rows [][]string) int {
+	best, bestN := 0, 0
+	seen := 0
+	for i, row := range rows {
+		if seen >= headerScan {
+			break
+		}
+		if blank(row) {
+			continue
+		}
+		seen++
+		cols, _ := mapHeader(kind, row)
+		missing := false
+		for _, r := range requiredColumns[kind] {
+			if !hasCol(cols, r) {
+				missing = true
+			}
+		}
+		if !missing {
+			return i
+		}
+		if len(cols) > bestN {
+			best, bestN = i, len(cols)
+		}
+	}
+	return best
+}
+
+// DecodeCSV decodes one CSV file of the given kind. The header is the
+// first row that names the list's columns (English or Chinese; a title
+// above it, such as a merged cell, is read past; a 序号 column is
+// ignored); blank rows are skipped. A ' that protects a formula-like cell
+// (as WriteCSV writes it) is dropped; numbers may be typed full-width
+// (４０). Every problem is listed with its line and column. On problems
+// the bundle of the rows as far as they read is returned with the error,
+// for a preview to check them against a store too; nothing is to be
+// stored from it.
 func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 	var ps problems
 	if _, ok := kindColumns[kind]; !ok {
@@ -188,30 +235,18 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 	}
 	text, err := toUTF8(data)
 	if err != nil {
-		ps.add(Loc{File: name}, "", "", "%v", err)
+		ps.addErr(Loc{File: name}, "", err)
 		return nil, ps.err()
 	}
 	r := csv.NewReader(bytes.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err == io.EOF {
-		ps.add(Loc{File: name, Line: 1}, "", "", "empty file: the first row must name the columns")
-		return nil, ps.err()
+	type row struct {
+		rec   []string
+		lines []int // each cell's line
 	}
-	if err != nil {
-		ps.add(Loc{File: name, Line: 1}, "", "", "malformed CSV: %v", err)
-		return nil, ps.err()
-	}
-	cols, bad := mapHeader(kind, header)
-	for _, m := range bad {
-		ps.add(Loc{File: name, Line: 1}, "header", "", "%s", m)
-	}
-	if ps.any() {
-		return nil, ps.err()
-	}
-	b := &Bundle{Format: Format}
-	for row := 0; ; row++ {
+	var rows []row
+	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
@@ -225,7 +260,49 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 			ps.add(loc, "", "", "malformed CSV: %v", err)
 			return nil, ps.err()
 		}
-		line, _ := r.FieldPos(0)
+		lines := make([]int, len(rec))
+		for i := range rec {
+			lines[i], _ = r.FieldPos(i)
+		}
+		rows = append(rows, row{rec, lines})
+	}
+	if len(rows) == 0 {
+		ps.add(Loc{File: name, Line: 1}, "", "", "empty file: the first row must name the columns")
+		return nil, ps.err()
+	}
+	recs := make([][]string, len(rows))
+	for i, rw := range rows {
+		recs[i] = rw.rec
+	}
+	h := findHeader(kind, recs)
+	header := rows[h].rec
+	headLine := 1
+	if len(rows[h].lines) > 0 {
+		headLine = rows[h].lines[0]
+	}
+	cols, bad := mapHeader(kind, header)
+	for _, e := range bad {
+		ps.add(Loc{File: name, Line: headLine}, "header", "", e.Format, e.Args...)
+	}
+	if ps.any() {
+		return nil, ps.err()
+	}
+	var marks []int // the 序号 columns: a row marked 示例 there is an example, not a record
+	for i, c := range header {
+		if ignoredColumns[normHeader(c)] {
+			marks = append(marks, i)
+		}
+	}
+	b := &Bundle{Format: Format}
+	for n, rw := range rows[h+1:] {
+		rec := rw.rec
+		if slices.ContainsFunc(marks, func(i int) bool { return i < len(rec) && exampleMark[strings.ToLower(strings.TrimSpace(rec[i]))] }) {
+			continue
+		}
+		line := 0
+		if len(rw.lines) > 0 {
+			line = rw.lines[0]
+		}
 		loc := Loc{File: name, Line: line}
 		if blank(rec) {
 			continue
@@ -234,7 +311,7 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 			ps.add(loc, "", "", "row has %d cells, the header %d", len(rec), len(header))
 			continue
 		}
-		c := cells{r: r, rec: rec, header: header, cols: cols, loc: loc, ps: &ps, record: fmt.Sprintf("row %d", row+1)}
+		c := cells{lines: rw.lines, rec: rec, header: header, cols: cols, loc: loc, ps: &ps, record: fmt.Sprintf("row %d", n+1)}
 		switch kind {
 		case CSVDemands, CSVResources, CSVItems:
 			it := c.item(kind)
@@ -243,7 +320,7 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 		case CSVProjects:
 			b.Projects = append(b.Projects, matcher.Project{
 				ID: c.str("id"), Unit: c.str("unit"), Name: c.str("name"),
-				Description: c.str("description"), Status: matcher.ProjectStatus(strings.ToLower(c.str("status"))),
+				Description: c.str("description"), Status: c.projectStatus(),
 			})
 			b.addSource("projects", loc)
 		case CSVUnits:
@@ -254,7 +331,7 @@ func DecodeCSV(name string, kind CSVKind, data []byte) (*Bundle, error) {
 		}
 	}
 	if err := ps.err(); err != nil {
-		return nil, err
+		return b, err
 	}
 	return b, nil
 }
@@ -270,7 +347,7 @@ func blank(rec []string) bool {
 
 // cells reads typed values out of one CSV row, recording problems.
 type cells struct {
-	r      *csv.Reader // for the position of a cell
+	lines  []int // each cell's line
 	rec    []string
 	header []string
 	cols   map[string]int
@@ -292,22 +369,26 @@ func (c cells) str(col string) string {
 // bad records a problem with column col: at the cell's line and column,
 // with the column's header as the file has it.
 func (c cells) bad(col, format string, args ...any) {
-	loc := c.loc
-	msg := fmt.Sprintf(format, args...)
+	p := Problem{Loc: c.loc, Record: c.record, Field: col, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 	if i, ok := c.cols[col]; ok {
-		loc.Col = i + 1
-		if i < len(c.rec) {
-			loc.Line, _ = c.r.FieldPos(i)
+		p.Loc.Col = i + 1
+		if i < len(c.lines) {
+			p.Loc.Line = c.lines[i]
 		}
 		if h := strings.TrimSpace(c.header[i]); h != col {
-			msg = fmt.Sprintf("column %q: %s", h, msg)
+			p.Column = h
+			p.Msg = fmt.Sprintf("column %q: %s", h, p.Msg)
 		}
 	}
-	c.ps.add(loc, c.record, col, "%s", msg)
+	c.ps.put(p)
 }
 
+// num returns a number cell's text with full-width digits and signs
+// (４０, －３) as ASCII.
+func (c cells) num(col string) string { return width.Fold.String(c.str(col)) }
+
 func (c cells) int64(col string) int64 {
-	s := c.str(col)
+	s := c.num(col)
 	if s == "" {
 		return 0
 	}
@@ -319,7 +400,7 @@ func (c cells) int64(col string) int64 {
 }
 
 func (c cells) float(col string) float64 {
-	s := c.str(col)
+	s := c.num(col)
 	if s == "" {
 		return 0
 	}
@@ -378,7 +459,7 @@ var CST = time.FixedZone("CST", 8*3600)
 // time reads a time cell. A date alone in the "to" column means the end
 // of that day (结束 2026-12-31 includes the 31st).
 func (c cells) time(col string) time.Time {
-	s := c.str(col)
+	s := c.num(col)
 	if s == "" {
 		return time.Time{}
 	}
@@ -428,7 +509,7 @@ var priorityNames = map[string]int{"低": 1, "较低": 2, "一般": 3, "中": 3,
 
 // priority reads 1..5 or 低/较低/一般/中/较高/高/紧急.
 func (c cells) priority() int {
-	s := c.str("priority")
+	s := c.num("priority")
 	if p, ok := priorityNames[s]; ok {
 		return p
 	}
@@ -456,12 +537,41 @@ var unitKindNames = map[string]matcher.UnitKind{
 	"群团组织": matcher.KindMass,
 }
 
+// unitKind reads a unit's kind: a kind of the vocabulary by its English
+// or Chinese name (学校, school), else the word as it is: 餐饮, 物业 are
+// kinds too (the vocabulary grows with the data, as categories do).
 func (c cells) unitKind() matcher.UnitKind {
 	s := c.str("kind")
 	if k, ok := unitKindNames[s]; ok {
 		return k
 	}
-	return matcher.UnitKind(strings.ToLower(s))
+	if isASCII(s) {
+		return matcher.UnitKind(strings.ToLower(s))
+	}
+	return matcher.UnitKind(s)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// projectStatusNames maps Chinese project statuses to statuses.
+var projectStatusNames = map[string]matcher.ProjectStatus{
+	"筹备中": matcher.ProjectPlanned, "筹备": matcher.ProjectPlanned, "计划": matcher.ProjectPlanned, "进行中": matcher.ProjectRunning, "实施中": matcher.ProjectRunning,
+	"已完成": matcher.ProjectDone, "完成": matcher.ProjectDone, "已取消": matcher.ProjectDropped, "取消": matcher.ProjectDropped,
+}
+
+func (c cells) projectStatus() matcher.ProjectStatus {
+	s := c.str("status")
+	if st, ok := projectStatusNames[s]; ok {
+		return st
+	}
+	return matcher.ProjectStatus(strings.ToLower(s))
 }
 
 func (c cells) item(kind CSVKind) matcher.Item {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,8 +87,30 @@ func TestXLSXTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); len(got) != 5 || got[0] != "需求清单" {
+	if got := f.GetSheetList(); len(got) != 6 || got[0] != "需求清单" || got[5] != "_lists" {
 		t.Errorf("sheets = %v", got)
+	}
+	if v, _ := f.GetSheetVisible("_lists"); v {
+		t.Error("the sheet of drop-down lists is visible")
+	}
+	// An example row per list, and drop-downs for category, priority,
+	// level (the lists) and unit kind (the units).
+	for sheet, cols := range map[string][]string{"需求清单": {"类别", "优先级", "层级"}, "资源清单": {"类别", "优先级", "层级"}, "成员单位": {"类型"}} {
+		rows, _ := f.GetRows(sheet)
+		if len(rows) < 2 || rows[1][0] != "示例" {
+			t.Errorf("%s: no example row: %v", sheet, rows)
+			continue
+		}
+		dvs, _ := f.GetDataValidations(sheet)
+		for _, c := range cols {
+			i := slices.Index(rows[0], c)
+			name, _ := excelize.ColumnNumberToName(i + 1)
+			if !slices.ContainsFunc(dvs, func(dv *excelize.DataValidation) bool {
+				return strings.HasPrefix(dv.Sqref, name+"2:") && strings.Contains(dv.Formula1, "_lists!")
+			}) {
+				t.Errorf("%s: no drop-down list in column %s (%s)", sheet, c, name)
+			}
+		}
 	}
 }
 

@@ -97,16 +97,25 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 // answer except this meeting's own unanswered ones, which the new solve
 // replaces. So proposals never double-book quantity, across meetings too.
 func Reserved(r index.Reader, it *matcher.Item, meeting string) int64 {
+	_, n := HeldReserved(r, it, meeting)
+	return n
+}
+
+// HeldReserved returns both what confirmed and fulfilled claims hold of
+// item (index.Reader.Held) and what it has Reserved for a new solve of
+// meeting, its claims read once.
+func HeldReserved(r index.Reader, it *matcher.Item, meeting string) (held, reserved int64) {
 	if !r.HasClaims(it) {
-		return 0
+		return 0, 0
 	}
-	n := r.Held(it)
+	held = r.Held(it)
+	reserved = held
 	for c := range r.ClaimsOnItemWith(it, matcher.ClaimProposed) {
 		if !(c.Meeting == meeting && len(c.AcceptedBy) == 0) {
-			n += c.Quantity
+			reserved += c.Quantity
 		}
 	}
-	return n
+	return held, reserved
 }
 
 // gatherer collects the open items of a meeting at its level, with the

@@ -160,14 +160,14 @@ func (e *Edit) changesMembership(r index.Reader) bool {
 
 // missing is the answer for an id that names nothing the caller may
 // see: absent, or outside its scope (Manager.Create answers both alike).
-func missing(field, what, id string) error {
-	return &matcher.Error{Code: matcher.ENOTFOUND, Field: field, Message: fmt.Sprintf("no %s %q", what, id)}
+func missing(field string, what matcher.Noun, id string) error {
+	return matcher.NewError(matcher.ENOTFOUND, field, "no %s %q", what, id)
 }
 
 // slotMissing is missing for a slot's project: absent, foreign, or of
 // another unit.
 func slotMissing(field, unit, project string) error {
-	return &matcher.Error{Code: matcher.ENOTFOUND, Field: field, Message: fmt.Sprintf("unit %q has no project %q", unit, project)}
+	return matcher.NewError(matcher.ENOTFOUND, field, "unit %q has no project %q", unit, project)
 }
 
 // ref is an id an edit names, by the field applyEdit reports it under.

@@ -273,7 +273,7 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 		return nil, matcher.Errorf(matcher.EFORBIDDEN, "%s may not plan the meeting of %q", actor, req.Meeting)
 	}
 	if req.Meeting != "" && !service.CanRunMeeting(sn.Reader, actor, req.Meeting) {
-		return nil, &matcher.Error{Code: matcher.ENOTFOUND, Field: "meeting", Message: fmt.Sprintf("no meeting (alliance) %q", req.Meeting)}
+		return nil, matcher.NewError(matcher.ENOTFOUND, "meeting", "no meeting (alliance) %q", req.Meeting)
 	}
 	if len(req.Edits) > m.MaxEdits {
 		return nil, matcher.FieldError("edits", "has %d edits; at most %d", len(req.Edits), m.MaxEdits)
@@ -287,7 +287,7 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 		}
 		for _, u := range req.Edits[i].units(sn.Reader) {
 			if u != "" && sn.UnitRaw(u) != nil && !service.CanSeeUnit(sn.Reader, actor, u) {
-				return nil, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: fmt.Sprintf("%s may not plan for unit %q", actor, u)}
+				return nil, matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "%s may not plan for unit %q", actor, u)
 			}
 		}
 		if err := membershipScope(sn.Reader, actor, i, &req.Edits[i]); err != nil {
@@ -336,7 +336,9 @@ func visible(r index.Reader, actor matcher.Actor, f ref) bool {
 	return true
 }
 
-func singular(table string) string { return strings.TrimSuffix(strings.TrimSuffix(table, "s"), "ie") }
+func singular(table string) matcher.Noun {
+	return matcher.Noun(strings.TrimSuffix(strings.TrimSuffix(table, "s"), "ie"))
+}
 
 // membershipScope refuses edit i (e) when it changes the members of an
 // alliance whose meeting actor may not run: a coordinator plans and applies
@@ -347,8 +349,7 @@ func membershipScope(r index.Reader, actor matcher.Actor, i int, e *Edit) error 
 			continue // the edit itself names the unknown alliance
 		}
 		if !service.CanRunMeeting(r, actor, a) {
-			return &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i),
-				Message: fmt.Sprintf("%s may not change the members of alliance %q", actor, a)}
+			return matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "%s may not change the members of alliance %q", actor, a)
 		}
 	}
 	return nil
@@ -458,7 +459,7 @@ func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Acto
 		e := &sc.Edits[i]
 		if e.changesMembership(sn.Reader) {
 			if !actor.Privileged() && actor.Role != matcher.RoleCoordinator {
-				return matcher.Event{}, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: "only coordinators and admins change membership"}
+				return matcher.Event{}, matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "only coordinators and admins change membership")
 			}
 		}
 		if err := membershipScope(sn.Reader, actor, i, e); err != nil {
@@ -466,7 +467,7 @@ func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Acto
 		}
 		for _, u := range e.units(sn.Reader) {
 			if sn.UnitRaw(u) != nil && !service.CanWriteUnit(sn.Reader, actor, u) {
-				return matcher.Event{}, &matcher.Error{Code: matcher.EFORBIDDEN, Field: fmt.Sprintf("edits[%d]", i), Message: fmt.Sprintf("%s may not change unit %q", actor, u)}
+				return matcher.Event{}, matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "%s may not change unit %q", actor, u)
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -52,8 +51,8 @@ func unchanged(err error) error {
 	return err
 }
 
-func exists(what, id string) error {
-	return &matcher.Error{Code: matcher.ECONFLICT, Field: "id", Message: fmt.Sprintf("%s %q exists already", what, id)}
+func exists(what matcher.Noun, id string) error {
+	return matcher.NewError(matcher.ECONFLICT, "id", "%s %q exists already", what, id)
 }
 
 // CreateAlliance adds an alliance: an admin anywhere, a coordinator below

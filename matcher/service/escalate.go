@@ -335,8 +335,7 @@ func (s *Service) EscalateItems(ctx context.Context, actor matcher.Actor, allian
 			first[id] = i
 			it, err := tx.Item(id)
 			if err != nil || !e.scope.HasUnit(it.Unit) || !CanSeeItem(tx.Reader, actor, it) {
-				absent.List = append(absent.List, &matcher.Error{Code: matcher.ENOTFOUND, Field: field,
-					Message: fmt.Sprintf("no demand %q in the meeting of %s", id, alliance)})
+				absent.List = append(absent.List, matcher.NewError(matcher.ENOTFOUND, field, "no demand %q in the meeting of %s", id, alliance))
 				continue
 			}
 			found[i] = it
@@ -355,7 +354,7 @@ func (s *Service) EscalateItems(ctx context.Context, actor matcher.Actor, allian
 			if matcher.ErrorCode(err) == matcher.EINVALID {
 				p = &kind
 			}
-			p.List = append(p.List, &matcher.Error{Code: matcher.ErrorCode(err), Field: field, Message: matcher.ErrorMessage(err)})
+			p.List = append(p.List, matcher.WithField(err, field))
 		}
 		if err := firstErr(kind.Err(), state.Err()); err != nil {
 			return err
@@ -448,11 +447,11 @@ func (s *Service) ReturnItem(ctx context.Context, actor matcher.Actor, id string
 		}
 		down, ok := levelBelow(it.Level)
 		if !ok {
-			return &matcher.Error{Code: matcher.ECONFLICT, Field: "id", Message: fmt.Sprintf("%s sits at %s level: there is no meeting below", id, it.Level)}
+			return matcher.NewError(matcher.ECONFLICT, "id", "%s sits at %s level: there is no meeting below", id, it.Level)
 		}
 		below := meetingsHolding(tx.Reader, it.Unit, down)
 		if len(below) == 0 {
-			return &matcher.Error{Code: matcher.ECONFLICT, Field: "id", Message: fmt.Sprintf("no %s meeting holds unit %s of %s", down, it.Unit, id)}
+			return matcher.NewError(matcher.ECONFLICT, "id", "no %s meeting holds unit %s of %s", down, it.Unit, id)
 		}
 		if !slices.ContainsFunc(below, func(m string) bool { return CanRunMeeting(tx.Reader, actor, m) }) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "a coordinator of the %s meeting it returns to (%s) brings %s back", down, below[0], id)
@@ -468,8 +467,8 @@ func (s *Service) ReturnItem(ctx context.Context, actor matcher.Actor, id string
 		}
 		for _, g := range group {
 			if c := upperClaim(tx.Reader, g); c != nil {
-				return &matcher.Error{Code: matcher.ECONFLICT, Field: "id", Message: fmt.Sprintf(
-					"the %s meeting %s has claim %s (%s) on %s: it stays at %s level", it.Level, c.Meeting, c.ID, c.Status, g.ID, it.Level)}
+				return matcher.NewError(matcher.ECONFLICT, "id",
+					"the %s meeting %s has claim %s (%s) on %s: it stays at %s level", it.Level, c.Meeting, c.ID, c.Status, g.ID, it.Level)
 			}
 		}
 		out = &Returned{From: it.Level, To: down, Project: it.Project, Items: []string{}}

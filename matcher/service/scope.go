@@ -1,7 +1,6 @@
 package service
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -103,8 +102,8 @@ type refs struct {
 
 func newRefs(r index.Reader, a matcher.Actor) *refs { return &refs{r: r, a: a} }
 
-func (c *refs) miss(field, what, id string) {
-	c.p.List = append(c.p.List, &matcher.Error{Code: matcher.ENOTFOUND, Field: field, Message: fmt.Sprintf("no %s %q", what, id)})
+func (c *refs) miss(field string, what matcher.Noun, id string) {
+	c.p.List = append(c.p.List, matcher.NewError(matcher.ENOTFOUND, field, "no %s %q", what, id))
 }
 
 // writableUnit: a unit whose lists and membership the caller may change.
@@ -130,7 +129,7 @@ func (c *refs) slot(field, project, unit string) {
 		return
 	}
 	if p, err := c.r.Project(project); err != nil || p.Unit != unit || !CanReadUnit(c.r, c.a, p.Unit) {
-		c.p.List = append(c.p.List, &matcher.Error{Code: matcher.ENOTFOUND, Field: field, Message: fmt.Sprintf("unit %q has no project %q", unit, project)})
+		c.p.List = append(c.p.List, matcher.NewError(matcher.ENOTFOUND, field, "unit %q has no project %q", unit, project))
 	}
 }
 

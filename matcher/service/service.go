@@ -8,8 +8,10 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -93,7 +95,7 @@ func CanSeeUnit(r index.Reader, a matcher.Actor, unit string) bool {
 
 // forbidden and notFound hide from a caller whether something it may not
 // see exists: both say "not found".
-func notFound(what, id string) error {
+func notFound(what matcher.Noun, id string) error {
 	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
 }
 
@@ -272,8 +274,8 @@ func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher
 		// scope only; the other side answers for itself (or through its
 		// own coordinator).
 		if unit := c.UnitOf(named); !CanWriteUnit(r, actor, unit) {
-			return "", &matcher.Error{Code: matcher.EFORBIDDEN, Field: "side",
-				Message: fmt.Sprintf("unit %s of the %s side is not in your scope: it answers for itself, or its own coordinator records its answer", unit, named)}
+			return "", matcher.NewError(matcher.EFORBIDDEN, "side",
+				"unit %s of the %s side is not in your scope: it answers for itself, or its own coordinator records its answer", unit, named)
 		}
 		return named, nil
 	}
@@ -287,7 +289,7 @@ func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher
 func meetingHolds(r index.Reader, actor matcher.Actor, meeting string, items ...*matcher.Item) error {
 	if _, err := r.Alliance(meeting); err != nil || !CanSeeAlliance(r, actor, meeting) ||
 		actor.Role == matcher.RoleCoordinator && !CanRunMeeting(r, actor, meeting) {
-		return &matcher.Error{Code: matcher.ENOTFOUND, Field: "meeting", Message: fmt.Sprintf("no meeting %q", meeting)}
+		return matcher.NewError(matcher.ENOTFOUND, "meeting", "no meeting %q", meeting)
 	}
 	scope, err := match.ResolveScope(r, meeting)
 	if err != nil {
@@ -421,11 +423,11 @@ func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandCl
 		// a stranger learns nothing from the answer.
 		res, err := tx.Item(h.Resource)
 		if err != nil || !CanSeeItem(tx.Reader, actor, res) {
-			return &matcher.Error{Code: matcher.ENOTFOUND, Field: "resource", Message: fmt.Sprintf("no resource item %q", h.Resource)}
+			return matcher.NewError(matcher.ENOTFOUND, "resource", "no resource item %q", h.Resource)
 		}
 		dem, err2 := tx.Item(h.Demand)
 		if err2 != nil || !CanSeeItem(tx.Reader, actor, dem) {
-			return &matcher.Error{Code: matcher.ENOTFOUND, Field: "demand", Message: fmt.Sprintf("no demand item %q", h.Demand)}
+			return matcher.NewError(matcher.ENOTFOUND, "demand", "no demand item %q", h.Demand)
 		}
 		if res.Kind != matcher.Resource {
 			p.Add("resource", "item %q is a %s, not a resource", h.Resource, res.Kind)
@@ -510,14 +512,53 @@ func CanSeeItem(r index.Reader, a matcher.Actor, it *matcher.Item) bool {
 	return false
 }
 
-// Tally is met and demanded quantity.
+// Tally counts the demands of a report's row (in full, in part, not at
+// all met by confirmed and fulfilled claims) and adds up their quantities
+// per measure: quantities of unlike measures (人次, 个, 份, 小时, 元) are
+// never added together.
 type Tally struct {
-	Need int64 `json:"need"`
-	Met  int64 `json:"met"` // confirmed and fulfilled claims
+	Demands  int               `json:"demands"`
+	Met      int               `json:"met"`    // demands met in full
+	Partly   int               `json:"partly"` // demands met in part
+	Measures []MeasureQuantity `json:"measures"`
 }
 
-// Report is a meeting's state: met and unmet quantity by category, red
-// grid and unit, and its claims by status.
+// MeasureQuantity is the quantity demanded and met in one measure.
+type MeasureQuantity struct {
+	Measure string `json:"measure"`
+	Need    int64  `json:"need"`
+	Met     int64  `json:"met"` // confirmed and fulfilled claims
+}
+
+// add counts one demand of need, met by held.
+func (t *Tally) add(measure string, need, held int64) {
+	t.Demands++
+	switch {
+	case held >= need:
+		t.Met++
+	case held > 0:
+		t.Partly++
+	}
+	i := slices.IndexFunc(t.Measures, func(m MeasureQuantity) bool { return m.Measure == measure })
+	if i < 0 {
+		t.Measures = append(t.Measures, MeasureQuantity{Measure: measure})
+		i = len(t.Measures) - 1
+	}
+	t.Measures[i].Need += need
+	t.Measures[i].Met += min(held, need)
+}
+
+// sortMeasures orders a tally's measures, the most demanded first (then
+// by name).
+func (t *Tally) sortMeasures() {
+	slices.SortFunc(t.Measures, func(a, b MeasureQuantity) int {
+		return cmp.Or(cmp.Compare(b.Need, a.Need), cmp.Compare(a.Measure, b.Measure))
+	})
+}
+
+// Report is a meeting's state: its demands met and unmet by category, red
+// grid and unit (counted, and their quantities per measure), and its
+// claims by status.
 type Report struct {
 	Meeting    string                      `json:"meeting"`
 	Level      matcher.Level               `json:"level"`
@@ -529,7 +570,7 @@ type Report struct {
 }
 
 // MeetingReport reports on the meeting of alliance: the demands of its
-// scope at its level and the claims it made.
+// scope at its level (paused ones aside) and the claims it made.
 func (s *Service) MeetingReport(actor matcher.Actor, alliance string) (*Report, error) {
 	sn := s.Store.Snapshot()
 	a, err := sn.Alliance(alliance)
@@ -542,10 +583,9 @@ func (s *Service) MeetingReport(actor matcher.Actor, alliance string) (*Report, 
 	}
 	rep := &Report{Meeting: alliance, Level: a.Level, ByCategory: map[string]Tally{}, ByGrid: map[string]Tally{},
 		ByUnit: map[string]Tally{}, Claims: map[matcher.ClaimStatus]int{}}
-	add := func(m map[string]Tally, k string, need, met int64) {
+	add := func(m map[string]Tally, k string, it *matcher.Item, held int64) {
 		t := m[k]
-		t.Need += need
-		t.Met += met
+		t.add(it.Measure, it.Quantity, held)
 		m[k] = t
 	}
 	for _, uid := range scope.Units() {
@@ -554,14 +594,20 @@ func (s *Service) MeetingReport(actor matcher.Actor, alliance string) (*Report, 
 			if it.Kind != matcher.Demand || it.Level != a.Level || it.Status == matcher.ItemPaused {
 				continue
 			}
-			met := sn.Held(it)
-			add(rep.ByCategory, it.Category, it.Quantity, met)
-			add(rep.ByGrid, u.Grid, it.Quantity, met)
-			add(rep.ByUnit, uid, it.Quantity, met)
-			rep.Total.Need += it.Quantity
-			rep.Total.Met += met
+			held := sn.Held(it)
+			add(rep.ByCategory, it.Category, it, held)
+			add(rep.ByGrid, u.Grid, it, held)
+			add(rep.ByUnit, uid, it, held)
+			rep.Total.add(it.Measure, it.Quantity, held)
 		}
 	}
+	for _, m := range []map[string]Tally{rep.ByCategory, rep.ByGrid, rep.ByUnit} {
+		for k, t := range m {
+			t.sortMeasures()
+			m[k] = t
+		}
+	}
+	rep.Total.sortMeasures()
 	for c := range sn.ClaimsOfMeeting(alliance) {
 		rep.Claims[c.Status]++
 	}

@@ -50,7 +50,7 @@ func (r TokenRequest) Actor(rd index.Reader, caller matcher.Actor) (matcher.Acto
 			return matcher.Actor{}, matcher.FieldError("unit", "a coordinator token names an alliance, not a unit")
 		}
 		if _, err := rd.Alliance(r.Alliance); err != nil || !CanRunMeeting(rd, caller, r.Alliance) {
-			return matcher.Actor{}, &matcher.Error{Code: matcher.ENOTFOUND, Field: "alliance", Message: "no alliance " + quote(r.Alliance)}
+			return matcher.Actor{}, matcher.NewError(matcher.ENOTFOUND, "alliance", "no %s %q", matcher.Noun("alliance"), r.Alliance)
 		}
 		return matcher.Coordinator(r.Alliance), nil
 	case matcher.RoleUnit:
@@ -58,14 +58,12 @@ func (r TokenRequest) Actor(rd index.Reader, caller matcher.Actor) (matcher.Acto
 			return matcher.Actor{}, matcher.FieldError("alliance", "a unit token names a unit, not an alliance")
 		}
 		if rd.UnitRaw(r.Unit) == nil || !CanWriteUnit(rd, caller, r.Unit) {
-			return matcher.Actor{}, &matcher.Error{Code: matcher.ENOTFOUND, Field: "unit", Message: "no unit " + quote(r.Unit)}
+			return matcher.Actor{}, matcher.NewError(matcher.ENOTFOUND, "unit", "no %s %q", matcher.Noun("unit"), r.Unit)
 		}
 		return matcher.UnitActor(r.Unit), nil
 	}
 	return matcher.Actor{}, matcher.FieldError("role", "must be coordinator or unit, got %q", r.Role)
 }
-
-func quote(s string) string { return `"` + s + `"` }
 
 // mayHandOutLogins reports whether a may make logins at all: admins and
 // coordinators.

@@ -137,7 +137,7 @@ func (c *checker) deleted(k key) {
 	refs := func(what string, n int) {
 		if n > 0 {
 			c.p.List = append(c.p.List, matcher.Errorf(matcher.ECONFLICT,
-				"%s %q is still referenced by %d %s; remove or change those first", singular(k.table), k.id, n, what))
+				"%s %q is still referenced by %d %s; remove or change those first", matcher.Noun(singular(k.table)), k.id, n, matcher.Noun(what)))
 		}
 	}
 	switch k.table {

@@ -32,7 +32,67 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
 		return matcher.Event{}, err
 	}
-	ev, err := s.Update(ctx, actor, "import", alliances, func(tx *Tx) error {
+	ev, err := s.Update(ctx, actor, "import", alliances, importing(b, check))
+	if errors.Is(err, ErrNoChange) {
+		// Every record is stored as the bundle has it already.
+		return matcher.Event{Seq: s.Seq(), Actor: actor, Action: "import", Alliances: alliances}, nil
+	}
+	if err != nil {
+		return ev, locate(b, err)
+	}
+	return ev, nil
+}
+
+// ImportDry is ImportChecked without the write: the same preparation,
+// check and mutation, with every check of the store, run on a private
+// copy of the live state and thrown away. Where ImportChecked stops at
+// the first stage that fails (the bundle's own rules, then the check,
+// then the store's), ImportDry goes on through every stage and answers
+// every problem they find, once each (bundle.Join): an import's preview
+// lists in one pass everything the import would refuse (nil when it would
+// store the bundle). It changes nothing and takes no lock: writes go on
+// meanwhile.
+func (s *Store) ImportDry(ctx context.Context, b *bundle.Bundle, check func(tx *Tx) error) error {
+	if b.Len() == 0 {
+		return matcher.Errorf(matcher.EINVALID, "the bundle holds no records")
+	}
+	var stages [][]bundle.Problem
+	more := 0
+	stage := func(err error) error {
+		if err == nil || errors.Is(err, ErrNoChange) {
+			return nil
+		}
+		var be *bundle.Error
+		if !errors.As(locate(b, err), &be) {
+			return err // not about the input
+		}
+		stages = append(stages, be.Problems)
+		more += be.More
+		return nil
+	}
+	if _, err := bundle.Prepare(b, s.Vocabulary()); stage(err) != nil {
+		return err
+	}
+	err := s.dryRun(ctx, func(tx *Tx) error {
+		if check != nil {
+			if err := stage(check(tx)); err != nil {
+				return err
+			}
+		}
+		return stage(importing(b, nil)(tx))
+	}, stage)
+	if err != nil {
+		return err
+	}
+	if ps := bundle.Join(stages...); len(ps) > 0 {
+		return &bundle.Error{Problems: ps, More: more}
+	}
+	return nil
+}
+
+// importing is the mutation of an import: check first, then every record.
+func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
+	return func(tx *Tx) error {
 		if check != nil {
 			if err := check(tx); err != nil {
 				return err
@@ -70,22 +130,14 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 		}
 		importLedger(tx, b, &p) // import_ledger.go
 		return p.Err()
-	})
-	if errors.Is(err, ErrNoChange) {
-		// Every record is stored as the bundle has it already.
-		return matcher.Event{Seq: s.Seq(), Actor: actor, Action: "import", Alliances: alliances}, nil
 	}
-	if err != nil {
-		return ev, locate(b, err)
-	}
-	return ev, nil
 }
 
 // moved is the conflict of an import that would move record id of table
 // from unit was to unit to.
 func moved(table, what, id, was, to string) error {
-	return &matcher.Error{Code: matcher.ECONFLICT, Field: table + "[" + id + "].unit",
-		Message: fmt.Sprintf("%s %q belongs to unit %q, not %q; an import does not move records between units", what, id, was, to)}
+	return matcher.NewError(matcher.ECONFLICT, table+"["+id+"].unit",
+		"%s %q belongs to unit %q, not %q; an import does not move records between units", matcher.Noun(what), id, was, to)
 }
 
 // locate turns the store's "table[id].field" problems into bundle problems
@@ -123,7 +175,7 @@ func locate(b *bundle.Bundle, err error) error {
 	}
 	out := &bundle.Error{More: matcher.Unlisted(err)}
 	for _, e := range list {
-		prob := bundle.Problem{Field: e.Field, Msg: e.Message, Code: e.Code}
+		prob := bundle.Problem{Field: e.Field, Msg: e.Message, Code: e.Code, Format: e.Format, Args: e.Args}
 		if open := strings.IndexByte(e.Field, '['); open > 0 {
 			if end := strings.IndexByte(e.Field, ']'); end > open {
 				rec := e.Field[:end+1]

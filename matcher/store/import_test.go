@@ -107,7 +107,7 @@ func TestImportCheckedKeepsProblems(t *testing.T) {
 	b := &bundle.Bundle{Format: bundle.Format, Items: []matcher.Item{*fixtures.Item(), *fixtures.Resource()}}
 	_, err := s.ImportChecked(ctx, b, "test", nil, func(*Tx) error { return want })
 	var be *bundle.Error
-	if !errors.As(err, &be) || len(be.Problems) != 2 || be.Problems[1] != want.Problems[1] {
+	if !errors.As(err, &be) || len(be.Problems) != 2 || be.Problems[1].String() != want.Problems[1].String() {
 		t.Fatalf("ImportChecked = %v, want the check's two problems", err)
 	}
 }
