@@ -63,6 +63,7 @@ func New(log *slog.Logger) *Server {
 	s.e.HTTPErrorHandler = s.handleError
 	s.m = newMetrics(s)
 	s.e.Use(s.m.middleware)
+	s.e.Use(s.seqMiddleware)
 	s.e.GET("/metrics", echo.WrapHandler(s.m.handler()))
 	s.e.GET("/healthz", s.healthz)
 	s.e.GET("/readyz", s.readyz)
@@ -146,6 +147,11 @@ func (s *Server) readyz(c echo.Context) error {
 	st := s.store.Load()
 	if st == nil {
 		return &echo.HTTPError{Code: http.StatusServiceUnavailable, Message: "loading the data"}
+	}
+	if err := st.FollowError(); err != nil {
+		// A replica that cannot follow the database's changes would
+		// serve a past state: the load balancer sends no reads here.
+		return &echo.HTTPError{Code: http.StatusServiceUnavailable, Message: "not following the database: " + err.Error()}
 	}
 	return c.JSON(http.StatusOK, statusBody{Status: "ready", Seq: st.Seq()})
 }

@@ -163,6 +163,9 @@ func (s *Server) listClaims(c echo.Context) error {
 	sn := s.service().Store.Snapshot()
 	var src func(yield func(*matcher.Claim) bool)
 	switch {
+	case meeting != "" && status != "":
+		// A meeting's plan (status proposed) without walking its history.
+		src = sn.ClaimsOfMeetingWith(meeting, status)
 	case meeting != "":
 		src = sn.ClaimsOfMeeting(meeting)
 	case unit != "":

@@ -9,21 +9,19 @@ import (
 	"github.com/allymatch/allymatch/matcher/service"
 )
 
+// proposalsBody is a proposal run's answer, with the meeting's plan read
+// after it.
 type proposalsBody struct {
-	Result struct {
-		Meeting   string
-		Mode      string
-		Proposals []struct {
-			Resource, Demand string
-			Breakdown        []matcher.ScoreTerm
-			RunnerUp         *struct{ Resource string } `json:"runner_up"`
-		}
-		Unmet []struct {
-			Demand, Reason string
-		}
-	}
-	Claims  []matcher.Claim
-	Expired int
+	Meeting string
+	Mode    string
+	Seq     uint64
+	Run     uint64
+	Kept    int
+	Totals  struct{ Proposals int }
+	Changes struct{ New, Changed, Dropped []string }
+	// Claims are the meeting's unanswered proposals after the run, read
+	// page by page from GET /v1/claims?meeting=&status=proposed.
+	Claims []matcher.Claim `json:"-"`
 }
 
 func (ts *testServer) propose(token, meeting, body string) proposalsBody {
@@ -34,21 +32,54 @@ func (ts *testServer) propose(token, meeting, body string) proposalsBody {
 	}
 	var out proposalsBody
 	decodeBody(ts.tb, rec, &out)
+	out.Claims = ts.plan(token, meeting)
 	return out
+}
+
+// plan reads the meeting's unanswered proposals page by page (a small
+// page, so that paging is exercised), in id order.
+func (ts *testServer) plan(token, meeting string) []matcher.Claim {
+	ts.tb.Helper()
+	out := []matcher.Claim{}
+	for cursor, pages := "", 0; ; pages++ {
+		path := "/v1/claims?meeting=" + meeting + "&status=proposed&limit=7"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		rec := ts.do(http.MethodGet, path, token, "")
+		var l struct {
+			Items []matcher.Claim
+			Next  string
+		}
+		decodeBody(ts.tb, rec, &l)
+		if rec.Code != http.StatusOK || pages > 1000 {
+			ts.tb.Fatalf("GET %s = %d %s", path, rec.Code, rec.Body)
+		}
+		for _, c := range l.Items {
+			if len(c.AcceptedBy) == 0 {
+				out = append(out, c)
+			}
+		}
+		if l.Next == "" {
+			return out
+		}
+		cursor = l.Next
+	}
 }
 
 func TestMeetingFlow(t *testing.T) {
 	ts := newTestServer(t)
 	coord := ts.coordToken("lh")
-	p := ts.propose(coord, "lh", `{"mode":"welfare","weights":{"tags":40}}`)
-	if p.Result.Meeting != "lh" || p.Result.Mode != "welfare" || len(p.Claims) == 0 || len(p.Claims) != len(p.Result.Proposals) {
+	p := ts.propose(coord, "lh", `{"mode":"welfare","weights":{"text":40}}`)
+	if p.Meeting != "lh" || p.Mode != "welfare" || len(p.Claims) == 0 || len(p.Claims) != p.Totals.Proposals ||
+		len(p.Changes.New) != len(p.Claims) || p.Run == 0 {
 		t.Fatalf("proposals = %+v", p)
 	}
-	if len(p.Result.Proposals[0].Breakdown) == 0 {
-		t.Errorf("proposal without breakdown: %+v", p.Result.Proposals[0])
+	if len(p.Claims[0].Breakdown) == 0 {
+		t.Errorf("proposal without breakdown: %+v", p.Claims[0])
 	}
-	for _, tm := range p.Result.Proposals[0].Breakdown {
-		if tm.Name == "tags" && tm.Weight != 40 {
+	for _, tm := range p.Claims[0].Breakdown {
+		if tm.Name == "text" && tm.Weight != 40 {
 			t.Errorf("tags weight = %d, want 40", tm.Weight)
 		}
 	}
@@ -190,7 +221,7 @@ func TestBadQueries(t *testing.T) {
 	}
 	for _, tc := range []struct{ body, field string }{
 		{`{"mode":"greedy"}`, "mode"},
-		{`{"weights":{"tags":101}}`, "weights.tags"},
+		{`{"weights":{"text":101}}`, "weights.text"},
 		{`{"weights":{"nearness":1}}`, "nearness"},
 		{`{"mode":"welfare"} {}`, "body"},
 		{`[1]`, "body"},

@@ -53,7 +53,7 @@ func FuzzParseToken(f *testing.F) {
 
 func FuzzParsePropose(f *testing.F) {
 	fuzzDecoder(f, func(r *bytes.Reader) (any, error) { return parsePropose(r) },
-		``, `{"mode":"stable"}`, `{"weights":{"tags":40,"history":0}}`, `{"mode":"coverage","weights":{"proximity":101}}`)
+		``, `{"mode":"stable"}`, `{"weights":{"text":40,"history":0}}`, `{"mode":"coverage","weights":{"proximity":101}}`)
 }
 
 func FuzzParseAnswer(f *testing.F) {

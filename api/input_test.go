@@ -225,7 +225,7 @@ func TestStrictJSON(t *testing.T) {
 		{"key twice in another case", "PATCH", "/v1/items/LH-D01", `{"quantity":-5,"Quantity":3}`, "Quantity", "is given twice"},
 		{"key twice, last invalid", "PATCH", "/v1/items/LH-D01", `{"quantity":3,"quantity":-5}`, "quantity", "is given twice"},
 		{"key twice in a list", "POST", "/v1/units/lh-school/items", `{"id":"LH-D90","kind":"demand","category":"tutoring","title":"作业辅导","quantity":1,"windows":[{"from":"2026-12-01T08:00:00+08:00"},{"from":"2026-12-02T08:00:00+08:00","from":"2026-12-03T08:00:00+08:00"}]}`, "windows[1].from", "is given twice"},
-		{"key twice in weights", "POST", "/v1/meetings/lh/proposals", `{"weights":{"tags":40,"tags":50}}`, "weights.tags", "is given twice"},
+		{"key twice in weights", "POST", "/v1/meetings/lh/proposals", `{"weights":{"text":40,"text":50}}`, "weights.text", "is given twice"},
 		{"key twice in a scenario edit", "POST", "/v1/scenarios", `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":76,"quantity":1}]}`, "edits[0].quantity", "is given twice"},
 		{"key twice in a claim", "POST", "/v1/claims", `{"resource":"LH-R12","demand":"LH-D01","demand":"LH-D02","quantity":1}`, "demand", "is given twice"},
 		{"key twice in a token request", "POST", "/v1/tokens", `{"role":"unit","unit":"lh-school","role":"coordinator"}`, "role", "is given twice"},

@@ -119,6 +119,17 @@ func (s *Server) meetingWaiting(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// meetingPlan handles GET /v1/meetings/{alliance}/plan: the meeting's
+// plan on the store as it is now (default settings), with its
+// certificate, what allymatch verify checks.
+func (s *Server) meetingPlan(c echo.Context) error {
+	res, _, err := s.service().MeetingPlan(c.Request().Context(), actorOf(c), c.Param("alliance"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
 // unitWaiting handles GET /v1/units/{id}/waiting.
 func (s *Server) unitWaiting(c echo.Context) error {
 	out, err := s.service().UnitWaitingFor(actorOf(c), c.Param("id"))

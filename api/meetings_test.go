@@ -195,9 +195,10 @@ func TestMeetingLifecycle(t *testing.T) {
 		t.Errorf("return LH-D10 = %s", got)
 	}
 	returned := ts.st.Seq()
-	want := fmt.Sprintf(`{"from":"community","to":"street","items":["LH-D01","LH-P01-S1","LH-P01-S2","LH-P01-S3","LH-P01-S4"],"projects":["LH-P01"],"run":%d,`+
-		`"held":[{"item":"LH-D10","reason":"not_in_last_run","detail":"LH-D10 was added or changed (store index %d) after the meeting's last proposal run (%d): propose again, or name it"}]}`,
-		run, returned, run)
+	want := fmt.Sprintf(`{"from":"community","to":"street","items":["LH-D01","LH-D07","LH-P01-S1","LH-P01-S2","LH-P01-S3","LH-P01-S4"],"projects":["LH-P01"],"run":%d,`+
+		`"held":[{"item":"LH-D10","reason":"not_in_last_run","detail":"LH-D10 was added or changed (store index %d) after the meeting's last proposal run (%d): propose again, or name it"},`+
+		`{"item":"LH-P02-S3","reason":"project_not_whole","detail":"slot LH-P02-S1 of project LH-P02 has claim lh.%d.9 waiting for an answer, and a project moves whole: answer it, or let the next proposal run replace it, first"}]}`,
+		run, returned, run, run)
 	if got := strings.TrimSpace(string(ts.ok(200, http.MethodPost, "/v1/meetings/lh/escalate", lh, ""))); got != want {
 		t.Errorf("escalate (no body) =\n%s\nwant\n%s", got, want)
 	}

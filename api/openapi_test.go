@@ -120,7 +120,7 @@ func TestOpenAPIValidation(t *testing.T) {
 		{"GET", "/v1/events?since=abc", unit, "", 400, "since"},
 		{"GET", "/v1/units/lh-school/items?limit=0", unit, "", 400, "limit"},
 		// Refused by both: the handler's wording, the same field.
-		{"POST", "/v1/meetings/lh/proposals", testAdmin, `{"weights":{"tags":101}}`, 400, "weights.tags"},
+		{"POST", "/v1/meetings/lh/proposals", testAdmin, `{"weights":{"text":101}}`, 400, "weights.text"},
 		{"POST", "/v1/claims", unit, `{"resource":"LH-R12","demand":"LH-D01","quantity":1,"colour":"red"}`, 400, "colour"},
 		{"POST", "/v1/claims/x/reject", unit, `{"side":"left"}`, 400, "side"},
 		{"POST", "/v1/units/lh-school/items", unit, `{"id":"LH-D97","kind":"demand","category":"tutoring","title":"t","quantity":1,"windows":[{"from":"2026-12-01T08:00:00Z"},{"to":"2026-12-02T08:00:00Z"}]}`, 400, "windows[1].from"},

@@ -73,6 +73,7 @@ func (s *Server) routes() {
 	v1.POST("/meetings/:alliance/escalate", s.escalate)
 	v1.PUT("/meetings/:alliance/deadline", s.setDeadline)
 	v1.GET("/meetings/:alliance/waiting", s.meetingWaiting)
+	v1.GET("/meetings/:alliance/plan", s.meetingPlan)
 	v1.GET("/meetings/:alliance/report", s.report)
 
 	v1.GET("/claims", s.listClaims)

@@ -51,7 +51,7 @@ func checkAnswer(t *testing.T, method, route, path string, rec *httptest.Respons
 }
 
 const lhEdits = `{"meeting":"lh","edits":[
-	{"op":"set_quantity","item":"LH-R12","quantity":76},
+	{"op":"set_quantity","item":"LH-R05","quantity":220},
 	{"op":"set_radius","item":"LH-D06","radius_km":4}
 ]}`
 
@@ -71,7 +71,7 @@ func TestScenarioCreateDiffApply(t *testing.T) {
 		t.Fatalf("scenario = %+v", sc)
 	}
 	if sc.Summary.Demands == 0 || sc.Summary.Totals.Met <= 0 {
-		t.Errorf("summary = %+v, want LH-D06 more met", sc.Summary)
+		t.Errorf("summary = %+v, want LH-D03 more met", sc.Summary)
 	}
 
 	// Get, list, diff.
@@ -96,18 +96,18 @@ func TestScenarioCreateDiffApply(t *testing.T) {
 	decodeBody(t, rec, &d)
 	var d06 *scenario.DemandChange
 	for i := range d.Demands {
-		if d.Demands[i].Demand == "LH-D06" {
+		if d.Demands[i].Demand == "LH-D03" {
 			d06 = &d.Demands[i]
 		}
 	}
-	if d06 == nil || d06.MetBefore != 14 || d06.MetAfter != 30 || len(d.Units) == 0 || d.Stale {
+	if d06 == nil || d06.MetBefore != 130 || d06.MetAfter != 200 || len(d.Units) == 0 || d.Stale {
 		t.Fatalf("diff = %s", rec.Body)
 	}
 	if ts.st.Seq() != seq {
 		t.Fatal("creating and reading a scenario wrote to the store")
 	}
-	if it, _ := ts.st.Snapshot().Item("LH-R12"); it.Quantity != 60 {
-		t.Fatalf("live LH-R12 quantity %d before apply", it.Quantity)
+	if it, _ := ts.st.Snapshot().Item("LH-R05"); it.Quantity != 150 {
+		t.Fatalf("live LH-R05 quantity %d before apply", it.Quantity)
 	}
 
 	// Apply: the edits go live as one change.
@@ -125,8 +125,8 @@ func TestScenarioCreateDiffApply(t *testing.T) {
 		t.Errorf("apply answer = %s (store at %d)", rec.Body, ts.st.Seq())
 	}
 	sn := ts.st.Snapshot()
-	if it, _ := sn.Item("LH-R12"); it.Quantity != 76 {
-		t.Errorf("live LH-R12 quantity %d after apply, want 76", it.Quantity)
+	if it, _ := sn.Item("LH-R05"); it.Quantity != 220 {
+		t.Errorf("live LH-R05 quantity %d after apply, want 220", it.Quantity)
 	}
 	if it, _ := sn.Item("LH-D06"); it.RadiusKM != 4 {
 		t.Errorf("live LH-D06 radius %v after apply, want 4", it.RadiusKM)
@@ -319,7 +319,7 @@ func TestScenarioBound(t *testing.T) {
 func TestWhyNotRoute(t *testing.T) {
 	ts := newTestServer(t)
 	coord := ts.coordToken("lh")
-	path := "/v1/items/LH-D06/why-not"
+	path := "/v1/items/LH-D03/why-not"
 	rec := ts.do(http.MethodGet, path, coord, "")
 	checkAnswer(t, "GET", "/v1/items/:id/why-not", path, rec)
 	var w struct {
@@ -327,11 +327,11 @@ func TestWhyNotRoute(t *testing.T) {
 		Hidden int
 	}
 	decodeBody(t, rec, &w)
-	if rec.Code != http.StatusOK || w.Demand != "LH-D06" || w.Status != "partly_met" || len(w.Candidates) == 0 || len(w.Fixes) == 0 {
-		t.Fatalf("why-not LH-D06 = %d %s", rec.Code, rec.Body)
+	if rec.Code != http.StatusOK || w.Demand != "LH-D03" || w.Status != "partly_met" || len(w.Candidates) == 0 || len(w.Fixes) == 0 {
+		t.Fatalf("why-not LH-D03 = %d %s", rec.Code, rec.Body)
 	}
-	if f := w.Fixes[0]; f.Kind != match.FixAddQuantity || f.Item != "LH-R12" || f.By != 16 || f.Met != 30 {
-		t.Errorf("smallest fix = %+v, want 16 more on LH-R12 giving 30", f)
+	if f := w.Fixes[0]; f.Kind != match.FixAddQuantity || f.Item != "LH-R05" || f.By != 70 || f.Met != 200 {
+		t.Errorf("smallest fix = %+v, want 70 more on LH-R05 giving 200", f)
 	}
 
 	// An unmet demand whose nearest resource is another alliance's: the
@@ -384,7 +384,7 @@ func TestAlternativesRoute(t *testing.T) {
 	// The first proposal of lh that has an alternative.
 	res := ts.propose(coord, "lh", "")
 	found := false
-	for _, p := range res.Result.Proposals {
+	for _, p := range res.Claims {
 		path := "/v1/items/" + p.Demand + "/alternatives?k=2&meeting=lh"
 		rec := ts.do(http.MethodGet, path, coord, "")
 		checkAnswer(t, "GET", "/v1/items/:id/alternatives", path, rec)

@@ -6,10 +6,19 @@
 #   durable writes (accept/reject of fresh proposals)     200/s   p99 < 15 ms
 #   Banan community proposals (POST /v1/meetings/lh/...)  20/s    p99 < 20 ms
 #
+# and, first, what a coordinator waits for when proposing the generated
+# data's busiest community meeting (issue 15; the most claims in the
+# document's last run, or $PROPOSE_MEETING): cold (its first run on a
+# fresh server), right after a one-item edit (PATCH of one demand's
+# quantity), and with nothing changed, 5 times each, median and the
+# response's bytes (targets at district size: edit p50 <= 60 ms, cold <=
+# 250 ms, nothing changed writes nothing).
+#
 #   bench/api-targets.sh [SECONDS]   # each run lasts SECONDS (default 10, max 60)
+#   UNITS=55000 PROPOSE_MEETING=A-C213 bench/api-targets.sh   # the district (gen's default size)
 #
 # It builds the binary and the load generator, loads the Banan sample and a
-# generated district (allymatch gen --units 2000) into a temp data folder,
+# generated district (allymatch gen --units ${UNITS:-2000}) into a temp data folder,
 # serves it on a free 127.0.0.1 port with a random admin token, makes a unit
 # token, an lh coordinator token and a district coordinator token through the
 # API, runs the three loads one after the other, and stops the server.
@@ -31,9 +40,13 @@ echo "# commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff -
 
 go build -o "$tmp/allymatch" .
 go build -o "$tmp/loadgen" ./bench/loadgen
-"$tmp/allymatch" gen --units 2000 --out "$tmp/gen" >/dev/null 2>&1
+"$tmp/allymatch" gen --units "${UNITS:-2000}" --out "$tmp/gen" >/dev/null 2>&1
 "$tmp/allymatch" load --data "$tmp/data" fixtures/banan >/dev/null 2>&1
 "$tmp/allymatch" load --data "$tmp/data" "$tmp/gen" >/dev/null 2>&1
+if [[ -z ${PROPOSE_MEETING:-} ]]; then # the community meeting with the most proposals
+  "$tmp/allymatch" match --data "$tmp/data" --json 2>/dev/null |
+    jq -r '[.[] | select(.level == "community") | {meeting, n: (.proposals | length)}] | max_by(.n) | .meeting' >"$tmp/busiest"
+fi
 
 admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 "$tmp/allymatch" serve --addr 127.0.0.1:0 --data "$tmp/data" --admin-token "$admin" 2>"$tmp/log" &
@@ -57,6 +70,39 @@ unit=$(token '{"role":"unit","unit":"lh-school"}')
 coord=$(token '{"role":"coordinator","alliance":"lh"}')
 district=$(token '{"role":"coordinator","alliance":"A-D"}')
 api "$coord" POST /v1/meetings/lh/proposals '{}' >/dev/null
+
+# Proposals of the busiest community meeting: cold, after a one-item
+# edit, nothing changed.
+meeting=${PROPOSE_MEETING:-$(cat "$tmp/busiest")}
+timed() { # POST the meeting's proposals: code, seconds, bytes
+  curl -s -o "$tmp/prop" -w '%{http_code} %{time_total} %{size_download}\n' -H "$J" -H "Authorization: Bearer $district" \
+    -d '{}' "$base/v1/meetings/$meeting/proposals"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+read -r code secs0 bytes0 < <(timed)
+[[ $code == 200 ]] || { echo "proposals of $meeting refused ($code): $(head -c 300 "$tmp/prop")" >&2; exit 1; }
+plan=$(jq '.totals.proposals' "$tmp/prop")
+echo "# proposals of $meeting ($plan proposals), coordinator token A-D"
+printf 'cold       %8.1f ms  %9d bytes  written (new, changed, dropped) %s\n' "$(awk "BEGIN {print $secs0*1000}")" "$bytes0" "$(jq -c '[.changes.new, .changes.changed, .changes.dropped] | map(length)' "$tmp/prop")"
+demand=$(api "$district" GET "/v1/claims?meeting=$meeting&status=proposed&limit=1" | jq -r '.items[0].demand')
+qty=$(api "$district" GET "/v1/items/$demand" | jq -r '.quantity')
+: >"$tmp/edit.t"
+for i in 1 2 3 4 5; do
+  q=$(( i % 2 == 1 ? qty + 1 : qty ))
+  api "$district" PATCH "/v1/items/$demand" "{\"quantity\":$q}" >/dev/null
+  read -r code t bytes < <(timed)
+  echo "$t $bytes $(jq -c '[.changes.new, .changes.changed, .changes.dropped] | map(length)' "$tmp/prop")" >>"$tmp/edit.t"
+done
+: >"$tmp/same.t"
+for i in 1 2 3 4 5; do
+  read -r code t bytes < <(timed)
+  echo "$t $bytes $(jq -r '.run // 0' "$tmp/prop")" >>"$tmp/same.t"
+done
+printf 'edit       %8.1f ms  %9d bytes  written (new, changed, dropped) %s  (p50 of 5, %s)\n' \
+  "$(cut -d' ' -f1 "$tmp/edit.t" | median | awk '{print $1*1000}')" "$(tail -1 "$tmp/edit.t" | cut -d' ' -f2)" "$(tail -1 "$tmp/edit.t" | cut -d' ' -f3)" "demand $demand"
+printf 'unchanged  %8.1f ms  %9d bytes  runs that wrote: %s of 5\n' \
+  "$(cut -d' ' -f1 "$tmp/same.t" | median | awk '{print $1*1000}')" "$(tail -1 "$tmp/same.t" | cut -d' ' -f2)" "$(awk '$3 != 0' "$tmp/same.t" | wc -l)"
+echo
 
 run() { # name token rate targets-file
   "$tmp/loadgen" -base "$base" -name "$1" -token "$2" -rate "$3" -duration "${secs}s" -targets "$4"

@@ -32,6 +32,9 @@ func TestMain(m *testing.M) {
 	}
 	tmpRoot = dir
 	code := m.Run()
+	for _, f := range cleanups {
+		f()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -59,7 +62,7 @@ var (
 
 // get returns the data set built, skips b when the set is gated off, and
 // fails b when the setup failed.
-func (d *dataset) get(b *testing.B) *dataset {
+func (d *dataset) get(b testing.TB) *dataset {
 	b.Helper()
 	if d.district && os.Getenv(districtEnv) != "1" {
 		b.Skipf("district-scale data: set %s=1 to run", districtEnv)

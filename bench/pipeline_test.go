@@ -19,7 +19,7 @@ import (
 // closed again (a snapshot is in-memory and never changes).
 var snapshots sync.Map // *dataset → func() (store.Snapshot, error)
 
-func snapshotOf(b *testing.B, d *dataset) store.Snapshot {
+func snapshotOf(b testing.TB, d *dataset) store.Snapshot {
 	b.Helper()
 	f, _ := snapshots.LoadOrStore(d, sync.OnceValues(func() (store.Snapshot, error) {
 		st, _, err := store.Open(context.Background(), store.Options{Dir: d.dir})
@@ -100,6 +100,12 @@ func runAll(sn store.Snapshot, ids []string, set match.Settings) (match.Stats, e
 		id := ids[i]
 		if !res.Optimal {
 			return sum, fmt.Errorf("meeting %s: not solved to optimality", id)
+		}
+		if c := res.Certificate; (set.Mode == match.Welfare || set.Mode == match.Coverage) && (c == nil || !c.Certified) {
+			return sum, fmt.Errorf("meeting %s: plan not certified: %+v", id, c)
+		}
+		if set.Mode == match.Stable && (res.BlockingPairs == nil || *res.BlockingPairs != 0) {
+			return sum, fmt.Errorf("meeting %s: stable plan with blocking pairs %+v", id, res.Blocking)
 		}
 		s := res.Stats
 		sum.Demands += s.Demands
@@ -201,6 +207,36 @@ func BenchmarkPipeline(b *testing.B) {
 					}
 				})
 			}
+		})
+	}
+}
+
+// TestCertificatesVerify: every welfare and coverage plan of every meeting
+// of the generated data sets carries a certificate that match.Verify,
+// rebuilding the network from the store without the solver, accepts (the
+// district with $ALLYMATCH_BENCH_DISTRICT=1).
+func TestCertificatesVerify(t *testing.T) {
+	for _, d := range []*dataset{ds1k, dsDistrict} {
+		t.Run(d.name, func(t *testing.T) {
+			sn := snapshotOf(t, d.get(t))
+			var ids []string
+			for a := range sn.Alliances() {
+				ids = append(ids, a.ID)
+			}
+			for _, mode := range []match.Mode{match.Welfare, match.Coverage} {
+				set := match.DefaultSettings()
+				set.Mode = mode
+				results, err := match.RunMany(context.Background(), sn.Reader, sn.Vocab, ids, set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, res := range results {
+					if err := match.Verify(context.Background(), sn.Reader, sn.Vocab, res); err != nil {
+						t.Fatalf("%s %s: %v", res.Meeting, mode, err)
+					}
+				}
+			}
+			t.Logf("%d meetings × 2 modes verified", len(ids))
 		})
 	}
 }

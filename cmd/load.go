@@ -15,8 +15,9 @@ func init() {
 }
 
 func runLoad(ctx context.Context, std Stdio, args []string) error {
-	fs := newFlagSet("load", "[--data DIR] PATH\n\nPATH is a bundle .json, a list .csv, or a folder of them. Every record is\nvalidated before anything is stored; on any problem nothing is stored and\nevery problem is listed as file:line: record: field: message.", std)
-	data := fs.String("data", "./data", "data folder holding the store")
+	fs := newFlagSet("load", "[--data DIR|URL] PATH\n\nPATH is a bundle .json, a list .csv, or a folder of them. Every record is\nvalidated before anything is stored; on any problem nothing is stored and\nevery problem is listed as file:line: record: field: message.", std)
+	data := new(string)
+	storeFlags(fs, data, "./data", "data folder holding the store, or a PostgreSQL URL (postgres://…)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -33,10 +34,13 @@ func runLoad(ctx context.Context, std Stdio, args []string) error {
 	// name: a refused bundle leaves no store behind.
 	var ev matcher.Event
 	var importErr error
-	st, stats, err := openStore(ctx, store.Options{Dir: *data, Logger: logger(std), OnCreate: func(ctx context.Context, st *store.Store) error {
+	opts := storeAt(*data)
+	opts.Logger = logger(std)
+	opts.OnCreate = func(ctx context.Context, st *store.Store) error {
 		ev, importErr = st.Import(ctx, b, "cli")
 		return importErr
-	}})
+	}
+	st, stats, err := openStore(ctx, opts)
 	if importErr != nil {
 		return fmt.Errorf("%s: refused, nothing stored: %w", path, importErr)
 	}

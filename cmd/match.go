@@ -22,11 +22,12 @@ func init() {
 }
 
 func runMatch(ctx context.Context, std Stdio, args []string) error {
-	fs := newFlagSet("match", "[--meeting ID] [--mode welfare|coverage|stable] [--json] [--data DIR]\n\nRuns candidates, scores and the exact solver for one meeting (or every\nmeeting, lowest level first) and prints the proposals with their score\nbreakdown and runner-up, the unmet demands with reasons, and totals.\nWithout --data it matches the embedded Banan sample, stored nowhere.", std)
+	fs := newFlagSet("match", "[--meeting ID] [--mode welfare|coverage|stable] [--json] [--data DIR|URL]\n\nRuns candidates, scores and the exact solver for one meeting (or every\nmeeting, lowest level first) and prints the proposals with their score\nbreakdown and runner-up, the unmet demands with reasons, and totals.\nWithout --data it matches the embedded Banan sample, stored nowhere.", std)
 	meeting := fs.String("meeting", "", "alliance id of the meeting (default: every meeting)")
 	mode := fs.String("mode", string(match.Welfare), "objective: welfare, coverage or stable")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
-	data := fs.String("data", "", "data folder of a store (default: the embedded Banan sample)")
+	data := new(string)
+	storeFlags(fs, data, "", "data folder or PostgreSQL URL of a store (default: the embedded Banan sample)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,11 +70,14 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 	return nil
 }
 
-// openForMatch opens the existing store in dir (a missing one is refused),
+// openForMatch opens the existing store in dir (a folder or a PostgreSQL
+// URL; a missing store is refused),
 // or a throw-away store holding the embedded Banan sample when dir is "".
 func openForMatch(ctx context.Context, dir string) (*store.Store, func(), error) {
 	if dir != "" {
-		st, _, err := openStore(ctx, store.Options{Dir: dir, NoCreate: true})
+		opts := storeAt(dir)
+		opts.NoCreate = true
+		st, _, err := openStore(ctx, opts)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/allymatch/allymatch/matcher/match"
 )
 
 func TestMatchBanan(t *testing.T) {
@@ -29,7 +31,7 @@ func TestMatchBanan(t *testing.T) {
 		t.Errorf("match lh: meeting %q optimal %v, %d proposals, %d unmet; want lh, optimal, some of each", res.Meeting, res.Optimal, len(res.Proposals), len(res.Unmet))
 	}
 	for _, p := range res.Proposals {
-		if len(p.Breakdown) != 6 || p.Quantity <= 0 {
+		if len(p.Breakdown) != len(match.Terms) || p.Quantity <= 0 {
 			t.Errorf("proposal %+v lacks its breakdown or quantity", p)
 		}
 	}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -29,7 +30,7 @@ func init() {
 // ServeConfig configures the server.
 type ServeConfig struct {
 	Addr            string        // listen address, host:port
-	Data            string        // data folder
+	Data            string        // data folder, or a PostgreSQL URL (postgres://…)
 	ShutdownTimeout time.Duration // grace period for requests in flight
 	Seed            bool          // seed a new store (a new install) with the embedded Banan sample
 	// AdminToken is the admin's bearer token (default: $ALLYMATCH_ADMIN_TOKEN).
@@ -83,7 +84,7 @@ func NewServer(cfg ServeConfig, log *slog.Logger) *Server {
 
 // ParseFlags reads the serve flags into s.Config.
 func (s *Server) ParseFlags(std Stdio, args []string) error {
-	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR] [--admin-token TOKEN] [--trusted-proxies LIST] [--public-url URL] [--allow-private-webhooks]", std)
+	fs := newFlagSet("serve", "[--addr HOST:PORT] [--data DIR|URL] [--admin-token TOKEN] [--trusted-proxies LIST] [--public-url URL] [--allow-private-webhooks]", std)
 	if s.Config.AdminToken == "" {
 		s.Config.AdminToken = os.Getenv("ALLYMATCH_ADMIN_TOKEN")
 	}
@@ -98,7 +99,7 @@ func (s *Server) ParseFlags(std Stdio, args []string) error {
 	fs.StringVar(&s.Config.TrustedProxies, "trusted-proxies", s.Config.TrustedProxies, "reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-Proto: https makes the desk's cookies Secure (default $ALLYMATCH_TRUSTED_PROXIES)")
 	fs.StringVar(&s.Config.AdminToken, "admin-token", s.Config.AdminToken, "the admin's bearer token (default $ALLYMATCH_ADMIN_TOKEN; generated and logged when empty)")
 	fs.StringVar(&s.Config.Addr, "addr", s.Config.Addr, "listen address")
-	fs.StringVar(&s.Config.Data, "data", s.Config.Data, "data folder (a missing or empty folder is a new install: a new store seeded with the Banan sample)")
+	storeFlags(fs, &s.Config.Data, s.Config.Data, "data folder, or a PostgreSQL database as postgres://USER:PASSWORD@HOST:PORT/DB (a missing or empty folder, or an empty database, is a new install: a new store seeded with the Banan sample)")
 	fs.DurationVar(&s.Config.ShutdownTimeout, "shutdown-timeout", s.Config.ShutdownTimeout, "grace period for requests in flight on SIGINT/SIGTERM")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -225,7 +226,8 @@ func (s *Server) Run(ctx context.Context) error {
 }
 
 func (s *Server) open(ctx context.Context) error {
-	opts := store.Options{Dir: s.Config.Data, Logger: s.log}
+	opts := storeAt(s.Config.Data)
+	opts.Logger = s.log
 	if s.Config.Seed {
 		// Only a new install is seeded: OnCreate runs before the new file
 		// takes its name, so a failed seed leaves no store behind.
@@ -236,7 +238,7 @@ func (s *Server) open(ctx context.Context) error {
 			}
 			ev, err := st.Import(ctx, b, "system")
 			if err != nil {
-				return fmt.Errorf("seeding %s with the Banan sample: %w", s.Config.Data, err)
+				return fmt.Errorf("seeding %s with the Banan sample: %w", st.Path(), err)
 			}
 			s.log.Info("seeded the new store with the embedded Banan sample", "records", ev.Count)
 			return nil
@@ -248,6 +250,22 @@ func (s *Server) open(ctx context.Context) error {
 	}
 	s.store, s.created = st, stats.Created
 	return nil
+}
+
+// storeFlags defines --data (a folder or a PostgreSQL URL) and --store, its
+// other name, on fs.
+func storeFlags(fs *flag.FlagSet, p *string, value, usage string) {
+	fs.StringVar(p, "data", value, usage)
+	fs.StringVar(p, "store", value, "the same as --data")
+}
+
+// storeAt returns the options of the store that a --data value names: a
+// PostgreSQL database (postgres://… or postgresql://…) or a folder.
+func storeAt(data string) store.Options {
+	if store.IsURL(data) {
+		return store.Options{URL: data}
+	}
+	return store.Options{Dir: data}
 }
 
 // openStore opens the store of a command. A refusal carries, on a line of
@@ -270,6 +288,9 @@ func openAdvice(err error) string {
 	if !ok {
 		return ""
 	}
+	if store.IsURL(oe.Path) {
+		return databaseAdvice(oe)
+	}
 	switch oe.Kind {
 	case store.KindPermission:
 		return fmt.Sprintf("allymatch needs permission to read and write %s (and to create files in its folder for a new store): run it as the user who owns the data, or change the owner or mode (ls -ld %s).", oe.Path, oe.Path)
@@ -288,6 +309,24 @@ func openAdvice(err error) string {
 		return "Name the folder of an existing store with --data (serve and load create a store in a missing or empty folder)."
 	default:
 		return fmt.Sprintf("Check the disk that holds %s (free space, errors in the system log).", oe.Path)
+	}
+}
+
+// databaseAdvice is openAdvice for a PostgreSQL database.
+func databaseAdvice(oe *store.OpenError) string {
+	switch oe.Kind {
+	case store.KindUnreachable:
+		return "Check the URL given with --data (host, port, database, user, password; ?sslmode=...), that the PostgreSQL server runs and accepts this user from this machine (pg_hba.conf), and that the user may create tables in the database for a new store."
+	case store.KindNotStore:
+		return "A new store is made only in an empty database: create one (createdb allymatch), or give allymatch a schema of its own with ?search_path=allymatch in the URL (CREATE SCHEMA allymatch)."
+	case store.KindNewer:
+		return "A newer allymatch migrated this database: run that version, or restore a backup (pg_dump) that this version wrote."
+	case store.KindDamaged:
+		return "Nothing was written. Restore the database from a backup (pg_restore), and keep the damaged one for analysis."
+	case store.KindMissing:
+		return "Name the database of an existing store with --data (serve and load create a store in an empty database)."
+	default:
+		return "Check the database server's log."
 	}
 }
 

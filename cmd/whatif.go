@@ -19,11 +19,12 @@ func init() {
 }
 
 func runWhatIf(ctx context.Context, std Stdio, args []string) error {
-	fs := newFlagSet("whatif", "--meeting ID --edits FILE [--json] [--data DIR]\n\nForks the state (nothing is written), applies the edits of FILE — a JSON\narray of edits, or an object {\"meeting\":..,\"edits\":[..],\"mode\":..,\"weights\":{..}} —\nsolves the meeting and prints what changes against today's plan: demands\nnewly met, newly unmet, moved, changed; claims each unit gains and loses;\ntotals. Edits: add_unit, set_unit, remove_unit, add_item, set_item,\nremove_item, set_quantity, set_radius, set_window, add_project,\nset_project_status, remove_project, drop_from_alliance, set_weights,\nset_mode, e.g.\n  [{\"op\":\"set_quantity\",\"item\":\"LH-R12\",\"quantity\":76}]\nWithout --data it uses the embedded Banan sample. FILE - reads stdin.", std)
+	fs := newFlagSet("whatif", "--meeting ID --edits FILE [--json] [--data DIR|URL]\n\nForks the state (nothing is written), applies the edits of FILE — a JSON\narray of edits, or an object {\"meeting\":..,\"edits\":[..],\"mode\":..,\"weights\":{..}} —\nsolves the meeting and prints what changes against today's plan: demands\nnewly met, newly unmet, moved, changed; claims each unit gains and loses;\ntotals. Edits: add_unit, set_unit, remove_unit, add_item, set_item,\nremove_item, set_quantity, set_radius, set_window, add_project,\nset_project_status, remove_project, drop_from_alliance, set_weights,\nset_mode, e.g.\n  [{\"op\":\"set_quantity\",\"item\":\"LH-R12\",\"quantity\":76}]\nWithout --data it uses the embedded Banan sample. FILE - reads stdin.", std)
 	meeting := fs.String("meeting", "", "alliance id of the meeting (or \"meeting\" in FILE)")
 	editsPath := fs.String("edits", "", "JSON file of edits (- for stdin)")
 	asJSON := fs.Bool("json", false, "print the diff as JSON")
-	data := fs.String("data", "", "data folder of a store (default: the embedded Banan sample)")
+	data := new(string)
+	storeFlags(fs, data, "", "data folder or PostgreSQL URL of a store (default: the embedded Banan sample)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 func TestWhatIf(t *testing.T) {
 	dir := t.TempDir()
 	edits := filepath.Join(dir, "edits.json")
-	if err := os.WriteFile(edits, []byte(`[{"op":"set_quantity","item":"LH-R12","quantity":76}]`), 0o644); err != nil {
+	if err := os.WriteFile(edits, []byte(`[{"op":"set_quantity","item":"LH-R10","quantity":20}]`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out, stderr := runCmd(t, "whatif", "--meeting", "lh", "--edits", edits, "--json")
@@ -29,11 +29,11 @@ func TestWhatIf(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	if d.Meeting != "lh" || d.Totals.Met <= 0 || !strings.Contains(out, `"LH-D06"`) {
-		t.Errorf("diff %+v lacks LH-D06 newly met quantity:\n%s", d, out)
+	if d.Meeting != "lh" || d.Totals.Met <= 0 || !strings.Contains(out, `"LH-D02"`) {
+		t.Errorf("diff %+v lacks LH-D02 newly met quantity:\n%s", d, out)
 	}
 	code, out, _ = runCmd(t, "whatif", "--meeting", "lh", "--edits", edits)
-	if code != 0 || !strings.Contains(out, "LH-D06") || !strings.Contains(out, "Totals:") || !strings.Contains(out, "lh-") {
+	if code != 0 || !strings.Contains(out, "LH-D02") || !strings.Contains(out, "Totals:") || !strings.Contains(out, "lh-") {
 		t.Errorf("whatif table = %d:\n%s", code, out)
 	}
 

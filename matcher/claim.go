@@ -94,8 +94,13 @@ type Claim struct {
 	Rev          uint64      `json:"rev,omitempty"`
 	// Run is the store index of the proposal run that made the claim (a
 	// solver's claim; 0 for a claim by hand): the meeting's last run is
-	// its claims' highest Run (index.Reader.LastRun).
+	// its claims' highest Run or Seen (index.Reader.LastRun).
 	Run uint64 `json:"run,omitempty"`
+	// Seen is the store index of a later proposal run that proposed the
+	// claim again as it is and wrote no proposal, but saw demands of its
+	// meeting added or changed since the meeting's last run: the meeting
+	// has seen them (0: none).
+	Seen uint64 `json:"seen,omitempty"`
 	// AnswerBy is the deadline the meeting's coordinator set for the
 	// answers a proposed claim waits for (zero: none).
 	AnswerBy time.Time `json:"answer_by,omitzero"`
@@ -106,6 +111,10 @@ type Claim struct {
 	Agreed      int64 `json:"agreed,omitempty"`
 	WithdrawnBy Side  `json:"withdrawn_by,omitempty"` // the side that withdrew it
 }
+
+// LastRun is the later of the claim's Run and Seen: the last proposal run
+// of its meeting it tells of.
+func (c *Claim) LastRun() uint64 { return max(c.Run, c.Seen) }
 
 // MaxScore is the highest score a candidate pair can have.
 const MaxScore = 1000
@@ -300,6 +309,9 @@ func (c *Claim) Overdue(now time.Time) bool {
 func (c *Claim) checkLifecycle(p *Problems) {
 	if c.Run != 0 && c.Origin != OriginSolver {
 		p.Add("run", "only a claim the matcher proposed has a run")
+	}
+	if c.Seen != 0 && (c.Origin != OriginSolver || c.Seen <= c.Run) {
+		p.Add("seen", "only a claim the matcher proposed is seen again, by a run after the one that made it")
 	}
 	if c.Agreed != 0 {
 		switch {

@@ -113,7 +113,7 @@ func (d *deskData) build(b *testing.B) error {
 	if err != nil {
 		return err
 	}
-	d.claims = len(p.Claims)
+	d.claims = len(p.Changes.New) // a first run: every proposal a new claim
 	s := api.New(nil)
 	s.SetStore(st)
 	s.SetAdminToken(testAdmin)

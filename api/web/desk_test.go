@@ -199,9 +199,9 @@ func TestNumbers(t *testing.T) {
 	b.get("/ui/meetings/lh")
 	b.post("/ui/meetings/lh/propose", url.Values{"csrf": {b.csrf()}})
 	_, body = b.get("/ui/meetings/lh/unmet")
-	// LH-D04 needs 300, 290 are proposed: 缺口 10.
-	if row := regexp.MustCompile(`(?s)id="unmet-LH-D04".*?</tr>`).FindString(body); !strings.Contains(row, "缺口 10 个") || !strings.Contains(row, "需求 300，已建议 290") {
-		t.Errorf("LH-D04's shortfall: %s", row)
+	// LH-D03 needs 200, 130 are proposed: 缺口 70.
+	if row := regexp.MustCompile(`(?s)id="unmet-LH-D03".*?</tr>`).FindString(body); !strings.Contains(row, "缺口 70 份") || !strings.Contains(row, "需求 200，已建议 130") {
+		t.Errorf("LH-D03's shortfall: %s", row)
 	}
 	if _, body = b.get("/ui/meetings/lh"); !regexp.MustCompile(`<span class="score">\d+/1000</span> <span class="band">(很合适|较合适|一般|勉强)</span>`).MatchString(body) {
 		t.Error("a score without its scale and word")

@@ -165,6 +165,7 @@ func TestEveryPage(t *testing.T) {
 		{"dashboard-filtered", "/ui/meetings/lh?ans=none&sort=score", "#proposals", nil},
 		{"claims", "/ui/meetings/lh/claims", "#claims-search", nil},
 		{"unmet", "/ui/meetings/lh/unmet", "#unmet", nil},
+		{"proof", "/ui/meetings/lh/proof", "#proof-check", nil},
 		{"waiting", "/ui/meetings/lh/waiting", "#waiting", nil},
 		{"units", "/ui/meetings/lh/units", "#units", nil},
 		{"items", "/ui/meetings/lh/items", "#items", nil},

@@ -30,12 +30,12 @@ func explainScore(l *Lang, terms []matcher.ScoreTerm, distKM *float64) string {
 			case t.Value > 0:
 				key = "why.neargrid"
 			}
-		case match.TermTags:
+		case match.TermText:
 			switch {
 			case t.Value >= 400:
-				key = "why.tags.close"
+				key = "why.text.close"
 			case t.Value > 0:
-				key = "why.tags.some"
+				key = "why.text.some"
 			}
 		case match.TermPriority:
 			switch {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/notify"
 )
 
@@ -68,9 +69,12 @@ func TestListsTemplatesWords(t *testing.T) {
 			case "csv":
 				cases = []string{"demands", "resources", "items", "projects", "units"}
 			case "term":
-				cases = []string{"proximity", "tags", "priority", "time", "affinity", "history"}
+				cases = match.Terms
 			case "whatif.field":
-				cases = []string{"qty", "qty_item", "radius", "radius_item", "remove_unit", "mode", "weights", "w_proximity", "w_tags", "w_priority", "w_time", "w_affinity", "w_history"}
+				cases = []string{"qty", "qty_item", "radius", "radius_item", "remove_unit", "mode", "weights"}
+				for _, term := range match.Terms {
+					cases = append(cases, "w_"+term)
+				}
 			case "login.kind":
 				cases = []string{"token", "session", "code"}
 			case "wh.kind":

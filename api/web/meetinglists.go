@@ -135,7 +135,8 @@ type dashData struct {
 	Recent     []claimView // the latest claims confirmed or fulfilled
 	Deadline   time.Time
 	WhatIf     *whatIfForm
-	Back       string // this page, for the answer forms
+	Proof      *proofView // the certificate of the plan the unmet demands come from
+	Back       string     // this page, for the answer forms
 }
 
 // DeadlineValue is the deadline as the form's datetime-local value.
@@ -182,6 +183,13 @@ func (s *site) renderDashboard(c echo.Context, al *matcher.Alliance, n names, wf
 		wf = whatIfOf(n, al.ID)
 	}
 	d.WhatIf = wf
+	// The plan MeetingSummary's unmet demands came from (a session's
+	// result: no second solve).
+	res, _, err := s.Service().MeetingPlan(c.Request().Context(), a, al.ID)
+	if err != nil {
+		return err
+	}
+	d.Proof = proofOf(res)
 	return s.render(c, status, "meeting", d)
 }
 

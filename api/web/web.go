@@ -123,6 +123,8 @@ func New(d Deps) http.Handler {
 	a.POST("/logout", s.logout)
 	a.GET("/meetings/:id", s.meeting)
 	a.POST("/meetings/:id/propose", s.propose)
+	a.GET("/meetings/:id/plan.json", s.plan)
+	a.GET("/meetings/:id/proof", s.proof)
 	a.GET("/meetings/:id/report", s.report)
 	// The meeting's lists (meetinglists.go), each searched and paged.
 	a.GET("/meetings/:id/claims", s.meetingClaims)

@@ -376,10 +376,10 @@ func TestWhatIf(t *testing.T) {
 		t.Errorf("what-if without csrf = %d, want 403", code)
 	}
 
-	// 16 more on LH-R12 and a 4 km radius for LH-D06: LH-D06 newly fully met.
+	// 70 more on LH-R05 and a 4 km radius for LH-D06: LH-D03 fully met.
 	b.get("/ui/meetings/lh")
-	code, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "qty_item": {"LH-R12"}, "qty": {"76"}, "radius_item": {"LH-D06"}, "radius": {"4"}, "mode": {"welfare"}})
-	if code != 200 || !strings.Contains(body, `id="change-LH-D06"`) || !strings.Contains(body, "14 → 30") || !strings.Contains(body, `id="apply"`) {
+	code, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "qty_item": {"LH-R05"}, "qty": {"220"}, "radius_item": {"LH-D06"}, "radius": {"4"}, "mode": {"welfare"}})
+	if code != 200 || !strings.Contains(body, `id="change-LH-D03"`) || !strings.Contains(body, "130 → 200") || !strings.Contains(body, `id="apply"`) {
 		t.Fatalf("diff page: %d %.3000s", code, body)
 	}
 	m := scenarioRe.FindStringSubmatch(body)
@@ -392,7 +392,7 @@ func TestWhatIf(t *testing.T) {
 	}
 	// A second scenario from the same state.
 	b.get("/ui/meetings/lh")
-	_, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "remove_unit": {"lh-school"}, "w_tags": {"40"}})
+	_, body = b.post("/ui/meetings/lh/whatif", url.Values{"csrf": {b.csrf()}, "remove_unit": {"lh-school"}, "w_text": {"40"}})
 	m = scenarioRe.FindStringSubmatch(body)
 	if m == nil || !strings.Contains(body, "移除成员单位") {
 		t.Fatalf("second scenario: %.2000s", body)
@@ -411,8 +411,8 @@ func TestWhatIf(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `id="flash"`) {
 		t.Fatalf("apply: %d %.1500s", code, body)
 	}
-	if it, _ := st.Snapshot().Item("LH-R12"); it.Quantity != 76 {
-		t.Errorf("LH-R12 quantity %d after apply, want 76", it.Quantity)
+	if it, _ := st.Snapshot().Item("LH-R05"); it.Quantity != 220 {
+		t.Errorf("LH-R05 quantity %d after apply, want 220", it.Quantity)
 	}
 	// The second is stale now: 409 with what changed, nothing stored.
 	seq = st.Seq()
@@ -433,13 +433,13 @@ func TestWhatIf(t *testing.T) {
 	if strings.Contains(body, "NQC-R03") || strings.Contains(body, "wn.") || strings.Contains(body, "fix.") {
 		t.Errorf("why-not LH-D10 shows another alliance's resource or a missing text: %.3000s", body)
 	}
-	// LH-D06 on a fresh server: the verified fix is 16 more on LH-R12.
+	// LH-D03 on a fresh server: the smallest verified fix is 70 more on LH-R05.
 	ts2, _ := newServer(t)
 	b2 := newBrowser(t, ts2.URL)
 	b2.login(makeToken(t, ts2.URL, `{"role":"coordinator","alliance":"lh"}`))
-	code, body = b2.get("/ui/items/LH-D06/whynot?lang=en")
-	if code != 200 || !strings.Contains(body, `class="fix"`) || !strings.Contains(body, "add 16 to LH-R12") {
-		t.Fatalf("why-not LH-D06: %d %.3000s", code, body)
+	code, body = b2.get("/ui/items/LH-D03/whynot?lang=en")
+	if code != 200 || !strings.Contains(body, `class="fix"`) || !strings.Contains(body, "add 70 to LH-R05") {
+		t.Fatalf("why-not LH-D03: %d %.3000s", code, body)
 	}
 	// Not a demand, or not the caller's: not found.
 	if code, _ := b2.get("/ui/items/LH-R12/whynot"); code != http.StatusNotFound {

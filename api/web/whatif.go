@@ -148,8 +148,10 @@ func weightOf(w match.Weights, term string) int {
 	switch term {
 	case match.TermProximity:
 		return w.Proximity
-	case match.TermTags:
-		return w.Tags
+	case match.TermText:
+		return w.Text
+	case match.TermCategory:
+		return w.Category
 	case match.TermPriority:
 		return w.Priority
 	case match.TermTime:
@@ -166,8 +168,10 @@ func setWeight(w *match.Weights, term string, v int) {
 	switch term {
 	case match.TermProximity:
 		w.Proximity = v
-	case match.TermTags:
-		w.Tags = v
+	case match.TermText:
+		w.Text = v
+	case match.TermCategory:
+		w.Category = v
 	case match.TermPriority:
 		w.Priority = v
 	case match.TermTime:
@@ -687,6 +691,9 @@ func fixWords(n names, demand *matcher.Item, f match.Fix) string {
 		what = l.T("fix.escalate", n.Alliance(f.Meeting), l.T("level."+f.To))
 	default:
 		what = f.Kind
+	}
+	if f.Via != "" {
+		what += l.T("fix.via", f.Via)
 	}
 	return what + l.T("fix.verified", n.Alliance(f.Meeting), f.Met, demand.Measure, f.Gain)
 }

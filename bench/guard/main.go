@@ -49,6 +49,10 @@ var tolerances = map[string]float64{
 	"meetings":     0,
 	"resources":    0,
 	"demands":      0,
+	"proposals":    0,
+	// records a proposal run writes (BenchmarkPropose): a delta, nothing
+	// when nothing changed
+	"records/op": 0,
 }
 
 // slack is the absolute room on top of the tolerance for small figures (a

@@ -78,10 +78,10 @@ func (answerByIndexer) FromArgs(args ...any) ([]byte, error) {
 	return timeKey(t), nil
 }
 
-// meetingRunIndexer indexes a solver's claim by (meeting, run), the run as
-// 8 big-endian bytes so that a meeting's claims sort by run; claims by
-// hand and claims without a meeting are missing. Its prefix form takes the
-// meeting alone.
+// meetingRunIndexer indexes a solver's claim by (meeting, run), the run
+// (the later of Run and Seen: matcher.Claim.LastRun) as 8 big-endian
+// bytes so that a meeting's claims sort by run; claims by hand and claims
+// without a meeting are missing. Its prefix form takes the meeting alone.
 type meetingRunIndexer struct{}
 
 func (meetingRunIndexer) FromObject(obj any) (bool, []byte, error) {
@@ -92,7 +92,7 @@ func (meetingRunIndexer) FromObject(obj any) (bool, []byte, error) {
 	if c.Meeting == "" || c.Run == 0 {
 		return false, nil, nil
 	}
-	return true, binary.BigEndian.AppendUint64(append([]byte(c.Meeting), 0), c.Run), nil
+	return true, binary.BigEndian.AppendUint64(append([]byte(c.Meeting), 0), c.LastRun()), nil
 }
 
 func (x meetingRunIndexer) FromArgs(args ...any) ([]byte, error) {
@@ -143,8 +143,8 @@ func (r Reader) ClaimsDueBy(t time.Time) iter.Seq[*matcher.Claim] {
 }
 
 // LastRun returns the store index of the last proposal run that stored a
-// claim for meeting, 0 if none did (a run that proposes nothing and
-// replaces nothing stores nothing).
+// claim for meeting or marked one seen (matcher.Claim.Seen), 0 if none did
+// (a run that proposes nothing and replaces nothing stores nothing).
 func (r Reader) LastRun(meeting string) uint64 {
 	raw, err := r.txn.Last(TableClaims, IndexMeetingRun+"_prefix", meeting)
 	if err != nil {
@@ -153,5 +153,5 @@ func (r Reader) LastRun(meeting string) uint64 {
 	if raw == nil {
 		return 0
 	}
-	return raw.(*matcher.Claim).Run
+	return raw.(*matcher.Claim).LastRun()
 }

@@ -22,6 +22,17 @@ const (
 	RuleGrid     = "grid"      // without coordinates (or radius), not the same or a neighbouring red grid
 	RuleWindow   = "window"    // no time window of one overlaps a window of the other
 	RuleRejected = "rejected"  // one side rejected this pair before
+	// The rules on what the items are for, checked with the score terms:
+	// a measure of another family (hours for portions) without a
+	// conversion, and a pair across a serves link whose texts are not
+	// alike enough (Settings.Relevance).
+	RuleMeasure   = "measure"
+	RuleRelevance = "relevance"
+	// And what the texts say of whom an item is for and when: groups
+	// (幼儿 for 小学生) or days of the week and school holidays (周末、寒暑假
+	// for 每周三) that do not meet (see readings.go).
+	RuleAudience = "audience"
+	RuleDays     = "days"
 )
 
 // party is one open item of the instance, with what matching needs of it.
@@ -31,8 +42,16 @@ type party struct {
 	loc       matcher.GeoPoint
 	hasLoc    bool
 	grid      string
-	remaining int64 // quantity less what confirmed and fulfilled claims hold
-	grams     []uint64
+	remaining int64      // quantity less what confirmed and fulfilled claims hold
+	grams     []uint64   // of the title, tags and description, sorted
+	fw        []uint8    // by gram: its field weight (fieldTitle, fieldDescription)
+	gw        []uint16   // by gram: its weight in the instance (rarity × field weight); see instance.weighText
+	wsum      int64      // Σ gw
+	family    string     // the measure's family ("" for none)
+	audience  uint8      // the groups its title and tags name (audienceOf)
+	points    bool       // a resource: offered for points (pointsOffer); a demand: it redeems them (redeems)
+	days      uint8      // the days of the week its texts name (daysOf)
+	holidays  bool       // its texts name the school holidays (daysOf)
 	cosLat    float64    // cosLat(loc) (hasLoc)
 	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64    // chord2Within(RadiusKM) (radial)
@@ -63,6 +82,7 @@ type instance struct {
 	scope     *Scope
 	demands   []party // sorted by item id
 	resources []party // sorted by item id; remaining may be 0 (kept for explanations)
+	held      []party // open demands with nothing left (held by claims): counted in rarity only
 	buckets   map[string]*bucket
 	rejected  map[[2]string]bool
 	history   map[unitPair]int
@@ -71,7 +91,10 @@ type instance struct {
 	nbMu      sync.Mutex
 	neighbour map[string][]string // grid -> itself and its neighbours (symmetric), sorted; filled lazily
 	prepOnce  sync.Once
-	prep      *rowPrep // see prepared
+	prep      *rowPrep  // see prepared
+	minText   Relevance // Settings.Relevance of the run: rows depend on it
+	textOnce  sync.Once
+	df        map[uint64]int32 // gram → items of the instance holding it (its rarity is rarityOf); see weighText
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
@@ -88,7 +111,15 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 			p.lim2 = chord2Within(it.RadiusKM)
 		}
 	}
-	p.grams = itemGrams(it.Title, it.Tags)
+	p.grams, p.fw = itemText(it.Title, it.Description, it.Tags)
+	p.family = matcher.MeasureFamily(it.Measure)
+	p.audience = audienceOf(it.Title, it.Tags)
+	if it.Kind == matcher.Resource {
+		p.points = pointsOffer(it.Title, it.Tags)
+	} else {
+		p.points = redeems(it.Title, it.Description, it.Tags)
+	}
+	p.days, p.holidays = daysOf(it.Title, it.Description, it.Tags)
 	return p
 }
 
@@ -125,6 +156,7 @@ type gatherer struct {
 	scope     *Scope
 	demands   []party
 	resources []party
+	held      []party
 	direct    map[string][]string
 	parents   map[string][]string
 	closed    map[string]bool // project id -> done or dropped
@@ -157,6 +189,8 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	if it.Kind == matcher.Demand {
 		if p.remaining > 0 {
 			g.demands = append(g.demands, p)
+		} else {
+			g.held = append(g.held, p)
 		}
 	} else {
 		g.resources = append(g.resources, p)
@@ -184,6 +218,7 @@ func (in *instance) merge(gs ...*gatherer) {
 	for _, g := range gs {
 		in.demands = append(in.demands, g.demands...)
 		in.resources = append(in.resources, g.resources...)
+		in.held = append(in.held, g.held...)
 		for k, v := range g.direct {
 			in.direct[k] = v
 		}
@@ -306,6 +341,7 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 	}
 	slices.SortFunc(in.demands, partyByID)
 	slices.SortFunc(in.resources, partyByID)
+	slices.SortFunc(in.held, partyByID)
 	in.indexResources()
 	for c := range r.ClaimsByStatus(matcher.ClaimRejected) {
 		in.rejected[[2]string{c.Resource, c.Demand}] = true
@@ -400,6 +436,8 @@ type rowPrep struct {
 	affinity   []int16                   // len(sets)²: affinityOf between two sets; nil when too many
 	rejectedBy map[string][]string       // demand item → resource items a rejected claim pairs it with
 	history    map[string]map[string]int // unit → other unit → fulfilled claims between the two (in.history)
+	cats       []string                  // the categories of the resources
+	resCat     []int32                   // by resource index: its category in cats
 }
 
 // allianceSet is the alliances of a unit (in.direct) and their parents
@@ -435,6 +473,8 @@ func (in *instance) prepared() *rowPrep {
 		for u := range in.direct {
 			setOf(u)
 		}
+		catOf := map[string]int32{}
+		p.resCat = make([]int32, len(in.resources))
 		for i := range in.resources {
 			u := in.resources[i].unit.ID
 			n, ok := p.units[u]
@@ -443,6 +483,14 @@ func (in *instance) prepared() *rowPrep {
 				p.units[u] = n
 			}
 			p.resUnit[i], p.resSet[i] = n, setOf(u)
+			c := in.resources[i].item.Category
+			k, ok := catOf[c]
+			if !ok {
+				k = int32(len(p.cats))
+				catOf[c] = k
+				p.cats = append(p.cats, c)
+			}
+			p.resCat[i] = k
 		}
 		if n := len(p.sets); n <= maxAffinitySets {
 			p.affinity = make([]int16, n*n)
@@ -488,6 +536,7 @@ type demandView struct {
 	affinity []int16  // the row of d's alliance set in rowPrep.affinity; nil: compute per pair
 	rejected []string // resource items a rejected claim pairs with d
 	history  map[string]int
+	strength []int16 // by rowPrep category: the category strength for d
 	prep     *rowPrep
 }
 
@@ -501,6 +550,10 @@ func (in *instance) view(d *party) demandView {
 	if s, ok := p.unitSet[d.unit.ID]; ok && p.affinity != nil {
 		n := len(p.sets)
 		v.affinity = p.affinity[int(s)*n : int(s+1)*n]
+	}
+	v.strength = make([]int16, len(p.cats))
+	for k, c := range p.cats {
+		v.strength[k] = int16(in.vocab.Strength(c, d.item.Category))
 	}
 	return v
 }
@@ -535,6 +588,9 @@ func (v *demandView) eligible(in *instance, ri int32) (km float64, ok bool) {
 	if len(v.rejected) > 0 && slices.Contains(v.rejected, r.item.ID) {
 		return -1, false
 	}
+	if !measuresMeet(in.vocab, d, r) || !audiencesMeet(d, r) || !daysMeet(d, r) {
+		return -1, false
+	}
 	if km < 0 && d.hasLoc && r.hasLoc {
 		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
 	}
@@ -548,7 +604,9 @@ func sortedHas(list []string, s string) bool {
 
 // terms computes the soft score terms of an eligible pair: the demand of v
 // and resource ri at distance km (-1 without coordinates).
-func (v *demandView) terms(in *instance, ri int32, km float64) termValues {
+// The text similarity and the category strength come computed (the
+// relevance rule reads them first).
+func (v *demandView) terms(in *instance, ri int32, km float64, text, strength int) termValues {
 	d, r := v.d, &in.resources[ri]
 	var t termValues
 	if km >= 0 && d.radial() && r.radial() {
@@ -559,18 +617,110 @@ func (v *demandView) terms(in *instance, ri int32, km float64) termValues {
 	} else {
 		t[0] = 600
 	}
-	t[1] = uint16(dice(d.grams, r.grams))
-	t[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	t[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
+	t[termText] = uint16(text)
+	t[termCategory] = uint16(strength)
+	t[termPriority] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
+	t[termTime] = uint16(timeShare(d.item.Windows, r.item.Windows))
 	if rs := v.prep.resSet[ri]; v.affinity != nil {
-		t[4] = uint16(v.affinity[rs])
+		t[termAffinity] = uint16(v.affinity[rs])
 	} else {
-		t[4] = uint16(affinityOf(v.set.direct, v.set.parents, v.prep.sets[rs].direct, v.prep.sets[rs].parents))
+		t[termAffinity] = uint16(affinityOf(v.set.direct, v.set.parents, v.prep.sets[rs].direct, v.prep.sets[rs].parents))
 	}
 	if len(in.history) > 0 {
-		t[5] = uint16(min(1000, 200*v.history[r.unit.ID]))
+		t[termHistory] = uint16(min(1000, 200*v.history[r.unit.ID]))
 	}
 	return t
+}
+
+// measuresMeet reports whether the measures of d and r meet (see
+// matcher.Vocabulary.MeasuresMeet).
+func measuresMeet(vocab *matcher.Vocabulary, d, r *party) bool {
+	return d.item.Measure == r.item.Measure || vocab.FamiliesMeet(r.item.Category, r.family, d.family)
+}
+
+// fitRules returns the rules on what the items are for that the pair
+// breaks: category (its category cannot meet the demand's), measure,
+// audience, days and relevance; rulesFor has the others. The parties must be weighed (see
+// weighText).
+func (in *instance) fitRules(d, r *party) []string {
+	var out []string
+	strength := in.vocab.Strength(r.item.Category, d.item.Category)
+	if strength == 0 {
+		out = append(out, RuleCategory)
+	}
+	if !measuresMeet(in.vocab, d, r) {
+		out = append(out, RuleMeasure)
+	}
+	if !audiencesMeet(d, r) {
+		out = append(out, RuleAudience)
+	}
+	if !daysMeet(d, r) {
+		out = append(out, RuleDays)
+	}
+	if strength > 0 && textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum) < in.minText.Need(strength) {
+		out = append(out, RuleRelevance)
+	}
+	return out
+}
+
+// weighText computes, once per instance, how rare each gram is among the
+// items of the instance (demands, resources and demands held in full by
+// claims: an item counts once per gram it holds) and each party's gram
+// weights from it. A party keeps its gw slice when the weights come out
+// the same (parties are shared with the instances they were derived
+// from, and their slices are never changed once made).
+func (in *instance) weighText() {
+	in.textOnce.Do(func() {
+		n := 0
+		for _, ps := range [][]party{in.demands, in.resources, in.held} {
+			for i := range ps {
+				n += len(ps[i].grams)
+			}
+		}
+		df := make(map[uint64]int32, n/4)
+		for _, ps := range [][]party{in.demands, in.resources, in.held} {
+			for i := range ps {
+				for _, g := range ps[i].grams {
+					df[g]++
+				}
+			}
+		}
+		in.df = df
+		for _, ps := range [][]party{in.demands, in.resources} {
+			for i := range ps {
+				in.weigh(&ps[i])
+			}
+		}
+	})
+}
+
+// weigh sets p's gram weights from the instance's rarities (a gram no item
+// of the instance holds weighs as a gram of one item).
+func (in *instance) weigh(p *party) {
+	weight := func(k int) uint16 { return rarityOf(max(1, in.df[p.grams[k]])) * uint16(p.fw[k]) }
+	if len(p.gw) == len(p.grams) { // keep the slice when nothing moved
+		var sum int64
+		same := true
+		for k := range p.grams {
+			w := weight(k)
+			if w != p.gw[k] {
+				same = false
+				break
+			}
+			sum += int64(w)
+		}
+		if same {
+			p.wsum = sum
+			return
+		}
+	}
+	gw := make([]uint16, len(p.grams))
+	var sum int64
+	for k := range p.grams {
+		gw[k] = weight(k)
+		sum += int64(gw[k])
+	}
+	p.gw, p.wsum = gw, sum
 }
 
 func intersects(a, b []string) bool {
@@ -674,6 +824,7 @@ const rowBlock = 32
 // workers (one per CPU) as they come free; the result does not depend on
 // which worker found what: the blocks are put together in demand order.
 func (in *instance) generate() *candidates {
+	in.weighText()
 	nblocks := (len(in.demands) + rowBlock - 1) / rowBlock
 	workers := runtime.GOMAXPROCS(0)
 	if len(in.demands) < 256 {
@@ -744,12 +895,134 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	v := in.view(d)
 	found = in.nearEligible(d, v.near, found[:0])
 	slices.Sort(found)
+	kept := rowScratch.Get().(*rowBuf)
+	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
 	for _, ri := range found {
 		if km, ok := v.eligible(in, ri); ok {
-			fn(ri, v.terms(in, ri, km), km)
+			// the relevance rule first: it needs only the text and the
+			// category, and most pairs that fail fail it
+			r := &in.resources[ri]
+			strength := int(v.strength[v.prep.resCat[ri]])
+			shared := textShared(d.grams, d.gw, r.grams, r.gw)
+			text := simOf(shared, d.wsum, r.wsum)
+			if text < in.minText.Need(strength) {
+				continue
+			}
+			kept.edges = append(kept.edges, rowEdge{ri, v.terms(in, ri, km, text, strength), float32(km)})
+			kept.shared = append(kept.shared, shared)
 		}
 	}
+	kept.ris, kept.texts = kept.ris[:0], kept.texts[:0]
+	for _, e := range kept.edges {
+		kept.ris = append(kept.ris, e.ri)
+		kept.texts = append(kept.texts, int(e.terms[termText]))
+	}
+	kept.keep = in.relativeKeep(d, kept.ris, kept.texts, kept.shared, kept.keep[:0], &kept.ctx)
+	for k, e := range kept.edges {
+		if kept.keep[k] {
+			fn(e.ri, e.terms, float64(e.km))
+		}
+	}
+	rowScratch.Put(kept)
 	return found
+}
+
+// rowScratch pools the buffers of row.
+var rowScratch = sync.Pool{New: func() any { return new(rowBuf) }}
+
+type rowBuf struct {
+	edges  []rowEdge
+	shared []int64
+	ris    []int32
+	texts  []int
+	keep   []bool
+	ctx    []uint64
+}
+
+// relativeKeep appends to keep, for each resource of ris (the candidates
+// of demand d that pass every other rule), whether it passes the relative
+// bar of the relevance rule (Relevance.Ratio): its text similarity with d,
+// the grams every one of the candidates shares with d left out (they say
+// nothing about which of them fits, as 道德积分兑换 among the offers of a
+// points bank), reaches Ratio percent of the best such similarity. With
+// fewer than three candidates no gram is left out. texts are the pairs'
+// text similarities (the text term) and shared the weights their texts
+// share (textShared); ctx is scratch.
+func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []int64, keep []bool, ctx *[]uint64) []bool {
+	if in.minText.Ratio == 0 || len(ris) < 2 {
+		for range ris {
+			keep = append(keep, true)
+		}
+		return keep
+	}
+	common := (*ctx)[:0]
+	if len(ris) >= 3 {
+		common = append(common, d.grams...)
+		for _, ri := range ris {
+			common = intersectSorted(common, in.resources[ri].grams)
+			if len(common) == 0 {
+				break
+			}
+		}
+	}
+	*ctx = common
+	best := 0
+	sim := func(k int) int { return texts[k] }
+	if len(common) > 0 {
+		// The similarity without the common grams, from the pair's
+		// shared weight less theirs: the common grams are in d and in
+		// every candidate.
+		var ctxA int64
+		wd := make([]uint16, len(common))
+		for i, j := 0, 0; i < len(common); j++ {
+			if d.grams[j] == common[i] {
+				wd[i] = d.gw[j]
+				ctxA += int64(d.gw[j])
+				i++
+			}
+		}
+		adjusted := make([]int, len(ris))
+		for k, ri := range ris {
+			r := &in.resources[ri]
+			var ctxB, ctxShared int64
+			lo := 0
+			for i, g := range common {
+				j, _ := slices.BinarySearch(r.grams[lo:], g)
+				j += lo
+				ctxB += int64(r.gw[j])
+				ctxShared += int64(min(wd[i], r.gw[j]))
+				lo = j + 1
+			}
+			adjusted[k] = simOf(shared[k]-ctxShared, d.wsum-ctxA, r.wsum-ctxB)
+		}
+		sim = func(k int) int { return adjusted[k] }
+	}
+	for k := range ris {
+		best = max(best, sim(k))
+	}
+	bar := in.minText.Bar(best)
+	for k := range ris {
+		keep = append(keep, sim(k) >= bar)
+	}
+	return keep
+}
+
+// intersectSorted keeps in a (sorted) the grams b (sorted) holds too.
+func intersectSorted(a, b []uint64) []uint64 {
+	out := a[:0]
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, a[i])
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return out
 }
 
 // nearEligible appends to found the resources of categories compatible

@@ -142,9 +142,11 @@ func TestRowsAsRulesFor(t *testing.T) {
 				t.Fatal(err)
 			}
 			in := buildInstance(sn.Reader, sn.Vocab, scope)
+			in.minText = DefaultRelevance
 			c := in.generate()
 			// and without the table of affinities (too many alliance sets)
 			noTable := buildInstance(sn.Reader, sn.Vocab, scope)
+			noTable.minText = DefaultRelevance
 			noTable.prepared().affinity = nil
 			if c2 := noTable.generate(); !slices.Equal(c.Terms, c2.Terms) {
 				t.Fatalf("%s: terms differ without the affinity table", a.ID)
@@ -152,6 +154,7 @@ func TestRowsAsRulesFor(t *testing.T) {
 			var want candidates
 			for di := range in.demands {
 				d := &in.demands[di]
+				from := len(want.R)
 				for ri := range in.resources {
 					r := &in.resources[ri]
 					if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
@@ -160,8 +163,8 @@ func TestRowsAsRulesFor(t *testing.T) {
 					if broken, _ := in.rulesFor(d, r, false); slices.Equal(broken, []string{RuleRejected}) {
 						rejectedOnly++
 					}
-					if broken, km := in.rulesFor(d, r, true); len(broken) == 0 {
-						if termsByRule(in, d, r, km)[5] > 0 {
+					if broken, km := in.rulesFor(d, r, true); len(broken) == 0 && len(in.fitRules(d, r)) == 0 {
+						if termsByRule(in, d, r, km)[termHistory] > 0 {
 							history++
 						}
 						want.R = append(want.R, int32(ri))
@@ -170,6 +173,25 @@ func TestRowsAsRulesFor(t *testing.T) {
 						want.KM = append(want.KM, float32(km))
 					}
 				}
+				// the relative bar of the relevance rule, on the demand's
+				// candidates
+				var ctxGrams []uint64
+				var texts []int
+				var shared []int64
+				for k, tv := range want.Terms[from:] {
+					r := &in.resources[want.R[from+k]]
+					texts = append(texts, int(tv[termText]))
+					shared = append(shared, textShared(d.grams, d.gw, r.grams, r.gw))
+				}
+				keep := in.relativeKeep(d, want.R[from:], texts, shared, nil, &ctxGrams)
+				n := from
+				for k, ok := range keep {
+					if ok {
+						want.R[n], want.D[n], want.Terms[n], want.KM[n] = want.R[from+k], want.D[from+k], want.Terms[from+k], want.KM[from+k]
+						n++
+					}
+				}
+				want.R, want.D, want.Terms, want.KM = want.R[:n], want.D[:n], want.Terms[:n], want.KM[:n]
 			}
 			if !slices.Equal(c.R, want.R) || !slices.Equal(c.D, want.D) || !slices.Equal(c.Terms, want.Terms) || !slices.Equal(c.KM, want.KM) {
 				t.Fatalf("%s: generate gives %d edges, pair by pair %d, or different terms", a.ID, len(c.R), len(want.R))
@@ -227,10 +249,55 @@ func termsByRule(in *instance, d, r *party, km float64) termValues {
 	} else {
 		v[0] = 600
 	}
-	v[1] = uint16(dice(d.grams, r.grams))
-	v[2] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	v[3] = uint16(timeShare(d.item.Windows, r.item.Windows))
-	v[4] = uint16(in.affinity(d.unit.ID, r.unit.ID))
-	v[5] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
+	v[termText] = uint16(textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum))
+	v[termCategory] = uint16(in.vocab.Strength(r.item.Category, d.item.Category))
+	v[termPriority] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
+	v[termTime] = uint16(timeShare(d.item.Windows, r.item.Windows))
+	v[termAffinity] = uint16(in.affinity(d.unit.ID, r.unit.ID))
+	v[termHistory] = uint16(min(1000, 200*in.history[orderedPair(d.unit.ID, r.unit.ID)]))
 	return v
+}
+
+// TestItemText checks itemText against its definition: every bigram and
+// character of the title, tags and description, sorted and distinct, with
+// the greatest field weight of the fields holding it.
+func TestItemText(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	alphabet := []rune("护送学生回家志愿服务米油包子、，AbC 12龍")
+	text := func(n int) string {
+		var b []rune
+		for range n {
+			b = append(b, alphabet[r.IntN(len(alphabet))])
+		}
+		return string(b)
+	}
+	for range 500 {
+		title, desc := text(1+r.IntN(12)), text(r.IntN(40))
+		var tags []string
+		for range r.IntN(4) {
+			tags = append(tags, text(1+r.IntN(5)))
+		}
+		want := map[uint64]uint8{}
+		put := func(gs []uint64, w uint8) {
+			for _, g := range gs {
+				want[g] = max(want[g], w)
+			}
+		}
+		head := append([]string{title}, tags...)
+		for _, s := range head {
+			put(appendGrams(nil, s), fieldTitle)
+			put(appendChars(nil, s), fieldTitleChar)
+		}
+		put(appendGrams(nil, desc), fieldDescription)
+		put(appendChars(nil, desc), fieldDescChar)
+		grams, fw := itemText(title, desc, tags)
+		if len(grams) != len(want) || !slices.IsSorted(grams) {
+			t.Fatalf("itemText(%q, %q, %q): %d grams (sorted %v), want %d", title, desc, tags, len(grams), slices.IsSorted(grams), len(want))
+		}
+		for k, g := range grams {
+			if fw[k] != want[g] {
+				t.Fatalf("itemText(%q, %q, %q): gram %x weighs %d, want %d", title, desc, tags, g, fw[k], want[g])
+			}
+		}
+	}
 }

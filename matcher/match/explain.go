@@ -114,7 +114,16 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 	n := 0
 	in.near(d, true, func(ri int32) {
 		n++
-		broken, _ := in.rulesFor(d, &in.resources[ri], false)
+		r := &in.resources[ri]
+		broken, _ := in.rulesFor(d, r, false)
+		if len(broken) == 0 {
+			// what the items are for is asked of pairs that pass the
+			// other rules, as candidate generation does (and it costs
+			// the most)
+			broken = in.fitRules(d, r)
+		} else if !measuresMeet(in.vocab, d, r) {
+			broken = append(broken, RuleMeasure)
+		}
 		if len(broken) == 0 {
 			// Near only by the widened radius: the distance is the rule.
 			broken = []string{RuleDistance}
@@ -139,4 +148,4 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 }
 
 // RuleNames lists the hard rules in the order they are checked.
-var RuleNames = []string{RuleCategory, RuleSameUnit, RuleQuantity, RuleDistance, RuleGrid, RuleWindow, RuleRejected}
+var RuleNames = []string{RuleCategory, RuleSameUnit, RuleQuantity, RuleDistance, RuleGrid, RuleWindow, RuleRejected, RuleMeasure, RuleAudience, RuleDays, RuleRelevance}

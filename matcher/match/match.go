@@ -26,6 +26,7 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/flow"
 	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/stable"
 )
 
 // Mode is the objective of a solve.
@@ -42,10 +43,57 @@ const (
 type Settings struct {
 	Mode    Mode    `json:"mode"`
 	Weights Weights `json:"weights"`
+	// Relevance is how alike the texts of a candidate pair must be.
+	Relevance Relevance `json:"relevance"`
 }
 
-// DefaultSettings: welfare with the default weights.
-func DefaultSettings() Settings { return Settings{Mode: Welfare, Weights: DefaultWeights} }
+// Relevance sets the relevance rule: the least text similarity (the text
+// term, 0..1000) of a candidate pair. A pair across a serves link of
+// category strength s needs Link·(1000−s)/500 — Link at the default link
+// strength 500, less for a stronger link (a volunteer team is a fair
+// escort at strength 800 with 2/5 of it) — and a pair of one category
+// needs Same. A pair below it is not a candidate, and why-not names the
+// rule "relevance".
+//
+// Ratio sets a bar relative to the demand's best candidate: a pair whose
+// text similarity is below Ratio percent of the best similarity among the
+// demand's candidates (those that pass the rules above) is not a candidate
+// either (rule "relevance"): a resource far less alike than the best one
+// is not proposed even when the best one runs out. For this bar, with three
+// candidates or more, the grams every candidate shares with the demand are
+// left out: they say nothing about which one fits (道德积分兑换 among the
+// offers of a points bank).
+type Relevance struct {
+	Link  int `json:"link"`  // 0..1000
+	Same  int `json:"same"`  // 0..1000
+	Ratio int `json:"ratio"` // 0..100 (percent)
+}
+
+// Bar is the least text similarity of a candidate of a demand whose best
+// candidate's similarity is best.
+func (r Relevance) Bar(best int) int {
+	return (best*r.Ratio + 99) / 100
+}
+
+// DefaultRelevance is the default Settings.Relevance: a pair across a
+// link of the default strength must be 100 alike, a pair of one category
+// 20 (texts that share nothing are not proposed); a candidate needs 40% of
+// the demand's best.
+var DefaultRelevance = Relevance{Link: 100, Same: 20, Ratio: 40}
+
+// Need is the least text similarity of a pair of category strength s
+// (matcher.Vocabulary.Strength).
+func (r Relevance) Need(s int) int {
+	if s >= matcher.MaxStrength {
+		return r.Same
+	}
+	return (r.Link*(matcher.MaxStrength-s) + matcher.DefaultServeStrength - 1) / (matcher.MaxStrength - matcher.DefaultServeStrength)
+}
+
+// DefaultSettings: welfare with the default weights and relevance.
+func DefaultSettings() Settings {
+	return Settings{Mode: Welfare, Weights: DefaultWeights, Relevance: DefaultRelevance}
+}
 
 // Validate checks the mode and the weights.
 func (s Settings) Validate() error {
@@ -56,6 +104,15 @@ func (s Settings) Validate() error {
 		p.Add("mode", "must be welfare, coverage or stable, got %q", s.Mode)
 	}
 	p.AddErr("", s.Weights.Validate())
+	if s.Relevance.Link < 0 || s.Relevance.Link > 1000 {
+		p.Add("relevance.link", "must be between 0 and 1000, got %d", s.Relevance.Link)
+	}
+	if s.Relevance.Same < 0 || s.Relevance.Same > 1000 {
+		p.Add("relevance.same", "must be between 0 and 1000, got %d", s.Relevance.Same)
+	}
+	if s.Relevance.Ratio < 0 || s.Relevance.Ratio > 100 {
+		p.Add("relevance.ratio", "must be between 0 and 100, got %d", s.Relevance.Ratio)
+	}
 	return p.Err()
 }
 
@@ -137,13 +194,21 @@ type Result struct {
 	Meeting   string        `json:"meeting"`
 	Level     matcher.Level `json:"level"`
 	Mode      Mode          `json:"mode"`
-	Seq       uint64        `json:"seq"`     // the store index of the state matched
+	Seq       uint64        `json:"seq"`     // the store index of the state matched (service.ProposeBy: where its proposals were stored)
 	Optimal   bool          `json:"optimal"` // false: the deadline cut the solve; the plan is feasible, not proven best
 	Proposals []Proposal    `json:"proposals"`
 	Unmet     []Unmet       `json:"unmet"`
 	Blocked   []Blocked     `json:"blocked,omitempty"`
 	Totals    Totals        `json:"totals"`
-	Stats     Stats         `json:"stats"`
+	// Certificate proves a welfare or coverage plan optimal (nil for
+	// stable plans, which carry BlockingPairs instead).
+	Certificate *Certificate `json:"certificate,omitempty"`
+	// BlockingPairs counts, for a stable plan, the candidate pairs that
+	// block it, checked after the project step on the final network with
+	// its quantities and capacities (0: stable); Blocking lists them.
+	BlockingPairs *int           `json:"blocking_pairs,omitempty"`
+	Blocking      []BlockingPair `json:"blocking,omitempty"`
+	Stats         Stats          `json:"stats"`
 }
 
 // Run matches the meeting held by alliance meeting on the state r.
@@ -154,6 +219,7 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 // runInstance solves a built instance (Run, and the what-if overlays of
 // WhyNot and Alternatives, which change the instance before the solve).
 func runInstance(ctx context.Context, in *instance, set Settings, start time.Time) (*Result, error) {
+	in.minText = set.Relevance
 	return runCandidates(ctx, in, in.generate(), nil, nil, set, start)
 }
 
@@ -253,6 +319,9 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 
 	solveStart := time.Now()
 	var flowOut []int64
+	var last solved
+	var lastNeed []int64
+	var lastRequired []bool
 	for {
 		needNow := slices.Clone(need)
 		required := make([]bool, len(in.demands))
@@ -265,15 +334,17 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 				}
 			}
 		}
-		out, optimal, st, err := solve(ctx, set, in, cands, scores, capR, needNow, required, cache, sc)
+		sv, err := solve(ctx, set, in, cands, scores, capR, needNow, required, cache, sc)
 		if err != nil {
 			return nil, err
 		}
+		out := sv.flow
 		res.Stats.Solves++
-		res.Stats.Pivots += st.Pivots
-		res.Stats.Components = st.Components
-		res.Optimal = res.Optimal && optimal
+		res.Stats.Pivots += sv.st.Pivots
+		res.Stats.Components = sv.st.Components
+		res.Optimal = res.Optimal && sv.optimal
 		flowOut = out
+		last, lastNeed, lastRequired = sv, needNow, required
 		got := make([]int64, len(in.demands))
 		for e, f := range out {
 			got[cands.D[e]] += f
@@ -297,6 +368,18 @@ func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *
 	}
 	res.Stats.Solve = time.Since(solveStart)
 	in.explain(res, cands, scores, w, flowOut, need, slots, blockedBy, projects, sc)
+	if set.Mode == Welfare || set.Mode == Coverage {
+		n := &network{capR: capR, need: lastNeed, r: cands.R, d: cands.D,
+			vals: edgeValues(in, cands, scores, lastRequired, set.Mode, last.scale)}
+		res.Certificate = in.certify(set, n, flowOut, last.u, last.v, last.scale, last.optimal, len(projects) > 0)
+	}
+	if set.Mode == Stable && last.sp != nil {
+		// Checked on the network of the final solve, after the project
+		// step: a project that cannot launch has slots that need nothing.
+		bp := in.blockingPairs(last.sp, cands, flowOut)
+		n := len(bp)
+		res.BlockingPairs, res.Blocking = &n, bp
+	}
 	return res, nil
 }
 
@@ -354,13 +437,25 @@ func (in *instance) unfillable(ctx context.Context, slotDemands []int, first []i
 
 type solveStats struct{ Pivots, Components int }
 
+// solved is what one solve returns: the flow per edge, and for welfare and
+// coverage the dual prices (u per resource, v per demand) and the coverage
+// scale.
+type solved struct {
+	flow    []int64
+	u, v    []int64
+	scale   int64
+	optimal bool
+	st      solveStats
+	sp      *stable.Problem // stable: the problem solved
+}
+
 // solve runs the objective of set on the candidate graph. Demands marked
 // required (required slots of projects still in the running) come first:
 // in welfare their edges score above any other edge, in coverage their
 // weight is above any priority, so that a project is blocked only when its
 // slots cannot all be filled next to the other projects. Stable matching
 // keeps each side's own ranking and has no such preference.
-func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool, cache *flow.Cache, sc *scratch) ([]int64, bool, solveStats, error) {
+func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool, cache *flow.Cache, sc *scratch) (solved, error) {
 	t := &flow.Transport{Cap: capR, Need: need, R: c.R, D: c.D, Score: scores}
 	switch set.Mode {
 	case Welfare, Coverage:
@@ -391,11 +486,13 @@ func solve(ctx context.Context, set Settings, in *instance, c *candidates, score
 		}
 		out, err := solveT(ctx, t, opt)
 		if err != nil {
-			return nil, false, solveStats{}, fmt.Errorf("match: %w", err)
+			return solved{}, fmt.Errorf("match: %w", err)
 		}
-		return out.Flow, out.Optimal, solveStats{Pivots: out.Pivots, Components: out.Components}, nil
+		return solved{flow: out.Flow, u: out.ResourceDual, v: out.DemandDual, scale: out.Scale, optimal: out.Optimal,
+			st: solveStats{Pivots: out.Pivots, Components: out.Components}}, nil
 	case Stable:
-		return solveStable(ctx, in, c, set.Weights, capR, need)
+		f, ok, p, err := solveStable(ctx, in, c, set.Weights, capR, need)
+		return solved{flow: f, optimal: ok, sp: p}, err
 	}
-	return nil, false, solveStats{}, matcher.FieldError("mode", "unknown mode %q", set.Mode)
+	return solved{}, matcher.FieldError("mode", "unknown mode %q", set.Mode)
 }

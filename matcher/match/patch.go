@@ -127,8 +127,10 @@ func (prev *instance) derive(r index.Reader, vocab *matcher.Vocabulary, drop fun
 	}
 	in.demands = keep(prev.demands, g.demands)
 	in.resources = keep(prev.resources, g.resources)
+	in.held = keep(prev.held, g.held)
 	slices.SortFunc(in.demands, partyByID)
 	slices.SortFunc(in.resources, partyByID)
+	slices.SortFunc(in.held, partyByID)
 	cloned := false
 	for u := range g.direct {
 		if _, ok := in.direct[u]; !ok { // a unit new to the instance

@@ -16,7 +16,7 @@ import (
 // per write.
 func TestSessionClaimChangedInSeveralWrites(t *testing.T) {
 	st := bananStore(t)
-	set := Settings{Mode: Welfare, Weights: DefaultWeights}
+	set := Settings{Mode: Welfare, Weights: DefaultWeights, Relevance: DefaultRelevance}
 	sess := NewSession("lh", set)
 	sn := st.Snapshot()
 	first, err := sess.Run(ctx, sn.Reader, sn.Vocab)

@@ -10,7 +10,8 @@ import (
 // weight.
 const (
 	TermProximity = "proximity" // 1000 at the same spot, 0 at the edge of the smaller radius; by grid: same 1000, neighbour 600
-	TermTags      = "tags"      // Dice coefficient of the character bigrams of titles and tags
+	TermText      = "text"      // similarity of titles, tags and descriptions: character bigrams weighted by rarity in the scope, both directions
+	TermCategory  = "category"  // category strength: the same category 1000, a serves link less (matcher.Category.Strength)
 	TermPriority  = "priority"  // the demand's priority: 1 → 0, 5 → 1000
 	TermTime      = "time"      // share of the demand's time windows the resource covers (any time = 1000)
 	TermAffinity  = "affinity"  // same alliance 1000, same street (parent meeting) 600, otherwise 300
@@ -18,27 +19,39 @@ const (
 )
 
 // Terms lists the score terms in breakdown order.
-var Terms = []string{TermProximity, TermTags, TermPriority, TermTime, TermAffinity, TermHistory}
+var Terms = []string{TermProximity, TermText, TermCategory, TermPriority, TermTime, TermAffinity, TermHistory}
 
-const nTerms = 6
+// The indexes of the terms in termValues.
+const (
+	termProximity = iota
+	termText
+	termCategory
+	termPriority
+	termTime
+	termAffinity
+	termHistory
+	nTerms
+)
 
 // Weights weigh the score terms. A score is Σ weight·term / Σ weight, so
 // only the ratios matter; each weight is 0..100 and at least one is > 0.
 type Weights struct {
 	Proximity int `json:"proximity"`
-	Tags      int `json:"tags"`
+	Text      int `json:"text"`
+	Category  int `json:"category"`
 	Priority  int `json:"priority"`
 	Time      int `json:"time"`
 	Affinity  int `json:"affinity"`
 	History   int `json:"history"`
 }
 
-// DefaultWeights favour nearness and what the demand says it needs:
-// proximity 30, tags 20, priority 20, time 10, affinity 15, history 5.
-var DefaultWeights = Weights{Proximity: 30, Tags: 20, Priority: 20, Time: 10, Affinity: 15, History: 5}
+// DefaultWeights favour what the demand says it needs and nearness:
+// proximity 25, text 30, category 10, priority 15, time 10, affinity 5,
+// history 5.
+var DefaultWeights = Weights{Proximity: 25, Text: 30, Category: 10, Priority: 15, Time: 10, Affinity: 5, History: 5}
 
 func (w Weights) list() [nTerms]int {
-	return [nTerms]int{w.Proximity, w.Tags, w.Priority, w.Time, w.Affinity, w.History}
+	return [nTerms]int{w.Proximity, w.Text, w.Category, w.Priority, w.Time, w.Affinity, w.History}
 }
 
 // Validate checks every weight is within 0..100 and that they do not sum to 0.

@@ -97,6 +97,8 @@ type sessionState struct {
 	rowList   []*demandRow          // by demand index
 	rejected  map[[2]string]bool    // of the instance
 	history   map[unitPair]int      // of the instance
+	df        map[uint64]int32      // of the instance (weighText)
+	minText   Relevance             // of the instance
 	direct    map[string][]string   // of the instance
 	parents   map[string][]string   // of the instance
 }
@@ -121,7 +123,7 @@ func sameForRows(a, b *matcher.Item) bool {
 		return true
 	}
 	return a.ID == b.ID && a.Unit == b.Unit && a.Kind == b.Kind && a.Category == b.Category && a.Title == b.Title &&
-		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Windows, b.Windows) && a.RadiusKM == b.RadiusKM &&
+		a.Description == b.Description && a.Measure == b.Measure && slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Windows, b.Windows) && a.RadiusKM == b.RadiusKM &&
 		a.Priority == b.Priority && a.Status == b.Status && a.Level == b.Level &&
 		(a.Location == nil) == (b.Location == nil) && (a.Location == nil || *a.Location == *b.Location)
 }
@@ -247,6 +249,7 @@ func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.
 		}
 		in = buildInstance(r, vocab, scope)
 	}
+	in.minText = s.set.Relevance
 	cands, next := s.candidates(in)
 	s.stats.Runs++
 	res, err := runCandidates(ctx, in, cands, s.cache, &s.scratch, s.set, start)
@@ -280,6 +283,7 @@ func (s *Session) runOverlay(ctx context.Context, over map[string]*matcher.Item,
 	}
 	start := time.Now()
 	in := s.prev.in.overlay(over, rejected)
+	in.minText = s.set.Relevance
 	cands, _ := s.candidates(in)
 	return runCandidates(ctx, in, cands, s.cache, &s.scratch, s.set, start)
 }
@@ -341,8 +345,9 @@ func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
 // candidates assembles the instance's candidate edges from the last run's
 // rows and fresh ones, and returns the state for the next run.
 func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
+	in.weighText()
 	next := &sessionState{vocab: in.vocab, rejected: in.rejected, history: in.history,
-		direct: in.direct, parents: in.parents,
+		direct: in.direct, parents: in.parents, df: in.df, minText: in.minText,
 		resources: make([]resourceKey, len(in.resources)), resIndex: make(map[string]int32, len(in.resources)),
 		rows: make(map[string]*demandRow, len(in.demands))}
 	for g := range in.r.Grids() {
@@ -356,17 +361,37 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 
 	prev := s.prev
 	full := prev == nil || prev.vocab != in.vocab || !slices.Equal(prev.grids, next.grids) ||
-		!sameAlliances(prev, in)
+		!sameAlliances(prev, in) || prev.minText != in.minText || prev.in == nil
 
 	// oldToNew maps the last run's resource indexes to this run's, -1 for
 	// a resource gone or changed.
 	var oldToNew []int32
 	dirty := map[string]bool{} // demand item ids whose row must be rebuilt
 	if !full {
+		// Grams whose rarity changed: every edge of a party holding one
+		// has another text term (the party's weights all sum anew), and
+		// may pass or fail the relevance rule. Such resources count as
+		// changed, such demands are rebuilt.
+		reweighed := changedRarity(prev.df, in.df)
+		touched := func(p *party) bool {
+			if len(reweighed) == 0 {
+				return false
+			}
+			for _, g := range p.grams {
+				if reweighed[g] {
+					return true
+				}
+			}
+			return false
+		}
+		retexted := make([]bool, len(next.resources))
+		for ni := range next.resources {
+			retexted[ni] = touched(&in.resources[ni])
+		}
 		oldToNew = make([]int32, len(prev.resources))
 		for oi, k := range prev.resources {
 			oldToNew[oi] = -1
-			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k) {
+			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k) && !retexted[ni] {
 				oldToNew[oi] = ni
 			}
 		}
@@ -374,19 +399,55 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		var fresh []int32
 		for ni, k := range next.resources {
 			oi, ok := prev.resIndex[k.item.ID]
-			if !ok || !prev.resources[oi].same(k) {
+			if !ok || !prev.resources[oi].same(k) || retexted[ni] {
 				fresh = append(fresh, int32(ni))
 			}
 		}
-		for _, ri := range fresh {
-			r := &in.resources[ri]
+		if len(reweighed) > 0 {
 			for di := range in.demands {
-				d := &in.demands[di]
-				if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
-					continue
+				if touched(&in.demands[di]) {
+					dirty[in.demands[di].item.ID] = true
 				}
-				if broken, _ := in.rulesFor(d, r, true); len(broken) == 0 {
-					dirty[d.item.ID] = true
+			}
+		}
+		//
+		// A row depends on every resource that passes the rules with its
+		// demand, not only on those it keeps: the relative bar of the
+		// relevance rule is set by all of them (see relativeKeep). So a
+		// resource new, changed or gone dirties the demands its old or new
+		// version passes the rules with, quantity aside (a resource that
+		// runs out leaves the set too).
+		passes := func(d, r *party) bool {
+			if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
+				return false
+			}
+			broken, _ := in.rulesFor(d, r, false)
+			return len(broken) == 0 || len(broken) == 1 && broken[0] == RuleQuantity
+		}
+		var changed []*party
+		for _, ri := range fresh {
+			changed = append(changed, &in.resources[ri])
+		}
+		if prev.in != nil {
+			for oi := range prev.in.resources {
+				old := &prev.in.resources[oi]
+				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi]) || retexted[ni] {
+					changed = append(changed, old)
+				}
+			}
+		}
+		if len(changed) > 64 && len(changed) > len(in.resources)/4 {
+			// so many that checking each against each demand costs more
+			// than building every row again
+			for di := range in.demands {
+				dirty[in.demands[di].item.ID] = true
+			}
+		} else {
+			for _, r := range changed {
+				for di := range in.demands {
+					if d := &in.demands[di]; !dirty[d.item.ID] && passes(d, r) {
+						dirty[d.item.ID] = true
+					}
 				}
 			}
 		}
@@ -490,6 +551,23 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		}
 	}
 	return out, next
+}
+
+// changedRarity returns the grams held in both a and b (counts of items
+// holding them) with another rarity (a gram in one only is held by parties
+// new to that instance, or changed, whose rows are rebuilt anyway), or nil
+// when there are none.
+func changedRarity(a, b map[uint64]int32) map[uint64]bool {
+	var out map[uint64]bool
+	for g, n := range b {
+		if m, ok := a[g]; ok && m != n && rarityOf(m) != rarityOf(n) {
+			if out == nil {
+				out = map[uint64]bool{}
+			}
+			out[g] = true
+		}
+	}
+	return out
 }
 
 // buildRow generates the candidate row of one demand, as generate does.

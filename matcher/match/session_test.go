@@ -62,7 +62,25 @@ func randomEdit(tb testing.TB, r *rand.Rand, st *store.Store, items []string, la
 	var claim *matcher.Claim
 	var unit *matcher.Unit
 	var project *matcher.Project
-	switch op := r.IntN(12); op {
+	switch op := r.IntN(14); op {
+	case 12, 13: // the text changes: the rarity of grams over the scope moves
+		o, err := sn.Item(items[r.IntN(len(items))])
+		if err != nil {
+			return ""
+		}
+		switch r.IntN(3) {
+		case 0:
+			e.Title = o.Title
+		case 1:
+			e.Description = o.Title + "，" + o.Description
+			if len([]rune(e.Description)) > matcher.MaxTextLen {
+				e.Description = o.Title
+			}
+		default:
+			e.Tags = append(slices.Clone(o.Tags), "护送")[:min(len(o.Tags)+1, matcher.MaxTags)]
+			e.Measure = o.Measure
+		}
+		what = fmt.Sprintf("text %s like %s", e.ID, o.ID)
 	case 10: // the item's unit moves
 		u, err := sn.Unit(e.Unit)
 		if err != nil || u.Location == nil {
@@ -171,13 +189,13 @@ func sameInstance(got, want *instance) error {
 	for _, side := range []struct {
 		name string
 		g, w []party
-	}{{"demands", got.demands, want.demands}, {"resources", got.resources, want.resources}} {
+	}{{"demands", got.demands, want.demands}, {"resources", got.resources, want.resources}, {"held", got.held, want.held}} {
 		if len(side.g) != len(side.w) {
 			return fmt.Errorf("%d %s, want %d", len(side.g), side.name, len(side.w))
 		}
 		for i := range side.g {
 			g, w := &side.g[i], &side.w[i]
-			if g.item != w.item || g.unit != w.unit || g.remaining != w.remaining || !slices.Equal(g.grams, w.grams) || g.loc != w.loc || g.grid != w.grid {
+			if g.item != w.item || g.unit != w.unit || g.remaining != w.remaining || !slices.Equal(g.grams, w.grams) || !slices.Equal(g.fw, w.fw) || g.loc != w.loc || g.grid != w.grid {
 				return fmt.Errorf("%s[%d]: %s rem %d, want %s rem %d", side.name, i, g.item.ID, g.remaining, w.item.ID, w.remaining)
 			}
 			if !slices.Equal(got.direct[g.unit.ID], want.direct[w.unit.ID]) || !slices.Equal(got.parents[g.unit.ID], want.parents[w.unit.ID]) {
@@ -235,7 +253,7 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 	r := rand.New(rand.NewPCG(seed, 11))
 	sessions := make([]*Session, len(cases))
 	for i, c := range cases {
-		sessions[i] = NewSession(c.meeting, Settings{Mode: c.mode, Weights: DefaultWeights})
+		sessions[i] = NewSession(c.meeting, Settings{Mode: c.mode, Weights: DefaultWeights, Relevance: DefaultRelevance})
 	}
 	checked := 0
 	var last *Result
@@ -256,7 +274,7 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 			if err != nil {
 				t.Fatalf("step %d (%s): session %s/%s: %v", step, what, c.meeting, c.mode, err)
 			}
-			want, err := Run(ctx, sn.Reader, sn.Vocab, c.meeting, Settings{Mode: c.mode, Weights: DefaultWeights})
+			want, err := Run(ctx, sn.Reader, sn.Vocab, c.meeting, Settings{Mode: c.mode, Weights: DefaultWeights, Relevance: DefaultRelevance})
 			if err != nil {
 				t.Fatal(err)
 			}

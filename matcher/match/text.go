@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"unicode"
@@ -99,4 +100,160 @@ func dice(a, b []uint64) int {
 		}
 	}
 	return 2000 * common / (len(a) + len(b))
+}
+
+// Field weights of the grams of an item's text: its title and tags say
+// what it is, its description says more about it; a pair of characters
+// says more than one character alone (unigrams let 米 meet 大米, 油 meet 粮油).
+const (
+	fieldTitle       = 4 // a bigram of the title or a tag
+	fieldTitleChar   = 2 // a character of the title or a tag
+	fieldDescription = 2 // a bigram of the description
+	fieldDescChar    = 1 // a character of the description
+)
+
+// charGram marks a gram of one character (rune<<32 | charGram); the
+// bigrams of appendGrams end in a rune or in 0xFFFFFFFF.
+const charGram = 0xFFFFFFFE
+
+// appendChars appends a gram per letter or digit of t (lower-cased),
+// unsorted.
+func appendChars(out []uint64, t string) []uint64 {
+	plain := plainRunes()
+	for _, r := range t {
+		if r >= 0x10000 || plain[r>>6]&(1<<(r&63)) == 0 {
+			r = unicode.ToLower(r)
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				continue
+			}
+		}
+		out = append(out, uint64(r)<<32|charGram)
+	}
+	return out
+}
+
+// itemText returns the sorted, distinct grams (bigrams and characters) of
+// an item's title, tags and description, with each gram's field weight:
+// the greatest of the fields that hold it.
+func itemText(title, description string, tags []string) ([]uint64, []uint8) {
+	n := utf8.RuneCountInString(title)
+	for _, t := range tags {
+		n += utf8.RuneCountInString(t)
+	}
+	m := utf8.RuneCountInString(description)
+	buf := make([]uint64, 0, 2*(n+m))
+	// bigrams of the title and tags, then of the description; characters
+	// likewise: four sorted, distinct runs of buf
+	sorted := func(from int) []uint64 {
+		run := buf[from:]
+		slices.Sort(run)
+		run = slices.Compact(run)
+		buf = buf[:from+len(run)]
+		return buf[from:len(buf):len(buf)]
+	}
+	buf = appendGrams(buf, title)
+	for _, t := range tags {
+		buf = appendGrams(buf, t)
+	}
+	headBi := sorted(0)
+	at := len(buf)
+	buf = appendGrams(buf, description)
+	descBi := sorted(at)
+	at = len(buf)
+	buf = appendChars(buf, title)
+	for _, t := range tags {
+		buf = appendChars(buf, t)
+	}
+	headCh := sorted(at)
+	at = len(buf)
+	buf = appendChars(buf, description)
+	descCh := sorted(at)
+	// A four-way merge; a gram in several runs takes the greatest weight
+	// (the runs are in decreasing weight order but for the two of weight
+	// 2, which tie).
+	runs := [4][]uint64{headBi, headCh, descBi, descCh}
+	weights := [4]uint8{fieldTitle, fieldTitleChar, fieldDescription, fieldDescChar}
+	total := len(headBi) + len(descBi) + len(headCh) + len(descCh)
+	grams := make([]uint64, 0, total)
+	fw := make([]uint8, 0, total)
+	var pos [4]int
+	for {
+		g, any := uint64(0), false
+		for k := range runs {
+			if pos[k] < len(runs[k]) && (!any || runs[k][pos[k]] < g) {
+				g, any = runs[k][pos[k]], true
+			}
+		}
+		if !any {
+			break
+		}
+		var w uint8
+		for k := range runs {
+			if pos[k] < len(runs[k]) && runs[k][pos[k]] == g {
+				w = max(w, weights[k])
+				pos[k]++
+			}
+		}
+		grams, fw = append(grams, g), append(fw, w)
+	}
+	return grams, fw
+}
+
+// rarityOf is the weight of a gram found in df items of the scope:
+// round(100/√df), so that a gram in one item weighs 100, in 4 items 50, in
+// 100 items 10 (护送 counts more than 服务).
+func rarityOf(df int32) uint16 {
+	if df < int32(len(rarityTable)) {
+		return rarityTable[df]
+	}
+	return uint16(math.Round(100 / math.Sqrt(float64(df))))
+}
+
+var rarityTable = func() (t [1024]uint16) {
+	t[0] = 100
+	for i := 1; i < len(t); i++ {
+		t[i] = uint16(math.Round(100 / math.Sqrt(float64(i))))
+	}
+	return t
+}()
+
+// textSim is the text similarity of two weighted gram sets, 0..1000: the
+// weight W of the grams they share (each at the smaller of its two
+// weights) over the weight of each side, in both directions, combined as
+// the geometric mean: 1000·W/√(Wa·Wb). A text that shares all its grams
+// with a longer one is covered in one direction only, and scores below
+// 1000.
+func textSim(ga []uint64, wa []uint16, suma int64, gb []uint64, wb []uint16, sumb int64) int {
+	if suma == 0 || sumb == 0 {
+		return 0
+	}
+	return simOf(textShared(ga, wa, gb, wb), suma, sumb)
+}
+
+// textShared is the weight two weighted gram sets share: each common gram
+// at the smaller of its two weights.
+func textShared(ga []uint64, wa []uint16, gb []uint64, wb []uint16) int64 {
+	var common int64
+	for i, j := 0, 0; i < len(ga) && j < len(gb); {
+		switch {
+		case ga[i] == gb[j]:
+			common += int64(min(wa[i], wb[j]))
+			i++
+			j++
+		case ga[i] < gb[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return common
+}
+
+// simOf is the similarity of two texts of weights suma and sumb sharing
+// weight common: 1000·common/√(suma·sumb), rounded (0 when any is 0).
+func simOf(common, suma, sumb int64) int {
+	if common <= 0 || suma <= 0 || sumb <= 0 {
+		return 0
+	}
+	return int(math.Round(1000 * float64(common) / math.Sqrt(float64(suma)*float64(sumb))))
 }

@@ -28,8 +28,9 @@ const (
 	FixEscalate      = "escalate"      // move the demand one level up, to the meeting above
 	whyNotCompatible = 10              // compatible resources listed
 	whyNotOthers     = 5               // resources of other categories listed
-	whyNotTries      = 3               // fixes of one kind verified
-	whyNotMaxVerify  = 12              // re-solves at most
+	whyNotTries      = 4               // fixes of one kind (for the demand, or for its project's binding slot) verified
+	whyNotMaxVerify  = 20              // re-solves at most
+	whyNotPool       = 40              // resources of the meeting itself a fix may aim at, nearest first
 	radiusStep       = 0.1             // radii are proposed in steps of 100 m
 	sizeEscalate     = 1.0             // the size of an escalation (see Fix.Size)
 	farAway          = math.MaxFloat64 / 4
@@ -64,6 +65,7 @@ type Fix struct {
 	To       string        `json:"to"`                 // the field's value with the change
 	By       float64       `json:"by"`                 // the size of the change in its own measure
 	Measure  string        `json:"measure"`            // km, quantity, days, levels
+	Via      string        `json:"via,omitempty"`      // the binding slot of the demand's project the change unblocks (empty: the demand itself)
 	Size     float64       `json:"size"`               // relative size by which fixes are ordered (see WhyNot)
 	Meeting  string        `json:"meeting"`            // the meeting re-run to verify it
 	Met      int64         `json:"met"`                // the demand's proposed quantity with the change
@@ -231,6 +233,8 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		return nil, matcher.Errorf(matcher.ENOTFOUND, "unit %q not found", it.Unit)
 	}
 	d := newParty(it, u, Reserved(r, it, meeting))
+	in.weighText()
+	in.weigh(&d)
 	out.Need = max(0, d.remaining)
 	out.Met = metOf(base, it.ID)
 	for _, um := range base.Unmet {
@@ -251,141 +255,148 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		out.Status = "unmet"
 	}
 
-	// What the plan does with each resource.
-	planned, elsewhere := map[string]int64{}, map[string]int64{}
+	// What the plan does with each resource: per demand, and in all.
+	planned, used := map[string]map[string]int64{}, map[string]int64{}
 	for _, p := range base.Proposals {
-		if p.Demand == it.ID {
-			planned[p.Resource] += p.Quantity
-		} else {
-			elsewhere[p.Resource] += p.Quantity
+		if planned[p.Demand] == nil {
+			planned[p.Demand] = map[string]int64{}
 		}
+		planned[p.Demand][p.Resource] += p.Quantity
+		used[p.Resource] += p.Quantity
 	}
 
-	type cand struct {
-		WhyNotCandidate
-		party party
-		key   float64
-	}
-	var compat, others []cand
-	look := func(res *matcher.Item, compatible bool) {
-		if res.Kind != matcher.Resource {
-			return
+	// list ranks every resource by the key look gives it (the distance,
+	// else 0 in a neighbouring grid, else far away) from its location
+	// and grid alone, and looks closely (its party, what is left, every
+	// rule) at the nearest: compatible ones and, in scope, others.
+	list := func(target *matcher.Item, tp *party) (compat, others []whyCand) {
+		look := func(res *matcher.Item, compatible bool) {
+			if res.Kind != matcher.Resource {
+				return
+			}
+			ru := r.UnitRaw(res.Unit)
+			if ru == nil {
+				return
+			}
+			p := newParty(res, ru, Reserved(r, res, meeting))
+			in.weigh(&p)
+			broken, km := in.rulesFor(tp, &p, false)
+			broken = append(broken, in.fitRules(tp, &p)...)
+			if len(broken) == 0 && compatible && scope.HasUnit(res.Unit) && res.Level == target.Level && res.Status == matcher.ItemOpen {
+				// passes every rule of its own: not a candidate only when
+				// far less alike than the demand's best (Relevance.Ratio)
+				if _, inRow := rowHas(sess.prev, target.ID, res.ID); !inRow && sess.prev.rows[target.ID] != nil {
+					broken = append(broken, RuleRelevance)
+				}
+			}
+			if !compatible && !slices.Contains(broken, RuleCategory) {
+				broken = append([]string{RuleCategory}, broken...)
+			} else if i := slices.Index(broken, RuleCategory); i > 0 {
+				broken = append([]string{RuleCategory}, slices.Delete(broken, i, i+1)...)
+			}
+			if !scope.HasUnit(res.Unit) {
+				broken = append(broken, RuleScope)
+			}
+			if res.Level != target.Level {
+				broken = append(broken, RuleLevel)
+			}
+			if res.Status != matcher.ItemOpen {
+				broken = append(broken, RuleStatus)
+			}
+			c := whyCand{WhyNotCandidate: WhyNotCandidate{Resource: res.ID, Unit: res.Unit, Category: res.Category, Compatible: compatible,
+				InScope: scope.HasUnit(res.Unit), Level: res.Level, Status: string(res.Status), Remaining: p.remaining,
+				Rules: broken, Planned: planned[target.ID][res.ID], Elsewhere: used[res.ID] - planned[target.ID][res.ID]}, party: p, key: km}
+			if c.Rules == nil {
+				c.Rules = []string{}
+			}
+			if km >= 0 {
+				v := math.Round(km*100) / 100
+				c.DistanceKM = &v
+			} else if _, near := in.gridNeighbours(tp.grid, p.grid); near {
+				c.key = 0
+			} else {
+				c.key = farAway
+			}
+			if compatible {
+				compat = append(compat, c)
+			} else {
+				others = append(others, c)
+			}
 		}
-		ru := r.UnitRaw(res.Unit)
-		if ru == nil {
-			return
+		type ranked struct {
+			res *matcher.Item
+			key float64
 		}
-		p := newParty(res, ru, Reserved(r, res, meeting))
-		broken, km := in.rulesFor(&d, &p, false)
-		if !compatible {
-			broken = append([]string{RuleCategory}, broken...)
+		rank := func(res *matcher.Item) (ranked, bool) {
+			if res.Kind != matcher.Resource {
+				return ranked{}, false
+			}
+			ru := r.UnitRaw(res.Unit)
+			if ru == nil {
+				return ranked{}, false
+			}
+			loc, has := res.Location, res.Location != nil
+			if !has && ru.Location != nil {
+				loc, has = ru.Location, true
+			}
+			key := farAway
+			if tp.hasLoc && has {
+				key = DistanceKM(tp.loc, *loc)
+			} else if _, near := in.gridNeighbours(tp.grid, ru.Grid); near {
+				key = 0
+			}
+			return ranked{res, key}, true
 		}
-		if !scope.HasUnit(res.Unit) {
-			broken = append(broken, RuleScope)
+		nearest := func(rs []ranked, n int) []ranked {
+			slices.SortFunc(rs, func(a, b ranked) int {
+				if a.key != b.key {
+					if a.key < b.key {
+						return -1
+					}
+					return 1
+				}
+				return cmpStr(a.res.ID, b.res.ID)
+			})
+			return rs[:min(len(rs), n)]
 		}
-		if res.Level != it.Level {
-			broken = append(broken, RuleLevel)
+		var rc, ro []ranked
+		metBy := vocab.MetBy(target.Category)
+		for _, cat := range metBy {
+			for res := range r.ItemsByCategory(matcher.Resource, cat) {
+				if x, ok := rank(res); ok {
+					rc = append(rc, x)
+				}
+			}
 		}
-		if res.Status != matcher.ItemOpen {
-			broken = append(broken, RuleStatus)
+		for _, uid := range scope.Units() {
+			for res := range r.ItemsOf(uid) {
+				if res.Kind == matcher.Resource && !slices.Contains(metBy, res.Category) {
+					if x, ok := rank(res); ok {
+						ro = append(ro, x)
+					}
+				}
+			}
 		}
-		c := cand{WhyNotCandidate: WhyNotCandidate{Resource: res.ID, Unit: res.Unit, Category: res.Category, Compatible: compatible,
-			InScope: scope.HasUnit(res.Unit), Level: res.Level, Status: string(res.Status), Remaining: p.remaining,
-			Rules: broken, Planned: planned[res.ID], Elsewhere: elsewhere[res.ID]}, party: p, key: km}
-		if c.Rules == nil {
-			c.Rules = []string{}
+		for _, x := range nearest(rc, whyNotCompatible) {
+			look(x.res, true)
 		}
-		if km >= 0 {
-			v := math.Round(km*100) / 100
-			c.DistanceKM = &v
-		} else if _, near := in.gridNeighbours(d.grid, p.grid); near {
-			c.key = 0
-		} else {
-			c.key = farAway
+		for _, x := range nearest(ro, whyNotOthers) {
+			look(x.res, false)
 		}
-		if compatible {
-			compat = append(compat, c)
-		} else {
-			others = append(others, c)
-		}
-	}
-	// Only the nearest resources are listed: rank every resource by the
-	// key look gives it (the distance, else 0 in a neighbouring grid, else
-	// far away) from its location and grid alone, and look closely (its
-	// party, what is left, every rule) at the ones listed.
-	type ranked struct {
-		res *matcher.Item
-		key float64
-	}
-	rank := func(res *matcher.Item) (ranked, bool) {
-		if res.Kind != matcher.Resource {
-			return ranked{}, false
-		}
-		ru := r.UnitRaw(res.Unit)
-		if ru == nil {
-			return ranked{}, false
-		}
-		loc, has := res.Location, res.Location != nil
-		if !has && ru.Location != nil {
-			loc, has = ru.Location, true
-		}
-		key := farAway
-		if d.hasLoc && has {
-			key = DistanceKM(d.loc, *loc)
-		} else if _, near := in.gridNeighbours(d.grid, ru.Grid); near {
-			key = 0
-		}
-		return ranked{res, key}, true
-	}
-	nearest := func(rs []ranked, n int) []ranked {
-		slices.SortFunc(rs, func(a, b ranked) int {
+		order := func(a, b whyCand) int {
 			if a.key != b.key {
 				if a.key < b.key {
 					return -1
 				}
 				return 1
 			}
-			return cmpStr(a.res.ID, b.res.ID)
-		})
-		return rs[:min(len(rs), n)]
-	}
-	var rc, ro []ranked
-	for _, cat := range vocab.MetBy(it.Category) {
-		for res := range r.ItemsByCategory(matcher.Resource, cat) {
-			if x, ok := rank(res); ok {
-				rc = append(rc, x)
-			}
+			return cmpStr(a.Resource, b.Resource)
 		}
+		slices.SortFunc(compat, order)
+		slices.SortFunc(others, order)
+		return compat[:min(len(compat), whyNotCompatible)], others[:min(len(others), whyNotOthers)]
 	}
-	metBy := vocab.MetBy(it.Category)
-	for _, uid := range scope.Units() {
-		for res := range r.ItemsOf(uid) {
-			if res.Kind == matcher.Resource && !slices.Contains(metBy, res.Category) {
-				if x, ok := rank(res); ok {
-					ro = append(ro, x)
-				}
-			}
-		}
-	}
-	for _, x := range nearest(rc, whyNotCompatible) {
-		look(x.res, true)
-	}
-	for _, x := range nearest(ro, whyNotOthers) {
-		look(x.res, false)
-	}
-	order := func(a, b cand) int {
-		if a.key != b.key {
-			if a.key < b.key {
-				return -1
-			}
-			return 1
-		}
-		return cmpStr(a.Resource, b.Resource)
-	}
-	slices.SortFunc(compat, order)
-	slices.SortFunc(others, order)
-	compat = compat[:min(len(compat), whyNotCompatible)]
-	others = others[:min(len(others), whyNotOthers)]
+	compat, others := list(it, &d)
 	for _, c := range compat {
 		out.Candidates = append(out.Candidates, c.WhyNotCandidate)
 	}
@@ -397,75 +408,131 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 	}
 
 	// Fixes to try, then verified by re-solving with each.
-	type try struct {
-		fix  Fix
-		over *matcher.Item
-		rank int
-	}
-	var tries []try
+	var tries []whyTry
 	seen := map[string]bool{}
-	add := func(t try) {
+	perKind := map[string]int{}
+	add := func(t whyTry) {
 		k := t.fix.Kind + "|" + t.fix.Item + "|" + t.fix.To
-		if seen[k] {
-			return
-		}
-		n := 0
-		for _, o := range tries {
-			if o.fix.Kind == t.fix.Kind {
-				n++
-			}
-		}
-		if n >= whyNotTries {
+		if seen[k] || perKind[t.fix.Kind+"|"+t.fix.Via] >= whyNotTries {
 			return
 		}
 		seen[k] = true
-		t.fix.Meeting = meeting
+		perKind[t.fix.Kind+"|"+t.fix.Via]++
+		if t.fix.Meeting == "" {
+			t.fix.Meeting = meeting
+		}
 		tries = append(tries, t)
 	}
-	only := func(rules []string, allowed ...string) bool {
-		for _, x := range rules {
-			if !slices.Contains(allowed, x) {
-				return false
+	// The fixes of one demand of the meeting: target itself, or the
+	// binding slot of its project (via), which it waits for.
+	fixesOf := func(target *matcher.Item, tp *party, compat []whyCand, short int64, via string) {
+		pool := slices.Clone(compat)
+		has := func(id string) bool {
+			return slices.ContainsFunc(pool, func(c whyCand) bool { return c.Resource == id })
+		}
+		// every candidate of the target's row (eligible pairs): more of one
+		// may be what it lacks
+		if row := sess.prev.rows[target.ID]; row != nil {
+			for _, e := range row.edges {
+				rp := in.resources[e.ri]
+				if !has(rp.item.ID) {
+					pool = append(pool, whyCand{WhyNotCandidate: WhyNotCandidate{Resource: rp.item.ID, Rules: []string{}},
+						party: rp, key: float64(e.km)})
+				}
 			}
 		}
-		return len(rules) > 0
-	}
-	short := out.Need - out.Met
-	for _, c := range compat {
-		rp := c.party
-		switch {
-		case only(c.Rules, RuleDistance, RuleGrid) && c.key >= 0 && c.key < farAway && d.hasLoc && rp.hasLoc:
-			need := math.Ceil(c.key/radiusStep+1e-9) * radiusStep
-			need = math.Round(need*10) / 10
+		// and the nearest resources of the meeting itself (the listing
+		// above is of the nearest anywhere, often of other meetings)
+		var mine []whyCand
+		for ri := range in.resources {
+			rp := &in.resources[ri]
+			if !vocab.Compatible(rp.item.Category, target.Category) || has(rp.item.ID) {
+				continue
+			}
+			broken, km := in.rulesFor(tp, rp, false)
+			broken = append(broken, in.fitRules(tp, rp)...)
+			key := km
+			if km < 0 {
+				if _, near := in.gridNeighbours(tp.grid, rp.grid); near {
+					key = 0
+				} else {
+					key = farAway
+				}
+			}
+			mine = append(mine, whyCand{WhyNotCandidate: WhyNotCandidate{Resource: rp.item.ID, Rules: append([]string{}, broken...)}, party: *rp, key: key})
+		}
+		slices.SortFunc(mine, func(a, b whyCand) int {
+			if a.key != b.key {
+				if a.key < b.key {
+					return -1
+				}
+				return 1
+			}
+			return cmpStr(a.Resource, b.Resource)
+		})
+		pool = append(pool, mine[:min(len(mine), whyNotPool)]...)
+		for _, c := range pool {
+			rp := c.party
 			switch {
-			case it.RadiusKM < need && (rp.item.RadiusKM >= need):
-				ch := *it
-				ch.RadiusKM = need
-				add(try{fix: Fix{Kind: FixWidenRadius, Item: it.ID, Resource: c.Resource, Field: "radius_km",
-					From: ftoa(it.RadiusKM), To: ftoa(need), By: round1(need - it.RadiusKM), Measure: "km",
-					Size: (need - it.RadiusKM) / math.Max(it.RadiusKM, 1)}, over: &ch, rank: 0})
-			case rp.item.RadiusKM < need && it.RadiusKM >= need:
+			case only(c.Rules, RuleDistance, RuleGrid) && c.key >= 0 && c.key < farAway && tp.hasLoc && rp.hasLoc:
+				need := math.Ceil(c.key/radiusStep+1e-9) * radiusStep
+				need = math.Round(need*10) / 10
+				switch {
+				case target.RadiusKM < need && (rp.item.RadiusKM >= need):
+					ch := *target
+					ch.RadiusKM = need
+					add(whyTry{fix: Fix{Kind: FixWidenRadius, Item: target.ID, Resource: c.Resource, Via: via, Field: "radius_km",
+						From: ftoa(target.RadiusKM), To: ftoa(need), By: round1(need - target.RadiusKM), Measure: "km",
+						Size: (need - target.RadiusKM) / math.Max(target.RadiusKM, 1)}, over: &ch, rank: 0})
+				case rp.item.RadiusKM < need && target.RadiusKM >= need:
+					ch := *rp.item
+					ch.RadiusKM = need
+					add(whyTry{fix: Fix{Kind: FixWidenRadius, Item: ch.ID, Resource: c.Resource, Via: via, Field: "radius_km",
+						From: ftoa(rp.item.RadiusKM), To: ftoa(need), By: round1(need - rp.item.RadiusKM), Measure: "km",
+						Size: (need - rp.item.RadiusKM) / math.Max(rp.item.RadiusKM, 1)}, over: &ch, rank: 0})
+				}
+			case only(c.Rules, RuleQuantity) || len(c.Rules) == 0:
+				// more of an eligible resource: what it lacks beyond what
+				// the resource has to spare in the plan (used up by this
+				// demand or by others; verified below either way)
+				spare := rp.remaining - used[rp.item.ID]
+				n := short - max(0, spare)
+				if rp.remaining < 0 {
+					n = short - rp.remaining
+				}
+				if n <= 0 {
+					continue
+				}
 				ch := *rp.item
-				ch.RadiusKM = need
-				add(try{fix: Fix{Kind: FixWidenRadius, Item: ch.ID, Resource: c.Resource, Field: "radius_km",
-					From: ftoa(rp.item.RadiusKM), To: ftoa(need), By: round1(need - rp.item.RadiusKM), Measure: "km",
-					Size: (need - rp.item.RadiusKM) / math.Max(rp.item.RadiusKM, 1)}, over: &ch, rank: 0})
+				ch.Quantity += n
+				add(whyTry{fix: Fix{Kind: FixAddQuantity, Item: ch.ID, Resource: c.Resource, Via: via, Field: "quantity",
+					From: itoa(rp.item.Quantity), To: itoa(ch.Quantity), By: float64(n), Measure: "quantity",
+					Size: float64(n) / float64(max(rp.item.Quantity, 1))}, over: &ch, rank: 1})
+			case only(c.Rules, RuleWindow):
+				if ch, wi, days := extendWindow(rp.item, target.Windows); ch != nil {
+					add(whyTry{fix: Fix{Kind: FixExtendWindow, Item: ch.ID, Resource: c.Resource, Via: via, Field: "windows[" + itoa(int64(wi)) + "]",
+						From: windowText(rp.item.Windows[wi]), To: windowText(ch.Windows[wi]), By: days, Measure: "days",
+						Size: days / 30}, over: ch, rank: 2})
+				}
 			}
-		case only(c.Rules, RuleQuantity) || (len(c.Rules) == 0 && c.Elsewhere > 0):
-			n := short
-			if rp.remaining < 0 {
-				n -= rp.remaining
-			}
-			ch := *rp.item
-			ch.Quantity += n
-			add(try{fix: Fix{Kind: FixAddQuantity, Item: ch.ID, Resource: c.Resource, Field: "quantity",
-				From: itoa(rp.item.Quantity), To: itoa(ch.Quantity), By: float64(n), Measure: "quantity",
-				Size: float64(n) / float64(max(rp.item.Quantity, 1))}, over: &ch, rank: 1})
-		case only(c.Rules, RuleWindow):
-			if ch, wi, days := extendWindow(rp.item, it.Windows); ch != nil {
-				add(try{fix: Fix{Kind: FixExtendWindow, Item: ch.ID, Resource: c.Resource, Field: "windows[" + itoa(int64(wi)) + "]",
-					From: windowText(rp.item.Windows[wi]), To: windowText(ch.Windows[wi]), By: days, Measure: "days",
-					Size: days / 30}, over: ch, rank: 2})
+		}
+	}
+	fixesOf(it, &d, compat, out.Need-out.Met, "")
+	// A slot waiting for another slot of its project: what unblocks that
+	// one (the binding slot) gets it met too.
+	var binding string
+	for _, um := range base.Unmet {
+		if um.Demand == it.ID && um.Reason == ReasonProjectBlocked {
+			binding = um.BlockedBy
+		}
+	}
+	if binding != "" && binding != it.ID {
+		if s, err := r.Item(binding); err == nil && s.Status == matcher.ItemOpen {
+			if su := r.UnitRaw(s.Unit); su != nil {
+				sp := newParty(s, su, Reserved(r, s, meeting))
+				in.weigh(&sp)
+				sc, _ := list(s, &sp)
+				fixesOf(s, &sp, sc, max(0, sp.remaining), binding)
 			}
 		}
 	}
@@ -473,12 +540,11 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		if m, err := meetingAt(r, it.Unit, up); err == nil {
 			ch := *it
 			ch.Level = up
-			add(try{fix: Fix{Kind: FixEscalate, Item: it.ID, Field: "level", From: string(it.Level), To: string(up),
+			add(whyTry{fix: Fix{Kind: FixEscalate, Item: it.ID, Field: "level", From: string(it.Level), To: string(up),
 				By: 1, Measure: "levels", Size: sizeEscalate, Meeting: m}, over: &ch, rank: 3})
-			tries[len(tries)-1].fix.Meeting = m
 		}
 	}
-	slices.SortStableFunc(tries, func(a, b try) int {
+	slices.SortStableFunc(tries, func(a, b whyTry) int {
 		if a.fix.Size != b.fix.Size {
 			if a.fix.Size < b.fix.Size {
 				return -1
@@ -514,6 +580,46 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		out.Fixes = append(out.Fixes, t.fix)
 	}
 	return out, nil
+}
+
+// rowHas reports whether demand's candidate row in st holds resource (and
+// its index there).
+func rowHas(st *sessionState, demand, resource string) (int, bool) {
+	row := st.rows[demand]
+	ri, ok := st.resIndex[resource]
+	if row == nil || !ok {
+		return 0, false
+	}
+	for k, e := range row.edges {
+		if e.ri == ri {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// whyCand is a resource near a demand, with its party and its sort key.
+type whyCand struct {
+	WhyNotCandidate
+	party party
+	key   float64
+}
+
+// whyTry is a fix to verify: the changed item and the fix's kind order.
+type whyTry struct {
+	fix  Fix
+	over *matcher.Item
+	rank int
+}
+
+// only reports whether rules is not empty and holds only allowed ones.
+func only(rules []string, allowed ...string) bool {
+	for _, x := range rules {
+		if !slices.Contains(allowed, x) {
+			return false
+		}
+	}
+	return len(rules) > 0
 }
 
 // extendWindow stretches the window of res nearest to a demand window so

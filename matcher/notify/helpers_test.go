@@ -78,17 +78,40 @@ func (w *world) subscribe(actor matcher.Actor, req SubscribeRequest) Created {
 	return c
 }
 
+// proposed is a proposal run's answer with the claims it wrote as
+// proposals (new and changed, in the order written), as stored.
+type proposed struct {
+	*service.Proposals
+	Claims []matcher.Claim
+}
+
 // propose runs the meeting's proposals with a deadline three days ahead.
-func (w *world) propose(meeting string) *service.Proposals {
+func (w *world) propose(meeting string) proposed {
 	w.tb.Helper()
 	p, err := w.svc.ProposeBy(ctx, matcher.Admin, meeting, match.DefaultSettings(), time.Now().Add(72*time.Hour).Truncate(time.Minute))
 	if err != nil {
 		w.tb.Fatal(err)
 	}
-	if len(p.Claims) == 0 {
+	if p.Totals.Proposals == 0 {
 		w.tb.Fatalf("no proposals for %s", meeting)
 	}
-	return p
+	return proposed{Proposals: p, Claims: w.written(p)}
+}
+
+// written returns the claims the run p wrote as proposals (new and
+// changed, in the order written), as stored.
+func (w *world) written(p *service.Proposals) []matcher.Claim {
+	w.tb.Helper()
+	var out []matcher.Claim
+	sn := w.st.Snapshot()
+	for _, id := range append(slices.Clone(p.Changes.New), p.Changes.Changed...) {
+		c, err := sn.Claim(id)
+		if err != nil {
+			w.tb.Fatal(err)
+		}
+		out = append(out, *c)
+	}
+	return out
 }
 
 // settled waits until no message of any target waits, and returns

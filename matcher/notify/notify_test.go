@@ -625,3 +625,57 @@ func TestDeadLetterSurvivesRestart(t *testing.T) {
 		t.Errorf("%d notes are left in the outbox after the message was delivered", notes)
 	}
 }
+
+// TestReproposeTellsOnlyWhatChanged: a proposal run writes only what
+// changed (service.Service.ProposeBy), so proposing again with nothing changed
+// tells nobody anything, nor does a run that only marks its meeting's
+// changed demands seen; a run that changes a proposal tells its units.
+func TestReproposeTellsOnlyWhatChanged(t *testing.T) {
+	w := newWorld(t, testConfig())
+	rc := newReceiver(t)
+	w.subscribe(matcher.Coordinator("lh"), SubscribeRequest{Kind: Generic, URL: rc.URL + "/lh"})
+	p := w.propose("lh")
+	w.mustSettle()
+	first := len(rc.at("/lh"))
+	if first == 0 {
+		t.Fatal("the first run told nothing")
+	}
+	again := w.propose("lh")
+	if again.Run != 0 {
+		t.Fatalf("nothing changed, but the run wrote (run %d, changes %+v)", again.Run, again.Changes)
+	}
+	// An unmet demand's priority (not its title: the text score weighs
+	// bigrams by their rarity in the scope): the plan stays, one proposal
+	// is marked seen.
+	if _, err := w.st.Update(ctx, "system", "test.edit", nil, func(tx *store.Tx) error {
+		it, _ := tx.Item("LH-D10")
+		c := *it
+		c.Priority = c.Priority%5 + 1
+		return tx.PutItem(c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if seen := w.propose("lh"); seen.Run == 0 || len(seen.Claims) != 0 {
+		t.Fatalf("after the priority: run %d, %d proposals written; want one proposal marked seen, none written", seen.Run, len(seen.Claims))
+	}
+	w.mustSettle()
+	if n := len(rc.at("/lh")); n != first {
+		t.Errorf("%d messages after the runs that changed no proposal, want the first run's %d", n, first)
+	}
+	// The demand of a proposal paused: its proposal drops; whatever the
+	// run rewrote is told, nothing else.
+	if _, err := w.st.Update(ctx, "system", "test.edit", nil, func(tx *store.Tx) error {
+		it, _ := tx.Item(p.Claims[0].Demand)
+		c := *it
+		c.Status = matcher.ItemPaused
+		return tx.PutItem(c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if changed := w.propose("lh"); len(changed.Claims) > 0 {
+		w.mustSettle()
+		if n := len(rc.at("/lh")); n == first {
+			t.Errorf("the run rewrote %d proposals, but nothing was told", len(changed.Claims))
+		}
+	}
+}

@@ -70,7 +70,7 @@ func TestReminders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	units := unitsWaiting(p.Claims)
+	units := unitsWaiting(w.written(p))
 	w.remindNow()
 	if got := rc.at(""); len(got) != 0 {
 		t.Fatalf("%d messages three hours before the deadline (reminders an hour before)", len(got))

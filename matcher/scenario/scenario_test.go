@@ -50,7 +50,7 @@ func TestScenarioDiff(t *testing.T) {
 	st := bananStore(t)
 	m := NewManager()
 	req := Request{Meeting: "lh", Edits: edits(t, `[
-		{"op":"set_quantity","item":"LH-R12","quantity":76},
+		{"op":"set_quantity","item":"LH-R05","quantity":220},
 		{"op":"add_item","unit":"lh-bank","item":{"id":"X-R1","kind":"resource","category":"志愿服务","title":"银行志愿者","quantity":5,"radius_km":5}},
 		{"op":"set_radius","item":"LH-D06","radius_km":4}
 	]`)}
@@ -62,9 +62,9 @@ func TestScenarioDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := change(d, "LH-D06")
-	if c == nil || c.MetBefore != 14 || c.MetAfter != 30 {
-		t.Fatalf("LH-D06 change = %+v, want 14 → 30", c)
+	c := change(d, "LH-D03")
+	if c == nil || c.MetBefore != 130 || c.MetAfter != 200 {
+		t.Fatalf("LH-D03 change = %+v, want 130 → 200", c)
 	}
 	if d.Totals.Met <= 0 || d.Totals.Scenario.Met != d.Totals.Live.Met+d.Totals.Met || d.Stale {
 		t.Errorf("totals %+v", d.Totals)
@@ -198,7 +198,7 @@ func TestApply(t *testing.T) {
 	m := NewManager()
 	lh := matcher.Coordinator("lh")
 	mk := func() *Scenario {
-		sc, err := m.Create(ctx, st, lh, Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_quantity","item":"LH-R12","quantity":76},{"op":"set_weights","weights":{"proximity":10,"tags":10,"priority":10,"time":10,"affinity":10,"history":10}}]`)})
+		sc, err := m.Create(ctx, st, lh, Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_quantity","item":"LH-R12","quantity":76},{"op":"set_weights","weights":{"proximity":10,"text":10,"category":10,"priority":10,"time":10,"affinity":10,"history":10}}]`)})
 		if err != nil {
 			t.Fatal(err)
 		}

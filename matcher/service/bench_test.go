@@ -55,8 +55,8 @@ func districtService(b *testing.B) *Service {
 				district.err = err
 				return
 			}
-			if len(p.Claims) > most {
-				most, district.busiest = len(p.Claims), a.ID
+			if p.Totals.Proposals > most {
+				most, district.busiest = p.Totals.Proposals, a.ID
 			}
 		}
 		w, err := s.MeetingWaiting(matcher.Admin, district.busiest)

@@ -57,10 +57,11 @@ func TestAnswerDeadline(t *testing.T) {
 	t0, advance := clock(s)
 	lh := matcher.Coordinator("lh")
 	due1 := t0.Add(48 * time.Hour)
-	p1, err := s.ProposeBy(ctx, lh, "lh", match.DefaultSettings(), due1)
+	pr1, err := s.ProposeBy(ctx, lh, "lh", match.DefaultSettings(), due1)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p1 := planOf(t, s, pr1)
 	if !p1.AnswerBy.Equal(due1) {
 		t.Errorf("Proposals.AnswerBy = %s, want %s", p1.AnswerBy, due1)
 	}

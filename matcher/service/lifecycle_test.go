@@ -8,7 +8,7 @@ import (
 )
 
 // claimOn returns the claim of p on demand.
-func claimOn(tb testing.TB, p *Proposals, demand string) matcher.Claim {
+func claimOn(tb testing.TB, p proposed, demand string) matcher.Claim {
 	tb.Helper()
 	for _, c := range p.Claims {
 		if c.Demand == demand {
@@ -136,7 +136,7 @@ func TestFulfilPart(t *testing.T) {
 }
 
 // historyOf returns the track-record term of p's proposal of c's pair.
-func historyOf(p *Proposals, c matcher.Claim) int {
+func historyOf(p proposed, c matcher.Claim) int {
 	for _, pr := range p.Result.Proposals {
 		if pr.Demand == c.Demand && pr.Resource == c.Resource {
 			for _, term := range pr.Breakdown {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/store"
 )
 
 // UnmetQuery asks for a page of a meeting's unmet demands.
@@ -201,4 +202,18 @@ func (s *Service) MeetingSummary(ctx context.Context, actor matcher.Actor, allia
 		}
 	}
 	return out, nil
+}
+
+// MeetingPlan returns what a new welfare solve of the meeting of alliance
+// gives on the current state (the plan MeetingUnmet reads, with its
+// certificate); nothing is stored. A read: no audit event.
+//
+// Errors: ENOTFOUND for a meeting the caller may not run.
+func (s *Service) MeetingPlan(ctx context.Context, actor matcher.Actor, alliance string) (*match.Result, store.Snapshot, error) {
+	sn := s.Store.Snapshot()
+	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
+		return nil, sn, notFound("meeting", alliance)
+	}
+	res, err := s.solve(ctx, sn, alliance, match.DefaultSettings())
+	return res, sn, err
 }

@@ -99,15 +99,48 @@ func notFound(what matcher.Noun, id string) error {
 	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
 }
 
-// Proposals is what Propose returns: the match result and the claims it
-// stored.
+// Proposals is what a proposal run returns: the run's totals and what it
+// changed in the meeting's plan (its unanswered proposals). The plan
+// itself is read from the store, page by page (GET
+// /v1/claims?meeting=&status=proposed).
 type Proposals struct {
-	Result  *match.Result   `json:"result"`
-	Claims  []matcher.Claim `json:"claims"`
-	Expired int             `json:"expired"` // earlier unanswered proposals replaced
-	// AnswerBy is the deadline the new proposals wait for answers by
-	// (zero: none); see ProposeBy.
+	Meeting string        `json:"meeting"`
+	Level   matcher.Level `json:"level"`
+	Mode    match.Mode    `json:"mode"`
+	Seq     uint64        `json:"seq"`     // the store index of the state matched
+	Optimal bool          `json:"optimal"` // false: the deadline cut the solve
+	// Run is the store index of the run's write, 0 when it wrote nothing
+	// (its plan is the one stored).
+	Run    uint64       `json:"run,omitempty"`
+	Totals match.Totals `json:"totals"`
+	Stats  match.Stats  `json:"stats"`
+	// Certificate sums up the proof that a welfare or coverage plan is
+	// optimal; the whole certificate (every price) comes with the plan,
+	// MeetingPlan. BlockingPairs counts what blocks a stable plan (0:
+	// stable).
+	Certificate   *match.CertificateSummary `json:"certificate,omitempty"`
+	BlockingPairs *int                      `json:"blocking_pairs,omitempty"`
+	// Kept counts the unanswered proposals the run proposed again as they
+	// are stored: same pair, quantity, score, runner-up and deadline, left
+	// unwritten (same id, same answers).
+	Kept    int     `json:"kept"`
+	Changes Changes `json:"changes"`
+	// AnswerBy is the deadline the meeting's proposals wait for answers
+	// by (zero: none); see ProposeBy.
 	AnswerBy time.Time `json:"answer_by,omitzero"`
+	// Result is the whole match result, for callers in process.
+	Result *match.Result `json:"-"`
+}
+
+// Changes are the claim ids a proposal run wrote, each list in the order
+// it wrote them.
+type Changes struct {
+	New []string `json:"new"` // proposals of a pair no unanswered proposal had
+	// Changed are unanswered proposals of the same pair that the run
+	// rewrote in place (same id): a new quantity, score, breakdown,
+	// runner-up or answer deadline.
+	Changed []string `json:"changed"`
+	Dropped []string `json:"dropped"` // unanswered proposals the run no longer makes, expired
 }
 
 // maxProposeTries bounds the optimistic retries of Propose when the store
@@ -115,13 +148,14 @@ type Proposals struct {
 const maxProposeTries = 4
 
 // Propose runs the matcher for the meeting held by alliance and stores the
-// result as proposed claims, replacing the meeting's earlier unanswered
-// proposals. The solve runs on a snapshot, outside the write lock; if the
+// result as the meeting's plan, its unanswered proposals, writing only
+// what changed (see writePlan): a run that proposes what is stored writes
+// nothing. The solve runs on a snapshot, outside the write lock; if the
 // store changed meanwhile, it runs again (up to a few times, then under a
-// consistent read of the write transaction). Each stored proposal records
-// the run (Claim.Run, the store index of this mutation), so that the
-// meeting knows later which demands its matcher has seen (Escalate). The
-// new proposals wait for answers by the meeting's deadline, if it has one
+// consistent read of the write transaction). Each proposal it writes
+// records the run (Claim.Run, the store index of this mutation), so that
+// the meeting knows later which demands its matcher has seen (Escalate).
+// The proposals wait for answers by the meeting's deadline, if it has one
 // ahead (see ProposeBy).
 //
 // Errors: ENOTFOUND for a meeting the caller may not run; EINVALID for
@@ -132,11 +166,11 @@ func (s *Service) Propose(ctx context.Context, actor matcher.Actor, alliance str
 
 // ProposeBy is Propose with an answer deadline: answerBy (after now and at
 // most matcher.MaxAnswerAhead ahead, else EINVALID naming answer_by) is
-// set on the new proposals and on the meeting's claims still waiting for
-// an answer (those one side has accepted, the hand claims at the
-// meeting), in the same mutation. A zero answerBy keeps the meeting's
-// deadline (MeetingDeadline) for the new proposals when it is still
-// ahead, and sets none otherwise.
+// set on the meeting's proposals and on its claims still waiting for an
+// answer (those one side has accepted, the hand claims at the meeting),
+// in the same mutation. A zero answerBy keeps the meeting's deadline
+// (MeetingDeadline) for the proposals when it is still ahead, and sets
+// none otherwise.
 func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance string, set match.Settings, answerBy time.Time) (*Proposals, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
@@ -155,9 +189,9 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 		if err != nil {
 			return nil, err
 		}
-		out := &Proposals{Result: res}
+		var out *Proposals
 		stale := false
-		_, err = s.Store.Update(ctx, actor.String(), "meeting.propose", []string{alliance}, func(tx *store.Tx) error {
+		ev, err := s.Store.Update(ctx, actor.String(), "meeting.propose", []string{alliance}, func(tx *store.Tx) error {
 			if tx.Meta().Seq != sn.Seq {
 				if try < maxProposeTries {
 					stale = true
@@ -168,75 +202,165 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 				if err != nil {
 					return err
 				}
-				out.Result = res
 			}
-			now := s.now()
-			out.AnswerBy = answerBy
-			if due := MeetingDeadline(tx.Reader, alliance); answerBy.IsZero() && due.After(now) {
-				out.AnswerBy = due
-			}
-			// Collect first: a write transaction's iterators must not see
-			// writes made while they run.
-			var stale, kept []*matcher.Claim
-			for c := range tx.ClaimsOfMeetingWith(alliance, matcher.ClaimProposed) {
-				if len(c.AcceptedBy) == 0 {
-					stale = append(stale, c)
-				} else {
-					kept = append(kept, c)
-				}
-			}
-			if !answerBy.IsZero() {
-				if err := putAnswerBy(tx, kept, answerBy, now); err != nil {
-					return err
-				}
-			}
-			for _, c := range stale {
-				e, err := c.Expire(now)
-				if err != nil {
-					return err
-				}
-				if err := tx.PutClaim(e); err != nil {
-					return err
-				}
-				out.Expired++
-			}
-			for i, p := range out.Result.Proposals {
-				c := matcher.Claim{
-					ID: fmt.Sprintf("%s.%d.%d", alliance, tx.Seq(), i+1), Resource: p.Resource, Demand: p.Demand,
-					ResourceUnit: p.ResourceUnit, DemandUnit: p.DemandUnit, Quantity: p.Quantity, Score: p.Score,
-					Breakdown: p.Breakdown, Origin: matcher.OriginSolver, Status: matcher.ClaimProposed,
-					Meeting: alliance, Run: tx.Seq(), AnswerBy: out.AnswerBy, Created: now, Updated: now,
-				}
-				if p.RunnerUp != nil {
-					c.RunnerUp = p.RunnerUp.Resource
-				}
-				if err := tx.PutClaim(c); err != nil {
-					if matcher.ErrorCode(err) == matcher.EINVALID {
-						// The matcher made a claim the store refuses: our
-						// fault, not the caller's (an internal error, logged).
-						return fmt.Errorf("service: the solver's proposal %s is invalid: %s", c.ID, err.Error())
-					}
-					return err
-				}
-				out.Claims = append(out.Claims, c)
-			}
-			if out.Expired == 0 && len(out.Claims) == 0 && answerBy.IsZero() {
-				return errNothing
-			}
-			return nil
+			out = newProposals(res)
+			return s.writePlan(tx, out, answerBy)
 		})
 		if stale {
 			sn = s.Store.Snapshot()
 			continue
 		}
-		if err != nil && err != errNothing && err != store.ErrNoChange {
+		if err != nil && err != store.ErrNoChange {
 			return nil, err
 		}
-		if out.Claims == nil {
-			out.Claims = []matcher.Claim{}
+		if err == nil {
+			out.Run = ev.Seq
+			// The plan is the store's at the index its proposals were
+			// stored at: a meeting's own unanswered proposals take nothing
+			// from its network, so a new solve there sees the same one,
+			// and allymatch verify can rebuild it from the store as it is
+			// then. (A copy: a session may hold the result.)
+			r := *out.Result
+			r.Seq = ev.Seq
+			out.Result = &r
 		}
 		return out, nil
 	}
+}
+
+func newProposals(res *match.Result) *Proposals {
+	return &Proposals{Meeting: res.Meeting, Level: res.Level, Mode: res.Mode, Seq: res.Seq, Optimal: res.Optimal,
+		Totals: res.Totals, Stats: res.Stats, Result: res,
+		Certificate: res.Certificate.Summary(), BlockingPairs: res.BlockingPairs,
+		Changes: Changes{New: []string{}, Changed: []string{}, Dropped: []string{}}}
+}
+
+// pair is a claim's resource and demand.
+type pair struct{ resource, demand string }
+
+// writePlan stores out.Result as the meeting's plan in tx, as a delta
+// against the unanswered proposals stored (status proposed, accepted by
+// neither side, made by the matcher): a proposal of a pair one of them has keeps that claim,
+// untouched when it says the same (quantity, score, breakdown, runner-up,
+// deadline) and rewritten in place otherwise (Changes.Changed); a
+// proposal of a new pair is a new claim (Changes.New); an unanswered
+// proposal of a pair the run no longer proposes expires
+// (Changes.Dropped). What the meeting's plan holds afterwards is what a
+// run from nothing would have stored, but for ids and times.
+func (s *Service) writePlan(tx *store.Tx, out *Proposals, answerBy time.Time) error {
+	alliance := out.Meeting
+	now := s.now()
+	out.AnswerBy = answerBy
+	if due := MeetingDeadline(tx.Reader, alliance); answerBy.IsZero() && due.After(now) {
+		out.AnswerBy = due
+	}
+	// Collect first: a write transaction's iterators must not see writes
+	// made while they run.
+	open := map[pair]*matcher.Claim{}
+	var accepted, dropped []*matcher.Claim
+	for c := range tx.ClaimsOfMeetingWith(alliance, matcher.ClaimProposed) {
+		k := pair{c.Resource, c.Demand}
+		switch {
+		case len(c.AcceptedBy) != 0:
+			accepted = append(accepted, c)
+		case c.Origin != matcher.OriginSolver || open[k] != nil:
+			dropped = append(dropped, c) // not the matcher's (a bundle's), or a second one of the pair
+		default:
+			open[k] = c
+		}
+	}
+	if !answerBy.IsZero() {
+		if err := putAnswerBy(tx, accepted, answerBy, now); err != nil {
+			return err
+		}
+	}
+	var keep []*matcher.Claim // kept claims, in the order of the proposals
+	for i, p := range out.Result.Proposals {
+		c := matcher.Claim{
+			ID: fmt.Sprintf("%s.%d.%d", alliance, tx.Seq(), i+1), Resource: p.Resource, Demand: p.Demand,
+			ResourceUnit: p.ResourceUnit, DemandUnit: p.DemandUnit, Quantity: p.Quantity, Score: p.Score,
+			Breakdown: p.Breakdown, Origin: matcher.OriginSolver, Status: matcher.ClaimProposed,
+			Meeting: alliance, Run: tx.Seq(), AnswerBy: out.AnswerBy, Created: now, Updated: now,
+		}
+		if p.RunnerUp != nil {
+			c.RunnerUp = p.RunnerUp.Resource
+		}
+		k := pair{p.Resource, p.Demand}
+		if old := open[k]; old != nil {
+			delete(open, k)
+			if sameProposal(old, &c) {
+				out.Kept++
+				keep = append(keep, old)
+				continue
+			}
+			c.ID, c.Created = old.ID, old.Created
+			out.Changes.Changed = append(out.Changes.Changed, c.ID)
+		} else {
+			out.Changes.New = append(out.Changes.New, c.ID)
+		}
+		if err := tx.PutClaim(c); err != nil {
+			if matcher.ErrorCode(err) == matcher.EINVALID {
+				// The matcher made a claim the store refuses: our fault,
+				// not the caller's (an internal error, logged).
+				return fmt.Errorf("service: the solver's proposal %s is invalid: %s", c.ID, err.Error())
+			}
+			return err
+		}
+	}
+	for _, c := range open {
+		dropped = append(dropped, c)
+	}
+	slices.SortFunc(dropped, func(a, b *matcher.Claim) int { return cmp.Compare(a.ID, b.ID) })
+	for _, c := range dropped {
+		e, err := c.Expire(now)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutClaim(e); err != nil {
+			return err
+		}
+		out.Changes.Dropped = append(out.Changes.Dropped, c.ID)
+	}
+	if len(out.Changes.New)+len(out.Changes.Changed) == 0 && len(keep) > 0 {
+		return markSeen(tx, alliance, keep[0])
+	}
+	return nil
+}
+
+// sameProposal reports whether the stored unanswered proposal old says
+// what the new proposal c says (a claim of the same pair).
+func sameProposal(old, c *matcher.Claim) bool {
+	return old.Quantity == c.Quantity && old.Score == c.Score && old.RunnerUp == c.RunnerUp &&
+		slices.Equal(old.Breakdown, c.Breakdown) && old.AnswerBy.Equal(c.AnswerBy) &&
+		old.ResourceUnit == c.ResourceUnit && old.DemandUnit == c.DemandUnit
+}
+
+// markSeen records that a run which wrote no proposal has seen the
+// meeting's demands as they are now: when a demand of its scope at its
+// level was added or changed after the meeting's last run
+// (index.Reader.LastRun, which Escalate goes by), the kept proposal c is
+// marked seen by this run (Claim.Seen; one record, and its Run stays: it
+// is no new proposal). Otherwise nothing is written.
+func markSeen(tx *store.Tx, alliance string, c *matcher.Claim) error {
+	last := tx.LastRun(alliance)
+	a, err := tx.Alliance(alliance)
+	if err != nil {
+		return err
+	}
+	scope, err := match.ResolveScope(tx.Reader, alliance)
+	if err != nil {
+		return err
+	}
+	for _, u := range scope.Units() {
+		for it := range tx.ItemsOf(u) {
+			if it.Kind == matcher.Demand && it.Level == a.Level && it.Rev > last {
+				n := *c
+				n.Seen = tx.Seq()
+				return tx.PutClaim(n)
+			}
+		}
+	}
+	return nil
 }
 
 var (

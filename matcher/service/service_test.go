@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,13 +36,42 @@ func newService(tb testing.TB) *Service {
 	return s
 }
 
-func mustPropose(tb testing.TB, s *Service, actor matcher.Actor, meeting string) *Proposals {
+// proposed is a run's answer with the meeting's plan read after it.
+type proposed struct {
+	*Proposals
+	// Claims are the meeting's plan as stored after the run: the claim of
+	// each proposal of its result, in the result's order.
+	Claims []matcher.Claim
+}
+
+// planOf reads the meeting's plan after the run p from the store: for
+// each proposal of its result, the unanswered proposal of that pair.
+func planOf(tb testing.TB, s *Service, p *Proposals) proposed {
+	tb.Helper()
+	sn := s.Store.Snapshot()
+	out := proposed{Proposals: p, Claims: []matcher.Claim{}}
+	for _, pr := range p.Result.Proposals {
+		var found *matcher.Claim
+		for c := range sn.ClaimsOnPair(pr.Resource, pr.Demand) {
+			if c.Meeting == p.Meeting && c.Status == matcher.ClaimProposed && len(c.AcceptedBy) == 0 {
+				found = c
+			}
+		}
+		if found == nil || found.Quantity != pr.Quantity || found.Score != pr.Score {
+			tb.Fatalf("proposal %s→%s ×%d (score %d) of %s: stored as %+v", pr.Resource, pr.Demand, pr.Quantity, pr.Score, p.Meeting, found)
+		}
+		out.Claims = append(out.Claims, *found)
+	}
+	return out
+}
+
+func mustPropose(tb testing.TB, s *Service, actor matcher.Actor, meeting string) proposed {
 	tb.Helper()
 	p, err := s.Propose(ctx, actor, meeting, match.DefaultSettings())
 	if err != nil {
 		tb.Fatalf("Propose(%s, %s) = %v", actor, meeting, err)
 	}
-	return p
+	return planOf(tb, s, p)
 }
 
 // checkNoOverclaim asserts that open and fulfilled claims never hold more
@@ -75,11 +106,11 @@ func TestProposeAcceptConfirm(t *testing.T) {
 	if err != nil || got.Status != matcher.ClaimConfirmed {
 		t.Fatalf("demand side accept = %+v, %v; want confirmed", got, err)
 	}
-	// A new solve replaces the unanswered proposals, keeps the confirmed
-	// one, and books nothing twice.
+	// A new solve keeps the confirmed claim, writes only what changed in
+	// the unanswered proposals, and books nothing twice.
 	p2 := mustPropose(t, s, matcher.Coordinator("st-lzw"), "lh") // the street coordinator may run it too
-	if p2.Expired != len(p.Claims)-1 {
-		t.Errorf("expired %d earlier proposals, want %d", p2.Expired, len(p.Claims)-1)
+	if n := p2.Kept + len(p2.Changes.Changed) + len(p2.Changes.New); n != len(p2.Result.Proposals) || p2.Kept+len(p2.Changes.Changed)+len(p2.Changes.Dropped) != len(p.Claims)-1 {
+		t.Errorf("second run: kept %d, changes %+v, for %d proposals after %d unanswered", p2.Kept, p2.Changes, len(p2.Result.Proposals), len(p.Claims)-1)
 	}
 	sn := s.Store.Snapshot()
 	checkNoOverclaim(t, sn.Reader)
@@ -307,18 +338,23 @@ func TestProposeWithSessionsEqualsFresh(t *testing.T) {
 	for a := range withS.Store.Snapshot().AlliancesAt(matcher.Community) {
 		meetings = append(meetings, a.ID)
 	}
-	r := rand.New(rand.NewPCG(3, 5))
+	r := rand.New(rand.NewPCG(4, 5))
 	proposed := 0
 	done := map[string]int{} // lifecycle steps that changed something
 	for step := range 60 {
 		m := meetings[r.IntN(len(meetings))]
-		got, err1 := withS.Propose(ctx, matcher.Admin, m, match.DefaultSettings())
-		want, err2 := fresh.Propose(ctx, matcher.Admin, m, match.DefaultSettings())
+		gotP, err1 := withS.Propose(ctx, matcher.Admin, m, match.DefaultSettings())
+		wantP, err2 := fresh.Propose(ctx, matcher.Admin, m, match.DefaultSettings())
 		if (err1 == nil) != (err2 == nil) {
 			t.Fatalf("step %d %s: errors differ: %v / %v", step, m, err1, err2)
 		}
 		if err1 != nil {
 			continue
+		}
+		got, want := planOf(t, withS, gotP), planOf(t, fresh, wantP)
+		if !reflect.DeepEqual(got.Changes, want.Changes) || got.Run != want.Run || got.Kept != want.Kept {
+			t.Fatalf("step %d %s: the runs wrote differently: with sessions %+v run %d kept %d, fresh %+v run %d kept %d",
+				step, m, got.Changes, got.Run, got.Kept, want.Changes, want.Run, want.Kept)
 		}
 		proposed++
 		g, w := *got.Result, *want.Result
@@ -395,5 +431,109 @@ func TestProposeWithSessionsEqualsFresh(t *testing.T) {
 	}
 	if done["fulfil"] == 0 || done["escalate"] == 0 || done["return"] == 0 {
 		t.Errorf("lifecycle steps done: %v; want some of each", done)
+	}
+}
+
+// TestProposeDelta: a proposal run writes only what changed in the
+// meeting's plan. Proposing again with nothing changed writes nothing; an
+// edit rewrites the proposals it touches and keeps the others (same id,
+// same revision); the plan stored is the one a cold run stores (a service
+// without sessions then writes nothing); a run that rewrote nothing but
+// saw a changed demand marks one proposal seen (Escalate goes by it).
+func TestProposeDelta(t *testing.T) {
+	s := newService(t)
+	lh := matcher.Coordinator("lh")
+	p1 := mustPropose(t, s, lh, "lh")
+	if p1.Run != s.Store.Seq() || len(p1.Changes.New) != len(p1.Claims) || p1.Kept != 0 || len(p1.Changes.Changed)+len(p1.Changes.Dropped) != 0 {
+		t.Fatalf("first run: run %d (seq %d), kept %d, changes %+v; want %d new", p1.Run, s.Store.Seq(), p1.Kept, p1.Changes, len(p1.Claims))
+	}
+	if p1.Totals.Proposals != len(p1.Claims) || p1.Meeting != "lh" || p1.Mode != match.Welfare || !p1.Optimal {
+		t.Errorf("first run: %+v", p1.Proposals)
+	}
+
+	seq := s.Store.Seq()
+	p2 := mustPropose(t, s, lh, "lh")
+	if s.Store.Seq() != seq || p2.Run != 0 || p2.Kept != len(p1.Claims) || len(p2.Changes.New)+len(p2.Changes.Changed)+len(p2.Changes.Dropped) != 0 {
+		t.Fatalf("nothing changed: seq %d → %d, run %d, kept %d, changes %+v; want nothing written", seq, s.Store.Seq(), p2.Run, p2.Kept, p2.Changes)
+	}
+	if !reflect.DeepEqual(p2.Claims, p1.Claims) {
+		t.Errorf("nothing changed, but the plan did")
+	}
+	if b, _ := json.Marshal(p2.Proposals); strings.Contains(string(b), `"proposals":[`) || strings.Contains(string(b), `"breakdown"`) {
+		t.Errorf("the response carries the plan: %.300s", b)
+	}
+
+	// The demand of the first proposal paused: its proposal drops, the
+	// others stay as they are unless the edit moved them.
+	dropped := p1.Claims[0]
+	put(t, s, func(tx *store.Tx) error {
+		it, _ := tx.Item(dropped.Demand)
+		c := *it
+		c.Status = matcher.ItemPaused
+		return tx.PutItem(c)
+	})
+	seq = s.Store.Seq()
+	p3 := mustPropose(t, s, lh, "lh")
+	if !slices.Contains(p3.Changes.Dropped, dropped.ID) {
+		t.Errorf("changes %+v: want %s dropped", p3.Changes, dropped.ID)
+	}
+	if c, _ := s.Store.Snapshot().Claim(dropped.ID); c.Status != matcher.ClaimExpired {
+		t.Errorf("dropped claim is %s, want expired", c.Status)
+	}
+	before := map[string]matcher.Claim{}
+	for _, c := range p1.Claims {
+		before[c.ID] = c
+	}
+	for _, c := range p3.Claims {
+		old, had := before[c.ID]
+		switch {
+		case slices.Contains(p3.Changes.New, c.ID):
+			if had || c.Run != p3.Run {
+				t.Errorf("new claim %s: had before %v, run %d, want a new claim of run %d", c.ID, had, c.Run, p3.Run)
+			}
+		case slices.Contains(p3.Changes.Changed, c.ID):
+			if !had || c.Rev != p3.Run || c.Created != old.Created {
+				t.Errorf("changed claim %s: had before %v, rev %d created %s; want rewritten in place by run %d", c.ID, had, c.Rev, c.Created, p3.Run)
+			}
+		case !had || !reflect.DeepEqual(c, old):
+			t.Errorf("claim %s neither new nor changed, but not as it was: %+v, was %+v", c.ID, c, old)
+		}
+	}
+	if ev := lastEvent(t, s); ev.Seq != seq+1 || ev.Action != "meeting.propose" ||
+		ev.Count != len(p3.Changes.New)+len(p3.Changes.Changed)+len(p3.Changes.Dropped) {
+		t.Errorf("event %+v: want one meeting.propose writing the %+v", ev, p3.Changes)
+	}
+	cold := New(s.Store)
+	cold.Sessions, cold.Now = nil, s.Now
+	if p, err := cold.Propose(ctx, lh, "lh", match.DefaultSettings()); err != nil || p.Run != 0 || s.Store.Seq() != seq+1 {
+		t.Errorf("a cold run after the delta: %+v, %v; want the plan as stored, nothing written", p, err)
+	}
+
+	// An unmet demand's priority changed: the plan stays, but the run
+	// records that it saw the demand (one record), so that Escalate
+	// moves it. (Not its title: the text score weighs bigrams by their
+	// rarity in the scope, so any title moves other pairs' scores.)
+	put(t, s, func(tx *store.Tx) error {
+		it, _ := tx.Item("LH-D10")
+		c := *it
+		c.Priority = c.Priority%5 + 1
+		return tx.PutItem(c)
+	})
+	seq = s.Store.Seq()
+	p4 := mustPropose(t, s, lh, "lh")
+	if len(p4.Changes.New)+len(p4.Changes.Changed)+len(p4.Changes.Dropped) != 0 {
+		t.Fatalf("the priority of an unmet demand changed the plan: %+v", p4.Changes)
+	}
+	if ev := lastEvent(t, s); p4.Run != seq+1 || ev.Count != 1 || s.Store.Snapshot().LastRun("lh") != p4.Run {
+		t.Errorf("run %d, event %+v, last run %d; want one record written, the run recorded", p4.Run, ev, s.Store.Snapshot().LastRun("lh"))
+	} else if c, _ := s.Store.Snapshot().Claim(ev.Changes[0].ID); c.Seen != p4.Run || c.Run == p4.Run || c.Status != matcher.ClaimProposed {
+		t.Errorf("the claim marked: %+v; want seen by run %d, its own run kept (no new proposal)", c, p4.Run)
+	}
+	if p := mustPropose(t, s, lh, "lh"); p.Run != 0 || s.Store.Seq() != seq+1 {
+		t.Errorf("again: run %d seq %d, want nothing written", p.Run, s.Store.Seq())
+	}
+	esc, err := s.Escalate(ctx, lh, "lh")
+	if err != nil || !slices.Contains(esc.Items, "LH-D10") {
+		t.Errorf("Escalate = %+v, %v; want LH-D10 moved", esc, err)
 	}
 }

@@ -240,12 +240,12 @@ func corruptCases(good []byte) []corruptCase {
 		}})
 	}
 	for _, b := range requiredBuckets() {
-		cases = append(cases, corruptCase{name: "table " + b + " deleted", edit: deleteBucket(b), words: []string{"the table " + b + " is missing"}, refuse: true})
+		cases = append(cases, corruptCase{name: "table " + b + " deleted", edit: boltEdit(deleteBucket(b)), words: []string{"the table " + b + " is missing"}, refuse: true})
 	}
 	cases = append(cases,
-		corruptCase{name: "sequence deleted", edit: putMeta(keySeq, nil), words: []string{"meta/seq", "missing"}, refuse: true},
-		corruptCase{name: "sequence set back", edit: putMeta(keySeq, binary.BigEndian.AppendUint64(nil, 3)), words: []string{"meta/seq is 3, lower than the last event 6"}, refuse: true},
-		corruptCase{name: "version deleted", edit: putMeta(keyVersion, nil), words: []string{"meta/version", "missing"}, refuse: true},
+		corruptCase{name: "sequence deleted", edit: boltEdit(putMeta(keySeq, nil)), words: []string{"meta/seq", "missing"}, refuse: true},
+		corruptCase{name: "sequence set back", edit: boltEdit(putMeta(keySeq, binary.BigEndian.AppendUint64(nil, 3))), words: []string{"meta/seq is 3, lower than the last event 6"}, refuse: true},
+		corruptCase{name: "version deleted", edit: boltEdit(putMeta(keyVersion, nil)), words: []string{"meta/version", "missing"}, refuse: true},
 		corruptCase{name: "record changed, checksum not", edit: func(btx *bolt.Tx) error {
 			v := slices.Clone(sealedValue(btx, "units", "lh-school"))
 			i := strings.Index(string(v), "lh-school")
@@ -265,7 +265,7 @@ func corruptCases(good []byte) []corruptCase {
 				return err
 			}
 			c.Quantity = -1
-			return putJSON(btx.Bucket([]byte("claims")), c.ID, c)
+			return putJSON(boltBucket{btx.Bucket([]byte("claims"))}, c.ID, c)
 		}, words: []string{"claims/hand-1", "quantity"}, refuse: true},
 		corruptCase{name: "event changed, checksum not", edit: func(btx *bolt.Tx) error {
 			k := binary.BigEndian.AppendUint64(nil, 3)

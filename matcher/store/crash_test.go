@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -25,16 +26,17 @@ func (crashOutbox) Notes(tx *Tx, ev *matcher.Event) []any {
 func (crashOutbox) Committed(*matcher.Event, []any, []uint64) {}
 
 // TestCrashChild is the child of TestCrashRecovery: with ALLYMATCH_CRASH_DIR
-// set it writes unit+item pairs from several goroutines forever, each with
-// its outbox note, printing "ack ID" after each write is acknowledged,
-// until it is killed.
+// (a folder) or ALLYMATCH_CRASH_URL (a PostgreSQL database) set it writes
+// unit+item pairs from several goroutines forever, each with its outbox
+// note, printing "ack ID" after each write is acknowledged, until it is
+// killed.
 func TestCrashChild(t *testing.T) {
-	dir := os.Getenv("ALLYMATCH_CRASH_DIR")
-	if dir == "" {
+	opts := Options{Dir: os.Getenv("ALLYMATCH_CRASH_DIR"), URL: os.Getenv("ALLYMATCH_CRASH_URL"), LockTimeout: 10 * time.Second}
+	if opts.Dir == "" && opts.URL == "" {
 		t.Skip("child of TestCrashRecovery")
 	}
 	prefix := os.Getenv("ALLYMATCH_CRASH_PREFIX")
-	s, _, err := Open(ctx, Options{Dir: dir, LockTimeout: 10 * time.Second})
+	s, _, err := Open(ctx, opts)
 	if err != nil {
 		fmt.Println("open error:", err)
 		os.Exit(3)
@@ -77,14 +79,25 @@ func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	dir := t.TempDir()
+	forEachEngine(t, testCrashRecovery)
+}
+
+func testCrashRecovery(t *testing.T, fresh func(testing.TB) Options) {
+	opts := fresh(t)
+	opts.LockTimeout = 10 * time.Second
 	rounds := 12
 	acked := map[string]bool{}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var lastSeq uint64
+	// On PostgreSQL a second process (this one) follows the killed one's
+	// writes throughout: it is the survivor that must serve each of them.
+	var survivor *Store
+	if opts.URL != "" {
+		survivor = openAt(t, opts)
+	}
 	for round := range rounds {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "ALLYMATCH_CRASH_DIR="+dir, fmt.Sprintf("ALLYMATCH_CRASH_PREFIX=r%d", round))
+		cmd.Env = append(os.Environ(), "ALLYMATCH_CRASH_DIR="+opts.Dir, "ALLYMATCH_CRASH_URL="+opts.URL, fmt.Sprintf("ALLYMATCH_CRASH_PREFIX=r%d", round))
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -137,9 +150,26 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		cmd.Wait()
 
-		s, _, err := Open(ctx, Options{Dir: dir, LockTimeout: 10 * time.Second})
+		s, _, err := Open(ctx, opts)
 		if err != nil {
 			t.Fatalf("round %d: reopen after SIGKILL: %v", round, err)
+		}
+		if survivor != nil {
+			wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := survivor.WaitSeq(wctx, s.Seq())
+			cancel()
+			if err != nil {
+				t.Fatalf("round %d: the survivor is at seq %d, the store at %d", round, survivor.Seq(), s.Seq())
+			}
+			ss := survivor.Snapshot()
+			for id := range acked {
+				if _, err := ss.Item("i-" + id); err != nil {
+					t.Errorf("round %d: the survivor lacks acknowledged item i-%s", round, id)
+				}
+			}
+			if ss.Count(index.TableItems) != s.Snapshot().Count(index.TableItems) {
+				t.Errorf("round %d: the survivor serves %d items, the store holds %d", round, ss.Count(index.TableItems), s.Snapshot().Count(index.TableItems))
+			}
 		}
 		sn := s.Snapshot()
 		for id := range acked {

@@ -36,17 +36,21 @@ const (
 	KindNotStore
 	// KindMissing: no store exists and Options.NoCreate was set.
 	KindMissing
+	// KindUnreachable: the PostgreSQL database cannot be reached or
+	// read (a bad URL, the server down, a refused login or permission).
+	KindUnreachable
 )
 
 var kindNames = map[ErrorKind]string{
-	KindIO:         "I/O error",
-	KindPermission: "permission denied",
-	KindReadOnly:   "read-only file system",
-	KindInUse:      "in use by another process",
-	KindDamaged:    "damaged",
-	KindNewer:      "written by a newer allymatch",
-	KindNotStore:   "not a store folder",
-	KindMissing:    "no store",
+	KindIO:          "I/O error",
+	KindPermission:  "permission denied",
+	KindReadOnly:    "read-only file system",
+	KindInUse:       "in use by another process",
+	KindDamaged:     "damaged",
+	KindNewer:       "written by a newer allymatch",
+	KindNotStore:    "not a store folder",
+	KindMissing:     "no store",
+	KindUnreachable: "cannot use the database",
 }
 
 func (k ErrorKind) String() string {

@@ -1,10 +1,9 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -16,39 +15,40 @@ import (
 // from (0 when the log is read to its start).
 func (s *Store) EventsBefore(before uint64, limit, scan int, keep func(*matcher.Event) bool) (out []matcher.Event, next uint64, err error) {
 	err = guard(s.path, func() error {
-		return s.bolt.View(func(btx *bolt.Tx) error {
-			c := btx.Bucket(bucketEvents).Cursor()
-			var k, v []byte
-			if before == 0 {
-				k, v = c.Last()
-			} else {
-				var at [8]byte
-				binary.BigEndian.PutUint64(at[:], before)
-				if k, _ = c.Seek(at[:]); k == nil {
-					k, v = c.Last()
-				} else {
-					k, v = c.Prev()
-				}
+		return s.kv.view(context.Background(), func(ktx kvTx) error {
+			b, err := mustBucket(ktx, bucketEvents)
+			if err != nil {
+				return err
 			}
-			for read := 0; k != nil && len(out) < limit && read < scan; k, v = c.Prev() {
+			var from []byte
+			if before != 0 {
+				from = binary.BigEndian.AppendUint64(nil, before)
+			}
+			read, done := 0, true
+			err = b.scanBack(from, func(k, v []byte) (bool, error) {
+				if len(out) >= limit || read >= scan {
+					done = false
+					return false, nil
+				}
 				read++
 				data, err := Unseal(k, v)
 				if err != nil {
-					return damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
 				}
 				var ev matcher.Event
 				if err := json.Unmarshal(data, &ev); err != nil {
-					return damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
 				}
 				next = ev.Seq
 				if keep == nil || keep(&ev) {
 					out = append(out, ev)
 				}
-			}
-			if k == nil {
+				return true, nil
+			})
+			if done {
 				next = 0
 			}
-			return nil
+			return err
 		})
 	})
 	return out, next, err

@@ -6,9 +6,13 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 )
 
-// EventsBefore pages the log newest first, filtered, within its scan.
+// EventsBefore pages the log newest first, filtered, within its scan, on
+// both engines.
 func TestEventsBefore(t *testing.T) {
-	s := mustOpen(t, t.TempDir())
+	forEachEngine(t, func(t *testing.T, fresh func(testing.TB) Options) { testEventsBefore(t, openAt(t, fresh(t))) })
+}
+
+func testEventsBefore(t *testing.T, s *Store) {
 	for i := range 7 {
 		g := matcher.Grid{ID: "g" + string(rune('a'+i)), Name: "网格"}
 		if _, err := s.Update(ctx, "test", "grid.put", nil, func(tx *Tx) error { return tx.PutGrid(g) }); err != nil {

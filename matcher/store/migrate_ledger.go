@@ -3,32 +3,36 @@ package store
 import (
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/allymatch/allymatch/matcher/index"
 )
 
-// ledgerShape checks the points ledger's tables of a file of layout
-// version v: a file of version 3 or later has every one of them (like every
-// other required table); a file before version 3 was made without them and
-// has none, which its migration (migrateLedger) creates. A file before
-// version 3 that has some of them anyway was not made by allymatch.
-func ledgerShape(btx *bolt.Tx, path, v string) error {
-	var missing, present []string
+// ledgerShape checks the points ledger's tables of a store of layout
+// version v: a store of version 3 or later has every one of them (like
+// every other required table); a store before version 3 was made without
+// them and has none, which its migration (migrateLedger) creates. A store
+// before version 3 that has some of them anyway was not made by allymatch.
+func ledgerShape(tx kvTx, path, v string) error {
+	var missing []string
 	for _, name := range index.LedgerTables {
-		if btx.Bucket([]byte(name)) == nil {
+		b, err := tx.bucket(name)
+		if err != nil {
+			return err
+		}
+		switch {
+		case b == nil:
 			missing = append(missing, name)
-		} else {
-			present = append(present, name)
+		case v == "1" || v == "2":
+			k, err := first(b)
+			if err != nil {
+				return err
+			}
+			if k != nil {
+				return damaged(path, "layout version %s has no table %s, yet the file holds one with values", v, name)
+			}
 		}
 	}
 	switch {
 	case v == "1" || v == "2":
-		for _, name := range present {
-			if k, _ := btx.Bucket([]byte(name)).Cursor().First(); k != nil {
-				return damaged(path, "layout version %s has no table %s, yet the file holds one with values", v, name)
-			}
-		}
 	case len(missing) == 1:
 		return damaged(path, "the table %s is missing", missing[0])
 	case len(missing) > 1:
@@ -40,9 +44,9 @@ func ledgerShape(btx *bolt.Tx, path, v string) error {
 // migrateLedger is the migration step from layout version 2 to 3: it
 // creates the points ledger's tables, empty. It runs in the migration's
 // one transaction (Open's migrate), before the version is set.
-func migrateLedger(btx *bolt.Tx) error {
+func migrateLedger(tx kvTx) error {
 	for _, name := range index.LedgerTables {
-		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+		if _, err := tx.createBucket(name); err != nil {
 			return err
 		}
 	}

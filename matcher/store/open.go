@@ -31,6 +31,13 @@ import (
 
 // Options configure Open.
 type Options struct {
+	// URL, when set, names a PostgreSQL database (postgres://…, see
+	// IsURL) that holds the store instead of a file: an empty database
+	// (or schema) is a new install; one holding other tables but no store
+	// is refused (KindNotStore). Dir is then unused, and LockTimeout too:
+	// several processes may open one database (their writes serialise on
+	// the sequence, see Store.Update).
+	URL string
 	// Dir is the data folder. A missing folder, or one that holds no
 	// allymatch.db and nothing else (hidden files and lost+found aside), is
 	// a new install: the folder and the store are created.
@@ -129,6 +136,16 @@ func Open(ctx context.Context, opts Options) (*Store, Stats, error) {
 		opts.openFile = os.OpenFile
 	}
 	o := &opener{opts: opts, path: filepath.Join(opts.Dir, FileName), log: opts.Logger}
+	if opts.URL != "" {
+		o.path = Redact(opts.URL)
+		s, st, err := o.openPostgres(ctx)
+		if err != nil {
+			return nil, Stats{}, err
+		}
+		st.Duration = time.Since(start)
+		s.log.Info("store opened", "path", o.path, "records", st.Records, "seq", st.Seq, "created", st.Created, "duration", st.Duration)
+		return s, st, nil
+	}
 	for attempt := 1; ; attempt++ {
 		s, st, err := o.open(ctx)
 		if errors.Is(err, errRaced) {
@@ -236,18 +253,7 @@ func (o *opener) create(ctx context.Context) (*Store, Stats, error) {
 		os.Remove(tmp)
 		return nil, Stats{}, err
 	}
-	err = bdb.Update(func(btx *bolt.Tx) error {
-		for _, name := range requiredBuckets() {
-			if _, err := btx.CreateBucket([]byte(name)); err != nil {
-				return err
-			}
-		}
-		meta := btx.Bucket(bucketMeta)
-		if err := meta.Put(keyVersion, []byte(schemaVersion)); err != nil {
-			return err
-		}
-		return meta.Put(keySeq, make([]byte, 8))
-	})
+	err = boltEngine{bdb}.update(ctx, initialise)
 	if err != nil {
 		return fail(osError(tmp, "cannot create the store", err))
 	}
@@ -255,7 +261,7 @@ func (o *opener) create(ctx context.Context) (*Store, Stats, error) {
 	if err := bdb.View(func(btx *bolt.Tx) error { return o.load(ctx, btx, &l) }); err != nil {
 		return fail(err)
 	}
-	s := o.store(bdb, l)
+	s := o.store(boltEngine{bdb}, l)
 	if o.opts.OnCreate != nil {
 		if err := o.opts.OnCreate(ctx, s); err != nil {
 			return fail(fmt.Errorf("store: preparing the new store %s (nothing was kept): %w", o.path, err))
@@ -329,13 +335,13 @@ func (o *opener) openExisting(ctx context.Context) (*Store, Stats, error) {
 	}
 	st := Stats{Records: l.records, Seq: l.seq, Side: l.sides}
 	if l.version != schemaVersion {
-		if err := o.migrate(rw, l.version); err != nil {
+		if err := o.migrate(ctx, boltEngine{rw}, l.version); err != nil {
 			rw.Close()
 			return nil, Stats{}, err
 		}
 		st.Migrated = l.version
 	}
-	return o.store(rw, l), st, nil
+	return o.store(boltEngine{rw}, l), st, nil
 }
 
 // boltError classifies an error of bolt.Open on an existing file.
@@ -361,8 +367,8 @@ func (o *opener) boltError(err error) error {
 	return &OpenError{Path: o.path, Kind: KindDamaged, Msg: "bbolt cannot open it", Err: err}
 }
 
-func (o *opener) store(bdb *bolt.DB, l loaded) *Store {
-	s := &Store{opts: o.opts, path: o.path, bolt: bdb, db: l.db, log: o.log, cache: l.side}
+func (o *opener) store(e engine, l loaded) *Store {
+	s := &Store{opts: o.opts, path: o.path, kv: e, db: l.db, log: o.log, cache: l.side}
 	s.seq.Store(l.seq)
 	ch := make(chan struct{})
 	s.changed.Store(&ch)
@@ -400,34 +406,63 @@ type loaded struct {
 // record validated, then the checks across records on everything. bbolt's
 // consistency check runs beside the decoding.
 func (o *opener) load(ctx context.Context, btx *bolt.Tx, l *loaded) error {
-	path := o.path
 	l.txid = uint64(btx.ID())
-	version, seq, err := shape(btx, path)
-	if err != nil {
-		return err
-	}
-	l.version, l.seq = version, seq
-	sealed := version != "1"
 	checked := make(chan error, 1)
-	go func() { checked <- consistency(btx.DB(), path) }()
-	err = o.decodeAll(ctx, btx, l, sealed)
-	if err == nil {
-		l.side, l.sides, err = loadSide(btx, path)
-	}
+	go func() { checked <- consistency(btx.DB(), o.path) }()
+	err := o.loadKV(ctx, boltTx{btx}, l)
 	if cerr := <-checked; cerr != nil {
 		return cerr // corruption explains any decode error too
 	}
 	return err
 }
 
+// loadKV rebuilds the index from the store in tx (either engine): its
+// shape, then every value checked and decoded, then the invariants.
+func (o *opener) loadKV(ctx context.Context, tx kvTx, l *loaded) error {
+	version, seq, err := shape(tx, o.path)
+	if err != nil {
+		return err
+	}
+	l.version, l.seq = version, seq
+	if err := o.decodeAll(ctx, tx, l, version != "1"); err != nil {
+		return err
+	}
+	l.side, l.sides, err = loadSide(tx, o.path)
+	return err
+}
+
+// initialise makes the buckets of a new store, its layout version and
+// sequence 0.
+func initialise(tx kvTx) error {
+	for _, name := range requiredBuckets() {
+		if _, err := tx.createBucket(name); err != nil {
+			return err
+		}
+	}
+	meta, err := mustBucket(tx, bucketMeta)
+	if err != nil {
+		return err
+	}
+	if err := meta.put(keyVersion, []byte(schemaVersion)); err != nil {
+		return err
+	}
+	return meta.put(keySeq, make([]byte, 8))
+}
+
 // shape checks that the file has every required table, a layout version
 // this allymatch reads, and a sequence no lower than its last event.
-func shape(btx *bolt.Tx, path string) (version string, seq uint64, err error) {
+func shape(tx kvTx, path string) (version string, seq uint64, err error) {
+	buckets := map[string]kvBucket{}
 	var missing []string
 	for _, name := range requiredBuckets() {
-		if btx.Bucket([]byte(name)) == nil && !slices.Contains(index.LedgerTables, name) {
+		b, err := tx.bucket(name)
+		if err != nil {
+			return "", 0, err
+		}
+		if b == nil && !slices.Contains(index.LedgerTables, name) {
 			missing = append(missing, name)
 		}
+		buckets[name] = b
 	}
 	if len(missing) > 0 {
 		noun := "table " + missing[0] + " is"
@@ -436,13 +471,16 @@ func shape(btx *bolt.Tx, path string) (version string, seq uint64, err error) {
 		}
 		return "", 0, damaged(path, "the %s missing", noun)
 	}
-	meta := btx.Bucket(bucketMeta)
-	v := meta.Get(keyVersion)
+	meta := buckets[string(bucketMeta)]
+	v, err := meta.get(keyVersion)
+	if err != nil {
+		return "", 0, err
+	}
 	switch {
 	case v == nil:
 		return "", 0, damaged(path, "meta/version (the layout version) is missing")
 	case string(v) == "1" || string(v) == "2" || string(v) == schemaVersion:
-		if err := ledgerShape(btx, path, string(v)); err != nil {
+		if err := ledgerShape(tx, path, string(v)); err != nil {
 			return "", 0, err
 		}
 	default:
@@ -453,18 +491,25 @@ func shape(btx *bolt.Tx, path string) (version string, seq uint64, err error) {
 	}
 	version = string(v)
 	var last uint64
-	if k, _ := btx.Bucket(bucketEvents).Cursor().Last(); k != nil {
+	if k, err := buckets[string(bucketEvents)].last(); err != nil {
+		return "", 0, err
+	} else if k != nil {
 		if len(k) != 8 {
 			return "", 0, damaged(path, "events: a key of %d bytes", len(k))
 		}
 		last = binary.BigEndian.Uint64(k)
 	}
-	raw := meta.Get(keySeq)
+	raw, err := meta.get(keySeq)
+	if err != nil {
+		return "", 0, err
+	}
 	switch {
 	case raw == nil:
 		var held []string
 		for _, name := range dataBuckets() {
-			if k, _ := btx.Bucket([]byte(name)).Cursor().First(); k != nil {
+			if k, err := first(buckets[name]); err != nil {
+				return "", 0, err
+			} else if k != nil {
 				held = append(held, name)
 			}
 		}
@@ -484,7 +529,7 @@ func shape(btx *bolt.Tx, path string) (version string, seq uint64, err error) {
 
 // decodeAll decodes the categories, the records and the events into the
 // index (l.db).
-func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded, sealed bool) error {
+func (o *opener) decodeAll(ctx context.Context, btx kvTx, l *loaded, sealed bool) error {
 	path := o.path
 	db, err := index.New()
 	if err != nil {
@@ -523,7 +568,9 @@ func (o *opener) decodeAll(ctx context.Context, btx *bolt.Tx, l *loaded, sealed 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if btx.Bucket([]byte(table)) == nil {
+		if b, err := btx.bucket(table); err != nil {
+			return err
+		} else if b == nil {
 			continue // a ledger table of a file before layout version 3 (ledgerShape)
 		}
 		if err := decodeInto(btx, table, path, sealed, func(k, data []byte) (any, uint64, error) {
@@ -581,39 +628,50 @@ func consistency(bdb *bolt.DB, path string) error {
 // migrate rewrites a file of an older layout version to the current one
 // in one transaction (all or nothing). load has decoded and checked every
 // value of it before.
-func (o *opener) migrate(bdb *bolt.DB, from string) error {
+func (o *opener) migrate(ctx context.Context, e engine, from string) error {
 	if from != "1" && from != "2" {
 		return damaged(o.path, "no migration from layout version %q", from)
 	}
 	counts := map[string]int{}
-	err := bdb.Update(func(btx *bolt.Tx) error {
-		if err := migrateLedger(btx); err != nil { // version 2 to 3
+	err := e.update(ctx, func(tx kvTx) error {
+		if err := migrateLedger(tx); err != nil { // version 2 to 3
 			return err
 		}
 		if from != "1" {
-			return btx.Bucket(bucketMeta).Put(keyVersion, []byte(schemaVersion))
+			meta, err := mustBucket(tx, bucketMeta)
+			if err != nil {
+				return err
+			}
+			return meta.put(keyVersion, []byte(schemaVersion))
 		}
 		for _, name := range append(dataBuckets(), loginBuckets()...) {
-			b := btx.Bucket([]byte(name))
+			b, err := tx.bucket(name)
+			if err != nil {
+				return err
+			}
 			if b == nil {
 				continue // a login bucket made on first use
 			}
 			type kv struct{ k, v []byte }
 			var all []kv
-			if err := b.ForEach(func(k, v []byte) error {
-				all = append(all, kv{k, Seal(k, v)})
+			if err := forEach(b, func(k, v []byte) error {
+				all = append(all, kv{bytes.Clone(k), Seal(k, v)})
 				return nil
 			}); err != nil {
 				return err
 			}
 			for _, e := range all {
-				if err := b.Put(e.k, e.v); err != nil {
+				if err := b.put(e.k, e.v); err != nil {
 					return err
 				}
 			}
 			counts[name] = len(all)
 		}
-		return btx.Bucket(bucketMeta).Put(keyVersion, []byte(schemaVersion))
+		meta, err := mustBucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		return meta.put(keyVersion, []byte(schemaVersion))
 	})
 	if err != nil {
 		return osError(o.path, "migrating it from layout version "+from, err)
@@ -650,10 +708,14 @@ const decodeChunk = 2048
 // bucket and passes them to insert in key order. Workers decode chunks
 // ahead while insert runs on the calling goroutine, so decoding and
 // indexing overlap. An error names the file, the table and the key.
-func decodeInto(btx *bolt.Tx, table, path string, sealed bool, decode func(k, data []byte) (any, uint64, error), insert func(record) error) error {
+func decodeInto(btx kvTx, table, path string, sealed bool, decode func(k, data []byte) (any, uint64, error), insert func(record) error) error {
 	type raw struct{ k, v []byte }
 	var raws []raw
-	if err := btx.Bucket([]byte(table)).ForEach(func(k, v []byte) error {
+	b, err := mustBucket(btx, []byte(table))
+	if err != nil {
+		return err
+	}
+	if err := forEach(b, func(k, v []byte) error {
 		raws = append(raws, raw{k, v})
 		return nil
 	}); err != nil {

@@ -178,22 +178,34 @@ func TestOnCreate(t *testing.T) {
 // sound, what allymatch keeps in them is not.
 type shapeCase struct {
 	name  string
-	edit  func(btx *bolt.Tx) error
+	edit  func(tx kvTx) error
 	kind  ErrorKind
 	words []string
 }
 
-func deleteBucket(name string) func(*bolt.Tx) error {
-	return func(btx *bolt.Tx) error { return btx.DeleteBucket([]byte(name)) }
+func deleteBucket(name string) func(kvTx) error {
+	return func(tx kvTx) error { return tx.deleteBucket(name) }
 }
 
-func putMeta(k, v []byte) func(*bolt.Tx) error {
-	return func(btx *bolt.Tx) error {
-		if v == nil {
-			return btx.Bucket(bucketMeta).Delete(k)
+func putMeta(k, v []byte) func(kvTx) error {
+	return func(tx kvTx) error {
+		meta, err := mustBucket(tx, bucketMeta)
+		if err != nil {
+			return err
 		}
-		return btx.Bucket(bucketMeta).Put(k, v)
+		if v == nil {
+			return meta.delete(k)
+		}
+		return meta.put(k, v)
 	}
+}
+
+// boltEdit runs edit, written for either engine, on a bbolt transaction.
+func boltEdit(edit func(kvTx) error) func(*bolt.Tx) error {
+	if edit == nil {
+		return nil
+	}
+	return func(btx *bolt.Tx) error { return edit(boltTx{btx}) }
 }
 
 func shapeCases() []shapeCase {
@@ -203,8 +215,8 @@ func shapeCases() []shapeCase {
 	}
 	seq := func(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
 	return append(cases,
-		shapeCase{"no tables claims and events", func(btx *bolt.Tx) error {
-			return errors.Join(btx.DeleteBucket([]byte("claims")), btx.DeleteBucket([]byte("events")))
+		shapeCase{"no tables claims and events", func(tx kvTx) error {
+			return errors.Join(tx.deleteBucket("claims"), tx.deleteBucket("events"))
 		}, KindDamaged, []string{"the tables events, claims are missing"}},
 		shapeCase{"no version", putMeta(keyVersion, nil), KindDamaged, []string{"meta/version", "missing"}},
 		shapeCase{"garbage version", putMeta(keyVersion, []byte("two")), KindDamaged, []string{`meta/version holds "two"`}},
@@ -212,24 +224,50 @@ func shapeCases() []shapeCase {
 		shapeCase{"no sequence", putMeta(keySeq, nil), KindDamaged, []string{"meta/seq", "missing", "events"}},
 		shapeCase{"short sequence", putMeta(keySeq, []byte{1}), KindDamaged, []string{"meta/seq has 1 bytes"}},
 		shapeCase{"sequence below the last event", putMeta(keySeq, seq(1)), KindDamaged, []string{"meta/seq is 1, lower than the last event 2"}},
-		shapeCase{"record newer than the sequence", func(btx *bolt.Tx) error {
-			if err := putMeta(keySeq, seq(2))(btx); err != nil {
+		shapeCase{"record newer than the sequence", func(tx kvTx) error {
+			if err := putMeta(keySeq, seq(2))(tx); err != nil {
 				return err
 			}
 			it := testItem("d9", "lh-school", matcher.Demand, 1)
 			it.Rev = 7
-			return putJSON(btx.Bucket([]byte(index.TableItems)), it.ID, it)
-		}, KindDamaged, []string{"items/d9: revision 7 is above the sequence 2"}},
-		shapeCase{"event under another key", func(btx *bolt.Tx) error {
-			b := btx.Bucket(bucketEvents)
-			k1, k2 := seq(1), seq(2)
-			v, err := Unseal(k1, b.Get(k1))
+			b, err := mustBucket(tx, []byte(index.TableItems))
 			if err != nil {
 				return err
 			}
-			return b.Put(k2, Seal(k2, v))
+			return putJSON(b, it.ID, it)
+		}, KindDamaged, []string{"items/d9: revision 7 is above the sequence 2"}},
+		shapeCase{"event under another key", func(tx kvTx) error {
+			b, err := mustBucket(tx, bucketEvents)
+			if err != nil {
+				return err
+			}
+			k1, k2 := seq(1), seq(2)
+			v1, err := b.get(k1)
+			if err != nil {
+				return err
+			}
+			v, err := Unseal(k1, v1)
+			if err != nil {
+				return err
+			}
+			return b.put(k2, Seal(k2, v))
 		}, KindDamaged, []string{"events/2: stored as event 2 but holds event 1"}},
 	)
+}
+
+// seededStore makes a store at opts with seed's records and a claim (two
+// events), and closes it.
+func seededStore(tb testing.TB, opts Options) {
+	tb.Helper()
+	s, _, err := Open(ctx, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer s.Close()
+	seed(tb, s)
+	if _, err := s.Update(ctx, "test", "claim", nil, func(tx *Tx) error { return tx.PutClaim(testClaim("c1", 1, matcher.ClaimProposed)) }); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // seededFile returns a store file with seed's records and a claim (two
@@ -304,15 +342,21 @@ func diffBytes(a, b []byte) int {
 }
 
 func TestRefusedShapes(t *testing.T) {
-	good := seededFile(t)
-	for _, tc := range shapeCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			dir, before := editedFile(t, good, tc.edit)
-			_, _, err := Open(ctx, Options{Dir: dir})
-			wantOpenError(t, err, tc.kind, filepath.Join(dir, FileName), tc.words...)
-			wantUnchanged(t, dir, before)
-		})
-	}
+	forEachEngine(t, func(t *testing.T, fresh func(testing.TB) Options) {
+		for _, tc := range shapeCases() {
+			t.Run(tc.name, func(t *testing.T) {
+				opts := fresh(t)
+				seededStore(t, opts)
+				rawUpdate(t, opts, tc.edit)
+				before := rawState(t, opts)
+				_, _, err := Open(ctx, opts)
+				wantOpenError(t, err, tc.kind, where(opts), tc.words...)
+				if after := rawState(t, opts); after != before {
+					t.Errorf("the refused store changed:\n%s\nwant\n%s", after, before)
+				}
+			})
+		}
+	})
 	t.Run("0 bytes", func(t *testing.T) {
 		dir, before := editedFile(t, nil, nil)
 		_, _, err := Open(ctx, Options{Dir: dir})
@@ -324,50 +368,60 @@ func TestRefusedShapes(t *testing.T) {
 // Optional tables may be missing; tables of later versions may be there;
 // a store that was never written may lack its sequence.
 func TestAcceptedShapes(t *testing.T) {
-	good := seededFile(t)
-	for _, tc := range []struct {
-		name string
-		edit func(*bolt.Tx) error
-		seq  uint64
-	}{
-		{"sessions table", func(btx *bolt.Tx) error {
-			b, err := btx.CreateBucket([]byte("sessions"))
-			if err != nil {
-				return err
-			}
-			return b.Put([]byte("s1"), []byte("{}"))
-		}, 2},
-		{"tokens table", func(btx *bolt.Tx) error {
-			b, err := btx.CreateBucket(bucketTokens)
-			if err != nil {
-				return err
-			}
-			return b.Put([]byte("t1"), []byte("{}"))
-		}, 2},
-		{"never written, no sequence", func(btx *bolt.Tx) error {
-			for _, b := range dataBuckets() {
-				if err := btx.DeleteBucket([]byte(b)); err != nil {
+	forEachEngine(t, func(t *testing.T, fresh func(testing.TB) Options) {
+		for _, tc := range []struct {
+			name string
+			edit func(kvTx) error
+			seq  uint64
+		}{
+			{"sessions table", func(tx kvTx) error {
+				b, err := tx.createBucket("sessions")
+				if err != nil {
 					return err
 				}
-				if _, err := btx.CreateBucket([]byte(b)); err != nil {
+				return b.put([]byte("s1"), []byte("{}"))
+			}, 2},
+			{"tokens table", func(tx kvTx) error {
+				b, err := tx.createBucket(string(bucketTokens))
+				if err != nil {
 					return err
 				}
-			}
-			return btx.Bucket(bucketMeta).Delete(keySeq)
-		}, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir, _ := editedFile(t, good, tc.edit)
-			s, st, err := Open(ctx, Options{Dir: dir})
-			if err != nil {
-				t.Fatalf("Open = %v, want nil", err)
-			}
-			s.Close()
-			if st.Seq != tc.seq || st.Created {
-				t.Errorf("Stats = %+v, want seq %d, not created", st, tc.seq)
-			}
-		})
-	}
+				return b.put([]byte("t1"), []byte("{}"))
+			}, 2},
+			{"a table of a later version", func(tx kvTx) error {
+				b, err := tx.createBucket("ledger")
+				if err != nil {
+					return err
+				}
+				return b.put([]byte("x"), []byte("y"))
+			}, 2},
+			{"never written, no sequence", func(tx kvTx) error {
+				for _, b := range dataBuckets() {
+					if err := tx.deleteBucket(b); err != nil {
+						return err
+					}
+					if _, err := tx.createBucket(b); err != nil {
+						return err
+					}
+				}
+				return putMeta(keySeq, nil)(tx)
+			}, 0},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				opts := fresh(t)
+				seededStore(t, opts)
+				rawUpdate(t, opts, tc.edit)
+				s, st, err := Open(ctx, opts)
+				if err != nil {
+					t.Fatalf("Open = %v, want nil", err)
+				}
+				s.Close()
+				if st.Seq != tc.seq || st.Created {
+					t.Errorf("Stats = %+v, want seq %d, not created", st, tc.seq)
+				}
+			})
+		}
+	})
 }
 
 // failingFS makes openFile fail with errno for the files that match.
@@ -640,7 +694,7 @@ func TestOpenStartsOverWhenTheFileChanges(t *testing.T) {
 					}
 					err = db.Update(func(btx *bolt.Tx) error {
 						c := matcher.Category{ID: fmt.Sprintf("tea%d", n), NameZH: "茶叙", NameEN: "tea talk"}
-						return putJSON(btx.Bucket(bucketCategories), c.ID, c)
+						return putJSON(boltBucket{btx.Bucket(bucketCategories)}, c.ID, c)
 					})
 					if err := errors.Join(err, db.Close()); err != nil {
 						return nil, err

@@ -2,13 +2,12 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -151,14 +150,14 @@ func (s *Store) SideAll(bucket string) map[string][]byte {
 // owns (outbox, deliveries, reminders): values are sealed on writes and
 // checked on reads.
 type Side struct {
-	btx  *bolt.Tx
+	tx   kvTx
 	path string
 }
 
 // SideView runs fn in a read-only transaction on the side tables.
 func (s *Store) SideView(fn func(sd *Side) error) error {
 	return guard(s.path, func() error {
-		return s.bolt.View(func(btx *bolt.Tx) error { return fn(&Side{btx: btx, path: s.path}) })
+		return s.kv.view(context.Background(), func(tx kvTx) error { return fn(&Side{tx: tx, path: s.path}) })
 	})
 }
 
@@ -167,7 +166,7 @@ func (s *Store) SideView(fn func(sd *Side) error) error {
 // needs too: callers batch their writes.
 func (s *Store) SideUpdate(fn func(sd *Side) error) error {
 	err := guard(s.path, func() error {
-		return s.bolt.Update(func(btx *bolt.Tx) error { return fn(&Side{btx: btx, path: s.path}) })
+		return s.kv.update(context.Background(), func(tx kvTx) error { return fn(&Side{tx: tx, path: s.path}) })
 	})
 	if err != nil {
 		return fmt.Errorf("store: writing the notifications' tables: %w", err)
@@ -186,14 +185,14 @@ func (s *Store) SideUpdateSerial(fn func(sd *Side) error) error {
 	return s.SideUpdate(fn)
 }
 
-func (sd *Side) bucket(name string, create bool) (*bolt.Bucket, error) {
+func (sd *Side) bucket(name string, create bool) (kvBucket, error) {
 	if !isSide(name) || cachedSide(name) && create {
 		return nil, fmt.Errorf("store: %s is not a side table the dispatcher writes", name)
 	}
-	if b := sd.btx.Bucket([]byte(name)); b != nil || !create {
-		return b, nil
+	if create {
+		return sd.tx.createBucket(name)
 	}
-	return sd.btx.CreateBucket([]byte(name))
+	return sd.tx.bucket(name)
 }
 
 // Get returns the value of key in bucket (nil, false when absent).
@@ -202,9 +201,9 @@ func (sd *Side) Get(bucket string, key []byte) ([]byte, bool, error) {
 	if err != nil || b == nil {
 		return nil, false, err
 	}
-	v := b.Get(key)
-	if v == nil {
-		return nil, false, nil
+	v, err := b.get(key)
+	if err != nil || v == nil {
+		return nil, false, err
 	}
 	data, err := Unseal(key, v)
 	if err != nil {
@@ -219,7 +218,7 @@ func (sd *Side) Put(bucket string, key, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(key, Seal(key, data))
+	return b.put(key, Seal(key, data))
 }
 
 // PutJSON stores v, encoded as JSON, under key in bucket.
@@ -237,7 +236,7 @@ func (sd *Side) Delete(bucket string, key []byte) error {
 	if err != nil || b == nil {
 		return err
 	}
-	return b.Delete(key)
+	return b.delete(key)
 }
 
 // NextKey returns the next ordered key of bucket (1, 2, ...), as
@@ -247,7 +246,7 @@ func (sd *Side) NextKey(bucket string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return b.NextSequence()
+	return b.nextSequence()
 }
 
 // Scan calls fn for the values of bucket from key from on (nil: all), in
@@ -257,56 +256,47 @@ func (sd *Side) Scan(bucket string, from []byte, fn func(key, data []byte) (bool
 	if err != nil || b == nil {
 		return err
 	}
-	c := b.Cursor()
-	k, v := c.First()
-	if from != nil {
-		k, v = c.Seek(from)
-	}
-	for ; k != nil; k, v = c.Next() {
+	return b.scan(from, func(k, v []byte) (bool, error) {
 		data, err := Unseal(k, v)
 		if err != nil {
-			return damaged(sd.path, "%s/%x: %v", bucket, k, err)
+			return false, damaged(sd.path, "%s/%x: %v", bucket, k, err)
 		}
-		more, err := fn(k, data)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+		return fn(k, data)
+	})
 }
 
 // writeSide writes a mutation's side writes and outbox notes in its bbolt
 // transaction; keys are the notes' outbox keys.
-func writeSide(btx *bolt.Tx, writes []sideWrite, notes [][]byte) (keys []uint64, err error) {
+func writeSide(tx kvTx, writes []sideWrite, notes [][]byte) (keys []uint64, err error) {
 	for _, w := range writes {
-		b, err := btx.CreateBucketIfNotExists([]byte(w.bucket))
+		b, err := tx.createBucket(w.bucket)
 		if err != nil {
 			return nil, err
 		}
 		if w.data == nil {
-			if err := b.Delete([]byte(w.id)); err != nil {
+			if err := b.delete([]byte(w.id)); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if err := b.Put([]byte(w.id), Seal([]byte(w.id), w.data)); err != nil {
+		if err := b.put([]byte(w.id), Seal([]byte(w.id), w.data)); err != nil {
 			return nil, err
 		}
 	}
 	if len(notes) == 0 {
 		return nil, nil
 	}
-	b, err := btx.CreateBucketIfNotExists([]byte(SideOutbox))
+	b, err := tx.createBucket(SideOutbox)
 	if err != nil {
 		return nil, err
 	}
 	for _, data := range notes {
-		n, err := b.NextSequence()
+		n, err := b.nextSequence()
 		if err != nil {
 			return nil, err
 		}
 		k := OutboxKey(n)
-		if err := b.Put(k, Seal(k, data)); err != nil {
+		if err := b.put(k, Seal(k, data)); err != nil {
 			return nil, err
 		}
 		keys = append(keys, n)
@@ -343,15 +333,18 @@ func (s *Store) applySide(writes []sideWrite) {
 // loadSide checks every value of the side tables a file has (a checksum
 // that does not match refuses the file, as for records) and returns the
 // cached ones' values.
-func loadSide(btx *bolt.Tx, path string) (map[string]map[string][]byte, int, error) {
+func loadSide(tx kvTx, path string) (map[string]map[string][]byte, int, error) {
 	cache := map[string]map[string][]byte{}
 	n := 0
 	for _, name := range sideBuckets() {
-		b := btx.Bucket([]byte(name))
+		b, err := tx.bucket(name)
+		if err != nil {
+			return nil, 0, err
+		}
 		if b == nil {
 			continue
 		}
-		err := b.ForEach(func(k, v []byte) error {
+		err = forEach(b, func(k, v []byte) error {
 			data, err := Unseal(k, v)
 			if err != nil {
 				return damaged(path, "%s/%s: %v", name, sideKeyName(name, k), err)

@@ -15,13 +15,13 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 
 	memdb "github.com/hashicorp/go-memdb"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -48,8 +48,8 @@ var (
 // Store is the durable, indexed state. It is safe for concurrent use.
 type Store struct {
 	opts Options
-	path string
-	bolt *bolt.DB
+	path string // the file, or the database's URL without its password
+	kv   engine
 	db   *memdb.MemDB
 	mu   sync.Mutex // serialises mutations
 	seq  atomic.Uint64
@@ -57,6 +57,11 @@ type Store struct {
 	// states are the index states of the last writes, oldest first: the
 	// change log keeps their ChangeSets only (index.MaxChangeWalk).
 	states []uint64
+	// stopFollow ends the following of another process's writes
+	// (PostgreSQL), and followed is closed once it has ended.
+	stopFollow context.CancelFunc
+	followed   chan struct{}
+	followErr  atomic.Pointer[error]
 	// outbox is the notifications' hook (SetOutbox); nil: none.
 	outbox Outbox
 	// cache holds the cached side tables (side.go) by table and id,
@@ -68,14 +73,20 @@ type Store struct {
 	changed atomic.Pointer[chan struct{}]
 }
 
-// Path returns the database file's path.
+// Path returns the database file's path, or the PostgreSQL database's
+// URL (without its password).
 func (s *Store) Path() string { return s.path }
 
-// Close closes the file. The store must not be used afterwards.
+// Close closes the file or the connections. The store must not be used
+// afterwards.
 func (s *Store) Close() error {
+	if s.stopFollow != nil {
+		s.stopFollow()
+		<-s.followed
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bolt.Close()
+	return s.kv.close()
 }
 
 // Seq returns the index of the last acknowledged mutation.
@@ -110,85 +121,118 @@ func (sn Snapshot) Fork() *memdb.MemDB { return sn.db.Snapshot() }
 // action with the alliances it concerns. If fn or the checks fail, nothing
 // is changed and the error is returned; otherwise the mutation is durable
 // when Update returns its event.
+//
+// The mutation runs inside the engine's write transaction, which holds
+// the store's write lock (on PostgreSQL, across every process on the
+// database). When another process wrote since this one last read, its
+// changes are applied to the index first (catch-up), so that fn always
+// runs on the latest state: two processes never overwrite each other's
+// writes unseen.
 func (s *Store) Update(ctx context.Context, actor, action string, alliances []string, fn func(tx *Tx) error) (matcher.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return matcher.Event{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	txn := s.db.Txn(true)
-	defer txn.Abort()
-	tx := &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}, store: s}
-	tx.vocab = tx.Meta().Vocab
-	if err := fn(tx); err != nil {
-		return matcher.Event{}, err
-	}
-	if len(tx.order) == 0 && len(tx.cats) == 0 && len(tx.side) == 0 {
-		return matcher.Event{}, ErrNoChange
-	}
-	if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
-		return matcher.Event{}, err
-	}
-	keys := make([]index.Key, 0, len(tx.cats)+len(tx.order))
-	for _, c := range tx.cats {
-		keys = append(keys, index.Key{Table: "categories", ID: c.ID})
-	}
-	for _, k := range tx.order {
-		keys = append(keys, index.Key{Table: k.table, ID: k.id})
-	}
-	state, err := index.RecordChanges(txn, keys)
-	if err != nil {
-		return matcher.Event{}, err
-	}
-	if len(s.states) >= index.MaxChangeWalk {
-		if err := index.ForgetChanges(txn, s.states[0]); err != nil {
-			return matcher.Event{}, err
+	var (
+		txn      *memdb.Txn
+		tx       *Tx
+		ev       matcher.Event
+		state    uint64
+		notes    []any
+		noteKeys []uint64
+	)
+	defer func() {
+		if txn != nil {
+			txn.Abort() // a no-op once committed
 		}
-	}
-	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: tx.seq, Vocab: tx.vocab, State: state}); err != nil {
-		return matcher.Event{}, err
-	}
-	ev := matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats) + len(tx.side), Side: tx.sideOf}
-	for _, c := range tx.cats {
-		if len(ev.Changes) < matcher.MaxEventChanges {
-			ev.Changes = append(ev.Changes, matcher.Change{Table: "categories", ID: c.ID})
+	}()
+	err := s.kv.update(ctx, func(ktx kvTx) error {
+		meta, err := mustBucket(ktx, bucketMeta)
+		if err != nil {
+			return err
 		}
-	}
-	for _, k := range tx.order {
-		if len(ev.Changes) < matcher.MaxEventChanges {
-			ev.Changes = append(ev.Changes, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
+		stored, err := storedSeq(meta)
+		if err != nil {
+			return err
 		}
-	}
-	for _, w := range tx.side {
-		if len(ev.Changes) < matcher.MaxEventChanges {
-			ev.Changes = append(ev.Changes, matcher.Change{Table: w.bucket, ID: w.id, Delete: w.data == nil})
-		}
-	}
-	// The outbox's notes are made from the state the mutation leaves and
-	// written in its own bbolt transaction.
-	var notes []any
-	var encoded [][]byte
-	if s.outbox != nil {
-		notes = s.outbox.Notes(tx, &ev)
-		for _, n := range notes {
-			data, err := json.Marshal(n)
-			if err != nil {
-				return matcher.Event{}, fmt.Errorf("store: encoding a note of %s: %w", action, err)
+		if stored != s.seq.Load() {
+			// Another process on the same database wrote since this one
+			// read the store.
+			if err := s.catchUp(ktx, stored); err != nil {
+				return err
 			}
-			encoded = append(encoded, data)
 		}
-	}
-	var noteKeys []uint64
-	err = s.bolt.Update(func(btx *bolt.Tx) error {
+		txn = s.db.Txn(true)
+		tx = &Tx{Reader: index.NewReader(txn), txn: txn, seq: s.seq.Load() + 1, changed: map[key]bool{}, store: s}
+		tx.vocab = tx.Meta().Vocab
+		if err := fn(tx); err != nil {
+			return mutationError{err}
+		}
+		if len(tx.order) == 0 && len(tx.cats) == 0 && len(tx.side) == 0 {
+			return mutationError{ErrNoChange}
+		}
+		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
+			return mutationError{err}
+		}
+		keys := make([]index.Key, 0, len(tx.cats)+len(tx.order))
 		for _, c := range tx.cats {
-			if err := putJSON(btx.Bucket(bucketCategories), c.ID, c); err != nil {
+			keys = append(keys, index.Key{Table: "categories", ID: c.ID})
+		}
+		for _, k := range tx.order {
+			keys = append(keys, index.Key{Table: k.table, ID: k.id})
+		}
+		if state, err = s.recordIndexChanges(txn, tx.seq, tx.vocab, keys); err != nil {
+			return err
+		}
+		ev = matcher.Event{Seq: tx.seq, Time: s.opts.Now().UTC(), Actor: actor, Action: action, Alliances: alliances, Count: len(tx.order) + len(tx.cats) + len(tx.side), Side: tx.sideOf}
+		for _, c := range tx.cats {
+			if len(ev.Changes) < matcher.MaxEventChanges {
+				ev.Changes = append(ev.Changes, matcher.Change{Table: "categories", ID: c.ID})
+			}
+		}
+		for _, k := range tx.order {
+			if len(ev.Changes) < matcher.MaxEventChanges {
+				ev.Changes = append(ev.Changes, matcher.Change{Table: k.table, ID: k.id, Delete: !tx.changed[k]})
+			}
+		}
+		for _, w := range tx.side {
+			if len(ev.Changes) < matcher.MaxEventChanges {
+				ev.Changes = append(ev.Changes, matcher.Change{Table: w.bucket, ID: w.id, Delete: w.data == nil})
+			}
+		}
+		// The outbox's notes are made from the state the mutation leaves
+		// and written in its own transaction.
+		var encoded [][]byte
+		if s.outbox != nil {
+			notes = s.outbox.Notes(tx, &ev)
+			for _, n := range notes {
+				data, err := json.Marshal(n)
+				if err != nil {
+					return fmt.Errorf("encoding a note: %w", err)
+				}
+				encoded = append(encoded, data)
+			}
+		}
+		if noteKeys, err = writeSide(ktx, tx.side, encoded); err != nil {
+			return err
+		}
+		cats, err := mustBucket(ktx, bucketCategories)
+		if err != nil {
+			return err
+		}
+		for _, c := range tx.cats {
+			if err := putJSON(cats, c.ID, c); err != nil {
 				return err
 			}
 		}
 		for _, k := range tx.order {
-			b := btx.Bucket([]byte(k.table))
+			b, err := mustBucket(ktx, []byte(k.table))
+			if err != nil {
+				return err
+			}
 			if !tx.changed[k] {
-				if err := b.Delete([]byte(k.id)); err != nil {
+				if err := b.delete([]byte(k.id)); err != nil {
 					return err
 				}
 				continue
@@ -207,14 +251,18 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if err != nil {
 			return err
 		}
-		if err := btx.Bucket(bucketEvents).Put(seqKey[:], Seal(seqKey[:], data)); err != nil {
+		events, err := mustBucket(ktx, bucketEvents)
+		if err != nil {
 			return err
 		}
-		if noteKeys, err = writeSide(btx, tx.side, encoded); err != nil {
+		if err := events.put(seqKey[:], Seal(seqKey[:], data)); err != nil {
 			return err
 		}
-		return btx.Bucket(bucketMeta).Put(keySeq, seqKey[:])
+		return meta.put(keySeq, seqKey[:])
 	})
+	if me, ok := errors.AsType[mutationError](err); ok {
+		return matcher.Event{}, me.err
+	}
 	if err != nil {
 		return matcher.Event{}, fmt.Errorf("store: writing %s: %w", action, err)
 	}
@@ -223,11 +271,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	}
 	txn.Commit()
 	s.applySide(tx.side)
-	s.seq.Store(ev.Seq)
-	if len(s.states) >= index.MaxChangeWalk {
-		s.states = s.states[1:]
-	}
-	s.states = append(s.states, state)
+	s.advanced(ev.Seq, state)
 	if s.outbox != nil {
 		s.outbox.Committed(&ev, notes, noteKeys)
 	}
@@ -236,37 +280,107 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 	return ev, nil
 }
 
+// mutationError carries an error of the mutation itself (fn, the checks,
+// ErrNoChange) through the engine's transaction, which it rolls back.
+type mutationError struct{ err error }
+
+func (e mutationError) Error() string { return e.err.Error() }
+
+// recordIndexChanges records in txn the change set of keys and the meta
+// record of seq, and returns the new index state.
+func (s *Store) recordIndexChanges(txn *memdb.Txn, seq uint64, vocab *matcher.Vocabulary, keys []index.Key) (uint64, error) {
+	state, err := index.RecordChanges(txn, keys)
+	if err != nil {
+		return 0, err
+	}
+	if len(s.states) >= index.MaxChangeWalk {
+		if err := index.ForgetChanges(txn, s.states[0]); err != nil {
+			return 0, err
+		}
+	}
+	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: seq, Vocab: vocab, State: state}); err != nil {
+		return 0, err
+	}
+	return state, nil
+}
+
+// advanced records that the index committed seq at state (s.mu held).
+func (s *Store) advanced(seq, state uint64) {
+	s.seq.Store(seq)
+	if len(s.states) >= index.MaxChangeWalk {
+		s.states = s.states[1:]
+	}
+	s.states = append(s.states, state)
+}
+
+// WaitSeq waits until the store has reached seq (a write of another
+// process on the same database that this one follows), or ctx ends.
+func (s *Store) WaitSeq(ctx context.Context, seq uint64) error {
+	for {
+		ch := s.Changed()
+		if s.Seq() >= seq {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // putJSON stores v under id in b, encoded and sealed.
-func putJSON(b *bolt.Bucket, id string, v any) error {
+func putJSON(b kvBucket, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(id), Seal([]byte(id), data))
+	return b.put([]byte(id), Seal([]byte(id), data))
+}
+
+// storedSeq reads the sequence from the meta bucket (0 when a store that
+// was never written has none).
+func storedSeq(meta kvBucket) (uint64, error) {
+	raw, err := meta.get(keySeq)
+	switch {
+	case err != nil:
+		return 0, err
+	case raw == nil:
+		return 0, nil
+	case len(raw) != 8:
+		return 0, fmt.Errorf("meta/seq has %d bytes, not 8", len(raw))
+	}
+	return binary.BigEndian.Uint64(raw), nil
 }
 
 // Events returns up to limit audit events after seq, oldest first, that
 // pass keep (nil keeps all).
 func (s *Store) Events(since uint64, limit int, keep func(*matcher.Event) bool) (out []matcher.Event, err error) {
 	err = guard(s.path, func() error {
-		return s.bolt.View(func(btx *bolt.Tx) error {
-			c := btx.Bucket(bucketEvents).Cursor()
+		return s.kv.view(context.Background(), func(ktx kvTx) error {
+			b, err := mustBucket(ktx, bucketEvents)
+			if err != nil {
+				return err
+			}
 			var from [8]byte
 			binary.BigEndian.PutUint64(from[:], since+1)
-			for k, v := c.Seek(from[:]); k != nil && len(out) < limit; k, v = c.Next() {
+			return b.scan(from[:], func(k, v []byte) (bool, error) {
+				if len(out) >= limit {
+					return false, nil
+				}
 				data, err := Unseal(k, v)
 				if err != nil {
-					return damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
 				}
 				var ev matcher.Event
 				if err := json.Unmarshal(data, &ev); err != nil {
-					return damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
 				}
 				if keep == nil || keep(&ev) {
 					out = append(out, ev)
 				}
-			}
-			return nil
+				return true, nil
+			})
 		})
 	})
 	return out, err

@@ -2,15 +2,12 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -74,9 +71,11 @@ func seed(tb testing.TB, s *Store) {
 	}
 }
 
-func TestUpdatePersistsAcrossRestart(t *testing.T) {
-	dir := t.TempDir()
-	s, _, err := Open(ctx, Options{Dir: dir})
+func TestUpdatePersistsAcrossRestart(t *testing.T) { forEachEngine(t, testUpdatePersistsAcrossRestart) }
+
+func testUpdatePersistsAcrossRestart(t *testing.T, fresh func(testing.TB) Options) {
+	opts := fresh(t)
+	s, _, err := Open(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +91,7 @@ func TestUpdatePersistsAcrossRestart(t *testing.T) {
 	}
 	s.Close()
 
-	s2 := mustOpen(t, dir)
+	s2 := openAt(t, opts)
 	sn := s2.Snapshot()
 	if sn.Seq != 2 {
 		t.Errorf("Seq after restart = %d, want 2", sn.Seq)
@@ -114,9 +113,11 @@ func TestUpdatePersistsAcrossRestart(t *testing.T) {
 	}
 }
 
-func TestFailedUpdateChangesNothing(t *testing.T) {
-	dir := t.TempDir()
-	s := mustOpen(t, dir)
+func TestFailedUpdateChangesNothing(t *testing.T) { forEachEngine(t, testFailedUpdateChangesNothing) }
+
+func testFailedUpdateChangesNothing(t *testing.T, fresh func(testing.TB) Options) {
+	opts := fresh(t)
+	s := openAt(t, opts)
 	seed(t, s)
 	cases := []struct {
 		name      string
@@ -184,14 +185,16 @@ func TestFailedUpdateChangesNothing(t *testing.T) {
 		})
 	}
 	s.Close()
-	s2 := mustOpen(t, dir)
+	s2 := openAt(t, opts)
 	if sn := s2.Snapshot(); sn.Seq != 1 || sn.Count(index.TableItems) != 2 {
 		t.Errorf("after restart: seq %d, %d items; want 1 and 2", sn.Seq, sn.Count(index.TableItems))
 	}
 }
 
-func TestSnapshotIsolation(t *testing.T) {
-	s := mustOpen(t, t.TempDir())
+func TestSnapshotIsolation(t *testing.T) { forEachEngine(t, testSnapshotIsolation) }
+
+func testSnapshotIsolation(t *testing.T, fresh func(testing.TB) Options) {
+	s := openAt(t, fresh(t))
 	seed(t, s)
 	old := s.Snapshot()
 	if _, err := s.Update(ctx, "test", "edit", nil, func(tx *Tx) error {
@@ -228,16 +231,22 @@ func TestSecondProcessFailsFast(t *testing.T) {
 	}
 }
 
-func TestAckAfterSync(t *testing.T) {
-	dir := t.TempDir()
+func TestAckAfterSync(t *testing.T) { forEachEngine(t, testAckAfterSync) }
+
+func testAckAfterSync(t *testing.T, fresh func(testing.TB) Options) {
+	opts := fresh(t)
 	var s *Store
 	var checked bool
 	hook := func(seq uint64) {
-		// The write is in the file (bbolt has synced its commit) and not yet
-		// visible to readers or acknowledged.
-		err := s.bolt.View(func(btx *bolt.Tx) error {
-			if btx.Bucket([]byte(index.TableClaims)).Get([]byte("c1")) == nil {
-				return errors.New("claim c1 not in the file")
+		// The write is committed (bbolt has synced its file, PostgreSQL
+		// its commit) and not yet visible to readers or acknowledged.
+		err := s.kv.view(ctx, func(tx kvTx) error {
+			b, err := mustBucket(tx, []byte(index.TableClaims))
+			if err != nil {
+				return err
+			}
+			if v, err := b.get([]byte("c1")); err != nil || v == nil {
+				return fmt.Errorf("claim c1 not committed (%v)", err)
 			}
 			return nil
 		})
@@ -250,7 +259,7 @@ func TestAckAfterSync(t *testing.T) {
 		checked = true
 	}
 	var err error
-	s, _, err = Open(ctx, Options{Dir: dir})
+	s, _, err = Open(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,47 +287,6 @@ func TestCorruptFileRefused(t *testing.T) {
 			t.Fatalf("Open(garbage) = %v, want an error naming the file", err)
 		}
 	})
-	t.Run("bad record", func(t *testing.T) {
-		dir := t.TempDir()
-		s := mustOpen(t, dir)
-		seed(t, s)
-		s.bolt.Update(func(btx *bolt.Tx) error {
-			return btx.Bucket([]byte(index.TableItems)).Put([]byte("d1"), Seal([]byte("d1"), []byte(`{"id":"d1","bogus":1}`)))
-		})
-		s.Close()
-		_, _, err := Open(ctx, Options{Dir: dir})
-		if err == nil || !strings.Contains(err.Error(), "items/d1") || !strings.Contains(err.Error(), "bogus") {
-			t.Fatalf("Open = %v, want an error naming items/d1 and the unknown field", err)
-		}
-	})
-	t.Run("dangling claim", func(t *testing.T) {
-		dir := t.TempDir()
-		s := mustOpen(t, dir)
-		seed(t, s)
-		s.bolt.Update(func(btx *bolt.Tx) error {
-			c := testClaim("c1", 1, matcher.ClaimProposed)
-			c.Demand = "gone"
-			return putJSON(btx.Bucket([]byte(index.TableClaims)), "c1", c)
-		})
-		s.Close()
-		_, _, err := Open(ctx, Options{Dir: dir})
-		if err == nil || !strings.Contains(err.Error(), "claims[c1].demand") {
-			t.Fatalf("Open = %v, want an invariant error naming claims[c1].demand", err)
-		}
-	})
-	t.Run("over-claimed", func(t *testing.T) {
-		dir := t.TempDir()
-		s := mustOpen(t, dir)
-		seed(t, s)
-		s.bolt.Update(func(btx *bolt.Tx) error {
-			return putJSON(btx.Bucket([]byte(index.TableClaims)), "c1", testClaim("c1", 4, matcher.ClaimConfirmed))
-		})
-		s.Close()
-		_, _, err := Open(ctx, Options{Dir: dir})
-		if err == nil || !strings.Contains(err.Error(), "over-claimed") {
-			t.Fatalf("Open = %v, want an over-claim error", err)
-		}
-	})
 	t.Run("truncated", func(t *testing.T) {
 		dir := t.TempDir()
 		s := mustOpen(t, dir)
@@ -338,8 +306,68 @@ func TestCorruptFileRefused(t *testing.T) {
 	})
 }
 
-func TestConcurrentUpdates(t *testing.T) {
-	s := mustOpen(t, t.TempDir())
+// A record that a program other than allymatch changed is refused at
+// open, on either engine, with an error naming it.
+func TestBadRecordsRefused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, fresh func(testing.TB) Options) {
+		for _, tc := range []struct {
+			name  string
+			edit  func(b kvBucket) error
+			words []string
+		}{
+			{"bad record", func(b kvBucket) error {
+				return b.put([]byte("d1"), Seal([]byte("d1"), []byte(`{"id":"d1","bogus":1}`)))
+			}, []string{"items/d1", "bogus"}},
+			{"bad checksum", func(b kvBucket) error {
+				return b.put([]byte("d1"), Seal([]byte("d2"), []byte(`{"id":"d1"}`)))
+			}, []string{"items/d1", "checksum mismatch"}},
+			{"dangling claim", func(b kvBucket) error {
+				c := testClaim("c1", 1, matcher.ClaimProposed)
+				c.Demand = "gone"
+				return putJSON(b, "c1", c)
+			}, []string{"claims[c1].demand"}},
+			{"over-claimed", func(b kvBucket) error {
+				return putJSON(b, "c1", testClaim("c1", 4, matcher.ClaimConfirmed))
+			}, []string{"over-claimed"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				opts := fresh(t)
+				s := openAt(t, opts)
+				seed(t, s)
+				s.Close()
+				table := index.TableItems
+				if strings.Contains(tc.name, "claim") {
+					table = index.TableClaims
+				}
+				rawUpdate(t, opts, func(tx kvTx) error {
+					b, err := mustBucket(tx, []byte(table))
+					if err != nil {
+						return err
+					}
+					return tc.edit(b)
+				})
+				before := rawState(t, opts)
+				_, _, err := Open(ctx, opts)
+				if err == nil {
+					t.Fatal("Open succeeded")
+				}
+				for _, w := range append(tc.words, where(opts)) {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("Open = %v, want it to name %s", err, w)
+					}
+				}
+				if after := rawState(t, opts); after != before {
+					t.Errorf("the refused store changed:\n%s\nwant\n%s", after, before)
+				}
+			})
+		}
+	})
+}
+
+func TestConcurrentUpdates(t *testing.T) { forEachEngine(t, testConcurrentUpdates) }
+
+func testConcurrentUpdates(t *testing.T, fresh func(testing.TB) Options) {
+	s := openAt(t, fresh(t))
 	seed(t, s)
 	const n = 50
 	errs := make(chan error, n)
@@ -374,9 +402,11 @@ func TestConcurrentUpdates(t *testing.T) {
 
 // The change log lets a reader of an older state learn what changed since;
 // a failed update leaves no trace in it, and a restart starts a new chain.
-func TestChangesSinceAnUpdate(t *testing.T) {
-	dir := t.TempDir()
-	s := mustOpen(t, dir)
+func TestChangesSinceAnUpdate(t *testing.T) { forEachEngine(t, testChangesSinceAnUpdate) }
+
+func testChangesSinceAnUpdate(t *testing.T, fresh func(testing.TB) Options) {
+	opts := fresh(t)
+	s := openAt(t, opts)
 	seed(t, s)
 	before := s.Snapshot()
 	edit := func(qty int64) error {
@@ -406,7 +436,7 @@ func TestChangesSinceAnUpdate(t *testing.T) {
 		t.Errorf("ChangesSince(now) = %v, %v; want none", keys, ok)
 	}
 	s.Close()
-	s2 := mustOpen(t, dir)
+	s2 := openAt(t, opts)
 	if _, ok := s2.Snapshot().ChangesSince(after.Meta().State); ok {
 		t.Error("after a restart, ChangesSince(a state of the old process) is ok; want false")
 	}

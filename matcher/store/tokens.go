@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -9,8 +10,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -128,15 +127,17 @@ func (s *Store) PutLogin(h TokenHash, l Login) error {
 	if err != nil {
 		return err
 	}
-	err = s.bolt.Update(func(btx *bolt.Tx) error {
-		b, err := btx.CreateBucketIfNotExists(l.Kind.bucket())
+	err = s.kv.update(context.Background(), func(ktx kvTx) error {
+		b, err := ktx.createBucket(string(l.Kind.bucket()))
 		if err != nil {
 			return err
 		}
-		if b.Get(h[:]) != nil {
+		if v, err := b.get(h[:]); err != nil {
+			return err
+		} else if v != nil {
 			return matcher.Errorf(matcher.ECONFLICT, "%s exists", l.Kind)
 		}
-		return b.Put(h[:], Seal(h[:], data))
+		return b.put(h[:], Seal(h[:], data))
 	})
 	if err != nil {
 		return fmt.Errorf("store: writing a %s: %w", l.Kind, err)
@@ -149,16 +150,18 @@ func (s *Store) PutLogin(h TokenHash, l Login) error {
 func (s *Store) LookupLogin(k LoginKind, h TokenHash) (Login, bool, error) {
 	var l Login
 	found := false
-	err := s.bolt.View(func(btx *bolt.Tx) error {
-		b := btx.Bucket(k.bucket())
-		if b == nil {
-			return nil
+	err := s.kv.view(context.Background(), func(ktx kvTx) error {
+		b, err := ktx.bucket(string(k.bucket()))
+		if err != nil || b == nil {
+			return err
 		}
-		key, v := b.Cursor().Seek(h[:])
+		var key, v []byte
+		if err := b.scan(h[:], func(k, val []byte) (bool, error) { key, v = k, val; return false, nil }); err != nil {
+			return err
+		}
 		if key == nil || subtle.ConstantTimeCompare(key, h[:]) != 1 {
 			return nil
 		}
-		var err error
 		l, err = s.decodeLogin(k, key, v)
 		found = err == nil
 		return err
@@ -183,9 +186,9 @@ func (s *Store) decodeLogin(k LoginKind, key, sealed []byte) (Login, error) {
 // in one transaction: a second redemption finds nothing. found is false
 // for an unknown (or already redeemed) secret.
 func (s *Store) RedeemLogin(k LoginKind, h TokenHash) (l Login, found bool, err error) {
-	err = s.withLogin(k, h, func(b *bolt.Bucket, got Login) error {
+	err = s.withLogin(k, h, func(b kvBucket, got Login) error {
 		l, found = got, true
-		return b.Delete(h[:])
+		return b.delete(h[:])
 	})
 	if err != nil {
 		return Login{}, false, fmt.Errorf("store: redeeming a %s: %w", k, err)
@@ -195,15 +198,15 @@ func (s *Store) RedeemLogin(k LoginKind, h TokenHash) (l Login, found bool, err 
 
 // withLogin runs fn, in one write transaction, on the login of kind k
 // whose hash is h and on its bucket; nothing when there is none.
-func (s *Store) withLogin(k LoginKind, h TokenHash, fn func(b *bolt.Bucket, l Login) error) error {
-	return s.bolt.Update(func(btx *bolt.Tx) error {
-		b := btx.Bucket(k.bucket())
-		if b == nil {
-			return nil
+func (s *Store) withLogin(k LoginKind, h TokenHash, fn func(b kvBucket, l Login) error) error {
+	return s.kv.update(context.Background(), func(ktx kvTx) error {
+		b, err := ktx.bucket(string(k.bucket()))
+		if err != nil || b == nil {
+			return err
 		}
-		v := b.Get(h[:])
-		if v == nil {
-			return nil
+		v, err := b.get(h[:])
+		if err != nil || v == nil {
+			return err
 		}
 		l, err := s.decodeLogin(k, h[:], v)
 		if err != nil {
@@ -216,7 +219,7 @@ func (s *Store) withLogin(k LoginKind, h TokenHash, fn func(b *bolt.Bucket, l Lo
 // TouchLogin records a use of the login at now, if its LastUsed is older
 // than TouchEvery (else it writes nothing).
 func (s *Store) TouchLogin(k LoginKind, h TokenHash, now time.Time) error {
-	return s.withLogin(k, h, func(b *bolt.Bucket, l Login) error {
+	return s.withLogin(k, h, func(b kvBucket, l Login) error {
 		if now.Sub(l.LastUsed) < TouchEvery {
 			return nil
 		}
@@ -225,7 +228,7 @@ func (s *Store) TouchLogin(k LoginKind, h TokenHash, now time.Time) error {
 		if err != nil {
 			return err
 		}
-		return b.Put(h[:], Seal(h[:], data))
+		return b.put(h[:], Seal(h[:], data))
 	})
 }
 
@@ -233,12 +236,12 @@ func (s *Store) TouchLogin(k LoginKind, h TokenHash, now time.Time) error {
 // id order.
 func (s *Store) Logins(k LoginKind, keep func(*Login) bool) ([]Login, error) {
 	var out []Login
-	err := s.bolt.View(func(btx *bolt.Tx) error {
-		b := btx.Bucket(k.bucket())
-		if b == nil {
-			return nil
+	err := s.kv.view(context.Background(), func(ktx kvTx) error {
+		b, err := ktx.bucket(string(k.bucket()))
+		if err != nil || b == nil {
+			return err
 		}
-		return b.ForEach(func(key, v []byte) error {
+		return forEach(b, func(key, v []byte) error {
 			l, err := s.decodeLogin(k, key, v)
 			if err != nil {
 				return err
@@ -257,15 +260,15 @@ func (s *Store) Logins(k LoginKind, keep func(*Login) bool) ([]Login, error) {
 // a deleted token are deleted in the same transaction.
 func (s *Store) DeleteLogins(k LoginKind, match func(*Login) bool) (int, error) {
 	n := 0
-	err := s.bolt.Update(func(btx *bolt.Tx) error {
+	err := s.kv.update(context.Background(), func(ktx kvTx) error {
 		var gone []string // ids of deleted tokens
 		del := func(k LoginKind, match func(*Login) bool) error {
-			b := btx.Bucket(k.bucket())
-			if b == nil {
-				return nil
+			b, err := ktx.bucket(string(k.bucket()))
+			if err != nil || b == nil {
+				return err
 			}
 			var keys [][]byte
-			if err := b.ForEach(func(key, v []byte) error {
+			if err := forEach(b, func(key, v []byte) error {
 				l, err := s.decodeLogin(k, key, v)
 				if err != nil {
 					return err
@@ -281,7 +284,7 @@ func (s *Store) DeleteLogins(k LoginKind, match func(*Login) bool) (int, error) 
 				return err
 			}
 			for _, key := range keys {
-				if err := b.Delete(key); err != nil {
+				if err := b.delete(key); err != nil {
 					return err
 				}
 			}

@@ -3,19 +3,18 @@ package store
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
+	"fmt"
 	"strings"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/allymatch/allymatch/matcher"
 )
 
-func TestTokensAreHashedAndDurable(t *testing.T) {
-	dir := t.TempDir()
-	st, _, err := Open(context.Background(), Options{Dir: dir})
+func TestTokensAreHashedAndDurable(t *testing.T) { forEachEngine(t, testTokensAreHashedAndDurable) }
+
+func testTokensAreHashedAndDurable(t *testing.T, fresh func(testing.TB) Options) {
+	opts := fresh(t)
+	st, _, err := Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,11 +23,10 @@ func TestTokensAreHashedAndDurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	raw, err := os.ReadFile(filepath.Join(dir, FileName))
-	if err != nil || bytes.Contains(raw, []byte(tok)) {
-		t.Errorf("the file holds the token in clear (read err %v)", err)
+	if raw := rawState(t, opts); strings.Contains(raw, tok) || strings.Contains(raw, fmt.Sprintf("%x", tok)) {
+		t.Errorf("the store holds the token in clear")
 	}
-	st, _, err = Open(context.Background(), Options{Dir: dir})
+	st, _, err = Open(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,9 +45,10 @@ func TestTokensAreHashedAndDurable(t *testing.T) {
 
 // A login whose stored bytes changed is refused with an error naming the
 // table, never served as another login.
-func TestLoginChecksum(t *testing.T) {
-	dir := t.TempDir()
-	st, _, err := Open(context.Background(), Options{Dir: dir})
+func TestLoginChecksum(t *testing.T) { forEachEngine(t, testLoginChecksum) }
+
+func testLoginChecksum(t *testing.T, fresh func(testing.TB) Options) {
+	st, _, err := Open(context.Background(), fresh(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,10 +57,16 @@ func TestLoginChecksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Change u1 to u2 inside the sealed value, as a flipped byte would.
-	err = st.bolt.Update(func(btx *bolt.Tx) error {
-		b := btx.Bucket(bucketTokens)
-		v := bytes.Replace(bytes.Clone(b.Get(h[:])), []byte(`"u1"`), []byte(`"u2"`), 1)
-		return b.Put(h[:], v)
+	err = st.kv.update(ctx, func(tx kvTx) error {
+		b, err := mustBucket(tx, bucketTokens)
+		if err != nil {
+			return err
+		}
+		v, err := b.get(h[:])
+		if err != nil {
+			return err
+		}
+		return b.put(h[:], bytes.Replace(bytes.Clone(v), []byte(`"u1"`), []byte(`"u2"`), 1))
 	})
 	if err != nil {
 		t.Fatal(err)
