@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/allymatch/allymatch/internal/pgtest"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )
@@ -55,7 +57,12 @@ func balances(tb testing.TB, r index.Reader) map[string]int64 {
 }
 
 func TestPostTransfer(t *testing.T) {
-	s := mustOpen(t, t.TempDir())
+	forEachEngine(t, testPostTransfer)
+}
+
+func testPostTransfer(t *testing.T, fresh func(testing.TB) Options) {
+	opts := fresh(t)
+	s := openAt(t, opts)
 	seedLedger(t, s)
 	want := map[string]int64{"issuer": -10, "card-1": 10, "shop": 0}
 	if got := balances(t, s.Snapshot().Reader); !jsonEqual(t, got, want) {
@@ -112,9 +119,8 @@ func TestPostTransfer(t *testing.T) {
 		t.Errorf("statement of card-1 %v, want t1 t2 t3", order)
 	}
 	// The totals survive a restart and replay from the transfers.
-	dir := filepath.Dir(s.Path())
 	s.Close()
-	s2 := mustOpen(t, dir)
+	s2 := openAt(t, opts)
 	want = map[string]int64{"issuer": -10, "card-1": 0, "shop": 10}
 	if got := balances(t, s2.Snapshot().Reader); !jsonEqual(t, got, want) {
 		t.Fatalf("after a restart balances %v, want %v", got, want)
@@ -126,24 +132,17 @@ func TestPostTransfer(t *testing.T) {
 // holding account below zero at the end or on the way, a transfer without
 // its account.
 func TestLedgerFileThatDoesNotReplayIsRefused(t *testing.T) {
-	dir := t.TempDir()
-	s := mustOpen(t, dir)
-	seedLedger(t, s)
-	if _, err := s.Update(ctx, "test", "ledger", nil, func(tx *Tx) error {
-		_, err := tx.PostTransfer(testTransfer("t2", "card-1", "shop", 4))
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	good, err := os.ReadFile(filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reseal := func(table, id string, edit func(v map[string]any)) func(*bolt.Tx) error {
-		return func(btx *bolt.Tx) error {
-			b := btx.Bucket([]byte(table))
-			data, err := Unseal([]byte(id), b.Get([]byte(id)))
+	reseal := func(table, id string, edit func(v map[string]any)) func(kvTx) error {
+		return func(tx kvTx) error {
+			b, err := mustBucket(tx, []byte(table))
+			if err != nil {
+				return err
+			}
+			sealed, err := b.get([]byte(id))
+			if err != nil {
+				return err
+			}
+			data, err := Unseal([]byte(id), sealed)
 			if err != nil {
 				return err
 			}
@@ -153,29 +152,50 @@ func TestLedgerFileThatDoesNotReplayIsRefused(t *testing.T) {
 			}
 			edit(v)
 			out, _ := json.Marshal(v)
-			return b.Put([]byte(id), Seal([]byte(id), out))
+			return b.put([]byte(id), Seal([]byte(id), out))
 		}
 	}
-	for _, c := range []struct {
-		name  string
-		edit  func(*bolt.Tx) error
-		words []string
-	}{
-		{"credits that are not the transfers' sum", reseal("accounts", "card-1", func(v map[string]any) { v["credits"] = 20 }), []string{"card-1", "credits 20", "sum to 4 and 10"}},
-		{"a card below zero", reseal("accounts", "card-1", func(v map[string]any) { v["debits"] = 11 }), []string{"accounts/card-1", "must not exceed its credits"}},
-		{"an amount changed", reseal("transfers", "t1", func(v map[string]any) { v["amount"] = 7 }), []string{"card-1", "sum to 4 and 7"}},
-		// The sums are right, the order is not: the card paid before it
-		// was credited.
-		{"a debit before its credit", reseal("transfers", "t2", func(v map[string]any) { v["seq"] = 1 }), []string{"transfers[t2].amount", `account "card-1" goes below zero (-4)`}},
-		{"a transfer without its account", func(btx *bolt.Tx) error { return btx.Bucket([]byte("accounts")).Delete([]byte("card-1")) }, []string{"transfers[t1].to", "unknown account"}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			dir, before := editedFile(t, good, c.edit)
-			_, _, err := Open(ctx, Options{Dir: dir})
-			wantOpenError(t, err, KindDamaged, filepath.Join(dir, FileName), c.words...)
-			wantUnchanged(t, dir, before)
-		})
-	}
+	forEachEngine(t, func(t *testing.T, fresh func(testing.TB) Options) {
+		for _, c := range []struct {
+			name  string
+			edit  func(kvTx) error
+			words []string
+		}{
+			{"credits that are not the transfers' sum", reseal("accounts", "card-1", func(v map[string]any) { v["credits"] = 20 }), []string{"card-1", "credits 20", "sum to 4 and 10"}},
+			{"a card below zero", reseal("accounts", "card-1", func(v map[string]any) { v["debits"] = 11 }), []string{"accounts/card-1", "must not exceed its credits"}},
+			{"an amount changed", reseal("transfers", "t1", func(v map[string]any) { v["amount"] = 7 }), []string{"card-1", "sum to 4 and 7"}},
+			// The sums are right, the order is not: the card paid before it
+			// was credited.
+			{"a debit before its credit", reseal("transfers", "t2", func(v map[string]any) { v["seq"] = 1 }), []string{"transfers[t2].amount", `account "card-1" goes below zero (-4)`}},
+			{"a transfer without its account", func(tx kvTx) error {
+				b, err := mustBucket(tx, []byte("accounts"))
+				if err != nil {
+					return err
+				}
+				return b.delete([]byte("card-1"))
+			}, []string{"transfers[t1].to", "unknown account"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				opts := fresh(t)
+				s := openAt(t, opts)
+				seedLedger(t, s)
+				if _, err := s.Update(ctx, "test", "ledger", nil, func(tx *Tx) error {
+					_, err := tx.PostTransfer(testTransfer("t2", "card-1", "shop", 4))
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				s.Close()
+				rawUpdate(t, opts, c.edit)
+				before := rawState(t, opts)
+				_, _, err := Open(ctx, opts)
+				wantOpenError(t, err, KindDamaged, where(opts), c.words...)
+				if after := rawState(t, opts); after != before {
+					t.Errorf("the refused store changed:\n%s\nwant\n%s", after, before)
+				}
+			})
+		}
+	})
 }
 
 // A file of layout version 2 (no ledger tables) opens, gains the empty
@@ -271,4 +291,36 @@ func TestVersion2FileMigrates(t *testing.T) {
 	_, _, err = Open(ctx, Options{Dir: dir})
 	wantOpenError(t, err, KindDamaged, filepath.Join(dir, FileName), "layout version 2 has no table accounts")
 	wantUnchanged(t, dir, before)
+}
+
+// A second process on the same PostgreSQL store follows the first's ledger
+// writes: it serves the transfer and the balances it moved.
+func TestPostgresReplicaFollowsTheLedger(t *testing.T) {
+	opts := Options{URL: pgtest.NewDB(t)}
+	a := openAt(t, opts)
+	b := openAt(t, opts)
+	seedLedger(t, a)
+	ev, err := a.Update(ctx, "test", "ledger", nil, func(tx *Tx) error {
+		_, err := tx.PostTransfer(testTransfer("t2", "card-1", "shop", 4))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := b.WaitSeq(wctx, ev.Seq); err != nil {
+		t.Fatalf("the second process did not follow the ledger's writes: %v (at seq %d)", err, b.Seq())
+	}
+	want := map[string]int64{"issuer": -10, "card-1": 6, "shop": 4}
+	if got := balances(t, b.Snapshot().Reader); !jsonEqual(t, got, want) {
+		t.Errorf("the second process serves balances %v, want %v", got, want)
+	}
+	var order []string
+	for tr := range b.Snapshot().Posted("card-1") {
+		order = append(order, tr.ID)
+	}
+	if !jsonEqual(t, order, []string{"t1", "t2"}) {
+		t.Errorf("the second process's statement of card-1 %v, want t1 t2", order)
+	}
 }
