@@ -2,6 +2,7 @@ package api
 
 import (
 	"io"
+	"maps"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/scenario"
@@ -59,6 +60,7 @@ func (s *Server) routes() {
 		"POST /v1/scenarios":                    parserOf(parseScenarioRequest),
 		"POST /v1/webhooks":                     parserOf(parseSubscribe),
 	}
+	maps.Copy(parsers, ledgerParsers()) // the points bank (ledger.go)
 	v := newRequestValidator(doc, parsers)
 
 	v1 := s.e.Group("/v1", s.authenticate, v.middleware)
@@ -117,6 +119,9 @@ func (s *Server) routes() {
 	v1.PATCH("/projects/:id", s.patchProject)
 	v1.DELETE("/projects/:id", s.deleteProject)
 	v1.POST("/import", s.importBundle)
+
+	// The points bank (api/ledger.go).
+	s.ledgerRoutes(v1)
 
 	// What-if scenarios, why-not and alternatives (api/scenarios.go).
 	sc := &scenarios{s: s, m: scenario.NewManager()}

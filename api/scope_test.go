@@ -220,7 +220,7 @@ func scopeRoutes() []scopeRoute {
 			ts.tb.Fatalf("setup %s: %d %s", path, rec.Code, rec.Body)
 		}
 	}
-	return []scopeRoute{
+	return append([]scopeRoute{
 		{name: "POST /v1/tokens (unit)", method: http.MethodPost, setup: fixed("/v1/tokens", `{"role":"unit","unit":"lh-school"}`),
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 201, sameAlliance: unitID("lh-bank"),
 			ids: func(path, body string) []idVariant {
@@ -452,7 +452,7 @@ func scopeRoutes() []scopeRoute {
 			},
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 204, sameAlliance: unitID("lh-bank"),
 			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
-	}
+	}, ledgerScopeRoutes()...) // the points bank (ledger_scope_test.go)
 }
 
 // TestScopeOfEveryID: for every write route, every caller but the owner

@@ -232,7 +232,7 @@ func (s *Server) open(ctx context.Context) error {
 		// Only a new install is seeded: OnCreate runs before the new file
 		// takes its name, so a failed seed leaves no store behind.
 		opts.OnCreate = func(ctx context.Context, st *store.Store) error {
-			b, err := fixtures.Banan()
+			b, err := fixtures.BananWithPoints() // with its points bank (道德积分银行)
 			if err != nil {
 				return fmt.Errorf("reading the embedded Banan sample: %w", err)
 			}

@@ -566,3 +566,82 @@ var en = map[string]string{
 func Messages() (zhMsgs, enMsgs map[string]string) {
 	return maps.Clone(zh), maps.Clone(en)
 }
+
+// The points bank's pages (道德积分银行: ledger.go, templates/ledger*.html),
+// in one block: its texts join both languages at start.
+func init() {
+	maps.Copy(zh, ledgerZH)
+	maps.Copy(en, ledgerEN)
+}
+
+var ledgerZH = map[string]string{
+	"lg.link": "道德积分银行", "lg.earners.link": "积分：由谁获得", "lg.title": "道德积分银行", "lg.intro": "居民凭积分卡号参加志愿服务获得积分，在成员商铺、银行兑换米、油、包子等；积分卡只有卡号，不记姓名。",
+	"lg.shop.open": "%s 兑换页", "lg.alliances": "积分规则与月报", "lg.rules": "积分规则", "lg.report": "积分月报", "lg.meeting": "联席会",
+	"lg.accounts": "账户", "lg.find": "按卡号查找", "lg.find.go": "查找", "lg.noaccounts": "还没有可见的账户。",
+	"lg.col.account": "账户", "lg.col.kind": "类型", "lg.col.unit": "单位", "lg.col.balance": "余额（分）", "lg.col.time": "时间", "lg.col.what": "事由", "lg.col.delta": "变动", "lg.col.after": "余额", "lg.col.points": "积分",
+	"lg.kind.issuer": "积分发行账户", "lg.kind.unit": "单位账户", "lg.kind.team": "志愿队账户", "lg.kind.card": "居民积分卡",
+	"lg.open": "开户", "lg.open.hint": "积分卡由社区（村）党委发放，编号即卡号，不填姓名；发行账户由联席会召集人开设。", "lg.open.id": "编号（卡号）", "lg.open.name": "名称", "lg.open.name.hint": "志愿队、单位账户可填名称；积分卡不填。", "lg.open.go": "开户",
+	"lg.account.title": "账户 %s", "lg.balance": "余额 %d 分", "lg.credits": "累计转入", "lg.debits": "累计转出", "lg.flags": "规则", "lg.flag.holds": "转出不得超过转入（余额不为负）", "lg.flag.issuer": "发行账户：发放积分时记为负数",
+	"lg.award.title": "手动奖励积分", "lg.award.to": "奖励给（卡号或账户编号）", "lg.amount": "积分", "lg.reason": "事由", "lg.award.go": "发放",
+	"lg.statement": "流水（最新在前）", "lg.other": "对方 %s", "lg.reversedpart": "已冲正 %d 分", "lg.reverse": "冲正", "lg.newer": "← 较新", "lg.older": "较早 →", "lg.nolines": "还没有流水。",
+	"lg.tkind.transfer": "转账", "lg.tkind.award": "奖励", "lg.tkind.earn": "志愿服务", "lg.tkind.redeem": "兑换", "lg.tkind.reverse": "冲正",
+	"lg.shop.title": "%s · 积分兑换", "lg.shop.done": "兑换成功：%s × %d，扣 %d 分（积分卡 %s）", "lg.shop.givenback": "已退回", "lg.shop.offer": "兑换品", "lg.shop.price": "%d 分/%s", "lg.shop.stock": "余 %d %s",
+	"lg.piece": "件", "lg.shop.nooffers": "还没有上架的兑换品，请在下方“兑换品管理”中添加。", "lg.shop.card": "积分卡号", "lg.shop.quantity": "数量", "lg.shop.go": "确认兑换",
+	"lg.shop.today": "今日兑换", "lg.shop.backreason": "商铺退回", "lg.shop.giveback": "退回", "lg.shop.none": "今天还没有兑换。", "lg.shop.settlement": "下载 %s 月结算表（.xlsx）",
+	"lg.shop.manage": "兑换品管理（补货、改价、下架、上新）", "lg.ostatus.open": "在售", "lg.ostatus.closed": "已下架", "lg.shop.redeemed": "已兑出 %d %s", "lg.shop.setstock": "库存", "lg.shop.setprice": "单价（分）",
+	"lg.save": "保存", "lg.shop.close": "下架", "lg.shop.reopen": "重新上架", "lg.shop.newoffer": "上新兑换品", "lg.shop.otitle": "名称", "lg.shop.omeasure": "计量单位（个、袋、份）", "lg.shop.list": "上架",
+	"lg.rules.title": "%s · 积分规则", "lg.rules.intro": "认领完成后，资源方指定的志愿队或积分卡按规则获得积分：每交付一个计量单位得若干分，由发行账户发放。", "lg.rule.points": "每单位积分", "lg.rule.issuer": "发行账户",
+	"lg.rule.rate": "%d 分/%s", "lg.rule.anymeasure": "任意单位", "lg.rule.active": "生效中", "lg.rule.inactive": "已停用", "lg.rule.stop": "停用", "lg.rule.start": "启用", "lg.rules.none": "还没有积分规则。",
+	"lg.rules.new": "新增规则", "lg.rule.measure": "计量单位", "lg.rule.measure.hint": "与需求的计量单位一致，如 小时、人次、人/晚；不填则任意单位。", "lg.rule.noissuer": "本联盟还没有发行账户：请先在积分银行首页开设。", "lg.rules.add": "添加规则",
+	"lg.report.title": "%s · %s 积分月报", "lg.report.prev": "← 上月", "lg.report.next": "下月 →", "lg.report.earned": "本月获得", "lg.report.redeemed": "本月兑换", "lg.report.redemptions": "%d 笔",
+	"lg.report.outstanding": "月末未兑换余额", "lg.report.issued": "累计发行", "lg.report.cards": "积分卡数", "lg.report.hint": "获得、兑换均已扣除冲正；未兑换余额为月末各积分卡、志愿队和商铺账户的余额之和。",
+	"lg.report.bycategory": "按类别获得", "lg.report.noearned": "本月没有获得积分。", "lg.report.byshop": "按商铺兑换", "lg.report.settlement": "结算表", "lg.report.noredeemed": "本月没有兑换。", "lg.award": "手动奖励",
+	"lg.earners.title": "认领 %s · 积分由谁获得", "lg.earners.rule": "适用规则：%s，%d 分/%s；按交付数量计，登记完成时发放。", "lg.earners.norule": "没有适用的积分规则：登记完成时不发放积分。",
+	"lg.earners.earned": "已发放", "lg.earners.name": "指定获得积分的志愿队或积分卡", "lg.earners.hint": "由资源方填写；按份额分配，空行不计。", "lg.earners.row": "第 %d 位", "lg.earners.account": "账户编号或卡号", "lg.earners.share": "份额",
+	"msg.lg.opened": "已开户。", "msg.lg.awarded": "积分已发放。", "msg.lg.reversed": "已冲正。", "msg.lg.offered": "兑换品已上架。", "msg.lg.saved": "已保存。", "msg.lg.ruled": "规则已添加。", "msg.lg.earners": "已保存获得积分的账户。",
+	"lg.id": "编号", "lg.err.title": "未能办理", "lg.err.range": "须为 1 到 %s 之间的整数（填的是 %s）",
+	"fe.field.amount": "积分", "fe.field.reason": "事由", "fe.field.card": "积分卡", "fe.field.offer": "兑换品", "fe.field.points": "每单位积分", "fe.field.price": "单价",
+	"fe.field.stock": "库存", "fe.field.share": "份额", "fe.field.earners": "获得积分的账户", "fe.field.from": "转出账户", "fe.field.to": "转入账户", "fe.field.issuer": "发行账户", "fe.field.alliance": "联盟", "fe.field.account": "账户",
+	"lg.err.card.balance": "积分卡 %s 余额 %s 分，兑换 %s 件 × %s 分需要 %s 分", "lg.err.balance": "账户 %s 余额 %s 分，不够 %s 分", "lg.err.stock": "兑换品 %s 只剩 %s 件，要兑换 %s 件", "lg.err.closed": "兑换品 %s 已下架",
+	"lg.err.nocard": "没有积分卡 %s（卡号有误，或不是本社区发放的）", "lg.err.noaccount": "没有账户 %s", "lg.err.nooffer": "没有兑换品 %s", "lg.err.community": "积分卡或账户 %s 不属于本社区",
+	"lg.err.idtaken": "编号 %s 已用于另一笔，请重新打开页面再办理", "lg.err.reversed": "流水 %s 已全部冲正", "lg.err.left": "流水 %s 还可冲正 %s 分（共 %s 分），不能冲正 %s 分",
+	"lg.err.whole": "兑换只能整笔退回：%s 分，不是 %s 分", "lg.err.reversal": "流水 %s 本身是冲正，不能再冲正；请另记一笔", "lg.err.reversescope": "冲正 %s 要从账户 %s 扣回积分，应由该账户的单位或召集人办理",
+	"lg.err.amount": "积分须为 1 到 %s 之间的整数", "lg.err.exists": "编号 %s 已存在", "lg.err.cardunit": "积分卡和发行账户只能开在社区（村）党委名下", "lg.err.onerule": "规则 %s 已按此类别和计量单位发放积分，请修改或停用它",
+	"lg.err.earnersclosed": "认领 %s 已%s，不能再改获得积分的账户（如有错请冲正）", "lg.err.earnerkind": "账户 %s 不是志愿队或积分卡", "lg.err.earnerside": "认领 %s 的积分由资源方指定",
+}
+
+var ledgerEN = map[string]string{
+	"lg.link": "Moral points bank", "lg.earners.link": "Points: who earns them", "lg.title": "Moral points bank", "lg.intro": "Residents earn points on their card (a code, no name) for volunteering and redeem them for rice, oil or buns at member shops and banks.",
+	"lg.shop.open": "%s: redeem", "lg.alliances": "Earning rules and reports", "lg.rules": "Earning rules", "lg.report": "Monthly report", "lg.meeting": "Meeting",
+	"lg.accounts": "Accounts", "lg.find": "Find a card", "lg.find.go": "Find", "lg.noaccounts": "No accounts you may see yet.",
+	"lg.col.account": "Account", "lg.col.kind": "Kind", "lg.col.unit": "Unit", "lg.col.balance": "Balance (points)", "lg.col.time": "Time", "lg.col.what": "What", "lg.col.delta": "Change", "lg.col.after": "Balance", "lg.col.points": "Points",
+	"lg.kind.issuer": "issuing account", "lg.kind.unit": "unit account", "lg.kind.team": "volunteer team", "lg.kind.card": "resident card",
+	"lg.open": "Open an account", "lg.open.hint": "Cards are issued by a community (village) committee: the id is the card's code, no name. Issuing accounts are opened by the meeting's coordinator.", "lg.open.id": "ID (card code)", "lg.open.name": "Name", "lg.open.name.hint": "For a team or a unit account; a card has none.", "lg.open.go": "Open",
+	"lg.account.title": "Account %s", "lg.balance": "Balance %d points", "lg.credits": "Credited in all", "lg.debits": "Debited in all", "lg.flags": "Rule", "lg.flag.holds": "debits must not exceed credits (never below zero)", "lg.flag.issuer": "issuing account: below zero by what it issued",
+	"lg.award.title": "Award points", "lg.award.to": "To (card code or account)", "lg.amount": "Points", "lg.reason": "Reason", "lg.award.go": "Award",
+	"lg.statement": "Statement (newest first)", "lg.other": "with %s", "lg.reversedpart": "%d points reversed", "lg.reverse": "Reverse", "lg.newer": "← newer", "lg.older": "older →", "lg.nolines": "No transfers yet.",
+	"lg.tkind.transfer": "transfer", "lg.tkind.award": "award", "lg.tkind.earn": "volunteering", "lg.tkind.redeem": "redemption", "lg.tkind.reverse": "reversal",
+	"lg.shop.title": "%s · redeem points", "lg.shop.done": "Redeemed: %s × %d, %d points (card %s)", "lg.shop.givenback": "given back", "lg.shop.offer": "Offer", "lg.shop.price": "%d points/%s", "lg.shop.stock": "%d %s left",
+	"lg.piece": "piece", "lg.shop.nooffers": "No offers yet: add one under “Offers” below.", "lg.shop.card": "Card code", "lg.shop.quantity": "Quantity", "lg.shop.go": "Redeem",
+	"lg.shop.today": "Today's redemptions", "lg.shop.backreason": "given back by the shop", "lg.shop.giveback": "Give back", "lg.shop.none": "No redemptions today.", "lg.shop.settlement": "Download the %s settlement (.xlsx)",
+	"lg.shop.manage": "Offers (restock, price, close, add)", "lg.ostatus.open": "open", "lg.ostatus.closed": "closed", "lg.shop.redeemed": "%d %s redeemed", "lg.shop.setstock": "Stock", "lg.shop.setprice": "Price (points)",
+	"lg.save": "Save", "lg.shop.close": "Close", "lg.shop.reopen": "Reopen", "lg.shop.newoffer": "New offer", "lg.shop.otitle": "Name", "lg.shop.omeasure": "Unit of measure (piece, bag)", "lg.shop.list": "List it",
+	"lg.rules.title": "%s · earning rules", "lg.rules.intro": "When a claim is fulfilled, the teams or cards its resource side named earn points by rule: so many points per unit delivered, paid by an issuing account.", "lg.rule.points": "Points per unit", "lg.rule.issuer": "Issuing account",
+	"lg.rule.rate": "%d points/%s", "lg.rule.anymeasure": "any unit", "lg.rule.active": "active", "lg.rule.inactive": "inactive", "lg.rule.stop": "Stop", "lg.rule.start": "Start", "lg.rules.none": "No earning rules yet.",
+	"lg.rules.new": "New rule", "lg.rule.measure": "Unit of measure", "lg.rule.measure.hint": "As the demand measures it (小时, 人次, 人/晚); empty: any.", "lg.rule.noissuer": "This alliance has no issuing account yet: open one on the points bank's page.", "lg.rules.add": "Add the rule",
+	"lg.report.title": "%s · points in %s", "lg.report.prev": "← previous month", "lg.report.next": "next month →", "lg.report.earned": "Earned", "lg.report.redeemed": "Redeemed", "lg.report.redemptions": "%d redemptions",
+	"lg.report.outstanding": "Outstanding at the month's end", "lg.report.issued": "Issued in all", "lg.report.cards": "Cards", "lg.report.hint": "Earned and redeemed are net of reversals; outstanding is what the cards, teams and shops held at the month's end.",
+	"lg.report.bycategory": "Earned by category", "lg.report.noearned": "Nothing earned this month.", "lg.report.byshop": "Redeemed by shop", "lg.report.settlement": "settlement", "lg.report.noredeemed": "Nothing redeemed this month.", "lg.award": "awards by hand",
+	"lg.earners.title": "Claim %s · who earns its points", "lg.earners.rule": "Rule: %s, %d points/%s, for the quantity delivered, paid when the fulfilment is recorded.", "lg.earners.norule": "No earning rule applies: the fulfilment pays no points.",
+	"lg.earners.earned": "Paid", "lg.earners.name": "The teams or cards that earn", "lg.earners.hint": "Filled in by the resource side; split by shares; empty rows are left out.", "lg.earners.row": "Earner %d", "lg.earners.account": "Account or card code", "lg.earners.share": "Share",
+	"msg.lg.opened": "The account is open.", "msg.lg.awarded": "The points were awarded.", "msg.lg.reversed": "Reversed.", "msg.lg.offered": "The offer is listed.", "msg.lg.saved": "Saved.", "msg.lg.ruled": "The rule was added.", "msg.lg.earners": "The earners were saved.",
+	"lg.id": "ID", "lg.err.title": "Not done", "lg.err.range": "must be a whole number from 1 to %s, got %s",
+	"fe.field.amount": "Points", "fe.field.reason": "Reason", "fe.field.card": "Card", "fe.field.offer": "Offer", "fe.field.points": "Points per unit", "fe.field.price": "Price",
+	"fe.field.stock": "Stock", "fe.field.share": "Share", "fe.field.earners": "Earners", "fe.field.from": "From", "fe.field.to": "To", "fe.field.issuer": "Issuing account", "fe.field.alliance": "Alliance", "fe.field.account": "Account",
+	"lg.err.card.balance": "card %s holds %s points; %s × %s = %s are needed", "lg.err.balance": "account %s holds %s points, %s asked", "lg.err.stock": "offer %s has %s left, %s asked", "lg.err.closed": "offer %s is closed",
+	"lg.err.nocard": "no card %s (a wrong code, or a card of another community)", "lg.err.noaccount": "no account %s", "lg.err.nooffer": "no offer %s", "lg.err.community": "card or account %s is of another community",
+	"lg.err.idtaken": "id %s was used for another; open the page again", "lg.err.reversed": "transfer %s is reversed whole already", "lg.err.left": "transfer %s has %s of its %s points left to give back, %s asked",
+	"lg.err.whole": "a redemption is given back whole: %s points, not %s", "lg.err.reversal": "transfer %s is a reversal; post a new transfer instead", "lg.err.reversescope": "reversing %s debits account %s: its unit or their coordinator does it",
+	"lg.err.amount": "points are a whole number from 1 to %s", "lg.err.exists": "%s exists already", "lg.err.cardunit": "cards and issuing accounts are held by a community or village committee", "lg.err.onerule": "rule %s already pays for this category and measure: change or stop it",
+	"lg.err.earnersclosed": "claim %s is %s: its earners can no longer change (reverse what it earned if it is wrong)", "lg.err.earnerkind": "account %s is not a team or a card", "lg.err.earnerside": "the resource side of claim %s names who earns",
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/notify"
 )
@@ -89,6 +90,14 @@ func TestListsTemplatesWords(t *testing.T) {
 			case "wh.field":
 				// the fields a subscription's error names (notify.go)
 				cases = []string{"kind", "url", "secret", "events", "alliance", "unit", "body"}
+			case "lg.kind":
+				for _, k := range matcher.AccountKinds {
+					cases = append(cases, string(k))
+				}
+			case "lg.tkind":
+				cases = []string{string(matcher.TransferManual), string(matcher.TransferAward), string(matcher.TransferEarn), string(matcher.TransferRedeem), string(matcher.TransferReverse)}
+			case "lg.ostatus":
+				cases = []string{string(matcher.OfferOpen), string(matcher.OfferClosed)}
 			default:
 				t.Errorf("%s.html: printf key %s.%%s of unknown cases", name, m[1])
 			}

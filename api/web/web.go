@@ -178,6 +178,8 @@ func New(d Deps) http.Handler {
 	a.POST("/claims/:id/fulfil", s.fulfil)
 	a.POST("/claims/:id/withdraw", s.withdraw)
 	a.POST("/items/:id/return", s.returnItem)
+	// The points bank (ledger.go).
+	s.ledgerRoutes(a)
 	s.registerNotify(a) // webhooks and the live stream (notify.go)
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {

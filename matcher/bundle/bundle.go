@@ -47,6 +47,9 @@ type Bundle struct {
 	Projects   []matcher.Project  `json:"projects,omitempty"`
 	Items      []matcher.Item     `json:"items,omitempty"`
 	Claims     []matcher.Claim    `json:"claims,omitempty"`
+	// The points bank's lists (ledger.go); bundles without them read as
+	// before.
+	Ledger
 
 	// src records where each record came from, for error messages.
 	src map[string][]Loc
@@ -105,12 +108,12 @@ func (b *Bundle) count(table string) int {
 	case "claims":
 		return len(b.Claims)
 	}
-	return 0
+	return b.Ledger.count(table)
 }
 
 // Len returns the number of records in b.
 func (b *Bundle) Len() int {
-	return len(b.Categories) + len(b.Grids) + len(b.Alliances) + len(b.Units) + len(b.Projects) + len(b.Items) + len(b.Claims)
+	return len(b.Categories) + len(b.Grids) + len(b.Alliances) + len(b.Units) + len(b.Projects) + len(b.Items) + len(b.Claims) + b.Ledger.len()
 }
 
 // Merge appends o's records (and their sources) to b.
@@ -143,6 +146,7 @@ func (b *Bundle) Merge(o *Bundle) {
 	merge("items", len(o.Items))
 	b.Claims = append(b.Claims, o.Claims...)
 	merge("claims", len(o.Claims))
+	b.Ledger.merge(&o.Ledger, merge)
 }
 
 // Problem is one thing wrong with an input: where, which field, what.
@@ -428,7 +432,7 @@ func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
 }
 
 // tables maps a bundle's JSON keys to a decoder of one record.
-var tables = []string{"categories", "grids", "alliances", "units", "projects", "items", "claims"}
+var tables = append([]string{"categories", "grids", "alliances", "units", "projects", "items", "claims"}, ledgerTables...)
 
 // DecodeJSON decodes a bundle strictly: unknown fields, wrong types and a
 // missing or wrong "format" are problems, each reported with its line.
@@ -579,6 +583,8 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 			err = decodeOne(raw, &b.Items)
 		case "claims":
 			err = decodeOne(raw, &b.Claims)
+		default:
+			err = b.Ledger.decode(key, raw)
 		}
 		b.addSource(key, loc(off))
 		if sp != nil {

@@ -116,6 +116,7 @@ func Prepare(b *Bundle, base *matcher.Vocabulary) (*matcher.Vocabulary, error) {
 		l, r := rec("claims", i, c.ID)
 		ps.addErr(l, r, c.Validate())
 	}
+	prepareLedger(b, vocab, &ps, rec, dup) // ledger.go
 	if err := ps.err(); err != nil {
 		return nil, err
 	}

@@ -1,5 +1,6 @@
 // Package index is allymatch's in-memory index: go-memdb tables of grids,
-// alliances, units, items, projects and claims, with the secondary indexes
+// alliances, units, items, projects and claims (and the points ledger's:
+// ledger.go), with the secondary indexes
 // the matcher and the API query, and typed read functions over a
 // transaction.
 //
@@ -56,7 +57,7 @@ const (
 
 // Tables lists the table names in load order: a table's references point
 // only at tables before it.
-var Tables = []string{TableGrids, TableAlliances, TableUnits, TableProjects, TableItems, TableClaims}
+var Tables = append([]string{TableGrids, TableAlliances, TableUnits, TableProjects, TableItems, TableClaims}, LedgerTables...)
 
 // strIndexer indexes a string taken from an object by a typed function,
 // without the reflection of memdb.StringFieldIndex (a bulk load spends most
@@ -161,7 +162,7 @@ func Schema() *memdb.DBSchema {
 		P = matcher.Project
 		C = matcher.Claim
 	)
-	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		TableGrids: table(TableGrids, idIndex(func(g *G) string { return g.ID }),
 			field(IndexAlliance, true, func(g *G) string { return g.Alliance }),
 			&memdb.IndexSchema{Name: IndexNeighbour, AllowMissing: true, Indexer: &memdb.StringSliceFieldIndex{Field: "Neighbours"}}),
@@ -203,6 +204,8 @@ func Schema() *memdb.DBSchema {
 		TableMeta:    table(TableMeta, idIndex(func(m *Meta) string { return m.ID })),
 		TableChanges: changesTable(),
 	}}
+	ledgerTables(s.Tables) // the points ledger (ledger.go)
+	return s
 }
 
 // Meta is the one row of TableMeta: the store index the state is at and the

@@ -333,6 +333,8 @@ func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
 					return true
 				}
 			}
+		case index.TableAccounts, index.TableTransfers, index.TableOffers, index.TableRedemptions, index.TableRules, index.TableEarners:
+			// The points ledger: never matched.
 		default: // alliances, grids, categories, anything new
 			return true
 		}

@@ -21,9 +21,10 @@ import (
 // or a new alliance of the file; existing units, and the units of items
 // and projects, are units it may change (or new units of the same file);
 // a project slot names a project of its own unit. Vocabularies, grids,
-// claims and changes to existing alliances are the admin's (a coordinator
-// changes an alliance's lead and members with PatchAlliance). An id
-// outside the caller's scope is answered as an unknown one.
+// claims, changes to existing alliances (a coordinator changes an
+// alliance's lead and members with PatchAlliance) and the points bank's
+// lists are the admin's. An id outside the caller's scope is answered as
+// an unknown one.
 func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bundle) error {
 	if a.Privileged() {
 		return nil
@@ -36,7 +37,9 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 	if _, err := r.Alliance(meeting); err != nil || !CanRunMeeting(r, a, meeting) {
 		return &bundle.Error{Problems: []bundle.Problem{bundle.Problemf(bundle.Loc{}, "", "meeting", "no meeting %q", meeting)}}
 	}
-	for what, n := range map[string]int{"categories": len(b.Categories), "grids": len(b.Grids), "claims": len(b.Claims)} {
+	for what, n := range map[string]int{"categories": len(b.Categories), "grids": len(b.Grids), "claims": len(b.Claims),
+		// The points bank moves through its own routes.
+		"accounts": len(b.Accounts), "rules": len(b.Rules), "offers": len(b.Offers), "earners": len(b.Earners), "transfers": len(b.Transfers)} {
 		if n > 0 {
 			ps = append(ps, bundle.Problemf(bundle.Loc{}, "", what, "only an admin imports %s (%d in the file)", matcher.Noun(what), n))
 		}

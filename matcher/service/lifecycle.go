@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/store"
 )
 
 // Fulfilment is what the demand side reports delivered of a confirmed
@@ -26,7 +27,9 @@ type Fulfilment struct {
 // place it). The demand unit reports it, or a coordinator (or admin)
 // records it for the demand side when the demand unit is in its scope.
 // A partial fulfilment counts in the track record of the two units as a
-// whole one does. One audit event, "claim.fulfil".
+// whole one does. The points the delivery earns under the alliance's
+// earning rule go to the earners the resource side named (Earn), in the
+// same mutation. One audit event, "claim.fulfil".
 //
 // Errors: ENOTFOUND for a claim the caller may not see; EFORBIDDEN for the
 // resource side, or a coordinator whose scope does not hold the demand
@@ -43,5 +46,7 @@ func (s *Service) FulfilClaim(ctx context.Context, actor matcher.Actor, id strin
 			delivered = c.Quantity
 		}
 		return c.Fulfil(side, delivered, now)
+	}, func(tx *store.Tx, c matcher.Claim, now time.Time) error {
+		return earn(tx, c, actor, now) // ledger_earn.go
 	})
 }

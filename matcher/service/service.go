@@ -28,6 +28,9 @@ type Service struct {
 	// Sessions keep the meetings proposed for, so that proposing again
 	// redoes only what changed since (nil: every proposal solves afresh).
 	Sessions *match.Sessions
+	// ledger groups the points ledger's transfers into store writes
+	// (ledger_batch.go).
+	ledger batcher
 }
 
 // New returns a service over st.
@@ -464,14 +467,17 @@ func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id strin
 	default:
 		return matcher.Claim{}, matcher.FieldError("answer", "must be accept, reject, withdraw or fulfil, got %q", ans)
 	}
-	return s.changeClaim(ctx, actor, id, ans, named, next)
+	return s.changeClaim(ctx, actor, id, ans, named, next, nil)
 }
 
 // changeClaim runs one answer to claim id as one store mutation (audit
 // action "claim."+ans): the side actor answers for (sideOf), then next
-// makes the claim's new version from the stored one.
+// makes the claim's new version from the stored one, and after (when not
+// nil) writes what follows from it in the same mutation (the points a
+// fulfilment earns).
 func (s *Service) changeClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side,
-	next func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error)) (matcher.Claim, error) {
+	next func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error),
+	after func(tx *store.Tx, c matcher.Claim, now time.Time) error) (matcher.Claim, error) {
 	var out matcher.Claim
 	var alliances []string
 	if c, err := s.Store.Snapshot().Claim(id); err == nil && c.Meeting != "" {
@@ -487,12 +493,18 @@ func (s *Service) changeClaim(ctx context.Context, actor matcher.Actor, id strin
 			return err
 		}
 		tx.SetSide(side)
-		n, err := next(c, side, s.now())
+		now := s.now()
+		n, err := next(c, side, now)
 		if err != nil {
 			return err
 		}
 		if err := tx.PutClaim(n); err != nil {
 			return err
+		}
+		if after != nil {
+			if err := after(tx, n, now); err != nil {
+				return err
+			}
 		}
 		out = n
 		return nil

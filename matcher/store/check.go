@@ -157,6 +157,7 @@ func (c *checker) deleted(k key) {
 		refs("alliances (as parent)", count(c.r.Children(k.id)))
 		refs("claims (as meeting)", count(c.r.ClaimsOfMeeting(k.id)))
 	}
+	c.ledgerDeleted(k, refs) // check_ledger.go
 }
 
 // count returns the length of seq.
@@ -227,8 +228,24 @@ func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key
 			c.item(v)
 		case *matcher.Claim:
 			c.claim(v)
+		// The points ledger (check_ledger.go).
+		case *matcher.Account:
+			c.account(v)
+		case *matcher.Transfer:
+			c.transfer(v)
+		case *matcher.Offer:
+			c.offer(v)
+		case *matcher.Redemption:
+			c.redemption(v)
+		case *matcher.EarnRule:
+			c.rule(v)
+		case *matcher.Earners:
+			c.earners(v)
 		}
 	}
 	c.totals()
+	if full {
+		c.replay()
+	}
 	return c.p.Err()
 }

@@ -128,6 +128,7 @@ func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
 		for _, c := range b.Claims {
 			p.AddErr("", tx.PutClaim(c))
 		}
+		importLedger(tx, b, &p) // import_ledger.go
 		return p.Err()
 	}
 }
@@ -160,6 +161,12 @@ func locate(b *bundle.Bundle, err error) error {
 		index.TableProjects:  idsOf(b.Projects, func(p matcher.Project) string { return p.ID }),
 		index.TableItems:     idsOf(b.Items, func(i matcher.Item) string { return i.ID }),
 		index.TableClaims:    idsOf(b.Claims, func(c matcher.Claim) string { return c.ID }),
+		// The points bank's lists.
+		index.TableAccounts:  idsOf(b.Accounts, func(a matcher.Account) string { return a.ID }),
+		index.TableRules:     idsOf(b.Rules, func(r matcher.EarnRule) string { return r.ID }),
+		index.TableOffers:    idsOf(b.Offers, func(o matcher.Offer) string { return o.ID }),
+		index.TableEarners:   idsOf(b.Earners, func(e matcher.Earners) string { return e.ID }),
+		index.TableTransfers: idsOf(b.Transfers, func(t matcher.Transfer) string { return t.ID }),
 	}
 	for table, list := range ids {
 		for i, id := range list {

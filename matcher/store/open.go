@@ -459,7 +459,7 @@ func shape(tx kvTx, path string) (version string, seq uint64, err error) {
 		if err != nil {
 			return "", 0, err
 		}
-		if b == nil {
+		if b == nil && !slices.Contains(index.LedgerTables, name) {
 			missing = append(missing, name)
 		}
 		buckets[name] = b
@@ -479,7 +479,10 @@ func shape(tx kvTx, path string) (version string, seq uint64, err error) {
 	switch {
 	case v == nil:
 		return "", 0, damaged(path, "meta/version (the layout version) is missing")
-	case string(v) == "1" || string(v) == schemaVersion:
+	case string(v) == "1" || string(v) == "2" || string(v) == schemaVersion:
+		if err := ledgerShape(tx, path, string(v)); err != nil {
+			return "", 0, err
+		}
 	default:
 		if n, err := strconv.Atoi(string(v)); err == nil && n > 0 {
 			return "", 0, &OpenError{Path: path, Kind: KindNewer, Msg: fmt.Sprintf("layout version %s; this allymatch reads versions up to %s", v, schemaVersion)}
@@ -565,6 +568,11 @@ func (o *opener) decodeAll(ctx context.Context, btx kvTx, l *loaded, sealed bool
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if b, err := btx.bucket(table); err != nil {
+			return err
+		} else if b == nil {
+			continue // a ledger table of a file before layout version 3 (ledgerShape)
+		}
 		if err := decodeInto(btx, table, path, sealed, func(k, data []byte) (any, uint64, error) {
 			return decodeRecord(table, string(k), data)
 		}, func(r record) error {
@@ -621,11 +629,21 @@ func consistency(bdb *bolt.DB, path string) error {
 // in one transaction (all or nothing). load has decoded and checked every
 // value of it before.
 func (o *opener) migrate(ctx context.Context, e engine, from string) error {
-	if from != "1" {
+	if from != "1" && from != "2" {
 		return damaged(o.path, "no migration from layout version %q", from)
 	}
 	counts := map[string]int{}
 	err := e.update(ctx, func(tx kvTx) error {
+		if err := migrateLedger(tx); err != nil { // version 2 to 3
+			return err
+		}
+		if from != "1" {
+			meta, err := mustBucket(tx, bucketMeta)
+			if err != nil {
+				return err
+			}
+			return meta.put(keyVersion, []byte(schemaVersion))
+		}
 		for _, name := range append(dataBuckets(), loginBuckets()...) {
 			b, err := tx.bucket(name)
 			if err != nil {
@@ -669,7 +687,11 @@ func (o *opener) migrate(ctx context.Context, e engine, from string) error {
 	for _, n := range names {
 		args = append(args, n, counts[n])
 	}
-	o.log.Info("store migrated: every record, event and category now carries a checksum", args...)
+	what := "the points ledger's tables were added"
+	if from == "1" {
+		what = "every record, event and category now carries a checksum, and " + what
+	}
+	o.log.Info("store migrated: "+what, args...)
 	return nil
 }
 
@@ -848,7 +870,10 @@ func decodeRecord(table, id string, data []byte) (any, uint64, error) {
 		}
 		obj, gotID, rev, invalid = &v, v.ID, v.Rev, v.Validate()
 	default:
-		return nil, 0, fmt.Errorf("unknown table %q", table)
+		var err error
+		if obj, gotID, rev, invalid, err = decodeLedgerRecord(table, id, data); err != nil {
+			return nil, 0, err
+		}
 	}
 	if invalid != nil {
 		return nil, 0, invalid

@@ -220,7 +220,7 @@ func shapeCases() []shapeCase {
 		}, KindDamaged, []string{"the tables events, claims are missing"}},
 		shapeCase{"no version", putMeta(keyVersion, nil), KindDamaged, []string{"meta/version", "missing"}},
 		shapeCase{"garbage version", putMeta(keyVersion, []byte("two")), KindDamaged, []string{`meta/version holds "two"`}},
-		shapeCase{"newer version", putMeta(keyVersion, []byte("3")), KindNewer, []string{"layout version 3", "versions up to " + schemaVersion}},
+		shapeCase{"newer version", putMeta(keyVersion, []byte("9")), KindNewer, []string{"layout version 9", "versions up to " + schemaVersion}},
 		shapeCase{"no sequence", putMeta(keySeq, nil), KindDamaged, []string{"meta/seq", "missing", "events"}},
 		shapeCase{"short sequence", putMeta(keySeq, []byte{1}), KindDamaged, []string{"meta/seq has 1 bytes"}},
 		shapeCase{"sequence below the last event", putMeta(keySeq, seq(1)), KindDamaged, []string{"meta/seq is 1, lower than the last event 2"}},
@@ -581,8 +581,8 @@ func TestVersion1FileMigrates(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.View(func(btx *bolt.Tx) error {
-		if v := btx.Bucket(bucketMeta).Get(keyVersion); string(v) != "2" {
-			t.Errorf("version after the migration = %q, want 2", v)
+		if v := btx.Bucket(bucketMeta).Get(keyVersion); string(v) != schemaVersion {
+			t.Errorf("version after the migration = %q, want %s", v, schemaVersion)
 		}
 		for _, b := range append(dataBuckets(), string(bucketTokens)) {
 			btx.Bucket([]byte(b)).ForEach(func(k, v []byte) error {

@@ -32,8 +32,10 @@ const FileName = "allymatch.db"
 
 // schemaVersion is the layout of the file. Version 2 seals (Seal) every
 // record, event and category; version 1, which did not, is migrated at
-// open; a file of a higher version is refused (KindNewer).
-const schemaVersion = "2"
+// open; version 3 adds the points ledger's tables (migrate_ledger.go),
+// which a version-2 file gains at open; a file of a higher version is
+// refused (KindNewer).
+const schemaVersion = "3"
 
 var (
 	bucketMeta       = []byte("meta")

@@ -30,6 +30,7 @@ type Tx struct {
 	sideOf  matcher.Side // the audit event's Side (SetSide)
 	side    []sideWrite  // writes of the cached side tables (side.go)
 	store   *Store
+	posted  int // transfers posted in this tx (PostTransfer)
 }
 
 // SetSide records in the mutation's audit event the claim side its answer
@@ -196,6 +197,9 @@ func (tx *Tx) PutClaim(c matcher.Claim) error {
 // Delete removes the record id from table. References to it are checked
 // when the mutation ends.
 func (tx *Tx) Delete(table, id string) error {
+	if immutable(table) {
+		return matcher.Errorf(matcher.ECONFLICT, "%s %q is never deleted; correct it with a new transfer", singular(table), id)
+	}
 	raw, err := tx.txn.First(table, index.IndexID, id)
 	if err != nil {
 		return err
@@ -224,6 +228,12 @@ func singular(table string) string {
 		return "claim"
 	case index.TableGrids:
 		return "grid"
+	case index.TableTransfers:
+		return "transfer"
+	case index.TableRedemptions:
+		return "redemption"
+	case index.TableAccounts:
+		return "account"
 	}
 	return table
 }
@@ -232,6 +242,10 @@ func singular(table string) string {
 // pointers to a record of one table) are equal but for Rev, which the
 // store stamps.
 func sameRecord(cur, obj any) bool {
+	if e, ok := obj.(*matcher.Earners); ok {
+		c, ok := cur.(*matcher.Earners)
+		return ok && sameEarners(c, e)
+	}
 	c, o := reflect.ValueOf(cur).Elem(), reflect.ValueOf(obj).Elem()
 	if c.Type() != o.Type() {
 		return false

@@ -1,0 +1,154 @@
+package bundle
+
+import (
+	"encoding/json"
+
+	"github.com/allymatch/allymatch/matcher"
+)
+
+// Ledger holds the points bank's lists of a bundle (道德积分银行): accounts,
+// earning rules, redemption offers, the earners named for claims, and
+// transfers by hand (opening balances carried over from paper passbooks,
+// awards). A bundle without them reads as before; a bundle may hold only
+// them. On import, an account's debits and credits, and an offer's count
+// redeemed, are the store's (kept, or 0 for a new record): the transfers
+// move them. Transfers are posted in the order listed, each checked like
+// one sent to the API (a holding account never below zero); one stored
+// already with the same body is skipped, with another body it is a
+// conflict. Redemptions are made at a shop, never imported.
+type Ledger struct {
+	Accounts  []matcher.Account  `json:"accounts,omitempty"`
+	Rules     []matcher.EarnRule `json:"rules,omitempty"`
+	Offers    []matcher.Offer    `json:"offers,omitempty"`
+	Earners   []matcher.Earners  `json:"earners,omitempty"`
+	Transfers []matcher.Transfer `json:"transfers,omitempty"`
+}
+
+// ledgerTables are the JSON keys of the ledger's lists.
+var ledgerTables = []string{"accounts", "rules", "offers", "earners", "transfers"}
+
+func (l *Ledger) count(table string) int {
+	switch table {
+	case "accounts":
+		return len(l.Accounts)
+	case "rules":
+		return len(l.Rules)
+	case "offers":
+		return len(l.Offers)
+	case "earners":
+		return len(l.Earners)
+	case "transfers":
+		return len(l.Transfers)
+	}
+	return 0
+}
+
+func (l *Ledger) len() int {
+	return len(l.Accounts) + len(l.Rules) + len(l.Offers) + len(l.Earners) + len(l.Transfers)
+}
+
+func (l *Ledger) merge(o *Ledger, sources func(table string, n int)) {
+	l.Accounts = append(l.Accounts, o.Accounts...)
+	sources("accounts", len(o.Accounts))
+	l.Rules = append(l.Rules, o.Rules...)
+	sources("rules", len(o.Rules))
+	l.Offers = append(l.Offers, o.Offers...)
+	sources("offers", len(o.Offers))
+	l.Earners = append(l.Earners, o.Earners...)
+	sources("earners", len(o.Earners))
+	l.Transfers = append(l.Transfers, o.Transfers...)
+	sources("transfers", len(o.Transfers))
+}
+
+// decode decodes one record of the list under key.
+func (l *Ledger) decode(key string, raw json.RawMessage) error {
+	switch key {
+	case "accounts":
+		return decodeOne(raw, &l.Accounts)
+	case "rules":
+		return decodeOne(raw, &l.Rules)
+	case "offers":
+		return decodeOne(raw, &l.Offers)
+	case "earners":
+		return decodeOne(raw, &l.Earners)
+	case "transfers":
+		return decodeOne(raw, &l.Transfers)
+	}
+	return nil
+}
+
+// prepareLedger is Prepare for the ledger's lists: defaults (an offer is
+// open, an earner's share 1, what a transfer was made by "system", a
+// transfer from the bundle an award or a transfer by hand), category
+// names mapped to ids, every record's own fields validated and ids used
+// twice found.
+func prepareLedger(b *Bundle, vocab *matcher.Vocabulary, ps *problems, rec func(string, int, string) (Loc, string), dup func(string) func(int, string)) {
+	l := &b.Ledger
+	d := dup("accounts")
+	for i := range l.Accounts {
+		a := &l.Accounts[i]
+		a.Rev, a.Debits, a.Credits = 0, 0, 0
+		d(i, a.ID)
+		lc, r := rec("accounts", i, a.ID)
+		ps.addErr(lc, r, a.Validate())
+	}
+	d = dup("rules")
+	for i := range l.Rules {
+		x := &l.Rules[i]
+		x.Rev = 0
+		if id, ok := vocab.Lookup(x.Category); ok {
+			x.Category = id
+		}
+		d(i, x.ID)
+		lc, r := rec("rules", i, x.ID)
+		ps.addErr(lc, r, x.Validate())
+		if x.Category != "" && !vocab.Has(x.Category) {
+			ps.add(lc, r, "category", "unknown category %q", x.Category)
+		}
+	}
+	d = dup("offers")
+	for i := range l.Offers {
+		o := &l.Offers[i]
+		o.Rev, o.Redeemed = 0, 0
+		if o.Status == "" {
+			o.Status = matcher.OfferOpen
+		}
+		d(i, o.ID)
+		lc, r := rec("offers", i, o.ID)
+		ps.addErr(lc, r, o.Validate())
+	}
+	d = dup("earners")
+	for i := range l.Earners {
+		e := &l.Earners[i]
+		e.Rev = 0
+		if e.By == "" {
+			e.By = matcher.System.String()
+		}
+		for j := range e.Earners {
+			if e.Earners[j].Share == 0 {
+				e.Earners[j].Share = 1
+			}
+		}
+		d(i, e.ID)
+		lc, r := rec("earners", i, e.ID)
+		ps.addErr(lc, r, e.Validate())
+	}
+	d = dup("transfers")
+	for i := range l.Transfers {
+		t := &l.Transfers[i]
+		t.Seq, t.N = 0, 0
+		if t.By == "" {
+			t.By = matcher.System.String()
+		}
+		if t.Kind == "" {
+			t.Kind = matcher.TransferManual
+		}
+		d(i, t.ID)
+		lc, r := rec("transfers", i, t.ID)
+		if t.Kind != matcher.TransferManual && t.Kind != matcher.TransferAward {
+			ps.add(lc, r, "kind", "a bundle carries transfers by hand (transfer or award); %s transfers are made by the ledger", t.Kind)
+			continue
+		}
+		ps.addErr(lc, r, t.Validate())
+	}
+}
