@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/allymatch/allymatch/matcher/match"
-	"github.com/allymatch/allymatch/matcher/store"
 )
 
 func init() {
@@ -37,7 +36,9 @@ func runVerify(ctx context.Context, std Stdio, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
-	st, _, err := openStore(ctx, func() store.Options { o := storeAt(*data); o.NoCreate = true; return o }())
+	opts := storeAt(*data)
+	opts.NoCreate = true
+	st, _, err := openStore(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -140,41 +140,20 @@ func (c *Config) fill() {
 	if c.Window < 0 {
 		c.Window = 0
 	}
-	if c.Tick <= 0 {
-		c.Tick = d.Tick
-	}
-	if c.Timeout <= 0 {
-		c.Timeout = d.Timeout
-	}
-	if c.Backoff <= 0 {
-		c.Backoff = d.Backoff
+	for _, f := range []struct{ v, d *time.Duration }{
+		{&c.Tick, &d.Tick}, {&c.Timeout, &d.Timeout}, {&c.Backoff, &d.Backoff},
+		{&c.RatePause, &d.RatePause}, {&c.RemindBefore, &d.RemindBefore}, {&c.RemindEvery, &d.RemindEvery},
+	} {
+		orDefault(f.v, *f.d)
 	}
 	if c.MaxBackoff < c.Backoff {
 		c.MaxBackoff = max(d.MaxBackoff, c.Backoff)
 	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = d.MaxAttempts
-	}
-	if c.MaxInFlight <= 0 {
-		c.MaxInFlight = d.MaxInFlight
-	}
-	if c.RobotRate <= 0 {
-		c.RobotRate = d.RobotRate
-	}
-	if c.GenericRate <= 0 {
-		c.GenericRate = d.GenericRate
-	}
-	if c.RatePause <= 0 {
-		c.RatePause = d.RatePause
-	}
-	if c.RemindBefore <= 0 {
-		c.RemindBefore = d.RemindBefore
-	}
-	if c.RemindEvery <= 0 {
-		c.RemindEvery = d.RemindEvery
-	}
-	if c.Keep <= 0 {
-		c.Keep = d.Keep
+	for _, f := range []struct{ v, d *int }{
+		{&c.MaxAttempts, &d.MaxAttempts}, {&c.MaxInFlight, &d.MaxInFlight}, {&c.RobotRate, &d.RobotRate},
+		{&c.GenericRate, &d.GenericRate}, {&c.Keep, &d.Keep},
+	} {
+		orDefault(f.v, *f.d)
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -216,4 +195,11 @@ func (s *Subscription) Reader() matcher.Actor {
 // Wants reports whether s tells of kind k.
 func (s *Subscription) Wants(k Kind) bool {
 	return k == Test || len(s.Kinds) == 0 || slices.Contains(s.Kinds, k)
+}
+
+// orDefault sets *v to d when *v is not positive (a zero Config field).
+func orDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
