@@ -1,8 +1,12 @@
 package web
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/matcher/store"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
@@ -19,18 +23,30 @@ func TestEditWordsForEveryOp(t *testing.T) {
 		Item:     scenario.Ref[matcher.Item]{Value: &matcher.Item{ID: "LH-R12", Title: "晚间护学"}},
 		Project:  scenario.Ref[matcher.Project]{Value: &matcher.Project{ID: "LH-P02", Name: "爱心早餐"}},
 		Alliance: "lh", Quantity: &q, RadiusKM: &km, Windows: &wins, Status: &st, Mode: &mode, Weights: &w}
+	sn := bananSnapshot(t)
 	for _, l := range []*Lang{langZH, langEN} {
-		n := names{lang: l}
-		for _, op := range scenario.Ops {
+		n := names{lang: l, sn: sn}
+		for _, op := range scenario.Ops() {
 			e := edit
 			e.Op = op
-			if op == scenario.OpDropFromAlliance {
-				continue // names the alliance from the store
-			}
 			got := editWords(n, e)
 			if got == op || strings.Contains(got, "%!") {
 				t.Errorf("%s: %q", op, got)
 			}
 		}
 	}
+}
+
+// bananSnapshot is the Banan sample's state.
+func bananSnapshot(t *testing.T) store.Snapshot {
+	t.Helper()
+	st, _, err := store.Open(context.Background(), store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Import(context.Background(), fixtures.MustBanan(t), "system"); err != nil {
+		t.Fatal(err)
+	}
+	return st.Snapshot()
 }

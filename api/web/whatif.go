@@ -314,62 +314,65 @@ func (s *site) whatIf(c echo.Context) error {
 	return s.renderDashboard(c, al, n, f, status)
 }
 
-// editWords says an edit in words.
+// editWords says an edit in words: its operation's words (from the
+// scenario registry) with each argument named as the desk names it.
 func editWords(n names, e scenario.Edit) string {
 	l := n.lang
-	item := func() string {
-		if e.Item.Value != nil {
-			return e.Item.Value.ID + " " + e.Item.Value.Title
-		}
-		return e.Item.ID + " " + n.Item(e.Item.ID).Title
+	op, ok := scenario.Lookup(e.Op)
+	if !ok {
+		return e.Op
 	}
-	unit := func() string {
-		if e.Unit.Value != nil {
-			return e.Unit.Value.Name
-		}
-		return n.Unit(e.Unit.ID)
+	spec := op.Spec()
+	format := spec.Words[0]
+	if l.Code == "en" {
+		format = spec.Words[1]
 	}
-	project := func() string {
-		if p := e.Project.Value; p != nil {
-			return p.ID + " " + p.Name
-		}
-		return e.Project.ID
+	var args []any
+	for _, a := range op.Args(&e) {
+		args = append(args, argWords(n, e, a))
 	}
-	switch e.Op {
-	case scenario.OpSetQuantity:
-		if e.Quantity != nil {
-			return l.T("edit.set_quantity", item(), *e.Quantity)
+	return fmt.Sprintf(format, args...)
+}
+
+// argWords names one argument of an edit's words.
+func argWords(n names, e scenario.Edit, a scenario.Arg) string {
+	l := n.lang
+	switch a.Kind {
+	case scenario.ArgUnit:
+		if a.Title != "" {
+			return a.Title
 		}
-	case scenario.OpSetRadius:
-		if e.RadiusKM != nil {
-			return l.T("edit.set_radius", item(), strconv.FormatFloat(*e.RadiusKM, 'f', -1, 64))
+		return n.Unit(a.Value)
+	case scenario.ArgItem:
+		if a.Title != "" {
+			return a.Value + " " + a.Title
 		}
-	case scenario.OpRemoveUnit, scenario.OpAddUnit, scenario.OpSetUnit:
-		return l.T("edit."+e.Op, unit())
-	case scenario.OpAddItem, scenario.OpRemoveItem, scenario.OpSetWindow, scenario.OpSetItem:
-		return l.T("edit."+e.Op, item())
-	case scenario.OpAddProject, scenario.OpRemoveProject:
-		return l.T("edit."+e.Op, project())
-	case scenario.OpSetProjectStatus:
-		if e.Status != nil {
-			return l.T("edit.set_project_status", project(), l.T("project."+string(*e.Status)))
+		return a.Value + " " + n.Item(a.Value).Title
+	case scenario.ArgProject:
+		if a.Title != "" {
+			return a.Value + " " + a.Title
 		}
-	case scenario.OpDropFromAlliance:
-		return l.T("edit.drop_from_alliance", unit(), n.Alliance(e.Alliance))
-	case scenario.OpSetMode:
-		if e.Mode != nil {
-			return l.T("edit.set_mode", l.T("mode."+string(*e.Mode)))
+		if p, err := n.sn.Project(a.Value); err == nil {
+			return a.Value + " " + p.Name
 		}
-	case scenario.OpSetWeights:
-		if e.Weights != nil {
-			var parts []string
-			for _, t := range match.Terms {
-				parts = append(parts, fmt.Sprintf("%s %d", l.T("term."+t), weightOf(*e.Weights, t)))
-			}
-			return l.T("edit.set_weights", strings.Join(parts, l.T("list.sep")))
+		return a.Value
+	case scenario.ArgAlliance:
+		return n.Alliance(a.Value)
+	case scenario.ArgStatus:
+		return l.T("project." + a.Value)
+	case scenario.ArgMode:
+		return l.T("mode." + a.Value)
+	case scenario.ArgWeights:
+		if e.Weights == nil {
+			return ""
 		}
+		var parts []string
+		for _, t := range match.Terms {
+			parts = append(parts, fmt.Sprintf("%s %d", l.T("term."+t), weightOf(*e.Weights, t)))
+		}
+		return strings.Join(parts, l.T("list.sep"))
 	}
-	return e.Op
+	return a.Value
 }
 
 // assignView is one proposal of a diff, named.

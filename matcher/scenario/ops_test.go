@@ -144,8 +144,11 @@ func TestSetItem(t *testing.T) {
 	if it.Category != "legal" || it.Title != "餐饮从业人员劳动合同法律咨询讲座" || !slices.Equal(it.Tags, []string{"劳动合同", "法律咨询"}) || it.Priority != 2 {
 		t.Errorf("the fork's LH-D10 = %+v", it)
 	}
-	if it.Kind != live.Kind || it.Unit != live.Unit || it.Level != live.Level || it.Status != live.Status || it.Rev != live.Rev {
-		t.Errorf("kind, unit, level, status or rev changed: %+v, live %+v", it, live)
+	if it.Kind != live.Kind || it.Unit != live.Unit || it.Level != live.Level || it.Status != live.Status || it.Description != live.Description || !slices.Equal(it.Windows, live.Windows) {
+		t.Errorf("kind, unit, level, status, description or windows changed (left out, they keep theirs): %+v, live %+v", it, live)
+	}
+	if it.Rev != st.Seq()+1 {
+		t.Errorf("the fork's LH-D10 has rev %d, want %d: a fork's puts are the store's, stamping the index the scenario would be applied at", it.Rev, st.Seq()+1)
 	}
 	if live.Category != "training" {
 		t.Errorf("live LH-D10 category %q", live.Category)
@@ -200,9 +203,9 @@ func TestSetUnit(t *testing.T) {
 	}
 
 	// The bun shop (龙华包子铺) moved to a grid not next to the
-	// committee's, known by its grid only (no coordinates): its buns reach
-	// no one.
-	_, d = scenarioDiff(t, st, m, `[{"op":"set_unit","unit":{"id":"lh-bakery","name":"龙华包子铺","kind":"shop","grid":"lzwc-g2"}}]`)
+	// committee's, known by its grid only (its coordinates cleared with
+	// null; fields left out keep theirs): its buns reach no one.
+	_, d = scenarioDiff(t, st, m, `[{"op":"set_unit","unit":{"id":"lh-bakery","grid":"lzwc-g2","location":null}}]`)
 	if !proposes(d.Live, "LH-R07", "") || proposes(d.After, "LH-R07", "") {
 		t.Errorf("LH-R07 after the bun shop moved away: still proposed")
 	}
@@ -236,7 +239,9 @@ func TestNewOpsBadEdits(t *testing.T) {
 		{`[{"op":"set_item","unit":"lh-bank","item":{` + d10 + `}}]`, "edits[0].unit", "does not change", matcher.EINVALID},
 		{`[{"op":"set_item","item":{` + d10 + `,"level":"street"}}]`, "edits[0].item.level", "escalation", matcher.EINVALID},
 		{`[{"op":"set_item","item":{"id":"nope","category":"legal","title":"x","quantity":1}}]`, "edits[0].item.id", `"nope"`, matcher.ENOTFOUND},
-		{`[{"op":"set_item","item":"LH-D10"}]`, "edits[0].item", "item object", matcher.EINVALID},
+		{`[{"op":"set_item","item":"LH-D10"}]`, "edits[0].item", "names no field to change", matcher.EINVALID},
+		{`[{"op":"set_item","item":"LH-D10","quantity":0}]`, "edits[0].quantity", "≥ 1", matcher.EINVALID},
+		{`[{"op":"set_item","item":"nope","quantity":2}]`, "edits[0].item", `"nope"`, matcher.ENOTFOUND},
 		{`[{"op":"set_item","item":{` + d10 + `,"category":"炒菜"}}]`, "edits[0].item.category", `"炒菜"`, matcher.EINVALID},
 		{`[{"op":"set_item","item":{"id":"LH-D10","category":"training","title":"x","quantity":0}}]`, "edits[0].item.quantity", "", matcher.EINVALID},
 		{`[{"op":"set_item","item":{"id":"LH-D10","category":"training","title":"","quantity":1}}]`, "edits[0].item.title", "", matcher.EINVALID},
@@ -248,9 +253,11 @@ func TestNewOpsBadEdits(t *testing.T) {
 		{`[` + law + `,` + slot + `,{"op":"set_item","item":{"id":"LH-P09-S1","kind":"resource","category":"legal","title":"x","quantity":1}}]`, "edits[2].item.kind", "", matcher.EINVALID},
 		// set_unit
 		{`[{"op":"set_unit","unit":{"id":"nope","name":"某单位","kind":"shop","grid":"lh-g1"}}]`, "edits[0].unit.id", `"nope"`, matcher.ENOTFOUND},
-		{`[{"op":"set_unit","unit":"lh-bank"}]`, "edits[0].unit", "unit object", matcher.EINVALID},
+		{`[{"op":"set_unit","unit":"lh-bank"}]`, "edits[0].unit", "names no field to change", matcher.EINVALID},
+		{`[{"op":"set_unit","unit":"lh-bank","alliances":["nope"]}]`, "edits[0].alliances[0]", `"nope"`, matcher.ENOTFOUND},
+		{`[{"op":"set_unit","unit":{"id":"lh-bank","kind":"Bank"}}]`, "edits[0].unit.kind", "", matcher.EINVALID},
 		{`[{"op":"set_unit","unit":{` + bankU + `,"grid":"lh-g9"}}]`, "edits[0].unit.grid", `"lh-g9"`, matcher.EINVALID},
-		{`[{"op":"set_unit","unit":{"id":"lh-bank","name":"重庆农村商业银行龙洲湾支行","kind":"bank"}}]`, "edits[0].unit.location", "", matcher.EINVALID},
+		{`[{"op":"set_unit","unit":{"id":"lh-bank","grid":"","location":null}}]`, "edits[0].unit.location", "", matcher.EINVALID},
 		{`[{"op":"set_unit","unit":{` + bankU + `,"kind":"Bank"}}]`, "edits[0].unit.kind", "", matcher.EINVALID},
 		{`[{"op":"set_unit","unit":{` + bankU + `,"alliances":["nope"]}}]`, "edits[0].unit.alliances[0]", `"nope"`, matcher.ENOTFOUND},
 		{`[{"op":"remove_unit","unit":"lh-bakery"},{"op":"set_unit","unit":{` + bankU + `,"location":{"lat":95,"lon":0}}}]`, "edits[1].unit.location.lat", "", matcher.EINVALID},
@@ -389,7 +396,7 @@ func TestApplyNewOps(t *testing.T) {
 	}
 
 	// Joining an alliance through set_unit is applied too (admin).
-	c, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_unit","unit":{"id":"lh-bakery","name":"龙华包子铺","kind":"shop","grid":"lh-g2","alliances":["lzwc"]}}]`)})
+	c, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_unit","unit":{"id":"lh-bakery","location":null,"alliances":["lzwc"]}}]`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +416,7 @@ func TestNewOpsChangeLogAndIncrementalDiff(t *testing.T) {
 	m := NewManager()
 	sc, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t, `[`+addLawProject+`,
 		{"op":"remove_project","project":"LH-P02"},`+setLegalTalk+`,
-		{"op":"set_unit","unit":{"id":"lh-bank","name":"重庆农村商业银行龙洲湾支行","kind":"bank","grid":"lh-g3","alliances":["lzwc"]}}]`)})
+		{"op":"set_unit","unit":{"id":"lh-bank","name":"重庆农商行龙洲湾支行","alliances":["lzwc"]}}]`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,7 +443,7 @@ func TestNewOpsChangeLogAndIncrementalDiff(t *testing.T) {
 		`[{"op":"set_project_status","project":"LH-P01","status":"done"},{"op":"set_project_status","project":"LH-P02","status":"done"}]`,
 		`[` + setLegalTalk + `]`,
 		`[` + moveBank + `]`,
-		`[{"op":"set_unit","unit":{"id":"lh-bakery","name":"龙华包子铺","kind":"shop","grid":"lzwc-g2"}}]`,
+		`[{"op":"set_unit","unit":{"id":"lh-bakery","grid":"lzwc-g2","location":null}}]`,
 	} {
 		for range 2 { // the second time from a warm live session
 			sc, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "lh", Edits: edits(t, js)})

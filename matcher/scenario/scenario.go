@@ -85,29 +85,33 @@ func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
 	}
 	sc := &Scenario{Meeting: req.Meeting, Seq: sn.Seq, Base: set, Settings: set, Edits: slices.Clone(req.Edits), vocab: sn.Vocab}
 	sc.db = sn.Fork()
-	txn := sc.db.Txn(true)
-	defer txn.Abort()
-	w := forkWriter{txn: txn, vocab: sn.Vocab, keys: new([]index.Key)}
+	tx := sn.ForkTx(sc.db)
 	for i := range sc.Edits {
-		if err := applyEdit(w, i, &sc.Edits[i], &sc.Settings); err != nil {
-			return nil, err
+		mark := tx.Mark()
+		err := applyEdit(tx.Tx, i, &sc.Edits[i], &sc.Settings)
+		if err == nil {
+			// What the store would refuse when the scenario is applied,
+			// the fork refuses now.
+			err = wrapEdit(i, tx.Check(mark))
 		}
-	}
-	if len(*w.keys) > 0 {
-		// The edits are one write of the fork: logged, so that a
-		// session of the live state solves the fork incrementally.
-		state, err := index.RecordChanges(txn, *w.keys)
 		if err != nil {
-			return nil, err
-		}
-		meta := index.NewReader(txn).Meta()
-		meta.State = state
-		if err := txn.Insert(index.TableMeta, &meta); err != nil {
+			tx.Finish(true)
 			return nil, err
 		}
 	}
-	txn.Commit()
+	if _, err := tx.Finish(false); err != nil {
+		return nil, err
+	}
 	return sc, nil
+}
+
+// wrapEdit names edit i in err, a problem of the store's checks.
+func wrapEdit(i int, err error) error {
+	if err == nil {
+		return nil
+	}
+	c := Ctx{I: i}
+	return c.Wrap("", err)
 }
 
 // Solve runs the scenario's meeting on its fork.
@@ -201,7 +205,7 @@ func (s *Scenario) Apply(ctx context.Context, st *store.Store, actor matcher.Act
 		}
 		set := s.Base
 		for i := range s.Edits {
-			if err := applyEdit(txWriter{tx}, i, &s.Edits[i], &set); err != nil {
+			if err := applyEdit(tx, i, &s.Edits[i], &set); err != nil {
 				return err
 			}
 		}
