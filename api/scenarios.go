@@ -75,11 +75,16 @@ func parseScenarioRequest(r io.Reader) (scenario.Request, error) {
 		return raw.Request, err
 	}
 	req := raw.Request
-	if req.Meeting == "" {
-		return req, matcher.FieldError("meeting", "is required")
+	if req.Meeting == "" && len(req.Scope) == 0 {
+		return req, matcher.FieldError("meeting", `is required (or "scope", a list of alliances)`)
 	}
-	if !matcher.ValidID(req.Meeting) {
+	if req.Meeting != "" && !matcher.ValidID(req.Meeting) {
 		return req, matcher.FieldError("meeting", "must be an alliance id, got %q", req.Meeting)
+	}
+	for i, id := range req.Scope {
+		if !matcher.ValidID(id) {
+			return req, matcher.FieldError(fmt.Sprintf("scope[%d]", i), "must be an alliance id, got %q", id)
+		}
 	}
 	if raw.Edits != nil {
 		req.Edits = make([]scenario.Edit, len(raw.Edits))

@@ -391,6 +391,17 @@ func scopeRoutes() []scopeRoute {
 					inBody("edits[2].project", body, "LH-P01", "TW-P01"),
 				}
 			}},
+		{name: "POST /v1/scenarios (scope)", method: http.MethodPost,
+			setup: fixed("/v1/scenarios", `{"scope":["st-lzw"],"name":"龙洲湾街道护学","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70},{"op":"set_unit","unit":"lh-bank","alliances":["lzwc"]}]}`),
+			owner: coordOwner("st-lzw"), parent: coordOwner("bn-district"), ok: 201, sameAlliance: unitID("lh-bank"),
+			ids: func(path, body string) []idVariant {
+				return []idVariant{
+					inBody("scope[0]", body, "st-lzw", "tw"),
+					inBody("edits[0].item", body, "LH-R12", "TW-R01"),
+					inBody("edits[1].unit", body, "lh-bank", "tw-shop"),
+					inBody("edits[1].alliances[0]", body, "lzwc", "tw"),
+				}
+			}},
 		{name: "POST /v1/scenarios/{id}/apply", method: http.MethodPost,
 			setup: func(ts *testServer) (string, string) {
 				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)

@@ -26,6 +26,7 @@ type Assignment struct {
 // DemandChange is one demand whose proposals differ.
 type DemandChange struct {
 	Demand    string       `json:"demand"`
+	Meeting   string       `json:"meeting,omitempty"` // in a scope's diff: the meeting whose plan it is`
 	Unit      string       `json:"unit"`
 	Change    string       `json:"change"`
 	UnitMoved bool         `json:"unit_moved,omitempty"` // moved to another resource unit, not only another item
@@ -39,7 +40,8 @@ type DemandChange struct {
 type Claim struct {
 	Resource string `json:"resource"`
 	Demand   string `json:"demand"`
-	Quantity int64  `json:"quantity"` // the quantity gained or lost
+	Quantity int64  `json:"quantity"`          // the quantity gained or lost
+	Meeting  string `json:"meeting,omitempty"` // in a scope's diff: the meeting whose plan it is
 }
 
 // UnitChange is what one unit gains and loses, on either side.
@@ -84,18 +86,26 @@ func (t Totals) Priorities() []int {
 	return out
 }
 
-// Diff compares a scenario's plan with the live one for one meeting.
+// Diff compares a scenario's plan with the live one for one meeting, or for
+// every meeting of a scope (Scope, Meetings, Moves and Outside then; a
+// demand or a claim names its meeting).
 type Diff struct {
 	Scenario string         `json:"scenario,omitempty"`
-	Meeting  string         `json:"meeting"`
+	Meeting  string         `json:"meeting,omitempty"`
+	Scope    []string       `json:"scope,omitempty"`
 	LiveSeq  uint64         `json:"live_seq"`
 	ForkSeq  uint64         `json:"fork_seq"`
 	Stale    bool           `json:"stale"` // the live state moved on since the fork
 	Demands  []DemandChange `json:"demands"`
 	Units    []UnitChange   `json:"units"`
 	Totals   Totals         `json:"totals"`
-	Live     *match.Result  `json:"-"`
-	After    *match.Result  `json:"-"`
+	// Meetings whose plans change, Moves of resources between meetings,
+	// and the edits that touch units of meetings Outside the scope.
+	Meetings []MeetingChange `json:"meetings,omitzero"`
+	Moves    []Move          `json:"moves,omitzero"`
+	Outside  []Outside       `json:"outside,omitzero"`
+	Live     *match.Result   `json:"-"`
+	After    *match.Result   `json:"-"`
 }
 
 func side(res *match.Result) Side {

@@ -34,20 +34,43 @@ const (
 	DefaultMaxEdits     = 1000
 )
 
-// Request creates a scenario: the meeting it plans, its edits, and the
+// Request creates a scenario: what it plans (one meeting, or a scope: each
+// alliance of Scope with every alliance below it), its edits, and the
 // settings of both solves (live and scenario) before any set_mode or
 // set_weights edit. Mode "" is welfare; nil weights are the defaults.
 type Request struct {
-	Meeting string         `json:"meeting"`
+	Meeting string         `json:"meeting,omitempty"`
+	Scope   []string       `json:"scope,omitempty"`
+	Name    string         `json:"name,omitempty"`
+	Note    string         `json:"note,omitempty"`
 	Edits   []Edit         `json:"edits"`
 	Mode    match.Mode     `json:"mode,omitempty"`
 	Weights *match.Weights `json:"weights,omitempty"`
 }
 
+// Bounds of a scenario's words and scope.
+const (
+	MaxNameLen   = 80   // characters of a name
+	MaxNoteLen   = 2000 // characters of a note
+	MaxScopeRoot = 64   // alliances a scope names
+)
+
+var (
+	nameText = matcher.Text{Max: MaxNameLen}
+	noteText = matcher.Text{Max: MaxNoteLen, Multiline: true}
+)
+
 // Scenario is a fork plus edits.
 type Scenario struct {
-	ID       string         `json:"id"`
-	Meeting  string         `json:"meeting"`
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	Note    string `json:"note,omitempty"`
+	Meeting string `json:"meeting,omitempty"` // a one-meeting scenario's
+	// Scope is the alliances a scope scenario names; Meetings every
+	// meeting it solves (the scope's alliances and every one below them,
+	// sorted), or the one meeting.
+	Scope    []string       `json:"scope,omitempty"`
+	Meetings []string       `json:"meetings"`
 	Owner    matcher.Actor  `json:"owner"`
 	Created  time.Time      `json:"created"`
 	Seq      uint64         `json:"seq"`      // the live store index forked
@@ -77,13 +100,15 @@ func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
-	if req.Meeting == "" {
-		return nil, matcher.FieldError("meeting", "is required")
+	if err := checkWords(req); err != nil {
+		return nil, err
 	}
-	if _, err := sn.Alliance(req.Meeting); err != nil {
-		return nil, matcher.FieldError("meeting", "no meeting (alliance) %q", req.Meeting)
+	meetings, err := meetingsOf(sn.Reader, req)
+	if err != nil {
+		return nil, err
 	}
-	sc := &Scenario{Meeting: req.Meeting, Seq: sn.Seq, Base: set, Settings: set, Edits: slices.Clone(req.Edits), vocab: sn.Vocab}
+	sc := &Scenario{Name: req.Name, Note: req.Note, Meeting: req.Meeting, Scope: slices.Clone(req.Scope), Meetings: meetings,
+		Seq: sn.Seq, Base: set, Settings: set, Edits: slices.Clone(req.Edits), vocab: sn.Vocab}
 	sc.db = sn.Fork()
 	tx := sn.ForkTx(sc.db)
 	for i := range sc.Edits {
@@ -129,9 +154,13 @@ func (s *Scenario) solve(ctx context.Context, live *match.Session) (*match.Resul
 	return live.Fork(s.Settings).Run(ctx, s.Reader(), s.vocab)
 }
 
-// Diff solves the scenario and the live plan (the meeting on sn with the
-// base settings) and compares them.
+// Diff solves the scenario and the live plan (the meeting, or every
+// meeting of the scope, on sn with the base settings) from scratch and
+// compares them.
 func (s *Scenario) Diff(ctx context.Context, sn store.Snapshot) (*Diff, error) {
+	if len(s.Scope) > 0 {
+		return s.diffScope(ctx, sn, nil)
+	}
 	live, err := match.Run(ctx, sn.Reader, sn.Vocab, s.Meeting, s.Base)
 	if err != nil {
 		return nil, err
@@ -198,7 +227,7 @@ func (s *Scenario) Apply(ctx context.Context, st *store.Store, actor matcher.Act
 		return matcher.Event{}, conflict(now)
 	}
 	var raced bool
-	ev, err := st.Update(ctx, actor.String(), "scenario.apply", []string{s.Meeting}, func(tx *store.Tx) error {
+	ev, err := st.Update(ctx, actor.String(), "scenario.apply", s.roots(), func(tx *store.Tx) error {
 		if tx.Seq() != s.Seq+1 {
 			raced = true
 			return matcher.Errorf(matcher.ECONFLICT, "changed")
@@ -233,21 +262,27 @@ type Manager struct {
 	live *match.Sessions // sessions of the live plans diffed, by meeting and settings
 }
 
-// liveCacheSize bounds the live plans (sessions) a Manager keeps for diffs.
-const liveCacheSize = 8
+// liveCacheSize bounds the live plans (sessions) a Manager keeps for
+// diffs: every meeting of a district (the generated one has 299), so that
+// a district-scope scenario after the first is solved incrementally.
+const liveCacheSize = 512
+
+// pool returns the manager's sessions of live plans.
+func (m *Manager) pool() *match.Sessions {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.live == nil {
+		m.live = match.NewSessions(liveCacheSize)
+	}
+	return m.live
+}
 
 // livePlan returns the live plan of meeting under set at sn and its
 // session. The session is kept (up to liveCacheSize, least recently used
 // first out): the plan is solved again only where the store changed since
 // its last run, and scenarios are solved as forks of it.
 func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting string, set match.Settings) (*match.Result, *match.Session, error) {
-	m.mu.Lock()
-	if m.live == nil {
-		m.live = match.NewSessions(liveCacheSize)
-	}
-	live := m.live
-	m.mu.Unlock()
-	sess := live.Get(meeting, set)
+	sess := m.pool().Get(meeting, set)
 	res, err := sess.Run(ctx, sn.Reader, sn.Vocab)
 	if err != nil {
 		return nil, nil, err
@@ -262,7 +297,15 @@ func NewManager() *Manager {
 
 // canSee: the owner, and whoever may run the scenario's meeting.
 func canSee(r index.Reader, a matcher.Actor, s *Scenario) bool {
-	return a == s.Owner || service.CanRunMeeting(r, a, s.Meeting)
+	if a == s.Owner {
+		return true
+	}
+	for _, id := range s.roots() {
+		if !service.CanRunMeeting(r, a, id) {
+			return false
+		}
+	}
+	return true
 }
 
 // Create forks the live state of st, applies req's edits and keeps the
@@ -273,11 +316,8 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 		return nil, err
 	}
 	sn := st.Snapshot()
-	if req.Meeting != "" && service.CanSeeAlliance(sn.Reader, actor, req.Meeting) && !service.CanRunMeeting(sn.Reader, actor, req.Meeting) {
-		return nil, matcher.Errorf(matcher.EFORBIDDEN, "%s may not plan the meeting of %q", actor, req.Meeting)
-	}
-	if req.Meeting != "" && !service.CanRunMeeting(sn.Reader, actor, req.Meeting) {
-		return nil, matcher.NewError(matcher.ENOTFOUND, "meeting", "no meeting (alliance) %q", req.Meeting)
+	if err := checkScope(sn.Reader, actor, req); err != nil {
+		return nil, err
 	}
 	if len(req.Edits) > m.MaxEdits {
 		return nil, matcher.FieldError("edits", "has %d edits; at most %d", len(req.Edits), m.MaxEdits)
@@ -442,6 +482,9 @@ func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor
 	sc, err := m.Get(sn.Reader, actor, id)
 	if err != nil {
 		return nil, err
+	}
+	if len(sc.Scope) > 0 {
+		return sc.diffScope(ctx, sn, m.pool())
 	}
 	live, sess, err := m.livePlan(ctx, sn, sc.Meeting, sc.Base)
 	if err != nil {
