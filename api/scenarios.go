@@ -44,6 +44,8 @@ func (h *scenarios) sessions() *match.Sessions {
 func (h *scenarios) register(v1 *echo.Group) {
 	v1.POST("/scenarios", h.create)
 	v1.GET("/scenarios", h.list)
+	v1.GET("/scenarios/compare", h.compare)
+	v1.POST("/scenarios/:id/share", h.share)
 	v1.GET("/scenarios/:id", h.get)
 	v1.DELETE("/scenarios/:id", h.delete)
 	v1.GET("/scenarios/:id/diff", h.diff)
@@ -225,6 +227,9 @@ func (h *scenarios) list(c echo.Context) error {
 		return err
 	}
 	st := h.store()
+	if err := h.m.Use(st); err != nil {
+		return err
+	}
 	seq := st.Seq()
 	out := list[scenarioView]{Items: []scenarioView{}}
 	for _, sc := range h.m.List(st.Snapshot().Reader, actorOf(c)) {
@@ -247,7 +252,68 @@ func (h *scenarios) scenarioParam(c echo.Context) (*scenario.Scenario, error) {
 	if !matcher.ValidID(id) {
 		return nil, notFound("scenario", id)
 	}
-	return h.m.Get(h.store().Snapshot().Reader, actorOf(c), id)
+	st := h.store()
+	if err := h.m.Use(st); err != nil {
+		return nil, err
+	}
+	return h.m.Get(st.Snapshot().Reader, actorOf(c), id)
+}
+
+// shareRequest is the body of POST /v1/scenarios/{id}/share.
+type shareRequest struct {
+	Shared *bool `json:"shared"`
+}
+
+func parseShareRequest(r io.Reader) (shareRequest, error) {
+	var req shareRequest
+	if err := decodeJSON(r, &req, false); err != nil {
+		return req, err
+	}
+	if req.Shared == nil {
+		return req, matcher.FieldError("shared", "is required (true or false)")
+	}
+	return req, nil
+}
+
+// share handles POST /v1/scenarios/{id}/share {"shared":true}: the
+// scenario is read (only read) by the coordinators of the alliances it
+// touches; false takes that back. Only who may change it shares it (its
+// owner, the coordinators of its scope): those it is shared with get a 403.
+func (h *scenarios) share(c echo.Context) error {
+	sc, err := h.scenarioParam(c)
+	if err != nil {
+		return err
+	}
+	req, err := parseBody(c, maxBody, parseShareRequest)
+	if err != nil {
+		return err
+	}
+	st := h.store()
+	sc, err = h.m.Share(st, actorOf(c), sc.ID, *req.Shared)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, scenarioView{Scenario: sc, Stale: sc.Seq != st.Seq()})
+}
+
+// compare handles GET /v1/scenarios/compare?a=&b=: two scenarios of the
+// same scope side by side (a 400 for scenarios of other meetings; one the
+// caller may not read is a 404 naming a or b).
+func (h *scenarios) compare(c echo.Context) error {
+	ids := [2]string{c.QueryParam("a"), c.QueryParam("b")}
+	for i, f := range []string{"a", "b"} {
+		if ids[i] == "" {
+			return matcher.FieldError(f, "is required (a scenario id)")
+		}
+		if !matcher.ValidID(ids[i]) {
+			return matcher.NewError(matcher.ENOTFOUND, f, "scenario %q not found", ids[i])
+		}
+	}
+	out, err := h.m.Compare(c.Request().Context(), h.store(), actorOf(c), ids[0], ids[1])
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // get handles GET /v1/scenarios/{id}, with the summary of its diff.

@@ -68,6 +68,16 @@ func inBody(field, body, old, foreign string) idVariant {
 	return idVariant{field: field, foreign: strings.Replace(body, q(old), q(foreign), 1), absent: strings.Replace(body, q(old), q(absent), 1), foreignID: foreign, nopeID: absent}
 }
 
+// inQuery replaces the query parameter name's value old.
+func inQuery(path, name, old, foreign string) idVariant {
+	const absent = "zz-absent-9"
+	q := name + "=" + old
+	if !strings.Contains(path, q) {
+		panic("no " + q + " in " + path)
+	}
+	return idVariant{field: name, inPath: true, foreign: strings.Replace(path, q, name+"="+foreign, 1), absent: strings.Replace(path, q, name+"="+absent, 1), foreignID: foreign, nopeID: absent}
+}
+
 // inPath replaces the path segment old.
 func inPath(path, old, foreign string) idVariant {
 	const absent = "zz-absent-9"
@@ -178,7 +188,7 @@ func (ts *testServer) scenario(token, body string) string {
 
 func scopeRoutes() []scopeRoute {
 	var claim, foreignClaim matcher.Claim
-	var scenarioID, foreignScenario, tokenID, foreignTokenID string
+	var scenarioID, otherScenario, foreignScenario, tokenID, foreignTokenID string
 	var hookID, foreignHook, deadMsg, foreignMsg string
 	// hooks subscribes lh's group and tw's (as the admin), and returns
 	// their ids.
@@ -463,6 +473,25 @@ func scopeRoutes() []scopeRoute {
 			},
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 204, sameAlliance: unitID("lh-bank"),
 			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
+		{name: "POST /v1/scenarios/{id}/share", method: http.MethodPost,
+			setup: func(ts *testServer) (string, string) {
+				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
+				foreignScenario = ts.scenario(ts.coordToken("tw"), `{"meeting":"tw"}`)
+				return "/v1/scenarios/" + scenarioID + "/share", `{"shared":true}`
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
+		{name: "GET /v1/scenarios/compare", method: http.MethodGet,
+			setup: func(ts *testServer) (string, string) {
+				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
+				otherScenario = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"remove_unit","unit":"lh-bakery"}]}`)
+				foreignScenario = ts.scenario(ts.coordToken("tw"), `{"meeting":"tw"}`)
+				return "/v1/scenarios/compare?a=" + scenarioID + "&b=" + otherScenario, ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant {
+				return []idVariant{inQuery(path, "a", scenarioID, foreignScenario), inQuery(path, "b", otherScenario, foreignScenario)}
+			}},
 	}, ledgerScopeRoutes()...) // the points bank (ledger_scope_test.go)
 }
 

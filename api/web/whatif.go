@@ -435,6 +435,9 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	st := s.Service().Store
 	sn := st.Snapshot()
 	m := scenariosOf(c.Request())
+	if err := m.Use(st); err != nil {
+		return nil, err
+	}
 	sc, err := m.Get(sn.Reader, actorOf(c), c.Param("sid"))
 	if err != nil {
 		return nil, errNotFound
@@ -564,6 +567,9 @@ func (s *site) applyScenario(c echo.Context) error {
 	st := s.Service().Store
 	a := actorOf(c)
 	sid := c.Param("sid")
+	if err := scenariosOf(c.Request()).Use(st); err != nil {
+		return err
+	}
 	sc, err := scenariosOf(c.Request()).Get(st.Snapshot().Reader, a, sid)
 	if err != nil {
 		return errNotFound

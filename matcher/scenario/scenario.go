@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +77,14 @@ type Scenario struct {
 	Settings match.Settings `json:"settings"` // with the edits' set_mode and set_weights
 	Edits    []Edit         `json:"edits"`
 	Applied  uint64         `json:"applied,omitempty"` // the store index its edits were applied at
+	// Shared: the coordinators of the alliances it touches read it (and
+	// nothing more). Touched are those alliances: its meetings and every
+	// alliance of a unit its edits change.
+	Shared  bool     `json:"shared,omitempty"`
+	Touched []string `json:"touched"`
+	// Broken says why a stored scenario's edits no longer apply to the
+	// live state it was loaded on (its diff is then a 409).
+	Broken string `json:"broken,omitempty"`
 
 	db    *memdb.MemDB
 	vocab *matcher.Vocabulary
@@ -127,6 +134,7 @@ func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
 	if _, err := tx.Finish(false); err != nil {
 		return nil, err
 	}
+	sc.Touched = sc.touched(sn.Reader)
 	return sc, nil
 }
 
@@ -257,7 +265,7 @@ type Manager struct {
 	Now          func() time.Time
 
 	mu   sync.Mutex
-	next int
+	st   *store.Store // where the scenarios are kept (use)
 	byID map[string]*Scenario
 	live *match.Sessions // sessions of the live plans diffed, by meeting and settings
 }
@@ -293,19 +301,6 @@ func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting strin
 // NewManager returns a manager with the default bounds.
 func NewManager() *Manager {
 	return &Manager{MaxPerOwner: DefaultMaxPerOwner, MaxScenarios: DefaultMaxScenarios, MaxEdits: DefaultMaxEdits, Now: time.Now, byID: map[string]*Scenario{}}
-}
-
-// canSee: the owner, and whoever may run the scenario's meeting.
-func canSee(r index.Reader, a matcher.Actor, s *Scenario) bool {
-	if a == s.Owner {
-		return true
-	}
-	for _, id := range s.roots() {
-		if !service.CanRunMeeting(r, a, id) {
-			return false
-		}
-	}
-	return true
 }
 
 // Create forks the live state of st, applies req's edits and keeps the
@@ -349,13 +344,22 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 		return nil, err
 	}
 	sc.Owner, sc.Created = actor, m.Now().UTC()
+	if err := m.use(st); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.full(actor); err != nil {
 		return nil, err
 	}
-	m.next++
-	sc.ID = "sc-" + strconv.Itoa(m.next)
+	id, err := st.NewScenarioID()
+	if err != nil {
+		return nil, err
+	}
+	sc.ID = id
+	if err := m.saveLocked(sc); err != nil {
+		return nil, err
+	}
 	m.byID[sc.ID] = sc
 	return sc, nil
 }
@@ -421,6 +425,12 @@ func (m *Manager) full(owner matcher.Actor) error {
 // ENOTFOUND). Copies are taken under the manager's lock, so a caller may
 // read one while another applies the scenario.
 func (m *Manager) Get(r index.Reader, actor matcher.Actor, id string) (*Scenario, error) {
+	return m.get(r, actor, id, false)
+}
+
+// get is Get; write asks for the right to change the scenario (a shared
+// scenario is read-only to those it is shared with).
+func (m *Manager) get(r index.Reader, actor matcher.Actor, id string, write bool) (*Scenario, error) {
 	m.mu.Lock()
 	var sc *Scenario
 	if cur := m.byID[id]; cur != nil {
@@ -428,8 +438,11 @@ func (m *Manager) Get(r index.Reader, actor matcher.Actor, id string) (*Scenario
 		sc = &c
 	}
 	m.mu.Unlock()
-	if sc == nil || !canSee(r, actor, sc) {
+	switch a := access(r, actor, sc); {
+	case a == noAccess:
 		return nil, matcher.Errorf(matcher.ENOTFOUND, "scenario %q not found", id)
+	case write && a == readAccess:
+		return nil, matcher.Errorf(matcher.EFORBIDDEN, "scenario %q is shared with %s to read; only its owner and the coordinators of its scope change it", id, actor)
 	}
 	return sc, nil
 }
@@ -445,7 +458,7 @@ func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
 	m.mu.Unlock()
 	out := all[:0]
 	for _, sc := range all {
-		if canSee(r, actor, sc) {
+		if access(r, actor, sc) != noAccess {
 			out = append(out, sc)
 		}
 	}
@@ -458,14 +471,19 @@ func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
 	return out
 }
 
-// Delete drops the scenario id.
+// Delete drops the scenario id, from the store too.
 func (m *Manager) Delete(r index.Reader, actor matcher.Actor, id string) error {
-	if _, err := m.Get(r, actor, id); err != nil {
+	if _, err := m.get(r, actor, id, true); err != nil {
 		return err
 	}
 	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.st != nil {
+		if err := m.st.DeleteScenario(id); err != nil {
+			return err
+		}
+	}
 	delete(m.byID, id)
-	m.mu.Unlock()
 	return nil
 }
 
@@ -478,10 +496,16 @@ func (m *Manager) Len() int {
 
 // Diff compares scenario id with the live plan of st.
 func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (*Diff, error) {
+	if err := m.use(st); err != nil {
+		return nil, err
+	}
 	sn := st.Snapshot()
 	sc, err := m.Get(sn.Reader, actor, id)
 	if err != nil {
 		return nil, err
+	}
+	if sc.db == nil {
+		return nil, matcher.Errorf(matcher.ECONFLICT, "scenario %q no longer applies to the live state (%s): make it anew", id, sc.Broken)
 	}
 	if len(sc.Scope) > 0 {
 		return sc.diffScope(ctx, sn, m.pool())
@@ -497,8 +521,11 @@ func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor
 // fork's (else a *ConflictError, code ECONFLICT, with the events since).
 // The actor must be able to write every unit the edits touch.
 func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (matcher.Event, error) {
+	if err := m.use(st); err != nil {
+		return matcher.Event{}, err
+	}
 	sn := st.Snapshot()
-	sc, err := m.Get(sn.Reader, actor, id)
+	sc, err := m.get(sn.Reader, actor, id, true)
 	if err != nil {
 		return matcher.Event{}, err
 	}
@@ -523,6 +550,7 @@ func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Acto
 		m.mu.Lock()
 		if cur := m.byID[id]; cur != nil {
 			cur.Applied = ev.Seq
+			err = m.saveLocked(cur)
 		}
 		m.mu.Unlock()
 	}

@@ -72,7 +72,7 @@ func meetingsOf(r index.Reader, req Request) ([]string, error) {
 	}
 	for i, id := range ids {
 		if _, err := r.Alliance(id); err != nil {
-			return nil, missing(fields[i], "meeting (alliance)", id)
+			return nil, matcher.NewError(matcher.ENOTFOUND, fields[i], "no meeting (alliance) %q", id)
 		}
 		if slices.Contains(ids[:i], id) {
 			return nil, matcher.FieldError(fields[i], "names %q twice", id)
@@ -98,7 +98,7 @@ func checkScope(r index.Reader, actor matcher.Actor, req Request) error {
 		if _, err := r.Alliance(id); err == nil && service.CanSeeAlliance(r, actor, id) {
 			return matcher.NewError(matcher.EFORBIDDEN, fields[i], "%s may not plan the meeting of %q", actor, id)
 		}
-		return missing(fields[i], "meeting (alliance)", id)
+		return matcher.NewError(matcher.ENOTFOUND, fields[i], "no meeting (alliance) %q", id)
 	}
 	return nil
 }
@@ -130,14 +130,22 @@ type Outside struct {
 	Meetings []string `json:"meetings"`
 }
 
-// perMeeting solves the live plan and the scenario's plan of every
-// meeting of s, on sn and the fork, in parallel: incrementally from the
-// live plans' sessions in pool when it is not nil, else from scratch.
-func (s *Scenario) perMeeting(ctx context.Context, sn store.Snapshot, pool *match.Sessions) ([][2]*match.Result, error) {
-	n := int64(len(s.Meetings))
-	out := make([][2]*match.Result, n)
+// plan is a state to solve every meeting on, with its settings.
+type plan struct {
+	r     index.Reader
+	vocab *matcher.Vocabulary
+	set   match.Settings
+}
+
+// solveAll solves meetings on each of plans, in parallel: out[i][j] is
+// meeting i on plans[j]. Plans after the first are forks of the first
+// (the live state): with pool, every meeting's live session (under the
+// first plan's settings) solves them incrementally; with nil, from
+// scratch.
+func solveAll(ctx context.Context, meetings []string, plans []plan, pool *match.Sessions) ([][]*match.Result, error) {
+	n := int64(len(meetings))
+	out := make([][]*match.Result, n)
 	errs := make([]error, n)
-	fork := s.Reader()
 	var next atomic.Int64
 	work := func() {
 		for {
@@ -148,16 +156,23 @@ func (s *Scenario) perMeeting(ctx context.Context, sn store.Snapshot, pool *matc
 			if errs[i] = ctx.Err(); errs[i] != nil {
 				continue
 			}
-			id := s.Meetings[i]
-			if pool == nil {
-				if out[i][0], errs[i] = match.Run(ctx, sn.Reader, sn.Vocab, id, s.Base); errs[i] == nil {
-					out[i][1], errs[i] = match.Run(ctx, fork, s.vocab, id, s.Settings)
-				}
-				continue
+			out[i] = make([]*match.Result, len(plans))
+			var sess *match.Session
+			if pool != nil {
+				sess = pool.Get(meetings[i], plans[0].set)
 			}
-			sess := pool.Get(id, s.Base)
-			if out[i][0], errs[i] = sess.Run(ctx, sn.Reader, sn.Vocab); errs[i] == nil {
-				out[i][1], errs[i] = sess.Fork(s.Settings).Run(ctx, fork, s.vocab)
+			for j, p := range plans {
+				switch {
+				case sess == nil:
+					out[i][j], errs[i] = match.Run(ctx, p.r, p.vocab, meetings[i], p.set)
+				case j == 0:
+					out[i][j], errs[i] = sess.Run(ctx, p.r, p.vocab)
+				default:
+					out[i][j], errs[i] = sess.Fork(p.set).Run(ctx, p.r, p.vocab)
+				}
+				if errs[i] != nil {
+					break
+				}
 			}
 		}
 	}
@@ -171,6 +186,20 @@ func (s *Scenario) perMeeting(ctx context.Context, sn store.Snapshot, pool *matc
 		if err != nil {
 			return nil, err
 		}
+	}
+	return out, nil
+}
+
+// perMeeting solves the live plan and the scenario's plan of every
+// meeting of s (see solveAll).
+func (s *Scenario) perMeeting(ctx context.Context, sn store.Snapshot, pool *match.Sessions) ([][2]*match.Result, error) {
+	res, err := solveAll(ctx, s.Meetings, []plan{{sn.Reader, sn.Vocab, s.Base}, {s.Reader(), s.vocab, s.Settings}}, pool)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][2]*match.Result, len(res))
+	for i, r := range res {
+		out[i] = [2]*match.Result{r[0], r[1]}
 	}
 	return out, nil
 }

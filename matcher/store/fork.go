@@ -1,6 +1,8 @@
 package store
 
 import (
+	"errors"
+
 	memdb "github.com/hashicorp/go-memdb"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -26,6 +28,8 @@ func (sn Snapshot) ForkTx(fork *memdb.MemDB) *ForkTx {
 	return &ForkTx{Tx: tx}
 }
 
+var errFinished = errors.New("store: the fork's mutation has finished already")
+
 // Mark returns a mark of the records changed so far, for Check.
 func (tx *ForkTx) Mark() int { return len(tx.order) }
 
@@ -43,7 +47,7 @@ func (tx *ForkTx) Check(mark int) error {
 // at that index, changed.
 func (tx *ForkTx) Finish(abort bool) ([]matcher.Change, error) {
 	if tx.done {
-		return nil, matcher.Errorf(matcher.EINTERNAL, "fork mutation already finished")
+		return nil, errFinished
 	}
 	tx.done = true
 	if abort {

@@ -1,0 +1,76 @@
+package scenario
+
+import (
+	"context"
+	"slices"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// Comparison sets two scenarios of the same scope side by side: the totals
+// of the live plan and of each, and the demands whose plan differs between
+// them (Before is A's plan, After B's), by meeting.
+type Comparison struct {
+	A        string          `json:"a"`
+	B        string          `json:"b"`
+	Meetings []string        `json:"meetings"`
+	Totals   CompareTotals   `json:"totals"`
+	Demands  []DemandChange  `json:"demands"`
+	Units    []UnitChange    `json:"units"`
+	Changed  []MeetingChange `json:"changed"` // meetings whose plans differ between A and B (live: A, scenario: B)
+	Moves    []Move          `json:"moves"`   // resources serving other meetings in B than in A
+}
+
+// CompareTotals sum the three plans over the scope's meetings.
+type CompareTotals struct {
+	Live Side `json:"live"`
+	A    Side `json:"a"`
+	B    Side `json:"b"`
+	// B less A
+	Met     int64 `json:"met"`
+	Welfare int64 `json:"welfare"`
+}
+
+// Compare sets scenarios a and b side by side; the actor must be able to
+// read both, and both must plan the same meetings.
+func (m *Manager) Compare(ctx context.Context, st *store.Store, actor matcher.Actor, a, b string) (*Comparison, error) {
+	if err := m.use(st); err != nil {
+		return nil, err
+	}
+	sn := st.Snapshot()
+	sa, err := m.Get(sn.Reader, actor, a)
+	if err != nil {
+		return nil, matcher.WithField(err, "a")
+	}
+	sb, err := m.Get(sn.Reader, actor, b)
+	if err != nil {
+		return nil, matcher.WithField(err, "b")
+	}
+	for f, sc := range map[string]*Scenario{"a": sa, "b": sb} {
+		if sc.db == nil {
+			return nil, matcher.NewError(matcher.ECONFLICT, f, "scenario %q no longer applies to the live state (%s): make it anew", sc.ID, sc.Broken)
+		}
+	}
+	if !slices.Equal(sa.Meetings, sb.Meetings) {
+		return nil, matcher.FieldError("b", "scenario %q plans other meetings than %q; only scenarios of the same scope compare", b, a)
+	}
+	if sa.Base != sb.Base {
+		return nil, matcher.FieldError("b", "scenario %q compares with other settings of the live plan than %q", b, a)
+	}
+	res, err := solveAll(ctx, sa.Meetings, []plan{{sn.Reader, sn.Vocab, sa.Base}, {sa.Reader(), sa.vocab, sa.Settings}, {sb.Reader(), sb.vocab, sb.Settings}}, m.pool())
+	if err != nil {
+		return nil, err
+	}
+	pairs := make([][2]*match.Result, len(res))
+	var live []*match.Result
+	for i, r := range res {
+		pairs[i] = [2]*match.Result{r[1], r[2]}
+		live = append(live, r[0])
+	}
+	d := mergeScope(sa.Meetings, pairs)
+	c := &Comparison{A: a, B: b, Meetings: sa.Meetings, Demands: d.Demands, Units: d.Units, Changed: d.Meetings, Moves: d.Moves}
+	c.Totals = CompareTotals{Live: sides(live), A: d.Totals.Live, B: d.Totals.Scenario, Met: d.Totals.Met, Welfare: d.Totals.Welfare}
+	return c, nil
+}
