@@ -111,15 +111,27 @@ func BenchmarkScenario(b *testing.B) {
 			for b.Loop() {
 				m := NewManager()
 				m.MaxScenarios, m.MaxPerOwner = N, N
+				if err := m.Use(st); err != nil {
+					b.Fatal(err)
+				}
 				before := liveHeap()
+				var ids []string
 				for range N {
-					if _, err := m.Create(ctx, st, matcher.Admin, req); err != nil {
+					sc, err := m.Create(ctx, st, matcher.Admin, req)
+					if err != nil {
 						b.Fatal(err)
 					}
+					ids = append(ids, sc.ID)
 				}
 				after := liveHeap()
 				b.ReportMetric(float64(after-before)/N, "B/scenario")
 				runtime.KeepAlive(m)
+				// The store keeps them: leave it as it was for the next.
+				for _, id := range ids {
+					if err := m.Delete(st.Snapshot().Reader, matcher.Admin, id); err != nil {
+						b.Fatal(err)
+					}
+				}
 			}
 		})
 	}
