@@ -44,7 +44,7 @@ func (h *scenarios) sessions() *match.Sessions {
 func (h *scenarios) register(v1 *echo.Group) {
 	v1.POST("/scenarios", h.create)
 	v1.GET("/scenarios", h.list)
-	v1.GET("/scenarios/compare", h.compare)
+	v1.GET("/scenarios/:id/compare", h.compare)
 	v1.POST("/scenarios/:id/share", h.share)
 	v1.GET("/scenarios/:id", h.get)
 	v1.DELETE("/scenarios/:id", h.delete)
@@ -296,18 +296,19 @@ func (h *scenarios) share(c echo.Context) error {
 	return c.JSON(http.StatusOK, scenarioView{Scenario: sc, Stale: sc.Seq != st.Seq()})
 }
 
-// compare handles GET /v1/scenarios/compare?a=&b=: two scenarios of the
-// same scope side by side (a 400 for scenarios of other meetings; one the
-// caller may not read is a 404 naming a or b).
+// compare handles GET /v1/scenarios/{id}/compare?with=ID: two scenarios
+// of the same scope side by side (a 400 for scenarios of other meetings;
+// one the caller may not read is a 404).
 func (h *scenarios) compare(c echo.Context) error {
-	ids := [2]string{c.QueryParam("a"), c.QueryParam("b")}
-	for i, f := range []string{"a", "b"} {
-		if ids[i] == "" {
-			return matcher.FieldError(f, "is required (a scenario id)")
-		}
-		if !matcher.ValidID(ids[i]) {
-			return matcher.NewError(matcher.ENOTFOUND, f, "scenario %q not found", ids[i])
-		}
+	ids := [2]string{c.Param("id"), c.QueryParam("with")}
+	if !matcher.ValidID(ids[0]) {
+		return notFound("scenario", ids[0])
+	}
+	if ids[1] == "" {
+		return matcher.FieldError("with", "is required (a scenario id)")
+	}
+	if !matcher.ValidID(ids[1]) {
+		return matcher.NewError(matcher.ENOTFOUND, "with", "scenario %q not found", ids[1])
 	}
 	out, err := h.m.Compare(c.Request().Context(), h.store(), actorOf(c), ids[0], ids[1])
 	if err != nil {

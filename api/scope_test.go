@@ -481,16 +481,16 @@ func scopeRoutes() []scopeRoute {
 			},
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
 			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
-		{name: "GET /v1/scenarios/compare", method: http.MethodGet,
+		{name: "GET /v1/scenarios/{id}/compare", method: http.MethodGet,
 			setup: func(ts *testServer) (string, string) {
 				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
 				otherScenario = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"remove_unit","unit":"lh-bakery"}]}`)
 				foreignScenario = ts.scenario(ts.coordToken("tw"), `{"meeting":"tw"}`)
-				return "/v1/scenarios/compare?a=" + scenarioID + "&b=" + otherScenario, ""
+				return "/v1/scenarios/" + scenarioID + "/compare?with=" + otherScenario, ""
 			},
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
 			ids: func(path, _ string) []idVariant {
-				return []idVariant{inQuery(path, "a", scenarioID, foreignScenario), inQuery(path, "b", otherScenario, foreignScenario)}
+				return []idVariant{inPath(path, scenarioID, foreignScenario), inQuery(path, "with", otherScenario, foreignScenario)}
 			}},
 	}, ledgerScopeRoutes()...) // the points bank (ledger_scope_test.go)
 }

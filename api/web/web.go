@@ -151,6 +151,8 @@ func New(d Deps) http.Handler {
 	a.POST("/meetings/:id/whatif", s.whatIf)
 	a.GET("/scenarios/:sid", s.scenarioPage)
 	a.POST("/scenarios/:sid/apply", s.applyScenario)
+	a.POST("/scenarios/:sid/share", s.shareScenario)
+	a.GET("/scenarios/:sid/compare/:other", s.comparePage)
 	a.GET("/items/:id/whynot", s.whyNotPage)
 	a.GET("/meetings/:id/logins", s.loginsPage)
 	a.POST("/meetings/:id/logins/code", s.newLoginCode)

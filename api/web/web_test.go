@@ -662,3 +662,70 @@ func TestLoginCodes(t *testing.T) {
 		t.Error("the revoked session still opens pages")
 	}
 }
+
+// The planner's Red Cross case on the desk: what if the Red Cross (巴南区红
+// 十字会) joins the waterway joint meeting, and what if instead its relief
+// stock drops to 100 — both over the whole district, compared side by
+// side, and shared with the district's coordinator, who may read and not
+// apply.
+func TestWhatIfRedCrossOverTheDistrict(t *testing.T) {
+	ts, st := newServer(t)
+	b := newBrowser(t, ts.URL)
+	b.login(testAdmin)
+	if code, body := b.get("/ui/meetings/bn-water"); code != 200 || !strings.Contains(body, `id="whatif-op"`) || !strings.Contains(body, `value="join_alliance"`) || !strings.Contains(body, `value="set_project"`) {
+		t.Fatalf("the what-if form does not offer every kind of edit: %d", code)
+	}
+	seq := st.Seq()
+	code, body := b.post("/ui/meetings/bn-water/whatif", url.Values{"csrf": {b.csrf()}, "op": {"set_unit"}, "op_unit": {"红十字会"},
+		"op_alliances": {"bn-water"}, "below": {"all"}, "name": {"红十字会加入水上联席会"}})
+	if code != 200 || !strings.Contains(body, `id="meeting-bn-water"`) || !strings.Contains(body, "巴南区水上党建联席会") || !strings.Contains(body, "红十字会加入水上联席会") {
+		t.Fatalf("the Red Cross joining: %d %s", code, formErrorOf(body))
+	}
+	join := scenarioRe.FindStringSubmatch(body)[1]
+	b.get("/ui/meetings/bn-water")
+	code, body = b.post("/ui/meetings/bn-water/whatif", url.Values{"csrf": {b.csrf()}, "op": {"set_quantity"}, "op_item": {"BN-R10"},
+		"op_quantity": {"100"}, "below": {"all"}, "name": {"救灾物资降至100件"}})
+	if code != 200 || !strings.Contains(body, `id="meetings"`) {
+		t.Fatalf("the relief stock at 100: %d %s", code, formErrorOf(body))
+	}
+	less := scenarioRe.FindStringSubmatch(body)[1]
+	if !strings.Contains(body, "/ui/scenarios/"+less+"/compare/"+join) {
+		t.Fatalf("no link to compare with %s: %.3000s", join, body)
+	}
+	code, body = b.get("/ui/scenarios/" + join + "/compare/" + less)
+	if code != 200 || !strings.Contains(body, `id="compare-meeting-bn-water"`) || !strings.Contains(body, `id="compare-met"`) {
+		t.Fatalf("compare: %d %.3000s", code, body)
+	}
+	b.get("/ui/scenarios/" + join)
+	if code, body := b.post("/ui/scenarios/"+join+"/share", url.Values{"csrf": {b.csrf()}, "shared": {"1"}}); code != 200 || !strings.Contains(body, `id="shared"`) {
+		t.Fatalf("share: %d %.2000s", code, body)
+	}
+	if st.Seq() != seq {
+		t.Fatal("what-ifs wrote to the store")
+	}
+
+	district := newBrowser(t, ts.URL)
+	district.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"bn-district"}`))
+	if code, body := district.get("/ui/scenarios/" + join); code != 200 || !strings.Contains(body, `id="meeting-bn-water"`) || strings.Contains(body, `id="share"`) {
+		t.Fatalf("the district's coordinator reads the shared scenario: %d %.2000s", code, body)
+	}
+	if code, _ := district.get("/ui/scenarios/" + less); code != http.StatusNotFound {
+		t.Errorf("the district's coordinator reads the unshared one: %d", code)
+	}
+	if code, _ := district.post("/ui/scenarios/"+join+"/apply", url.Values{"csrf": {district.csrf()}}); code == 200 || st.Seq() != seq {
+		t.Errorf("the district's coordinator applied a scenario shared to read: %d", code)
+	}
+	tw := newBrowser(t, ts.URL)
+	tw.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"tw"}`))
+	if code, _ := tw.get("/ui/scenarios/" + join); code != http.StatusNotFound {
+		t.Errorf("tw's coordinator reads the shared scenario: %d", code)
+	}
+}
+
+// formErrorOf is the what-if form's error on a page (or the page's start).
+func formErrorOf(body string) string {
+	if i := strings.Index(body, `id="whatif-error"`); i >= 0 {
+		return body[i:min(len(body), i+400)]
+	}
+	return body[:min(len(body), 1500)]
+}

@@ -52,6 +52,7 @@ type option struct{ Value, Label string }
 // units has thousands of items, too many for a select.
 type whatIfForm struct {
 	Weights []weightField
+	Ops     []opChoice        // the operations of "one more edit"
 	Values  map[string]string // the form as sent
 	Field   string            // the form field at fault
 	Error   string
@@ -70,7 +71,7 @@ func (f *whatIfForm) Pick(name string) []option { return f.Picks[name] }
 
 // whatIfOf is the empty what-if form of meeting id.
 func whatIfOf(n names, id string) *whatIfForm {
-	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}}
+	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}, Ops: opChoices(n.lang)}
 	for _, t := range match.Terms {
 		f.Weights = append(f.Weights, weightField{t, weightOf(match.DefaultWeights, t)})
 	}
@@ -236,6 +237,12 @@ func editsOfForm(c echo.Context, l *Lang, p *picker) ([]scenario.Edit, []string,
 		edits = append(edits, scenario.Edit{Op: scenario.OpRemoveUnit, Unit: scenario.Ref[matcher.Unit]{ID: u}})
 		fields = append(fields, "remove_unit")
 	}
+	if e, err := editOfOp(c, l, p); err != nil {
+		return nil, nil, err
+	} else if e != nil {
+		edits = append(edits, *e)
+		fields = append(fields, "op")
+	}
 	if m := match.Mode(c.FormValue("mode")); m != "" && m != match.Welfare {
 		edits = append(edits, scenario.Edit{Op: scenario.OpSetMode, Mode: &m})
 		fields = append(fields, "mode")
@@ -280,7 +287,14 @@ func (s *site) whatIf(c echo.Context) error {
 	edits, fields, err := editsOfForm(c, l, p)
 	if err == nil {
 		var sc *scenario.Scenario
-		sc, err = scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), scenario.Request{Meeting: al.ID, Edits: edits})
+		req := scenario.Request{Meeting: al.ID, Edits: edits, Name: strings.TrimSpace(c.FormValue("name"))}
+		switch c.FormValue("below") {
+		case "1":
+			req.Meeting, req.Scope = "", []string{al.ID}
+		case "all":
+			req.Meeting, req.Scope = "", s.roots(actorOf(c), al.ID)
+		}
+		sc, err = scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), req)
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, Prefix+"/scenarios/"+sc.ID)
 		}
@@ -384,12 +398,13 @@ type assignView struct {
 }
 
 type demandChangeView struct {
-	C      scenario.DemandChange
-	Demand *matcher.Item
-	Unit   string
-	Change string
-	Before []assignView
-	After  []assignView
+	C       scenario.DemandChange
+	Demand  *matcher.Item
+	Unit    string
+	Meeting string // in a scope's diff: the meeting's name
+	Change  string
+	Before  []assignView
+	After   []assignView
 }
 
 type claimChangeView struct {
@@ -405,7 +420,13 @@ type unitChangeView struct {
 
 type scenarioData struct {
 	S        *scenario.Scenario
-	Meeting  string
+	Meeting  string               // the meeting's name, or the scope's names
+	Home     string               // the meeting whose dashboard it came from
+	Owner    bool                 // the caller made it (it may share it)
+	Others   []*scenario.Scenario // the caller's other scenarios of the same meetings (to compare)
+	Meetings []meetingChangeView  // a scope's meetings whose plans change
+	Moves    []moveView
+	Outside  []string // edits that reach meetings outside the scope, in words
 	Edits    []string
 	Stale    bool
 	Diff     *scenario.Diff
@@ -443,7 +464,12 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 		return nil, errNotFound
 	}
 	n := names{sn: sn, lang: langFrom(c)}
-	d := &scenarioData{S: sc, Meeting: n.Alliance(sc.Meeting), Stale: sc.Seq != sn.Seq, N: n}
+	d := &scenarioData{S: sc, Meeting: scopeWords(n, sc), Home: home(sc), Owner: sc.Owner == actorOf(c), Stale: sc.Seq != sn.Seq, N: n}
+	for _, o := range m.List(sn.Reader, actorOf(c)) {
+		if o.ID != sc.ID && slices.Equal(o.Meetings, sc.Meetings) {
+			d.Others = append(d.Others, o)
+		}
+	}
 	for _, e := range sc.Edits {
 		d.Edits = append(d.Edits, editWords(n, e))
 	}
@@ -466,7 +492,16 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 		if ch.UnitMoved {
 			words += n.lang.T("change.unit_moved")
 		}
-		d.Demands = append(d.Demands, demandChangeView{C: ch, Demand: n.Item(ch.Demand), Unit: n.Unit(ch.Unit), Change: words, Before: assigns(ch.Before), After: assigns(ch.After)})
+		d.Demands = append(d.Demands, demandChangeView{C: ch, Demand: n.Item(ch.Demand), Unit: n.Unit(ch.Unit), Meeting: meetingWords(n, ch.Meeting), Change: words, Before: assigns(ch.Before), After: assigns(ch.After)})
+	}
+	for _, mc := range diff.Meetings {
+		d.Meetings = append(d.Meetings, meetingChangeView{C: mc, Name: n.Alliance(mc.Meeting)})
+	}
+	for _, mv := range diff.Moves {
+		d.Moves = append(d.Moves, moveView{Resource: n.Item(mv.Resource), Unit: n.Unit(mv.Unit), Before: alliancesWords(n, mv.Before), After: alliancesWords(n, mv.After)})
+	}
+	for _, o := range diff.Outside {
+		d.Outside = append(d.Outside, n.lang.T("scenario.outside.one", o.Edit+1, n.Unit(o.Unit), alliancesWords(n, o.Meetings)))
 	}
 	claims := func(list []scenario.Claim) []claimChangeView {
 		var out []claimChangeView
@@ -551,6 +586,145 @@ func measureLines(n names, live, after *match.Result) []measureLine {
 	return out
 }
 
+// meetingChangeView is a meeting of a scope whose plan changes.
+type meetingChangeView struct {
+	C    scenario.MeetingChange
+	Name string
+}
+
+// moveView is a resource that serves other meetings in the scenario.
+type moveView struct {
+	Resource      *matcher.Item
+	Unit          string
+	Before, After string
+}
+
+// roots returns the whole district as a scope for actor: every alliance
+// without a parent that it may plan, and meeting's own root when it may
+// plan no other.
+func (s *site) roots(a matcher.Actor, meeting string) []string {
+	r := s.Service().Store.Snapshot().Reader
+	var out []string
+	for al := range r.Alliances() {
+		if al.Parent == "" && service.CanRunMeeting(r, a, al.ID) {
+			out = append(out, al.ID)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{meeting}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// home is the meeting a scenario's pages lead back to: its meeting, or
+// its scope's first alliance.
+func home(sc *scenario.Scenario) string {
+	if sc.Meeting != "" {
+		return sc.Meeting
+	}
+	if len(sc.Scope) > 0 {
+		return sc.Scope[0]
+	}
+	return ""
+}
+
+// scopeWords names what a scenario plans: its meeting, or its scope's
+// alliances with those below.
+func scopeWords(n names, sc *scenario.Scenario) string {
+	if len(sc.Scope) == 0 {
+		return n.Alliance(sc.Meeting)
+	}
+	return n.lang.T("scenario.scope", alliancesWords(n, sc.Scope), len(sc.Meetings))
+}
+
+func meetingWords(n names, id string) string {
+	if id == "" {
+		return ""
+	}
+	return n.Alliance(id)
+}
+
+func alliancesWords(n names, ids []string) string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, n.Alliance(id))
+	}
+	if len(out) == 0 {
+		return "—"
+	}
+	return strings.Join(out, n.lang.T("list.sep"))
+}
+
+// shareScenario shares a scenario read-only with the coordinators of the
+// alliances it touches (or no longer: shared=0).
+func (s *site) shareScenario(c echo.Context) error {
+	st := s.Service().Store
+	m := scenariosOf(c.Request())
+	if _, err := m.Share(st, actorOf(c), c.Param("sid"), c.FormValue("shared") == "1"); err != nil {
+		if code := matcher.ErrorCode(err); code == matcher.ENOTFOUND {
+			return errNotFound
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, Prefix+"/scenarios/"+c.Param("sid"))
+}
+
+// compareData is two scenarios side by side as the page shows them.
+type compareData struct {
+	A, B     *scenario.Scenario
+	AWords   []string
+	BWords   []string
+	Scope    string
+	C        *scenario.Comparison
+	Demands  []demandChangeView
+	Meetings []meetingChangeView
+}
+
+// comparePage sets the scenario sid beside the scenario other.
+func (s *site) comparePage(c echo.Context) error {
+	st := s.Service().Store
+	m := scenariosOf(c.Request())
+	if err := m.Use(st); err != nil {
+		return err
+	}
+	a := actorOf(c)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
+	defer cancel()
+	cmpd, err := m.Compare(ctx, st, a, c.Param("sid"), c.Param("other"))
+	if err != nil {
+		if matcher.ErrorCode(err) == matcher.ENOTFOUND {
+			return errNotFound
+		}
+		return err
+	}
+	sn := st.Snapshot()
+	n := names{sn: sn, lang: langFrom(c)}
+	sa, _ := m.Get(sn.Reader, a, cmpd.A)
+	sb, _ := m.Get(sn.Reader, a, cmpd.B)
+	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd}
+	for _, e := range sa.Edits {
+		d.AWords = append(d.AWords, editWords(n, e))
+	}
+	for _, e := range sb.Edits {
+		d.BWords = append(d.BWords, editWords(n, e))
+	}
+	assigns := func(list []scenario.Assignment) []assignView {
+		var out []assignView
+		for _, x := range list {
+			out = append(out, assignView{Resource: n.Item(x.Resource), Unit: n.Unit(x.Unit), Quantity: x.Quantity, Score: x.Score})
+		}
+		return out
+	}
+	for _, ch := range cmpd.Demands {
+		d.Demands = append(d.Demands, demandChangeView{C: ch, Demand: n.Item(ch.Demand), Unit: n.Unit(ch.Unit), Meeting: meetingWords(n, ch.Meeting), Change: n.lang.T("change." + ch.Change), Before: assigns(ch.Before), After: assigns(ch.After)})
+	}
+	for _, mc := range cmpd.Changed {
+		d.Meetings = append(d.Meetings, meetingChangeView{C: mc, Name: n.Alliance(mc.Meeting)})
+	}
+	return s.render(c, http.StatusOK, "compare", d)
+}
+
 // scenarioPage shows a scenario's diff against the live plan, with the
 // apply button.
 func (s *site) scenarioPage(c echo.Context) error {
@@ -597,7 +771,7 @@ func (s *site) applyScenario(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/meetings/"+sc.Meeting, "applied"))
+	return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/meetings/"+home(sc), "applied"))
 }
 
 // whyNotData is a demand's why-not as the page shows it.

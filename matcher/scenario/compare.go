@@ -42,22 +42,22 @@ func (m *Manager) Compare(ctx context.Context, st *store.Store, actor matcher.Ac
 	sn := st.Snapshot()
 	sa, err := m.Get(sn.Reader, actor, a)
 	if err != nil {
-		return nil, matcher.WithField(err, "a")
+		return nil, err
 	}
 	sb, err := m.Get(sn.Reader, actor, b)
 	if err != nil {
-		return nil, matcher.WithField(err, "b")
+		return nil, matcher.WithField(err, "with")
 	}
-	for f, sc := range map[string]*Scenario{"a": sa, "b": sb} {
+	for f, sc := range map[string]*Scenario{"id": sa, "with": sb} {
 		if sc.db == nil {
 			return nil, matcher.NewError(matcher.ECONFLICT, f, "scenario %q no longer applies to the live state (%s): make it anew", sc.ID, sc.Broken)
 		}
 	}
 	if !slices.Equal(sa.Meetings, sb.Meetings) {
-		return nil, matcher.FieldError("b", "scenario %q plans other meetings than %q; only scenarios of the same scope compare", b, a)
+		return nil, matcher.FieldError("with", "scenario %q plans other meetings than %q; only scenarios of the same scope compare", b, a)
 	}
 	if sa.Base != sb.Base {
-		return nil, matcher.FieldError("b", "scenario %q compares with other settings of the live plan than %q", b, a)
+		return nil, matcher.FieldError("with", "scenario %q compares with other settings of the live plan than %q", b, a)
 	}
 	res, err := solveAll(ctx, sa.Meetings, []plan{{sn.Reader, sn.Vocab, sa.Base}, {sa.Reader(), sa.vocab, sa.Settings}, {sb.Reader(), sb.vocab, sb.Settings}}, m.pool())
 	if err != nil {

@@ -131,10 +131,14 @@ func access(r index.Reader, a matcher.Actor, s *Scenario) int {
 	return noAccess
 }
 
-// touched returns the alliances the scenario touches: its meetings and
-// every alliance (at r or in the fork) of a unit its edits change, sorted.
+// touched returns the alliances the scenario touches: every alliance (at
+// r or in the fork) of a unit its edits change and every alliance they
+// join or leave, sorted; a scenario whose edits change no unit (the
+// objective, the weights) touches what it names (its meeting, its scope).
+// Being in a scope is not being touched: a whole-district scenario is not
+// every coordinator's business.
 func (s *Scenario) touched(r index.Reader) []string {
-	out := slices.Clone(s.Meetings)
+	var out []string
 	fork := s.Reader()
 	for i := range s.Edits {
 		e := &s.Edits[i]
@@ -146,6 +150,9 @@ func (s *Scenario) touched(r index.Reader) []string {
 				}
 			}
 		}
+	}
+	if len(out) == 0 {
+		out = slices.Clone(s.roots())
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

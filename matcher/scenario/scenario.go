@@ -78,8 +78,8 @@ type Scenario struct {
 	Edits    []Edit         `json:"edits"`
 	Applied  uint64         `json:"applied,omitempty"` // the store index its edits were applied at
 	// Shared: the coordinators of the alliances it touches read it (and
-	// nothing more). Touched are those alliances: its meetings and every
-	// alliance of a unit its edits change.
+	// nothing more). Touched are those alliances: every alliance of a unit
+	// its edits change, and those its edits join or leave (see touched).
 	Shared  bool     `json:"shared,omitempty"`
 	Touched []string `json:"touched"`
 	// Broken says why a stored scenario's edits no longer apply to the
