@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -696,6 +698,11 @@ func TestWhatIfRedCrossOverTheDistrict(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `id="compare-meeting-bn-water"`) || !strings.Contains(body, `id="compare-met"`) {
 		t.Fatalf("compare: %d %.3000s", code, body)
 	}
+	if code, body := b.get("/ui/scenarios/" + join + "/export.xlsx"); code != 200 || !strings.HasPrefix(body, "PK") || len(body) < 1000 {
+		t.Errorf("the diff's .xlsx: %d, %d bytes", code, len(body))
+	} else if sheets := xlsxSheets(t, []byte(body)); !slices.Contains(sheets, "需求变化") {
+		t.Errorf("the diff's .xlsx has sheets %v", sheets)
+	}
 	b.get("/ui/scenarios/" + join)
 	if code, body := b.post("/ui/scenarios/"+join+"/share", url.Values{"csrf": {b.csrf()}, "shared": {"1"}}); code != 200 || !strings.Contains(body, `id="shared"`) {
 		t.Fatalf("share: %d %.2000s", code, body)
@@ -728,4 +735,24 @@ func formErrorOf(body string) string {
 		return body[i:min(len(body), i+400)]
 	}
 	return body[:min(len(body), 1500)]
+}
+
+// xlsxSheets returns the names of the sheets of an .xlsx.
+func xlsxSheets(t *testing.T, data []byte) []string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := zr.Open("xl/workbook.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	raw, _ := io.ReadAll(f)
+	var out []string
+	for _, m := range regexp.MustCompile(`<sheet [^>]*name="([^"]+)"`).FindAllSubmatch(raw, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/scenario"
 	"github.com/allymatch/allymatch/matcher/service"
@@ -723,6 +725,49 @@ func (s *site) comparePage(c echo.Context) error {
 		d.Meetings = append(d.Meetings, meetingChangeView{C: mc, Name: n.Alliance(mc.Meeting)})
 	}
 	return s.render(c, http.StatusOK, "compare", d)
+}
+
+// exportScenario sends a scenario's diff as .xlsx: the meetings whose
+// plans change (a scope's), the demands whose plans change, and what each
+// unit gains and loses. Text that starts like a formula is written as text
+// (bundle.WriteXLSX).
+func (s *site) exportScenario(c echo.Context) error {
+	d, err := s.scenarioState(c)
+	if err != nil {
+		return err
+	}
+	l := d.N.lang
+	plan := func(as []assignView) string {
+		var out []string
+		for _, a := range as {
+			out = append(out, fmt.Sprintf("%s：%s ×%d", a.Unit, a.Resource.Title, a.Quantity))
+		}
+		return strings.Join(out, "\n")
+	}
+	demands := bundle.Sheet{Name: l.T("scenario.demands"), Header: strings.Split(l.T("scenario.export.demands"), "|")}
+	for _, dc := range d.Demands {
+		demands.Rows = append(demands.Rows, []any{dc.Meeting, dc.C.Demand, dc.Demand.Title, dc.Unit, dc.Change, dc.C.MetBefore, dc.C.MetAfter, dc.Demand.Measure, plan(dc.Before), plan(dc.After)})
+	}
+	units := bundle.Sheet{Name: l.T("scenario.unitchanges"), Header: strings.Split(l.T("scenario.export.units"), "|")}
+	for _, u := range d.Units {
+		for _, cl := range u.Gained {
+			units.Rows = append(units.Rows, []any{u.Unit, l.T("scenario.gained"), cl.Resource.Title, cl.Demand.Title, cl.Quantity})
+		}
+		for _, cl := range u.Lost {
+			units.Rows = append(units.Rows, []any{u.Unit, l.T("scenario.lost"), cl.Resource.Title, cl.Demand.Title, cl.Quantity})
+		}
+	}
+	t := d.Diff.Totals
+	totals := bundle.Sheet{Name: l.T("scenario.totals"), Header: strings.Split(l.T("scenario.export.totals"), "|")}
+	totals.Rows = append(totals.Rows, []any{d.Meeting, t.Live.Met, t.Scenario.Met, t.Live.Welfare, t.Scenario.Welfare, t.Welfare})
+	for _, m := range d.Meetings {
+		totals.Rows = append(totals.Rows, []any{m.Name, m.C.Live.Met, m.C.After.Met, m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare})
+	}
+	var buf bytes.Buffer
+	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{totals, demands, units}); err != nil {
+		return err
+	}
+	return sendFile(c, d.S.ID+"-diff.xlsx", buf.Bytes())
 }
 
 // scenarioPage shows a scenario's diff against the live plan, with the
