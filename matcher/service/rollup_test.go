@@ -282,3 +282,53 @@ func TestRollupScope(t *testing.T) {
 		}
 	}
 }
+
+// TestRollupConcurrent: views while the units answer see consistent
+// figures (under -race), and the last view says what a fresh service
+// says.
+func TestRollupConcurrent(t *testing.T) {
+	s, now := rollupService(t)
+	rollupHistory(t, s, now)
+	var waiting []*matcher.Claim
+	for c := range s.Store.Snapshot().ClaimsOfMeetingWith("lh", matcher.ClaimProposed) {
+		waiting = append(waiting, c)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, c := range waiting {
+			for _, side := range c.WaitsFor() {
+				if _, err := s.AnswerClaim(ctx, matcher.UnitActor(c.UnitOf(side)), c.ID, Accept, "", ""); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	for _, a := range []string{"bn-district", "st-lzw", "lh", "bn-district"} {
+		r, err := s.Rollup(matcher.Admin, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Demands.Met+r.Demands.Partly > r.Demands.Demands {
+			t.Errorf("%s: %d met and %d in part of %d demands", a, r.Demands.Met, r.Demands.Partly, r.Demands.Demands)
+		}
+	}
+	<-done
+	got, err := s.Rollup(matcher.Admin, "bn-district")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := New(s.Store)
+	fresh.Now = s.Now
+	want, err := fresh.Rollup(matcher.Admin, "bn-district")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js(t, got) != js(t, want) {
+		t.Errorf("after concurrent answers the roll-up differs from a fresh one")
+	}
+	if got.Meetings[0].Answers.Waiting+got.Answers.Answered == 0 {
+		t.Error("no answers counted")
+	}
+}
