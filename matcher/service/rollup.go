@@ -40,9 +40,11 @@ type RollupQuantity struct {
 	Open     int64  `json:"open"`
 }
 
-// RollupCount counts demands: in full and in part met by confirmed and
-// fulfilled claims, and those with some of their need still open (neither
-// held nor proposed), with their quantities per measure.
+// RollupCount counts demands (paused ones aside, as in the meeting's
+// report): in full and in part met by confirmed and fulfilled claims, and
+// those with some of their need still open (neither held nor proposed; a
+// demand its unit closed is short of nothing), with their quantities per
+// measure.
 type RollupCount struct {
 	Demands  int              `json:"demands"`
 	Met      int              `json:"met"`    // met in full
@@ -206,10 +208,17 @@ const FamilyOther = "other"
 type rollupRow struct {
 	id, unit, grid, category, measure string
 	need, held, proposed              int64
+	closed                            bool // closed by its unit: done or withdrawn, short of nothing
 }
 
-// open is what neither confirmed claims nor the live plan cover.
-func (r *rollupRow) open() int64 { return max(0, r.need-r.held-r.proposed) }
+// open is what neither confirmed claims nor the live plan cover, of a
+// demand still on its list.
+func (r *rollupRow) open() int64 {
+	if r.closed {
+		return 0
+	}
+	return max(0, r.need-r.held-r.proposed)
+}
 
 // rollupProject is a project of a meeting with its state.
 type rollupProject struct {
@@ -576,7 +585,7 @@ func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
 			if it.Kind != matcher.Demand || it.Level != a.Level || it.Status == matcher.ItemPaused {
 				continue
 			}
-			r := rollupRow{id: it.ID, unit: uid, grid: grid, category: it.Category, measure: it.Measure, need: it.Quantity}
+			r := rollupRow{id: it.ID, unit: uid, grid: grid, category: it.Category, measure: it.Measure, need: it.Quantity, closed: it.Status == matcher.ItemClosed}
 			if sn.HasClaims(it) {
 				for cl := range sn.ClaimsOnDemand(it.ID) {
 					switch cl.Status {
