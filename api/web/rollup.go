@@ -70,6 +70,45 @@ type rollupData struct {
 	WeeksH     int
 	WeeksMore  int
 	Meetings   []rollupMeetingRow
+	// MeetingsMore counts the meetings left out of the answers table
+	// (those with the fewest overdue and waiting answers).
+	MeetingsMore int
+}
+
+// rollupMeetingRows bounds the answers table: a district has hundreds of
+// meetings, each reached through the drill-down and all in the sheet.
+const rollupMeetingRows = 40
+
+// meetings picks the rows of the answers table: every meeting, or past
+// rollupMeetingRows the roll-up's own and those with the most overdue,
+// then waiting answers; in the tree's order.
+func (d *rollupData) meetings() {
+	ms := d.R.Meetings
+	keep := make([]bool, len(ms))
+	if len(ms) <= rollupMeetingRows {
+		for i := range keep {
+			keep[i] = true
+		}
+	} else {
+		order := make([]int, 0, len(ms)-1)
+		for i := 1; i < len(ms); i++ {
+			order = append(order, i)
+		}
+		slices.SortStableFunc(order, func(x, y int) int {
+			a, b := ms[x].Answers, ms[y].Answers
+			return cmp.Or(cmp.Compare(b.Overdue, a.Overdue), cmp.Compare(b.Waiting, a.Waiting))
+		})
+		keep[0] = true
+		for _, i := range order[:rollupMeetingRows-1] {
+			keep[i] = true
+		}
+		d.MeetingsMore = len(ms) - rollupMeetingRows
+	}
+	for i, m := range ms {
+		if keep[i] {
+			d.Meetings = append(d.Meetings, rollupMeetingRow{RollupMeeting: m, Indent: m.Depth * 2})
+		}
+	}
 }
 
 type rollupMeetingRow struct {
@@ -126,9 +165,7 @@ func (s *site) rollupPage(c echo.Context) error {
 	d.ByCategory.Width += rollupValueW
 	s.hotSpots(&d, actorOf(c))
 	d.weeks(l)
-	for _, m := range r.Meetings {
-		d.Meetings = append(d.Meetings, rollupMeetingRow{RollupMeeting: m, Indent: m.Depth * 2})
-	}
+	d.meetings()
 	return s.render(c, http.StatusOK, "rollup", d)
 }
 
@@ -374,7 +411,7 @@ var rollupZH = map[string]string{
 	"ru.col.grid": "红色网格",
 	"ru.projects": "项目", "ru.projects.line": "已启动 %d 个，可启动 %d 个（必需岗位都已确认或已有建议），受阻 %d 个，已放弃 %d 个。",
 	"ru.col.project": "项目", "ru.col.meetingof": "联席会", "ru.col.slot": "受阻于必需岗位", "ru.col.short": "缺口", "ru.projects.none": "没有受阻的项目。",
-	"ru.answers": "各联席会答复情况", "ru.answers.hint": "认领不计已过期的建议；已答复指已确认、已完成、已拒绝或已撤回。",
+	"ru.answers": "各联席会答复情况", "ru.answers.hint": "认领不计已过期的建议；已答复指已确认、已完成、已拒绝或已撤回。", "ru.answers.more": "另有 %d 个联席会待答复和逾期较少，未列出：见下级联盟的汇总或汇总表。",
 	"ru.weeks": "每周进展：建议 → 确认 → 完成", "ru.weeks.hint": "按审计日志统计（北京时间，周一起）。", "ru.weeks.none": "审计日志中还没有建议。", "ru.weeks.more": "更早的 %d 周未画出，见汇总表。",
 	"ru.legend.proposed": "新建议", "ru.legend.confirmed": "双方确认", "ru.legend.fulfilled": "已完成",
 	"ru.week.bar":      "%s 当周：建议 %d 条，确认 %d 条，完成 %d 条",
@@ -399,7 +436,7 @@ var rollupEN = map[string]string{
 	"ru.col.grid": "Red grid",
 	"ru.projects": "Projects", "ru.projects.line": "%d launched, %d ready (every required slot confirmed or proposed), %d blocked, %d dropped.",
 	"ru.col.project": "Project", "ru.col.meetingof": "Meeting", "ru.col.slot": "Blocked by required slot", "ru.col.short": "Short", "ru.projects.none": "No project is blocked.",
-	"ru.answers": "Answers by meeting", "ru.answers.hint": "Claims leave out expired proposals; answered means confirmed, fulfilled, rejected or withdrawn.",
+	"ru.answers": "Answers by meeting", "ru.answers.hint": "Claims leave out expired proposals; answered means confirmed, fulfilled, rejected or withdrawn.", "ru.answers.more": "%d more meetings with fewer overdue and waiting answers are not listed: see the roll-ups below, or the spreadsheet.",
 	"ru.weeks": "Week by week: proposed → confirmed → fulfilled", "ru.weeks.hint": "From the audit log (China Standard Time, weeks from Monday).", "ru.weeks.none": "No proposal in the audit log yet.", "ru.weeks.more": "%d earlier weeks are not drawn: see the spreadsheet.",
 	"ru.legend.proposed": "proposed", "ru.legend.confirmed": "confirmed", "ru.legend.fulfilled": "fulfilled",
 	"ru.week.bar":      "week of %s: %d proposed, %d confirmed, %d fulfilled",

@@ -77,6 +77,26 @@ func (t *RollupCount) add(r *rollupRow) {
 	m.Open += open
 }
 
+// plus adds o's counts to t.
+func (t *RollupCount) plus(o *RollupCount) {
+	t.Demands += o.Demands
+	t.Met += o.Met
+	t.Partly += o.Partly
+	t.Open += o.Open
+	for _, m := range o.Measures {
+		i := slices.IndexFunc(t.Measures, func(x RollupQuantity) bool { return x.Measure == m.Measure })
+		if i < 0 {
+			t.Measures = append(t.Measures, RollupQuantity{Measure: m.Measure})
+			i = len(t.Measures) - 1
+		}
+		x := &t.Measures[i]
+		x.Need += m.Need
+		x.Met += m.Met
+		x.Proposed += m.Proposed
+		x.Open += m.Open
+	}
+}
+
 func (t *RollupCount) sortMeasures() {
 	slices.SortFunc(t.Measures, func(a, b RollupQuantity) int {
 		return cmp.Or(cmp.Compare(b.Need, a.Need), cmp.Compare(a.Measure, b.Measure))
@@ -226,9 +246,72 @@ type rollupProject struct {
 	status matcher.ProjectStatus
 }
 
+// rollupSums count demands in all and, unless they are only a total, by
+// measure family, category and red grid.
+type rollupSums struct {
+	total          RollupCount
+	fam, cat, grid map[string]*RollupCount // nil for a total alone
+}
+
+func newSums(keys bool) *rollupSums {
+	if !keys {
+		return &rollupSums{}
+	}
+	return &rollupSums{fam: map[string]*RollupCount{}, cat: map[string]*RollupCount{}, grid: map[string]*RollupCount{}}
+}
+
+func familyOf(measure string) string {
+	if f := matcher.MeasureFamily(measure); f != "" {
+		return f
+	}
+	return FamilyOther
+}
+
+func (s *rollupSums) addRow(r *rollupRow) {
+	s.total.add(r)
+	if s.fam == nil {
+		return
+	}
+	for _, x := range [...]struct {
+		m map[string]*RollupCount
+		k string
+	}{{s.fam, familyOf(r.measure)}, {s.cat, r.category}, {s.grid, r.grid}} {
+		t := x.m[x.k]
+		if t == nil {
+			t = &RollupCount{}
+			x.m[x.k] = t
+		}
+		t.add(r)
+	}
+}
+
+// plus adds o's counts to s (o is left as it is).
+func (s *rollupSums) plus(o *rollupSums) {
+	s.total.plus(&o.total)
+	if s.fam == nil || o.fam == nil {
+		return
+	}
+	for _, x := range [...][2]map[string]*RollupCount{{s.fam, o.fam}, {s.cat, o.cat}, {s.grid, o.grid}} {
+		for k, t := range x[1] {
+			mine := x[0][k]
+			if mine == nil {
+				mine = &RollupCount{}
+				x[0][k] = mine
+			}
+			mine.plus(t)
+		}
+	}
+}
+
 // meetingAgg is what the roll-up keeps of one meeting between views.
 type meetingAgg struct {
-	rows     []rollupRow
+	// own counts the demands no other meeting of the level holds (their
+	// units are in this meeting's alliances alone at its level): they add
+	// up across meetings as they are. shared are the others, counted once
+	// per roll-up at view time.
+	own      *rollupSums
+	shared   []rollupRow
+	demands  RollupCount // every demand of the meeting
 	projects []rollupProject
 	answers  RollupAnswers   // Overdue left 0: counted at view time from due
 	due      []time.Time     // the answer deadlines of the waiting claims, sorted
@@ -334,22 +417,17 @@ func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) 
 	}
 	for _, n := range tree {
 		m := aggs[n.a.ID]
-		rm := RollupMeeting{Alliance: n.a.ID, Name: n.a.Name, Level: n.a.Level, Parent: n.a.Parent, Depth: n.depth}
-		for i := range m.rows {
-			rm.Demands.add(&m.rows[i])
-		}
-		rm.Demands.sortMeasures()
+		rm := RollupMeeting{Alliance: n.a.ID, Name: n.a.Name, Level: n.a.Level, Parent: n.a.Parent, Depth: n.depth, Demands: m.demands}
 		rm.Projects = projectsOf([]*meetingAgg{m}, []string{n.a.ID})
 		rm.Answers = m.answers
 		rm.Answers.Overdue = m.overdue(now)
 		rm.Answers.rate()
 		out.Meetings = append(out.Meetings, rm)
 	}
-	// The whole roll-up, and each child's.
-	sum := func(ids []string) (RollupCount, RollupProjects, RollupAnswers, map[string]*RollupCount, map[string]*RollupCount, map[string]*RollupCount) {
-		var total RollupCount
+	// The whole roll-up (by key too), and each child's (its totals).
+	sum := func(ids []string, keys bool) (*rollupSums, RollupProjects, RollupAnswers) {
+		sums := newSums(keys)
 		var ans RollupAnswers
-		fam, cat, grid := map[string]*RollupCount{}, map[string]*RollupCount{}, map[string]*RollupCount{}
 		seen := map[string]bool{}
 		ms := make([]*meetingAgg, 0, len(ids))
 		for _, id := range ids {
@@ -357,41 +435,25 @@ func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) 
 			ms = append(ms, m)
 			ans.plus(m.answers)
 			ans.Overdue += m.overdue(now)
-			for i := range m.rows {
-				r := &m.rows[i]
-				if seen[r.id] {
-					continue
-				}
-				seen[r.id] = true
-				total.add(r)
-				f := matcher.MeasureFamily(r.measure)
-				if f == "" {
-					f = FamilyOther
-				}
-				for _, x := range []struct {
-					m map[string]*RollupCount
-					k string
-				}{{fam, f}, {cat, r.category}, {grid, r.grid}} {
-					t := x.m[x.k]
-					if t == nil {
-						t = &RollupCount{}
-						x.m[x.k] = t
-					}
-					t.add(r)
+			sums.plus(m.own)
+			for i := range m.shared {
+				if r := &m.shared[i]; !seen[r.id] {
+					seen[r.id] = true
+					sums.addRow(r)
 				}
 			}
 		}
-		total.sortMeasures()
+		sums.total.sortMeasures()
 		ans.rate()
-		return total, projectsOf(ms, ids), ans, fam, cat, grid
+		return sums, projectsOf(ms, ids), ans
 	}
 	all := make([]string, len(tree))
 	for i, n := range tree {
 		all[i] = n.a.ID
 	}
-	var fam, cat, grid map[string]*RollupCount
-	out.Demands, out.Projects, out.Answers, fam, cat, grid = sum(all)
-	out.ByFamily, out.ByCategory, out.ByGrid = sortedKeys(fam), sortedKeys(cat), sortedKeys(grid)
+	sums, projects, answers := sum(all, true)
+	out.Demands, out.Projects, out.Answers = sums.total, projects, answers
+	out.ByFamily, out.ByCategory, out.ByGrid = sortedKeys(sums.fam), sortedKeys(sums.cat), sortedKeys(sums.grid)
 	for i, n := range tree {
 		if n.depth != 1 {
 			continue
@@ -404,7 +466,8 @@ func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) 
 			ids = append(ids, m.a.ID)
 		}
 		ch := RollupChild{Alliance: n.a.ID, Name: n.a.Name, Level: n.a.Level, Meetings: len(ids)}
-		ch.Demands, ch.Projects, ch.Answers, _, _, _ = sum(ids)
+		chs, projects, answers := sum(ids, false)
+		ch.Demands, ch.Projects, ch.Answers = chs.total, projects, answers
 		out.Children = append(out.Children, ch)
 	}
 	out.Weeks = weeks.of(func(alliances []string) bool {
@@ -571,9 +634,11 @@ func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &meetingAgg{units: map[string]bool{}, level: a.Level}
+	m := &meetingAgg{units: map[string]bool{}, level: a.Level, own: newSums(true)}
+	var rows []rollupRow
 	slots := map[string][]int{} // project → its slots' rows
 	optional := map[int]bool{}
+	shared := map[int]bool{}
 	for _, uid := range scope.Units() {
 		m.units[uid] = true
 		u := sn.UnitRaw(uid)
@@ -581,9 +646,16 @@ func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
 		if u != nil {
 			grid = u.Grid
 		}
+		alone := -1 // the unit is in this meeting's alliances alone at its level (-1: not known yet)
 		for it := range sn.ItemsOf(uid) {
 			if it.Kind != matcher.Demand || it.Level != a.Level || it.Status == matcher.ItemPaused {
 				continue
+			}
+			if alone < 0 {
+				alone = 0
+				if meetingsAt(sn.Reader, uid, a.Level) <= 1 {
+					alone = 1
+				}
 			}
 			r := rollupRow{id: it.ID, unit: uid, grid: grid, category: it.Category, measure: it.Measure, need: it.Quantity, closed: it.Status == matcher.ItemClosed}
 			if sn.HasClaims(it) {
@@ -599,22 +671,33 @@ func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
 			r.held = min(r.held, r.need)
 			r.proposed = min(r.proposed, r.need-r.held)
 			if it.Project != "" {
-				slots[it.Project] = append(slots[it.Project], len(m.rows))
-				optional[len(m.rows)] = it.Optional
+				slots[it.Project] = append(slots[it.Project], len(rows))
+				optional[len(rows)] = it.Optional
 			}
-			m.rows = append(m.rows, r)
+			shared[len(rows)] = alone == 0
+			rows = append(rows, r)
 		}
 	}
+	for i := range rows {
+		r := &rows[i]
+		m.demands.add(r)
+		if shared[i] {
+			m.shared = append(m.shared, *r)
+		} else {
+			m.own.addRow(r)
+		}
+	}
+	m.demands.sortMeasures()
 	for _, pid := range slices.Sorted(maps.Keys(slots)) {
 		p, err := sn.Project(pid)
 		if err != nil {
 			continue // a slot of a project deleted since: the store checks refuse it
 		}
 		rp := rollupProject{RollupProject: RollupProject{Project: p.ID, Name: p.Name, Unit: p.Unit}, status: p.Status}
-		rows := slots[pid]
-		slices.SortFunc(rows, func(x, y int) int { return cmp.Compare(m.rows[x].id, m.rows[y].id) })
-		for _, i := range rows {
-			if r := &m.rows[i]; !optional[i] && r.open() > 0 {
+		slotRows := slots[pid]
+		slices.SortFunc(slotRows, func(x, y int) int { return cmp.Compare(rows[x].id, rows[y].id) })
+		for _, i := range slotRows {
+			if r := &rows[i]; !optional[i] && r.open() > 0 {
 				rp.Slot, rp.Open, rp.Measure = r.id, r.open(), r.measure
 				break
 			}
@@ -637,4 +720,25 @@ func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
 	}
 	slices.SortFunc(m.due, func(x, y time.Time) int { return x.Compare(y) })
 	return m, nil
+}
+
+// meetingsAt counts the alliances of level whose meetings hold unit's
+// items of that level: each alliance of the unit's, or the one of level
+// above it.
+func meetingsAt(r index.Reader, unit string, level matcher.Level) int {
+	var found []string
+	for al := range r.AlliancesOf(unit) {
+		cur := al
+		for hops := 0; cur != nil && cur.Level.Rank() < level.Rank() && hops <= len(matcher.Levels); hops++ {
+			if cur.Parent == "" {
+				cur = nil
+				break
+			}
+			cur, _ = r.Alliance(cur.Parent)
+		}
+		if cur != nil && cur.Level == level && !slices.Contains(found, cur.ID) {
+			found = append(found, cur.ID)
+		}
+	}
+	return len(found)
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -336,5 +337,64 @@ func TestRollupConcurrent(t *testing.T) {
 	}
 	if got.Meetings[0].Answers.Waiting+got.Answers.Answered == 0 {
 		t.Error("no answers counted")
+	}
+}
+
+// TestRollupCountsEachDemandOnce: a unit in two communities of a street
+// brings its demands to both meetings; the street's roll-up counts them
+// once, and says what a direct count over its demands says.
+func TestRollupCountsEachDemandOnce(t *testing.T) {
+	s, _ := rollupService(t)
+	if _, err := s.Store.Update(ctx, "test", "alliance.update", nil, func(tx *store.Tx) error {
+		a, err := tx.Alliance("lzwc")
+		if err != nil {
+			return err
+		}
+		n := *a
+		n.Members = append(slices.Clone(n.Members), "lh-school")
+		return tx.PutAlliance(n)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Rollup(matcher.Admin, "st-lzw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sn := s.Store.Snapshot()
+	school := 0
+	ids := map[string]bool{}
+	for _, m := range []string{"st-lzw", "lh", "lzwc"} {
+		a, _ := sn.Alliance(m)
+		sc, err := match.ResolveScope(sn.Reader, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range sc.Units() {
+			for it := range sn.ItemsOf(u) {
+				if it.Kind == matcher.Demand && it.Level == a.Level && it.Status != matcher.ItemPaused {
+					ids[it.ID] = true
+					if u == "lh-school" && m == "lzwc" {
+						school++
+					}
+				}
+			}
+		}
+	}
+	byID := map[string]RollupMeeting{}
+	for _, m := range r.Meetings {
+		byID[m.Alliance] = m
+	}
+	if school == 0 {
+		t.Fatal("lh-school has no community demand")
+	}
+	if sum := byID["st-lzw"].Demands.Demands + byID["lh"].Demands.Demands + byID["lzwc"].Demands.Demands; sum != len(ids)+school || r.Demands.Demands != len(ids) {
+		t.Errorf("the meetings count %d demands, the roll-up %d; want %d distinct (the school's %d in two meetings)", sum, r.Demands.Demands, len(ids), school)
+	}
+	var cat int
+	for _, k := range r.ByCategory {
+		cat += k.Demands
+	}
+	if cat != len(ids) {
+		t.Errorf("by category %d demands, want %d", cat, len(ids))
 	}
 }
