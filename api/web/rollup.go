@@ -70,6 +70,10 @@ type rollupData struct {
 	WeeksH     int
 	WeeksMore  int
 	Meetings   []rollupMeetingRow
+	// Blocked are the first rollupBlockedRows blocked projects (by meeting
+	// in the tree's order, then by id); BlockedMore counts the others.
+	Blocked     []service.RollupProject
+	BlockedMore int
 	// MeetingsMore counts the meetings left out of the answers table
 	// (those with the fewest overdue and waiting answers).
 	MeetingsMore int
@@ -78,6 +82,11 @@ type rollupData struct {
 // rollupMeetingRows bounds the answers table: a district has hundreds of
 // meetings, each reached through the drill-down and all in the sheet.
 const rollupMeetingRows = 40
+
+// rollupBlockedRows bounds the blocked projects listed (a district has
+// thousands; all are in the sheet, and each meeting's count in the
+// answers table).
+const rollupBlockedRows = 30
 
 // meetings picks the rows of the answers table: every meeting, or past
 // rollupMeetingRows the roll-up's own and those with the most overdue,
@@ -166,6 +175,8 @@ func (s *site) rollupPage(c echo.Context) error {
 	s.hotSpots(&d, actorOf(c))
 	d.weeks(l)
 	d.meetings()
+	d.Blocked = r.Projects.List[:min(len(r.Projects.List), rollupBlockedRows)]
+	d.BlockedMore = len(r.Projects.List) - len(d.Blocked)
 	return s.render(c, http.StatusOK, "rollup", d)
 }
 
@@ -410,7 +421,7 @@ var rollupZH = map[string]string{
 	"ru.spots.none": "没有仍有缺口的需求。", "ru.spots.more": "另有 %d 个网格缺口较小，未画出。", "ru.spots.noplace": "%d 个网格没有坐标，未画出。", "ru.spot": "%s：%d 项需求仍有缺口（共 %d 项）",
 	"ru.col.grid": "红色网格",
 	"ru.projects": "项目", "ru.projects.line": "已启动 %d 个，可启动 %d 个（必需岗位都已确认或已有建议），受阻 %d 个，已放弃 %d 个。",
-	"ru.col.project": "项目", "ru.col.meetingof": "联席会", "ru.col.slot": "受阻于必需岗位", "ru.col.short": "缺口", "ru.projects.none": "没有受阻的项目。",
+	"ru.col.project": "项目", "ru.col.meetingof": "联席会", "ru.col.slot": "受阻于必需岗位", "ru.col.short": "缺口", "ru.projects.none": "没有受阻的项目。", "ru.projects.more": "另有 %d 个受阻项目未列出，见汇总表。",
 	"ru.answers": "各联席会答复情况", "ru.answers.hint": "认领不计已过期的建议；已答复指已确认、已完成、已拒绝或已撤回。", "ru.answers.more": "另有 %d 个联席会待答复和逾期较少，未列出：见下级联盟的汇总或汇总表。",
 	"ru.weeks": "每周进展：建议 → 确认 → 完成", "ru.weeks.hint": "按审计日志统计（北京时间，周一起）。", "ru.weeks.none": "审计日志中还没有建议。", "ru.weeks.more": "更早的 %d 周未画出，见汇总表。",
 	"ru.legend.proposed": "新建议", "ru.legend.confirmed": "双方确认", "ru.legend.fulfilled": "已完成",
@@ -435,7 +446,7 @@ var rollupEN = map[string]string{
 	"ru.spots.none": "No demand is short.", "ru.spots.more": "%d more grids with smaller shortfalls are not drawn.", "ru.spots.noplace": "%d grids without coordinates are not drawn.", "ru.spot": "%s: %d demands short (of %d)",
 	"ru.col.grid": "Red grid",
 	"ru.projects": "Projects", "ru.projects.line": "%d launched, %d ready (every required slot confirmed or proposed), %d blocked, %d dropped.",
-	"ru.col.project": "Project", "ru.col.meetingof": "Meeting", "ru.col.slot": "Blocked by required slot", "ru.col.short": "Short", "ru.projects.none": "No project is blocked.",
+	"ru.col.project": "Project", "ru.col.meetingof": "Meeting", "ru.col.slot": "Blocked by required slot", "ru.col.short": "Short", "ru.projects.none": "No project is blocked.", "ru.projects.more": "%d more blocked projects are not listed: see the spreadsheet.",
 	"ru.answers": "Answers by meeting", "ru.answers.hint": "Claims leave out expired proposals; answered means confirmed, fulfilled, rejected or withdrawn.", "ru.answers.more": "%d more meetings with fewer overdue and waiting answers are not listed: see the roll-ups below, or the spreadsheet.",
 	"ru.weeks": "Week by week: proposed → confirmed → fulfilled", "ru.weeks.hint": "From the audit log (China Standard Time, weeks from Monday).", "ru.weeks.none": "No proposal in the audit log yet.", "ru.weeks.more": "%d earlier weeks are not drawn: see the spreadsheet.",
 	"ru.legend.proposed": "proposed", "ru.legend.confirmed": "confirmed", "ru.legend.fulfilled": "fulfilled",
