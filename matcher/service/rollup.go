@@ -221,6 +221,11 @@ type Rollup struct {
 	Weeks      []RollupWeek    `json:"weeks"`    // oldest first; weeks without any event left out
 }
 
+// batchMeetings is the number of meetings of one level to count from
+// nothing at which one walk of the level's items (countMeetings) is
+// cheaper than a walk of each meeting's units.
+const batchMeetings = 4
+
 // FamilyOther is the ByFamily key of measures without a family.
 const FamilyOther = "other"
 
@@ -398,12 +403,37 @@ func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) 
 	defer c.mu.Unlock()
 	c.catchUp(sn)
 	aggs := make(map[string]*meetingAgg, len(tree))
+	missing := map[matcher.Level][]*matcher.Alliance{}
 	for _, n := range tree {
-		m, err := c.meeting(sn, n.a)
-		if err != nil {
-			return nil, err
+		if m := c.meetings[n.a.ID]; m != nil {
+			aggs[n.a.ID] = m
+		} else {
+			missing[n.a.Level] = append(missing[n.a.Level], n.a)
 		}
-		aggs[n.a.ID] = m
+	}
+	for _, l := range matcher.Levels {
+		as := missing[l]
+		var ms []*meetingAgg
+		switch {
+		case len(as) == 0:
+			continue
+		case len(as) < batchMeetings:
+			for _, a := range as {
+				m, err := countMeeting(sn, a)
+				if err != nil {
+					return nil, err
+				}
+				ms = append(ms, m)
+			}
+		default:
+			if ms, err = countMeetings(sn, l, as); err != nil {
+				return nil, err
+			}
+		}
+		for i, a := range as {
+			aggs[a.ID], c.meetings[a.ID] = ms[i], ms[i]
+			c.built++
+		}
 	}
 	weeks, err := c.funnel.catchUp(s.Store)
 	if err != nil {
@@ -611,93 +641,162 @@ func (c *rollupCache) catchUp(sn store.Snapshot) {
 	}
 }
 
-// meeting returns the kept figures of the meeting of a, counting them
-// afresh when they are not kept.
-func (c *rollupCache) meeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
-	if m := c.meetings[a.ID]; m != nil {
-		return m, nil
-	}
-	m, err := countMeeting(sn, a)
+// meetingBuild gathers one meeting's demands before its figures are
+// made (finish).
+type meetingBuild struct {
+	a        *matcher.Alliance
+	m        *meetingAgg
+	rows     []rollupRow
+	slots    map[string][]int // project → its slots' rows
+	optional map[int]bool
+	shared   map[int]bool
+}
+
+func startMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingBuild, *match.Scope, error) {
+	scope, err := match.ResolveScope(sn.Reader, a.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	c.built++
-	c.meetings[a.ID] = m
-	return m, nil
+	b := &meetingBuild{a: a, m: &meetingAgg{units: map[string]bool{}, level: a.Level, own: newSums(true)},
+		slots: map[string][]int{}, optional: map[int]bool{}, shared: map[int]bool{}}
+	for _, uid := range scope.Units() {
+		b.m.units[uid] = true
+	}
+	return b, scope, nil
+}
+
+// counted reports whether it is one of the demands a meeting counts: at
+// the meeting's level, paused ones aside (as in the report).
+func counted(it *matcher.Item, level matcher.Level) bool {
+	return it.Kind == matcher.Demand && it.Level == level && it.Status != matcher.ItemPaused
+}
+
+// add counts demand it of a unit of the meeting's scope (in red grid
+// grid; alone: in this meeting's alliances alone at its level).
+func (b *meetingBuild) add(sn store.Snapshot, it *matcher.Item, grid string, alone bool) {
+	r := rollupRow{id: it.ID, unit: it.Unit, grid: grid, category: it.Category, measure: it.Measure, need: it.Quantity, closed: it.Status == matcher.ItemClosed}
+	if sn.HasClaims(it) {
+		for cl := range sn.ClaimsOnDemand(it.ID) {
+			switch cl.Status {
+			case matcher.ClaimConfirmed, matcher.ClaimFulfilled:
+				r.held += cl.Quantity
+			case matcher.ClaimProposed:
+				r.proposed += cl.Quantity
+			}
+		}
+	}
+	r.held = min(r.held, r.need)
+	r.proposed = min(r.proposed, r.need-r.held)
+	if it.Project != "" {
+		b.slots[it.Project] = append(b.slots[it.Project], len(b.rows))
+		b.optional[len(b.rows)] = it.Optional
+	}
+	b.shared[len(b.rows)] = !alone
+	b.rows = append(b.rows, r)
+}
+
+// unitFacts are what the rows of a unit's demands need of the unit.
+type unitFacts struct {
+	grid  string
+	alone bool
+}
+
+func factsOf(sn store.Snapshot, uid string, level matcher.Level) unitFacts {
+	var f unitFacts
+	if u := sn.UnitRaw(uid); u != nil {
+		f.grid = u.Grid
+	}
+	f.alone = meetingsAt(sn.Reader, uid, level) <= 1
+	return f
 }
 
 // countMeeting counts the figures of the meeting of a on sn: the demands
 // of its scope at its level (paused ones aside, as in the report), the
 // projects with a slot among them, and the claims the meeting made.
 func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
-	scope, err := match.ResolveScope(sn.Reader, a.ID)
+	b, scope, err := startMeeting(sn, a)
 	if err != nil {
 		return nil, err
 	}
-	m := &meetingAgg{units: map[string]bool{}, level: a.Level, own: newSums(true)}
-	var rows []rollupRow
-	slots := map[string][]int{} // project → its slots' rows
-	optional := map[int]bool{}
-	shared := map[int]bool{}
 	for _, uid := range scope.Units() {
-		m.units[uid] = true
-		u := sn.UnitRaw(uid)
-		grid := ""
-		if u != nil {
-			grid = u.Grid
-		}
-		alone := -1 // the unit is in this meeting's alliances alone at its level (-1: not known yet)
+		var f *unitFacts
 		for it := range sn.ItemsOf(uid) {
-			if it.Kind != matcher.Demand || it.Level != a.Level || it.Status == matcher.ItemPaused {
+			if !counted(it, a.Level) {
 				continue
 			}
-			if alone < 0 {
-				alone = 0
-				if meetingsAt(sn.Reader, uid, a.Level) <= 1 {
-					alone = 1
-				}
+			if f == nil {
+				x := factsOf(sn, uid, a.Level)
+				f = &x
 			}
-			r := rollupRow{id: it.ID, unit: uid, grid: grid, category: it.Category, measure: it.Measure, need: it.Quantity, closed: it.Status == matcher.ItemClosed}
-			if sn.HasClaims(it) {
-				for cl := range sn.ClaimsOnDemand(it.ID) {
-					switch cl.Status {
-					case matcher.ClaimConfirmed, matcher.ClaimFulfilled:
-						r.held += cl.Quantity
-					case matcher.ClaimProposed:
-						r.proposed += cl.Quantity
-					}
-				}
-			}
-			r.held = min(r.held, r.need)
-			r.proposed = min(r.proposed, r.need-r.held)
-			if it.Project != "" {
-				slots[it.Project] = append(slots[it.Project], len(rows))
-				optional[len(rows)] = it.Optional
-			}
-			shared[len(rows)] = alone == 0
-			rows = append(rows, r)
+			b.add(sn, it, f.grid, f.alone)
 		}
 	}
+	return b.finish(sn), nil
+}
+
+// countMeetings counts the meetings as (all of one level) in one walk of
+// the items at that level: each demand goes to the meetings whose scope
+// holds its unit. For many meetings at once (a first view, a view after
+// an alliance changed) this reads every item once, not once per meeting
+// whose scope holds it.
+func countMeetings(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance) ([]*meetingAgg, error) {
+	builds := make([]*meetingBuild, len(as))
+	of := map[string][]*meetingBuild{} // unit → the meetings holding it
+	for i, a := range as {
+		b, scope, err := startMeeting(sn, a)
+		if err != nil {
+			return nil, err
+		}
+		builds[i] = b
+		for _, uid := range scope.Units() {
+			of[uid] = append(of[uid], b)
+		}
+	}
+	facts := map[string]unitFacts{}
+	for it := range sn.ItemsAtLevel(level) {
+		bs := of[it.Unit]
+		if len(bs) == 0 || !counted(it, level) {
+			continue
+		}
+		f, ok := facts[it.Unit]
+		if !ok {
+			f = factsOf(sn, it.Unit, level)
+			facts[it.Unit] = f
+		}
+		for _, b := range bs {
+			b.add(sn, it, f.grid, f.alone)
+		}
+	}
+	out := make([]*meetingAgg, len(builds))
+	for i, b := range builds {
+		out[i] = b.finish(sn)
+	}
+	return out, nil
+}
+
+// finish makes the meeting's figures from its demands.
+func (b *meetingBuild) finish(sn store.Snapshot) *meetingAgg {
+	m, a, rows := b.m, b.a, b.rows
 	for i := range rows {
 		r := &rows[i]
 		m.demands.add(r)
-		if shared[i] {
+		if b.shared[i] {
 			m.shared = append(m.shared, *r)
 		} else {
 			m.own.addRow(r)
 		}
 	}
 	m.demands.sortMeasures()
-	for _, pid := range slices.Sorted(maps.Keys(slots)) {
+	for _, pid := range slices.Sorted(maps.Keys(b.slots)) {
 		p, err := sn.Project(pid)
 		if err != nil {
 			continue // a slot of a project deleted since: the store checks refuse it
 		}
 		rp := rollupProject{RollupProject: RollupProject{Project: p.ID, Name: p.Name, Unit: p.Unit}, status: p.Status}
-		slotRows := slots[pid]
+		slotRows := b.slots[pid]
 		slices.SortFunc(slotRows, func(x, y int) int { return cmp.Compare(rows[x].id, rows[y].id) })
 		for _, i := range slotRows {
-			if r := &rows[i]; !optional[i] && r.open() > 0 {
+			if r := &rows[i]; !b.optional[i] && r.open() > 0 {
 				rp.Slot, rp.Open, rp.Measure = r.id, r.open(), r.measure
 				break
 			}
@@ -719,7 +818,7 @@ func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
 		}
 	}
 	slices.SortFunc(m.due, func(x, y time.Time) int { return x.Compare(y) })
-	return m, nil
+	return m
 }
 
 // meetingsAt counts the alliances of level whose meetings hold unit's

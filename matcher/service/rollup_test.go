@@ -398,3 +398,41 @@ func TestRollupCountsEachDemandOnce(t *testing.T) {
 		t.Errorf("by category %d demands, want %d", cat, len(ids))
 	}
 }
+
+// TestRollupBatchEqualsEach: the meetings of a level counted in one walk
+// of the level's items are the meetings counted one by one.
+func TestRollupBatchEqualsEach(t *testing.T) {
+	s, now := rollupService(t)
+	rollupHistory(t, s, now)
+	sn := s.Store.Snapshot()
+	for _, l := range matcher.Levels {
+		var as []*matcher.Alliance
+		for a := range sn.AlliancesAt(l) {
+			as = append(as, a)
+		}
+		batch, err := countMeetings(sn, l, as)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range as {
+			one, err := countMeeting(sn, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := batch[i], one
+			got.own.total.sortMeasures()
+			want.own.total.sortMeasures()
+			if js(t, got.demands) != js(t, want.demands) || js(t, got.own.total) != js(t, want.own.total) ||
+				len(got.shared) != len(want.shared) || js(t, sortedKeys(got.own.cat)) != js(t, sortedKeys(want.own.cat)) || js(t, sortedKeys(got.own.grid)) != js(t, sortedKeys(want.own.grid)) ||
+				js(t, sortedKeys(got.own.fam)) != js(t, sortedKeys(want.own.fam)) ||
+				len(got.projects) != len(want.projects) || got.answers != want.answers {
+				t.Errorf("%s: counted with its level %+v, alone %+v", a.ID, got, want)
+			}
+			for j := range got.projects {
+				if got.projects[j] != want.projects[j] {
+					t.Errorf("%s: project %+v, alone %+v", a.ID, got.projects[j], want.projects[j])
+				}
+			}
+		}
+	}
+}
