@@ -24,9 +24,6 @@ func parsePropose(r io.Reader) (proposeRequest, error) {
 	if req.Mode == "" {
 		req.Mode = match.Welfare
 	}
-	if err := req.Settings.Validate(); err != nil {
-		return req, err
-	}
 	var err error
 	req.answerBy, err = parseAnswerBy(req.AnswerBy)
 	return req, err
@@ -62,17 +59,6 @@ type answerRequest struct {
 	Reason string       `json:"reason,omitempty"`
 }
 
-func parseAnswer(r io.Reader) (answerRequest, error) {
-	var a answerRequest
-	if err := decodeJSON(r, &a, true); err != nil {
-		return a, err
-	}
-	if a.Side != "" && a.Side != matcher.ResourceSide && a.Side != matcher.DemandSide {
-		return a, matcher.FieldError("side", "must be resource or demand, got %q", a.Side)
-	}
-	return a, matcher.ReasonText.Check("reason", a.Reason)
-}
-
 // answer returns the handler of POST /v1/claims/{id}/{ans}.
 func (s *Server) answer(ans service.Answer) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -80,7 +66,7 @@ func (s *Server) answer(ans service.Answer) echo.HandlerFunc {
 		if !matcher.ValidID(id) {
 			return matcher.Errorf(matcher.ENOTFOUND, "claim %q not found", id)
 		}
-		req, err := parseBody(c, maxBody, parseAnswer)
+		req, err := parseBody(c, maxBody, optionalBodyOf[answerRequest])
 		if err != nil {
 			return err
 		}
@@ -92,33 +78,9 @@ func (s *Server) answer(ans service.Answer) echo.HandlerFunc {
 	}
 }
 
-func parseHandClaim(r io.Reader) (service.HandClaim, error) {
-	var h service.HandClaim
-	if err := decodeJSON(r, &h, false); err != nil {
-		return h, err
-	}
-	var p matcher.Problems
-	if !matcher.ValidID(h.Resource) {
-		p.Add("resource", "must be an item id, got %q", h.Resource)
-	}
-	if !matcher.ValidID(h.Demand) {
-		p.Add("demand", "must be an item id, got %q", h.Demand)
-	}
-	if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
-		p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
-	}
-	if h.Meeting != "" && !matcher.ValidID(h.Meeting) {
-		p.Add("meeting", "must be an alliance id, got %q", h.Meeting)
-	}
-	if h.Side != "" && h.Side != string(matcher.ResourceSide) && h.Side != string(matcher.DemandSide) {
-		p.Add("side", "must be resource or demand, got %q", h.Side)
-	}
-	return h, p.Err()
-}
-
 // createClaim handles POST /v1/claims: a claim by hand.
 func (s *Server) createClaim(c echo.Context) error {
-	h, err := parseBody(c, maxBody, parseHandClaim)
+	h, err := parseBody(c, maxBody, bodyOf[service.HandClaim])
 	if err != nil {
 		return err
 	}

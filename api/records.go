@@ -17,127 +17,11 @@ import (
 	"github.com/allymatch/allymatch/matcher/service"
 )
 
-// Request decoders: each reads one body strictly and checks what it can
-// without the state (the matcher types' Validate); the service checks the
-// rest.
-
-func parseAlliance(r io.Reader) (matcher.Alliance, error) {
-	var a matcher.Alliance
-	if err := decodeJSON(r, &a, false); err != nil {
-		return a, err
-	}
-	return a, a.Validate()
-}
-
-func parseAlliancePatch(r io.Reader) (service.AlliancePatch, error) {
-	var p service.AlliancePatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	// Check the fields given on a valid alliance that takes them.
-	a := matcher.Alliance{ID: "x", Name: "x", Level: matcher.Community}
-	if p.Name != nil {
-		a.Name = *p.Name
-	}
-	if p.Lead != nil {
-		a.Lead = *p.Lead
-	}
-	a.Members = append(append(slices.Clone(p.Members), p.Add...), p.Remove...)
-	return p, a.Validate()
-}
-
-func parseUnit(r io.Reader) (matcher.Unit, error) {
-	var u matcher.Unit
-	if err := decodeJSON(r, &u, false); err != nil {
-		return u, err
-	}
-	return u, u.Validate()
-}
-
-func parseUnitPatch(r io.Reader) (service.UnitPatch, error) {
-	var p service.UnitPatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	// Check the fields given on a valid unit that takes them.
-	u := matcher.Unit{ID: "x", Name: "x", Kind: matcher.KindShop, Location: &matcher.GeoPoint{}, Alliances: p.Alliances}
-	if p.Name != nil {
-		u.Name = *p.Name
-	}
-	if p.Kind != nil {
-		u.Kind = *p.Kind
-	}
-	if p.Grid != nil {
-		u.Grid = *p.Grid
-	}
-	if p.Location != nil {
-		u.Location = p.Location
-	}
-	return p, u.Validate()
-}
-
-func parseItem(r io.Reader) (matcher.Item, error) {
-	var it matcher.Item
-	if err := decodeJSON(r, &it, false); err != nil {
-		return it, err
-	}
-	it.SetDefaults()
-	return it, validateFor(it, func(v *matcher.Item) error {
-		if v.Unit == "" {
-			v.Unit = "the-path-unit" // the unit comes from the path
-		}
-		return v.Validate()
-	})
-}
-
-// validateFor runs check on a copy of v.
-func validateFor[T any](v T, check func(*T) error) error { return check(&v) }
-
-func parseItemPatch(r io.Reader) (service.ItemPatch, error) {
-	var p service.ItemPatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	// Check the fields given on a valid item that takes them.
-	it := matcher.Item{ID: "x", Unit: "x", Kind: matcher.Demand, Category: "venue", Title: "x", Quantity: 1}
-	it.SetDefaults()
-	it = p.Apply(it)
-	it.Optional = false // depends on the stored item's project: the service checks it
-	return p, it.Validate()
-}
-
-func parseProject(r io.Reader) (matcher.Project, error) {
-	var pr matcher.Project
-	if err := decodeJSON(r, &pr, false); err != nil {
-		return pr, err
-	}
-	pr.SetDefaults()
-	return pr, validateFor(pr, func(v *matcher.Project) error {
-		if v.Unit == "" {
-			v.Unit = "the-path-unit"
-		}
-		return v.Validate()
-	})
-}
-
-func parseProjectPatch(r io.Reader) (service.ProjectPatch, error) {
-	var p service.ProjectPatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	pr := matcher.Project{ID: "x", Unit: "x", Name: "x"}
-	pr.SetDefaults()
-	if p.Name != nil {
-		pr.Name = *p.Name
-	}
-	if p.Description != nil {
-		pr.Description = *p.Description
-	}
-	if p.Status != nil {
-		pr.Status = *p.Status
-	}
-	return p, pr.Validate()
-}
+// The bodies of the record routes are the domain's types and the
+// service's patches, decoded strictly (decodeJSON) and checked by the
+// service alone: the domain's Validate and the service's rules are the only
+// ones, so an answer names the same field and says the same words whether
+// a request comes through the API, the desk or an import.
 
 // parseImport reads a bundle (strictly, as bundle.DecodeJSON does).
 func parseImport(r io.Reader) (*bundle.Bundle, error) {
@@ -180,14 +64,14 @@ func (s *Server) getAlliance(c echo.Context) error {
 }
 
 func (s *Server) createAlliance(c echo.Context) error {
-	return answerBody(c, parseAlliance, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Alliance) (any, error) {
+	return answerBody(c, bodyOf[matcher.Alliance], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Alliance) (any, error) {
 		return s.service().CreateAlliance(ctx, actor, v)
 	})
 }
 
 // patchAlliance changes an alliance's name, lead and members.
 func (s *Server) patchAlliance(c echo.Context) error {
-	return answerBody(c, parseAlliancePatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.AlliancePatch) (any, error) {
+	return answerBody(c, bodyOf[service.AlliancePatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.AlliancePatch) (any, error) {
 		return s.service().PatchAlliance(ctx, actor, c.Param("id"), v)
 	})
 }
@@ -250,13 +134,13 @@ func (s *Server) getUnit(c echo.Context) error {
 }
 
 func (s *Server) createUnit(c echo.Context) error {
-	return answerBody(c, parseUnit, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Unit) (any, error) {
+	return answerBody(c, bodyOf[matcher.Unit], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Unit) (any, error) {
 		return s.service().CreateUnit(ctx, actor, v)
 	})
 }
 
 func (s *Server) patchUnit(c echo.Context) error {
-	return answerBody(c, parseUnitPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.UnitPatch) (any, error) {
+	return answerBody(c, bodyOf[service.UnitPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.UnitPatch) (any, error) {
 		return s.service().PatchUnit(ctx, actor, c.Param("id"), v)
 	})
 }
@@ -294,13 +178,13 @@ func (s *Server) getItem(c echo.Context) error {
 }
 
 func (s *Server) createItem(c echo.Context) error {
-	return answerBody(c, parseItem, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Item) (any, error) {
+	return answerBody(c, bodyOf[matcher.Item], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Item) (any, error) {
 		return s.service().CreateItem(ctx, actor, c.Param("id"), v)
 	})
 }
 
 func (s *Server) patchItem(c echo.Context) error {
-	return answerBody(c, parseItemPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ItemPatch) (any, error) {
+	return answerBody(c, bodyOf[service.ItemPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ItemPatch) (any, error) {
 		return s.service().PatchItem(ctx, actor, c.Param("id"), v)
 	})
 }
@@ -340,13 +224,13 @@ func (s *Server) getProject(c echo.Context) error {
 }
 
 func (s *Server) createProject(c echo.Context) error {
-	return answerBody(c, parseProject, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Project) (any, error) {
+	return answerBody(c, bodyOf[matcher.Project], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Project) (any, error) {
 		return s.service().CreateProject(ctx, actor, c.Param("id"), v)
 	})
 }
 
 func (s *Server) patchProject(c echo.Context) error {
-	return answerBody(c, parseProjectPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ProjectPatch) (any, error) {
+	return answerBody(c, bodyOf[service.ProjectPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ProjectPatch) (any, error) {
 		return s.service().PatchProject(ctx, actor, c.Param("id"), v)
 	})
 }

@@ -184,6 +184,9 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 			}
 			u.Alliances = p.Alliances
 		}
+		if err := u.Validate(); err != nil {
+			return err
+		}
 		if err := tx.PutUnit(u); err != nil {
 			return err
 		}

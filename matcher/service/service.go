@@ -391,7 +391,7 @@ func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher
 		if !CanSeeClaim(r, actor, c) {
 			return "", notFound("claim", c.ID)
 		}
-		if named != matcher.ResourceSide && named != matcher.DemandSide {
+		if !named.Valid() {
 			return "", matcher.FieldError("side", "say which side's answer this records: resource or demand")
 		}
 		// A coordinator records the answers of the units in its own
@@ -448,6 +448,12 @@ const (
 // side the caller may not answer for; ECONFLICT for an answer the claim's
 // status does not take; EINVALID naming side, reason or answer.
 func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side, reason string) (matcher.Claim, error) {
+	if err := named.CheckNamed("side"); err != nil {
+		return matcher.Claim{}, err
+	}
+	if err := matcher.ReasonText.Check("reason", reason); err != nil {
+		return matcher.Claim{}, err
+	}
 	var next func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error)
 	switch ans {
 	case Accept:
@@ -521,11 +527,36 @@ type HandClaim struct {
 	Side     string `json:"side,omitempty"` // for coordinators and admins: whose claim this is
 }
 
+// Check checks a hand claim's fields, before the state is read: every
+// problem is listed (EINVALID).
+func (h HandClaim) Check() error {
+	var p matcher.Problems
+	if !matcher.ValidID(h.Resource) {
+		p.Add("resource", "must be an item id, got %q", h.Resource)
+	}
+	if !matcher.ValidID(h.Demand) {
+		p.Add("demand", "must be an item id, got %q", h.Demand)
+	}
+	if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
+		p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
+	}
+	if h.Meeting != "" && !matcher.ValidID(h.Meeting) {
+		p.Add("meeting", "must be an alliance id, got %q", h.Meeting)
+	}
+	if h.Side != "" && !matcher.Side(h.Side).Valid() {
+		p.Add("side", "must be resource or demand, got %q", h.Side)
+	}
+	return p.Err()
+}
+
 // ClaimByHand stores a claim made by one side, accepted by that side and
 // waiting for the other. The pair must be compatible, of two units, not
 // rejected before, and the quantity must be left on both items.
 func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandClaim) (matcher.Claim, error) {
 	var out matcher.Claim
+	if err := h.Check(); err != nil {
+		return out, err
+	}
 	// The event names the meeting, or else the alliances of both units, so
 	// that their coordinators and members see it in the audit log.
 	alliances := []string{h.Meeting}
@@ -540,9 +571,6 @@ func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandCl
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "claim.create", alliances, func(tx *store.Tx) error {
 		var p matcher.Problems
-		if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
-			p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
-		}
 		// An item the caller may not see is not found (ENOTFOUND), so that
 		// a stranger learns nothing from the answer.
 		res, err := tx.Item(h.Resource)

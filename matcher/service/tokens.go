@@ -49,6 +49,9 @@ func (r TokenRequest) Actor(rd index.Reader, caller matcher.Actor) (matcher.Acto
 		if r.Unit != "" {
 			return matcher.Actor{}, matcher.FieldError("unit", "a coordinator token names an alliance, not a unit")
 		}
+		if !matcher.ValidID(r.Alliance) {
+			return matcher.Actor{}, matcher.FieldError("alliance", "must be an alliance id, got %q", r.Alliance)
+		}
 		if _, err := rd.Alliance(r.Alliance); err != nil || !CanRunMeeting(rd, caller, r.Alliance) {
 			return matcher.Actor{}, matcher.NewError(matcher.ENOTFOUND, "alliance", "no %s %q", matcher.Noun("alliance"), r.Alliance)
 		}
@@ -56,6 +59,9 @@ func (r TokenRequest) Actor(rd index.Reader, caller matcher.Actor) (matcher.Acto
 	case matcher.RoleUnit:
 		if r.Alliance != "" {
 			return matcher.Actor{}, matcher.FieldError("alliance", "a unit token names a unit, not an alliance")
+		}
+		if !matcher.ValidID(r.Unit) {
+			return matcher.Actor{}, matcher.FieldError("unit", "must be a unit id, got %q", r.Unit)
 		}
 		if rd.UnitRaw(r.Unit) == nil || !CanWriteUnit(rd, caller, r.Unit) {
 			return matcher.Actor{}, matcher.NewError(matcher.ENOTFOUND, "unit", "no %s %q", matcher.Noun("unit"), r.Unit)
