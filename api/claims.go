@@ -1,10 +1,8 @@
 package api
 
 import (
-	"cmp"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -93,13 +91,7 @@ func (s *Server) createClaim(c echo.Context) error {
 
 // getClaim handles GET /v1/claims/{id}.
 func (s *Server) getClaim(c echo.Context) error {
-	sn := s.service().Store.Snapshot()
-	id := c.Param("id")
-	cl, err := sn.Claim(id)
-	if err != nil || !service.CanSeeClaim(sn.Reader, actorOf(c), cl) {
-		return matcher.Errorf(matcher.ENOTFOUND, "claim %q not found", id)
-	}
-	return c.JSON(http.StatusOK, cl)
+	return answerRead(c, s.service().Claim)
 }
 
 // listClaims handles GET /v1/claims?meeting=&unit=&status=&limit=&cursor=.
@@ -122,36 +114,8 @@ func (s *Server) listClaims(c echo.Context) error {
 	if actor.Role == matcher.RoleUnit && unit == "" {
 		unit = actor.ID // a unit's claims are found through its own items
 	}
-	sn := s.service().Store.Snapshot()
-	var src func(yield func(*matcher.Claim) bool)
-	switch {
-	case meeting != "" && status != "":
-		// A meeting's plan (status proposed) without walking its history.
-		src = sn.ClaimsOfMeetingWith(meeting, status)
-	case meeting != "":
-		src = sn.ClaimsOfMeeting(meeting)
-	case unit != "":
-		// Both sides, merged into id order.
-		var all []*matcher.Claim
-		for cl := range sn.ClaimsOfUnit(matcher.ResourceSide, unit) {
-			all = append(all, cl)
-		}
-		for cl := range sn.ClaimsOfUnit(matcher.DemandSide, unit) {
-			all = append(all, cl)
-		}
-		slices.SortFunc(all, func(a, b *matcher.Claim) int { return cmp.Compare(a.ID, b.ID) })
-		src = slices.Values(all)
-	case status != "":
-		src = sn.ClaimsByStatus(status)
-	default:
-		src = sn.Claims()
-	}
-	out := paginate(p, src, func(cl *matcher.Claim) string { return cl.ID }, func(cl *matcher.Claim) bool {
-		return (meeting == "" || cl.Meeting == meeting) &&
-			(unit == "" || cl.ResourceUnit == unit || cl.DemandUnit == unit) &&
-			(status == "" || cl.Status == status) &&
-			service.CanSeeClaim(sn.Reader, actor, cl)
-	})
+	f := service.ClaimFilter{Meeting: meeting, Unit: unit, Status: status}
+	out := paginate(p, s.service().Claims(actor, f), func(cl *matcher.Claim) string { return cl.ID }, nil)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -172,10 +136,7 @@ func (s *Server) listEvents(c echo.Context) error {
 			return matcher.FieldError("since", "must be an event seq (a whole number), got %q", v)
 		}
 	}
-	actor := actorOf(c)
-	st := s.service().Store
-	sn := st.Snapshot()
-	evs, err := st.Events(since, p.Limit, func(ev *matcher.Event) bool { return service.CanSeeEvent(sn.Reader, actor, ev) })
+	evs, err := s.service().Events(actorOf(c), since, p.Limit)
 	if err != nil {
 		return err
 	}

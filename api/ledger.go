@@ -201,17 +201,7 @@ func (s *Server) postTransfer(c echo.Context) error {
 }
 
 func (s *Server) getTransfer(c echo.Context) error {
-	sn := s.service().Store.Snapshot()
-	id, actor := c.Param("id"), actorOf(c)
-	t, err := sn.Transfer(id)
-	if err == nil {
-		from, e1 := sn.Account(t.From)
-		to, e2 := sn.Account(t.To)
-		if e1 == nil && e2 == nil && (service.CanSeeAccount(sn.Reader, actor, from) || service.CanSeeAccount(sn.Reader, actor, to)) {
-			return c.JSON(http.StatusOK, t)
-		}
-	}
-	return matcher.Errorf(matcher.ENOTFOUND, "transfer %q not found", id)
+	return answerRead(c, s.service().Transfer)
 }
 
 func (s *Server) reverseTransfer(c echo.Context) error {

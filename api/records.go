@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"io"
 	"net/http"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
-	"github.com/allymatch/allymatch/matcher/index"
-	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/service"
 )
 
@@ -36,8 +33,6 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // --- handlers ---
 
-func (s *Server) snapshotReader() index.Reader { return s.service().Store.Snapshot().Reader }
-
 func notFound(what matcher.Noun, id string) error {
 	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
 }
@@ -47,20 +42,12 @@ func (s *Server) listAlliances(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, actor := s.snapshotReader(), actorOf(c)
-	out := paginate(p, r.Alliances(), func(a *matcher.Alliance) string { return a.ID }, func(a *matcher.Alliance) bool {
-		return service.CanSeeAlliance(r, actor, a.ID)
-	})
+	out := paginate(p, s.service().Alliances(actorOf(c)), func(a *matcher.Alliance) string { return a.ID }, nil)
 	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) getAlliance(c echo.Context) error {
-	r, id := s.snapshotReader(), c.Param("id")
-	a, err := r.Alliance(id)
-	if err != nil || !service.CanSeeAlliance(r, actorOf(c), id) {
-		return notFound("alliance", id)
-	}
-	return c.JSON(http.StatusOK, a)
+	return answerRead(c, s.service().Alliance)
 }
 
 func (s *Server) createAlliance(c echo.Context) error {
@@ -76,61 +63,21 @@ func (s *Server) patchAlliance(c echo.Context) error {
 	})
 }
 
-// listUnits lists the units the caller may read: all for an admin, the
-// units of its scope for a coordinator, its own and its alliances' for a
-// unit.
+// listUnits lists the units the caller may read (service.Units).
 func (s *Server) listUnits(c echo.Context) error {
 	p, err := pageOf(c)
 	if err != nil {
 		return err
 	}
-	r, actor := s.snapshotReader(), actorOf(c)
-	var ids []string
-	switch actor.Role {
-	case matcher.RoleCoordinator:
-		scope, err := match.ResolveScope(r, actor.ID)
-		if err != nil {
-			return err
-		}
-		ids = scope.Units()
-	case matcher.RoleUnit:
-		ids = []string{actor.ID}
-		for al := range r.AlliancesOf(actor.ID) {
-			ids = append(ids, al.AllUnits()...)
-		}
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-	default:
-		for u := range r.Units() {
-			if p.Cursor != "" && u.ID <= p.Cursor {
-				continue
-			}
-			ids = append(ids, u.ID)
-			if len(ids) > p.Limit {
-				break
-			}
-		}
+	units, err := s.service().Units(actorOf(c))
+	if err != nil {
+		return err
 	}
-	out := paginate(p, func(yield func(*matcher.Unit) bool) {
-		for _, id := range ids {
-			if p.Cursor != "" && id <= p.Cursor {
-				continue
-			}
-			if u, err := r.Unit(id); err == nil && !yield(u) {
-				return
-			}
-		}
-	}, func(u *matcher.Unit) string { return u.ID }, nil)
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, paginate(p, units, func(u *matcher.Unit) string { return u.ID }, nil))
 }
 
 func (s *Server) getUnit(c echo.Context) error {
-	r, id := s.snapshotReader(), c.Param("id")
-	u, err := r.Unit(id)
-	if err != nil || !service.CanReadUnit(r, actorOf(c), id) {
-		return notFound("unit", id)
-	}
-	return c.JSON(http.StatusOK, u)
+	return answerRead(c, s.service().Unit)
 }
 
 func (s *Server) createUnit(c echo.Context) error {
@@ -158,23 +105,15 @@ func (s *Server) listItems(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, actor, unit := s.snapshotReader(), actorOf(c), c.Param("id")
-	if !service.CanReadUnit(r, actor, unit) {
-		return notFound("unit", unit)
+	items, err := s.service().ItemsOf(actorOf(c), c.Param("id"))
+	if err != nil {
+		return err
 	}
-	out := paginate(p, r.ItemsOf(unit), func(it *matcher.Item) string { return it.ID }, func(it *matcher.Item) bool {
-		return service.CanSeeItem(r, actor, it)
-	})
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, paginate(p, items, func(it *matcher.Item) string { return it.ID }, nil))
 }
 
 func (s *Server) getItem(c echo.Context) error {
-	r, id := s.snapshotReader(), c.Param("id")
-	it, err := r.Item(id)
-	if err != nil || !service.CanSeeItem(r, actorOf(c), it) {
-		return notFound("item", id)
-	}
-	return c.JSON(http.StatusOK, it)
+	return answerRead(c, s.service().Item)
 }
 
 func (s *Server) createItem(c echo.Context) error {
@@ -201,26 +140,15 @@ func (s *Server) listProjects(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, actor, unit := s.snapshotReader(), actorOf(c), c.Param("id")
-	if !service.CanReadUnit(r, actor, unit) {
-		return notFound("unit", unit)
+	prs, err := s.service().ProjectsOf(actorOf(c), c.Param("id"))
+	if err != nil {
+		return err
 	}
-	var prs []*matcher.Project
-	for pr := range r.ProjectsOf(unit) {
-		prs = append(prs, pr)
-	}
-	slices.SortFunc(prs, func(a, b *matcher.Project) int { return cmp.Compare(a.ID, b.ID) })
-	out := paginate(p, slices.Values(prs), func(pr *matcher.Project) string { return pr.ID }, nil)
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, paginate(p, slices.Values(prs), func(pr *matcher.Project) string { return pr.ID }, nil))
 }
 
 func (s *Server) getProject(c echo.Context) error {
-	r, id := s.snapshotReader(), c.Param("id")
-	pr, err := r.Project(id)
-	if err != nil || !service.CanReadUnit(r, actorOf(c), pr.Unit) {
-		return notFound("project", id)
-	}
-	return c.JSON(http.StatusOK, pr)
+	return answerRead(c, s.service().Project)
 }
 
 func (s *Server) createProject(c echo.Context) error {
@@ -263,6 +191,16 @@ func (s *Server) importBundle(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, importResponse{Seq: ev.Seq, Records: ev.Count})
+}
+
+// answerRead answers GET of one record: read by the path's id as the
+// caller may see it, or not found.
+func answerRead[T any](c echo.Context, read func(matcher.Actor, string) (T, error)) error {
+	v, err := read(actorOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 // answerBody parses the request body with parse, passes it with the caller

@@ -107,7 +107,7 @@ type claimFormPage struct {
 // errNotFound when unit may not claim it.
 func claimTarget(sn store.Snapshot, a matcher.Actor, unit, id string) (*matcher.Item, error) {
 	it, err := sn.Item(id)
-	if err != nil || it.Unit == unit || !service.CanSeeItem(sn.Reader, a, it) || !service.CanSeeItem(sn.Reader, matcher.UnitActor(unit), it) {
+	if err != nil || it.Unit == unit || !matcher.CanSeeItem(sn.Reader, a, it) || !matcher.CanSeeItem(sn.Reader, matcher.UnitActor(unit), it) {
 		return nil, errNotFound
 	}
 	return it, nil
@@ -151,7 +151,7 @@ func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage
 	slices.SortStableFunc(chain, func(x, y *matcher.Alliance) int { return x.Level.Rank() - y.Level.Rank() })
 	if pickMeeting && p.F.V("meeting") == "" {
 		for _, al := range chain {
-			if a.Role == matcher.RoleCoordinator && !service.CanRunMeeting(sn.Reader, a, al.ID) {
+			if a.Role == matcher.RoleCoordinator && !matcher.CanRunMeeting(sn.Reader, a, al.ID) {
 				continue
 			}
 			if scope, err := match.ResolveScope(sn.Reader, al.ID); err == nil && scope.HasUnit(p.Unit.ID) && scope.HasUnit(target.Unit) {
@@ -303,7 +303,7 @@ func (s *site) claimPage(c echo.Context) error {
 	sn := s.Service().Store.Snapshot()
 	a := actorOf(c)
 	cl, err := sn.Claim(c.Param("id"))
-	if err != nil || !service.CanSeeClaim(sn.Reader, a, cl) {
+	if err != nil || !matcher.CanSeeClaim(sn.Reader, a, cl) {
 		return errNotFound
 	}
 	l := langFrom(c)
@@ -314,7 +314,7 @@ func (s *site) claimPage(c echo.Context) error {
 		d.Meeting = n.Alliance(cl.Meeting)
 	}
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
-		mine := a.Role == matcher.RoleUnit && a.ID == cl.UnitOf(side) || a.Role != matcher.RoleUnit && service.CanWriteUnit(sn.Reader, a, cl.UnitOf(side))
+		mine := a.Role == matcher.RoleUnit && a.ID == cl.UnitOf(side) || a.Role != matcher.RoleUnit && matcher.CanWriteUnit(sn.Reader, a, cl.UnitOf(side))
 		if mine && cl.Status.Open() {
 			d.Withdraw = append(d.Withdraw, claimAnswer{Side: string(side), Label: l.T("cl.withdraw.for", sideName(l, side), n.Unit(cl.UnitOf(side)))})
 		}
@@ -332,7 +332,7 @@ func (s *site) claimPage(c echo.Context) error {
 		switch {
 		case a.Role == matcher.RoleUnit && a.ID == unit:
 			d.Answers = append(d.Answers, claimAnswer{Side: string(side), Label: l.T("cl.yours", sideName(l, side))})
-		case a.Role != matcher.RoleUnit && service.CanWriteUnit(sn.Reader, a, unit):
+		case a.Role != matcher.RoleUnit && matcher.CanWriteUnit(sn.Reader, a, unit):
 			d.Answers = append(d.Answers, claimAnswer{Side: string(side), Label: l.T("cl.record", sideName(l, side), n.Unit(unit))})
 		}
 	}

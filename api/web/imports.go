@@ -14,7 +14,6 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/i18n"
-	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -109,7 +108,7 @@ func (s *site) importMeeting(c echo.Context) (*matcher.Alliance, store.Snapshot,
 	sn := s.Service().Store.Snapshot()
 	id := c.Param("id")
 	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), id) {
+	if err != nil || !matcher.CanRunMeeting(sn.Reader, actorOf(c), id) {
 		return nil, sn, errNotFound
 	}
 	return al, sn, nil

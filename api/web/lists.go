@@ -83,7 +83,7 @@ func windowsText(l *Lang, ws []matcher.Window) string {
 // ListsWritable reports whether a may change unit's lists (for the unit
 // page's controls; the service checks again).
 func (n names) ListsWritable(a matcher.Actor, unit string) bool {
-	return service.CanWriteUnit(n.sn.Reader, a, unit)
+	return matcher.CanWriteUnit(n.sn.Reader, a, unit)
 }
 
 // projectRow is a project with its slots.
@@ -344,7 +344,7 @@ func putRowErrors(f *form, rows []windowRow) {
 // errNotFound: another unit's forms do not exist for the caller.
 func (s *site) listUnit(c echo.Context, sn store.Snapshot, id string) (*matcher.Unit, error) {
 	u, err := sn.Unit(id)
-	if err != nil || !service.CanWriteUnit(sn.Reader, actorOf(c), id) {
+	if err != nil || !matcher.CanWriteUnit(sn.Reader, actorOf(c), id) {
 		return nil, errNotFound
 	}
 	return u, nil
@@ -354,7 +354,7 @@ func (s *site) listUnit(c echo.Context, sn store.Snapshot, id string) (*matcher.
 func (s *site) listItem(c echo.Context, sn store.Snapshot, id string) (*matcher.Item, *matcher.Unit, error) {
 	it, err := sn.Item(id)
 	a := actorOf(c)
-	if err != nil || !service.CanSeeItem(sn.Reader, a, it) || !service.CanWriteUnit(sn.Reader, a, it.Unit) {
+	if err != nil || !matcher.CanSeeItem(sn.Reader, a, it) || !matcher.CanWriteUnit(sn.Reader, a, it.Unit) {
 		return nil, nil, errNotFound
 	}
 	u, err := sn.Unit(it.Unit)
@@ -395,7 +395,7 @@ func (s *site) fillItemPage(c echo.Context, sn store.Snapshot, p *itemPage) {
 	if p.Item != nil {
 		p.Row = n.itemRow(p.Item)
 		for cl := range sn.ClaimsOnItem(p.Item) {
-			if service.CanSeeClaim(sn.Reader, actorOf(c), cl) {
+			if matcher.CanSeeClaim(sn.Reader, actorOf(c), cl) {
 				p.Claims = append(p.Claims, s.claimView(n, cl))
 			}
 		}

@@ -47,7 +47,7 @@ type loginsData struct {
 func (s *site) loginsMeeting(c echo.Context) (*matcher.Alliance, error) {
 	sn := s.Service().Store.Snapshot()
 	a, err := sn.Alliance(c.Param("id"))
-	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), a.ID) {
+	if err != nil || !matcher.CanRunMeeting(sn.Reader, actorOf(c), a.ID) {
 		return nil, errNotFound
 	}
 	return a, nil

@@ -34,7 +34,7 @@ func (s *site) meetingOf(c echo.Context) (*matcher.Alliance, names, error) {
 	sn := s.Service().Store.Snapshot()
 	n := names{sn: sn, lang: langFrom(c)}
 	al, err := sn.Alliance(c.Param("id"))
-	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), al.ID) {
+	if err != nil || !matcher.CanRunMeeting(sn.Reader, actorOf(c), al.ID) {
 		return nil, n, errNotFound
 	}
 	return al, n, nil

@@ -12,7 +12,6 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/notify"
-	"github.com/allymatch/allymatch/matcher/service"
 )
 
 // Notifications in the desk (issue 12): a meeting's (or a unit's) webhooks
@@ -82,14 +81,14 @@ func (s *site) webhooksSubject(c echo.Context) (*webhooksData, error) {
 	id := c.Param("id")
 	if c.Path() == Prefix+"/units/:id/webhooks" {
 		u, err := sn.Unit(id)
-		if err != nil || !service.CanWriteUnit(sn.Reader, a, id) {
+		if err != nil || !matcher.CanWriteUnit(sn.Reader, a, id) {
 			return nil, errNotFound
 		}
 		d.Unit, d.Path = u, Prefix+"/units/"+id+"/webhooks"
 		return d, nil
 	}
 	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, a, id) {
+	if err != nil || !matcher.CanRunMeeting(sn.Reader, a, id) {
 		return nil, errNotFound
 	}
 	d.Meeting, d.Path = al, Prefix+"/meetings/"+id+"/webhooks"
@@ -253,7 +252,7 @@ func (s *site) meetingStream(c echo.Context) error {
 	svc := s.Service()
 	sn := svc.Store.Snapshot()
 	a, id := actorOf(c), c.Param("id")
-	if _, err := sn.Alliance(id); err != nil || !service.CanRunMeeting(sn.Reader, a, id) {
+	if _, err := sn.Alliance(id); err != nil || !matcher.CanRunMeeting(sn.Reader, a, id) {
 		return errNotFound
 	}
 	since, err := notify.SinceOf(c.Request(), svc.Store)
@@ -271,10 +270,10 @@ func (s *site) meetingStream(c echo.Context) error {
 	return notify.Stream(c.Request().Context(), svc.Store, c.Response(), notify.StreamOptions{
 		Since: since,
 		Keep: func(r index.Reader, ev *matcher.Event) bool {
-			if !service.CanSeeEvent(r, a, ev) {
+			if !matcher.CanSeeEvent(r, a, ev) {
 				return false
 			}
-			return slices.ContainsFunc(ev.Alliances, func(al string) bool { return service.Within(r, id, al) })
+			return slices.ContainsFunc(ev.Alliances, func(al string) bool { return matcher.Within(r, id, al) })
 		},
 		Alive: func() bool {
 			_, err := svc.Session(ck.Value)

@@ -33,7 +33,7 @@ var projectFields = []string{"id", "name", "description", "status"}
 // change, or errNotFound.
 func (s *site) listProject(c echo.Context, sn store.Snapshot, id string) (*matcher.Project, *matcher.Unit, error) {
 	pr, err := sn.Project(id)
-	if err != nil || !service.CanWriteUnit(sn.Reader, actorOf(c), pr.Unit) {
+	if err != nil || !matcher.CanWriteUnit(sn.Reader, actorOf(c), pr.Unit) {
 		return nil, nil, errNotFound
 	}
 	u, err := sn.Unit(pr.Unit)

@@ -18,30 +18,6 @@ import (
 // EFORBIDDEN for what it sees but may not change, ECONFLICT for an id that
 // exists already or a record still in use, EINVALID for bad fields.
 
-// CanWriteUnit reports whether a may change unit's own data (its record,
-// items and projects): the unit itself, a coordinator over it, an admin.
-func CanWriteUnit(r index.Reader, a matcher.Actor, unit string) bool {
-	return CanSeeUnit(r, a, unit)
-}
-
-// CanReadUnit reports whether a may read unit's record, items and
-// projects: as CanSeeUnit, and a unit may also read the units it shares an
-// alliance with.
-func CanReadUnit(r index.Reader, a matcher.Actor, unit string) bool {
-	if CanSeeUnit(r, a, unit) {
-		return true
-	}
-	if a.Role != matcher.RoleUnit || r.UnitRaw(unit) == nil {
-		return false
-	}
-	for al := range r.AlliancesOf(a.ID) {
-		if al.Lead == unit || slices.Contains(al.Members, unit) {
-			return true
-		}
-	}
-	return false
-}
-
 // unchanged turns a patch that changes nothing into a success: the record
 // is answered as it is, and nothing is written (no audit event either).
 func unchanged(err error) error {
@@ -148,10 +124,10 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 	sn := s.Store.Snapshot()
 	_, err := s.Store.Update(ctx, actor.String(), "unit.update", alliancesOfUnits(sn.Reader, id), func(tx *store.Tx) error {
 		cur := tx.UnitRaw(id)
-		if cur == nil || !CanReadUnit(tx.Reader, actor, id) {
+		if cur == nil || !matcher.CanReadUnit(tx.Reader, actor, id) {
 			return notFound("unit", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, id) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, id) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change unit %s", actor, id)
 		}
 		u := *cur
@@ -203,10 +179,10 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 func (s *Service) DeleteUnit(ctx context.Context, actor matcher.Actor, id string) error {
 	sn := s.Store.Snapshot()
 	_, err := s.Store.Update(ctx, actor.String(), "unit.delete", alliancesOfUnits(sn.Reader, id), func(tx *store.Tx) error {
-		if tx.UnitRaw(id) == nil || !CanReadUnit(tx.Reader, actor, id) {
+		if tx.UnitRaw(id) == nil || !matcher.CanReadUnit(tx.Reader, actor, id) {
 			return notFound("unit", id)
 		}
-		if actor.Role == matcher.RoleUnit || !CanWriteUnit(tx.Reader, actor, id) {
+		if actor.Role == matcher.RoleUnit || !matcher.CanWriteUnit(tx.Reader, actor, id) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "only a coordinator over unit %s or an admin may delete it", id)
 		}
 		for range tx.ItemsOf(id) {
@@ -248,10 +224,10 @@ func (s *Service) CreateItem(ctx context.Context, actor matcher.Actor, unit stri
 	var out matcher.Item
 	sn := s.Store.Snapshot()
 	_, err := s.Store.Update(ctx, actor.String(), "item.create", alliancesOfUnits(sn.Reader, unit), func(tx *store.Tx) error {
-		if tx.UnitRaw(unit) == nil || !CanReadUnit(tx.Reader, actor, unit) {
+		if tx.UnitRaw(unit) == nil || !matcher.CanReadUnit(tx.Reader, actor, unit) {
 			return notFound("unit", unit)
 		}
-		if !CanWriteUnit(tx.Reader, actor, unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
 		}
 		if _, err := tx.Item(it.ID); err == nil {
@@ -355,10 +331,10 @@ func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string,
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "item.update", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Item(id)
-		if err != nil || !CanSeeItem(tx.Reader, actor, cur) {
+		if err != nil || !matcher.CanSeeItem(tx.Reader, actor, cur) {
 			return notFound("item", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
 		}
 		it := p.Apply(*cur)
@@ -395,10 +371,10 @@ func (s *Service) DeleteItem(ctx context.Context, actor matcher.Actor, id string
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "item.delete", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Item(id)
-		if err != nil || !CanSeeItem(tx.Reader, actor, cur) {
+		if err != nil || !matcher.CanSeeItem(tx.Reader, actor, cur) {
 			return notFound("item", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
 		}
 		for c := range tx.ClaimsOnItem(cur) {
@@ -424,10 +400,10 @@ func (s *Service) CreateProject(ctx context.Context, actor matcher.Actor, unit s
 	var out matcher.Project
 	sn := s.Store.Snapshot()
 	_, err := s.Store.Update(ctx, actor.String(), "project.create", alliancesOfUnits(sn.Reader, unit), func(tx *store.Tx) error {
-		if tx.UnitRaw(unit) == nil || !CanReadUnit(tx.Reader, actor, unit) {
+		if tx.UnitRaw(unit) == nil || !matcher.CanReadUnit(tx.Reader, actor, unit) {
 			return notFound("unit", unit)
 		}
-		if !CanWriteUnit(tx.Reader, actor, unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
 		}
 		if _, err := tx.Project(pr.ID); err == nil {
@@ -460,10 +436,10 @@ func (s *Service) PatchProject(ctx context.Context, actor matcher.Actor, id stri
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "project.update", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Project(id)
-		if err != nil || !CanReadUnit(tx.Reader, actor, cur.Unit) {
+		if err != nil || !matcher.CanReadUnit(tx.Reader, actor, cur.Unit) {
 			return notFound("project", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
 		}
 		pr := *cur
@@ -498,10 +474,10 @@ func (s *Service) DeleteProject(ctx context.Context, actor matcher.Actor, id str
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "project.delete", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Project(id)
-		if err != nil || !CanReadUnit(tx.Reader, actor, cur.Unit) {
+		if err != nil || !matcher.CanReadUnit(tx.Reader, actor, cur.Unit) {
 			return notFound("project", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
 		}
 		for slot := range tx.Slots(id) {

@@ -57,7 +57,7 @@ type ClaimPage struct {
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingClaims(actor matcher.Actor, alliance string, q ClaimQuery) (*ClaimPage, error) {
 	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
+	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
 		return nil, notFound("meeting", alliance)
 	}
 	now := s.now()

@@ -55,7 +55,7 @@ type UnitPage struct {
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingUnits(actor matcher.Actor, alliance string, q UnitQuery) (*UnitPage, error) {
 	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
+	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
 		return nil, notFound("meeting", alliance)
 	}
 	scope, err := match.ResolveScope(sn.Reader, alliance)
