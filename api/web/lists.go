@@ -515,14 +515,24 @@ func (s *site) createItem(c echo.Context) error {
 			}
 			return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/items/"+out.ID, "itemadded"))
 		}
-		if !f.failErr(l, err, itemFieldOf(in.rowOf, p.Kind)) {
+		return s.itemFormAgain(c, sn, p, l, in, err)
+	}
+	return s.itemFormAgain(c, sn, p, l, in, nil)
+}
+
+// itemFormAgain shows the item form again: with the service's problems
+// of err marked on their fields (an error of another kind is the error
+// page's), or, when err is nil, with the form's own problems (400).
+func (s *site) itemFormAgain(c echo.Context, sn store.Snapshot, p *itemPage, l *Lang, in itemInput, err error) error {
+	status := http.StatusBadRequest
+	if err != nil {
+		if !p.F.failErr(l, err, itemFieldOf(in.rowOf, p.Kind)) {
 			return err
 		}
-		s.fillItemPage(c, sn, p)
-		return s.render(c, formStatus(err), "item", p)
+		status = formStatus(err)
 	}
 	s.fillItemPage(c, sn, p)
-	return s.render(c, http.StatusBadRequest, "item", p)
+	return s.render(c, status, "item", p)
 }
 
 // formStatus is the status of a form shown again with the service's
@@ -581,14 +591,9 @@ func (s *site) saveItem(c echo.Context) error {
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/items/"+cur.ID, "itemsaved"))
 		}
-		if !f.failErr(l, err, itemFieldOf(in.rowOf, p.Kind)) {
-			return err
-		}
-		s.fillItemPage(c, sn, p)
-		return s.render(c, formStatus(err), "item", p)
+		return s.itemFormAgain(c, sn, p, l, in, err)
 	}
-	s.fillItemPage(c, sn, p)
-	return s.render(c, http.StatusBadRequest, "item", p)
+	return s.itemFormAgain(c, sn, p, l, in, nil)
 }
 
 // itemStatusMsg is the message after each status an item is given.

@@ -26,10 +26,10 @@ func (s *site) registerNotify(a *echo.Group) {
 	a.POST("/meetings/:id/webhooks", s.addWebhook)
 	a.GET("/units/:id/webhooks", s.webhooksPage)
 	a.POST("/units/:id/webhooks", s.addWebhook)
-	a.POST("/webhooks/:wid/test", s.testWebhook)
-	a.POST("/webhooks/:wid/delete", s.deleteWebhook)
-	a.POST("/webhooks/:wid/retry", s.retryWebhook)
-	a.POST("/webhooks/:wid/retry-all", s.retryAllWebhook)
+	a.POST("/webhooks/:wid/test", s.webhookAction("wh.tested", sendTest))
+	a.POST("/webhooks/:wid/delete", s.webhookAction("wh.deleted", unsubscribe))
+	a.POST("/webhooks/:wid/retry", s.webhookAction("wh.retried", retryOne))
+	a.POST("/webhooks/:wid/retry-all", s.webhookAction("wh.retried", retryAll))
 	a.GET("/meetings/:id/stream", s.meetingStream)
 }
 
@@ -199,50 +199,41 @@ func (s *site) addWebhook(c echo.Context) error {
 // webhookBack is the page a webhook's button goes back to.
 func webhookBack(c echo.Context) string { return back(c, Prefix+"/") }
 
-func (s *site) testWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
+// webhookAction is the handler of a webhook's button: do with the
+// notifier and the path's subscription, then back with msg.
+func (s *site) webhookAction(msg string, do func(n *notify.Notifier, c echo.Context, a matcher.Actor, id string) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		n, err := s.notifier()
+		if err != nil {
+			return err
+		}
+		if err := do(n, c, actorOf(c), c.Param("wid")); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), msg))
 	}
-	if _, err := n.SendTest(actorOf(c), c.Param("wid")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.tested"))
 }
 
-func (s *site) deleteWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
-	}
-	if err := n.Unsubscribe(c.Request().Context(), actorOf(c), c.Param("wid")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.deleted"))
+// The buttons: a test message, unsubscribing, sending one dead letter
+// again, and every dead letter of a subscription again (the robot was put
+// right).
+func sendTest(n *notify.Notifier, _ echo.Context, a matcher.Actor, id string) error {
+	_, err := n.SendTest(a, id)
+	return err
 }
 
-func (s *site) retryWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
-	}
-	if _, err := n.Retry(actorOf(c), c.Param("wid"), c.FormValue("msg")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.retried"))
+func unsubscribe(n *notify.Notifier, c echo.Context, a matcher.Actor, id string) error {
+	return n.Unsubscribe(c.Request().Context(), a, id)
 }
 
-// retryAllWebhook sends every dead letter of a subscription again (the
-// robot was put right).
-func (s *site) retryAllWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
-	}
-	if _, err := n.RetryAll(actorOf(c), c.Param("wid")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.retried"))
+func retryOne(n *notify.Notifier, c echo.Context, a matcher.Actor, id string) error {
+	_, err := n.Retry(a, id, c.FormValue("msg"))
+	return err
+}
+
+func retryAll(n *notify.Notifier, _ echo.Context, a matcher.Actor, id string) error {
+	_, err := n.RetryAll(a, id)
+	return err
 }
 
 // meetingStream is the meeting page's live stream: the events the caller

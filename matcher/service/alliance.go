@@ -25,9 +25,7 @@ type AlliancePatch struct {
 func (p AlliancePatch) Apply(a matcher.Alliance) matcher.Alliance {
 	out := a
 	out.Members = slices.Clone(a.Members)
-	if p.Name != nil {
-		out.Name = *p.Name
-	}
+	set(&out.Name, p.Name)
 	if p.Members != nil {
 		out.Members = slices.Clone(p.Members)
 	}

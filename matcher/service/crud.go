@@ -131,22 +131,11 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change unit %s", actor, id)
 		}
 		u := *cur
-		if p.Name != nil {
-			u.Name = *p.Name
-		}
-		if p.Kind != nil {
-			u.Kind = *p.Kind
-		}
-		if p.PartyOrg != nil {
-			u.PartyOrg = *p.PartyOrg
-		}
-		if p.Grid != nil {
-			u.Grid = *p.Grid
-		}
-		if p.Location != nil {
-			loc := *p.Location
-			u.Location = &loc
-		}
+		set(&u.Name, p.Name)
+		set(&u.Kind, p.Kind)
+		set(&u.PartyOrg, p.PartyOrg)
+		set(&u.Grid, p.Grid)
+		setPointer(&u.Location, p.Location)
 		if len(p.Alliances) > 0 {
 			if actor.Role == matcher.RoleUnit {
 				return matcher.Errorf(matcher.EFORBIDDEN, "a unit does not add itself to alliances; ask the coordinator")
@@ -282,41 +271,19 @@ type ItemPatch struct {
 // Apply returns it with the patch's fields set (copies, never shared with
 // the patch).
 func (p ItemPatch) Apply(it matcher.Item) matcher.Item {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
 	set(&it.Category, p.Category)
 	set(&it.Title, p.Title)
 	set(&it.Description, p.Description)
 	set(&it.Measure, p.Measure)
 	set(&it.Project, p.Project)
-	if p.Tags != nil {
-		it.Tags = slices.Clone(*p.Tags)
-	}
-	if p.Quantity != nil {
-		it.Quantity = *p.Quantity
-	}
-	if p.Windows != nil {
-		it.Windows = slices.Clone(*p.Windows)
-	}
-	if p.Location != nil {
-		loc := *p.Location
-		it.Location = &loc
-	}
-	if p.RadiusKM != nil {
-		it.RadiusKM = *p.RadiusKM
-	}
-	if p.Priority != nil {
-		it.Priority = *p.Priority
-	}
-	if p.Status != nil {
-		it.Status = *p.Status
-	}
-	if p.Optional != nil {
-		it.Optional = *p.Optional
-	}
+	setSlice(&it.Tags, p.Tags)
+	set(&it.Quantity, p.Quantity)
+	setSlice(&it.Windows, p.Windows)
+	setPointer(&it.Location, p.Location)
+	set(&it.RadiusKM, p.RadiusKM)
+	set(&it.Priority, p.Priority)
+	set(&it.Status, p.Status)
+	set(&it.Optional, p.Optional)
 	return it
 }
 
@@ -443,15 +410,9 @@ func (s *Service) PatchProject(ctx context.Context, actor matcher.Actor, id stri
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
 		}
 		pr := *cur
-		if p.Name != nil {
-			pr.Name = *p.Name
-		}
-		if p.Description != nil {
-			pr.Description = *p.Description
-		}
-		if p.Status != nil {
-			pr.Status = *p.Status
-		}
+		set(&pr.Name, p.Name)
+		set(&pr.Description, p.Description)
+		set(&pr.Status, p.Status)
 		if err := pr.Validate(); err != nil {
 			return err
 		}

@@ -118,9 +118,9 @@ type UnitWaiting struct {
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingWaiting(actor matcher.Actor, alliance string) (*MeetingWaiting, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	out := &MeetingWaiting{Meeting: alliance, At: now, Units: []UnitWaiting{}}

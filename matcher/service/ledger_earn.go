@@ -134,15 +134,9 @@ func (s *Service) PatchRule(ctx context.Context, actor matcher.Actor, id string,
 			return matcher.Errorf(matcher.ENOTFOUND, "earning rule %q not found", id)
 		}
 		r := *cur
-		if p.Points != nil {
-			r.Points = *p.Points
-		}
-		if p.Active != nil {
-			r.Active = *p.Active
-		}
-		if p.Issuer != nil {
-			r.Issuer = *p.Issuer
-		}
+		set(&r.Points, p.Points)
+		set(&r.Active, p.Active)
+		set(&r.Issuer, p.Issuer)
 		if err := r.Validate(); err != nil {
 			return err
 		}

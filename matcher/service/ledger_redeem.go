@@ -9,7 +9,6 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
-	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -120,24 +119,12 @@ func (s *Service) PatchOffer(ctx context.Context, actor matcher.Actor, id string
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the offers of unit %s", actor, cur.Unit)
 		}
 		o := *cur
-		if p.Title != nil {
-			o.Title = *p.Title
-		}
-		if p.Description != nil {
-			o.Description = *p.Description
-		}
-		if p.Measure != nil {
-			o.Measure = *p.Measure
-		}
-		if p.Price != nil {
-			o.Price = *p.Price
-		}
-		if p.Stock != nil {
-			o.Stock = *p.Stock
-		}
-		if p.Status != nil {
-			o.Status = *p.Status
-		}
+		set(&o.Title, p.Title)
+		set(&o.Description, p.Description)
+		set(&o.Measure, p.Measure)
+		set(&o.Price, p.Price)
+		set(&o.Stock, p.Stock)
+		set(&o.Status, p.Status)
 		if err := o.Validate(); err != nil {
 			return err
 		}
@@ -412,11 +399,7 @@ type LedgerReport struct {
 // points bank of alliance's scope (its units and those of the alliances
 // below it), for a coordinator who may run its meeting.
 func (s *Service) MonthReport(actor matcher.Actor, alliance string, month time.Time) (*LedgerReport, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
-	}
-	scope, err := match.ResolveScope(sn.Reader, alliance)
+	sn, scope, err := s.meetingScope(actor, alliance)
 	if err != nil {
 		return nil, err
 	}

@@ -31,9 +31,9 @@ const eventScan = 5000
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingEvents(actor matcher.Actor, alliance string, q EventQuery) (*EventPage, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return nil, err
 	}
 	_, limit := Page{Limit: q.Limit}.bounds()
 	text := newTextQuery(q.Text)

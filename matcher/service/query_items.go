@@ -63,11 +63,7 @@ type ItemPage struct {
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingItems(actor matcher.Actor, alliance string, q ItemQuery) (*ItemPage, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
-	}
-	scope, err := match.ResolveScope(sn.Reader, alliance)
+	sn, scope, err := s.meetingScope(actor, alliance)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/store"
 )
 
 // The records as a caller may read them: each read takes one snapshot and
@@ -193,4 +194,24 @@ func (s *Service) Transfer(actor matcher.Actor, id string) (*matcher.Transfer, e
 		}
 	}
 	return nil, notFound("transfer", id)
+}
+
+// meeting returns a snapshot in which actor may run or read the meeting of
+// alliance (ENOTFOUND otherwise).
+func (s *Service) meeting(actor matcher.Actor, alliance string) (store.Snapshot, error) {
+	sn := s.Store.Snapshot()
+	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
+		return sn, notFound("meeting", alliance)
+	}
+	return sn, nil
+}
+
+// meetingScope is meeting with the meeting's scope.
+func (s *Service) meetingScope(actor matcher.Actor, alliance string) (store.Snapshot, *match.Scope, error) {
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return sn, nil, err
+	}
+	scope, err := match.ResolveScope(sn.Reader, alliance)
+	return sn, scope, err
 }

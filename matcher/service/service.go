@@ -131,9 +131,9 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return nil, err
 	}
 	if !answerBy.IsZero() {
 		if err := matcher.CheckAnswerBy(answerBy, s.now()); err != nil {
