@@ -526,9 +526,8 @@ func (s *site) ledgerRules(c echo.Context) error { return s.ledgerRulesPage(c, "
 func (s *site) ledgerRulesPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
-	al, err := sn.Alliance(c.Param("alliance"))
-	if err != nil || !matcher.CanRunMeeting(sn.Reader, a, al.ID) {
+	al, sn, err := svc.Meeting(a, c.Param("alliance"))
+	if err != nil {
 		return errNotFound
 	}
 	d := ledgerRulesData{Alliance: al, Rules: svc.Rules(a, al.ID), Cats: sn.Vocab.All(), Problem: problem, N: names{sn: sn, lang: langFrom(c)},

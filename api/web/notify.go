@@ -241,9 +241,8 @@ func retryAll(n *notify.Notifier, _ echo.Context, a matcher.Actor, id string) er
 // holds.
 func (s *site) meetingStream(c echo.Context) error {
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
 	a, id := actorOf(c), c.Param("id")
-	if _, err := sn.Alliance(id); err != nil || !matcher.CanRunMeeting(sn.Reader, a, id) {
+	if _, _, err := svc.Meeting(a, id); err != nil {
 		return errNotFound
 	}
 	since, err := notify.SinceOf(c.Request(), svc.Store)

@@ -196,14 +196,21 @@ func (s *Service) Transfer(actor matcher.Actor, id string) (*matcher.Transfer, e
 	return nil, notFound("transfer", id)
 }
 
-// meeting returns a snapshot in which actor may run or read the meeting of
-// alliance (ENOTFOUND otherwise).
-func (s *Service) meeting(actor matcher.Actor, alliance string) (store.Snapshot, error) {
+// Meeting returns alliance id, whose meeting actor may run or read, and
+// the snapshot it was read in (ENOTFOUND for one it may not run).
+func (s *Service) Meeting(actor matcher.Actor, id string) (*matcher.Alliance, store.Snapshot, error) {
 	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
-		return sn, notFound("meeting", alliance)
+	al, err := sn.Alliance(id)
+	if err != nil || !matcher.CanRunMeeting(sn.Reader, actor, id) {
+		return nil, sn, notFound("meeting", id)
 	}
-	return sn, nil
+	return al, sn, nil
+}
+
+// meeting is Meeting for the service's own reads.
+func (s *Service) meeting(actor matcher.Actor, alliance string) (store.Snapshot, error) {
+	_, sn, err := s.Meeting(actor, alliance)
+	return sn, err
 }
 
 // meetingScope is meeting with the meeting's scope.
