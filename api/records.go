@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"io"
+	"iter"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -38,12 +38,7 @@ func notFound(what matcher.Noun, id string) error {
 }
 
 func (s *Server) listAlliances(c echo.Context) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	out := paginate(p, s.service().Alliances(actorOf(c)), func(a *matcher.Alliance) string { return a.ID }, nil)
-	return c.JSON(http.StatusOK, out)
+	return answerList(c, s.service().Alliances, idOfAlliance)
 }
 
 func (s *Server) getAlliance(c echo.Context) error {
@@ -65,15 +60,7 @@ func (s *Server) patchAlliance(c echo.Context) error {
 
 // listUnits lists the units the caller may read (service.Units).
 func (s *Server) listUnits(c echo.Context) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	units, err := s.service().Units(actorOf(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, paginate(p, units, func(u *matcher.Unit) string { return u.ID }, nil))
+	return answerList(c, s.service().Units, idOfUnit)
 }
 
 func (s *Server) getUnit(c echo.Context) error {
@@ -92,24 +79,11 @@ func (s *Server) patchUnit(c echo.Context) error {
 	})
 }
 
-func (s *Server) deleteUnit(c echo.Context) error {
-	if err := s.service().DeleteUnit(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}
+func (s *Server) deleteUnit(c echo.Context) error { return answerDelete(c, s.service().DeleteUnit) }
 
 // listItems lists a unit's items the caller may see.
 func (s *Server) listItems(c echo.Context) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	items, err := s.service().ItemsOf(actorOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, paginate(p, items, func(it *matcher.Item) string { return it.ID }, nil))
+	return answerList(c, func(a matcher.Actor) (iter.Seq[*matcher.Item], error) { return s.service().ItemsOf(a, c.Param("id")) }, idOfItem)
 }
 
 func (s *Server) getItem(c echo.Context) error {
@@ -128,23 +102,12 @@ func (s *Server) patchItem(c echo.Context) error {
 	})
 }
 
-func (s *Server) deleteItem(c echo.Context) error {
-	if err := s.service().DeleteItem(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}
+func (s *Server) deleteItem(c echo.Context) error { return answerDelete(c, s.service().DeleteItem) }
 
 func (s *Server) listProjects(c echo.Context) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	prs, err := s.service().ProjectsOf(actorOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, paginate(p, slices.Values(prs), func(pr *matcher.Project) string { return pr.ID }, nil))
+	return answerList(c, func(a matcher.Actor) (iter.Seq[*matcher.Project], error) {
+		return s.service().ProjectsOf(a, c.Param("id"))
+	}, idOfProject)
 }
 
 func (s *Server) getProject(c echo.Context) error {
@@ -164,10 +127,7 @@ func (s *Server) patchProject(c echo.Context) error {
 }
 
 func (s *Server) deleteProject(c echo.Context) error {
-	if err := s.service().DeleteProject(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return answerDelete(c, s.service().DeleteProject)
 }
 
 // importResponse answers POST /v1/import.
@@ -191,6 +151,34 @@ func (s *Server) importBundle(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, importResponse{Seq: ev.Seq, Records: ev.Count})
+}
+
+// answerList answers a list GET: the page (?limit=, ?cursor=) of what list
+// yields to the caller, in id order.
+func answerList[T any](c echo.Context, list func(matcher.Actor) (iter.Seq[T], error), id func(T) string) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	seq, err := list(actorOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, paginate(p, seq, id, nil))
+}
+
+func idOfAlliance(a *matcher.Alliance) string { return a.ID }
+func idOfUnit(u *matcher.Unit) string         { return u.ID }
+func idOfItem(it *matcher.Item) string        { return it.ID }
+func idOfProject(p *matcher.Project) string   { return p.ID }
+
+// answerDelete answers a DELETE of the path's record: 204 when del
+// removed it.
+func answerDelete(c echo.Context, del func(context.Context, matcher.Actor, string) error) error {
+	if err := del(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 // answerRead answers GET of one record: read by the path's id as the

@@ -26,7 +26,7 @@ func (s *Service) Alliance(actor matcher.Actor, id string) (*matcher.Alliance, e
 }
 
 // Alliances yields the alliances actor may see.
-func (s *Service) Alliances(actor matcher.Actor) iter.Seq[*matcher.Alliance] {
+func (s *Service) Alliances(actor matcher.Actor) (iter.Seq[*matcher.Alliance], error) {
 	r := s.Store.Snapshot().Reader
 	return func(yield func(*matcher.Alliance) bool) {
 		for a := range r.Alliances() {
@@ -34,7 +34,7 @@ func (s *Service) Alliances(actor matcher.Actor) iter.Seq[*matcher.Alliance] {
 				return
 			}
 		}
-	}
+	}, nil
 }
 
 // Unit returns unit id.
@@ -113,15 +113,15 @@ func (s *Service) Project(actor matcher.Actor, id string) (*matcher.Project, err
 	return pr, nil
 }
 
-// ProjectsOf returns the projects of unit.
-func (s *Service) ProjectsOf(actor matcher.Actor, unit string) ([]*matcher.Project, error) {
+// ProjectsOf yields the projects of unit.
+func (s *Service) ProjectsOf(actor matcher.Actor, unit string) (iter.Seq[*matcher.Project], error) {
 	r := s.Store.Snapshot().Reader
 	if !matcher.CanReadUnit(r, actor, unit) {
 		return nil, notFound("unit", unit)
 	}
 	prs := slices.Collect(r.ProjectsOf(unit))
 	slices.SortFunc(prs, func(a, b *matcher.Project) int { return cmp.Compare(a.ID, b.ID) })
-	return prs, nil
+	return slices.Values(prs), nil
 }
 
 // Claim returns claim id.
