@@ -53,8 +53,7 @@ func compatibleWith(v *matcher.Vocabulary, it, own *matcher.Item) bool {
 // ?for= one of its own items (then only those that can meet it or that it
 // can meet), sorted and paged.
 func (s *site) browse(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -169,8 +168,7 @@ func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage
 // claimForm shows the form of a claim by hand (?item=, and ?mine= the
 // unit's own item to claim it with).
 func (s *site) claimForm(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -200,8 +198,7 @@ func (s *site) claimForm(c echo.Context) error {
 // createHandClaim stores the claim (service.ClaimByHand), the unit's own
 // side accepting it; a coordinator claims for the unit's side.
 func (s *site) createHandClaim(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -342,26 +342,21 @@ func putRowErrors(f *form, rows []windowRow) {
 
 // listUnit returns the unit whose lists the caller may change, or
 // errNotFound: another unit's forms do not exist for the caller.
-func (s *site) listUnit(c echo.Context, sn store.Snapshot, id string) (*matcher.Unit, error) {
-	u, err := sn.Unit(id)
-	if err != nil || !matcher.CanWriteUnit(sn.Reader, actorOf(c), id) {
-		return nil, errNotFound
+func (s *site) listUnit(c echo.Context, id string) (*matcher.Unit, store.Snapshot, error) {
+	u, sn, err := s.Service().WritableUnit(actorOf(c), id)
+	if err != nil {
+		return nil, sn, errNotFound
 	}
-	return u, nil
+	return u, sn, nil
 }
 
 // listItem returns an item of a unit whose lists the caller may change.
-func (s *site) listItem(c echo.Context, sn store.Snapshot, id string) (*matcher.Item, *matcher.Unit, error) {
-	it, err := sn.Item(id)
-	a := actorOf(c)
-	if err != nil || !matcher.CanSeeItem(sn.Reader, a, it) || !matcher.CanWriteUnit(sn.Reader, a, it.Unit) {
-		return nil, nil, errNotFound
-	}
-	u, err := sn.Unit(it.Unit)
+func (s *site) listItem(c echo.Context, id string) (*matcher.Item, *matcher.Unit, store.Snapshot, error) {
+	it, u, sn, err := s.Service().WritableItem(actorOf(c), id)
 	if err != nil {
-		return nil, nil, errNotFound
+		return nil, nil, sn, errNotFound
 	}
-	return it, u, nil
+	return it, u, sn, nil
 }
 
 // fillItemPage adds the form's choices: the vocabulary by name, the
@@ -462,8 +457,7 @@ func newItemID(sn store.Snapshot, unit string, kind matcher.ItemKind, project st
 // newItem shows the form of a new demand or resource (?kind=, and
 // ?project= for a project's slot).
 func (s *site) newItem(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -488,8 +482,7 @@ func (s *site) newItem(c echo.Context) error {
 
 // createItem adds the item the form describes (service.CreateItem).
 func (s *site) createItem(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -547,8 +540,7 @@ func formStatus(err error) int {
 // itemPageGet shows an item of the caller's unit: its state, its claims
 // and its form.
 func (s *site) itemPageGet(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	it, u, err := s.listItem(c, sn, c.Param("id"))
+	it, u, sn, err := s.listItem(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -561,8 +553,7 @@ func (s *site) itemPageGet(c echo.Context) error {
 // saveItem changes the item as the form says (service.PatchItem with
 // every field of the form).
 func (s *site) saveItem(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	cur, u, err := s.listItem(c, sn, c.Param("id"))
+	cur, u, sn, err := s.listItem(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -601,8 +592,7 @@ var itemStatusMsg = map[matcher.ItemStatus]string{matcher.ItemOpen: "itemreopene
 
 // setItemStatus pauses, reopens or closes an item (service.PatchItem).
 func (s *site) setItemStatus(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	it, _, err := s.listItem(c, sn, c.Param("id"))
+	it, _, _, err := s.listItem(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -616,8 +606,7 @@ func (s *site) setItemStatus(c echo.Context) error {
 // deleteItem removes an item without claims (service.DeleteItem); the
 // way back is its unit's page, or its project's.
 func (s *site) deleteItem(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	it, _, err := s.listItem(c, sn, c.Param("id"))
+	it, _, _, err := s.listItem(c, c.Param("id"))
 	if err != nil {
 		return err
 	}

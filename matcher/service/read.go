@@ -222,3 +222,45 @@ func (s *Service) meetingScope(actor matcher.Actor, alliance string) (store.Snap
 	scope, err := match.ResolveScope(sn.Reader, alliance)
 	return sn, scope, err
 }
+
+// WritableUnit returns unit id, whose record, items and projects actor
+// may change, and the snapshot it was read in (ENOTFOUND otherwise).
+func (s *Service) WritableUnit(actor matcher.Actor, id string) (*matcher.Unit, store.Snapshot, error) {
+	sn := s.Store.Snapshot()
+	u, err := sn.Unit(id)
+	if err != nil || !matcher.CanWriteUnit(sn.Reader, actor, id) {
+		return nil, sn, notFound("unit", id)
+	}
+	return u, sn, nil
+}
+
+// WritableItem returns item id of a unit whose lists actor may change,
+// its unit, and the snapshot they were read in (ENOTFOUND otherwise).
+func (s *Service) WritableItem(actor matcher.Actor, id string) (*matcher.Item, *matcher.Unit, store.Snapshot, error) {
+	sn := s.Store.Snapshot()
+	it, err := sn.Item(id)
+	if err != nil || !matcher.CanSeeItem(sn.Reader, actor, it) || !matcher.CanWriteUnit(sn.Reader, actor, it.Unit) {
+		return nil, nil, sn, notFound("item", id)
+	}
+	u, err := sn.Unit(it.Unit)
+	if err != nil {
+		return nil, nil, sn, notFound("item", id)
+	}
+	return it, u, sn, nil
+}
+
+// WritableProject returns project id of a unit whose lists actor may
+// change, its unit, and the snapshot they were read in (ENOTFOUND
+// otherwise).
+func (s *Service) WritableProject(actor matcher.Actor, id string) (*matcher.Project, *matcher.Unit, store.Snapshot, error) {
+	sn := s.Store.Snapshot()
+	pr, err := sn.Project(id)
+	if err != nil || !matcher.CanWriteUnit(sn.Reader, actor, pr.Unit) {
+		return nil, nil, sn, notFound("project", id)
+	}
+	u, err := sn.Unit(pr.Unit)
+	if err != nil {
+		return nil, nil, sn, notFound("project", id)
+	}
+	return pr, u, sn, nil
+}
