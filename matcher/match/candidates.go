@@ -11,30 +11,6 @@ import (
 	"github.com/allymatch/allymatch/matcher/index"
 )
 
-// The hard rules a candidate pair must pass, cheapest first. A near pair
-// that a rule excludes keeps the rule's name, so that "why not" names every
-// rule that blocks it, not only the first.
-const (
-	RuleCategory = "category"  // the resource's category cannot meet the demand's
-	RuleSameUnit = "same_unit" // both items belong to one unit
-	RuleQuantity = "quantity"  // nothing left of the resource after confirmed claims
-	RuleDistance = "distance"  // farther apart than the smaller of the two radii
-	RuleGrid     = "grid"      // without coordinates (or radius), not the same or a neighbouring red grid
-	RuleWindow   = "window"    // no time window of one overlaps a window of the other
-	RuleRejected = "rejected"  // one side rejected this pair before
-	// The rules on what the items are for, checked with the score terms:
-	// a measure of another family (hours for portions) without a
-	// conversion, and a pair across a serves link whose texts are not
-	// alike enough (Settings.Relevance).
-	RuleMeasure   = "measure"
-	RuleRelevance = "relevance"
-	// And what the texts say of whom an item is for and when: groups
-	// (幼儿 for 小学生) or days of the week and school holidays (周末、寒暑假
-	// for 每周三) that do not meet (see readings.go).
-	RuleAudience = "audience"
-	RuleDays     = "days"
-)
-
 // party is one open item of the instance, with what matching needs of it.
 type party struct {
 	item      *matcher.Item
@@ -389,40 +365,6 @@ func (in *instance) gridNeighbours(a, b string) (same, near bool) {
 	return false, ok
 }
 
-// rulesFor evaluates every hard rule (category excepted) on the pair and
-// returns the ones it breaks, with the distance when both have coordinates
-// (-1 otherwise).
-func (in *instance) rulesFor(d, r *party, stopAtFirst bool) (broken []string, km float64) {
-	km = -1
-	add := func(rule string) bool {
-		broken = append(broken, rule)
-		return stopAtFirst
-	}
-	if d.unit.ID == r.unit.ID && add(RuleSameUnit) {
-		return
-	}
-	if r.remaining <= 0 && add(RuleQuantity) {
-		return
-	}
-	if d.hasLoc && r.hasLoc {
-		km = DistanceKM(d.loc, r.loc)
-	}
-	if d.radial() && r.radial() {
-		if km > min(d.item.RadiusKM, r.item.RadiusKM) && add(RuleDistance) {
-			return
-		}
-	} else if _, near := in.gridNeighbours(d.grid, r.grid); !near && add(RuleGrid) {
-		return
-	}
-	if !windowsOverlap(d.item.Windows, r.item.Windows) && add(RuleWindow) {
-		return
-	}
-	if len(in.rejected) > 0 && in.rejected[[2]string{r.item.ID, d.item.ID}] && add(RuleRejected) {
-		return
-	}
-	return broken, km
-}
-
 // rowPrep is what the candidate rows of an instance look up per pair, taken
 // once from the instance's maps (keyed by strings) into forms a row reads
 // without hashing or comparing strings: by resource index, or by the row's
@@ -558,45 +500,6 @@ func (in *instance) view(d *party) demandView {
 	return v
 }
 
-// eligible reports whether resource ri passes every hard rule (category
-// excepted) with the demand of v, exactly when rulesFor(d, r, true) finds
-// none broken, with the same distance (-1 without coordinates). Pairs
-// surely beyond the radius are rejected by the chord bound, without
-// DistanceKM; every other distance is DistanceKM (as haversineKM with the
-// parties' cosines), so kilometres and scores are those rulesFor gives.
-func (v *demandView) eligible(in *instance, ri int32) (km float64, ok bool) {
-	d, r := v.d, &in.resources[ri]
-	if r.remaining <= 0 || v.unit == v.prep.resUnit[ri] {
-		return -1, false
-	}
-	km = -1
-	if d.radial() && r.radial() {
-		lim := min(d.lim2, r.lim2)
-		if surelyFarther(chord2(&d.vec, &r.vec), lim) {
-			return -1, false
-		}
-		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
-		if km > min(d.item.RadiusKM, r.item.RadiusKM) {
-			return -1, false
-		}
-	} else if r.grid == "" || d.grid == "" || (d.grid != r.grid && !sortedHas(v.near, r.grid)) {
-		return -1, false
-	}
-	if !windowsOverlap(d.item.Windows, r.item.Windows) {
-		return -1, false
-	}
-	if len(v.rejected) > 0 && slices.Contains(v.rejected, r.item.ID) {
-		return -1, false
-	}
-	if !measuresMeet(in.vocab, d, r) || !audiencesMeet(d, r) || !daysMeet(d, r) {
-		return -1, false
-	}
-	if km < 0 && d.hasLoc && r.hasLoc {
-		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
-	}
-	return km, true
-}
-
 func sortedHas(list []string, s string) bool {
 	_, ok := slices.BinarySearch(list, s)
 	return ok
@@ -636,31 +539,6 @@ func (v *demandView) terms(in *instance, ri int32, km float64, text, strength in
 // matcher.Vocabulary.MeasuresMeet).
 func measuresMeet(vocab *matcher.Vocabulary, d, r *party) bool {
 	return d.item.Measure == r.item.Measure || vocab.FamiliesMeet(r.item.Category, r.family, d.family)
-}
-
-// fitRules returns the rules on what the items are for that the pair
-// breaks: category (its category cannot meet the demand's), measure,
-// audience, days and relevance; rulesFor has the others. The parties must be weighed (see
-// weighText).
-func (in *instance) fitRules(d, r *party) []string {
-	var out []string
-	strength := in.vocab.Strength(r.item.Category, d.item.Category)
-	if strength == 0 {
-		out = append(out, RuleCategory)
-	}
-	if !measuresMeet(in.vocab, d, r) {
-		out = append(out, RuleMeasure)
-	}
-	if !audiencesMeet(d, r) {
-		out = append(out, RuleAudience)
-	}
-	if !daysMeet(d, r) {
-		out = append(out, RuleDays)
-	}
-	if strength > 0 && textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum) < in.minText.Need(strength) {
-		out = append(out, RuleRelevance)
-	}
-	return out
 }
 
 // weighText computes, once per instance, how rare each gram is among the
@@ -753,45 +631,6 @@ func affinityOf(da, pa, db, pb []string) int {
 		return 600
 	}
 	return 300
-}
-
-// near calls fn once for every resource of a category compatible with d
-// that is near d: within its radius by coordinates, or in the same or a
-// neighbouring grid. With wide set the radius is widened (for explanations).
-func (in *instance) near(d *party, wide bool, fn func(ri int32)) {
-	seen := map[int32]bool{}
-	visit := func(ri int32) {
-		if !seen[ri] {
-			seen[ri] = true
-			fn(ri)
-		}
-	}
-	for _, cat := range in.vocab.MetBy(d.item.Category) {
-		b := in.buckets[cat]
-		if b == nil {
-			continue
-		}
-		if d.hasLoc {
-			km := d.item.RadiusKM
-			if wide {
-				km = max(3*km, 10)
-			}
-			if km > 0 {
-				var cells []cell
-				cellsWithin(d.loc, km, func(c cell) { cells = append(cells, c) })
-				for _, c := range cells {
-					for _, ri := range b.cells[c] {
-						visit(ri)
-					}
-				}
-			}
-		}
-		for _, g := range in.gridsNear(d.grid) {
-			for _, ri := range b.byGrid[g] {
-				visit(ri)
-			}
-		}
-	}
 }
 
 // candidates are the eligible pairs of an instance, ordered by demand then
@@ -892,24 +731,20 @@ func (in *instance) generate() *candidates {
 // of demand d, with the pair's terms and distance (-1 without
 // coordinates). found is scratch space, returned for reuse.
 func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) []int32 {
-	v := in.view(d)
-	found = in.nearEligible(d, v.near, found[:0])
+	p := in.checker(d)
+	radius := 0.0
+	if d.radial() {
+		radius = d.item.RadiusKM
+	}
+	found = in.nearby(d, radius, p.v.near, found[:0])
 	slices.Sort(found)
 	kept := rowScratch.Get().(*rowBuf)
 	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
 	for _, ri := range found {
-		if km, ok := v.eligible(in, ri); ok {
-			// the relevance rule first: it needs only the text and the
-			// category, and most pairs that fail fail it
-			r := &in.resources[ri]
-			strength := int(v.strength[v.prep.resCat[ri]])
-			shared := textShared(d.grams, d.gw, r.grams, r.gw)
-			text := simOf(shared, d.wsum, r.wsum)
-			if text < in.minText.Need(strength) {
-				continue
-			}
-			kept.edges = append(kept.edges, rowEdge{ri, v.terms(in, ri, km, text, strength), float32(km)})
-			kept.shared = append(kept.shared, shared)
+		if p.with(&in.resources[ri], ri).passes() {
+			km := p.distance()
+			kept.edges = append(kept.edges, rowEdge{ri, p.v.terms(in, ri, km, p.textSim(), p.strength()), float32(km)})
+			kept.shared = append(kept.shared, p.shared)
 		}
 	}
 	kept.ris, kept.texts = kept.ris[:0], kept.texts[:0]
@@ -1023,39 +858,4 @@ func intersectSorted(a, b []uint64) []uint64 {
 		}
 	}
 	return out
-}
-
-// nearEligible appends to found the resources of categories compatible
-// with d that are near d: radial ones in the cells within d's radius when
-// both are radial, the others in near, d's grid and its neighbours. It is
-// near without the map of seen resources: the radial and grid passes are
-// disjoint (a radial pair is judged by distance, any other by grid), so
-// each resource is listed once.
-func (in *instance) nearEligible(d *party, near []string, found []int32) []int32 {
-	radial := d.radial()
-	var x0, x1, y0, y1 int32
-	if radial {
-		x0, x1, y0, y1 = cellRange(d.loc, d.item.RadiusKM)
-	}
-	for _, cat := range in.vocab.MetBy(d.item.Category) {
-		b := in.buckets[cat]
-		if b == nil {
-			continue
-		}
-		if radial && len(b.cells) > 0 {
-			for y := y0; y <= y1; y++ {
-				for x := x0; x <= x1; x++ {
-					found = append(found, b.cells[cell{x, y}]...)
-				}
-			}
-		}
-		for _, g := range near {
-			for _, ri := range b.byGrid[g] {
-				if !radial || !in.resources[ri].radial() {
-					found = append(found, ri)
-				}
-			}
-		}
-	}
-	return found
 }

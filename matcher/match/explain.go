@@ -108,20 +108,23 @@ func (in *instance) explain(res *Result, c *candidates, scores []int64, w [nTerm
 }
 
 // whyNot looks at the resources near d (radius widened) of compatible
-// categories and counts every rule that excludes each of them.
+// categories and counts every rule that excludes each of them. The rules
+// on what the items are for are asked of pairs that pass the others, as
+// candidate rows do (reading the texts costs the most), the measure
+// excepted, which is always asked.
 func (in *instance) whyNot(d *party) (string, map[string]int) {
 	rules := map[string]int{}
-	n := 0
-	in.near(d, true, func(ri int32) {
-		n++
-		r := &in.resources[ri]
-		broken, _ := in.rulesFor(d, r, false)
+	p := in.checker(d)
+	wide := 0.0
+	if d.hasLoc {
+		wide = max(3*d.item.RadiusKM, 10)
+	}
+	found := in.nearby(d, wide, p.v.near, nil)
+	for _, ri := range found {
+		broken := p.with(&in.resources[ri], ri).brokenRules(placement)
 		if len(broken) == 0 {
-			// what the items are for is asked of pairs that pass the
-			// other rules, as candidate generation does (and it costs
-			// the most)
-			broken = in.fitRules(d, r)
-		} else if !measuresMeet(in.vocab, d, r) {
+			broken = p.brokenRules(fit)
+		} else if p.breaks(RuleMeasure) {
 			broken = append(broken, RuleMeasure)
 		}
 		if len(broken) == 0 {
@@ -131,8 +134,8 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 		for _, b := range broken {
 			rules[b]++
 		}
-	})
-	if n == 0 {
+	}
+	if len(found) == 0 {
 		any := false
 		for _, cat := range in.vocab.MetBy(d.item.Category) {
 			if in.buckets[cat] != nil {
@@ -146,6 +149,3 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 	}
 	return ReasonNoCandidate, rules
 }
-
-// RuleNames lists the hard rules in the order they are checked.
-var RuleNames = []string{RuleCategory, RuleSameUnit, RuleQuantity, RuleDistance, RuleGrid, RuleWindow, RuleRejected, RuleMeasure, RuleAudience, RuleDays, RuleRelevance}

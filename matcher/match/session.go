@@ -417,13 +417,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		// resource new, changed or gone dirties the demands its old or new
 		// version passes the rules with, quantity aside (a resource that
 		// runs out leaves the set too).
-		passes := func(d, r *party) bool {
-			if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
-				return false
-			}
-			broken, _ := in.rulesFor(d, r, false)
-			return len(broken) == 0 || len(broken) == 1 && broken[0] == RuleQuantity
-		}
+		passes := func(h *hardRule) bool { return !h.fit && h.name != RuleQuantity }
 		var changed []*party
 		for _, ri := range fresh {
 			changed = append(changed, &in.resources[ri])
@@ -443,10 +437,17 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 				dirty[in.demands[di].item.ID] = true
 			}
 		} else {
-			for _, r := range changed {
-				for di := range in.demands {
-					if d := &in.demands[di]; !dirty[d.item.ID] && passes(d, r) {
+			for di := range in.demands {
+				d := &in.demands[di]
+				if dirty[d.item.ID] {
+					continue
+				}
+				p := in.checker(d)
+				metBy := in.vocab.MetBy(d.item.Category)
+				for _, r := range changed {
+					if slices.Contains(metBy, r.item.Category) && p.with(r, -1).first(passes) == "" {
 						dirty[d.item.ID] = true
+						break
 					}
 				}
 			}

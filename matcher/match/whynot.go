@@ -270,6 +270,7 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 	// and grid alone, and looks closely (its party, what is left, every
 	// rule) at the nearest: compatible ones and, in scope, others.
 	list := func(target *matcher.Item, tp *party) (compat, others []whyCand) {
+		check := in.checker(tp)
 		look := func(res *matcher.Item, compatible bool) {
 			if res.Kind != matcher.Resource {
 				return
@@ -280,8 +281,8 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 			}
 			p := newParty(res, ru, Reserved(r, res, meeting))
 			in.weigh(&p)
-			broken, km := in.rulesFor(tp, &p, false)
-			broken = append(broken, in.fitRules(tp, &p)...)
+			broken := check.with(&p, -1).brokenRules(nil)
+			km := check.distance()
 			if len(broken) == 0 && compatible && scope.HasUnit(res.Unit) && res.Level == target.Level && res.Status == matcher.ItemOpen {
 				// passes every rule of its own: not a candidate only when
 				// far less alike than the demand's best (Relevance.Ratio)
@@ -291,8 +292,6 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 			}
 			if !compatible && !slices.Contains(broken, RuleCategory) {
 				broken = append([]string{RuleCategory}, broken...)
-			} else if i := slices.Index(broken, RuleCategory); i > 0 {
-				broken = append([]string{RuleCategory}, slices.Delete(broken, i, i+1)...)
 			}
 			if !scope.HasUnit(res.Unit) {
 				broken = append(broken, RuleScope)
@@ -444,13 +443,14 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		// and the nearest resources of the meeting itself (the listing
 		// above is of the nearest anywhere, often of other meetings)
 		var mine []whyCand
+		check := in.checker(tp)
 		for ri := range in.resources {
 			rp := &in.resources[ri]
 			if !vocab.Compatible(rp.item.Category, target.Category) || has(rp.item.ID) {
 				continue
 			}
-			broken, km := in.rulesFor(tp, rp, false)
-			broken = append(broken, in.fitRules(tp, rp)...)
+			broken := check.with(rp, int32(ri)).brokenRules(nil)
+			km := check.distance()
 			key := km
 			if km < 0 {
 				if _, near := in.gridNeighbours(tp.grid, rp.grid); near {
