@@ -514,11 +514,11 @@ func (v *demandView) terms(in *instance, ri int32, km float64, text, strength in
 	var t termValues
 	if km >= 0 && d.radial() && r.radial() {
 		maxKM := min(d.item.RadiusKM, r.item.RadiusKM)
-		t[0] = uint16(max(0, 1000-int(1000*km/maxKM)))
+		t[termProximity] = uint16(max(0, 1000-int(1000*km/maxKM)))
 	} else if d.grid != "" && d.grid == r.grid {
-		t[0] = 1000
+		t[termProximity] = 1000
 	} else {
-		t[0] = 600
+		t[termProximity] = 600
 	}
 	t[termText] = uint16(text)
 	t[termCategory] = uint16(strength)

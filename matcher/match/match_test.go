@@ -503,3 +503,30 @@ func TestGeneratedMeetingsFeasible(t *testing.T) {
 		t.Fatal("no proposals on generated data")
 	}
 }
+
+// TestTermsTable: every score term has its own weight field, and Weight
+// finds each by name.
+func TestTermsTable(t *testing.T) {
+	var w Weights
+	for i, name := range Terms {
+		p, ok := w.Weight(name)
+		if !ok {
+			t.Fatalf("no weight for term %s", name)
+		}
+		*p = i + 1
+	}
+	for i, v := range w.list() {
+		if v != i+1 {
+			t.Fatalf("weights by index = %v: term %s does not set its own field", w.list(), Terms[i])
+		}
+	}
+	if _, ok := w.Weight("nope"); ok {
+		t.Fatal("Weight found a term that is none")
+	}
+	b := breakdown(termValues{1000, 1000, 1000, 1000, 1000, 1000, 1000}, w.list())
+	for i, st := range b {
+		if st.Name != Terms[i] || st.Weight != i+1 {
+			t.Fatalf("breakdown[%d] = %+v, want term %s weight %d", i, st, Terms[i], i+1)
+		}
+	}
+}
