@@ -491,8 +491,8 @@ func solve(ctx context.Context, set Settings, in *instance, c *candidates, score
 		return solved{flow: out.Flow, u: out.ResourceDual, v: out.DemandDual, scale: out.Scale, optimal: out.Optimal,
 			st: solveStats{Pivots: out.Pivots, Components: out.Components}}, nil
 	case Stable:
-		f, ok, p, err := solveStable(ctx, in, c, set.Weights, capR, need)
-		return solved{flow: f, optimal: ok, sp: p}, err
+		f, ok, p, comps, err := solveStable(ctx, c, set.Weights, capR, need)
+		return solved{flow: f, optimal: ok, sp: p, st: solveStats{Components: comps}}, err
 	}
 	return solved{}, matcher.FieldError("mode", "unknown mode %q", set.Mode)
 }
