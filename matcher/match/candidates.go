@@ -380,6 +380,29 @@ type rowPrep struct {
 	history    map[string]map[string]int // unit → other unit → fulfilled claims between the two (in.history)
 	cats       []string                  // the categories of the resources
 	resCat     []int32                   // by resource index: its category in cats
+
+	strMu    sync.Mutex
+	strByCat map[string][]int16 // demand category → by cats: the category strength (see strengths)
+}
+
+// strengths returns, by category of cats, the strength of a resource of it
+// for a demand of category dem, made once per demand category (the rows of
+// one category share it; it is never changed).
+func (p *rowPrep) strengths(vocab *matcher.Vocabulary, dem string) []int16 {
+	p.strMu.Lock()
+	defer p.strMu.Unlock()
+	if s, ok := p.strByCat[dem]; ok {
+		return s
+	}
+	s := make([]int16, len(p.cats))
+	for k, c := range p.cats {
+		s[k] = int16(vocab.Strength(c, dem))
+	}
+	if p.strByCat == nil {
+		p.strByCat = map[string][]int16{}
+	}
+	p.strByCat[dem] = s
+	return s
 }
 
 // allianceSet is the alliances of a unit (in.direct) and their parents
@@ -493,10 +516,7 @@ func (in *instance) view(d *party) demandView {
 		n := len(p.sets)
 		v.affinity = p.affinity[int(s)*n : int(s+1)*n]
 	}
-	v.strength = make([]int16, len(p.cats))
-	for k, c := range p.cats {
-		v.strength[k] = int16(in.vocab.Strength(c, d.item.Category))
-	}
+	v.strength = p.strengths(in.vocab, d.item.Category)
 	return v
 }
 

@@ -120,16 +120,17 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 		wide = max(3*d.item.RadiusKM, 10)
 	}
 	found := in.nearby(d, wide, p.v.near, nil)
+	var broken []string
 	for _, ri := range found {
-		broken := p.with(&in.resources[ri], ri).brokenRules(placement)
+		broken = p.with(&in.resources[ri], ri).appendBroken(broken[:0], placement)
 		if len(broken) == 0 {
-			broken = p.brokenRules(fit)
+			broken = p.appendBroken(broken, fit)
 		} else if p.breaks(RuleMeasure) {
 			broken = append(broken, RuleMeasure)
 		}
 		if len(broken) == 0 {
 			// Near only by the widened radius: the distance is the rule.
-			broken = []string{RuleDistance}
+			broken = append(broken, RuleDistance)
 		}
 		for _, b := range broken {
 			rules[b]++

@@ -175,13 +175,18 @@ func (p *pairCheck) first(pick func(*hardRule) bool) string {
 
 // brokenRules returns every hard rule the pair breaks that pick selects
 // (nil: every rule), in hardRules order.
-func (p *pairCheck) brokenRules(pick func(*hardRule) bool) (broken []string) {
+func (p *pairCheck) brokenRules(pick func(*hardRule) bool) []string {
+	return p.appendBroken(nil, pick)
+}
+
+// appendBroken is brokenRules appending to out.
+func (p *pairCheck) appendBroken(out []string, pick func(*hardRule) bool) []string {
 	for i := range hardRules {
 		if h := &hardRules[i]; (pick == nil || pick(h)) && h.broken(p) {
-			broken = append(broken, h.name)
+			out = append(out, h.name)
 		}
 	}
-	return broken
+	return out
 }
 
 // breaks reports whether the pair breaks the rule named name.
