@@ -3,14 +3,16 @@ package match
 // top is the best and second-best candidate edge of a demand (-1: none).
 type top struct{ first, second int32 }
 
-// explain fills res with the proposals (score breakdown, runner-up), the
-// unmet demands (with reasons), the blocked projects and the totals.
-func (in *instance) explain(res *Result, c *candidates, scores []int64, w [nTerms]int, flowOut, need []int64,
-	slots map[string][]int, blockedBy map[string]string, projects []string, sc *scratch) {
+// explain fills res with the proposals (score breakdown, runner-up) of
+// flowOut, the unmet demands (with reasons), the blocked projects and the
+// totals.
+func (r *run) explain(res *Result, flowOut []int64) {
+	in, c, scores, w, need, sc := r.in, r.cands, r.scores, r.w, r.need, r.sc
+	blockedBy, projects := r.blockedBy, r.projects
 	// Best and second-best candidate per demand, by score then resource id
 	// (resources are sorted by id, so the lower index wins a tie); kept in
 	// sc while its candidates and scores stay the same.
-	if !sc.same || !sc.topsOK || len(sc.tops) != len(in.demands) {
+	if !r.sameTops {
 		sc.tops, sc.ncand = sized(sc.tops, len(in.demands)), sized(sc.ncand, len(in.demands))
 		for i := range sc.tops {
 			sc.tops[i] = top{-1, -1}
@@ -36,8 +38,8 @@ func (in *instance) explain(res *Result, c *candidates, scores []int64, w [nTerm
 				t.second = int32(e)
 			}
 		}
-		sc.topsOK = true
 	}
+	sc.topsOf = sc.of
 	tops, ncand := sc.tops, sc.ncand
 	met := make([]int64, len(in.demands))
 	for e, f := range flowOut {

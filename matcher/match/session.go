@@ -233,6 +233,9 @@ func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.
 		if s.scratch.of == prev {
 			s.scratch.of = &next // the same rows
 		}
+		if s.scratch.topsOf == prev {
+			s.scratch.topsOf = &next
+		}
 		s.prev = &next
 		return &res, nil
 	}
@@ -250,9 +253,9 @@ func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.
 		in = buildInstance(r, vocab, scope)
 	}
 	in.minText = s.set.Relevance
-	cands, next := s.candidates(in)
+	cands, next, same := s.candidates(in)
 	s.stats.Runs++
-	res, err := runCandidates(ctx, in, cands, s.cache, &s.scratch, s.set, start)
+	res, err := newRun(in, cands, s.set, start).reuse(s.cache, &s.scratch, same, prev).do(ctx)
 	if err != nil {
 		s.prev = next
 		return nil, err
@@ -284,8 +287,9 @@ func (s *Session) runOverlay(ctx context.Context, over map[string]*matcher.Item,
 	start := time.Now()
 	in := s.prev.in.overlay(over, rejected)
 	in.minText = s.set.Relevance
-	cands, _ := s.candidates(in)
-	return runCandidates(ctx, in, cands, s.cache, &s.scratch, s.set, start)
+	prev := s.prev
+	cands, _, same := s.candidates(in)
+	return newRun(in, cands, s.set, start).reuse(s.cache, &s.scratch, same, prev).do(ctx)
 }
 
 // touchedBy reports whether any change of keys (between st's state and
@@ -343,8 +347,9 @@ func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
 }
 
 // candidates assembles the instance's candidate edges from the last run's
-// rows and fresh ones, and returns the state for the next run.
-func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
+// rows and fresh ones, and returns the state for the next run and whether
+// the edges are the very ones of the last run (of s.prev), in s.scratch.
+func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 	in.weighText()
 	next := &sessionState{vocab: in.vocab, rejected: in.rejected, history: in.history,
 		direct: in.direct, parents: in.parents, df: in.df, minText: in.minText,
@@ -537,9 +542,9 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		a, b := rows[di].edges, prev.rowList[di].edges
 		same = len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 	}
-	s.scratch.of, s.scratch.same = next, same
+	s.scratch.of = next
 	if same {
-		return out, next
+		return out, next, true
 	}
 	out.R, out.D = sized(out.R, total)[:0], sized(out.D, total)[:0]
 	out.Terms, out.KM = sized(out.Terms, total)[:0], sized(out.KM, total)[:0]
@@ -551,7 +556,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 			out.KM = append(out.KM, e.km)
 		}
 	}
-	return out, next
+	return out, next, false
 }
 
 // changedRarity returns the grams held in both a and b (counts of items
