@@ -190,6 +190,12 @@ func (in *instance) merge(gs ...*gatherer) {
 	for _, g := range gs {
 		nd, nr = nd+len(g.demands), nr+len(g.resources)
 	}
+	if len(gs) == 1 && len(in.demands) == 0 && len(in.resources) == 0 && len(in.held) == 0 {
+		// one gatherer: its parties as they are, without a copy
+		in.demands, in.resources, in.held = gs[0].demands, gs[0].resources, gs[0].held
+		in.direct, in.parents = gs[0].direct, gs[0].parents
+		return
+	}
 	in.demands, in.resources = slices.Grow(in.demands, nd-len(in.demands)), slices.Grow(in.resources, nr-len(in.resources))
 	for _, g := range gs {
 		in.demands = append(in.demands, g.demands...)

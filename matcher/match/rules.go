@@ -96,7 +96,7 @@ var RuleNames = func() []string {
 // similarity), each at most once.
 type pairCheck struct {
 	in   *instance
-	v    *demandView // of d
+	v    demandView // of d
 	d, r *party
 	ri   int32 // r's index in in.resources; -1: a party the instance does not hold
 
@@ -109,9 +109,8 @@ type pairCheck struct {
 }
 
 // checker returns a pairCheck for the demand d (a party of in or not).
-func (in *instance) checker(d *party) *pairCheck {
-	v := in.view(d)
-	return &pairCheck{in: in, v: &v, d: d}
+func (in *instance) checker(d *party) pairCheck {
+	return pairCheck{in: in, v: in.view(d), d: d}
 }
 
 // with sets the resource judged: r, at index ri of the instance (-1: not
