@@ -176,6 +176,41 @@ func (s *Session) forkLocked(set Settings) *Session {
 	return f
 }
 
+// lastRun is what a Session's last run built, for the explanations worked
+// out on it (why-not on a fork): the instance matched and its candidate
+// rows. It never changes once made.
+type lastRun struct {
+	in *instance
+	st *sessionState
+}
+
+// lastRun returns what s's last run built (in is nil when it has none).
+func (s *Session) lastRun() lastRun {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prev == nil {
+		return lastRun{}
+	}
+	return lastRun{in: s.prev.in, st: s.prev}
+}
+
+// row returns the candidate row of demand (nil: none).
+func (l lastRun) row(demand string) *demandRow {
+	if l.st == nil {
+		return nil
+	}
+	return l.st.rows[demand]
+}
+
+// rowHas reports whether row, a row of l, holds resource.
+func (l lastRun) rowHas(row *demandRow, resource string) bool {
+	ri, ok := l.st.resIndex[resource]
+	if !ok {
+		return false
+	}
+	return slices.ContainsFunc(row.edges, func(e rowEdge) bool { return e.ri == ri })
+}
+
 // Stats returns the session's counters.
 func (s *Session) Stats() SessionStats {
 	s.mu.Lock()
