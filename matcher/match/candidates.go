@@ -31,6 +31,7 @@ type party struct {
 	cosLat    float64    // cosLat(loc) (hasLoc)
 	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64    // chord2Within(RadiusKM) (radial)
+	reads     fieldSet   // the fields of item read to make the party, and to bucket it (Category)
 }
 
 func (p *party) radial() bool { return p.hasLoc && p.item.RadiusKM > 0 }
@@ -74,7 +75,8 @@ type instance struct {
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
-	p := party{item: it, unit: u, grid: u.Grid, remaining: it.Quantity - held}
+	p := party{item: it, unit: u, grid: u.Grid, remaining: it.Quantity - held,
+		reads: fID | fKind | fCategory | fTitle | fDescription | fTags | fMeasure | fLocation | fRadiusKM}
 	switch {
 	case it.Location != nil:
 		p.loc, p.hasLoc = *it.Location, true
@@ -531,25 +533,23 @@ func sortedHas(list []string, s string) bool {
 	return ok
 }
 
-// terms computes the soft score terms of an eligible pair: the demand of v
-// and resource ri at distance km (-1 without coordinates).
-// The text similarity and the category strength come computed (the
-// relevance rule reads them first).
-func (v *demandView) terms(in *instance, ri int32, km float64, text, strength int) termValues {
-	d, r := v.d, &in.resources[ri]
+// terms computes the soft score terms of a pair that passes the rules,
+// at distance km (-1 without coordinates).
+func (p *pairCheck) terms(km float64) termValues {
+	in, v, d, r, ri := p.in, &p.v, p.d, p.r, p.ri
 	var t termValues
 	if km >= 0 && d.radial() && r.radial() {
-		maxKM := min(d.item.RadiusKM, r.item.RadiusKM)
+		maxKM := min(p.dItem(fRadiusKM).RadiusKM, p.rItem(fRadiusKM).RadiusKM)
 		t[termProximity] = uint16(max(0, 1000-int(1000*km/maxKM)))
 	} else if d.grid != "" && d.grid == r.grid {
 		t[termProximity] = 1000
 	} else {
 		t[termProximity] = 600
 	}
-	t[termText] = uint16(text)
-	t[termCategory] = uint16(strength)
-	t[termPriority] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	t[termTime] = uint16(timeShare(d.item.Windows, r.item.Windows))
+	t[termText] = uint16(p.textSim())
+	t[termCategory] = uint16(p.strength())
+	t[termPriority] = uint16((p.dItem(fPriority).Priority - 1) * 1000 / (matcher.MaxPriority - 1))
+	t[termTime] = uint16(timeShare(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows))
 	if rs := v.prep.resSet[ri]; v.affinity != nil {
 		t[termAffinity] = uint16(v.affinity[rs])
 	} else {
@@ -559,12 +559,6 @@ func (v *demandView) terms(in *instance, ri int32, km float64, text, strength in
 		t[termHistory] = uint16(min(1000, 200*v.history[r.unit.ID]))
 	}
 	return t
-}
-
-// measuresMeet reports whether the measures of d and r meet (see
-// matcher.Vocabulary.MeasuresMeet).
-func measuresMeet(vocab *matcher.Vocabulary, d, r *party) bool {
-	return d.item.Measure == r.item.Measure || vocab.FamiliesMeet(r.item.Category, r.family, d.family)
 }
 
 // weighText computes, once per instance, how rare each gram is among the
@@ -711,7 +705,7 @@ func (in *instance) generate() *candidates {
 			}
 			lo := len(buf.R)
 			for di := blk * rowBlock; di < min((blk+1)*rowBlock, len(in.demands)); di++ {
-				buf.found = in.row(&in.demands[di], buf.found, func(ri int32, t termValues, km float64) {
+				buf.found, _ = in.row(&in.demands[di], buf.found, func(ri int32, t termValues, km float64) {
 					buf.R = append(buf.R, ri)
 					buf.D = append(buf.D, int32(di))
 					buf.Terms = append(buf.Terms, t)
@@ -755,8 +749,9 @@ func (in *instance) generate() *candidates {
 
 // row calls fn, in resource order, for every resource that is a candidate
 // of demand d, with the pair's terms and distance (-1 without
-// coordinates). found is scratch space, returned for reuse.
-func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) []int32 {
+// coordinates). found is scratch space, returned for reuse, with the
+// fields of the items the row read (see fieldSet).
+func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) ([]int32, fieldSet) {
 	p := in.checker(d)
 	radius := 0.0
 	if d.radial() {
@@ -769,7 +764,7 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	for _, ri := range found {
 		if p.with(&in.resources[ri], ri).passes() {
 			km := p.distance()
-			kept.edges = append(kept.edges, rowEdge{ri, p.v.terms(in, ri, km, p.textSim(), p.strength()), float32(km)})
+			kept.edges = append(kept.edges, rowEdge{ri, p.terms(km), float32(km)})
 			kept.shared = append(kept.shared, p.shared)
 		}
 	}
@@ -785,7 +780,7 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 		}
 	}
 	rowScratch.Put(kept)
-	return found
+	return found, p.reads | d.reads
 }
 
 // rowScratch pools the buffers of row.

@@ -58,7 +58,7 @@ var hardRules = []hardRule{
 		}
 		// the chord bound rejects pairs surely beyond the radius without
 		// the haversine; near the edge the distance decides
-		return surelyFarther(chord2(&d.vec, &r.vec), min(d.lim2, r.lim2)) || p.distance() > min(d.item.RadiusKM, r.item.RadiusKM)
+		return surelyFarther(chord2(&d.vec, &r.vec), min(d.lim2, r.lim2)) || p.distance() > min(p.dItem(fRadiusKM).RadiusKM, p.rItem(fRadiusKM).RadiusKM)
 	}},
 	{RuleGrid, false, func(p *pairCheck) bool {
 		d, r := p.d, p.r
@@ -67,13 +67,20 @@ var hardRules = []hardRule{
 		}
 		return r.grid == "" || d.grid == "" || (d.grid != r.grid && !sortedHas(p.v.near, r.grid))
 	}},
-	{RuleWindow, false, func(p *pairCheck) bool { return !windowsOverlap(p.d.item.Windows, p.r.item.Windows) }},
+	{RuleWindow, false, func(p *pairCheck) bool { return !windowsOverlap(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows) }},
 	{RuleRejected, false, func(p *pairCheck) bool {
-		return len(p.v.rejected) > 0 && slices.Contains(p.v.rejected, p.r.item.ID)
+		return len(p.v.rejected) > 0 && slices.Contains(p.v.rejected, p.rItem(fID).ID)
 	}},
-	{RuleMeasure, true, func(p *pairCheck) bool { return !measuresMeet(p.in.vocab, p.d, p.r) }},
+	{RuleMeasure, true, func(p *pairCheck) bool {
+		d, r := p.dItem(fMeasure), p.rItem(fMeasure|fCategory)
+		return !(d.Measure == r.Measure || p.in.vocab.FamiliesMeet(r.Category, p.r.family, p.d.family))
+	}},
 	{RuleAudience, true, func(p *pairCheck) bool { return !audiencesMeet(p.d, p.r) }},
-	{RuleDays, true, func(p *pairCheck) bool { return !daysMeet(p.d, p.r) }},
+	{RuleDays, true, func(p *pairCheck) bool {
+		p.dItem(fWindows) // the school holidays are read in the windows
+		p.rItem(fWindows)
+		return !daysMeet(p.d, p.r)
+	}},
 	// A pair whose category cannot meet breaks the category rule, not
 	// this one. The parties must be weighed (weighText).
 	{RuleRelevance, true, func(p *pairCheck) bool {
@@ -100,7 +107,8 @@ type pairCheck struct {
 	d, r *party
 	ri   int32 // r's index in in.resources; -1: a party the instance does not hold
 
-	km       float64 // distance: -1 without coordinates on both sides
+	reads    fieldSet // the fields of the two items read (see fieldSet)
+	km       float64  // distance: -1 without coordinates on both sides
 	kmDone   bool
 	str      int // strength: -1 until computed
 	shared   int64
@@ -140,7 +148,7 @@ func (p *pairCheck) strength() int {
 		if p.ri >= 0 {
 			p.str = int(p.v.strength[p.v.prep.resCat[p.ri]])
 		} else {
-			p.str = p.in.vocab.Strength(p.r.item.Category, p.d.item.Category)
+			p.str = p.in.vocab.Strength(p.rItem(fCategory).Category, p.dItem(fCategory).Category)
 		}
 	}
 	return p.str

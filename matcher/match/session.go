@@ -23,8 +23,8 @@ import (
 //     rejected pairs and the fulfilled history of the two units. A row is
 //     kept when its demand item and unit are the very objects of the last
 //     run (index objects are immutable, so the same pointer means the same
-//     record) or differ only in fields no rule or term reads (the
-//     quantity: see sameForRows), and rebuilt when the demand changed,
+//     record) or differ only in fields the row did not read (the
+//     quantity, for one: see fieldSet), and rebuilt when the demand changed,
 //     when a resource in its old row changed or left, when a changed or
 //     new resource would pass the hard rules with it, when one of its
 //     pairs was rejected or un-rejected, or when the fulfilled history of
@@ -98,6 +98,7 @@ type sessionState struct {
 	rejected  map[[2]string]bool    // of the instance
 	history   map[unitPair]int      // of the instance
 	df        map[uint64]int32      // of the instance (weighText)
+	reads     fieldSet              // the fields of items its rows and parties read (see fieldSet)
 	minText   Relevance             // of the instance
 	direct    map[string][]string   // of the instance
 	parents   map[string][]string   // of the instance
@@ -109,29 +110,18 @@ type resourceKey struct {
 	positive bool // remaining > 0 (the quantity rule)
 }
 
-// same reports whether a resource is unchanged for the candidate rows.
-func (k resourceKey) same(o resourceKey) bool {
-	return k.unit == o.unit && k.positive == o.positive && sameForRows(k.item, o.item)
-}
-
-// sameForRows reports whether two versions of an item give the same
-// candidate rows: every field the hard rules and the score terms read is
-// equal (the quantity is not one of them: what is left enters through
-// resourceKey.positive and the solve).
-func sameForRows(a, b *matcher.Item) bool {
-	if a == b {
-		return true
-	}
-	return a.ID == b.ID && a.Unit == b.Unit && a.Kind == b.Kind && a.Category == b.Category && a.Title == b.Title &&
-		a.Description == b.Description && a.Measure == b.Measure && slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Windows, b.Windows) && a.RadiusKM == b.RadiusKM &&
-		a.Priority == b.Priority && a.Status == b.Status && a.Level == b.Level &&
-		(a.Location == nil) == (b.Location == nil) && (a.Location == nil || *a.Location == *b.Location)
+// same reports whether a resource is unchanged for the candidate rows
+// that read the fields reads of the items (see fieldSet): the same unit,
+// quantity left or not (the quantity rule), and the same in those fields.
+func (k resourceKey) same(o resourceKey, reads fieldSet) bool {
+	return k.unit == o.unit && k.positive == o.positive && sameFields(k.item, o.item, reads)
 }
 
 type demandRow struct {
 	item  *matcher.Item
 	unit  *matcher.Unit
 	edges []rowEdge // by resource index
+	reads fieldSet  // the fields of the items the row read
 }
 
 type rowEdge struct {
@@ -397,6 +387,10 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		p := &in.resources[i]
 		next.resources[i] = resourceKey{p.item, p.unit, p.remaining > 0}
 		next.resIndex[p.item.ID] = int32(i)
+		next.reads |= p.reads
+	}
+	for i := range in.demands {
+		next.reads |= in.demands[i].reads
 	}
 
 	prev := s.prev
@@ -431,7 +425,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		oldToNew = make([]int32, len(prev.resources))
 		for oi, k := range prev.resources {
 			oldToNew[oi] = -1
-			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k) && !retexted[ni] {
+			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k, prev.reads) && !retexted[ni] {
 				oldToNew[oi] = ni
 			}
 		}
@@ -439,7 +433,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		var fresh []int32
 		for ni, k := range next.resources {
 			oi, ok := prev.resIndex[k.item.ID]
-			if !ok || !prev.resources[oi].same(k) || retexted[ni] {
+			if !ok || !prev.resources[oi].same(k, prev.reads) || retexted[ni] {
 				fresh = append(fresh, int32(ni))
 			}
 		}
@@ -465,7 +459,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		if prev.in != nil {
 			for oi := range prev.in.resources {
 				old := &prev.in.resources[oi]
-				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi]) || retexted[ni] {
+				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi], prev.reads) || retexted[ni] {
 					changed = append(changed, old)
 				}
 			}
@@ -539,10 +533,10 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		d := &in.demands[di]
 		var row *demandRow
 		if !full && !dirty[d.item.ID] {
-			if old := prev.rows[d.item.ID]; old != nil && sameForRows(old.item, d.item) && old.unit == d.unit {
+			if old := prev.rows[d.item.ID]; old != nil && sameFields(old.item, d.item, old.reads) && old.unit == d.unit {
 				switch {
 				case !identity: // the row's resources moved: remap them
-					row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges))}
+					row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges)), reads: old.reads}
 					for k, e := range old.edges {
 						ni := oldToNew[e.ri]
 						if ni < 0 { // a resource of the row changed or left
@@ -552,7 +546,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 						row.edges[k] = rowEdge{ni, e.terms, e.km}
 					}
 				case old.item != d.item: // a new version of the demand, the same edges
-					row = &demandRow{item: d.item, unit: d.unit, edges: old.edges}
+					row = &demandRow{item: d.item, unit: d.unit, edges: old.edges, reads: old.reads}
 				default:
 					row = old
 				}
@@ -565,6 +559,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 			row, found = in.buildRow(d, found)
 		}
 		next.rows[d.item.ID] = row
+		next.reads |= row.reads
 		rows[di] = row
 		total += len(row.edges)
 	}
@@ -614,7 +609,7 @@ func changedRarity(a, b map[uint64]int32) map[uint64]bool {
 // buildRow generates the candidate row of one demand, as generate does.
 func (in *instance) buildRow(d *party, found []int32) (*demandRow, []int32) {
 	row := &demandRow{item: d.item, unit: d.unit}
-	found = in.row(d, found, func(ri int32, t termValues, km float64) {
+	found, row.reads = in.row(d, found, func(ri int32, t termValues, km float64) {
 		row.edges = append(row.edges, rowEdge{ri, t, float32(km)})
 	})
 	return row, found
