@@ -24,8 +24,10 @@ import (
 //     kept when its demand item and unit are the very objects of the last
 //     run (index objects are immutable, so the same pointer means the same
 //     record) or differ only in fields the row did not read (the
-//     quantity, for one: see fieldSet), and rebuilt when the demand changed,
-//     when a resource in its old row changed or left, when a changed or
+//     quantity, for one: the rows record the fields of items they read,
+//     see fieldSet), and rebuilt when the demand changed in a field it
+//     read, when a resource in its old row changed (in a field some row
+//     read) or left, when a changed or
 //     new resource would pass the hard rules with it, when one of its
 //     pairs was rejected or un-rejected, or when the fulfilled history of
 //     its unit changed. A

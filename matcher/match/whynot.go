@@ -336,96 +336,9 @@ func (w *whyNotRun) listCandidates() []whyCand {
 // and looks closely (its party, what is left, every rule) at the nearest:
 // compatible ones and, in scope, others.
 func (w *whyNotRun) list(target *matcher.Item, tp *party) (compat, others []whyCand) {
-	r, in, meeting, scope, vocab := w.r, w.in, w.meeting, w.scope, w.vocab
-	planned, used := w.planned, w.used
-	check := in.checker(tp)
-	look := func(res *matcher.Item, compatible bool) {
-		if res.Kind != matcher.Resource {
-			return
-		}
-		ru := r.UnitRaw(res.Unit)
-		if ru == nil {
-			return
-		}
-		p := newParty(res, ru, Reserved(r, res, meeting))
-		in.weigh(&p)
-		broken := check.with(&p, -1).brokenRules(nil)
-		km := check.distance()
-		if len(broken) == 0 && compatible && scope.HasUnit(res.Unit) && res.Level == target.Level && res.Status == matcher.ItemOpen {
-			// passes every rule of its own: not a candidate only when
-			// far less alike than the demand's best (Relevance.Ratio)
-			if row := w.last.row(target.ID); row != nil && !w.last.rowHas(row, res.ID) {
-				broken = append(broken, RuleRelevance)
-			}
-		}
-		if !compatible && !slices.Contains(broken, RuleCategory) {
-			broken = append([]string{RuleCategory}, broken...)
-		}
-		if !scope.HasUnit(res.Unit) {
-			broken = append(broken, RuleScope)
-		}
-		if res.Level != target.Level {
-			broken = append(broken, RuleLevel)
-		}
-		if res.Status != matcher.ItemOpen {
-			broken = append(broken, RuleStatus)
-		}
-		c := whyCand{WhyNotCandidate: WhyNotCandidate{Resource: res.ID, Unit: res.Unit, Category: res.Category, Compatible: compatible,
-			InScope: scope.HasUnit(res.Unit), Level: res.Level, Status: string(res.Status), Remaining: p.remaining,
-			Rules: broken, Planned: planned[target.ID][res.ID], Elsewhere: used[res.ID] - planned[target.ID][res.ID]}, party: p, key: km}
-		if c.Rules == nil {
-			c.Rules = []string{}
-		}
-		if km >= 0 {
-			v := math.Round(km*100) / 100
-			c.DistanceKM = &v
-		} else if _, near := in.gridNeighbours(tp.grid, p.grid); near {
-			c.key = 0
-		} else {
-			c.key = farAway
-		}
-		if compatible {
-			compat = append(compat, c)
-		} else {
-			others = append(others, c)
-		}
-	}
-	type ranked struct {
-		res *matcher.Item
-		key float64
-	}
-	rank := func(res *matcher.Item) (ranked, bool) {
-		if res.Kind != matcher.Resource {
-			return ranked{}, false
-		}
-		ru := r.UnitRaw(res.Unit)
-		if ru == nil {
-			return ranked{}, false
-		}
-		loc, has := res.Location, res.Location != nil
-		if !has && ru.Location != nil {
-			loc, has = ru.Location, true
-		}
-		key := farAway
-		if tp.hasLoc && has {
-			key = DistanceKM(tp.loc, *loc)
-		} else if _, near := in.gridNeighbours(tp.grid, ru.Grid); near {
-			key = 0
-		}
-		return ranked{res, key}, true
-	}
-	nearest := func(rs []ranked, n int) []ranked {
-		slices.SortFunc(rs, func(a, b ranked) int {
-			if a.key != b.key {
-				if a.key < b.key {
-					return -1
-				}
-				return 1
-			}
-			return cmpStr(a.res.ID, b.res.ID)
-		})
-		return rs[:min(len(rs), n)]
-	}
+	r, scope, vocab := w.r, w.scope, w.vocab
+	check := w.in.checker(tp)
+	rank := func(res *matcher.Item) (ranked, bool) { return w.rank(tp, res) }
 	var rc, ro []ranked
 	metBy := vocab.MetBy(target.Category)
 	for _, cat := range metBy {
@@ -445,10 +358,14 @@ func (w *whyNotRun) list(target *matcher.Item, tp *party) (compat, others []whyC
 		}
 	}
 	for _, x := range nearest(rc, whyNotCompatible) {
-		look(x.res, true)
+		if c, ok := w.look(&check, target, tp, x.res, true); ok {
+			compat = append(compat, c)
+		}
 	}
 	for _, x := range nearest(ro, whyNotOthers) {
-		look(x.res, false)
+		if c, ok := w.look(&check, target, tp, x.res, false); ok {
+			others = append(others, c)
+		}
 	}
 	order := func(a, b whyCand) int {
 		if a.key != b.key {
@@ -462,6 +379,104 @@ func (w *whyNotRun) list(target *matcher.Item, tp *party) (compat, others []whyC
 	slices.SortFunc(compat, order)
 	slices.SortFunc(others, order)
 	return compat[:min(len(compat), whyNotCompatible)], others[:min(len(others), whyNotOthers)]
+}
+
+// look looks closely at resource res for target (tp its party, check
+// its checker): its party, what is left and every rule that blocks it;
+// false when res is no resource of a known unit.
+func (w *whyNotRun) look(check *pairCheck, target *matcher.Item, tp *party, res *matcher.Item, compatible bool) (whyCand, bool) {
+	r, in, meeting, scope := w.r, w.in, w.meeting, w.scope
+	planned, used := w.planned, w.used
+	if res.Kind != matcher.Resource {
+		return whyCand{}, false
+	}
+	ru := r.UnitRaw(res.Unit)
+	if ru == nil {
+		return whyCand{}, false
+	}
+	p := newParty(res, ru, Reserved(r, res, meeting))
+	in.weigh(&p)
+	broken := check.with(&p, -1).brokenRules(nil)
+	km := check.distance()
+	if len(broken) == 0 && compatible && scope.HasUnit(res.Unit) && res.Level == target.Level && res.Status == matcher.ItemOpen {
+		// passes every rule of its own: not a candidate only when
+		// far less alike than the demand's best (Relevance.Ratio)
+		if row := w.last.row(target.ID); row != nil && !w.last.rowHas(row, res.ID) {
+			broken = append(broken, RuleRelevance)
+		}
+	}
+	if !compatible && !slices.Contains(broken, RuleCategory) {
+		broken = append([]string{RuleCategory}, broken...)
+	}
+	if !scope.HasUnit(res.Unit) {
+		broken = append(broken, RuleScope)
+	}
+	if res.Level != target.Level {
+		broken = append(broken, RuleLevel)
+	}
+	if res.Status != matcher.ItemOpen {
+		broken = append(broken, RuleStatus)
+	}
+	c := whyCand{WhyNotCandidate: WhyNotCandidate{Resource: res.ID, Unit: res.Unit, Category: res.Category, Compatible: compatible,
+		InScope: scope.HasUnit(res.Unit), Level: res.Level, Status: string(res.Status), Remaining: p.remaining,
+		Rules: broken, Planned: planned[target.ID][res.ID], Elsewhere: used[res.ID] - planned[target.ID][res.ID]}, party: p, key: km}
+	if c.Rules == nil {
+		c.Rules = []string{}
+	}
+	if km >= 0 {
+		v := math.Round(km*100) / 100
+		c.DistanceKM = &v
+	} else if _, near := in.gridNeighbours(tp.grid, p.grid); near {
+		c.key = 0
+	} else {
+		c.key = farAway
+	}
+	return c, true
+}
+
+// ranked is a resource with the key the listing orders it by.
+type ranked struct {
+	res *matcher.Item
+	key float64
+}
+
+// rank gives res its key for tp from its location and grid alone: the
+// distance, else 0 in a neighbouring grid, else far away; false when res
+// is no resource of a known unit.
+func (w *whyNotRun) rank(tp *party, res *matcher.Item) (ranked, bool) {
+	r, in := w.r, w.in
+	if res.Kind != matcher.Resource {
+		return ranked{}, false
+	}
+	ru := r.UnitRaw(res.Unit)
+	if ru == nil {
+		return ranked{}, false
+	}
+	loc, has := res.Location, res.Location != nil
+	if !has && ru.Location != nil {
+		loc, has = ru.Location, true
+	}
+	key := farAway
+	if tp.hasLoc && has {
+		key = DistanceKM(tp.loc, *loc)
+	} else if _, near := in.gridNeighbours(tp.grid, ru.Grid); near {
+		key = 0
+	}
+	return ranked{res, key}, true
+}
+
+// nearest sorts rs by key then id and keeps the first n.
+func nearest(rs []ranked, n int) []ranked {
+	slices.SortFunc(rs, func(a, b ranked) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return cmpStr(a.res.ID, b.res.ID)
+	})
+	return rs[:min(len(rs), n)]
 }
 
 // add keeps a fix to verify, once per change and at most whyNotTries of a
