@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -89,16 +90,48 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 			p.lim2 = chord2Within(it.RadiusKM)
 		}
 	}
-	p.grams, p.fw = itemText(it.Title, it.Description, it.Tags)
-	p.family = matcher.MeasureFamily(it.Measure)
-	p.audience = audienceOf(it.Title, it.Tags)
-	if it.Kind == matcher.Resource {
-		p.points = pointsOffer(it.Title, it.Tags)
-	} else {
-		p.points = redeems(it.Title, it.Description, it.Tags)
-	}
-	p.days, p.holidays = daysOf(it.Title, it.Description, it.Tags)
+	t := textOf(it)
+	p.grams, p.fw, p.family, p.audience, p.points, p.days, p.holidays = t.grams, t.fw, t.family, t.audience, t.points, t.days, t.holidays
 	return p
+}
+
+// itemTexts is what a party reads of its item's texts and measure.
+type itemTexts struct {
+	grams    []uint64
+	fw       []uint8
+	family   string
+	audience uint8
+	points   bool
+	days     uint8
+	holidays bool
+}
+
+// texts keeps the itemTexts of each item record while the record lives:
+// records are immutable, and a record is matched again and again (every
+// run, every meeting that holds it), so its texts are read once. Keys are
+// weak: the entry goes with the record.
+var texts sync.Map // weak.Pointer[matcher.Item] → *itemTexts
+
+// textOf returns the itemTexts of it, read on first use (the slices are
+// shared and never changed).
+func textOf(it *matcher.Item) *itemTexts {
+	k := weak.Make(it)
+	if t, ok := texts.Load(k); ok {
+		return t.(*itemTexts)
+	}
+	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), audience: audienceOf(it.Title, it.Tags)}
+	t.grams, t.fw = itemText(it.Title, it.Description, it.Tags)
+	if it.Kind == matcher.Resource {
+		t.points = pointsOffer(it.Title, it.Tags)
+	} else {
+		t.points = redeems(it.Title, it.Description, it.Tags)
+	}
+	t.days, t.holidays = daysOf(it.Title, it.Description, it.Tags)
+	if old, loaded := texts.LoadOrStore(k, t); loaded {
+		return old.(*itemTexts)
+	}
+	runtime.AddCleanup(it, func(k weak.Pointer[matcher.Item]) { texts.Delete(k) }, k)
+	return t
 }
 
 // Reserved is the quantity of item that a new solve of meeting must leave
@@ -752,14 +785,15 @@ func (in *instance) generate() *candidates {
 // coordinates). found is scratch space, returned for reuse, with the
 // fields of the items the row read (see fieldSet).
 func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) ([]int32, fieldSet) {
-	p := in.checker(d)
+	kept := rowScratch.Get().(*rowBuf)
+	kept.check = in.checker(d)
+	p := &kept.check
 	radius := 0.0
 	if d.radial() {
 		radius = d.item.RadiusKM
 	}
 	found = in.nearby(d, radius, p.v.near, found[:0])
 	slices.Sort(found)
-	kept := rowScratch.Get().(*rowBuf)
 	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
 	for _, ri := range found {
 		if p.with(&in.resources[ri], ri).passes() {
@@ -779,14 +813,17 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 			fn(e.ri, e.terms, float64(e.km))
 		}
 	}
+	reads := p.reads | d.reads
+	kept.check = pairCheck{} // holds nothing of the instance while pooled
 	rowScratch.Put(kept)
-	return found, p.reads | d.reads
+	return found, reads
 }
 
 // rowScratch pools the buffers of row.
 var rowScratch = sync.Pool{New: func() any { return new(rowBuf) }}
 
 type rowBuf struct {
+	check  pairCheck // of the row's demand
 	edges  []rowEdge
 	shared []int64
 	ris    []int32

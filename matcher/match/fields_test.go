@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -101,6 +102,29 @@ func TestSameFields(t *testing.T) {
 		c.Tags = slices.Clone(it.Tags)
 		if !sameFields(it, &c, fWindows|fRadiusKM|fTags) || sameFields(it, &c, fTitle) {
 			t.Fatalf("sameFields on %s: the title alone differs", it.ID)
+		}
+		return
+	}
+	t.Fatal("no item")
+}
+
+// TestTextOf: an item record's texts are read once and shared; another
+// record (a changed copy) has its own.
+func TestTextOf(t *testing.T) {
+	sn := bananStore(t).Snapshot()
+	for it := range sn.ItemsAtLevel("community") {
+		a, b := textOf(it), textOf(it)
+		if a != b {
+			t.Fatal("the texts of one record were read twice")
+		}
+		g, fw := itemText(it.Title, it.Description, it.Tags)
+		if !slices.Equal(a.grams, g) || !slices.Equal(a.fw, fw) || a.family != matcher.MeasureFamily(it.Measure) {
+			t.Fatalf("%s: kept texts differ from a fresh read", it.ID)
+		}
+		c := *it
+		c.Title = "完全不同的标题"
+		if tc := textOf(&c); tc == a || slices.Equal(tc.grams, a.grams) {
+			t.Fatalf("%s: a changed copy shares the record's texts", it.ID)
 		}
 		return
 	}

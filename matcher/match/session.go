@@ -473,15 +473,22 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 				dirty[in.demands[di].item.ID] = true
 			}
 		} else {
+			var p pairCheck // one for all the demands: made for a demand only when a changed resource can meet it
 			for di := range in.demands {
 				d := &in.demands[di]
 				if dirty[d.item.ID] {
 					continue
 				}
-				p := in.checker(d)
 				metBy := in.vocab.MetBy(d.item.Category)
+				checked := false
 				for _, r := range changed {
-					if slices.Contains(metBy, r.item.Category) && p.with(r, -1).first(passes) == "" {
+					if !slices.Contains(metBy, r.item.Category) {
+						continue
+					}
+					if !checked {
+						p, checked = in.checker(d), true
+					}
+					if p.with(r, -1).first(passes) == "" {
 						dirty[d.item.ID] = true
 						break
 					}
