@@ -258,6 +258,7 @@ var requestTypes = map[string]reflect.Type{
 	"PATCH /v1/projects/:id":                reflect.TypeFor[service.ProjectPatch](),
 	"POST /v1/import":                       reflect.TypeFor[bundle.Bundle](),
 	"POST /v1/scenarios":                    reflect.TypeFor[scenario.Request](),
+	"POST /v1/scenarios/:id/share":          reflect.TypeFor[shareRequest](),
 	"POST /v1/webhooks":                     reflect.TypeFor[notify.SubscribeRequest](),
 	"POST /v1/ledger/accounts":              reflect.TypeFor[accountRequest](),
 	"POST /v1/ledger/transfers":             reflect.TypeFor[service.TransferRequest](),
