@@ -3,7 +3,11 @@ package store
 import (
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
+	"sync"
+
+	memdb "github.com/hashicorp/go-memdb"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -202,12 +206,13 @@ func (c *checker) totals() {
 	}
 }
 
-// check runs the checker for the given changes against r. With full set,
-// changes are every record of the state (the load at start).
-func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool, full bool) error {
-	c := &checker{r: r, vocab: vocab, items: map[string]bool{}, full: full}
+// check runs the checker for the changes of a mutation against r: put[k]
+// is true for a record put, false for one deleted. (The load at start
+// checks every record: checkLoaded.)
+func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool) error {
+	c := &checker{r: r, vocab: vocab, items: map[string]bool{}}
 	for _, k := range changes {
-		if !full && !put[k] {
+		if !put[k] {
 			c.deleted(k)
 			continue
 		}
@@ -215,37 +220,73 @@ func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key
 		if err != nil || raw == nil {
 			continue // put, then deleted in the same tx
 		}
-		switch v := raw.(type) {
-		case *matcher.Grid:
-			c.grid(v)
-		case *matcher.Alliance:
-			c.alliance(v)
-		case *matcher.Unit:
-			c.unit(v)
-		case *matcher.Project:
-			c.project(v)
-		case *matcher.Item:
-			c.item(v)
-		case *matcher.Claim:
-			c.claim(v)
-		// The points ledger (check_ledger.go).
-		case *matcher.Account:
-			c.account(v)
-		case *matcher.Transfer:
-			c.transfer(v)
-		case *matcher.Offer:
-			c.offer(v)
-		case *matcher.Redemption:
-			c.redemption(v)
-		case *matcher.EarnRule:
-			c.rule(v)
-		case *matcher.Earners:
-			c.earners(v)
-		}
+		c.record(raw)
 	}
 	c.totals()
-	if full {
-		c.replay()
-	}
 	return c.p.Err()
+}
+
+// checkLoaded runs the checker at start on every record of the state db
+// holds (recs, every record in load order), in parallel: each of
+// GOMAXPROCS workers checks a contiguous share of recs on its own read
+// transaction, and their problems are joined in the order of recs, so the
+// error is the one a single checker over recs in order would return. The
+// totals and the ledger's replay run once, on everything.
+func checkLoaded(db *memdb.MemDB, vocab *matcher.Vocabulary, recs []any) error {
+	n := max(1, min(runtime.GOMAXPROCS(0), len(recs)/4096))
+	parts := make([]*checker, n)
+	var wg sync.WaitGroup
+	for i := range parts {
+		c := &checker{r: index.NewReader(db.Txn(false)), vocab: vocab, items: map[string]bool{}, full: true}
+		parts[i] = c
+		lo, hi := i*len(recs)/n, (i+1)*len(recs)/n
+		wg.Go(func() {
+			for _, raw := range recs[lo:hi] {
+				c.record(raw)
+			}
+		})
+	}
+	wg.Wait()
+	c := &checker{r: index.NewReader(db.Txn(false)), vocab: vocab, items: map[string]bool{}, full: true}
+	for _, part := range parts {
+		c.p.List = append(c.p.List, part.p.List...)
+		c.p.More += part.p.More
+	}
+	if over := len(c.p.List) - matcher.MaxProblems; over > 0 {
+		c.p.List, c.p.More = c.p.List[:matcher.MaxProblems], c.p.More+over
+	}
+	c.totals()
+	c.replay()
+	return c.p.Err()
+}
+
+// record checks one record of the state.
+func (c *checker) record(raw any) {
+	switch v := raw.(type) {
+	case *matcher.Grid:
+		c.grid(v)
+	case *matcher.Alliance:
+		c.alliance(v)
+	case *matcher.Unit:
+		c.unit(v)
+	case *matcher.Project:
+		c.project(v)
+	case *matcher.Item:
+		c.item(v)
+	case *matcher.Claim:
+		c.claim(v)
+	// The points ledger (check_ledger.go).
+	case *matcher.Account:
+		c.account(v)
+	case *matcher.Transfer:
+		c.transfer(v)
+	case *matcher.Offer:
+		c.offer(v)
+	case *matcher.Redemption:
+		c.redemption(v)
+	case *matcher.EarnRule:
+		c.rule(v)
+	case *matcher.Earners:
+		c.earners(v)
+	}
 }

@@ -23,7 +23,7 @@ func (s *Store) dryRun(ctx context.Context, fn func(tx *Tx) error, checked func(
 	if len(tx.order) == 0 && len(tx.cats) == 0 {
 		return err
 	}
-	if cerr := checked(check(tx.Reader, tx.vocab, tx.order, tx.changed, false)); err == nil {
+	if cerr := checked(check(tx.Reader, tx.vocab, tx.order, tx.changed)); err == nil {
 		err = cerr
 	}
 	return err

@@ -563,7 +563,7 @@ func (o *opener) decodeAll(ctx context.Context, btx kvTx, l *loaded, sealed bool
 	if err != nil {
 		return damaged(path, "categories: %v", err)
 	}
-	var put []key
+	var recs []any
 	for _, table := range index.Tables {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -582,7 +582,7 @@ func (o *opener) decodeAll(ctx context.Context, btx kvTx, l *loaded, sealed bool
 			if err := txn.Insert(table, r.obj); err != nil {
 				return damaged(path, "%s/%s: %v", table, r.id, err)
 			}
-			put = append(put, key{table, r.id})
+			recs = append(recs, r.obj)
 			return nil
 		}); err != nil {
 			return err
@@ -591,16 +591,18 @@ func (o *opener) decodeAll(ctx context.Context, btx kvTx, l *loaded, sealed bool
 	if err := decodeInto(btx, string(bucketEvents), path, sealed, decodeEvent, func(record) error { return nil }); err != nil {
 		return err
 	}
-	t3 := time.Now()
-	if err := check(index.NewReader(txn), vocab, put, nil, true); err != nil {
-		return &OpenError{Path: path, Kind: KindDamaged, Msg: "it breaks an invariant; refusing a partial load", Err: err}
-	}
 	if err := txn.Insert(index.TableMeta, &index.Meta{ID: index.MetaID, Seq: l.seq, Vocab: vocab, State: index.NewState()}); err != nil {
 		return err
 	}
+	// The index is committed before the checks across records, which read
+	// it from several goroutines; it is thrown away if they fail.
 	txn.Commit()
+	t3 := time.Now()
+	if err := checkLoaded(db, vocab, recs); err != nil {
+		return &OpenError{Path: path, Kind: KindDamaged, Msg: "it breaks an invariant; refusing a partial load", Err: err}
+	}
 	o.log.Debug("store load", "decode_insert_ms", t3.Sub(t0).Milliseconds(), "invariants_ms", time.Since(t3).Milliseconds())
-	l.db, l.records = db, len(put)
+	l.db, l.records = db, len(recs)
 	return nil
 }
 

@@ -176,7 +176,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if len(tx.order) == 0 && len(tx.cats) == 0 && len(tx.side) == 0 {
 			return mutationError{ErrNoChange}
 		}
-		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
+		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed); err != nil {
 			return mutationError{err}
 		}
 		keys := make([]index.Key, 0, len(tx.cats)+len(tx.order))
