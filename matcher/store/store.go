@@ -339,7 +339,7 @@ func putJSON(b kvBucket, id string, v any) error {
 	if err != nil {
 		return err
 	}
-	return b.put([]byte(id), Seal([]byte(id), data))
+	return b.put([]byte(id), sealOwned([]byte(id), data))
 }
 
 // storedSeq reads the sequence from the meta bucket (0 when a store that
