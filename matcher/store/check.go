@@ -207,23 +207,40 @@ func (c *checker) totals() {
 }
 
 // check runs the checker for the changes of a mutation against r: put[k]
-// is true for a record put, false for one deleted. (The load at start
-// checks every record: checkLoaded.)
-func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool) error {
+// is true for a record put, false for one deleted; objs[i] is the record
+// changes[i] holds now (current). (The load at start checks every record:
+// checkLoaded.)
+func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool, objs []any) error {
 	c := &checker{r: r, vocab: vocab, items: map[string]bool{}}
-	for _, k := range changes {
+	for i, k := range changes {
 		if !put[k] {
 			c.deleted(k)
 			continue
 		}
-		raw, err := r.Txn().First(k.table, index.IndexID, k.id)
-		if err != nil || raw == nil {
-			continue // put, then deleted in the same tx
-		}
-		c.record(raw)
+		c.record(objs[i])
 	}
 	c.totals()
 	return c.p.Err()
+}
+
+// current returns the record each of changes holds in txn, nil for one
+// deleted (put[k] false), looked up once for the checks and the encoding.
+func current(txn *memdb.Txn, changes []key, put map[key]bool) ([]any, error) {
+	objs := make([]any, len(changes))
+	for i, k := range changes {
+		if !put[k] {
+			continue
+		}
+		raw, err := txn.First(k.table, index.IndexID, k.id)
+		if err != nil {
+			return nil, err
+		}
+		if raw == nil {
+			return nil, fmt.Errorf("store: %s/%s was put but is not in the index", k.table, k.id)
+		}
+		objs[i] = raw
+	}
+	return objs, nil
 }
 
 // checkLoaded runs the checker at start on every record of the state db

@@ -177,7 +177,11 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if len(tx.order) == 0 && len(tx.cats) == 0 && len(tx.side) == 0 {
 			return mutationError{ErrNoChange}
 		}
-		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed); err != nil {
+		objs, err := current(txn, tx.order, tx.changed)
+		if err != nil {
+			return err
+		}
+		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, objs); err != nil {
 			return mutationError{err}
 		}
 		keys := make([]index.Key, 0, len(tx.cats)+len(tx.order))
@@ -231,7 +235,7 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 				return err
 			}
 		}
-		values, err := encodeRecords(txn, tx.order, tx.changed)
+		values, err := encodeRecords(tx.order, objs)
 		if err != nil {
 			return err
 		}
@@ -338,22 +342,10 @@ func (s *Store) WaitSeq(ctx context.Context, seq uint64) error {
 const encodeChunk = 1024
 
 // encodeRecords returns the stored value of each record of order, encoded
-// and sealed as putJSON stores it, from the state in txn; nil for a record
-// deleted (put[k] false). A large mutation (an import) is encoded by
-// GOMAXPROCS workers: the records are immutable once in the index, and
-// the lookups stay on the calling goroutine.
-func encodeRecords(txn *memdb.Txn, order []key, put map[key]bool) ([][]byte, error) {
-	objs := make([]any, len(order))
-	for i, k := range order {
-		if !put[k] {
-			continue
-		}
-		raw, err := txn.First(k.table, index.IndexID, k.id)
-		if err != nil {
-			return nil, err
-		}
-		objs[i] = raw
-	}
+// and sealed as putJSON stores it, from objs (current's); nil for a record
+// deleted. A large mutation (an import) is encoded by GOMAXPROCS workers:
+// the records are immutable once in the index.
+func encodeRecords(order []key, objs []any) ([][]byte, error) {
 	values := make([][]byte, len(order))
 	encode := func(lo, hi int) error {
 		for i := lo; i < hi; i++ {
