@@ -18,10 +18,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -560,43 +563,51 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 		ps.add(loc(dec.InputOffset()), "", key, "must be a list, got %s", what)
 		return nil
 	}
-	var raw json.RawMessage
-	var strict jsonstrict.Checker
-	for i := 0; dec.More(); i++ {
-		raw = nil
-		if err := dec.Decode(&raw); err != nil {
-			return err
+	// The records are read off the text one by one, then checked and
+	// decoded (decodeRecords, on several goroutines for a long list), and
+	// their problems reported in the file's order. A syntax error stops
+	// the reading; the records before it are still reported.
+	var recs []rawRecord
+	var readErr error
+	for dec.More() {
+		var raw json.RawMessage
+		if readErr = dec.Decode(&raw); readErr != nil {
+			break
 		}
-		off := dec.InputOffset() - int64(len(raw))
-		sp := strict.Check(raw)
-		err = nil
-		switch key {
-		case "categories":
-			err = decodeOne(raw, &b.Categories)
-		case "grids":
-			err = decodeOne(raw, &b.Grids)
-		case "alliances":
-			err = decodeOne(raw, &b.Alliances)
-		case "units":
-			err = decodeOne(raw, &b.Units)
-		case "projects":
-			err = decodeOne(raw, &b.Projects)
-		case "items":
-			err = decodeOne(raw, &b.Items)
-		case "claims":
-			err = decodeOne(raw, &b.Claims)
-		default:
-			err = b.Ledger.decode(key, raw)
-		}
-		b.addSource(key, loc(off))
-		if sp != nil {
+		recs = append(recs, rawRecord{raw, dec.InputOffset() - int64(len(raw))})
+	}
+	var res []recordResult
+	switch key {
+	case "categories":
+		res = decodeRecords(recs, &b.Categories)
+	case "grids":
+		res = decodeRecords(recs, &b.Grids)
+	case "alliances":
+		res = decodeRecords(recs, &b.Alliances)
+	case "units":
+		res = decodeRecords(recs, &b.Units)
+	case "projects":
+		res = decodeRecords(recs, &b.Projects)
+	case "items":
+		res = decodeRecords(recs, &b.Items)
+	case "claims":
+		res = decodeRecords(recs, &b.Claims)
+	default:
+		res = b.Ledger.decode(key, recs)
+	}
+	for i, r := range recs {
+		b.addSource(key, loc(r.off))
+		if sp := res[i].strict; sp != nil {
 			// Reported rather than what encoding/json made of it.
-			ps.add(loc(off+sp.Offset), fmt.Sprintf("%s[%d]", key, i), sp.Path, "%s", sp.Msg)
+			ps.add(loc(r.off+sp.Offset), fmt.Sprintf("%s[%d]", key, i), sp.Path, "%s", sp.Msg)
 			continue
 		}
-		if err != nil {
-			ps.add(loc(off+errOffset(err, raw)), fmt.Sprintf("%s[%d]", key, i), jsonField(err), "%s", jsonMessage(err))
+		if err := res[i].err; err != nil {
+			ps.add(loc(r.off+errOffset(err, r.raw)), fmt.Sprintf("%s[%d]", key, i), jsonField(err), "%s", jsonMessage(err))
 		}
+	}
+	if readErr != nil {
+		return readErr
 	}
 	_, err = dec.Token() // ']'
 	return err
@@ -621,30 +632,80 @@ func skipRest(dec *json.Decoder) error {
 	return nil
 }
 
+// rawRecord is one record of a list as the file has it, and its offset.
+type rawRecord struct {
+	raw json.RawMessage
+	off int64
+}
+
+// recordResult is what checking and decoding one record found.
+type recordResult struct {
+	strict *jsonstrict.Problem
+	err    error
+}
+
+// parallelRecords is the length from which a list is decoded by
+// GOMAXPROCS workers, each taking decodeChunk records at a time.
+const (
+	parallelRecords = 4096
+	decodeChunk     = 1024
+)
+
+// decodeRecords checks (jsonstrict) and decodes every record of recs into
+// a new element of *list each, in order; an element is appended even when
+// its record fails, so that indexes match the file. A long list is
+// decoded by several goroutines, each into its own elements.
+func decodeRecords[T any](recs []rawRecord, list *[]T) []recordResult {
+	base := len(*list)
+	*list = slices.Grow(*list, len(recs))[:base+len(recs)]
+	out := (*list)[base:]
+	res := make([]recordResult, len(recs))
+	work := func(lo, hi int) {
+		var strict jsonstrict.Checker
+		for i := lo; i < hi; i++ {
+			res[i] = recordResult{strict: strict.Check(recs[i].raw), err: decodeOne(recs[i].raw, &out[i])}
+		}
+	}
+	if len(recs) < parallelRecords {
+		work(0, len(recs))
+		return res
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(decodeChunk) - decodeChunk)
+				if lo >= len(recs) {
+					return
+				}
+				work(lo, min(lo+decodeChunk, len(recs)))
+			}
+		})
+	}
+	wg.Wait()
+	return res
+}
+
 // fastJSON are the options of decodeOne's first try: json/v2, matching
 // names exactly and refusing unknown and duplicate members and invalid
 // UTF-8, so that what it accepts encoding/json's strict decoder would
 // decode to the same value.
 var fastJSON = jsonv2.RejectUnknownMembers(true)
 
-// decodeOne decodes raw strictly into a new element of *list. The element
-// is appended even when decoding fails so that indexes match the file. A
-// record is first decoded with json/v2, about 2.5 times faster; one that
-// it refuses (an error, or a name in another case, which encoding/json
-// matches) is decoded again with encoding/json, whose result and error
-// messages are the bundle's.
-func decodeOne[T any](raw json.RawMessage, list *[]T) error {
-	var v T
-	if jsonv2.Unmarshal(raw, &v, fastJSON) == nil {
-		*list = append(*list, v)
+// decodeOne decodes raw strictly into *v, a zero value. A record is first
+// decoded with json/v2, about 2.5 times faster; one that it refuses (an
+// error, or a name in another case, which encoding/json matches) is
+// decoded again with encoding/json, whose result (what it decoded up to an
+// error) and error messages are the bundle's.
+func decodeOne[T any](raw json.RawMessage, v *T) error {
+	if jsonv2.Unmarshal(raw, v, fastJSON) == nil {
 		return nil
 	}
-	v = *new(T)
+	*v = *new(T)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(&v)
-	*list = append(*list, v)
-	return err
+	return dec.Decode(v)
 }
 
 // errOffset returns where in raw the error err points: the value of a

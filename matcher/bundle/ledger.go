@@ -1,10 +1,6 @@
 package bundle
 
-import (
-	"encoding/json"
-
-	"github.com/allymatch/allymatch/matcher"
-)
+import "github.com/allymatch/allymatch/matcher"
 
 // Ledger holds the points bank's lists of a bundle (道德积分银行): accounts,
 // earning rules, redemption offers, the earners named for claims, and
@@ -60,21 +56,22 @@ func (l *Ledger) merge(o *Ledger, sources func(table string, n int)) {
 	sources("transfers", len(o.Transfers))
 }
 
-// decode decodes one record of the list under key.
-func (l *Ledger) decode(key string, raw json.RawMessage) error {
+// decode checks and decodes the records of the list under key
+// (decodeRecords).
+func (l *Ledger) decode(key string, recs []rawRecord) []recordResult {
 	switch key {
 	case "accounts":
-		return decodeOne(raw, &l.Accounts)
+		return decodeRecords(recs, &l.Accounts)
 	case "rules":
-		return decodeOne(raw, &l.Rules)
+		return decodeRecords(recs, &l.Rules)
 	case "offers":
-		return decodeOne(raw, &l.Offers)
+		return decodeRecords(recs, &l.Offers)
 	case "earners":
-		return decodeOne(raw, &l.Earners)
+		return decodeRecords(recs, &l.Earners)
 	case "transfers":
-		return decodeOne(raw, &l.Transfers)
+		return decodeRecords(recs, &l.Transfers)
 	}
-	return nil
+	return make([]recordResult, len(recs))
 }
 
 // prepareLedger is Prepare for the ledger's lists: defaults (an offer is
