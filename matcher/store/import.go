@@ -98,6 +98,7 @@ func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
 				return err
 			}
 		}
+		tx.reserve(b.Len())
 		var p matcher.Problems
 		for _, c := range b.Categories {
 			p.AddErr("", tx.PutCategory(c))
