@@ -97,28 +97,58 @@ func (b *Bundle) addSource(table string, l Loc) {
 
 // count returns the number of records in table.
 func (b *Bundle) count(table string) int {
-	switch table {
-	case "categories":
-		return len(b.Categories)
-	case "grids":
-		return len(b.Grids)
-	case "alliances":
-		return len(b.Alliances)
-	case "units":
-		return len(b.Units)
-	case "projects":
-		return len(b.Projects)
-	case "items":
-		return len(b.Items)
-	case "claims":
-		return len(b.Claims)
+	for _, l := range lists {
+		if l.key == table {
+			return l.len(b)
+		}
 	}
-	return b.Ledger.count(table)
+	return 0
 }
 
 // Len returns the number of records in b.
 func (b *Bundle) Len() int {
-	return len(b.Categories) + len(b.Grids) + len(b.Alliances) + len(b.Units) + len(b.Projects) + len(b.Items) + len(b.Claims) + b.Ledger.len()
+	n := 0
+	for _, l := range lists {
+		n += l.len(b)
+	}
+	return n
+}
+
+// recordList is one list of records of a bundle: its JSON key, its
+// length, the decoder of its records (decodeRecords) and its merge.
+type recordList struct {
+	key    string
+	len    func(*Bundle) int
+	decode func(*Bundle, []rawRecord) []recordResult
+	// merge appends the list of o to b's and returns how many it appended.
+	merge func(b, o *Bundle) int
+}
+
+func listOf[T any](key string, of func(*Bundle) *[]T) recordList {
+	return recordList{key: key,
+		len:    func(b *Bundle) int { return len(*of(b)) },
+		decode: func(b *Bundle, recs []rawRecord) []recordResult { return decodeRecords(recs, of(b)) },
+		merge: func(b, o *Bundle) int {
+			*of(b) = append(*of(b), *of(o)...)
+			return len(*of(o))
+		}}
+}
+
+// lists are a bundle's lists in the order of a bundle file, the points
+// bank's last.
+var lists = []recordList{
+	listOf("categories", func(b *Bundle) *[]matcher.Category { return &b.Categories }),
+	listOf("grids", func(b *Bundle) *[]matcher.Grid { return &b.Grids }),
+	listOf("alliances", func(b *Bundle) *[]matcher.Alliance { return &b.Alliances }),
+	listOf("units", func(b *Bundle) *[]matcher.Unit { return &b.Units }),
+	listOf("projects", func(b *Bundle) *[]matcher.Project { return &b.Projects }),
+	listOf("items", func(b *Bundle) *[]matcher.Item { return &b.Items }),
+	listOf("claims", func(b *Bundle) *[]matcher.Claim { return &b.Claims }),
+	listOf("accounts", func(b *Bundle) *[]matcher.Account { return &b.Ledger.Accounts }),
+	listOf("rules", func(b *Bundle) *[]matcher.EarnRule { return &b.Ledger.Rules }),
+	listOf("offers", func(b *Bundle) *[]matcher.Offer { return &b.Ledger.Offers }),
+	listOf("earners", func(b *Bundle) *[]matcher.Earners { return &b.Ledger.Earners }),
+	listOf("transfers", func(b *Bundle) *[]matcher.Transfer { return &b.Ledger.Transfers }),
 }
 
 // Merge appends o's records (and their sources) to b.
@@ -137,21 +167,9 @@ func (b *Bundle) Merge(o *Bundle) {
 			b.addSource(table, l)
 		}
 	}
-	b.Categories = append(b.Categories, o.Categories...)
-	merge("categories", len(o.Categories))
-	b.Grids = append(b.Grids, o.Grids...)
-	merge("grids", len(o.Grids))
-	b.Alliances = append(b.Alliances, o.Alliances...)
-	merge("alliances", len(o.Alliances))
-	b.Units = append(b.Units, o.Units...)
-	merge("units", len(o.Units))
-	b.Projects = append(b.Projects, o.Projects...)
-	merge("projects", len(o.Projects))
-	b.Items = append(b.Items, o.Items...)
-	merge("items", len(o.Items))
-	b.Claims = append(b.Claims, o.Claims...)
-	merge("claims", len(o.Claims))
-	b.Ledger.merge(&o.Ledger, merge)
+	for _, l := range lists {
+		merge(l.key, l.merge(b, o))
+	}
 }
 
 // Problem is one thing wrong with an input: where, which field, what.
@@ -436,8 +454,14 @@ func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
 	return nil, &Error{Problems: []Problem{Problemf(Loc{File: name}, "", "", "unknown file type; use .json, .csv or .xlsx")}}
 }
 
-// tables maps a bundle's JSON keys to a decoder of one record.
-var tables = append([]string{"categories", "grids", "alliances", "units", "projects", "items", "claims"}, ledgerTables...)
+// tables are the JSON keys of a bundle's lists.
+var tables = func() []string {
+	keys := make([]string, len(lists))
+	for i, l := range lists {
+		keys[i] = l.key
+	}
+	return keys
+}()
 
 // DecodeJSON decodes a bundle strictly: unknown fields, wrong types and a
 // missing or wrong "format" are problems, each reported with its line.
@@ -576,25 +600,8 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 		}
 		recs = append(recs, rawRecord{raw, dec.InputOffset() - int64(len(raw))})
 	}
-	var res []recordResult
-	switch key {
-	case "categories":
-		res = decodeRecords(recs, &b.Categories)
-	case "grids":
-		res = decodeRecords(recs, &b.Grids)
-	case "alliances":
-		res = decodeRecords(recs, &b.Alliances)
-	case "units":
-		res = decodeRecords(recs, &b.Units)
-	case "projects":
-		res = decodeRecords(recs, &b.Projects)
-	case "items":
-		res = decodeRecords(recs, &b.Items)
-	case "claims":
-		res = decodeRecords(recs, &b.Claims)
-	default:
-		res = b.Ledger.decode(key, recs)
-	}
+	i := slices.IndexFunc(lists, func(l recordList) bool { return l.key == key })
+	res := lists[i].decode(b, recs) // key is one of tables
 	for i, r := range recs {
 		b.addSource(key, loc(r.off))
 		if sp := res[i].strict; sp != nil {

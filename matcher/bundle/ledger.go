@@ -20,60 +20,6 @@ type Ledger struct {
 	Transfers []matcher.Transfer `json:"transfers,omitempty"`
 }
 
-// ledgerTables are the JSON keys of the ledger's lists.
-var ledgerTables = []string{"accounts", "rules", "offers", "earners", "transfers"}
-
-func (l *Ledger) count(table string) int {
-	switch table {
-	case "accounts":
-		return len(l.Accounts)
-	case "rules":
-		return len(l.Rules)
-	case "offers":
-		return len(l.Offers)
-	case "earners":
-		return len(l.Earners)
-	case "transfers":
-		return len(l.Transfers)
-	}
-	return 0
-}
-
-func (l *Ledger) len() int {
-	return len(l.Accounts) + len(l.Rules) + len(l.Offers) + len(l.Earners) + len(l.Transfers)
-}
-
-func (l *Ledger) merge(o *Ledger, sources func(table string, n int)) {
-	l.Accounts = append(l.Accounts, o.Accounts...)
-	sources("accounts", len(o.Accounts))
-	l.Rules = append(l.Rules, o.Rules...)
-	sources("rules", len(o.Rules))
-	l.Offers = append(l.Offers, o.Offers...)
-	sources("offers", len(o.Offers))
-	l.Earners = append(l.Earners, o.Earners...)
-	sources("earners", len(o.Earners))
-	l.Transfers = append(l.Transfers, o.Transfers...)
-	sources("transfers", len(o.Transfers))
-}
-
-// decode checks and decodes the records of the list under key
-// (decodeRecords).
-func (l *Ledger) decode(key string, recs []rawRecord) []recordResult {
-	switch key {
-	case "accounts":
-		return decodeRecords(recs, &l.Accounts)
-	case "rules":
-		return decodeRecords(recs, &l.Rules)
-	case "offers":
-		return decodeRecords(recs, &l.Offers)
-	case "earners":
-		return decodeRecords(recs, &l.Earners)
-	case "transfers":
-		return decodeRecords(recs, &l.Transfers)
-	}
-	return make([]recordResult, len(recs))
-}
-
 // prepareLedger is Prepare for the ledger's lists: defaults (an offer is
 // open, an earner's share 1, what a transfer was made by "system", a
 // transfer from the bundle an award or a transfer by hand), category
