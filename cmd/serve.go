@@ -157,6 +157,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The store opens while the API is built: a restart waits for the
+	// longer of the two, not for their sum.
+	opened := make(chan error, 1)
+	go func() { opened <- s.open(ctx) }()
 	s.api = api.New(s.log)
 	admin, generated := s.Config.AdminToken, false
 	if admin == "" {
@@ -165,6 +169,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.api.SetAdminToken(admin)
 	proxies, err := api.ParseProxies(s.Config.TrustedProxies)
 	if err != nil {
+		if <-opened == nil {
+			s.store.Close()
+		}
 		return err
 	}
 	s.api.SetTrustedProxies(proxies)
@@ -181,7 +188,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { served <- s.http.Serve(ln) }()
 	s.log.Info("listening", "addr", ln.Addr().String())
 
-	if err := s.open(ctx); err != nil {
+	if err := <-opened; err != nil {
 		s.http.Close()
 		<-served
 		return err
