@@ -105,35 +105,30 @@ func (c *checker) item(it *matcher.Item) {
 }
 
 func (c *checker) claim(cl *matcher.Claim) {
-	res, err := c.r.Item(cl.Resource)
-	if err != nil {
-		c.add(index.TableClaims, cl.ID, "resource", "unknown item %q", cl.Resource)
-	} else {
-		if res.Kind != matcher.Resource {
-			c.add(index.TableClaims, cl.ID, "resource", "item %q is a %s, not a resource", res.ID, res.Kind)
-		}
-		if res.Unit != cl.ResourceUnit {
-			c.add(index.TableClaims, cl.ID, "resource_unit", "item %q belongs to unit %q, not %q", res.ID, res.Unit, cl.ResourceUnit)
-		}
-		c.items[res.ID] = true
-	}
-	dem, err := c.r.Item(cl.Demand)
-	if err != nil {
-		c.add(index.TableClaims, cl.ID, "demand", "unknown item %q", cl.Demand)
-	} else {
-		if dem.Kind != matcher.Demand {
-			c.add(index.TableClaims, cl.ID, "demand", "item %q is a %s, not a demand", dem.ID, dem.Kind)
-		}
-		if dem.Unit != cl.DemandUnit {
-			c.add(index.TableClaims, cl.ID, "demand_unit", "item %q belongs to unit %q, not %q", dem.ID, dem.Unit, cl.DemandUnit)
-		}
-		c.items[dem.ID] = true
-	}
+	c.claimSide(cl, "resource", cl.Resource, matcher.Resource, cl.ResourceUnit)
+	c.claimSide(cl, "demand", cl.Demand, matcher.Demand, cl.DemandUnit)
 	if cl.Meeting != "" {
 		if _, err := c.r.Alliance(cl.Meeting); err != nil {
 			c.add(index.TableClaims, cl.ID, "meeting", "unknown meeting %q", cl.Meeting)
 		}
 	}
+}
+
+// claimSide checks one side of a claim: field ("resource" or "demand")
+// names item id, which must be of kind and belong to unit (field_unit).
+func (c *checker) claimSide(cl *matcher.Claim, field, id string, kind matcher.ItemKind, unit string) {
+	it, err := c.r.Item(id)
+	if err != nil {
+		c.add(index.TableClaims, cl.ID, field, "unknown item %q", id)
+		return
+	}
+	if it.Kind != kind {
+		c.add(index.TableClaims, cl.ID, field, "item %q is a %s, not a %s", it.ID, it.Kind, kind)
+	}
+	if it.Unit != unit {
+		c.add(index.TableClaims, cl.ID, field+"_unit", "item %q belongs to unit %q, not %q", it.ID, it.Unit, unit)
+	}
+	c.items[it.ID] = true
 }
 
 // deleted checks that nothing still points at a deleted record.
