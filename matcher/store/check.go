@@ -105,8 +105,8 @@ func (c *checker) item(it *matcher.Item) {
 }
 
 func (c *checker) claim(cl *matcher.Claim) {
-	c.claimSide(cl, "resource", cl.Resource, matcher.Resource, cl.ResourceUnit)
-	c.claimSide(cl, "demand", cl.Demand, matcher.Demand, cl.DemandUnit)
+	c.claimSide(cl, "resource", cl.Resource, matcher.Resource, cl.ResourceUnit, "item %q is a %s, not a resource")
+	c.claimSide(cl, "demand", cl.Demand, matcher.Demand, cl.DemandUnit, "item %q is a %s, not a demand")
 	if cl.Meeting != "" {
 		if _, err := c.r.Alliance(cl.Meeting); err != nil {
 			c.add(index.TableClaims, cl.ID, "meeting", "unknown meeting %q", cl.Meeting)
@@ -115,15 +115,16 @@ func (c *checker) claim(cl *matcher.Claim) {
 }
 
 // claimSide checks one side of a claim: field ("resource" or "demand")
-// names item id, which must be of kind and belong to unit (field_unit).
-func (c *checker) claimSide(cl *matcher.Claim, field, id string, kind matcher.ItemKind, unit string) {
+// names item id, which must be of kind (else the message notKind, one
+// sentence of the catalogue per side) and belong to unit (field_unit).
+func (c *checker) claimSide(cl *matcher.Claim, field, id string, kind matcher.ItemKind, unit, notKind string) {
 	it, err := c.r.Item(id)
 	if err != nil {
 		c.add(index.TableClaims, cl.ID, field, "unknown item %q", id)
 		return
 	}
 	if it.Kind != kind {
-		c.add(index.TableClaims, cl.ID, field, "item %q is a %s, not a %s", it.ID, it.Kind, kind)
+		c.add(index.TableClaims, cl.ID, field, notKind, it.ID, it.Kind)
 	}
 	if it.Unit != unit {
 		c.add(index.TableClaims, cl.ID, field+"_unit", "item %q belongs to unit %q, not %q", it.ID, it.Unit, unit)
