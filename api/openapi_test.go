@@ -161,6 +161,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"POST", "/v1/tokens", "/v1/tokens", testAdmin, `{"role":"unit","unit":"lh-school"}`},
 		{"POST", "/v1/meetings/:alliance/proposals", "/v1/meetings/lh/proposals", coord, `{"mode":"coverage"}`},
 		{"GET", "/v1/meetings/:alliance/report", "/v1/meetings/lh/report", coord, ""},
+		{"GET", "/v1/rollup/:alliance", "/v1/rollup/st-lzw", ts.coordToken("st-lzw"), ""},
 		{"GET", "/v1/claims", "/v1/claims?meeting=lh&limit=3", coord, ""},
 		{"GET", "/v1/events", "/v1/events?limit=5", coord, ""},
 		{"GET", "/v1/alliances", "/v1/alliances", coord, ""},

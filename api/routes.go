@@ -75,6 +75,7 @@ func (s *Server) routes() {
 	v1.GET("/meetings/:alliance/waiting", s.meetingWaiting)
 	v1.GET("/meetings/:alliance/plan", s.meetingPlan)
 	v1.GET("/meetings/:alliance/report", s.report)
+	v1.GET("/rollup/:alliance", s.rollup) // the district roll-up (api/rollup.go)
 
 	v1.GET("/claims", s.listClaims)
 	v1.POST("/claims", s.createClaim)

@@ -165,6 +165,7 @@ func TestEveryPage(t *testing.T) {
 		{"events", "/ui/meetings/lh/events", "#events", nil},
 		{"agenda", "/ui/meetings/lh/agenda", "table.sign", nil},
 		{"report", "/ui/meetings/lh/report", "svg.chart", nil},
+		{"rollup", "/ui/rollup/lh", "#rollup-total", nil},
 		{"map", "/ui/meetings/lh/map", "svg.map", nil},
 		{"import", "/ui/meetings/lh/import", "#upload", nil},
 		{"import-problems", "/ui/meetings/lh/import", "#problems", upload("bad.xlsx")},
@@ -190,6 +191,8 @@ func TestEveryPage(t *testing.T) {
 	// its own.
 	streetPages := []deskPage{
 		{"dashboard", "/ui/meetings/st-lzw", "#proposals", nil},
+		{"home", "/ui/", "#overview-st-lzw", nil},
+		{"rollup", "/ui/rollup/st-lzw", "#rollup-children", nil},
 		{"new-alliance", "/ui/meetings/st-lzw/alliances/new?find=" + url.QueryEscape("面"), "#alliance-form", nil},
 		{"members", "/ui/meetings/st-lzw/members", "#members", nil},
 	}

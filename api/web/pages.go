@@ -168,6 +168,8 @@ type homeData struct {
 	Meetings []*matcher.Alliance
 	Bar      listBar
 	Search   bool // more meetings than one screen, or a search made
+	// Overviews are the district roll-ups at a glance (rollup.go).
+	Overviews []homeOverview
 }
 
 // home lists the meetings the caller may run, searched by name and
@@ -199,6 +201,10 @@ func (s *site) home(c echo.Context) error {
 	lv := string(level)
 	d.Bar = ls.listBar(l, "meetings-search", l.T("home.q.hint"), []filter{{Name: "level", Label: l.T("lists.level"), Value: lv,
 		Options: options(l.T("list.any"), lv, "community", l.T("level.community"), "street", l.T("level.street"), "district", l.T("level.district"))}}, nil)
+	var err error
+	if d.Overviews, err = s.overviews(a); err != nil {
+		return err
+	}
 	return s.render(c, http.StatusOK, "home", d)
 }
 

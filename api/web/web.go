@@ -126,6 +126,8 @@ func New(d Deps) http.Handler {
 	a.GET("/meetings/:id/plan.json", s.plan)
 	a.GET("/meetings/:id/proof", s.proof)
 	a.GET("/meetings/:id/report", s.report)
+	a.GET("/rollup/:id", s.rollupPage) // the district roll-up (rollup.go)
+	a.GET("/rollup/:id/export.xlsx", s.rollupExport)
 	// The meeting's lists (meetinglists.go), each searched and paged.
 	a.GET("/meetings/:id/claims", s.meetingClaims)
 	a.GET("/meetings/:id/unmet", s.meetingUnmet)

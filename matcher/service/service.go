@@ -31,6 +31,9 @@ type Service struct {
 	// ledger groups the points ledger's transfers into store writes
 	// (ledger_batch.go).
 	ledger batcher
+	// rollup keeps the district roll-up's figures between views
+	// (rollup.go).
+	rollup rollupCache
 }
 
 // New returns a service over st.

@@ -1,0 +1,843 @@
+package service
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+	"github.com/allymatch/allymatch/matcher/match"
+	"github.com/allymatch/allymatch/matcher/store"
+)
+
+// The district roll-up: for an alliance and every alliance below it (a
+// district, its streets, their communities), the demands met and still
+// open by measure family, category and red grid, the projects launched
+// and blocked (by which slot), the answers of each meeting, and the
+// week-by-week funnel of proposals into confirmed and fulfilled claims
+// (rollup_funnel.go).
+//
+// It reads the live plan, never solves: a demand's proposed quantity is
+// what the meeting's stored proposals (its last run, and claims by hand
+// waiting for an answer) hold of it. Each meeting's figures are kept
+// between views and recomputed only when a change since touches that
+// meeting (a record of one of its units, a claim on their items or of
+// the meeting), so that a view after one answer recounts one meeting.
+
+// RollupQuantity is the quantity of one measure: demanded, held by
+// confirmed and fulfilled claims, proposed by the live plan, and still
+// open (neither held nor proposed). Quantities of unlike measures are never
+// added together.
+type RollupQuantity struct {
+	Measure  string `json:"measure"`
+	Need     int64  `json:"need"`
+	Met      int64  `json:"met"`
+	Proposed int64  `json:"proposed"`
+	Open     int64  `json:"open"`
+}
+
+// RollupCount counts demands (paused ones aside, as in the meeting's
+// report): in full and in part met by confirmed and fulfilled claims, and
+// those with some of their need still open (neither held nor proposed; a
+// demand its unit closed is short of nothing), with their quantities per
+// measure.
+type RollupCount struct {
+	Demands  int              `json:"demands"`
+	Met      int              `json:"met"`    // met in full
+	Partly   int              `json:"partly"` // met in part
+	Open     int              `json:"open"`   // with a shortfall the live plan does not cover
+	Measures []RollupQuantity `json:"measures"`
+}
+
+func (t *RollupCount) add(r *rollupRow) {
+	t.Demands++
+	switch {
+	case r.held >= r.need:
+		t.Met++
+	case r.held > 0:
+		t.Partly++
+	}
+	open := r.open()
+	if open > 0 {
+		t.Open++
+	}
+	i := slices.IndexFunc(t.Measures, func(m RollupQuantity) bool { return m.Measure == r.measure })
+	if i < 0 {
+		t.Measures = append(t.Measures, RollupQuantity{Measure: r.measure})
+		i = len(t.Measures) - 1
+	}
+	m := &t.Measures[i]
+	m.Need += r.need
+	m.Met += r.held
+	m.Proposed += r.proposed
+	m.Open += open
+}
+
+// plus adds o's counts to t.
+func (t *RollupCount) plus(o *RollupCount) {
+	t.Demands += o.Demands
+	t.Met += o.Met
+	t.Partly += o.Partly
+	t.Open += o.Open
+	for _, m := range o.Measures {
+		i := slices.IndexFunc(t.Measures, func(x RollupQuantity) bool { return x.Measure == m.Measure })
+		if i < 0 {
+			t.Measures = append(t.Measures, RollupQuantity{Measure: m.Measure})
+			i = len(t.Measures) - 1
+		}
+		x := &t.Measures[i]
+		x.Need += m.Need
+		x.Met += m.Met
+		x.Proposed += m.Proposed
+		x.Open += m.Open
+	}
+}
+
+func (t *RollupCount) sortMeasures() {
+	slices.SortFunc(t.Measures, func(a, b RollupQuantity) int {
+		return cmp.Or(cmp.Compare(b.Need, a.Need), cmp.Compare(a.Measure, b.Measure))
+	})
+}
+
+// RollupKey is a RollupCount of one category, measure family or red grid.
+type RollupKey struct {
+	Key string `json:"key"`
+	RollupCount
+}
+
+// RollupProject is a project of the roll-up's meetings that is not
+// launched: planned and blocked by its first required slot (by id) that
+// confirmed claims and the live plan leave short, or ready (Slot "") when
+// they cover every required slot.
+type RollupProject struct {
+	Project string `json:"project"`
+	Name    string `json:"name"`
+	Unit    string `json:"unit"`
+	Meeting string `json:"meeting"`
+	Slot    string `json:"slot,omitempty"` // the blocking slot
+	Open    int64  `json:"open,omitempty"` // its shortfall
+	Measure string `json:"measure,omitempty"`
+}
+
+// RollupProjects counts the projects with a slot in the roll-up's
+// meetings by status: launched (running or done), planned and ready
+// (every required slot covered by confirmed claims and the live plan),
+// planned and blocked, dropped.
+type RollupProjects struct {
+	Launched int             `json:"launched"`
+	Ready    int             `json:"ready"`
+	Blocked  int             `json:"blocked"`
+	Dropped  int             `json:"dropped"`
+	List     []RollupProject `json:"blocked_list"` // the blocked ones, by meeting then id
+}
+
+// RollupAnswers are a meeting's claims and their answers: claims it made
+// (expired proposals aside), the answered ones (confirmed, fulfilled,
+// rejected or withdrawn), those waiting for an answer, and of those the
+// ones past their answer deadline at the roll-up's time.
+type RollupAnswers struct {
+	Claims   int `json:"claims"`
+	Answered int `json:"answered"`
+	Waiting  int `json:"waiting"`
+	Overdue  int `json:"overdue"`
+	Rate     int `json:"rate"` // answered per hundred claims (0 without claims)
+}
+
+func (a *RollupAnswers) plus(b RollupAnswers) {
+	a.Claims += b.Claims
+	a.Answered += b.Answered
+	a.Waiting += b.Waiting
+	a.Overdue += b.Overdue
+}
+
+func (a *RollupAnswers) rate() {
+	a.Rate = 0
+	if a.Claims > 0 {
+		a.Rate = a.Answered * 100 / a.Claims
+	}
+}
+
+// RollupMeeting is one meeting's own figures: its demands (at its level,
+// of its scope), its projects and its answers.
+type RollupMeeting struct {
+	Alliance string         `json:"alliance"`
+	Name     string         `json:"name"`
+	Level    matcher.Level  `json:"level"`
+	Parent   string         `json:"parent,omitempty"`
+	Depth    int            `json:"depth"` // 0 for the roll-up's own alliance
+	Demands  RollupCount    `json:"demands"`
+	Projects RollupProjects `json:"projects"`
+	Answers  RollupAnswers  `json:"answers"`
+}
+
+// RollupChild is an alliance directly below the roll-up's, with the
+// totals of its own roll-up (it and everything below it): the drill-down.
+type RollupChild struct {
+	Alliance string         `json:"alliance"`
+	Name     string         `json:"name"`
+	Level    matcher.Level  `json:"level"`
+	Meetings int            `json:"meetings"`
+	Demands  RollupCount    `json:"demands"`
+	Projects RollupProjects `json:"projects"`
+	Answers  RollupAnswers  `json:"answers"`
+}
+
+// RollupWeek is one week (Monday to Sunday, China Standard Time) of the
+// funnel: proposals made (by the meetings' runs and by hand), claims
+// confirmed (the second side accepted) and claims fulfilled, as the audit
+// log recorded them.
+type RollupWeek struct {
+	Week      string `json:"week"` // its Monday, 2006-01-02
+	Proposed  int    `json:"proposed"`
+	Confirmed int    `json:"confirmed"`
+	Fulfilled int    `json:"fulfilled"`
+}
+
+// Rollup is the roll-up of an alliance: its own and every alliance below
+// it, each demand counted once (a unit in two alliances of one level
+// brings its demand to both meetings).
+type Rollup struct {
+	Alliance string        `json:"alliance"`
+	Name     string        `json:"name"`
+	Level    matcher.Level `json:"level"`
+	Parent   string        `json:"parent,omitempty"` // "" at the top, or above the caller's scope
+	Seq      uint64        `json:"seq"`              // the store index counted
+	At       time.Time     `json:"at"`               // the time overdue answers are counted at
+	Demands  RollupCount   `json:"demands"`
+	// ByFamily, ByCategory and ByGrid are sorted by key; a demand whose
+	// measure has no family is under "other", a unit without a red grid
+	// under "".
+	ByFamily   []RollupKey     `json:"by_family"`
+	ByCategory []RollupKey     `json:"by_category"`
+	ByGrid     []RollupKey     `json:"by_grid"`
+	Projects   RollupProjects  `json:"projects"`
+	Answers    RollupAnswers   `json:"answers"`
+	Children   []RollupChild   `json:"children"`
+	Meetings   []RollupMeeting `json:"meetings"` // the alliance first, then below it depth first by id
+	Weeks      []RollupWeek    `json:"weeks"`    // oldest first; weeks without any event left out
+}
+
+// batchMeetings is the number of meetings of one level to count from
+// nothing at which one walk of the level's items (countMeetings) is
+// cheaper than a walk of each meeting's units.
+const batchMeetings = 4
+
+// FamilyOther is the ByFamily key of measures without a family.
+const FamilyOther = "other"
+
+// rollupRow is one demand of a meeting.
+type rollupRow struct {
+	id, unit, grid, category, measure string
+	need, held, proposed              int64
+	closed                            bool // closed by its unit: done or withdrawn, short of nothing
+}
+
+// open is what neither confirmed claims nor the live plan cover, of a
+// demand still on its list.
+func (r *rollupRow) open() int64 {
+	if r.closed {
+		return 0
+	}
+	return max(0, r.need-r.held-r.proposed)
+}
+
+// rollupProject is a project of a meeting with its state.
+type rollupProject struct {
+	RollupProject
+	status matcher.ProjectStatus
+}
+
+// rollupSums count demands in all and, unless they are only a total, by
+// measure family, category and red grid.
+type rollupSums struct {
+	total          RollupCount
+	fam, cat, grid map[string]*RollupCount // nil for a total alone
+}
+
+func newSums(keys bool) *rollupSums {
+	if !keys {
+		return &rollupSums{}
+	}
+	return &rollupSums{fam: map[string]*RollupCount{}, cat: map[string]*RollupCount{}, grid: map[string]*RollupCount{}}
+}
+
+func familyOf(measure string) string {
+	if f := matcher.MeasureFamily(measure); f != "" {
+		return f
+	}
+	return FamilyOther
+}
+
+func (s *rollupSums) addRow(r *rollupRow) {
+	s.total.add(r)
+	if s.fam == nil {
+		return
+	}
+	for _, x := range [...]struct {
+		m map[string]*RollupCount
+		k string
+	}{{s.fam, familyOf(r.measure)}, {s.cat, r.category}, {s.grid, r.grid}} {
+		t := x.m[x.k]
+		if t == nil {
+			t = &RollupCount{}
+			x.m[x.k] = t
+		}
+		t.add(r)
+	}
+}
+
+// plus adds o's counts to s (o is left as it is).
+func (s *rollupSums) plus(o *rollupSums) {
+	s.total.plus(&o.total)
+	if s.fam == nil || o.fam == nil {
+		return
+	}
+	for _, x := range [...][2]map[string]*RollupCount{{s.fam, o.fam}, {s.cat, o.cat}, {s.grid, o.grid}} {
+		for k, t := range x[1] {
+			mine := x[0][k]
+			if mine == nil {
+				mine = &RollupCount{}
+				x[0][k] = mine
+			}
+			mine.plus(t)
+		}
+	}
+}
+
+// meetingAgg is what the roll-up keeps of one meeting between views.
+type meetingAgg struct {
+	// own counts the demands no other meeting of the level holds (their
+	// units are in this meeting's alliances alone at its level): they add
+	// up across meetings as they are. shared are the others, counted once
+	// per roll-up at view time.
+	own      *rollupSums
+	shared   []rollupRow
+	demands  RollupCount // every demand of the meeting
+	projects []rollupProject
+	answers  RollupAnswers   // Overdue left 0: counted at view time from due
+	due      []time.Time     // the answer deadlines of the waiting claims, sorted
+	units    map[string]bool // the units of its scope
+	level    matcher.Level
+}
+
+// overdue counts the deadlines passed at now (matcher.Claim.Overdue).
+func (m *meetingAgg) overdue(now time.Time) int {
+	return sort.Search(len(m.due), func(i int) bool { return now.Before(m.due[i]) })
+}
+
+// rollupCache keeps the meetings' figures at one index state; a view
+// first drops the meetings the changes since touch.
+type rollupCache struct {
+	mu       sync.Mutex
+	state    uint64       // the index state the kept figures are valid at
+	r        index.Reader // the state itself (for the old versions of changed records)
+	vocab    *matcher.Vocabulary
+	meetings map[string]*meetingAgg
+	funnel   funnel
+	// Counters, for tests and benchmarks: meetings counted afresh, views
+	// that dropped every meeting.
+	built, resets int
+}
+
+// RollupStats counts the roll-up's work since the service started.
+type RollupStats struct {
+	MeetingsBuilt int // meeting figures counted afresh
+	Resets        int // views that dropped every meeting's figures
+	EventsRead    int // audit events the funnel read
+}
+
+// RollupStats returns the work the roll-up has done.
+func (s *Service) RollupStats() RollupStats {
+	c := &s.rollup
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return RollupStats{MeetingsBuilt: c.built, Resets: c.resets, EventsRead: c.funnel.read}
+}
+
+// CanSeeRollup reports whether a may see the roll-up of alliance: the
+// admin, and a coordinator for its own alliance and those below it.
+func CanSeeRollup(r index.Reader, a matcher.Actor, alliance string) bool {
+	return CanRunMeeting(r, a, alliance)
+}
+
+// Rollup returns the roll-up of alliance (see Rollup). A read: no audit
+// event.
+//
+// Errors: ENOTFOUND for an alliance the caller may not see.
+func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) {
+	sn := s.Store.Snapshot()
+	top, err := sn.Alliance(alliance)
+	if err != nil || !CanSeeRollup(sn.Reader, actor, alliance) {
+		return nil, notFound("alliance", alliance)
+	}
+	now := s.now()
+	// The alliances of the roll-up, depth first by id.
+	type node struct {
+		a     *matcher.Alliance
+		depth int
+	}
+	var tree []node
+	var walk func(a *matcher.Alliance, depth int)
+	walk = func(a *matcher.Alliance, depth int) {
+		tree = append(tree, node{a, depth})
+		if depth > len(matcher.Levels) { // a cycle the store refuses anyway
+			return
+		}
+		var kids []*matcher.Alliance
+		for k := range sn.Children(a.ID) {
+			kids = append(kids, k)
+		}
+		slices.SortFunc(kids, func(x, y *matcher.Alliance) int { return cmp.Compare(x.ID, y.ID) })
+		for _, k := range kids {
+			walk(k, depth+1)
+		}
+	}
+	walk(top, 0)
+
+	c := &s.rollup
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.catchUp(sn)
+	aggs := make(map[string]*meetingAgg, len(tree))
+	missing := map[matcher.Level][]*matcher.Alliance{}
+	for _, n := range tree {
+		if m := c.meetings[n.a.ID]; m != nil {
+			aggs[n.a.ID] = m
+		} else {
+			missing[n.a.Level] = append(missing[n.a.Level], n.a)
+		}
+	}
+	for _, l := range matcher.Levels {
+		as := missing[l]
+		var ms []*meetingAgg
+		switch {
+		case len(as) == 0:
+			continue
+		case len(as) < batchMeetings:
+			for _, a := range as {
+				m, err := countMeeting(sn, a)
+				if err != nil {
+					return nil, err
+				}
+				ms = append(ms, m)
+			}
+		default:
+			if ms, err = countMeetings(sn, l, as); err != nil {
+				return nil, err
+			}
+		}
+		for i, a := range as {
+			aggs[a.ID], c.meetings[a.ID] = ms[i], ms[i]
+			c.built++
+		}
+	}
+	weeks, err := c.funnel.catchUp(s.Store)
+	if err != nil {
+		return nil, err
+	}
+
+	out := &Rollup{Alliance: top.ID, Name: top.Name, Level: top.Level, Seq: sn.Seq, At: now,
+		Children: []RollupChild{}, Meetings: []RollupMeeting{}}
+	if top.Parent != "" && CanSeeRollup(sn.Reader, actor, top.Parent) {
+		out.Parent = top.Parent
+	}
+	for _, n := range tree {
+		m := aggs[n.a.ID]
+		rm := RollupMeeting{Alliance: n.a.ID, Name: n.a.Name, Level: n.a.Level, Parent: n.a.Parent, Depth: n.depth, Demands: m.demands}
+		rm.Projects = projectsOf([]*meetingAgg{m}, []string{n.a.ID})
+		rm.Answers = m.answers
+		rm.Answers.Overdue = m.overdue(now)
+		rm.Answers.rate()
+		out.Meetings = append(out.Meetings, rm)
+	}
+	// The whole roll-up (by key too), and each child's (its totals).
+	sum := func(ids []string, keys bool) (*rollupSums, RollupProjects, RollupAnswers) {
+		sums := newSums(keys)
+		var ans RollupAnswers
+		seen := map[string]bool{}
+		ms := make([]*meetingAgg, 0, len(ids))
+		for _, id := range ids {
+			m := aggs[id]
+			ms = append(ms, m)
+			ans.plus(m.answers)
+			ans.Overdue += m.overdue(now)
+			sums.plus(m.own)
+			for i := range m.shared {
+				if r := &m.shared[i]; !seen[r.id] {
+					seen[r.id] = true
+					sums.addRow(r)
+				}
+			}
+		}
+		sums.total.sortMeasures()
+		ans.rate()
+		return sums, projectsOf(ms, ids), ans
+	}
+	all := make([]string, len(tree))
+	for i, n := range tree {
+		all[i] = n.a.ID
+	}
+	sums, projects, answers := sum(all, true)
+	out.Demands, out.Projects, out.Answers = sums.total, projects, answers
+	out.ByFamily, out.ByCategory, out.ByGrid = sortedKeys(sums.fam), sortedKeys(sums.cat), sortedKeys(sums.grid)
+	for i, n := range tree {
+		if n.depth != 1 {
+			continue
+		}
+		ids := []string{n.a.ID}
+		for _, m := range tree[i+1:] {
+			if m.depth <= 1 {
+				break
+			}
+			ids = append(ids, m.a.ID)
+		}
+		ch := RollupChild{Alliance: n.a.ID, Name: n.a.Name, Level: n.a.Level, Meetings: len(ids)}
+		chs, projects, answers := sum(ids, false)
+		ch.Demands, ch.Projects, ch.Answers = chs.total, projects, answers
+		out.Children = append(out.Children, ch)
+	}
+	out.Weeks = weeks.of(func(alliances []string) bool {
+		for _, a := range alliances {
+			if Within(sn.Reader, top.ID, a) {
+				return true
+			}
+		}
+		return false
+	})
+	return out, nil
+}
+
+func sortedKeys(m map[string]*RollupCount) []RollupKey {
+	out := make([]RollupKey, 0, len(m))
+	for k, t := range m {
+		t.sortMeasures()
+		out = append(out, RollupKey{Key: k, RollupCount: *t})
+	}
+	slices.SortFunc(out, func(a, b RollupKey) int { return cmp.Compare(a.Key, b.Key) })
+	return out
+}
+
+// projectsOf counts the projects of meetings ms (of alliances ids), each
+// once.
+func projectsOf(ms []*meetingAgg, ids []string) RollupProjects {
+	out := RollupProjects{List: []RollupProject{}}
+	seen := map[string]bool{}
+	for i, m := range ms {
+		for _, p := range m.projects {
+			if seen[p.Project] {
+				continue
+			}
+			seen[p.Project] = true
+			switch {
+			case p.status == matcher.ProjectRunning || p.status == matcher.ProjectDone:
+				out.Launched++
+			case p.status == matcher.ProjectDropped:
+				out.Dropped++
+			case p.Slot != "":
+				out.Blocked++
+				q := p.RollupProject
+				q.Meeting = ids[i]
+				out.List = append(out.List, q)
+			default:
+				out.Ready++
+			}
+		}
+	}
+	return out
+}
+
+// catchUp drops the figures of the meetings the changes between the
+// cache's state and sn's touch, or all of them when it cannot tell (the
+// change log does not reach back, the vocabulary, a red grid or an
+// alliance changed).
+func (c *rollupCache) catchUp(sn store.Snapshot) {
+	state := sn.Meta().State
+	if c.meetings != nil && c.state == state && c.vocab == sn.Vocab {
+		return
+	}
+	keys, ok := []index.Key(nil), false
+	if c.meetings != nil && c.vocab == sn.Vocab {
+		keys, ok = sn.ChangesSince(c.state)
+	}
+	defer func() { c.state, c.r, c.vocab = state, sn.Reader, sn.Vocab }()
+	if !ok {
+		if c.meetings != nil {
+			c.resets++
+		}
+		c.meetings = map[string]*meetingAgg{}
+		return
+	}
+	// What the changes touch: units in any meeting (a unit's grid, a
+	// project's status), units' demands at one level (an item, the claims
+	// on a demand), and meetings (the claims they made).
+	units, meetings := map[string]bool{}, map[string]bool{}
+	atLevel := map[matcher.Level]map[string]bool{}
+	demandOf := func(unit string, l matcher.Level) {
+		if atLevel[l] == nil {
+			atLevel[l] = map[string]bool{}
+		}
+		atLevel[l][unit] = true
+	}
+	claim := func(r index.Reader, id string) {
+		if cl, err := r.Claim(id); err == nil {
+			if it, err := r.Item(cl.Demand); err == nil {
+				demandOf(it.Unit, it.Level)
+			} else {
+				units[cl.DemandUnit] = true
+			}
+			if cl.Meeting != "" {
+				meetings[cl.Meeting] = true
+			}
+		}
+	}
+	for _, k := range keys {
+		switch k.Table {
+		case index.TableItems:
+			for _, r := range []index.Reader{c.r, sn.Reader} {
+				if it, err := r.Item(k.ID); err == nil {
+					demandOf(it.Unit, it.Level)
+				}
+			}
+		case index.TableClaims:
+			claim(c.r, k.ID)
+			claim(sn.Reader, k.ID)
+		case index.TableProjects:
+			for _, r := range []index.Reader{c.r, sn.Reader} {
+				if p, err := r.Project(k.ID); err == nil {
+					units[p.Unit] = true
+				}
+			}
+		case index.TableUnits:
+			units[k.ID] = true
+		case index.TableAccounts, index.TableRules, index.TableOffers, index.TableEarners, index.TableRedemptions, index.TableTransfers:
+			// the points bank: no figure of the roll-up reads it
+		default: // alliances, grids, and whatever else: start afresh
+			c.resets++
+			c.meetings = map[string]*meetingAgg{}
+			return
+		}
+	}
+	touched := func(id string, m *meetingAgg) bool {
+		if meetings[id] {
+			return true
+		}
+		for _, set := range []map[string]bool{units, atLevel[m.level]} {
+			for u := range set {
+				if m.units[u] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for id, m := range c.meetings {
+		if touched(id, m) {
+			delete(c.meetings, id)
+		}
+	}
+}
+
+// meetingBuild gathers one meeting's demands before its figures are
+// made (finish).
+type meetingBuild struct {
+	a        *matcher.Alliance
+	m        *meetingAgg
+	rows     []rollupRow
+	slots    map[string][]int // project → its slots' rows
+	optional map[int]bool
+	shared   map[int]bool
+}
+
+func startMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingBuild, *match.Scope, error) {
+	scope, err := match.ResolveScope(sn.Reader, a.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &meetingBuild{a: a, m: &meetingAgg{units: map[string]bool{}, level: a.Level, own: newSums(true)},
+		slots: map[string][]int{}, optional: map[int]bool{}, shared: map[int]bool{}}
+	for _, uid := range scope.Units() {
+		b.m.units[uid] = true
+	}
+	return b, scope, nil
+}
+
+// counted reports whether it is one of the demands a meeting counts: at
+// the meeting's level, paused ones aside (as in the report).
+func counted(it *matcher.Item, level matcher.Level) bool {
+	return it.Kind == matcher.Demand && it.Level == level && it.Status != matcher.ItemPaused
+}
+
+// add counts demand it of a unit of the meeting's scope (in red grid
+// grid; alone: in this meeting's alliances alone at its level).
+func (b *meetingBuild) add(sn store.Snapshot, it *matcher.Item, grid string, alone bool) {
+	r := rollupRow{id: it.ID, unit: it.Unit, grid: grid, category: it.Category, measure: it.Measure, need: it.Quantity, closed: it.Status == matcher.ItemClosed}
+	if sn.HasClaims(it) {
+		for cl := range sn.ClaimsOnDemand(it.ID) {
+			switch cl.Status {
+			case matcher.ClaimConfirmed, matcher.ClaimFulfilled:
+				r.held += cl.Quantity
+			case matcher.ClaimProposed:
+				r.proposed += cl.Quantity
+			}
+		}
+	}
+	r.held = min(r.held, r.need)
+	r.proposed = min(r.proposed, r.need-r.held)
+	if it.Project != "" {
+		b.slots[it.Project] = append(b.slots[it.Project], len(b.rows))
+		b.optional[len(b.rows)] = it.Optional
+	}
+	b.shared[len(b.rows)] = !alone
+	b.rows = append(b.rows, r)
+}
+
+// unitFacts are what the rows of a unit's demands need of the unit.
+type unitFacts struct {
+	grid  string
+	alone bool
+}
+
+func factsOf(sn store.Snapshot, uid string, level matcher.Level) unitFacts {
+	var f unitFacts
+	if u := sn.UnitRaw(uid); u != nil {
+		f.grid = u.Grid
+	}
+	f.alone = meetingsAt(sn.Reader, uid, level) <= 1
+	return f
+}
+
+// countMeeting counts the figures of the meeting of a on sn: the demands
+// of its scope at its level (paused ones aside, as in the report), the
+// projects with a slot among them, and the claims the meeting made.
+func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
+	b, scope, err := startMeeting(sn, a)
+	if err != nil {
+		return nil, err
+	}
+	for _, uid := range scope.Units() {
+		var f *unitFacts
+		for it := range sn.ItemsOf(uid) {
+			if !counted(it, a.Level) {
+				continue
+			}
+			if f == nil {
+				x := factsOf(sn, uid, a.Level)
+				f = &x
+			}
+			b.add(sn, it, f.grid, f.alone)
+		}
+	}
+	return b.finish(sn), nil
+}
+
+// countMeetings counts the meetings as (all of one level) in one walk of
+// the items at that level: each demand goes to the meetings whose scope
+// holds its unit. For many meetings at once (a first view, a view after
+// an alliance changed) this reads every item once, not once per meeting
+// whose scope holds it.
+func countMeetings(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance) ([]*meetingAgg, error) {
+	builds := make([]*meetingBuild, len(as))
+	of := map[string][]*meetingBuild{} // unit → the meetings holding it
+	for i, a := range as {
+		b, scope, err := startMeeting(sn, a)
+		if err != nil {
+			return nil, err
+		}
+		builds[i] = b
+		for _, uid := range scope.Units() {
+			of[uid] = append(of[uid], b)
+		}
+	}
+	facts := map[string]unitFacts{}
+	for it := range sn.ItemsAtLevel(level) {
+		bs := of[it.Unit]
+		if len(bs) == 0 || !counted(it, level) {
+			continue
+		}
+		f, ok := facts[it.Unit]
+		if !ok {
+			f = factsOf(sn, it.Unit, level)
+			facts[it.Unit] = f
+		}
+		for _, b := range bs {
+			b.add(sn, it, f.grid, f.alone)
+		}
+	}
+	out := make([]*meetingAgg, len(builds))
+	for i, b := range builds {
+		out[i] = b.finish(sn)
+	}
+	return out, nil
+}
+
+// finish makes the meeting's figures from its demands.
+func (b *meetingBuild) finish(sn store.Snapshot) *meetingAgg {
+	m, a, rows := b.m, b.a, b.rows
+	for i := range rows {
+		r := &rows[i]
+		m.demands.add(r)
+		if b.shared[i] {
+			m.shared = append(m.shared, *r)
+		} else {
+			m.own.addRow(r)
+		}
+	}
+	m.demands.sortMeasures()
+	for _, pid := range slices.Sorted(maps.Keys(b.slots)) {
+		p, err := sn.Project(pid)
+		if err != nil {
+			continue // a slot of a project deleted since: the store checks refuse it
+		}
+		rp := rollupProject{RollupProject: RollupProject{Project: p.ID, Name: p.Name, Unit: p.Unit}, status: p.Status}
+		slotRows := b.slots[pid]
+		slices.SortFunc(slotRows, func(x, y int) int { return cmp.Compare(rows[x].id, rows[y].id) })
+		for _, i := range slotRows {
+			if r := &rows[i]; !b.optional[i] && r.open() > 0 {
+				rp.Slot, rp.Open, rp.Measure = r.id, r.open(), r.measure
+				break
+			}
+		}
+		m.projects = append(m.projects, rp)
+	}
+	for cl := range sn.ClaimsOfMeeting(a.ID) {
+		if cl.Status == matcher.ClaimExpired {
+			continue
+		}
+		m.answers.Claims++
+		if cl.Status == matcher.ClaimProposed {
+			m.answers.Waiting++
+			if !cl.AnswerBy.IsZero() {
+				m.due = append(m.due, cl.AnswerBy)
+			}
+		} else {
+			m.answers.Answered++
+		}
+	}
+	slices.SortFunc(m.due, func(x, y time.Time) int { return x.Compare(y) })
+	return m
+}
+
+// meetingsAt counts the alliances of level whose meetings hold unit's
+// items of that level: each alliance of the unit's, or the one of level
+// above it.
+func meetingsAt(r index.Reader, unit string, level matcher.Level) int {
+	var found []string
+	for al := range r.AlliancesOf(unit) {
+		cur := al
+		for hops := 0; cur != nil && cur.Level.Rank() < level.Rank() && hops <= len(matcher.Levels); hops++ {
+			if cur.Parent == "" {
+				cur = nil
+				break
+			}
+			cur, _ = r.Alliance(cur.Parent)
+		}
+		if cur != nil && cur.Level == level && !slices.Contains(found, cur.ID) {
+			found = append(found, cur.ID)
+		}
+	}
+	return len(found)
+}
