@@ -3,6 +3,7 @@ package service
 import (
 	"cmp"
 	"context"
+	"errors"
 	"maps"
 	"runtime"
 	"slices"
@@ -376,7 +377,11 @@ func (c *rollupCache) snapshot(st *store.Store) store.Snapshot {
 // those another view is counting at sn's state (waited for), and the rest
 // counted here (all of a level in parallel, see countAll) and kept when the
 // cache is still at sn's state.
-func (c *rollupCache) meetingsOf(sn store.Snapshot, as []*matcher.Alliance) (map[string]*meetingAgg, error) {
+//
+// When the cache has moved past sn's state (another view brought it up to
+// a newer one), it fails with errRollupMoved unless alone, and then counts
+// every meeting of as itself, keeping nothing.
+func (c *rollupCache) meetingsOf(sn store.Snapshot, as []*matcher.Alliance, alone bool) (map[string]*meetingAgg, error) {
 	state := sn.Meta().State
 	aggs := make(map[string]*meetingAgg, len(as))
 	waits := map[string]*rollupFlight{}
@@ -384,6 +389,10 @@ func (c *rollupCache) meetingsOf(sn store.Snapshot, as []*matcher.Alliance) (map
 	own := map[string]*rollupFlight{}
 	c.mu.Lock()
 	current := c.meetings != nil && c.state == state && c.vocab == sn.Vocab
+	if !current && !alone {
+		c.mu.Unlock()
+		return nil, errRollupMoved
+	}
 	for _, a := range as {
 		if _, dup := aggs[a.ID]; dup || own[a.ID] != nil || waits[a.ID] != nil {
 			continue
@@ -489,6 +498,25 @@ func CanSeeRollup(r index.Reader, a matcher.Actor, alliance string) bool {
 //
 // Errors: ENOTFOUND for an alliance the caller may not see.
 func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) {
+	for try := 1; ; try++ {
+		r, err := s.rollupOnce(actor, alliance, try == rollupTries)
+		if err != errRollupMoved {
+			return r, err
+		}
+	}
+}
+
+// rollupTries is how many times a view starts again on the store's newer
+// state when the cache moved on to it during the view (a write came in
+// between) before it counts its missing meetings alone, keeping nothing.
+const rollupTries = 3
+
+// errRollupMoved says the cache moved past the view's state.
+var errRollupMoved = errors.New("roll-up: the cache moved on")
+
+// rollupOnce is one try of Rollup; alone: on a cache that moved on, count
+// without it rather than fail with errRollupMoved.
+func (s *Service) rollupOnce(actor matcher.Actor, alliance string, alone bool) (*Rollup, error) {
 	sn := s.rollup.snapshot(s.Store)
 	top, err := sn.Alliance(alliance)
 	if err != nil || !CanSeeRollup(sn.Reader, actor, alliance) {
@@ -522,7 +550,7 @@ func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) 
 	for i, n := range tree {
 		as[i] = n.a
 	}
-	aggs, err := s.rollup.meetingsOf(sn, as)
+	aggs, err := s.rollup.meetingsOf(sn, as, alone)
 	if err != nil {
 		return nil, err
 	}
@@ -1046,8 +1074,8 @@ func (s *Service) WarmRollup() error {
 			as = append(as, a)
 		}
 	}
-	if _, err := s.rollup.meetingsOf(sn, as); err != nil {
-		return err
+	if _, err := s.rollup.meetingsOf(sn, as, false); err != nil && err != errRollupMoved {
+		return err // moved on: the next warm-up, after the change, counts
 	}
 	_, unlock, err := s.rollup.weeks(s.Store)
 	if err != nil {
