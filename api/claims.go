@@ -1,10 +1,8 @@
 package api
 
 import (
-	"cmp"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -23,9 +21,6 @@ func parsePropose(r io.Reader) (proposeRequest, error) {
 	}
 	if req.Mode == "" {
 		req.Mode = match.Welfare
-	}
-	if err := req.Settings.Validate(); err != nil {
-		return req, err
 	}
 	var err error
 	req.answerBy, err = parseAnswerBy(req.AnswerBy)
@@ -62,17 +57,6 @@ type answerRequest struct {
 	Reason string       `json:"reason,omitempty"`
 }
 
-func parseAnswer(r io.Reader) (answerRequest, error) {
-	var a answerRequest
-	if err := decodeJSON(r, &a, true); err != nil {
-		return a, err
-	}
-	if a.Side != "" && a.Side != matcher.ResourceSide && a.Side != matcher.DemandSide {
-		return a, matcher.FieldError("side", "must be resource or demand, got %q", a.Side)
-	}
-	return a, matcher.ReasonText.Check("reason", a.Reason)
-}
-
 // answer returns the handler of POST /v1/claims/{id}/{ans}.
 func (s *Server) answer(ans service.Answer) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -80,7 +64,7 @@ func (s *Server) answer(ans service.Answer) echo.HandlerFunc {
 		if !matcher.ValidID(id) {
 			return matcher.Errorf(matcher.ENOTFOUND, "claim %q not found", id)
 		}
-		req, err := parseBody(c, maxBody, parseAnswer)
+		req, err := parseBody(c, maxBody, optionalBodyOf[answerRequest])
 		if err != nil {
 			return err
 		}
@@ -92,33 +76,9 @@ func (s *Server) answer(ans service.Answer) echo.HandlerFunc {
 	}
 }
 
-func parseHandClaim(r io.Reader) (service.HandClaim, error) {
-	var h service.HandClaim
-	if err := decodeJSON(r, &h, false); err != nil {
-		return h, err
-	}
-	var p matcher.Problems
-	if !matcher.ValidID(h.Resource) {
-		p.Add("resource", "must be an item id, got %q", h.Resource)
-	}
-	if !matcher.ValidID(h.Demand) {
-		p.Add("demand", "must be an item id, got %q", h.Demand)
-	}
-	if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
-		p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
-	}
-	if h.Meeting != "" && !matcher.ValidID(h.Meeting) {
-		p.Add("meeting", "must be an alliance id, got %q", h.Meeting)
-	}
-	if h.Side != "" && h.Side != string(matcher.ResourceSide) && h.Side != string(matcher.DemandSide) {
-		p.Add("side", "must be resource or demand, got %q", h.Side)
-	}
-	return h, p.Err()
-}
-
 // createClaim handles POST /v1/claims: a claim by hand.
 func (s *Server) createClaim(c echo.Context) error {
-	h, err := parseBody(c, maxBody, parseHandClaim)
+	h, err := parseBody(c, maxBody, bodyOf[service.HandClaim])
 	if err != nil {
 		return err
 	}
@@ -131,13 +91,7 @@ func (s *Server) createClaim(c echo.Context) error {
 
 // getClaim handles GET /v1/claims/{id}.
 func (s *Server) getClaim(c echo.Context) error {
-	sn := s.service().Store.Snapshot()
-	id := c.Param("id")
-	cl, err := sn.Claim(id)
-	if err != nil || !service.CanSeeClaim(sn.Reader, actorOf(c), cl) {
-		return matcher.Errorf(matcher.ENOTFOUND, "claim %q not found", id)
-	}
-	return c.JSON(http.StatusOK, cl)
+	return answerRead(c, s.service().Claim)
 }
 
 // listClaims handles GET /v1/claims?meeting=&unit=&status=&limit=&cursor=.
@@ -160,36 +114,8 @@ func (s *Server) listClaims(c echo.Context) error {
 	if actor.Role == matcher.RoleUnit && unit == "" {
 		unit = actor.ID // a unit's claims are found through its own items
 	}
-	sn := s.service().Store.Snapshot()
-	var src func(yield func(*matcher.Claim) bool)
-	switch {
-	case meeting != "" && status != "":
-		// A meeting's plan (status proposed) without walking its history.
-		src = sn.ClaimsOfMeetingWith(meeting, status)
-	case meeting != "":
-		src = sn.ClaimsOfMeeting(meeting)
-	case unit != "":
-		// Both sides, merged into id order.
-		var all []*matcher.Claim
-		for cl := range sn.ClaimsOfUnit(matcher.ResourceSide, unit) {
-			all = append(all, cl)
-		}
-		for cl := range sn.ClaimsOfUnit(matcher.DemandSide, unit) {
-			all = append(all, cl)
-		}
-		slices.SortFunc(all, func(a, b *matcher.Claim) int { return cmp.Compare(a.ID, b.ID) })
-		src = slices.Values(all)
-	case status != "":
-		src = sn.ClaimsByStatus(status)
-	default:
-		src = sn.Claims()
-	}
-	out := paginate(p, src, func(cl *matcher.Claim) string { return cl.ID }, func(cl *matcher.Claim) bool {
-		return (meeting == "" || cl.Meeting == meeting) &&
-			(unit == "" || cl.ResourceUnit == unit || cl.DemandUnit == unit) &&
-			(status == "" || cl.Status == status) &&
-			service.CanSeeClaim(sn.Reader, actor, cl)
-	})
+	f := service.ClaimFilter{Meeting: meeting, Unit: unit, Status: status}
+	out := paginate(p, s.service().Claims(actor, f), func(cl *matcher.Claim) string { return cl.ID }, nil)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -210,10 +136,7 @@ func (s *Server) listEvents(c echo.Context) error {
 			return matcher.FieldError("since", "must be an event seq (a whole number), got %q", v)
 		}
 	}
-	actor := actorOf(c)
-	st := s.service().Store
-	sn := st.Snapshot()
-	evs, err := st.Events(since, p.Limit, func(ev *matcher.Event) bool { return service.CanSeeEvent(sn.Reader, actor, ev) })
+	evs, err := s.service().Events(actorOf(c), since, p.Limit)
 	if err != nil {
 		return err
 	}

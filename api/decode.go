@@ -8,8 +8,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -72,7 +74,7 @@ func decodeJSON(r io.Reader, dst any, optional bool) error {
 		if errors.Is(err, io.EOF) && optional {
 			return nil
 		}
-		return jsonError(err)
+		return decodeError(data, reflect.TypeOf(dst), err)
 	}
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -83,6 +85,20 @@ func decodeJSON(r io.Reader, dst any, optional bool) error {
 		return matcher.FieldError("body", "holds data after the JSON value")
 	}
 	return nil
+}
+
+// bodyOf decodes a required body strictly into a T: the decoder's only
+// checks are JSON's (unknown fields, keys given twice, text that is not
+// UTF-8, values of the wrong type); the rules are the service's.
+func bodyOf[T any](r io.Reader) (T, error) {
+	var v T
+	return v, decodeJSON(r, &v, false)
+}
+
+// optionalBodyOf is bodyOf for a body that may be left out (a zero T).
+func optionalBodyOf[T any](r io.Reader) (T, error) {
+	var v T
+	return v, decodeJSON(r, &v, true)
 }
 
 // strictError returns what jsonstrict.Check finds in a body (a key given
@@ -97,6 +113,147 @@ func strictError(data []byte) error {
 		field = "body"
 	}
 	return matcher.FieldError(field, "%s", p.Msg)
+}
+
+// decodeError is the error of a decode of data into a t that failed with
+// err, naming the value at fault by its path where encoding/json names
+// less: it names no array index, and no field at all for the error of a
+// value's own decoder (a time's, a coordinate's): "windows[0].from",
+// "location.lon".
+func decodeError(data []byte, t reflect.Type, err error) error {
+	var (
+		syn *json.SyntaxError
+		mbe *http.MaxBytesError
+	)
+	if errors.As(err, &syn) || errors.As(err, &mbe) || errors.Is(err, io.ErrUnexpectedEOF) || strings.HasPrefix(err.Error(), "json: unknown field ") {
+		return jsonError(err)
+	}
+	path, inner := locate(data, t, "")
+	if path == "" {
+		return jsonError(err)
+	}
+	var (
+		typ *json.UnmarshalTypeError
+		tpe *time.ParseError
+	)
+	switch {
+	case errors.As(inner, &typ):
+		return matcher.FieldError(path, "must be %s, got %s", typeName(typ.Type.String()), typ.Value)
+	case errors.As(inner, &tpe):
+		return matcher.FieldError(path, "must be an RFC 3339 time such as 2026-12-05T18:00:00+08:00, got %q", tpe.Value)
+	case matcher.FieldErrors(inner) != nil:
+		var p matcher.Problems
+		p.AddErr(path, inner) // the value's decoder named its own field: a coordinate's "lon"
+		return p.Err()
+	}
+	return matcher.FieldError(path, "%s", inner.Error())
+}
+
+// locate walks data as a decode into a t does and returns the path of the
+// innermost value that does not decode, and its error ("" when every value
+// decodes). It runs after a decode failed only, so it decodes each value
+// on its own without regard to cost.
+func locate(data []byte, t reflect.Type, path string) (string, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	err := json.Unmarshal(data, reflect.New(t).Interface())
+	if err == nil {
+		return "", nil
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+		return path, err // the value's own decoder refused it
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(data, &members) == nil {
+			for _, key := range keysInOrder(data) {
+				if f, ok := fieldOf(t, key); ok {
+					if p, e := locate(members[key], f.Type, joinPath(path, key)); p != "" {
+						return p, e
+					}
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var elems []json.RawMessage
+		if json.Unmarshal(data, &elems) == nil {
+			for i, e := range elems {
+				if p, e := locate(e, t.Elem(), path+"["+strconv.Itoa(i)+"]"); p != "" {
+					return p, e
+				}
+			}
+		}
+	case reflect.Map:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(data, &members) == nil {
+			for _, key := range keysInOrder(data) {
+				if p, e := locate(members[key], t.Elem(), joinPath(path, key)); p != "" {
+					return p, e
+				}
+			}
+		}
+	}
+	if path == "" {
+		return "", err
+	}
+	return path, err
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// keysInOrder returns the keys of the JSON object data in their order.
+func keysInOrder(data []byte) []string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		keys = append(keys, t.(string))
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return keys
+		}
+	}
+	return keys
+}
+
+// fieldOf finds the struct field encoding/json decodes the key into: by
+// its JSON name, exactly or else without regard to case, through embedded
+// structs.
+func fieldOf(t reflect.Type, key string) (reflect.StructField, bool) {
+	var folded reflect.StructField
+	found := false
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous && f.Tag.Get("json") == "" {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+			continue
+		case name == "":
+			name = f.Name
+		}
+		if name == key {
+			return f, true
+		}
+		if !found && strings.EqualFold(name, key) {
+			folded, found = f, true
+		}
+	}
+	return folded, found
 }
 
 // jsonError turns an encoding/json error into a matcher error naming the

@@ -335,7 +335,7 @@ func checkDocumented(t *testing.T, method, route string, rec *httptest.ResponseR
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := newRequestValidator(d, nil).routes[method+" "+route]
+	rt := documentRoutes(d)[method+" "+route]
 	if rt == nil {
 		t.Fatalf("%s %s is not in the document", method, route)
 	}

@@ -25,22 +25,6 @@ import (
 // loading): for benchmarks and tools in-process.
 func (s *Server) Service() *service.Service { return s.svc.Load() }
 
-// ledgerParsers are the strict decoders of the ledger's bodies, for the
-// request validator (routes.go).
-func ledgerParsers() map[string]bodyParser {
-	return map[string]bodyParser{
-		"POST /v1/ledger/accounts":              parserOf(parseAccount),
-		"POST /v1/ledger/transfers":             parserOf(parseTransfer),
-		"POST /v1/ledger/transfers/:id/reverse": parserOf(parseReverse),
-		"POST /v1/ledger/rules":                 parserOf(parseRule),
-		"PATCH /v1/ledger/rules/:id":            parserOf(parseRulePatch),
-		"POST /v1/ledger/offers":                parserOf(parseOffer),
-		"PATCH /v1/ledger/offers/:id":           parserOf(parseOfferPatch),
-		"POST /v1/ledger/redemptions":           parserOf(parseRedeem),
-		"PUT /v1/ledger/claims/:id/earners":     parserOf(parseEarners),
-	}
-}
-
 // ledgerRoutes registers the routes on the authenticated /v1 group.
 func (s *Server) ledgerRoutes(v1 *echo.Group) {
 	g := v1.Group("/ledger")
@@ -79,51 +63,7 @@ func parseAccount(r io.Reader) (matcher.Account, error) {
 	if err := decodeJSON(r, &req, false); err != nil {
 		return matcher.Account{}, err
 	}
-	a := matcher.Account{ID: req.ID, Kind: req.Kind, Unit: req.Unit, Name: req.Name}
-	return a, a.Validate()
-}
-
-func parseTransfer(r io.Reader) (service.TransferRequest, error) {
-	var req service.TransferRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return req, err
-	}
-	return req, req.Check()
-}
-
-func parseReverse(r io.Reader) (service.ReverseRequest, error) {
-	var req service.ReverseRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return req, err
-	}
-	return req, req.Check()
-}
-
-func parseRule(r io.Reader) (service.RuleRequest, error) {
-	var req service.RuleRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return req, err
-	}
-	// The category may be a name: checked against the vocabulary later.
-	x := matcher.EarnRule{ID: req.ID, Alliance: req.Alliance, Category: "c", Measure: req.Measure, Points: req.Points, Issuer: req.Issuer}
-	if req.Category == "" {
-		return req, matcher.FieldError("category", "is required")
-	}
-	return req, x.Validate()
-}
-
-func parseRulePatch(r io.Reader) (service.RulePatch, error) {
-	var p service.RulePatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	if p.Points != nil && (*p.Points < 1 || *p.Points > matcher.MaxRulePoints) {
-		return p, matcher.FieldError("points", "must be from 1 to %d points per unit, got %d", matcher.MaxRulePoints, *p.Points)
-	}
-	if p.Issuer != nil && !matcher.ValidID(*p.Issuer) {
-		return p, matcher.FieldError("issuer", "must be an account id, got %q", *p.Issuer)
-	}
-	return p, nil
+	return matcher.Account{ID: req.ID, Kind: req.Kind, Unit: req.Unit, Name: req.Name}, nil
 }
 
 // offerRequest lists an offer; its count redeemed is the ledger's.
@@ -149,46 +89,7 @@ func parseOffer(r io.Reader) (matcher.Offer, error) {
 	if o.Status == "" {
 		o.Status = matcher.OfferOpen
 	}
-	check := o
-	if check.Account == "" {
-		check.Account = "x" // the unit's account, found by the service
-	}
-	return o, check.Validate()
-}
-
-func parseOfferPatch(r io.Reader) (service.OfferPatch, error) {
-	var p service.OfferPatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	o := matcher.Offer{ID: "x", Unit: "x", Account: "x", Title: "x", Price: 1, Status: matcher.OfferOpen}
-	if p.Title != nil {
-		o.Title = *p.Title
-	}
-	if p.Description != nil {
-		o.Description = *p.Description
-	}
-	if p.Measure != nil {
-		o.Measure = *p.Measure
-	}
-	if p.Price != nil {
-		o.Price = *p.Price
-	}
-	if p.Stock != nil {
-		o.Stock = *p.Stock
-	}
-	if p.Status != nil {
-		o.Status = *p.Status
-	}
-	return p, o.Validate()
-}
-
-func parseRedeem(r io.Reader) (service.RedeemRequest, error) {
-	var req service.RedeemRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return req, err
-	}
-	return req, req.Check()
+	return o, nil
 }
 
 // earnersRequest names a claim's earners (none: clears them).
@@ -197,23 +98,11 @@ type earnersRequest struct {
 }
 
 func parseEarners(r io.Reader) (earnersRequest, error) {
-	var req earnersRequest
-	if err := decodeJSON(r, &req, false); err != nil {
-		return req, err
-	}
-	if len(req.Earners) > 0 {
-		e := matcher.Earners{ID: "x", Earners: req.Earners, By: "admin"}
-		for i := range e.Earners {
-			if e.Earners[i].Share == 0 {
-				e.Earners[i].Share = 1
-			}
-		}
-		return req, e.Validate()
-	}
+	req, err := bodyOf[earnersRequest](r)
 	if req.Earners == nil {
 		req.Earners = []matcher.Earner{}
 	}
-	return req, nil
+	return req, err
 }
 
 func (s *Server) createAccount(c echo.Context) error {
@@ -303,7 +192,7 @@ func moved(c echo.Context, v any, created bool, err error) error {
 }
 
 func (s *Server) postTransfer(c echo.Context) error {
-	req, err := parseBody(c, maxBody, parseTransfer)
+	req, err := parseBody(c, maxBody, bodyOf[service.TransferRequest])
 	if err != nil {
 		return err
 	}
@@ -312,21 +201,11 @@ func (s *Server) postTransfer(c echo.Context) error {
 }
 
 func (s *Server) getTransfer(c echo.Context) error {
-	sn := s.service().Store.Snapshot()
-	id, actor := c.Param("id"), actorOf(c)
-	t, err := sn.Transfer(id)
-	if err == nil {
-		from, e1 := sn.Account(t.From)
-		to, e2 := sn.Account(t.To)
-		if e1 == nil && e2 == nil && (service.CanSeeAccount(sn.Reader, actor, from) || service.CanSeeAccount(sn.Reader, actor, to)) {
-			return c.JSON(http.StatusOK, t)
-		}
-	}
-	return matcher.Errorf(matcher.ENOTFOUND, "transfer %q not found", id)
+	return answerRead(c, s.service().Transfer)
 }
 
 func (s *Server) reverseTransfer(c echo.Context) error {
-	req, err := parseBody(c, maxBody, parseReverse)
+	req, err := parseBody(c, maxBody, bodyOf[service.ReverseRequest])
 	if err != nil {
 		return err
 	}
@@ -343,13 +222,13 @@ func (s *Server) listRules(c echo.Context) error {
 }
 
 func (s *Server) createRule(c echo.Context) error {
-	return answerBody(c, parseRule, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, r service.RuleRequest) (any, error) {
+	return answerBody(c, bodyOf[service.RuleRequest], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, r service.RuleRequest) (any, error) {
 		return s.service().CreateRule(ctx, actor, r)
 	})
 }
 
 func (s *Server) patchRule(c echo.Context) error {
-	return answerBody(c, parseRulePatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, p service.RulePatch) (any, error) {
+	return answerBody(c, bodyOf[service.RulePatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, p service.RulePatch) (any, error) {
 		return s.service().PatchRule(ctx, actor, c.Param("id"), p)
 	})
 }
@@ -413,13 +292,13 @@ func (s *Server) getOffer(c echo.Context) error {
 }
 
 func (s *Server) patchOffer(c echo.Context) error {
-	return answerBody(c, parseOfferPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, p service.OfferPatch) (any, error) {
+	return answerBody(c, bodyOf[service.OfferPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, p service.OfferPatch) (any, error) {
 		return s.service().PatchOffer(ctx, actor, c.Param("id"), p)
 	})
 }
 
 func (s *Server) redeem(c echo.Context) error {
-	req, err := parseBody(c, maxBody, parseRedeem)
+	req, err := parseBody(c, maxBody, bodyOf[service.RedeemRequest])
 	if err != nil {
 		return err
 	}

@@ -230,7 +230,7 @@ func TestLedgerResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := newRequestValidator(d, nil).routes
+	routes := documentRoutes(d)
 	coord, committee, bakery := ts.coordToken("lh"), ts.unitToken("lh-committee"), ts.unitToken("lh-bakery")
 	cases := []struct{ method, route, path, token, body string }{
 		{"POST", "/v1/ledger/accounts", "/v1/ledger/accounts", committee, `{"id":"LH-C0100","kind":"card","unit":"lh-committee"}`},

@@ -40,37 +40,13 @@ func parseAnswerBy(s string) (time.Time, error) {
 	return t, nil
 }
 
-// fulfilRequest is the optional body of POST /v1/claims/{id}/fulfil.
-type fulfilRequest struct {
-	Quantity *int64       `json:"quantity,omitempty"` // delivered; absent: all of it
-	Side     matcher.Side `json:"side,omitempty"`     // coordinators and admins: the demand side (the default)
-}
-
-// parseFulfil decodes a fulfilment; no body fulfils all of the claim. A
-// quantity outside 1 to the claim's is the domain's to refuse
-// (matcher.Claim.Fulfil), as the document refuses one below 1.
-func parseFulfil(r io.Reader) (service.Fulfilment, error) {
-	var req fulfilRequest
-	if err := decodeJSON(r, &req, true); err != nil {
-		return service.Fulfilment{}, err
-	}
-	if req.Side != "" && req.Side != matcher.ResourceSide && req.Side != matcher.DemandSide {
-		return service.Fulfilment{}, matcher.FieldError("side", "must be resource or demand, got %q", req.Side)
-	}
-	f := service.Fulfilment{Side: req.Side}
-	if req.Quantity != nil {
-		f.Quantity = *req.Quantity
-	}
-	return f, nil
-}
-
 // fulfil handles POST /v1/claims/{id}/fulfil.
 func (s *Server) fulfil(c echo.Context) error {
 	id := c.Param("id")
 	if !matcher.ValidID(id) {
 		return matcher.Errorf(matcher.ENOTFOUND, "claim %q not found", id)
 	}
-	f, err := parseBody(c, maxBody, parseFulfil)
+	f, err := parseBody(c, maxBody, optionalBodyOf[service.Fulfilment])
 	if err != nil {
 		return err
 	}
@@ -146,14 +122,9 @@ type escalateRequest struct {
 	Items *[]string `json:"items,omitempty"`
 }
 
-func parseEscalate(r io.Reader) (escalateRequest, error) {
-	var req escalateRequest
-	return req, decodeJSON(r, &req, true)
-}
-
 // escalate handles POST /v1/meetings/{alliance}/escalate.
 func (s *Server) escalate(c echo.Context) error {
-	req, err := parseBody(c, maxBody, parseEscalate)
+	req, err := parseBody(c, maxBody, optionalBodyOf[escalateRequest])
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func FuzzParseFulfil(f *testing.F) {
-	fuzzDecoder(f, func(r *bytes.Reader) (service.Fulfilment, error) { return parseFulfil(r) },
+	fuzzDecoder(f, func(r *bytes.Reader) (service.Fulfilment, error) { return optionalBodyOf[service.Fulfilment](r) },
 		``, `{}`, `{"quantity":1}`, `{"quantity":-3,"side":"demand"}`, `{"side":"left"}`)
 }
 
@@ -18,6 +18,6 @@ func FuzzParseDeadline(f *testing.F) {
 }
 
 func FuzzParseEscalate(f *testing.F) {
-	fuzzDecoder(f, func(r *bytes.Reader) (escalateRequest, error) { return parseEscalate(r) },
+	fuzzDecoder(f, func(r *bytes.Reader) (escalateRequest, error) { return optionalBodyOf[escalateRequest](r) },
 		``, `{}`, `{"items":[]}`, `{"items":["LH-D10","LH-P01-S2"]}`, `{"items":"LH-D10"}`)
 }

@@ -76,7 +76,7 @@ func TestLifecycleBadInput(t *testing.T) {
 	}{
 		{"fulfil more than agreed", "POST", fulfil, school, `{"quantity":3}`, 400,
 			problem(400, "the delivered quantity must be between 1 and the claim's 2, got 3", "invalid", "quantity")},
-		{"fulfil nothing", "POST", fulfil, school, `{"quantity":0}`, 400, problem(400, "number must be at least 1", "invalid", "quantity")},
+		{"fulfil nothing", "POST", fulfil, school, `{"quantity":0}`, 400, problem(400, "the delivered quantity must be between 1 and the claim's 2, got 0", "invalid", "quantity")},
 		{"fulfil a word", "POST", fulfil, school, `{"quantity":"two"}`, 400, problem(400, "must be an integer, got string", "invalid", "quantity")},
 		{"fulfil with a reason", "POST", fulfil, school, `{"reason":"送完了"}`, 400, problem(400, `unknown field "reason"`, "invalid", "reason")},
 		{"fulfil for the left side", "POST", fulfil, lh, `{"side":"left"}`, 400, problem(400, `must be resource or demand, got "left"`, "invalid", "side")},
@@ -92,7 +92,7 @@ func TestLifecycleBadInput(t *testing.T) {
 			problem(400, "must be in the future, got 2026-11-30T18:00:00+08:00 (now 2026-12-01T10:00:00Z)", "invalid", "answer_by")},
 		{"a deadline too far", "PUT", "/v1/meetings/lh/deadline", lh, `{"answer_by":"2028-01-01T18:00:00+08:00"}`, 400,
 			problem(400, "must be at most 366 days ahead, got 2028-01-01T18:00:00+08:00", "invalid", "answer_by")},
-		{"no deadline", "PUT", "/v1/meetings/lh/deadline", lh, `{}`, 400, problem(400, `property "answer_by" is missing`, "invalid", "answer_by")},
+		{"no deadline", "PUT", "/v1/meetings/lh/deadline", lh, `{}`, 400, problem(400, "is required", "invalid", "answer_by")},
 		{"a deadline where nothing waits", "PUT", "/v1/meetings/tw/deadline", testAdmin, `{"answer_by":"2026-12-04T18:00:00+08:00"}`, 409,
 			problem(409, "no claim of the meeting of tw waits for an answer: propose first", "conflict", "")},
 		{"a proposal deadline past", "POST", "/v1/meetings/lh/proposals", lh, `{"answer_by":"2026-12-01T09:00:00Z"}`, 400,
@@ -290,7 +290,7 @@ func TestLifecycleResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := newRequestValidator(d, nil).routes
+	routes := documentRoutes(d)
 	lh := ts.coordToken("lh")
 	claims := lhClaims(ts)
 	escort := claims["LH-D01"]

@@ -2,16 +2,26 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/labstack/echo/v4"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/notify"
+	"github.com/allymatch/allymatch/matcher/scenario"
+	"github.com/allymatch/allymatch/matcher/service"
 )
 
 // TestOpenAPIDocument: the embedded document loads and is a valid OpenAPI
@@ -96,8 +106,9 @@ func TestOpenAPIRoutes(t *testing.T) {
 }
 
 // TestOpenAPIValidation: requests that break the document are 400 naming
-// the parameter or field, before their handler runs; strangers still get
-// 401 first; unknown routes still get Echo's 404.
+// the parameter or field, though the document is not run on them: the
+// strict decoder, the handler's parameters and the service refuse them;
+// strangers still get 401 first; unknown routes still get Echo's 404.
 func TestOpenAPIValidation(t *testing.T) {
 	ts := newTestServer(t)
 	unit := ts.unitToken("lh-school")
@@ -107,19 +118,21 @@ func TestOpenAPIValidation(t *testing.T) {
 		expectCode                int
 		expectField               string
 	}{
-		// Caught by the document alone (the handlers would let them
-		// through to the service).
+		// Rules of the service and the domain (once the document's alone).
 		{"PATCH", "/v1/units/lh-school", unit, `{"name":""}`, 400, "name"},
 		{"PATCH", "/v1/units/lh-school", unit, `{"location":{"lat":29.4}}`, 400, "location.lon"},
 		{"POST", "/v1/tokens", testAdmin, `{"role":"unit","unit":"../etc"}`, 400, "unit"},
-		// The decoder names only the body; the document names the field.
+		// A value's own decoder fails: named by its path.
 		{"PATCH", "/v1/items/LH-D01", unit, `{"windows":[{"from":"yesterday"}]}`, 400, "windows[0].from"},
+		{"PATCH", "/v1/items/LH-D01", unit, `{"windows":[{"from":"2026-12-01T08:00:00Z","to":"2026-12-02T08:00:00Z"},{"from":"2026-12-03T08:00:00Z","to":5}]}`, 400, "windows[1].to"},
+		{"PATCH", "/v1/units/lh-school", unit, `{"location":{"lat":29.4,"lon":106.5,"alt":300}}`, 400, "location.alt"},
+		{"PATCH", "/v1/units/lh-school", unit, `{"location":{"lat":"29.4","lon":106.5}}`, 400, "location.lat"},
 		// Parameters.
 		{"GET", "/v1/claims?limit=5000", unit, "", 400, "limit"},
 		{"GET", "/v1/claims?status=done", unit, "", 400, "status"},
 		{"GET", "/v1/events?since=abc", unit, "", 400, "since"},
 		{"GET", "/v1/units/lh-school/items?limit=0", unit, "", 400, "limit"},
-		// Refused by both: the handler's wording, the same field.
+		// Rules the document states too.
 		{"POST", "/v1/meetings/lh/proposals", testAdmin, `{"weights":{"text":101}}`, 400, "weights.text"},
 		{"POST", "/v1/claims", unit, `{"resource":"LH-R12","demand":"LH-D01","quantity":1,"colour":"red"}`, 400, "colour"},
 		{"POST", "/v1/claims/x/reject", unit, `{"side":"left"}`, 400, "side"},
@@ -153,7 +166,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := newRequestValidator(d, nil).routes
+	routes := documentRoutes(d)
 	coord := ts.coordToken("lh")
 	cases := []struct{ method, route, path, token, body string }{
 		{"GET", "/healthz", "/healthz", "", ""},
@@ -208,4 +221,166 @@ func TestOpenAPIResponses(t *testing.T) {
 			t.Errorf("%s %s = %d: the answer does not match the document: %v\n%.400s", tc.method, tc.path, rec.Code, err, rec.Body)
 		}
 	}
+}
+
+// documentRoutes are the document's operations by Echo's route key
+// ("METHOD /v1/claims/:id"), for checking answers against their schemas.
+func documentRoutes(d *apiDoc) map[string]*routers.Route {
+	out := map[string]*routers.Route{}
+	for path, item := range d.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			out[method+" "+echoPath(path)] = &routers.Route{Spec: d.doc, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	return out
+}
+
+// requestTypes are the types the handlers decode each documented body
+// into (bodyOf, optionalBodyOf and the few decoders of their own).
+var requestTypes = map[string]reflect.Type{
+	"POST /v1/tokens":                       reflect.TypeFor[service.TokenRequest](),
+	"POST /v1/login-codes":                  reflect.TypeFor[service.LoginCodeRequest](),
+	"POST /v1/meetings/:alliance/proposals": reflect.TypeFor[proposeRequest](),
+	"POST /v1/meetings/:alliance/escalate":  reflect.TypeFor[escalateRequest](),
+	"PUT /v1/meetings/:alliance/deadline":   reflect.TypeFor[deadlineRequest](),
+	"POST /v1/claims":                       reflect.TypeFor[service.HandClaim](),
+	"POST /v1/claims/:id/accept":            reflect.TypeFor[answerRequest](),
+	"POST /v1/claims/:id/reject":            reflect.TypeFor[answerRequest](),
+	"POST /v1/claims/:id/withdraw":          reflect.TypeFor[answerRequest](),
+	"POST /v1/claims/:id/fulfil":            reflect.TypeFor[service.Fulfilment](),
+	"POST /v1/alliances":                    reflect.TypeFor[matcher.Alliance](),
+	"PATCH /v1/alliances/:id":               reflect.TypeFor[service.AlliancePatch](),
+	"POST /v1/units":                        reflect.TypeFor[matcher.Unit](),
+	"PATCH /v1/units/:id":                   reflect.TypeFor[service.UnitPatch](),
+	"POST /v1/units/:id/items":              reflect.TypeFor[matcher.Item](),
+	"PATCH /v1/items/:id":                   reflect.TypeFor[service.ItemPatch](),
+	"POST /v1/units/:id/projects":           reflect.TypeFor[matcher.Project](),
+	"PATCH /v1/projects/:id":                reflect.TypeFor[service.ProjectPatch](),
+	"POST /v1/import":                       reflect.TypeFor[bundle.Bundle](),
+	"POST /v1/scenarios":                    reflect.TypeFor[scenario.Request](),
+	"POST /v1/webhooks":                     reflect.TypeFor[notify.SubscribeRequest](),
+	"POST /v1/ledger/accounts":              reflect.TypeFor[accountRequest](),
+	"POST /v1/ledger/transfers":             reflect.TypeFor[service.TransferRequest](),
+	"POST /v1/ledger/transfers/:id/reverse": reflect.TypeFor[service.ReverseRequest](),
+	"POST /v1/ledger/rules":                 reflect.TypeFor[service.RuleRequest](),
+	"PATCH /v1/ledger/rules/:id":            reflect.TypeFor[service.RulePatch](),
+	"POST /v1/ledger/offers":                reflect.TypeFor[offerRequest](),
+	"PATCH /v1/ledger/offers/:id":           reflect.TypeFor[service.OfferPatch](),
+	"POST /v1/ledger/redemptions":           reflect.TypeFor[service.RedeemRequest](),
+	"PUT /v1/ledger/claims/:id/earners":     reflect.TypeFor[earnersRequest](),
+}
+
+// TestOpenAPIRequestTypes: every body the document describes has its
+// request type, and the JSON fields of each type (and of the structs it
+// holds) are the properties of its schema, no more and no fewer: the
+// document is not run on requests, so this is what keeps it true.
+func TestOpenAPIRequestTypes(t *testing.T) {
+	d, err := loadAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBody := map[string]bool{}
+	for key, rt := range documentRoutes(d) {
+		if rt.Operation.RequestBody == nil {
+			continue
+		}
+		withBody[key] = true
+		typ, ok := requestTypes[key]
+		if !ok {
+			t.Errorf("%s takes a body the test does not know the type of", key)
+			continue
+		}
+		mt := rt.Operation.RequestBody.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil {
+			t.Errorf("%s: its body has no application/json schema", key)
+			continue
+		}
+		compareFields(t, key, "body", typ, mt.Schema.Value, map[reflect.Type]bool{})
+	}
+	for key := range requestTypes {
+		if !withBody[key] {
+			t.Errorf("%s: the document describes no body for it", key)
+		}
+	}
+}
+
+// compareFields compares the JSON fields of typ with the properties of
+// schema at path, and the structs inside them with their schemas.
+func compareFields(t *testing.T, route, path string, typ reflect.Type, schema *openapi3.Schema, seen map[reflect.Type]bool) {
+	t.Helper()
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	schema = merged(schema)
+	switch typ.Kind() {
+	case reflect.Slice, reflect.Array:
+		if schema.Items != nil {
+			compareFields(t, route, path+"[]", typ.Elem(), schema.Items.Value, seen)
+		}
+		return
+	case reflect.Map:
+		if ap := schema.AdditionalProperties.Schema; ap != nil {
+			compareFields(t, route, path+"{}", typ.Elem(), ap.Value, seen)
+		}
+		return
+	case reflect.Struct:
+	default:
+		return
+	}
+	if seen[typ] || typ.PkgPath() == "time" || reflect.PointerTo(typ).Implements(reflect.TypeFor[json.Unmarshaler]()) && len(schema.Properties) == 0 {
+		return
+	}
+	seen[typ] = true
+	defer delete(seen, typ)
+	fields := jsonFields(typ)
+	for name, f := range fields {
+		prop, ok := schema.Properties[name]
+		if !ok {
+			t.Errorf("%s: %s.%s (%s) is not in the schema", route, path, name, typ)
+			continue
+		}
+		compareFields(t, route, path+"."+name, f.Type, prop.Value, seen)
+	}
+	for name := range schema.Properties {
+		if _, ok := fields[name]; !ok {
+			t.Errorf("%s: the schema's %s.%s is not a field of %s", route, path, name, typ)
+		}
+	}
+}
+
+// merged is schema with the properties of its allOf members.
+func merged(schema *openapi3.Schema) *openapi3.Schema {
+	if len(schema.AllOf) == 0 {
+		return schema
+	}
+	out := *schema
+	out.Properties = maps.Clone(schema.Properties)
+	if out.Properties == nil {
+		out.Properties = openapi3.Schemas{}
+	}
+	for _, m := range schema.AllOf {
+		mm := merged(m.Value)
+		maps.Copy(out.Properties, mm.Properties)
+		if out.Items == nil {
+			out.Items = mm.Items
+		}
+	}
+	return &out
+}
+
+// jsonFields are the fields encoding/json decodes into typ, by name.
+func jsonFields(typ reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for _, f := range reflect.VisibleFields(typ) {
+		tag := f.Tag.Get("json")
+		if !f.IsExported() || tag == "-" || f.Anonymous && tag == "" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f
+	}
+	return out
 }

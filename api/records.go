@@ -1,143 +1,24 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"io"
+	"iter"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
-	"github.com/allymatch/allymatch/matcher/index"
-	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/service"
 )
 
-// Request decoders: each reads one body strictly and checks what it can
-// without the state (the matcher types' Validate); the service checks the
-// rest.
-
-func parseAlliance(r io.Reader) (matcher.Alliance, error) {
-	var a matcher.Alliance
-	if err := decodeJSON(r, &a, false); err != nil {
-		return a, err
-	}
-	return a, a.Validate()
-}
-
-func parseAlliancePatch(r io.Reader) (service.AlliancePatch, error) {
-	var p service.AlliancePatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	// Check the fields given on a valid alliance that takes them.
-	a := matcher.Alliance{ID: "x", Name: "x", Level: matcher.Community}
-	if p.Name != nil {
-		a.Name = *p.Name
-	}
-	if p.Lead != nil {
-		a.Lead = *p.Lead
-	}
-	a.Members = append(append(slices.Clone(p.Members), p.Add...), p.Remove...)
-	return p, a.Validate()
-}
-
-func parseUnit(r io.Reader) (matcher.Unit, error) {
-	var u matcher.Unit
-	if err := decodeJSON(r, &u, false); err != nil {
-		return u, err
-	}
-	return u, u.Validate()
-}
-
-func parseUnitPatch(r io.Reader) (service.UnitPatch, error) {
-	var p service.UnitPatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	// Check the fields given on a valid unit that takes them.
-	u := matcher.Unit{ID: "x", Name: "x", Kind: matcher.KindShop, Location: &matcher.GeoPoint{}, Alliances: p.Alliances}
-	if p.Name != nil {
-		u.Name = *p.Name
-	}
-	if p.Kind != nil {
-		u.Kind = *p.Kind
-	}
-	if p.Grid != nil {
-		u.Grid = *p.Grid
-	}
-	if p.Location != nil {
-		u.Location = p.Location
-	}
-	return p, u.Validate()
-}
-
-func parseItem(r io.Reader) (matcher.Item, error) {
-	var it matcher.Item
-	if err := decodeJSON(r, &it, false); err != nil {
-		return it, err
-	}
-	it.SetDefaults()
-	return it, validateFor(it, func(v *matcher.Item) error {
-		if v.Unit == "" {
-			v.Unit = "the-path-unit" // the unit comes from the path
-		}
-		return v.Validate()
-	})
-}
-
-// validateFor runs check on a copy of v.
-func validateFor[T any](v T, check func(*T) error) error { return check(&v) }
-
-func parseItemPatch(r io.Reader) (service.ItemPatch, error) {
-	var p service.ItemPatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	// Check the fields given on a valid item that takes them.
-	it := matcher.Item{ID: "x", Unit: "x", Kind: matcher.Demand, Category: "venue", Title: "x", Quantity: 1}
-	it.SetDefaults()
-	it = p.Apply(it)
-	it.Optional = false // depends on the stored item's project: the service checks it
-	return p, it.Validate()
-}
-
-func parseProject(r io.Reader) (matcher.Project, error) {
-	var pr matcher.Project
-	if err := decodeJSON(r, &pr, false); err != nil {
-		return pr, err
-	}
-	pr.SetDefaults()
-	return pr, validateFor(pr, func(v *matcher.Project) error {
-		if v.Unit == "" {
-			v.Unit = "the-path-unit"
-		}
-		return v.Validate()
-	})
-}
-
-func parseProjectPatch(r io.Reader) (service.ProjectPatch, error) {
-	var p service.ProjectPatch
-	if err := decodeJSON(r, &p, false); err != nil {
-		return p, err
-	}
-	pr := matcher.Project{ID: "x", Unit: "x", Name: "x"}
-	pr.SetDefaults()
-	if p.Name != nil {
-		pr.Name = *p.Name
-	}
-	if p.Description != nil {
-		pr.Description = *p.Description
-	}
-	if p.Status != nil {
-		pr.Status = *p.Status
-	}
-	return p, pr.Validate()
-}
+// The bodies of the record routes are the domain's types and the
+// service's patches, decoded strictly (decodeJSON) and checked by the
+// service alone: the domain's Validate and the service's rules are the only
+// ones, so an answer names the same field and says the same words whether
+// a request comes through the API, the desk or an import.
 
 // parseImport reads a bundle (strictly, as bundle.DecodeJSON does).
 func parseImport(r io.Reader) (*bundle.Bundle, error) {
@@ -152,210 +33,101 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 // --- handlers ---
 
-func (s *Server) snapshotReader() index.Reader { return s.service().Store.Snapshot().Reader }
-
 func notFound(what matcher.Noun, id string) error {
 	return matcher.Errorf(matcher.ENOTFOUND, "%s %q not found", what, id)
 }
 
 func (s *Server) listAlliances(c echo.Context) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	r, actor := s.snapshotReader(), actorOf(c)
-	out := paginate(p, r.Alliances(), func(a *matcher.Alliance) string { return a.ID }, func(a *matcher.Alliance) bool {
-		return service.CanSeeAlliance(r, actor, a.ID)
-	})
-	return c.JSON(http.StatusOK, out)
+	return answerList(c, s.service().Alliances, idOfAlliance)
 }
 
 func (s *Server) getAlliance(c echo.Context) error {
-	r, id := s.snapshotReader(), c.Param("id")
-	a, err := r.Alliance(id)
-	if err != nil || !service.CanSeeAlliance(r, actorOf(c), id) {
-		return notFound("alliance", id)
-	}
-	return c.JSON(http.StatusOK, a)
+	return answerRead(c, s.service().Alliance)
 }
 
 func (s *Server) createAlliance(c echo.Context) error {
-	return answerBody(c, parseAlliance, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Alliance) (any, error) {
+	return answerBody(c, bodyOf[matcher.Alliance], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Alliance) (any, error) {
 		return s.service().CreateAlliance(ctx, actor, v)
 	})
 }
 
 // patchAlliance changes an alliance's name, lead and members.
 func (s *Server) patchAlliance(c echo.Context) error {
-	return answerBody(c, parseAlliancePatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.AlliancePatch) (any, error) {
+	return answerBody(c, bodyOf[service.AlliancePatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.AlliancePatch) (any, error) {
 		return s.service().PatchAlliance(ctx, actor, c.Param("id"), v)
 	})
 }
 
-// listUnits lists the units the caller may read: all for an admin, the
-// units of its scope for a coordinator, its own and its alliances' for a
-// unit.
+// listUnits lists the units the caller may read (service.Units).
 func (s *Server) listUnits(c echo.Context) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	r, actor := s.snapshotReader(), actorOf(c)
-	var ids []string
-	switch actor.Role {
-	case matcher.RoleCoordinator:
-		scope, err := match.ResolveScope(r, actor.ID)
-		if err != nil {
-			return err
-		}
-		ids = scope.Units()
-	case matcher.RoleUnit:
-		ids = []string{actor.ID}
-		for al := range r.AlliancesOf(actor.ID) {
-			ids = append(ids, al.AllUnits()...)
-		}
-		slices.Sort(ids)
-		ids = slices.Compact(ids)
-	default:
-		for u := range r.Units() {
-			if p.Cursor != "" && u.ID <= p.Cursor {
-				continue
-			}
-			ids = append(ids, u.ID)
-			if len(ids) > p.Limit {
-				break
-			}
-		}
-	}
-	out := paginate(p, func(yield func(*matcher.Unit) bool) {
-		for _, id := range ids {
-			if p.Cursor != "" && id <= p.Cursor {
-				continue
-			}
-			if u, err := r.Unit(id); err == nil && !yield(u) {
-				return
-			}
-		}
-	}, func(u *matcher.Unit) string { return u.ID }, nil)
-	return c.JSON(http.StatusOK, out)
+	return answerList(c, s.service().Units, idOfUnit)
 }
 
 func (s *Server) getUnit(c echo.Context) error {
-	r, id := s.snapshotReader(), c.Param("id")
-	u, err := r.Unit(id)
-	if err != nil || !service.CanReadUnit(r, actorOf(c), id) {
-		return notFound("unit", id)
-	}
-	return c.JSON(http.StatusOK, u)
+	return answerRead(c, s.service().Unit)
 }
 
 func (s *Server) createUnit(c echo.Context) error {
-	return answerBody(c, parseUnit, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Unit) (any, error) {
+	return answerBody(c, bodyOf[matcher.Unit], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Unit) (any, error) {
 		return s.service().CreateUnit(ctx, actor, v)
 	})
 }
 
 func (s *Server) patchUnit(c echo.Context) error {
-	return answerBody(c, parseUnitPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.UnitPatch) (any, error) {
+	return answerBody(c, bodyOf[service.UnitPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.UnitPatch) (any, error) {
 		return s.service().PatchUnit(ctx, actor, c.Param("id"), v)
 	})
 }
 
-func (s *Server) deleteUnit(c echo.Context) error {
-	if err := s.service().DeleteUnit(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}
+func (s *Server) deleteUnit(c echo.Context) error { return answerDelete(c, s.service().DeleteUnit) }
 
 // listItems lists a unit's items the caller may see.
 func (s *Server) listItems(c echo.Context) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	r, actor, unit := s.snapshotReader(), actorOf(c), c.Param("id")
-	if !service.CanReadUnit(r, actor, unit) {
-		return notFound("unit", unit)
-	}
-	out := paginate(p, r.ItemsOf(unit), func(it *matcher.Item) string { return it.ID }, func(it *matcher.Item) bool {
-		return service.CanSeeItem(r, actor, it)
-	})
-	return c.JSON(http.StatusOK, out)
+	return answerList(c, func(a matcher.Actor) (iter.Seq[*matcher.Item], error) { return s.service().ItemsOf(a, c.Param("id")) }, idOfItem)
 }
 
 func (s *Server) getItem(c echo.Context) error {
-	r, id := s.snapshotReader(), c.Param("id")
-	it, err := r.Item(id)
-	if err != nil || !service.CanSeeItem(r, actorOf(c), it) {
-		return notFound("item", id)
-	}
-	return c.JSON(http.StatusOK, it)
+	return answerRead(c, s.service().Item)
 }
 
 func (s *Server) createItem(c echo.Context) error {
-	return answerBody(c, parseItem, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Item) (any, error) {
+	return answerBody(c, bodyOf[matcher.Item], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Item) (any, error) {
 		return s.service().CreateItem(ctx, actor, c.Param("id"), v)
 	})
 }
 
 func (s *Server) patchItem(c echo.Context) error {
-	return answerBody(c, parseItemPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ItemPatch) (any, error) {
+	return answerBody(c, bodyOf[service.ItemPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ItemPatch) (any, error) {
 		return s.service().PatchItem(ctx, actor, c.Param("id"), v)
 	})
 }
 
-func (s *Server) deleteItem(c echo.Context) error {
-	if err := s.service().DeleteItem(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
-}
+func (s *Server) deleteItem(c echo.Context) error { return answerDelete(c, s.service().DeleteItem) }
 
 func (s *Server) listProjects(c echo.Context) error {
-	p, err := pageOf(c)
-	if err != nil {
-		return err
-	}
-	r, actor, unit := s.snapshotReader(), actorOf(c), c.Param("id")
-	if !service.CanReadUnit(r, actor, unit) {
-		return notFound("unit", unit)
-	}
-	var prs []*matcher.Project
-	for pr := range r.ProjectsOf(unit) {
-		prs = append(prs, pr)
-	}
-	slices.SortFunc(prs, func(a, b *matcher.Project) int { return cmp.Compare(a.ID, b.ID) })
-	out := paginate(p, slices.Values(prs), func(pr *matcher.Project) string { return pr.ID }, nil)
-	return c.JSON(http.StatusOK, out)
+	return answerList(c, func(a matcher.Actor) (iter.Seq[*matcher.Project], error) {
+		return s.service().ProjectsOf(a, c.Param("id"))
+	}, idOfProject)
 }
 
 func (s *Server) getProject(c echo.Context) error {
-	r, id := s.snapshotReader(), c.Param("id")
-	pr, err := r.Project(id)
-	if err != nil || !service.CanReadUnit(r, actorOf(c), pr.Unit) {
-		return notFound("project", id)
-	}
-	return c.JSON(http.StatusOK, pr)
+	return answerRead(c, s.service().Project)
 }
 
 func (s *Server) createProject(c echo.Context) error {
-	return answerBody(c, parseProject, http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Project) (any, error) {
+	return answerBody(c, bodyOf[matcher.Project], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Project) (any, error) {
 		return s.service().CreateProject(ctx, actor, c.Param("id"), v)
 	})
 }
 
 func (s *Server) patchProject(c echo.Context) error {
-	return answerBody(c, parseProjectPatch, http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ProjectPatch) (any, error) {
+	return answerBody(c, bodyOf[service.ProjectPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ProjectPatch) (any, error) {
 		return s.service().PatchProject(ctx, actor, c.Param("id"), v)
 	})
 }
 
 func (s *Server) deleteProject(c echo.Context) error {
-	if err := s.service().DeleteProject(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return answerDelete(c, s.service().DeleteProject)
 }
 
 // importResponse answers POST /v1/import.
@@ -379,6 +151,44 @@ func (s *Server) importBundle(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, importResponse{Seq: ev.Seq, Records: ev.Count})
+}
+
+// answerList answers a list GET: the page (?limit=, ?cursor=) of what list
+// yields to the caller, in id order.
+func answerList[T any](c echo.Context, list func(matcher.Actor) (iter.Seq[T], error), id func(T) string) error {
+	p, err := pageOf(c)
+	if err != nil {
+		return err
+	}
+	seq, err := list(actorOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, paginate(p, seq, id, nil))
+}
+
+func idOfAlliance(a *matcher.Alliance) string { return a.ID }
+func idOfUnit(u *matcher.Unit) string         { return u.ID }
+func idOfItem(it *matcher.Item) string        { return it.ID }
+func idOfProject(p *matcher.Project) string   { return p.ID }
+
+// answerDelete answers a DELETE of the path's record: 204 when del
+// removed it.
+func answerDelete(c echo.Context, del func(context.Context, matcher.Actor, string) error) error {
+	if err := del(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// answerRead answers GET of one record: read by the path's id as the
+// caller may see it, or not found.
+func answerRead[T any](c echo.Context, read func(matcher.Actor, string) (T, error)) error {
+	v, err := read(actorOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
 }
 
 // answerBody parses the request body with parse, passes it with the caller

@@ -34,7 +34,7 @@ func checkAnswer(t *testing.T, method, route, path string, rec *httptest.Respons
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt := newRequestValidator(d, nil).routes[method+" "+route]
+	rt := documentRoutes(d)[method+" "+route]
 	if rt == nil {
 		t.Fatalf("%s %s is not in the document", method, route)
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/notify"
-	"github.com/allymatch/allymatch/matcher/service"
 )
 
 // The webhook routes (issue 12): subscriptions of a meeting's group or of
@@ -224,7 +223,7 @@ func (s *Server) streamEvents(c echo.Context) error {
 	tok, _ := bearer(c.Request())
 	return notify.Stream(c.Request().Context(), st, c.Response(), notify.StreamOptions{
 		Since: since,
-		Keep:  func(r index.Reader, ev *matcher.Event) bool { return service.CanSeeEvent(r, actor, ev) },
+		Keep:  func(r index.Reader, ev *matcher.Event) bool { return matcher.CanSeeEvent(r, actor, ev) },
 		Alive: func() bool { _, ok, err := s.Login(tok); return ok && err == nil },
 		Done:  s.closing,
 	})

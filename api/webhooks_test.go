@@ -247,7 +247,7 @@ func TestWebhookResponsesMatchTheDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := newRequestValidator(d, nil).routes
+	routes := documentRoutes(d)
 	coord := ts.coordToken("lh")
 	var c notify.Created
 	json.Unmarshal(ts.ok(201, http.MethodPost, "/v1/webhooks", coord, `{"kind":"generic","url":"https://hooks.example/x","events":["proposed"]}`), &c)

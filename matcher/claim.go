@@ -54,6 +54,18 @@ const (
 	DemandSide   Side = "demand"
 )
 
+// Valid reports whether s is one of the two sides.
+func (s Side) Valid() bool { return s == ResourceSide || s == DemandSide }
+
+// CheckNamed checks a side a request names: none, or one of the two
+// (EINVALID naming field).
+func (s Side) CheckNamed(field string) error {
+	if s != "" && !s.Valid() {
+		return FieldError(field, "must be resource or demand, got %q", s)
+	}
+	return nil
+}
+
 // Origin says who made a claim.
 type Origin string
 
@@ -146,7 +158,7 @@ func (c *Claim) Validate() error {
 		p.Add("status", "unknown status %q", c.Status)
 	}
 	for i, s := range c.AcceptedBy {
-		if s != ResourceSide && s != DemandSide {
+		if !s.Valid() {
 			p.Add(fieldIndex("accepted_by", i), "must be resource or demand, got %q", s)
 		}
 	}
@@ -155,7 +167,7 @@ func (c *Claim) Validate() error {
 			p.Add("accepted_by", "a %s claim has been accepted by both sides", c.Status)
 		}
 	}
-	if c.Status == ClaimRejected && c.RejectedBy != ResourceSide && c.RejectedBy != DemandSide {
+	if c.Status == ClaimRejected && !c.RejectedBy.Valid() {
 		p.Add("rejected_by", "a rejected claim names the side that rejected it")
 	}
 	checkText(&p, "reason", c.Reason, ReasonText)
@@ -323,7 +335,7 @@ func (c *Claim) checkLifecycle(p *Problems) {
 	}
 	if c.WithdrawnBy != "" {
 		switch {
-		case c.WithdrawnBy != ResourceSide && c.WithdrawnBy != DemandSide:
+		case !c.WithdrawnBy.Valid():
 			p.Add("withdrawn_by", "must be resource or demand, got %q", c.WithdrawnBy)
 		case c.Status != ClaimWithdrawn:
 			p.Add("withdrawn_by", "only a withdrawn claim names the side that withdrew it")

@@ -9,6 +9,9 @@
 package matcher
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -211,6 +214,41 @@ func scanText(s string, multiline bool) (int, *Error) {
 type GeoPoint struct {
 	Lat float64 `json:"lat"`
 	Lon float64 `json:"lon"`
+}
+
+// UnmarshalJSON reads a coordinate that gives both lat and lon: one left
+// out would read as 0°, a point in the Gulf of Guinea that Validate
+// cannot tell from a real one. Its errors name lat, lon or an unknown key.
+func (g *GeoPoint) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Lat *float64 `json:"lat"`
+		Lon *float64 `json:"lon"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) && typ.Field != "" {
+			return FieldError(typ.Field, "must be a number, got %s", typ.Value)
+		}
+		if f, ok := strings.CutPrefix(err.Error(), `json: unknown field "`); ok {
+			f = strings.TrimSuffix(f, `"`)
+			return FieldError(f, "unknown field %q", f)
+		}
+		return err
+	}
+	var p Problems
+	if raw.Lat == nil {
+		p.Add("lat", "is required")
+	}
+	if raw.Lon == nil {
+		p.Add("lon", "is required")
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	g.Lat, g.Lon = *raw.Lat, *raw.Lon
+	return nil
 }
 
 // Validate checks that p is a real coordinate.

@@ -119,7 +119,7 @@ func (s *site) changeMembers(c echo.Context) error {
 func (s *site) unitOfScope(c echo.Context, al *matcher.Alliance, typed string) (string, bool) {
 	sn := s.Service().Store.Snapshot()
 	a := actorOf(c)
-	if u := sn.UnitRaw(typed); u != nil && service.CanWriteUnit(sn.Reader, a, u.ID) {
+	if u := sn.UnitRaw(typed); u != nil && matcher.CanWriteUnit(sn.Reader, a, u.ID) {
 		return u.ID, true
 	}
 	scope := al.ID
@@ -196,7 +196,7 @@ func (s *site) newAlliance(c echo.Context) error {
 	}
 	sn := n.sn
 	for _, m := range chosen {
-		if u := sn.UnitRaw(m); u != nil && service.CanWriteUnit(sn.Reader, a, m) {
+		if u := sn.UnitRaw(m); u != nil && matcher.CanWriteUnit(sn.Reader, a, m) {
 			d.Members = append(d.Members, service.UnitRow{Unit: u})
 		}
 	}

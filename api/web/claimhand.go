@@ -53,8 +53,7 @@ func compatibleWith(v *matcher.Vocabulary, it, own *matcher.Item) bool {
 // ?for= one of its own items (then only those that can meet it or that it
 // can meet), sorted and paged.
 func (s *site) browse(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -107,7 +106,7 @@ type claimFormPage struct {
 // errNotFound when unit may not claim it.
 func claimTarget(sn store.Snapshot, a matcher.Actor, unit, id string) (*matcher.Item, error) {
 	it, err := sn.Item(id)
-	if err != nil || it.Unit == unit || !service.CanSeeItem(sn.Reader, a, it) || !service.CanSeeItem(sn.Reader, matcher.UnitActor(unit), it) {
+	if err != nil || it.Unit == unit || !matcher.CanSeeItem(sn.Reader, a, it) || !matcher.CanSeeItem(sn.Reader, matcher.UnitActor(unit), it) {
 		return nil, errNotFound
 	}
 	return it, nil
@@ -151,7 +150,7 @@ func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage
 	slices.SortStableFunc(chain, func(x, y *matcher.Alliance) int { return x.Level.Rank() - y.Level.Rank() })
 	if pickMeeting && p.F.V("meeting") == "" {
 		for _, al := range chain {
-			if a.Role == matcher.RoleCoordinator && !service.CanRunMeeting(sn.Reader, a, al.ID) {
+			if a.Role == matcher.RoleCoordinator && !matcher.CanRunMeeting(sn.Reader, a, al.ID) {
 				continue
 			}
 			if scope, err := match.ResolveScope(sn.Reader, al.ID); err == nil && scope.HasUnit(p.Unit.ID) && scope.HasUnit(target.Unit) {
@@ -169,8 +168,7 @@ func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage
 // claimForm shows the form of a claim by hand (?item=, and ?mine= the
 // unit's own item to claim it with).
 func (s *site) claimForm(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -200,8 +198,7 @@ func (s *site) claimForm(c echo.Context) error {
 // createHandClaim stores the claim (service.ClaimByHand), the unit's own
 // side accepting it; a coordinator claims for the unit's side.
 func (s *site) createHandClaim(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -303,7 +300,7 @@ func (s *site) claimPage(c echo.Context) error {
 	sn := s.Service().Store.Snapshot()
 	a := actorOf(c)
 	cl, err := sn.Claim(c.Param("id"))
-	if err != nil || !service.CanSeeClaim(sn.Reader, a, cl) {
+	if err != nil || !matcher.CanSeeClaim(sn.Reader, a, cl) {
 		return errNotFound
 	}
 	l := langFrom(c)
@@ -314,7 +311,7 @@ func (s *site) claimPage(c echo.Context) error {
 		d.Meeting = n.Alliance(cl.Meeting)
 	}
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
-		mine := a.Role == matcher.RoleUnit && a.ID == cl.UnitOf(side) || a.Role != matcher.RoleUnit && service.CanWriteUnit(sn.Reader, a, cl.UnitOf(side))
+		mine := a.Role == matcher.RoleUnit && a.ID == cl.UnitOf(side) || a.Role != matcher.RoleUnit && matcher.CanWriteUnit(sn.Reader, a, cl.UnitOf(side))
 		if mine && cl.Status.Open() {
 			d.Withdraw = append(d.Withdraw, claimAnswer{Side: string(side), Label: l.T("cl.withdraw.for", sideName(l, side), n.Unit(cl.UnitOf(side)))})
 		}
@@ -332,7 +329,7 @@ func (s *site) claimPage(c echo.Context) error {
 		switch {
 		case a.Role == matcher.RoleUnit && a.ID == unit:
 			d.Answers = append(d.Answers, claimAnswer{Side: string(side), Label: l.T("cl.yours", sideName(l, side))})
-		case a.Role != matcher.RoleUnit && service.CanWriteUnit(sn.Reader, a, unit):
+		case a.Role != matcher.RoleUnit && matcher.CanWriteUnit(sn.Reader, a, unit):
 			d.Answers = append(d.Answers, claimAnswer{Side: string(side), Label: l.T("cl.record", sideName(l, side), n.Unit(unit))})
 		}
 	}

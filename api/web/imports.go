@@ -14,7 +14,6 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/i18n"
-	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -106,10 +105,8 @@ func (d importData) Join(s []string) string { return strings.Join(s, d.N.lang.T(
 var csvKinds = []string{string(bundle.CSVDemands), string(bundle.CSVResources), string(bundle.CSVItems), string(bundle.CSVProjects), string(bundle.CSVUnits)}
 
 func (s *site) importMeeting(c echo.Context) (*matcher.Alliance, store.Snapshot, error) {
-	sn := s.Service().Store.Snapshot()
-	id := c.Param("id")
-	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), id) {
+	al, sn, err := s.Service().Meeting(actorOf(c), c.Param("id"))
+	if err != nil {
 		return nil, sn, errNotFound
 	}
 	return al, sn, nil

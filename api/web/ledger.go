@@ -201,7 +201,7 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 	})
 	shops := map[string]bool{}
 	for _, o := range svc.Offers(a, "", false) {
-		if service.CanWriteUnit(sn.Reader, a, o.Unit) {
+		if matcher.CanWriteUnit(sn.Reader, a, o.Unit) {
 			d.Offers = append(d.Offers, o)
 			shops[o.Unit] = true
 		}
@@ -231,12 +231,12 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 		}
 	default:
 		for al := range sn.Alliances() {
-			if service.CanRunMeeting(sn.Reader, a, al.ID) {
+			if matcher.CanRunMeeting(sn.Reader, a, al.ID) {
 				d.Alliances = append(d.Alliances, al)
 			}
 		}
 		for u := range sn.Units() {
-			if service.CanWriteUnit(sn.Reader, a, u.ID) && len(d.Units) < 500 {
+			if matcher.CanWriteUnit(sn.Reader, a, u.ID) && len(d.Units) < 500 {
 				d.Units = append(d.Units, u)
 			}
 		}
@@ -304,7 +304,7 @@ func (s *site) ledgerAccountPage(c echo.Context, problem string, status int) err
 			ll.Other = l.To
 		}
 		if to, err := sn.Account(l.To); err == nil && l.Kind != matcher.TransferReverse && ll.Reversed < l.Amount {
-			ll.CanBack = service.CanSeeAccount(sn.Reader, a, to)
+			ll.CanBack = matcher.CanSeeAccount(sn.Reader, a, to)
 		}
 		d.Lines = append(d.Lines, ll)
 	}
@@ -374,7 +374,7 @@ func (s *site) ledgerShopPage(c echo.Context, problem string, status int) error 
 	sn := svc.Store.Snapshot()
 	unit := c.Param("unit")
 	u := sn.UnitRaw(unit)
-	if u == nil || !service.CanWriteUnit(sn.Reader, a, unit) {
+	if u == nil || !matcher.CanWriteUnit(sn.Reader, a, unit) {
 		return errNotFound
 	}
 	now := svc.Now().In(service.CST)
@@ -526,16 +526,15 @@ func (s *site) ledgerRules(c echo.Context) error { return s.ledgerRulesPage(c, "
 func (s *site) ledgerRulesPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
-	al, err := sn.Alliance(c.Param("alliance"))
-	if err != nil || !service.CanRunMeeting(sn.Reader, a, al.ID) {
+	al, sn, err := svc.Meeting(a, c.Param("alliance"))
+	if err != nil {
 		return errNotFound
 	}
 	d := ledgerRulesData{Alliance: al, Rules: svc.Rules(a, al.ID), Cats: sn.Vocab.All(), Problem: problem, N: names{sn: sn, lang: langFrom(c)},
 		NewID: strings.ToUpper(al.ID) + "-RULE-" + randomHex(3)}
 	slices.SortFunc(d.Cats, func(x, y matcher.Category) int { return strings.Compare(x.ID, y.ID) })
 	for _, v := range svc.Accounts(a, "", matcher.AccountIssuer) {
-		if service.CanSeeUnit(sn.Reader, matcher.Coordinator(al.ID), v.Unit) {
+		if matcher.CanSeeUnit(sn.Reader, matcher.Coordinator(al.ID), v.Unit) {
 			d.Issuers = append(d.Issuers, v)
 		}
 	}

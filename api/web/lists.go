@@ -83,7 +83,7 @@ func windowsText(l *Lang, ws []matcher.Window) string {
 // ListsWritable reports whether a may change unit's lists (for the unit
 // page's controls; the service checks again).
 func (n names) ListsWritable(a matcher.Actor, unit string) bool {
-	return service.CanWriteUnit(n.sn.Reader, a, unit)
+	return matcher.CanWriteUnit(n.sn.Reader, a, unit)
 }
 
 // projectRow is a project with its slots.
@@ -342,26 +342,21 @@ func putRowErrors(f *form, rows []windowRow) {
 
 // listUnit returns the unit whose lists the caller may change, or
 // errNotFound: another unit's forms do not exist for the caller.
-func (s *site) listUnit(c echo.Context, sn store.Snapshot, id string) (*matcher.Unit, error) {
-	u, err := sn.Unit(id)
-	if err != nil || !service.CanWriteUnit(sn.Reader, actorOf(c), id) {
-		return nil, errNotFound
+func (s *site) listUnit(c echo.Context, id string) (*matcher.Unit, store.Snapshot, error) {
+	u, sn, err := s.Service().WritableUnit(actorOf(c), id)
+	if err != nil {
+		return nil, sn, errNotFound
 	}
-	return u, nil
+	return u, sn, nil
 }
 
 // listItem returns an item of a unit whose lists the caller may change.
-func (s *site) listItem(c echo.Context, sn store.Snapshot, id string) (*matcher.Item, *matcher.Unit, error) {
-	it, err := sn.Item(id)
-	a := actorOf(c)
-	if err != nil || !service.CanSeeItem(sn.Reader, a, it) || !service.CanWriteUnit(sn.Reader, a, it.Unit) {
-		return nil, nil, errNotFound
-	}
-	u, err := sn.Unit(it.Unit)
+func (s *site) listItem(c echo.Context, id string) (*matcher.Item, *matcher.Unit, store.Snapshot, error) {
+	it, u, sn, err := s.Service().WritableItem(actorOf(c), id)
 	if err != nil {
-		return nil, nil, errNotFound
+		return nil, nil, sn, errNotFound
 	}
-	return it, u, nil
+	return it, u, sn, nil
 }
 
 // fillItemPage adds the form's choices: the vocabulary by name, the
@@ -395,7 +390,7 @@ func (s *site) fillItemPage(c echo.Context, sn store.Snapshot, p *itemPage) {
 	if p.Item != nil {
 		p.Row = n.itemRow(p.Item)
 		for cl := range sn.ClaimsOnItem(p.Item) {
-			if service.CanSeeClaim(sn.Reader, actorOf(c), cl) {
+			if matcher.CanSeeClaim(sn.Reader, actorOf(c), cl) {
 				p.Claims = append(p.Claims, s.claimView(n, cl))
 			}
 		}
@@ -462,8 +457,7 @@ func newItemID(sn store.Snapshot, unit string, kind matcher.ItemKind, project st
 // newItem shows the form of a new demand or resource (?kind=, and
 // ?project= for a project's slot).
 func (s *site) newItem(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -488,8 +482,7 @@ func (s *site) newItem(c echo.Context) error {
 
 // createItem adds the item the form describes (service.CreateItem).
 func (s *site) createItem(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -515,14 +508,24 @@ func (s *site) createItem(c echo.Context) error {
 			}
 			return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/items/"+out.ID, "itemadded"))
 		}
-		if !f.failErr(l, err, itemFieldOf(in.rowOf, p.Kind)) {
+		return s.itemFormAgain(c, sn, p, l, in, err)
+	}
+	return s.itemFormAgain(c, sn, p, l, in, nil)
+}
+
+// itemFormAgain shows the item form again: with the service's problems
+// of err marked on their fields (an error of another kind is the error
+// page's), or, when err is nil, with the form's own problems (400).
+func (s *site) itemFormAgain(c echo.Context, sn store.Snapshot, p *itemPage, l *Lang, in itemInput, err error) error {
+	status := http.StatusBadRequest
+	if err != nil {
+		if !p.F.failErr(l, err, itemFieldOf(in.rowOf, p.Kind)) {
 			return err
 		}
-		s.fillItemPage(c, sn, p)
-		return s.render(c, formStatus(err), "item", p)
+		status = formStatus(err)
 	}
 	s.fillItemPage(c, sn, p)
-	return s.render(c, http.StatusBadRequest, "item", p)
+	return s.render(c, status, "item", p)
 }
 
 // formStatus is the status of a form shown again with the service's
@@ -537,8 +540,7 @@ func formStatus(err error) int {
 // itemPageGet shows an item of the caller's unit: its state, its claims
 // and its form.
 func (s *site) itemPageGet(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	it, u, err := s.listItem(c, sn, c.Param("id"))
+	it, u, sn, err := s.listItem(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -551,8 +553,7 @@ func (s *site) itemPageGet(c echo.Context) error {
 // saveItem changes the item as the form says (service.PatchItem with
 // every field of the form).
 func (s *site) saveItem(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	cur, u, err := s.listItem(c, sn, c.Param("id"))
+	cur, u, sn, err := s.listItem(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -581,14 +582,9 @@ func (s *site) saveItem(c echo.Context) error {
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, withMsg(Prefix+"/items/"+cur.ID, "itemsaved"))
 		}
-		if !f.failErr(l, err, itemFieldOf(in.rowOf, p.Kind)) {
-			return err
-		}
-		s.fillItemPage(c, sn, p)
-		return s.render(c, formStatus(err), "item", p)
+		return s.itemFormAgain(c, sn, p, l, in, err)
 	}
-	s.fillItemPage(c, sn, p)
-	return s.render(c, http.StatusBadRequest, "item", p)
+	return s.itemFormAgain(c, sn, p, l, in, nil)
 }
 
 // itemStatusMsg is the message after each status an item is given.
@@ -596,8 +592,7 @@ var itemStatusMsg = map[matcher.ItemStatus]string{matcher.ItemOpen: "itemreopene
 
 // setItemStatus pauses, reopens or closes an item (service.PatchItem).
 func (s *site) setItemStatus(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	it, _, err := s.listItem(c, sn, c.Param("id"))
+	it, _, _, err := s.listItem(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -611,8 +606,7 @@ func (s *site) setItemStatus(c echo.Context) error {
 // deleteItem removes an item without claims (service.DeleteItem); the
 // way back is its unit's page, or its project's.
 func (s *site) deleteItem(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	it, _, err := s.listItem(c, sn, c.Param("id"))
+	it, _, _, err := s.listItem(c, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -45,9 +45,8 @@ type loginsData struct {
 // loginsMeeting returns the meeting of the path if the caller may hand out
 // its logins (a coordinator who runs it, an admin).
 func (s *site) loginsMeeting(c echo.Context) (*matcher.Alliance, error) {
-	sn := s.Service().Store.Snapshot()
-	a, err := sn.Alliance(c.Param("id"))
-	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), a.ID) {
+	a, _, err := s.Service().Meeting(actorOf(c), c.Param("id"))
+	if err != nil {
 		return nil, errNotFound
 	}
 	return a, nil

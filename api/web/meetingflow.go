@@ -80,7 +80,7 @@ func (s *site) fulfil(c echo.Context) error {
 		if err != nil {
 			return matcher.FieldError("quantity", "must be a whole number, got %q", v)
 		}
-		f.Quantity = q
+		f.Quantity = &q
 	}
 	if _, err := s.Service().FulfilClaim(c.Request().Context(), actorOf(c), c.Param("id"), f); err != nil {
 		return err

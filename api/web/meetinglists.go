@@ -31,10 +31,9 @@ const (
 
 // meetingOf returns the meeting of the path if the caller may run it.
 func (s *site) meetingOf(c echo.Context) (*matcher.Alliance, names, error) {
-	sn := s.Service().Store.Snapshot()
+	al, sn, err := s.Service().Meeting(actorOf(c), c.Param("id"))
 	n := names{sn: sn, lang: langFrom(c)}
-	al, err := sn.Alliance(c.Param("id"))
-	if err != nil || !service.CanRunMeeting(sn.Reader, actorOf(c), al.ID) {
+	if err != nil {
 		return nil, n, errNotFound
 	}
 	return al, n, nil

@@ -12,7 +12,6 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/notify"
-	"github.com/allymatch/allymatch/matcher/service"
 )
 
 // Notifications in the desk (issue 12): a meeting's (or a unit's) webhooks
@@ -27,10 +26,10 @@ func (s *site) registerNotify(a *echo.Group) {
 	a.POST("/meetings/:id/webhooks", s.addWebhook)
 	a.GET("/units/:id/webhooks", s.webhooksPage)
 	a.POST("/units/:id/webhooks", s.addWebhook)
-	a.POST("/webhooks/:wid/test", s.testWebhook)
-	a.POST("/webhooks/:wid/delete", s.deleteWebhook)
-	a.POST("/webhooks/:wid/retry", s.retryWebhook)
-	a.POST("/webhooks/:wid/retry-all", s.retryAllWebhook)
+	a.POST("/webhooks/:wid/test", s.webhookAction("wh.tested", sendTest))
+	a.POST("/webhooks/:wid/delete", s.webhookAction("wh.deleted", unsubscribe))
+	a.POST("/webhooks/:wid/retry", s.webhookAction("wh.retried", retryOne))
+	a.POST("/webhooks/:wid/retry-all", s.webhookAction("wh.retried", retryAll))
 	a.GET("/meetings/:id/stream", s.meetingStream)
 }
 
@@ -82,14 +81,14 @@ func (s *site) webhooksSubject(c echo.Context) (*webhooksData, error) {
 	id := c.Param("id")
 	if c.Path() == Prefix+"/units/:id/webhooks" {
 		u, err := sn.Unit(id)
-		if err != nil || !service.CanWriteUnit(sn.Reader, a, id) {
+		if err != nil || !matcher.CanWriteUnit(sn.Reader, a, id) {
 			return nil, errNotFound
 		}
 		d.Unit, d.Path = u, Prefix+"/units/"+id+"/webhooks"
 		return d, nil
 	}
 	al, err := sn.Alliance(id)
-	if err != nil || !service.CanRunMeeting(sn.Reader, a, id) {
+	if err != nil || !matcher.CanRunMeeting(sn.Reader, a, id) {
 		return nil, errNotFound
 	}
 	d.Meeting, d.Path = al, Prefix+"/meetings/"+id+"/webhooks"
@@ -200,50 +199,41 @@ func (s *site) addWebhook(c echo.Context) error {
 // webhookBack is the page a webhook's button goes back to.
 func webhookBack(c echo.Context) string { return back(c, Prefix+"/") }
 
-func (s *site) testWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
+// webhookAction is the handler of a webhook's button: do with the
+// notifier and the path's subscription, then back with msg.
+func (s *site) webhookAction(msg string, do func(n *notify.Notifier, c echo.Context, a matcher.Actor, id string) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		n, err := s.notifier()
+		if err != nil {
+			return err
+		}
+		if err := do(n, c, actorOf(c), c.Param("wid")); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), msg))
 	}
-	if _, err := n.SendTest(actorOf(c), c.Param("wid")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.tested"))
 }
 
-func (s *site) deleteWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
-	}
-	if err := n.Unsubscribe(c.Request().Context(), actorOf(c), c.Param("wid")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.deleted"))
+// The buttons: a test message, unsubscribing, sending one dead letter
+// again, and every dead letter of a subscription again (the robot was put
+// right).
+func sendTest(n *notify.Notifier, _ echo.Context, a matcher.Actor, id string) error {
+	_, err := n.SendTest(a, id)
+	return err
 }
 
-func (s *site) retryWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
-	}
-	if _, err := n.Retry(actorOf(c), c.Param("wid"), c.FormValue("msg")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.retried"))
+func unsubscribe(n *notify.Notifier, c echo.Context, a matcher.Actor, id string) error {
+	return n.Unsubscribe(c.Request().Context(), a, id)
 }
 
-// retryAllWebhook sends every dead letter of a subscription again (the
-// robot was put right).
-func (s *site) retryAllWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
-	}
-	if _, err := n.RetryAll(actorOf(c), c.Param("wid")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, withMsg(webhookBack(c), "wh.retried"))
+func retryOne(n *notify.Notifier, c echo.Context, a matcher.Actor, id string) error {
+	_, err := n.Retry(a, id, c.FormValue("msg"))
+	return err
+}
+
+func retryAll(n *notify.Notifier, _ echo.Context, a matcher.Actor, id string) error {
+	_, err := n.RetryAll(a, id)
+	return err
 }
 
 // meetingStream is the meeting page's live stream: the events the caller
@@ -251,9 +241,8 @@ func (s *site) retryAllWebhook(c echo.Context) error {
 // holds.
 func (s *site) meetingStream(c echo.Context) error {
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
 	a, id := actorOf(c), c.Param("id")
-	if _, err := sn.Alliance(id); err != nil || !service.CanRunMeeting(sn.Reader, a, id) {
+	if _, _, err := svc.Meeting(a, id); err != nil {
 		return errNotFound
 	}
 	since, err := notify.SinceOf(c.Request(), svc.Store)
@@ -271,10 +260,10 @@ func (s *site) meetingStream(c echo.Context) error {
 	return notify.Stream(c.Request().Context(), svc.Store, c.Response(), notify.StreamOptions{
 		Since: since,
 		Keep: func(r index.Reader, ev *matcher.Event) bool {
-			if !service.CanSeeEvent(r, a, ev) {
+			if !matcher.CanSeeEvent(r, a, ev) {
 				return false
 			}
-			return slices.ContainsFunc(ev.Alliances, func(al string) bool { return service.Within(r, id, al) })
+			return slices.ContainsFunc(ev.Alliances, func(al string) bool { return matcher.Within(r, id, al) })
 		},
 		Alive: func() bool {
 			_, err := svc.Session(ck.Value)

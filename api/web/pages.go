@@ -186,7 +186,7 @@ func (s *site) home(c echo.Context) error {
 	q, level := strings.ToLower(ls.Get("q")), matcher.Level(ls.Get("level"))
 	var all []*matcher.Alliance
 	for al := range sn.Alliances() {
-		if !service.CanRunMeeting(sn.Reader, a, al.ID) || level != "" && al.Level != level {
+		if !matcher.CanRunMeeting(sn.Reader, a, al.ID) || level != "" && al.Level != level {
 			continue
 		}
 		if q != "" && !strings.Contains(strings.ToLower(al.Name), q) && !strings.Contains(strings.ToLower(al.ID), q) {
@@ -355,7 +355,7 @@ func (s *site) unit(c echo.Context) error {
 	id := c.Param("id")
 	sn := s.Service().Store.Snapshot()
 	u, err := sn.Unit(id)
-	if err != nil || !service.CanSeeUnit(sn.Reader, a, id) {
+	if err != nil || !matcher.CanSeeUnit(sn.Reader, a, id) {
 		return errNotFound
 	}
 	n := names{sn: sn, lang: langFrom(c)}
@@ -388,7 +388,7 @@ func (s *site) unit(c echo.Context) error {
 	var others, confirmed []sided
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
 		for cl := range sn.ClaimsOfUnit(side, id) {
-			if !service.CanSeeClaim(sn.Reader, a, cl) {
+			if !matcher.CanSeeClaim(sn.Reader, a, cl) {
 				continue
 			}
 			switch {

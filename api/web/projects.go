@@ -31,16 +31,12 @@ var projectFields = []string{"id", "name", "description", "status"}
 
 // listProject returns a project of a unit whose lists the caller may
 // change, or errNotFound.
-func (s *site) listProject(c echo.Context, sn store.Snapshot, id string) (*matcher.Project, *matcher.Unit, error) {
-	pr, err := sn.Project(id)
-	if err != nil || !service.CanWriteUnit(sn.Reader, actorOf(c), pr.Unit) {
-		return nil, nil, errNotFound
-	}
-	u, err := sn.Unit(pr.Unit)
+func (s *site) listProject(c echo.Context, id string) (*matcher.Project, *matcher.Unit, store.Snapshot, error) {
+	pr, u, sn, err := s.Service().WritableProject(actorOf(c), id)
 	if err != nil {
-		return nil, nil, errNotFound
+		return nil, nil, sn, errNotFound
 	}
-	return pr, u, nil
+	return pr, u, sn, nil
 }
 
 func (s *site) fillProjectPage(c echo.Context, sn store.Snapshot, p *projectPage) {
@@ -89,8 +85,7 @@ func newProjectID(sn store.Snapshot, unit string) string {
 
 // newProject shows the form of a new project.
 func (s *site) newProject(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -105,8 +100,7 @@ func (s *site) newProject(c echo.Context) error {
 // createProject adds the project (service.CreateProject); its page then
 // offers to add its slots.
 func (s *site) createProject(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	u, err := s.listUnit(c, sn, c.Param("id"))
+	u, sn, err := s.listUnit(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -127,8 +121,7 @@ func (s *site) createProject(c echo.Context) error {
 
 // projectPageGet shows a project of the caller's unit with its slots.
 func (s *site) projectPageGet(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	pr, u, err := s.listProject(c, sn, c.Param("id"))
+	pr, u, sn, err := s.listProject(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -140,8 +133,7 @@ func (s *site) projectPageGet(c echo.Context) error {
 // saveProject changes the project's name, description and status
 // (service.PatchProject).
 func (s *site) saveProject(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	cur, u, err := s.listProject(c, sn, c.Param("id"))
+	cur, u, sn, err := s.listProject(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -163,8 +155,7 @@ func (s *site) saveProject(c echo.Context) error {
 
 // deleteProject removes a project without slots (service.DeleteProject).
 func (s *site) deleteProject(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
-	pr, _, err := s.listProject(c, sn, c.Param("id"))
+	pr, _, _, err := s.listProject(c, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -163,6 +163,7 @@ var zh = map[string]string{
 	"missing column %q (or %s)":                                   "缺少列“%s”（或 %s）",
 	"must be a whole number, got %q":                              "须为整数（现为“%s”）",
 	"must be a number, got %q":                                    "须为数字（现为“%s”）",
+	"must be a number, got %s":                                    "须为数字（现为 %s）",
 	"must be yes/no (是/否), got %q":                                "须为“是”或“否”（现为“%s”）",
 	"not a date or time: %q (use 2026-12-01 or 2026-12-01 18:00)": "“%s”不是日期或时间（请写 2026-12-01 或 2026-12-01 18:00）",
 	"must be 1 (low) to %d (urgent), or 低/一般/高/紧急; got %q":        "须为 1（低）到 %d（紧急），或 低、一般、高、紧急（现为“%s”）",

@@ -6,33 +6,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
-)
-
-// The hard rules a candidate pair must pass, cheapest first. A near pair
-// that a rule excludes keeps the rule's name, so that "why not" names every
-// rule that blocks it, not only the first.
-const (
-	RuleCategory = "category"  // the resource's category cannot meet the demand's
-	RuleSameUnit = "same_unit" // both items belong to one unit
-	RuleQuantity = "quantity"  // nothing left of the resource after confirmed claims
-	RuleDistance = "distance"  // farther apart than the smaller of the two radii
-	RuleGrid     = "grid"      // without coordinates (or radius), not the same or a neighbouring red grid
-	RuleWindow   = "window"    // no time window of one overlaps a window of the other
-	RuleRejected = "rejected"  // one side rejected this pair before
-	// The rules on what the items are for, checked with the score terms:
-	// a measure of another family (hours for portions) without a
-	// conversion, and a pair across a serves link whose texts are not
-	// alike enough (Settings.Relevance).
-	RuleMeasure   = "measure"
-	RuleRelevance = "relevance"
-	// And what the texts say of whom an item is for and when: groups
-	// (幼儿 for 小学生) or days of the week and school holidays (周末、寒暑假
-	// for 每周三) that do not meet (see readings.go).
-	RuleAudience = "audience"
-	RuleDays     = "days"
 )
 
 // party is one open item of the instance, with what matching needs of it.
@@ -55,6 +32,7 @@ type party struct {
 	cosLat    float64    // cosLat(loc) (hasLoc)
 	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64    // chord2Within(RadiusKM) (radial)
+	reads     fieldSet   // the fields of item read to make the party, and to bucket it (Category)
 }
 
 func (p *party) radial() bool { return p.hasLoc && p.item.RadiusKM > 0 }
@@ -98,7 +76,8 @@ type instance struct {
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
-	p := party{item: it, unit: u, grid: u.Grid, remaining: it.Quantity - held}
+	p := party{item: it, unit: u, grid: u.Grid, remaining: it.Quantity - held,
+		reads: fID | fKind | fCategory | fTitle | fDescription | fTags | fMeasure | fLocation | fRadiusKM}
 	switch {
 	case it.Location != nil:
 		p.loc, p.hasLoc = *it.Location, true
@@ -111,16 +90,48 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 			p.lim2 = chord2Within(it.RadiusKM)
 		}
 	}
-	p.grams, p.fw = itemText(it.Title, it.Description, it.Tags)
-	p.family = matcher.MeasureFamily(it.Measure)
-	p.audience = audienceOf(it.Title, it.Tags)
-	if it.Kind == matcher.Resource {
-		p.points = pointsOffer(it.Title, it.Tags)
-	} else {
-		p.points = redeems(it.Title, it.Description, it.Tags)
-	}
-	p.days, p.holidays = daysOf(it.Title, it.Description, it.Tags)
+	t := textOf(it)
+	p.grams, p.fw, p.family, p.audience, p.points, p.days, p.holidays = t.grams, t.fw, t.family, t.audience, t.points, t.days, t.holidays
 	return p
+}
+
+// itemTexts is what a party reads of its item's texts and measure.
+type itemTexts struct {
+	grams    []uint64
+	fw       []uint8
+	family   string
+	audience uint8
+	points   bool
+	days     uint8
+	holidays bool
+}
+
+// texts keeps the itemTexts of each item record while the record lives:
+// records are immutable, and a record is matched again and again (every
+// run, every meeting that holds it), so its texts are read once. Keys are
+// weak: the entry goes with the record.
+var texts sync.Map // weak.Pointer[matcher.Item] → *itemTexts
+
+// textOf returns the itemTexts of it, read on first use (the slices are
+// shared and never changed).
+func textOf(it *matcher.Item) *itemTexts {
+	k := weak.Make(it)
+	if t, ok := texts.Load(k); ok {
+		return t.(*itemTexts)
+	}
+	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), audience: audienceOf(it.Title, it.Tags)}
+	t.grams, t.fw = itemText(it.Title, it.Description, it.Tags)
+	if it.Kind == matcher.Resource {
+		t.points = pointsOffer(it.Title, it.Tags)
+	} else {
+		t.points = redeems(it.Title, it.Description, it.Tags)
+	}
+	t.days, t.holidays = daysOf(it.Title, it.Description, it.Tags)
+	if old, loaded := texts.LoadOrStore(k, t); loaded {
+		return old.(*itemTexts)
+	}
+	runtime.AddCleanup(it, func(k weak.Pointer[matcher.Item]) { texts.Delete(k) }, k)
+	return t
 }
 
 // Reserved is the quantity of item that a new solve of meeting must leave
@@ -213,6 +224,12 @@ func (in *instance) merge(gs ...*gatherer) {
 	nd, nr := len(in.demands), len(in.resources)
 	for _, g := range gs {
 		nd, nr = nd+len(g.demands), nr+len(g.resources)
+	}
+	if len(gs) == 1 && len(in.demands) == 0 && len(in.resources) == 0 && len(in.held) == 0 {
+		// one gatherer: its parties as they are, without a copy
+		in.demands, in.resources, in.held = gs[0].demands, gs[0].resources, gs[0].held
+		in.direct, in.parents = gs[0].direct, gs[0].parents
+		return
 	}
 	in.demands, in.resources = slices.Grow(in.demands, nd-len(in.demands)), slices.Grow(in.resources, nr-len(in.resources))
 	for _, g := range gs {
@@ -389,40 +406,6 @@ func (in *instance) gridNeighbours(a, b string) (same, near bool) {
 	return false, ok
 }
 
-// rulesFor evaluates every hard rule (category excepted) on the pair and
-// returns the ones it breaks, with the distance when both have coordinates
-// (-1 otherwise).
-func (in *instance) rulesFor(d, r *party, stopAtFirst bool) (broken []string, km float64) {
-	km = -1
-	add := func(rule string) bool {
-		broken = append(broken, rule)
-		return stopAtFirst
-	}
-	if d.unit.ID == r.unit.ID && add(RuleSameUnit) {
-		return
-	}
-	if r.remaining <= 0 && add(RuleQuantity) {
-		return
-	}
-	if d.hasLoc && r.hasLoc {
-		km = DistanceKM(d.loc, r.loc)
-	}
-	if d.radial() && r.radial() {
-		if km > min(d.item.RadiusKM, r.item.RadiusKM) && add(RuleDistance) {
-			return
-		}
-	} else if _, near := in.gridNeighbours(d.grid, r.grid); !near && add(RuleGrid) {
-		return
-	}
-	if !windowsOverlap(d.item.Windows, r.item.Windows) && add(RuleWindow) {
-		return
-	}
-	if len(in.rejected) > 0 && in.rejected[[2]string{r.item.ID, d.item.ID}] && add(RuleRejected) {
-		return
-	}
-	return broken, km
-}
-
 // rowPrep is what the candidate rows of an instance look up per pair, taken
 // once from the instance's maps (keyed by strings) into forms a row reads
 // without hashing or comparing strings: by resource index, or by the row's
@@ -438,6 +421,29 @@ type rowPrep struct {
 	history    map[string]map[string]int // unit → other unit → fulfilled claims between the two (in.history)
 	cats       []string                  // the categories of the resources
 	resCat     []int32                   // by resource index: its category in cats
+
+	strMu    sync.Mutex
+	strByCat map[string][]int16 // demand category → by cats: the category strength (see strengths)
+}
+
+// strengths returns, by category of cats, the strength of a resource of it
+// for a demand of category dem, made once per demand category (the rows of
+// one category share it; it is never changed).
+func (p *rowPrep) strengths(vocab *matcher.Vocabulary, dem string) []int16 {
+	p.strMu.Lock()
+	defer p.strMu.Unlock()
+	if s, ok := p.strByCat[dem]; ok {
+		return s
+	}
+	s := make([]int16, len(p.cats))
+	for k, c := range p.cats {
+		s[k] = int16(vocab.Strength(c, dem))
+	}
+	if p.strByCat == nil {
+		p.strByCat = map[string][]int16{}
+	}
+	p.strByCat[dem] = s
+	return s
 }
 
 // allianceSet is the alliances of a unit (in.direct) and their parents
@@ -551,50 +557,8 @@ func (in *instance) view(d *party) demandView {
 		n := len(p.sets)
 		v.affinity = p.affinity[int(s)*n : int(s+1)*n]
 	}
-	v.strength = make([]int16, len(p.cats))
-	for k, c := range p.cats {
-		v.strength[k] = int16(in.vocab.Strength(c, d.item.Category))
-	}
+	v.strength = p.strengths(in.vocab, d.item.Category)
 	return v
-}
-
-// eligible reports whether resource ri passes every hard rule (category
-// excepted) with the demand of v, exactly when rulesFor(d, r, true) finds
-// none broken, with the same distance (-1 without coordinates). Pairs
-// surely beyond the radius are rejected by the chord bound, without
-// DistanceKM; every other distance is DistanceKM (as haversineKM with the
-// parties' cosines), so kilometres and scores are those rulesFor gives.
-func (v *demandView) eligible(in *instance, ri int32) (km float64, ok bool) {
-	d, r := v.d, &in.resources[ri]
-	if r.remaining <= 0 || v.unit == v.prep.resUnit[ri] {
-		return -1, false
-	}
-	km = -1
-	if d.radial() && r.radial() {
-		lim := min(d.lim2, r.lim2)
-		if surelyFarther(chord2(&d.vec, &r.vec), lim) {
-			return -1, false
-		}
-		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
-		if km > min(d.item.RadiusKM, r.item.RadiusKM) {
-			return -1, false
-		}
-	} else if r.grid == "" || d.grid == "" || (d.grid != r.grid && !sortedHas(v.near, r.grid)) {
-		return -1, false
-	}
-	if !windowsOverlap(d.item.Windows, r.item.Windows) {
-		return -1, false
-	}
-	if len(v.rejected) > 0 && slices.Contains(v.rejected, r.item.ID) {
-		return -1, false
-	}
-	if !measuresMeet(in.vocab, d, r) || !audiencesMeet(d, r) || !daysMeet(d, r) {
-		return -1, false
-	}
-	if km < 0 && d.hasLoc && r.hasLoc {
-		km = haversineKM(d.loc, r.loc, d.cosLat, r.cosLat)
-	}
-	return km, true
 }
 
 func sortedHas(list []string, s string) bool {
@@ -602,25 +566,23 @@ func sortedHas(list []string, s string) bool {
 	return ok
 }
 
-// terms computes the soft score terms of an eligible pair: the demand of v
-// and resource ri at distance km (-1 without coordinates).
-// The text similarity and the category strength come computed (the
-// relevance rule reads them first).
-func (v *demandView) terms(in *instance, ri int32, km float64, text, strength int) termValues {
-	d, r := v.d, &in.resources[ri]
+// terms computes the soft score terms of a pair that passes the rules,
+// at distance km (-1 without coordinates).
+func (p *pairCheck) terms(km float64) termValues {
+	in, v, d, r, ri := p.in, &p.v, p.d, p.r, p.ri
 	var t termValues
 	if km >= 0 && d.radial() && r.radial() {
-		maxKM := min(d.item.RadiusKM, r.item.RadiusKM)
-		t[0] = uint16(max(0, 1000-int(1000*km/maxKM)))
+		maxKM := min(p.dItem(fRadiusKM).RadiusKM, p.rItem(fRadiusKM).RadiusKM)
+		t[termProximity] = uint16(max(0, 1000-int(1000*km/maxKM)))
 	} else if d.grid != "" && d.grid == r.grid {
-		t[0] = 1000
+		t[termProximity] = 1000
 	} else {
-		t[0] = 600
+		t[termProximity] = 600
 	}
-	t[termText] = uint16(text)
-	t[termCategory] = uint16(strength)
-	t[termPriority] = uint16((d.item.Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	t[termTime] = uint16(timeShare(d.item.Windows, r.item.Windows))
+	t[termText] = uint16(p.textSim())
+	t[termCategory] = uint16(p.strength())
+	t[termPriority] = uint16((p.dItem(fPriority).Priority - 1) * 1000 / (matcher.MaxPriority - 1))
+	t[termTime] = uint16(timeShare(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows))
 	if rs := v.prep.resSet[ri]; v.affinity != nil {
 		t[termAffinity] = uint16(v.affinity[rs])
 	} else {
@@ -630,37 +592,6 @@ func (v *demandView) terms(in *instance, ri int32, km float64, text, strength in
 		t[termHistory] = uint16(min(1000, 200*v.history[r.unit.ID]))
 	}
 	return t
-}
-
-// measuresMeet reports whether the measures of d and r meet (see
-// matcher.Vocabulary.MeasuresMeet).
-func measuresMeet(vocab *matcher.Vocabulary, d, r *party) bool {
-	return d.item.Measure == r.item.Measure || vocab.FamiliesMeet(r.item.Category, r.family, d.family)
-}
-
-// fitRules returns the rules on what the items are for that the pair
-// breaks: category (its category cannot meet the demand's), measure,
-// audience, days and relevance; rulesFor has the others. The parties must be weighed (see
-// weighText).
-func (in *instance) fitRules(d, r *party) []string {
-	var out []string
-	strength := in.vocab.Strength(r.item.Category, d.item.Category)
-	if strength == 0 {
-		out = append(out, RuleCategory)
-	}
-	if !measuresMeet(in.vocab, d, r) {
-		out = append(out, RuleMeasure)
-	}
-	if !audiencesMeet(d, r) {
-		out = append(out, RuleAudience)
-	}
-	if !daysMeet(d, r) {
-		out = append(out, RuleDays)
-	}
-	if strength > 0 && textSim(d.grams, d.gw, d.wsum, r.grams, r.gw, r.wsum) < in.minText.Need(strength) {
-		out = append(out, RuleRelevance)
-	}
-	return out
 }
 
 // weighText computes, once per instance, how rare each gram is among the
@@ -755,45 +686,6 @@ func affinityOf(da, pa, db, pb []string) int {
 	return 300
 }
 
-// near calls fn once for every resource of a category compatible with d
-// that is near d: within its radius by coordinates, or in the same or a
-// neighbouring grid. With wide set the radius is widened (for explanations).
-func (in *instance) near(d *party, wide bool, fn func(ri int32)) {
-	seen := map[int32]bool{}
-	visit := func(ri int32) {
-		if !seen[ri] {
-			seen[ri] = true
-			fn(ri)
-		}
-	}
-	for _, cat := range in.vocab.MetBy(d.item.Category) {
-		b := in.buckets[cat]
-		if b == nil {
-			continue
-		}
-		if d.hasLoc {
-			km := d.item.RadiusKM
-			if wide {
-				km = max(3*km, 10)
-			}
-			if km > 0 {
-				var cells []cell
-				cellsWithin(d.loc, km, func(c cell) { cells = append(cells, c) })
-				for _, c := range cells {
-					for _, ri := range b.cells[c] {
-						visit(ri)
-					}
-				}
-			}
-		}
-		for _, g := range in.gridsNear(d.grid) {
-			for _, ri := range b.byGrid[g] {
-				visit(ri)
-			}
-		}
-	}
-}
-
 // candidates are the eligible pairs of an instance, ordered by demand then
 // resource index.
 type candidates struct {
@@ -846,7 +738,7 @@ func (in *instance) generate() *candidates {
 			}
 			lo := len(buf.R)
 			for di := blk * rowBlock; di < min((blk+1)*rowBlock, len(in.demands)); di++ {
-				buf.found = in.row(&in.demands[di], buf.found, func(ri int32, t termValues, km float64) {
+				buf.found, _ = in.row(&in.demands[di], buf.found, func(ri int32, t termValues, km float64) {
 					buf.R = append(buf.R, ri)
 					buf.D = append(buf.D, int32(di))
 					buf.Terms = append(buf.Terms, t)
@@ -890,26 +782,24 @@ func (in *instance) generate() *candidates {
 
 // row calls fn, in resource order, for every resource that is a candidate
 // of demand d, with the pair's terms and distance (-1 without
-// coordinates). found is scratch space, returned for reuse.
-func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) []int32 {
-	v := in.view(d)
-	found = in.nearEligible(d, v.near, found[:0])
-	slices.Sort(found)
+// coordinates). found is scratch space, returned for reuse, with the
+// fields of the items the row read (see fieldSet).
+func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) ([]int32, fieldSet) {
 	kept := rowScratch.Get().(*rowBuf)
+	kept.check = in.checker(d)
+	p := &kept.check
+	radius := 0.0
+	if d.radial() {
+		radius = d.item.RadiusKM
+	}
+	found = in.nearby(d, radius, p.v.near, found[:0])
+	slices.Sort(found)
 	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
 	for _, ri := range found {
-		if km, ok := v.eligible(in, ri); ok {
-			// the relevance rule first: it needs only the text and the
-			// category, and most pairs that fail fail it
-			r := &in.resources[ri]
-			strength := int(v.strength[v.prep.resCat[ri]])
-			shared := textShared(d.grams, d.gw, r.grams, r.gw)
-			text := simOf(shared, d.wsum, r.wsum)
-			if text < in.minText.Need(strength) {
-				continue
-			}
-			kept.edges = append(kept.edges, rowEdge{ri, v.terms(in, ri, km, text, strength), float32(km)})
-			kept.shared = append(kept.shared, shared)
+		if p.with(&in.resources[ri], ri).passes() {
+			km := p.distance()
+			kept.edges = append(kept.edges, rowEdge{ri, p.terms(km), float32(km)})
+			kept.shared = append(kept.shared, p.shared)
 		}
 	}
 	kept.ris, kept.texts = kept.ris[:0], kept.texts[:0]
@@ -923,14 +813,17 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 			fn(e.ri, e.terms, float64(e.km))
 		}
 	}
+	reads := p.reads | d.reads
+	kept.check = pairCheck{} // holds nothing of the instance while pooled
 	rowScratch.Put(kept)
-	return found
+	return found, reads
 }
 
 // rowScratch pools the buffers of row.
 var rowScratch = sync.Pool{New: func() any { return new(rowBuf) }}
 
 type rowBuf struct {
+	check  pairCheck // of the row's demand
 	edges  []rowEdge
 	shared []int64
 	ris    []int32
@@ -1023,39 +916,4 @@ func intersectSorted(a, b []uint64) []uint64 {
 		}
 	}
 	return out
-}
-
-// nearEligible appends to found the resources of categories compatible
-// with d that are near d: radial ones in the cells within d's radius when
-// both are radial, the others in near, d's grid and its neighbours. It is
-// near without the map of seen resources: the radial and grid passes are
-// disjoint (a radial pair is judged by distance, any other by grid), so
-// each resource is listed once.
-func (in *instance) nearEligible(d *party, near []string, found []int32) []int32 {
-	radial := d.radial()
-	var x0, x1, y0, y1 int32
-	if radial {
-		x0, x1, y0, y1 = cellRange(d.loc, d.item.RadiusKM)
-	}
-	for _, cat := range in.vocab.MetBy(d.item.Category) {
-		b := in.buckets[cat]
-		if b == nil {
-			continue
-		}
-		if radial && len(b.cells) > 0 {
-			for y := y0; y <= y1; y++ {
-				for x := x0; x <= x1; x++ {
-					found = append(found, b.cells[cell{x, y}]...)
-				}
-			}
-		}
-		for _, g := range near {
-			for _, ri := range b.byGrid[g] {
-				if !radial || !in.resources[ri].radial() {
-					found = append(found, ri)
-				}
-			}
-		}
-	}
-	return found
 }

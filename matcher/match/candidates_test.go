@@ -128,11 +128,12 @@ func TestItemGramsAsToLower(t *testing.T) {
 
 func isGramRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// TestRowsAsRulesFor checks every candidate row of Banan and generated
-// meetings against the rules and terms evaluated pair by pair over every
-// resource of a compatible category: the same pairs, in the same order,
-// with the same terms and distances.
-func TestRowsAsRulesFor(t *testing.T) {
+// TestRowsAsRules checks every candidate row of Banan and generated
+// meetings against the rules (by id and vocabulary, not by the rows'
+// numbers) and terms evaluated pair by pair over every resource of a
+// compatible category, not only the near ones: the same pairs, in the same
+// order, with the same terms and distances.
+func TestRowsAsRules(t *testing.T) {
 	gst := genStore(t, 1000, 3)
 	edges, history, rejectedOnly := 0, 0, 0
 	for _, sn := range []store.Snapshot{bananStore(t).Snapshot(), bananWithClaims(t).Snapshot(), gst.Snapshot()} {
@@ -155,15 +156,17 @@ func TestRowsAsRulesFor(t *testing.T) {
 			for di := range in.demands {
 				d := &in.demands[di]
 				from := len(want.R)
+				check := in.checker(d)
 				for ri := range in.resources {
 					r := &in.resources[ri]
 					if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
 						continue
 					}
-					if broken, _ := in.rulesFor(d, r, false); slices.Equal(broken, []string{RuleRejected}) {
+					if broken := check.with(r, -1).brokenRules(placement); slices.Equal(broken, []string{RuleRejected}) {
 						rejectedOnly++
 					}
-					if broken, km := in.rulesFor(d, r, true); len(broken) == 0 && len(in.fitRules(d, r)) == 0 {
+					if broken := check.with(r, -1).brokenRules(nil); len(broken) == 0 {
+						km := check.distance()
 						if termsByRule(in, d, r, km)[termHistory] > 0 {
 							history++
 						}

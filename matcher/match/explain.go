@@ -3,14 +3,16 @@ package match
 // top is the best and second-best candidate edge of a demand (-1: none).
 type top struct{ first, second int32 }
 
-// explain fills res with the proposals (score breakdown, runner-up), the
-// unmet demands (with reasons), the blocked projects and the totals.
-func (in *instance) explain(res *Result, c *candidates, scores []int64, w [nTerms]int, flowOut, need []int64,
-	slots map[string][]int, blockedBy map[string]string, projects []string, sc *scratch) {
+// explain fills res with the proposals (score breakdown, runner-up) of
+// flowOut, the unmet demands (with reasons), the blocked projects and the
+// totals.
+func (r *run) explain(res *Result, flowOut []int64) {
+	in, c, scores, w, need, sc := r.in, r.cands, r.scores, r.w, r.need, r.sc
+	blockedBy, projects := r.blockedBy, r.projects
 	// Best and second-best candidate per demand, by score then resource id
 	// (resources are sorted by id, so the lower index wins a tie); kept in
 	// sc while its candidates and scores stay the same.
-	if !sc.same || !sc.topsOK || len(sc.tops) != len(in.demands) {
+	if !r.sameTops {
 		sc.tops, sc.ncand = sized(sc.tops, len(in.demands)), sized(sc.ncand, len(in.demands))
 		for i := range sc.tops {
 			sc.tops[i] = top{-1, -1}
@@ -36,8 +38,8 @@ func (in *instance) explain(res *Result, c *candidates, scores []int64, w [nTerm
 				t.second = int32(e)
 			}
 		}
-		sc.topsOK = true
 	}
+	sc.topsOf = sc.of
 	tops, ncand := sc.tops, sc.ncand
 	met := make([]int64, len(in.demands))
 	for e, f := range flowOut {
@@ -108,31 +110,35 @@ func (in *instance) explain(res *Result, c *candidates, scores []int64, w [nTerm
 }
 
 // whyNot looks at the resources near d (radius widened) of compatible
-// categories and counts every rule that excludes each of them.
+// categories and counts every rule that excludes each of them. The rules
+// on what the items are for are asked of pairs that pass the others, as
+// candidate rows do (reading the texts costs the most), the measure
+// excepted, which is always asked.
 func (in *instance) whyNot(d *party) (string, map[string]int) {
 	rules := map[string]int{}
-	n := 0
-	in.near(d, true, func(ri int32) {
-		n++
-		r := &in.resources[ri]
-		broken, _ := in.rulesFor(d, r, false)
+	p := in.checker(d)
+	wide := 0.0
+	if d.hasLoc {
+		wide = max(3*d.item.RadiusKM, 10)
+	}
+	found := in.nearby(d, wide, p.v.near, nil)
+	var broken []string
+	for _, ri := range found {
+		broken = p.with(&in.resources[ri], ri).appendBroken(broken[:0], placement)
 		if len(broken) == 0 {
-			// what the items are for is asked of pairs that pass the
-			// other rules, as candidate generation does (and it costs
-			// the most)
-			broken = in.fitRules(d, r)
-		} else if !measuresMeet(in.vocab, d, r) {
+			broken = p.appendBroken(broken, fit)
+		} else if p.breaks(RuleMeasure) {
 			broken = append(broken, RuleMeasure)
 		}
 		if len(broken) == 0 {
 			// Near only by the widened radius: the distance is the rule.
-			broken = []string{RuleDistance}
+			broken = append(broken, RuleDistance)
 		}
 		for _, b := range broken {
 			rules[b]++
 		}
-	})
-	if n == 0 {
+	}
+	if len(found) == 0 {
 		any := false
 		for _, cat := range in.vocab.MetBy(d.item.Category) {
 			if in.buckets[cat] != nil {
@@ -146,6 +152,3 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 	}
 	return ReasonNoCandidate, rules
 }
-
-// RuleNames lists the hard rules in the order they are checked.
-var RuleNames = []string{RuleCategory, RuleSameUnit, RuleQuantity, RuleDistance, RuleGrid, RuleWindow, RuleRejected, RuleMeasure, RuleAudience, RuleDays, RuleRelevance}

@@ -75,16 +75,6 @@ func cellOf(p matcher.GeoPoint) cell {
 	return cell{int32(math.Floor(p.Lon / cellDeg)), int32(math.Floor(p.Lat / cellDeg))}
 }
 
-// cellsWithin calls fn for every cell that may hold a point within km of p.
-func cellsWithin(p matcher.GeoPoint, km float64, fn func(cell)) {
-	x0, x1, y0, y1 := cellRange(p, km)
-	for y := y0; y <= y1; y++ {
-		for x := x0; x <= x1; x++ {
-			fn(cell{x, y})
-		}
-	}
-}
-
 // cellRange returns the cells (x0..x1, y0..y1) that may hold a point within
 // km of p.
 func cellRange(p matcher.GeoPoint, km float64) (x0, x1, y0, y1 int32) {

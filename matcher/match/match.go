@@ -220,7 +220,7 @@ func Run(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting
 // WhyNot and Alternatives, which change the instance before the solve).
 func runInstance(ctx context.Context, in *instance, set Settings, start time.Time) (*Result, error) {
 	in.minText = set.Relevance
-	return runCandidates(ctx, in, in.generate(), nil, nil, set, start)
+	return newRun(in, in.generate(), set, start).do(ctx)
 }
 
 // scratch is memory the runs of a Session reuse: nothing of it reaches a
@@ -235,8 +235,7 @@ type scratch struct {
 	ncand []int // and number of candidates
 
 	of     *sessionState // the state whose rows cands holds
-	same   bool          // cands is what the run before had, so are scores
-	topsOK bool          // tops and ncand are those of cands and scores
+	topsOf *sessionState // the state whose candidates and scores tops and ncand are of (nil: none)
 }
 
 // sized returns buf resized to n, reusing its memory when it can.
@@ -247,140 +246,181 @@ func sized[T any](buf []T, n int) []T {
 	return buf[:n]
 }
 
-// runCandidates is runInstance on candidates already generated, solving
-// with cache when it is not nil (a Session's incremental run) and reusing
-// sc's memory when it is not nil.
-func runCandidates(ctx context.Context, in *instance, cands *candidates, cache *flow.Cache, sc *scratch, set Settings, start time.Time) (*Result, error) {
-	if sc == nil {
-		sc = &scratch{}
-	}
-	scope := in.scope
-	w := set.Weights.list()
-	res := &Result{Meeting: scope.Meeting, Level: scope.Level, Mode: set.Mode, Seq: in.r.Meta().Seq, Optimal: true}
-	res.Stats = Stats{Demands: len(in.demands), Resources: len(in.resources), Edges: len(cands.R), Candidates: time.Since(start)}
+// run is one solve of an instance's candidates: what the project step,
+// the solves and the explanations share.
+type run struct {
+	in    *instance
+	cands *candidates
+	set   Settings
+	w     [nTerms]int
+	start time.Time
+	cache *flow.Cache // a Session's incremental solves (nil: none)
+	sc    *scratch    // memory reused across runs (a Session's; else the run's own)
 
-	if !sc.same {
+	// What the run takes from sc as it is, decided in one place (reuse).
+	sameScores bool // sc.scores are those of cands
+	sameTops   bool // sc.tops and sc.ncand are those of cands and the scores
+
+	scores     []int64
+	capR, need []int64
+	slots      map[string][]int  // project → its slot demands, by index
+	projects   []string          // sorted
+	blockedBy  map[string]string // project → the required slot it cannot fill
+}
+
+// newRun returns the run of cands, the candidates of in, with scratch of
+// its own.
+func newRun(in *instance, cands *candidates, set Settings, start time.Time) *run {
+	return &run{in: in, cands: cands, set: set, w: set.Weights.list(), start: start, sc: &scratch{}}
+}
+
+// reuse makes the run solve with the Session's cache and memory: same
+// tells whether cands are the very candidates of the run before, of the
+// state prev, whose scores and explanations' tops sc may still hold.
+func (r *run) reuse(cache *flow.Cache, sc *scratch, same bool, prev *sessionState) *run {
+	r.cache, r.sc = cache, sc
+	r.sameScores = same
+	r.sameTops = same && prev != nil && sc.topsOf == prev && len(sc.tops) == len(r.in.demands)
+	sc.topsOf = nil // until explain makes them again
+	return r
+}
+
+// do solves the run: scores, the project step (re-solving without the
+// projects that cannot launch), the explanations and the certificate.
+func (r *run) do(ctx context.Context) (*Result, error) {
+	in, cands, sc, set := r.in, r.cands, r.sc, r.set
+	scope := in.scope
+	res := &Result{Meeting: scope.Meeting, Level: scope.Level, Mode: set.Mode, Seq: in.r.Meta().Seq, Optimal: true}
+	res.Stats = Stats{Demands: len(in.demands), Resources: len(in.resources), Edges: len(cands.R), Candidates: time.Since(r.start)}
+
+	if !r.sameScores {
 		sc.scores = sized(sc.scores, len(cands.R))
 		for e := range cands.R {
-			sc.scores[e] = int64(scoreOf(cands.Terms[e], w))
+			sc.scores[e] = int64(scoreOf(cands.Terms[e], r.w))
 		}
-		sc.topsOK = false
 	}
-	scores := sc.scores
-	capR := make([]int64, len(in.resources))
+	r.scores = sc.scores
+	r.capR = make([]int64, len(in.resources))
 	for i := range in.resources {
-		capR[i] = max(0, in.resources[i].remaining)
+		r.capR[i] = max(0, in.resources[i].remaining)
 	}
-	need := make([]int64, len(in.demands))
+	r.need = make([]int64, len(in.demands))
 	for i := range in.demands {
-		need[i] = in.demands[i].remaining
+		r.need[i] = in.demands[i].remaining
 	}
-
-	// Projects: slot demands by project, required ones marked.
-	slots := map[string][]int{}
-	for di := range in.demands {
-		if p := in.demands[di].item.Project; p != "" {
-			slots[p] = append(slots[p], di)
-		}
-	}
-	projects := make([]string, 0, len(slots))
-	for p := range slots {
-		projects = append(projects, p)
-	}
-	slices.Sort(projects)
-	// A project whose required slot (at another level, or closed) is not
-	// in this instance and not yet held in full cannot launch either.
-	blockedBy := map[string]string{}
-	for _, p := range projects {
-		if slot := in.missingRequiredSlot(p); slot != "" {
-			blockedBy[p] = slot
-		}
-	}
-
-	// Edges by demand, for the per-project checks: candidates are ordered
-	// by demand, so demand d's are first[d] up to first[d+1].
-	var first []int32
-	if len(projects) > 0 {
-		first = make([]int32, len(in.demands)+1)
-		for _, d := range cands.D {
-			first[d+1]++
-		}
-		for d := range in.demands {
-			first[d+1] += first[d]
-		}
-	}
-	// A project whose required slots cannot be filled even with every
-	// resource to itself is blocked before the solve.
-	for _, p := range projects {
-		if blockedBy[p] == "" {
-			blockedBy[p] = in.unfillable(ctx, slots[p], first, cands, scores, capR, need)
-		}
-	}
+	r.findProjects(ctx)
 
 	solveStart := time.Now()
-	var flowOut []int64
 	var last solved
 	var lastNeed []int64
 	var lastRequired []bool
 	for {
-		needNow := slices.Clone(need)
+		needNow := slices.Clone(r.need)
 		required := make([]bool, len(in.demands))
-		for _, p := range projects {
-			for _, di := range slots[p] {
-				if blockedBy[p] != "" {
+		for _, p := range r.projects {
+			for _, di := range r.slots[p] {
+				if r.blockedBy[p] != "" {
 					needNow[di] = 0
 				} else if !in.demands[di].item.Optional {
 					required[di] = true
 				}
 			}
 		}
-		sv, err := solve(ctx, set, in, cands, scores, capR, needNow, required, cache, sc)
+		sv, err := r.solve(ctx, needNow, required)
 		if err != nil {
 			return nil, err
 		}
-		out := sv.flow
 		res.Stats.Solves++
 		res.Stats.Pivots += sv.st.Pivots
 		res.Stats.Components = sv.st.Components
 		res.Optimal = res.Optimal && sv.optimal
-		flowOut = out
 		last, lastNeed, lastRequired = sv, needNow, required
-		got := make([]int64, len(in.demands))
-		for e, f := range out {
-			got[cands.D[e]] += f
-		}
-		changed := false
-		for _, p := range projects {
-			if blockedBy[p] != "" {
-				continue
-			}
-			for _, di := range slots[p] { // sorted by item id, as demands are
-				if !in.demands[di].item.Optional && got[di] < need[di] {
-					blockedBy[p] = in.demands[di].item.ID
-					changed = true
-					break
-				}
-			}
-		}
-		if !changed {
+		if !r.blockShort(sv.flow) {
 			break
 		}
 	}
 	res.Stats.Solve = time.Since(solveStart)
-	in.explain(res, cands, scores, w, flowOut, need, slots, blockedBy, projects, sc)
+	r.explain(res, last.flow)
 	if set.Mode == Welfare || set.Mode == Coverage {
-		n := &network{capR: capR, need: lastNeed, r: cands.R, d: cands.D,
-			vals: edgeValues(in, cands, scores, lastRequired, set.Mode, last.scale)}
-		res.Certificate = in.certify(set, n, flowOut, last.u, last.v, last.scale, last.optimal, len(projects) > 0)
+		n := &network{capR: r.capR, need: lastNeed, r: cands.R, d: cands.D,
+			vals: edgeValues(in, cands, r.scores, lastRequired, set.Mode, last.scale)}
+		res.Certificate = in.certify(set, n, last.flow, last.u, last.v, last.scale, last.optimal, len(r.projects) > 0)
 	}
 	if set.Mode == Stable && last.sp != nil {
 		// Checked on the network of the final solve, after the project
 		// step: a project that cannot launch has slots that need nothing.
-		bp := in.blockingPairs(last.sp, cands, flowOut)
+		bp := in.blockingPairs(last.sp, cands, last.flow)
 		n := len(bp)
 		res.BlockingPairs, res.Blocking = &n, bp
 	}
 	return res, nil
+}
+
+// findProjects fills the run's projects with their slot demands, and
+// blocks before any solve those that cannot launch: a required slot (at
+// another level, or closed) not in this instance and not yet held in full,
+// or required slots that cannot be filled even with every resource to the
+// project.
+func (r *run) findProjects(ctx context.Context) {
+	in := r.in
+	r.slots = map[string][]int{}
+	for di := range in.demands {
+		if p := in.demands[di].item.Project; p != "" {
+			r.slots[p] = append(r.slots[p], di)
+		}
+	}
+	r.projects = make([]string, 0, len(r.slots))
+	for p := range r.slots {
+		r.projects = append(r.projects, p)
+	}
+	slices.Sort(r.projects)
+	r.blockedBy = map[string]string{}
+	for _, p := range r.projects {
+		if slot := in.missingRequiredSlot(p); slot != "" {
+			r.blockedBy[p] = slot
+		}
+	}
+	if len(r.projects) == 0 {
+		return
+	}
+	// Edges by demand: candidates are ordered by demand, so demand d's are
+	// first[d] up to first[d+1].
+	first := make([]int32, len(in.demands)+1)
+	for _, d := range r.cands.D {
+		first[d+1]++
+	}
+	for d := range in.demands {
+		first[d+1] += first[d]
+	}
+	for _, p := range r.projects {
+		if r.blockedBy[p] == "" {
+			r.blockedBy[p] = r.unfillable(ctx, r.slots[p], first)
+		}
+	}
+}
+
+// blockShort blocks every project still in the running that flow leaves a
+// required slot of short, and reports whether it blocked any (the run
+// solves again without them).
+func (r *run) blockShort(flow []int64) bool {
+	got := make([]int64, len(r.in.demands))
+	for e, f := range flow {
+		got[r.cands.D[e]] += f
+	}
+	changed := false
+	for _, p := range r.projects {
+		if r.blockedBy[p] != "" {
+			continue
+		}
+		for _, di := range r.slots[p] { // sorted by item id, as demands are
+			if d := &r.in.demands[di]; !d.item.Optional && got[di] < r.need[di] {
+				r.blockedBy[p] = d.item.ID
+				changed = true
+				break
+			}
+		}
+	}
+	return changed
 }
 
 // missingRequiredSlot returns a required slot of project p that this
@@ -404,8 +444,9 @@ func (in *instance) missingRequiredSlot(p string) string {
 // unfillable returns the first required slot (by id) of a project that
 // cannot be filled even if the project had every resource to itself, or ""
 // when all can be.
-func (in *instance) unfillable(ctx context.Context, slotDemands []int, first []int32, c *candidates, scores, capR, need []int64) string {
-	t := &flow.Transport{Cap: capR, Need: make([]int64, len(need))}
+func (r *run) unfillable(ctx context.Context, slotDemands []int, first []int32) string {
+	in, c, scores, need := r.in, r.cands, r.scores, r.need
+	t := &flow.Transport{Cap: r.capR, Need: make([]int64, len(need))}
 	var total int64
 	for _, di := range slotDemands {
 		if in.demands[di].item.Optional {
@@ -455,8 +496,9 @@ type solved struct {
 // weight is above any priority, so that a project is blocked only when its
 // slots cannot all be filled next to the other projects. Stable matching
 // keeps each side's own ranking and has no such preference.
-func solve(ctx context.Context, set Settings, in *instance, c *candidates, scores, capR, need []int64, required []bool, cache *flow.Cache, sc *scratch) (solved, error) {
-	t := &flow.Transport{Cap: capR, Need: need, R: c.R, D: c.D, Score: scores}
+func (r *run) solve(ctx context.Context, need []int64, required []bool) (solved, error) {
+	set, in, c, scores, cache, sc := r.set, r.in, r.cands, r.scores, r.cache, r.sc
+	t := &flow.Transport{Cap: r.capR, Need: need, R: c.R, D: c.D, Score: scores}
 	switch set.Mode {
 	case Welfare, Coverage:
 		opt := flow.Options{Objective: flow.Welfare}
@@ -491,8 +533,8 @@ func solve(ctx context.Context, set Settings, in *instance, c *candidates, score
 		return solved{flow: out.Flow, u: out.ResourceDual, v: out.DemandDual, scale: out.Scale, optimal: out.Optimal,
 			st: solveStats{Pivots: out.Pivots, Components: out.Components}}, nil
 	case Stable:
-		f, ok, p, err := solveStable(ctx, in, c, set.Weights, capR, need)
-		return solved{flow: f, optimal: ok, sp: p}, err
+		f, ok, p, comps, err := solveStable(ctx, c, set.Weights, r.capR, need)
+		return solved{flow: f, optimal: ok, sp: p, st: solveStats{Components: comps}}, err
 	}
 	return solved{}, matcher.FieldError("mode", "unknown mode %q", set.Mode)
 }

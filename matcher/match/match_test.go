@@ -503,3 +503,72 @@ func TestGeneratedMeetingsFeasible(t *testing.T) {
 		t.Fatal("no proposals on generated data")
 	}
 }
+
+// TestTermsTable: every score term has its own weight field, and Weight
+// finds each by name.
+func TestTermsTable(t *testing.T) {
+	var w Weights
+	for i, name := range Terms {
+		p, ok := w.Weight(name)
+		if !ok {
+			t.Fatalf("no weight for term %s", name)
+		}
+		*p = i + 1
+	}
+	for i, v := range w.list() {
+		if v != i+1 {
+			t.Fatalf("weights by index = %v: term %s does not set its own field", w.list(), Terms[i])
+		}
+	}
+	if _, ok := w.Weight("nope"); ok {
+		t.Fatal("Weight found a term that is none")
+	}
+	b := breakdown(termValues{1000, 1000, 1000, 1000, 1000, 1000, 1000}, w.list())
+	for i, st := range b {
+		if st.Name != Terms[i] || st.Weight != i+1 {
+			t.Fatalf("breakdown[%d] = %+v, want term %s weight %d", i, st, Terms[i], i+1)
+		}
+	}
+}
+
+// TestStablePartsAsWhole: deferred acceptance split into components gives
+// the flow of one solve of the whole problem, edge by edge, on every
+// meeting of a generated district.
+func TestStablePartsAsWhole(t *testing.T) {
+	sn := genStore(t, 1000, 5).Snapshot()
+	parts := 0
+	for a := range sn.Alliances() {
+		scope, err := ResolveScope(sn.Reader, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := buildInstance(sn.Reader, sn.Vocab, scope)
+		in.minText = DefaultRelevance
+		c := in.generate()
+		capR, need := make([]int64, len(in.resources)), make([]int64, len(in.demands))
+		for i := range in.resources {
+			capR[i] = max(0, in.resources[i].remaining)
+		}
+		for i := range in.demands {
+			need[i] = in.demands[i].remaining
+		}
+		old := stableSerialEdges
+		stableSerialEdges = 0
+		split, ok, p, n, err := solveStable(ctx, c, DefaultWeights, capR, need)
+		stableSerialEdges = old
+		if err != nil || !ok {
+			t.Fatalf("%s: %v %v", a.ID, ok, err)
+		}
+		whole, err := stable.Solve(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(split, whole.Flow) {
+			t.Fatalf("%s: %d components: the split flow differs from the whole solve's", a.ID, n)
+		}
+		parts += n
+	}
+	if parts < 20 {
+		t.Fatalf("only %d components in all: the split was hardly tried", parts)
+	}
+}

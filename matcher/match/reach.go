@@ -26,9 +26,10 @@ func ReachablePairs(r index.Reader, vocab *matcher.Vocabulary, meeting string) (
 	var out []Pair
 	for di := range in.demands {
 		d := &in.demands[di]
+		p := in.checker(d)
 		for ri := range in.resources {
 			res := &in.resources[ri]
-			if broken, _ := in.rulesFor(d, res, true); len(broken) == 0 {
+			if p.with(res, int32(ri)).first(placement) == "" {
 				out = append(out, Pair{Resource: res.item.ID, Demand: d.item.ID})
 			}
 		}

@@ -18,10 +18,7 @@ const (
 	TermHistory   = "history"   // fulfilled claims between the two units before: 200 each, up to 1000
 )
 
-// Terms lists the score terms in breakdown order.
-var Terms = []string{TermProximity, TermText, TermCategory, TermPriority, TermTime, TermAffinity, TermHistory}
-
-// The indexes of the terms in termValues.
+// The indexes of the terms in termValues, in breakdown order.
 const (
 	termProximity = iota
 	termText
@@ -32,6 +29,31 @@ const (
 	termHistory
 	nTerms
 )
+
+// scoreTerms is every score term by index: its name and its weight in
+// Weights. Terms, Weights.list, Weights.Validate and the breakdown read
+// it; demandView.terms computes the values.
+var scoreTerms = [nTerms]struct {
+	name   string
+	weight func(*Weights) *int
+}{
+	termProximity: {TermProximity, func(w *Weights) *int { return &w.Proximity }},
+	termText:      {TermText, func(w *Weights) *int { return &w.Text }},
+	termCategory:  {TermCategory, func(w *Weights) *int { return &w.Category }},
+	termPriority:  {TermPriority, func(w *Weights) *int { return &w.Priority }},
+	termTime:      {TermTime, func(w *Weights) *int { return &w.Time }},
+	termAffinity:  {TermAffinity, func(w *Weights) *int { return &w.Affinity }},
+	termHistory:   {TermHistory, func(w *Weights) *int { return &w.History }},
+}
+
+// Terms lists the score terms in breakdown order.
+var Terms = func() []string {
+	out := make([]string, nTerms)
+	for i, t := range scoreTerms {
+		out[i] = t.name
+	}
+	return out
+}()
 
 // Weights weigh the score terms. A score is Σ weight·term / Σ weight, so
 // only the ratios matter; each weight is 0..100 and at least one is > 0.
@@ -50,8 +72,24 @@ type Weights struct {
 // history 5.
 var DefaultWeights = Weights{Proximity: 25, Text: 30, Category: 10, Priority: 15, Time: 10, Affinity: 5, History: 5}
 
+// Weight returns the weight of the score term named term (one of Terms),
+// false for a name that is no term.
+func (w *Weights) Weight(term string) (*int, bool) {
+	for _, t := range scoreTerms {
+		if t.name == term {
+			return t.weight(w), true
+		}
+	}
+	return nil, false
+}
+
+// list returns the weights by term index.
 func (w Weights) list() [nTerms]int {
-	return [nTerms]int{w.Proximity, w.Text, w.Category, w.Priority, w.Time, w.Affinity, w.History}
+	var out [nTerms]int
+	for i, t := range scoreTerms {
+		out[i] = *t.weight(&w)
+	}
+	return out
 }
 
 // Validate checks every weight is within 0..100 and that they do not sum to 0.
@@ -60,7 +98,7 @@ func (w Weights) Validate() error {
 	sum := 0
 	for i, v := range w.list() {
 		if v < 0 || v > 100 {
-			p.Add("weights."+Terms[i], "must be between 0 and 100, got %d", v)
+			p.Add("weights."+scoreTerms[i].name, "must be between 0 and 100, got %d", v)
 		}
 		sum += v
 	}
@@ -100,7 +138,7 @@ func breakdown(v termValues, w [nTerms]int) []matcher.ScoreTerm {
 		if den > 0 {
 			pts = int(v[i]) * w[i] / den
 		}
-		out[i] = matcher.ScoreTerm{Name: Terms[i], Value: int(v[i]), Weight: w[i], Points: pts}
+		out[i] = matcher.ScoreTerm{Name: scoreTerms[i].name, Value: int(v[i]), Weight: w[i], Points: pts}
 		total += pts
 		if pts > out[big].Points {
 			big = i

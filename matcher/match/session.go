@@ -23,9 +23,11 @@ import (
 //     rejected pairs and the fulfilled history of the two units. A row is
 //     kept when its demand item and unit are the very objects of the last
 //     run (index objects are immutable, so the same pointer means the same
-//     record) or differ only in fields no rule or term reads (the
-//     quantity: see sameForRows), and rebuilt when the demand changed,
-//     when a resource in its old row changed or left, when a changed or
+//     record) or differ only in fields the row did not read (the
+//     quantity, for one: the rows record the fields of items they read,
+//     see fieldSet), and rebuilt when the demand changed in a field it
+//     read, when a resource in its old row changed (in a field some row
+//     read) or left, when a changed or
 //     new resource would pass the hard rules with it, when one of its
 //     pairs was rejected or un-rejected, or when the fulfilled history of
 //     its unit changed. A
@@ -98,6 +100,7 @@ type sessionState struct {
 	rejected  map[[2]string]bool    // of the instance
 	history   map[unitPair]int      // of the instance
 	df        map[uint64]int32      // of the instance (weighText)
+	reads     fieldSet              // the fields of items its rows and parties read (see fieldSet)
 	minText   Relevance             // of the instance
 	direct    map[string][]string   // of the instance
 	parents   map[string][]string   // of the instance
@@ -109,29 +112,18 @@ type resourceKey struct {
 	positive bool // remaining > 0 (the quantity rule)
 }
 
-// same reports whether a resource is unchanged for the candidate rows.
-func (k resourceKey) same(o resourceKey) bool {
-	return k.unit == o.unit && k.positive == o.positive && sameForRows(k.item, o.item)
-}
-
-// sameForRows reports whether two versions of an item give the same
-// candidate rows: every field the hard rules and the score terms read is
-// equal (the quantity is not one of them: what is left enters through
-// resourceKey.positive and the solve).
-func sameForRows(a, b *matcher.Item) bool {
-	if a == b {
-		return true
-	}
-	return a.ID == b.ID && a.Unit == b.Unit && a.Kind == b.Kind && a.Category == b.Category && a.Title == b.Title &&
-		a.Description == b.Description && a.Measure == b.Measure && slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Windows, b.Windows) && a.RadiusKM == b.RadiusKM &&
-		a.Priority == b.Priority && a.Status == b.Status && a.Level == b.Level &&
-		(a.Location == nil) == (b.Location == nil) && (a.Location == nil || *a.Location == *b.Location)
+// same reports whether a resource is unchanged for the candidate rows
+// that read the fields reads of the items (see fieldSet): the same unit,
+// quantity left or not (the quantity rule), and the same in those fields.
+func (k resourceKey) same(o resourceKey, reads fieldSet) bool {
+	return k.unit == o.unit && k.positive == o.positive && sameFields(k.item, o.item, reads)
 }
 
 type demandRow struct {
 	item  *matcher.Item
 	unit  *matcher.Unit
 	edges []rowEdge // by resource index
+	reads fieldSet  // the fields of the items the row read
 }
 
 type rowEdge struct {
@@ -174,6 +166,41 @@ func (s *Session) forkLocked(set Settings) *Session {
 		f.prev = &p
 	}
 	return f
+}
+
+// lastRun is what a Session's last run built, for the explanations worked
+// out on it (why-not on a fork): the instance matched and its candidate
+// rows. It never changes once made.
+type lastRun struct {
+	in *instance
+	st *sessionState
+}
+
+// lastRun returns what s's last run built (in is nil when it has none).
+func (s *Session) lastRun() lastRun {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prev == nil {
+		return lastRun{}
+	}
+	return lastRun{in: s.prev.in, st: s.prev}
+}
+
+// row returns the candidate row of demand (nil: none).
+func (l lastRun) row(demand string) *demandRow {
+	if l.st == nil {
+		return nil
+	}
+	return l.st.rows[demand]
+}
+
+// rowHas reports whether row, a row of l, holds resource.
+func (l lastRun) rowHas(row *demandRow, resource string) bool {
+	ri, ok := l.st.resIndex[resource]
+	if !ok {
+		return false
+	}
+	return slices.ContainsFunc(row.edges, func(e rowEdge) bool { return e.ri == ri })
 }
 
 // Stats returns the session's counters.
@@ -233,6 +260,9 @@ func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.
 		if s.scratch.of == prev {
 			s.scratch.of = &next // the same rows
 		}
+		if s.scratch.topsOf == prev {
+			s.scratch.topsOf = &next
+		}
 		s.prev = &next
 		return &res, nil
 	}
@@ -250,9 +280,9 @@ func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.
 		in = buildInstance(r, vocab, scope)
 	}
 	in.minText = s.set.Relevance
-	cands, next := s.candidates(in)
+	cands, next, same := s.candidates(in)
 	s.stats.Runs++
-	res, err := runCandidates(ctx, in, cands, s.cache, &s.scratch, s.set, start)
+	res, err := newRun(in, cands, s.set, start).reuse(s.cache, &s.scratch, same, prev).do(ctx)
 	if err != nil {
 		s.prev = next
 		return nil, err
@@ -284,8 +314,9 @@ func (s *Session) runOverlay(ctx context.Context, over map[string]*matcher.Item,
 	start := time.Now()
 	in := s.prev.in.overlay(over, rejected)
 	in.minText = s.set.Relevance
-	cands, _ := s.candidates(in)
-	return runCandidates(ctx, in, cands, s.cache, &s.scratch, s.set, start)
+	prev := s.prev
+	cands, _, same := s.candidates(in)
+	return newRun(in, cands, s.set, start).reuse(s.cache, &s.scratch, same, prev).do(ctx)
 }
 
 // touchedBy reports whether any change of keys (between st's state and
@@ -343,8 +374,9 @@ func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
 }
 
 // candidates assembles the instance's candidate edges from the last run's
-// rows and fresh ones, and returns the state for the next run.
-func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
+// rows and fresh ones, and returns the state for the next run and whether
+// the edges are the very ones of the last run (of s.prev), in s.scratch.
+func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 	in.weighText()
 	next := &sessionState{vocab: in.vocab, rejected: in.rejected, history: in.history,
 		direct: in.direct, parents: in.parents, df: in.df, minText: in.minText,
@@ -357,6 +389,10 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		p := &in.resources[i]
 		next.resources[i] = resourceKey{p.item, p.unit, p.remaining > 0}
 		next.resIndex[p.item.ID] = int32(i)
+		next.reads |= p.reads
+	}
+	for i := range in.demands {
+		next.reads |= in.demands[i].reads
 	}
 
 	prev := s.prev
@@ -391,7 +427,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		oldToNew = make([]int32, len(prev.resources))
 		for oi, k := range prev.resources {
 			oldToNew[oi] = -1
-			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k) && !retexted[ni] {
+			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k, prev.reads) && !retexted[ni] {
 				oldToNew[oi] = ni
 			}
 		}
@@ -399,7 +435,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		var fresh []int32
 		for ni, k := range next.resources {
 			oi, ok := prev.resIndex[k.item.ID]
-			if !ok || !prev.resources[oi].same(k) || retexted[ni] {
+			if !ok || !prev.resources[oi].same(k, prev.reads) || retexted[ni] {
 				fresh = append(fresh, int32(ni))
 			}
 		}
@@ -417,13 +453,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		// resource new, changed or gone dirties the demands its old or new
 		// version passes the rules with, quantity aside (a resource that
 		// runs out leaves the set too).
-		passes := func(d, r *party) bool {
-			if !slices.Contains(in.vocab.MetBy(d.item.Category), r.item.Category) {
-				return false
-			}
-			broken, _ := in.rulesFor(d, r, false)
-			return len(broken) == 0 || len(broken) == 1 && broken[0] == RuleQuantity
-		}
+		passes := func(h *hardRule) bool { return !h.fit && h.name != RuleQuantity }
 		var changed []*party
 		for _, ri := range fresh {
 			changed = append(changed, &in.resources[ri])
@@ -431,7 +461,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		if prev.in != nil {
 			for oi := range prev.in.resources {
 				old := &prev.in.resources[oi]
-				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi]) || retexted[ni] {
+				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi], prev.reads) || retexted[ni] {
 					changed = append(changed, old)
 				}
 			}
@@ -443,10 +473,24 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 				dirty[in.demands[di].item.ID] = true
 			}
 		} else {
-			for _, r := range changed {
-				for di := range in.demands {
-					if d := &in.demands[di]; !dirty[d.item.ID] && passes(d, r) {
+			var p pairCheck // one for all the demands: made for a demand only when a changed resource can meet it
+			for di := range in.demands {
+				d := &in.demands[di]
+				if dirty[d.item.ID] {
+					continue
+				}
+				metBy := in.vocab.MetBy(d.item.Category)
+				checked := false
+				for _, r := range changed {
+					if !slices.Contains(metBy, r.item.Category) {
+						continue
+					}
+					if !checked {
+						p, checked = in.checker(d), true
+					}
+					if p.with(r, -1).first(passes) == "" {
 						dirty[d.item.ID] = true
+						break
 					}
 				}
 			}
@@ -498,10 +542,10 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		d := &in.demands[di]
 		var row *demandRow
 		if !full && !dirty[d.item.ID] {
-			if old := prev.rows[d.item.ID]; old != nil && sameForRows(old.item, d.item) && old.unit == d.unit {
+			if old := prev.rows[d.item.ID]; old != nil && sameFields(old.item, d.item, old.reads) && old.unit == d.unit {
 				switch {
 				case !identity: // the row's resources moved: remap them
-					row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges))}
+					row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges)), reads: old.reads}
 					for k, e := range old.edges {
 						ni := oldToNew[e.ri]
 						if ni < 0 { // a resource of the row changed or left
@@ -511,7 +555,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 						row.edges[k] = rowEdge{ni, e.terms, e.km}
 					}
 				case old.item != d.item: // a new version of the demand, the same edges
-					row = &demandRow{item: d.item, unit: d.unit, edges: old.edges}
+					row = &demandRow{item: d.item, unit: d.unit, edges: old.edges, reads: old.reads}
 				default:
 					row = old
 				}
@@ -524,6 +568,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 			row, found = in.buildRow(d, found)
 		}
 		next.rows[d.item.ID] = row
+		next.reads |= row.reads
 		rows[di] = row
 		total += len(row.edges)
 	}
@@ -536,9 +581,9 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 		a, b := rows[di].edges, prev.rowList[di].edges
 		same = len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 	}
-	s.scratch.of, s.scratch.same = next, same
+	s.scratch.of = next
 	if same {
-		return out, next
+		return out, next, true
 	}
 	out.R, out.D = sized(out.R, total)[:0], sized(out.D, total)[:0]
 	out.Terms, out.KM = sized(out.Terms, total)[:0], sized(out.KM, total)[:0]
@@ -550,7 +595,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState) {
 			out.KM = append(out.KM, e.km)
 		}
 	}
-	return out, next
+	return out, next, false
 }
 
 // changedRarity returns the grams held in both a and b (counts of items
@@ -573,7 +618,7 @@ func changedRarity(a, b map[uint64]int32) map[uint64]bool {
 // buildRow generates the candidate row of one demand, as generate does.
 func (in *instance) buildRow(d *party, found []int32) (*demandRow, []int32) {
 	row := &demandRow{item: d.item, unit: d.unit}
-	found = in.row(d, found, func(ri int32, t termValues, km float64) {
+	found, row.reads = in.row(d, found, func(ri int32, t termValues, km float64) {
 		row.edges = append(row.edges, rowEdge{ri, t, float32(km)})
 	})
 	return row, found

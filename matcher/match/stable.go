@@ -3,7 +3,10 @@ package match
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/allymatch/allymatch/matcher/stable"
 )
@@ -12,8 +15,9 @@ import (
 // own side's score: a demand ranks resources by the score without its own
 // priority (which says nothing about the resource), a resource ranks
 // demands by the full score, priority included (it would rather serve the
-// urgent need).
-func solveStable(ctx context.Context, in *instance, c *candidates, w Weights, capR, need []int64) ([]int64, bool, *stable.Problem, error) {
+// urgent need). It returns the flow, whether it is stable (false: ctx cut
+// it short), the problem solved and its number of components.
+func solveStable(ctx context.Context, c *candidates, w Weights, capR, need []int64) ([]int64, bool, *stable.Problem, int, error) {
 	demandW := w
 	demandW.Priority = 0
 	if demandW == (Weights{}) {
@@ -26,11 +30,137 @@ func solveStable(ctx context.Context, in *instance, c *candidates, w Weights, ca
 		p.DemandPref[e] = int64(scoreOf(c.Terms[e], dw))
 		p.ResourcePref[e] = int64(scoreOf(c.Terms[e], rw))
 	}
-	out, err := stable.Solve(ctx, p)
+	flow, ok, comps, err := solveStableParts(ctx, p, runtime.GOMAXPROCS(0))
 	if err != nil {
-		return nil, false, nil, fmt.Errorf("match: %w", err)
+		return nil, false, nil, 0, fmt.Errorf("match: %w", err)
 	}
-	return out.Flow, out.Stable, p, nil
+	return flow, ok, p, comps, nil
+}
+
+// stableSerialEdges is the problem size below which solveStableParts
+// solves the problem whole, on the calling goroutine.
+var stableSerialEdges = 5000
+
+// solveStableParts is stable.Solve split into the connected components of
+// the edges that can carry quantity (both ends above 0; the others carry
+// none in any stable plan), solved by up to workers goroutines, largest
+// first. The flow is stable.Solve's to the edge: each part keeps its
+// edges in their order (preferences tie-break by edge index), and the
+// demand-optimal stable allocation of strict preferences is unique, so it
+// is the union of those of the parts.
+func solveStableParts(ctx context.Context, p *stable.Problem, workers int) ([]int64, bool, int, error) {
+	nr := len(p.Cap)
+	useful := func(e int) bool { return p.Cap[p.R[e]] > 0 && p.Need[p.D[e]] > 0 }
+	parent := make([]int32, nr+len(p.Need))
+	for i := range parent {
+		parent[i] = int32(i)
+	}
+	find := func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for e := range p.R {
+		if useful(e) {
+			if a, b := find(p.R[e]), find(int32(nr)+p.D[e]); a != b {
+				parent[max(a, b)] = min(a, b)
+			}
+		}
+	}
+	// the parts, numbered by first edge, with their edges in order
+	id := make([]int32, len(parent))
+	for i := range id {
+		id[i] = -1
+	}
+	var parts [][]int32
+	for e := range p.R {
+		if !useful(e) {
+			continue
+		}
+		r := find(p.R[e])
+		if id[r] < 0 {
+			id[r] = int32(len(parts))
+			parts = append(parts, nil)
+		}
+		parts[id[r]] = append(parts[id[r]], int32(e))
+	}
+	negative := slices.ContainsFunc(p.Cap, func(c int64) bool { return c < 0 }) || slices.ContainsFunc(p.Need, func(n int64) bool { return n < 0 })
+	if len(parts) <= 1 || len(p.R) < stableSerialEdges || negative { // whole (stable.Solve reports the negative quantity)
+		out, err := stable.Solve(ctx, p)
+		if err != nil {
+			return nil, false, 0, err
+		}
+		return out.Flow, out.Stable, len(parts), nil
+	}
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(parts[b]) - len(parts[a]) })
+	flow := make([]int64, len(p.R))
+	errs := make([]error, len(parts))
+	var unstable atomic.Bool
+	var next atomic.Int64
+	work := func() {
+		// local numbers of the part's resources and demands, reset after
+		local := make([]int32, len(parent))
+		for i := range local {
+			local[i] = -1
+		}
+		for {
+			k := int(next.Add(1) - 1)
+			if k >= len(order) {
+				return
+			}
+			edges := parts[order[k]]
+			sub := &stable.Problem{R: make([]int32, len(edges)), D: make([]int32, len(edges)),
+				DemandPref: make([]int64, len(edges)), ResourcePref: make([]int64, len(edges))}
+			var nodes []int32
+			for i, e := range edges {
+				r, d := p.R[e], int32(nr)+p.D[e]
+				if local[r] < 0 {
+					local[r] = int32(len(sub.Cap))
+					sub.Cap = append(sub.Cap, p.Cap[p.R[e]])
+					nodes = append(nodes, r)
+				}
+				if local[d] < 0 {
+					local[d] = int32(len(sub.Need))
+					sub.Need = append(sub.Need, p.Need[p.D[e]])
+					nodes = append(nodes, d)
+				}
+				sub.R[i], sub.D[i] = local[r], local[d]
+				sub.DemandPref[i], sub.ResourcePref[i] = p.DemandPref[e], p.ResourcePref[e]
+			}
+			for _, v := range nodes {
+				local[v] = -1
+			}
+			out, err := stable.Solve(ctx, sub)
+			if err != nil {
+				errs[order[k]] = err
+				continue
+			}
+			if !out.Stable {
+				unstable.Store(true)
+			}
+			for i, e := range edges {
+				flow[e] = out.Flow[i]
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range max(1, min(workers, len(parts))) - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, false, 0, err
+		}
+	}
+	return flow, !unstable.Load(), len(parts), nil
 }
 
 // BlockingPair is a candidate pair that blocks a stable plan: the demand

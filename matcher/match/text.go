@@ -141,7 +141,13 @@ func itemText(title, description string, tags []string) ([]uint64, []uint8) {
 		n += utf8.RuneCountInString(t)
 	}
 	m := utf8.RuneCountInString(description)
-	buf := make([]uint64, 0, 2*(n+m))
+	scratch := gramScratch.Get().(*[]uint64)
+	defer gramScratch.Put(scratch)
+	buf := (*scratch)[:0]
+	if cap(buf) < 2*(n+m) {
+		buf = make([]uint64, 0, 2*(n+m))
+		*scratch = buf
+	}
 	// bigrams of the title and tags, then of the description; characters
 	// likewise: four sorted, distinct runs of buf
 	sorted := func(from int) []uint64 {
@@ -257,3 +263,7 @@ func simOf(common, suma, sumb int64) int {
 	}
 	return int(math.Round(1000 * float64(common) / math.Sqrt(float64(suma)*float64(sumb))))
 }
+
+// gramScratch pools itemText's buffer of unsorted grams: only the merged
+// grams and their weights are kept.
+var gramScratch = sync.Pool{New: func() any { return new([]uint64) }}

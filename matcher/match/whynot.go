@@ -204,6 +204,55 @@ func WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, item
 // (a fresh session when p is nil): right after a proposal the base plan
 // costs nothing, and each fix is verified incrementally on it.
 func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, itemID string, set Settings) (*WhyNotResult, error) {
+	w, err := p.whyNot(ctx, r, vocab, itemID, set)
+	if err != nil {
+		return nil, err
+	}
+	out := w.out
+	compat := w.listCandidates()
+	if w.it.Status != matcher.ItemOpen || w.d.remaining <= 0 || out.Met >= out.Need {
+		return out, nil
+	}
+	w.fixesOf(w.it, &w.d, compat, out.Need-out.Met, "")
+	w.bindingSlot()
+	w.escalate()
+	if err := w.verify(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// whyNotRun is one why-not: the demand, the base plan and the fork of its
+// meeting's session that verifies fixes, and the fixes to try. Its steps,
+// in order: whyNot (the base plan and the demand's status), listCandidates,
+// fixesOf (the demand's own fixes), bindingSlot (those of its project's
+// binding slot), escalate, verify.
+type whyNotRun struct {
+	r       index.Reader
+	vocab   *matcher.Vocabulary
+	set     Settings
+	it      *matcher.Item
+	meeting string
+	base    *Result
+	sess    *Session // a fork at the base plan's state
+	last    lastRun  // what sess's last run built
+	in      *instance
+	scope   *Scope
+	d       party // the demand, weighed in the instance
+	out     *WhyNotResult
+
+	planned map[string]map[string]int64 // demand → resource → what the plan gives
+	used    map[string]int64            // resource → what the plan gives in all
+
+	tries   []whyTry
+	seen    map[string]bool
+	perKind map[string]int
+}
+
+// whyNot starts the why-not of itemID: the base plan through p's session
+// of its meeting, the demand's status and what the plan does with each
+// resource.
+func (p *Sessions) whyNot(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, itemID string, set Settings) (*whyNotRun, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -218,24 +267,27 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 	if err != nil {
 		return nil, err
 	}
-	// The base plan through a session: each fix below is verified by an
+	// The base plan through a session: each fix is verified by an
 	// incremental re-solve of the change on it.
 	base, sess, err := p.session(meeting, set).runFork(ctx, r, vocab)
 	if err != nil {
 		return nil, err
 	}
-	in := sess.prev.in
-	scope := in.scope
-	out := &WhyNotResult{Demand: it.ID, Unit: it.Unit, Category: it.Category, Meeting: meeting, Level: it.Level,
+	last := sess.lastRun()
+	in := last.in
+	w := &whyNotRun{r: r, vocab: vocab, set: set, it: it, meeting: meeting, base: base, sess: sess, last: last,
+		in: in, scope: in.scope, seen: map[string]bool{}, perKind: map[string]int{}}
+	w.out = &WhyNotResult{Demand: it.ID, Unit: it.Unit, Category: it.Category, Meeting: meeting, Level: it.Level,
 		Seq: base.Seq, Candidates: []WhyNotCandidate{}, Fixes: []Fix{}}
+	out := w.out
 	u := r.UnitRaw(it.Unit)
 	if u == nil {
 		return nil, matcher.Errorf(matcher.ENOTFOUND, "unit %q not found", it.Unit)
 	}
-	d := newParty(it, u, Reserved(r, it, meeting))
+	w.d = newParty(it, u, Reserved(r, it, meeting))
 	in.weighText()
-	in.weigh(&d)
-	out.Need = max(0, d.remaining)
+	in.weigh(&w.d)
+	out.Need = max(0, w.d.remaining)
 	out.Met = metOf(base, it.ID)
 	for _, um := range base.Unmet {
 		if um.Demand == it.ID {
@@ -245,7 +297,7 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 	switch {
 	case it.Status != matcher.ItemOpen:
 		out.Status = "not_open"
-	case d.remaining <= 0:
+	case w.d.remaining <= 0:
 		out.Status = "held"
 	case out.Met >= out.Need:
 		out.Status = "met"
@@ -254,297 +306,335 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 	default:
 		out.Status = "unmet"
 	}
-
 	// What the plan does with each resource: per demand, and in all.
-	planned, used := map[string]map[string]int64{}, map[string]int64{}
+	w.planned, w.used = map[string]map[string]int64{}, map[string]int64{}
 	for _, p := range base.Proposals {
-		if planned[p.Demand] == nil {
-			planned[p.Demand] = map[string]int64{}
+		if w.planned[p.Demand] == nil {
+			w.planned[p.Demand] = map[string]int64{}
 		}
-		planned[p.Demand][p.Resource] += p.Quantity
-		used[p.Resource] += p.Quantity
+		w.planned[p.Demand][p.Resource] += p.Quantity
+		w.used[p.Resource] += p.Quantity
 	}
+	return w, nil
+}
 
-	// list ranks every resource by the key look gives it (the distance,
-	// else 0 in a neighbouring grid, else far away) from its location
-	// and grid alone, and looks closely (its party, what is left, every
-	// rule) at the nearest: compatible ones and, in scope, others.
-	list := func(target *matcher.Item, tp *party) (compat, others []whyCand) {
-		look := func(res *matcher.Item, compatible bool) {
-			if res.Kind != matcher.Resource {
-				return
-			}
-			ru := r.UnitRaw(res.Unit)
-			if ru == nil {
-				return
-			}
-			p := newParty(res, ru, Reserved(r, res, meeting))
-			in.weigh(&p)
-			broken, km := in.rulesFor(tp, &p, false)
-			broken = append(broken, in.fitRules(tp, &p)...)
-			if len(broken) == 0 && compatible && scope.HasUnit(res.Unit) && res.Level == target.Level && res.Status == matcher.ItemOpen {
-				// passes every rule of its own: not a candidate only when
-				// far less alike than the demand's best (Relevance.Ratio)
-				if _, inRow := rowHas(sess.prev, target.ID, res.ID); !inRow && sess.prev.rows[target.ID] != nil {
-					broken = append(broken, RuleRelevance)
-				}
-			}
-			if !compatible && !slices.Contains(broken, RuleCategory) {
-				broken = append([]string{RuleCategory}, broken...)
-			} else if i := slices.Index(broken, RuleCategory); i > 0 {
-				broken = append([]string{RuleCategory}, slices.Delete(broken, i, i+1)...)
-			}
-			if !scope.HasUnit(res.Unit) {
-				broken = append(broken, RuleScope)
-			}
-			if res.Level != target.Level {
-				broken = append(broken, RuleLevel)
-			}
-			if res.Status != matcher.ItemOpen {
-				broken = append(broken, RuleStatus)
-			}
-			c := whyCand{WhyNotCandidate: WhyNotCandidate{Resource: res.ID, Unit: res.Unit, Category: res.Category, Compatible: compatible,
-				InScope: scope.HasUnit(res.Unit), Level: res.Level, Status: string(res.Status), Remaining: p.remaining,
-				Rules: broken, Planned: planned[target.ID][res.ID], Elsewhere: used[res.ID] - planned[target.ID][res.ID]}, party: p, key: km}
-			if c.Rules == nil {
-				c.Rules = []string{}
-			}
-			if km >= 0 {
-				v := math.Round(km*100) / 100
-				c.DistanceKM = &v
-			} else if _, near := in.gridNeighbours(tp.grid, p.grid); near {
-				c.key = 0
-			} else {
-				c.key = farAway
-			}
-			if compatible {
-				compat = append(compat, c)
-			} else {
-				others = append(others, c)
-			}
-		}
-		type ranked struct {
-			res *matcher.Item
-			key float64
-		}
-		rank := func(res *matcher.Item) (ranked, bool) {
-			if res.Kind != matcher.Resource {
-				return ranked{}, false
-			}
-			ru := r.UnitRaw(res.Unit)
-			if ru == nil {
-				return ranked{}, false
-			}
-			loc, has := res.Location, res.Location != nil
-			if !has && ru.Location != nil {
-				loc, has = ru.Location, true
-			}
-			key := farAway
-			if tp.hasLoc && has {
-				key = DistanceKM(tp.loc, *loc)
-			} else if _, near := in.gridNeighbours(tp.grid, ru.Grid); near {
-				key = 0
-			}
-			return ranked{res, key}, true
-		}
-		nearest := func(rs []ranked, n int) []ranked {
-			slices.SortFunc(rs, func(a, b ranked) int {
-				if a.key != b.key {
-					if a.key < b.key {
-						return -1
-					}
-					return 1
-				}
-				return cmpStr(a.res.ID, b.res.ID)
-			})
-			return rs[:min(len(rs), n)]
-		}
-		var rc, ro []ranked
-		metBy := vocab.MetBy(target.Category)
-		for _, cat := range metBy {
-			for res := range r.ItemsByCategory(matcher.Resource, cat) {
-				if x, ok := rank(res); ok {
-					rc = append(rc, x)
-				}
-			}
-		}
-		for _, uid := range scope.Units() {
-			for res := range r.ItemsOf(uid) {
-				if res.Kind == matcher.Resource && !slices.Contains(metBy, res.Category) {
-					if x, ok := rank(res); ok {
-						ro = append(ro, x)
-					}
-				}
-			}
-		}
-		for _, x := range nearest(rc, whyNotCompatible) {
-			look(x.res, true)
-		}
-		for _, x := range nearest(ro, whyNotOthers) {
-			look(x.res, false)
-		}
-		order := func(a, b whyCand) int {
-			if a.key != b.key {
-				if a.key < b.key {
-					return -1
-				}
-				return 1
-			}
-			return cmpStr(a.Resource, b.Resource)
-		}
-		slices.SortFunc(compat, order)
-		slices.SortFunc(others, order)
-		return compat[:min(len(compat), whyNotCompatible)], others[:min(len(others), whyNotOthers)]
-	}
-	compat, others := list(it, &d)
+// listCandidates lists the resources nearest the demand in the result,
+// and returns the compatible ones.
+func (w *whyNotRun) listCandidates() []whyCand {
+	compat, others := w.list(w.it, &w.d)
 	for _, c := range compat {
-		out.Candidates = append(out.Candidates, c.WhyNotCandidate)
+		w.out.Candidates = append(w.out.Candidates, c.WhyNotCandidate)
 	}
 	for _, c := range others {
-		out.Candidates = append(out.Candidates, c.WhyNotCandidate)
+		w.out.Candidates = append(w.out.Candidates, c.WhyNotCandidate)
 	}
-	if it.Status != matcher.ItemOpen || d.remaining <= 0 || out.Met >= out.Need {
-		return out, nil
-	}
+	return compat
+}
 
-	// Fixes to try, then verified by re-solving with each.
-	var tries []whyTry
-	seen := map[string]bool{}
-	perKind := map[string]int{}
-	add := func(t whyTry) {
-		k := t.fix.Kind + "|" + t.fix.Item + "|" + t.fix.To
-		if seen[k] || perKind[t.fix.Kind+"|"+t.fix.Via] >= whyNotTries {
-			return
+// list ranks every resource by the key look gives it (the distance, else 0
+// in a neighbouring grid, else far away) from its location and grid alone,
+// and looks closely (its party, what is left, every rule) at the nearest:
+// compatible ones and, in scope, others.
+func (w *whyNotRun) list(target *matcher.Item, tp *party) (compat, others []whyCand) {
+	r, scope, vocab := w.r, w.scope, w.vocab
+	check := w.in.checker(tp)
+	rank := func(res *matcher.Item) (ranked, bool) { return w.rank(tp, res) }
+	var rc, ro []ranked
+	metBy := vocab.MetBy(target.Category)
+	for _, cat := range metBy {
+		for res := range r.ItemsByCategory(matcher.Resource, cat) {
+			if x, ok := rank(res); ok {
+				rc = append(rc, x)
+			}
 		}
-		seen[k] = true
-		perKind[t.fix.Kind+"|"+t.fix.Via]++
-		if t.fix.Meeting == "" {
-			t.fix.Meeting = meeting
-		}
-		tries = append(tries, t)
 	}
-	// The fixes of one demand of the meeting: target itself, or the
-	// binding slot of its project (via), which it waits for.
-	fixesOf := func(target *matcher.Item, tp *party, compat []whyCand, short int64, via string) {
-		pool := slices.Clone(compat)
-		has := func(id string) bool {
-			return slices.ContainsFunc(pool, func(c whyCand) bool { return c.Resource == id })
-		}
-		// every candidate of the target's row (eligible pairs): more of one
-		// may be what it lacks
-		if row := sess.prev.rows[target.ID]; row != nil {
-			for _, e := range row.edges {
-				rp := in.resources[e.ri]
-				if !has(rp.item.ID) {
-					pool = append(pool, whyCand{WhyNotCandidate: WhyNotCandidate{Resource: rp.item.ID, Rules: []string{}},
-						party: rp, key: float64(e.km)})
+	for _, uid := range scope.Units() {
+		for res := range r.ItemsOf(uid) {
+			if res.Kind == matcher.Resource && !slices.Contains(metBy, res.Category) {
+				if x, ok := rank(res); ok {
+					ro = append(ro, x)
 				}
 			}
 		}
-		// and the nearest resources of the meeting itself (the listing
-		// above is of the nearest anywhere, often of other meetings)
-		var mine []whyCand
-		for ri := range in.resources {
-			rp := &in.resources[ri]
-			if !vocab.Compatible(rp.item.Category, target.Category) || has(rp.item.ID) {
+	}
+	for _, x := range nearest(rc, whyNotCompatible) {
+		if c, ok := w.look(&check, target, tp, x.res, true); ok {
+			compat = append(compat, c)
+		}
+	}
+	for _, x := range nearest(ro, whyNotOthers) {
+		if c, ok := w.look(&check, target, tp, x.res, false); ok {
+			others = append(others, c)
+		}
+	}
+	order := func(a, b whyCand) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return cmpStr(a.Resource, b.Resource)
+	}
+	slices.SortFunc(compat, order)
+	slices.SortFunc(others, order)
+	return compat[:min(len(compat), whyNotCompatible)], others[:min(len(others), whyNotOthers)]
+}
+
+// look looks closely at resource res for target (tp its party, check
+// its checker): its party, what is left and every rule that blocks it;
+// false when res is no resource of a known unit.
+func (w *whyNotRun) look(check *pairCheck, target *matcher.Item, tp *party, res *matcher.Item, compatible bool) (whyCand, bool) {
+	r, in, meeting, scope := w.r, w.in, w.meeting, w.scope
+	planned, used := w.planned, w.used
+	if res.Kind != matcher.Resource {
+		return whyCand{}, false
+	}
+	ru := r.UnitRaw(res.Unit)
+	if ru == nil {
+		return whyCand{}, false
+	}
+	p := newParty(res, ru, Reserved(r, res, meeting))
+	in.weigh(&p)
+	broken := check.with(&p, -1).brokenRules(nil)
+	km := check.distance()
+	if len(broken) == 0 && compatible && scope.HasUnit(res.Unit) && res.Level == target.Level && res.Status == matcher.ItemOpen {
+		// passes every rule of its own: not a candidate only when
+		// far less alike than the demand's best (Relevance.Ratio)
+		if row := w.last.row(target.ID); row != nil && !w.last.rowHas(row, res.ID) {
+			broken = append(broken, RuleRelevance)
+		}
+	}
+	if !compatible && !slices.Contains(broken, RuleCategory) {
+		broken = append([]string{RuleCategory}, broken...)
+	}
+	if !scope.HasUnit(res.Unit) {
+		broken = append(broken, RuleScope)
+	}
+	if res.Level != target.Level {
+		broken = append(broken, RuleLevel)
+	}
+	if res.Status != matcher.ItemOpen {
+		broken = append(broken, RuleStatus)
+	}
+	c := whyCand{WhyNotCandidate: WhyNotCandidate{Resource: res.ID, Unit: res.Unit, Category: res.Category, Compatible: compatible,
+		InScope: scope.HasUnit(res.Unit), Level: res.Level, Status: string(res.Status), Remaining: p.remaining,
+		Rules: broken, Planned: planned[target.ID][res.ID], Elsewhere: used[res.ID] - planned[target.ID][res.ID]}, party: p, key: km}
+	if c.Rules == nil {
+		c.Rules = []string{}
+	}
+	if km >= 0 {
+		v := math.Round(km*100) / 100
+		c.DistanceKM = &v
+	} else if _, near := in.gridNeighbours(tp.grid, p.grid); near {
+		c.key = 0
+	} else {
+		c.key = farAway
+	}
+	return c, true
+}
+
+// ranked is a resource with the key the listing orders it by.
+type ranked struct {
+	res *matcher.Item
+	key float64
+}
+
+// rank gives res its key for tp from its location and grid alone: the
+// distance, else 0 in a neighbouring grid, else far away; false when res
+// is no resource of a known unit.
+func (w *whyNotRun) rank(tp *party, res *matcher.Item) (ranked, bool) {
+	r, in := w.r, w.in
+	if res.Kind != matcher.Resource {
+		return ranked{}, false
+	}
+	ru := r.UnitRaw(res.Unit)
+	if ru == nil {
+		return ranked{}, false
+	}
+	loc, has := res.Location, res.Location != nil
+	if !has && ru.Location != nil {
+		loc, has = ru.Location, true
+	}
+	key := farAway
+	if tp.hasLoc && has {
+		key = DistanceKM(tp.loc, *loc)
+	} else if _, near := in.gridNeighbours(tp.grid, ru.Grid); near {
+		key = 0
+	}
+	return ranked{res, key}, true
+}
+
+// nearest sorts rs by key then id and keeps the first n.
+func nearest(rs []ranked, n int) []ranked {
+	slices.SortFunc(rs, func(a, b ranked) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return cmpStr(a.res.ID, b.res.ID)
+	})
+	return rs[:min(len(rs), n)]
+}
+
+// add keeps a fix to verify, once per change and at most whyNotTries of a
+// kind (for the demand, or for its binding slot).
+func (w *whyNotRun) add(t whyTry) {
+	seen, perKind, meeting := w.seen, w.perKind, w.meeting
+	k := t.fix.Kind + "|" + t.fix.Item + "|" + t.fix.To
+	if seen[k] || perKind[t.fix.Kind+"|"+t.fix.Via] >= whyNotTries {
+		return
+	}
+	seen[k] = true
+	perKind[t.fix.Kind+"|"+t.fix.Via]++
+	if t.fix.Meeting == "" {
+		t.fix.Meeting = meeting
+	}
+	w.tries = append(w.tries, t)
+}
+
+// fixesOf gathers the fixes of one demand of the meeting: target itself,
+// or the binding slot of its project (via), which it waits for; short is
+// what it lacks.
+func (w *whyNotRun) fixesOf(target *matcher.Item, tp *party, compat []whyCand, short int64, via string) {
+	in, vocab, used, add := w.in, w.vocab, w.used, w.add
+	pool := slices.Clone(compat)
+	has := func(id string) bool {
+		return slices.ContainsFunc(pool, func(c whyCand) bool { return c.Resource == id })
+	}
+	// every candidate of the target's row (eligible pairs): more of one
+	// may be what it lacks
+	if row := w.last.row(target.ID); row != nil {
+		for _, e := range row.edges {
+			rp := in.resources[e.ri]
+			if !has(rp.item.ID) {
+				pool = append(pool, whyCand{WhyNotCandidate: WhyNotCandidate{Resource: rp.item.ID, Rules: []string{}},
+					party: rp, key: float64(e.km)})
+			}
+		}
+	}
+	// and the nearest resources of the meeting itself (the listing
+	// above is of the nearest anywhere, often of other meetings)
+	var mine []whyCand
+	check := in.checker(tp)
+	for ri := range in.resources {
+		rp := &in.resources[ri]
+		if !vocab.Compatible(rp.item.Category, target.Category) || has(rp.item.ID) {
+			continue
+		}
+		broken := check.with(rp, int32(ri)).brokenRules(nil)
+		km := check.distance()
+		key := km
+		if km < 0 {
+			if _, near := in.gridNeighbours(tp.grid, rp.grid); near {
+				key = 0
+			} else {
+				key = farAway
+			}
+		}
+		mine = append(mine, whyCand{WhyNotCandidate: WhyNotCandidate{Resource: rp.item.ID, Rules: append([]string{}, broken...)}, party: *rp, key: key})
+	}
+	slices.SortFunc(mine, func(a, b whyCand) int {
+		if a.key != b.key {
+			if a.key < b.key {
+				return -1
+			}
+			return 1
+		}
+		return cmpStr(a.Resource, b.Resource)
+	})
+	pool = append(pool, mine[:min(len(mine), whyNotPool)]...)
+	for _, c := range pool {
+		rp := c.party
+		switch {
+		case only(c.Rules, RuleDistance, RuleGrid) && c.key >= 0 && c.key < farAway && tp.hasLoc && rp.hasLoc:
+			need := math.Ceil(c.key/radiusStep+1e-9) * radiusStep
+			need = math.Round(need*10) / 10
+			switch {
+			case target.RadiusKM < need && (rp.item.RadiusKM >= need):
+				ch := *target
+				ch.RadiusKM = need
+				add(whyTry{fix: Fix{Kind: FixWidenRadius, Item: target.ID, Resource: c.Resource, Via: via, Field: "radius_km",
+					From: ftoa(target.RadiusKM), To: ftoa(need), By: round1(need - target.RadiusKM), Measure: "km",
+					Size: (need - target.RadiusKM) / math.Max(target.RadiusKM, 1)}, over: &ch, rank: 0})
+			case rp.item.RadiusKM < need && target.RadiusKM >= need:
+				ch := *rp.item
+				ch.RadiusKM = need
+				add(whyTry{fix: Fix{Kind: FixWidenRadius, Item: ch.ID, Resource: c.Resource, Via: via, Field: "radius_km",
+					From: ftoa(rp.item.RadiusKM), To: ftoa(need), By: round1(need - rp.item.RadiusKM), Measure: "km",
+					Size: (need - rp.item.RadiusKM) / math.Max(rp.item.RadiusKM, 1)}, over: &ch, rank: 0})
+			}
+		case only(c.Rules, RuleQuantity) || len(c.Rules) == 0:
+			// more of an eligible resource: what it lacks beyond what
+			// the resource has to spare in the plan (used up by this
+			// demand or by others; verified below either way)
+			spare := rp.remaining - used[rp.item.ID]
+			n := short - max(0, spare)
+			if rp.remaining < 0 {
+				n = short - rp.remaining
+			}
+			if n <= 0 {
 				continue
 			}
-			broken, km := in.rulesFor(tp, rp, false)
-			broken = append(broken, in.fitRules(tp, rp)...)
-			key := km
-			if km < 0 {
-				if _, near := in.gridNeighbours(tp.grid, rp.grid); near {
-					key = 0
-				} else {
-					key = farAway
-				}
-			}
-			mine = append(mine, whyCand{WhyNotCandidate: WhyNotCandidate{Resource: rp.item.ID, Rules: append([]string{}, broken...)}, party: *rp, key: key})
-		}
-		slices.SortFunc(mine, func(a, b whyCand) int {
-			if a.key != b.key {
-				if a.key < b.key {
-					return -1
-				}
-				return 1
-			}
-			return cmpStr(a.Resource, b.Resource)
-		})
-		pool = append(pool, mine[:min(len(mine), whyNotPool)]...)
-		for _, c := range pool {
-			rp := c.party
-			switch {
-			case only(c.Rules, RuleDistance, RuleGrid) && c.key >= 0 && c.key < farAway && tp.hasLoc && rp.hasLoc:
-				need := math.Ceil(c.key/radiusStep+1e-9) * radiusStep
-				need = math.Round(need*10) / 10
-				switch {
-				case target.RadiusKM < need && (rp.item.RadiusKM >= need):
-					ch := *target
-					ch.RadiusKM = need
-					add(whyTry{fix: Fix{Kind: FixWidenRadius, Item: target.ID, Resource: c.Resource, Via: via, Field: "radius_km",
-						From: ftoa(target.RadiusKM), To: ftoa(need), By: round1(need - target.RadiusKM), Measure: "km",
-						Size: (need - target.RadiusKM) / math.Max(target.RadiusKM, 1)}, over: &ch, rank: 0})
-				case rp.item.RadiusKM < need && target.RadiusKM >= need:
-					ch := *rp.item
-					ch.RadiusKM = need
-					add(whyTry{fix: Fix{Kind: FixWidenRadius, Item: ch.ID, Resource: c.Resource, Via: via, Field: "radius_km",
-						From: ftoa(rp.item.RadiusKM), To: ftoa(need), By: round1(need - rp.item.RadiusKM), Measure: "km",
-						Size: (need - rp.item.RadiusKM) / math.Max(rp.item.RadiusKM, 1)}, over: &ch, rank: 0})
-				}
-			case only(c.Rules, RuleQuantity) || len(c.Rules) == 0:
-				// more of an eligible resource: what it lacks beyond what
-				// the resource has to spare in the plan (used up by this
-				// demand or by others; verified below either way)
-				spare := rp.remaining - used[rp.item.ID]
-				n := short - max(0, spare)
-				if rp.remaining < 0 {
-					n = short - rp.remaining
-				}
-				if n <= 0 {
-					continue
-				}
-				ch := *rp.item
-				ch.Quantity += n
-				add(whyTry{fix: Fix{Kind: FixAddQuantity, Item: ch.ID, Resource: c.Resource, Via: via, Field: "quantity",
-					From: itoa(rp.item.Quantity), To: itoa(ch.Quantity), By: float64(n), Measure: "quantity",
-					Size: float64(n) / float64(max(rp.item.Quantity, 1))}, over: &ch, rank: 1})
-			case only(c.Rules, RuleWindow):
-				if ch, wi, days := extendWindow(rp.item, target.Windows); ch != nil {
-					add(whyTry{fix: Fix{Kind: FixExtendWindow, Item: ch.ID, Resource: c.Resource, Via: via, Field: "windows[" + itoa(int64(wi)) + "]",
-						From: windowText(rp.item.Windows[wi]), To: windowText(ch.Windows[wi]), By: days, Measure: "days",
-						Size: days / 30}, over: ch, rank: 2})
-				}
+			ch := *rp.item
+			ch.Quantity += n
+			add(whyTry{fix: Fix{Kind: FixAddQuantity, Item: ch.ID, Resource: c.Resource, Via: via, Field: "quantity",
+				From: itoa(rp.item.Quantity), To: itoa(ch.Quantity), By: float64(n), Measure: "quantity",
+				Size: float64(n) / float64(max(rp.item.Quantity, 1))}, over: &ch, rank: 1})
+		case only(c.Rules, RuleWindow):
+			if ch, wi, days := extendWindow(rp.item, target.Windows); ch != nil {
+				add(whyTry{fix: Fix{Kind: FixExtendWindow, Item: ch.ID, Resource: c.Resource, Via: via, Field: "windows[" + itoa(int64(wi)) + "]",
+					From: windowText(rp.item.Windows[wi]), To: windowText(ch.Windows[wi]), By: days, Measure: "days",
+					Size: days / 30}, over: ch, rank: 2})
 			}
 		}
 	}
-	fixesOf(it, &d, compat, out.Need-out.Met, "")
-	// A slot waiting for another slot of its project: what unblocks that
-	// one (the binding slot) gets it met too.
+}
+
+// bindingSlot gathers the fixes of the slot the demand's project waits
+// for when the demand is a slot blocked by it: what unblocks that one gets
+// the demand met too.
+func (w *whyNotRun) bindingSlot() {
+	r, in, meeting, it := w.r, w.in, w.meeting, w.it
 	var binding string
-	for _, um := range base.Unmet {
+	for _, um := range w.base.Unmet {
 		if um.Demand == it.ID && um.Reason == ReasonProjectBlocked {
 			binding = um.BlockedBy
 		}
 	}
-	if binding != "" && binding != it.ID {
-		if s, err := r.Item(binding); err == nil && s.Status == matcher.ItemOpen {
-			if su := r.UnitRaw(s.Unit); su != nil {
-				sp := newParty(s, su, Reserved(r, s, meeting))
-				in.weigh(&sp)
-				sc, _ := list(s, &sp)
-				fixesOf(s, &sp, sc, max(0, sp.remaining), binding)
-			}
+	if binding == "" || binding == it.ID {
+		return
+	}
+	if s, err := r.Item(binding); err == nil && s.Status == matcher.ItemOpen {
+		if su := r.UnitRaw(s.Unit); su != nil {
+			sp := newParty(s, su, Reserved(r, s, meeting))
+			in.weigh(&sp)
+			sc, _ := w.list(s, &sp)
+			w.fixesOf(s, &sp, sc, max(0, sp.remaining), binding)
 		}
 	}
+}
+
+// escalate adds the escalation of the demand to the meeting one level up.
+func (w *whyNotRun) escalate() {
+	it := w.it
 	if up, ok := it.Level.Up(); ok {
-		if m, err := meetingAt(r, it.Unit, up); err == nil {
+		if m, err := meetingAt(w.r, it.Unit, up); err == nil {
 			ch := *it
 			ch.Level = up
-			add(whyTry{fix: Fix{Kind: FixEscalate, Item: it.ID, Field: "level", From: string(it.Level), To: string(up),
+			w.add(whyTry{fix: Fix{Kind: FixEscalate, Item: it.ID, Field: "level", From: string(it.Level), To: string(up),
 				By: 1, Measure: "levels", Size: sizeEscalate, Meeting: m}, over: &ch, rank: 3})
 		}
 	}
-	slices.SortStableFunc(tries, func(a, b whyTry) int {
+}
+
+// verify re-solves with each fix to try, smallest first (at most
+// whyNotMaxVerify), and keeps those that get the demand more.
+func (w *whyNotRun) verify(ctx context.Context) error {
+	out, it := w.out, w.it
+	slices.SortStableFunc(w.tries, func(a, b whyTry) int {
 		if a.fix.Size != b.fix.Size {
 			if a.fix.Size < b.fix.Size {
 				return -1
@@ -553,22 +643,23 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		}
 		return a.rank - b.rank
 	})
-	for i, t := range tries {
+	for i, t := range w.tries {
 		if i >= whyNotMaxVerify {
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		over := map[string]*matcher.Item{t.over.ID: t.over}
 		var res *Result
-		if t.fix.Meeting == meeting {
-			res, err = sess.runOverlay(ctx, over, nil)
+		var err error
+		if t.fix.Meeting == w.meeting {
+			res, err = w.sess.runOverlay(ctx, over, nil)
 		} else { // escalation: the meeting above
-			res, err = runOverlay(ctx, r, vocab, t.fix.Meeting, set, over, nil)
+			res, err = runOverlay(ctx, w.r, w.vocab, t.fix.Meeting, w.set, over, nil)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		met := metOf(res, it.ID)
 		if met <= out.Met { // up a level the demand starts afresh: it must gain there too
@@ -579,23 +670,7 @@ func (p *Sessions) WhyNot(ctx context.Context, r index.Reader, vocab *matcher.Vo
 		t.fix.Changed = t.over
 		out.Fixes = append(out.Fixes, t.fix)
 	}
-	return out, nil
-}
-
-// rowHas reports whether demand's candidate row in st holds resource (and
-// its index there).
-func rowHas(st *sessionState, demand, resource string) (int, bool) {
-	row := st.rows[demand]
-	ri, ok := st.resIndex[resource]
-	if row == nil || !ok {
-		return 0, false
-	}
-	for k, e := range row.edges {
-		if e.ri == ri {
-			return k, true
-		}
-	}
-	return 0, false
+	return nil
 }
 
 // whyCand is a resource near a demand, with its party and its sort key.

@@ -551,7 +551,7 @@ func TestLifecycleLines(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := w.svc.FulfilClaim(ctx, matcher.UnitActor(c.DemandUnit), c.ID, service.Fulfilment{Quantity: 1}); err != nil {
+	if _, err := w.svc.FulfilClaim(ctx, matcher.UnitActor(c.DemandUnit), c.ID, service.Fulfilment{Quantity: new(int64(1))}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.svc.EscalateItems(ctx, matcher.Coordinator("lh"), "lh", []string{"LH-D10"}); err != nil {

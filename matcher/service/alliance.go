@@ -25,9 +25,7 @@ type AlliancePatch struct {
 func (p AlliancePatch) Apply(a matcher.Alliance) matcher.Alliance {
 	out := a
 	out.Members = slices.Clone(a.Members)
-	if p.Name != nil {
-		out.Name = *p.Name
-	}
+	set(&out.Name, p.Name)
 	if p.Members != nil {
 		out.Members = slices.Clone(p.Members)
 	}
@@ -61,10 +59,10 @@ func (s *Service) PatchAlliance(ctx context.Context, actor matcher.Actor, id str
 	var out matcher.Alliance
 	_, err := s.Store.Update(ctx, actor.String(), "alliance.update", []string{id}, func(tx *store.Tx) error {
 		cur, err := tx.Alliance(id)
-		if err != nil || !CanSeeAlliance(tx.Reader, actor, id) {
+		if err != nil || !matcher.CanSeeAlliance(tx.Reader, actor, id) {
 			return notFound("alliance", id)
 		}
-		if !CanRunMeeting(tx.Reader, actor, id) {
+		if !matcher.CanRunMeeting(tx.Reader, actor, id) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lead and members of alliance %s", actor, id)
 		}
 		if p.Lead != nil && slices.Contains(p.Remove, *p.Lead) || p.Lead == nil && slices.Contains(p.Remove, cur.Lead) {

@@ -147,7 +147,7 @@ type Slip struct {
 func (s *Service) LoginSlips(actor matcher.Actor, alliance string, all bool) ([]Slip, error) {
 	sn := s.Store.Snapshot()
 	a, err := sn.Alliance(alliance)
-	if err != nil || !CanRunMeeting(sn.Reader, actor, alliance) || !mayHandOutLogins(actor) {
+	if err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) || !mayHandOutLogins(actor) {
 		return nil, notFound("meeting", alliance)
 	}
 	has := map[string]bool{}

@@ -18,30 +18,6 @@ import (
 // EFORBIDDEN for what it sees but may not change, ECONFLICT for an id that
 // exists already or a record still in use, EINVALID for bad fields.
 
-// CanWriteUnit reports whether a may change unit's own data (its record,
-// items and projects): the unit itself, a coordinator over it, an admin.
-func CanWriteUnit(r index.Reader, a matcher.Actor, unit string) bool {
-	return CanSeeUnit(r, a, unit)
-}
-
-// CanReadUnit reports whether a may read unit's record, items and
-// projects: as CanSeeUnit, and a unit may also read the units it shares an
-// alliance with.
-func CanReadUnit(r index.Reader, a matcher.Actor, unit string) bool {
-	if CanSeeUnit(r, a, unit) {
-		return true
-	}
-	if a.Role != matcher.RoleUnit || r.UnitRaw(unit) == nil {
-		return false
-	}
-	for al := range r.AlliancesOf(a.ID) {
-		if al.Lead == unit || slices.Contains(al.Members, unit) {
-			return true
-		}
-	}
-	return false
-}
-
 // unchanged turns a patch that changes nothing into a success: the record
 // is answered as it is, and nothing is written (no audit event either).
 func unchanged(err error) error {
@@ -148,29 +124,18 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 	sn := s.Store.Snapshot()
 	_, err := s.Store.Update(ctx, actor.String(), "unit.update", alliancesOfUnits(sn.Reader, id), func(tx *store.Tx) error {
 		cur := tx.UnitRaw(id)
-		if cur == nil || !CanReadUnit(tx.Reader, actor, id) {
+		if cur == nil || !matcher.CanReadUnit(tx.Reader, actor, id) {
 			return notFound("unit", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, id) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, id) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change unit %s", actor, id)
 		}
 		u := *cur
-		if p.Name != nil {
-			u.Name = *p.Name
-		}
-		if p.Kind != nil {
-			u.Kind = *p.Kind
-		}
-		if p.PartyOrg != nil {
-			u.PartyOrg = *p.PartyOrg
-		}
-		if p.Grid != nil {
-			u.Grid = *p.Grid
-		}
-		if p.Location != nil {
-			loc := *p.Location
-			u.Location = &loc
-		}
+		set(&u.Name, p.Name)
+		set(&u.Kind, p.Kind)
+		set(&u.PartyOrg, p.PartyOrg)
+		set(&u.Grid, p.Grid)
+		setPointer(&u.Location, p.Location)
 		if len(p.Alliances) > 0 {
 			if actor.Role == matcher.RoleUnit {
 				return matcher.Errorf(matcher.EFORBIDDEN, "a unit does not add itself to alliances; ask the coordinator")
@@ -183,6 +148,9 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 				return err
 			}
 			u.Alliances = p.Alliances
+		}
+		if err := u.Validate(); err != nil {
+			return err
 		}
 		if err := tx.PutUnit(u); err != nil {
 			return err
@@ -200,10 +168,10 @@ func (s *Service) PatchUnit(ctx context.Context, actor matcher.Actor, id string,
 func (s *Service) DeleteUnit(ctx context.Context, actor matcher.Actor, id string) error {
 	sn := s.Store.Snapshot()
 	_, err := s.Store.Update(ctx, actor.String(), "unit.delete", alliancesOfUnits(sn.Reader, id), func(tx *store.Tx) error {
-		if tx.UnitRaw(id) == nil || !CanReadUnit(tx.Reader, actor, id) {
+		if tx.UnitRaw(id) == nil || !matcher.CanReadUnit(tx.Reader, actor, id) {
 			return notFound("unit", id)
 		}
-		if actor.Role == matcher.RoleUnit || !CanWriteUnit(tx.Reader, actor, id) {
+		if actor.Role == matcher.RoleUnit || !matcher.CanWriteUnit(tx.Reader, actor, id) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "only a coordinator over unit %s or an admin may delete it", id)
 		}
 		for range tx.ItemsOf(id) {
@@ -245,10 +213,10 @@ func (s *Service) CreateItem(ctx context.Context, actor matcher.Actor, unit stri
 	var out matcher.Item
 	sn := s.Store.Snapshot()
 	_, err := s.Store.Update(ctx, actor.String(), "item.create", alliancesOfUnits(sn.Reader, unit), func(tx *store.Tx) error {
-		if tx.UnitRaw(unit) == nil || !CanReadUnit(tx.Reader, actor, unit) {
+		if tx.UnitRaw(unit) == nil || !matcher.CanReadUnit(tx.Reader, actor, unit) {
 			return notFound("unit", unit)
 		}
-		if !CanWriteUnit(tx.Reader, actor, unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
 		}
 		if _, err := tx.Item(it.ID); err == nil {
@@ -303,41 +271,19 @@ type ItemPatch struct {
 // Apply returns it with the patch's fields set (copies, never shared with
 // the patch).
 func (p ItemPatch) Apply(it matcher.Item) matcher.Item {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
 	set(&it.Category, p.Category)
 	set(&it.Title, p.Title)
 	set(&it.Description, p.Description)
 	set(&it.Measure, p.Measure)
 	set(&it.Project, p.Project)
-	if p.Tags != nil {
-		it.Tags = slices.Clone(*p.Tags)
-	}
-	if p.Quantity != nil {
-		it.Quantity = *p.Quantity
-	}
-	if p.Windows != nil {
-		it.Windows = slices.Clone(*p.Windows)
-	}
-	if p.Location != nil {
-		loc := *p.Location
-		it.Location = &loc
-	}
-	if p.RadiusKM != nil {
-		it.RadiusKM = *p.RadiusKM
-	}
-	if p.Priority != nil {
-		it.Priority = *p.Priority
-	}
-	if p.Status != nil {
-		it.Status = *p.Status
-	}
-	if p.Optional != nil {
-		it.Optional = *p.Optional
-	}
+	setSlice(&it.Tags, p.Tags)
+	set(&it.Quantity, p.Quantity)
+	setSlice(&it.Windows, p.Windows)
+	setPointer(&it.Location, p.Location)
+	set(&it.RadiusKM, p.RadiusKM)
+	set(&it.Priority, p.Priority)
+	set(&it.Status, p.Status)
+	set(&it.Optional, p.Optional)
 	return it
 }
 
@@ -352,10 +298,10 @@ func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string,
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "item.update", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Item(id)
-		if err != nil || !CanSeeItem(tx.Reader, actor, cur) {
+		if err != nil || !matcher.CanSeeItem(tx.Reader, actor, cur) {
 			return notFound("item", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
 		}
 		it := p.Apply(*cur)
@@ -392,10 +338,10 @@ func (s *Service) DeleteItem(ctx context.Context, actor matcher.Actor, id string
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "item.delete", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Item(id)
-		if err != nil || !CanSeeItem(tx.Reader, actor, cur) {
+		if err != nil || !matcher.CanSeeItem(tx.Reader, actor, cur) {
 			return notFound("item", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
 		}
 		for c := range tx.ClaimsOnItem(cur) {
@@ -421,10 +367,10 @@ func (s *Service) CreateProject(ctx context.Context, actor matcher.Actor, unit s
 	var out matcher.Project
 	sn := s.Store.Snapshot()
 	_, err := s.Store.Update(ctx, actor.String(), "project.create", alliancesOfUnits(sn.Reader, unit), func(tx *store.Tx) error {
-		if tx.UnitRaw(unit) == nil || !CanReadUnit(tx.Reader, actor, unit) {
+		if tx.UnitRaw(unit) == nil || !matcher.CanReadUnit(tx.Reader, actor, unit) {
 			return notFound("unit", unit)
 		}
-		if !CanWriteUnit(tx.Reader, actor, unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
 		}
 		if _, err := tx.Project(pr.ID); err == nil {
@@ -457,22 +403,16 @@ func (s *Service) PatchProject(ctx context.Context, actor matcher.Actor, id stri
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "project.update", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Project(id)
-		if err != nil || !CanReadUnit(tx.Reader, actor, cur.Unit) {
+		if err != nil || !matcher.CanReadUnit(tx.Reader, actor, cur.Unit) {
 			return notFound("project", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
 		}
 		pr := *cur
-		if p.Name != nil {
-			pr.Name = *p.Name
-		}
-		if p.Description != nil {
-			pr.Description = *p.Description
-		}
-		if p.Status != nil {
-			pr.Status = *p.Status
-		}
+		set(&pr.Name, p.Name)
+		set(&pr.Description, p.Description)
+		set(&pr.Status, p.Status)
 		if err := pr.Validate(); err != nil {
 			return err
 		}
@@ -495,10 +435,10 @@ func (s *Service) DeleteProject(ctx context.Context, actor matcher.Actor, id str
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "project.delete", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Project(id)
-		if err != nil || !CanReadUnit(tx.Reader, actor, cur.Unit) {
+		if err != nil || !matcher.CanReadUnit(tx.Reader, actor, cur.Unit) {
 			return notFound("project", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
 		}
 		for slot := range tx.Slots(id) {

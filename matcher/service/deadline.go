@@ -63,7 +63,7 @@ type Deadline struct {
 func (s *Service) SetDeadline(ctx context.Context, actor matcher.Actor, alliance string, answerBy time.Time) (*Deadline, error) {
 	out := &Deadline{Meeting: alliance, AnswerBy: answerBy}
 	_, err := s.Store.Update(ctx, actor.String(), "meeting.deadline", []string{alliance}, func(tx *store.Tx) error {
-		if _, err := tx.Alliance(alliance); err != nil || !CanRunMeeting(tx.Reader, actor, alliance) {
+		if _, err := tx.Alliance(alliance); err != nil || !matcher.CanRunMeeting(tx.Reader, actor, alliance) {
 			return notFound("meeting", alliance)
 		}
 		now := s.now()
@@ -118,9 +118,9 @@ type UnitWaiting struct {
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingWaiting(actor matcher.Actor, alliance string) (*MeetingWaiting, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	out := &MeetingWaiting{Meeting: alliance, At: now, Units: []UnitWaiting{}}
@@ -190,7 +190,7 @@ type WaitingClaim struct {
 // Errors: ENOTFOUND for a unit the caller may not see.
 func (s *Service) UnitWaitingFor(actor matcher.Actor, unit string) (*UnitQueue, error) {
 	sn := s.Store.Snapshot()
-	if sn.UnitRaw(unit) == nil || !CanSeeUnit(sn.Reader, actor, unit) {
+	if sn.UnitRaw(unit) == nil || !matcher.CanSeeUnit(sn.Reader, actor, unit) {
 		return nil, notFound("unit", unit)
 	}
 	now := s.now()

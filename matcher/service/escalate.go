@@ -82,7 +82,7 @@ type escalation struct {
 // a level above.
 func (s *Service) beginEscalation(r index.Reader, actor matcher.Actor, alliance string) (*escalation, error) {
 	a, err := r.Alliance(alliance)
-	if err != nil || !CanRunMeeting(r, actor, alliance) {
+	if err != nil || !matcher.CanRunMeeting(r, actor, alliance) {
 		return nil, notFound("meeting", alliance)
 	}
 	up, ok := a.Level.Up()
@@ -334,7 +334,7 @@ func (s *Service) EscalateItems(ctx context.Context, actor matcher.Actor, allian
 			}
 			first[id] = i
 			it, err := tx.Item(id)
-			if err != nil || !e.scope.HasUnit(it.Unit) || !CanSeeItem(tx.Reader, actor, it) {
+			if err != nil || !e.scope.HasUnit(it.Unit) || !matcher.CanSeeItem(tx.Reader, actor, it) {
 				absent.List = append(absent.List, matcher.NewError(matcher.ENOTFOUND, field, "no demand %q in the meeting of %s", id, alliance))
 				continue
 			}
@@ -380,7 +380,7 @@ func (s *Service) Escalable(actor matcher.Actor, alliance string, ids []string) 
 	out := make(map[string]error, len(ids))
 	for _, id := range ids {
 		it, err := r.Item(id)
-		if err != nil || !e.scope.HasUnit(it.Unit) || !CanSeeItem(r, actor, it) {
+		if err != nil || !e.scope.HasUnit(it.Unit) || !matcher.CanSeeItem(r, actor, it) {
 			out[id] = matcher.Errorf(matcher.ENOTFOUND, "no demand %q in the meeting of %s", id, alliance)
 			continue
 		}
@@ -436,7 +436,7 @@ func (s *Service) ReturnItem(ctx context.Context, actor matcher.Actor, id string
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "item.return", alliances, func(tx *store.Tx) error {
 		it, err := tx.Item(id)
-		if err != nil || !CanSeeItem(tx.Reader, actor, it) {
+		if err != nil || !matcher.CanSeeItem(tx.Reader, actor, it) {
 			return notFound("item", id)
 		}
 		if actor.Role == matcher.RoleUnit {
@@ -453,7 +453,7 @@ func (s *Service) ReturnItem(ctx context.Context, actor matcher.Actor, id string
 		if len(below) == 0 {
 			return matcher.NewError(matcher.ECONFLICT, "id", "no %s meeting holds unit %s of %s", down, it.Unit, id)
 		}
-		if !slices.ContainsFunc(below, func(m string) bool { return CanRunMeeting(tx.Reader, actor, m) }) {
+		if !slices.ContainsFunc(below, func(m string) bool { return matcher.CanRunMeeting(tx.Reader, actor, m) }) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "a coordinator of the %s meeting it returns to (%s) brings %s back", down, below[0], id)
 		}
 		group := []*matcher.Item{it}

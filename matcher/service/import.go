@@ -34,7 +34,7 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 		loc, _ := b.Source(table, i)
 		ps = append(ps, bundle.Problemf(loc, fmt.Sprintf("%s[%d] (id %s)", table, i, id), field, format, args...))
 	}
-	if _, err := r.Alliance(meeting); err != nil || !CanRunMeeting(r, a, meeting) {
+	if _, err := r.Alliance(meeting); err != nil || !matcher.CanRunMeeting(r, a, meeting) {
 		return &bundle.Error{Problems: []bundle.Problem{bundle.Problemf(bundle.Loc{}, "", "meeting", "no meeting %q", meeting)}}
 	}
 	for what, n := range map[string]int{"categories": len(b.Categories), "grids": len(b.Grids), "claims": len(b.Claims),
@@ -50,17 +50,17 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 			newAlliances[al.ID] = true
 		}
 	}
-	inMeeting := func(al string) bool { return newAlliances[al] || Within(r, meeting, al) }
+	inMeeting := func(al string) bool { return newAlliances[al] || matcher.Within(r, meeting, al) }
 	newUnits := map[string]bool{}
 	for _, u := range b.Units {
 		newUnits[u.ID] = r.UnitRaw(u.ID) == nil
 	}
 	unitOK := func(unit string) bool {
-		return newUnits[unit] || r.UnitRaw(unit) != nil && CanWriteUnit(r, a, unit)
+		return newUnits[unit] || r.UnitRaw(unit) != nil && matcher.CanWriteUnit(r, a, unit)
 	}
 	for i, al := range b.Alliances {
 		if !newAlliances[al.ID] {
-			if CanRunMeeting(r, a, al.ID) {
+			if matcher.CanRunMeeting(r, a, al.ID) {
 				add(index.TableAlliances, i, al.ID, "id", "alliance %q exists already; change its lead and members on its page", al.ID)
 			} else {
 				add(index.TableAlliances, i, al.ID, "id", "id %q is taken by another alliance; use another id", al.ID)
@@ -86,7 +86,7 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 	}
 	for i, u := range b.Units {
 		if r.UnitRaw(u.ID) != nil {
-			if !CanWriteUnit(r, a, u.ID) {
+			if !matcher.CanWriteUnit(r, a, u.ID) {
 				add(index.TableUnits, i, u.ID, "id", "unit %q exists already in another alliance; use another id", u.ID)
 			}
 		} else if len(u.Alliances) == 0 && !slices.ContainsFunc(b.Alliances, func(al matcher.Alliance) bool {
@@ -106,7 +106,7 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 		if !unitOK(p.Unit) {
 			add(index.TableProjects, i, p.ID, "unit", "no unit %q in this meeting: add it to the 成员单位 (units) sheet or use a unit of the meeting", p.Unit)
 		}
-		if old, err := r.Project(p.ID); err == nil && !CanWriteUnit(r, a, old.Unit) {
+		if old, err := r.Project(p.ID); err == nil && !matcher.CanWriteUnit(r, a, old.Unit) {
 			add(index.TableProjects, i, p.ID, "id", "id %q is taken by a project of another alliance; use another id", p.ID)
 		}
 	}
@@ -116,13 +116,13 @@ func CheckImport(r index.Reader, a matcher.Actor, meeting string, b *bundle.Bund
 		}
 		// An id of another alliance's item is taken, and says no more
 		// (the store refuses any move between units, naming both).
-		if old, err := r.Item(it.ID); err == nil && !CanWriteUnit(r, a, old.Unit) {
+		if old, err := r.Item(it.ID); err == nil && !matcher.CanWriteUnit(r, a, old.Unit) {
 			add(index.TableItems, i, it.ID, "id", "id %q is taken by an item of another alliance; use another id", it.ID)
 		}
 		if it.Project != "" {
 			owner, inFile := projects[it.Project]
 			if !inFile {
-				if p, err := r.Project(it.Project); err == nil && CanReadUnit(r, a, p.Unit) {
+				if p, err := r.Project(it.Project); err == nil && matcher.CanReadUnit(r, a, p.Unit) {
 					owner = p.Unit
 				}
 			}

@@ -37,7 +37,7 @@ func ResolveUnitNames(r index.Reader, a matcher.Actor, meeting string, b *bundle
 	scope, err := match.ResolveScope(r, meeting)
 	if err == nil {
 		for _, id := range scope.Units() {
-			if u := r.UnitRaw(id); u != nil && CanWriteUnit(r, a, id) {
+			if u := r.UnitRaw(id); u != nil && matcher.CanWriteUnit(r, a, id) {
 				add(strings.TrimSpace(u.Name), id)
 			}
 		}

@@ -27,27 +27,6 @@ import (
 // alliances). An account out of reach is answered exactly as an absent
 // one (ENOTFOUND naming the field).
 
-// CanSeeAccount reports whether a may read acc's balance and statement,
-// and move points out of it by hand.
-func CanSeeAccount(r index.Reader, a matcher.Actor, acc *matcher.Account) bool {
-	switch a.Role {
-	case matcher.RoleAdmin, matcher.RoleSystem:
-		return true
-	case matcher.RoleUnit:
-		return a.ID == acc.Unit
-	case matcher.RoleCoordinator:
-		return CanSeeUnit(r, a, acc.Unit)
-	}
-	return false
-}
-
-// CanReachAccount reports whether a may name acc as the other side of a
-// transfer, the card of a redemption or an earner: an account a sees, or
-// one of a unit that a unit shares an alliance with.
-func CanReachAccount(r index.Reader, a matcher.Actor, acc *matcher.Account) bool {
-	return CanSeeAccount(r, a, acc) || CanReadUnit(r, a, acc.Unit)
-}
-
 // sameCommunity reports whether units u and v are one unit or members of
 // one alliance.
 func sameCommunity(r index.Reader, u, v string) bool {
@@ -147,7 +126,7 @@ func (s *Service) CreateAccount(ctx context.Context, actor matcher.Actor, a matc
 func (s *Service) Account(actor matcher.Actor, id string) (AccountView, error) {
 	sn := s.Store.Snapshot()
 	a, err := sn.Account(id)
-	if err != nil || !CanSeeAccount(sn.Reader, actor, a) {
+	if err != nil || !matcher.CanSeeAccount(sn.Reader, actor, a) {
 		return AccountView{}, matcher.Errorf(matcher.ENOTFOUND, "account %q not found", id)
 	}
 	return ViewOf(a), nil
@@ -163,7 +142,7 @@ func (s *Service) Accounts(actor matcher.Actor, unit string, kind matcher.Accoun
 	}
 	out := []AccountView{}
 	for a := range src {
-		if (kind == "" || a.Kind == kind) && CanSeeAccount(sn.Reader, actor, a) {
+		if (kind == "" || a.Kind == kind) && matcher.CanSeeAccount(sn.Reader, actor, a) {
 			out = append(out, ViewOf(a))
 		}
 	}
@@ -184,7 +163,7 @@ type Line struct {
 func (s *Service) Statement(actor matcher.Actor, id string) (AccountView, []Line, error) {
 	sn := s.Store.Snapshot()
 	a, err := sn.Account(id)
-	if err != nil || !CanSeeAccount(sn.Reader, actor, a) {
+	if err != nil || !matcher.CanSeeAccount(sn.Reader, actor, a) {
 		return AccountView{}, nil, matcher.Errorf(matcher.ENOTFOUND, "account %q not found", id)
 	}
 	lines := []Line{}
@@ -287,15 +266,15 @@ func accountAlliances(r index.Reader, ids ...string) []string {
 
 func (s *Service) postTransfer(tx *store.Tx, actor matcher.Actor, req TransferRequest) (any, bool, error) {
 	from, err := tx.Account(req.From)
-	if err != nil || !CanSeeAccount(tx.Reader, actor, from) {
+	if err != nil || !matcher.CanSeeAccount(tx.Reader, actor, from) {
 		return nil, false, noAccount("from", req.From)
 	}
 	to, err := tx.Account(req.To)
-	if err != nil || !CanReachAccount(tx.Reader, actor, to) {
+	if err != nil || !matcher.CanReachAccount(tx.Reader, actor, to) {
 		return nil, false, noAccount("to", req.To)
 	}
 	if req.Claim != "" {
-		if c, err := tx.Claim(req.Claim); err != nil || !CanSeeClaim(tx.Reader, actor, c) {
+		if c, err := tx.Claim(req.Claim); err != nil || !matcher.CanSeeClaim(tx.Reader, actor, c) {
 			return nil, false, &matcher.Error{Code: matcher.ENOTFOUND, Field: "claim", Message: fmt.Sprintf("no claim %q", req.Claim)}
 		}
 	}
@@ -400,7 +379,7 @@ func (s *Service) reverse(tx *store.Tx, actor matcher.Actor, id string, req Reve
 	}
 	from, _ := tx.Account(orig.To) // debited by the reversal
 	to, _ := tx.Account(orig.From)
-	if from == nil || to == nil || !CanSeeAccount(tx.Reader, actor, from) && !CanSeeAccount(tx.Reader, actor, to) {
+	if from == nil || to == nil || !matcher.CanSeeAccount(tx.Reader, actor, from) && !matcher.CanSeeAccount(tx.Reader, actor, to) {
 		return nil, false, matcher.Errorf(matcher.ENOTFOUND, "transfer %q not found", id)
 	}
 	left := orig.Amount - tx.Reversed(orig.ID)
@@ -418,7 +397,7 @@ func (s *Service) reverse(tx *store.Tx, actor matcher.Actor, id string, req Reve
 	if orig.Kind == matcher.TransferReverse {
 		return nil, false, matcher.Errorf(matcher.ECONFLICT, "transfer %s is a reversal: correct it with a new transfer, not by reversing it", orig.ID)
 	}
-	if !CanSeeAccount(tx.Reader, actor, from) {
+	if !matcher.CanSeeAccount(tx.Reader, actor, from) {
 		return nil, false, &matcher.Error{Code: matcher.EFORBIDDEN, Field: "id",
 			Message: fmt.Sprintf("a reversal of %s debits account %s, which %s may not: its unit or their coordinator corrects it", orig.ID, from.ID, actor)}
 	}

@@ -78,13 +78,13 @@ func (s *Service) CreateRule(ctx context.Context, actor matcher.Actor, req RuleR
 // checkIssuer checks a rule's issuing account.
 func checkIssuer(r index.Reader, actor matcher.Actor, rule *matcher.EarnRule) error {
 	acc, err := r.Account(rule.Issuer)
-	if err != nil || !CanSeeAccount(r, actor, acc) {
+	if err != nil || !matcher.CanSeeAccount(r, actor, acc) {
 		return noAccount("issuer", rule.Issuer)
 	}
 	if acc.Kind != matcher.AccountIssuer {
 		return &matcher.Error{Code: matcher.ECONFLICT, Field: "issuer", Message: fmt.Sprintf("account %s is a %s account; a rule pays from an issuing account", acc.ID, acc.Kind)}
 	}
-	if !CanSeeUnit(r, matcher.Coordinator(rule.Alliance), acc.Unit) {
+	if !matcher.CanSeeUnit(r, matcher.Coordinator(rule.Alliance), acc.Unit) {
 		return &matcher.Error{Code: matcher.ECONFLICT, Field: "issuer", Message: fmt.Sprintf("account %s belongs to unit %s, which is not in alliance %s or below it", acc.ID, acc.Unit, rule.Alliance)}
 	}
 	return nil
@@ -130,19 +130,13 @@ func (s *Service) PatchRule(ctx context.Context, actor matcher.Actor, id string,
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "ledger.rule", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Rule(id)
-		if err != nil || !CanRunMeeting(tx.Reader, actor, cur.Alliance) {
+		if err != nil || !matcher.CanRunMeeting(tx.Reader, actor, cur.Alliance) {
 			return matcher.Errorf(matcher.ENOTFOUND, "earning rule %q not found", id)
 		}
 		r := *cur
-		if p.Points != nil {
-			r.Points = *p.Points
-		}
-		if p.Active != nil {
-			r.Active = *p.Active
-		}
-		if p.Issuer != nil {
-			r.Issuer = *p.Issuer
-		}
+		set(&r.Points, p.Points)
+		set(&r.Active, p.Active)
+		set(&r.Issuer, p.Issuer)
 		if err := r.Validate(); err != nil {
 			return err
 		}
@@ -169,7 +163,7 @@ func (s *Service) Rules(actor matcher.Actor, alliance string) []matcher.EarnRule
 	}
 	out := []matcher.EarnRule{}
 	for r := range src {
-		if CanRunMeeting(sn.Reader, actor, r.Alliance) || actor.Role == matcher.RoleUnit && CanSeeAlliance(sn.Reader, actor, r.Alliance) {
+		if matcher.CanRunMeeting(sn.Reader, actor, r.Alliance) || actor.Role == matcher.RoleUnit && matcher.CanSeeAlliance(sn.Reader, actor, r.Alliance) {
 			out = append(out, *r)
 		}
 	}
@@ -207,7 +201,7 @@ func (s *Service) SetEarners(ctx context.Context, actor matcher.Actor, id string
 	out := e
 	_, err := s.Store.Update(ctx, actor.String(), "ledger.earners", alliances, func(tx *store.Tx) error {
 		c, err := tx.Claim(id)
-		if err != nil || !CanSeeClaim(tx.Reader, actor, c) {
+		if err != nil || !matcher.CanSeeClaim(tx.Reader, actor, c) {
 			return notFound("claim", id)
 		}
 		if _, err := sideOf(tx.Reader, actor, c, matcher.ResourceSide); err != nil {
@@ -224,7 +218,7 @@ func (s *Service) SetEarners(ctx context.Context, actor matcher.Actor, id string
 			f := fmt.Sprintf("earners[%d].account", i)
 			acc, err := tx.Account(x.Account)
 			switch {
-			case err != nil || !CanReachAccount(tx.Reader, actor, acc):
+			case err != nil || !matcher.CanReachAccount(tx.Reader, actor, acc):
 				ref.p.List = append(ref.p.List, noAccount(f, x.Account).(*matcher.Error))
 			case acc.Kind != matcher.AccountTeam && acc.Kind != matcher.AccountCard:
 				ref.p.List = append(ref.p.List, &matcher.Error{Code: matcher.ECONFLICT, Field: f, Message: fmt.Sprintf("account %s is a %s account; a team or a card earns", acc.ID, acc.Kind)})
@@ -255,7 +249,7 @@ func (s *Service) SetEarners(ctx context.Context, actor matcher.Actor, id string
 func (s *Service) EarnersOf(actor matcher.Actor, id string) (matcher.Earners, *matcher.EarnRule, error) {
 	sn := s.Store.Snapshot()
 	c, err := sn.Claim(id)
-	if err != nil || !CanSeeClaim(sn.Reader, actor, c) {
+	if err != nil || !matcher.CanSeeClaim(sn.Reader, actor, c) {
 		return matcher.Earners{}, nil, notFound("claim", id)
 	}
 	out := matcher.Earners{ID: id, Earners: []matcher.Earner{}}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
-	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -82,7 +81,7 @@ func onlyField(err error, field string) bool {
 
 func offerAccount(r index.Reader, actor matcher.Actor, o *matcher.Offer) error {
 	acc, err := r.Account(o.Account)
-	if err != nil || !CanSeeAccount(r, actor, acc) {
+	if err != nil || !matcher.CanSeeAccount(r, actor, acc) {
 		return noAccount("account", o.Account)
 	}
 	if acc.Unit != o.Unit || acc.Kind != matcher.AccountUnit {
@@ -113,31 +112,19 @@ func (s *Service) PatchOffer(ctx context.Context, actor matcher.Actor, id string
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "ledger.offer", alliances, func(tx *store.Tx) error {
 		cur, err := tx.Offer(id)
-		if err != nil || !CanReadUnit(tx.Reader, actor, cur.Unit) {
+		if err != nil || !matcher.CanReadUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.ENOTFOUND, "offer %q not found", id)
 		}
-		if !CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
 			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the offers of unit %s", actor, cur.Unit)
 		}
 		o := *cur
-		if p.Title != nil {
-			o.Title = *p.Title
-		}
-		if p.Description != nil {
-			o.Description = *p.Description
-		}
-		if p.Measure != nil {
-			o.Measure = *p.Measure
-		}
-		if p.Price != nil {
-			o.Price = *p.Price
-		}
-		if p.Stock != nil {
-			o.Stock = *p.Stock
-		}
-		if p.Status != nil {
-			o.Status = *p.Status
-		}
+		set(&o.Title, p.Title)
+		set(&o.Description, p.Description)
+		set(&o.Measure, p.Measure)
+		set(&o.Price, p.Price)
+		set(&o.Stock, p.Stock)
+		set(&o.Status, p.Status)
 		if err := o.Validate(); err != nil {
 			return err
 		}
@@ -158,7 +145,7 @@ func (s *Service) Offers(actor matcher.Actor, unit string, open bool) []matcher.
 	}
 	out := []matcher.Offer{}
 	for o := range src {
-		if (!open || o.Status == matcher.OfferOpen) && CanReadUnit(sn.Reader, actor, o.Unit) {
+		if (!open || o.Status == matcher.OfferOpen) && matcher.CanReadUnit(sn.Reader, actor, o.Unit) {
 			out = append(out, *o)
 		}
 	}
@@ -169,7 +156,7 @@ func (s *Service) Offers(actor matcher.Actor, unit string, open bool) []matcher.
 func (s *Service) Offer(actor matcher.Actor, id string) (matcher.Offer, error) {
 	sn := s.Store.Snapshot()
 	o, err := sn.Offer(id)
-	if err != nil || !CanReadUnit(sn.Reader, actor, o.Unit) {
+	if err != nil || !matcher.CanReadUnit(sn.Reader, actor, o.Unit) {
 		return matcher.Offer{}, matcher.Errorf(matcher.ENOTFOUND, "offer %q not found", id)
 	}
 	return *o, nil
@@ -254,11 +241,11 @@ func (s *Service) Redeem(ctx context.Context, actor matcher.Actor, req RedeemReq
 
 func (s *Service) redeem(tx *store.Tx, actor matcher.Actor, req RedeemRequest) (any, bool, error) {
 	o, err := tx.Offer(req.Offer)
-	if err != nil || !CanWriteUnit(tx.Reader, actor, o.Unit) {
+	if err != nil || !matcher.CanWriteUnit(tx.Reader, actor, o.Unit) {
 		return nil, false, &matcher.Error{Code: matcher.ENOTFOUND, Field: "offer", Message: fmt.Sprintf("no offer %q", req.Offer)}
 	}
 	card, err := tx.Account(req.Card)
-	if err != nil || card.Kind != matcher.AccountCard || !CanReachAccount(tx.Reader, actor, card) {
+	if err != nil || card.Kind != matcher.AccountCard || !matcher.CanReachAccount(tx.Reader, actor, card) {
 		return nil, false, &matcher.Error{Code: matcher.ENOTFOUND, Field: "card", Message: fmt.Sprintf("no card %q", req.Card)}
 	}
 	if old, err := tx.Redemption(req.ID); err == nil {
@@ -329,7 +316,7 @@ func ParseMonth(s string) (time.Time, error) {
 // may see the unit (the shop itself, its coordinators).
 func (s *Service) Redemptions(actor matcher.Actor, unit string, from, to time.Time) ([]RedemptionView, error) {
 	sn := s.Store.Snapshot()
-	if sn.UnitRaw(unit) == nil || !CanSeeUnit(sn.Reader, actor, unit) {
+	if sn.UnitRaw(unit) == nil || !matcher.CanSeeUnit(sn.Reader, actor, unit) {
 		return nil, notFound("unit", unit)
 	}
 	out := []RedemptionView{}
@@ -412,11 +399,7 @@ type LedgerReport struct {
 // points bank of alliance's scope (its units and those of the alliances
 // below it), for a coordinator who may run its meeting.
 func (s *Service) MonthReport(actor matcher.Actor, alliance string, month time.Time) (*LedgerReport, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
-	}
-	scope, err := match.ResolveScope(sn.Reader, alliance)
+	sn, scope, err := s.meetingScope(actor, alliance)
 	if err != nil {
 		return nil, err
 	}

@@ -190,7 +190,7 @@ func TestEarnOnFulfil(t *testing.T) {
 	if _, err := s.SetEarners(ctx, committee, "C-0001", []matcher.Earner{{Account: "LH-TEAM-ESCORT", Share: 2}, {Account: "LH-C0006"}}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.FulfilClaim(ctx, school, "C-0001", Fulfilment{Quantity: 3})
+	c, err := s.FulfilClaim(ctx, school, "C-0001", Fulfilment{Quantity: new(int64(3))})
 	if err != nil || c.Status != matcher.ClaimFulfilled {
 		t.Fatalf("fulfil = %+v, %v", c, err)
 	}
@@ -314,7 +314,7 @@ func ledgerProperty(t *testing.T, seed uint64, steps int) {
 				t.Fatal(err)
 			}
 			delivered := 1 + rng.Int64N(q)
-			if _, err := s.FulfilClaim(ctx, school, c.ID, Fulfilment{Quantity: delivered}); err != nil {
+			if _, err := s.FulfilClaim(ctx, school, c.ID, Fulfilment{Quantity: new(delivered)}); err != nil {
 				t.Fatalf("step %d: fulfil: %v", step, err)
 			}
 			for i, part := range matcher.Split(5*delivered, shares) {

@@ -9,15 +9,15 @@ import (
 )
 
 // Fulfilment is what the demand side reports delivered of a confirmed
-// claim.
+// claim (the optional body of POST /v1/claims/{id}/fulfil).
 type Fulfilment struct {
-	// Quantity is the quantity delivered, 1 to the claim's quantity; 0
+	// Quantity is the quantity delivered, 1 to the claim's quantity; nil
 	// means all of it.
-	Quantity int64
+	Quantity *int64 `json:"quantity,omitempty"`
 	// Side is the side a coordinator or an admin records the fulfilment
 	// for; only the demand side reports one, and "" means it. A unit
 	// reports for its own side.
-	Side matcher.Side
+	Side matcher.Side `json:"side,omitempty"`
 }
 
 // FulfilClaim records that the demand side delivered f.Quantity of the
@@ -36,14 +36,17 @@ type Fulfilment struct {
 // unit; ECONFLICT for a claim that is not confirmed; EINVALID naming
 // quantity (above the claim's) or side.
 func (s *Service) FulfilClaim(ctx context.Context, actor matcher.Actor, id string, f Fulfilment) (matcher.Claim, error) {
+	if err := f.Side.CheckNamed("side"); err != nil {
+		return matcher.Claim{}, err
+	}
 	named := f.Side
 	if named == "" && actor.Role != matcher.RoleUnit {
 		named = matcher.DemandSide
 	}
 	return s.changeClaim(ctx, actor, id, Fulfil, named, func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error) {
-		delivered := f.Quantity
-		if delivered == 0 {
-			delivered = c.Quantity
+		delivered := c.Quantity
+		if f.Quantity != nil {
+			delivered = *f.Quantity
 		}
 		return c.Fulfil(side, delivered, now)
 	}, func(tx *store.Tx, c matcher.Claim, now time.Time) error {

@@ -73,13 +73,13 @@ func TestFulfilPart(t *testing.T) {
 		expectField  string
 		expectDetail string
 	}{
-		{"more than agreed", school, Fulfilment{Quantity: 3}, matcher.EINVALID, "quantity", "the delivered quantity must be between 1 and the claim's 2, got 3"},
-		{"a negative quantity", school, Fulfilment{Quantity: -1}, matcher.EINVALID, "quantity", "the delivered quantity must be between 1 and the claim's 2, got -1"},
-		{"the resource side", committee, Fulfilment{Quantity: 1}, matcher.EFORBIDDEN, "", "only the demand side reports claim " + c.ID + " fulfilled"},
-		{"a coordinator for the resource side", matcher.Coordinator("lh"), Fulfilment{Quantity: 1, Side: matcher.ResourceSide}, matcher.EFORBIDDEN, "", "only the demand side reports claim " + c.ID + " fulfilled"},
-		{"a foreign unit", matcher.UnitActor("tw-company"), Fulfilment{Quantity: 1}, matcher.ENOTFOUND, "", `claim "` + c.ID + `" not found`},
-		{"a foreign coordinator", matcher.Coordinator("tw"), Fulfilment{Quantity: 1}, matcher.ENOTFOUND, "", `claim "` + c.ID + `" not found`},
-		{"an unknown claim", school, Fulfilment{Quantity: 1}, matcher.ENOTFOUND, "", `claim "lh.999.1" not found`},
+		{"more than agreed", school, Fulfilment{Quantity: new(int64(3))}, matcher.EINVALID, "quantity", "the delivered quantity must be between 1 and the claim's 2, got 3"},
+		{"a negative quantity", school, Fulfilment{Quantity: new(int64(-1))}, matcher.EINVALID, "quantity", "the delivered quantity must be between 1 and the claim's 2, got -1"},
+		{"the resource side", committee, Fulfilment{Quantity: new(int64(1))}, matcher.EFORBIDDEN, "", "only the demand side reports claim " + c.ID + " fulfilled"},
+		{"a coordinator for the resource side", matcher.Coordinator("lh"), Fulfilment{Quantity: new(int64(1)), Side: matcher.ResourceSide}, matcher.EFORBIDDEN, "", "only the demand side reports claim " + c.ID + " fulfilled"},
+		{"a foreign unit", matcher.UnitActor("tw-company"), Fulfilment{Quantity: new(int64(1))}, matcher.ENOTFOUND, "", `claim "` + c.ID + `" not found`},
+		{"a foreign coordinator", matcher.Coordinator("tw"), Fulfilment{Quantity: new(int64(1))}, matcher.ENOTFOUND, "", `claim "` + c.ID + `" not found`},
+		{"an unknown claim", school, Fulfilment{Quantity: new(int64(1))}, matcher.ENOTFOUND, "", `claim "lh.999.1" not found`},
 	}
 	for _, tc := range cases {
 		id := c.ID
@@ -101,7 +101,7 @@ func TestFulfilPart(t *testing.T) {
 	heldD, heldR := sn.Held(dem), sn.Held(res)
 	// The coordinator records the school's report at the meeting (no side
 	// named: the demand side).
-	got, err := s.FulfilClaim(ctx, matcher.Coordinator("lh"), c.ID, Fulfilment{Quantity: 1})
+	got, err := s.FulfilClaim(ctx, matcher.Coordinator("lh"), c.ID, Fulfilment{Quantity: new(int64(1))})
 	if err != nil {
 		t.Fatalf("FulfilClaim = %v", err)
 	}

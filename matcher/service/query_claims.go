@@ -56,9 +56,9 @@ type ClaimPage struct {
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingClaims(actor matcher.Actor, alliance string, q ClaimQuery) (*ClaimPage, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now()
 	out := &ClaimPage{ByStatus: map[matcher.ClaimStatus]int{}, At: now}

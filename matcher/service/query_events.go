@@ -31,9 +31,9 @@ const eventScan = 5000
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingEvents(actor matcher.Actor, alliance string, q EventQuery) (*EventPage, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return nil, err
 	}
 	_, limit := Page{Limit: q.Limit}.bounds()
 	text := newTextQuery(q.Text)
@@ -42,7 +42,7 @@ func (s *Service) MeetingEvents(actor matcher.Actor, alliance string, q EventQue
 		if q.Action != "" && ev.Action != q.Action && !strings.HasPrefix(ev.Action, q.Action+".") {
 			return false
 		}
-		if !CanSeeEvent(sn.Reader, actor, ev) || !CanSeeEvent(sn.Reader, meeting, ev) {
+		if !matcher.CanSeeEvent(sn.Reader, actor, ev) || !matcher.CanSeeEvent(sn.Reader, meeting, ev) {
 			return false
 		}
 		if len(text) > 0 {

@@ -63,11 +63,7 @@ type ItemPage struct {
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingItems(actor matcher.Actor, alliance string, q ItemQuery) (*ItemPage, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
-	}
-	scope, err := match.ResolveScope(sn.Reader, alliance)
+	sn, scope, err := s.meetingScope(actor, alliance)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +99,7 @@ func (s *Service) MeetingItems(actor matcher.Actor, alliance string, q ItemQuery
 // Errors: ENOTFOUND for a unit whose lists the caller may not change.
 func (s *Service) ClaimableItems(actor matcher.Actor, unit string, q ItemQuery) (*ItemPage, error) {
 	sn := s.Store.Snapshot()
-	if sn.UnitRaw(unit) == nil || !CanWriteUnit(sn.Reader, actor, unit) {
+	if sn.UnitRaw(unit) == nil || !matcher.CanWriteUnit(sn.Reader, actor, unit) {
 		return nil, notFound("unit", unit)
 	}
 	q.Status, q.Open = matcher.ItemOpen, true
@@ -125,7 +121,7 @@ func (s *Service) ClaimableItems(actor matcher.Actor, unit string, q ItemQuery) 
 		k := unitLevel{it.Unit, it.Level}
 		ok, asked := visible[k]
 		if !asked {
-			ok = CanSeeItem(sn.Reader, ua, it) && (actor == ua || CanSeeItem(sn.Reader, actor, it))
+			ok = matcher.CanSeeItem(sn.Reader, ua, it) && (actor == ua || matcher.CanSeeItem(sn.Reader, actor, it))
 			visible[k] = ok
 		}
 		if !ok {

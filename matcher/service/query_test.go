@@ -166,7 +166,7 @@ func TestMeetingUnitsAndItems(t *testing.T) {
 		t.Fatalf("claimable resources: %v %v", open, err)
 	}
 	for _, r := range open.Items {
-		if r.Item.Unit == "lh-school" || r.Item.Status != matcher.ItemOpen || r.Open() <= 0 || !CanSeeItem(sn.Reader, school1, r.Item) {
+		if r.Item.Unit == "lh-school" || r.Item.Status != matcher.ItemOpen || r.Open() <= 0 || !matcher.CanSeeItem(sn.Reader, school1, r.Item) {
 			t.Errorf("claimable %s (%s, %s, open %d)", r.Item.ID, r.Item.Unit, r.Item.Status, r.Open())
 		}
 	}

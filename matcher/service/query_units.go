@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/allymatch/allymatch/matcher"
-	"github.com/allymatch/allymatch/matcher/match"
 )
 
 // UnitQuery asks for a page of the units of a meeting's scope.
@@ -54,11 +53,7 @@ type UnitPage struct {
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingUnits(actor matcher.Actor, alliance string, q UnitQuery) (*UnitPage, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
-	}
-	scope, err := match.ResolveScope(sn.Reader, alliance)
+	sn, scope, err := s.meetingScope(actor, alliance)
 	if err != nil {
 		return nil, err
 	}

@@ -70,9 +70,9 @@ type UnmetPage struct {
 //
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingUnmet(ctx context.Context, actor matcher.Actor, alliance string, q UnmetQuery) (*UnmetPage, error) {
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return nil, err
 	}
 	res, err := s.solve(ctx, sn, alliance, match.DefaultSettings())
 	if err != nil {
@@ -211,7 +211,7 @@ func (s *Service) MeetingSummary(ctx context.Context, actor matcher.Actor, allia
 // Errors: ENOTFOUND for a meeting the caller may not run.
 func (s *Service) MeetingPlan(ctx context.Context, actor matcher.Actor, alliance string) (*match.Result, store.Snapshot, error) {
 	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
+	if _, err := sn.Alliance(alliance); err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
 		return nil, sn, notFound("meeting", alliance)
 	}
 	res, err := s.solve(ctx, sn, alliance, match.DefaultSettings())

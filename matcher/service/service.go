@@ -52,50 +52,6 @@ func (s *Service) solve(ctx context.Context, sn store.Snapshot, alliance string,
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
 
-// Within reports whether alliance is ancestor or lies below it.
-func Within(r index.Reader, ancestor, alliance string) bool {
-	for id, hops := alliance, 0; id != "" && hops <= len(matcher.Levels); hops++ {
-		if id == ancestor {
-			return true
-		}
-		a, err := r.Alliance(id)
-		if err != nil {
-			return false
-		}
-		id = a.Parent
-	}
-	return false
-}
-
-// CanRunMeeting reports whether a may run or read the meeting of alliance.
-func CanRunMeeting(r index.Reader, a matcher.Actor, alliance string) bool {
-	switch a.Role {
-	case matcher.RoleAdmin, matcher.RoleSystem:
-		return true
-	case matcher.RoleCoordinator:
-		return Within(r, a.ID, alliance)
-	}
-	return false
-}
-
-// CanSeeUnit reports whether a may read unit's data: its own unit, a unit
-// in a coordinator's scope, anything for admin.
-func CanSeeUnit(r index.Reader, a matcher.Actor, unit string) bool {
-	switch a.Role {
-	case matcher.RoleAdmin, matcher.RoleSystem:
-		return true
-	case matcher.RoleUnit:
-		return a.ID == unit
-	case matcher.RoleCoordinator:
-		for al := range r.AlliancesOf(unit) {
-			if Within(r, a.ID, al.ID) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // forbidden and notFound hide from a caller whether something it may not
 // see exists: both say "not found".
 func notFound(what matcher.Noun, id string) error {
@@ -178,9 +134,9 @@ func (s *Service) ProposeBy(ctx context.Context, actor matcher.Actor, alliance s
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
-	sn := s.Store.Snapshot()
-	if _, err := sn.Alliance(alliance); err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
-		return nil, notFound("meeting", alliance)
+	sn, err := s.meeting(actor, alliance)
+	if err != nil {
+		return nil, err
 	}
 	if !answerBy.IsZero() {
 		if err := matcher.CheckAnswerBy(answerBy, s.now()); err != nil {
@@ -391,16 +347,16 @@ func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher
 		}
 		return side, nil
 	case matcher.RoleCoordinator, matcher.RoleAdmin, matcher.RoleSystem:
-		if !CanSeeClaim(r, actor, c) {
+		if !matcher.CanSeeClaim(r, actor, c) {
 			return "", notFound("claim", c.ID)
 		}
-		if named != matcher.ResourceSide && named != matcher.DemandSide {
+		if !named.Valid() {
 			return "", matcher.FieldError("side", "say which side's answer this records: resource or demand")
 		}
 		// A coordinator records the answers of the units in its own
 		// scope only; the other side answers for itself (or through its
 		// own coordinator).
-		if unit := c.UnitOf(named); !CanWriteUnit(r, actor, unit) {
+		if unit := c.UnitOf(named); !matcher.CanWriteUnit(r, actor, unit) {
 			return "", matcher.NewError(matcher.EFORBIDDEN, "side",
 				"unit %s of the %s side is not in your scope: it answers for itself, or its own coordinator records its answer", unit, named)
 		}
@@ -414,8 +370,8 @@ func sideOf(r index.Reader, actor matcher.Actor, c *matcher.Claim, named matcher
 // meeting above them), whose scope holds the units of both items. An
 // unknown meeting and one out of the caller's sight answer alike.
 func meetingHolds(r index.Reader, actor matcher.Actor, meeting string, items ...*matcher.Item) error {
-	if _, err := r.Alliance(meeting); err != nil || !CanSeeAlliance(r, actor, meeting) ||
-		actor.Role == matcher.RoleCoordinator && !CanRunMeeting(r, actor, meeting) {
+	if _, err := r.Alliance(meeting); err != nil || !matcher.CanSeeAlliance(r, actor, meeting) ||
+		actor.Role == matcher.RoleCoordinator && !matcher.CanRunMeeting(r, actor, meeting) {
 		return matcher.NewError(matcher.ENOTFOUND, "meeting", "no meeting %q", meeting)
 	}
 	scope, err := match.ResolveScope(r, meeting)
@@ -451,6 +407,12 @@ const (
 // side the caller may not answer for; ECONFLICT for an answer the claim's
 // status does not take; EINVALID naming side, reason or answer.
 func (s *Service) AnswerClaim(ctx context.Context, actor matcher.Actor, id string, ans Answer, named matcher.Side, reason string) (matcher.Claim, error) {
+	if err := named.CheckNamed("side"); err != nil {
+		return matcher.Claim{}, err
+	}
+	if err := matcher.ReasonText.Check("reason", reason); err != nil {
+		return matcher.Claim{}, err
+	}
 	var next func(c *matcher.Claim, side matcher.Side, now time.Time) (matcher.Claim, error)
 	switch ans {
 	case Accept:
@@ -524,11 +486,36 @@ type HandClaim struct {
 	Side     string `json:"side,omitempty"` // for coordinators and admins: whose claim this is
 }
 
+// Check checks a hand claim's fields, before the state is read: every
+// problem is listed (EINVALID).
+func (h HandClaim) Check() error {
+	var p matcher.Problems
+	if !matcher.ValidID(h.Resource) {
+		p.Add("resource", "must be an item id, got %q", h.Resource)
+	}
+	if !matcher.ValidID(h.Demand) {
+		p.Add("demand", "must be an item id, got %q", h.Demand)
+	}
+	if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
+		p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
+	}
+	if h.Meeting != "" && !matcher.ValidID(h.Meeting) {
+		p.Add("meeting", "must be an alliance id, got %q", h.Meeting)
+	}
+	if h.Side != "" && !matcher.Side(h.Side).Valid() {
+		p.Add("side", "must be resource or demand, got %q", h.Side)
+	}
+	return p.Err()
+}
+
 // ClaimByHand stores a claim made by one side, accepted by that side and
 // waiting for the other. The pair must be compatible, of two units, not
 // rejected before, and the quantity must be left on both items.
 func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandClaim) (matcher.Claim, error) {
 	var out matcher.Claim
+	if err := h.Check(); err != nil {
+		return out, err
+	}
 	// The event names the meeting, or else the alliances of both units, so
 	// that their coordinators and members see it in the audit log.
 	alliances := []string{h.Meeting}
@@ -543,17 +530,14 @@ func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandCl
 	}
 	_, err := s.Store.Update(ctx, actor.String(), "claim.create", alliances, func(tx *store.Tx) error {
 		var p matcher.Problems
-		if h.Quantity < 1 || h.Quantity > matcher.MaxQuantity {
-			p.Add("quantity", "must be between 1 and %d, got %d", matcher.MaxQuantity, h.Quantity)
-		}
 		// An item the caller may not see is not found (ENOTFOUND), so that
 		// a stranger learns nothing from the answer.
 		res, err := tx.Item(h.Resource)
-		if err != nil || !CanSeeItem(tx.Reader, actor, res) {
+		if err != nil || !matcher.CanSeeItem(tx.Reader, actor, res) {
 			return matcher.NewError(matcher.ENOTFOUND, "resource", "no resource item %q", h.Resource)
 		}
 		dem, err2 := tx.Item(h.Demand)
-		if err2 != nil || !CanSeeItem(tx.Reader, actor, dem) {
+		if err2 != nil || !matcher.CanSeeItem(tx.Reader, actor, dem) {
 			return matcher.NewError(matcher.ENOTFOUND, "demand", "no demand item %q", h.Demand)
 		}
 		if res.Kind != matcher.Resource {
@@ -609,34 +593,6 @@ func (s *Service) ClaimByHand(ctx context.Context, actor matcher.Actor, h HandCl
 		return tx.PutClaim(out)
 	})
 	return out, err
-}
-
-// CanSeeItem reports whether a may see (and claim) item it: a coordinator
-// or admin as for its unit; a unit sees its own items, the items of the
-// units it shares an alliance with, and items escalated to a meeting above
-// one of its alliances, within that meeting's scope.
-func CanSeeItem(r index.Reader, a matcher.Actor, it *matcher.Item) bool {
-	if a.Role != matcher.RoleUnit {
-		return CanSeeUnit(r, a, it.Unit)
-	}
-	if a.ID == it.Unit {
-		return true
-	}
-	for al := range r.AlliancesOf(a.ID) {
-		for cur, hops := al, 0; cur != nil && hops <= len(matcher.Levels); hops++ {
-			if cur.Level.Rank() > it.Level.Rank() {
-				break
-			}
-			if cur.Level == it.Level && CanSeeUnit(r, matcher.Coordinator(cur.ID), it.Unit) {
-				return true
-			}
-			if cur.Parent == "" {
-				break
-			}
-			cur, _ = r.Alliance(cur.Parent)
-		}
-	}
-	return false
 }
 
 // Tally counts the demands of a report's row (in full, in part, not at
@@ -701,7 +657,7 @@ type Report struct {
 func (s *Service) MeetingReport(actor matcher.Actor, alliance string) (*Report, error) {
 	sn := s.Store.Snapshot()
 	a, err := sn.Alliance(alliance)
-	if err != nil || !CanRunMeeting(sn.Reader, actor, alliance) {
+	if err != nil || !matcher.CanRunMeeting(sn.Reader, actor, alliance) {
 		return nil, notFound("meeting", alliance)
 	}
 	scope, err := match.ResolveScope(sn.Reader, alliance)

@@ -395,7 +395,7 @@ func TestProposeWithSessionsEqualsFresh(t *testing.T) {
 		switch k := r.IntN(10); {
 		case k < 3 && len(confirmed) > 0:
 			c := confirmed[r.IntN(len(confirmed))]
-			f := Fulfilment{Quantity: 1 + r.Int64N(c.Quantity)}
+			f := Fulfilment{Quantity: new(1 + r.Int64N(c.Quantity))}
 			for _, s := range []*Service{withS, fresh} {
 				if _, err := s.FulfilClaim(ctx, matcher.Admin, c.ID, f); err == nil && s == fresh {
 					done["fulfil"]++

@@ -49,7 +49,10 @@ func (r TokenRequest) Actor(rd index.Reader, caller matcher.Actor) (matcher.Acto
 		if r.Unit != "" {
 			return matcher.Actor{}, matcher.FieldError("unit", "a coordinator token names an alliance, not a unit")
 		}
-		if _, err := rd.Alliance(r.Alliance); err != nil || !CanRunMeeting(rd, caller, r.Alliance) {
+		if !matcher.ValidID(r.Alliance) {
+			return matcher.Actor{}, matcher.FieldError("alliance", "must be an alliance id, got %q", r.Alliance)
+		}
+		if _, err := rd.Alliance(r.Alliance); err != nil || !matcher.CanRunMeeting(rd, caller, r.Alliance) {
 			return matcher.Actor{}, matcher.NewError(matcher.ENOTFOUND, "alliance", "no %s %q", matcher.Noun("alliance"), r.Alliance)
 		}
 		return matcher.Coordinator(r.Alliance), nil
@@ -57,7 +60,10 @@ func (r TokenRequest) Actor(rd index.Reader, caller matcher.Actor) (matcher.Acto
 		if r.Alliance != "" {
 			return matcher.Actor{}, matcher.FieldError("alliance", "a unit token names a unit, not an alliance")
 		}
-		if rd.UnitRaw(r.Unit) == nil || !CanWriteUnit(rd, caller, r.Unit) {
+		if !matcher.ValidID(r.Unit) {
+			return matcher.Actor{}, matcher.FieldError("unit", "must be a unit id, got %q", r.Unit)
+		}
+		if rd.UnitRaw(r.Unit) == nil || !matcher.CanWriteUnit(rd, caller, r.Unit) {
 			return matcher.Actor{}, matcher.NewError(matcher.ENOTFOUND, "unit", "no %s %q", matcher.Noun("unit"), r.Unit)
 		}
 		return matcher.UnitActor(r.Unit), nil
@@ -218,9 +224,9 @@ func CanSeeLogin(r index.Reader, a matcher.Actor, l *store.Login) bool {
 	case a.Role != matcher.RoleCoordinator:
 		return false
 	case l.Actor.Role == matcher.RoleUnit:
-		return CanWriteUnit(r, a, l.Actor.ID)
+		return matcher.CanWriteUnit(r, a, l.Actor.ID)
 	case l.Actor.Role == matcher.RoleCoordinator:
-		return Within(r, a.ID, l.Actor.ID)
+		return matcher.Within(r, a.ID, l.Actor.ID)
 	}
 	return false
 }
