@@ -211,6 +211,16 @@ func (s *Server) Run(ctx context.Context) error {
 	close(s.loaded)
 	s.log.Info("ready", "addr", ln.Addr().String(), "seq", s.store.Seq())
 	s.logTokenHelp(ln.Addr().String(), admin, generated)
+	// Ready first, then the roll-up counted in the background (and again
+	// after each change), so that a planner's first view is a kept one.
+	wctx, stopWarm := context.WithCancel(ctx)
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		start := time.Now()
+		s.api.KeepRollupWarm(wctx, func() { s.log.Info("district roll-up counted", "took", time.Since(start).Round(time.Millisecond)) })
+	}()
+	defer func() { stopWarm(); <-warmed }()
 
 	select {
 	case err := <-served:
