@@ -79,6 +79,18 @@ func (s *Server) SetStore(st *store.Store) {
 	s.store.Store(st)
 }
 
+// KeepRollupWarm keeps the district roll-up of the store SetStore served
+// counted (service.Service.KeepRollupWarm: warmed is called once it first
+// is) until ctx is done, logging its errors; it returns at once before
+// SetStore.
+func (s *Server) KeepRollupWarm(ctx context.Context, warmed func()) {
+	svc := s.svc.Load()
+	if svc == nil {
+		return
+	}
+	svc.KeepRollupWarm(ctx, warmed, func(err error) { s.log.Warn("warming the district roll-up", "err", err) })
+}
+
 // SetAdminToken sets the admin token; only its hash is kept. An empty
 // token disables admin access.
 func (s *Server) SetAdminToken(tok string) {

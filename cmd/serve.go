@@ -157,6 +157,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The store opens while the API is built: a restart waits for the
+	// longer of the two, not for their sum.
+	opened := make(chan error, 1)
+	go func() { opened <- s.open(ctx) }()
 	s.api = api.New(s.log)
 	admin, generated := s.Config.AdminToken, false
 	if admin == "" {
@@ -165,6 +169,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.api.SetAdminToken(admin)
 	proxies, err := api.ParseProxies(s.Config.TrustedProxies)
 	if err != nil {
+		if <-opened == nil {
+			s.store.Close()
+		}
 		return err
 	}
 	s.api.SetTrustedProxies(proxies)
@@ -181,7 +188,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go func() { served <- s.http.Serve(ln) }()
 	s.log.Info("listening", "addr", ln.Addr().String())
 
-	if err := s.open(ctx); err != nil {
+	if err := <-opened; err != nil {
 		s.http.Close()
 		<-served
 		return err
@@ -204,6 +211,16 @@ func (s *Server) Run(ctx context.Context) error {
 	close(s.loaded)
 	s.log.Info("ready", "addr", ln.Addr().String(), "seq", s.store.Seq())
 	s.logTokenHelp(ln.Addr().String(), admin, generated)
+	// Ready first, then the roll-up counted in the background (and again
+	// after each change), so that a planner's first view is a kept one.
+	wctx, stopWarm := context.WithCancel(ctx)
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		start := time.Now()
+		s.api.KeepRollupWarm(wctx, func() { s.log.Info("district roll-up counted", "took", time.Since(start).Round(time.Millisecond)) })
+	}()
+	defer func() { stopWarm(); <-warmed }()
 
 	select {
 	case err := <-served:

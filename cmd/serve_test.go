@@ -438,3 +438,35 @@ func TestServeLogsAFirstLoginLink(t *testing.T) {
 		t.Errorf("a restart logged another login link")
 	}
 }
+
+// TestServeWarmsTheRollup: once ready, serve counts the district roll-up
+// in the background (the log says so), and stops doing so at shutdown.
+func TestServeWarmsTheRollup(t *testing.T) {
+	logs := &lockedBuffer{}
+	cfg := DefaultServeConfig()
+	cfg.Addr, cfg.Data = "127.0.0.1:0", t.TempDir()
+	s := NewServer(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	select {
+	case <-s.Loaded():
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), `"msg":"district roll-up counted"`); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the roll-up was not counted after the start; logs:\n%s", logs.String())
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run after cancel = %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+	if strings.Contains(logs.String(), "warming the district roll-up") {
+		t.Errorf("warming failed:\n%s", logs.String())
+	}
+}

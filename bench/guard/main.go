@@ -10,9 +10,12 @@
 //	go run ./bench/guard -baseline bench/baseline/ci.txt -update bench.txt
 //	go test -run='^$' -bench=Import -benchtime=1x -benchmem ./bench | go run ./bench/guard -partial
 //
-// It prints a table of every guarded figure (baseline, now, change) and
-// exits 1 when one regressed past its tolerance, a count changed, or a
-// guarded benchmark is gone; -update rewrites the baseline from the output.
+// It prints a table of the guarded figures that moved (baseline, now,
+// change, verdict) and exits 1 when one regressed past its tolerance, a
+// count changed, a guarded benchmark is gone, or (without -partial) the
+// output has a guarded figure the baseline lacks: a new benchmark is
+// guarded from its first CI run on. -update rewrites the baseline from the
+// output (a whole run's: it drops what the output lacks).
 package main
 
 import (
@@ -165,38 +168,50 @@ func verdict(unit string, base, now float64) (string, bool) {
 	return fmt.Sprintf("regressed (> %+.0f%%)", tol*100), false
 }
 
-func main() {
-	baseline := flag.String("baseline", "bench/baseline/ci.txt", "the baseline file")
-	update := flag.Bool("update", false, "rewrite the baseline from the output instead of checking")
-	partial := flag.Bool("partial", false, "check only the benchmarks the output holds (a developer's subset run)")
-	flag.Parse()
-	in := io.Reader(os.Stdin)
-	if flag.NArg() == 1 {
-		f, err := os.Open(flag.Arg(0))
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+// run is the command on args, reading benchmark output from stdin unless
+// a file is named; it returns the exit status: 0 passed, 1 a figure
+// failed, 2 a usage or file error.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("guard", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	baseline := flags.String("baseline", "bench/baseline/ci.txt", "the baseline file")
+	update := flags.Bool("update", false, "rewrite the baseline from the output instead of checking")
+	partial := flags.Bool("partial", false, "check only the benchmarks the output holds (a developer's subset run); figures not in the baseline are then reported, not failed")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "guard:", err)
+		return 2
+	}
+	in := stdin
+	if flags.NArg() == 1 {
+		f, err := os.Open(flags.Arg(0))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "guard:", err)
-			os.Exit(2)
+			return fail(err)
 		}
 		defer f.Close()
 		in = f
 	}
 	now, err := parse(in)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "guard:", err)
-		os.Exit(2)
+		return fail(err)
 	}
 	if *update {
 		if err := writeBaseline(*baseline, now); err != nil {
-			fmt.Fprintln(os.Stderr, "guard:", err)
-			os.Exit(2)
+			return fail(err)
 		}
-		fmt.Printf("guard: %d figures written to %s\n", len(now), *baseline)
-		return
+		fmt.Fprintf(stdout, "guard: %d figures written to %s\n", len(now), *baseline)
+		return 0
 	}
 	base, err := readBaseline(*baseline)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "guard:", err)
-		os.Exit(2)
+		return fail(err)
+	}
+	if len(now) == 0 {
+		return fail(fmt.Errorf("the output holds no benchmark figures"))
 	}
 	if *partial {
 		ran := map[string]bool{}
@@ -209,11 +224,25 @@ func main() {
 			}
 		}
 	}
-	keys := sortedKeys(base)
-	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "benchmark\tunit\tbaseline\tnow\tchange\t")
-	bad := 0
-	for _, k := range keys {
+	bad, extra := compare(stdout, base, now, !*partial)
+	fmt.Fprintf(stdout, "guard: %d figures checked against %s, %d failed, %d new\n", len(base), *baseline, bad, extra)
+	if bad > 0 {
+		fmt.Fprintln(stdout, "guard: a count that changed on purpose, a cost that rose for a reason, or a new benchmark is recorded with -update (say why in the commit)")
+		return 1
+	}
+	return 0
+}
+
+// compare writes a benchstat-style table (benchmark, unit, baseline, now,
+// change, verdict) of the figures that moved past noise or failed, and
+// returns how many failed and how many figures of now the baseline does
+// not have. With strict set (a whole run, as CI's) such a new figure is a
+// failure too: nothing CI runs goes unguarded because -update was
+// forgotten.
+func compare(w io.Writer, base, now map[key]float64, strict bool) (bad, extra int) {
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "benchmark\tunit\tbaseline\tnow\tchange\tverdict")
+	for _, k := range sortedKeys(base) {
 		b := base[k]
 		n, ok := now[k]
 		if !ok {
@@ -234,16 +263,18 @@ func main() {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%s\t%s\n", k.bench, k.unit, b, n, change, v)
 	}
-	tw.Flush()
-	extra := 0
-	for k := range now {
-		if _, ok := base[k]; !ok {
-			extra++
+	for _, k := range sortedKeys(now) {
+		if _, ok := base[k]; ok {
+			continue
 		}
+		extra++
+		v := "new: not guarded until -update"
+		if strict {
+			v = "new: -update"
+			bad++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t-\t%g\t~\t%s\n", k.bench, k.unit, now[k], v)
 	}
-	fmt.Printf("guard: %d figures checked against %s, %d failed, %d new (not guarded until -update)\n", len(keys), *baseline, bad, extra)
-	if bad > 0 {
-		fmt.Println("guard: a count that changed on purpose, or a cost that rose for a reason, is recorded with -update (say why in the commit)")
-		os.Exit(1)
-	}
+	tw.Flush()
+	return bad, extra
 }

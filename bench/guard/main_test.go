@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,4 +51,88 @@ PASS`
 			t.Errorf("verdict(%s, %v → %v) = %v, want %v", c.unit, c.base, c.now, ok, c.ok)
 		}
 	}
+}
+
+// TestRunFailsOnARegression feeds the command a baseline and benchmark
+// output with one regressed figure of each kind, and a run that holds
+// them all unchanged: the first fails (status 1) with a table naming each
+// failure, the second passes and prints no row.
+func TestRunFailsOnARegression(t *testing.T) {
+	dir := t.TempDir()
+	baseline := dir + "/ci.txt"
+	good := `BenchmarkPipeline/1k/all-2  1  57000000 ns/op  12804 edges  5332 pivots/op  800000 B/op  10000 allocs/op
+BenchmarkStoreOpen/banan-2  1  3000000 ns/op  245.0 records  100000 B/op  2000 allocs/op
+`
+	if code := run([]string{"-baseline", baseline, "-update"}, strings.NewReader(good), new(strings.Builder), new(strings.Builder)); code != 0 {
+		t.Fatalf("-update: status %d", code)
+	}
+	var out, errs strings.Builder
+	if code := run([]string{"-baseline", baseline}, strings.NewReader(good), &out, &errs); code != 0 {
+		t.Fatalf("the baseline's own figures: status %d, want 0\n%s%s", code, out.String(), errs.String())
+	}
+	if strings.Contains(out.String(), "BenchmarkPipeline") {
+		t.Errorf("a passing run printed a row:\n%s", out.String())
+	}
+
+	regressed := `BenchmarkPipeline/1k/all-2  1  1000 ns/op  12805 edges  5332 pivots/op  800000 B/op  11200 allocs/op
+BenchmarkStoreOpen/banan-2  1  3000000 ns/op  245.0 records  100000 B/op  2000 allocs/op
+BenchmarkNew/one-2  1  3000000 ns/op  7 allocs/op
+`
+	out.Reset()
+	code := run([]string{"-baseline", baseline}, strings.NewReader(regressed), &out, &errs)
+	if code != 1 {
+		t.Fatalf("a regressed run: status %d, want 1\n%s", code, out.String())
+	}
+	table := out.String()
+	for _, want := range [][]string{
+		{"benchmark", "unit", "baseline", "now", "change", "verdict"},
+		{"BenchmarkPipeline/1k/all", "allocs/op", "10000", "11200", "+12.0%", "regressed (> +10%)"},
+		{"BenchmarkPipeline/1k/all", "edges", "12804", "12805", "+0.0%", "changed"},
+		{"BenchmarkNew/one", "allocs/op", "-", "7", "~", "new: -update"},
+	} {
+		if !hasRow(table, want) {
+			t.Errorf("no row %q in:\n%s", want, table)
+		}
+	}
+	if strings.Contains(table, "ns/op") || hasRow(table, []string{"BenchmarkStoreOpen/banan"}) {
+		t.Errorf("times or unchanged figures in the table:\n%s", table)
+	}
+	if !strings.Contains(table, "3 failed") {
+		t.Errorf("want 3 failed in the summary:\n%s", table)
+	}
+
+	// A developer's subset: the benchmarks it did not run are not gone,
+	// and a new one is reported without failing.
+	out.Reset()
+	subset := "BenchmarkStoreOpen/banan-2  1  3000000 ns/op  245.0 records  100000 B/op  2000 allocs/op\nBenchmarkNew/one-2  1  3000000 ns/op  7 allocs/op\n"
+	if code := run([]string{"-baseline", baseline, "-partial"}, strings.NewReader(subset), &out, &errs); code != 0 {
+		t.Errorf("-partial subset: status %d, want 0\n%s", code, out.String())
+	}
+	if !hasRow(out.String(), []string{"BenchmarkNew/one", "allocs/op", "-", "7", "~", "new: not guarded until -update"}) {
+		t.Errorf("-partial: the new figure is not reported:\n%s", out.String())
+	}
+	// The whole run without the subset's benchmarks: gone.
+	out.Reset()
+	if code := run([]string{"-baseline", baseline}, strings.NewReader(subset), &out, &errs); code != 1 || !hasRow(out.String(), []string{"BenchmarkPipeline/1k/all", "edges", "12804", "-", "gone"}) {
+		t.Errorf("a run without a guarded benchmark: status %d, want 1 and a gone row\n%s", code, out.String())
+	}
+	// No figures at all is an error, not a pass.
+	if code := run([]string{"-baseline", baseline}, strings.NewReader("PASS\n"), &out, &errs); code != 2 {
+		t.Errorf("empty output: status %d, want 2", code)
+	}
+}
+
+// hasRow reports whether a line of table has the fields of want (each
+// split at spaces) in order, one after the other.
+func hasRow(table string, cells []string) bool {
+	want := strings.Fields(strings.Join(cells, " "))
+	for _, l := range strings.Split(table, "\n") {
+		f := strings.Fields(l)
+		for i := 0; i+len(want) <= len(f); i++ {
+			if slices.Equal(f[i:i+len(want)], want) {
+				return true
+			}
+		}
+	}
+	return false
 }

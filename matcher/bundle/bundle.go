@@ -18,12 +18,17 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/jsonstrict"
@@ -92,28 +97,58 @@ func (b *Bundle) addSource(table string, l Loc) {
 
 // count returns the number of records in table.
 func (b *Bundle) count(table string) int {
-	switch table {
-	case "categories":
-		return len(b.Categories)
-	case "grids":
-		return len(b.Grids)
-	case "alliances":
-		return len(b.Alliances)
-	case "units":
-		return len(b.Units)
-	case "projects":
-		return len(b.Projects)
-	case "items":
-		return len(b.Items)
-	case "claims":
-		return len(b.Claims)
+	for _, l := range lists {
+		if l.key == table {
+			return l.len(b)
+		}
 	}
-	return b.Ledger.count(table)
+	return 0
 }
 
 // Len returns the number of records in b.
 func (b *Bundle) Len() int {
-	return len(b.Categories) + len(b.Grids) + len(b.Alliances) + len(b.Units) + len(b.Projects) + len(b.Items) + len(b.Claims) + b.Ledger.len()
+	n := 0
+	for _, l := range lists {
+		n += l.len(b)
+	}
+	return n
+}
+
+// recordList is one list of records of a bundle: its JSON key, its
+// length, the decoder of its records (decodeRecords) and its merge.
+type recordList struct {
+	key    string
+	len    func(*Bundle) int
+	decode func(*Bundle, []rawRecord) []recordResult
+	// merge appends the list of o to b's and returns how many it appended.
+	merge func(b, o *Bundle) int
+}
+
+func listOf[T any](key string, of func(*Bundle) *[]T) recordList {
+	return recordList{key: key,
+		len:    func(b *Bundle) int { return len(*of(b)) },
+		decode: func(b *Bundle, recs []rawRecord) []recordResult { return decodeRecords(recs, of(b)) },
+		merge: func(b, o *Bundle) int {
+			*of(b) = append(*of(b), *of(o)...)
+			return len(*of(o))
+		}}
+}
+
+// lists are a bundle's lists in the order of a bundle file, the points
+// bank's last.
+var lists = []recordList{
+	listOf("categories", func(b *Bundle) *[]matcher.Category { return &b.Categories }),
+	listOf("grids", func(b *Bundle) *[]matcher.Grid { return &b.Grids }),
+	listOf("alliances", func(b *Bundle) *[]matcher.Alliance { return &b.Alliances }),
+	listOf("units", func(b *Bundle) *[]matcher.Unit { return &b.Units }),
+	listOf("projects", func(b *Bundle) *[]matcher.Project { return &b.Projects }),
+	listOf("items", func(b *Bundle) *[]matcher.Item { return &b.Items }),
+	listOf("claims", func(b *Bundle) *[]matcher.Claim { return &b.Claims }),
+	listOf("accounts", func(b *Bundle) *[]matcher.Account { return &b.Ledger.Accounts }),
+	listOf("rules", func(b *Bundle) *[]matcher.EarnRule { return &b.Ledger.Rules }),
+	listOf("offers", func(b *Bundle) *[]matcher.Offer { return &b.Ledger.Offers }),
+	listOf("earners", func(b *Bundle) *[]matcher.Earners { return &b.Ledger.Earners }),
+	listOf("transfers", func(b *Bundle) *[]matcher.Transfer { return &b.Ledger.Transfers }),
 }
 
 // Merge appends o's records (and their sources) to b.
@@ -132,21 +167,9 @@ func (b *Bundle) Merge(o *Bundle) {
 			b.addSource(table, l)
 		}
 	}
-	b.Categories = append(b.Categories, o.Categories...)
-	merge("categories", len(o.Categories))
-	b.Grids = append(b.Grids, o.Grids...)
-	merge("grids", len(o.Grids))
-	b.Alliances = append(b.Alliances, o.Alliances...)
-	merge("alliances", len(o.Alliances))
-	b.Units = append(b.Units, o.Units...)
-	merge("units", len(o.Units))
-	b.Projects = append(b.Projects, o.Projects...)
-	merge("projects", len(o.Projects))
-	b.Items = append(b.Items, o.Items...)
-	merge("items", len(o.Items))
-	b.Claims = append(b.Claims, o.Claims...)
-	merge("claims", len(o.Claims))
-	b.Ledger.merge(&o.Ledger, merge)
+	for _, l := range lists {
+		merge(l.key, l.merge(b, o))
+	}
 }
 
 // Problem is one thing wrong with an input: where, which field, what.
@@ -431,8 +454,14 @@ func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
 	return nil, &Error{Problems: []Problem{Problemf(Loc{File: name}, "", "", "unknown file type; use .json, .csv or .xlsx")}}
 }
 
-// tables maps a bundle's JSON keys to a decoder of one record.
-var tables = append([]string{"categories", "grids", "alliances", "units", "projects", "items", "claims"}, ledgerTables...)
+// tables are the JSON keys of a bundle's lists.
+var tables = func() []string {
+	keys := make([]string, len(lists))
+	for i, l := range lists {
+		keys[i] = l.key
+	}
+	return keys
+}()
 
 // DecodeJSON decodes a bundle strictly: unknown fields, wrong types and a
 // missing or wrong "format" are problems, each reported with its line.
@@ -558,43 +587,34 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 		ps.add(loc(dec.InputOffset()), "", key, "must be a list, got %s", what)
 		return nil
 	}
-	var raw json.RawMessage
-	var strict jsonstrict.Checker
-	for i := 0; dec.More(); i++ {
-		raw = nil
-		if err := dec.Decode(&raw); err != nil {
-			return err
+	// The records are read off the text one by one, then checked and
+	// decoded (decodeRecords, on several goroutines for a long list), and
+	// their problems reported in the file's order. A syntax error stops
+	// the reading; the records before it are still reported.
+	var recs []rawRecord
+	var readErr error
+	for dec.More() {
+		var raw json.RawMessage
+		if readErr = dec.Decode(&raw); readErr != nil {
+			break
 		}
-		off := dec.InputOffset() - int64(len(raw))
-		sp := strict.Check(raw)
-		err = nil
-		switch key {
-		case "categories":
-			err = decodeOne(raw, &b.Categories)
-		case "grids":
-			err = decodeOne(raw, &b.Grids)
-		case "alliances":
-			err = decodeOne(raw, &b.Alliances)
-		case "units":
-			err = decodeOne(raw, &b.Units)
-		case "projects":
-			err = decodeOne(raw, &b.Projects)
-		case "items":
-			err = decodeOne(raw, &b.Items)
-		case "claims":
-			err = decodeOne(raw, &b.Claims)
-		default:
-			err = b.Ledger.decode(key, raw)
-		}
-		b.addSource(key, loc(off))
-		if sp != nil {
+		recs = append(recs, rawRecord{raw, dec.InputOffset() - int64(len(raw))})
+	}
+	i := slices.IndexFunc(lists, func(l recordList) bool { return l.key == key })
+	res := lists[i].decode(b, recs) // key is one of tables
+	for i, r := range recs {
+		b.addSource(key, loc(r.off))
+		if sp := res[i].strict; sp != nil {
 			// Reported rather than what encoding/json made of it.
-			ps.add(loc(off+sp.Offset), fmt.Sprintf("%s[%d]", key, i), sp.Path, "%s", sp.Msg)
+			ps.add(loc(r.off+sp.Offset), fmt.Sprintf("%s[%d]", key, i), sp.Path, "%s", sp.Msg)
 			continue
 		}
-		if err != nil {
-			ps.add(loc(off+errOffset(err, raw)), fmt.Sprintf("%s[%d]", key, i), jsonField(err), "%s", jsonMessage(err))
+		if err := res[i].err; err != nil {
+			ps.add(loc(r.off+errOffset(err, r.raw)), fmt.Sprintf("%s[%d]", key, i), jsonField(err), "%s", jsonMessage(err))
 		}
+	}
+	if readErr != nil {
+		return readErr
 	}
 	_, err = dec.Token() // ']'
 	return err
@@ -619,15 +639,80 @@ func skipRest(dec *json.Decoder) error {
 	return nil
 }
 
-// decodeOne decodes raw strictly into a new element of *list. The element
-// is appended even when decoding fails so that indexes match the file.
-func decodeOne[T any](raw json.RawMessage, list *[]T) error {
-	var v T
+// rawRecord is one record of a list as the file has it, and its offset.
+type rawRecord struct {
+	raw json.RawMessage
+	off int64
+}
+
+// recordResult is what checking and decoding one record found.
+type recordResult struct {
+	strict *jsonstrict.Problem
+	err    error
+}
+
+// parallelRecords is the length from which a list is decoded by
+// GOMAXPROCS workers, each taking decodeChunk records at a time.
+const (
+	parallelRecords = 4096
+	decodeChunk     = 1024
+)
+
+// decodeRecords checks (jsonstrict) and decodes every record of recs into
+// a new element of *list each, in order; an element is appended even when
+// its record fails, so that indexes match the file. A long list is
+// decoded by several goroutines, each into its own elements.
+func decodeRecords[T any](recs []rawRecord, list *[]T) []recordResult {
+	base := len(*list)
+	*list = slices.Grow(*list, len(recs))[:base+len(recs)]
+	out := (*list)[base:]
+	res := make([]recordResult, len(recs))
+	work := func(lo, hi int) {
+		var strict jsonstrict.Checker
+		for i := lo; i < hi; i++ {
+			res[i] = recordResult{strict: strict.Check(recs[i].raw), err: decodeOne(recs[i].raw, &out[i])}
+		}
+	}
+	if len(recs) < parallelRecords {
+		work(0, len(recs))
+		return res
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(decodeChunk) - decodeChunk)
+				if lo >= len(recs) {
+					return
+				}
+				work(lo, min(lo+decodeChunk, len(recs)))
+			}
+		})
+	}
+	wg.Wait()
+	return res
+}
+
+// fastJSON are the options of decodeOne's first try: json/v2, matching
+// names exactly and refusing unknown and duplicate members and invalid
+// UTF-8, so that what it accepts encoding/json's strict decoder would
+// decode to the same value.
+var fastJSON = jsonv2.RejectUnknownMembers(true)
+
+// decodeOne decodes raw strictly into *v, a zero value. A record is first
+// decoded with json/v2, about 2.5 times faster; one that it refuses (an
+// error, or a name in another case, which encoding/json matches) is
+// decoded again with encoding/json, whose result (what it decoded up to an
+// error) and error messages are the bundle's.
+func decodeOne[T any](raw json.RawMessage, v *T) error {
+	if jsonv2.Unmarshal(raw, v, fastJSON) == nil {
+		return nil
+	}
+	*v = *new(T)
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(&v)
-	*list = append(*list, v)
-	return err
+	return dec.Decode(v)
 }
 
 // errOffset returns where in raw the error err points: the value of a

@@ -1,10 +1,6 @@
 package bundle
 
-import (
-	"encoding/json"
-
-	"github.com/allymatch/allymatch/matcher"
-)
+import "github.com/allymatch/allymatch/matcher"
 
 // Ledger holds the points bank's lists of a bundle (道德积分银行): accounts,
 // earning rules, redemption offers, the earners named for claims, and
@@ -22,59 +18,6 @@ type Ledger struct {
 	Offers    []matcher.Offer    `json:"offers,omitempty"`
 	Earners   []matcher.Earners  `json:"earners,omitempty"`
 	Transfers []matcher.Transfer `json:"transfers,omitempty"`
-}
-
-// ledgerTables are the JSON keys of the ledger's lists.
-var ledgerTables = []string{"accounts", "rules", "offers", "earners", "transfers"}
-
-func (l *Ledger) count(table string) int {
-	switch table {
-	case "accounts":
-		return len(l.Accounts)
-	case "rules":
-		return len(l.Rules)
-	case "offers":
-		return len(l.Offers)
-	case "earners":
-		return len(l.Earners)
-	case "transfers":
-		return len(l.Transfers)
-	}
-	return 0
-}
-
-func (l *Ledger) len() int {
-	return len(l.Accounts) + len(l.Rules) + len(l.Offers) + len(l.Earners) + len(l.Transfers)
-}
-
-func (l *Ledger) merge(o *Ledger, sources func(table string, n int)) {
-	l.Accounts = append(l.Accounts, o.Accounts...)
-	sources("accounts", len(o.Accounts))
-	l.Rules = append(l.Rules, o.Rules...)
-	sources("rules", len(o.Rules))
-	l.Offers = append(l.Offers, o.Offers...)
-	sources("offers", len(o.Offers))
-	l.Earners = append(l.Earners, o.Earners...)
-	sources("earners", len(o.Earners))
-	l.Transfers = append(l.Transfers, o.Transfers...)
-	sources("transfers", len(o.Transfers))
-}
-
-// decode decodes one record of the list under key.
-func (l *Ledger) decode(key string, raw json.RawMessage) error {
-	switch key {
-	case "accounts":
-		return decodeOne(raw, &l.Accounts)
-	case "rules":
-		return decodeOne(raw, &l.Rules)
-	case "offers":
-		return decodeOne(raw, &l.Offers)
-	case "earners":
-		return decodeOne(raw, &l.Earners)
-	case "transfers":
-		return decodeOne(raw, &l.Transfers)
-	}
-	return nil
 }
 
 // prepareLedger is Prepare for the ledger's lists: defaults (an offer is

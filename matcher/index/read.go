@@ -151,11 +151,6 @@ func (r Reader) ItemsByCategory(kind matcher.ItemKind, category string) iter.Seq
 	return get[matcher.Item](r, TableItems, IndexKindCategory, string(kind), category)
 }
 
-// ItemsByStatus walks the items with one status.
-func (r Reader) ItemsByStatus(s matcher.ItemStatus) iter.Seq[*matcher.Item] {
-	return get[matcher.Item](r, TableItems, IndexStatus, string(s))
-}
-
 // ItemsAtLevel walks the items sitting at one meeting level.
 func (r Reader) ItemsAtLevel(l matcher.Level) iter.Seq[*matcher.Item] {
 	return get[matcher.Item](r, TableItems, IndexLevel, string(l))

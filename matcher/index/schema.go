@@ -35,10 +35,9 @@ const (
 	IndexLevel        = "level"           // alliances, items
 	IndexParent       = "parent"          // alliances
 	IndexGrid         = "grid"            // units
-	IndexKind         = "kind"            // units
 	IndexUnit         = "unit"            // items, projects
 	IndexKindCategory = "kind_category"   // items: (kind, category); "kind_category_prefix" with the kind alone
-	IndexStatus       = "status"          // items, projects, claims
+	IndexStatus       = "status"          // claims
 	IndexProject      = "project"         // items
 	IndexResource     = "resource"        // claims: resource item
 	IndexDemand       = "demand"          // claims: demand item
@@ -171,17 +170,14 @@ func Schema() *memdb.DBSchema {
 			field(IndexParent, true, func(a *A) string { return a.Parent }),
 			&memdb.IndexSchema{Name: IndexAlliance, AllowMissing: true, Indexer: allianceUnitsIndexer{}}),
 		TableUnits: table(TableUnits, idIndex(func(u *U) string { return u.ID }),
-			field(IndexGrid, true, func(u *U) string { return u.Grid }),
-			field(IndexKind, false, func(u *U) string { return string(u.Kind) })),
+			field(IndexGrid, true, func(u *U) string { return u.Grid })),
 		TableItems: table(TableItems, idIndex(func(i *I) string { return i.ID }),
 			field(IndexUnit, false, func(i *I) string { return i.Unit }),
 			compound(IndexKindCategory, func(i *I) string { return string(i.Kind) }, func(i *I) string { return i.Category }),
-			field(IndexStatus, false, func(i *I) string { return string(i.Status) }),
 			field(IndexLevel, false, func(i *I) string { return string(i.Level) }),
 			field(IndexProject, true, func(i *I) string { return i.Project })),
 		TableProjects: table(TableProjects, idIndex(func(p *P) string { return p.ID }),
-			field(IndexUnit, false, func(p *P) string { return p.Unit }),
-			field(IndexStatus, false, func(p *P) string { return string(p.Status) })),
+			field(IndexUnit, false, func(p *P) string { return p.Unit })),
 		TableClaims: table(TableClaims, idIndex(func(c *C) string { return c.ID }),
 			field(IndexResource, false, func(c *C) string { return c.Resource }),
 			field(IndexDemand, false, func(c *C) string { return c.Demand }),

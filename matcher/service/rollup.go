@@ -2,7 +2,10 @@ package service
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -330,17 +333,138 @@ func (m *meetingAgg) overdue(now time.Time) int {
 }
 
 // rollupCache keeps the meetings' figures at one index state; a view
-// first drops the meetings the changes since touch.
+// first drops the meetings the changes since touch (catchUp). mu guards
+// the fields and is held only to read and change them, never while a
+// meeting is counted: a view whose meetings are kept never waits for
+// another's count, and a meeting missing at a state is counted by one
+// view at a time (its flight), the others at that state waiting for it.
 type rollupCache struct {
 	mu       sync.Mutex
 	state    uint64       // the index state the kept figures are valid at
 	r        index.Reader // the state itself (for the old versions of changed records)
 	vocab    *matcher.Vocabulary
 	meetings map[string]*meetingAgg
-	funnel   funnel
+	flights  map[string]*rollupFlight // the meetings being counted at state
+	// fmu guards funnel, held while it reads the log and while a view
+	// sums its weeks.
+	fmu    sync.Mutex
+	funnel funnel
 	// Counters, for tests and benchmarks: meetings counted afresh, views
-	// that dropped every meeting.
-	built, resets int
+	// that dropped every meeting, views that waited for another's count.
+	built, resets, waited int
+}
+
+// rollupFlight is the count of one meeting at one state in progress:
+// done is closed once m or err is set.
+type rollupFlight struct {
+	state uint64
+	done  chan struct{}
+	m     *meetingAgg
+	err   error
+}
+
+// snapshot returns the store's state, the cache brought up to it: taken
+// under the lock, so the cache's state only ever moves forward.
+func (c *rollupCache) snapshot(st *store.Store) store.Snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sn := st.Snapshot()
+	c.catchUp(sn)
+	return sn
+}
+
+// meetingsOf returns the figures of the meetings of as on sn: those kept,
+// those another view is counting at sn's state (waited for), and the rest
+// counted here (all of a level in parallel, see countAll) and kept when the
+// cache is still at sn's state.
+//
+// When the cache has moved past sn's state (another view brought it up to
+// a newer one), it fails with errRollupMoved unless alone, and then counts
+// every meeting of as itself, keeping nothing.
+func (c *rollupCache) meetingsOf(sn store.Snapshot, as []*matcher.Alliance, alone bool) (map[string]*meetingAgg, error) {
+	state := sn.Meta().State
+	aggs := make(map[string]*meetingAgg, len(as))
+	waits := map[string]*rollupFlight{}
+	var mine []*matcher.Alliance
+	own := map[string]*rollupFlight{}
+	c.mu.Lock()
+	current := c.meetings != nil && c.state == state && c.vocab == sn.Vocab
+	if !current && !alone {
+		c.mu.Unlock()
+		return nil, errRollupMoved
+	}
+	for _, a := range as {
+		if _, dup := aggs[a.ID]; dup || own[a.ID] != nil || waits[a.ID] != nil {
+			continue
+		}
+		if !current { // the cache moved on since sn: count alone, keep nothing
+			mine = append(mine, a)
+			continue
+		}
+		if m := c.meetings[a.ID]; m != nil {
+			aggs[a.ID] = m
+		} else if f := c.flights[a.ID]; f != nil {
+			waits[a.ID] = f
+		} else {
+			f := &rollupFlight{state: state, done: make(chan struct{})}
+			c.flights[a.ID], own[a.ID] = f, f
+			mine = append(mine, a)
+		}
+	}
+	if len(waits) > 0 {
+		c.waited++
+	}
+	c.mu.Unlock()
+
+	if len(mine) > 0 {
+		counted, err := countAll(sn, mine)
+		c.mu.Lock()
+		for _, a := range mine {
+			f := own[a.ID]
+			if f == nil {
+				continue
+			}
+			if err != nil {
+				f.err = err
+			} else {
+				f.m = counted[a.ID]
+				if c.state == f.state && c.flights[a.ID] == f {
+					c.meetings[a.ID] = f.m
+				}
+			}
+			if c.flights[a.ID] == f {
+				delete(c.flights, a.ID)
+			}
+			close(f.done)
+		}
+		c.built += len(counted)
+		c.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(aggs, counted)
+	}
+	for _, id := range slices.Sorted(maps.Keys(waits)) {
+		f := waits[id]
+		<-f.done
+		if f.err != nil {
+			return nil, f.err
+		}
+		aggs[id] = f.m
+	}
+	return aggs, nil
+}
+
+// weeks brings the funnel up to the store's log and returns its weeks,
+// to read before unlock is called.
+func (c *rollupCache) weeks(st *store.Store) (funnelWeeks, func(), error) {
+	c.fmu.Lock()
+	w, err := c.funnel.catchUp(st)
+	if err != nil {
+		c.fmu.Unlock()
+		return funnelWeeks{}, nil, err
+	}
+	return w, c.fmu.Unlock, nil
 }
 
 // RollupStats counts the roll-up's work since the service started.
@@ -348,14 +472,19 @@ type RollupStats struct {
 	MeetingsBuilt int // meeting figures counted afresh
 	Resets        int // views that dropped every meeting's figures
 	EventsRead    int // audit events the funnel read
+	Waited        int // views that waited for a meeting another view was counting
 }
 
 // RollupStats returns the work the roll-up has done.
 func (s *Service) RollupStats() RollupStats {
 	c := &s.rollup
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return RollupStats{MeetingsBuilt: c.built, Resets: c.resets, EventsRead: c.funnel.read}
+	st := RollupStats{MeetingsBuilt: c.built, Resets: c.resets, Waited: c.waited}
+	c.mu.Unlock()
+	c.fmu.Lock()
+	st.EventsRead = c.funnel.read
+	c.fmu.Unlock()
+	return st
 }
 
 // CanSeeRollup reports whether a may see the roll-up of alliance: the
@@ -369,7 +498,26 @@ func CanSeeRollup(r index.Reader, a matcher.Actor, alliance string) bool {
 //
 // Errors: ENOTFOUND for an alliance the caller may not see.
 func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) {
-	sn := s.Store.Snapshot()
+	for try := 1; ; try++ {
+		r, err := s.rollupOnce(actor, alliance, try == rollupTries)
+		if err != errRollupMoved {
+			return r, err
+		}
+	}
+}
+
+// rollupTries is how many times a view starts again on the store's newer
+// state when the cache moved on to it during the view (a write came in
+// between) before it counts its missing meetings alone, keeping nothing.
+const rollupTries = 3
+
+// errRollupMoved says the cache moved past the view's state.
+var errRollupMoved = errors.New("roll-up: the cache moved on")
+
+// rollupOnce is one try of Rollup; alone: on a cache that moved on, count
+// without it rather than fail with errRollupMoved.
+func (s *Service) rollupOnce(actor matcher.Actor, alliance string, alone bool) (*Rollup, error) {
+	sn := s.rollup.snapshot(s.Store)
 	top, err := sn.Alliance(alliance)
 	if err != nil || !CanSeeRollup(sn.Reader, actor, alliance) {
 		return nil, notFound("alliance", alliance)
@@ -398,47 +546,27 @@ func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) 
 	}
 	walk(top, 0)
 
-	c := &s.rollup
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.catchUp(sn)
-	aggs := make(map[string]*meetingAgg, len(tree))
-	missing := map[matcher.Level][]*matcher.Alliance{}
-	for _, n := range tree {
-		if m := c.meetings[n.a.ID]; m != nil {
-			aggs[n.a.ID] = m
-		} else {
-			missing[n.a.Level] = append(missing[n.a.Level], n.a)
-		}
+	as := make([]*matcher.Alliance, len(tree))
+	for i, n := range tree {
+		as[i] = n.a
 	}
-	for _, l := range matcher.Levels {
-		as := missing[l]
-		var ms []*meetingAgg
-		switch {
-		case len(as) == 0:
-			continue
-		case len(as) < batchMeetings:
-			for _, a := range as {
-				m, err := countMeeting(sn, a)
-				if err != nil {
-					return nil, err
-				}
-				ms = append(ms, m)
-			}
-		default:
-			if ms, err = countMeetings(sn, l, as); err != nil {
-				return nil, err
-			}
-		}
-		for i, a := range as {
-			aggs[a.ID], c.meetings[a.ID] = ms[i], ms[i]
-			c.built++
-		}
-	}
-	weeks, err := c.funnel.catchUp(s.Store)
+	aggs, err := s.rollup.meetingsOf(sn, as, alone)
 	if err != nil {
 		return nil, err
 	}
+	weeks, unlock, err := s.rollup.weeks(s.Store)
+	if err != nil {
+		return nil, err
+	}
+	byWeek := weeks.of(func(alliances []string) bool {
+		for _, a := range alliances {
+			if Within(sn.Reader, top.ID, a) {
+				return true
+			}
+		}
+		return false
+	})
+	unlock()
 
 	out := &Rollup{Alliance: top.ID, Name: top.Name, Level: top.Level, Seq: sn.Seq, At: now,
 		Children: []RollupChild{}, Meetings: []RollupMeeting{}}
@@ -500,14 +628,7 @@ func (s *Service) Rollup(actor matcher.Actor, alliance string) (*Rollup, error) 
 		ch.Demands, ch.Projects, ch.Answers = chs.total, projects, answers
 		out.Children = append(out.Children, ch)
 	}
-	out.Weeks = weeks.of(func(alliances []string) bool {
-		for _, a := range alliances {
-			if Within(sn.Reader, top.ID, a) {
-				return true
-			}
-		}
-		return false
-	})
+	out.Weeks = byWeek
 	return out, nil
 }
 
@@ -563,7 +684,10 @@ func (c *rollupCache) catchUp(sn store.Snapshot) {
 	if c.meetings != nil && c.vocab == sn.Vocab {
 		keys, ok = sn.ChangesSince(c.state)
 	}
-	defer func() { c.state, c.r, c.vocab = state, sn.Reader, sn.Vocab }()
+	defer func() {
+		c.state, c.r, c.vocab = state, sn.Reader, sn.Vocab
+		c.flights = map[string]*rollupFlight{} // counts at the old state keep nothing
+	}()
 	if !ok {
 		if c.meetings != nil {
 			c.resets++
@@ -701,77 +825,189 @@ type unitFacts struct {
 	alone bool
 }
 
-func factsOf(sn store.Snapshot, uid string, level matcher.Level) unitFacts {
-	var f unitFacts
-	if u := sn.UnitRaw(uid); u != nil {
-		f.grid = u.Grid
-	}
-	f.alone = meetingsAt(sn.Reader, uid, level) <= 1
-	return f
-}
+// bigScope is the number of units in the scopes of a level's meetings
+// above which one walk of the level's items is cheaper than a walk of
+// each unit's items (the district's meeting holds every unit).
+const bigScope = 2000
 
-// countMeeting counts the figures of the meeting of a on sn: the demands
-// of its scope at its level (paused ones aside, as in the report), the
-// projects with a slot among them, and the claims the meeting made.
-func countMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingAgg, error) {
-	b, scope, err := startMeeting(sn, a)
-	if err != nil {
-		return nil, err
+// countAll counts the meetings of as (any levels) on sn: the levels at
+// once, and within a level the meetings split among up to GOMAXPROCS
+// goroutines (countLevel), all reading the same immutable state (as
+// match.RunMany does). The error is the first level's that fails.
+func countAll(sn store.Snapshot, as []*matcher.Alliance) (map[string]*meetingAgg, error) {
+	byLevel := map[matcher.Level][]*matcher.Alliance{}
+	for _, a := range as {
+		byLevel[a.Level] = append(byLevel[a.Level], a)
 	}
-	for _, uid := range scope.Units() {
-		var f *unitFacts
-		for it := range sn.ItemsOf(uid) {
-			if !counted(it, a.Level) {
-				continue
-			}
-			if f == nil {
-				x := factsOf(sn, uid, a.Level)
-				f = &x
-			}
-			b.add(sn, it, f.grid, f.alone)
+	type group struct {
+		level matcher.Level
+		as    []*matcher.Alliance
+		ms    []*meetingAgg
+		err   error
+	}
+	var groups []*group
+	for _, l := range matcher.Levels {
+		if las := byLevel[l]; len(las) > 0 {
+			groups = append(groups, &group{level: l, as: las})
 		}
 	}
-	return b.finish(sn), nil
+	var wg sync.WaitGroup
+	for _, g := range groups[1:] {
+		wg.Go(func() { g.ms, g.err = countLevel(sn, g.level, g.as) })
+	}
+	g := groups[0]
+	g.ms, g.err = countLevel(sn, g.level, g.as)
+	wg.Wait()
+	out := make(map[string]*meetingAgg, len(as))
+	for _, g := range groups {
+		if g.err != nil {
+			return nil, g.err
+		}
+		for i, a := range g.as {
+			out[a.ID] = g.ms[i]
+		}
+	}
+	return out, nil
 }
 
-// countMeetings counts the meetings as (all of one level) in one walk of
-// the items at that level: each demand goes to the meetings whose scope
-// holds its unit. For many meetings at once (a first view, a view after
-// an alliance changed) this reads every item once, not once per meeting
-// whose scope holds it.
-func countMeetings(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance) ([]*meetingAgg, error) {
+// countLevel counts the figures of the meetings as (all of one level) on
+// sn: the demands of each one's scope at its level (paused ones aside, as
+// in the report), the projects with a slot among them, and the claims the
+// meeting made. A few meetings of small scopes walk their units' items;
+// else one walk of the items at the level gives each demand to the
+// meetings whose scope holds its unit, reading every item once, not once
+// per meeting whose scope holds it.
+func countLevel(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance) ([]*meetingAgg, error) {
+	return countLevelBy(sn, level, as, nil)
+}
+
+// countLevelBy is countLevel walking the level's items when byLevel says
+// so (nil: as countLevel chooses).
+func countLevelBy(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance, byLevel *bool) ([]*meetingAgg, error) {
 	builds := make([]*meetingBuild, len(as))
-	of := map[string][]*meetingBuild{} // unit → the meetings holding it
+	scopes := make([][]string, len(as))
+	units := 0
 	for i, a := range as {
 		b, scope, err := startMeeting(sn, a)
 		if err != nil {
 			return nil, err
 		}
-		builds[i] = b
-		for _, uid := range scope.Units() {
-			of[uid] = append(of[uid], b)
-		}
+		builds[i], scopes[i] = b, scope.Units()
+		units += len(scopes[i])
 	}
-	facts := map[string]unitFacts{}
-	for it := range sn.ItemsAtLevel(level) {
-		bs := of[it.Unit]
-		if len(bs) == 0 || !counted(it, level) {
-			continue
-		}
-		f, ok := facts[it.Unit]
+	walkLevel := len(as) >= batchMeetings || units > bigScope
+	if byLevel != nil {
+		walkLevel = *byLevel
+	}
+	// Whether a unit's demands are in one meeting of the level alone: for
+	// a walk of the level, from one pass over the alliances; else unit by
+	// unit.
+	var shared map[string]bool
+	if walkLevel {
+		shared = sharedAt(sn.Reader, level)
+	}
+	facts := make(map[string]unitFacts, units)
+	fact := func(uid string) unitFacts {
+		f, ok := facts[uid]
 		if !ok {
-			f = factsOf(sn, it.Unit, level)
-			facts[it.Unit] = f
+			if u := sn.UnitRaw(uid); u != nil {
+				f.grid = u.Grid
+			}
+			if shared != nil {
+				f.alone = !shared[uid]
+			} else {
+				f.alone = meetingsAt(sn.Reader, uid, level) <= 1
+			}
+			facts[uid] = f
 		}
-		for _, b := range bs {
-			b.add(sn, it, f.grid, f.alone)
+		return f
+	}
+	// hits are the demands counted, each with the meetings holding it.
+	type hit struct {
+		it *matcher.Item
+		f  unitFacts
+		bs []int
+	}
+	var hits []hit
+	if !walkLevel {
+		idx := make([]int, len(builds))
+		for i := range builds {
+			idx[i] = i
+			for _, uid := range scopes[i] {
+				for it := range sn.ItemsOf(uid) {
+					if counted(it, level) {
+						hits = append(hits, hit{it, fact(uid), idx[i : i+1]})
+					}
+				}
+			}
+		}
+	} else {
+		of := make(map[string][]int, units) // unit → the meetings holding it
+		for i := range builds {
+			for _, uid := range scopes[i] {
+				of[uid] = append(of[uid], i)
+			}
+		}
+		for it := range sn.ItemsAtLevel(level) {
+			if bs := of[it.Unit]; len(bs) > 0 && counted(it, level) {
+				hits = append(hits, hit{it, fact(it.Unit), bs})
+			}
 		}
 	}
+	// Each meeting's rows and figures are its own: the meetings are split
+	// among the workers, each reading every hit.
 	out := make([]*meetingAgg, len(builds))
-	for i, b := range builds {
-		out[i] = b.finish(sn)
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(builds)/batchMeetings))
+	work := func(w int) {
+		for _, h := range hits {
+			for _, i := range h.bs {
+				if i%workers == w {
+					builds[i].add(sn, h.it, h.f.grid, h.f.alone)
+				}
+			}
+		}
+		for i := w; i < len(builds); i += workers {
+			out[i] = builds[i].finish(sn)
+		}
 	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Go(func() { work(w) })
+	}
+	work(0)
+	wg.Wait()
 	return out, nil
+}
+
+// sharedAt returns the units whose items of level more than one meeting
+// holds: those in alliances under two alliances of level (each alliance
+// of the unit's, or the one of level above it).
+func sharedAt(r index.Reader, level matcher.Level) map[string]bool {
+	first := map[string]string{} // unit → the first meeting found holding it
+	shared := map[string]bool{}
+	for _, l := range matcher.Levels {
+		for al := range r.AlliancesAt(l) {
+			cur := al
+			for hops := 0; cur != nil && cur.Level.Rank() < level.Rank() && hops <= len(matcher.Levels); hops++ {
+				if cur.Parent == "" {
+					cur = nil
+					break
+				}
+				cur, _ = r.Alliance(cur.Parent)
+			}
+			if cur == nil || cur.Level != level {
+				continue
+			}
+			for _, u := range al.AllUnits() {
+				if m, ok := first[u]; !ok {
+					first[u] = cur.ID
+				} else if m != cur.ID {
+					shared[u] = true
+				}
+			}
+		}
+	}
+	return shared
 }
 
 // finish makes the meeting's figures from its demands.
@@ -819,6 +1055,62 @@ func (b *meetingBuild) finish(sn store.Snapshot) *meetingAgg {
 	}
 	slices.SortFunc(m.due, func(x, y time.Time) int { return x.Compare(y) })
 	return m
+}
+
+// rollupSettle is how long KeepRollupWarm lets writes settle after a
+// change before it counts again.
+const rollupSettle = time.Second
+
+// WarmRollup counts, on the store's current state, what a view has not
+// kept of every meeting's figures, and reads the audit log into the
+// funnel: after it, a view of any roll-up on that state counts nothing.
+// Views meanwhile are not held up: a meeting it is counting they wait
+// for, the others they count or read as usual.
+func (s *Service) WarmRollup() error {
+	sn := s.rollup.snapshot(s.Store)
+	var as []*matcher.Alliance
+	for _, l := range matcher.Levels {
+		for a := range sn.AlliancesAt(l) {
+			as = append(as, a)
+		}
+	}
+	if _, err := s.rollup.meetingsOf(sn, as, false); err != nil && err != errRollupMoved {
+		return err // moved on: the next warm-up, after the change, counts
+	}
+	_, unlock, err := s.rollup.weeks(s.Store)
+	if err != nil {
+		return err
+	}
+	unlock()
+	return nil
+}
+
+// KeepRollupWarm warms the roll-up (WarmRollup) at once, calls warmed
+// (if not nil) once that is done, then warms it again rollupSettle after
+// each change of the store (counting only the meetings the changes
+// touched, or all after an alliance, a red grid or the vocabulary
+// changed), until ctx is done. Errors go to fail (if not nil).
+func (s *Service) KeepRollupWarm(ctx context.Context, warmed func(), fail func(error)) {
+	for {
+		ch := s.Store.Changed()
+		if err := s.WarmRollup(); err != nil && fail != nil {
+			fail(err)
+		}
+		if warmed != nil {
+			warmed()
+			warmed = nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-time.After(rollupSettle):
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // meetingsAt counts the alliances of level whose meetings hold unit's

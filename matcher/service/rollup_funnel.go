@@ -50,7 +50,7 @@ type funnelKey struct {
 }
 
 // funnelWeeks is the funnel as read (the funnel's own maps: read it
-// under the roll-up's lock).
+// under the roll-up's fmu).
 type funnelWeeks struct {
 	counts map[funnelKey]*[3]int
 	groups map[string][]string

@@ -1,9 +1,11 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -312,15 +314,20 @@ func TestRollupConcurrent(t *testing.T) {
 			}
 		}
 	}()
-	for _, a := range []string{"bn-district", "st-lzw", "lh", "bn-district"} {
-		r, err := s.Rollup(matcher.Admin, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Demands.Met+r.Demands.Partly > r.Demands.Demands {
-			t.Errorf("%s: %d met and %d in part of %d demands", a, r.Demands.Met, r.Demands.Partly, r.Demands.Demands)
-		}
+	var views sync.WaitGroup
+	for _, a := range []string{"bn-district", "st-lzw", "lh", "bn-district", "lzwc", "st-lzw"} {
+		views.Go(func() {
+			r, err := s.Rollup(matcher.Admin, a)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if r.Demands.Met+r.Demands.Partly > r.Demands.Demands {
+				t.Errorf("%s: %d met and %d in part of %d demands", a, r.Demands.Met, r.Demands.Partly, r.Demands.Demands)
+			}
+		})
 	}
+	views.Wait()
 	<-done
 	got, err := s.Rollup(matcher.Admin, "bn-district")
 	if err != nil {
@@ -337,6 +344,49 @@ func TestRollupConcurrent(t *testing.T) {
 	}
 	if got.Meetings[0].Answers.Waiting+got.Answers.Answered == 0 {
 		t.Error("no answers counted")
+	}
+}
+
+// TestRollupViewsAtOnce: views of a service that has kept nothing, all at
+// once on one state, count each meeting once (the others wait for its
+// count) and answer what views one after another answer.
+func TestRollupViewsAtOnce(t *testing.T) {
+	s, now := rollupService(t)
+	rollupHistory(t, s, now)
+	seq := New(s.Store)
+	seq.Now = s.Now
+	alliances := []string{"bn-district", "lh", "st-lzw", "bn-district", "lzwc", "lh", "st-lzw", "bn-district"}
+	want := map[string]string{}
+	for _, a := range alliances {
+		r, err := seq.Rollup(matcher.Admin, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[a] = js(t, r)
+	}
+	got := make([]string, len(alliances))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, a := range alliances {
+		wg.Go(func() {
+			<-start
+			r, err := s.Rollup(matcher.Admin, a)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			got[i] = js(t, r)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, a := range alliances {
+		if got[i] != want[a] {
+			t.Errorf("%s viewed at once with others differs from a view alone", a)
+		}
+	}
+	if st := s.RollupStats(); st.MeetingsBuilt != 12 || st.Resets != 0 {
+		t.Errorf("views at once counted %d meetings (%d resets), want each of the 12 once", st.MeetingsBuilt, st.Resets)
 	}
 }
 
@@ -400,7 +450,8 @@ func TestRollupCountsEachDemandOnce(t *testing.T) {
 }
 
 // TestRollupBatchEqualsEach: the meetings of a level counted in one walk
-// of the level's items are the meetings counted one by one.
+// of the level's items, and every meeting counted at once in parallel
+// (countAll), are the meetings counted one by one.
 func TestRollupBatchEqualsEach(t *testing.T) {
 	s, now := rollupService(t)
 	rollupHistory(t, s, now)
@@ -410,29 +461,108 @@ func TestRollupBatchEqualsEach(t *testing.T) {
 		for a := range sn.AlliancesAt(l) {
 			as = append(as, a)
 		}
-		batch, err := countMeetings(sn, l, as)
+		walk, each := true, false
+		batch, err := countLevelBy(sn, l, as, &walk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parallel, err := countAll(sn, as)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, a := range as {
-			one, err := countMeeting(sn, a)
+			ones, err := countLevelBy(sn, l, as[i:i+1], &each)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, want := batch[i], one
-			got.own.total.sortMeasures()
-			want.own.total.sortMeasures()
-			if js(t, got.demands) != js(t, want.demands) || js(t, got.own.total) != js(t, want.own.total) ||
-				len(got.shared) != len(want.shared) || js(t, sortedKeys(got.own.cat)) != js(t, sortedKeys(want.own.cat)) || js(t, sortedKeys(got.own.grid)) != js(t, sortedKeys(want.own.grid)) ||
-				js(t, sortedKeys(got.own.fam)) != js(t, sortedKeys(want.own.fam)) ||
-				len(got.projects) != len(want.projects) || got.answers != want.answers {
-				t.Errorf("%s: counted with its level %+v, alone %+v", a.ID, got, want)
-			}
-			for j := range got.projects {
-				if got.projects[j] != want.projects[j] {
-					t.Errorf("%s: project %+v, alone %+v", a.ID, got.projects[j], want.projects[j])
+			for k, got := range []*meetingAgg{batch[i], parallel[a.ID]} {
+				want := ones[0]
+				if got == nil {
+					t.Fatalf("%s: not counted (%d)", a.ID, k)
+				}
+				got.own.total.sortMeasures()
+				want.own.total.sortMeasures()
+				if js(t, got.demands) != js(t, want.demands) || js(t, got.own.total) != js(t, want.own.total) ||
+					len(got.shared) != len(want.shared) || js(t, sortedKeys(got.own.cat)) != js(t, sortedKeys(want.own.cat)) || js(t, sortedKeys(got.own.grid)) != js(t, sortedKeys(want.own.grid)) ||
+					js(t, sortedKeys(got.own.fam)) != js(t, sortedKeys(want.own.fam)) ||
+					len(got.projects) != len(want.projects) || got.answers != want.answers {
+					t.Errorf("%s: counted with its level %+v, alone %+v", a.ID, got, want)
+				}
+				for j := range got.projects {
+					if got.projects[j] != want.projects[j] {
+						t.Errorf("%s: project %+v, alone %+v", a.ID, got.projects[j], want.projects[j])
+					}
 				}
 			}
 		}
 	}
+}
+
+// TestKeepRollupWarm: the roll-up is counted before the first view, and
+// counted again after a change that dropped every meeting (an alliance
+// renamed), so that neither first view counts a meeting.
+func TestKeepRollupWarm(t *testing.T) {
+	s, now := rollupService(t)
+	rollupHistory(t, s, now)
+	c, cancel := context.WithCancel(ctx)
+	warmed := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		s.KeepRollupWarm(c, func() { close(warmed) }, func(err error) { t.Error(err) })
+	}()
+	defer func() { cancel(); <-stopped }()
+	<-warmed
+	view := func(when string) {
+		t.Helper()
+		before := s.RollupStats()
+		got, err := s.Rollup(matcher.Admin, "bn-district")
+		if err != nil {
+			t.Fatal(err)
+		}
+		after := s.RollupStats()
+		if n := after.MeetingsBuilt - before.MeetingsBuilt; n != 0 || after.EventsRead != before.EventsRead {
+			t.Errorf("%s: the first view counted %d meetings and read %d events, want none", when, n, after.EventsRead-before.EventsRead)
+		}
+		fresh := New(s.Store)
+		fresh.Now = s.Now
+		want, err := fresh.Rollup(matcher.Admin, "bn-district")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if js(t, got) != js(t, want) {
+			t.Errorf("%s: the warmed roll-up differs from a fresh one", when)
+		}
+	}
+	all := 0 // every meeting: bn-district's 12 and bn-water
+	for _, l := range matcher.Levels {
+		for range s.Store.Snapshot().AlliancesAt(l) {
+			all++
+		}
+	}
+	if st := s.RollupStats(); st.MeetingsBuilt != all || all != 13 {
+		t.Fatalf("warmed %d meetings, want the %d (13)", st.MeetingsBuilt, all)
+	}
+	view("at start")
+	built := s.RollupStats().MeetingsBuilt
+	if _, err := s.Store.Update(ctx, "test", "alliance.update", nil, func(tx *store.Tx) error {
+		a, err := tx.Alliance("tw")
+		if err != nil {
+			return err
+		}
+		n := *a
+		n.Name = "塘湾村联盟"
+		return tx.PutAlliance(n)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Warmed again rollupSettle after the change: wait for its counts (a
+	// bounded wait, not a timing assertion).
+	for deadline := time.Now().Add(30 * time.Second); s.RollupStats().MeetingsBuilt < built+all; {
+		if time.Now().After(deadline) {
+			t.Fatalf("not warmed again after an alliance change: %+v", s.RollupStats())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	view("after an alliance change")
 }

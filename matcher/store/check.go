@@ -3,7 +3,11 @@ package store
 import (
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
+	"sync"
+
+	memdb "github.com/hashicorp/go-memdb"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -101,35 +105,31 @@ func (c *checker) item(it *matcher.Item) {
 }
 
 func (c *checker) claim(cl *matcher.Claim) {
-	res, err := c.r.Item(cl.Resource)
-	if err != nil {
-		c.add(index.TableClaims, cl.ID, "resource", "unknown item %q", cl.Resource)
-	} else {
-		if res.Kind != matcher.Resource {
-			c.add(index.TableClaims, cl.ID, "resource", "item %q is a %s, not a resource", res.ID, res.Kind)
-		}
-		if res.Unit != cl.ResourceUnit {
-			c.add(index.TableClaims, cl.ID, "resource_unit", "item %q belongs to unit %q, not %q", res.ID, res.Unit, cl.ResourceUnit)
-		}
-		c.items[res.ID] = true
-	}
-	dem, err := c.r.Item(cl.Demand)
-	if err != nil {
-		c.add(index.TableClaims, cl.ID, "demand", "unknown item %q", cl.Demand)
-	} else {
-		if dem.Kind != matcher.Demand {
-			c.add(index.TableClaims, cl.ID, "demand", "item %q is a %s, not a demand", dem.ID, dem.Kind)
-		}
-		if dem.Unit != cl.DemandUnit {
-			c.add(index.TableClaims, cl.ID, "demand_unit", "item %q belongs to unit %q, not %q", dem.ID, dem.Unit, cl.DemandUnit)
-		}
-		c.items[dem.ID] = true
-	}
+	c.claimSide(cl, "resource", cl.Resource, matcher.Resource, cl.ResourceUnit, "item %q is a %s, not a resource")
+	c.claimSide(cl, "demand", cl.Demand, matcher.Demand, cl.DemandUnit, "item %q is a %s, not a demand")
 	if cl.Meeting != "" {
 		if _, err := c.r.Alliance(cl.Meeting); err != nil {
 			c.add(index.TableClaims, cl.ID, "meeting", "unknown meeting %q", cl.Meeting)
 		}
 	}
+}
+
+// claimSide checks one side of a claim: field ("resource" or "demand")
+// names item id, which must be of kind (else the message notKind, one
+// sentence of the catalogue per side) and belong to unit (field_unit).
+func (c *checker) claimSide(cl *matcher.Claim, field, id string, kind matcher.ItemKind, unit, notKind string) {
+	it, err := c.r.Item(id)
+	if err != nil {
+		c.add(index.TableClaims, cl.ID, field, "unknown item %q", id)
+		return
+	}
+	if it.Kind != kind {
+		c.add(index.TableClaims, cl.ID, field, notKind, it.ID, it.Kind)
+	}
+	if it.Unit != unit {
+		c.add(index.TableClaims, cl.ID, field+"_unit", "item %q belongs to unit %q, not %q", it.ID, it.Unit, unit)
+	}
+	c.items[it.ID] = true
 }
 
 // deleted checks that nothing still points at a deleted record.
@@ -202,50 +202,104 @@ func (c *checker) totals() {
 	}
 }
 
-// check runs the checker for the given changes against r. With full set,
-// changes are every record of the state (the load at start).
-func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool, full bool) error {
-	c := &checker{r: r, vocab: vocab, items: map[string]bool{}, full: full}
-	for _, k := range changes {
-		if !full && !put[k] {
+// check runs the checker for the changes of a mutation against r: put[k]
+// is true for a record put, false for one deleted; objs[i] is the record
+// changes[i] holds now (current). (The load at start checks every record:
+// checkLoaded.)
+func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool, objs []any) error {
+	c := &checker{r: r, vocab: vocab, items: map[string]bool{}}
+	for i, k := range changes {
+		if !put[k] {
 			c.deleted(k)
 			continue
 		}
-		raw, err := r.Txn().First(k.table, index.IndexID, k.id)
-		if err != nil || raw == nil {
-			continue // put, then deleted in the same tx
-		}
-		switch v := raw.(type) {
-		case *matcher.Grid:
-			c.grid(v)
-		case *matcher.Alliance:
-			c.alliance(v)
-		case *matcher.Unit:
-			c.unit(v)
-		case *matcher.Project:
-			c.project(v)
-		case *matcher.Item:
-			c.item(v)
-		case *matcher.Claim:
-			c.claim(v)
-		// The points ledger (check_ledger.go).
-		case *matcher.Account:
-			c.account(v)
-		case *matcher.Transfer:
-			c.transfer(v)
-		case *matcher.Offer:
-			c.offer(v)
-		case *matcher.Redemption:
-			c.redemption(v)
-		case *matcher.EarnRule:
-			c.rule(v)
-		case *matcher.Earners:
-			c.earners(v)
-		}
+		c.record(objs[i])
 	}
 	c.totals()
-	if full {
-		c.replay()
-	}
 	return c.p.Err()
+}
+
+// current returns the record each of changes holds in txn, nil for one
+// deleted (put[k] false), looked up once for the checks and the encoding.
+func current(txn *memdb.Txn, changes []key, put map[key]bool) ([]any, error) {
+	objs := make([]any, len(changes))
+	for i, k := range changes {
+		if !put[k] {
+			continue
+		}
+		raw, err := txn.First(k.table, index.IndexID, k.id)
+		if err != nil {
+			return nil, err
+		}
+		if raw == nil {
+			return nil, fmt.Errorf("store: %s/%s was put but is not in the index", k.table, k.id)
+		}
+		objs[i] = raw
+	}
+	return objs, nil
+}
+
+// checkLoaded runs the checker at start on every record of the state db
+// holds (recs, every record in load order), in parallel: each of
+// GOMAXPROCS workers checks a contiguous share of recs on its own read
+// transaction, and their problems are joined in the order of recs, so the
+// error is the one a single checker over recs in order would return. The
+// totals and the ledger's replay run once, on everything.
+func checkLoaded(db *memdb.MemDB, vocab *matcher.Vocabulary, recs []any) error {
+	n := max(1, min(runtime.GOMAXPROCS(0), len(recs)/4096))
+	parts := make([]*checker, n)
+	var wg sync.WaitGroup
+	for i := range parts {
+		c := &checker{r: index.NewReader(db.Txn(false)), vocab: vocab, items: map[string]bool{}, full: true}
+		parts[i] = c
+		lo, hi := i*len(recs)/n, (i+1)*len(recs)/n
+		wg.Go(func() {
+			for _, raw := range recs[lo:hi] {
+				c.record(raw)
+			}
+		})
+	}
+	wg.Wait()
+	c := &checker{r: index.NewReader(db.Txn(false)), vocab: vocab, items: map[string]bool{}, full: true}
+	for _, part := range parts {
+		c.p.List = append(c.p.List, part.p.List...)
+		c.p.More += part.p.More
+	}
+	if over := len(c.p.List) - matcher.MaxProblems; over > 0 {
+		c.p.List, c.p.More = c.p.List[:matcher.MaxProblems], c.p.More+over
+	}
+	c.totals()
+	c.replay()
+	return c.p.Err()
+}
+
+// record checks one record of the state.
+func (c *checker) record(raw any) {
+	switch v := raw.(type) {
+	case *matcher.Grid:
+		c.grid(v)
+	case *matcher.Alliance:
+		c.alliance(v)
+	case *matcher.Unit:
+		c.unit(v)
+	case *matcher.Project:
+		c.project(v)
+	case *matcher.Item:
+		c.item(v)
+	case *matcher.Claim:
+		c.claim(v)
+	// The points ledger (check_ledger.go).
+	case *matcher.Account:
+		c.account(v)
+	case *matcher.Transfer:
+		c.transfer(v)
+	case *matcher.Offer:
+		c.offer(v)
+	case *matcher.Redemption:
+		c.redemption(v)
+	case *matcher.EarnRule:
+		c.rule(v)
+	case *matcher.Earners:
+		c.earners(v)
+	}
 }

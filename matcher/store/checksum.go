@@ -30,6 +30,12 @@ func Seal(key, data []byte) []byte {
 	return binary.BigEndian.AppendUint32(out, checksum(key, data))
 }
 
+// sealOwned is Seal for data the caller owns and does not use again: the
+// checksum is appended to data itself (no copy when its capacity allows).
+func sealOwned(key, data []byte) []byte {
+	return binary.BigEndian.AppendUint32(data, checksum(key, data))
+}
+
 // Unseal checks a value written by Seal under key and returns its data (a
 // sub-slice of sealed, valid as long as sealed is). It returns ErrChecksum
 // when the value is too short or its checksum does not match; callers name

@@ -23,7 +23,11 @@ func (s *Store) dryRun(ctx context.Context, fn func(tx *Tx) error, checked func(
 	if len(tx.order) == 0 && len(tx.cats) == 0 {
 		return err
 	}
-	if cerr := checked(check(tx.Reader, tx.vocab, tx.order, tx.changed, false)); err == nil {
+	objs, cerr := current(txn, tx.order, tx.changed)
+	if cerr == nil {
+		cerr = check(tx.Reader, tx.vocab, tx.order, tx.changed, objs)
+	}
+	if cerr = checked(cerr); err == nil {
 		err = cerr
 	}
 	return err

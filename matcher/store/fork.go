@@ -37,7 +37,12 @@ func (tx *ForkTx) Mark() int { return len(tx.order) }
 // ends: references, slots, categories) on the records changed since mark:
 // a fork takes no change the store would refuse.
 func (tx *ForkTx) Check(mark int) error {
-	return check(tx.Reader, tx.vocab, tx.order[mark:], tx.changed, false)
+	changes := tx.order[mark:]
+	objs, err := current(tx.txn, changes, tx.changed)
+	if err != nil {
+		return err
+	}
+	return check(tx.Reader, tx.vocab, changes, tx.changed, objs)
 }
 
 // Finish commits the mutation into the fork, logged as one write of the

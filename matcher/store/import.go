@@ -98,19 +98,12 @@ func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
 				return err
 			}
 		}
+		tx.reserve(b.Len())
 		var p matcher.Problems
-		for _, c := range b.Categories {
-			p.AddErr("", tx.PutCategory(c))
-		}
-		for _, g := range b.Grids {
-			p.AddErr("", tx.PutGrid(g))
-		}
-		for _, a := range b.Alliances {
-			p.AddErr("", tx.PutAlliance(a))
-		}
-		for _, u := range b.Units {
-			p.AddErr("", tx.PutUnit(u))
-		}
+		putAll(&p, b.Categories, tx.PutCategory)
+		putAll(&p, b.Grids, tx.PutGrid)
+		putAll(&p, b.Alliances, tx.PutAlliance)
+		putAll(&p, b.Units, tx.PutUnit)
 		for _, pr := range b.Projects {
 			if old, err := tx.Project(pr.ID); err == nil && old.Unit != pr.Unit {
 				p.AddErr("", moved(index.TableProjects, "project", pr.ID, old.Unit, pr.Unit))
@@ -125,11 +118,16 @@ func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
 			}
 			p.AddErr("", tx.PutItem(it))
 		}
-		for _, c := range b.Claims {
-			p.AddErr("", tx.PutClaim(c))
-		}
+		putAll(&p, b.Claims, tx.PutClaim)
 		importLedger(tx, b, &p) // import_ledger.go
 		return p.Err()
+	}
+}
+
+// putAll puts every record of list, its problems going to p.
+func putAll[T any](p *matcher.Problems, list []T, put func(T) error) {
+	for _, v := range list {
+		p.AddErr("", put(v))
 	}
 }
 

@@ -16,18 +16,10 @@ import (
 // transfer), or skipped when stored already with the same body.
 func importLedger(tx *Tx, b *bundle.Bundle, p *matcher.Problems) {
 	l := &b.Ledger
-	for _, a := range l.Accounts {
-		p.AddErr("", tx.PutAccount(a))
-	}
-	for _, r := range l.Rules {
-		p.AddErr("", tx.PutRule(r))
-	}
-	for _, o := range l.Offers {
-		p.AddErr("", tx.PutOffer(o))
-	}
-	for _, e := range l.Earners {
-		p.AddErr("", tx.PutEarners(e))
-	}
+	putAll(p, l.Accounts, tx.PutAccount)
+	putAll(p, l.Rules, tx.PutRule)
+	putAll(p, l.Offers, tx.PutOffer)
+	putAll(p, l.Earners, tx.PutEarners)
 	for _, t := range l.Transfers {
 		at := recordOf(index.TableTransfers, t.ID)
 		if from, err := tx.Account(t.From); err == nil {

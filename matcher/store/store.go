@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -176,7 +177,11 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if len(tx.order) == 0 && len(tx.cats) == 0 && len(tx.side) == 0 {
 			return mutationError{ErrNoChange}
 		}
-		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, false); err != nil {
+		objs, err := current(txn, tx.order, tx.changed)
+		if err != nil {
+			return err
+		}
+		if err := check(tx.Reader, tx.vocab, tx.order, tx.changed, objs); err != nil {
 			return mutationError{err}
 		}
 		keys := make([]index.Key, 0, len(tx.cats)+len(tx.order))
@@ -230,22 +235,22 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 				return err
 			}
 		}
-		for _, k := range tx.order {
+		values, err := encodeRecords(tx.order, objs)
+		if err != nil {
+			return err
+		}
+		for i, k := range tx.order {
 			b, err := mustBucket(ktx, []byte(k.table))
 			if err != nil {
 				return err
 			}
-			if !tx.changed[k] {
+			if values[i] == nil {
 				if err := b.delete([]byte(k.id)); err != nil {
 					return err
 				}
 				continue
 			}
-			raw, err := txn.First(k.table, index.IndexID, k.id)
-			if err != nil {
-				return err
-			}
-			if err := putJSON(b, k.id, raw); err != nil {
+			if err := b.put([]byte(k.id), values[i]); err != nil {
 				return err
 			}
 		}
@@ -333,13 +338,58 @@ func (s *Store) WaitSeq(ctx context.Context, seq uint64) error {
 	}
 }
 
+// encodeChunk is the number of records an encoding worker takes at a time.
+const encodeChunk = 1024
+
+// encodeRecords returns the stored value of each record of order, encoded
+// and sealed as putJSON stores it, from objs (current's); nil for a record
+// deleted. A large mutation (an import) is encoded by GOMAXPROCS workers:
+// the records are immutable once in the index.
+func encodeRecords(order []key, objs []any) ([][]byte, error) {
+	values := make([][]byte, len(order))
+	encode := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if objs[i] == nil {
+				continue
+			}
+			data, err := json.Marshal(objs[i])
+			if err != nil {
+				return fmt.Errorf("encoding %s/%s: %w", order[i].table, order[i].id, err)
+			}
+			values[i] = sealOwned([]byte(order[i].id), data)
+		}
+		return nil
+	}
+	if len(order) < 2*encodeChunk {
+		return values, encode(0, len(order))
+	}
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+		errs = make([]error, (len(order)+encodeChunk-1)/encodeChunk)
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= len(errs) {
+					return
+				}
+				errs[c] = encode(c*encodeChunk, min((c+1)*encodeChunk, len(order)))
+			}
+		})
+	}
+	wg.Wait()
+	return values, errors.Join(errs...)
+}
+
 // putJSON stores v under id in b, encoded and sealed.
 func putJSON(b kvBucket, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return b.put([]byte(id), Seal([]byte(id), data))
+	return b.put([]byte(id), sealOwned([]byte(id), data))
 }
 
 // storedSeq reads the sequence from the meta bucket (0 when a store that

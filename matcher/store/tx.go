@@ -54,6 +54,16 @@ func (tx *Tx) Seq() uint64 { return tx.seq }
 // Vocabulary returns the categories in force in this mutation.
 func (tx *Tx) Vocabulary() *matcher.Vocabulary { return tx.vocab }
 
+// reserve makes room for n changes before a mutation makes them (an
+// import knows how many records it puts): the change set is not rehashed
+// as it grows.
+func (tx *Tx) reserve(n int) {
+	if len(tx.order) == 0 {
+		tx.changed = make(map[key]bool, n)
+		tx.order = make([]key, 0, n)
+	}
+}
+
 func (tx *Tx) mark(table, id string, put bool) {
 	k := key{table, id}
 	if _, seen := tx.changed[k]; !seen {
