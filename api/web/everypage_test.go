@@ -184,6 +184,7 @@ func TestEveryPage(t *testing.T) {
 		{"claim-form", "/ui/units/lh-school/claim?item=LH-R12", "#claim-form", nil},
 		{"whynot", "/ui/items/LH-D10/whynot", "#candidates", nil},
 		{"scenario", "/ui/scenarios/" + scenario[1], "#totals", nil},
+		{"brief", "/ui/scenarios/" + scenario[1] + "/brief", "#brief-cost", nil},
 		{"browse", "/ui/units/lh-school/browse", "#search", nil},
 		{"not-found", "/ui/meetings/nope", "#error-box", nil},
 	}

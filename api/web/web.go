@@ -155,6 +155,7 @@ func New(d Deps) http.Handler {
 	a.POST("/scenarios/:sid/apply", s.applyScenario)
 	a.POST("/scenarios/:sid/share", s.shareScenario)
 	a.GET("/scenarios/:sid/export.xlsx", s.exportScenario)
+	a.GET("/scenarios/:sid/brief", s.scenarioBrief)
 	a.GET("/scenarios/:sid/compare/:other", s.comparePage)
 	a.GET("/items/:id/whynot", s.whyNotPage)
 	a.GET("/meetings/:id/logins", s.loginsPage)
