@@ -152,6 +152,20 @@ func TestEveryPage(t *testing.T) {
 		t.Fatalf("claim %s is %s", confirmed.ID, c.Status)
 	}
 
+	// The Red Cross case over the district, shared with the district's
+	// coordinator: its scenario page and brief with changes to show.
+	admin := newBrowser(t, ts.URL)
+	admin.login(testAdmin)
+	join := redCrossJoins(t, admin)
+	admin.get("/ui/scenarios/" + join)
+	if code, _ := admin.post("/ui/scenarios/"+join+"/share", url.Values{"csrf": {admin.csrf()}, "shared": {"1"}}); code != 200 {
+		t.Fatalf("share the Red Cross scenario: %d", code)
+	}
+	districtPages := []deskPage{
+		{"scenario", "/ui/scenarios/" + join, "#meetings", nil},
+		{"brief", "/ui/scenarios/" + join + "/brief", "#brief-meetings", nil},
+	}
+
 	coordPages := []deskPage{
 		{"home", "/ui/", "ul.meetings", nil},
 		{"dashboard", "/ui/meetings/lh", "#proposals", nil},
@@ -290,6 +304,11 @@ func TestEveryPage(t *testing.T) {
 			login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"st-lzw"}`))
 			for _, p := range streetPages {
 				visit("street", p)
+			}
+			logout()
+			login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"bn-district"}`))
+			for _, p := range districtPages {
+				visit("district", p)
 			}
 			logout()
 			login(makeToken(t, ts.URL, `{"role":"unit","unit":"lh-school"}`))
