@@ -77,38 +77,9 @@ func TestBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
-		})
-	}
-	fail := func(step string, err error) {
-		t.Helper()
-		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
-		chromedp.Do(ctx, shot("failed-"+strings.ReplaceAll(step, " ", "-")))
-		t.Fatalf("%s: %v\npage: %.2000s", step, err, html)
-	}
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			fail(step, err)
-		}
-	}
-	login := func(who, token string) {
-		t.Helper()
-		run("log in as "+who,
-			chromedp.Navigate(ts.URL+"/ui/login"),
-			chromedp.Click(chromedp.CSS("#login summary")), // the token is the second way in
-			chromedp.WaitVisible(chromedp.CSS("#token")),
-			chromedp.SendKeys(chromedp.CSS("#token"), token),
-			chromedp.Submit(chromedp.CSS("#login")),
-			chromedp.WaitVisible(chromedp.CSS("header .who")),
-		)
-	}
+	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
+	shot, fail, run := d.shot, d.fail, d.run
+	login := d.login
 	logout := func() {
 		t.Helper()
 		run("log out",
@@ -220,4 +191,54 @@ func TestBrowser(t *testing.T) {
 	if !strings.Contains(problems, "longhua.xlsx[需求清单]:3:5") || !strings.Contains(problems, "quantity") {
 		t.Errorf("import problems shown: %q, want the bad quantity at longhua.xlsx[需求清单]:3:5", problems)
 	}
+}
+
+// driver is a browser test's way through the desk: each step runs its
+// actions and, when one fails, saves a screenshot and the page's HTML
+// into the test's failure; shots go to dir.
+type driver struct {
+	t    *testing.T
+	ctx  context.Context
+	dir  string
+	base string
+}
+
+// shot saves a full-page screenshot as dir/name.png.
+func (d driver) shot(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		buf, err := chromedp.FullScreenshot(100)(ctx, tg)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(d.dir, name+".png"), buf, 0o644)
+	})
+}
+
+// fail ends the test at step with err, the page's HTML and a screenshot.
+func (d driver) fail(step string, err error) {
+	d.t.Helper()
+	html, _ := chromedp.Run(d.ctx, chromedp.OuterHTML(chromedp.CSS("body")))
+	chromedp.Do(d.ctx, d.shot("failed-"+strings.ReplaceAll(step, " ", "-")))
+	d.t.Fatalf("%s: %v\npage: %.2000s", step, err, html)
+}
+
+// run does a step's actions, failing the test at the first error.
+func (d driver) run(step string, actions ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	if err := chromedp.Do(d.ctx, actions...); err != nil {
+		d.fail(step, err)
+	}
+}
+
+// login signs in with a token (the login page's second way in).
+func (d driver) login(who, token string) {
+	d.t.Helper()
+	d.run("log in as "+who,
+		chromedp.Navigate(d.base+"/ui/login"),
+		chromedp.Click(chromedp.CSS("#login summary")),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), token),
+		chromedp.Submit(chromedp.CSS("#login")),
+		chromedp.WaitVisible(chromedp.CSS("header .who")),
+	)
 }

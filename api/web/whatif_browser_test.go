@@ -31,38 +31,9 @@ func TestBrowserRedCross(t *testing.T) {
 	ctx := browserContext(t, exe, 1280, 1000)
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			buf, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
-		})
-	}
-	fail := func(step string, err error) {
-		t.Helper()
-		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("body")))
-		chromedp.Do(ctx, shot("failed-"+strings.ReplaceAll(step, " ", "-")))
-		t.Fatalf("%s: %v\npage: %.2000s", step, err, html)
-	}
-	run := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			fail(step, err)
-		}
-	}
-	login := func(who, token string) {
-		t.Helper()
-		run("log in as "+who,
-			chromedp.Navigate(ts.URL+"/ui/login"),
-			chromedp.Click(chromedp.CSS("#login summary")),
-			chromedp.WaitVisible(chromedp.CSS("#token")),
-			chromedp.SendKeys(chromedp.CSS("#token"), token),
-			chromedp.Submit(chromedp.CSS("#login")),
-			chromedp.WaitVisible(chromedp.CSS("header .who")),
-		)
-	}
+	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
+	shot, fail, run := d.shot, d.fail, d.run
+	login := d.login
 	scenarioID := func(step string) string {
 		t.Helper()
 		attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#apply-form"), "action"))
