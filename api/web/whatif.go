@@ -431,6 +431,7 @@ type scenarioData struct {
 	Outside  []string // edits that reach meetings outside the scope, in words
 	Edits    []string
 	Stale    bool
+	Partial  bool // parts outside the caller's scope are hidden (another's scenario)
 	Diff     *scenario.Diff
 	Demands  []demandChangeView
 	Units    []unitChangeView
@@ -481,7 +482,7 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Diff = diff
+	d.Diff, d.Partial = diff, sc.Partial || diff.Partial
 	assigns := func(list []scenario.Assignment) []assignView {
 		var out []assignView
 		for _, a := range list {
@@ -628,6 +629,9 @@ func home(sc *scenario.Scenario) string {
 	if len(sc.Scope) > 0 {
 		return sc.Scope[0]
 	}
+	if len(sc.Meetings) > 0 {
+		return sc.Meetings[0] // a scope the reader sees none of, a meeting below it
+	}
 	return ""
 }
 
@@ -681,6 +685,7 @@ type compareData struct {
 	C        *scenario.Comparison
 	Demands  []demandChangeView
 	Meetings []meetingChangeView
+	Partial  bool // parts outside the caller's scope are hidden
 }
 
 // comparePage sets the scenario sid beside the scenario other.
@@ -704,7 +709,10 @@ func (s *site) comparePage(c echo.Context) error {
 	n := names{sn: sn, lang: langFrom(c)}
 	sa, _ := m.Get(sn.Reader, a, cmpd.A)
 	sb, _ := m.Get(sn.Reader, a, cmpd.B)
-	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd}
+	if sa == nil || sb == nil {
+		return errNotFound
+	}
+	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd, Partial: cmpd.Partial || sa.Partial || sb.Partial}
 	for _, e := range sa.Edits {
 		d.AWords = append(d.AWords, editWords(n, e))
 	}
@@ -762,6 +770,9 @@ func (s *site) exportScenario(c echo.Context) error {
 	totals.Rows = append(totals.Rows, []any{d.Meeting, t.Live.Met, t.Scenario.Met, t.Live.Welfare, t.Scenario.Welfare, t.Welfare})
 	for _, m := range d.Meetings {
 		totals.Rows = append(totals.Rows, []any{m.Name, m.C.Live.Met, m.C.After.Met, m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare})
+	}
+	if d.Partial {
+		totals.Rows = append(totals.Rows, []any{l.T("scenario.partial")})
 	}
 	var buf bytes.Buffer
 	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{totals, demands, units}); err != nil {
