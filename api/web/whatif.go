@@ -468,7 +468,11 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	}
 	n := names{sn: sn, lang: langFrom(c)}
 	d := &scenarioData{S: sc, Meeting: scopeWords(n, sc), Home: home(sc), Owner: sc.Owner == actorOf(c), Stale: sc.Seq != sn.Seq, N: n}
-	for _, o := range m.List(sn.Reader, actorOf(c)) {
+	others, err := m.List(sn.Reader, actorOf(c))
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range others {
 		if o.ID != sc.ID && slices.Equal(o.Meetings, sc.Meetings) {
 			d.Others = append(d.Others, o)
 		}

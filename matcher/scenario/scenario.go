@@ -273,7 +273,9 @@ type Manager struct {
 	mu   sync.Mutex
 	st   *store.Store // where the scenarios are kept (use)
 	byID map[string]*Scenario
-	live *match.Sessions // sessions of the live plans diffed, by meeting and settings
+	raw  map[string][]byte // the stored bytes each of byID was loaded from or saved as (saved.go)
+	gen  uint64            // counts m's writes to the store, and use's loads
+	live *match.Sessions   // sessions of the live plans diffed, by meeting and settings
 }
 
 // liveCacheSize bounds the live plans (sessions) a Manager keeps for
@@ -306,7 +308,7 @@ func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting strin
 
 // NewManager returns a manager with the default bounds.
 func NewManager() *Manager {
-	return &Manager{MaxPerOwner: DefaultMaxPerOwner, MaxScenarios: DefaultMaxScenarios, MaxEdits: DefaultMaxEdits, Now: time.Now, byID: map[string]*Scenario{}}
+	return &Manager{MaxPerOwner: DefaultMaxPerOwner, MaxScenarios: DefaultMaxScenarios, MaxEdits: DefaultMaxEdits, Now: time.Now, byID: map[string]*Scenario{}, raw: map[string][]byte{}}
 }
 
 // Create forks the live state of st, applies req's edits and keeps the
@@ -338,6 +340,13 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 		if err := membershipScope(sn.Reader, actor, i, &req.Edits[i]); err != nil {
 			return nil, err
 		}
+	}
+	// The quotas count what every replica made (sync).
+	if err := m.use(st); err != nil {
+		return nil, err
+	}
+	if err := m.sync(); err != nil {
+		return nil, err
 	}
 	m.mu.Lock()
 	full := m.full(actor)
@@ -442,6 +451,9 @@ func (m *Manager) Get(r index.Reader, actor matcher.Actor, id string) (*Scenario
 // get is Get; write asks for the right to change the scenario (a shared
 // scenario is read-only to those it is shared with).
 func (m *Manager) get(r index.Reader, actor matcher.Actor, id string, write bool) (*Scenario, error) {
+	if err := m.refresh(id); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	var sc *Scenario
 	if cur := m.byID[id]; cur != nil {
@@ -458,8 +470,12 @@ func (m *Manager) get(r index.Reader, actor matcher.Actor, id string, write bool
 	return sc, nil
 }
 
-// List returns copies of the scenarios actor may see, by id.
-func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
+// List returns copies of the scenarios actor may see, by id, as actor
+// sees them (see sight), after reading the stored ones again (sync).
+func (m *Manager) List(r index.Reader, actor matcher.Actor) ([]*Scenario, error) {
+	if err := m.sync(); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	all := make([]*Scenario, 0, len(m.byID))
 	for _, sc := range m.byID {
@@ -479,7 +495,7 @@ func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return out
+	return out, nil
 }
 
 // Delete drops the scenario id, from the store too.
@@ -493,8 +509,10 @@ func (m *Manager) Delete(r index.Reader, actor matcher.Actor, id string) error {
 		if err := m.st.DeleteScenario(id); err != nil {
 			return err
 		}
+		m.gen++
 	}
 	delete(m.byID, id)
+	delete(m.raw, id)
 	return nil
 }
 

@@ -62,7 +62,7 @@ func TestSharedScenarioReadWithinScope(t *testing.T) {
 		if slices.Contains(got.Meetings, strings.TrimSuffix(c.other, "-")) || !slices.Contains(got.Meetings, c.who) {
 			t.Errorf("%s sees the meetings %v", c.who, got.Meetings)
 		}
-		if listed := m.List(r, reader); len(listed) != 1 || len(listed[0].Edits) != 1 {
+		if listed, err := m.List(r, reader); err != nil || len(listed) != 1 || len(listed[0].Edits) != 1 {
 			t.Errorf("%s lists %d scenarios, the first with %d edits", c.who, len(listed), len(listed[0].Edits))
 		}
 		d, err := m.Diff(ctx, st, reader, sc.ID)
