@@ -321,10 +321,8 @@ type meetingAgg struct {
 	shared   []rollupRow
 	demands  RollupCount // every demand of the meeting
 	projects []rollupProject
-	answers  RollupAnswers   // Overdue left 0: counted at view time from due
-	due      []time.Time     // the answer deadlines of the waiting claims, sorted
-	units    map[string]bool // the units of its scope
-	level    matcher.Level
+	answers  RollupAnswers // Overdue left 0: counted at view time from due
+	due      []time.Time   // the answer deadlines of the waiting claims, sorted
 }
 
 // overdue counts the deadlines passed at now (matcher.Claim.Overdue).
@@ -342,7 +340,6 @@ type rollupCache struct {
 	mu       sync.Mutex
 	state    uint64       // the index state the kept figures are valid at
 	r        index.Reader // the state itself (for the old versions of changed records)
-	vocab    *matcher.Vocabulary
 	meetings map[string]*meetingAgg
 	flights  map[string]*rollupFlight // the meetings being counted at state
 	// fmu guards funnel, held while it reads the log and while a view
@@ -388,7 +385,7 @@ func (c *rollupCache) meetingsOf(sn store.Snapshot, as []*matcher.Alliance, alon
 	var mine []*matcher.Alliance
 	own := map[string]*rollupFlight{}
 	c.mu.Lock()
-	current := c.meetings != nil && c.state == state && c.vocab == sn.Vocab
+	current := c.meetings != nil && c.state == state
 	if !current && !alone {
 		c.mu.Unlock()
 		return nil, errRollupMoved
@@ -673,94 +670,167 @@ func projectsOf(ms []*meetingAgg, ids []string) RollupProjects {
 
 // catchUp drops the figures of the meetings the changes between the
 // cache's state and sn's touch, or all of them when it cannot tell (the
-// change log does not reach back, the vocabulary, a red grid or an
-// alliance changed).
+// change log does not reach back, a table it does not know changed).
+//
+// A meeting's figures read its scope (the units of its alliance and of
+// every alliance below it), their demands at its level with the claims on
+// them, their projects, the claims the meeting made, and whether another
+// meeting of its level holds each unit too (own and shared). So a change
+// touches the meetings holding a unit it changes, at both states (before
+// the change and after): an item, or a claim on a demand, the meetings of
+// the demand's level holding its unit; a unit or a project, every meeting
+// holding the unit; a claim, the meeting that made it; an alliance, the
+// alliance and those above it (its scope, its name) and every meeting
+// holding a unit of it or of an alliance below it (a member joining or
+// leaving, a move under another parent changes who holds them); a red
+// grid, the meetings holding its units (the figures key grids by id, so
+// this is more than they need). The vocabulary is read by no figure (a
+// demand's measure and category are its own fields): its changes drop
+// nothing.
 func (c *rollupCache) catchUp(sn store.Snapshot) {
 	state := sn.Meta().State
-	if c.meetings != nil && c.state == state && c.vocab == sn.Vocab {
+	if c.meetings != nil && c.state == state {
 		return
 	}
 	keys, ok := []index.Key(nil), false
-	if c.meetings != nil && c.vocab == sn.Vocab {
+	if c.meetings != nil {
 		keys, ok = sn.ChangesSince(c.state)
 	}
 	defer func() {
-		c.state, c.r, c.vocab = state, sn.Reader, sn.Vocab
+		c.state, c.r = state, sn.Reader
 		c.flights = map[string]*rollupFlight{} // counts at the old state keep nothing
 	}()
-	if !ok {
+	reset := func() {
 		if c.meetings != nil {
 			c.resets++
 		}
 		c.meetings = map[string]*meetingAgg{}
+	}
+	if !ok {
+		reset()
 		return
 	}
-	// What the changes touch: units in any meeting (a unit's grid, a
-	// project's status), units' demands at one level (an item, the claims
-	// on a demand), and meetings (the claims they made).
-	units, meetings := map[string]bool{}, map[string]bool{}
-	atLevel := map[matcher.Level]map[string]bool{}
-	demandOf := func(unit string, l matcher.Level) {
-		if atLevel[l] == nil {
-			atLevel[l] = map[string]bool{}
-		}
-		atLevel[l][unit] = true
-	}
+	t := &touches{states: [2]index.Reader{c.r, sn.Reader}, drop: map[string]bool{}, seen: map[unitAt]bool{}}
 	claim := func(r index.Reader, id string) {
 		if cl, err := r.Claim(id); err == nil {
 			if it, err := r.Item(cl.Demand); err == nil {
-				demandOf(it.Unit, it.Level)
+				t.unit(it.Unit, it.Level)
 			} else {
-				units[cl.DemandUnit] = true
+				t.unit(cl.DemandUnit, "")
 			}
 			if cl.Meeting != "" {
-				meetings[cl.Meeting] = true
+				t.drop[cl.Meeting] = true
 			}
 		}
 	}
 	for _, k := range keys {
 		switch k.Table {
 		case index.TableItems:
-			for _, r := range []index.Reader{c.r, sn.Reader} {
+			for _, r := range t.states {
 				if it, err := r.Item(k.ID); err == nil {
-					demandOf(it.Unit, it.Level)
+					t.unit(it.Unit, it.Level)
 				}
 			}
 		case index.TableClaims:
-			claim(c.r, k.ID)
-			claim(sn.Reader, k.ID)
+			for _, r := range t.states {
+				claim(r, k.ID)
+			}
 		case index.TableProjects:
-			for _, r := range []index.Reader{c.r, sn.Reader} {
+			for _, r := range t.states {
 				if p, err := r.Project(k.ID); err == nil {
-					units[p.Unit] = true
+					t.unit(p.Unit, "")
 				}
 			}
 		case index.TableUnits:
-			units[k.ID] = true
-		case index.TableAccounts, index.TableRules, index.TableOffers, index.TableEarners, index.TableRedemptions, index.TableTransfers:
-			// the points bank: no figure of the roll-up reads it
-		default: // alliances, grids, and whatever else: start afresh
-			c.resets++
-			c.meetings = map[string]*meetingAgg{}
+			t.unit(k.ID, "")
+		case index.TableAlliances:
+			t.alliance(k.ID)
+		case index.TableGrids:
+			for _, r := range t.states {
+				for u := range r.UnitsInGrid(k.ID) {
+					t.unit(u.ID, "")
+				}
+			}
+		case "categories", index.TableAccounts, index.TableRules, index.TableOffers, index.TableEarners, index.TableRedemptions, index.TableTransfers:
+			// the vocabulary (the store's key for a category) and the
+			// points bank: no figure of the roll-up reads them
+		default: // whatever else: start afresh
+			reset()
 			return
 		}
 	}
-	touched := func(id string, m *meetingAgg) bool {
-		if meetings[id] {
-			return true
+	for id := range c.meetings {
+		if t.drop[id] {
+			delete(c.meetings, id)
 		}
-		for _, set := range []map[string]bool{units, atLevel[m.level]} {
-			for u := range set {
-				if m.units[u] {
-					return true
+	}
+}
+
+// touches gathers the meetings a batch of changes touches (catchUp), at
+// the states before and after them.
+type touches struct {
+	states [2]index.Reader
+	drop   map[string]bool // the meetings touched
+	seen   map[unitAt]bool
+}
+
+// unitAt is a unit whose demands of level (every level: "") changed.
+type unitAt struct {
+	unit  string
+	level matcher.Level
+}
+
+// unit drops the meetings of level (any level: "") whose scope holds
+// unit, at either state: those of its alliances and of the alliances
+// above them.
+func (t *touches) unit(unit string, level matcher.Level) {
+	if t.seen[unitAt{unit, level}] || t.seen[unitAt{unit, ""}] {
+		return
+	}
+	t.seen[unitAt{unit, level}] = true
+	for _, r := range t.states {
+		for al := range r.AlliancesOf(unit) {
+			t.up(r, al, level)
+		}
+	}
+}
+
+// up drops a and the alliances above it at r, of level only unless level
+// is "".
+func (t *touches) up(r index.Reader, a *matcher.Alliance, level matcher.Level) {
+	for hops := 0; a != nil && hops <= len(matcher.Levels); hops++ {
+		if level == "" || a.Level == level {
+			t.drop[a.ID] = true
+		}
+		if a.Parent == "" {
+			return
+		}
+		a, _ = r.Alliance(a.Parent)
+	}
+}
+
+// alliance drops, at either state, alliance id and those above it, and
+// every meeting holding a unit of it or of an alliance below it.
+func (t *touches) alliance(id string) {
+	for _, r := range t.states {
+		a, err := r.Alliance(id)
+		if err != nil {
+			continue
+		}
+		t.up(r, a, "")
+		queue, seen := []*matcher.Alliance{a}, map[string]bool{a.ID: true}
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, u := range cur.AllUnits() {
+				t.unit(u, "")
+			}
+			for k := range r.Children(cur.ID) {
+				if !seen[k.ID] {
+					seen[k.ID] = true
+					queue = append(queue, k)
 				}
 			}
-		}
-		return false
-	}
-	for id, m := range c.meetings {
-		if touched(id, m) {
-			delete(c.meetings, id)
 		}
 	}
 }
@@ -781,11 +851,8 @@ func startMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingBuild, *match
 	if err != nil {
 		return nil, nil, err
 	}
-	b := &meetingBuild{a: a, m: &meetingAgg{units: map[string]bool{}, level: a.Level, own: newSums(true)},
+	b := &meetingBuild{a: a, m: &meetingAgg{own: newSums(true)},
 		slots: map[string][]int{}, optional: map[int]bool{}, shared: map[int]bool{}}
-	for _, uid := range scope.Units() {
-		b.m.units[uid] = true
-	}
 	return b, scope, nil
 }
 
@@ -1088,8 +1155,7 @@ func (s *Service) WarmRollup() error {
 // KeepRollupWarm warms the roll-up (WarmRollup) at once, calls warmed
 // (if not nil) once that is done, then warms it again rollupSettle after
 // each change of the store (counting only the meetings the changes
-// touched, or all after an alliance, a red grid or the vocabulary
-// changed), until ctx is done. Errors go to fail (if not nil).
+// touched: see catchUp), until ctx is done. Errors go to fail (if not nil).
 func (s *Service) KeepRollupWarm(ctx context.Context, warmed func(), fail func(error)) {
 	for {
 		ch := s.Store.Changed()
