@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -630,4 +631,39 @@ func TestKeepRollupWarm(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	view("after an alliance change")
+}
+
+// splitIDs splits the ids between two into ranges about as wide, in
+// order, never at or before the first: numbered ids split evenly.
+func TestSplitIDs(t *testing.T) {
+	var ids []string
+	for i := range 10000 {
+		ids = append(ids, fmt.Sprintf("I%06d", i*7))
+	}
+	for _, k := range []int{2, 3, 4} {
+		splits := splitIDs(ids[0], ids[len(ids)-1], k)
+		if len(splits) != k-1 {
+			t.Fatalf("k=%d: %q", k, splits)
+		}
+		bounds := append(append([]string{""}, splits...), "\xff")
+		for i := range k {
+			n := 0
+			for _, id := range ids {
+				if id >= bounds[i] && id < bounds[i+1] {
+					n++
+				}
+			}
+			if want := len(ids) / k; n < want*9/10 || n > want*11/10 {
+				t.Errorf("k=%d: range %d holds %d ids, want about %d (%q)", k, i, n, want, splits)
+			}
+		}
+	}
+	for _, c := range [][2]string{{"LH-D01", "LH-D01"}, {"", ""}, {"b", "a"}} {
+		if got := splitIDs(c[0], c[1], 2); got != nil {
+			t.Errorf("splitIDs(%q, %q) = %q, want none", c[0], c[1], got)
+		}
+	}
+	if got := splitIDs("A", "C", 2); !slices.Equal(got, []string{"B"}) {
+		t.Errorf("splitIDs(A, C) = %q", got)
+	}
 }
