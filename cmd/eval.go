@@ -22,11 +22,8 @@ func runEval(ctx context.Context, std Stdio, args []string) error {
 	mode := fs.String("mode", "all", "welfare, coverage, stable or all")
 	asJSON := fs.Bool("json", false, "print JSON")
 	verbose := fs.Bool("v", false, "list the bad and unjudged proposals and the missed demands")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	modes := []match.Mode{match.Welfare, match.Coverage, match.Stable}
 	if *mode != "all" {

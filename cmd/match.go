@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,13 +27,9 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 	meeting := fs.String("meeting", "", "alliance id of the meeting (default: every meeting)")
 	mode := fs.String("mode", string(match.Welfare), "objective: welfare, coverage or stable")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
-	data := new(string)
-	storeFlags(fs, data, "", "data folder or PostgreSQL URL of a store (default: the embedded Banan sample)")
-	if err := parseFlags(fs, args); err != nil {
+	data := matchDataFlag(fs)
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	set := match.DefaultSettings()
 	set.Mode = match.Mode(*mode)
@@ -68,6 +65,14 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 		printResult(std.Out, sn, res)
 	}
 	return nil
+}
+
+// matchDataFlag defines --data, the store openForMatch opens (the
+// embedded Banan sample when it is not given).
+func matchDataFlag(fs *flag.FlagSet) *string {
+	data := new(string)
+	storeFlags(fs, data, "", "data folder or PostgreSQL URL of a store (default: the embedded Banan sample)")
+	return data
 }
 
 // openForMatch opens the existing store in dir (a folder or a PostgreSQL

@@ -23,13 +23,9 @@ func runWhatIf(ctx context.Context, std Stdio, args []string) error {
 	meeting := fs.String("meeting", "", "alliance id of the meeting (or \"meeting\" in FILE)")
 	editsPath := fs.String("edits", "", "JSON file of edits (- for stdin)")
 	asJSON := fs.Bool("json", false, "print the diff as JSON")
-	data := new(string)
-	storeFlags(fs, data, "", "data folder or PostgreSQL URL of a store (default: the embedded Banan sample)")
-	if err := parseFlags(fs, args); err != nil {
+	data := matchDataFlag(fs)
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	if *editsPath == "" {
 		return usageErrorf("--edits FILE is required")
