@@ -268,10 +268,7 @@ func mergeScope(meetings []string, plans [][2]*match.Result) *Diff {
 		d.Units = append(d.Units, *uc)
 	}
 	slices.SortFunc(d.Units, func(a, b UnitChange) int { return cmp.Compare(a.Unit, b.Unit) })
-	d.Totals.Live, d.Totals.Scenario = sides(lives), sides(afters)
-	d.Totals.Met = d.Totals.Scenario.Met - d.Totals.Live.Met
-	d.Totals.Welfare = d.Totals.Scenario.Welfare - d.Totals.Live.Welfare
-	d.Totals.Units = d.Totals.Scenario.UnitsInvolved - d.Totals.Live.UnitsInvolved
+	d.Totals = totalsOf(sides(lives), sides(afters))
 
 	// Moves: resources whose set of meetings served changes. Only a
 	// resource proposed in a meeting whose plan changed can move; the
