@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/allymatch/allymatch/fixtures"
-	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -44,7 +42,7 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 	sn := st.Snapshot()
 	meetings := []string{*meeting}
 	if *meeting == "" {
-		meetings = meetingsBottomUp(sn)
+		meetings = sn.MeetingsBottomUp()
 	}
 	// The meetings of one snapshot are independent: RunMany runs them on
 	// every CPU and returns them in this order.
@@ -108,20 +106,6 @@ func openForMatch(ctx context.Context, dir string) (*store.Store, func(), error)
 		return nil, nil, fmt.Errorf("loading the embedded Banan sample: %w", err)
 	}
 	return st, func() { st.Close(); cleanup() }, nil
-}
-
-// meetingsBottomUp lists every alliance, community level first, by id.
-func meetingsBottomUp(sn store.Snapshot) []string {
-	var out []string
-	for _, l := range matcher.Levels {
-		var ids []string
-		for a := range sn.AlliancesAt(l) {
-			ids = append(ids, a.ID)
-		}
-		slices.Sort(ids)
-		out = append(out, ids...)
-	}
-	return out
 }
 
 func printResult(w io.Writer, sn store.Snapshot, res *match.Result) {
