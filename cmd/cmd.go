@@ -5,6 +5,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -112,6 +113,15 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%w: %s", errUsage, strings.TrimSpace(err.Error()))
 	}
 	return nil
+}
+
+// printJSON writes v to w as the commands' --json print it: indented by
+// two spaces, with <, > and & as they are.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // parseNoArgs is parseFlags for a command of flags only: an argument

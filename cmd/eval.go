@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -68,10 +67,7 @@ func runEval(ctx context.Context, std Stdio, args []string) error {
 		return usageErrorf("no judged set %q (banan, huaxi)", *set)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(std.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(all)
+		return printJSON(std.Out, all)
 	}
 	tw := tabwriter.NewWriter(std.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "set\tmode\tproposals\tgood\tbad\tunjudged\tprecision\tbad rate\trecall")

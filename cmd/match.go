@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -51,13 +50,10 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(std.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
 		if *meeting != "" {
-			return enc.Encode(results[0])
+			return printJSON(std.Out, results[0])
 		}
-		return enc.Encode(results)
+		return printJSON(std.Out, results)
 	}
 	for _, res := range results {
 		printResult(std.Out, sn, res)

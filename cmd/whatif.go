@@ -75,10 +75,7 @@ func runWhatIf(ctx context.Context, std Stdio, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(std.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(d)
+		return printJSON(std.Out, d)
 	}
 	printDiff(std.Out, sn.Reader, req, d)
 	return nil
