@@ -481,6 +481,22 @@ func scopeRoutes() []scopeRoute {
 			},
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
 			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
+		{name: "GET /v1/scenarios/{id}", method: http.MethodGet,
+			setup: func(ts *testServer) (string, string) {
+				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
+				foreignScenario = ts.scenario(ts.coordToken("tw"), `{"meeting":"tw"}`)
+				return "/v1/scenarios/" + scenarioID, ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
+		{name: "GET /v1/scenarios/{id}/diff", method: http.MethodGet,
+			setup: func(ts *testServer) (string, string) {
+				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
+				foreignScenario = ts.scenario(ts.coordToken("tw"), `{"meeting":"tw"}`)
+				return "/v1/scenarios/" + scenarioID + "/diff", ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
 		{name: "GET /v1/scenarios/{id}/compare", method: http.MethodGet,
 			setup: func(ts *testServer) (string, string) {
 				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
