@@ -468,4 +468,12 @@ var zh = map[string]string{
 	"unknown offer %q":                                                                                    "未知兑换品“%s”",
 	"unknown redemption %q":                                                                               "未知兑换“%s”",
 	"unknown transfer %q":                                                                                 "未知转账“%s”",
+
+	// The sheet of edits of a what-if (matcher/scenario/sheet.go).
+	"the workbook has no sheet of edits": "工作簿中没有修改清单工作表",
+	"the workbook has %d sheets of edits (%s): keep the edits on one sheet (notes may go on a sheet named 说明)": "工作簿中有 %d 张修改工作表（%s）：请把修改放在同一张表里（说明可放在名为“说明”的表中）",
+	"unknown operation %q (one of %s)":                       "没有“%s”这项操作（可填：%s）",
+	"operation %s does not read this column: leave it empty": "这项操作（%s）不使用这一列，请留空",
+	"must be times from~to (2026-12-01 18:00~2026-12-01 21:00), several separated by ；, or 不限 for any time; got %q": "须写成 开始~结束（如 2026-12-01 18:00~2026-12-01 21:00），多个时间段用；分隔，任何时间写“不限”；现为“%s”",
+	"must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their default), got %q":                 "须写成 项=权重，如 距离=30、内容相似=30（可写的项：%s；未写的项保持默认）；现为“%s”",
 }
