@@ -722,7 +722,7 @@ var editField = regexp.MustCompile(`^edits\[(\d+)\]\.?(.*)$`)
 
 // storeRecord is the record a store check names before the field
 // ("items[LH-D01].project").
-var storeRecord = regexp.MustCompile(`^(?:units|items|projects|alliances|claims)\[[^\]]*\]\.?`)
+var storeRecord = regexp.MustCompile(`^(?:units|items|projects|alliances|claims)\[[^\]]*\]\.`)
 
 var indexes = regexp.MustCompile(`\[[^\]]*\]`)
 
