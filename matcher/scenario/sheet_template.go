@@ -13,7 +13,7 @@ var sheetExamples = map[string]map[string]any{
 		"alliances": "bn-district"},
 	OpSetUnit:          {"unit": "bn-redcross", "alliances": "bn-water"},
 	OpRemoveUnit:       {"unit": "lh-bakery"},
-	OpJoinAlliance:     {"unit": "bn-redcross", "alliance": "bn-water"},
+	OpJoinAlliance:     {"unit": "bn-cdc", "alliance": "bn-water"},
 	OpDropFromAlliance: {"unit": "bn-library", "alliance": "bn-district"},
 	OpAddItem: {"unit": "lh-school", "item": "LH-D90", "item_kind": "需求", "category": "课业辅导", "title": "周末作业辅导志愿者",
 		"quantity": 6, "measure": "人次", "windows": "2026-12-05 09:00~11:30；2026-12-12 09:00~11:30", "priority": "较高", "level": "社区"},

@@ -236,7 +236,8 @@ func TestSheetChecksInOrder(t *testing.T) {
 
 // The template has every column of the registry and one example row per
 // operation, each in the operation's columns only; its example rows are
-// read past; with their marks removed, every one reads.
+// read past; with their marks removed, every one reads, and all of them,
+// in order, make a scenario of the Banan sample without a problem.
 func TestSheetTemplate(t *testing.T) {
 	sheets := SheetTemplate()
 	sh := sheets[0]
@@ -271,6 +272,10 @@ func TestSheetTemplate(t *testing.T) {
 	if len(s.Problems) != 0 || len(s.Edits) != len(Ops()) {
 		t.Fatalf("the examples read as %d edits, problems %v", len(s.Edits), s.Problems)
 	}
+	problems, err := NewManager().CheckSheet(ctx, bananStore(t), matcher.Admin, Request{Scope: []string{"bn-district", "bn-water"}}, s)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("the examples on the Banan sample: %v %v", err, problems)
+	}
 	for i, name := range Ops() {
 		if s.Edits[i].Op != name {
 			t.Errorf("example %d is %s, want %s", i, s.Edits[i].Op, name)
@@ -280,4 +285,37 @@ func TestSheetTemplate(t *testing.T) {
 			t.Errorf("example %s reads as %s", name, js)
 		}
 	}
+}
+
+// ReadSheet takes any bytes: it never panics, every edit it reads has a
+// registered operation and its row (rows in the sheet's order), and every
+// problem a message.
+func FuzzReadSheet(f *testing.F) {
+	f.Add([]byte(redCrossSheet))
+	f.Add([]byte("操作,条目,数量,颜色\n修改数量,LH-R12,七十,\n改名字,,,\n"))
+	f.Add([]byte("操作,成员单位,纬度,经度,时间段,权重,匹配目标\n新增成员单位,x,1,,2026-12-01 18:00~21:00；不限,距离=3、x=1,稳定\n"))
+	f.Add([]byte("\"unterminated,操作\n"))
+	f.Add([]byte("PK\x03\x04garbage"))
+	var buf bytes.Buffer
+	bundle.WriteCSV(&buf, SheetTemplate()[0])
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := ReadSheet("fuzz.csv", data)
+		if len(s.Edits) != len(s.Rows) {
+			t.Fatalf("%d edits, %d rows", len(s.Edits), len(s.Rows))
+		}
+		for i, e := range s.Edits {
+			if _, ok := Lookup(e.Op); !ok {
+				t.Fatalf("edit %d: operation %q", i, e.Op)
+			}
+			if i > 0 && s.Rows[i] <= s.Rows[i-1] {
+				t.Fatalf("rows %v", s.Rows)
+			}
+		}
+		for _, p := range s.Problems {
+			if p.Msg == "" {
+				t.Fatalf("a problem without a message: %+v", p)
+			}
+		}
+	})
 }
