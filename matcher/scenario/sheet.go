@@ -133,10 +133,10 @@ var layout = sync.OnceValue(func() *sheetLayout {
 	}
 	add(opColumn)
 	for _, name := range Ops() {
+		// A record's field is its id's column (成员单位 of add_unit);
+		// its other fields are recordColumns.
 		for _, f := range registry[name].Spec().Fields {
-			if f.Kind != ArgRecord {
-				add(sheetColumn{key: f.Name, label: f.Label, kind: fieldCell(f)})
-			}
+			add(sheetColumn{key: f.Name, label: f.Label, kind: fieldCell(f)})
 		}
 	}
 	for _, c := range recordColumns {
