@@ -474,6 +474,7 @@ var zh = map[string]string{
 	"is empty: send the sheet of edits (.xlsx or CSV)":                                                              "为空：请发送修改清单（.xlsx 或 CSV）",
 	"send multipart/form-data with a file, text/csv or an .xlsx workbook, not %q":                                   "请用 multipart/form-data 上传文件，或发送 text/csv 或 .xlsx 工作簿，而不是“%s”",
 	"is required: the alliances the scenario plans (or \"meeting\")":                                                "必填：推演范围内的联盟（或 meeting，一个联席会）",
+	"the sheet has more than %d rows; a scenario keeps at most %d edits":                                            "表格超过 %d 行；一项推演最多 %d 项修改",
 	"the workbook has no sheet of edits":                                                                            "工作簿中没有修改清单工作表",
 	"the workbook has %d sheets of edits (%s): keep the edits on one sheet (notes may go on a sheet named 说明)":      "工作簿中有 %d 张修改工作表（%s）：请把修改放在同一张表里（说明可放在名为“说明”的表中）",
 	"unknown operation %q (one of %s)":                                                                              "没有“%s”这项操作（可填：%s）",

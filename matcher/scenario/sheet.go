@@ -236,9 +236,10 @@ type EditSheet struct {
 	cols   map[string]int // column key → index in the sheet
 }
 
-// The bounds of a sheet: the file (as an .xlsx file may be) and the rows
-// read (a scenario keeps at most DefaultMaxEdits edits; a sheet past it is
-// refused by Create's bound, and reading stops a little after).
+// The bounds of a sheet: the file (as an .xlsx file may be) and its rows
+// (a scenario keeps at most DefaultMaxEdits edits: a sheet of a few more
+// rows is read, and its edits refused by Create's bound; a sheet of
+// many more is refused as a whole, unread).
 const (
 	MaxSheetBytes = 16 << 20
 	maxSheetRows  = 4 * DefaultMaxEdits
@@ -310,6 +311,9 @@ func xlsxRows(data []byte) ([][]string, []int, error) {
 	if err != nil {
 		return nil, nil, matcher.Errorf(matcher.EINVALID, "cannot read the sheet: %v", err)
 	}
+	if len(rows) > maxSheetRows {
+		return nil, nil, tooManyRows()
+	}
 	flat := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 	lines := make([]int, len(rows))
 	for i, row := range rows {
@@ -321,6 +325,10 @@ func xlsxRows(data []byte) ([][]string, []int, error) {
 		}
 	}
 	return rows, lines, nil
+}
+
+func tooManyRows() error {
+	return matcher.Errorf(matcher.EINVALID, "the sheet has more than %d rows; a scenario keeps at most %d edits", maxSheetRows, DefaultMaxEdits)
 }
 
 // csvRows returns the rows of a CSV file and the line of each.
@@ -337,7 +345,7 @@ func csvRows(data []byte) ([][]string, []int, error) {
 	r.TrimLeadingSpace = true
 	var rows [][]string
 	var lines []int
-	for len(rows) <= maxSheetRows {
+	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
@@ -347,6 +355,9 @@ func csvRows(data []byte) ([][]string, []int, error) {
 		}
 		line, _ := r.FieldPos(0)
 		rows, lines = append(rows, rec), append(lines, line)
+		if len(rows) > maxSheetRows {
+			return nil, nil, tooManyRows()
+		}
 	}
 	return rows, lines, nil
 }

@@ -319,3 +319,12 @@ func FuzzReadSheet(f *testing.F) {
 		}
 	})
 }
+
+// A sheet of far more rows than a scenario keeps is refused whole, not
+// read in part.
+func TestSheetTooLong(t *testing.T) {
+	s := ReadSheet("long.csv", []byte("操作,条目,数量\n"+strings.Repeat("修改数量,LH-R12,70\n", maxSheetRows+1)))
+	if len(s.Edits) != 0 || len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "more than") {
+		t.Errorf("%d edits, problems %v", len(s.Edits), s.Problems)
+	}
+}
