@@ -56,6 +56,17 @@ type sheetData struct {
 	Below, Name, Note string
 }
 
+// ScopeWords names what the scenario will plan, as the form's choice says.
+func (d sheetData) ScopeWords() string {
+	switch d.Below {
+	case "1":
+		return d.N.lang.T("whatif.below")
+	case "all":
+		return d.N.lang.T("whatif.scope.all")
+	}
+	return d.N.lang.T("whatif.scope.one")
+}
+
 func (s *site) sheetPage(c echo.Context, al *matcher.Alliance, n names) sheetData {
 	return sheetData{Meeting: al, N: n, Below: c.FormValue("below"), Name: strings.TrimSpace(c.FormValue("name")), Note: c.FormValue("note")}
 }

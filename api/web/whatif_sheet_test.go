@@ -90,6 +90,9 @@ func TestWhatIfSheet(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `id="sheet-create"`) || !strings.Contains(body, "读到 2 项修改") || !strings.Contains(body, "BN-R10") || !strings.Contains(body, "巴南区红十字会") {
 		t.Fatalf("the Red Cross sheet: %d %.3000s", code, body)
 	}
+	if !strings.Contains(body, `id="sheet-scope"`) || !strings.Contains(body, "全区") {
+		t.Errorf("the preview does not say what the scenario plans: %.3000s", body)
+	}
 	pending := regexp1(body, `name="pending" value="([0-9a-f]+)"`)
 	code, body = b.post("/ui/meetings/bn-water/whatif/sheet/create", url.Values{"csrf": {b.csrf()}, "pending": {pending}, "below": {"all"}, "name": {"红十字会加入水上联席会"}})
 	if code != 200 || !strings.Contains(body, `id="meeting-bn-water"`) || !strings.Contains(body, "巴南区水上党建联席会") || !strings.Contains(body, "红十字会加入水上联席会") {
