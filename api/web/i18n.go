@@ -72,12 +72,12 @@ func parseTemplates() map[string]*template.Template {
 		},
 		"addf": func(a int, b float64) float64 { return float64(a) + b },
 	}
-	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/claims.html", "templates/listbar.html"))
+	base := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/claims.html", "templates/listbar.html", "templates/sheetform.html"))
 	pages := map[string]*template.Template{}
 	files, _ := fs.Glob(templateFS, "templates/*.html")
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" || name == "claims" || name == "listbar" {
+		if name == "layout" || name == "claims" || name == "listbar" || name == "sheetform" {
 			continue
 		}
 		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, f))

@@ -95,6 +95,7 @@ type site struct {
 	logins  *limiter
 	pages   map[string]*template.Template
 	pending *pendingImports
+	sheets  *pendingImports // sheets of edits between preview and creation (whatif_sheet.go)
 }
 
 // New returns the pages' handler, serving the paths under /ui. It is an
@@ -107,7 +108,7 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), pending: newPending()}
+	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), pending: newPending(), sheets: newPending()}
 	if _, err := rand.Read(s.secret); err != nil {
 		panic(err)
 	}
@@ -151,6 +152,12 @@ func New(d Deps) http.Handler {
 	a.GET("/units/:id", s.unit)
 	a.POST("/claims/:id/answer", s.answer)
 	a.POST("/meetings/:id/whatif", s.whatIf)
+	// A sheet of edits as a scenario (whatif_sheet.go).
+	a.GET("/meetings/:id/whatif/sheet", s.sheetForm)
+	a.POST("/meetings/:id/whatif/sheet", s.sheetPreview)
+	a.POST("/meetings/:id/whatif/sheet/create", s.sheetCreate)
+	a.GET("/whatif/template.xlsx", s.sheetTemplate)
+	a.GET("/whatif/template.csv", s.sheetTemplate)
 	a.GET("/scenarios/:sid", s.scenarioPage)
 	a.POST("/scenarios/:sid/apply", s.applyScenario)
 	a.POST("/scenarios/:sid/share", s.shareScenario)
