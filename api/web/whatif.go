@@ -55,6 +55,9 @@ type option struct{ Value, Label string }
 type whatIfForm struct {
 	Weights []weightField
 	Ops     []opChoice        // the operations of "one more edit"
+	Groups  []opGroup         // and its inputs
+	Windows []windowRow       // its time windows as typed
+	Kinds   []option          // the unit kinds the desk has words for
 	Values  map[string]string // the form as sent
 	Field   string            // the form field at fault
 	Error   string
@@ -71,9 +74,19 @@ func (f *whatIfForm) V(name string) string { return f.Values[name] }
 // Pick is the choices of a field whose text matched several records.
 func (f *whatIfForm) Pick(name string) []option { return f.Picks[name] }
 
+// OpBad reports whether the field at fault is one of "one more edit".
+func (f *whatIfForm) OpBad() bool { return strings.HasPrefix(f.Field, "op") }
+
 // whatIfOf is the empty what-if form of meeting id.
 func whatIfOf(n names, id string) *whatIfForm {
-	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}, Ops: opChoices(n.lang)}
+	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}, Ops: opChoices(n.lang),
+		Groups: opGroupsOf(n.lang, n.sn.Vocab), Windows: []windowRow{{}, {}}}
+	if al, err := n.sn.Alliance(id); err == nil {
+		f.Values["op_item_level"] = string(al.Level)
+	}
+	for _, k := range unitKinds {
+		f.Kinds = append(f.Kinds, option{k, n.lang.T("unitkind." + k)})
+	}
 	for _, t := range match.Terms {
 		f.Weights = append(f.Weights, weightField{t, weightOf(match.DefaultWeights, t)})
 	}
@@ -303,7 +316,11 @@ func (s *site) whatIf(c echo.Context) error {
 	}
 	code := matcher.ErrorCode(err)
 	var fe *formError
-	if !errors.As(err, &fe) && code != matcher.EINVALID && code != matcher.ECONFLICT && code != matcher.EFORBIDDEN {
+	var me *matcher.Error
+	// An id of an edit that names nothing the caller may see is the
+	// form's error too (edits[i].item.project).
+	named := code == matcher.ENOTFOUND && errors.As(err, &me) && editIndexRe.MatchString(me.Field)
+	if !errors.As(err, &fe) && code != matcher.EINVALID && code != matcher.ECONFLICT && code != matcher.EFORBIDDEN && !named {
 		return err
 	}
 	f := whatIfOf(n, al.ID)
@@ -312,17 +329,29 @@ func (s *site) whatIf(c echo.Context) error {
 	for k := range form {
 		f.Values[k] = form.Get(k)
 	}
+	froms, tos := form["op_from"], form["op_to"]
+	f.Windows = make([]windowRow, max(len(froms), len(tos), 2))
+	for i := range f.Windows {
+		if i < len(froms) {
+			f.Windows[i].From = froms[i]
+		}
+		if i < len(tos) {
+			f.Windows[i].To = tos[i]
+		}
+	}
 	status := http.StatusBadRequest
 	switch {
 	case fe != nil:
 		f.Field, f.Error = fe.field, fe.msg
 	default:
-		var me *matcher.Error
 		errors.As(err, &me)
 		f.Error = errText(l, err)
 		if m := editIndexRe.FindStringSubmatch(me.Field); m != nil {
 			if i, _ := strconv.Atoi(m[1]); i < len(fields) {
 				f.Field = fields[i]
+				if f.Field == "op" {
+					f.Field = opInputOf(edits[i].Op, me.Field)
+				}
 			}
 		}
 		status = statusOf[code]
