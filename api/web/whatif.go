@@ -18,6 +18,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/scenario"
 	"github.com/allymatch/allymatch/matcher/service"
@@ -544,7 +545,7 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	for _, u := range diff.Units {
 		d.Units = append(d.Units, unitChangeView{Unit: n.Unit(u.Unit), Gained: claims(u.Gained), Lost: claims(u.Lost)})
 	}
-	d.Measures = measureLines(n, diff.Live, diff.After)
+	d.Measures = measureLines(measureOf(n, sc), diff.PerMeeting())
 	return d, nil
 }
 
@@ -557,12 +558,15 @@ type measureLine struct {
 	LiveFull, Full int   // demands met in full
 }
 
-// measureLines compares two plans' results per measure: what each
-// proposes, and how many demands each meets in full.
-func measureLines(n names, live, after *match.Result) []measureLine {
+// measureLines compares the plans of each meeting (live, scenario) per
+// measure, the measure of a demand being measureOf's: what each proposes,
+// and how many demands each meets in full. Over a scope the meetings'
+// plans are summed measure by measure; a demand planned in two meetings
+// counts in each, as the totals do.
+func measureLines(measureOf func(demand string) string, plans []scenario.MeetingPlan) []measureLine {
 	by := map[string]*measureLine{}
 	line := func(demand string) *measureLine {
-		m := n.Item(demand).Measure
+		m := measureOf(demand)
 		if by[m] == nil {
 			by[m] = &measureLine{Measure: m}
 		}
@@ -585,36 +589,68 @@ func measureLines(n names, live, after *match.Result) []measureLine {
 		}
 		return t
 	}
-	lt, at := count(live), count(after)
-	seen := map[string]bool{}
-	for _, t := range []tally{lt, at} {
-		for dem := range t.met {
-			seen[dem] = true
+	for _, mp := range plans {
+		lt, at := count(mp.Live), count(mp.After)
+		seen := map[string]bool{}
+		for _, t := range []tally{lt, at} {
+			for dem := range t.met {
+				seen[dem] = true
+			}
+			for dem := range t.unmet {
+				seen[dem] = true
+			}
 		}
-		for dem := range t.unmet {
-			seen[dem] = true
-		}
-	}
-	for dem := range seen {
-		l := line(dem)
-		l.Demands++
-		l.Live += lt.met[dem]
-		l.After += at.met[dem]
-		if lt.met[dem] > 0 && !lt.unmet[dem] {
-			l.LiveFull++
-		}
-		if at.met[dem] > 0 && !at.unmet[dem] {
-			l.Full++
+		for dem := range seen {
+			l := line(dem)
+			l.Demands++
+			l.Live += lt.met[dem]
+			l.After += at.met[dem]
+			if lt.met[dem] > 0 && !lt.unmet[dem] {
+				l.LiveFull++
+			}
+			if at.met[dem] > 0 && !at.unmet[dem] {
+				l.Full++
+			}
 		}
 	}
 	out := make([]measureLine, 0, len(by))
 	for _, l := range by {
 		out = append(out, *l)
 	}
+	// The measures whose plans differ first (a district has a score of
+	// measures, most unchanged by one edit), then the most demanded.
 	slices.SortFunc(out, func(a, b measureLine) int {
-		return cmp.Or(cmp.Compare(b.Demands, a.Demands), cmp.Compare(a.Measure, b.Measure))
+		changed := func(m measureLine) int {
+			if m.Changed() {
+				return 0
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(changed(a), changed(b)), cmp.Compare(b.Demands, a.Demands), cmp.Compare(a.Measure, b.Measure))
 	})
 	return out
+}
+
+// Changed reports whether the two plans differ in the measure.
+func (m measureLine) Changed() bool { return m.Live != m.After || m.LiveFull != m.Full }
+
+// measureOf returns the measure of a demand as the live state has it, or
+// as the scenario's state does (a demand the scenario adds).
+func measureOf(n names, sc *scenario.Scenario) func(string) string {
+	var fork index.Reader
+	forked := false
+	return func(id string) string {
+		if it, err := n.sn.Item(id); err == nil {
+			return it.Measure
+		}
+		if !forked {
+			fork, forked = sc.Reader(), true
+		}
+		if it, err := fork.Item(id); err == nil {
+			return it.Measure
+		}
+		return ""
+	}
 }
 
 // meetingChangeView is a meeting of a scope whose plan changes.
@@ -786,14 +822,32 @@ func (s *site) exportScenario(c echo.Context) error {
 			units.Rows = append(units.Rows, []any{u.Unit, l.T("scenario.lost"), cl.Resource.Title, cl.Demand.Title, cl.Quantity})
 		}
 	}
+	// The quantities met are compared measure by measure (of the scope,
+	// then of each meeting whose plan changes), never added across
+	// measures; the totals sheet has what does add up.
 	t := d.Diff.Totals
 	totals := bundle.Sheet{Name: l.T("scenario.totals"), Header: strings.Split(l.T("scenario.export.totals"), "|")}
-	totals.Rows = append(totals.Rows, []any{d.Meeting, t.Live.Met, t.Scenario.Met, t.Live.Welfare, t.Scenario.Welfare, t.Welfare})
+	totals.Rows = append(totals.Rows, []any{d.Meeting, len(d.Demands), t.Live.Welfare, t.Scenario.Welfare, t.Welfare, t.Live.UnitsInvolved, t.Scenario.UnitsInvolved})
 	for _, m := range d.Meetings {
-		totals.Rows = append(totals.Rows, []any{m.Name, m.C.Live.Met, m.C.After.Met, m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare})
+		totals.Rows = append(totals.Rows, []any{m.Name, m.C.Demands, m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare, m.C.Live.UnitsInvolved, m.C.After.UnitsInvolved})
+	}
+	measures := bundle.Sheet{Name: l.T("scenario.measures"), Header: strings.Split(l.T("scenario.export.measures"), "|")}
+	addMeasures := func(name string, lines []measureLine) {
+		for _, m := range lines {
+			measures.Rows = append(measures.Rows, []any{name, m.Measure, m.Demands, m.Live, m.After, m.After - m.Live, m.LiveFull, m.Full})
+		}
+	}
+	addMeasures(d.Meeting, d.Measures)
+	plans := d.Diff.PerMeeting()
+	for _, m := range d.Meetings {
+		for _, mp := range plans {
+			if mp.Meeting == m.C.Meeting {
+				addMeasures(m.Name, measureLines(measureOf(d.N, d.S), []scenario.MeetingPlan{mp}))
+			}
+		}
 	}
 	var buf bytes.Buffer
-	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{totals, demands, units}); err != nil {
+	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{totals, measures, demands, units}); err != nil {
 		return err
 	}
 	return sendFile(c, d.S.ID+"-diff.xlsx", buf.Bytes())
