@@ -157,6 +157,7 @@ func New(d Deps) http.Handler {
 	a.GET("/scenarios/:sid/export.xlsx", s.exportScenario)
 	a.GET("/scenarios/:sid/brief", s.scenarioBrief)
 	a.GET("/scenarios/:sid/compare/:other", s.comparePage)
+	a.GET("/scenarios/:sid/compare.xlsx", s.exportCompare) // ?with=OTHER
 	a.GET("/items/:id/whynot", s.whyNotPage)
 	a.GET("/meetings/:id/logins", s.loginsPage)
 	a.POST("/meetings/:id/logins/code", s.newLoginCode)

@@ -345,13 +345,19 @@ func (s *site) whatIf(c echo.Context) error {
 	case fe != nil:
 		f.Field, f.Error = fe.field, fe.msg
 	default:
-		errors.As(err, &me)
+		// The first problem is the one shown: its field is the input.
+		field := ""
+		if list := matcher.FieldErrors(err); len(list) > 0 {
+			field = list[0].Field
+		} else if errors.As(err, &me) {
+			field = me.Field
+		}
 		f.Error = errText(l, err)
-		if m := editIndexRe.FindStringSubmatch(me.Field); m != nil {
+		if m := editIndexRe.FindStringSubmatch(field); m != nil {
 			if i, _ := strconv.Atoi(m[1]); i < len(fields) {
 				f.Field = fields[i]
 				if f.Field == "op" {
-					f.Field = opInputOf(edits[i].Op, me.Field)
+					f.Field = opInputOf(edits[i].Op, field)
 				}
 			}
 		}
@@ -746,30 +752,45 @@ type compareData struct {
 	C        *scenario.Comparison
 	Demands  []demandChangeView
 	Meetings []meetingChangeView
+	N        names
 }
 
 // comparePage sets the scenario sid beside the scenario other.
 func (s *site) comparePage(c echo.Context) error {
+	d, err := s.compareState(c, c.Param("other"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "compare", d)
+}
+
+// compareState sets the scenario sid beside the scenario other, as the
+// compare page and its .xlsx show them: the caller must read both (else
+// not found), and both must plan the same meetings.
+func (s *site) compareState(c echo.Context, other string) (*compareData, error) {
 	st := s.Service().Store
 	m := scenariosOf(c.Request())
 	if err := m.Use(st); err != nil {
-		return err
+		return nil, err
+	}
+	if other == "" {
+		return nil, errNotFound
 	}
 	a := actorOf(c)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
 	defer cancel()
-	cmpd, err := m.Compare(ctx, st, a, c.Param("sid"), c.Param("other"))
+	cmpd, err := m.Compare(ctx, st, a, c.Param("sid"), other)
 	if err != nil {
 		if matcher.ErrorCode(err) == matcher.ENOTFOUND {
-			return errNotFound
+			return nil, errNotFound
 		}
-		return err
+		return nil, err
 	}
 	sn := st.Snapshot()
 	n := names{sn: sn, lang: langFrom(c)}
 	sa, _ := m.Get(sn.Reader, a, cmpd.A)
 	sb, _ := m.Get(sn.Reader, a, cmpd.B)
-	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd}
+	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd, N: n}
 	for _, e := range sa.Edits {
 		d.AWords = append(d.AWords, editWords(n, e))
 	}
@@ -789,7 +810,55 @@ func (s *site) comparePage(c echo.Context) error {
 	for _, mc := range cmpd.Changed {
 		d.Meetings = append(d.Meetings, meetingChangeView{C: mc, Name: n.Alliance(mc.Meeting)})
 	}
-	return s.render(c, http.StatusOK, "compare", d)
+	return d, nil
+}
+
+// exportCompare sends two scenarios side by side as .xlsx (GET
+// /ui/scenarios/ID/compare.xlsx?with=OTHER, the compare page's access):
+// what each changes, the totals of the live plan and of each (and of each
+// meeting whose plans differ between them), and the demands whose plans
+// differ. Quantities stay with their demands and measures.
+func (s *site) exportCompare(c echo.Context) error {
+	d, err := s.compareState(c, c.QueryParam("with"))
+	if err != nil {
+		return err
+	}
+	l := d.N.lang
+	head := func(key string) []string { return strings.Split(l.T(key, d.A.ID, d.B.ID), "|") }
+	edits := bundle.Sheet{Name: l.T("compare.sheet.edits"), Header: strings.Split(l.T("compare.export.edits"), "|")}
+	for _, side := range []struct {
+		sc    *scenario.Scenario
+		words []string
+	}{{d.A, d.AWords}, {d.B, d.BWords}} {
+		for i, w := range side.words {
+			edits.Rows = append(edits.Rows, []any{side.sc.ID, side.sc.Name, i + 1, w})
+		}
+	}
+	t := d.C.Totals
+	totals := bundle.Sheet{Name: l.T("scenario.totals"), Header: head("compare.export.totals")}
+	totals.Rows = append(totals.Rows, []any{d.Scope, t.Live.Welfare, t.A.Welfare, t.B.Welfare, t.Welfare,
+		t.Live.UnitsInvolved, t.A.UnitsInvolved, t.B.UnitsInvolved, len(d.Demands)})
+	for _, m := range d.Meetings {
+		totals.Rows = append(totals.Rows, []any{m.Name, "", m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare,
+			"", m.C.Live.UnitsInvolved, m.C.After.UnitsInvolved, m.C.Demands})
+	}
+	plan := func(as []assignView) string {
+		var out []string
+		for _, a := range as {
+			out = append(out, fmt.Sprintf("%s：%s ×%d", a.Unit, a.Resource.Title, a.Quantity))
+		}
+		return strings.Join(out, "\n")
+	}
+	demands := bundle.Sheet{Name: l.T("compare.demands.sheet"), Header: head("compare.export.demands")}
+	for _, dc := range d.Demands {
+		demands.Rows = append(demands.Rows, []any{dc.Meeting, dc.C.Demand, dc.Demand.Title, dc.Unit, dc.C.MetBefore, dc.C.MetAfter, dc.C.MetAfter - dc.C.MetBefore,
+			dc.Demand.Measure, plan(dc.Before), plan(dc.After)})
+	}
+	var buf bytes.Buffer
+	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{edits, totals, demands}); err != nil {
+		return err
+	}
+	return sendFile(c, d.A.ID+"-"+d.B.ID+"-compare.xlsx", buf.Bytes())
 }
 
 // exportScenario sends a scenario's diff as .xlsx: the meetings whose

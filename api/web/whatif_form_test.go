@@ -161,6 +161,8 @@ func TestWhatIfFormErrors(t *testing.T) {
 			"op_quantity", "数量"},
 		{"a new item without quantity", url.Values{"op": {"add_item"}, "op_unit": {"lh-school"}, "op_item_kind": {"resource"}, "op_item_title": {"操场"}, "op_item_category": {"venue"}},
 			"op_quantity", "数量"},
+		{"a new item without category nor title (the first problem)", url.Values{"op": {"add_item"}, "op_unit": {"lh-school"}, "op_item_kind": {"resource"}, "op_quantity": {"3"}},
+			"op_item_category", "类别"},
 		{"a new item without title", url.Values{"op": {"add_item"}, "op_unit": {"lh-school"}, "op_item_kind": {"resource"}, "op_item_category": {"venue"}, "op_quantity": {"3"}},
 			"op_item_title", "条目名称"},
 		{"a time that is none", url.Values{"op": {"set_window"}, "op_item": {"LH-R05"}, "op_from": {"下周一"}, "op_to": {""}},
