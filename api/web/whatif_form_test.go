@@ -125,8 +125,12 @@ func TestWhatIfRecordEditsAsForm(t *testing.T) {
 	}
 }
 
-// fieldBad matches the form input at fault.
+// fieldBad matches the form input at fault ("op": the kind of edit, its
+// fieldset marked).
 func fieldBad(body, input string) bool {
+	if input == "op" {
+		return strings.Contains(body, `<fieldset id="whatif-op" class="bad">`)
+	}
 	return regexp.MustCompile(`class="opfield bad" data-ops="[^"]*" id="field-` + input + `"`).MatchString(body)
 }
 
@@ -169,6 +173,10 @@ func TestWhatIfFormErrors(t *testing.T) {
 			"op_windows", "第 1 个时间段"},
 		{"a window that ends before it starts", url.Values{"op": {"set_item"}, "op_item": {"LH-R05"}, "op_from": {"2027-03-02T08:00"}, "op_to": {"2027-03-01T08:00"}},
 			"op_windows", "时间段"},
+		{"a unit changed in nothing", url.Values{"op": {"set_unit"}, "op_unit": {"lh-school"}}, "op", "请至少填写一项要修改的字段"},
+		{"an item changed in nothing", url.Values{"op": {"set_item"}, "op_item": {"LH-R05"}, "op_item_priority": {""}}, "op", "请至少填写一项要修改的字段"},
+		{"a project changed in nothing", url.Values{"op": {"set_project"}, "op_project": {"LH-P01"}}, "op", "请至少填写一项要修改的字段"},
+		{"times changed to none given", url.Values{"op": {"set_window"}, "op_item": {"LH-R05"}}, "op_windows", "请至少填写一个时间段"},
 		{"a priority out of range", url.Values{"op": {"set_item"}, "op_item": {"LH-R05"}, "op_item_priority": {"9"}},
 			"op_item_priority", "优先级"},
 		{"another community's project by id", url.Values{"op": {"set_project"}, "op_project": {"TW-P01"}, "op_project_name": {"扩产"}},

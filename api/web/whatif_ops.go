@@ -88,6 +88,9 @@ func editOfOp(c echo.Context, l *Lang, p *picker) (*scenario.Edit, error) {
 			return nil, err
 		}
 	}
+	if name == scenario.OpSetWindow && e.Item.ID != "" && e.Windows == nil {
+		return nil, &formError{"op_windows", l.T("whatif.err.nowindows")}
+	}
 	if slices.Contains(addOps, name) || slices.Contains(setOps, name) {
 		if err := recordEdit(c, l, p, e); err != nil {
 			return nil, err

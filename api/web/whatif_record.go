@@ -588,8 +588,11 @@ func recordEdit(c echo.Context, l *Lang, p *picker, e *scenario.Edit) error {
 	case scenario.OpSetUnit:
 		id := e.Unit.ID
 		o, any, rerr := r.unitRecord(id)
-		if err = rerr; err == nil && any {
+		switch err = rerr; {
+		case err == nil && any:
 			e.Unit, err = ref[matcher.Unit](o)
+		case err == nil && id != "" && len(e.Alliances) == 0:
+			err = &formError{"op", l.T("whatif.err.nochange")}
 		}
 	case scenario.OpAddItem:
 		id := r.val("op_new_item")
@@ -609,8 +612,11 @@ func recordEdit(c echo.Context, l *Lang, p *picker, e *scenario.Edit) error {
 	case scenario.OpSetItem:
 		id := e.Item.ID
 		o, any, rerr := r.itemRecord(e, id)
-		if err = rerr; err == nil && any {
+		switch err = rerr; {
+		case err == nil && any:
 			e.Item, err = ref[matcher.Item](o)
+		case err == nil && id != "" && e.Quantity == nil && e.RadiusKM == nil && e.Windows == nil:
+			err = &formError{"op", l.T("whatif.err.nochange")}
 		}
 	case scenario.OpAddProject:
 		id := r.val("op_new_project")
@@ -622,8 +628,11 @@ func recordEdit(c echo.Context, l *Lang, p *picker, e *scenario.Edit) error {
 			e.Project, err = ref[matcher.Project](o)
 		}
 	case scenario.OpSetProject:
-		var o *object
-		if o, _, err = r.projectRecord(e.Project.ID); err == nil {
+		o, any, rerr := r.projectRecord(e.Project.ID)
+		switch err = rerr; {
+		case err == nil && e.Project.ID != "" && !any:
+			err = &formError{"op", l.T("whatif.err.nochange")}
+		case err == nil:
 			e.Project, err = ref[matcher.Project](o)
 		}
 	}
