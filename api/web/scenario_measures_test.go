@@ -12,6 +12,8 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+var compareRowRe = regexp.MustCompile(`(?s)<tr class="measure( changed)?" data-measure="([^"]*)"[^>]*>.*?data-label="当前方案">(\d+)</td><td class="num" data-label="[^"]*">(\d+)</td><td class="num" data-label="[^"]*">(\d+)</td>`)
+
 var measureRowRe = regexp.MustCompile(`(?s)<tr class="measure( changed)?" data-measure="([^"]*)"[^>]*>.*?data-label="当前方案">(\d+)<br>.*?data-label="推演方案">(\d+)<br>`)
 
 // TestScenarioMeasuresOverTheDistrict: the Red Cross joins the waterway
@@ -123,8 +125,20 @@ func TestCompareExport(t *testing.T) {
 	less := scenarioOf("bn-water", url.Values{"op": {"set_quantity"}, "op_item": {"BN-R10"}, "op_quantity": {"100"}, "below": all["below"], "name": {"救灾物资降至100件"}})
 	lh := scenarioOf("lh", url.Values{"qty_item": {"LH-R05"}, "qty": {"220"}})
 
-	if code, body := b.get("/ui/scenarios/" + join + "/compare/" + less); code != 200 || !strings.Contains(body, `href="/ui/scenarios/`+join+`/compare.xlsx?with=`+less+`"`) {
+	code, body := b.get("/ui/scenarios/" + join + "/compare/" + less)
+	if code != 200 || !strings.Contains(body, `href="/ui/scenarios/`+join+`/compare.xlsx?with=`+less+`"`) {
 		t.Fatalf("the compare page does not link its .xlsx: %d", code)
+	}
+	// The quantities met, measure by measure: live, with the Red Cross in
+	// the waterway meeting, with the stock at 100.
+	rows := compareRowRe.FindAllStringSubmatch(body, -1)
+	if len(rows) < 5 || rows[0][2] != "件" || rows[0][1] == "" || rows[0][3] != "0" || rows[0][4] != "200" || rows[0][5] != "0" {
+		t.Errorf("the compare page's first measure rows: %q", rows[:min(len(rows), 2)])
+	}
+	for _, r := range rows[1:] {
+		if r[1] != "" || r[4] != r[5] {
+			t.Errorf("measure %s differs too: %q", r[2], r)
+		}
 	}
 	code, data := b.get("/ui/scenarios/" + join + "/compare.xlsx?with=" + less)
 	if code != 200 || !strings.HasPrefix(data, "PK") {
@@ -134,8 +148,12 @@ func TestCompareExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sheets := f.GetSheetList(); strings.Join(sheets, "|") != "推演内容|总体比较|方案不同的需求" {
+	if sheets := f.GetSheetList(); strings.Join(sheets, "|") != "推演内容|总体比较|各计量单位满足量|方案不同的需求" {
 		t.Errorf("sheets %v", sheets)
+	}
+	measures, _ := f.GetRows("各计量单位满足量")
+	if len(measures) < 3 || measures[1][1] != "件" || measures[1][4] != "200" || measures[1][5] != "0" || measures[1][6] != "-200" {
+		t.Errorf("the measures sheet: %v", measures[:min(len(measures), 3)])
 	}
 	edits, _ := f.GetRows("推演内容")
 	if len(edits) != 3 || edits[1][0] != join || !strings.Contains(edits[1][3], "红十字会") || edits[2][0] != less {
@@ -182,7 +200,7 @@ func TestCompareExport(t *testing.T) {
 		t.Errorf("lh's coordinator with the admin's scenario of lh: %d", code)
 	}
 	tw.get("/ui/meetings/tw")
-	_, body := tw.post("/ui/meetings/tw/whatif", url.Values{"csrf": {tw.csrf()}, "remove_unit": {"tw-company"}})
+	_, body = tw.post("/ui/meetings/tw/whatif", url.Values{"csrf": {tw.csrf()}, "remove_unit": {"tw-company"}})
 	theirs := scenarioRe.FindStringSubmatch(body)[1]
 	if code, _ := coord.get("/ui/scenarios/" + mine + "/compare.xlsx?with=" + theirs); code != http.StatusNotFound {
 		t.Errorf("lh's coordinator with tw's scenario: %d", code)

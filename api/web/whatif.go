@@ -568,16 +568,46 @@ type measureLine struct {
 // measure, the measure of a demand being measureOf's: what each proposes,
 // and how many demands each meets in full. Over a scope the meetings'
 // plans are summed measure by measure; a demand planned in two meetings
-// counts in each, as the totals do.
+// counts in each, as the totals do. The measures that change come first.
 func measureLines(measureOf func(demand string) string, plans []scenario.MeetingPlan) []measureLine {
-	by := map[string]*measureLine{}
-	line := func(demand string) *measureLine {
-		m := measureOf(demand)
-		if by[m] == nil {
-			by[m] = &measureLine{Measure: m}
-		}
-		return by[m]
+	cols := make([][]*match.Result, len(plans))
+	for i, mp := range plans {
+		cols[i] = []*match.Result{mp.Live, mp.After}
 	}
+	var out []measureLine
+	for _, m := range measureColumns(measureOf, cols) {
+		out = append(out, measureLine{Measure: m.Measure, Demands: m.Demands, Live: m.Met[0], After: m.Met[1], LiveFull: m.Full[0], Full: m.Full[1]})
+	}
+	// The measures whose plans differ first (a district has a score of
+	// measures, most unchanged by one edit), then the most demanded.
+	slices.SortStableFunc(out, func(a, b measureLine) int {
+		changed := func(m measureLine) int {
+			if m.Changed() {
+				return 0
+			}
+			return 1
+		}
+		return cmp.Compare(changed(a), changed(b))
+	})
+	return out
+}
+
+// measureCols is what several plans (columns) meet in one measure.
+type measureCols struct {
+	Measure string
+	Demands int     // demands of the measure, in any plan
+	Met     []int64 // by plan
+	Full    []int   // demands met in full, by plan
+}
+
+// Differs reports whether plans i and j meet otherwise in the measure.
+func (m measureCols) Differs(i, j int) bool { return m.Met[i] != m.Met[j] || m.Full[i] != m.Full[j] }
+
+// measureColumns counts, meeting by meeting (plans[i] is a meeting's
+// plans, one per column), what each column's plans meet per measure; by
+// demands, then measure.
+func measureColumns(measureOf func(demand string) string, plans [][]*match.Result) []measureCols {
+	by := map[string]*measureCols{}
 	type tally struct {
 		met   map[string]int64
 		unmet map[string]bool
@@ -595,44 +625,40 @@ func measureLines(measureOf func(demand string) string, plans []scenario.Meeting
 		}
 		return t
 	}
-	for _, mp := range plans {
-		lt, at := count(mp.Live), count(mp.After)
+	for _, meeting := range plans {
+		ts := make([]tally, len(meeting))
 		seen := map[string]bool{}
-		for _, t := range []tally{lt, at} {
-			for dem := range t.met {
+		for k, r := range meeting {
+			ts[k] = count(r)
+			for dem := range ts[k].met {
 				seen[dem] = true
 			}
-			for dem := range t.unmet {
+			for dem := range ts[k].unmet {
 				seen[dem] = true
 			}
 		}
 		for dem := range seen {
-			l := line(dem)
-			l.Demands++
-			l.Live += lt.met[dem]
-			l.After += at.met[dem]
-			if lt.met[dem] > 0 && !lt.unmet[dem] {
-				l.LiveFull++
+			m := measureOf(dem)
+			l := by[m]
+			if l == nil {
+				l = &measureCols{Measure: m, Met: make([]int64, len(meeting)), Full: make([]int, len(meeting))}
+				by[m] = l
 			}
-			if at.met[dem] > 0 && !at.unmet[dem] {
-				l.Full++
+			l.Demands++
+			for k, t := range ts {
+				l.Met[k] += t.met[dem]
+				if t.met[dem] > 0 && !t.unmet[dem] {
+					l.Full[k]++
+				}
 			}
 		}
 	}
-	out := make([]measureLine, 0, len(by))
+	out := make([]measureCols, 0, len(by))
 	for _, l := range by {
 		out = append(out, *l)
 	}
-	// The measures whose plans differ first (a district has a score of
-	// measures, most unchanged by one edit), then the most demanded.
-	slices.SortFunc(out, func(a, b measureLine) int {
-		changed := func(m measureLine) int {
-			if m.Changed() {
-				return 0
-			}
-			return 1
-		}
-		return cmp.Or(cmp.Compare(changed(a), changed(b)), cmp.Compare(b.Demands, a.Demands), cmp.Compare(a.Measure, b.Measure))
+	slices.SortFunc(out, func(a, b measureCols) int {
+		return cmp.Or(cmp.Compare(b.Demands, a.Demands), cmp.Compare(a.Measure, b.Measure))
 	})
 	return out
 }
@@ -752,6 +778,7 @@ type compareData struct {
 	C        *scenario.Comparison
 	Demands  []demandChangeView
 	Meetings []meetingChangeView
+	Measures []measureCols // met per measure: live, A, B
 	N        names
 }
 
@@ -810,7 +837,36 @@ func (s *site) compareState(c echo.Context, other string) (*compareData, error) 
 	for _, mc := range cmpd.Changed {
 		d.Meetings = append(d.Meetings, meetingChangeView{C: mc, Name: n.Alliance(mc.Meeting)})
 	}
+	d.Measures = compareMeasures(n, sa, sb, cmpd.Plans)
 	return d, nil
+}
+
+// compareMeasures counts what the live plan, A's and B's meet per measure
+// over plans (the measures where A and B differ first); a demand's
+// measure is the live state's, or A's or B's for one they add.
+func compareMeasures(n names, sa, sb *scenario.Scenario, plans []scenario.ComparePlan) []measureCols {
+	ofA, ofB := measureOf(n, sa), measureOf(n, sb)
+	measure := func(id string) string {
+		if m := ofA(id); m != "" {
+			return m
+		}
+		return ofB(id)
+	}
+	cols := make([][]*match.Result, len(plans))
+	for i, p := range plans {
+		cols[i] = []*match.Result{p.Live, p.A, p.B}
+	}
+	out := measureColumns(measure, cols)
+	slices.SortStableFunc(out, func(a, b measureCols) int {
+		differs := func(m measureCols) int {
+			if m.Differs(1, 2) {
+				return 0
+			}
+			return 1
+		}
+		return cmp.Compare(differs(a), differs(b))
+	})
+	return out
 }
 
 // exportCompare sends two scenarios side by side as .xlsx (GET
@@ -849,13 +905,27 @@ func (s *site) exportCompare(c echo.Context) error {
 		}
 		return strings.Join(out, "\n")
 	}
+	measures := bundle.Sheet{Name: l.T("scenario.measures"), Header: head("compare.export.measures")}
+	addMeasures := func(name string, lines []measureCols) {
+		for _, m := range lines {
+			measures.Rows = append(measures.Rows, []any{name, m.Measure, m.Demands, m.Met[0], m.Met[1], m.Met[2], m.Met[2] - m.Met[1], m.Full[0], m.Full[1], m.Full[2]})
+		}
+	}
+	addMeasures(d.Scope, d.Measures)
+	for _, m := range d.Meetings {
+		for _, p := range d.C.Plans {
+			if p.Meeting == m.C.Meeting {
+				addMeasures(m.Name, compareMeasures(d.N, d.A, d.B, []scenario.ComparePlan{p}))
+			}
+		}
+	}
 	demands := bundle.Sheet{Name: l.T("compare.demands.sheet"), Header: head("compare.export.demands")}
 	for _, dc := range d.Demands {
 		demands.Rows = append(demands.Rows, []any{dc.Meeting, dc.C.Demand, dc.Demand.Title, dc.Unit, dc.C.MetBefore, dc.C.MetAfter, dc.C.MetAfter - dc.C.MetBefore,
 			dc.Demand.Measure, plan(dc.Before), plan(dc.After)})
 	}
 	var buf bytes.Buffer
-	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{edits, totals, demands}); err != nil {
+	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{edits, totals, measures, demands}); err != nil {
 		return err
 	}
 	return sendFile(c, d.A.ID+"-"+d.B.ID+"-compare.xlsx", buf.Bytes())
