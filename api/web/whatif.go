@@ -63,6 +63,8 @@ type whatIfForm struct {
 	Field   string            // the form field at fault
 	Error   string
 	Picks   map[string][]option
+	// The words OpFields writes (whatif.pick, whatif.window.from, .to).
+	pickText, fromText, toText string
 }
 
 type weightField struct {
@@ -81,7 +83,8 @@ func (f *whatIfForm) OpBad() bool { return strings.HasPrefix(f.Field, "op") }
 // whatIfOf is the empty what-if form of meeting id.
 func whatIfOf(n names, id string) *whatIfForm {
 	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}, Ops: opChoices(n.lang),
-		Groups: opGroupsOf(n.lang, n.sn.Vocab), Windows: []windowRow{{}, {}}}
+		Groups: opGroupsOf(n.lang, n.sn.Vocab), Windows: []windowRow{{}, {}},
+		pickText: n.lang.T("whatif.pick"), fromText: n.lang.T("whatif.window.from"), toText: n.lang.T("whatif.window.to")}
 	if al, err := n.sn.Alliance(id); err == nil {
 		f.Values["op_item_level"] = string(al.Level)
 	}

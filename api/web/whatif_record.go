@@ -3,10 +3,14 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"html"
+	"html/template"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,15 +31,17 @@ import (
 // opInput is one input of "one more edit"; its label is the message
 // whatif.field.NAME (the name the form's errors give it too).
 type opInput struct {
-	Name    string
-	Type    string // pick, list, text, decimal, number, select, area, windows, check
-	Hint    string // a message key: the placeholder or the words beside
-	Ops     []string
-	Options []option
-	Min     string
-	Max     string
-	Step    string
-	List    string // a datalist's id
+	Name     string
+	Type     string // pick, list, text, decimal, number, select, area, windows, check
+	Hint     string // a message key: the placeholder or the words beside
+	Label    string // in the form's language, as are HintText and the options
+	HintText string
+	Ops      []string
+	Options  []option
+	Min      string
+	Max      string
+	Step     string
+	List     string // a datalist's id
 }
 
 // OpsAttr is the operations that read the input, for data-ops.
@@ -135,9 +141,36 @@ func formOps() []string {
 	return out
 }
 
+// groupsCache keeps the last layout of each language: it is the same for
+// every dashboard while the vocabulary stays.
+var groupsCache struct {
+	sync.Mutex
+	by map[string]cachedGroups
+}
+
+type cachedGroups struct {
+	vocab  *matcher.Vocabulary
+	groups []opGroup
+}
+
 // opGroupsOf lays out the inputs of "one more edit" in l, the categories
-// those of vocab.
+// those of vocab (shared, read only).
 func opGroupsOf(l *Lang, vocab *matcher.Vocabulary) []opGroup {
+	groupsCache.Lock()
+	defer groupsCache.Unlock()
+	if c, ok := groupsCache.by[l.Code]; ok && c.vocab == vocab {
+		return c.groups
+	}
+	g := layoutGroups(l, vocab)
+	if groupsCache.by == nil {
+		groupsCache.by = map[string]cachedGroups{}
+	}
+	groupsCache.by[l.Code] = cachedGroups{vocab, g}
+	return g
+}
+
+// layoutGroups lays out the inputs of "one more edit" in l.
+func layoutGroups(l *Lang, vocab *matcher.Vocabulary) []opGroup {
 	readers := map[string][]string{}
 	for _, name := range formOps() {
 		for _, in := range inputsOf(name) {
@@ -164,7 +197,11 @@ func opGroupsOf(l *Lang, vocab *matcher.Vocabulary) []opGroup {
 		cats = append(cats, option{cat.ID, name})
 	}
 	in := func(name, typ, hint string, opts ...option) opInput {
-		return opInput{Name: name, Type: typ, Hint: hint, Ops: readers[name], Options: opts}
+		i := opInput{Name: name, Type: typ, Hint: hint, Ops: readers[name], Options: opts, Label: l.T("whatif.field." + name)}
+		if hint != "" {
+			i.HintText = l.T(hint)
+		}
+		return i
 	}
 	groups := []opGroup{
 		{Name: "target", Inputs: []opInput{
@@ -674,4 +711,88 @@ func opInputOf(op, field string) string {
 		return in
 	}
 	return "op"
+}
+
+// OpFields renders the groups of "one more edit" with what was sent, the
+// input at fault marked and the matches to choose from. It is written
+// here rather than in the template: the dashboard shows some forty
+// inputs, and a template's escaping of each attribute cost the meeting
+// page a sixth more allocations.
+func (f *whatIfForm) OpFields() template.HTML {
+	var b strings.Builder
+	b.Grow(16 << 10)
+	esc := html.EscapeString
+	w := func(parts ...string) {
+		for _, p := range parts {
+			b.WriteString(p)
+		}
+	}
+	for _, g := range f.Groups {
+		w(`<fieldset class="opgroup" id="opgroup-`, g.Name, `"><legend>`, esc(g.Legend), "</legend>\n")
+		for _, in := range g.Inputs {
+			n := in.Name
+			bad := ""
+			if f.Field == n {
+				bad = " bad"
+			}
+			w(`<div class="opfield`, bad, `" data-ops="`, in.OpsAttr(), `" id="field-`, n, `">`)
+			v := esc(f.V(n))
+			switch in.Type {
+			case "pick":
+				w(`<label for="`, n, `">`, esc(in.Label), `</label>`)
+				if picks := f.Pick(n); len(picks) > 0 {
+					w(` <span class="hint">`, esc(f.pickText), `</span> <select name="`, n, `" id="`, n, `">`)
+					for _, o := range picks {
+						w(`<option value="`, esc(o.Value), `">`, esc(o.Label), `</option>`)
+					}
+					w(`</select>`)
+				} else {
+					w(` <input type="search" name="`, n, `" id="`, n, `" value="`, v, `" placeholder="`, esc(in.HintText), `" autocomplete="off">`)
+				}
+			case "select":
+				w(`<label>`, esc(in.Label), ` <select name="`, n, `" id="`, n, `">`)
+				for _, o := range in.Options {
+					sel := ""
+					if f.V(n) == o.Value {
+						sel = " selected"
+					}
+					w(`<option value="`, esc(o.Value), `"`, sel, `>`, esc(o.Label), `</option>`)
+				}
+				w(`</select></label>`)
+			case "check":
+				checked := ""
+				if f.V(n) != "" {
+					checked = " checked"
+				}
+				w(`<label><input type="checkbox" name="`, n, `" id="`, n, `" value="1"`, checked, `> `, esc(in.Label), `</label>`)
+			case "area":
+				w(`<label class="wide">`, esc(in.Label), ` <textarea name="`, n, `" id="`, n, `" rows="2" placeholder="`, esc(in.HintText), `">`, v, `</textarea></label>`)
+			case "windows":
+				w(`<span class="label">`, esc(in.Label), `</span> <span class="hint">`, esc(in.HintText), `</span>`)
+				for k, row := range f.Windows {
+					i := strconv.Itoa(k)
+					w("\n", `<span class="window"><label>`, esc(fmt.Sprintf(f.fromText, k+1)), ` <input type="datetime-local" name="op_from" id="op_from_`, i, `" value="`, esc(row.From),
+						`"></label> <label>`, esc(f.toText), ` <input type="datetime-local" name="op_to" id="op_to_`, i, `" value="`, esc(row.To), `"></label></span>`)
+				}
+			default:
+				typ := `type="text"`
+				switch in.Type {
+				case "number":
+					typ = `type="number"`
+				case "decimal":
+					typ = `type="text" inputmode="decimal"`
+				}
+				w(`<label>`, esc(in.Label), ` <input `, typ, ` name="`, n, `" id="`, n, `" value="`, v, `"`)
+				for _, a := range [][2]string{{"min", in.Min}, {"max", in.Max}, {"step", in.Step}, {"list", in.List}, {"placeholder", in.HintText}} {
+					if a[1] != "" {
+						w(" ", a[0], `="`, esc(a[1]), `"`)
+					}
+				}
+				w(`></label>`)
+			}
+			w("</div>\n")
+		}
+		w("</fieldset>\n")
+	}
+	return template.HTML(b.String())
 }
