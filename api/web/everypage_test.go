@@ -155,6 +155,15 @@ func TestEveryPage(t *testing.T) {
 	if scenario == nil {
 		t.Fatalf("no scenario: %.500s", coord.last)
 	}
+	// A second scenario of lh, to compare with the first; and one that
+	// adds a unit through the form's fields.
+	coord.get("/ui/meetings/lh")
+	coord.post("/ui/meetings/lh/whatif", url.Values{"csrf": {coord.csrf()}, "op": {"add_unit"}, "op_new_unit": {"lh-teahouse"}, "op_unit_name": {"龙华老街茶馆"},
+		"op_unit_kind": {"商户"}, "op_unit_grid": {"lh-g1"}, "op_alliances": {"lh"}})
+	second := regexp.MustCompile(`/ui/scenarios/([^/"]+)/apply`).FindStringSubmatch(coord.last)
+	if second == nil {
+		t.Fatalf("no second scenario: %.500s", coord.last)
+	}
 	if c, _ := st.Snapshot().Claim(confirmed.ID); c.Status != matcher.ClaimConfirmed {
 		t.Fatalf("claim %s is %s", confirmed.ID, c.Status)
 	}
@@ -177,6 +186,10 @@ func TestEveryPage(t *testing.T) {
 		{"home", "/ui/", "ul.meetings", nil},
 		{"dashboard", "/ui/meetings/lh", "#proposals", nil},
 		{"dashboard-filtered", "/ui/meetings/lh?ans=none&sort=score", "#proposals", nil},
+		// A new item without its title: the form again with the item's
+		// inputs shown and the one at fault marked.
+		{"whatif-error", "/ui/meetings/lh", "#whatif-error", []chromedp.Action[chromedp.Void]{chromedp.SetValue(chromedp.CSS("#op"), "add_item"),
+			chromedp.SetValue(chromedp.CSS("#op_unit"), "lh-school"), chromedp.SetValue(chromedp.CSS("#op_quantity"), "3"), chromedp.Click(chromedp.CSS("#whatif-run"))}},
 		{"claims", "/ui/meetings/lh/claims", "#claims-search", nil},
 		{"unmet", "/ui/meetings/lh/unmet", "#unmet", nil},
 		{"proof", "/ui/meetings/lh/proof", "#proof-check", nil},
@@ -209,6 +222,8 @@ func TestEveryPage(t *testing.T) {
 		{"whynot", "/ui/items/LH-D10/whynot", "#candidates", nil},
 		{"scenario", "/ui/scenarios/" + scenario[1], "#totals", nil},
 		{"brief", "/ui/scenarios/" + scenario[1] + "/brief", "#brief-cost", nil},
+		{"scenario-add-unit", "/ui/scenarios/" + second[1], "#scenario-edits", nil},
+		{"compare", "/ui/scenarios/" + scenario[1] + "/compare/" + second[1], "#compare-totals", nil},
 		{"browse", "/ui/units/lh-school/browse", "#search", nil},
 		{"not-found", "/ui/meetings/nope", "#error-box", nil},
 	}

@@ -6,8 +6,9 @@
 // what-if form with its diff and apply button, and why-not for unmet demands.
 //
 // Pages are html/template with embedded assets and work with forms alone;
-// one small script (static/live.js) updates a meeting's page as its
-// events arrive. Logging in with a token (resolved by the API's own lookup,
+// two small scripts help: static/live.js updates a meeting's page as its
+// events arrive, static/whatif.js shows only the what-if form's inputs
+// of the kind of edit chosen. Logging in with a token (resolved by the API's own lookup,
 // Deps.Login) opens a server-side session: the cookie holds the session's
 // random secret (HttpOnly, SameSite=Strict, Secure over TLS or behind a
 // trusted proxy that says so), stored only as a hash and ended on the
@@ -164,6 +165,7 @@ func New(d Deps) http.Handler {
 	a.GET("/scenarios/:sid/export.xlsx", s.exportScenario)
 	a.GET("/scenarios/:sid/brief", s.scenarioBrief)
 	a.GET("/scenarios/:sid/compare/:other", s.comparePage)
+	a.GET("/scenarios/:sid/compare.xlsx", s.exportCompare) // ?with=OTHER
 	a.GET("/items/:id/whynot", s.whyNotPage)
 	a.GET("/meetings/:id/logins", s.loginsPage)
 	a.POST("/meetings/:id/logins/code", s.newLoginCode)
