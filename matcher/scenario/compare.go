@@ -24,6 +24,15 @@ type Comparison struct {
 	Moves    []Move          `json:"moves"`   // resources serving other meetings in B than in A
 	// Partial: parts outside the reader's scope are hidden (see sight).
 	Partial bool `json:"partial,omitempty"`
+	// Plans are the three plans of each meeting, for what is counted per
+	// measure (quantities of unlike measures never add up).
+	Plans []ComparePlan `json:"-"`
+}
+
+// ComparePlan is one meeting's live plan and A's and B's.
+type ComparePlan struct {
+	Meeting    string
+	Live, A, B *match.Result
 }
 
 // CompareTotals sum the three plans over the scope's meetings.
@@ -71,12 +80,14 @@ func (m *Manager) Compare(ctx context.Context, st *store.Store, actor matcher.Ac
 	hid := sg.plans(res, []index.Reader{fa, fb})
 	pairs := make([][2]*match.Result, len(res))
 	var live []*match.Result
+	three := make([]ComparePlan, len(res))
 	for i, r := range res {
 		pairs[i] = [2]*match.Result{r[1], r[2]}
 		live = append(live, r[0])
+		three[i] = ComparePlan{Meeting: sa.Meetings[i], Live: r[0], A: r[1], B: r[2]}
 	}
 	d := mergeScope(sa.Meetings, pairs)
-	c := &Comparison{A: a, B: b, Meetings: sa.Meetings, Demands: d.Demands, Units: d.Units, Changed: d.Meetings, Moves: d.Moves, Partial: hid}
+	c := &Comparison{A: a, B: b, Meetings: sa.Meetings, Demands: d.Demands, Units: d.Units, Changed: d.Meetings, Moves: d.Moves, Plans: three, Partial: hid}
 	if sg != nil {
 		c.Meetings = sg.record(sa).Meetings
 	}

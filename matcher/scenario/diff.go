@@ -110,6 +110,28 @@ type Diff struct {
 	Partial bool          `json:"partial,omitempty"`
 	Live    *match.Result `json:"-"`
 	After   *match.Result `json:"-"`
+	// Plans are a scope diff's plans, meeting by meeting (a one-meeting
+	// diff has Live and After): what is counted per measure is counted
+	// from them, since quantities of unlike measures never add up.
+	Plans []MeetingPlan `json:"-"`
+}
+
+// MeetingPlan is one meeting's live plan and the scenario's.
+type MeetingPlan struct {
+	Meeting     string
+	Live, After *match.Result
+}
+
+// PerMeeting returns the diff's plans meeting by meeting: a scope's, or
+// the one meeting's (none when the diff has no plans, as one read back).
+func (d *Diff) PerMeeting() []MeetingPlan {
+	if len(d.Plans) > 0 {
+		return d.Plans
+	}
+	if d.Live == nil || d.After == nil {
+		return nil
+	}
+	return []MeetingPlan{{Meeting: d.Meeting, Live: d.Live, After: d.After}}
 }
 
 // totalsOf returns the totals of the live and the scenario's sides.

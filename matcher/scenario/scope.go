@@ -229,13 +229,14 @@ func (s *Scenario) diffScope(ctx context.Context, sn store.Snapshot, pool *match
 
 // mergeScope makes one diff of the plans (live, scenario) of meetings.
 func mergeScope(meetings []string, plans [][2]*match.Result) *Diff {
-	d := &Diff{Demands: []DemandChange{}, Units: []UnitChange{}, Meetings: []MeetingChange{}, Moves: []Move{}}
+	d := &Diff{Demands: []DemandChange{}, Units: []UnitChange{}, Meetings: []MeetingChange{}, Moves: []Move{}, Plans: make([]MeetingPlan, len(plans))}
 	var lives, afters []*match.Result
 	units := map[string]*UnitChange{}
 	changed := make([]bool, len(plans))
 	for i, p := range plans {
 		live, after := p[0], p[1]
 		lives, afters = append(lives, live), append(afters, after)
+		d.Plans[i] = MeetingPlan{Meeting: meetings[i], Live: live, After: after}
 		d.LiveSeq, d.ForkSeq, d.Stale = live.Seq, after.Seq, live.Seq != after.Seq
 		if samePlan(live, after) {
 			continue // a meeting no edit touches: its session's last plan
