@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 	"weak"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -108,16 +109,41 @@ type itemTexts struct {
 
 // texts keeps the itemTexts of each item record while the record lives:
 // records are immutable, and a record is matched again and again (every
-// run, every meeting that holds it), so its texts are read once. Keys are
-// weak: the entry goes with the record.
-var texts sync.Map // weak.Pointer[matcher.Item] → *itemTexts
+// run, every meeting that holds it), so its texts are read once.
+//
+// An entry is found by the record's address and holds a weak pointer to
+// it: a lookup compares the pointer's value with the record, so that it
+// needs neither weak.Make (which searches the record's span for its weak
+// handle) nor a hash of the pointer's interface, and a record born at the
+// address of one collected never takes the other's texts. A cleanup on the
+// record deletes its entry, unless a newer record at the same address
+// replaced it already. The shards spread the lock words of the CPUs'
+// lookups.
+var texts [textShards]textShard
+
+const textShards = 64
+
+type textShard struct {
+	mu sync.RWMutex
+	m  map[uintptr]textEntry
+	_  [40]byte // a shard per cache line
+}
+
+type textEntry struct {
+	wp weak.Pointer[matcher.Item]
+	t  *itemTexts
+}
 
 // textOf returns the itemTexts of it, read on first use (the slices are
 // shared and never changed).
 func textOf(it *matcher.Item) *itemTexts {
-	k := weak.Make(it)
-	if t, ok := texts.Load(k); ok {
-		return t.(*itemTexts)
+	key := uintptr(unsafe.Pointer(it))
+	sh := &texts[(key>>4^key>>12)%textShards]
+	sh.mu.RLock()
+	e, ok := sh.m[key]
+	sh.mu.RUnlock()
+	if ok && e.wp.Value() == it {
+		return e.t
 	}
 	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), audience: audienceOf(it.Title, it.Tags)}
 	t.grams, t.fw = itemText(it.Title, it.Description, it.Tags)
@@ -127,10 +153,24 @@ func textOf(it *matcher.Item) *itemTexts {
 		t.points = redeems(it.Title, it.Description, it.Tags)
 	}
 	t.days, t.holidays = daysOf(it.Title, it.Description, it.Tags)
-	if old, loaded := texts.LoadOrStore(k, t); loaded {
-		return old.(*itemTexts)
+	wp := weak.Make(it)
+	sh.mu.Lock()
+	if e, ok := sh.m[key]; ok && e.wp.Value() == it {
+		sh.mu.Unlock()
+		return e.t
 	}
-	runtime.AddCleanup(it, func(k weak.Pointer[matcher.Item]) { texts.Delete(k) }, k)
+	if sh.m == nil {
+		sh.m = map[uintptr]textEntry{}
+	}
+	sh.m[key] = textEntry{wp, t}
+	sh.mu.Unlock()
+	runtime.AddCleanup(it, func(e textEntry) {
+		sh.mu.Lock()
+		if cur, ok := sh.m[key]; ok && cur.wp == e.wp {
+			delete(sh.m, key)
+		}
+		sh.mu.Unlock()
+	}, textEntry{wp: wp})
 	return t
 }
 
