@@ -214,7 +214,30 @@ type gatherer struct {
 }
 
 func newGatherer(r index.Reader, scope *Scope) *gatherer {
-	return &gatherer{r: r, scope: scope, direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{}}
+	return &gatherer{r: r, scope: scope, demands: partiesBuf(), resources: partiesBuf(),
+		direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{}}
+}
+
+// partyBufs pools the party arrays of instances recycled (see recycle),
+// empty: gathering a meeting appends to one instead of growing a new one.
+var partyBufs sync.Pool // *[]party
+
+// partiesBuf returns an empty party array, pooled when one is.
+func partiesBuf() []party {
+	if b, ok := partyBufs.Get().(*[]party); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// putParties hands ps's memory to the next partiesBuf.
+func putParties(ps []party) {
+	if cap(ps) == 0 {
+		return
+	}
+	clear(ps[:cap(ps)])
+	ps = ps[:0]
+	partyBufs.Put(&ps)
 }
 
 // closedProject reports whether project id is done or dropped (its slots
@@ -271,11 +294,19 @@ func (in *instance) merge(gs ...*gatherer) {
 		in.direct, in.parents = gs[0].direct, gs[0].parents
 		return
 	}
+	if in.demands == nil {
+		in.demands = partiesBuf()
+	}
+	if in.resources == nil {
+		in.resources = partiesBuf()
+	}
 	in.demands, in.resources = slices.Grow(in.demands, nd-len(in.demands)), slices.Grow(in.resources, nr-len(in.resources))
 	for _, g := range gs {
 		in.demands = append(in.demands, g.demands...)
 		in.resources = append(in.resources, g.resources...)
 		in.held = append(in.held, g.held...)
+		putParties(g.demands)
+		putParties(g.resources)
 		for k, v := range g.direct {
 			in.direct[k] = v
 		}
@@ -648,7 +679,12 @@ func (in *instance) weighText() {
 				n += len(ps[i].grams)
 			}
 		}
-		df := make(map[uint64]int32, n/4)
+		var df map[uint64]int32
+		if m, ok := dfPool.Get().(map[uint64]int32); ok {
+			df = m
+		} else {
+			df = make(map[uint64]int32, n/4)
+		}
 		for _, ps := range [][]party{in.demands, in.resources, in.held} {
 			for i := range ps {
 				for _, g := range ps[i].grams {
@@ -663,6 +699,24 @@ func (in *instance) weighText() {
 			}
 		}
 	})
+}
+
+// dfPool holds the rarity maps of instances recycled (see recycle), empty.
+var dfPool sync.Pool
+
+// recycle hands the instance's memory that nothing else can hold on to
+// the next instances: the instance must not be used afterwards (Run and
+// RunMany recycle theirs after the run; a Session keeps its instances and
+// their maps, which it compares with the next run's).
+func (in *instance) recycle() {
+	putParties(in.demands)
+	putParties(in.resources)
+	in.demands, in.resources = nil, nil
+	if in.df != nil {
+		clear(in.df)
+		dfPool.Put(in.df)
+		in.df = nil
+	}
 }
 
 // weigh sets p's gram weights from the instance's rarities (a gram no item
@@ -756,6 +810,12 @@ const rowBlock = 32
 // workers (one per CPU) as they come free; the result does not depend on
 // which worker found what: the blocks are put together in demand order.
 func (in *instance) generate() *candidates {
+	return in.generateInto(new(candidates))
+}
+
+// generateInto is generate writing the edges into all's arrays (resized,
+// their memory reused when large enough).
+func (in *instance) generateInto(all *candidates) *candidates {
 	in.weighText()
 	nblocks := (len(in.demands) + rowBlock - 1) / rowBlock
 	workers := runtime.GOMAXPROCS(0)
@@ -804,7 +864,7 @@ func (in *instance) generate() *candidates {
 	for _, sp := range spans {
 		n += sp.hi - sp.lo
 	}
-	all := &candidates{R: make([]int32, n), D: make([]int32, n), Terms: make([]termValues, n), KM: make([]float32, n)}
+	all.R, all.D, all.Terms, all.KM = sized(all.R, n), sized(all.D, n), sized(all.Terms, n), sized(all.KM, n)
 	at := 0
 	for _, sp := range spans {
 		b := sp.buf
