@@ -33,10 +33,11 @@ type party struct {
 	cosLat    float64    // cosLat(loc) (hasLoc)
 	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64    // chord2Within(RadiusKM) (radial)
+	radius    float64    // item.RadiusKM, read without a trip to the item (rules, terms)
 	reads     fieldSet   // the fields of item read to make the party, and to bucket it (Category)
 }
 
-func (p *party) radial() bool { return p.hasLoc && p.item.RadiusKM > 0 }
+func (p *party) radial() bool { return p.hasLoc && p.radius > 0 }
 
 // bucket holds the resources of one category: the radial ones by spatial
 // cell and all of them by red grid.
@@ -77,7 +78,7 @@ type instance struct {
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
-	p := party{item: it, unit: u, grid: u.Grid, remaining: it.Quantity - held,
+	p := party{item: it, unit: u, grid: u.Grid, remaining: it.Quantity - held, radius: it.RadiusKM,
 		reads: fID | fKind | fCategory | fTitle | fDescription | fTags | fMeasure | fLocation | fRadiusKM}
 	switch {
 	case it.Location != nil:
@@ -643,7 +644,7 @@ func (p *pairCheck) terms(km float64) termValues {
 	in, v, d, r, ri := p.in, &p.v, p.d, p.r, p.ri
 	var t termValues
 	if km >= 0 && d.radial() && r.radial() {
-		maxKM := min(p.dItem(fRadiusKM).RadiusKM, p.rItem(fRadiusKM).RadiusKM)
+		maxKM := min(d.radius, r.radius) // fRadiusKM: in the parties' reads
 		t[termProximity] = uint16(max(0, 1000-int(1000*km/maxKM)))
 	} else if d.grid != "" && d.grid == r.grid {
 		t[termProximity] = 1000
@@ -890,7 +891,7 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	p := &kept.check
 	radius := 0.0
 	if d.radial() {
-		radius = d.item.RadiusKM
+		radius = d.radius
 	}
 	found = in.nearby(d, radius, p.v.near, found[:0])
 	slices.Sort(found)

@@ -58,7 +58,7 @@ var hardRules = []hardRule{
 		}
 		// the chord bound rejects pairs surely beyond the radius without
 		// the haversine; near the edge the distance decides
-		return surelyFarther(chord2(&d.vec, &r.vec), min(d.lim2, r.lim2)) || p.distance() > min(p.dItem(fRadiusKM).RadiusKM, p.rItem(fRadiusKM).RadiusKM)
+		return surelyFarther(chord2(&d.vec, &r.vec), min(d.lim2, r.lim2)) || p.distance() > min(d.radius, r.radius) // fRadiusKM: in the parties' reads
 	}},
 	{RuleGrid, false, func(p *pairCheck) bool {
 		d, r := p.d, p.r
