@@ -26,6 +26,7 @@ type party struct {
 	gw        []uint16   // by gram: its weight in the instance (rarity × field weight); see instance.weighText
 	wsum      int64      // Σ gw
 	family    string     // the measure's family ("" for none)
+	measure   int32      // the measure's number (measureID): equal numbers, equal measures
 	audience  uint8      // the groups its title and tags name (audienceOf)
 	points    bool       // a resource: offered for points (pointsOffer); a demand: it redeems them (redeems)
 	days      uint8      // the days of the week its texts name (daysOf)
@@ -94,6 +95,7 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 	}
 	t := textOf(it)
 	p.grams, p.fw, p.family, p.audience, p.points, p.days, p.holidays = t.grams, t.fw, t.family, t.audience, t.points, t.days, t.holidays
+	p.measure = t.measure
 	return p
 }
 
@@ -102,6 +104,7 @@ type itemTexts struct {
 	grams    []uint64
 	fw       []uint8
 	family   string
+	measure  int32
 	audience uint8
 	points   bool
 	days     uint8
@@ -146,7 +149,7 @@ func textOf(it *matcher.Item) *itemTexts {
 	if ok && e.wp.Value() == it {
 		return e.t
 	}
-	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), audience: audienceOf(it.Title, it.Tags)}
+	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), measure: measureID(it.Measure), audience: audienceOf(it.Title, it.Tags)}
 	t.grams, t.fw = itemText(it.Title, it.Description, it.Tags)
 	if it.Kind == matcher.Resource {
 		t.points = pointsOffer(it.Title, it.Tags)
@@ -173,6 +176,29 @@ func textOf(it *matcher.Item) *itemTexts {
 		sh.mu.Unlock()
 	}, textEntry{wp: wp})
 	return t
+}
+
+// measures numbers the measures met so far (measureID), for the measure
+// rule to compare two parties' measures as numbers, not strings.
+var measures struct {
+	mu  sync.Mutex
+	ids map[string]int32
+}
+
+// measureID returns the number of measure m: the same for the same
+// string, another for another.
+func measureID(m string) int32 {
+	measures.mu.Lock()
+	defer measures.mu.Unlock()
+	id, ok := measures.ids[m]
+	if !ok {
+		if measures.ids == nil {
+			measures.ids = map[string]int32{}
+		}
+		id = int32(len(measures.ids))
+		measures.ids[m] = id
+	}
+	return id
 }
 
 // Reserved is the quantity of item that a new solve of meeting must leave
