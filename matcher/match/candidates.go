@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 	"weak"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -25,6 +26,7 @@ type party struct {
 	gw        []uint16   // by gram: its weight in the instance (rarity × field weight); see instance.weighText
 	wsum      int64      // Σ gw
 	family    string     // the measure's family ("" for none)
+	measure   int32      // the measure's number (measureID): equal numbers, equal measures
 	audience  uint8      // the groups its title and tags name (audienceOf)
 	points    bool       // a resource: offered for points (pointsOffer); a demand: it redeems them (redeems)
 	days      uint8      // the days of the week its texts name (daysOf)
@@ -32,10 +34,11 @@ type party struct {
 	cosLat    float64    // cosLat(loc) (hasLoc)
 	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64    // chord2Within(RadiusKM) (radial)
+	radius    float64    // item.RadiusKM, read without a trip to the item (rules, terms)
 	reads     fieldSet   // the fields of item read to make the party, and to bucket it (Category)
 }
 
-func (p *party) radial() bool { return p.hasLoc && p.item.RadiusKM > 0 }
+func (p *party) radial() bool { return p.hasLoc && p.radius > 0 }
 
 // bucket holds the resources of one category: the radial ones by spatial
 // cell and all of them by red grid.
@@ -76,7 +79,7 @@ type instance struct {
 }
 
 func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
-	p := party{item: it, unit: u, grid: u.Grid, remaining: it.Quantity - held,
+	p := party{item: it, unit: u, grid: u.Grid, remaining: it.Quantity - held, radius: it.RadiusKM,
 		reads: fID | fKind | fCategory | fTitle | fDescription | fTags | fMeasure | fLocation | fRadiusKM}
 	switch {
 	case it.Location != nil:
@@ -92,6 +95,7 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 	}
 	t := textOf(it)
 	p.grams, p.fw, p.family, p.audience, p.points, p.days, p.holidays = t.grams, t.fw, t.family, t.audience, t.points, t.days, t.holidays
+	p.measure = t.measure
 	return p
 }
 
@@ -100,6 +104,7 @@ type itemTexts struct {
 	grams    []uint64
 	fw       []uint8
 	family   string
+	measure  int32
 	audience uint8
 	points   bool
 	days     uint8
@@ -108,18 +113,43 @@ type itemTexts struct {
 
 // texts keeps the itemTexts of each item record while the record lives:
 // records are immutable, and a record is matched again and again (every
-// run, every meeting that holds it), so its texts are read once. Keys are
-// weak: the entry goes with the record.
-var texts sync.Map // weak.Pointer[matcher.Item] → *itemTexts
+// run, every meeting that holds it), so its texts are read once.
+//
+// An entry is found by the record's address and holds a weak pointer to
+// it: a lookup compares the pointer's value with the record, so that it
+// needs neither weak.Make (which searches the record's span for its weak
+// handle) nor a hash of the pointer's interface, and a record born at the
+// address of one collected never takes the other's texts. A cleanup on the
+// record deletes its entry, unless a newer record at the same address
+// replaced it already. The shards spread the lock words of the CPUs'
+// lookups.
+var texts [textShards]textShard
+
+const textShards = 64
+
+type textShard struct {
+	mu sync.RWMutex
+	m  map[uintptr]textEntry
+	_  [40]byte // a shard per cache line
+}
+
+type textEntry struct {
+	wp weak.Pointer[matcher.Item]
+	t  *itemTexts
+}
 
 // textOf returns the itemTexts of it, read on first use (the slices are
 // shared and never changed).
 func textOf(it *matcher.Item) *itemTexts {
-	k := weak.Make(it)
-	if t, ok := texts.Load(k); ok {
-		return t.(*itemTexts)
+	key := uintptr(unsafe.Pointer(it))
+	sh := &texts[(key>>4^key>>12)%textShards]
+	sh.mu.RLock()
+	e, ok := sh.m[key]
+	sh.mu.RUnlock()
+	if ok && e.wp.Value() == it {
+		return e.t
 	}
-	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), audience: audienceOf(it.Title, it.Tags)}
+	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), measure: measureID(it.Measure), audience: audienceOf(it.Title, it.Tags)}
 	t.grams, t.fw = itemText(it.Title, it.Description, it.Tags)
 	if it.Kind == matcher.Resource {
 		t.points = pointsOffer(it.Title, it.Tags)
@@ -127,11 +157,48 @@ func textOf(it *matcher.Item) *itemTexts {
 		t.points = redeems(it.Title, it.Description, it.Tags)
 	}
 	t.days, t.holidays = daysOf(it.Title, it.Description, it.Tags)
-	if old, loaded := texts.LoadOrStore(k, t); loaded {
-		return old.(*itemTexts)
+	wp := weak.Make(it)
+	sh.mu.Lock()
+	if e, ok := sh.m[key]; ok && e.wp.Value() == it {
+		sh.mu.Unlock()
+		return e.t
 	}
-	runtime.AddCleanup(it, func(k weak.Pointer[matcher.Item]) { texts.Delete(k) }, k)
+	if sh.m == nil {
+		sh.m = map[uintptr]textEntry{}
+	}
+	sh.m[key] = textEntry{wp, t}
+	sh.mu.Unlock()
+	runtime.AddCleanup(it, func(e textEntry) {
+		sh.mu.Lock()
+		if cur, ok := sh.m[key]; ok && cur.wp == e.wp {
+			delete(sh.m, key)
+		}
+		sh.mu.Unlock()
+	}, textEntry{wp: wp})
 	return t
+}
+
+// measures numbers the measures met so far (measureID), for the measure
+// rule to compare two parties' measures as numbers, not strings.
+var measures struct {
+	mu  sync.Mutex
+	ids map[string]int32
+}
+
+// measureID returns the number of measure m: the same for the same
+// string, another for another.
+func measureID(m string) int32 {
+	measures.mu.Lock()
+	defer measures.mu.Unlock()
+	id, ok := measures.ids[m]
+	if !ok {
+		if measures.ids == nil {
+			measures.ids = map[string]int32{}
+		}
+		id = int32(len(measures.ids))
+		measures.ids[m] = id
+	}
+	return id
 }
 
 // Reserved is the quantity of item that a new solve of meeting must leave
@@ -174,7 +241,30 @@ type gatherer struct {
 }
 
 func newGatherer(r index.Reader, scope *Scope) *gatherer {
-	return &gatherer{r: r, scope: scope, direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{}}
+	return &gatherer{r: r, scope: scope, demands: partiesBuf(), resources: partiesBuf(),
+		direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{}}
+}
+
+// partyBufs pools the party arrays of instances recycled (see recycle),
+// empty: gathering a meeting appends to one instead of growing a new one.
+var partyBufs sync.Pool // *[]party
+
+// partiesBuf returns an empty party array, pooled when one is.
+func partiesBuf() []party {
+	if b, ok := partyBufs.Get().(*[]party); ok {
+		return (*b)[:0]
+	}
+	return nil
+}
+
+// putParties hands ps's memory to the next partiesBuf.
+func putParties(ps []party) {
+	if cap(ps) == 0 {
+		return
+	}
+	clear(ps[:cap(ps)])
+	ps = ps[:0]
+	partyBufs.Put(&ps)
 }
 
 // closedProject reports whether project id is done or dropped (its slots
@@ -231,11 +321,19 @@ func (in *instance) merge(gs ...*gatherer) {
 		in.direct, in.parents = gs[0].direct, gs[0].parents
 		return
 	}
+	if in.demands == nil {
+		in.demands = partiesBuf()
+	}
+	if in.resources == nil {
+		in.resources = partiesBuf()
+	}
 	in.demands, in.resources = slices.Grow(in.demands, nd-len(in.demands)), slices.Grow(in.resources, nr-len(in.resources))
 	for _, g := range gs {
 		in.demands = append(in.demands, g.demands...)
 		in.resources = append(in.resources, g.resources...)
 		in.held = append(in.held, g.held...)
+		putParties(g.demands)
+		putParties(g.resources)
 		for k, v := range g.direct {
 			in.direct[k] = v
 		}
@@ -572,7 +670,7 @@ func (p *pairCheck) terms(km float64) termValues {
 	in, v, d, r, ri := p.in, &p.v, p.d, p.r, p.ri
 	var t termValues
 	if km >= 0 && d.radial() && r.radial() {
-		maxKM := min(p.dItem(fRadiusKM).RadiusKM, p.rItem(fRadiusKM).RadiusKM)
+		maxKM := min(d.radius, r.radius) // fRadiusKM: in the parties' reads
 		t[termProximity] = uint16(max(0, 1000-int(1000*km/maxKM)))
 	} else if d.grid != "" && d.grid == r.grid {
 		t[termProximity] = 1000
@@ -608,7 +706,12 @@ func (in *instance) weighText() {
 				n += len(ps[i].grams)
 			}
 		}
-		df := make(map[uint64]int32, n/4)
+		var df map[uint64]int32
+		if m, ok := dfPool.Get().(map[uint64]int32); ok {
+			df = m
+		} else {
+			df = make(map[uint64]int32, n/4)
+		}
 		for _, ps := range [][]party{in.demands, in.resources, in.held} {
 			for i := range ps {
 				for _, g := range ps[i].grams {
@@ -623,6 +726,24 @@ func (in *instance) weighText() {
 			}
 		}
 	})
+}
+
+// dfPool holds the rarity maps of instances recycled (see recycle), empty.
+var dfPool sync.Pool
+
+// recycle hands the instance's memory that nothing else can hold on to
+// the next instances: the instance must not be used afterwards (Run and
+// RunMany recycle theirs after the run; a Session keeps its instances and
+// their maps, which it compares with the next run's).
+func (in *instance) recycle() {
+	putParties(in.demands)
+	putParties(in.resources)
+	in.demands, in.resources = nil, nil
+	if in.df != nil {
+		clear(in.df)
+		dfPool.Put(in.df)
+		in.df = nil
+	}
 }
 
 // weigh sets p's gram weights from the instance's rarities (a gram no item
@@ -716,6 +837,12 @@ const rowBlock = 32
 // workers (one per CPU) as they come free; the result does not depend on
 // which worker found what: the blocks are put together in demand order.
 func (in *instance) generate() *candidates {
+	return in.generateInto(new(candidates))
+}
+
+// generateInto is generate writing the edges into all's arrays (resized,
+// their memory reused when large enough).
+func (in *instance) generateInto(all *candidates) *candidates {
 	in.weighText()
 	nblocks := (len(in.demands) + rowBlock - 1) / rowBlock
 	workers := runtime.GOMAXPROCS(0)
@@ -764,7 +891,7 @@ func (in *instance) generate() *candidates {
 	for _, sp := range spans {
 		n += sp.hi - sp.lo
 	}
-	all := &candidates{R: make([]int32, n), D: make([]int32, n), Terms: make([]termValues, n), KM: make([]float32, n)}
+	all.R, all.D, all.Terms, all.KM = sized(all.R, n), sized(all.D, n), sized(all.Terms, n), sized(all.KM, n)
 	at := 0
 	for _, sp := range spans {
 		b := sp.buf
@@ -790,7 +917,7 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	p := &kept.check
 	radius := 0.0
 	if d.radial() {
-		radius = d.item.RadiusKM
+		radius = d.radius
 	}
 	found = in.nearby(d, radius, p.v.near, found[:0])
 	slices.Sort(found)

@@ -1,5 +1,7 @@
 package match
 
+import "github.com/allymatch/allymatch/matcher"
+
 // top is the best and second-best candidate edge of a demand (-1: none).
 type top struct{ first, second int32 }
 
@@ -42,19 +44,36 @@ func (r *run) explain(res *Result, flowOut []int64) {
 	sc.topsOf = sc.of
 	tops, ncand := sc.tops, sc.ncand
 	met := make([]int64, len(in.demands))
+	// The proposals, their breakdowns, distances and runners-up, each in
+	// one array of the exact size.
+	n := 0
+	for _, f := range flowOut {
+		if f > 0 {
+			n++
+		}
+	}
+	res.Proposals = make([]Proposal, 0, n)
+	terms := make([]matcher.ScoreTerm, n*nTerms)
+	var kms []float64
+	var runners []RunnerUp
 	for e, f := range flowOut {
 		if f <= 0 {
 			continue
 		}
 		d, r := &in.demands[c.D[e]], &in.resources[c.R[e]]
 		met[c.D[e]] += f
+		k := len(res.Proposals)
 		p := Proposal{
 			Resource: r.item.ID, Demand: d.item.ID, ResourceUnit: r.unit.ID, DemandUnit: d.unit.ID,
-			Category: d.item.Category, Quantity: f, Score: int(scores[e]), Breakdown: breakdown(c.Terms[e], w),
+			Category: d.item.Category, Quantity: f, Score: int(scores[e]),
+			Breakdown: breakdownInto(terms[k*nTerms:(k+1)*nTerms:(k+1)*nTerms], c.Terms[e], w),
 		}
 		if c.KM[e] >= 0 {
-			km := float64(int(float64(c.KM[e])*100+0.5)) / 100
-			p.DistanceKM = &km
+			if kms == nil {
+				kms = make([]float64, 0, n-k)
+			}
+			kms = append(kms, float64(int(float64(c.KM[e])*100+0.5))/100)
+			p.DistanceKM = &kms[len(kms)-1]
 		}
 		t := tops[c.D[e]]
 		ru := t.first
@@ -62,8 +81,12 @@ func (r *run) explain(res *Result, flowOut []int64) {
 			ru = t.second
 		}
 		if ru >= 0 {
+			if runners == nil {
+				runners = make([]RunnerUp, 0, n-k)
+			}
 			rr := &in.resources[c.R[ru]]
-			p.RunnerUp = &RunnerUp{Resource: rr.item.ID, Unit: rr.unit.ID, Score: int(scores[ru])}
+			runners = append(runners, RunnerUp{Resource: rr.item.ID, Unit: rr.unit.ID, Score: int(scores[ru])})
+			p.RunnerUp = &runners[len(runners)-1]
 		}
 		res.Proposals = append(res.Proposals, p)
 		res.Totals.Quantity += f

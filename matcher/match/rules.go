@@ -58,7 +58,7 @@ var hardRules = []hardRule{
 		}
 		// the chord bound rejects pairs surely beyond the radius without
 		// the haversine; near the edge the distance decides
-		return surelyFarther(chord2(&d.vec, &r.vec), min(d.lim2, r.lim2)) || p.distance() > min(p.dItem(fRadiusKM).RadiusKM, p.rItem(fRadiusKM).RadiusKM)
+		return surelyFarther(chord2(&d.vec, &r.vec), min(d.lim2, r.lim2)) || p.distance() > min(d.radius, r.radius) // fRadiusKM: in the parties' reads
 	}},
 	{RuleGrid, false, func(p *pairCheck) bool {
 		d, r := p.d, p.r
@@ -72,8 +72,9 @@ var hardRules = []hardRule{
 		return len(p.v.rejected) > 0 && slices.Contains(p.v.rejected, p.rItem(fID).ID)
 	}},
 	{RuleMeasure, true, func(p *pairCheck) bool {
-		d, r := p.dItem(fMeasure), p.rItem(fMeasure|fCategory)
-		return !(d.Measure == r.Measure || p.in.vocab.FamiliesMeet(r.Category, p.r.family, p.d.family))
+		p.dItem(fMeasure)
+		r := p.rItem(fMeasure | fCategory)
+		return !(p.d.measure == p.r.measure || p.in.vocab.FamiliesMeet(r.Category, p.r.family, p.d.family))
 	}},
 	{RuleAudience, true, func(p *pairCheck) bool { return !audiencesMeet(p.d, p.r) }},
 	{RuleDays, true, func(p *pairCheck) bool {

@@ -127,11 +127,15 @@ func scoreOf(v termValues, w [nTerms]int) int {
 // breakdown expands term values into named terms whose points add up to the
 // score (the rounding remainder goes to the largest term).
 func breakdown(v termValues, w [nTerms]int) []matcher.ScoreTerm {
+	return breakdownInto(make([]matcher.ScoreTerm, nTerms), v, w)
+}
+
+// breakdownInto is breakdown written into out (nTerms long).
+func breakdownInto(out []matcher.ScoreTerm, v termValues, w [nTerms]int) []matcher.ScoreTerm {
 	den := 0
 	for _, x := range w {
 		den += x
 	}
-	out := make([]matcher.ScoreTerm, nTerms)
 	total, big := 0, 0
 	for i := range v {
 		pts := 0

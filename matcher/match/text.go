@@ -237,8 +237,32 @@ func textSim(ga []uint64, wa []uint16, suma int64, gb []uint64, wb []uint16, sum
 }
 
 // textShared is the weight two weighted gram sets share: each common gram
-// at the smaller of its two weights.
+// at the smaller of its two weights. The merge steps without a branch on
+// which side is behind (a step advances each side whose gram is not the
+// greater), the comparison of two hashes being a coin flip the CPU cannot
+// predict.
 func textShared(ga []uint64, wa []uint16, gb []uint64, wb []uint16) int64 {
+	var common int64
+	if len(wa) != len(ga) || len(wb) != len(gb) {
+		return textSharedBranchy(ga, wa, gb, wb)
+	}
+	i, j := 0, 0
+	for i < len(ga) && j < len(gb) {
+		a, b := ga[i], gb[j]
+		x, y := wa[i], wb[j]
+		if a == b {
+			common += int64(min(x, y))
+		}
+		i += b2i(a <= b)
+		j += b2i(b <= a)
+	}
+	return common
+}
+
+// textSharedBranchy is textShared where a side's weights are not given
+// for every gram (an unweighed party: no common gram, or a panic, as
+// indexing the weights says).
+func textSharedBranchy(ga []uint64, wa []uint16, gb []uint64, wb []uint16) int64 {
 	var common int64
 	for i, j := 0, 0; i < len(ga) && j < len(gb); {
 		switch {
@@ -253,6 +277,14 @@ func textShared(ga []uint64, wa []uint16, gb []uint64, wb []uint16) int64 {
 		}
 	}
 	return common
+}
+
+// b2i is 1 for true, 0 for false (compiled without a branch).
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // simOf is the similarity of two texts of weights suma and sumb sharing
