@@ -22,9 +22,9 @@ import (
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
-	memdb "github.com/hashicorp/go-memdb"
 	bolt "go.etcd.io/bbolt"
 
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )
