@@ -11,6 +11,11 @@ import (
 	"github.com/allymatch/allymatch/matcher/index"
 )
 
+// bulkImports enables the bulk insert of an import into empty tables and
+// its validation once (a variable for the tests, which compare it with
+// the puts one by one).
+var bulkImports = true
+
 // Import stores every record of b in one mutation: records with a stored id
 // are replaced, others added. Everything is validated first; on any problem
 // nothing is stored and the error lists every problem (the first
@@ -32,7 +37,7 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
 		return matcher.Event{}, err
 	}
-	ev, err := s.Update(ctx, actor, "import", alliances, importing(b, check))
+	ev, err := s.Update(ctx, actor, "import", alliances, importing(b, check, true))
 	if errors.Is(err, ErrNoChange) {
 		// Every record is stored as the bundle has it already.
 		return matcher.Event{Seq: s.Seq(), Actor: actor, Action: "import", Alliances: alliances}, nil
@@ -79,7 +84,7 @@ func (s *Store) ImportDry(ctx context.Context, b *bundle.Bundle, check func(tx *
 				return err
 			}
 		}
-		return stage(importing(b, nil)(tx))
+		return stage(importing(b, nil, false)(tx))
 	}, stage)
 	if err != nil {
 		return err
@@ -91,7 +96,11 @@ func (s *Store) ImportDry(ctx context.Context, b *bundle.Bundle, check func(tx *
 }
 
 // importing is the mutation of an import: check first, then every record.
-func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
+// prepared says that bundle.Prepare found no problem in b: the puts then
+// do not validate the records again, and the tables that hold no record
+// yet (a new store) are filled in bulk, each flushed before a later
+// table's puts read it (units read the alliances they join).
+func importing(b *bundle.Bundle, check func(tx *Tx) error, prepared bool) func(tx *Tx) error {
 	return func(tx *Tx) error {
 		if check != nil {
 			if err := check(tx); err != nil {
@@ -99,26 +108,42 @@ func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
 			}
 		}
 		tx.reserve(b.Len())
+		if prepared && bulkImports {
+			tx.prepared = true
+			defer func() { tx.prepared = false }()
+			tx.startBulk(index.TableGrids, index.TableAlliances, index.TableUnits, index.TableProjects, index.TableItems, index.TableClaims)
+			defer func() { tx.bulk = nil }()
+		}
 		var p matcher.Problems
 		putAll(&p, b.Categories, tx.PutCategory)
 		putAll(&p, b.Grids, tx.PutGrid)
 		putAll(&p, b.Alliances, tx.PutAlliance)
+		if err := tx.flushAll(index.TableGrids, index.TableAlliances); err != nil {
+			return err
+		}
 		putAll(&p, b.Units, tx.PutUnit)
 		for _, pr := range b.Projects {
-			if old, err := tx.Project(pr.ID); err == nil && old.Unit != pr.Unit {
-				p.AddErr("", moved(index.TableProjects, "project", pr.ID, old.Unit, pr.Unit))
-				continue
+			if !tx.pendingBulk(index.TableProjects) {
+				if old, err := tx.Project(pr.ID); err == nil && old.Unit != pr.Unit {
+					p.AddErr("", moved(index.TableProjects, "project", pr.ID, old.Unit, pr.Unit))
+					continue
+				}
 			}
 			p.AddErr("", tx.PutProject(pr))
 		}
 		for _, it := range b.Items {
-			if old, err := tx.Item(it.ID); err == nil && old.Unit != it.Unit {
-				p.AddErr("", moved(index.TableItems, "item", it.ID, old.Unit, it.Unit))
-				continue
+			if !tx.pendingBulk(index.TableItems) {
+				if old, err := tx.Item(it.ID); err == nil && old.Unit != it.Unit {
+					p.AddErr("", moved(index.TableItems, "item", it.ID, old.Unit, it.Unit))
+					continue
+				}
 			}
 			p.AddErr("", tx.PutItem(it))
 		}
 		putAll(&p, b.Claims, tx.PutClaim)
+		if err := tx.flushAll(index.TableUnits, index.TableProjects, index.TableItems, index.TableClaims); err != nil {
+			return err
+		}
 		importLedger(tx, b, &p) // import_ledger.go
 		return p.Err()
 	}
