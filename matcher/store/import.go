@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -15,6 +17,30 @@ import (
 // its validation once (a variable for the tests, which compare it with
 // the puts one by one).
 var bulkImports = true
+
+// bulkImport is the size of an import (records) from which the GC waits
+// for importMemoryLimit.
+const bulkImport = 50_000
+
+// importMemoryLimit is the soft heap limit during a large import. The
+// district (312k records) holds about 1.2 GiB live at its peak (the bundle,
+// the index, the encoded values); the process's resident memory adds the
+// pages of the file written.
+const importMemoryLimit = 1536 << 20
+
+// importLimit is the soft heap limit of a large import: importMemoryLimit,
+// or 1 GiB above the heap live before it where more is held already (a
+// server's index and caches: a limit below the live heap would run the GC
+// without pause), never above the limit in force.
+func importLimit() int64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	limit := int64(importMemoryLimit)
+	if sample[0].Value.Kind() == metrics.KindUint64 {
+		limit = max(limit, int64(sample[0].Value.Uint64())+1<<30)
+	}
+	return min(limit, debug.SetMemoryLimit(-1))
+}
 
 // Import stores every record of b in one mutation: records with a stored id
 // are replaced, others added. Everything is validated first; on any problem
@@ -36,6 +62,13 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 	}
 	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
 		return matcher.Event{}, err
+	}
+	if b.Len() >= bulkImport {
+		// A large import makes much short-lived garbage (copies of the
+		// records, keys, encoded values): the GC runs only when the heap
+		// nears importMemoryLimit, then the usual pacing comes back.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(importLimit()))
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	}
 	ev, err := s.Update(ctx, actor, "import", alliances, importing(b, check, true))
 	if errors.Is(err, ErrNoChange) {
