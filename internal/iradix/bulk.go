@@ -42,7 +42,9 @@ func (t *Txn) ReplaceSorted(keys [][]byte, vals []interface{}) error {
 	if t.trackMutate {
 		t.trackChannel(t.root.mutateCh)
 	}
-	b := builder{keys: keys, vals: vals}
+	// Blocks no larger than the tree needs: a tree of n keys has n
+	// leaves, at most 2n nodes and 2n edges.
+	b := builder{keys: keys, vals: vals, block: min(builderBlock, 2*len(keys)+1)}
 	root := b.node()
 	b.fill(root, 0, len(keys), 0, 0)
 	t.root = root
@@ -60,13 +62,14 @@ type builder struct {
 	nodes  []Node
 	leaves []leafNode
 	edges  []edge
+	block  int
 }
 
 const builderBlock = 1024
 
 func (b *builder) node() *Node {
 	if len(b.nodes) == 0 {
-		b.nodes = make([]Node, builderBlock)
+		b.nodes = make([]Node, b.block)
 	}
 	n := &b.nodes[0]
 	b.nodes = b.nodes[1:]
@@ -76,7 +79,7 @@ func (b *builder) node() *Node {
 
 func (b *builder) leaf(i int) *leafNode {
 	if len(b.leaves) == 0 {
-		b.leaves = make([]leafNode, builderBlock)
+		b.leaves = make([]leafNode, b.block)
 	}
 	l := &b.leaves[0]
 	b.leaves = b.leaves[1:]
@@ -86,11 +89,11 @@ func (b *builder) leaf(i int) *leafNode {
 }
 
 func (b *builder) edgeSlice(n int) []edge {
-	if n > builderBlock {
+	if n > b.block {
 		return make([]edge, n)
 	}
 	if len(b.edges) < n {
-		b.edges = make([]edge, 4*builderBlock)
+		b.edges = make([]edge, b.block)
 	}
 	e := b.edges[:n:n] // capped: an append never reaches a neighbour's edges
 	b.edges = b.edges[n:]

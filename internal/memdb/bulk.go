@@ -98,6 +98,11 @@ func (txn *Txn) InsertBulk(table string, objs []interface{}, workers int) error 
 	return nil
 }
 
+// keyBlock is the size of the blocks that hold the keys of a non-unique
+// index (a tree keeps its keys: a block is freed once none of its keys is
+// in a tree).
+const keyBlock = 64 << 10
+
 // buildIndex fills one index's empty tree with the keys of objs.
 func buildIndex(indexTxn interface {
 	ReplaceSorted([][]byte, []interface{}) error
@@ -107,6 +112,7 @@ func buildIndex(indexTxn interface {
 		obj int
 	}
 	entries := make([]entry, 0, len(objs))
+	var arena []byte
 	for i, obj := range objs {
 		var (
 			ok   bool
@@ -136,7 +142,17 @@ func buildIndex(indexTxn interface {
 		}
 		for _, v := range vals {
 			if !s.Unique {
-				v = append(v, ids[i]...)
+				// The key and the primary key after it, in a block of
+				// keys (one allocation for many).
+				n := len(v) + len(ids[i])
+				if len(arena)+n > cap(arena) {
+					// Blocks no larger than the keys left need (a small
+					// table's index takes a small block).
+					arena = make([]byte, 0, max(n, min(keyBlock, n*(len(objs)-i))))
+				}
+				start := len(arena)
+				arena = append(append(arena, v...), ids[i]...)
+				v = arena[start : start+n : start+n]
 			}
 			entries = append(entries, entry{v, i})
 		}
