@@ -379,7 +379,7 @@ func (s *Server) allowed(req *http.Request) []string {
 		}
 	})
 	path := echo.GetPath(req)
-	var out []string
+	var out, static []string
 	for _, m := range methods {
 		if m == req.Method {
 			continue
@@ -388,7 +388,16 @@ func (s *Server) allowed(req *http.Request) []string {
 		s.e.Router().Find(m, path, c)
 		if s.routed[m+" "+c.Path()] {
 			out = append(out, m)
+			if c.Path() == path {
+				static = append(static, m)
+			}
 		}
+	}
+	if static != nil {
+		// A route of this very path shadows the routes with a
+		// parameter that also match it (/v1/scenarios/sheet is no
+		// scenario's id).
+		return static
 	}
 	return out
 }

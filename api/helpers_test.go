@@ -75,6 +75,19 @@ func (ts *testServer) do(method, path, token, body string) *httptest.ResponseRec
 	return rec
 }
 
+// doAs sends a request whose body is of Content-Type ctype.
+func (ts *testServer) doAs(method, path, token, ctype, body string) *httptest.ResponseRecorder {
+	ts.tb.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	ts.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
 // token makes a token through the API.
 func (ts *testServer) token(body string) string {
 	ts.tb.Helper()

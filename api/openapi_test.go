@@ -235,6 +235,12 @@ func documentRoutes(d *apiDoc) map[string]*routers.Route {
 	return out
 }
 
+// fileBodies are the routes that take a file (sheetFile, sheetRequest):
+// the multipart fields they read, sorted.
+var fileBodies = map[string][]string{
+	"POST /v1/scenarios/sheet": {"file", "meeting", "name", "note", "scope"},
+}
+
 // requestTypes are the types the handlers decode each documented body
 // into (bodyOf, optionalBodyOf and the few decoders of their own).
 var requestTypes = map[string]reflect.Type{
@@ -286,6 +292,29 @@ func TestOpenAPIRequestTypes(t *testing.T) {
 			continue
 		}
 		withBody[key] = true
+		if fields, ok := fileBodies[key]; ok {
+			// A file: multipart with the fields the handler reads, or
+			// the file itself as the body.
+			mt := rt.Operation.RequestBody.Value.Content.Get("multipart/form-data")
+			if mt == nil || mt.Schema == nil {
+				t.Errorf("%s: its body has no multipart/form-data schema", key)
+				continue
+			}
+			var got []string
+			for name := range mt.Schema.Value.Properties {
+				got = append(got, name)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, fields) {
+				t.Errorf("%s: the document's form has %v, the handler reads %v", key, got, fields)
+			}
+			for _, ct := range []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} {
+				if rt.Operation.RequestBody.Value.Content.Get(ct) == nil {
+					t.Errorf("%s: the document does not say it takes %s", key, ct)
+				}
+			}
+			continue
+		}
 		typ, ok := requestTypes[key]
 		if !ok {
 			t.Errorf("%s takes a body the test does not know the type of", key)
@@ -297,6 +326,11 @@ func TestOpenAPIRequestTypes(t *testing.T) {
 			continue
 		}
 		compareFields(t, key, "body", typ, mt.Schema.Value, map[reflect.Type]bool{})
+	}
+	for key := range fileBodies {
+		if !withBody[key] {
+			t.Errorf("%s: the document describes no body for it", key)
+		}
 	}
 	for key := range requestTypes {
 		if !withBody[key] {

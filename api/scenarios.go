@@ -43,6 +43,7 @@ func (h *scenarios) sessions() *match.Sessions {
 // requests of the web pages.
 func (h *scenarios) register(v1 *echo.Group) {
 	v1.POST("/scenarios", h.create)
+	v1.POST("/scenarios/sheet", h.createSheet)
 	v1.GET("/scenarios", h.list)
 	v1.GET("/scenarios/:id/compare", h.compare)
 	v1.POST("/scenarios/:id/share", h.share)
@@ -193,6 +194,12 @@ func (h *scenarios) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.createRequest(c, req)
+}
+
+// createRequest creates the scenario of req and answers it (create, and
+// a sheet's createSheet).
+func (h *scenarios) createRequest(c echo.Context, req scenario.Request) error {
 	actor := actorOf(c)
 	st := h.store()
 	sn := st.Snapshot()
@@ -317,8 +324,21 @@ func (h *scenarios) compare(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// notSheet answers a 405 for /v1/scenarios/sheet, which the router hands
+// to the routes of /v1/scenarios/{id} for the methods POST does not take:
+// "sheet" is a route, no scenario's id.
+func notSheet(c echo.Context) error {
+	if c.Param("id") == "sheet" {
+		return echo.ErrMethodNotAllowed
+	}
+	return nil
+}
+
 // get handles GET /v1/scenarios/{id}, with the summary of its diff.
 func (h *scenarios) get(c echo.Context) error {
+	if err := notSheet(c); err != nil {
+		return err
+	}
 	sc, err := h.scenarioParam(c)
 	if err != nil {
 		return err
@@ -332,6 +352,9 @@ func (h *scenarios) get(c echo.Context) error {
 
 // delete handles DELETE /v1/scenarios/{id}.
 func (h *scenarios) delete(c echo.Context) error {
+	if err := notSheet(c); err != nil {
+		return err
+	}
 	sc, err := h.scenarioParam(c)
 	if err != nil {
 		return err

@@ -56,6 +56,17 @@ type scopeRoute struct {
 	sameAlliance func() string
 	// ids builds the id variants from the owner's path and body.
 	ids func(path, body string) []idVariant
+	// ctype is the body's Content-Type ("": JSON).
+	ctype string
+}
+
+// do sends the route's request.
+func (r scopeRoute) do(ts *testServer, method, path, token, body string) *httptest.ResponseRecorder {
+	ts.tb.Helper()
+	if r.ctype == "" {
+		return ts.do(method, path, token, body)
+	}
+	return ts.doAs(method, path, token, r.ctype, body)
 }
 
 // inBody replaces the JSON string value old (quoted) in body.
@@ -412,6 +423,17 @@ func scopeRoutes() []scopeRoute {
 					inBody("edits[1].alliances[0]", body, "lzwc", "tw"),
 				}
 			}},
+		{name: "POST /v1/scenarios/sheet", method: http.MethodPost, ctype: "text/csv",
+			setup: fixed("/v1/scenarios/sheet?scope=st-lzw&name=%E9%BE%99%E6%B4%B2%E6%B9%BE", "操作,条目,数量,成员单位,加入联盟\n修改数量,\"LH-R12\",70,,\n修改成员单位,,,\"lh-bank\",\"lzwc\"\n"),
+			owner: coordOwner("st-lzw"), parent: coordOwner("bn-district"), ok: 201, sameAlliance: unitID("lh-bank"),
+			ids: func(path, body string) []idVariant {
+				return []idVariant{
+					inQuery(path, "scope", "st-lzw", "tw"),
+					inBody("B2.item", body, "LH-R12", "TW-R01"),
+					inBody("D3.unit", body, "lh-bank", "tw-shop"),
+					inBody("E3.alliances[0]", body, "lzwc", "tw"),
+				}
+			}},
 		{name: "POST /v1/scenarios/{id}/apply", method: http.MethodPost,
 			setup: func(ts *testServer) (string, string) {
 				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
@@ -524,7 +546,7 @@ func TestScopeOfEveryID(t *testing.T) {
 				if who == callerOwner || who == callerParentCoord && r.parent != nil {
 					continue
 				}
-				rec := ts.do(r.method, path, tokens[who], body)
+				rec := r.do(ts, r.method, path, tokens[who], body)
 				want := []int{401, 403, 404}
 				if who == callerDeleted || who == callerRevoked {
 					want = []int{401}
@@ -544,7 +566,7 @@ func TestScopeOfEveryID(t *testing.T) {
 					} else {
 						b = req
 					}
-					rec := ts.do(r.method, p, tokens[callerOwner], b)
+					rec := r.do(ts, r.method, p, tokens[callerOwner], b)
 					var out Problem
 					decodeBody(t, rec, &out)
 					if rec.Code != http.StatusNotFound {
@@ -564,13 +586,13 @@ func TestScopeOfEveryID(t *testing.T) {
 					t.Fatalf("%s: a refused request changed something", v.field)
 				}
 			}
-			if rec := ts.do(r.method, path, tokens[callerOwner], body); rec.Code != r.ok {
+			if rec := r.do(ts, r.method, path, tokens[callerOwner], body); rec.Code != r.ok {
 				t.Errorf("owner: %s %s = %d %s, want %d", r.method, path, rec.Code, rec.Body, r.ok)
 			}
 			if r.parent != nil {
 				ts := newTestServer(t)
 				path, body := r.setup(ts)
-				if rec := ts.do(r.method, path, r.parent(ts), body); rec.Code != r.ok {
+				if rec := r.do(ts, r.method, path, r.parent(ts), body); rec.Code != r.ok {
 					t.Errorf("parent coordinator: %s %s = %d %s, want %d", r.method, path, rec.Code, rec.Body, r.ok)
 				}
 			}

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -22,11 +21,8 @@ func runEval(ctx context.Context, std Stdio, args []string) error {
 	mode := fs.String("mode", "all", "welfare, coverage, stable or all")
 	asJSON := fs.Bool("json", false, "print JSON")
 	verbose := fs.Bool("v", false, "list the bad and unjudged proposals and the missed demands")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	modes := []match.Mode{match.Welfare, match.Coverage, match.Stable}
 	if *mode != "all" {
@@ -71,10 +67,7 @@ func runEval(ctx context.Context, std Stdio, args []string) error {
 		return usageErrorf("no judged set %q (banan, huaxi)", *set)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(std.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(all)
+		return printJSON(std.Out, all)
 	}
 	tw := tabwriter.NewWriter(std.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "set\tmode\tproposals\tgood\tbad\tunjudged\tprecision\tbad rate\trecall")

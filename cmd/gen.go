@@ -29,11 +29,8 @@ func runGen(ctx context.Context, std Stdio, args []string) error {
 	seed := fs.Int64("seed", 1, "random seed: the same units and seed give the same bytes")
 	out := fs.String("out", "gen-data", "folder to write bundle.json, items.json and README.md into")
 	force := fs.Bool("force", false, "write into a folder that is not empty (replacing the generated files there)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErrorf("unexpected argument %q", fs.Arg(0))
 	}
 	if *out == "" {
 		return usageErrorf("--out must name a folder")

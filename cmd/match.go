@@ -2,17 +2,15 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/allymatch/allymatch/fixtures"
-	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -26,13 +24,9 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 	meeting := fs.String("meeting", "", "alliance id of the meeting (default: every meeting)")
 	mode := fs.String("mode", string(match.Welfare), "objective: welfare, coverage or stable")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
-	data := new(string)
-	storeFlags(fs, data, "", "data folder or PostgreSQL URL of a store (default: the embedded Banan sample)")
-	if err := parseFlags(fs, args); err != nil {
+	data := matchDataFlag(fs)
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	set := match.DefaultSettings()
 	set.Mode = match.Mode(*mode)
@@ -47,7 +41,7 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 	sn := st.Snapshot()
 	meetings := []string{*meeting}
 	if *meeting == "" {
-		meetings = meetingsBottomUp(sn)
+		meetings = sn.MeetingsBottomUp()
 	}
 	// The meetings of one snapshot are independent: RunMany runs them on
 	// every CPU and returns them in this order.
@@ -56,18 +50,23 @@ func runMatch(ctx context.Context, std Stdio, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(std.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
 		if *meeting != "" {
-			return enc.Encode(results[0])
+			return printJSON(std.Out, results[0])
 		}
-		return enc.Encode(results)
+		return printJSON(std.Out, results)
 	}
 	for _, res := range results {
 		printResult(std.Out, sn, res)
 	}
 	return nil
+}
+
+// matchDataFlag defines --data, the store openForMatch opens (the
+// embedded Banan sample when it is not given).
+func matchDataFlag(fs *flag.FlagSet) *string {
+	data := new(string)
+	storeFlags(fs, data, "", "data folder or PostgreSQL URL of a store (default: the embedded Banan sample)")
+	return data
 }
 
 // openForMatch opens the existing store in dir (a folder or a PostgreSQL
@@ -103,20 +102,6 @@ func openForMatch(ctx context.Context, dir string) (*store.Store, func(), error)
 		return nil, nil, fmt.Errorf("loading the embedded Banan sample: %w", err)
 	}
 	return st, func() { st.Close(); cleanup() }, nil
-}
-
-// meetingsBottomUp lists every alliance, community level first, by id.
-func meetingsBottomUp(sn store.Snapshot) []string {
-	var out []string
-	for _, l := range matcher.Levels {
-		var ids []string
-		for a := range sn.AlliancesAt(l) {
-			ids = append(ids, a.ID)
-		}
-		slices.Sort(ids)
-		out = append(out, ids...)
-	}
-	return out
 }
 
 func printResult(w io.Writer, sn store.Snapshot, res *match.Result) {

@@ -16,12 +16,10 @@ func runMigrate(ctx context.Context, std Stdio, args []string) error {
 	fs := newFlagSet("migrate", "--from DIR|URL --to DIR|URL\n\nCopies the store at --from whole (every record, event, category and login,\nthe sequence) into a new store at --to: a missing or empty folder, or an\nempty PostgreSQL database (postgres://USER:PASSWORD@HOST:PORT/DB). Either\nside may be a folder or a database. The copy is written in one transaction\n(a failed copy leaves no store behind), then opened as at any start (every\nvalue, record and invariant checked) and its counts compared with the\nsource's. Stop the servers of the source first: writes made during the\ncopy are not in it.", std)
 	from := fs.String("from", "", "the store to copy: a data folder or a PostgreSQL URL")
 	to := fs.String("to", "", "where to copy it: a missing or empty folder, or an empty PostgreSQL database")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
 	}
 	switch {
-	case fs.NArg() != 0:
-		return usageErrorf("unexpected arguments %q", fs.Args())
 	case *from == "":
 		return usageErrorf("--from: missing (a data folder or a PostgreSQL URL)")
 	case *to == "":

@@ -101,11 +101,8 @@ func (s *Server) ParseFlags(std Stdio, args []string) error {
 	fs.StringVar(&s.Config.Addr, "addr", s.Config.Addr, "listen address")
 	storeFlags(fs, &s.Config.Data, s.Config.Data, "data folder, or a PostgreSQL database as postgres://USER:PASSWORD@HOST:PORT/DB (a missing or empty folder, or an empty database, is a new install: a new store seeded with the Banan sample)")
 	fs.DurationVar(&s.Config.ShutdownTimeout, "shutdown-timeout", s.Config.ShutdownTimeout, "grace period for requests in flight on SIGINT/SIGTERM")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	if _, err := api.ParseProxies(s.Config.TrustedProxies); err != nil {
 		return usageErrorf("--trusted-proxies: %v", err)

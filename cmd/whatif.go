@@ -23,13 +23,9 @@ func runWhatIf(ctx context.Context, std Stdio, args []string) error {
 	meeting := fs.String("meeting", "", "alliance id of the meeting (or \"meeting\" in FILE)")
 	editsPath := fs.String("edits", "", "JSON file of edits (- for stdin)")
 	asJSON := fs.Bool("json", false, "print the diff as JSON")
-	data := new(string)
-	storeFlags(fs, data, "", "data folder or PostgreSQL URL of a store (default: the embedded Banan sample)")
-	if err := parseFlags(fs, args); err != nil {
+	data := matchDataFlag(fs)
+	if err := parseNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErrorf("unexpected arguments %q", fs.Args())
 	}
 	if *editsPath == "" {
 		return usageErrorf("--edits FILE is required")
@@ -79,10 +75,7 @@ func runWhatIf(ctx context.Context, std Stdio, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(std.Out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(d)
+		return printJSON(std.Out, d)
 	}
 	printDiff(std.Out, sn.Reader, req, d)
 	return nil
@@ -101,14 +94,9 @@ func printDiff(w io.Writer, r itemReader, req scenario.Request, d *scenario.Diff
 		return id
 	}
 	as := func(list []scenario.Assignment) string {
-		if len(list) == 0 {
-			return "-"
-		}
-		var s []string
-		for _, a := range list {
-			s = append(s, fmt.Sprintf("%s×%d (%d)", a.Resource, a.Quantity, a.Score))
-		}
-		return strings.Join(s, ", ")
+		return listOr(list, func(a scenario.Assignment) string {
+			return fmt.Sprintf("%s×%d (%d)", a.Resource, a.Quantity, a.Score)
+		})
 	}
 	if len(d.Demands) == 0 {
 		fmt.Fprintln(w, "\nNo demand changes.")
@@ -130,14 +118,7 @@ func printDiff(w io.Writer, r itemReader, req scenario.Request, d *scenario.Diff
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "unit\tgained\tlost")
 		claims := func(cs []scenario.Claim) string {
-			if len(cs) == 0 {
-				return "-"
-			}
-			var s []string
-			for _, c := range cs {
-				s = append(s, fmt.Sprintf("%s→%s ×%d", c.Resource, c.Demand, c.Quantity))
-			}
-			return strings.Join(s, ", ")
+			return listOr(cs, func(c scenario.Claim) string { return fmt.Sprintf("%s→%s ×%d", c.Resource, c.Demand, c.Quantity) })
 		}
 		for _, u := range d.Units {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Unit, claims(u.Gained), claims(u.Lost))
@@ -153,4 +134,17 @@ func printDiff(w io.Writer, r itemReader, req scenario.Request, d *scenario.Diff
 		l, s := t.Live.MetByPriority[p], t.Scenario.MetByPriority[p]
 		fmt.Fprintf(w, "  priority %d %6d  →  %d of %d\n", p, l[0], s[0], s[1])
 	}
+}
+
+// listOr says each element of list by say, comma-separated, and an empty
+// list as "-" (a table's empty cell).
+func listOr[T any](list []T, say func(T) string) string {
+	if len(list) == 0 {
+		return "-"
+	}
+	s := make([]string, len(list))
+	for i, v := range list {
+		s[i] = say(v)
+	}
+	return strings.Join(s, ", ")
 }

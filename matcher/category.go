@@ -301,6 +301,19 @@ func (v *Vocabulary) Compatible(res, dem string) bool {
 	return ok
 }
 
+// Pair reports whether items a and b, one a resource and the other a
+// demand, can make a claim by their categories (Compatible); two items of
+// one kind never can.
+func (v *Vocabulary) Pair(a, b *Item) bool {
+	if a.Kind == b.Kind {
+		return false
+	}
+	if a.Kind == Resource {
+		return v.Compatible(a.Category, b.Category)
+	}
+	return v.Compatible(b.Category, a.Category)
+}
+
 // Lookup finds a category by id, Chinese name or English name, as
 // spreadsheets may use any of them.
 func (v *Vocabulary) Lookup(s string) (string, bool) {

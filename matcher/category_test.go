@@ -38,3 +38,26 @@ func TestCategoryStrengthAndConversions(t *testing.T) {
 		}
 	}
 }
+
+// TestVocabularyPair: a resource and a demand pair by the resource's
+// category serving the demand's, in either order of the arguments; two
+// items of one kind never pair.
+func TestVocabularyPair(t *testing.T) {
+	v := MustDefaultVocabulary()
+	item := func(k ItemKind, cat string) *Item { return &Item{Kind: k, Category: cat} }
+	for _, c := range []struct {
+		a, b *Item
+		want bool
+	}{
+		{item(Resource, "goods"), item(Demand, "elderly"), true},
+		{item(Demand, "elderly"), item(Resource, "goods"), true},
+		{item(Resource, "elderly"), item(Demand, "goods"), false},
+		{item(Demand, "goods"), item(Resource, "elderly"), false},
+		{item(Resource, "goods"), item(Resource, "goods"), false},
+		{item(Demand, "goods"), item(Demand, "goods"), false},
+	} {
+		if got := v.Pair(c.a, c.b); got != c.want {
+			t.Errorf("Pair(%s %s, %s %s) = %v, want %v", c.a.Kind, c.a.Category, c.b.Kind, c.b.Category, got, c.want)
+		}
+	}
+}

@@ -615,6 +615,13 @@ const (
 	ProjectDropped ProjectStatus = "dropped"
 )
 
+// ProjectStatuses lists the project statuses in the order a project goes
+// through them.
+var ProjectStatuses = []ProjectStatus{ProjectPlanned, ProjectRunning, ProjectDone, ProjectDropped}
+
+// Valid reports whether s is a known status.
+func (s ProjectStatus) Valid() bool { return slices.Contains(ProjectStatuses, s) }
+
 // Project is an entry of a unit's project list (项目清单), e.g. a 4:30
 // after-school class. Its slots are the demand items whose Project is its id;
 // it is launchable when every required slot is filled.
@@ -634,9 +641,7 @@ func (pr *Project) Validate() error {
 	checkID(&p, "unit", pr.Unit)
 	checkText(&p, "name", pr.Name, NameText)
 	checkText(&p, "description", pr.Description, DescText)
-	switch pr.Status {
-	case ProjectPlanned, ProjectRunning, ProjectDone, ProjectDropped:
-	default:
+	if !pr.Status.Valid() {
 		p.Add("status", "must be planned, running, done or dropped, got %q", pr.Status)
 	}
 	return p.Err()

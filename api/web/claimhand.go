@@ -36,18 +36,6 @@ type browsePage struct {
 	Bar  listBar
 }
 
-// compatibleWith reports whether it and own (of the other kind) can make a
-// claim by their categories (Vocabulary.Compatible).
-func compatibleWith(v *matcher.Vocabulary, it, own *matcher.Item) bool {
-	if it.Kind == own.Kind {
-		return false
-	}
-	if own.Kind == matcher.Resource {
-		return v.Compatible(own.Category, it.Category)
-	}
-	return v.Compatible(it.Category, own.Category)
-}
-
 // browse lists the open items the unit may claim (service.ClaimableItems):
 // searched by text, filtered by list, category, unit, priority and level,
 // ?for= one of its own items (then only those that can meet it or that it
@@ -122,7 +110,7 @@ func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage
 	a := actorOf(c)
 	p.Target, p.TargetUnit = n.itemRow(target), n.Unit(target.Unit)
 	for it := range sn.ItemsOf(p.Unit.ID) {
-		if it.Status != matcher.ItemOpen || !compatibleWith(sn.Vocab, target, it) {
+		if it.Status != matcher.ItemOpen || !sn.Vocab.Pair(target, it) {
 			continue
 		}
 		row := n.itemRow(it)
@@ -220,7 +208,7 @@ func (s *site) createHandClaim(c echo.Context) error {
 		own = nil
 		if q := strings.ToLower(f.V("mine")); q != "" {
 			for it := range sn.ItemsOf(u.ID) {
-				if it.Status == matcher.ItemOpen && compatibleWith(sn.Vocab, target, it) && strings.Contains(strings.ToLower(it.Title), q) {
+				if it.Status == matcher.ItemOpen && sn.Vocab.Pair(target, it) && strings.Contains(strings.ToLower(it.Title), q) {
 					if own != nil {
 						own = nil
 						break

@@ -101,10 +101,17 @@ func TestEveryPage(t *testing.T) {
 		"成员单位.csv": []byte("序号,编号,名称,类型,网格,联盟\n1,lh-noodle,龙华面馆,餐饮,lh-g1,lh\n"),
 		"需求清单.csv": []byte("龙华社区需求清单,,,,,,,\n序号,编号,单位,类别,名称,数量,开始,结束\n1,LH-Z1,龙洲湾中学,护学,寒假护送,１２,2026-12-01 18:00,2027-01-20\n2,LH-Z2,龙华面馆,物资,冬季棉被,５,,\n"),
 		"资源清单.csv": []byte("序号,编号,单位,类别,名称,数量\n1,LH-Z3,龙华面馆,物资,爱心午餐,３０\n"),
+		// Sheets of edits (whatif_sheet.go): one with a problem in each
+		// row and an unknown column, one clean.
+		"坏修改清单.csv": []byte("操作,条目,数量,颜色\n修改数量,LH-R12,七十,\n改名字,,,\n修改数量,ZZ-NONE,70,\n"),
+		"修改清单.csv":  []byte("操作,条目,数量,服务半径（公里）\n修改数量,LH-R12,70,\n修改服务半径,LH-D06,,4\n"),
 	} {
 		if err := os.WriteFile(filepath.Join(sheets, name), text, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	uploadSheet := func(name string) []chromedp.Action[chromedp.Void] {
+		return []chromedp.Action[chromedp.Void]{chromedp.SetUploadFiles(chromedp.CSS("#sheet-file"), []string{filepath.Join(sheets, name)}), chromedp.Click(chromedp.CSS("#sheet-check"))}
 	}
 	upload := func(names ...string) []chromedp.Action[chromedp.Void] {
 		var paths []string
@@ -148,6 +155,15 @@ func TestEveryPage(t *testing.T) {
 	if scenario == nil {
 		t.Fatalf("no scenario: %.500s", coord.last)
 	}
+	// A second scenario of lh, to compare with the first; and one that
+	// adds a unit through the form's fields.
+	coord.get("/ui/meetings/lh")
+	coord.post("/ui/meetings/lh/whatif", url.Values{"csrf": {coord.csrf()}, "op": {"add_unit"}, "op_new_unit": {"lh-teahouse"}, "op_unit_name": {"龙华老街茶馆"},
+		"op_unit_kind": {"商户"}, "op_unit_grid": {"lh-g1"}, "op_alliances": {"lh"}})
+	second := regexp.MustCompile(`/ui/scenarios/([^/"]+)/apply`).FindStringSubmatch(coord.last)
+	if second == nil {
+		t.Fatalf("no second scenario: %.500s", coord.last)
+	}
 	if c, _ := st.Snapshot().Claim(confirmed.ID); c.Status != matcher.ClaimConfirmed {
 		t.Fatalf("claim %s is %s", confirmed.ID, c.Status)
 	}
@@ -170,6 +186,10 @@ func TestEveryPage(t *testing.T) {
 		{"home", "/ui/", "ul.meetings", nil},
 		{"dashboard", "/ui/meetings/lh", "#proposals", nil},
 		{"dashboard-filtered", "/ui/meetings/lh?ans=none&sort=score", "#proposals", nil},
+		// A new item without its title: the form again with the item's
+		// inputs shown and the one at fault marked.
+		{"whatif-error", "/ui/meetings/lh", "#whatif-error", []chromedp.Action[chromedp.Void]{chromedp.SetValue(chromedp.CSS("#op"), "add_item"),
+			chromedp.SetValue(chromedp.CSS("#op_unit"), "lh-school"), chromedp.SetValue(chromedp.CSS("#op_quantity"), "3"), chromedp.Click(chromedp.CSS("#whatif-run"))}},
 		{"claims", "/ui/meetings/lh/claims", "#claims-search", nil},
 		{"unmet", "/ui/meetings/lh/unmet", "#unmet", nil},
 		{"proof", "/ui/meetings/lh/proof", "#proof-check", nil},
@@ -184,6 +204,9 @@ func TestEveryPage(t *testing.T) {
 		{"import", "/ui/meetings/lh/import", "#upload", nil},
 		{"import-problems", "/ui/meetings/lh/import", "#problems", upload("bad.xlsx")},
 		{"import-preview", "/ui/meetings/lh/import", "#commit", upload("成员单位.csv", "需求清单.csv", "资源清单.csv")},
+		{"whatif-sheet", "/ui/meetings/lh/whatif/sheet", "#sheet-upload", nil},
+		{"whatif-sheet-problems", "/ui/meetings/lh/whatif/sheet", "#sheet-problems", uploadSheet("坏修改清单.csv")},
+		{"whatif-sheet-preview", "/ui/meetings/lh/whatif/sheet", "#sheet-create", uploadSheet("修改清单.csv")},
 		{"logins", "/ui/meetings/lh/logins", "#make-slips", nil},
 		{"webhooks", "/ui/meetings/lh/webhooks", "main h1", nil},
 		{"slips", "/ui/meetings/lh/logins", ".slips", []chromedp.Action[chromedp.Void]{chromedp.Click(chromedp.CSS("#make-slips button"))}},
@@ -199,6 +222,8 @@ func TestEveryPage(t *testing.T) {
 		{"whynot", "/ui/items/LH-D10/whynot", "#candidates", nil},
 		{"scenario", "/ui/scenarios/" + scenario[1], "#totals", nil},
 		{"brief", "/ui/scenarios/" + scenario[1] + "/brief", "#brief-cost", nil},
+		{"scenario-add-unit", "/ui/scenarios/" + second[1], "#scenario-edits", nil},
+		{"compare", "/ui/scenarios/" + scenario[1] + "/compare/" + second[1], "#compare-totals", nil},
 		{"browse", "/ui/units/lh-school/browse", "#search", nil},
 		{"not-found", "/ui/meetings/nope", "#error-box", nil},
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -8,6 +9,25 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
 )
+
+// termBand is a range of a score term's raw value (0..1000) from floor
+// up to the next band's, said by the message key.
+type termBand struct {
+	floor int
+	key   string
+}
+
+// termBands say a score term's value: by the first band whose floor it
+// reaches; a value below every floor is not said. A proximity whose
+// distance is known and the history are said with a figure instead
+// (explainScore).
+var termBands = map[string][]termBand{
+	match.TermProximity: {{1000, "why.samegrid"}, {1, "why.neargrid"}},
+	match.TermText:      {{400, "why.text.close"}, {1, "why.text.some"}},
+	match.TermPriority:  {{750, "why.prio.high"}, {500, "why.prio.mid"}, {math.MinInt, "why.prio.low"}},
+	match.TermTime:      {{1000, "why.time.full"}, {500, "why.time.most"}, {1, "why.time.part"}},
+	match.TermAffinity:  {{1000, "why.aff.same"}, {600, "why.aff.street"}, {math.MinInt, "why.aff.far"}},
+}
 
 // explainScore puts a score breakdown into words, strongest terms first,
 // e.g. "距离0.3公里、标签相近、优先级高".
@@ -20,53 +40,19 @@ func explainScore(l *Lang, terms []matcher.ScoreTerm, distKM *float64) string {
 	for _, t := range terms {
 		var key string
 		var arg any
-		switch t.Name {
-		case match.TermProximity:
-			switch {
-			case distKM != nil:
-				key, arg = "why.distance", strconv.FormatFloat(*distKM, 'f', 1, 64)
-			case t.Value >= 1000:
-				key = "why.samegrid"
-			case t.Value > 0:
-				key = "why.neargrid"
-			}
-		case match.TermText:
-			switch {
-			case t.Value >= 400:
-				key = "why.text.close"
-			case t.Value > 0:
-				key = "why.text.some"
-			}
-		case match.TermPriority:
-			switch {
-			case t.Value >= 750:
-				key = "why.prio.high"
-			case t.Value >= 500:
-				key = "why.prio.mid"
-			default:
-				key = "why.prio.low"
-			}
-		case match.TermTime:
-			switch {
-			case t.Value >= 1000:
-				key = "why.time.full"
-			case t.Value >= 500:
-				key = "why.time.most"
-			case t.Value > 0:
-				key = "why.time.part"
-			}
-		case match.TermAffinity:
-			switch {
-			case t.Value >= 1000:
-				key = "why.aff.same"
-			case t.Value >= 600:
-				key = "why.aff.street"
-			default:
-				key = "why.aff.far"
-			}
-		case match.TermHistory:
+		switch {
+		case t.Name == match.TermProximity && distKM != nil:
+			key, arg = "why.distance", strconv.FormatFloat(*distKM, 'f', 1, 64)
+		case t.Name == match.TermHistory:
 			if t.Value > 0 {
 				key, arg = "why.history", t.Value/200
+			}
+		default:
+			for _, b := range termBands[t.Name] {
+				if t.Value >= b.floor {
+					key = b.key
+					break
+				}
 			}
 		}
 		if key == "" || t.Weight == 0 {

@@ -72,9 +72,14 @@ func (s *site) notifier() (*notify.Notifier, error) {
 	return s.Notifier(), nil
 }
 
-// webhooksSubject returns the meeting or unit of the path, if the caller
-// may manage its webhooks.
-func (s *site) webhooksSubject(c echo.Context) (*webhooksData, error) {
+// webhooksSubject returns the notifier and the meeting or unit of the
+// path, if the caller may manage its webhooks (a page saying
+// notifications are off when they are).
+func (s *site) webhooksSubject(c echo.Context) (*notify.Notifier, *webhooksData, error) {
+	n, err := s.notifier()
+	if err != nil {
+		return nil, nil, err
+	}
 	sn := s.Service().Store.Snapshot()
 	a := actorOf(c)
 	d := &webhooksData{Targets: notify.Targets, Kinds: notify.Kinds}
@@ -82,20 +87,23 @@ func (s *site) webhooksSubject(c echo.Context) (*webhooksData, error) {
 	if c.Path() == Prefix+"/units/:id/webhooks" {
 		u, err := sn.Unit(id)
 		if err != nil || !matcher.CanWriteUnit(sn.Reader, a, id) {
-			return nil, errNotFound
+			return nil, nil, errNotFound
 		}
 		d.Unit, d.Path = u, Prefix+"/units/"+id+"/webhooks"
-		return d, nil
+		return n, d, nil
 	}
 	al, err := sn.Alliance(id)
 	if err != nil || !matcher.CanRunMeeting(sn.Reader, a, id) {
-		return nil, errNotFound
+		return nil, nil, errNotFound
 	}
 	d.Meeting, d.Path = al, Prefix+"/meetings/"+id+"/webhooks"
-	return d, nil
+	return n, d, nil
 }
 
-func (s *site) fillWebhooks(n *notify.Notifier, a matcher.Actor, d *webhooksData) error {
+// showWebhooks renders the webhooks page d with status: the subject's
+// subscriptions, each with its last deliveries.
+func (s *site) showWebhooks(c echo.Context, status int, n *notify.Notifier, d *webhooksData) error {
+	a := actorOf(c)
 	alliance, unit := "", ""
 	if d.Meeting != nil {
 		alliance = d.Meeting.ID
@@ -109,32 +117,21 @@ func (s *site) fillWebhooks(n *notify.Notifier, a matcher.Actor, d *webhooksData
 		}
 		d.Rows = append(d.Rows, webhookRow{View: v, Deliveries: ds})
 	}
-	return nil
+	return s.render(c, status, "webhooks", d)
 }
 
 func (s *site) webhooksPage(c echo.Context) error {
-	n, err := s.notifier()
+	n, d, err := s.webhooksSubject(c)
 	if err != nil {
 		return err
 	}
-	d, err := s.webhooksSubject(c)
-	if err != nil {
-		return err
-	}
-	if err := s.fillWebhooks(n, actorOf(c), d); err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "webhooks", d)
+	return s.showWebhooks(c, http.StatusOK, n, d)
 }
 
 // addWebhook subscribes the page's meeting or unit; a generic
 // subscription's secret, made now, is shown on the page once.
 func (s *site) addWebhook(c echo.Context) error {
-	n, err := s.notifier()
-	if err != nil {
-		return err
-	}
-	d, err := s.webhooksSubject(c)
+	n, d, err := s.webhooksSubject(c)
 	if err != nil {
 		return err
 	}
@@ -151,10 +148,7 @@ func (s *site) addWebhook(c echo.Context) error {
 	}
 	if len(form["events"]) == 0 {
 		d.Form, d.Field, d.Error = form, "events", langFrom(c).T("wh.err.noevents")
-		if err := s.fillWebhooks(n, actorOf(c), d); err != nil {
-			return err
-		}
-		return s.render(c, http.StatusBadRequest, "webhooks", d)
+		return s.showWebhooks(c, http.StatusBadRequest, n, d)
 	}
 	if d.Meeting != nil {
 		req.Alliance = d.Meeting.ID
@@ -181,19 +175,13 @@ func (s *site) addWebhook(c echo.Context) error {
 		}
 		d.Form, d.Field = form, strings.SplitN(field, "[", 2)[0] // events[1]: the events' label
 		d.Error = pageDetail(langFrom(c), err)
-		if err := s.fillWebhooks(n, actorOf(c), d); err != nil {
-			return err
-		}
-		return s.render(c, statusOf[matcher.ErrorCode(err)], "webhooks", d)
+		return s.showWebhooks(c, statusOf[matcher.ErrorCode(err)], n, d)
 	}
 	if created.Secret == "" {
 		return c.Redirect(http.StatusSeeOther, withMsg(d.Path, "wh.added"))
 	}
 	d.Secret = created.Secret
-	if err := s.fillWebhooks(n, actorOf(c), d); err != nil {
-		return err
-	}
-	return s.render(c, http.StatusOK, "webhooks", d)
+	return s.showWebhooks(c, http.StatusOK, n, d)
 }
 
 // webhookBack is the page a webhook's button goes back to.

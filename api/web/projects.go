@@ -41,7 +41,7 @@ func (s *site) listProject(c echo.Context, id string) (*matcher.Project, *matche
 
 func (s *site) fillProjectPage(c echo.Context, sn store.Snapshot, p *projectPage) {
 	l := langFrom(c)
-	for _, st := range []matcher.ProjectStatus{matcher.ProjectPlanned, matcher.ProjectRunning, matcher.ProjectDone, matcher.ProjectDropped} {
+	for _, st := range matcher.ProjectStatuses {
 		p.Statuses = append(p.Statuses, choice{Value: string(st), Label: l.T("project." + string(st)), Selected: string(st) == p.F.V("status")})
 	}
 	if p.Project != nil {

@@ -6,8 +6,9 @@
 // what-if form with its diff and apply button, and why-not for unmet demands.
 //
 // Pages are html/template with embedded assets and work with forms alone;
-// one small script (static/live.js) updates a meeting's page as its
-// events arrive. Logging in with a token (resolved by the API's own lookup,
+// two small scripts help: static/live.js updates a meeting's page as its
+// events arrive, static/whatif.js shows only the what-if form's inputs
+// of the kind of edit chosen. Logging in with a token (resolved by the API's own lookup,
 // Deps.Login) opens a server-side session: the cookie holds the session's
 // random secret (HttpOnly, SameSite=Strict, Secure over TLS or behind a
 // trusted proxy that says so), stored only as a hash and ended on the
@@ -95,6 +96,7 @@ type site struct {
 	logins  *limiter
 	pages   map[string]*template.Template
 	pending *pendingImports
+	sheets  *pendingImports // sheets of edits between preview and creation (whatif_sheet.go)
 }
 
 // New returns the pages' handler, serving the paths under /ui. It is an
@@ -107,7 +109,7 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), pending: newPending()}
+	s := &site{Deps: d, secret: make([]byte, 32), logins: newLimiter(loginsPerMinute, time.Minute), pending: newPending(), sheets: newPending()}
 	if _, err := rand.Read(s.secret); err != nil {
 		panic(err)
 	}
@@ -151,12 +153,19 @@ func New(d Deps) http.Handler {
 	a.GET("/units/:id", s.unit)
 	a.POST("/claims/:id/answer", s.answer)
 	a.POST("/meetings/:id/whatif", s.whatIf)
+	// A sheet of edits as a scenario (whatif_sheet.go).
+	a.GET("/meetings/:id/whatif/sheet", s.sheetForm)
+	a.POST("/meetings/:id/whatif/sheet", s.sheetPreview)
+	a.POST("/meetings/:id/whatif/sheet/create", s.sheetCreate)
+	a.GET("/whatif/template.xlsx", s.sheetTemplate)
+	a.GET("/whatif/template.csv", s.sheetTemplate)
 	a.GET("/scenarios/:sid", s.scenarioPage)
 	a.POST("/scenarios/:sid/apply", s.applyScenario)
 	a.POST("/scenarios/:sid/share", s.shareScenario)
 	a.GET("/scenarios/:sid/export.xlsx", s.exportScenario)
 	a.GET("/scenarios/:sid/brief", s.scenarioBrief)
 	a.GET("/scenarios/:sid/compare/:other", s.comparePage)
+	a.GET("/scenarios/:sid/compare.xlsx", s.exportCompare) // ?with=OTHER
 	a.GET("/items/:id/whynot", s.whyNotPage)
 	a.GET("/meetings/:id/logins", s.loginsPage)
 	a.POST("/meetings/:id/logins/code", s.newLoginCode)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/scenario"
 	"github.com/allymatch/allymatch/matcher/service"
@@ -55,10 +56,15 @@ type option struct{ Value, Label string }
 type whatIfForm struct {
 	Weights []weightField
 	Ops     []opChoice        // the operations of "one more edit"
+	Groups  []opGroup         // and its inputs
+	Windows []windowRow       // its time windows as typed
+	Kinds   []option          // the unit kinds the desk has words for
 	Values  map[string]string // the form as sent
 	Field   string            // the form field at fault
 	Error   string
 	Picks   map[string][]option
+	// The words OpFields writes (whatif.pick, whatif.window.from, .to).
+	pickText, fromText, toText string
 }
 
 type weightField struct {
@@ -71,9 +77,20 @@ func (f *whatIfForm) V(name string) string { return f.Values[name] }
 // Pick is the choices of a field whose text matched several records.
 func (f *whatIfForm) Pick(name string) []option { return f.Picks[name] }
 
+// OpBad reports whether the field at fault is one of "one more edit".
+func (f *whatIfForm) OpBad() bool { return strings.HasPrefix(f.Field, "op") }
+
 // whatIfOf is the empty what-if form of meeting id.
 func whatIfOf(n names, id string) *whatIfForm {
-	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}, Ops: opChoices(n.lang)}
+	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}, Ops: opChoices(n.lang),
+		Groups: opGroupsOf(n.lang, n.sn.Vocab), Windows: []windowRow{{}, {}},
+		pickText: n.lang.T("whatif.pick"), fromText: n.lang.T("whatif.window.from"), toText: n.lang.T("whatif.window.to")}
+	if al, err := n.sn.Alliance(id); err == nil {
+		f.Values["op_item_level"] = string(al.Level)
+	}
+	for _, k := range unitKinds {
+		f.Kinds = append(f.Kinds, option{k, n.lang.T("unitkind." + k)})
+	}
 	for _, t := range match.Terms {
 		f.Weights = append(f.Weights, weightField{t, weightOf(match.DefaultWeights, t)})
 	}
@@ -303,7 +320,11 @@ func (s *site) whatIf(c echo.Context) error {
 	}
 	code := matcher.ErrorCode(err)
 	var fe *formError
-	if !errors.As(err, &fe) && code != matcher.EINVALID && code != matcher.ECONFLICT && code != matcher.EFORBIDDEN {
+	var me *matcher.Error
+	// An id of an edit that names nothing the caller may see is the
+	// form's error too (edits[i].item.project).
+	named := code == matcher.ENOTFOUND && errors.As(err, &me) && editIndexRe.MatchString(me.Field)
+	if !errors.As(err, &fe) && code != matcher.EINVALID && code != matcher.ECONFLICT && code != matcher.EFORBIDDEN && !named {
 		return err
 	}
 	f := whatIfOf(n, al.ID)
@@ -312,17 +333,35 @@ func (s *site) whatIf(c echo.Context) error {
 	for k := range form {
 		f.Values[k] = form.Get(k)
 	}
+	froms, tos := form["op_from"], form["op_to"]
+	f.Windows = make([]windowRow, max(len(froms), len(tos), 2))
+	for i := range f.Windows {
+		if i < len(froms) {
+			f.Windows[i].From = froms[i]
+		}
+		if i < len(tos) {
+			f.Windows[i].To = tos[i]
+		}
+	}
 	status := http.StatusBadRequest
 	switch {
 	case fe != nil:
 		f.Field, f.Error = fe.field, fe.msg
 	default:
-		var me *matcher.Error
-		errors.As(err, &me)
+		// The first problem is the one shown: its field is the input.
+		field := ""
+		if list := matcher.FieldErrors(err); len(list) > 0 {
+			field = list[0].Field
+		} else if errors.As(err, &me) {
+			field = me.Field
+		}
 		f.Error = errText(l, err)
-		if m := editIndexRe.FindStringSubmatch(me.Field); m != nil {
+		if m := editIndexRe.FindStringSubmatch(field); m != nil {
 			if i, _ := strconv.Atoi(m[1]); i < len(fields) {
 				f.Field = fields[i]
+				if f.Field == "op" {
+					f.Field = opInputOf(edits[i].Op, field)
+				}
 			}
 		}
 		status = statusOf[code]
@@ -515,7 +554,7 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	for _, u := range diff.Units {
 		d.Units = append(d.Units, unitChangeView{Unit: n.Unit(u.Unit), Gained: claims(u.Gained), Lost: claims(u.Lost)})
 	}
-	d.Measures = measureLines(n, diff.Live, diff.After)
+	d.Measures = measureLines(measureOf(n, sc), diff.PerMeeting())
 	return d, nil
 }
 
@@ -528,17 +567,50 @@ type measureLine struct {
 	LiveFull, Full int   // demands met in full
 }
 
-// measureLines compares two plans' results per measure: what each
-// proposes, and how many demands each meets in full.
-func measureLines(n names, live, after *match.Result) []measureLine {
-	by := map[string]*measureLine{}
-	line := func(demand string) *measureLine {
-		m := n.Item(demand).Measure
-		if by[m] == nil {
-			by[m] = &measureLine{Measure: m}
-		}
-		return by[m]
+// measureLines compares the plans of each meeting (live, scenario) per
+// measure, the measure of a demand being measureOf's: what each proposes,
+// and how many demands each meets in full. Over a scope the meetings'
+// plans are summed measure by measure; a demand planned in two meetings
+// counts in each, as the totals do. The measures that change come first.
+func measureLines(measureOf func(demand string) string, plans []scenario.MeetingPlan) []measureLine {
+	cols := make([][]*match.Result, len(plans))
+	for i, mp := range plans {
+		cols[i] = []*match.Result{mp.Live, mp.After}
 	}
+	var out []measureLine
+	for _, m := range measureColumns(measureOf, cols) {
+		out = append(out, measureLine{Measure: m.Measure, Demands: m.Demands, Live: m.Met[0], After: m.Met[1], LiveFull: m.Full[0], Full: m.Full[1]})
+	}
+	// The measures whose plans differ first (a district has a score of
+	// measures, most unchanged by one edit), then the most demanded.
+	slices.SortStableFunc(out, func(a, b measureLine) int {
+		changed := func(m measureLine) int {
+			if m.Changed() {
+				return 0
+			}
+			return 1
+		}
+		return cmp.Compare(changed(a), changed(b))
+	})
+	return out
+}
+
+// measureCols is what several plans (columns) meet in one measure.
+type measureCols struct {
+	Measure string
+	Demands int     // demands of the measure, in any plan
+	Met     []int64 // by plan
+	Full    []int   // demands met in full, by plan
+}
+
+// Differs reports whether plans i and j meet otherwise in the measure.
+func (m measureCols) Differs(i, j int) bool { return m.Met[i] != m.Met[j] || m.Full[i] != m.Full[j] }
+
+// measureColumns counts, meeting by meeting (plans[i] is a meeting's
+// plans, one per column), what each column's plans meet per measure; by
+// demands, then measure.
+func measureColumns(measureOf func(demand string) string, plans [][]*match.Result) []measureCols {
+	by := map[string]*measureCols{}
 	type tally struct {
 		met   map[string]int64
 		unmet map[string]bool
@@ -556,36 +628,64 @@ func measureLines(n names, live, after *match.Result) []measureLine {
 		}
 		return t
 	}
-	lt, at := count(live), count(after)
-	seen := map[string]bool{}
-	for _, t := range []tally{lt, at} {
-		for dem := range t.met {
-			seen[dem] = true
+	for _, meeting := range plans {
+		ts := make([]tally, len(meeting))
+		seen := map[string]bool{}
+		for k, r := range meeting {
+			ts[k] = count(r)
+			for dem := range ts[k].met {
+				seen[dem] = true
+			}
+			for dem := range ts[k].unmet {
+				seen[dem] = true
+			}
 		}
-		for dem := range t.unmet {
-			seen[dem] = true
+		for dem := range seen {
+			m := measureOf(dem)
+			l := by[m]
+			if l == nil {
+				l = &measureCols{Measure: m, Met: make([]int64, len(meeting)), Full: make([]int, len(meeting))}
+				by[m] = l
+			}
+			l.Demands++
+			for k, t := range ts {
+				l.Met[k] += t.met[dem]
+				if t.met[dem] > 0 && !t.unmet[dem] {
+					l.Full[k]++
+				}
+			}
 		}
 	}
-	for dem := range seen {
-		l := line(dem)
-		l.Demands++
-		l.Live += lt.met[dem]
-		l.After += at.met[dem]
-		if lt.met[dem] > 0 && !lt.unmet[dem] {
-			l.LiveFull++
-		}
-		if at.met[dem] > 0 && !at.unmet[dem] {
-			l.Full++
-		}
-	}
-	out := make([]measureLine, 0, len(by))
+	out := make([]measureCols, 0, len(by))
 	for _, l := range by {
 		out = append(out, *l)
 	}
-	slices.SortFunc(out, func(a, b measureLine) int {
+	slices.SortFunc(out, func(a, b measureCols) int {
 		return cmp.Or(cmp.Compare(b.Demands, a.Demands), cmp.Compare(a.Measure, b.Measure))
 	})
 	return out
+}
+
+// Changed reports whether the two plans differ in the measure.
+func (m measureLine) Changed() bool { return m.Live != m.After || m.LiveFull != m.Full }
+
+// measureOf returns the measure of a demand as the live state has it, or
+// as the scenario's state does (a demand the scenario adds).
+func measureOf(n names, sc *scenario.Scenario) func(string) string {
+	var fork index.Reader
+	forked := false
+	return func(id string) string {
+		if it, err := n.sn.Item(id); err == nil {
+			return it.Measure
+		}
+		if !forked {
+			fork, forked = sc.Reader(), true
+		}
+		if it, err := fork.Item(id); err == nil {
+			return it.Measure
+		}
+		return ""
+	}
 }
 
 // meetingChangeView is a meeting of a scope whose plan changes.
@@ -681,30 +781,46 @@ type compareData struct {
 	C        *scenario.Comparison
 	Demands  []demandChangeView
 	Meetings []meetingChangeView
+	Measures []measureCols // met per measure: live, A, B
+	N        names
 }
 
 // comparePage sets the scenario sid beside the scenario other.
 func (s *site) comparePage(c echo.Context) error {
+	d, err := s.compareState(c, c.Param("other"))
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "compare", d)
+}
+
+// compareState sets the scenario sid beside the scenario other, as the
+// compare page and its .xlsx show them: the caller must read both (else
+// not found), and both must plan the same meetings.
+func (s *site) compareState(c echo.Context, other string) (*compareData, error) {
 	st := s.Service().Store
 	m := scenariosOf(c.Request())
 	if err := m.Use(st); err != nil {
-		return err
+		return nil, err
+	}
+	if other == "" {
+		return nil, errNotFound
 	}
 	a := actorOf(c)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
 	defer cancel()
-	cmpd, err := m.Compare(ctx, st, a, c.Param("sid"), c.Param("other"))
+	cmpd, err := m.Compare(ctx, st, a, c.Param("sid"), other)
 	if err != nil {
 		if matcher.ErrorCode(err) == matcher.ENOTFOUND {
-			return errNotFound
+			return nil, errNotFound
 		}
-		return err
+		return nil, err
 	}
 	sn := st.Snapshot()
 	n := names{sn: sn, lang: langFrom(c)}
 	sa, _ := m.Get(sn.Reader, a, cmpd.A)
 	sb, _ := m.Get(sn.Reader, a, cmpd.B)
-	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd}
+	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd, N: n}
 	for _, e := range sa.Edits {
 		d.AWords = append(d.AWords, editWords(n, e))
 	}
@@ -724,7 +840,98 @@ func (s *site) comparePage(c echo.Context) error {
 	for _, mc := range cmpd.Changed {
 		d.Meetings = append(d.Meetings, meetingChangeView{C: mc, Name: n.Alliance(mc.Meeting)})
 	}
-	return s.render(c, http.StatusOK, "compare", d)
+	d.Measures = compareMeasures(n, sa, sb, cmpd.Plans)
+	return d, nil
+}
+
+// compareMeasures counts what the live plan, A's and B's meet per measure
+// over plans (the measures where A and B differ first); a demand's
+// measure is the live state's, or A's or B's for one they add.
+func compareMeasures(n names, sa, sb *scenario.Scenario, plans []scenario.ComparePlan) []measureCols {
+	ofA, ofB := measureOf(n, sa), measureOf(n, sb)
+	measure := func(id string) string {
+		if m := ofA(id); m != "" {
+			return m
+		}
+		return ofB(id)
+	}
+	cols := make([][]*match.Result, len(plans))
+	for i, p := range plans {
+		cols[i] = []*match.Result{p.Live, p.A, p.B}
+	}
+	out := measureColumns(measure, cols)
+	slices.SortStableFunc(out, func(a, b measureCols) int {
+		differs := func(m measureCols) int {
+			if m.Differs(1, 2) {
+				return 0
+			}
+			return 1
+		}
+		return cmp.Compare(differs(a), differs(b))
+	})
+	return out
+}
+
+// exportCompare sends two scenarios side by side as .xlsx (GET
+// /ui/scenarios/ID/compare.xlsx?with=OTHER, the compare page's access):
+// what each changes, the totals of the live plan and of each (and of each
+// meeting whose plans differ between them), and the demands whose plans
+// differ. Quantities stay with their demands and measures.
+func (s *site) exportCompare(c echo.Context) error {
+	d, err := s.compareState(c, c.QueryParam("with"))
+	if err != nil {
+		return err
+	}
+	l := d.N.lang
+	head := func(key string) []string { return strings.Split(l.T(key, d.A.ID, d.B.ID), "|") }
+	edits := bundle.Sheet{Name: l.T("compare.sheet.edits"), Header: strings.Split(l.T("compare.export.edits"), "|")}
+	for _, side := range []struct {
+		sc    *scenario.Scenario
+		words []string
+	}{{d.A, d.AWords}, {d.B, d.BWords}} {
+		for i, w := range side.words {
+			edits.Rows = append(edits.Rows, []any{side.sc.ID, side.sc.Name, i + 1, w})
+		}
+	}
+	t := d.C.Totals
+	totals := bundle.Sheet{Name: l.T("scenario.totals"), Header: head("compare.export.totals")}
+	totals.Rows = append(totals.Rows, []any{d.Scope, t.Live.Welfare, t.A.Welfare, t.B.Welfare, t.Welfare,
+		t.Live.UnitsInvolved, t.A.UnitsInvolved, t.B.UnitsInvolved, len(d.Demands)})
+	for _, m := range d.Meetings {
+		totals.Rows = append(totals.Rows, []any{m.Name, "", m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare,
+			"", m.C.Live.UnitsInvolved, m.C.After.UnitsInvolved, m.C.Demands})
+	}
+	plan := func(as []assignView) string {
+		var out []string
+		for _, a := range as {
+			out = append(out, fmt.Sprintf("%s：%s ×%d", a.Unit, a.Resource.Title, a.Quantity))
+		}
+		return strings.Join(out, "\n")
+	}
+	measures := bundle.Sheet{Name: l.T("scenario.measures"), Header: head("compare.export.measures")}
+	addMeasures := func(name string, lines []measureCols) {
+		for _, m := range lines {
+			measures.Rows = append(measures.Rows, []any{name, m.Measure, m.Demands, m.Met[0], m.Met[1], m.Met[2], m.Met[2] - m.Met[1], m.Full[0], m.Full[1], m.Full[2]})
+		}
+	}
+	addMeasures(d.Scope, d.Measures)
+	for _, m := range d.Meetings {
+		for _, p := range d.C.Plans {
+			if p.Meeting == m.C.Meeting {
+				addMeasures(m.Name, compareMeasures(d.N, d.A, d.B, []scenario.ComparePlan{p}))
+			}
+		}
+	}
+	demands := bundle.Sheet{Name: l.T("compare.demands.sheet"), Header: head("compare.export.demands")}
+	for _, dc := range d.Demands {
+		demands.Rows = append(demands.Rows, []any{dc.Meeting, dc.C.Demand, dc.Demand.Title, dc.Unit, dc.C.MetBefore, dc.C.MetAfter, dc.C.MetAfter - dc.C.MetBefore,
+			dc.Demand.Measure, plan(dc.Before), plan(dc.After)})
+	}
+	var buf bytes.Buffer
+	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{edits, totals, measures, demands}); err != nil {
+		return err
+	}
+	return sendFile(c, d.A.ID+"-"+d.B.ID+"-compare.xlsx", buf.Bytes())
 }
 
 // exportScenario sends a scenario's diff as .xlsx: the meetings whose
@@ -757,14 +964,32 @@ func (s *site) exportScenario(c echo.Context) error {
 			units.Rows = append(units.Rows, []any{u.Unit, l.T("scenario.lost"), cl.Resource.Title, cl.Demand.Title, cl.Quantity})
 		}
 	}
+	// The quantities met are compared measure by measure (of the scope,
+	// then of each meeting whose plan changes), never added across
+	// measures; the totals sheet has what does add up.
 	t := d.Diff.Totals
 	totals := bundle.Sheet{Name: l.T("scenario.totals"), Header: strings.Split(l.T("scenario.export.totals"), "|")}
-	totals.Rows = append(totals.Rows, []any{d.Meeting, t.Live.Met, t.Scenario.Met, t.Live.Welfare, t.Scenario.Welfare, t.Welfare})
+	totals.Rows = append(totals.Rows, []any{d.Meeting, len(d.Demands), t.Live.Welfare, t.Scenario.Welfare, t.Welfare, t.Live.UnitsInvolved, t.Scenario.UnitsInvolved})
 	for _, m := range d.Meetings {
-		totals.Rows = append(totals.Rows, []any{m.Name, m.C.Live.Met, m.C.After.Met, m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare})
+		totals.Rows = append(totals.Rows, []any{m.Name, m.C.Demands, m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare, m.C.Live.UnitsInvolved, m.C.After.UnitsInvolved})
+	}
+	measures := bundle.Sheet{Name: l.T("scenario.measures"), Header: strings.Split(l.T("scenario.export.measures"), "|")}
+	addMeasures := func(name string, lines []measureLine) {
+		for _, m := range lines {
+			measures.Rows = append(measures.Rows, []any{name, m.Measure, m.Demands, m.Live, m.After, m.After - m.Live, m.LiveFull, m.Full})
+		}
+	}
+	addMeasures(d.Meeting, d.Measures)
+	plans := d.Diff.PerMeeting()
+	for _, m := range d.Meetings {
+		for _, mp := range plans {
+			if mp.Meeting == m.C.Meeting {
+				addMeasures(m.Name, measureLines(measureOf(d.N, d.S), []scenario.MeetingPlan{mp}))
+			}
+		}
 	}
 	var buf bytes.Buffer
-	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{totals, demands, units}); err != nil {
+	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{totals, measures, demands, units}); err != nil {
 		return err
 	}
 	return sendFile(c, d.S.ID+"-diff.xlsx", buf.Bytes())

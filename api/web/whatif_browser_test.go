@@ -96,3 +96,83 @@ func TestBrowserRedCross(t *testing.T) {
 		t.Error("the what-ifs wrote to the store")
 	}
 }
+
+// TestPhoneWhatIfAddUnit adds a unit through the what-if form's fields in
+// headless chromium on a phone (390×844): choosing the kind of edit shows
+// only the inputs it reads, the unit is typed in Chinese (its kind and
+// grid by name), the scenario names it, and neither page scrolls
+// sideways. Screenshots in shotsDir/whatif-phone.
+func TestPhoneWhatIfAddUnit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test in -short mode")
+	}
+	exe := chromium(t)
+	ts, st := newServer(t)
+	shots := filepath.Join(shotsDir(t), "whatif-phone")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browserContext(t, exe, 390, 844)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
+	shot, fail, run := d.shot, d.fail, d.run
+	fits := func(page string) {
+		t.Helper()
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			fail("width of "+page, err)
+		}
+		if vw, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`)); w > vw {
+			t.Errorf("%s is %d px wide on a %d px phone: it scrolls sideways", page, w, vw)
+		}
+	}
+	hidden := func(id string) bool {
+		t.Helper()
+		h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("field-`+id+`").offsetParent === null`))
+		if err != nil {
+			fail("is "+id+" hidden", err)
+		}
+		return h
+	}
+	seq := st.Seq()
+	run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	d.login("the community's coordinator", makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	run("choose to add a unit",
+		chromedp.Navigate(ts.URL+"/ui/meetings/lh"),
+		chromedp.WaitVisible(chromedp.CSS("#whatif-op")),
+		chromedp.SetValue(chromedp.CSS("#op"), "add_unit"),
+	)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("op").dispatchEvent(new Event("change"))`)); err != nil {
+		fail("choose to add a unit", err)
+	}
+	run("its inputs show", chromedp.WaitVisible(chromedp.CSS("#op_unit_name")))
+	if hidden("op_new_unit") || hidden("op_alliances") || !hidden("op_item_title") || !hidden("op_quantity") || !hidden("op_unit") {
+		t.Error("adding a unit does not show exactly its inputs")
+	}
+	fits("the what-if form")
+	run("type the unit",
+		chromedp.SendKeys(chromedp.CSS("#op_new_unit"), "lh-teahouse"),
+		chromedp.SendKeys(chromedp.CSS("#op_unit_name"), "龙华老街茶馆"),
+		chromedp.SendKeys(chromedp.CSS("#op_unit_kind"), "商户"),
+		chromedp.SetValue(chromedp.CSS("#op_unit_party"), "1"),
+		chromedp.SendKeys(chromedp.CSS("#op_unit_grid"), "龙华社区2号红色网格"),
+		chromedp.SendKeys(chromedp.CSS("#op_alliances"), "lh"),
+		chromedp.SendKeys(chromedp.CSS("#whatif-name"), "茶馆加入龙华联盟"),
+		shot("1-form"),
+		chromedp.Click(chromedp.CSS("#whatif-run")),
+		chromedp.WaitVisible(chromedp.CSS("#apply-form")),
+		shot("2-scenario"),
+	)
+	edits, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#scenario-edits ol")))
+	if err != nil {
+		fail("the scenario's edits", err)
+	}
+	if !strings.Contains(edits, "新增成员单位 龙华老街茶馆") {
+		t.Errorf("the scenario's edits are %q", edits)
+	}
+	fits("the scenario page")
+	if st.Seq() != seq {
+		t.Error("the what-if wrote to the store")
+	}
+}

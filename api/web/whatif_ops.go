@@ -1,10 +1,11 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
-	"strconv"
+	"fmt"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,24 +15,22 @@ import (
 )
 
 // The what-if form's "one more edit": any operation of the scenario
-// registry, its fields read from one set of inputs (search pickers for the
-// unit and the item, ids for a project and alliances, numbers, a status,
-// and the fields of a record as JSON). The operations of the objective
-// (set_mode, set_weights) have their own fieldset.
+// registry, its fields read from one set of inputs (whatif_record.go):
+// search pickers for the unit, the item, the project and alliances,
+// numbers, a status, time windows, and a record's fields one input each.
+// The operations of the objective (set_mode, set_weights) have their own
+// fieldset.
 
 // opChoice is one operation the form offers.
 type opChoice struct {
 	Name, Label string
-	Fields      string // the form inputs it reads, for the hint
+	Fields      string // the registry's fields it reads, for the hint
 }
 
 // opChoices lists the registry's operations in l's words.
 func opChoices(l *Lang) []opChoice {
 	var out []opChoice
-	for _, name := range scenario.Ops() {
-		if name == scenario.OpSetMode || name == scenario.OpSetWeights {
-			continue
-		}
+	for _, name := range formOps() {
 		op, _ := scenario.Lookup(name)
 		spec := op.Spec()
 		i := 0
@@ -47,91 +46,57 @@ func opChoices(l *Lang) []opChoice {
 	return out
 }
 
-// editOfOp reads the form's one more edit ("op" and the op_* inputs), or
-// nil when none is chosen. Errors name the form input.
+// editOfOp reads the form's one more edit ("op" and the op_* inputs it
+// reads), or nil when none is chosen. Errors name the form input.
 func editOfOp(c echo.Context, l *Lang, p *picker) (*scenario.Edit, error) {
 	name := strings.TrimSpace(c.FormValue("op"))
 	if name == "" {
 		return nil, nil
 	}
-	op, ok := scenario.Lookup(name)
-	if !ok || name == scenario.OpSetMode || name == scenario.OpSetWeights {
+	if _, ok := scenario.Lookup(name); !ok || !slices.Contains(formOps(), name) {
 		return nil, &formError{"op", l.T("whatif.op.unknown", name)}
 	}
 	val := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
+	r := &recordForm{c: c, l: l, p: p}
 	e := &scenario.Edit{Op: name}
-	record := val("op_record")
-	for _, f := range op.Spec().Fields {
+	for _, in := range inputsOf(name) {
+		v := val(in)
+		var err error
 		switch {
-		case f.Kind == scenario.ArgRecord || f.Kind == scenario.ArgWindows:
-			if record == "" {
-				continue
-			}
-			if err := setRecord(e, f.Name, record); err != nil {
-				return nil, &formError{"op_record", l.T("whatif.op.json", err.Error())}
-			}
-		case f.Kind == scenario.ArgUnit && val("op_unit") != "":
-			id, err := p.unitWide("op_unit", val("op_unit"))
-			if err != nil {
-				return nil, err
-			}
-			if e.Unit.Value == nil {
-				e.Unit.ID = id
-			}
-		case f.Kind == scenario.ArgItem && val("op_item") != "":
-			id, err := p.item("op_item", val("op_item"))
-			if err != nil {
-				return nil, err
-			}
-			if e.Item.Value == nil {
-				e.Item.ID = id
-			}
-		case f.Kind == scenario.ArgProject && val("op_project") != "":
-			if e.Project.Value == nil {
-				e.Project.ID = val("op_project")
-			}
-		case f.Name == "alliance" && val("op_alliance") != "":
-			e.Alliance = val("op_alliance")
-		case f.Name == "alliances" && val("op_alliances") != "":
-			e.Alliances = strings.FieldsFunc(val("op_alliances"), func(r rune) bool { return r == ',' || r == '，' || r == ' ' || r == '、' })
-		case f.Name == "quantity" && val("op_quantity") != "":
-			q, err := strconv.ParseInt(val("op_quantity"), 10, 64)
-			if err != nil {
-				return nil, &formError{"op_quantity", l.T("whatif.whole")}
-			}
-			e.Quantity = &q
-		case f.Name == "radius_km" && val("op_radius") != "":
-			v, err := strconv.ParseFloat(val("op_radius"), 64)
-			if err != nil {
-				return nil, &formError{"op_radius", l.T("whatif.number")}
-			}
-			e.RadiusKM = &v
-		case f.Kind == scenario.ArgStatus && val("op_status") != "":
-			st := matcher.ProjectStatus(val("op_status"))
+		case in == "op_windows" && !slices.Contains(addOps, name):
+			e.Windows, err = r.windows()
+		case v == "":
+		case in == "op_unit":
+			e.Unit.ID, err = p.unitWide(in, v)
+		case in == "op_item":
+			e.Item.ID, err = p.item(in, v)
+		case in == "op_project":
+			e.Project.ID, err = p.project(in, v)
+		case in == "op_alliance":
+			e.Alliance, err = p.alliance(in, v)
+		case in == "op_alliances":
+			e.Alliances, err = p.alliances(in, v)
+		case in == "op_quantity" && !slices.Contains(addOps, name):
+			e.Quantity, err = r.quantity()
+		case in == "op_radius" && !slices.Contains(addOps, name):
+			e.RadiusKM, err = r.radius()
+		case in == "op_status" && name == scenario.OpSetProjectStatus:
+			st := matcher.ProjectStatus(v)
 			e.Status = &st
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if name == scenario.OpSetWindow && e.Item.ID != "" && e.Windows == nil {
+		return nil, &formError{"op_windows", l.T("whatif.err.nowindows")}
+	}
+	if slices.Contains(addOps, name) || slices.Contains(setOps, name) {
+		if err := recordEdit(c, l, p, e); err != nil {
+			return nil, err
 		}
 	}
 	return e, nil
-}
-
-// setRecord decodes the JSON of a record's fields into the edit's field
-// name (a unit, item or project object; windows).
-func setRecord(e *scenario.Edit, name, js string) error {
-	var err error
-	switch name {
-	case "unit":
-		err = json.Unmarshal([]byte(js), &e.Unit)
-	case "item":
-		err = json.Unmarshal([]byte(js), &e.Item)
-	case "project":
-		err = json.Unmarshal([]byte(js), &e.Project)
-	case "windows":
-		var w []matcher.Window
-		if err = json.Unmarshal([]byte(js), &w); err == nil {
-			e.Windows = &w
-		}
-	}
-	return err
 }
 
 // unitWide resolves a unit field among the units of the meeting and, when
@@ -159,4 +124,102 @@ func (p *picker) unitWide(field, typed string) (string, error) {
 		}
 	}
 	return p.one(field, typed, len(opts), opts[:min(len(opts), maxPicks)])
+}
+
+// project resolves a project field: the id of a project of a unit the
+// caller may see, or words of the name of one (a name typed in full wins
+// over those it is a part of). A project the caller may not see is
+// answered as an absent one.
+func (p *picker) project(field, typed string) (string, error) {
+	a, r := actorOf(p.c), p.n.sn.Reader
+	if pr, err := r.Project(typed); err == nil && service.CanSeeUnit(r, a, pr.Unit) {
+		return pr.ID, nil
+	}
+	m := matches{typed: strings.ToLower(typed)}
+	for pr := range r.Projects() {
+		if m.match(pr.Name) && service.CanSeeUnit(r, a, pr.Unit) {
+			m.add(pr.Name, option{pr.ID, fmt.Sprintf("%s %s（%s）", pr.ID, pr.Name, p.n.Unit(pr.Unit))})
+		}
+	}
+	return m.result(p, field, typed)
+}
+
+// alliance resolves an alliance field: the id of an alliance the caller
+// may see, or words of its name.
+func (p *picker) alliance(field, typed string) (string, error) {
+	a, r := actorOf(p.c), p.n.sn.Reader
+	if al, err := r.Alliance(typed); err == nil && service.CanSeeAlliance(r, a, al.ID) {
+		return al.ID, nil
+	}
+	m := matches{typed: strings.ToLower(typed)}
+	for al := range r.Alliances() {
+		if m.match(al.Name) && service.CanSeeAlliance(r, a, al.ID) {
+			m.add(al.Name, option{al.ID, al.ID + " " + al.Name})
+		}
+	}
+	return m.result(p, field, typed)
+}
+
+// listSep splits a list field: commas, 、 and white space.
+func listSep(r rune) bool {
+	return r == ',' || r == '，' || r == '、' || r == ';' || r == '；' || unicode.IsSpace(r)
+}
+
+// alliances resolves a list of alliances (ids or names, separated by
+// commas, 、 or spaces), each as alliance does. With one entry, several
+// matches are offered to choose from; with more, the error names the
+// entry and its matches.
+func (p *picker) alliances(field, typed string) ([]string, error) {
+	entries := strings.FieldsFunc(typed, listSep)
+	var out []string
+	for _, entry := range entries {
+		id, err := p.alliance(field, entry)
+		if err != nil {
+			var fe *formError
+			if opts := p.picks[field]; len(entries) > 1 && errors.As(err, &fe) && len(opts) > 0 {
+				delete(p.picks, field)
+				labels := make([]string, len(opts))
+				for i, o := range opts {
+					labels[i] = o.Label
+				}
+				return nil, &formError{field, p.n.lang.T("whatif.list.which", entry, strings.Join(labels, p.n.lang.T("list.sep")))}
+			}
+			return nil, err
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// matches gathers the records whose names hold what was typed (case
+// folded): those named exactly so, and the first maxPicks of all.
+type matches struct {
+	typed        string
+	exact, total int
+	first        option // the one named exactly so
+	opts         []option
+}
+
+func (m *matches) match(name string) bool { return strings.Contains(strings.ToLower(name), m.typed) }
+
+func (m *matches) add(name string, o option) {
+	if strings.ToLower(name) == m.typed {
+		m.exact++
+		m.first = o
+	}
+	m.total++
+	if len(m.opts) < maxPicks {
+		m.opts = append(m.opts, o)
+	}
+}
+
+// result is the one match (the one named exactly so, when one is), or the
+// picker's error offering them.
+func (m *matches) result(p *picker, field, typed string) (string, error) {
+	if m.exact == 1 {
+		return m.first.Value, nil
+	}
+	return p.one(field, typed, m.total, m.opts)
 }

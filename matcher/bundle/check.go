@@ -60,65 +60,62 @@ func Prepare(b *Bundle, base *matcher.Vocabulary) (*matcher.Vocabulary, error) {
 		ps.addErr(Loc{}, "categories", err)
 		return nil, ps.err()
 	}
-	d = dup("grids")
-	for i := range b.Grids {
-		g := &b.Grids[i]
-		g.Rev = 0
-		d(i, g.ID)
-		l, r := rec("grids", i, g.ID)
-		ps.addErr(l, r, g.Validate())
-	}
-	d = dup("alliances")
-	for i := range b.Alliances {
-		a := &b.Alliances[i]
-		a.Rev = 0
-		d(i, a.ID)
-		l, r := rec("alliances", i, a.ID)
-		ps.addErr(l, r, a.Validate())
-	}
-	d = dup("units")
-	for i := range b.Units {
-		u := &b.Units[i]
-		u.Rev = 0
-		d(i, u.ID)
-		l, r := rec("units", i, u.ID)
-		ps.addErr(l, r, u.Validate())
-	}
-	d = dup("projects")
-	for i := range b.Projects {
-		p := &b.Projects[i]
+	c := lister{&ps, rec, dup}
+	checkList(c, "grids", b.Grids, func(g *matcher.Grid) string { g.Rev = 0; return g.ID }, nil)
+	checkList(c, "alliances", b.Alliances, func(a *matcher.Alliance) string { a.Rev = 0; return a.ID }, nil)
+	checkList(c, "units", b.Units, func(u *matcher.Unit) string { u.Rev = 0; return u.ID }, nil)
+	checkList(c, "projects", b.Projects, func(p *matcher.Project) string {
 		p.Rev = 0
 		p.SetDefaults()
-		d(i, p.ID)
-		l, r := rec("projects", i, p.ID)
-		ps.addErr(l, r, p.Validate())
-	}
-	d = dup("items")
-	for i := range b.Items {
-		it := &b.Items[i]
+		return p.ID
+	}, nil)
+	checkList(c, "items", b.Items, func(it *matcher.Item) string {
 		it.Rev = 0
 		it.SetDefaults()
 		if id, ok := vocab.Lookup(it.Category); ok {
 			it.Category = id
 		}
-		d(i, it.ID)
-		l, r := rec("items", i, it.ID)
-		ps.addErr(l, r, it.Validate())
+		return it.ID
+	}, func(it *matcher.Item, l Loc, r string) {
 		if it.Category != "" && !vocab.Has(it.Category) {
 			ps.add(l, r, "category", "unknown category %q; add it to the bundle's categories or use one of the vocabulary", it.Category)
 		}
-	}
-	d = dup("claims")
-	for i := range b.Claims {
-		c := &b.Claims[i]
-		c.Rev = 0
-		d(i, c.ID)
-		l, r := rec("claims", i, c.ID)
-		ps.addErr(l, r, c.Validate())
-	}
-	prepareLedger(b, vocab, &ps, rec, dup) // ledger.go
+	})
+	checkList(c, "claims", b.Claims, func(cl *matcher.Claim) string { cl.Rev = 0; return cl.ID }, nil)
+	prepareLedger(b, vocab, c) // ledger.go
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
 	return vocab, nil
+}
+
+// lister is what Prepare checks the bundle's lists with: the problems
+// found, where a record is (rec) and, for a list, the finder of ids used
+// twice in it (dup).
+type lister struct {
+	ps  *problems
+	rec func(table string, i int, id string) (Loc, string)
+	dup func(table string) func(i int, id string)
+}
+
+// checkList checks every record of the list table, in order: prepare
+// resets what the store keeps of it, sets its defaults and returns its
+// id; then the id is found if an earlier record has it, the record's own
+// fields are validated, and more (nil: nothing more) checks the rest, at
+// the record's place.
+func checkList[T any, P interface {
+	*T
+	Validate() error
+}](c lister, table string, list []T, prepare func(P) string, more func(x P, l Loc, r string)) {
+	d := c.dup(table)
+	for i := range list {
+		x := P(&list[i])
+		id := prepare(x)
+		d(i, id)
+		l, r := c.rec(table, i, id)
+		c.ps.addErr(l, r, x.Validate())
+		if more != nil {
+			more(x, l, r)
+		}
+	}
 }

@@ -16,7 +16,6 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
-	"golang.org/x/text/width"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -385,7 +384,7 @@ func (c cells) bad(col, format string, args ...any) {
 
 // num returns a number cell's text with full-width digits and signs
 // (４０, －３) as ASCII.
-func (c cells) num(col string) string { return width.Fold.String(c.str(col)) }
+func (c cells) num(col string) string { return Number(c.str(col)) }
 
 func (c cells) int64(col string) int64 {
 	s := c.num(col)
@@ -412,30 +411,16 @@ func (c cells) float(col string) float64 {
 }
 
 func (c cells) boolean(col string) bool {
-	switch strings.ToLower(c.str(col)) {
-	case "", "0", "false", "no", "n", "否", "无":
-		return false
-	case "1", "true", "yes", "y", "是", "有":
-		return true
+	v, ok := Bool(c.str(col))
+	if !ok {
+		c.bad(col, "must be yes/no (是/否), got %q", c.str(col))
 	}
-	c.bad(col, "must be yes/no (是/否), got %q", c.str(col))
-	return false
+	return v
 }
 
 // list splits a cell on ; ； 、 , ， and |.
 func (c cells) list(col string) []string {
-	s := c.str(col)
-	if s == "" {
-		return nil
-	}
-	f := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(";；、,，|", r) })
-	out := f[:0]
-	for _, x := range f {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
+	return List(c.str(col))
 }
 
 func (c cells) point() *matcher.GeoPoint {
@@ -463,13 +448,8 @@ func (c cells) time(col string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	for _, l := range timeLayouts {
-		if t, err := time.ParseInLocation(l, s, CST); err == nil {
-			if col == "to" && !strings.Contains(l, "15") {
-				t = t.AddDate(0, 0, 1)
-			}
-			return t
-		}
+	if t, ok := Time(s, col == "to"); ok {
+		return t
 	}
 	c.bad(col, "not a date or time: %q (use 2026-12-01 or 2026-12-01 18:00)", s)
 	return time.Time{}
@@ -484,11 +464,7 @@ var levelNames = map[string]matcher.Level{
 
 // level reads a level: community/street/district or its Chinese name.
 func (c cells) level() matcher.Level {
-	s := c.str("level")
-	if l, ok := levelNames[s]; ok {
-		return l
-	}
-	return matcher.Level(strings.ToLower(s))
+	return LevelOf(c.str("level"))
 }
 
 // statusNames maps Chinese item statuses to statuses.
@@ -497,11 +473,7 @@ var statusNames = map[string]matcher.ItemStatus{
 }
 
 func (c cells) status() matcher.ItemStatus {
-	s := c.str("status")
-	if st, ok := statusNames[s]; ok {
-		return st
-	}
-	return matcher.ItemStatus(strings.ToLower(s))
+	return ItemStatusOf(c.str("status"))
 }
 
 // priorityNames maps the words spreadsheets use for urgency to priorities.
@@ -510,16 +482,9 @@ var priorityNames = map[string]int{"低": 1, "较低": 2, "一般": 3, "中": 3,
 // priority reads 1..5 or 低/较低/一般/中/较高/高/紧急.
 func (c cells) priority() int {
 	s := c.num("priority")
-	if p, ok := priorityNames[s]; ok {
-		return p
-	}
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > matcher.MaxPriority {
+	n, ok := PriorityOf(s)
+	if !ok {
 		c.bad("priority", "must be 1 (low) to %d (urgent), or 低/一般/高/紧急; got %q", matcher.MaxPriority, s)
-		return 0
 	}
 	return n
 }
@@ -541,14 +506,7 @@ var unitKindNames = map[string]matcher.UnitKind{
 // or Chinese name (学校, school), else the word as it is: 餐饮, 物业 are
 // kinds too (the vocabulary grows with the data, as categories do).
 func (c cells) unitKind() matcher.UnitKind {
-	s := c.str("kind")
-	if k, ok := unitKindNames[s]; ok {
-		return k
-	}
-	if isASCII(s) {
-		return matcher.UnitKind(strings.ToLower(s))
-	}
-	return matcher.UnitKind(s)
+	return UnitKindOf(c.str("kind"))
 }
 
 func isASCII(s string) bool {
@@ -567,11 +525,7 @@ var projectStatusNames = map[string]matcher.ProjectStatus{
 }
 
 func (c cells) projectStatus() matcher.ProjectStatus {
-	s := c.str("status")
-	if st, ok := projectStatusNames[s]; ok {
-		return st
-	}
-	return matcher.ProjectStatus(strings.ToLower(s))
+	return ProjectStatusOf(c.str("status"))
 }
 
 func (c cells) item(kind CSVKind) matcher.Item {
@@ -589,14 +543,11 @@ func (c cells) item(kind CSVKind) matcher.Item {
 	case CSVResources:
 		it.Kind = matcher.Resource
 	default:
-		switch k := strings.ToLower(c.str("kind")); k {
-		case "demand", "需求":
-			it.Kind = matcher.Demand
-		case "resource", "资源":
-			it.Kind = matcher.Resource
-		default:
-			c.bad("kind", "must be demand or resource (需求/资源), got %q", k)
+		k, ok := ItemKindOf(c.str("kind"))
+		if !ok {
+			c.bad("kind", "must be demand or resource (需求/资源), got %q", strings.ToLower(c.str("kind")))
 		}
+		it.Kind = k
 	}
 	from, to := c.time("from"), c.time("to")
 	if !from.IsZero() || !to.IsZero() {

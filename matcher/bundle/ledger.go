@@ -25,44 +25,31 @@ type Ledger struct {
 // transfer from the bundle an award or a transfer by hand), category
 // names mapped to ids, every record's own fields validated and ids used
 // twice found.
-func prepareLedger(b *Bundle, vocab *matcher.Vocabulary, ps *problems, rec func(string, int, string) (Loc, string), dup func(string) func(int, string)) {
+func prepareLedger(b *Bundle, vocab *matcher.Vocabulary, c lister) {
 	l := &b.Ledger
-	d := dup("accounts")
-	for i := range l.Accounts {
-		a := &l.Accounts[i]
+	checkList(c, "accounts", l.Accounts, func(a *matcher.Account) string {
 		a.Rev, a.Debits, a.Credits = 0, 0, 0
-		d(i, a.ID)
-		lc, r := rec("accounts", i, a.ID)
-		ps.addErr(lc, r, a.Validate())
-	}
-	d = dup("rules")
-	for i := range l.Rules {
-		x := &l.Rules[i]
+		return a.ID
+	}, nil)
+	checkList(c, "rules", l.Rules, func(x *matcher.EarnRule) string {
 		x.Rev = 0
 		if id, ok := vocab.Lookup(x.Category); ok {
 			x.Category = id
 		}
-		d(i, x.ID)
-		lc, r := rec("rules", i, x.ID)
-		ps.addErr(lc, r, x.Validate())
+		return x.ID
+	}, func(x *matcher.EarnRule, lc Loc, r string) {
 		if x.Category != "" && !vocab.Has(x.Category) {
-			ps.add(lc, r, "category", "unknown category %q", x.Category)
+			c.ps.add(lc, r, "category", "unknown category %q", x.Category)
 		}
-	}
-	d = dup("offers")
-	for i := range l.Offers {
-		o := &l.Offers[i]
+	})
+	checkList(c, "offers", l.Offers, func(o *matcher.Offer) string {
 		o.Rev, o.Redeemed = 0, 0
 		if o.Status == "" {
 			o.Status = matcher.OfferOpen
 		}
-		d(i, o.ID)
-		lc, r := rec("offers", i, o.ID)
-		ps.addErr(lc, r, o.Validate())
-	}
-	d = dup("earners")
-	for i := range l.Earners {
-		e := &l.Earners[i]
+		return o.ID
+	}, nil)
+	checkList(c, "earners", l.Earners, func(e *matcher.Earners) string {
 		e.Rev = 0
 		if e.By == "" {
 			e.By = matcher.System.String()
@@ -72,11 +59,11 @@ func prepareLedger(b *Bundle, vocab *matcher.Vocabulary, ps *problems, rec func(
 				e.Earners[j].Share = 1
 			}
 		}
-		d(i, e.ID)
-		lc, r := rec("earners", i, e.ID)
-		ps.addErr(lc, r, e.Validate())
-	}
-	d = dup("transfers")
+		return e.ID
+	}, nil)
+	// Transfers: one of a kind a bundle cannot carry is not validated
+	// further.
+	d := c.dup("transfers")
 	for i := range l.Transfers {
 		t := &l.Transfers[i]
 		t.Seq, t.N = 0, 0
@@ -87,11 +74,11 @@ func prepareLedger(b *Bundle, vocab *matcher.Vocabulary, ps *problems, rec func(
 			t.Kind = matcher.TransferManual
 		}
 		d(i, t.ID)
-		lc, r := rec("transfers", i, t.ID)
+		lc, r := c.rec("transfers", i, t.ID)
 		if t.Kind != matcher.TransferManual && t.Kind != matcher.TransferAward {
-			ps.add(lc, r, "kind", "a bundle carries transfers by hand (transfer or award); %s transfers are made by the ledger", t.Kind)
+			c.ps.add(lc, r, "kind", "a bundle carries transfers by hand (transfer or award); %s transfers are made by the ledger", t.Kind)
 			continue
 		}
-		ps.addErr(lc, r, t.Validate())
+		c.ps.addErr(lc, r, t.Validate())
 	}
 }

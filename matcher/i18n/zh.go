@@ -468,4 +468,17 @@ var zh = map[string]string{
 	"unknown offer %q":                                                                                    "未知兑换品“%s”",
 	"unknown redemption %q":                                                                               "未知兑换“%s”",
 	"unknown transfer %q":                                                                                 "未知转账“%s”",
+
+	// The sheet of edits of a what-if (matcher/scenario/sheet.go).
+	"is required: a .xlsx or .csv file of edits":                                                                    "必填：一个 .xlsx 或 .csv 修改清单文件",
+	"is empty: send the sheet of edits (.xlsx or CSV)":                                                              "为空：请发送修改清单（.xlsx 或 CSV）",
+	"send multipart/form-data with a file, text/csv or an .xlsx workbook, not %q":                                   "请用 multipart/form-data 上传文件，或发送 text/csv 或 .xlsx 工作簿，而不是“%s”",
+	"is required: the alliances the scenario plans (or \"meeting\")":                                                "必填：推演范围内的联盟（或 meeting，一个联席会）",
+	"the sheet has more than %d rows; a scenario keeps at most %d edits":                                            "表格超过 %d 行；一项推演最多 %d 项修改",
+	"the workbook has no sheet of edits":                                                                            "工作簿中没有修改清单工作表",
+	"the workbook has %d sheets of edits (%s): keep the edits on one sheet (notes may go on a sheet named 说明)":      "工作簿中有 %d 张修改工作表（%s）：请把修改放在同一张表里（说明可放在名为“说明”的表中）",
+	"unknown operation %q (one of %s)":                                                                              "没有“%s”这项操作（可填：%s）",
+	"operation %s does not read this column: leave it empty":                                                        "这项操作（%s）不使用这一列，请留空",
+	"must be times from~to (2026-12-01 18:00~2026-12-01 21:00), several separated by ；, or 不限 for any time; got %q": "须写成 开始~结束（如 2026-12-01 18:00~2026-12-01 21:00），多个时间段用；分隔，任何时间写“不限”；现为“%s”",
+	"must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their default), got %q":                 "须写成 项=权重，如 距离=30、内容相似=30（可写的项：%s；未写的项保持默认）；现为“%s”",
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"iter"
+	"slices"
 
 	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
@@ -117,6 +118,22 @@ func (r Reader) Alliances() iter.Seq[*matcher.Alliance] {
 // AlliancesAt walks the alliances of one level.
 func (r Reader) AlliancesAt(l matcher.Level) iter.Seq[*matcher.Alliance] {
 	return get[matcher.Alliance](r, TableAlliances, IndexLevel, string(l))
+}
+
+// MeetingsBottomUp returns the ids of every alliance (each one a joint
+// meeting), community level first, then street, then district, by id
+// within a level: the order a run of every meeting takes, lower meetings
+// first.
+func (r Reader) MeetingsBottomUp() []string {
+	var out []string
+	for _, l := range matcher.Levels {
+		n := len(out)
+		for a := range r.AlliancesAt(l) {
+			out = append(out, a.ID)
+		}
+		slices.Sort(out[n:])
+	}
+	return out
 }
 
 // Children walks the alliances whose parent is id.

@@ -190,15 +190,7 @@ func Run(ctx context.Context, b *bundle.Bundle, labels Labels, modes []match.Mod
 		return nil, err
 	}
 	sn := st.Snapshot()
-	var meetings []string
-	for _, l := range matcher.Levels {
-		var ids []string
-		for a := range sn.AlliancesAt(l) {
-			ids = append(ids, a.ID)
-		}
-		slices.Sort(ids)
-		meetings = append(meetings, ids...)
-	}
+	meetings := sn.MeetingsBottomUp()
 	reach := map[string][]match.Pair{}
 	for _, m := range meetings {
 		ps, err := match.ReachablePairs(sn.Reader, sn.Vocab, m)

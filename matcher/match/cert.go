@@ -87,27 +87,11 @@ func (n *network) check(flow, u, v []int64, resID, demID func(int) string) error
 		used[n.r[e]] += f
 		got[n.d[e]] += f
 	}
-	for r := range used {
-		if used[r] > n.capR[r] {
-			return fmt.Errorf("resource %s: %d proposed, only %d left", resID(r), used[r], n.capR[r])
-		}
-		if u[r] < 0 {
-			return fmt.Errorf("resource %s: dual %d < 0", resID(r), u[r])
-		}
-		if u[r] > 0 && used[r] < n.capR[r] {
-			return fmt.Errorf("resource %s: dual %d > 0 but %d of %d left unused (complementary slackness)", resID(r), u[r], n.capR[r]-used[r], n.capR[r])
-		}
+	if err := checkNodes("resource", resID, used, n.capR, u, "left", "left unused"); err != nil {
+		return err
 	}
-	for d := range got {
-		if got[d] > n.need[d] {
-			return fmt.Errorf("demand %s: %d proposed, only %d needed", demID(d), got[d], n.need[d])
-		}
-		if v[d] < 0 {
-			return fmt.Errorf("demand %s: dual %d < 0", demID(d), v[d])
-		}
-		if v[d] > 0 && got[d] < n.need[d] {
-			return fmt.Errorf("demand %s: dual %d > 0 but %d of %d unmet (complementary slackness)", demID(d), v[d], n.need[d]-got[d], n.need[d])
-		}
+	if err := checkNodes("demand", demID, got, n.need, v, "needed", "unmet"); err != nil {
+		return err
 	}
 	for e, val := range n.vals {
 		sum := u[n.r[e]] + v[n.d[e]]
@@ -116,6 +100,26 @@ func (n *network) check(flow, u, v []int64, resID, demID func(int) string) error
 		}
 		if flow[e] > 0 && sum != val {
 			return fmt.Errorf("%s → %s: quantity %d on an edge whose duals %d + %d exceed its value %d (complementary slackness)", resID(int(n.r[e])), demID(int(n.d[e])), flow[e], u[n.r[e]], v[n.d[e]], val)
+		}
+	}
+	return nil
+}
+
+// checkNodes checks one side of a certificate (kind "resource" or
+// "demand"): each node's quantity q within its bound, its dual not
+// negative, and positive only on a node used in full (complementary
+// slackness). left says what the bound leaves ("left", "needed"), idle
+// what of it is not used ("left unused", "unmet").
+func checkNodes(kind string, id func(int) string, q, bound, dual []int64, left, idle string) error {
+	for i := range q {
+		if q[i] > bound[i] {
+			return fmt.Errorf("%s %s: %d proposed, only %d %s", kind, id(i), q[i], bound[i], left)
+		}
+		if dual[i] < 0 {
+			return fmt.Errorf("%s %s: dual %d < 0", kind, id(i), dual[i])
+		}
+		if dual[i] > 0 && q[i] < bound[i] {
+			return fmt.Errorf("%s %s: dual %d > 0 but %d of %d %s (complementary slackness)", kind, id(i), dual[i], bound[i]-q[i], bound[i], idle)
 		}
 	}
 	return nil

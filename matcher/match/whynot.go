@@ -1,6 +1,7 @@
 package match
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"math"
@@ -148,16 +149,6 @@ func (in *instance) overlay(over map[string]*matcher.Item, rejected [][2]string)
 		}
 	}
 	return out
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // runOverlay runs meeting with the overlay and returns the plan.
@@ -374,7 +365,7 @@ func (w *whyNotRun) list(target *matcher.Item, tp *party) (compat, others []whyC
 			}
 			return 1
 		}
-		return cmpStr(a.Resource, b.Resource)
+		return cmp.Compare(a.Resource, b.Resource)
 	}
 	slices.SortFunc(compat, order)
 	slices.SortFunc(others, order)
@@ -474,7 +465,7 @@ func nearest(rs []ranked, n int) []ranked {
 			}
 			return 1
 		}
-		return cmpStr(a.res.ID, b.res.ID)
+		return cmp.Compare(a.res.ID, b.res.ID)
 	})
 	return rs[:min(len(rs), n)]
 }
@@ -543,7 +534,7 @@ func (w *whyNotRun) fixesOf(target *matcher.Item, tp *party, compat []whyCand, s
 			}
 			return 1
 		}
-		return cmpStr(a.Resource, b.Resource)
+		return cmp.Compare(a.Resource, b.Resource)
 	})
 	pool = append(pool, mine[:min(len(mine), whyNotPool)]...)
 	for _, c := range pool {

@@ -21,6 +21,15 @@ type Comparison struct {
 	Units    []UnitChange    `json:"units"`
 	Changed  []MeetingChange `json:"changed"` // meetings whose plans differ between A and B (live: A, scenario: B)
 	Moves    []Move          `json:"moves"`   // resources serving other meetings in B than in A
+	// Plans are the three plans of each meeting, for what is counted per
+	// measure (quantities of unlike measures never add up).
+	Plans []ComparePlan `json:"-"`
+}
+
+// ComparePlan is one meeting's live plan and A's and B's.
+type ComparePlan struct {
+	Meeting    string
+	Live, A, B *match.Result
 }
 
 // CompareTotals sum the three plans over the scope's meetings.
@@ -65,12 +74,14 @@ func (m *Manager) Compare(ctx context.Context, st *store.Store, actor matcher.Ac
 	}
 	pairs := make([][2]*match.Result, len(res))
 	var live []*match.Result
+	three := make([]ComparePlan, len(res))
 	for i, r := range res {
 		pairs[i] = [2]*match.Result{r[1], r[2]}
 		live = append(live, r[0])
+		three[i] = ComparePlan{Meeting: sa.Meetings[i], Live: r[0], A: r[1], B: r[2]}
 	}
 	d := mergeScope(sa.Meetings, pairs)
-	c := &Comparison{A: a, B: b, Meetings: sa.Meetings, Demands: d.Demands, Units: d.Units, Changed: d.Meetings, Moves: d.Moves}
+	c := &Comparison{A: a, B: b, Meetings: sa.Meetings, Demands: d.Demands, Units: d.Units, Changed: d.Meetings, Moves: d.Moves, Plans: three}
 	c.Totals = CompareTotals{Live: sides(live), A: d.Totals.Live, B: d.Totals.Scenario, Met: d.Totals.Met, Welfare: d.Totals.Welfare}
 	return c, nil
 }

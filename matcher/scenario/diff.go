@@ -106,6 +106,48 @@ type Diff struct {
 	Outside  []Outside       `json:"outside,omitzero"`
 	Live     *match.Result   `json:"-"`
 	After    *match.Result   `json:"-"`
+	// Plans are a scope diff's plans, meeting by meeting (a one-meeting
+	// diff has Live and After): what is counted per measure is counted
+	// from them, since quantities of unlike measures never add up.
+	Plans []MeetingPlan `json:"-"`
+}
+
+// MeetingPlan is one meeting's live plan and the scenario's.
+type MeetingPlan struct {
+	Meeting     string
+	Live, After *match.Result
+}
+
+// PerMeeting returns the diff's plans meeting by meeting: a scope's, or
+// the one meeting's (none when the diff has no plans, as one read back).
+func (d *Diff) PerMeeting() []MeetingPlan {
+	if len(d.Plans) > 0 {
+		return d.Plans
+	}
+	if d.Live == nil || d.After == nil {
+		return nil
+	}
+	return []MeetingPlan{{Meeting: d.Meeting, Live: d.Live, After: d.After}}
+}
+
+// totalsOf returns the totals of the live and the scenario's sides.
+func totalsOf(live, after Side) Totals {
+	return Totals{Live: live, Scenario: after, Met: after.Met - live.Met, Welfare: after.Welfare - live.Welfare,
+		Units: after.UnitsInvolved - live.UnitsInvolved}
+}
+
+// keysOf returns the keys of a and b, each once, in no order.
+func keysOf[K comparable, A, B any](a map[K]A, b map[K]B) []K {
+	out := make([]K, 0, len(a)+len(b))
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func side(res *match.Result) Side {
@@ -121,10 +163,7 @@ func side(res *match.Result) Side {
 func Compare(live, after *match.Result) *Diff {
 	d := &Diff{Meeting: after.Meeting, LiveSeq: live.Seq, ForkSeq: after.Seq, Stale: live.Seq != after.Seq,
 		Demands: []DemandChange{}, Units: []UnitChange{}, Live: live, After: after}
-	d.Totals.Live, d.Totals.Scenario = side(live), side(after)
-	d.Totals.Met = d.Totals.Scenario.Met - d.Totals.Live.Met
-	d.Totals.Welfare = d.Totals.Scenario.Welfare - d.Totals.Live.Welfare
-	d.Totals.Units = d.Totals.Scenario.UnitsInvolved - d.Totals.Live.UnitsInvolved
+	d.Totals = totalsOf(side(live), side(after))
 
 	type plan struct {
 		unit string
@@ -143,17 +182,7 @@ func Compare(live, after *match.Result) *Diff {
 		return m
 	}
 	before, now := group(live), group(after)
-	ids := map[string]bool{}
-	for id := range before {
-		ids[id] = true
-	}
-	for id := range now {
-		ids[id] = true
-	}
-	sorted := make([]string, 0, len(ids))
-	for id := range ids {
-		sorted = append(sorted, id)
-	}
+	sorted := keysOf(before, now)
 	slices.Sort(sorted)
 	sum := func(as []Assignment) (n int64) {
 		for _, a := range as {
@@ -225,17 +254,7 @@ func Compare(live, after *match.Result) *Diff {
 			uc.Lost = append(uc.Lost, c)
 		}
 	}
-	all := map[pair]bool{}
-	for k := range qb {
-		all[k] = true
-	}
-	for k := range qa {
-		all[k] = true
-	}
-	pairs := make([]pair, 0, len(all))
-	for k := range all {
-		pairs = append(pairs, k)
-	}
+	pairs := keysOf(qb, qa)
 	slices.SortFunc(pairs, func(x, y pair) int {
 		if x.d != y.d {
 			if x.d < y.d {

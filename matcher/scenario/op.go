@@ -42,6 +42,22 @@ type Joiner interface {
 	ChangesMembership(r index.Reader, e *Edit) bool
 }
 
+// membership is what the two operations on one unit's membership of one
+// alliance (join_alliance, drop_from_alliance) share besides Spec and
+// Apply: the edit {"unit":ID,"alliance":ID} touches the unit, says the
+// unit and the alliance, and changes the alliance's members.
+type membership struct{}
+
+func (membership) Units(_ index.Reader, e *Edit) []string { return []string{e.Unit.ID} }
+
+func (membership) Args(e *Edit) []Arg {
+	return []Arg{unitArg(e), {Kind: ArgAlliance, Value: e.Alliance}}
+}
+
+func (membership) Memberships(e *Edit) []string { return []string{e.Alliance} }
+
+func (membership) ChangesMembership(index.Reader, *Edit) bool { return true }
+
 // Spec describes an operation.
 type Spec struct {
 	Name string // the edit's "op"
@@ -205,6 +221,20 @@ func (c *Ctx) Alliance() (*matcher.Alliance, error) {
 		return nil, missing(c.At("alliance"), "alliance", e.Alliance)
 	}
 	return a, nil
+}
+
+// UnitInAlliance returns the existing unit the edit names in "unit" and
+// the existing alliance it names in "alliance".
+func (c *Ctx) UnitInAlliance() (string, *matcher.Alliance, error) {
+	id, err := c.UnitID()
+	if err != nil {
+		return "", nil, err
+	}
+	a, err := c.Alliance()
+	if err != nil {
+		return "", nil, err
+	}
+	return id, a, nil
 }
 
 // Grid checks that the grid id (of field) exists, as the store does.

@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/allymatch/allymatch/matcher"
-	"github.com/allymatch/allymatch/matcher/index"
 )
 
 // OpDropFromAlliance: {"op":"drop_from_alliance","unit":ID,"alliance":ID}.
@@ -12,7 +11,8 @@ const OpDropFromAlliance = "drop_from_alliance"
 
 func init() { register(dropFromAlliance{}) }
 
-type dropFromAlliance struct{}
+// dropFromAlliance touches, says and changes what membership (op.go) says.
+type dropFromAlliance struct{ membership }
 
 func (dropFromAlliance) Spec() Spec {
 	return Spec{Name: OpDropFromAlliance, Rank: 21,
@@ -22,11 +22,7 @@ func (dropFromAlliance) Spec() Spec {
 }
 
 func (dropFromAlliance) Apply(c *Ctx) error {
-	id, err := c.UnitID()
-	if err != nil {
-		return err
-	}
-	a, err := c.Alliance()
+	id, a, err := c.UnitInAlliance()
 	if err != nil {
 		return err
 	}
@@ -40,13 +36,3 @@ func (dropFromAlliance) Apply(c *Ctx) error {
 	n.Members = slices.DeleteFunc(slices.Clone(a.Members), func(m string) bool { return m == id })
 	return c.PutAlliance("alliance", n)
 }
-
-func (dropFromAlliance) Units(_ index.Reader, e *Edit) []string { return []string{e.Unit.ID} }
-
-func (dropFromAlliance) Args(e *Edit) []Arg {
-	return []Arg{unitArg(e), {Kind: ArgAlliance, Value: e.Alliance}}
-}
-
-func (dropFromAlliance) Memberships(e *Edit) []string { return []string{e.Alliance} }
-
-func (dropFromAlliance) ChangesMembership(index.Reader, *Edit) bool { return true }

@@ -4,7 +4,6 @@ import (
 	"slices"
 
 	"github.com/allymatch/allymatch/matcher"
-	"github.com/allymatch/allymatch/matcher/index"
 )
 
 // OpJoinAlliance: {"op":"join_alliance","unit":ID,"alliance":ID}: the unit
@@ -13,7 +12,8 @@ const OpJoinAlliance = "join_alliance"
 
 func init() { register(joinAlliance{}) }
 
-type joinAlliance struct{}
+// joinAlliance touches, says and changes what membership (op.go) says.
+type joinAlliance struct{ membership }
 
 func (joinAlliance) Spec() Spec {
 	return Spec{Name: OpJoinAlliance, Rank: 20,
@@ -23,11 +23,7 @@ func (joinAlliance) Spec() Spec {
 }
 
 func (joinAlliance) Apply(c *Ctx) error {
-	id, err := c.UnitID()
-	if err != nil {
-		return err
-	}
-	a, err := c.Alliance()
+	id, a, err := c.UnitInAlliance()
 	if err != nil {
 		return err
 	}
@@ -38,13 +34,3 @@ func (joinAlliance) Apply(c *Ctx) error {
 	n.Members = append(slices.Clone(a.Members), id)
 	return c.PutAlliance("alliance", n)
 }
-
-func (joinAlliance) Units(_ index.Reader, e *Edit) []string { return []string{e.Unit.ID} }
-
-func (joinAlliance) Args(e *Edit) []Arg {
-	return []Arg{unitArg(e), {Kind: ArgAlliance, Value: e.Alliance}}
-}
-
-func (joinAlliance) Memberships(e *Edit) []string { return []string{e.Alliance} }
-
-func (joinAlliance) ChangesMembership(index.Reader, *Edit) bool { return true }

@@ -38,8 +38,7 @@ func (setProjectStatus) Apply(c *Ctx) error {
 
 // checkStatus checks a project status of field.
 func checkStatus(c *Ctx, field string, st *matcher.ProjectStatus) error {
-	switch *st {
-	case matcher.ProjectPlanned, matcher.ProjectRunning, matcher.ProjectDone, matcher.ProjectDropped:
+	if st.Valid() {
 		return nil
 	}
 	return matcher.FieldError(c.At(field), "must be planned, running, done or dropped, got %q", *st)

@@ -118,14 +118,7 @@ func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
 	sc.db = sn.Fork()
 	tx := sn.ForkTx(sc.db)
 	for i := range sc.Edits {
-		mark := tx.Mark()
-		err := applyEdit(tx.Tx, i, &sc.Edits[i], &sc.Settings)
-		if err == nil {
-			// What the store would refuse when the scenario is applied,
-			// the fork refuses now.
-			err = wrapEdit(i, tx.Check(mark))
-		}
-		if err != nil {
+		if err := applyChecked(tx, i, &sc.Edits[i], &sc.Settings); err != nil {
 			tx.Finish(true)
 			return nil, err
 		}
@@ -135,6 +128,17 @@ func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
 	}
 	sc.Touched = sc.touched(sn.Reader)
 	return sc, nil
+}
+
+// applyChecked applies edit e (the i-th) through the fork's mutation tx
+// and runs the store's checks on what it changed: what the store would
+// refuse when the scenario is applied, the fork refuses now.
+func applyChecked(tx *store.ForkTx, i int, e *Edit, set *match.Settings) error {
+	mark := tx.Mark()
+	if err := applyEdit(tx.Tx, i, e, set); err != nil {
+		return err
+	}
+	return wrapEdit(i, tx.Check(mark))
 }
 
 // wrapEdit names edit i in err, a problem of the store's checks.
@@ -313,22 +317,11 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 	if err := checkScope(sn.Reader, actor, req); err != nil {
 		return nil, err
 	}
-	if len(req.Edits) > m.MaxEdits {
-		return nil, matcher.FieldError("edits", "has %d edits; at most %d", len(req.Edits), m.MaxEdits)
+	if err := m.checkLen(req); err != nil {
+		return nil, err
 	}
 	for i := range req.Edits {
-		// An id outside the caller's sight is answered as an absent one.
-		for _, f := range req.Edits[i].refs() {
-			if !visible(sn.Reader, actor, f) {
-				return nil, missing(fmt.Sprintf("edits[%d].%s", i, f.field), singular(f.table), f.id)
-			}
-		}
-		for _, u := range req.Edits[i].units(sn.Reader) {
-			if u != "" && sn.UnitRaw(u) != nil && !service.CanSeeUnit(sn.Reader, actor, u) {
-				return nil, matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "%s may not plan for unit %q", actor, u)
-			}
-		}
-		if err := membershipScope(sn.Reader, actor, i, &req.Edits[i]); err != nil {
+		if err := editScope(sn.Reader, actor, i, &req.Edits[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -361,6 +354,89 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 	}
 	m.byID[sc.ID] = sc
 	return sc, nil
+}
+
+// checkLen refuses more edits than m keeps.
+func (m *Manager) checkLen(req Request) error {
+	if len(req.Edits) > m.MaxEdits {
+		return matcher.FieldError("edits", "has %d edits; at most %d", len(req.Edits), m.MaxEdits)
+	}
+	return nil
+}
+
+// editScope refuses edit i (e) of a scenario actor plans at r: an id
+// outside the caller's sight is answered as an absent one, a unit it sees
+// but may not plan for is a 403, and so is a change of the members of an
+// alliance whose meeting it may not run.
+func editScope(r index.Reader, actor matcher.Actor, i int, e *Edit) error {
+	for _, f := range e.refs() {
+		if !visible(r, actor, f) {
+			return missing(fmt.Sprintf("edits[%d].%s", i, f.field), singular(f.table), f.id)
+		}
+	}
+	for _, u := range e.units(r) {
+		if u != "" && r.UnitRaw(u) != nil && !service.CanSeeUnit(r, actor, u) {
+			return matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "%s may not plan for unit %q", actor, u)
+		}
+	}
+	return membershipScope(r, actor, i, e)
+}
+
+// Check checks req for actor at st as Create does, and lists every problem
+// rather than the first, keeping nothing: a scope actor may not plan is
+// refused alone (err, as Create refuses it); then the settings, the name
+// and note, the scope's alliances, the number of edits, and each edit:
+// against actor's scope (editScope), then applied with the store's checks
+// on a fork after the edits before it that applied. An edit that does not
+// apply is left out of the fork, so that each later one is checked as if
+// it were not there. The problems name edits[i] and the field (the first
+// matcher.MaxProblems, and the count of the rest).
+func (m *Manager) Check(ctx context.Context, st *store.Store, actor matcher.Actor, req Request) (matcher.Problems, error) {
+	var p matcher.Problems
+	if err := ctx.Err(); err != nil {
+		return p, err
+	}
+	sn := st.Snapshot()
+	if err := checkScope(sn.Reader, actor, req); err != nil {
+		return p, err
+	}
+	set := match.DefaultSettings()
+	if req.Mode != "" {
+		set.Mode = req.Mode
+	}
+	if req.Weights != nil {
+		set.Weights = *req.Weights
+	}
+	p.AddErr("", set.Validate())
+	p.AddErr("", checkWords(req))
+	if _, err := meetingsOf(sn.Reader, req); err != nil {
+		p.AddErr("", err)
+	}
+	if err := m.checkLen(req); err != nil {
+		p.AddErr("", err)
+		return p, nil
+	}
+	db := sn.Fork()
+	edits := slices.Clone(req.Edits)
+	for i := range edits {
+		if err := ctx.Err(); err != nil {
+			return p, err
+		}
+		if err := editScope(sn.Reader, actor, i, &edits[i]); err != nil {
+			p.AddErr("", err)
+			continue
+		}
+		tx := sn.ForkTx(db)
+		if err := applyChecked(tx, i, &edits[i], &set); err != nil {
+			tx.Finish(true)
+			p.AddErr("", err)
+			continue
+		}
+		if _, err := tx.Finish(false); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
 }
 
 // visible reports whether actor may plan with the record f names; a

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
@@ -219,13 +220,14 @@ func (s *Scenario) diffScope(ctx context.Context, sn store.Snapshot, pool *match
 
 // mergeScope makes one diff of the plans (live, scenario) of meetings.
 func mergeScope(meetings []string, plans [][2]*match.Result) *Diff {
-	d := &Diff{Demands: []DemandChange{}, Units: []UnitChange{}, Meetings: []MeetingChange{}, Moves: []Move{}}
+	d := &Diff{Demands: []DemandChange{}, Units: []UnitChange{}, Meetings: []MeetingChange{}, Moves: []Move{}, Plans: make([]MeetingPlan, len(plans))}
 	var lives, afters []*match.Result
 	units := map[string]*UnitChange{}
 	changed := make([]bool, len(plans))
 	for i, p := range plans {
 		live, after := p[0], p[1]
 		lives, afters = append(lives, live), append(afters, after)
+		d.Plans[i] = MeetingPlan{Meeting: meetings[i], Live: live, After: after}
 		d.LiveSeq, d.ForkSeq, d.Stale = live.Seq, after.Seq, live.Seq != after.Seq
 		if samePlan(live, after) {
 			continue // a meeting no edit touches: its session's last plan
@@ -258,19 +260,16 @@ func mergeScope(meetings []string, plans [][2]*match.Result) *Diff {
 		}
 	}
 	slices.SortFunc(d.Demands, func(a, b DemandChange) int {
-		if c := cmpStr(a.Demand, b.Demand); c != 0 {
+		if c := cmp.Compare(a.Demand, b.Demand); c != 0 {
 			return c
 		}
-		return cmpStr(a.Meeting, b.Meeting)
+		return cmp.Compare(a.Meeting, b.Meeting)
 	})
 	for _, uc := range units {
 		d.Units = append(d.Units, *uc)
 	}
-	slices.SortFunc(d.Units, func(a, b UnitChange) int { return cmpStr(a.Unit, b.Unit) })
-	d.Totals.Live, d.Totals.Scenario = sides(lives), sides(afters)
-	d.Totals.Met = d.Totals.Scenario.Met - d.Totals.Live.Met
-	d.Totals.Welfare = d.Totals.Scenario.Welfare - d.Totals.Live.Welfare
-	d.Totals.Units = d.Totals.Scenario.UnitsInvolved - d.Totals.Live.UnitsInvolved
+	slices.SortFunc(d.Units, func(a, b UnitChange) int { return cmp.Compare(a.Unit, b.Unit) })
+	d.Totals = totalsOf(sides(lives), sides(afters))
 
 	// Moves: resources whose set of meetings served changes. Only a
 	// resource proposed in a meeting whose plan changed can move; the
@@ -318,7 +317,7 @@ func mergeScope(meetings []string, plans [][2]*match.Result) *Diff {
 			d.Moves = append(d.Moves, Move{Resource: id, Unit: s.unit, Before: orEmpty(s.before), After: orEmpty(s.after)})
 		}
 	}
-	slices.SortFunc(d.Moves, func(a, b Move) int { return cmpStr(a.Resource, b.Resource) })
+	slices.SortFunc(d.Moves, func(a, b Move) int { return cmp.Compare(a.Resource, b.Resource) })
 	return d
 }
 
@@ -337,16 +336,6 @@ func orEmpty(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // sides sums plans of several meetings: a unit involved in two counts

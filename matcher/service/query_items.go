@@ -209,7 +209,7 @@ func (f *itemFilter) match(it *matcher.Item) bool {
 		q.Status != "" && it.Status != q.Status,
 		q.Priority != 0 && it.Priority != q.Priority,
 		q.Level != "" && it.Level != q.Level,
-		q.For != nil && !pairs(f.vocab, it, q.For):
+		q.For != nil && !f.vocab.Pair(it, q.For):
 		return false
 	}
 	if len(f.text) > 0 {
@@ -239,18 +239,6 @@ func (f *itemFilter) tallied(it *matcher.Item) ItemRow {
 // its page is cut (to filter or sort by quantity left); when not, only
 // the page's rows are tallied.
 func (f *itemFilter) tallyAll() bool { return f.q.Open || f.q.Sort == ItemSortOpen }
-
-// pairs reports whether it and own (of the other kind) can make a claim
-// by their categories (Vocabulary.Compatible).
-func pairs(v *matcher.Vocabulary, it, own *matcher.Item) bool {
-	if it.Kind == own.Kind {
-		return false
-	}
-	if own.Kind == matcher.Resource {
-		return v.Compatible(own.Category, it.Category)
-	}
-	return v.Compatible(it.Category, own.Category)
-}
 
 // page sorts rows as the query says and returns its page.
 func (f *itemFilter) page(rows []ItemRow) *ItemPage {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -31,13 +30,9 @@ func (s *Store) EventsBefore(before uint64, limit, scan int, keep func(*matcher.
 					return false, nil
 				}
 				read++
-				data, err := Unseal(k, v)
+				ev, err := s.event(k, v)
 				if err != nil {
-					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
-				}
-				var ev matcher.Event
-				if err := json.Unmarshal(data, &ev); err != nil {
-					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+					return false, err
 				}
 				next = ev.Seq
 				if keep == nil || keep(&ev) {

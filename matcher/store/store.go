@@ -406,6 +406,19 @@ func storedSeq(meta kvBucket) (uint64, error) {
 	return binary.BigEndian.Uint64(raw), nil
 }
 
+// event reads the audit event stored at key k as v.
+func (s *Store) event(k, v []byte) (matcher.Event, error) {
+	var ev matcher.Event
+	data, err := Unseal(k, v)
+	if err == nil {
+		err = json.Unmarshal(data, &ev)
+	}
+	if err != nil {
+		return ev, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+	}
+	return ev, nil
+}
+
 // Events returns up to limit audit events after seq, oldest first, that
 // pass keep (nil keeps all).
 func (s *Store) Events(since uint64, limit int, keep func(*matcher.Event) bool) (out []matcher.Event, err error) {
@@ -421,13 +434,9 @@ func (s *Store) Events(since uint64, limit int, keep func(*matcher.Event) bool) 
 				if len(out) >= limit {
 					return false, nil
 				}
-				data, err := Unseal(k, v)
+				ev, err := s.event(k, v)
 				if err != nil {
-					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
-				}
-				var ev matcher.Event
-				if err := json.Unmarshal(data, &ev); err != nil {
-					return false, damaged(s.path, "events/%s: %v", keyName(string(bucketEvents), k), err)
+					return false, err
 				}
 				if keep == nil || keep(&ev) {
 					out = append(out, ev)
