@@ -239,7 +239,11 @@ func (h *scenarios) list(c echo.Context) error {
 	}
 	seq := st.Seq()
 	out := list[scenarioView]{Items: []scenarioView{}}
-	for _, sc := range h.m.List(st.Snapshot().Reader, actorOf(c)) {
+	all, err := h.m.List(st.Snapshot().Reader, actorOf(c))
+	if err != nil {
+		return err
+	}
+	for _, sc := range all {
 		if p.Cursor != "" && scenarioOrder(sc.ID, p.Cursor) <= 0 {
 			continue
 		}

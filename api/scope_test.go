@@ -503,6 +503,22 @@ func scopeRoutes() []scopeRoute {
 			},
 			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
 			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
+		{name: "GET /v1/scenarios/{id}", method: http.MethodGet,
+			setup: func(ts *testServer) (string, string) {
+				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
+				foreignScenario = ts.scenario(ts.coordToken("tw"), `{"meeting":"tw"}`)
+				return "/v1/scenarios/" + scenarioID, ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
+		{name: "GET /v1/scenarios/{id}/diff", method: http.MethodGet,
+			setup: func(ts *testServer) (string, string) {
+				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
+				foreignScenario = ts.scenario(ts.coordToken("tw"), `{"meeting":"tw"}`)
+				return "/v1/scenarios/" + scenarioID + "/diff", ""
+			},
+			owner: coordOwner("lh"), parent: coordOwner("st-lzw"), ok: 200, sameAlliance: unitID("lh-bank"),
+			ids: func(path, _ string) []idVariant { return []idVariant{inPath(path, scenarioID, foreignScenario)} }},
 		{name: "GET /v1/scenarios/{id}/compare", method: http.MethodGet,
 			setup: func(ts *testServer) (string, string) {
 				scenarioID = ts.scenario(ts.coordToken("lh"), `{"meeting":"lh","edits":[{"op":"set_quantity","item":"LH-R12","quantity":70}]}`)
@@ -699,6 +715,25 @@ func TestScopeInTwoSteps(t *testing.T) {
 		ts.refused(404, http.MethodPost, "/v1/scenarios/"+id+"/apply", lh, "")
 		ts.refused(404, http.MethodDelete, "/v1/scenarios/"+id, lh, "")
 		ts.refused(404, http.MethodGet, "/v1/scenarios/"+id+"/diff", lh, "")
+	})
+	t.Run("a shared district scenario is read within the reader's scope", func(t *testing.T) {
+		ts := newTestServer(t)
+		const scope = `"scope":["bn-district","bn-water"]`
+		a := ts.scenario(testAdmin, `{`+scope+`,"edits":[{"op":"set_quantity","item":"LH-D02","quantity":5},{"op":"set_quantity","item":"LZWC-D02","quantity":3}]}`)
+		b := ts.scenario(testAdmin, `{`+scope+`,"edits":[{"op":"set_quantity","item":"LH-D02","quantity":2},{"op":"set_quantity","item":"LZWC-D02","quantity":1}]}`)
+		for _, id := range []string{a, b} {
+			ts.ok(200, http.MethodPost, "/v1/scenarios/"+id+"/share", testAdmin, `{"shared":true}`)
+		}
+		lh := ts.coordToken("lh")
+		for _, path := range []string{"/v1/scenarios/" + a, "/v1/scenarios/" + a + "/diff", "/v1/scenarios/" + a + "/compare?with=" + b, "/v1/scenarios?limit=10"} {
+			body := string(ts.ok(200, http.MethodGet, path, lh, ""))
+			if !strings.Contains(body, `"partial":true`) || !strings.Contains(body, "LH-D02") || strings.Contains(body, "LZWC") || strings.Contains(body, "lzwc-") {
+				t.Errorf("lh's coordinator reads %s: %.1500s", path, body)
+			}
+			if whole := string(ts.ok(200, http.MethodGet, path, testAdmin, "")); !strings.Contains(whole, "LZWC-D02") || strings.Contains(whole, `"partial"`) {
+				t.Errorf("the admin reads %s: %.1500s", path, whole)
+			}
+		}
 	})
 }
 

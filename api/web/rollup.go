@@ -402,11 +402,7 @@ func (s *site) overviews(a matcher.Actor) ([]homeOverview, error) {
 
 // The roll-up's words, Chinese and English side by side: they join both
 // languages at start.
-func init() {
-	for k, v := range rollupWords {
-		zh[k], en[k] = v[0], v[1]
-	}
-}
+func init() { addWords(rollupWords) }
 
 var rollupWords = map[string][2]string{
 	"ru.title":                 {"区域汇总", "District roll-up"},

@@ -729,6 +729,75 @@ func TestWhatIfRedCrossOverTheDistrict(t *testing.T) {
 	}
 }
 
+// A whole-district scenario changing two communities of 龙洲湾街道 (lh and
+// lzwc), shared: lh's coordinator reads its page, brief and .xlsx with lh's
+// demand and nothing of lzwc's, and the line saying the rest is hidden.
+func TestSharedScenarioOnTheDeskWithinScope(t *testing.T) {
+	ts, _ := newServer(t)
+	api := func(path, body string, want int) []byte {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+testAdmin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, out)
+		}
+		return out
+	}
+	var sc struct{ ID string }
+	json.Unmarshal(api("/v1/scenarios", `{"scope":["bn-district","bn-water"],"name":"两个社区","edits":[{"op":"set_quantity","item":"LH-D02","quantity":5},{"op":"set_quantity","item":"LZWC-D02","quantity":3}]}`, 201), &sc)
+	api("/v1/scenarios/"+sc.ID+"/share", `{"shared":true}`, 200)
+	admin := newBrowser(t, ts.URL)
+	admin.login(testAdmin)
+	if _, body := admin.get("/ui/scenarios/" + sc.ID); !strings.Contains(body, "门前三包与创卫整治") || strings.Contains(body, `id="partial"`) {
+		t.Fatalf("the admin's page: %.2000s", body)
+	}
+	lh := newBrowser(t, ts.URL)
+	lh.login(makeToken(t, ts.URL, `{"role":"coordinator","alliance":"lh"}`))
+	for _, page := range []string{"", "/brief"} {
+		code, body := lh.get("/ui/scenarios/" + sc.ID + page)
+		if code != 200 || !strings.Contains(body, `id="partial"`) || !strings.Contains(body, "本推演中超出您管辖范围") ||
+			!strings.Contains(body, "楼层排查与核酸筛查志愿者") || strings.Contains(body, "门前三包与创卫整治") || strings.Contains(body, "龙庭街沿街商户联防队") {
+			t.Errorf("lh's coordinator reads %s: %d %.3000s", page, code, body)
+		}
+	}
+	code, body := lh.get("/ui/scenarios/" + sc.ID + "/export.xlsx")
+	if code != 200 || !strings.HasPrefix(body, "PK") {
+		t.Fatalf("the .xlsx: %d", code)
+	}
+	text := xlsxText(t, []byte(body))
+	if !strings.Contains(text, "楼层排查与核酸筛查志愿者") || strings.Contains(text, "门前三包与创卫整治") || !strings.Contains(text, "本推演中超出您管辖范围") {
+		t.Errorf("lh's .xlsx: %.2000s", text)
+	}
+}
+
+// xlsxText returns the shared strings of an .xlsx, and its inline ones.
+func xlsxText(t *testing.T, data []byte) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "xl/") && strings.HasSuffix(f.Name, ".xml") {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(rc)
+			rc.Close()
+			b.Write(raw)
+		}
+	}
+	return b.String()
+}
+
 // formErrorOf is the what-if form's error on a page (or the page's start).
 func formErrorOf(body string) string {
 	if i := strings.Index(body, `id="whatif-error"`); i >= 0 {

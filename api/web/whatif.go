@@ -470,6 +470,7 @@ type scenarioData struct {
 	Outside  []string // edits that reach meetings outside the scope, in words
 	Edits    []string
 	Stale    bool
+	Partial  bool // parts outside the caller's scope are hidden (another's scenario)
 	Diff     *scenario.Diff
 	Demands  []demandChangeView
 	Units    []unitChangeView
@@ -506,7 +507,11 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	}
 	n := names{sn: sn, lang: langFrom(c)}
 	d := &scenarioData{S: sc, Meeting: scopeWords(n, sc), Home: home(sc), Owner: sc.Owner == actorOf(c), Stale: sc.Seq != sn.Seq, N: n}
-	for _, o := range m.List(sn.Reader, actorOf(c)) {
+	others, err := m.List(sn.Reader, actorOf(c))
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range others {
 		if o.ID != sc.ID && slices.Equal(o.Meetings, sc.Meetings) {
 			d.Others = append(d.Others, o)
 		}
@@ -520,7 +525,7 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Diff = diff
+	d.Diff, d.Partial = diff, sc.Partial || diff.Partial
 	assigns := func(list []scenario.Assignment) []assignView {
 		var out []assignView
 		for _, a := range list {
@@ -728,6 +733,9 @@ func home(sc *scenario.Scenario) string {
 	if len(sc.Scope) > 0 {
 		return sc.Scope[0]
 	}
+	if len(sc.Meetings) > 0 {
+		return sc.Meetings[0] // a scope the reader sees none of, a meeting below it
+	}
 	return ""
 }
 
@@ -783,6 +791,7 @@ type compareData struct {
 	Meetings []meetingChangeView
 	Measures []measureCols // met per measure: live, A, B
 	N        names
+	Partial  bool // parts outside the caller's scope are hidden
 }
 
 // comparePage sets the scenario sid beside the scenario other.
@@ -820,7 +829,10 @@ func (s *site) compareState(c echo.Context, other string) (*compareData, error) 
 	n := names{sn: sn, lang: langFrom(c)}
 	sa, _ := m.Get(sn.Reader, a, cmpd.A)
 	sb, _ := m.Get(sn.Reader, a, cmpd.B)
-	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd, N: n}
+	if sa == nil || sb == nil {
+		return nil, errNotFound
+	}
+	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd, N: n, Partial: cmpd.Partial || sa.Partial || sb.Partial}
 	for _, e := range sa.Edits {
 		d.AWords = append(d.AWords, editWords(n, e))
 	}
@@ -900,6 +912,9 @@ func (s *site) exportCompare(c echo.Context) error {
 	for _, m := range d.Meetings {
 		totals.Rows = append(totals.Rows, []any{m.Name, "", m.C.Live.Welfare, m.C.After.Welfare, m.C.Welfare,
 			"", m.C.Live.UnitsInvolved, m.C.After.UnitsInvolved, m.C.Demands})
+	}
+	if d.Partial {
+		totals.Rows = append(totals.Rows, []any{l.T("scenario.partial")})
 	}
 	plan := func(as []assignView) string {
 		var out []string
@@ -987,6 +1002,9 @@ func (s *site) exportScenario(c echo.Context) error {
 				addMeasures(m.Name, measureLines(measureOf(d.N, d.S), []scenario.MeetingPlan{mp}))
 			}
 		}
+	}
+	if d.Partial {
+		totals.Rows = append(totals.Rows, []any{l.T("scenario.partial")})
 	}
 	var buf bytes.Buffer
 	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{totals, measures, demands, units}); err != nil {

@@ -172,6 +172,42 @@ func (r Reader) ItemsAtLevel(l matcher.Level) iter.Seq[*matcher.Item] {
 	return get[matcher.Item](r, TableItems, IndexLevel, string(l))
 }
 
+// ItemsAtLevelBetween walks the items of one level whose ids are at least
+// from and below to ("": no bound), in id order: a level's items in parts
+// (ItemsAtLevel is the whole, in the same order), to walk them at once.
+// The level index keys an item by its level and then its id (go-memdb
+// appends the id to the keys of an index that is not unique), so the walk
+// starts at from with one seek.
+func (r Reader) ItemsAtLevelBetween(l matcher.Level, from, to string) iter.Seq[*matcher.Item] {
+	return func(yield func(*matcher.Item) bool) {
+		it, err := r.txn.LowerBound(TableItems, IndexLevel, string(l)+"\x00"+from)
+		if err != nil {
+			panic("index: " + err.Error()) // schema and argument bugs only
+		}
+		for raw := it.Next(); raw != nil; raw = it.Next() {
+			item := raw.(*matcher.Item)
+			if item.Level != l || to != "" && item.ID >= to {
+				return
+			}
+			if item.ID >= from && !yield(item) {
+				return
+			}
+		}
+	}
+}
+
+// LevelIDs returns the least and the greatest id of the items of one
+// level ("" for none).
+func (r Reader) LevelIDs(l matcher.Level) (first, last string) {
+	if raw, err := r.txn.First(TableItems, IndexLevel, string(l)); err == nil && raw != nil {
+		first = raw.(*matcher.Item).ID
+	}
+	if raw, err := r.txn.Last(TableItems, IndexLevel, string(l)); err == nil && raw != nil {
+		last = raw.(*matcher.Item).ID
+	}
+	return first, last
+}
+
 // Slots walks the demand items that are slots of project.
 func (r Reader) Slots(project string) iter.Seq[*matcher.Item] {
 	return get[matcher.Item](r, TableItems, IndexProject, project)

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -21,6 +22,8 @@ type Comparison struct {
 	Units    []UnitChange    `json:"units"`
 	Changed  []MeetingChange `json:"changed"` // meetings whose plans differ between A and B (live: A, scenario: B)
 	Moves    []Move          `json:"moves"`   // resources serving other meetings in B than in A
+	// Partial: parts outside the reader's scope are hidden (see sight).
+	Partial bool `json:"partial,omitempty"`
 	// Plans are the three plans of each meeting, for what is counted per
 	// measure (quantities of unlike measures never add up).
 	Plans []ComparePlan `json:"-"`
@@ -49,11 +52,11 @@ func (m *Manager) Compare(ctx context.Context, st *store.Store, actor matcher.Ac
 		return nil, err
 	}
 	sn := st.Snapshot()
-	sa, err := m.Get(sn.Reader, actor, a)
+	sa, err := m.get(sn.Reader, actor, a, false)
 	if err != nil {
 		return nil, err
 	}
-	sb, err := m.Get(sn.Reader, actor, b)
+	sb, err := m.get(sn.Reader, actor, b, false)
 	if err != nil {
 		return nil, matcher.WithField(err, "with")
 	}
@@ -68,10 +71,13 @@ func (m *Manager) Compare(ctx context.Context, st *store.Store, actor matcher.Ac
 	if sa.Base != sb.Base {
 		return nil, matcher.FieldError("with", "scenario %q compares with other settings of the live plan than %q", b, a)
 	}
-	res, err := solveAll(ctx, sa.Meetings, []plan{{sn.Reader, sn.Vocab, sa.Base}, {sa.Reader(), sa.vocab, sa.Settings}, {sb.Reader(), sb.vocab, sb.Settings}}, m.pool())
+	fa, fb := sa.Reader(), sb.Reader()
+	res, err := solveAll(ctx, sa.Meetings, []plan{{sn.Reader, sn.Vocab, sa.Base}, {fa, sa.vocab, sa.Settings}, {fb, sb.vocab, sb.Settings}}, m.pool())
 	if err != nil {
 		return nil, err
 	}
+	sg := sightFor(sn.Reader, actor, sa.Owner, sb.Owner)
+	hid := sg.plans(res, []index.Reader{fa, fb})
 	pairs := make([][2]*match.Result, len(res))
 	var live []*match.Result
 	three := make([]ComparePlan, len(res))
@@ -81,7 +87,10 @@ func (m *Manager) Compare(ctx context.Context, st *store.Store, actor matcher.Ac
 		three[i] = ComparePlan{Meeting: sa.Meetings[i], Live: r[0], A: r[1], B: r[2]}
 	}
 	d := mergeScope(sa.Meetings, pairs)
-	c := &Comparison{A: a, B: b, Meetings: sa.Meetings, Demands: d.Demands, Units: d.Units, Changed: d.Meetings, Moves: d.Moves, Plans: three}
+	c := &Comparison{A: a, B: b, Meetings: sa.Meetings, Demands: d.Demands, Units: d.Units, Changed: d.Meetings, Moves: d.Moves, Plans: three, Partial: hid}
+	if sg != nil {
+		c.Meetings = sg.record(sa).Meetings
+	}
 	c.Totals = CompareTotals{Live: sides(live), A: d.Totals.Live, B: d.Totals.Scenario, Met: d.Totals.Met, Welfare: d.Totals.Welfare}
 	return c, nil
 }

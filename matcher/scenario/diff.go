@@ -104,8 +104,12 @@ type Diff struct {
 	Meetings []MeetingChange `json:"meetings,omitzero"`
 	Moves    []Move          `json:"moves,omitzero"`
 	Outside  []Outside       `json:"outside,omitzero"`
-	Live     *match.Result   `json:"-"`
-	After    *match.Result   `json:"-"`
+	// Partial: read by someone other than the scenario's owner, parts
+	// outside the reader's scope are hidden and the totals are those of
+	// what is shown (see sight).
+	Partial bool          `json:"partial,omitempty"`
+	Live    *match.Result `json:"-"`
+	After   *match.Result `json:"-"`
 	// Plans are a scope diff's plans, meeting by meeting (a one-meeting
 	// diff has Live and After): what is counted per measure is counted
 	// from them, since quantities of unlike measures never add up.

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 
@@ -17,6 +18,14 @@ import (
 // since), its diff is the one it had, byte for byte; on a later state it
 // is stale (apply is a 409 as before), and when its edits no longer apply
 // it is kept, Broken, to be read and deleted.
+//
+// Replicas over one store (PostgreSQL) each keep their own forks: a read
+// of one scenario (get) reads its stored bytes again and the list reads
+// them all (sync), so that a scenario another replica made, changed
+// (shared, applied) or deleted is seen at the next read. A kept fork is
+// reused while its stored bytes are the ones it was loaded from or saved
+// as (raw); otherwise it is loaded anew, and a scenario gone from the
+// store is dropped.
 
 // Use makes st the store m keeps its scenarios in, loading the ones it
 // holds (once per store; a Manager used with another store starts over).
@@ -33,15 +42,116 @@ func (m *Manager) use(st *store.Store) error {
 		return err
 	}
 	sn := st.Snapshot()
-	byID := make(map[string]*Scenario, len(saved))
+	byID, raw := make(map[string]*Scenario, len(saved)), make(map[string][]byte, len(saved))
 	for _, rec := range saved {
-		var was Scenario
-		if err := json.Unmarshal(rec.Data, &was); err != nil {
-			return matcher.Errorf(matcher.EINTERNAL, "stored scenario %s does not decode: %v", rec.ID, err)
+		sc, err := load(sn, rec.ID, rec.Data)
+		if err != nil {
+			return err
 		}
-		byID[rec.ID] = reload(sn, &was)
+		byID[rec.ID], raw[rec.ID] = sc, rec.Data
 	}
-	m.st, m.byID = st, byID
+	m.st, m.byID, m.raw = st, byID, raw
+	m.gen++
+	return nil
+}
+
+// load decodes the stored scenario id and forks it again on sn.
+func load(sn store.Snapshot, id string, data []byte) (*Scenario, error) {
+	var was Scenario
+	if err := json.Unmarshal(data, &was); err != nil {
+		return nil, matcher.Errorf(matcher.EINTERNAL, "stored scenario %s does not decode: %v", id, err)
+	}
+	return reload(sn, &was), nil
+}
+
+// refresh makes the kept scenario id the stored one: loaded anew when the
+// store holds other bytes than it was loaded from (another replica made
+// or changed it), dropped when the store no longer has it.
+func (m *Manager) refresh(id string) error {
+	m.mu.Lock()
+	st, gen := m.st, m.gen
+	m.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	data, ok, err := st.Scenario(id)
+	if err != nil {
+		return err
+	}
+	var saved []store.Saved
+	if ok {
+		saved = []store.Saved{{ID: id, Data: data}}
+	}
+	return m.adopt(st, gen, saved, []string{id})
+}
+
+// sync makes the kept scenarios the stored ones (see refresh).
+func (m *Manager) sync() error {
+	m.mu.Lock()
+	st, gen := m.st, m.gen
+	m.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	saved, err := st.Scenarios()
+	if err != nil {
+		return err
+	}
+	return m.adopt(st, gen, saved, nil)
+}
+
+// adopt makes the kept scenarios of ids (nil: all) the stored ones of
+// saved, read from st when m's writes were at gen: forks are made outside
+// the lock, and nothing is changed when m wrote since (its own write is
+// newer than what was read).
+func (m *Manager) adopt(st *store.Store, gen uint64, saved []store.Saved, ids []string) error {
+	m.mu.Lock()
+	var fresh []store.Saved
+	for _, rec := range saved {
+		if !bytes.Equal(m.raw[rec.ID], rec.Data) {
+			fresh = append(fresh, rec)
+		}
+	}
+	in := map[string]bool{}
+	for _, rec := range saved {
+		in[rec.ID] = true
+	}
+	if ids == nil {
+		for id := range m.byID {
+			ids = append(ids, id)
+		}
+	}
+	var gone []string
+	for _, id := range ids {
+		if !in[id] && m.byID[id] != nil {
+			gone = append(gone, id)
+		}
+	}
+	m.mu.Unlock()
+	if len(fresh) == 0 && len(gone) == 0 {
+		return nil
+	}
+	sn := st.Snapshot()
+	loaded := make([]*Scenario, len(fresh))
+	for i, rec := range fresh {
+		sc, err := load(sn, rec.ID, rec.Data)
+		if err != nil {
+			return err
+		}
+		loaded[i] = sc
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.st != st || m.gen != gen {
+		return nil // written (or started over) since: what was read is older
+	}
+	for _, id := range gone {
+		delete(m.byID, id)
+		delete(m.raw, id)
+	}
+	for i, rec := range fresh {
+		m.byID[rec.ID], m.raw[rec.ID] = loaded[i], rec.Data
+	}
 	return nil
 }
 
@@ -68,7 +178,12 @@ func (m *Manager) saveLocked(sc *Scenario) error {
 	if err != nil {
 		return err
 	}
-	return m.st.PutScenario(sc.ID, data)
+	if err := m.st.PutScenario(sc.ID, data); err != nil {
+		return err
+	}
+	m.raw[sc.ID] = data
+	m.gen++
+	return nil
 }
 
 // Share shares scenario id read-only with the coordinators of the

@@ -131,7 +131,11 @@ func TestSharedScenarioIsReadOnly(t *testing.T) {
 		if _, err := m.Diff(ctx, st, c.who, sc.ID); (err == nil) != c.read {
 			t.Errorf("%s diffs the shared scenario: %v", c.who, err)
 		}
-		if got := slices.ContainsFunc(m.List(r, c.who), func(s *Scenario) bool { return s.ID == sc.ID }); got != c.read {
+		listed, err := m.List(r, c.who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.ContainsFunc(listed, func(s *Scenario) bool { return s.ID == sc.ID }); got != c.read {
 			t.Errorf("%s lists it: %v", c.who, got)
 		}
 		want := matcher.ENOTFOUND

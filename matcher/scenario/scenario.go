@@ -84,6 +84,9 @@ type Scenario struct {
 	// Broken says why a stored scenario's edits no longer apply to the
 	// live state it was loaded on (its diff is then a 409).
 	Broken string `json:"broken,omitempty"`
+	// Partial: read by someone other than its owner, parts outside the
+	// reader's scope are left out (see sight). Never stored.
+	Partial bool `json:"partial,omitempty"`
 
 	db    *memdb.MemDB
 	vocab *matcher.Vocabulary
@@ -170,24 +173,27 @@ func (s *Scenario) solve(ctx context.Context, live *match.Session) (*match.Resul
 // compares them.
 func (s *Scenario) Diff(ctx context.Context, sn store.Snapshot) (*Diff, error) {
 	if len(s.Scope) > 0 {
-		return s.diffScope(ctx, sn, nil)
+		return s.diffScope(ctx, sn, nil, nil)
 	}
 	live, err := match.Run(ctx, sn.Reader, sn.Vocab, s.Meeting, s.Base)
 	if err != nil {
 		return nil, err
 	}
-	return s.diffWith(ctx, live, nil)
+	return s.diffWith(ctx, live, nil, nil)
 }
 
 // diffWith compares the live plan with the scenario's, solved
-// incrementally from sess (the live plan's session) when it is not nil.
-func (s *Scenario) diffWith(ctx context.Context, live *match.Result, sess *match.Session) (*Diff, error) {
+// incrementally from sess (the live plan's session) when it is not nil,
+// both plans as sg sees them (nil: whole).
+func (s *Scenario) diffWith(ctx context.Context, live *match.Result, sess *match.Session, sg *sight) (*Diff, error) {
 	after, err := s.solve(ctx, sess)
 	if err != nil {
 		return nil, err
 	}
-	d := Compare(live, after)
-	d.Scenario = s.ID
+	rows := [][]*match.Result{{live, after}}
+	hid := sg.plans(rows, []index.Reader{s.Reader()})
+	d := Compare(rows[0][0], rows[0][1])
+	d.Scenario, d.Partial = s.ID, hid
 	return d, nil
 }
 
@@ -270,7 +276,9 @@ type Manager struct {
 	mu   sync.Mutex
 	st   *store.Store // where the scenarios are kept (use)
 	byID map[string]*Scenario
-	live *match.Sessions // sessions of the live plans diffed, by meeting and settings
+	raw  map[string][]byte // the stored bytes each of byID was loaded from or saved as (saved.go)
+	gen  uint64            // counts m's writes to the store, and use's loads
+	live *match.Sessions   // sessions of the live plans diffed, by meeting and settings
 }
 
 // liveCacheSize bounds the live plans (sessions) a Manager keeps for
@@ -303,7 +311,7 @@ func (m *Manager) livePlan(ctx context.Context, sn store.Snapshot, meeting strin
 
 // NewManager returns a manager with the default bounds.
 func NewManager() *Manager {
-	return &Manager{MaxPerOwner: DefaultMaxPerOwner, MaxScenarios: DefaultMaxScenarios, MaxEdits: DefaultMaxEdits, Now: time.Now, byID: map[string]*Scenario{}}
+	return &Manager{MaxPerOwner: DefaultMaxPerOwner, MaxScenarios: DefaultMaxScenarios, MaxEdits: DefaultMaxEdits, Now: time.Now, byID: map[string]*Scenario{}, raw: map[string][]byte{}}
 }
 
 // Create forks the live state of st, applies req's edits and keeps the
@@ -324,6 +332,13 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 		if err := editScope(sn.Reader, actor, i, &req.Edits[i]); err != nil {
 			return nil, err
 		}
+	}
+	// The quotas count what every replica made (sync).
+	if err := m.use(st); err != nil {
+		return nil, err
+	}
+	if err := m.sync(); err != nil {
+		return nil, err
 	}
 	m.mu.Lock()
 	full := m.full(actor)
@@ -497,15 +512,23 @@ func (m *Manager) full(owner matcher.Actor) error {
 }
 
 // Get returns a copy of the scenario id if actor may see it (else
-// ENOTFOUND). Copies are taken under the manager's lock, so a caller may
-// read one while another applies the scenario.
+// ENOTFOUND), as actor sees it (see sight: someone other than its owner
+// reads it within its own scope). Copies are taken under the manager's
+// lock, so a caller may read one while another applies the scenario.
 func (m *Manager) Get(r index.Reader, actor matcher.Actor, id string) (*Scenario, error) {
-	return m.get(r, actor, id, false)
+	sc, err := m.get(r, actor, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return sightFor(r, actor, sc.Owner).record(sc), nil
 }
 
 // get is Get; write asks for the right to change the scenario (a shared
 // scenario is read-only to those it is shared with).
 func (m *Manager) get(r index.Reader, actor matcher.Actor, id string, write bool) (*Scenario, error) {
+	if err := m.refresh(id); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	var sc *Scenario
 	if cur := m.byID[id]; cur != nil {
@@ -522,8 +545,12 @@ func (m *Manager) get(r index.Reader, actor matcher.Actor, id string, write bool
 	return sc, nil
 }
 
-// List returns copies of the scenarios actor may see, by id.
-func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
+// List returns copies of the scenarios actor may see, by id, as actor
+// sees them (see sight), after reading the stored ones again (sync).
+func (m *Manager) List(r index.Reader, actor matcher.Actor) ([]*Scenario, error) {
+	if err := m.sync(); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	all := make([]*Scenario, 0, len(m.byID))
 	for _, sc := range m.byID {
@@ -534,7 +561,7 @@ func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
 	out := all[:0]
 	for _, sc := range all {
 		if access(r, actor, sc) != noAccess {
-			out = append(out, sc)
+			out = append(out, sightFor(r, actor, sc.Owner).record(sc))
 		}
 	}
 	slices.SortFunc(out, func(a, b *Scenario) int {
@@ -543,7 +570,7 @@ func (m *Manager) List(r index.Reader, actor matcher.Actor) []*Scenario {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return out
+	return out, nil
 }
 
 // Delete drops the scenario id, from the store too.
@@ -557,8 +584,10 @@ func (m *Manager) Delete(r index.Reader, actor matcher.Actor, id string) error {
 		if err := m.st.DeleteScenario(id); err != nil {
 			return err
 		}
+		m.gen++
 	}
 	delete(m.byID, id)
+	delete(m.raw, id)
 	return nil
 }
 
@@ -569,27 +598,29 @@ func (m *Manager) Len() int {
 	return len(m.byID)
 }
 
-// Diff compares scenario id with the live plan of st.
+// Diff compares scenario id with the live plan of st, as actor sees it
+// (see sight).
 func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (*Diff, error) {
 	if err := m.use(st); err != nil {
 		return nil, err
 	}
 	sn := st.Snapshot()
-	sc, err := m.Get(sn.Reader, actor, id)
+	sc, err := m.get(sn.Reader, actor, id, false)
 	if err != nil {
 		return nil, err
 	}
 	if sc.db == nil {
 		return nil, matcher.Errorf(matcher.ECONFLICT, "scenario %q no longer applies to the live state (%s): make it anew", id, sc.Broken)
 	}
+	sg := sightFor(sn.Reader, actor, sc.Owner)
 	if len(sc.Scope) > 0 {
-		return sc.diffScope(ctx, sn, m.pool())
+		return sc.diffScope(ctx, sn, m.pool(), sg)
 	}
 	live, sess, err := m.livePlan(ctx, sn, sc.Meeting, sc.Base)
 	if err != nil {
 		return nil, err
 	}
-	return sc.diffWith(ctx, live, sess)
+	return sc.diffWith(ctx, live, sess, sg)
 }
 
 // Apply commits scenario id's edits to st if the live state is still the

@@ -173,13 +173,13 @@ func TestManagerScopeAndBound(t *testing.T) {
 	if _, err := m.Create(ctx, st, matcher.Admin, Request{Meeting: "tw"}); matcher.ErrorCode(err) != matcher.ECONFLICT || !strings.Contains(err.Error(), "on this server") {
 		t.Errorf("past the server's bound: %v", err)
 	}
-	if got := m.List(sn.Reader, matcher.Coordinator("lh")); len(got) != 1 || got[0].ID != a.ID {
+	if got, _ := m.List(sn.Reader, matcher.Coordinator("lh")); len(got) != 1 || got[0].ID != a.ID {
 		t.Errorf("lh sees %d scenarios", len(got))
 	}
-	if got := m.List(sn.Reader, matcher.Coordinator("st-lzw")); len(got) != 1 {
+	if got, _ := m.List(sn.Reader, matcher.Coordinator("st-lzw")); len(got) != 1 {
 		t.Errorf("the street above lh sees %d scenarios, want lh's", len(got))
 	}
-	if got := m.List(sn.Reader, matcher.Admin); len(got) != 3 {
+	if got, _ := m.List(sn.Reader, matcher.Admin); len(got) != 3 {
 		t.Errorf("admin sees %d, want 3", len(got))
 	}
 	if _, err := m.Get(sn.Reader, matcher.Coordinator("tw"), a.ID); matcher.ErrorCode(err) != matcher.ENOTFOUND {

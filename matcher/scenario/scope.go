@@ -192,29 +192,38 @@ func solveAll(ctx context.Context, meetings []string, plans []plan, pool *match.
 }
 
 // perMeeting solves the live plan and the scenario's plan of every
-// meeting of s (see solveAll).
-func (s *Scenario) perMeeting(ctx context.Context, sn store.Snapshot, pool *match.Sessions) ([][2]*match.Result, error) {
-	res, err := solveAll(ctx, s.Meetings, []plan{{sn.Reader, sn.Vocab, s.Base}, {s.Reader(), s.vocab, s.Settings}}, pool)
+// meeting of s (see solveAll), as sg sees them (nil: whole), and reports
+// whether sg hid anything.
+func (s *Scenario) perMeeting(ctx context.Context, sn store.Snapshot, pool *match.Sessions, sg *sight) ([][2]*match.Result, bool, error) {
+	fork := s.Reader()
+	res, err := solveAll(ctx, s.Meetings, []plan{{sn.Reader, sn.Vocab, s.Base}, {fork, s.vocab, s.Settings}}, pool)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	hid := sg.plans(res, []index.Reader{fork})
 	out := make([][2]*match.Result, len(res))
 	for i, r := range res {
 		out[i] = [2]*match.Result{r[0], r[1]}
 	}
-	return out, nil
+	return out, hid, nil
 }
 
 // diffScope diffs a scope scenario: every meeting's plan, live and
-// scenario (from pool's sessions, or from scratch when pool is nil).
-func (s *Scenario) diffScope(ctx context.Context, sn store.Snapshot, pool *match.Sessions) (*Diff, error) {
-	plans, err := s.perMeeting(ctx, sn, pool)
+// scenario (from pool's sessions, or from scratch when pool is nil), as
+// sg sees them (nil: whole).
+func (s *Scenario) diffScope(ctx context.Context, sn store.Snapshot, pool *match.Sessions, sg *sight) (*Diff, error) {
+	plans, hid, err := s.perMeeting(ctx, sn, pool, sg)
 	if err != nil {
 		return nil, err
 	}
 	d := mergeScope(s.Meetings, plans)
 	d.Scenario, d.Scope = s.ID, s.Scope
-	d.Outside = s.outside(sn.Reader)
+	var out bool
+	d.Outside, out = sg.outside(s, s.outside(sn.Reader))
+	d.Partial = hid || out
+	if sg != nil {
+		d.Scope = sg.record(s).Scope
+	}
 	return d, nil
 }
 

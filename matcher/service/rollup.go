@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"math/big"
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -237,6 +239,8 @@ type rollupRow struct {
 	id, unit, grid, category, measure string
 	need, held, proposed              int64
 	closed                            bool // closed by its unit: done or withdrawn, short of nothing
+	shared                            bool // another meeting of the level holds it too
+	optional                          bool // an optional slot of a project
 }
 
 // open is what neither confirmed claims nor the live plan cover, of a
@@ -321,10 +325,8 @@ type meetingAgg struct {
 	shared   []rollupRow
 	demands  RollupCount // every demand of the meeting
 	projects []rollupProject
-	answers  RollupAnswers   // Overdue left 0: counted at view time from due
-	due      []time.Time     // the answer deadlines of the waiting claims, sorted
-	units    map[string]bool // the units of its scope
-	level    matcher.Level
+	answers  RollupAnswers // Overdue left 0: counted at view time from due
+	due      []time.Time   // the answer deadlines of the waiting claims, sorted
 }
 
 // overdue counts the deadlines passed at now (matcher.Claim.Overdue).
@@ -342,7 +344,6 @@ type rollupCache struct {
 	mu       sync.Mutex
 	state    uint64       // the index state the kept figures are valid at
 	r        index.Reader // the state itself (for the old versions of changed records)
-	vocab    *matcher.Vocabulary
 	meetings map[string]*meetingAgg
 	flights  map[string]*rollupFlight // the meetings being counted at state
 	// fmu guards funnel, held while it reads the log and while a view
@@ -388,7 +389,7 @@ func (c *rollupCache) meetingsOf(sn store.Snapshot, as []*matcher.Alliance, alon
 	var mine []*matcher.Alliance
 	own := map[string]*rollupFlight{}
 	c.mu.Lock()
-	current := c.meetings != nil && c.state == state && c.vocab == sn.Vocab
+	current := c.meetings != nil && c.state == state
 	if !current && !alone {
 		c.mu.Unlock()
 		return nil, errRollupMoved
@@ -673,120 +674,181 @@ func projectsOf(ms []*meetingAgg, ids []string) RollupProjects {
 
 // catchUp drops the figures of the meetings the changes between the
 // cache's state and sn's touch, or all of them when it cannot tell (the
-// change log does not reach back, the vocabulary, a red grid or an
-// alliance changed).
+// change log does not reach back, a table it does not know changed).
+//
+// A meeting's figures read its scope (the units of its alliance and of
+// every alliance below it), their demands at its level with the claims on
+// them, their projects, the claims the meeting made, and whether another
+// meeting of its level holds each unit too (own and shared). So a change
+// touches the meetings holding a unit it changes, at both states (before
+// the change and after): an item, or a claim on a demand, the meetings of
+// the demand's level holding its unit; a unit or a project, every meeting
+// holding the unit; a claim, the meeting that made it; an alliance, the
+// alliance and those above it (its scope, its name) and every meeting
+// holding a unit of it or of an alliance below it (a member joining or
+// leaving, a move under another parent changes who holds them); a red
+// grid, the meetings holding its units (the figures key grids by id, so
+// this is more than they need). The vocabulary is read by no figure (a
+// demand's measure and category are its own fields): its changes drop
+// nothing.
 func (c *rollupCache) catchUp(sn store.Snapshot) {
 	state := sn.Meta().State
-	if c.meetings != nil && c.state == state && c.vocab == sn.Vocab {
+	if c.meetings != nil && c.state == state {
 		return
 	}
 	keys, ok := []index.Key(nil), false
-	if c.meetings != nil && c.vocab == sn.Vocab {
+	if c.meetings != nil {
 		keys, ok = sn.ChangesSince(c.state)
 	}
 	defer func() {
-		c.state, c.r, c.vocab = state, sn.Reader, sn.Vocab
+		c.state, c.r = state, sn.Reader
 		c.flights = map[string]*rollupFlight{} // counts at the old state keep nothing
 	}()
-	if !ok {
+	reset := func() {
 		if c.meetings != nil {
 			c.resets++
 		}
 		c.meetings = map[string]*meetingAgg{}
+	}
+	if !ok {
+		reset()
 		return
 	}
-	// What the changes touch: units in any meeting (a unit's grid, a
-	// project's status), units' demands at one level (an item, the claims
-	// on a demand), and meetings (the claims they made).
-	units, meetings := map[string]bool{}, map[string]bool{}
-	atLevel := map[matcher.Level]map[string]bool{}
-	demandOf := func(unit string, l matcher.Level) {
-		if atLevel[l] == nil {
-			atLevel[l] = map[string]bool{}
-		}
-		atLevel[l][unit] = true
-	}
+	t := &touches{states: [2]index.Reader{c.r, sn.Reader}, drop: map[string]bool{}, seen: map[unitAt]bool{}}
 	claim := func(r index.Reader, id string) {
 		if cl, err := r.Claim(id); err == nil {
 			if it, err := r.Item(cl.Demand); err == nil {
-				demandOf(it.Unit, it.Level)
+				t.unit(it.Unit, it.Level)
 			} else {
-				units[cl.DemandUnit] = true
+				t.unit(cl.DemandUnit, "")
 			}
 			if cl.Meeting != "" {
-				meetings[cl.Meeting] = true
+				t.drop[cl.Meeting] = true
 			}
 		}
 	}
 	for _, k := range keys {
 		switch k.Table {
 		case index.TableItems:
-			for _, r := range []index.Reader{c.r, sn.Reader} {
+			for _, r := range t.states {
 				if it, err := r.Item(k.ID); err == nil {
-					demandOf(it.Unit, it.Level)
+					t.unit(it.Unit, it.Level)
 				}
 			}
 		case index.TableClaims:
-			claim(c.r, k.ID)
-			claim(sn.Reader, k.ID)
+			for _, r := range t.states {
+				claim(r, k.ID)
+			}
 		case index.TableProjects:
-			for _, r := range []index.Reader{c.r, sn.Reader} {
+			for _, r := range t.states {
 				if p, err := r.Project(k.ID); err == nil {
-					units[p.Unit] = true
+					t.unit(p.Unit, "")
 				}
 			}
 		case index.TableUnits:
-			units[k.ID] = true
-		case index.TableAccounts, index.TableRules, index.TableOffers, index.TableEarners, index.TableRedemptions, index.TableTransfers:
-			// the points bank: no figure of the roll-up reads it
-		default: // alliances, grids, and whatever else: start afresh
-			c.resets++
-			c.meetings = map[string]*meetingAgg{}
+			t.unit(k.ID, "")
+		case index.TableAlliances:
+			t.alliance(k.ID)
+		case index.TableGrids:
+			for _, r := range t.states {
+				for u := range r.UnitsInGrid(k.ID) {
+					t.unit(u.ID, "")
+				}
+			}
+		case "categories", index.TableAccounts, index.TableRules, index.TableOffers, index.TableEarners, index.TableRedemptions, index.TableTransfers:
+			// the vocabulary (the store's key for a category) and the
+			// points bank: no figure of the roll-up reads them
+		default: // whatever else: start afresh
+			reset()
 			return
 		}
 	}
-	touched := func(id string, m *meetingAgg) bool {
-		if meetings[id] {
-			return true
-		}
-		for _, set := range []map[string]bool{units, atLevel[m.level]} {
-			for u := range set {
-				if m.units[u] {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	for id, m := range c.meetings {
-		if touched(id, m) {
+	for id := range c.meetings {
+		if t.drop[id] {
 			delete(c.meetings, id)
 		}
 	}
 }
 
-// meetingBuild gathers one meeting's demands before its figures are
-// made (finish).
-type meetingBuild struct {
-	a        *matcher.Alliance
-	m        *meetingAgg
-	rows     []rollupRow
-	slots    map[string][]int // project → its slots' rows
-	optional map[int]bool
-	shared   map[int]bool
+// touches gathers the meetings a batch of changes touches (catchUp), at
+// the states before and after them.
+type touches struct {
+	states [2]index.Reader
+	drop   map[string]bool // the meetings touched
+	seen   map[unitAt]bool
 }
 
-func startMeeting(sn store.Snapshot, a *matcher.Alliance) (*meetingBuild, *match.Scope, error) {
-	scope, err := match.ResolveScope(sn.Reader, a.ID)
-	if err != nil {
-		return nil, nil, err
+// unitAt is a unit whose demands of level (every level: "") changed.
+type unitAt struct {
+	unit  string
+	level matcher.Level
+}
+
+// unit drops the meetings of level (any level: "") whose scope holds
+// unit, at either state: those of its alliances and of the alliances
+// above them.
+func (t *touches) unit(unit string, level matcher.Level) {
+	if t.seen[unitAt{unit, level}] || t.seen[unitAt{unit, ""}] {
+		return
 	}
-	b := &meetingBuild{a: a, m: &meetingAgg{units: map[string]bool{}, level: a.Level, own: newSums(true)},
-		slots: map[string][]int{}, optional: map[int]bool{}, shared: map[int]bool{}}
-	for _, uid := range scope.Units() {
-		b.m.units[uid] = true
+	t.seen[unitAt{unit, level}] = true
+	for _, r := range t.states {
+		for al := range r.AlliancesOf(unit) {
+			t.up(r, al, level)
+		}
 	}
-	return b, scope, nil
+}
+
+// up drops a and the alliances above it at r, of level only unless level
+// is "".
+func (t *touches) up(r index.Reader, a *matcher.Alliance, level matcher.Level) {
+	for hops := 0; a != nil && hops <= len(matcher.Levels); hops++ {
+		if level == "" || a.Level == level {
+			t.drop[a.ID] = true
+		}
+		if a.Parent == "" {
+			return
+		}
+		a, _ = r.Alliance(a.Parent)
+	}
+}
+
+// alliance drops, at either state, alliance id and those above it, and
+// every meeting holding a unit of it or of an alliance below it.
+func (t *touches) alliance(id string) {
+	for _, r := range t.states {
+		a, err := r.Alliance(id)
+		if err != nil {
+			continue
+		}
+		t.up(r, a, "")
+		queue, seen := []*matcher.Alliance{a}, map[string]bool{a.ID: true}
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, u := range cur.AllUnits() {
+				t.unit(u, "")
+			}
+			for k := range r.Children(cur.ID) {
+				if !seen[k.ID] {
+					seen[k.ID] = true
+					queue = append(queue, k)
+				}
+			}
+		}
+	}
+}
+
+// meetingBuild counts one meeting's demands as they come (add) and
+// makes its figures (finish).
+type meetingBuild struct {
+	a     *matcher.Alliance
+	m     *meetingAgg
+	slots map[string][]rollupRow // project → its slots' rows
+}
+
+func newBuild(a *matcher.Alliance) *meetingBuild {
+	return &meetingBuild{a: a, m: &meetingAgg{own: newSums(true)}, slots: map[string][]rollupRow{}}
 }
 
 // counted reports whether it is one of the demands a meeting counts: at
@@ -796,10 +858,15 @@ func counted(it *matcher.Item, level matcher.Level) bool {
 }
 
 // add counts demand it of a unit of the meeting's scope (in red grid
-// grid; alone: in this meeting's alliances alone at its level).
-func (b *meetingBuild) add(sn store.Snapshot, it *matcher.Item, grid string, alone bool) {
-	r := rollupRow{id: it.ID, unit: it.Unit, grid: grid, category: it.Category, measure: it.Measure, need: it.Quantity, closed: it.Status == matcher.ItemClosed}
-	if sn.HasClaims(it) {
+// grid; alone: in this meeting's alliances alone at its level), the
+// quantities of its claims from cs (nil: read here).
+func (b *meetingBuild) add(sn store.Snapshot, it *matcher.Item, grid string, alone bool, cs *claimSums) {
+	r := rollupRow{id: it.ID, unit: it.Unit, grid: grid, category: it.Category, measure: it.Measure, need: it.Quantity,
+		closed: it.Status == matcher.ItemClosed, shared: !alone, optional: it.Optional}
+	switch {
+	case cs != nil:
+		r.held, r.proposed = cs.of(it.ID)
+	case sn.HasClaims(it):
 		for cl := range sn.ClaimsOnDemand(it.ID) {
 			switch cl.Status {
 			case matcher.ClaimConfirmed, matcher.ClaimFulfilled:
@@ -812,17 +879,64 @@ func (b *meetingBuild) add(sn store.Snapshot, it *matcher.Item, grid string, alo
 	r.held = min(r.held, r.need)
 	r.proposed = min(r.proposed, r.need-r.held)
 	if it.Project != "" {
-		b.slots[it.Project] = append(b.slots[it.Project], len(b.rows))
-		b.optional[len(b.rows)] = it.Optional
+		b.slots[it.Project] = append(b.slots[it.Project], r)
 	}
-	b.shared[len(b.rows)] = !alone
-	b.rows = append(b.rows, r)
+	m := b.m
+	m.demands.add(&r)
+	if r.shared {
+		m.shared = append(m.shared, r)
+	} else {
+		m.own.addRow(&r)
+	}
 }
 
-// unitFacts are what the rows of a unit's demands need of the unit.
+// claimSums are the quantities the claims on each demand hold (confirmed
+// and fulfilled) and propose, from one walk of the claims of those
+// statuses, made on first use: a walk of a level's items reads them from
+// here rather than seeking each demand's claims.
+type claimSums struct {
+	once sync.Once
+	sn   store.Snapshot
+	by   map[string][2]int64
+}
+
+func (c *claimSums) of(demand string) (held, proposed int64) {
+	c.once.Do(func() {
+		c.by = map[string][2]int64{}
+		for i, st := range [...]matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled, matcher.ClaimProposed} {
+			for cl := range c.sn.ClaimsByStatus(st) {
+				v := c.by[cl.Demand]
+				v[i/2] += cl.Quantity
+				c.by[cl.Demand] = v
+			}
+		}
+	})
+	v := c.by[demand]
+	return v[0], v[1]
+}
+
+// unitFacts are what the rows of a unit's demands need of the unit: its
+// red grid, whether one meeting of the level alone holds it, and the
+// meetings counted that hold it (indices of the builds).
 type unitFacts struct {
-	grid  string
-	alone bool
+	grid     string
+	alone    bool
+	gridRead bool
+	first    string  // the first meeting of the level found holding it
+	idx      int32   // its place among the level's units
+	b        int32   // the first build holding it (-1: none)
+	more     []int32 // and the others
+}
+
+// each calls fn with every build holding the unit.
+func (f *unitFacts) each(fn func(i int32)) {
+	if f.b < 0 {
+		return
+	}
+	fn(f.b)
+	for _, i := range f.more {
+		fn(i)
+	}
 }
 
 // bigScope is the number of units in the scopes of a level's meetings
@@ -832,7 +946,7 @@ const bigScope = 2000
 
 // countAll counts the meetings of as (any levels) on sn: the levels at
 // once, and within a level the meetings split among up to GOMAXPROCS
-// goroutines (countLevel), all reading the same immutable state (as
+// goroutines (countLevelWith), all reading the same immutable state (as
 // match.RunMany does). The error is the first level's that fails.
 func countAll(sn store.Snapshot, as []*matcher.Alliance) (map[string]*meetingAgg, error) {
 	byLevel := map[matcher.Level][]*matcher.Alliance{}
@@ -851,12 +965,13 @@ func countAll(sn store.Snapshot, as []*matcher.Alliance) (map[string]*meetingAgg
 			groups = append(groups, &group{level: l, as: las})
 		}
 	}
+	cs := &claimSums{sn: sn} // shared by the levels that walk their items
 	var wg sync.WaitGroup
 	for _, g := range groups[1:] {
-		wg.Go(func() { g.ms, g.err = countLevel(sn, g.level, g.as) })
+		wg.Go(func() { g.ms, g.err = countLevelWith(sn, g.level, g.as, nil, cs) })
 	}
 	g := groups[0]
-	g.ms, g.err = countLevel(sn, g.level, g.as)
+	g.ms, g.err = countLevelWith(sn, g.level, g.as, nil, cs)
 	wg.Wait()
 	out := make(map[string]*meetingAgg, len(as))
 	for _, g := range groups {
@@ -870,101 +985,114 @@ func countAll(sn store.Snapshot, as []*matcher.Alliance) (map[string]*meetingAgg
 	return out, nil
 }
 
-// countLevel counts the figures of the meetings as (all of one level) on
-// sn: the demands of each one's scope at its level (paused ones aside, as
-// in the report), the projects with a slot among them, and the claims the
-// meeting made. A few meetings of small scopes walk their units' items;
-// else one walk of the items at the level gives each demand to the
+// countLevelBy counts the figures of the meetings as (all of one level)
+// on sn: the demands of each one's scope at its level (paused ones aside,
+// as in the report), the projects with a slot among them, and the claims
+// the meeting made. A few meetings of small scopes walk their units'
+// items; else one walk of the items at the level gives each demand to the
 // meetings whose scope holds its unit, reading every item once, not once
-// per meeting whose scope holds it.
-func countLevel(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance) ([]*meetingAgg, error) {
-	return countLevelBy(sn, level, as, nil)
+// per meeting whose scope holds it. byLevel forces the choice (nil: as
+// the sizes say).
+func countLevelBy(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance, byLevel *bool) ([]*meetingAgg, error) {
+	return countLevelWith(sn, level, as, byLevel, &claimSums{sn: sn})
 }
 
-// countLevelBy is countLevel walking the level's items when byLevel says
-// so (nil: as countLevel chooses).
-func countLevelBy(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance, byLevel *bool) ([]*meetingAgg, error) {
+// countLevelWith is countLevelBy, a walk of the level reading the claims'
+// quantities from cs.
+func countLevelWith(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance, byLevel *bool, cs *claimSums) ([]*meetingAgg, error) {
 	builds := make([]*meetingBuild, len(as))
-	scopes := make([][]string, len(as))
 	units := 0
 	for i, a := range as {
-		b, scope, err := startMeeting(sn, a)
-		if err != nil {
-			return nil, err
-		}
-		builds[i], scopes[i] = b, scope.Units()
-		units += len(scopes[i])
+		builds[i] = newBuild(a)
+		units += scopeSize(sn.Reader, a)
 	}
 	walkLevel := len(as) >= batchMeetings || units > bigScope
 	if byLevel != nil {
 		walkLevel = *byLevel
 	}
-	// Whether a unit's demands are in one meeting of the level alone: for
-	// a walk of the level, from one pass over the alliances; else unit by
-	// unit.
-	var shared map[string]bool
-	if walkLevel {
-		shared = sharedAt(sn.Reader, level)
-	}
-	facts := make(map[string]unitFacts, units)
-	fact := func(uid string) unitFacts {
-		f, ok := facts[uid]
-		if !ok {
-			if u := sn.UnitRaw(uid); u != nil {
-				f.grid = u.Grid
-			}
-			if shared != nil {
-				f.alone = !shared[uid]
-			} else {
-				f.alone = meetingsAt(sn.Reader, uid, level) <= 1
-			}
-			facts[uid] = f
-		}
-		return f
-	}
-	// hits are the demands counted, each with the meetings holding it.
+	// hits are the demands counted, each with its unit's facts (and so
+	// the meetings holding it).
 	type hit struct {
 		it *matcher.Item
-		f  unitFacts
-		bs []int
+		f  *unitFacts
 	}
 	var hits []hit
 	if !walkLevel {
-		idx := make([]int, len(builds))
-		for i := range builds {
-			idx[i] = i
-			for _, uid := range scopes[i] {
+		for i, a := range as {
+			scope, err := match.ResolveScope(sn.Reader, a.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, uid := range scope.Units() {
+				f := &unitFacts{alone: meetingsAt(sn.Reader, uid, level) <= 1, b: int32(i)}
+				if u := sn.UnitRaw(uid); u != nil {
+					f.grid = u.Grid
+				}
 				for it := range sn.ItemsOf(uid) {
 					if counted(it, level) {
-						hits = append(hits, hit{it, fact(uid), idx[i : i+1]})
+						hits = append(hits, hit{it, f})
 					}
 				}
 			}
 		}
+		cs = nil // a few units' claims: seek them
 	} else {
-		of := make(map[string][]int, units) // unit → the meetings holding it
-		for i := range builds {
-			for _, uid := range scopes[i] {
-				of[uid] = append(of[uid], i)
+		// The level's items in parts (by id), walked at once; the hits
+		// are the parts' in order, as one walk would find them.
+		facts := holdersAt(sn.Reader, level, as)
+		first, last := sn.LevelIDs(level)
+		bounds := append(append([]string{""}, splitIDs(first, last, runtime.GOMAXPROCS(0))...), "")
+		parts := make([][]hit, len(bounds)-1)
+		walk := func(p int) {
+			for it := range sn.ItemsAtLevelBetween(level, bounds[p], bounds[p+1]) {
+				if f := facts[it.Unit]; f != nil && f.b >= 0 && counted(it, level) {
+					parts[p] = append(parts[p], hit{it, f})
+				}
 			}
 		}
-		for it := range sn.ItemsAtLevel(level) {
-			if bs := of[it.Unit]; len(bs) > 0 && counted(it, level) {
-				hits = append(hits, hit{it, fact(it.Unit), bs})
+		var wg sync.WaitGroup
+		for p := 1; p < len(parts); p++ {
+			wg.Go(func() { walk(p) })
+		}
+		walk(0)
+		wg.Wait()
+		n := 0
+		for _, part := range parts {
+			n += len(part)
+		}
+		hits = make([]hit, 0, n)
+		for _, part := range parts {
+			hits = append(hits, part...)
+		}
+		// The red grids of the units found, each unit's by one worker.
+		grids := func(w, workers int) {
+			for _, h := range hits {
+				if f := h.f; int(f.idx)%workers == w && !f.gridRead { // the unit is this worker's: no other touches it
+					f.gridRead = true
+					if u := sn.UnitRaw(h.it.Unit); u != nil {
+						f.grid = u.Grid
+					}
+				}
 			}
 		}
+		workers := runtime.GOMAXPROCS(0)
+		for w := 1; w < workers; w++ {
+			wg.Go(func() { grids(w, workers) })
+		}
+		grids(0, workers)
+		wg.Wait()
 	}
-	// Each meeting's rows and figures are its own: the meetings are split
-	// among the workers, each reading every hit.
+	// Each meeting's figures are its own: the meetings are split among
+	// the workers, each reading every hit.
 	out := make([]*meetingAgg, len(builds))
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(builds)/batchMeetings))
 	work := func(w int) {
 		for _, h := range hits {
-			for _, i := range h.bs {
-				if i%workers == w {
-					builds[i].add(sn, h.it, h.f.grid, h.f.alone)
+			h.f.each(func(i int32) {
+				if int(i)%workers == w {
+					builds[i].add(sn, h.it, h.f.grid, h.f.alone, cs)
 				}
-			}
+			})
 		}
 		for i := w; i < len(builds); i += workers {
 			out[i] = builds[i].finish(sn)
@@ -979,12 +1107,103 @@ func countLevelBy(sn store.Snapshot, level matcher.Level, as []*matcher.Alliance
 	return out, nil
 }
 
-// sharedAt returns the units whose items of level more than one meeting
-// holds: those in alliances under two alliances of level (each alliance
-// of the unit's, or the one of level above it).
-func sharedAt(r index.Reader, level matcher.Level) map[string]bool {
-	first := map[string]string{} // unit → the first meeting found holding it
-	shared := map[string]bool{}
+// splitIDs returns k-1 ids between first and last, in order, that split
+// the ids between them into k ranges about as wide: first and last read
+// as numbers whose digits are their characters (base ten where both have
+// a decimal digit, so that numbered ids split evenly; else a byte), and
+// the points spaced evenly between. Ids that are not spread evenly split
+// unevenly, which costs only the balance of the work.
+func splitIDs(first, last string, k int) []string {
+	if k < 2 || first >= last {
+		return nil
+	}
+	n := max(len(first), len(last))
+	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+	at := func(s string, i int) byte {
+		if i < len(s) {
+			return s[i]
+		}
+		return 0
+	}
+	base := make([]int64, n)
+	for i := range n {
+		base[i] = 256
+		if digit(at(first, i)) && digit(at(last, i)) {
+			base[i] = 10
+		}
+	}
+	num := func(s string) *big.Int {
+		v := new(big.Int)
+		for i := range n {
+			c := int64(at(s, i))
+			if base[i] == 10 {
+				c -= '0'
+			}
+			v.Mul(v, big.NewInt(base[i]))
+			v.Add(v, big.NewInt(c))
+		}
+		return v
+	}
+	a, b := num(first), num(last)
+	width := new(big.Int).Sub(b, a)
+	var out []string
+	for j := 1; j < k; j++ {
+		p := new(big.Int).Mul(width, big.NewInt(int64(j)))
+		p.Div(p, big.NewInt(int64(k)))
+		p.Add(p, a)
+		raw := make([]byte, n)
+		for i := n - 1; i >= 0; i-- {
+			var d big.Int
+			p.DivMod(p, big.NewInt(base[i]), &d)
+			raw[i] = byte(d.Int64())
+			if base[i] == 10 {
+				raw[i] += '0'
+			}
+		}
+		id := strings.TrimRight(string(raw), "\x00")
+		if id > first && id < last && (len(out) == 0 || id > out[len(out)-1]) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// scopeSize is the size of a's scope, at most: the units of it and of
+// every alliance below it, counted once per alliance.
+func scopeSize(r index.Reader, a *matcher.Alliance) int {
+	n := 0
+	queue, seen := []*matcher.Alliance{a}, map[string]bool{a.ID: true}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		n += len(cur.Members) + 1
+		for k := range r.Children(cur.ID) {
+			if !seen[k.ID] {
+				seen[k.ID] = true
+				queue = append(queue, k)
+			}
+		}
+	}
+	return n
+}
+
+// holdersAt returns, for every unit whose items of level a meeting
+// holds, its facts: whether more than one meeting of level holds it
+// (those of its alliances at level, and of the alliance of level above
+// each of its others), and which of as do, from one pass over the
+// alliances. The red grid is left to read (gridRead).
+func holdersAt(r index.Reader, level matcher.Level, as []*matcher.Alliance) map[string]*unitFacts {
+	at := make(map[string]int32, len(as))
+	for i, a := range as {
+		at[a.ID] = int32(i)
+	}
+	// Each alliance with the meeting of level holding its units.
+	type holder struct {
+		al  *matcher.Alliance
+		cur string
+	}
+	var hs []holder
+	n := 0
 	for _, l := range matcher.Levels {
 		for al := range r.AlliancesAt(l) {
 			cur := al
@@ -995,33 +1214,46 @@ func sharedAt(r index.Reader, level matcher.Level) map[string]bool {
 				}
 				cur, _ = r.Alliance(cur.Parent)
 			}
-			if cur == nil || cur.Level != level {
-				continue
-			}
-			for _, u := range al.AllUnits() {
-				if m, ok := first[u]; !ok {
-					first[u] = cur.ID
-				} else if m != cur.ID {
-					shared[u] = true
-				}
+			if cur != nil && cur.Level == level {
+				hs = append(hs, holder{al, cur.ID})
+				n += len(al.Members) + 1
 			}
 		}
 	}
-	return shared
+	all := make([]unitFacts, 0, n) // one allocation for the facts of every unit
+	facts := make(map[string]*unitFacts, n)
+	for _, h := range hs {
+		i, counting := at[h.cur]
+		add := func(u string) {
+			f := facts[u]
+			if f == nil {
+				all = append(all, unitFacts{alone: true, first: h.cur, idx: int32(len(all)), b: -1})
+				f = &all[len(all)-1]
+				facts[u] = f
+			} else if f.first != h.cur {
+				f.alone = false
+			}
+			switch {
+			case !counting || f.b == i || slices.Contains(f.more, i):
+			case f.b < 0:
+				f.b = i
+			default:
+				f.more = append(f.more, i)
+			}
+		}
+		if h.al.Lead != "" {
+			add(h.al.Lead)
+		}
+		for _, u := range h.al.Members {
+			add(u)
+		}
+	}
+	return facts
 }
 
 // finish makes the meeting's figures from its demands.
 func (b *meetingBuild) finish(sn store.Snapshot) *meetingAgg {
-	m, a, rows := b.m, b.a, b.rows
-	for i := range rows {
-		r := &rows[i]
-		m.demands.add(r)
-		if b.shared[i] {
-			m.shared = append(m.shared, *r)
-		} else {
-			m.own.addRow(r)
-		}
-	}
+	m, a := b.m, b.a
 	m.demands.sortMeasures()
 	for _, pid := range slices.Sorted(maps.Keys(b.slots)) {
 		p, err := sn.Project(pid)
@@ -1030,9 +1262,9 @@ func (b *meetingBuild) finish(sn store.Snapshot) *meetingAgg {
 		}
 		rp := rollupProject{RollupProject: RollupProject{Project: p.ID, Name: p.Name, Unit: p.Unit}, status: p.Status}
 		slotRows := b.slots[pid]
-		slices.SortFunc(slotRows, func(x, y int) int { return cmp.Compare(rows[x].id, rows[y].id) })
-		for _, i := range slotRows {
-			if r := &rows[i]; !b.optional[i] && r.open() > 0 {
+		slices.SortFunc(slotRows, func(x, y rollupRow) int { return cmp.Compare(x.id, y.id) })
+		for i := range slotRows {
+			if r := &slotRows[i]; !r.optional && r.open() > 0 {
 				rp.Slot, rp.Open, rp.Measure = r.id, r.open(), r.measure
 				break
 			}
@@ -1088,8 +1320,7 @@ func (s *Service) WarmRollup() error {
 // KeepRollupWarm warms the roll-up (WarmRollup) at once, calls warmed
 // (if not nil) once that is done, then warms it again rollupSettle after
 // each change of the store (counting only the meetings the changes
-// touched, or all after an alliance, a red grid or the vocabulary
-// changed), until ctx is done. Errors go to fail (if not nil).
+// touched: see catchUp), until ctx is done. Errors go to fail (if not nil).
 func (s *Service) KeepRollupWarm(ctx context.Context, warmed func(), fail func(error)) {
 	for {
 		ch := s.Store.Changed()

@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -244,23 +246,86 @@ func TestRollupIncremental(t *testing.T) {
 	if js(t, got) != js(t, want) {
 		t.Errorf("incremental roll-up differs from a fresh one:\n%s\nwant\n%s", js(t, got), js(t, want))
 	}
-	// A change of the alliances starts afresh.
-	if _, err := s.Store.Update(ctx, "test", "alliance.update", nil, func(tx *store.Tx) error {
-		a, err := tx.Alliance("tw")
-		if err != nil {
-			return err
+	// Every other kind of change recounts only the meetings it touches,
+	// and the view says what a fresh service says.
+	tx := func(name string, fn func(tx *store.Tx) error) {
+		t.Helper()
+		if _, err := s.Store.Update(ctx, "test", name, nil, fn); err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		n := *a
-		n.Name = "塘湾村联盟"
-		return tx.PutAlliance(n)
-	}); err != nil {
-		t.Fatal(err)
 	}
-	if _, err := s.Rollup(district, "bn-district"); err != nil {
-		t.Fatal(err)
+	alliance := func(id string, change func(a *matcher.Alliance)) func(tx *store.Tx) error {
+		return func(tx *store.Tx) error {
+			a, err := tx.Alliance(id)
+			if err != nil {
+				return err
+			}
+			n := *a
+			n.Members = slices.Clone(a.Members)
+			change(&n)
+			return tx.PutAlliance(n)
+		}
 	}
-	if st := s.RollupStats(); st.Resets != 1 || st.MeetingsBuilt != after.MeetingsBuilt+12 {
-		t.Errorf("after an alliance change: %+v, want one reset and 12 meetings built", st)
+	for _, c := range []struct {
+		name  string
+		fn    func(tx *store.Tx) error
+		built []string // the meetings counted again, sorted
+	}{
+		{"an alliance renamed", alliance("tw", func(a *matcher.Alliance) { a.Name = "塘湾村联盟" }),
+			[]string{"bn-district", "st-shk", "tw"}},
+		// A unit of tw joins lzwc: its demands are now shared by two
+		// communities (and lzwc's street counts them).
+		{"a member joins", alliance("lzwc", func(a *matcher.Alliance) { a.Members = append(a.Members, "tw-clinic") }),
+			[]string{"bn-district", "lzwc", "st-lzw", "st-shk", "tw"}},
+		{"a member leaves", alliance("lzwc", func(a *matcher.Alliance) {
+			a.Members = slices.DeleteFunc(a.Members, func(u string) bool { return u == "tw-clinic" })
+		}), []string{"bn-district", "lzwc", "st-lzw", "st-shk", "tw"}},
+		{"an alliance moves to another street", alliance("tw", func(a *matcher.Alliance) { a.Parent = "st-lzw" }),
+			[]string{"bn-district", "st-lzw", "st-shk", "tw"}},
+		{"a red grid renamed", func(tx *store.Tx) error {
+			g, err := tx.Grid("lzwc-g2")
+			if err != nil {
+				return err
+			}
+			n := *g
+			n.Name = "龙洲湾社区二号红色网格"
+			return tx.PutGrid(n)
+		}, []string{"bn-district", "lzwc", "st-lzw"}},
+		{"a category added to the vocabulary", func(tx *store.Tx) error {
+			return tx.PutCategory(matcher.Category{ID: "tea", NameZH: "茶叙", NameEN: "tea talk"})
+		}, nil},
+	} {
+		before := s.RollupStats()
+		s.rollup.mu.Lock()
+		kept := maps.Clone(s.rollup.meetings)
+		s.rollup.mu.Unlock()
+		tx(c.name, c.fn)
+		got, err := s.Rollup(district, "bn-district")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := s.RollupStats()
+		s.rollup.mu.Lock()
+		var built []string
+		for id, m := range s.rollup.meetings {
+			if kept[id] != m {
+				built = append(built, id)
+			}
+		}
+		s.rollup.mu.Unlock()
+		slices.Sort(built)
+		if st.Resets != before.Resets || st.MeetingsBuilt-before.MeetingsBuilt != len(c.built) || !slices.Equal(built, c.built) {
+			t.Errorf("%s: counted %v again (%d, %d resets), want %v", c.name, built, st.MeetingsBuilt-before.MeetingsBuilt, st.Resets-before.Resets, c.built)
+		}
+		fresh := New(s.Store)
+		fresh.Now = s.Now
+		want, err := fresh.Rollup(district, "bn-district")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if js(t, got) != js(t, want) {
+			t.Errorf("%s: the incremental roll-up differs from a fresh one:\n%s\nwant\n%s", c.name, js(t, got), js(t, want))
+		}
 	}
 }
 
@@ -556,13 +621,49 @@ func TestKeepRollupWarm(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// Warmed again rollupSettle after the change: wait for its counts (a
-	// bounded wait, not a timing assertion).
-	for deadline := time.Now().Add(30 * time.Second); s.RollupStats().MeetingsBuilt < built+all; {
+	// Warmed again rollupSettle after the change: wait for its counts of
+	// the meetings it touches, tw, its street and the district (a bounded
+	// wait, not a timing assertion).
+	for deadline := time.Now().Add(30 * time.Second); s.RollupStats().MeetingsBuilt < built+3; {
 		if time.Now().After(deadline) {
 			t.Fatalf("not warmed again after an alliance change: %+v", s.RollupStats())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	view("after an alliance change")
+}
+
+// splitIDs splits the ids between two into ranges about as wide, in
+// order, never at or before the first: numbered ids split evenly.
+func TestSplitIDs(t *testing.T) {
+	var ids []string
+	for i := range 10000 {
+		ids = append(ids, fmt.Sprintf("I%06d", i*7))
+	}
+	for _, k := range []int{2, 3, 4} {
+		splits := splitIDs(ids[0], ids[len(ids)-1], k)
+		if len(splits) != k-1 {
+			t.Fatalf("k=%d: %q", k, splits)
+		}
+		bounds := append(append([]string{""}, splits...), "\xff")
+		for i := range k {
+			n := 0
+			for _, id := range ids {
+				if id >= bounds[i] && id < bounds[i+1] {
+					n++
+				}
+			}
+			if want := len(ids) / k; n < want*9/10 || n > want*11/10 {
+				t.Errorf("k=%d: range %d holds %d ids, want about %d (%q)", k, i, n, want, splits)
+			}
+		}
+	}
+	for _, c := range [][2]string{{"LH-D01", "LH-D01"}, {"", ""}, {"b", "a"}} {
+		if got := splitIDs(c[0], c[1], 2); got != nil {
+			t.Errorf("splitIDs(%q, %q) = %q, want none", c[0], c[1], got)
+		}
+	}
+	if got := splitIDs("A", "C", 2); !slices.Equal(got, []string{"B"}) {
+		t.Errorf("splitIDs(A, C) = %q", got)
+	}
 }

@@ -93,3 +93,28 @@ func (s *Store) Scenarios() ([]Saved, error) {
 	}
 	return out, nil
 }
+
+// Scenario returns the stored scenario id (ok false: none); a value whose
+// seal does not check is an error naming it.
+func (s *Store) Scenario(id string) (data []byte, ok bool, err error) {
+	err = s.kv.view(context.Background(), func(tx kvTx) error {
+		b, err := tx.bucket(bucketScenarios)
+		if err != nil || b == nil {
+			return err
+		}
+		v, err := b.get([]byte(id))
+		if err != nil || v == nil {
+			return err
+		}
+		raw, err := Unseal([]byte(id), v)
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w", id, err)
+		}
+		data, ok = append([]byte(nil), raw...), true
+		return nil
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("store: reading scenario %s: %w", id, err)
+	}
+	return data, ok, nil
+}

@@ -6,7 +6,8 @@ import (
 )
 
 // The scenarios table on both engines: ids never reused, values kept
-// byte for byte across a reopen, deleted, and a damaged value refused.
+// byte for byte across a reopen (all, or one by id), deleted, and a
+// damaged value refused.
 func TestScenariosTable(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, fresh func(testing.TB) Options) {
 		opts := fresh(t)
@@ -35,6 +36,12 @@ func TestScenariosTable(t *testing.T) {
 		got, err := s.Scenarios()
 		if err != nil || len(got) != 1 || got[0].ID != a || string(got[0].Data) != `{"name":"红十字会"}` {
 			t.Fatalf("after reopening: %+v, %v", got, err)
+		}
+		if data, ok, err := s.Scenario(a); err != nil || !ok || string(data) != `{"name":"红十字会"}` {
+			t.Errorf("Scenario(%s) = %s, %v, %v", a, data, ok, err)
+		}
+		if data, ok, err := s.Scenario(b); err != nil || ok || data != nil {
+			t.Errorf("Scenario(%s), deleted, = %s, %v, %v", b, data, ok, err)
 		}
 		if c, _ := s.NewScenarioID(); c == a || c == b {
 			t.Errorf("an id made again after reopening: %s", c)
