@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	memdb "github.com/hashicorp/go-memdb"
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 )
 
 // TableChanges holds the change log: one ChangeSet per write, so that a

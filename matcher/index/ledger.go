@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"iter"
 
-	memdb "github.com/hashicorp/go-memdb"
-
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 )
 

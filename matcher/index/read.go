@@ -4,8 +4,7 @@ import (
 	"iter"
 	"slices"
 
-	memdb "github.com/hashicorp/go-memdb"
-
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 )
 

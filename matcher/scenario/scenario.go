@@ -14,8 +14,7 @@ import (
 	"sync"
 	"time"
 
-	memdb "github.com/hashicorp/go-memdb"
-
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"

@@ -7,8 +7,7 @@ import (
 	"slices"
 	"sync"
 
-	memdb "github.com/hashicorp/go-memdb"
-
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )
@@ -207,16 +206,61 @@ func (c *checker) totals() {
 // changes[i] holds now (current). (The load at start checks every record:
 // checkLoaded.)
 func check(r index.Reader, vocab *matcher.Vocabulary, changes []key, put map[key]bool, objs []any) error {
-	c := &checker{r: r, vocab: vocab, items: map[string]bool{}}
-	for i, k := range changes {
-		if !put[k] {
-			c.deleted(k)
-			continue
+	one := func(c *checker, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if k := changes[i]; !put[k] {
+				c.deleted(k)
+				continue
+			}
+			c.record(objs[i])
 		}
-		c.record(objs[i])
+	}
+	c := &checker{r: r, vocab: vocab, items: map[string]bool{}}
+	n := 1
+	if len(changes) >= parallelCheck {
+		n = runtime.GOMAXPROCS(0)
+	}
+	if n == 1 {
+		one(c, 0, len(changes))
+	} else {
+		// A large mutation (an import) is checked by n workers, each on
+		// its own read-only snapshot of the mutation's state, each a
+		// contiguous share of the changes; their problems are joined in
+		// order, as one checker's would be, and the totals run once.
+		parts := make([]*checker, n)
+		var wg sync.WaitGroup
+		for i := range parts {
+			part := &checker{r: index.NewReader(r.Txn().Snapshot()), vocab: vocab, items: map[string]bool{}}
+			parts[i] = part
+			lo, hi := i*len(changes)/n, (i+1)*len(changes)/n
+			wg.Go(func() { one(part, lo, hi) })
+		}
+		wg.Wait()
+		join(c, parts)
+		for _, part := range parts {
+			for id := range part.items {
+				c.items[id] = true
+			}
+		}
 	}
 	c.totals()
 	return c.p.Err()
+}
+
+// parallelCheck is the number of changes from which a mutation's checks
+// run on GOMAXPROCS workers (a variable for the tests).
+var parallelCheck = 16384
+
+// join appends the problems of parts, in order, to c's, keeping the first
+// matcher.MaxProblems and counting the rest.
+func join(c *checker, parts []*checker) {
+	for _, part := range parts {
+		c.p.List = append(c.p.List, part.p.List...)
+		c.p.More += part.p.More
+	}
+	if over := len(c.p.List) - matcher.MaxProblems; over > 0 {
+		c.p.List, c.p.More = c.p.List[:matcher.MaxProblems], c.p.More+over
+	}
 }
 
 // current returns the record each of changes holds in txn, nil for one
@@ -261,13 +305,7 @@ func checkLoaded(db *memdb.MemDB, vocab *matcher.Vocabulary, recs []any) error {
 	}
 	wg.Wait()
 	c := &checker{r: index.NewReader(db.Txn(false)), vocab: vocab, items: map[string]bool{}, full: true}
-	for _, part := range parts {
-		c.p.List = append(c.p.List, part.p.List...)
-		c.p.More += part.p.More
-	}
-	if over := len(c.p.List) - matcher.MaxProblems; over > 0 {
-		c.p.List, c.p.More = c.p.List[:matcher.MaxProblems], c.p.More+over
-	}
+	join(c, parts)
 	c.totals()
 	c.replay()
 	return c.p.Err()

@@ -3,8 +3,7 @@ package store
 import (
 	"errors"
 
-	memdb "github.com/hashicorp/go-memdb"
-
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )

@@ -4,12 +4,43 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/index"
 )
+
+// bulkImports enables the bulk insert of an import into empty tables and
+// its validation once (a variable for the tests, which compare it with
+// the puts one by one).
+var bulkImports = true
+
+// bulkImport is the size of an import (records) from which the GC waits
+// for importMemoryLimit.
+const bulkImport = 50_000
+
+// importMemoryLimit is the soft heap limit during a large import. The
+// district (312k records) holds about 1.2 GiB live at its peak (the bundle,
+// the index, the encoded values); the process's resident memory adds the
+// pages of the file written.
+const importMemoryLimit = 1536 << 20
+
+// importLimit is the soft heap limit of a large import: importMemoryLimit,
+// or 1 GiB above the heap live before it where more is held already (a
+// server's index and caches: a limit below the live heap would run the GC
+// without pause), never above the limit in force.
+func importLimit() int64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	limit := int64(importMemoryLimit)
+	if sample[0].Value.Kind() == metrics.KindUint64 {
+		limit = max(limit, int64(sample[0].Value.Uint64())+1<<30)
+	}
+	return min(limit, debug.SetMemoryLimit(-1))
+}
 
 // Import stores every record of b in one mutation: records with a stored id
 // are replaced, others added. Everything is validated first; on any problem
@@ -32,7 +63,14 @@ func (s *Store) ImportChecked(ctx context.Context, b *bundle.Bundle, actor strin
 	if _, err := bundle.Prepare(b, s.Vocabulary()); err != nil {
 		return matcher.Event{}, err
 	}
-	ev, err := s.Update(ctx, actor, "import", alliances, importing(b, check))
+	if b.Len() >= bulkImport {
+		// A large import makes much short-lived garbage (copies of the
+		// records, keys, encoded values): the GC runs only when the heap
+		// nears importMemoryLimit, then the usual pacing comes back.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(importLimit()))
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	}
+	ev, err := s.Update(ctx, actor, "import", alliances, importing(b, check, true))
 	if errors.Is(err, ErrNoChange) {
 		// Every record is stored as the bundle has it already.
 		return matcher.Event{Seq: s.Seq(), Actor: actor, Action: "import", Alliances: alliances}, nil
@@ -79,7 +117,7 @@ func (s *Store) ImportDry(ctx context.Context, b *bundle.Bundle, check func(tx *
 				return err
 			}
 		}
-		return stage(importing(b, nil)(tx))
+		return stage(importing(b, nil, false)(tx))
 	}, stage)
 	if err != nil {
 		return err
@@ -91,7 +129,11 @@ func (s *Store) ImportDry(ctx context.Context, b *bundle.Bundle, check func(tx *
 }
 
 // importing is the mutation of an import: check first, then every record.
-func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
+// prepared says that bundle.Prepare found no problem in b: the puts then
+// do not validate the records again, and the tables that hold no record
+// yet (a new store) are filled in bulk, each flushed before a later
+// table's puts read it (units read the alliances they join).
+func importing(b *bundle.Bundle, check func(tx *Tx) error, prepared bool) func(tx *Tx) error {
 	return func(tx *Tx) error {
 		if check != nil {
 			if err := check(tx); err != nil {
@@ -99,26 +141,42 @@ func importing(b *bundle.Bundle, check func(tx *Tx) error) func(tx *Tx) error {
 			}
 		}
 		tx.reserve(b.Len())
+		if prepared && bulkImports {
+			tx.prepared = true
+			defer func() { tx.prepared = false }()
+			tx.startBulk(index.TableGrids, index.TableAlliances, index.TableUnits, index.TableProjects, index.TableItems, index.TableClaims)
+			defer func() { tx.bulk = nil }()
+		}
 		var p matcher.Problems
 		putAll(&p, b.Categories, tx.PutCategory)
 		putAll(&p, b.Grids, tx.PutGrid)
 		putAll(&p, b.Alliances, tx.PutAlliance)
+		if err := tx.flushAll(index.TableGrids, index.TableAlliances); err != nil {
+			return err
+		}
 		putAll(&p, b.Units, tx.PutUnit)
 		for _, pr := range b.Projects {
-			if old, err := tx.Project(pr.ID); err == nil && old.Unit != pr.Unit {
-				p.AddErr("", moved(index.TableProjects, "project", pr.ID, old.Unit, pr.Unit))
-				continue
+			if !tx.pendingBulk(index.TableProjects) {
+				if old, err := tx.Project(pr.ID); err == nil && old.Unit != pr.Unit {
+					p.AddErr("", moved(index.TableProjects, "project", pr.ID, old.Unit, pr.Unit))
+					continue
+				}
 			}
 			p.AddErr("", tx.PutProject(pr))
 		}
 		for _, it := range b.Items {
-			if old, err := tx.Item(it.ID); err == nil && old.Unit != it.Unit {
-				p.AddErr("", moved(index.TableItems, "item", it.ID, old.Unit, it.Unit))
-				continue
+			if !tx.pendingBulk(index.TableItems) {
+				if old, err := tx.Item(it.ID); err == nil && old.Unit != it.Unit {
+					p.AddErr("", moved(index.TableItems, "item", it.ID, old.Unit, it.Unit))
+					continue
+				}
 			}
 			p.AddErr("", tx.PutItem(it))
 		}
 		putAll(&p, b.Claims, tx.PutClaim)
+		if err := tx.flushAll(index.TableUnits, index.TableProjects, index.TableItems, index.TableClaims); err != nil {
+			return err
+		}
 		importLedger(tx, b, &p) // import_ledger.go
 		return p.Err()
 	}

@@ -3,11 +3,15 @@ package store
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/index"
 )
 
 // TestImportDoesNotMoveRecords: an import that gives a stored item or
@@ -109,5 +113,85 @@ func TestImportCheckedKeepsProblems(t *testing.T) {
 	var be *bundle.Error
 	if !errors.As(err, &be) || len(be.Problems) != 2 || be.Problems[1].String() != want.Problems[1].String() {
 		t.Fatalf("ImportChecked = %v, want the check's two problems", err)
+	}
+}
+
+// TestLargeImport: an import into a new store, its tables filled in bulk,
+// its records validated once and checked by several workers, stores what
+// the puts one by one and one checker store, and refuses a bundle with the
+// very error they give.
+func TestLargeImport(t *testing.T) {
+	b, err := gen.Generate(gen.Config{Units: 4000, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() < parallelCheck {
+		t.Fatalf("the bundle has %d records, fewer than the %d of a parallel check", b.Len(), parallelCheck)
+	}
+	classic := func(fn func()) {
+		defer func(bulk bool, par int) { bulkImports, parallelCheck = bulk, par }(bulkImports, parallelCheck)
+		bulkImports, parallelCheck = false, 1<<62
+		fn()
+	}
+	fast := mustOpen(t, t.TempDir())
+	if _, err := fast.Import(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	slow := mustOpen(t, t.TempDir())
+	classic(func() {
+		if _, err := slow.Import(ctx, b, "test"); err != nil {
+			t.Fatal(err)
+		}
+	})
+	f, s := fast.Snapshot(), slow.Snapshot()
+	ids := func(seq func(func(*matcher.Item) bool)) (out []string) {
+		for it := range seq {
+			out = append(out, it.ID)
+		}
+		return out
+	}
+	for u := range s.Units() {
+		got, want := f.UnitRaw(u.ID), s.UnitRaw(u.ID)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("unit %s: %+v, one by one %+v", u.ID, got, want)
+		}
+		if a, b := ids(f.ItemsOf(u.ID)), ids(s.ItemsOf(u.ID)); !slices.Equal(a, b) {
+			t.Fatalf("items of %s: %v, one by one %v", u.ID, a, b)
+		}
+		fu, _ := f.Unit(u.ID)
+		su, _ := s.Unit(u.ID)
+		if !slices.Equal(fu.Alliances, su.Alliances) {
+			t.Fatalf("alliances of %s: %v, one by one %v", u.ID, fu.Alliances, su.Alliances)
+		}
+	}
+	for _, l := range []matcher.Level{matcher.Community, matcher.Street, matcher.District} {
+		if a, b := ids(f.ItemsAtLevel(l)), ids(s.ItemsAtLevel(l)); !slices.Equal(a, b) {
+			t.Fatalf("items at %s: %d, one by one %d", l, len(a), len(b))
+		}
+	}
+	for it := range s.Items() {
+		got, _ := f.Item(it.ID)
+		if !reflect.DeepEqual(got, it) {
+			t.Fatalf("item %s: %+v, one by one %+v", it.ID, got, it)
+		}
+	}
+	for _, table := range index.Tables {
+		if a, b := f.Count(table), s.Count(table); a != b {
+			t.Fatalf("%s: %d records, one by one %d", table, a, b)
+		}
+	}
+
+	// Problems spread over the workers' shares, beyond the first page.
+	bad := *b
+	bad.Items = slices.Clone(b.Items)
+	for i := 0; i < len(bad.Items); i += len(bad.Items) / 7 {
+		bad.Items[i].Unit = fmt.Sprintf("no-such-unit-%d", i)
+	}
+	bad.Items[len(bad.Items)-1].Project = "no-such-project"
+	var want error
+	classic(func() { _, want = mustOpen(t, t.TempDir()).Import(ctx, &bad, "test") })
+	_, got := mustOpen(t, t.TempDir()).Import(ctx, &bad, "test")
+	if want == nil || got == nil || got.Error() != want.Error() {
+		t.Fatalf("a bad bundle:\n%v\nwant, as one by one:\n%v", got, want)
 	}
 }

@@ -22,9 +22,9 @@ import (
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
-	memdb "github.com/hashicorp/go-memdb"
 	bolt "go.etcd.io/bbolt"
 
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )
@@ -581,19 +581,27 @@ func (o *opener) decodeAll(ctx context.Context, btx kvTx, l *loaded, sealed bool
 		} else if b == nil {
 			continue // a ledger table of a file before layout version 3 (ledgerShape)
 		}
+		var ids []string
+		from := len(recs)
 		if err := decodeInto(btx, table, path, sealed, func(k, data []byte) (any, uint64, error) {
 			return decodeRecord(table, string(k), data)
 		}, func(r record) error {
 			if r.rev > l.seq {
 				return damaged(path, "%s/%s: revision %d is above the sequence %d", table, r.id, r.rev, l.seq)
 			}
-			if err := txn.Insert(table, r.obj); err != nil {
-				return damaged(path, "%s/%s: %v", table, r.id, err)
-			}
+			ids = append(ids, r.id)
 			recs = append(recs, r.obj)
 			return nil
 		}); err != nil {
 			return err
+		}
+		// The table is indexed in bulk: each index's tree built once from
+		// its sorted keys, the indexes side by side (internal/memdb).
+		if err := txn.InsertBulk(table, recs[from:], runtime.GOMAXPROCS(0)); err != nil {
+			if be, ok := errors.AsType[*memdb.BulkError](err); ok {
+				return damaged(path, "%s/%s: %v", table, ids[be.Obj], be.Err)
+			}
+			return damaged(path, "%s: %v", table, err)
 		}
 	}
 	if err := decodeInto(btx, string(bucketEvents), path, sealed, decodeEvent, func(record) error { return nil }); err != nil {

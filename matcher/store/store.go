@@ -22,8 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	memdb "github.com/hashicorp/go-memdb"
-
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )

@@ -1,11 +1,12 @@
 package store
 
 import (
+	"fmt"
 	"reflect"
+	"runtime"
 	"slices"
 
-	memdb "github.com/hashicorp/go-memdb"
-
+	memdb "github.com/allymatch/allymatch/internal/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )
@@ -31,6 +32,15 @@ type Tx struct {
 	side    []sideWrite  // writes of the cached side tables (side.go)
 	store   *Store
 	posted  int // transfers posted in this tx (PostTransfer)
+	// prepared: the records put are an import's, which bundle.Prepare has
+	// validated as they are (the puts validate no more; they still stamp
+	// Rev and Born, which Validate does not read).
+	prepared bool
+	// bulk holds the records put into tables that were empty when an
+	// import began, inserted in bulk at flush (each index built once from
+	// its sorted keys; internal/memdb): the tables not yet flushed are
+	// not read in the meantime.
+	bulk map[string][]any
 }
 
 // SetSide records in the mutation's audit event the claim side its answer
@@ -78,6 +88,11 @@ func (tx *Tx) mark(table, id string, put bool) {
 var ErrNoChange = matcher.Errorf(matcher.EINVALID, "nothing to change")
 
 func (tx *Tx) insert(table, id string, obj any) error {
+	if pending, ok := tx.bulk[table]; ok {
+		tx.bulk[table] = append(pending, obj)
+		tx.mark(table, id, true)
+		return nil
+	}
 	if cur, err := tx.txn.First(table, index.IndexID, id); err == nil && cur != nil && sameRecord(cur, obj) {
 		return nil // the record stays as it is: nothing to write
 	}
@@ -85,6 +100,48 @@ func (tx *Tx) insert(table, id string, obj any) error {
 		return err
 	}
 	tx.mark(table, id, true)
+	return nil
+}
+
+// valid runs v's Validate, unless the import's Prepare has validated the
+// record already (tx.prepared).
+func (tx *Tx) valid(v interface{ Validate() error }) error {
+	if tx.prepared {
+		return nil
+	}
+	return v.Validate()
+}
+
+// startBulk makes the puts into each of tables that holds no record yet
+// wait for a bulk insert at flush.
+func (tx *Tx) startBulk(tables ...string) {
+	tx.bulk = map[string][]any{}
+	for _, t := range tables {
+		if raw, err := tx.txn.First(t, index.IndexID); err == nil && raw == nil {
+			tx.bulk[t] = nil
+		}
+	}
+}
+
+// pendingBulk reports whether table's puts wait for flush (it was empty).
+func (tx *Tx) pendingBulk(table string) bool {
+	_, ok := tx.bulk[table]
+	return ok
+}
+
+// flushAll inserts the records that the puts into tables kept for the
+// bulk insert.
+func (tx *Tx) flushAll(tables ...string) error {
+	for _, table := range tables {
+		objs, ok := tx.bulk[table]
+		if !ok {
+			continue
+		}
+		delete(tx.bulk, table)
+		if err := tx.txn.InsertBulk(table, objs, runtime.GOMAXPROCS(0)); err != nil {
+			return fmt.Errorf("store: indexing %s: %w", table, err)
+		}
+	}
 	return nil
 }
 
@@ -114,7 +171,7 @@ func (tx *Tx) PutCategory(c matcher.Category) error {
 func (tx *Tx) PutGrid(g matcher.Grid) error {
 	g.Neighbours = slices.Clone(g.Neighbours)
 	g.Rev = tx.seq
-	if err := g.Validate(); err != nil {
+	if err := tx.valid(&g); err != nil {
 		return invalid(index.TableGrids, g.ID, err)
 	}
 	return tx.insert(index.TableGrids, g.ID, &g)
@@ -127,7 +184,7 @@ func (tx *Tx) PutAlliance(a matcher.Alliance) error {
 	if cur, err := tx.Alliance(a.ID); err == nil {
 		a.Born = cur.Born
 	}
-	if err := a.Validate(); err != nil {
+	if err := tx.valid(&a); err != nil {
 		return invalid(index.TableAlliances, a.ID, err)
 	}
 	return tx.insert(index.TableAlliances, a.ID, &a)
@@ -144,7 +201,7 @@ func (tx *Tx) PutUnit(u matcher.Unit) error {
 		loc := *u.Location
 		u.Location = &loc
 	}
-	if err := u.Validate(); err != nil {
+	if err := tx.valid(&u); err != nil {
 		return invalid(index.TableUnits, u.ID, err)
 	}
 	join := u.Alliances
@@ -162,7 +219,11 @@ func (tx *Tx) PutUnit(u matcher.Unit) error {
 		}
 		c := *a
 		c.Members = append(slices.Clone(a.Members), u.ID)
-		if err := tx.PutAlliance(c); err != nil {
+		prepared := tx.prepared // Prepare has not seen the alliance as changed
+		tx.prepared = false
+		err = tx.PutAlliance(c)
+		tx.prepared = prepared
+		if err != nil {
 			return err
 		}
 	}
@@ -178,7 +239,7 @@ func (tx *Tx) PutItem(it matcher.Item) error {
 		it.Location = &loc
 	}
 	it.Rev = tx.seq
-	if err := it.Validate(); err != nil {
+	if err := tx.valid(&it); err != nil {
 		return invalid(index.TableItems, it.ID, err)
 	}
 	return tx.insert(index.TableItems, it.ID, &it)
@@ -187,7 +248,7 @@ func (tx *Tx) PutItem(it matcher.Item) error {
 // PutProject adds or replaces a project.
 func (tx *Tx) PutProject(p matcher.Project) error {
 	p.Rev = tx.seq
-	if err := p.Validate(); err != nil {
+	if err := tx.valid(&p); err != nil {
 		return invalid(index.TableProjects, p.ID, err)
 	}
 	return tx.insert(index.TableProjects, p.ID, &p)
@@ -198,7 +259,7 @@ func (tx *Tx) PutClaim(c matcher.Claim) error {
 	c.Breakdown = slices.Clone(c.Breakdown)
 	c.AcceptedBy = slices.Clone(c.AcceptedBy)
 	c.Rev = tx.seq
-	if err := c.Validate(); err != nil {
+	if err := tx.valid(&c); err != nil {
 		return invalid(index.TableClaims, c.ID, err)
 	}
 	return tx.insert(index.TableClaims, c.ID, &c)

@@ -1,0 +1,201 @@
+// Copyright (c) the allymatch authors.
+// SPDX-License-Identifier: MPL-2.0
+
+package memdb
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"sort"
+	"testing"
+)
+
+type bulkObj struct {
+	ID    string
+	Group string
+	Tag   string // "" for none (AllowMissing)
+	Next  []string
+	N     int
+}
+
+func bulkSchema() *DBSchema {
+	return &DBSchema{Tables: map[string]*TableSchema{
+		"objs": {Name: "objs", Indexes: map[string]*IndexSchema{
+			"id":    {Name: "id", Unique: true, Indexer: &StringFieldIndex{Field: "ID"}},
+			"group": {Name: "group", Indexer: &StringFieldIndex{Field: "Group"}},
+			"tag":   {Name: "tag", AllowMissing: true, Indexer: &StringFieldIndex{Field: "Tag"}},
+			"next":  {Name: "next", AllowMissing: true, Indexer: &StringSliceFieldIndex{Field: "Next"}},
+			"pair": {Name: "pair", Indexer: &CompoundIndex{Indexes: []Indexer{
+				&StringFieldIndex{Field: "Group"}, &StringFieldIndex{Field: "ID"}}}},
+		}},
+		"other": {Name: "other", Indexes: map[string]*IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: &StringFieldIndex{Field: "ID"}},
+		}},
+	}}
+}
+
+// bulkObjs returns n objects with ids that share long prefixes, some a
+// prefix of another, in a random order.
+func bulkObjs(r *rand.Rand, n int) []interface{} {
+	var out []interface{}
+	seen := map[string]bool{}
+	for len(out) < n {
+		id := fmt.Sprintf("O-%d", r.IntN(4*n))
+		if r.IntN(5) == 0 {
+			id = id[:len(id)-1] // a prefix of others
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		o := &bulkObj{ID: id, Group: fmt.Sprintf("g%d", r.IntN(7)), N: len(out)}
+		if r.IntN(3) == 0 {
+			o.Tag = fmt.Sprintf("t%d", r.IntN(3))
+		}
+		for range r.IntN(4) {
+			o.Next = append(o.Next, fmt.Sprintf("O-%d", r.IntN(50))) // repeats too
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// dump lists every index of db in order, with the objects' ids.
+func dump(t *testing.T, db *MemDB) []string {
+	t.Helper()
+	txn := db.Txn(false)
+	var out []string
+	var tables []string
+	for name := range db.schema.Tables {
+		tables = append(tables, name)
+	}
+	sort.Strings(tables)
+	for _, table := range tables {
+		var indexes []string
+		for name := range db.schema.Tables[table].Indexes {
+			indexes = append(indexes, name)
+		}
+		sort.Strings(indexes)
+		for _, ix := range indexes {
+			it := txn.readableIndex(table, ix).Root().Iterator()
+			for k, v, ok := it.Next(); ok; k, v, ok = it.Next() {
+				out = append(out, fmt.Sprintf("%s.%s %q %s", table, ix, k, v.(*bulkObj).ID))
+			}
+		}
+	}
+	return out
+}
+
+func TestInsertBulkIsInsert(t *testing.T) {
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 1))
+		objs := bulkObjs(r, 1+r.IntN(3000))
+		one, _ := NewMemDB(bulkSchema())
+		txn := one.Txn(true)
+		for _, o := range objs {
+			if err := txn.Insert("objs", o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		txn.Commit()
+		bulk, _ := NewMemDB(bulkSchema())
+		txn = bulk.Txn(true)
+		if err := txn.InsertBulk("objs", objs, 1+int(seed%3)); err != nil {
+			t.Fatal(err)
+		}
+		txn.Commit()
+		if a, b := dump(t, one), dump(t, bulk); !reflect.DeepEqual(a, b) {
+			t.Fatalf("seed %d: bulk differs from inserts: %d entries against %d", seed, len(b), len(a))
+		}
+		// Reads of every kind agree, and later writes work on the bulk tree.
+		for _, db := range []*MemDB{one, bulk} {
+			txn := db.Txn(true)
+			for i, o := range objs {
+				switch i % 3 {
+				case 0:
+					if err := txn.Delete("objs", o); err != nil {
+						t.Fatal(err)
+					}
+				case 1:
+					c := *o.(*bulkObj)
+					c.Group, c.Tag = "moved", "x"
+					if err := txn.Insert("objs", &c); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			txn.Commit()
+		}
+		if a, b := dump(t, one), dump(t, bulk); !reflect.DeepEqual(a, b) {
+			t.Fatalf("seed %d: after writes, bulk differs from inserts", seed)
+		}
+		for _, args := range [][]interface{}{{"id", "O-1"}, {"id_prefix", "O-1"}, {"group", "g3"}, {"next", "O-7"}, {"pair_prefix", "g2"}} {
+			var got [2][]string
+			for d, db := range []*MemDB{one, bulk} {
+				it, err := db.Txn(false).Get("objs", args[0].(string), args[1:]...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for o := it.Next(); o != nil; o = it.Next() {
+					got[d] = append(got[d], o.(*bulkObj).ID)
+				}
+			}
+			if !reflect.DeepEqual(got[0], got[1]) {
+				t.Fatalf("seed %d: Get%v: %v, bulk %v", seed, args, got[0], got[1])
+			}
+		}
+	}
+}
+
+func TestInsertBulkRefuses(t *testing.T) {
+	db, _ := NewMemDB(bulkSchema())
+	txn := db.Txn(true)
+	err := txn.InsertBulk("objs", []interface{}{&bulkObj{ID: "a", Group: "g"}, &bulkObj{ID: "b", Group: "g"}, &bulkObj{ID: "a", Group: "h"}}, 2)
+	var be *BulkError
+	if !errors.As(err, &be) || be.Obj != 2 {
+		t.Fatalf("a repeated id: %v, want a BulkError about object 2", err)
+	}
+	txn.Abort()
+	txn = db.Txn(true)
+	if err := txn.InsertBulk("objs", []interface{}{&bulkObj{ID: "a"}}, 2); !errors.As(err, &be) || be.Obj != 0 {
+		t.Fatalf("a missing group: %v, want a BulkError about object 0", err)
+	}
+	txn.Abort()
+	txn = db.Txn(true)
+	if err := txn.Insert("objs", &bulkObj{ID: "a", Group: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.InsertBulk("objs", []interface{}{&bulkObj{ID: "b", Group: "g"}}, 2); err == nil {
+		t.Fatal("a bulk insert into a table that is not empty was taken")
+	}
+	txn.Abort()
+}
+
+// A snapshot taken before a bulk insert does not see it, and watchers of
+// the empty table hear of it.
+func TestInsertBulkSnapshotAndWatch(t *testing.T) {
+	db, _ := NewMemDB(bulkSchema())
+	before := db.Snapshot()
+	watch, _, err := db.Txn(false).FirstWatch("objs", "id", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := db.Txn(true)
+	if err := txn.InsertBulk("objs", []interface{}{&bulkObj{ID: "a", Group: "g"}}, 2); err != nil {
+		t.Fatal(err)
+	}
+	txn.Commit()
+	select {
+	case <-watch:
+	default:
+		t.Fatal("the watch of the empty table was not notified")
+	}
+	if o, _ := before.Txn(false).First("objs", "id", "a"); o != nil {
+		t.Fatal("the snapshot sees the later bulk insert")
+	}
+	if o, _ := db.Txn(false).First("objs", "id", "a"); o == nil {
+		t.Fatal("the bulk insert is not seen")
+	}
+}
