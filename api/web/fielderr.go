@@ -15,13 +15,12 @@ import (
 // ?lang=en the domain's English is shown as it is.
 
 // ruleFields give the form field of a message whose error names none (an
-// id that exists already, an item over-claimed by its quantity).
+// id that exists already, a delivered quantity out of range).
 var ruleFields = map[string]string{
 	"%s %q exists already":      "id",
 	"item %q exists already":    "id",
 	"project %q exists already": "id",
-	"item %q is over-claimed: confirmed claims hold %d, its quantity is %d": "quantity",
-	"the delivered quantity must be between 1 and the claim's %d, got %d":   "quantity",
+	"the delivered quantity must be between 1 and the claim's %d, got %d": "quantity",
 }
 
 // domainMessage returns the message of a domain error in l, and the form

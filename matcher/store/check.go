@@ -195,7 +195,7 @@ func (c *checker) totals() {
 			continue
 		}
 		if held := c.r.Held(it); held > it.Quantity {
-			c.p.List = append(c.p.List, matcher.Errorf(matcher.ECONFLICT,
+			c.p.List = append(c.p.List, matcher.NewError(matcher.ECONFLICT, fmt.Sprintf("%s[%s].quantity", index.TableItems, id),
 				"item %q is over-claimed: confirmed claims hold %d, its quantity is %d", id, held, it.Quantity))
 		}
 	}

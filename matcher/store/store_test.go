@@ -142,7 +142,7 @@ func testFailedUpdateChangesNothing(t *testing.T, fresh func(testing.TB) Options
 				return err
 			}
 			return tx.PutClaim(testClaim("c9", 4, matcher.ClaimConfirmed)) // r1 has 3
-		}, matcher.ECONFLICT, ""},
+		}, matcher.ECONFLICT, "items[r1].quantity"},
 		{"claim on wrong kind", func(tx *Tx) error {
 			c := testClaim("c9", 1, matcher.ClaimProposed)
 			c.Resource, c.Demand = "d1", "r1"
