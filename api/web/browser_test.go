@@ -67,17 +67,8 @@ func TestBrowser(t *testing.T) {
 	}
 	exe := chromium(t)
 	ts, _ := newServer(t)
-	shots := filepath.Join(shotsDir(t), "flow-1280x1000")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
-
-	ctx := browserContext(t, exe, 1280, 1000)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
-	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
+	d := newDriver(t, exe, "flow-1280x1000", 1280, 1000, 90*time.Second, ts.URL)
+	ctx := d.ctx
 	shot, fail, run := d.shot, d.fail, d.run
 	login := d.login
 	logout := func() {
@@ -201,6 +192,35 @@ type driver struct {
 	ctx  context.Context
 	dir  string
 	base string
+}
+
+// newDriver opens a w×h headless chromium (exe) for t with a deadline of
+// timeout, its screenshots in shotsDir/name, on the desk at base.
+func newDriver(t *testing.T, exe, name string, w, h int, timeout time.Duration, base string) driver {
+	t.Helper()
+	dir := filepath.Join(shotsDir(t), name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	ctx, cancel := context.WithTimeout(browserContext(t, exe, w, h), timeout)
+	t.Cleanup(cancel)
+	return driver{t: t, ctx: ctx, dir: dir, base: base}
+}
+
+// fits checks that the page is no wider than the window (a phone's page
+// that scrolls sideways).
+func (d driver) fits(page string) {
+	d.t.Helper()
+	w, err := chromedp.Run(d.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		d.fail("width of "+page, err)
+	}
+	vw, _ := chromedp.Run(d.ctx, chromedp.Evaluate[int](`window.innerWidth`))
+	d.t.Logf("%s: %d px of %d", page, w, vw)
+	if w > vw {
+		d.t.Errorf("%s is %d px wide on a %d px phone: it scrolls sideways", page, w, vw)
+	}
 }
 
 // shot saves a full-page screenshot as dir/name.png.

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -192,28 +191,8 @@ func TestPhoneLedger(t *testing.T) {
 	}
 	exe := chromium(t)
 	ts, st := newLedgerServer(t)
-	shots, err := os.MkdirTemp("", "allymatch-ledger-phone-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
-	ctx := browserContext(t, exe, 390, 844)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
-	shot, fail, run := d.shot, d.fail, d.run
-	fits := func(page string) {
-		t.Helper()
-		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-		if err != nil {
-			fail("width of "+page, err)
-		}
-		vw, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`))
-		t.Logf("%s: %d px of %d", page, w, vw)
-		if w > vw {
-			t.Errorf("%s is %d px wide on a %d px phone: it scrolls sideways", page, w, vw)
-		}
-	}
+	d := newDriver(t, exe, "ledger-phone-390x844", 390, 844, 90*time.Second, ts.URL)
+	shot, run, fits := d.shot, d.run, d.fits
 	run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
 	run("log in",
 		chromedp.Navigate(ts.URL+"/ui/login"),

@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,30 +18,9 @@ func TestPhoneLists(t *testing.T) {
 	}
 	exe := chromium(t)
 	ts, st := newServer(t)
-	shots := filepath.Join(shotsDir(t), "phone-lists-390x844")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
-	ctx := browserContext(t, exe, 390, 844)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
-	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
-	shot, fail, run := d.shot, d.fail, d.run
+	d := newDriver(t, exe, "phone-lists-390x844", 390, 844, 90*time.Second, ts.URL)
+	shot, run, fits := d.shot, d.run, d.fits
 	// fits checks that the page is no wider than the phone.
-	fits := func(page string) {
-		t.Helper()
-		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-		if err != nil {
-			fail("width of "+page, err)
-		}
-		vw, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`))
-		t.Logf("%s: %d px of %d", page, w, vw)
-		if w > vw {
-			t.Errorf("%s is %d px wide on a %d px phone: it scrolls sideways", page, w, vw)
-		}
-	}
 
 	run("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
 	run("log in",

@@ -1,9 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,14 +21,8 @@ func TestBrowserRedCross(t *testing.T) {
 	}
 	exe := chromium(t)
 	ts, st := newServer(t)
-	shots := filepath.Join(shotsDir(t), "redcross")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ctx := browserContext(t, exe, 1280, 1000)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
+	d := newDriver(t, exe, "redcross", 1280, 1000, 90*time.Second, ts.URL)
+	ctx := d.ctx
 	shot, fail, run := d.shot, d.fail, d.run
 	login := d.login
 	scenarioID := func(step string) string {
@@ -108,25 +99,9 @@ func TestPhoneWhatIfAddUnit(t *testing.T) {
 	}
 	exe := chromium(t)
 	ts, st := newServer(t)
-	shots := filepath.Join(shotsDir(t), "whatif-phone")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ctx := browserContext(t, exe, 390, 844)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
-	shot, fail, run := d.shot, d.fail, d.run
-	fits := func(page string) {
-		t.Helper()
-		w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-		if err != nil {
-			fail("width of "+page, err)
-		}
-		if vw, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`window.innerWidth`)); w > vw {
-			t.Errorf("%s is %d px wide on a %d px phone: it scrolls sideways", page, w, vw)
-		}
-	}
+	d := newDriver(t, exe, "whatif-phone", 390, 844, 90*time.Second, ts.URL)
+	ctx := d.ctx
+	shot, fail, run, fits := d.shot, d.fail, d.run, d.fits
 	hidden := func(id string) bool {
 		t.Helper()
 		h, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("field-`+id+`").offsetParent === null`))

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,18 +22,12 @@ func TestBrowserRedCrossSheet(t *testing.T) {
 	}
 	exe := chromium(t)
 	ts, st := newServer(t)
-	shots := filepath.Join(shotsDir(t), "redcross-sheet")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	file := filepath.Join(t.TempDir(), "红十字会推演.xlsx")
 	if err := os.WriteFile(file, redCrossSheet(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx := browserContext(t, exe, 1280, 1000)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	d := driver{t: t, ctx: ctx, dir: shots, base: ts.URL}
+	d := newDriver(t, exe, "redcross-sheet", 1280, 1000, 90*time.Second, ts.URL)
+	ctx := d.ctx
 	seq := st.Seq()
 
 	d.login("admin", testAdmin)
