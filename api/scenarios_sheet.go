@@ -144,7 +144,7 @@ func problemsOfSheet(lang string, list []bundle.Problem) []sheetProblem {
 		}
 		if p.Loc.Col > 0 {
 			q.Cell = p.Record
-			q.Letter = strings.TrimRight(p.Record, "0123456789")
+			q.Letter = scenario.Letter(p.Loc.Col - 1)
 		}
 		out = append(out, q)
 	}

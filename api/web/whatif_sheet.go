@@ -134,13 +134,10 @@ func (s *site) checkSheet(c echo.Context, al *matcher.Alliance, d *sheetData, f 
 	}
 	for i, e := range sheet.Edits {
 		r := sheetRow{Row: sheet.Rows[i]}
-		if op, ok := scenario.Lookup(e.Op); ok && bad[r.Row] {
+		if bad[r.Row] {
 			// Its ids were not all found in the caller's scope: the
 			// words would name what it may not see.
-			r.Words = op.Spec().Label[0]
-			if l.Code == "en" {
-				r.Words = op.Spec().Label[1]
-			}
+			r.Words = opLabel(l, e.Op)
 		} else {
 			r.Words = editWords(d.N, e)
 		}
@@ -152,7 +149,7 @@ func (s *site) checkSheet(c echo.Context, al *matcher.Alliance, d *sheetData, f 
 			r.Text = i18n.Sprintf(l.Code, p.Format, p.Args...) // the column has a cell of its own
 		}
 		if p.Loc.Col > 0 {
-			r.Cell, r.Letter = p.Record, strings.TrimRight(p.Record, "0123456789")
+			r.Cell, r.Letter = p.Record, scenario.Letter(p.Loc.Col-1)
 		}
 		d.Problems = append(d.Problems, r)
 	}

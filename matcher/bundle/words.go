@@ -137,7 +137,3 @@ func UnitKindOf(s string) matcher.UnitKind {
 	}
 	return matcher.UnitKind(s)
 }
-
-// ExcelDate turns a spreadsheet serial date into "2006-01-02 15:04" (or
-// "2006-01-02" at midnight); other text is returned as it is.
-func ExcelDate(v string, date1904 bool) string { return excelDate(v, date1904) }

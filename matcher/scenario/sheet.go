@@ -366,8 +366,8 @@ func blankRow(row []string) bool {
 	return !slices.ContainsFunc(row, func(s string) bool { return strings.TrimSpace(s) != "" })
 }
 
-// letter is a column's letter as a spreadsheet names it (0 → A).
-func letter(i int) string {
+// Letter is a column's letter as a spreadsheet names it (0 → A).
+func Letter(i int) string {
 	name, err := excelize.ColumnNumberToName(i + 1)
 	if err != nil {
 		return strconv.Itoa(i + 1)
@@ -388,7 +388,7 @@ func (s *EditSheet) place(line, i int, p bundle.Problem) bundle.Problem {
 	p.Loc = bundle.Loc{File: s.Name, Line: line}
 	if i >= 0 {
 		p.Loc.Col = i + 1
-		p.Record = letter(i) + strconv.Itoa(line)
+		p.Record = Letter(i) + strconv.Itoa(line)
 		if i < len(s.header) {
 			p.Column = strings.TrimSpace(s.header[i])
 			p.Msg = fmt.Sprintf("column %q: %s", p.Column, p.Msg)
@@ -540,7 +540,7 @@ func (s *EditSheet) readRow(l *sheetLayout, row []string, line int) (Edit, bool)
 		}
 		if text, i := s.cell(row, key); text == "" && !f.Optional {
 			if i < 0 {
-				s.bad(line, -1, f.Name, matcher.EINVALID, "missing column %q (or %s)", layout().cols[layout().byKey[key]].label[0], key)
+				s.bad(line, -1, f.Name, matcher.EINVALID, "missing column %q (or %s)", l.cols[l.byKey[key]].label[0], key)
 				continue
 			}
 			s.bad(line, i, f.Name, matcher.EINVALID, "is required")
@@ -747,8 +747,11 @@ func (s *EditSheet) Locate(list []*matcher.Error) []bundle.Problem {
 	for _, e := range list {
 		format, args := e.Key()
 		m := editField.FindStringSubmatch(e.Field)
-		i, _ := strconv.Atoi(m2(m, 1))
-		if m == nil || i >= len(s.Edits) {
+		i := len(s.Edits)
+		if m != nil {
+			i, _ = strconv.Atoi(m[1])
+		}
+		if i >= len(s.Edits) {
 			p := bundle.Problemf(bundle.Loc{File: s.Name}, "", e.Field, format, args...)
 			p.Code, p.Msg = e.Code, e.Message
 			out = append(out, p)
@@ -769,13 +772,6 @@ func (s *EditSheet) Locate(list []*matcher.Error) []bundle.Problem {
 		out = append(out, s.place(s.Rows[i], col, bundle.Problem{Field: field, Msg: e.Message, Code: e.Code, Format: format, Args: args}))
 	}
 	return out
-}
-
-func m2(m []string, i int) string {
-	if i < len(m) {
-		return m[i]
-	}
-	return ""
 }
 
 // columnOf returns the sheet's column of the field path of an edit that
