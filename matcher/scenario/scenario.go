@@ -95,10 +95,9 @@ type Scenario struct {
 // Reader returns a read view of the scenario's state.
 func (s *Scenario) Reader() index.Reader { return index.NewReader(s.db.Txn(false)) }
 
-// Fork makes a scenario of req on the snapshot sn: the edits are validated
-// and applied in order on a private fork of sn; the first bad edit is
-// refused with its index and field (edits[2].quantity: ...).
-func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
+// settings are the settings req solves with before any edit: the
+// defaults, with its mode and weights.
+func (req Request) settings() match.Settings {
 	set := match.DefaultSettings()
 	if req.Mode != "" {
 		set.Mode = req.Mode
@@ -106,6 +105,14 @@ func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
 	if req.Weights != nil {
 		set.Weights = *req.Weights
 	}
+	return set
+}
+
+// Fork makes a scenario of req on the snapshot sn: the edits are validated
+// and applied in order on a private fork of sn; the first bad edit is
+// refused with its index and field (edits[2].quantity: ...).
+func Fork(sn store.Snapshot, req Request) (*Scenario, error) {
+	set := req.settings()
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -415,13 +422,7 @@ func (m *Manager) Check(ctx context.Context, st *store.Store, actor matcher.Acto
 	if err := checkScope(sn.Reader, actor, req); err != nil {
 		return p, err
 	}
-	set := match.DefaultSettings()
-	if req.Mode != "" {
-		set.Mode = req.Mode
-	}
-	if req.Weights != nil {
-		set.Weights = *req.Weights
-	}
+	set := req.settings()
 	p.AddErr("", set.Validate())
 	p.AddErr("", checkWords(req))
 	if _, err := meetingsOf(sn.Reader, req); err != nil {
