@@ -53,7 +53,7 @@ func editOfOp(c echo.Context, l *Lang, p *picker) (*scenario.Edit, error) {
 	if name == "" {
 		return nil, nil
 	}
-	if _, ok := scenario.Lookup(name); !ok || !slices.Contains(formOps(), name) {
+	if !slices.Contains(formOps(), name) { // formOps are the registry's
 		return nil, &formError{"op", l.T("whatif.op.unknown", name)}
 	}
 	val := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }

@@ -518,7 +518,7 @@ func (r *recordForm) unitRecord(id string) (*object, bool, error) {
 
 // itemRecord reads an item's fields (add_item: with its kind, level,
 // quantity, radius and times).
-func (r *recordForm) itemRecord(e *scenario.Edit, id string) (*object, bool, error) {
+func (r *recordForm) itemRecord(id string) (*object, bool, error) {
 	o := &object{}
 	o.set("id", id)
 	if !r.set {
@@ -643,12 +643,12 @@ func recordEdit(c echo.Context, l *Lang, p *picker, e *scenario.Edit) error {
 			id = newItemID(p.n.sn, e.Unit.ID, kind, proj)
 		}
 		var o *object
-		if o, _, err = r.itemRecord(e, id); err == nil {
+		if o, _, err = r.itemRecord(id); err == nil {
 			e.Item, err = ref[matcher.Item](o)
 		}
 	case scenario.OpSetItem:
 		id := e.Item.ID
-		o, any, rerr := r.itemRecord(e, id)
+		o, any, rerr := r.itemRecord(id)
 		switch err = rerr; {
 		case err == nil && any:
 			e.Item, err = ref[matcher.Item](o)

@@ -1,8 +1,6 @@
 package scenario
 
 import (
-	"slices"
-
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"
@@ -161,12 +159,7 @@ func (s *sight) plan(r index.Reader, res *match.Result) (*match.Result, bool) {
 	out.Totals.UnmetDemands = len(out.Unmet)
 	out.Totals.BlockedProject = len(out.Blocked)
 	out.Totals.MetByPriority = map[int][2]int64{}
-	ids := make([]string, 0, len(demand))
-	for d := range demand {
-		ids = append(ids, d)
-	}
-	slices.Sort(ids)
-	for _, d := range ids {
+	for d := range demand { // sums: the order does not matter
 		pr := 0
 		if it, err := r.Item(d); err == nil {
 			pr = it.Priority
