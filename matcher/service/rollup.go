@@ -1206,15 +1206,7 @@ func holdersAt(r index.Reader, level matcher.Level, as []*matcher.Alliance) map[
 	n := 0
 	for _, l := range matcher.Levels {
 		for al := range r.AlliancesAt(l) {
-			cur := al
-			for hops := 0; cur != nil && cur.Level.Rank() < level.Rank() && hops <= len(matcher.Levels); hops++ {
-				if cur.Parent == "" {
-					cur = nil
-					break
-				}
-				cur, _ = r.Alliance(cur.Parent)
-			}
-			if cur != nil && cur.Level == level {
+			if cur := holderAt(r, al, level); cur != nil {
 				hs = append(hs, holder{al, cur.ID})
 				n += len(al.Members) + 1
 			}
@@ -1344,21 +1336,30 @@ func (s *Service) KeepRollupWarm(ctx context.Context, warmed func(), fail func(e
 	}
 }
 
+// holderAt returns the alliance of level whose meeting holds al's units'
+// items of that level: al itself, or the one of level above it; nil when
+// there is none.
+func holderAt(r index.Reader, al *matcher.Alliance, level matcher.Level) *matcher.Alliance {
+	cur := al
+	for hops := 0; cur != nil && cur.Level.Rank() < level.Rank() && hops <= len(matcher.Levels); hops++ {
+		if cur.Parent == "" {
+			return nil
+		}
+		cur, _ = r.Alliance(cur.Parent)
+	}
+	if cur != nil && cur.Level == level {
+		return cur
+	}
+	return nil
+}
+
 // meetingsAt counts the alliances of level whose meetings hold unit's
 // items of that level: each alliance of the unit's, or the one of level
 // above it.
 func meetingsAt(r index.Reader, unit string, level matcher.Level) int {
 	var found []string
 	for al := range r.AlliancesOf(unit) {
-		cur := al
-		for hops := 0; cur != nil && cur.Level.Rank() < level.Rank() && hops <= len(matcher.Levels); hops++ {
-			if cur.Parent == "" {
-				cur = nil
-				break
-			}
-			cur, _ = r.Alliance(cur.Parent)
-		}
-		if cur != nil && cur.Level == level && !slices.Contains(found, cur.ID) {
+		if cur := holderAt(r, al, level); cur != nil && !slices.Contains(found, cur.ID) {
 			found = append(found, cur.ID)
 		}
 	}
