@@ -10,6 +10,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/allymatch/allymatch/internal/iradix"
 )
 
 // BulkError is InsertBulk's error about one of its objects.
@@ -46,9 +48,7 @@ func (txn *Txn) InsertBulk(table string, objs []interface{}, workers int) error 
 	sort.Strings(names)
 	// The index transactions are taken on this goroutine (txn.modified is
 	// not safe for concurrent use); each is then filled by one worker.
-	indexTxns := make([]interface {
-		ReplaceSorted([][]byte, []interface{}) error
-	}, len(names))
+	indexTxns := make([]*iradix.Txn, len(names))
 	for i, name := range names {
 		indexTxns[i] = txn.writableIndex(table, name)
 	}
@@ -104,9 +104,7 @@ func (txn *Txn) InsertBulk(table string, objs []interface{}, workers int) error 
 const keyBlock = 64 << 10
 
 // buildIndex fills one index's empty tree with the keys of objs.
-func buildIndex(indexTxn interface {
-	ReplaceSorted([][]byte, []interface{}) error
-}, s *IndexSchema, objs []interface{}, ids [][]byte) error {
+func buildIndex(indexTxn *iradix.Txn, s *IndexSchema, objs []interface{}, ids [][]byte) error {
 	type entry struct {
 		key []byte
 		obj int
