@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unique"
 	"unsafe"
 	"weak"
 
@@ -20,22 +21,22 @@ type party struct {
 	loc       matcher.GeoPoint
 	hasLoc    bool
 	grid      string
-	remaining int64      // quantity less what confirmed and fulfilled claims hold
-	grams     []uint64   // of the title, tags and description, sorted
-	fw        []uint8    // by gram: its field weight (fieldTitle, fieldDescription)
-	gw        []uint16   // by gram: its weight in the instance (rarity × field weight); see instance.weighText
-	wsum      int64      // Σ gw
-	family    string     // the measure's family ("" for none)
-	measure   int32      // the measure's number (measureID): equal numbers, equal measures
-	audience  uint8      // the groups its title and tags name (audienceOf)
-	points    bool       // a resource: offered for points (pointsOffer); a demand: it redeems them (redeems)
-	days      uint8      // the days of the week its texts name (daysOf)
-	holidays  bool       // its texts name the school holidays (daysOf)
-	cosLat    float64    // cosLat(loc) (hasLoc)
-	vec       [3]float64 // loc on the unit sphere, for the distance bound (hasLoc)
-	lim2      float64    // chord2Within(RadiusKM) (radial)
-	radius    float64    // item.RadiusKM, read without a trip to the item (rules, terms)
-	reads     fieldSet   // the fields of item read to make the party, and to bucket it (Category)
+	remaining int64                 // quantity less what confirmed and fulfilled claims hold
+	grams     []uint64              // of the title, tags and description, sorted
+	fw        []uint8               // by gram: its field weight (fieldTitle, fieldDescription)
+	gw        []uint16              // by gram: its weight in the instance (rarity × field weight); see instance.weighText
+	wsum      int64                 // Σ gw
+	family    string                // the measure's family ("" for none)
+	measure   unique.Handle[string] // the measure, interned: equal handles, equal measures
+	audience  uint8                 // the groups its title and tags name (audienceOf)
+	points    bool                  // a resource: offered for points (pointsOffer); a demand: it redeems them (redeems)
+	days      uint8                 // the days of the week its texts name (daysOf)
+	holidays  bool                  // its texts name the school holidays (daysOf)
+	cosLat    float64               // cosLat(loc) (hasLoc)
+	vec       [3]float64            // loc on the unit sphere, for the distance bound (hasLoc)
+	lim2      float64               // chord2Within(RadiusKM) (radial)
+	radius    float64               // item.RadiusKM, read without a trip to the item (rules, terms)
+	reads     fieldSet              // the fields of item read to make the party, and to bucket it (Category)
 }
 
 func (p *party) radial() bool { return p.hasLoc && p.radius > 0 }
@@ -104,7 +105,7 @@ type itemTexts struct {
 	grams    []uint64
 	fw       []uint8
 	family   string
-	measure  int32
+	measure  unique.Handle[string]
 	audience uint8
 	points   bool
 	days     uint8
@@ -149,7 +150,7 @@ func textOf(it *matcher.Item) *itemTexts {
 	if ok && e.wp.Value() == it {
 		return e.t
 	}
-	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), measure: measureID(it.Measure), audience: audienceOf(it.Title, it.Tags)}
+	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), measure: unique.Make(it.Measure), audience: audienceOf(it.Title, it.Tags)}
 	t.grams, t.fw = itemText(it.Title, it.Description, it.Tags)
 	if it.Kind == matcher.Resource {
 		t.points = pointsOffer(it.Title, it.Tags)
@@ -176,29 +177,6 @@ func textOf(it *matcher.Item) *itemTexts {
 		sh.mu.Unlock()
 	}, textEntry{wp: wp})
 	return t
-}
-
-// measures numbers the measures met so far (measureID), for the measure
-// rule to compare two parties' measures as numbers, not strings.
-var measures struct {
-	mu  sync.Mutex
-	ids map[string]int32
-}
-
-// measureID returns the number of measure m: the same for the same
-// string, another for another.
-func measureID(m string) int32 {
-	measures.mu.Lock()
-	defer measures.mu.Unlock()
-	id, ok := measures.ids[m]
-	if !ok {
-		if measures.ids == nil {
-			measures.ids = map[string]int32{}
-		}
-		id = int32(len(measures.ids))
-		measures.ids[m] = id
-	}
-	return id
 }
 
 // Reserved is the quantity of item that a new solve of meeting must leave
