@@ -526,19 +526,12 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 		return nil, err
 	}
 	d.Diff, d.Partial = diff, sc.Partial || diff.Partial
-	assigns := func(list []scenario.Assignment) []assignView {
-		var out []assignView
-		for _, a := range list {
-			out = append(out, assignView{Resource: n.Item(a.Resource), Unit: n.Unit(a.Unit), Quantity: a.Quantity, Score: a.Score})
-		}
-		return out
-	}
 	for _, ch := range diff.Demands {
 		words := n.lang.T("change." + ch.Change)
 		if ch.UnitMoved {
 			words += n.lang.T("change.unit_moved")
 		}
-		d.Demands = append(d.Demands, demandChangeView{C: ch, Demand: n.Item(ch.Demand), Unit: n.Unit(ch.Unit), Meeting: meetingWords(n, ch.Meeting), Change: words, Before: assigns(ch.Before), After: assigns(ch.After)})
+		d.Demands = append(d.Demands, demandChangeView{C: ch, Demand: n.Item(ch.Demand), Unit: n.Unit(ch.Unit), Meeting: meetingWords(n, ch.Meeting), Change: words, Before: n.assigns(ch.Before), After: n.assigns(ch.After)})
 	}
 	for _, mc := range diff.Meetings {
 		d.Meetings = append(d.Meetings, meetingChangeView{C: mc, Name: n.Alliance(mc.Meeting)})
@@ -839,15 +832,8 @@ func (s *site) compareState(c echo.Context, other string) (*compareData, error) 
 	for _, e := range sb.Edits {
 		d.BWords = append(d.BWords, editWords(n, e))
 	}
-	assigns := func(list []scenario.Assignment) []assignView {
-		var out []assignView
-		for _, x := range list {
-			out = append(out, assignView{Resource: n.Item(x.Resource), Unit: n.Unit(x.Unit), Quantity: x.Quantity, Score: x.Score})
-		}
-		return out
-	}
 	for _, ch := range cmpd.Demands {
-		d.Demands = append(d.Demands, demandChangeView{C: ch, Demand: n.Item(ch.Demand), Unit: n.Unit(ch.Unit), Meeting: meetingWords(n, ch.Meeting), Change: n.lang.T("change." + ch.Change), Before: assigns(ch.Before), After: assigns(ch.After)})
+		d.Demands = append(d.Demands, demandChangeView{C: ch, Demand: n.Item(ch.Demand), Unit: n.Unit(ch.Unit), Meeting: meetingWords(n, ch.Meeting), Change: n.lang.T("change." + ch.Change), Before: n.assigns(ch.Before), After: n.assigns(ch.After)})
 	}
 	for _, mc := range cmpd.Changed {
 		d.Meetings = append(d.Meetings, meetingChangeView{C: mc, Name: n.Alliance(mc.Meeting)})
@@ -916,13 +902,6 @@ func (s *site) exportCompare(c echo.Context) error {
 	if d.Partial {
 		totals.Rows = append(totals.Rows, []any{l.T("scenario.partial")})
 	}
-	plan := func(as []assignView) string {
-		var out []string
-		for _, a := range as {
-			out = append(out, fmt.Sprintf("%s：%s ×%d", a.Unit, a.Resource.Title, a.Quantity))
-		}
-		return strings.Join(out, "\n")
-	}
 	measures := bundle.Sheet{Name: l.T("scenario.measures"), Header: head("compare.export.measures")}
 	addMeasures := func(name string, lines []measureCols) {
 		for _, m := range lines {
@@ -940,7 +919,7 @@ func (s *site) exportCompare(c echo.Context) error {
 	demands := bundle.Sheet{Name: l.T("compare.demands.sheet"), Header: head("compare.export.demands")}
 	for _, dc := range d.Demands {
 		demands.Rows = append(demands.Rows, []any{dc.Meeting, dc.C.Demand, dc.Demand.Title, dc.Unit, dc.C.MetBefore, dc.C.MetAfter, dc.C.MetAfter - dc.C.MetBefore,
-			dc.Demand.Measure, plan(dc.Before), plan(dc.After)})
+			dc.Demand.Measure, planText(dc.Before), planText(dc.After)})
 	}
 	var buf bytes.Buffer
 	if err := bundle.WriteXLSX(&buf, []bundle.Sheet{edits, totals, measures, demands}); err != nil {
@@ -959,16 +938,9 @@ func (s *site) exportScenario(c echo.Context) error {
 		return err
 	}
 	l := d.N.lang
-	plan := func(as []assignView) string {
-		var out []string
-		for _, a := range as {
-			out = append(out, fmt.Sprintf("%s：%s ×%d", a.Unit, a.Resource.Title, a.Quantity))
-		}
-		return strings.Join(out, "\n")
-	}
 	demands := bundle.Sheet{Name: l.T("scenario.demands"), Header: strings.Split(l.T("scenario.export.demands"), "|")}
 	for _, dc := range d.Demands {
-		demands.Rows = append(demands.Rows, []any{dc.Meeting, dc.C.Demand, dc.Demand.Title, dc.Unit, dc.Change, dc.C.MetBefore, dc.C.MetAfter, dc.Demand.Measure, plan(dc.Before), plan(dc.After)})
+		demands.Rows = append(demands.Rows, []any{dc.Meeting, dc.C.Demand, dc.Demand.Title, dc.Unit, dc.Change, dc.C.MetBefore, dc.C.MetAfter, dc.Demand.Measure, planText(dc.Before), planText(dc.After)})
 	}
 	units := bundle.Sheet{Name: l.T("scenario.unitchanges"), Header: strings.Split(l.T("scenario.export.units"), "|")}
 	for _, u := range d.Units {
@@ -1167,4 +1139,22 @@ func fixWords(n names, demand *matcher.Item, f match.Fix) string {
 		what += l.T("fix.via", f.Via)
 	}
 	return what + l.T("fix.verified", n.Alliance(f.Meeting), f.Met, demand.Measure, f.Gain)
+}
+
+// assigns are a plan's assignments in words.
+func (n names) assigns(list []scenario.Assignment) []assignView {
+	var out []assignView
+	for _, a := range list {
+		out = append(out, assignView{Resource: n.Item(a.Resource), Unit: n.Unit(a.Unit), Quantity: a.Quantity, Score: a.Score})
+	}
+	return out
+}
+
+// planText is a plan's assignments in a spreadsheet cell, one a line.
+func planText(as []assignView) string {
+	var out []string
+	for _, a := range as {
+		out = append(out, fmt.Sprintf("%s：%s ×%d", a.Unit, a.Resource.Title, a.Quantity))
+	}
+	return strings.Join(out, "\n")
 }
