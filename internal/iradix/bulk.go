@@ -44,7 +44,7 @@ func (t *Txn) ReplaceSorted(keys [][]byte, vals []interface{}) error {
 	}
 	// Blocks no larger than the tree needs: a tree of n keys has n
 	// leaves, at most 2n nodes and 2n edges.
-	b := builder{keys: keys, vals: vals, block: min(builderBlock, 2*len(keys)+1)}
+	b := builder{keys: keys, vals: vals, block: min(builderBlock, 2*len(keys)+1), watchless: t.watchless}
 	root := b.node()
 	b.fill(root, 0, len(keys), 0, 0)
 	t.root = root
@@ -63,6 +63,8 @@ type builder struct {
 	leaves []leafNode
 	edges  []edge
 	block  int
+	// watchless: the nodes get no watch channel (NewWatchless).
+	watchless bool
 }
 
 const builderBlock = 1024
@@ -73,7 +75,9 @@ func (b *builder) node() *Node {
 	}
 	n := &b.nodes[0]
 	b.nodes = b.nodes[1:]
-	n.mutateCh = make(chan struct{})
+	if !b.watchless {
+		n.mutateCh = make(chan struct{})
+	}
 	return n
 }
 
@@ -83,7 +87,9 @@ func (b *builder) leaf(i int) *leafNode {
 	}
 	l := &b.leaves[0]
 	b.leaves = b.leaves[1:]
-	l.mutateCh = make(chan struct{})
+	if !b.watchless {
+		l.mutateCh = make(chan struct{})
+	}
 	l.key, l.val = b.keys[i], b.vals[i]
 	return l
 }

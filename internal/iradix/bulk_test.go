@@ -79,3 +79,95 @@ func TestReplaceSortedIsInsert(t *testing.T) {
 		t.Fatalf("a tree with a key: %v", err)
 	}
 }
+
+// channels counts the watch channels of the nodes and leaves under n.
+func channels(n *Node) int {
+	c := 0
+	if n.mutateCh != nil {
+		c++
+	}
+	if n.leaf != nil && n.leaf.mutateCh != nil {
+		c++
+	}
+	for _, e := range n.edges {
+		c += channels(e.node)
+	}
+	return c
+}
+
+// A watchless tree is the tree a watched one is under the same writes
+// (inserts, updates, deletes, prefix deletes, a bulk fill), in
+// transactions tracking mutations or not, cloned or not; none of its
+// nodes or leaves has a channel, and its watches are nil.
+func TestWatchless(t *testing.T) {
+	for seed := range uint64(30) {
+		r := rand.New(rand.NewPCG(seed, 3))
+		key := func() []byte {
+			k := fmt.Sprintf("%s%d", []string{"", "a", "ab", "b"}[r.IntN(4)], r.IntN(300))
+			return []byte(k[:r.IntN(len(k)+1)])
+		}
+		var bulk [][]byte
+		for k := range 100 {
+			bulk = append(bulk, fmt.Appendf(nil, "k%03d", k))
+		}
+		vals := make([]interface{}, len(bulk))
+		watched, watchless := New(), NewWatchless()
+		for round := range 6 {
+			wt, lt := watched.Txn(), watchless.Txn()
+			track := round%2 == 0
+			wt.TrackMutate(track)
+			lt.TrackMutate(track)
+			if round == 3 {
+				wt, lt = wt.Clone(), lt.Clone()
+			}
+			if seed%3 == 0 && round == 0 {
+				if err := wt.ReplaceSorted(bulk, vals); err != nil {
+					t.Fatal(err)
+				}
+				if err := lt.ReplaceSorted(bulk, vals); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range r.IntN(300) {
+				k, v := key(), r.IntN(10)
+				switch r.IntN(6) {
+				case 0:
+					wt.Delete(k)
+					lt.Delete(k)
+				case 1:
+					if len(k) == 0 {
+						// Upstream's DeletePrefix of everything, tracked,
+						// closes a channel twice at the next Notify
+						// (v1.3.1; the store never deletes a prefix).
+						k = []byte("a")
+					}
+					wt.DeletePrefix(k)
+					lt.DeletePrefix(k)
+				default:
+					wt.Insert(k, v)
+					lt.Insert(k, v)
+				}
+			}
+			watched, watchless = wt.Commit(), lt.Commit()
+			if watched.Len() != watchless.Len() {
+				t.Fatalf("seed %d round %d: %d keys, want %d", seed, round, watchless.Len(), watched.Len())
+			}
+			if err := sameShape(watched.root, watchless.root, ""); err != nil {
+				t.Fatalf("seed %d round %d: %v", seed, round, err)
+			}
+			if n := channels(watchless.root); n != 0 {
+				t.Fatalf("seed %d round %d: the watchless tree holds %d channels", seed, round, n)
+			}
+			if channels(watched.root) == 0 {
+				t.Fatalf("seed %d round %d: the watched tree holds no channel", seed, round)
+			}
+			k := key()
+			if ch, _, _ := watchless.Root().GetWatch(k); ch != nil {
+				t.Fatalf("seed %d: GetWatch(%q) on the watchless tree is a channel", seed, k)
+			}
+			if ch := watchless.Root().Iterator().SeekPrefixWatch(k); ch != nil {
+				t.Fatalf("seed %d: SeekPrefixWatch(%q) on the watchless tree is a channel", seed, k)
+			}
+		}
+	}
+}

@@ -26,6 +26,8 @@ const (
 type Tree struct {
 	root *Node
 	size int
+	// watchless: the tree's nodes carry no watch channel (NewWatchless).
+	watchless bool
 }
 
 // New returns an empty Tree
@@ -36,6 +38,17 @@ func New() *Tree {
 		},
 	}
 	return t
+}
+
+// NewWatchless returns an empty Tree whose nodes carry no watch channel
+// (allymatch's addition): a watch on it (GetWatch, SeekPrefixWatch, ...)
+// is a nil channel, which never fires, and its transactions track no
+// mutation (TrackMutate is a no-op). Every tree made from it (Txn, Commit,
+// Insert, ...) is watchless too. It spares a channel per node and per
+// leaf, made at every write and kept for the tree's life, where nothing
+// watches.
+func NewWatchless() *Tree {
+	return &Tree{root: &Node{}, watchless: true}
 }
 
 // Len is used to return the number of elements in the tree
@@ -74,14 +87,19 @@ type Txn struct {
 	trackChannels map[chan struct{}]struct{}
 	trackOverflow bool
 	trackMutate   bool
+
+	// watchless: the tree is watchless (NewWatchless), and so are the
+	// nodes this transaction makes.
+	watchless bool
 }
 
 // Txn starts a new transaction that can be used to mutate the tree
 func (t *Tree) Txn() *Txn {
 	txn := &Txn{
-		root: t.root,
-		snap: t.root,
-		size: t.size,
+		root:      t.root,
+		snap:      t.root,
+		size:      t.size,
+		watchless: t.watchless,
 	}
 	return txn
 }
@@ -93,18 +111,29 @@ func (t *Txn) Clone() *Txn {
 	t.writable = nil
 
 	txn := &Txn{
-		root: t.root,
-		snap: t.snap,
-		size: t.size,
+		root:      t.root,
+		snap:      t.snap,
+		size:      t.size,
+		watchless: t.watchless,
 	}
 	return txn
 }
 
 // TrackMutate can be used to toggle if mutations are tracked. If this is enabled
 // then notifications will be issued for affected internal nodes and leaves when
-// the transaction is committed.
+// the transaction is committed. In a watchless tree (NewWatchless) it does
+// nothing.
 func (t *Txn) TrackMutate(track bool) {
-	t.trackMutate = track
+	t.trackMutate = track && !t.watchless
+}
+
+// watchCh is the watch channel of a node or leaf that t makes: none in a
+// watchless tree.
+func (t *Txn) watchCh() chan struct{} {
+	if t.watchless {
+		return nil
+	}
+	return make(chan struct{})
 }
 
 // trackChannel safely attempts to track the given mutation channel, setting the
@@ -180,7 +209,7 @@ func (t *Txn) writeNode(n *Node, forLeafUpdate bool) *Node {
 	// writing. You MUST replace it, because the channel associated with
 	// this leaf will be closed when this transaction is committed.
 	nc := &Node{
-		mutateCh: make(chan struct{}),
+		mutateCh: t.watchCh(),
 		leaf:     n.leaf,
 	}
 	if n.prefix != nil {
@@ -258,7 +287,7 @@ func (t *Txn) insert(n *Node, k, search []byte, v interface{}) (*Node, interface
 
 		nc := t.writeNode(n, true)
 		nc.leaf = &leafNode{
-			mutateCh: make(chan struct{}),
+			mutateCh: t.watchCh(),
 			key:      k,
 			val:      v,
 		}
@@ -273,9 +302,9 @@ func (t *Txn) insert(n *Node, k, search []byte, v interface{}) (*Node, interface
 		e := edge{
 			label: search[0],
 			node: &Node{
-				mutateCh: make(chan struct{}),
+				mutateCh: t.watchCh(),
 				leaf: &leafNode{
-					mutateCh: make(chan struct{}),
+					mutateCh: t.watchCh(),
 					key:      k,
 					val:      v,
 				},
@@ -303,7 +332,7 @@ func (t *Txn) insert(n *Node, k, search []byte, v interface{}) (*Node, interface
 	// Split the node
 	nc := t.writeNode(n, false)
 	splitNode := &Node{
-		mutateCh: make(chan struct{}),
+		mutateCh: t.watchCh(),
 		prefix:   search[:commonPrefix],
 	}
 	nc.replaceEdge(edge{
@@ -321,7 +350,7 @@ func (t *Txn) insert(n *Node, k, search []byte, v interface{}) (*Node, interface
 
 	// Create a new leaf node
 	leaf := &leafNode{
-		mutateCh: make(chan struct{}),
+		mutateCh: t.watchCh(),
 		key:      k,
 		val:      v,
 	}
@@ -337,7 +366,7 @@ func (t *Txn) insert(n *Node, k, search []byte, v interface{}) (*Node, interface
 	splitNode.addEdge(edge{
 		label: search[0],
 		node: &Node{
-			mutateCh: make(chan struct{}),
+			mutateCh: t.watchCh(),
 			leaf:     leaf,
 			prefix:   search,
 		},
@@ -523,7 +552,7 @@ func (t *Txn) Commit() *Tree {
 // CommitOnly is used to finalize the transaction and return a new tree, but
 // does not issue any notifications until Notify is called.
 func (t *Txn) CommitOnly() *Tree {
-	nt := &Tree{t.root, t.size}
+	nt := &Tree{t.root, t.size, t.watchless}
 	t.writable = nil
 	return nt
 }

@@ -102,15 +102,36 @@ func TestInsertBulkIsInsert(t *testing.T) {
 		txn.Commit()
 		bulk, _ := NewMemDB(bulkSchema())
 		txn = bulk.Txn(true)
-		if err := txn.InsertBulk("objs", objs, 1+int(seed%3)); err != nil {
+		err := txn.InsertBulk("objs", objs, 1+int(seed%3))
+		if err != nil {
 			t.Fatal(err)
 		}
 		txn.Commit()
 		if a, b := dump(t, one), dump(t, bulk); !reflect.DeepEqual(a, b) {
 			t.Fatalf("seed %d: bulk differs from inserts: %d entries against %d", seed, len(b), len(a))
 		}
+		// A watchless database holds the same, written either way.
+		watchless, _ := NewMemDBWatchless(bulkSchema())
+		txn = watchless.Txn(true)
+		if seed%2 == 0 {
+			err = txn.InsertBulk("objs", objs, 2)
+		} else {
+			for _, o := range objs {
+				if err = txn.Insert("objs", o); err != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		txn.Commit()
+		if a, b := dump(t, one), dump(t, watchless); !reflect.DeepEqual(a, b) {
+			t.Fatalf("seed %d: the watchless database differs: %d entries against %d", seed, len(b), len(a))
+		}
+		dbs := []*MemDB{one, bulk, watchless}
 		// Reads of every kind agree, and later writes work on the bulk tree.
-		for _, db := range []*MemDB{one, bulk} {
+		for _, db := range dbs {
 			txn := db.Txn(true)
 			for i, o := range objs {
 				switch i % 3 {
@@ -131,9 +152,12 @@ func TestInsertBulkIsInsert(t *testing.T) {
 		if a, b := dump(t, one), dump(t, bulk); !reflect.DeepEqual(a, b) {
 			t.Fatalf("seed %d: after writes, bulk differs from inserts", seed)
 		}
+		if a, b := dump(t, one), dump(t, watchless); !reflect.DeepEqual(a, b) {
+			t.Fatalf("seed %d: after writes, the watchless database differs", seed)
+		}
 		for _, args := range [][]interface{}{{"id", "O-1"}, {"id_prefix", "O-1"}, {"group", "g3"}, {"next", "O-7"}, {"pair_prefix", "g2"}} {
-			var got [2][]string
-			for d, db := range []*MemDB{one, bulk} {
+			var got [3][]string
+			for d, db := range dbs {
 				it, err := db.Txn(false).Get("objs", args[0].(string), args[1:]...)
 				if err != nil {
 					t.Fatal(err)
@@ -142,8 +166,8 @@ func TestInsertBulkIsInsert(t *testing.T) {
 					got[d] = append(got[d], o.(*bulkObj).ID)
 				}
 			}
-			if !reflect.DeepEqual(got[0], got[1]) {
-				t.Fatalf("seed %d: Get%v: %v, bulk %v", seed, args, got[0], got[1])
+			if !reflect.DeepEqual(got[0], got[1]) || !reflect.DeepEqual(got[0], got[2]) {
+				t.Fatalf("seed %d: Get%v: %v, bulk %v, watchless %v", seed, args, got[0], got[1], got[2])
 			}
 		}
 	}
@@ -197,5 +221,37 @@ func TestInsertBulkSnapshotAndWatch(t *testing.T) {
 	}
 	if o, _ := db.Txn(false).First("objs", "id", "a"); o == nil {
 		t.Fatal("the bulk insert is not seen")
+	}
+}
+
+// A watchless database answers nil watch channels, on itself and on its
+// snapshots, before and after writes, and its commits close none.
+func TestWatchlessWatches(t *testing.T) {
+	db, _ := NewMemDBWatchless(bulkSchema())
+	txn := db.Txn(true)
+	if err := txn.InsertBulk("objs", []interface{}{&bulkObj{ID: "a", Group: "g"}, &bulkObj{ID: "b", Group: "g"}}, 2); err != nil {
+		t.Fatal(err)
+	}
+	txn.Commit()
+	for _, d := range []*MemDB{db, db.Snapshot()} {
+		txn := d.Txn(true)
+		if err := txn.Insert("objs", &bulkObj{ID: "c", Group: "h"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := txn.Delete("objs", &bulkObj{ID: "a", Group: "g"}); err != nil {
+			t.Fatal(err)
+		}
+		txn.Commit()
+		read := d.Txn(false)
+		for _, args := range [][]interface{}{{"id", "b"}, {"id", "zz"}, {"group", "h"}} {
+			watch, _, err := read.FirstWatch("objs", args[0].(string), args[1:]...)
+			if err != nil || watch != nil {
+				t.Fatalf("FirstWatch%v: %v, %v; want a nil channel", args, watch, err)
+			}
+		}
+		it, err := read.Get("objs", "group_prefix", "")
+		if err != nil || it.WatchCh() != nil {
+			t.Fatalf("Get: WatchCh %v, %v; want nil", it.WatchCh(), err)
+		}
 	}
 }

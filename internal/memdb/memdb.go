@@ -30,6 +30,9 @@ type MemDB struct {
 	schema  *DBSchema
 	root    unsafe.Pointer // *iradix.Tree underneath
 	primary bool
+	// watchless: no tree of the database carries watch channels
+	// (NewMemDBWatchless).
+	watchless bool
 
 	// There can only be a single writer at once
 	writer sync.Mutex
@@ -37,6 +40,19 @@ type MemDB struct {
 
 // NewMemDB creates a new MemDB with the given schema.
 func NewMemDB(schema *DBSchema) (*MemDB, error) {
+	return newMemDB(schema, false)
+}
+
+// NewMemDBWatchless is NewMemDB for a database that nothing watches
+// (allymatch's addition): its trees are watchless (iradix.NewWatchless), so
+// that no write makes, keeps or closes a channel per node and leaf, and
+// every watch channel it answers (FirstWatch, a ResultIterator's WatchCh,
+// ...) is nil: it never fires (a WatchSet of them only times out).
+func NewMemDBWatchless(schema *DBSchema) (*MemDB, error) {
+	return newMemDB(schema, true)
+}
+
+func newMemDB(schema *DBSchema, watchless bool) (*MemDB, error) {
 	// Validate the schema
 	if err := schema.Validate(); err != nil {
 		return nil, err
@@ -44,9 +60,10 @@ func NewMemDB(schema *DBSchema) (*MemDB, error) {
 
 	// Create the MemDB
 	db := &MemDB{
-		schema:  schema,
-		root:    unsafe.Pointer(iradix.New()),
-		primary: true,
+		schema:    schema,
+		root:      unsafe.Pointer(newTree(watchless)),
+		primary:   true,
+		watchless: watchless,
 	}
 	if err := db.initialize(); err != nil {
 		return nil, err
@@ -55,10 +72,14 @@ func NewMemDB(schema *DBSchema) (*MemDB, error) {
 	return db, nil
 }
 
-// DBSchema returns schema in use for introspection.
-//
-// The method is intended for *read-only* debugging use cases,
-// returned schema should *never be modified in-place*.
+// newTree returns an empty tree, watchless or not.
+func newTree(watchless bool) *iradix.Tree {
+	if watchless {
+		return iradix.NewWatchless()
+	}
+	return iradix.New()
+}
+
 func (db *MemDB) DBSchema() *DBSchema {
 	return db.schema
 }
@@ -91,9 +112,10 @@ func (db *MemDB) Txn(write bool) *Txn {
 // to modify any inserted values in either DB.
 func (db *MemDB) Snapshot() *MemDB {
 	clone := &MemDB{
-		schema:  db.schema,
-		root:    unsafe.Pointer(db.getRoot()),
-		primary: false,
+		schema:    db.schema,
+		root:      unsafe.Pointer(db.getRoot()),
+		primary:   false,
+		watchless: db.watchless,
 	}
 	return clone
 }
@@ -104,7 +126,7 @@ func (db *MemDB) initialize() error {
 	root := db.getRoot()
 	for tName, tableSchema := range db.schema.Tables {
 		for iName := range tableSchema.Indexes {
-			index := iradix.New()
+			index := newTree(db.watchless)
 			path := indexPath(tName, iName)
 			root, _, _ = root.Insert(path, index)
 		}

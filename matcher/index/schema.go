@@ -228,5 +228,8 @@ func (r Reader) Meta() Meta {
 	return *m
 }
 
-// New returns an empty index.
-func New() (*memdb.MemDB, error) { return memdb.NewMemDB(Schema()) }
+// New returns an empty index. Nothing watches it (readers take snapshots,
+// and writers' changes are told by the change log, changes.go), so it is
+// watchless: its trees carry no channel per node and leaf
+// (memdb.NewMemDBWatchless).
+func New() (*memdb.MemDB, error) { return memdb.NewMemDBWatchless(Schema()) }
