@@ -63,6 +63,7 @@ type builder struct {
 	leaves []leafNode
 	edges  []edge
 	block  int
+	ends   []int // the ends of the groups of the fills in progress
 	// watchless: the nodes get no watch channel (NewWatchless).
 	watchless bool
 }
@@ -121,16 +122,18 @@ func (b *builder) fill(n *Node, lo, hi, depth, plen int) {
 	if lo == hi {
 		return
 	}
-	count := 0
+	// The groups' ends, found once, on the stack that the children's
+	// fills push theirs onto after them.
+	base := len(b.ends)
 	for i := lo; i < hi; {
-		j := b.groupEnd(i, hi, end)
-		count++
-		i = j
+		i = b.groupEnd(i, hi, end)
+		b.ends = append(b.ends, i)
 	}
+	count := len(b.ends) - base
 	n.edges = b.edgeSlice(count)
-	k := 0
-	for i := lo; i < hi; {
-		j := b.groupEnd(i, hi, end)
+	i := lo
+	for k := range count {
+		j := b.ends[base+k]
 		child := b.node()
 		// The keys of the group share every byte up to the longest prefix
 		// of its first and its last (sorted keys).
@@ -143,9 +146,9 @@ func (b *builder) fill(n *Node, lo, hi, depth, plen int) {
 		}
 		b.fill(child, i, j, end, p)
 		n.edges[k] = edge{label: first[end], node: child}
-		k++
 		i = j
 	}
+	b.ends = b.ends[:base]
 }
 
 // groupEnd returns the end of the run of keys from i (below hi) whose byte
