@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/allymatch/allymatch/fixtures"
@@ -71,6 +72,49 @@ func TestImportDoesNotMoveRecords(t *testing.T) {
 	}
 	if it, _ := s.Snapshot().Item("LH-D01"); it.Unit != "lh-school" {
 		t.Errorf("LH-D01 is now of %s", it.Unit)
+	}
+}
+
+// TestImportMovesIntoEmptyTables: the check that an import does not move
+// a record reads the record stored before the import. Into tables that
+// were empty (filled in bulk) it finds none, and a bundle cannot move a
+// record within itself: an id listed twice, with two units, is refused as
+// such before any put (the bulk insert would refuse the repeated key with
+// no record named), and nothing is stored. Once stored, the records are
+// not moved by the next import.
+func TestImportMovesIntoEmptyTables(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	base := fixtures.Small()
+	base.Projects, base.Items, base.Claims = nil, nil, nil
+	if _, err := s.Import(ctx, base, "test"); err != nil {
+		t.Fatal(err)
+	}
+	it := fixtures.Item() // of lh-school
+	twice := *it
+	twice.Unit = "lh-committee"
+	pr := fixtures.Project() // of lh-committee
+	prTwice := *pr
+	prTwice.Unit = "lh-school"
+	seq := s.Seq()
+	_, err := s.Import(ctx, &bundle.Bundle{Format: bundle.Format, Projects: []matcher.Project{*pr, prTwice}, Items: []matcher.Item{*it, twice}}, "test")
+	var be *bundle.Error
+	if !errors.As(err, &be) || len(be.Problems) != 2 {
+		t.Fatalf("an id listed twice: %v, want two problems", err)
+	}
+	for i, want := range []string{"projects[1] (id LH-P01)", "items[1] (id LH-D01)"} {
+		if p := be.Problems[i]; p.Record != want || p.Field != "id" || !strings.Contains(p.Msg, "used twice") {
+			t.Errorf("problem %d: %+v, want %s: id: used twice", i, p, want)
+		}
+	}
+	if s.Seq() != seq || s.Snapshot().Count(index.TableItems) != 0 {
+		t.Fatal("a refused import changed the store")
+	}
+	if _, err := s.Import(ctx, &bundle.Bundle{Format: bundle.Format, Projects: []matcher.Project{*pr}, Items: []matcher.Item{*it}}, "test"); err != nil {
+		t.Fatalf("into the empty tables: %v", err)
+	}
+	_, err = s.Import(ctx, &bundle.Bundle{Format: bundle.Format, Items: []matcher.Item{twice}}, "test")
+	if matcher.ErrorCode(err) != matcher.ECONFLICT || !strings.Contains(err.Error(), `item "LH-D01" belongs to unit "lh-school", not "lh-committee"`) {
+		t.Fatalf("moving the stored item: %v, want ECONFLICT", err)
 	}
 }
 

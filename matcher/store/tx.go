@@ -123,12 +123,6 @@ func (tx *Tx) startBulk(tables ...string) {
 	}
 }
 
-// pendingBulk reports whether table's puts wait for flush (it was empty).
-func (tx *Tx) pendingBulk(table string) bool {
-	_, ok := tx.bulk[table]
-	return ok
-}
-
 // flushAll inserts the records that the puts into tables kept for the
 // bulk insert.
 func (tx *Tx) flushAll(tables ...string) error {
