@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/allymatch/allymatch/fixtures"
@@ -102,6 +104,7 @@ func FuzzDecodeJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := bundle.DecodeJSON("fuzz.json", data)
+		sameAsSlow(t, data, b, err)
 		if err != nil {
 			checkDecodeError(t, b, err)
 			return
@@ -111,6 +114,76 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 		checkDecoded(t, b)
 	})
+}
+
+// sameAsSlow fails t unless DecodeJSON's answer b, err on data is the
+// one it gives without its fast path: the same bundle (sources included),
+// or the same problems.
+func sameAsSlow(t *testing.T, data []byte, b *bundle.Bundle, err error) {
+	t.Helper()
+	slow, serr := bundle.DecodeJSONSlow("fuzz.json", data)
+	if (err == nil) != (serr == nil) || err != nil && err.Error() != serr.Error() {
+		t.Fatalf("DecodeJSON(%.200q):\n%v\nwithout the fast path:\n%v", data, err, serr)
+	}
+	if !reflect.DeepEqual(b, slow) {
+		t.Fatalf("DecodeJSON(%.200q) and the slow path decode different bundles", data)
+	}
+}
+
+// The fast path decodes what the slow path does, and refuses what it does
+// with the same problems: on mutations of a sample's bundle text (bytes
+// cut, doubled, changed; a BOM, invalid UTF-8, a key twice, a null list,
+// trailing data, another format).
+func TestDecodeJSONFastIsSlow(t *testing.T) {
+	var buf bytes.Buffer
+	if err := bundle.WriteJSON(&buf, fixtures.MustBanan(t)); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.Bytes()
+	edits := []func(r *rand.Rand, d []byte) []byte{
+		func(r *rand.Rand, d []byte) []byte { i := r.IntN(len(d)); return append(d[:i:i], d[i+1:]...) },
+		func(r *rand.Rand, d []byte) []byte { i := r.IntN(len(d)); return append(d[:i+1:i+1], d[i:]...) },
+		func(r *rand.Rand, d []byte) []byte {
+			d = bytes.Clone(d)
+			d[r.IntN(len(d))] = `{}[]",:0a \n`[r.IntN(12)]
+			return d
+		},
+		func(r *rand.Rand, d []byte) []byte {
+			i := r.IntN(len(d))
+			return append(d[:i:i], append([]byte("\xe6\x8a"), d[i:]...)...)
+		},
+		func(r *rand.Rand, d []byte) []byte { return append([]byte("\uFEFF"), d...) },
+		func(r *rand.Rand, d []byte) []byte { return append(bytes.Clone(d), " {}"...) },
+		func(r *rand.Rand, d []byte) []byte {
+			return bytes.Replace(d, []byte(`"id"`), []byte(`"id": "x", "id"`), 1+r.IntN(3))
+		},
+		func(r *rand.Rand, d []byte) []byte {
+			return bytes.Replace(d, []byte(`"units": [`), []byte(`"units": null, "x": [`), 1)
+		},
+		func(r *rand.Rand, d []byte) []byte {
+			return bytes.Replace(d, []byte(`"format": "allymatch.bundle/v1"`), []byte(`"format": "v0"`), 1)
+		},
+		func(r *rand.Rand, d []byte) []byte {
+			return bytes.Replace(d, []byte(`"format": "allymatch.bundle/v1",`), []byte(`"grids": [], "grids": [],`), 1)
+		},
+		func(r *rand.Rand, d []byte) []byte {
+			return bytes.Replace(d, []byte(`"quantity": `), []byte(`"quantity": 1.5, "q": `), 1+r.IntN(2))
+		},
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 300 {
+		d := text
+		for range 1 + r.IntN(3) {
+			d = edits[r.IntN(len(edits))](r, d)
+		}
+		b, err := bundle.DecodeJSON("fuzz.json", d)
+		sameAsSlow(t, d, b, err)
+	}
+	b, err := bundle.DecodeJSON("fuzz.json", text)
+	if err != nil || b.Len() == 0 {
+		t.Fatalf("the sample: %v", err)
+	}
+	sameAsSlow(t, text, b, err)
 }
 
 var csvKinds = []bundle.CSVKind{bundle.CSVDemands, bundle.CSVResources, bundle.CSVItems, bundle.CSVProjects, bundle.CSVUnits}
