@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/allymatch/allymatch/fixtures"
 	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
@@ -237,5 +239,45 @@ func TestLargeImport(t *testing.T) {
 	_, got := mustOpen(t, t.TempDir()).Import(ctx, &bad, "test")
 	if want == nil || got == nil || got.Error() != want.Error() {
 		t.Fatalf("a bad bundle:\n%v\nwant, as one by one:\n%v", got, want)
+	}
+}
+
+// TestImportFillsPages: an import into tables that were empty writes their
+// bbolt pages full (kvBucket.fillPages), not half full; the next import,
+// into tables holding records, writes them as bbolt does by default.
+func TestImportFillsPages(t *testing.T) {
+	b, err := gen.Generate(gen.Config{Units: 500, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := mustOpen(t, t.TempDir())
+	if _, err := s.Import(ctx, b, "test"); err != nil {
+		t.Fatal(err)
+	}
+	fill := func(table string) float64 {
+		var st bolt.BucketStats
+		s.kv.(boltEngine).db.View(func(btx *bolt.Tx) error {
+			st = btx.Bucket([]byte(table)).Stats()
+			return nil
+		})
+		return float64(st.LeafInuse) / float64(st.LeafAlloc)
+	}
+	for _, table := range []string{index.TableUnits, index.TableItems} {
+		if f := fill(table); f < 0.9 {
+			t.Errorf("%s: leaf pages %.0f%% full after an import into the empty table, want 90%% or more", table, 100*f)
+		}
+	}
+	more := &bundle.Bundle{Format: bundle.Format}
+	for i, it := range b.Items {
+		if i%2 == 0 {
+			it.ID += "-b"
+			more.Items = append(more.Items, it)
+		}
+	}
+	if _, err := s.Import(ctx, more, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if f := fill(index.TableItems); f > 0.8 {
+		t.Errorf("items: leaf pages %.0f%% full after an import between stored records, want bbolt's splits in half", 100*f)
 	}
 }

@@ -445,6 +445,8 @@ func (b pgBucket) setSequence(n uint64) error {
 	return nil
 }
 
+func (b pgBucket) fillPages() {}
+
 func (b pgBucket) last() ([]byte, error) {
 	if err := b.t.flush(); err != nil {
 		return nil, err

@@ -238,6 +238,13 @@ func (s *Store) Update(ctx context.Context, actor, action string, alliances []st
 		if err != nil {
 			return err
 		}
+		for table := range tx.whole {
+			b, err := mustBucket(ktx, []byte(table))
+			if err != nil {
+				return err
+			}
+			b.fillPages()
+		}
 		for i, k := range tx.order {
 			b, err := mustBucket(ktx, []byte(k.table))
 			if err != nil {

@@ -41,6 +41,9 @@ type Tx struct {
 	// its sorted keys; internal/memdb): the tables not yet flushed are
 	// not read in the meantime.
 	bulk map[string][]any
+	// whole are the tables that held no record when an import began:
+	// Update asks the engine to fill their pages (kvBucket.fillPages).
+	whole map[string]bool
 }
 
 // SetSide records in the mutation's audit event the claim side its answer
@@ -116,9 +119,11 @@ func (tx *Tx) valid(v interface{ Validate() error }) error {
 // wait for a bulk insert at flush.
 func (tx *Tx) startBulk(tables ...string) {
 	tx.bulk = map[string][]any{}
+	tx.whole = map[string]bool{}
 	for _, t := range tables {
 		if raw, err := tx.txn.First(t, index.IndexID); err == nil && raw == nil {
 			tx.bulk[t] = nil
+			tx.whole[t] = true
 		}
 	}
 }
