@@ -2,6 +2,9 @@ package bundle
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -76,8 +79,9 @@ func Prepare(b *Bundle, base *matcher.Vocabulary) (*matcher.Vocabulary, error) {
 			it.Category = id
 		}
 		return it.ID
-	}, func(it *matcher.Item, l Loc, r string) {
+	}, func(it *matcher.Item, at func() (Loc, string)) {
 		if it.Category != "" && !vocab.Has(it.Category) {
+			l, r := at()
 			ps.add(l, r, "category", "unknown category %q; add it to the bundle's categories or use one of the vocabulary", it.Category)
 		}
 	})
@@ -102,20 +106,51 @@ type lister struct {
 // resets what the store keeps of it, sets its defaults and returns its
 // id; then the id is found if an earlier record has it, the record's own
 // fields are validated, and more (nil: nothing more) checks the rest, at
-// the record's place.
+// the record's place (at: its location and name, made only for a
+// problem). A long list is prepared and validated by several goroutines,
+// each record by one (prepare and Validate touch only their record), and
+// its problems reported in order.
 func checkList[T any, P interface {
 	*T
 	Validate() error
-}](c lister, table string, list []T, prepare func(P) string, more func(x P, l Loc, r string)) {
+}](c lister, table string, list []T, prepare func(P) string, more func(x P, at func() (Loc, string))) {
+	ids := make([]string, len(list))
+	errs := make([]error, len(list))
+	work := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			x := P(&list[i])
+			ids[i] = prepare(x)
+			errs[i] = x.Validate()
+		}
+	}
+	if len(list) < parallelRecords {
+		work(0, len(list))
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Go(func() {
+				for {
+					lo := int(next.Add(decodeChunk) - decodeChunk)
+					if lo >= len(list) {
+						return
+					}
+					work(lo, min(lo+decodeChunk, len(list)))
+				}
+			})
+		}
+		wg.Wait()
+	}
 	d := c.dup(table)
 	for i := range list {
-		x := P(&list[i])
-		id := prepare(x)
-		d(i, id)
-		l, r := c.rec(table, i, id)
-		c.ps.addErr(l, r, x.Validate())
+		d(i, ids[i])
+		at := func() (Loc, string) { return c.rec(table, i, ids[i]) }
+		if errs[i] != nil {
+			l, r := at()
+			c.ps.addErr(l, r, errs[i])
+		}
 		if more != nil {
-			more(x, l, r)
+			more(P(&list[i]), at)
 		}
 	}
 }

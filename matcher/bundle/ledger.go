@@ -37,8 +37,9 @@ func prepareLedger(b *Bundle, vocab *matcher.Vocabulary, c lister) {
 			x.Category = id
 		}
 		return x.ID
-	}, func(x *matcher.EarnRule, lc Loc, r string) {
+	}, func(x *matcher.EarnRule, at func() (Loc, string)) {
 		if x.Category != "" && !vocab.Has(x.Category) {
+			lc, r := at()
 			c.ps.add(lc, r, "category", "unknown category %q", x.Category)
 		}
 	})

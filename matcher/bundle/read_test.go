@@ -2,13 +2,16 @@ package bundle_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/allymatch/allymatch/fixtures"
+	"github.com/allymatch/allymatch/fixtures/gen"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
 )
@@ -285,6 +288,46 @@ func TestPrepareProblems(t *testing.T) {
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q; got:\n%s", want, got)
+		}
+	}
+}
+
+// A list long enough to be validated by several goroutines reports its
+// problems in the list's order, each at its record, as a short one does:
+// an id used twice, a field out of range, an unknown category.
+func TestPrepareProblemsLongList(t *testing.T) {
+	b, err := gen.Generate(gen.Config{Units: 1000, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Items) < 4500 { // parallelRecords (4096) and more
+		t.Fatalf("%d items: too few for a parallel check", len(b.Items))
+	}
+	var want []string
+	for i := 17; i < len(b.Items); i += 613 {
+		it := &b.Items[i]
+		rec := fmt.Sprintf("items[%d] (id %s)", i, it.ID)
+		switch i % 3 {
+		case 0:
+			it.ID = b.Items[i-1].ID
+			rec = fmt.Sprintf("items[%d] (id %s)", i, it.ID)
+			want = append(want, rec+": id: id "+strconv.Quote(it.ID)+" is used twice")
+		case 1:
+			it.Quantity = 0
+			want = append(want, rec+": quantity: must be between 1 and")
+		default:
+			it.Category = "烹饪"
+			want = append(want, rec+`: category: unknown category "烹饪"`)
+		}
+	}
+	_, err = bundle.Prepare(b, nil)
+	got := problemStrings(t, err)
+	if len(got) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.Contains(got[i], want[i]) {
+			t.Errorf("problem %d: %s\nwant %s", i, got[i], want[i])
 		}
 	}
 }
