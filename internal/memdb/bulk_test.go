@@ -255,3 +255,57 @@ func TestWatchlessWatches(t *testing.T) {
 		}
 	}
 }
+
+// First and Last in a write transaction see its writes so far, not later
+// ones, and leave an iterator taken before a write unchanged by it; in a
+// read transaction they see the committed state. (They read the modified
+// index in place, where Get reads a clone.)
+func TestFirstLastInWriteTxn(t *testing.T) {
+	for _, watchless := range []bool{false, true} {
+		db, _ := NewMemDB(bulkSchema())
+		if watchless {
+			db, _ = NewMemDBWatchless(bulkSchema())
+		}
+		txn := db.Txn(true)
+		for _, id := range []string{"b", "d"} {
+			if err := txn.Insert("objs", &bulkObj{ID: id, Group: "g"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		it, err := txn.Get("objs", "group", "g")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range []string{"a", "c", "e"} {
+			if o, _ := txn.First("objs", "id", id); o != nil {
+				t.Fatalf("First(%s) before its insert: %v", id, o)
+			}
+			if err := txn.Insert("objs", &bulkObj{ID: id, Group: "g", N: i}); err != nil {
+				t.Fatal(err)
+			}
+			if o, _ := txn.First("objs", "id", id); o == nil || o.(*bulkObj).N != i {
+				t.Fatalf("First(%s) after its insert: %v", id, o)
+			}
+			first, _ := txn.First("objs", "group", "g")
+			last, _ := txn.Last("objs", "group", "g")
+			if first.(*bulkObj).ID != "a" || last.(*bulkObj).ID != map[string]string{"a": "d", "c": "d", "e": "e"}[id] {
+				t.Fatalf("after %s: First %v, Last %v of the group", id, first, last)
+			}
+		}
+		var seen []string
+		for o := it.Next(); o != nil; o = it.Next() {
+			seen = append(seen, o.(*bulkObj).ID)
+		}
+		if !reflect.DeepEqual(seen, []string{"b", "d"}) {
+			t.Fatalf("an iterator taken before the inserts sees %v", seen)
+		}
+		read := db.Txn(false)
+		if o, _ := read.First("objs", "id", "a"); o != nil {
+			t.Fatal("a read transaction sees an uncommitted insert")
+		}
+		txn.Commit()
+		if o, _ := db.Txn(false).Last("objs", "id"); o == nil || o.(*bulkObj).ID != "e" {
+			t.Fatalf("Last after the commit: %v", o)
+		}
+	}
+}

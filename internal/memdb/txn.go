@@ -75,6 +75,22 @@ func (txn *Txn) readableIndex(table, index string) *iradix.Txn {
 	return indexTxn
 }
 
+// readableRoot is readableIndex for a lookup that is over before it
+// returns (First, Last): the index's root as it stands, without the clone
+// of a write transaction's modified index (an allocation, and the loss of
+// the transaction's cache of writable nodes, which the next write would
+// copy again) or a read transaction on it (allymatch's addition). Nothing
+// of the tree outlives the call, so later writes cannot show through.
+func (txn *Txn) readableRoot(table, index string) *iradix.Node {
+	if txn.write && txn.modified != nil {
+		if exist, ok := txn.modified[tableIndex{table, index}]; ok {
+			return exist.Root()
+		}
+	}
+	raw, _ := txn.rootTxn.Get(indexPath(table, index))
+	return raw.(*iradix.Tree).Root()
+}
+
 // writableIndex returns a transaction usable for modifying the
 // given index in a table.
 func (txn *Txn) writableIndex(table, index string) *iradix.Txn {
@@ -539,11 +555,11 @@ func (txn *Txn) FirstWatch(table, index string, args ...interface{}) (<-chan str
 	}
 
 	// Get the index itself
-	indexTxn := txn.readableIndex(table, indexSchema.Name)
+	root := txn.readableRoot(table, indexSchema.Name)
 
 	// Do an exact lookup
 	if indexSchema.Unique && val != nil && indexSchema.Name == index {
-		watch, obj, ok := indexTxn.GetWatch(val)
+		watch, obj, ok := root.GetWatch(val)
 		if !ok {
 			return watch, nil, nil
 		}
@@ -551,7 +567,7 @@ func (txn *Txn) FirstWatch(table, index string, args ...interface{}) (<-chan str
 	}
 
 	// Handle non-unique index by using an iterator and getting the first value
-	iter := indexTxn.Root().Iterator()
+	iter := root.Iterator()
 	watch := iter.SeekPrefixWatch(val)
 	_, value, _ := iter.Next()
 	return watch, value, nil
@@ -579,11 +595,11 @@ func (txn *Txn) LastWatch(table, index string, args ...interface{}) (<-chan stru
 	}
 
 	// Get the index itself
-	indexTxn := txn.readableIndex(table, indexSchema.Name)
+	root := txn.readableRoot(table, indexSchema.Name)
 
 	// Do an exact lookup
 	if indexSchema.Unique && val != nil && indexSchema.Name == index {
-		watch, obj, ok := indexTxn.GetWatch(val)
+		watch, obj, ok := root.GetWatch(val)
 		if !ok {
 			return watch, nil, nil
 		}
@@ -591,7 +607,7 @@ func (txn *Txn) LastWatch(table, index string, args ...interface{}) (<-chan stru
 	}
 
 	// Handle non-unique index by using an iterator and getting the last value
-	iter := indexTxn.Root().ReverseIterator()
+	iter := root.ReverseIterator()
 	watch := iter.SeekPrefixWatch(val)
 	_, value, _ := iter.Previous()
 	return watch, value, nil
