@@ -2,8 +2,12 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/allymatch/allymatch/fixtures/gen"
+	"github.com/allymatch/allymatch/matcher/index"
 )
 
 func TestSealUnseal(t *testing.T) {
@@ -47,5 +51,50 @@ func TestSealUnseal(t *testing.T) {
 	}
 	if got, err := Unseal(nil, Seal(nil, nil)); err != nil || len(got) != 0 {
 		t.Errorf("Unseal(Seal(empty)) = %q, %v", got, err)
+	}
+}
+
+// encodeRecords stores every record as putJSON would: json.Marshal's
+// bytes, sealed under the record's id; nil for a deletion. On a mutation
+// small and large enough to be encoded by several workers.
+func TestEncodeRecordsIsMarshalSeal(t *testing.T) {
+	b, err := gen.Generate(gen.Config{Units: 600, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []key
+	var objs []any
+	for i := range b.Items {
+		order = append(order, key{index.TableItems, b.Items[i].ID})
+		objs = append(objs, &b.Items[i])
+		if i%97 == 0 {
+			order = append(order, key{index.TableItems, "deleted-" + b.Items[i].ID})
+			objs = append(objs, nil)
+		}
+	}
+	for i := range b.Units {
+		order = append(order, key{index.TableUnits, b.Units[i].ID})
+		objs = append(objs, &b.Units[i])
+	}
+	if len(order) < 2*encodeChunk {
+		t.Fatalf("%d records: too few for several workers", len(order))
+	}
+	for _, n := range []int{1, 3, len(order)} {
+		values, err := encodeRecords(order[:n], objs[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range values {
+			if objs[i] == nil {
+				if v != nil {
+					t.Fatalf("%s: a deletion encoded as %q", order[i].id, v)
+				}
+				continue
+			}
+			data, _ := json.Marshal(objs[i])
+			if want := Seal([]byte(order[i].id), data); !bytes.Equal(v, want) || cap(v) != len(v) {
+				t.Fatalf("%s: %q (cap %d), want %q", order[i].id, v, cap(v), want)
+			}
+		}
 	}
 }

@@ -12,6 +12,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -347,22 +348,41 @@ func (s *Store) WaitSeq(ctx context.Context, seq uint64) error {
 // encodeChunk is the number of records an encoding worker takes at a time.
 const encodeChunk = 1024
 
+// valueBlock is the size of the blocks encodeRecords copies values into.
+const valueBlock = 256 << 10
+
 // encodeRecords returns the stored value of each record of order, encoded
 // and sealed as putJSON stores it, from objs (current's); nil for a record
 // deleted. A large mutation (an import) is encoded by GOMAXPROCS workers:
 // the records are immutable once in the index.
+//
+// Each worker encodes into one buffer (an Encoder writes what Marshal
+// returns, and a newline) and copies the sealed value into blocks of
+// valueBlock bytes, one allocation for many values instead of two each.
 func encodeRecords(order []key, objs []any) ([][]byte, error) {
 	values := make([][]byte, len(order))
 	encode := func(lo, hi int) error {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		var block []byte
 		for i := lo; i < hi; i++ {
 			if objs[i] == nil {
 				continue
 			}
-			data, err := json.Marshal(objs[i])
-			if err != nil {
+			buf.Reset()
+			if err := enc.Encode(objs[i]); err != nil {
 				return fmt.Errorf("encoding %s/%s: %w", order[i].table, order[i].id, err)
 			}
-			values[i] = sealOwned([]byte(order[i].id), data)
+			data := buf.Bytes()[:buf.Len()-1] // the Encoder's newline
+			n := len(data) + ChecksumSize
+			if cap(block)-len(block) < n {
+				// A small mutation takes a small block.
+				block = make([]byte, 0, max(n, min(valueBlock, n*(hi-i))))
+			}
+			start := len(block)
+			block = append(block, data...)
+			block = binary.BigEndian.AppendUint32(block, checksum([]byte(order[i].id), data))
+			values[i] = block[start:len(block):len(block)]
 		}
 		return nil
 	}
