@@ -121,16 +121,21 @@ type recordList struct {
 	key    string
 	len    func(*Bundle) int
 	decode func(*Bundle, []rawRecord) []recordResult
-	// merge appends the list of o to b's and returns how many it appended.
-	merge func(b, o *Bundle) int
+	// merge appends the list of o to b's and returns how many it appended;
+	// take: into an empty list of b, o's list itself (o is not used again).
+	merge func(b, o *Bundle, take bool) int
 }
 
 func listOf[T any](key string, of func(*Bundle) *[]T) recordList {
 	return recordList{key: key,
 		len:    func(b *Bundle) int { return len(*of(b)) },
 		decode: func(b *Bundle, recs []rawRecord) []recordResult { return decodeRecords(recs, of(b)) },
-		merge: func(b, o *Bundle) int {
-			*of(b) = append(*of(b), *of(o)...)
+		merge: func(b, o *Bundle, take bool) int {
+			if take && len(*of(b)) == 0 {
+				*of(b) = *of(o)
+			} else {
+				*of(b) = append(*of(b), *of(o)...)
+			}
 			return len(*of(o))
 		}}
 }
@@ -153,13 +158,24 @@ var lists = []recordList{
 }
 
 // Merge appends o's records (and their sources) to b.
-func (b *Bundle) Merge(o *Bundle) {
+func (b *Bundle) Merge(o *Bundle) { b.merge(o, false) }
+
+// merge is Merge; take: o is not used again, and a list of b that is
+// empty takes o's (no copy: the district's items are 62 MB).
+func (b *Bundle) merge(o *Bundle, take bool) {
 	if b.Name == "" {
 		b.Name = o.Name
 	}
 	merge := func(table string, n int) {
 		// b's records may lack sources (built in code): pad so that
 		// indexes stay aligned.
+		if take && len(b.src[table]) == 0 && b.count(table) == n && len(o.src[table]) == n {
+			if b.src == nil {
+				b.src = map[string][]Loc{}
+			}
+			b.src[table] = o.src[table]
+			return
+		}
 		for len(b.src[table]) < b.count(table)-n {
 			b.addSource(table, Loc{})
 		}
@@ -169,7 +185,7 @@ func (b *Bundle) Merge(o *Bundle) {
 		}
 	}
 	for _, l := range lists {
-		merge(l.key, l.merge(b, o))
+		merge(l.key, l.merge(b, o, take))
 	}
 }
 
@@ -398,7 +414,7 @@ func ReadFS(fsys fs.FS, name string) (*Bundle, error) {
 			}
 			return nil, err
 		}
-		out.Merge(b)
+		out.merge(b, true)
 		n++
 	}
 	if err := ps.err(); err != nil {
@@ -433,7 +449,7 @@ func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
 		return nil, statError(err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	data, err := readAll(f)
 	if err != nil {
 		return nil, matcher.Errorf(matcher.EINVALID, "%s: %v", name, err)
 	}
@@ -453,6 +469,31 @@ func readFile(fsys fs.FS, full, name string) (*Bundle, error) {
 		return DecodeXLSX(name, data, DefaultXLSXLimits)
 	}
 	return nil, &Error{Problems: []Problem{Problemf(Loc{File: name}, "", "", "unknown file type; use .json, .csv or .xlsx")}}
+}
+
+// readAll reads f up to MaxFileBytes+1 bytes into a buffer of the size
+// the file says it has (io.ReadAll would grow one twice over, and its
+// copies are garbage: 100 MB for the district's 83 MB).
+func readAll(f fs.File) ([]byte, error) {
+	r := io.LimitReader(f, MaxFileBytes+1)
+	info, err := f.Stat()
+	if err != nil || info.Size() <= 0 {
+		return io.ReadAll(r)
+	}
+	data := make([]byte, 0, min(info.Size(), MaxFileBytes)+1) // +1: EOF is seen without growing
+	for {
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // the file grew meanwhile
+		}
+	}
 }
 
 // tables are the JSON keys of a bundle's lists.
@@ -625,6 +666,10 @@ func decodeList(dec *json.Decoder, key string, b *Bundle, loc func(int64) Loc, p
 func decodeRaw(key string, recs []rawRecord, b *Bundle, loc func(int64) Loc, ps *problems) {
 	i := slices.IndexFunc(lists, func(l recordList) bool { return l.key == key })
 	res := lists[i].decode(b, recs) // key is one of tables
+	if b.src == nil {
+		b.src = map[string][]Loc{}
+	}
+	b.src[key] = slices.Grow(b.src[key], len(recs))
 	for i, r := range recs {
 		b.addSource(key, loc(r.off))
 		if sp := res[i].strict; sp != nil {
