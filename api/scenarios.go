@@ -194,24 +194,23 @@ func (h *scenarios) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.createRequest(c, req)
-}
-
-// createRequest creates the scenario of req and answers it (create, and
-// a sheet's createSheet).
-func (h *scenarios) createRequest(c echo.Context, req scenario.Request) error {
-	actor := actorOf(c)
 	st := h.store()
 	sn := st.Snapshot()
-	sc, err := h.m.Create(c.Request().Context(), st, actor, req)
+	sc, err := h.m.Create(c.Request().Context(), st, actorOf(c), req)
 	if err != nil {
 		return err
 	}
+	return h.answerCreated(c, sn, sc)
+}
+
+// answerCreated answers the creation of sc (made at the snapshot sn) with
+// its view.
+func (h *scenarios) answerCreated(c echo.Context, sn store.Snapshot, sc *scenario.Scenario) error {
 	v, err := h.view(c, sc, true)
 	if err != nil {
 		// The scenario exists but its solve failed (cancelled, say): keep
 		// no half-made scenario.
-		h.m.Delete(sn.Reader, actor, sc.ID)
+		h.m.Delete(sn.Reader, actorOf(c), sc.ID)
 		return err
 	}
 	return c.JSON(http.StatusCreated, v)

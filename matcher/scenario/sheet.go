@@ -812,15 +812,47 @@ func (s *EditSheet) columnOf(reads map[string]string, path string) int {
 // CheckSheet checks the edits of s for actor at st as Create would (req
 // with the sheet's edits: Check) and returns every problem of the sheet:
 // what did not read and what the check found, by row and column (one
-// problem per cell and field; those of the file as a whole first). err is what Create refuses outright: a
-// scope the caller may not plan (403, or 404 for one it cannot see).
-// Nothing is kept.
+// problem per cell and field; those of the file as a whole first). err is
+// what Create refuses outright: a scope the caller may not plan (403, or
+// 404 for one it cannot see). Nothing is kept.
 func (m *Manager) CheckSheet(ctx context.Context, st *store.Store, actor matcher.Actor, req Request, s *EditSheet) ([]bundle.Problem, error) {
 	req.Edits = s.Edits
 	p, err := m.Check(ctx, st, actor, req)
 	if err != nil {
 		return nil, err
 	}
+	return s.problems(p), nil
+}
+
+// CreateSheet creates the scenario of s's edits for actor at st, checked
+// once: a scope the caller may not plan and a full quota are refused
+// first (err, as Create refuses them), then the sheet is checked as
+// CheckSheet checks it, and with no problem the scenario is the fork that
+// check made (the edits are not applied again). A sheet with problems
+// keeps nothing and returns them.
+func (m *Manager) CreateSheet(ctx context.Context, st *store.Store, actor matcher.Actor, req Request, s *EditSheet) (*Scenario, []bundle.Problem, error) {
+	req.Edits = s.Edits
+	sn := st.Snapshot()
+	if err := checkScope(sn.Reader, actor, req); err != nil {
+		return nil, nil, err
+	}
+	if err := m.room(st, actor); err != nil {
+		return nil, nil, err
+	}
+	p, sc, err := m.check(ctx, sn, actor, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if problems := s.problems(p); len(problems) > 0 {
+		return nil, problems, nil
+	}
+	sc, err = m.keep(st, actor, sc)
+	return sc, nil, err
+}
+
+// problems are the sheet's own problems and those the check found (p),
+// by row and column.
+func (s *EditSheet) problems(p matcher.Problems) []bundle.Problem {
 	out := bundle.Join(s.Problems, s.Locate(p.List))
 	slices.SortStableFunc(out, func(a, b bundle.Problem) int {
 		if a.Loc.Line != b.Loc.Line {
@@ -831,7 +863,7 @@ func (m *Manager) CheckSheet(ctx context.Context, st *store.Store, actor matcher
 	if p.More > 0 {
 		out = append(out, bundle.Problemf(bundle.Loc{File: s.Name}, "", "", "… and %s more", matcher.FormatCount(p.More)))
 	}
-	return out, nil
+	return out
 }
 
 // SheetError is the error of a sheet's problems (nil when there are none):
