@@ -285,22 +285,12 @@ func (s *EditSheet) fileProblem(err error) {
 // xlsxRows returns the rows of a workbook's sheet of edits and the row
 // number of each.
 func xlsxRows(data []byte) ([][]string, []int, error) {
-	lim := bundle.DefaultXLSXLimits
-	if err := bundle.CheckZip(data, lim); err != nil {
+	f, err := bundle.OpenXLSX(data, bundle.DefaultXLSXLimits)
+	if err != nil {
 		return nil, nil, err
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: lim.Total, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return nil, nil, matcher.Errorf(matcher.EINVALID, "cannot open the workbook: %v", err)
-	}
 	defer f.Close()
-	var sheets []string
-	for _, sh := range f.GetSheetList() {
-		if n := normWord(sh); n == "说明" || n == "填写说明" || n == "使用说明" || n == "readme" || n == "notes" || strings.HasPrefix(sh, "_") {
-			continue
-		}
-		sheets = append(sheets, sh)
-	}
+	sheets := bundle.DataSheets(f)
 	switch {
 	case len(sheets) == 0:
 		return nil, nil, matcher.Errorf(matcher.EINVALID, "the workbook has no sheet of edits")
@@ -314,14 +304,13 @@ func xlsxRows(data []byte) ([][]string, []int, error) {
 	if len(rows) > maxSheetRows {
 		return nil, nil, tooManyRows()
 	}
-	flat := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 	lines := make([]int, len(rows))
 	for i, row := range rows {
 		lines[i] = i + 1
 		for j, v := range row {
 			// A workbook's cells are taken as they are: the unquoting
 			// of a CSV cell (cell) undoes this.
-			row[j] = bundle.CSVCell(flat.Replace(v))
+			row[j] = bundle.CSVCell(bundle.FlatCell(v))
 		}
 	}
 	return rows, lines, nil

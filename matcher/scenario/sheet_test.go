@@ -328,3 +328,26 @@ func TestSheetTooLong(t *testing.T) {
 		t.Errorf("%d edits, problems %v", len(s.Edits), s.Problems)
 	}
 }
+
+// The sheets of notes a workbook may carry are the same for the sheet of
+// edits and for the lists (bundle.NotesSheet): each is read past by both.
+func TestSheetNotesAsTheLists(t *testing.T) {
+	for _, notes := range []string{"说明", "填写说明", "帮助", "Help", "Read Me", "instructions", "NOTES", "_hidden"} {
+		var buf bytes.Buffer
+		edits := bundle.Sheet{Name: "修改清单", Header: []string{"操作", "条目", "数量"}, Rows: [][]any{{"修改数量", "LH-R12", "70"}}}
+		if err := bundle.WriteXLSX(&buf, []bundle.Sheet{edits, {Name: notes, Header: []string{"说明"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if s := ReadSheet("edits.xlsx", buf.Bytes()); len(s.Problems) != 0 || len(s.Edits) != 1 {
+			t.Errorf("edits with a sheet %q: %d edits, problems %v", notes, len(s.Edits), s.Problems)
+		}
+		buf.Reset()
+		if err := bundle.WriteXLSX(&buf, []bundle.Sheet{{Name: notes, Header: []string{"说明"}}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := bundle.DecodeXLSX("lists.xlsx", buf.Bytes(), bundle.DefaultXLSXLimits)
+		if err == nil || !strings.Contains(err.Error(), "no list in the workbook") || strings.Contains(err.Error(), "unknown sheet") {
+			t.Errorf("lists with only a sheet %q: %v", notes, err)
+		}
+	}
+}
