@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -201,8 +202,21 @@ func fieldCell(f Field) cellKind {
 // normWord is a header or a word as it is matched: lower case, without
 // spaces (full-width too), full-width brackets as ASCII.
 func normWord(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.NewReplacer(" ", "", "　", "", "（", "(", "）", ")").Replace(s)
+	return strings.Map(foldRune, strings.TrimSpace(s))
+}
+
+// foldRune is normWord's folding of one rune (-1: dropped), one pass
+// that allocates only when the word changes.
+func foldRune(r rune) rune {
+	switch r {
+	case ' ', '　':
+		return -1
+	case '（':
+		return '('
+	case '）':
+		return ')'
+	}
+	return unicode.ToLower(r)
 }
 
 // ignoredHeaders are the running-number columns a sheet may carry: read
