@@ -88,8 +88,12 @@ type Edit struct {
 	RadiusKM  *float64               `json:"radius_km,omitempty"`
 	Windows   *[]matcher.Window      `json:"windows,omitempty"`
 	Status    *matcher.ProjectStatus `json:"status,omitempty"`
-	Weights   *match.Weights         `json:"weights,omitempty"`
-	Mode      *match.Mode            `json:"mode,omitempty"`
+	// Weights a set_weights edit sets, by term (match.Terms): the terms it
+	// does not name keep their current value (the scenario's base, or an
+	// earlier set_weights), so that a planner who fills half a row of
+	// weights changes only those.
+	Weights map[string]int `json:"weights,omitempty"`
+	Mode    *match.Mode    `json:"mode,omitempty"`
 }
 
 // joined returns the alliance ids of a and b, each once, in order.

@@ -608,7 +608,7 @@ func (s *EditSheet) value(c sheetColumn, path, text string, line, i int) (any, b
 	case cellWeights:
 		w, ok := weightsOf(text)
 		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their default), got %q", strings.Join(termList(), ", "), text)
+			s.bad(line, i, path, matcher.EINVALID, "must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their current value), got %q", strings.Join(termList(), ", "), text)
 			return no()
 		}
 		return w, true
@@ -702,9 +702,10 @@ func termList() []string {
 }
 
 // weightsOf reads weights: term=value pairs (距离=30、内容相似=20, or the
-// terms' English names), the terms not named at their default.
-func weightsOf(text string) (match.Weights, bool) {
-	w := match.DefaultWeights
+// terms' English names), as a set_weights edit names them (the terms not
+// named keep their current value).
+func weightsOf(text string) (map[string]int, bool) {
+	w := map[string]int{}
 	parts := bundle.List(strings.ReplaceAll(text, "\n", ";"))
 	if len(parts) == 0 {
 		return w, false
@@ -718,15 +719,14 @@ func weightsOf(text string) (match.Weights, bool) {
 		if t, ok := termWords[k]; ok {
 			k = t
 		}
-		ptr, ok := w.Weight(k)
-		if !ok {
+		if !slices.Contains(match.Terms, k) {
 			return w, false
 		}
 		n, err := strconv.Atoi(bundle.Number(v))
 		if err != nil {
 			return w, false
 		}
-		*ptr = n
+		w[k] = n
 	}
 	return w, true
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/match"
 )
 
 // The Banan planner's sheet: the Red Cross joins the waterway meeting,
@@ -362,5 +363,38 @@ func TestNormWordAllocs(t *testing.T) {
 	var got string
 	if n := testing.AllocsPerRun(100, func() { got = normWord("数量") }); n != 0 || got != "数量" {
 		t.Errorf("normWord of a folded word: %v allocations, want 0", n)
+	}
+}
+
+// set_weights reads one way from a sheet and from JSON: the terms a row
+// or an object names are set, the others keep their current value (the
+// base, or what an earlier set_weights made them). Both give the same
+// edits and the same settings.
+func TestSetWeightsKeepsWhatItDoesNotName(t *testing.T) {
+	const sheetCSV = "操作,权重\n修改权重,距离=40\n修改权重,内容相似=5\n"
+	const js = `[{"op":"set_weights","weights":{"proximity":40}},{"op":"set_weights","weights":{"text":5}}]`
+	s := ReadSheet("weights.csv", []byte(sheetCSV))
+	if len(s.Problems) != 0 {
+		t.Fatal(s.Problems)
+	}
+	if got, want := mustJSON(s.Edits), mustJSON(edits(t, js)); got != want {
+		t.Errorf("the sheet's edits %s, the JSON's %s", got, want)
+	}
+	st := bananStore(t)
+	m := NewManager()
+	want := match.DefaultWeights
+	want.Proximity, want.Text = 40, 5
+	for name, e := range map[string][]Edit{"sheet": s.Edits, "JSON": edits(t, js)} {
+		sc, err := m.Create(ctx, st, matcher.Coordinator("lh"), Request{Meeting: "lh", Edits: e})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if sc.Settings.Weights != want {
+			t.Errorf("%s: weights %+v, want %+v", name, sc.Settings.Weights, want)
+		}
+	}
+	_, err := m.Create(ctx, st, matcher.Coordinator("lh"), Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_weights","weights":{"nearness":40}}]`)})
+	if fe := matcher.FieldErrors(err); len(fe) != 1 || fe[0].Field != "edits[0].weights.nearness" {
+		t.Errorf("an unknown term: %v", err)
 	}
 }
