@@ -132,8 +132,13 @@ func slotMissing(field, unit, project string) error {
 type ref struct{ field, table, id string }
 
 // refs returns the ids of existing records e names (a record e creates is
-// not among them), for scope checks.
+// not among them: the id of a record given whole counts only when its
+// operation changes an existing one, Spec.Changes), for scope checks.
 func (e *Edit) refs() []ref {
+	var changes bool
+	if op, ok := registry[e.Op]; ok {
+		changes = op.Spec().Changes
+	}
 	var out []ref
 	add := func(field, table, id string) {
 		if id != "" {
@@ -143,7 +148,7 @@ func (e *Edit) refs() []ref {
 	if e.Unit.Value == nil {
 		add("unit", index.TableUnits, e.Unit.ID)
 	} else {
-		if e.Op == OpSetUnit {
+		if changes {
 			add("unit.id", index.TableUnits, e.Unit.Value.ID)
 		}
 		for i, a := range e.Unit.Value.Alliances {
@@ -156,7 +161,7 @@ func (e *Edit) refs() []ref {
 	if v := e.Item.Value; v == nil {
 		add("item", index.TableItems, e.Item.ID)
 	} else {
-		if e.Op == OpSetItem {
+		if changes {
 			add("item.id", index.TableItems, v.ID)
 		}
 		add("item.unit", index.TableUnits, v.Unit)
@@ -165,7 +170,7 @@ func (e *Edit) refs() []ref {
 	if v := e.Project.Value; v == nil {
 		add("project", index.TableProjects, e.Project.ID)
 	} else {
-		if e.Op == OpSetProject {
+		if changes {
 			add("project.id", index.TableProjects, v.ID)
 		}
 		add("project.unit", index.TableUnits, v.Unit)

@@ -18,7 +18,7 @@ func init() { register(setItem{}) }
 type setItem struct{}
 
 func (setItem) Spec() Spec {
-	return Spec{Name: OpSetItem, Rank: 31,
+	return Spec{Name: OpSetItem, Rank: 31, Changes: true,
 		Label: [2]string{"修改条目", "Change an item"},
 		Words: [2]string{"修改条目 %s", "change item %s"},
 		Fields: []Field{fieldItem, {Name: "item", Kind: ArgRecord, Label: [2]string{"改动的字段", "Fields that change"}, Optional: true},

@@ -16,7 +16,7 @@ func init() { register(setUnit{}) }
 type setUnit struct{}
 
 func (setUnit) Spec() Spec {
-	return Spec{Name: OpSetUnit, Rank: 11,
+	return Spec{Name: OpSetUnit, Rank: 11, Changes: true,
 		Label:  [2]string{"修改成员单位", "Change a member unit"},
 		Words:  [2]string{"修改成员单位 %s", "change member unit %s"},
 		Fields: []Field{fieldUnit, {Name: "unit", Kind: ArgRecord, Label: [2]string{"改动的字段", "Fields that change"}, Optional: true}, fieldAlliances}}
