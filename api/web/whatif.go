@@ -467,12 +467,14 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	st := s.Service().Store
 	sn := st.Snapshot()
 	m := scenariosOf(c.Request())
-	if err := m.Use(st); err != nil {
-		return nil, err
-	}
-	sc, err := m.Get(sn.Reader, actorOf(c), c.Param("sid"))
-	if err != nil {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
+	defer cancel()
+	sc, diff, err := m.GetDiff(ctx, st, actorOf(c), c.Param("sid"))
+	switch {
+	case sc == nil && matcher.ErrorCode(err) == matcher.ENOTFOUND:
 		return nil, errNotFound
+	case err != nil:
+		return nil, err
 	}
 	n := names{sn: sn, lang: langFrom(c)}
 	d := &scenarioData{S: sc, Meeting: scopeWords(n, sc), Home: home(sc), Owner: sc.Owner == actorOf(c), Stale: sc.Seq != sn.Seq, N: n}
@@ -487,12 +489,6 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	}
 	for _, e := range sc.Edits {
 		d.Edits = append(d.Edits, editWords(n, e))
-	}
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
-	defer cancel()
-	diff, err := m.Diff(ctx, st, actorOf(c), sc.ID)
-	if err != nil {
-		return nil, err
 	}
 	d.Diff, d.Partial = diff, sc.Partial || diff.Partial
 	for _, ch := range diff.Demands {
@@ -787,13 +783,8 @@ func (s *site) compareState(c echo.Context, other string) (*compareData, error) 
 		}
 		return nil, err
 	}
-	sn := st.Snapshot()
-	n := names{sn: sn, lang: langFrom(c)}
-	sa, _ := m.Get(sn.Reader, a, cmpd.A)
-	sb, _ := m.Get(sn.Reader, a, cmpd.B)
-	if sa == nil || sb == nil {
-		return nil, errNotFound
-	}
+	n := names{sn: st.Snapshot(), lang: langFrom(c)}
+	sa, sb := cmpd.Scenarios[0], cmpd.Scenarios[1]
 	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd, N: n, Partial: cmpd.Partial || sa.Partial || sb.Partial}
 	for _, e := range sa.Edits {
 		d.AWords = append(d.AWords, editWords(n, e))

@@ -628,26 +628,36 @@ func (m *Manager) Len() int {
 // Diff compares scenario id with the live plan of st, as actor sees it
 // (see sight).
 func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (*Diff, error) {
+	_, d, err := m.GetDiff(ctx, st, actor, id)
+	return d, err
+}
+
+// GetDiff is Get and Diff of scenario id at once (one read of it): the
+// scenario as actor sees it, and its diff with the live plan.
+func (m *Manager) GetDiff(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (*Scenario, *Diff, error) {
 	if err := m.use(st); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sn := st.Snapshot()
 	sc, err := m.get(sn.Reader, actor, id, false)
 	if err != nil {
-		return nil, err
-	}
-	if sc.db == nil {
-		return nil, matcher.Errorf(matcher.ECONFLICT, "scenario %q no longer applies to the live state (%s): make it anew", id, sc.Broken)
+		return nil, nil, err
 	}
 	sg := sightFor(sn.Reader, actor, sc.Owner)
+	seen := sg.record(sc)
+	if sc.db == nil {
+		return seen, nil, matcher.Errorf(matcher.ECONFLICT, "scenario %q no longer applies to the live state (%s): make it anew", id, sc.Broken)
+	}
 	if len(sc.Scope) > 0 {
-		return sc.diffScope(ctx, sn, m.pool(), sg)
+		d, err := sc.diffScope(ctx, sn, m.pool(), sg)
+		return seen, d, err
 	}
 	live, sess, err := m.livePlan(ctx, sn, sc.Meeting, sc.Base)
 	if err != nil {
-		return nil, err
+		return seen, nil, err
 	}
-	return sc.diffWith(ctx, live, sess, sg)
+	d, err := sc.diffWith(ctx, live, sess, sg)
+	return seen, d, err
 }
 
 // Apply commits scenario id's edits to st if the live state is still the
