@@ -70,16 +70,22 @@ func (t *RollupCount) add(r *rollupRow) {
 	if open > 0 {
 		t.Open++
 	}
-	i := slices.IndexFunc(t.Measures, func(m RollupQuantity) bool { return m.Measure == r.measure })
+	t.addMeasure(RollupQuantity{Measure: r.measure, Need: r.need, Met: r.held, Proposed: r.proposed, Open: open})
+}
+
+// addMeasure adds q's quantities to t's line of q's measure (a new line,
+// last, for a measure t has not counted).
+func (t *RollupCount) addMeasure(q RollupQuantity) {
+	i := slices.IndexFunc(t.Measures, func(m RollupQuantity) bool { return m.Measure == q.Measure })
 	if i < 0 {
-		t.Measures = append(t.Measures, RollupQuantity{Measure: r.measure})
+		t.Measures = append(t.Measures, RollupQuantity{Measure: q.Measure})
 		i = len(t.Measures) - 1
 	}
 	m := &t.Measures[i]
-	m.Need += r.need
-	m.Met += r.held
-	m.Proposed += r.proposed
-	m.Open += open
+	m.Need += q.Need
+	m.Met += q.Met
+	m.Proposed += q.Proposed
+	m.Open += q.Open
 }
 
 // plus adds o's counts to t.
@@ -89,16 +95,7 @@ func (t *RollupCount) plus(o *RollupCount) {
 	t.Partly += o.Partly
 	t.Open += o.Open
 	for _, m := range o.Measures {
-		i := slices.IndexFunc(t.Measures, func(x RollupQuantity) bool { return x.Measure == m.Measure })
-		if i < 0 {
-			t.Measures = append(t.Measures, RollupQuantity{Measure: m.Measure})
-			i = len(t.Measures) - 1
-		}
-		x := &t.Measures[i]
-		x.Need += m.Need
-		x.Met += m.Met
-		x.Proposed += m.Proposed
-		x.Open += m.Open
+		t.addMeasure(m)
 	}
 }
 
