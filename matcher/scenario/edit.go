@@ -128,6 +128,23 @@ func slotMissing(field, unit, project string) error {
 	return matcher.NewError(matcher.ENOTFOUND, field, "unit %q has no project %q", unit, project)
 }
 
+// given returns the id of the record r names and the field that names
+// it: the id given alone (name), or the id of the record given whole
+// (name.id).
+func given[T any](r Ref[T], name string, id func(*T) string) (string, string) {
+	if r.Value != nil {
+		return id(r.Value), name + ".id"
+	}
+	return r.ID, name
+}
+
+// The ids of the records an edit gives whole (given).
+var (
+	unitID    = func(u *matcher.Unit) string { return u.ID }
+	itemID    = func(it *matcher.Item) string { return it.ID }
+	projectID = func(p *matcher.Project) string { return p.ID }
+)
+
 // ref is an id an edit names, by the field its operation reports it under.
 type ref struct{ field, table, id string }
 
@@ -145,34 +162,32 @@ func (e *Edit) refs() []ref {
 			out = append(out, ref{field, table, id})
 		}
 	}
-	if e.Unit.Value == nil {
-		add("unit", index.TableUnits, e.Unit.ID)
-	} else {
-		if changes {
-			add("unit.id", index.TableUnits, e.Unit.Value.ID)
+	// The record a field names: an id given alone, or the id of a record
+	// given whole that the operation changes.
+	named := func(table string, whole bool, id, field string) {
+		if !whole || changes {
+			add(field, table, id)
 		}
-		for i, a := range e.Unit.Value.Alliances {
+	}
+	id, field := given(e.Unit, "unit", unitID)
+	named(index.TableUnits, e.Unit.Value != nil, id, field)
+	if v := e.Unit.Value; v != nil {
+		for i, a := range v.Alliances {
 			add(fmt.Sprintf("unit.alliances[%d]", i), index.TableAlliances, a)
 		}
 	}
 	for i, a := range e.Alliances {
 		add(fmt.Sprintf("alliances[%d]", i), index.TableAlliances, a)
 	}
-	if v := e.Item.Value; v == nil {
-		add("item", index.TableItems, e.Item.ID)
-	} else {
-		if changes {
-			add("item.id", index.TableItems, v.ID)
-		}
+	id, field = given(e.Item, "item", itemID)
+	named(index.TableItems, e.Item.Value != nil, id, field)
+	if v := e.Item.Value; v != nil {
 		add("item.unit", index.TableUnits, v.Unit)
 		add("item.project", index.TableProjects, v.Project)
 	}
-	if v := e.Project.Value; v == nil {
-		add("project", index.TableProjects, e.Project.ID)
-	} else {
-		if changes {
-			add("project.id", index.TableProjects, v.ID)
-		}
+	id, field = given(e.Project, "project", projectID)
+	named(index.TableProjects, e.Project.Value != nil, id, field)
+	if v := e.Project.Value; v != nil {
 		add("project.unit", index.TableUnits, v.Unit)
 	}
 	add("alliance", index.TableAlliances, e.Alliance)

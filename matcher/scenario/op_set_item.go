@@ -28,18 +28,13 @@ func (setItem) Spec() Spec {
 }
 
 func (setItem) id(e *Edit) string {
-	if v := e.Item.Value; v != nil {
-		return v.ID
-	}
-	return e.Item.ID
+	id, _ := given(e.Item, "item", itemID)
+	return id
 }
 
 func (op setItem) Apply(c *Ctx) error {
 	e := c.Edit
-	id, field := op.id(e), "item"
-	if e.Item.Value != nil {
-		field = "item.id"
-	}
+	id, field := given(e.Item, "item", itemID)
 	switch {
 	case id == "":
 		return matcher.FieldError(c.At(field), "is required")
