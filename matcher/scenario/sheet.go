@@ -569,72 +569,49 @@ func (s *EditSheet) readRow(l *sheetLayout, row []string, line int) (Edit, bool)
 // value reads text, the cell of column c, as the JSON value of the edit's
 // field path; false (and a problem) when it does not read.
 func (s *EditSheet) value(c sheetColumn, path, text string, line, i int) (any, bool) {
-	no := func() (any, bool) { return nil, false }
+	// fail is v when the cell read (ok), else a problem saying what the
+	// cell must be (must: a format whose last verb is the cell's text).
+	fail := func(v any, ok bool, must string, args ...any) (any, bool) {
+		if !ok {
+			s.bad(line, i, path, matcher.EINVALID, must, append(args, text)...)
+			return nil, false
+		}
+		return v, true
+	}
 	switch c.kind {
 	case cellList:
 		return bundle.List(text), true
 	case cellInt:
 		n, err := strconv.ParseInt(bundle.Number(text), 10, 64)
-		if err != nil {
-			s.bad(line, i, path, matcher.EINVALID, "must be a whole number, got %q", text)
-			return no()
-		}
-		return n, true
+		return fail(n, err == nil, "must be a whole number, got %q")
 	case cellFloat:
 		f, err := strconv.ParseFloat(bundle.Number(text), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			s.bad(line, i, path, matcher.EINVALID, "must be a number, got %q", text)
-			return no()
-		}
-		return f, true
+		return fail(f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0), "must be a number, got %q")
 	case cellWindows:
 		ws, ok := windowsOf(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be times from~to (2026-12-01 18:00~2026-12-01 21:00), several separated by ；, or 不限 for any time; got %q", text)
-			return no()
-		}
-		return ws, true
+		return fail(ws, ok, "must be times from~to (2026-12-01 18:00~2026-12-01 21:00), several separated by ；, or 不限 for any time; got %q")
 	case cellStatus:
 		if strings.HasPrefix(path, "item.") {
 			return bundle.ItemStatusOf(text), true
 		}
 		return bundle.ProjectStatusOf(text), true
 	case cellMode:
-		if m, ok := modeWords[normWord(text)]; ok {
-			return m, true
-		}
-		s.bad(line, i, path, matcher.EINVALID, "must be one of %s, got %q", "总体得分最高 (welfare), 优先满足更多需求 (coverage), 双向稳定匹配 (stable)", text)
-		return no()
+		m, ok := modeWords[normWord(text)]
+		return fail(m, ok, "must be one of %s, got %q", "总体得分最高 (welfare), 优先满足更多需求 (coverage), 双向稳定匹配 (stable)")
 	case cellWeights:
 		w, ok := weightsOf(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their current value), got %q", strings.Join(termList(), ", "), text)
-			return no()
-		}
-		return w, true
+		return fail(w, ok, "must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their current value), got %q", strings.Join(termList(), ", "))
 	case cellUnitKind:
 		return bundle.UnitKindOf(text), true
 	case cellItemKind:
 		k, ok := bundle.ItemKindOf(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be demand or resource (需求/资源), got %q", text)
-			return no()
-		}
-		return k, true
+		return fail(k, ok, "must be demand or resource (需求/资源), got %q")
 	case cellBool:
 		b, ok := bundle.Bool(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be yes/no (是/否), got %q", text)
-			return no()
-		}
-		return b, true
+		return fail(b, ok, "must be yes/no (是/否), got %q")
 	case cellPriority:
 		p, ok := bundle.PriorityOf(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be 1 (low) to %d (urgent), or 低/一般/高/紧急; got %q", matcher.MaxPriority, text)
-			return no()
-		}
-		return p, true
+		return fail(p, ok, "must be 1 (low) to %d (urgent), or 低/一般/高/紧急; got %q", matcher.MaxPriority)
 	case cellLevel:
 		return bundle.LevelOf(text), true
 	}
