@@ -373,19 +373,28 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 		// over the CPUs (reads of one snapshot are safe to share), each
 		// gatherer keeping its own parties and maps, merged afterwards. The
 		// order does not matter: parties are sorted by id below.
+		// When r records its reads (a Session's run), each gatherer
+		// records its own, merged afterwards.
 		units := scope.Units()
 		workers := min(runtime.GOMAXPROCS(0), max(1, len(units)/64))
 		gs := make([]*gatherer, workers)
+		recs := make([]*index.Reads, workers)
 		var wg sync.WaitGroup
 		chunk := (len(units) + workers - 1) / workers
 		for w := range workers {
-			g := newGatherer(r, scope)
+			wr := r
+			if r.Reads() != nil {
+				recs[w] = index.NewReads(nil)
+				wr = r.Track(recs[w])
+			}
+			g := newGatherer(wr, scope)
 			gs[w] = g
+			atLevel := wr.Where(levelIs(scope.Level)) // an item at another level is never matched
 			part := units[min(w*chunk, len(units)):min((w+1)*chunk, len(units))]
 			wg.Go(func() {
 				for _, uid := range part {
-					if u := r.UnitRaw(uid); u != nil {
-						for it := range r.ItemsOf(uid) {
+					if u := wr.UnitRaw(uid); u != nil {
+						for it := range atLevel.ItemsOf(uid) {
 							g.add(it, u)
 						}
 					}
@@ -394,6 +403,11 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 		}
 		wg.Wait()
 		in.merge(gs...)
+		if rec := r.Reads(); rec != nil {
+			for _, wr := range recs {
+				rec.Merge(wr)
+			}
+		}
 	} else {
 		// Above the community level, the level index holds the few items.
 		g := newGatherer(r, scope)
@@ -410,10 +424,9 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 		}
 		switch byUnit := levels.at(scope.Level); {
 		case byUnit == nil:
-			for it := range r.ItemsAtLevel(scope.Level) {
-				if scope.HasUnit(it.Unit) {
-					add(it)
-				}
+			inScope := r.Where(func(o any) bool { return scope.HasUnit(o.(*matcher.Item).Unit) })
+			for it := range inScope.ItemsAtLevel(scope.Level) {
+				add(it)
 			}
 		case len(scope.units) < len(byUnit):
 			for uid := range scope.units {
@@ -436,13 +449,25 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 	slices.SortFunc(in.resources, partyByID)
 	slices.SortFunc(in.held, partyByID)
 	in.indexResources()
-	for c := range r.ClaimsByStatus(matcher.ClaimRejected) {
+	// Rejected pairs and the fulfilled history: only those between two
+	// units of the scope can pair a demand with a resource of the
+	// instance (the only pairs the rows look up).
+	within := r.Where(func(o any) bool {
+		c := o.(*matcher.Claim)
+		return scope.HasUnit(c.ResourceUnit) && scope.HasUnit(c.DemandUnit)
+	})
+	for c := range within.ClaimsByStatus(matcher.ClaimRejected) {
 		in.rejected[[2]string{c.Resource, c.Demand}] = true
 	}
-	for c := range r.ClaimsByStatus(matcher.ClaimFulfilled) {
+	for c := range within.ClaimsByStatus(matcher.ClaimFulfilled) {
 		in.history[orderedPair(c.ResourceUnit, c.DemandUnit)]++
 	}
 	return in
+}
+
+// levelIs returns a filter (see index.Reader.Where) of the items at level.
+func levelIs(level matcher.Level) func(any) bool {
+	return func(o any) bool { return o.(*matcher.Item).Level == level }
 }
 
 // gridsNear returns grid and its neighbours, sorted: the grids it lists and

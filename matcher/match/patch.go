@@ -16,8 +16,15 @@ import (
 // changes reach what every party depends on (alliances, grids, categories,
 // or a table it does not know); the caller gathers afresh. The result is
 // what buildInstance(r, ...) returns.
+//
+// When r records its reads (see index.Reader.Track), the reads a fresh
+// gather would make of the items gathered again are recorded; finding
+// which items the changes reach is not (a fresh gather's reads that find
+// them, the items of a unit in scope or at the scope's level, are in the
+// record of prev).
 func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabulary, keys []index.Key) *instance {
 	scope := prev.scope
+	probe := r.Track(nil)
 	affected := map[string]bool{} // item ids
 	var claims []string           // each changed claim once: keys repeat when a claim changed in several writes
 	seenClaim := map[string]bool{}
@@ -34,12 +41,12 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 				}
 			}
 			if scope.HasUnit(k.ID) {
-				for it := range r.ItemsOf(k.ID) {
+				for it := range probe.ItemsOf(k.ID) {
 					affected[it.ID] = true
 				}
 			}
 		case index.TableProjects:
-			for _, rd := range []index.Reader{prevR, r} {
+			for _, rd := range []index.Reader{prevR, probe} {
 				for it := range rd.Slots(k.ID) {
 					affected[it.ID] = true
 				}
@@ -50,7 +57,7 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 			}
 			seenClaim[k.ID] = true
 			claims = append(claims, k.ID)
-			for _, rd := range []index.Reader{prevR, r} {
+			for _, rd := range []index.Reader{prevR, probe} {
 				if c, err := rd.Claim(k.ID); err == nil {
 					affected[c.Resource], affected[c.Demand] = true, true
 				}
@@ -62,7 +69,7 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 
 	g := newGatherer(r, scope)
 	for id := range affected {
-		it, err := r.Item(id)
+		it, err := probe.Item(id)
 		if err != nil || !scope.HasUnit(it.Unit) {
 			continue
 		}
@@ -74,31 +81,35 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 
 	if len(claims) > 0 {
 		in.rejected, in.history = maps.Clone(prev.rejected), maps.Clone(prev.history)
+		// as gatherInstance: the claims between two units of the scope
+		within := func(c *matcher.Claim) bool {
+			return c != nil && scope.HasUnit(c.ResourceUnit) && scope.HasUnit(c.DemandUnit)
+		}
 		for _, id := range claims {
 			was, _ := prevR.Claim(id)
-			now, _ := r.Claim(id)
+			now, _ := probe.Claim(id)
 			for _, c := range []*matcher.Claim{was, now} {
-				if c == nil {
+				if !within(c) {
 					continue
 				}
 				// rejected is a set of pairs: ask the state whether one
 				// rejected claim on the pair is left
 				pair := [2]string{c.Resource, c.Demand}
 				delete(in.rejected, pair)
-				for o := range r.ClaimsOnPair(c.Resource, c.Demand) {
-					if o.Status == matcher.ClaimRejected {
+				for o := range probe.ClaimsOnPair(c.Resource, c.Demand) {
+					if o.Status == matcher.ClaimRejected && within(o) {
 						in.rejected[pair] = true
 						break
 					}
 				}
 			}
-			if was != nil && was.Status == matcher.ClaimFulfilled {
+			if within(was) && was.Status == matcher.ClaimFulfilled {
 				k := orderedPair(was.ResourceUnit, was.DemandUnit)
 				if in.history[k]--; in.history[k] == 0 {
 					delete(in.history, k)
 				}
 			}
-			if now != nil && now.Status == matcher.ClaimFulfilled {
+			if within(now) && now.Status == matcher.ClaimFulfilled {
 				in.history[orderedPair(now.ResourceUnit, now.DemandUnit)]++
 			}
 		}

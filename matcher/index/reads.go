@@ -1,0 +1,312 @@
+package index
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	memdb "github.com/allymatch/allymatch/internal/memdb"
+)
+
+// Reads records what was read through a Reader made by Track: every
+// lookup, as the table, the index and the key (or key prefix) it sought,
+// whether by id (a record, found or not), by an index value (the items of
+// a unit, the claims on a pair) or a walk of a whole table. It is the
+// read side of go-memdb's WatchSet as Nomad's state store uses it, kept
+// as data instead of channels: Touched tells, from the keys of the records
+// written since (ChangesSince), whether a write touched anything read,
+// that is whether the old or the new version of a written record falls
+// inside a recorded lookup. A computation that reads its inputs only
+// through such a Reader and is deterministic gives the same result again
+// on a later state as long as no write touched its reads; nothing needs
+// to restate, table by table, what it depends on.
+//
+// A lookup made through a Reader narrowed by Where counts only the records
+// its filter accepts: the walk yields no other, so no other can change
+// what was computed.
+//
+// Reads may be layered (NewReads with a parent): a layer holds what one
+// more computation read on top of its parent's, which it never changes.
+// Reads is safe for concurrent use.
+type Reads struct {
+	parent *Reads
+	depth  int // layers below this one
+
+	mu sync.Mutex
+	ix map[tableIndex]*indexReads
+	n  int // lookups recorded in this layer
+}
+
+type tableIndex struct{ table, index string }
+
+// indexReads is what was sought in one index: key prefixes (an exact
+// key is the prefix of itself), and those sought through a filter.
+type indexReads struct {
+	any   map[string]struct{}
+	where map[string][]*filter
+}
+
+// filter is the acceptance test of a Reader made by Where.
+type filter struct{ keep func(obj any) bool }
+
+// maxLayers bounds the chain of layers: a new layer on a deeper chain
+// holds its parents' reads itself.
+const maxLayers = 8
+
+// NewReads returns an empty record on top of parent (nil: none), which
+// must no longer be recorded into.
+func NewReads(parent *Reads) *Reads {
+	rec := &Reads{ix: map[tableIndex]*indexReads{}}
+	if parent == nil {
+		return rec
+	}
+	if parent.depth+1 < maxLayers {
+		rec.parent, rec.depth = parent, parent.depth+1
+		return rec
+	}
+	for p := parent; p != nil; p = p.parent {
+		rec.Merge(p)
+	}
+	return rec
+}
+
+// Len returns the number of lookups recorded, in every layer (a lookup
+// made in two layers counts twice).
+func (rec *Reads) Len() int {
+	n := 0
+	for p := rec; p != nil; p = p.parent {
+		p.mu.Lock()
+		n += p.n
+		p.mu.Unlock()
+	}
+	return n
+}
+
+// Merge adds what o recorded (its own layer only) to rec.
+func (rec *Reads) Merge(o *Reads) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for k, src := range o.ix {
+		dst := rec.index(k)
+		for p := range src.any {
+			if _, ok := dst.any[p]; !ok {
+				dst.any[p] = struct{}{}
+				rec.n++
+			}
+		}
+		for p, fs := range src.where {
+			if dst.where == nil {
+				dst.where = map[string][]*filter{}
+			}
+			for _, f := range fs {
+				if !slices.Contains(dst.where[p], f) {
+					dst.where[p] = append(dst.where[p], f)
+					rec.n++
+				}
+			}
+		}
+	}
+}
+
+func (rec *Reads) index(k tableIndex) *indexReads {
+	ir := rec.ix[k]
+	if ir == nil {
+		ir = &indexReads{any: map[string]struct{}{}}
+		rec.ix[k] = ir
+	}
+	return ir
+}
+
+// add records a lookup of prefix in table's index, through f (nil: none).
+func (rec *Reads) add(table, index, prefix string, f *filter) {
+	rec.mu.Lock()
+	ir := rec.index(tableIndex{table, index})
+	if f == nil {
+		if _, ok := ir.any[prefix]; !ok {
+			ir.any[prefix] = struct{}{}
+			rec.n++
+		}
+	} else if !slices.Contains(ir.where[prefix], f) {
+		if ir.where == nil {
+			ir.where = map[string][]*filter{}
+		}
+		ir.where[prefix] = append(ir.where[prefix], f)
+		rec.n++
+	}
+	rec.mu.Unlock()
+}
+
+// schema is the index's schema, for the indexers of the records read.
+var schema = sync.OnceValue(Schema)
+
+// Track returns a reader of r's state whose lookups are recorded in rec
+// (nil: not recorded).
+func (r Reader) Track(rec *Reads) Reader {
+	if rec == nil {
+		if r.t == nil || r.t.keep == nil {
+			return Reader{txn: r.txn}
+		}
+		return Reader{txn: r.txn, t: &tracker{keep: r.t.keep}}
+	}
+	t := &tracker{reads: rec}
+	if r.t != nil {
+		t.keep = r.t.keep
+	}
+	return Reader{txn: r.txn, t: t}
+}
+
+// Reads returns the record r's lookups go to (nil: none).
+func (r Reader) Reads() *Reads {
+	if r.t == nil {
+		return nil
+	}
+	return r.t.reads
+}
+
+// Where returns a reader of r's state (recording where r records) whose
+// walks (the methods returning an iter.Seq) yield only the records keep
+// accepts, and record that only those were read: a write of a record
+// keep rejects in both its old and its new version touches nothing read
+// through it. keep must depend on nothing but the record. Reads of one
+// record by id are not filtered.
+func (r Reader) Where(keep func(obj any) bool) Reader {
+	t := &tracker{keep: keep, f: &filter{keep}}
+	if r.t != nil {
+		t.reads = r.t.reads
+	}
+	return Reader{txn: r.txn, t: t}
+}
+
+// tracker is what a Reader made by Track or Where carries.
+type tracker struct {
+	reads *Reads
+	keep  func(obj any) bool // nil: every record
+	f     *filter            // keep, as recorded
+}
+
+// note records a lookup of args in table's index (a name ending in
+// "_prefix" seeks a prefix, as in memdb) when r records.
+func (r Reader) note(table, index string, filtered bool, args ...any) {
+	if r.t == nil || r.t.reads == nil {
+		return
+	}
+	ix, prefix := index, false
+	if s, ok := strings.CutSuffix(index, "_prefix"); ok {
+		ix, prefix = s, true
+	}
+	var key []byte
+	if len(args) > 0 {
+		is := schema().Tables[table].Indexes[ix]
+		var err error
+		if prefix {
+			key, err = is.Indexer.(memdb.PrefixIndexer).PrefixFromArgs(args...)
+		} else {
+			key, err = is.Indexer.FromArgs(args...)
+		}
+		if err != nil {
+			panic("index: " + err.Error()) // schema and argument bugs only, as in get
+		}
+	}
+	r.noteKey(table, ix, string(key), filtered)
+}
+
+// noteKey records a lookup of the key prefix key in table's index.
+func (r Reader) noteKey(table, index, key string, filtered bool) {
+	if r.t == nil || r.t.reads == nil {
+		return
+	}
+	var f *filter
+	if filtered {
+		f = r.t.f
+	}
+	r.t.reads.add(table, index, key, f)
+}
+
+// Touched reports whether a write of any record of keys, between the
+// state was reads and the state now reads, touches a lookup of rec: the
+// record's old or new version (whichever exists) is found by a recorded
+// lookup, filter included. A key of a table the index does not hold (the
+// categories, which live in Meta) touches always.
+func (rec *Reads) Touched(was, now Reader, keys []Key) bool {
+	seen := make(map[Key]bool, len(keys))
+	for _, k := range keys {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		ts, ok := schema().Tables[k.Table]
+		if !ok {
+			return true
+		}
+		for _, rd := range [2]Reader{was, now} {
+			obj, err := rd.txn.First(k.Table, IndexID, k.ID)
+			if err != nil {
+				return true
+			}
+			if obj != nil && rec.finds(ts, obj) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// finds reports whether a recorded lookup of ts finds obj.
+func (rec *Reads) finds(ts *memdb.TableSchema, obj any) bool {
+	var vals [][]byte // of the index at hand, computed once for all layers
+	for name, is := range ts.Indexes {
+		vals = vals[:0]
+		computed := false
+		for p := rec; p != nil; p = p.parent {
+			p.mu.Lock()
+			ir := p.ix[tableIndex{ts.Name, name}]
+			p.mu.Unlock()
+			if ir == nil {
+				continue
+			}
+			if !computed {
+				vals, computed = indexValues(is, obj, vals), true
+			}
+			if ir.finds(vals, obj) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// finds reports whether a lookup of ir finds a record with index values
+// vals (obj itself, for the filters).
+func (ir *indexReads) finds(vals [][]byte, obj any) bool {
+	for _, v := range vals {
+		for n := 0; n <= len(v); n++ {
+			if _, ok := ir.any[string(v[:n])]; ok {
+				return true
+			}
+			for _, f := range ir.where[string(v[:n])] {
+				if f.keep(obj) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// indexValues appends obj's values in the index is to vals (none when
+// obj is not in that index).
+func indexValues(is *memdb.IndexSchema, obj any, vals [][]byte) [][]byte {
+	switch x := is.Indexer.(type) {
+	case memdb.SingleIndexer:
+		if ok, v, err := x.FromObject(obj); ok && err == nil {
+			vals = append(vals, v)
+		}
+	case memdb.MultiIndexer:
+		if ok, vs, err := x.FromObject(obj); ok && err == nil {
+			vals = append(vals, vs...)
+		}
+	}
+	return vals
+}
