@@ -314,8 +314,9 @@ func (r Reader) Held(it *matcher.Item) int64 {
 		return 0
 	}
 	var n int64
+	q := r.Track(nil) // the claims on it, recorded whole by HasClaims
 	for _, s := range []matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled} {
-		for c := range r.ClaimsOnItemWith(it, s) {
+		for c := range q.ClaimsOnItemWith(it, s) {
 			n += c.Quantity
 		}
 	}

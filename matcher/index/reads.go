@@ -43,7 +43,9 @@ type tableIndex struct{ table, index string }
 // key is the prefix of itself), and those sought through a filter.
 type indexReads struct {
 	any   map[string]struct{}
+	strs  map[string]struct{} // s stands for the key s+"\x00" (see terminated), kept without a copy
 	where map[string][]*filter
+	wstrs map[string][]*filter // as strs, through filters
 }
 
 // filter is the acceptance test of a Reader made by Where.
@@ -96,27 +98,60 @@ func (rec *Reads) Merge(o *Reads) {
 				rec.n++
 			}
 		}
-		for p, fs := range src.where {
-			if dst.where == nil {
-				dst.where = map[string][]*filter{}
-			}
-			for _, f := range fs {
-				if !slices.Contains(dst.where[p], f) {
-					dst.where[p] = append(dst.where[p], f)
-					rec.n++
-				}
+		for p := range src.strs {
+			if _, ok := dst.strs[p]; !ok {
+				dst.strs[p] = struct{}{}
+				rec.n++
 			}
 		}
+		rec.n += mergeWhere(&dst.where, src.where) + mergeWhere(&dst.wstrs, src.wstrs)
 	}
+}
+
+// mergeWhere adds src's filters to *dst and returns how many it added.
+func mergeWhere(dst *map[string][]*filter, src map[string][]*filter) int {
+	n := 0
+	for p, fs := range src {
+		for _, f := range fs {
+			n += addWhere(dst, p, f)
+		}
+	}
+	return n
+}
+
+// addWhere adds f to (*m)[p] and returns 1, or 0 when it is there.
+func addWhere(m *map[string][]*filter, p string, f *filter) int {
+	if slices.Contains((*m)[p], f) {
+		return 0
+	}
+	if *m == nil {
+		*m = map[string][]*filter{}
+	}
+	(*m)[p] = append((*m)[p], f)
+	return 1
 }
 
 func (rec *Reads) index(k tableIndex) *indexReads {
 	ir := rec.ix[k]
 	if ir == nil {
-		ir = &indexReads{any: map[string]struct{}{}}
+		ir = &indexReads{any: map[string]struct{}{}, strs: map[string]struct{}{}}
 		rec.ix[k] = ir
 	}
 	return ir
+}
+
+// addStr records a lookup of the key s+"\x00" in table's index, through
+// f (nil: none).
+func (rec *Reads) addStr(table, index, s string, f *filter) {
+	rec.mu.Lock()
+	ir := rec.index(tableIndex{table, index})
+	if f != nil {
+		rec.n += addWhere(&ir.wstrs, s, f)
+	} else if _, ok := ir.strs[s]; !ok {
+		ir.strs[s] = struct{}{}
+		rec.n++
+	}
+	rec.mu.Unlock()
 }
 
 // add records a lookup of prefix in table's index, through f (nil: none).
@@ -128,12 +163,8 @@ func (rec *Reads) add(table, index, prefix string, f *filter) {
 			ir.any[prefix] = struct{}{}
 			rec.n++
 		}
-	} else if !slices.Contains(ir.where[prefix], f) {
-		if ir.where == nil {
-			ir.where = map[string][]*filter{}
-		}
-		ir.where[prefix] = append(ir.where[prefix], f)
-		rec.n++
+	} else {
+		rec.n += addWhere(&ir.where, prefix, f)
 	}
 	rec.mu.Unlock()
 }
@@ -196,6 +227,16 @@ func (r Reader) note(table, index string, filtered bool, args ...any) {
 	if s, ok := strings.CutSuffix(index, "_prefix"); ok {
 		ix, prefix = s, true
 	}
+	var f *filter
+	if filtered {
+		f = r.t.f
+	}
+	if len(args) == 1 && !prefix {
+		if s, ok := args[0].(string); ok && terminated(table, ix) {
+			r.t.reads.addStr(table, ix, s, f) // the common case, without a copy of the key
+			return
+		}
+	}
 	var key []byte
 	if len(args) > 0 {
 		is := schema().Tables[table].Indexes[ix]
@@ -210,6 +251,23 @@ func (r Reader) note(table, index string, filtered bool, args ...any) {
 		}
 	}
 	r.noteKey(table, ix, string(key), filtered)
+}
+
+// terminatedIndexes caches terminated.
+var terminatedIndexes sync.Map // tableIndex → bool
+
+// terminated reports whether the key of a lookup of one string s in
+// table's index is s+"\x00" (memdb's string indexes and ours).
+func terminated(table, index string) bool {
+	k := tableIndex{table, index}
+	if v, ok := terminatedIndexes.Load(k); ok {
+		return v.(bool)
+	}
+	const probe = "\x01probe"
+	b, err := schema().Tables[table].Indexes[index].Indexer.FromArgs(probe)
+	ok := err == nil && string(b) == probe+"\x00"
+	terminatedIndexes.Store(k, ok)
+	return ok
 }
 
 // noteKey records a lookup of the key prefix key in table's index.
@@ -284,6 +342,16 @@ func (ir *indexReads) finds(vals [][]byte, obj any) bool {
 		for n := 0; n <= len(v); n++ {
 			if _, ok := ir.any[string(v[:n])]; ok {
 				return true
+			}
+			if n > 0 && v[n-1] == 0 {
+				if _, ok := ir.strs[string(v[:n-1])]; ok {
+					return true
+				}
+				for _, f := range ir.wstrs[string(v[:n-1])] {
+					if f.keep(obj) {
+						return true
+					}
+				}
 			}
 			for _, f := range ir.where[string(v[:n])] {
 				if f.keep(obj) {

@@ -195,9 +195,10 @@ func HeldReserved(r index.Reader, it *matcher.Item, meeting string) (held, reser
 	if !r.HasClaims(it) {
 		return 0, 0
 	}
-	held = r.Held(it)
+	q := r.Track(nil) // what follows reads claims on it, recorded whole by HasClaims
+	held = q.Held(it)
 	reserved = held
-	for c := range r.ClaimsOnItemWith(it, matcher.ClaimProposed) {
+	for c := range q.ClaimsOnItemWith(it, matcher.ClaimProposed) {
 		if !(c.Meeting == meeting && len(c.AcceptedBy) == 0) {
 			reserved += c.Quantity
 		}
