@@ -216,12 +216,14 @@ type gatherer struct {
 	held      []party
 	direct    map[string][]string
 	parents   map[string][]string
-	closed    map[string]bool // project id -> done or dropped
+	closed    map[string]bool    // project id -> done or dropped
+	rejected  map[[2]string]bool // (resource, demand) of the rejected claims on the demands gathered
 }
 
 func newGatherer(r index.Reader, scope *Scope) *gatherer {
 	return &gatherer{r: r, scope: scope, demands: partiesBuf(), resources: partiesBuf(),
-		direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{}}
+		direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{},
+		rejected: map[[2]string]bool{}}
 }
 
 // partyBufs pools the party arrays of instances recycled (see recycle),
@@ -266,6 +268,12 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 		return
 	}
 	p := newParty(it, u, Reserved(g.r, it, g.scope.Meeting))
+	if it.Kind == matcher.Demand && g.r.HasClaims(it) {
+		// the claims on it, recorded whole by HasClaims
+		for c := range g.r.Track(nil).ClaimsOnItemWith(it, matcher.ClaimRejected) {
+			g.rejected[[2]string{c.Resource, it.ID}] = true
+		}
+	}
 	if it.Kind == matcher.Demand {
 		if p.remaining > 0 {
 			g.demands = append(g.demands, p)
@@ -297,7 +305,7 @@ func (in *instance) merge(gs ...*gatherer) {
 	if len(gs) == 1 && len(in.demands) == 0 && len(in.resources) == 0 && len(in.held) == 0 {
 		// one gatherer: its parties as they are, without a copy
 		in.demands, in.resources, in.held = gs[0].demands, gs[0].resources, gs[0].held
-		in.direct, in.parents = gs[0].direct, gs[0].parents
+		in.direct, in.parents, in.rejected = gs[0].direct, gs[0].parents, gs[0].rejected
 		return
 	}
 	if in.demands == nil {
@@ -318,6 +326,9 @@ func (in *instance) merge(gs ...*gatherer) {
 		}
 		for k, v := range g.parents {
 			in.parents[k] = v
+		}
+		for k := range g.rejected {
+			in.rejected[k] = true
 		}
 	}
 }
@@ -450,16 +461,14 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 	slices.SortFunc(in.resources, partyByID)
 	slices.SortFunc(in.held, partyByID)
 	in.indexResources()
-	// Rejected pairs and the fulfilled history: only those between two
-	// units of the scope can pair a demand with a resource of the
-	// instance (the only pairs the rows look up).
+	// The fulfilled history: only claims between two units of the scope
+	// count between a demand and a resource of the instance (the only
+	// pairs the rows look up). The rejected pairs are those of the
+	// demands gathered (see gatherer.add).
 	within := r.Where(func(o any) bool {
 		c := o.(*matcher.Claim)
 		return scope.HasUnit(c.ResourceUnit) && scope.HasUnit(c.DemandUnit)
 	})
-	for c := range within.ClaimsByStatus(matcher.ClaimRejected) {
-		in.rejected[[2]string{c.Resource, c.Demand}] = true
-	}
 	for c := range within.ClaimsByStatus(matcher.ClaimFulfilled) {
 		in.history[orderedPair(c.ResourceUnit, c.DemandUnit)]++
 	}

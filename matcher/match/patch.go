@@ -79,8 +79,21 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 	}
 	in := prev.derive(r, vocab, func(id string) bool { return affected[id] }, g)
 
+	// The rejected pairs of the demands gathered again replace theirs (a
+	// changed claim's demand is among them).
+	redo := len(g.rejected) > 0
+	for k := range prev.rejected {
+		if redo = redo || affected[k[1]]; redo {
+			break
+		}
+	}
+	if redo {
+		in.rejected = maps.Clone(prev.rejected)
+		maps.DeleteFunc(in.rejected, func(k [2]string, _ bool) bool { return affected[k[1]] })
+		maps.Copy(in.rejected, g.rejected)
+	}
 	if len(claims) > 0 {
-		in.rejected, in.history = maps.Clone(prev.rejected), maps.Clone(prev.history)
+		in.history = maps.Clone(prev.history)
 		// as gatherInstance: the claims between two units of the scope
 		within := func(c *matcher.Claim) bool {
 			return c != nil && scope.HasUnit(c.ResourceUnit) && scope.HasUnit(c.DemandUnit)
@@ -88,21 +101,6 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 		for _, id := range claims {
 			was, _ := prevR.Claim(id)
 			now, _ := probe.Claim(id)
-			for _, c := range []*matcher.Claim{was, now} {
-				if !within(c) {
-					continue
-				}
-				// rejected is a set of pairs: ask the state whether one
-				// rejected claim on the pair is left
-				pair := [2]string{c.Resource, c.Demand}
-				delete(in.rejected, pair)
-				for o := range probe.ClaimsOnPair(c.Resource, c.Demand) {
-					if o.Status == matcher.ClaimRejected && within(o) {
-						in.rejected[pair] = true
-						break
-					}
-				}
-			}
 			if within(was) && was.Status == matcher.ClaimFulfilled {
 				k := orderedPair(was.ResourceUnit, was.DemandUnit)
 				if in.history[k]--; in.history[k] == 0 {
