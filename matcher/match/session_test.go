@@ -288,7 +288,7 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 					}
 					compared[[2]bool{old, now}]++
 					if now && !old {
-						t.Logf("step %d (%s): %s/%s: the reads only: %v", step, what, c.meeting, c.mode, keys)
+						t.Fatalf("step %d (%s): session %s/%s: the recorded reads see a change the lists do not: %v", step, what, c.meeting, c.mode, keys)
 					}
 				}
 			}
@@ -486,7 +486,8 @@ func TestPooledWhyNotAndAlternatives(t *testing.T) {
 
 // touchedByLists is what sessionState.touchedBy was before it followed the
 // recorded reads: which changes touch a meeting, restated table by table.
-// The recorded reads must see every change it sees (driveSession).
+// The recorded reads must see exactly the changes it sees (driveSession),
+// but for a unit of the scope with no item at the meeting's level.
 func touchedByLists(st *sessionState, r index.Reader, keys []index.Key) bool {
 	scope := st.in.scope
 	projects := map[string]bool{} // projects with a slot among the demands
