@@ -213,7 +213,7 @@ func (r Reader) ItemsAtLevelBetween(l matcher.Level, from, to string) iter.Seq[*
 // LevelIDs returns the least and the greatest id of the items of one
 // level ("" for none).
 func (r Reader) LevelIDs(l matcher.Level) (first, last string) {
-	r.note(TableItems, IndexLevel, false, string(l))
+	r.noteStr(TableItems, IndexLevel, string(l))
 	if raw, err := r.txn.First(TableItems, IndexLevel, string(l)); err == nil && raw != nil {
 		first = raw.(*matcher.Item).ID
 	}
@@ -303,7 +303,7 @@ func (r Reader) HasClaims(it *matcher.Item) bool {
 	if it.Kind == matcher.Resource {
 		ix = IndexResource
 	}
-	r.note(TableClaims, ix, false, it.ID)
+	r.noteStr(TableClaims, ix, it.ID)
 	raw, err := r.txn.First(TableClaims, ix, it.ID)
 	return err == nil && raw != nil
 }

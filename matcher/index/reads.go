@@ -270,6 +270,15 @@ func terminated(table, index string) bool {
 	return ok
 }
 
+// noteStr is note of one string argument, which it does not box unless r
+// records (a caller's arguments passed to note escape).
+func (r Reader) noteStr(table, index, arg string) {
+	if r.t == nil || r.t.reads == nil {
+		return
+	}
+	r.note(table, index, false, arg)
+}
+
 // noteKey records a lookup of the key prefix key in table's index.
 func (r Reader) noteKey(table, index, key string, filtered bool) {
 	if r.t == nil || r.t.reads == nil {

@@ -195,10 +195,20 @@ func HeldReserved(r index.Reader, it *matcher.Item, meeting string) (held, reser
 	if !r.HasClaims(it) {
 		return 0, 0
 	}
-	q := r.Track(nil) // what follows reads claims on it, recorded whole by HasClaims
-	held = q.Held(it)
+	return heldReserved(r.Track(nil), it, meeting)
+}
+
+// heldReserved is HeldReserved of an item with claims, read by r (the
+// walks read only claims on it: a recorder of HasClaims's lookup has them
+// all).
+func heldReserved(r index.Reader, it *matcher.Item, meeting string) (held, reserved int64) {
+	for _, s := range []matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled} {
+		for c := range r.ClaimsOnItemWith(it, s) {
+			held += c.Quantity
+		}
+	}
 	reserved = held
-	for c := range q.ClaimsOnItemWith(it, matcher.ClaimProposed) {
+	for c := range r.ClaimsOnItemWith(it, matcher.ClaimProposed) {
 		if !(c.Meeting == meeting && len(c.AcceptedBy) == 0) {
 			reserved += c.Quantity
 		}
@@ -267,13 +277,17 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	if it.Status != matcher.ItemOpen || it.Level != g.scope.Level || g.closedProject(it.Project) {
 		return
 	}
-	p := newParty(it, u, Reserved(g.r, it, g.scope.Meeting))
-	if it.Kind == matcher.Demand && g.r.HasClaims(it) {
-		// the claims on it, recorded whole by HasClaims
-		for c := range g.r.Track(nil).ClaimsOnItemWith(it, matcher.ClaimRejected) {
-			g.rejected[[2]string{c.Resource, it.ID}] = true
+	var reserved int64 // Reserved(g.r, it, g.scope.Meeting)
+	if g.r.HasClaims(it) {
+		q := g.r.Track(nil) // the claims on it, recorded whole by HasClaims
+		_, reserved = heldReserved(q, it, g.scope.Meeting)
+		if it.Kind == matcher.Demand {
+			for c := range q.ClaimsOnItemWith(it, matcher.ClaimRejected) {
+				g.rejected[[2]string{c.Resource, it.ID}] = true
+			}
 		}
 	}
+	p := newParty(it, u, reserved)
 	if it.Kind == matcher.Demand {
 		if p.remaining > 0 {
 			g.demands = append(g.demands, p)
