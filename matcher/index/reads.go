@@ -297,12 +297,17 @@ func (r Reader) noteKey(table, index, key string, filtered bool) {
 // lookup, filter included. A key of a table the index does not hold (the
 // categories, which live in Meta) touches always.
 func (rec *Reads) Touched(was, now Reader, keys []Key) bool {
-	seen := make(map[Key]bool, len(keys))
-	for _, k := range keys {
-		if seen[k] {
+	var seen map[Key]bool // keys repeat when a record is written in several writes
+	if len(keys) > 16 {
+		seen = make(map[Key]bool, len(keys))
+	}
+	for i, k := range keys {
+		if seen != nil && seen[k] || seen == nil && slices.Contains(keys[:i], k) {
 			continue
 		}
-		seen[k] = true
+		if seen != nil {
+			seen[k] = true
+		}
 		ts, ok := schema().Tables[k.Table]
 		if !ok {
 			return true
@@ -322,7 +327,8 @@ func (rec *Reads) Touched(was, now Reader, keys []Key) bool {
 
 // finds reports whether a recorded lookup of ts finds obj.
 func (rec *Reads) finds(ts *memdb.TableSchema, obj any) bool {
-	var vals [][]byte // of the index at hand, computed once for all layers
+	var buf [4][]byte
+	vals := buf[:0] // of the index at hand, computed once for all layers
 	for name, is := range ts.Indexes {
 		vals = vals[:0]
 		computed := false
