@@ -179,11 +179,11 @@ func (r Reader) Track(rec *Reads) Reader {
 		if r.t == nil || r.t.keep == nil {
 			return Reader{txn: r.txn}
 		}
-		return Reader{txn: r.txn, t: &tracker{keep: r.t.keep}}
+		return Reader{txn: r.txn, t: &tracker{keep: r.t.keep, f: r.t.f}}
 	}
 	t := &tracker{reads: rec}
 	if r.t != nil {
-		t.keep = r.t.keep
+		t.keep, t.f = r.t.keep, r.t.f
 	}
 	return Reader{txn: r.txn, t: t}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -64,4 +65,87 @@ func TestSessionFollowsUnitField(t *testing.T) {
 	if g, w := resultJSON(t, got), resultJSON(t, want); !bytes.Equal(g, w) {
 		t.Fatalf("session after the edit differs from Run:\n got %.600s\nwant %.600s", g, w)
 	}
+}
+
+// TestSessionAlliances: the alliances a run read are those of its scope
+// and of the units it gathered. A change of another community's alliance
+// leaves the meeting untouched; adding one of that community's units to
+// the meeting's alliance touches it, and the session follows (gathering
+// afresh).
+func TestSessionAlliances(t *testing.T) {
+	st := bananStore(t)
+	set := DefaultSettings()
+	sess := NewSession("lh", set)
+	sn := st.Snapshot()
+	if _, err := sess.Run(ctx, sn.Reader, sn.Vocab); err != nil {
+		t.Fatal(err)
+	}
+	lh, err := sn.Alliance("lh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// another community meeting, and a unit of it with an item at the
+	// community level that lh does not hold
+	var other *matcher.Alliance
+	var unit string
+	for a := range sn.AlliancesAt(matcher.Community) {
+		if a.ID == "lh" {
+			continue
+		}
+		for _, u := range a.AllUnits() {
+			if hasItemAt(sn.Reader, u, matcher.Community) && !slices.Contains(lh.AllUnits(), u) {
+				other, unit = a, u
+				break
+			}
+		}
+		if other != nil {
+			break
+		}
+	}
+	if other == nil {
+		t.Fatal("no other community meeting with items")
+	}
+	check := func(what string, edit func(tx *store.Tx) error, touched bool) {
+		t.Helper()
+		before := sess.Stats()
+		if _, err := st.Update(ctx, "test", "edit", nil, edit); err != nil {
+			t.Fatal(err)
+		}
+		sn := st.Snapshot()
+		got, err := sess.Run(ctx, sn.Reader, sn.Vocab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Run(ctx, sn.Reader, sn.Vocab, "lh", set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if untouched := sess.Stats().Untouched > before.Untouched; untouched == touched {
+			t.Errorf("%s: touched %v, want %v", what, !untouched, touched)
+		}
+		if g, w := resultJSON(t, got), resultJSON(t, want); !bytes.Equal(g, w) {
+			t.Fatalf("%s: session differs from Run:\n got %.600s\nwant %.600s", what, g, w)
+		}
+	}
+	renamed := *other
+	renamed.Name += "（改）"
+	check("another community's alliance renamed", func(tx *store.Tx) error { return tx.PutAlliance(renamed) }, false)
+	grown := *lh
+	grown.Members = append(slices.Clone(grown.Members), unit)
+	check("a unit of another community joins lh", func(tx *store.Tx) error { return tx.PutAlliance(grown) }, true)
+	sn = st.Snapshot()
+	if res, _ := sess.Run(ctx, sn.Reader, sn.Vocab); res == nil || !slices.ContainsFunc(sess.prev.in.demands, func(p party) bool { return p.unit.ID == unit }) &&
+		!slices.ContainsFunc(sess.prev.in.resources, func(p party) bool { return p.unit.ID == unit }) {
+		t.Fatalf("the unit %s that joined is not gathered", unit)
+	}
+}
+
+// hasItemAt reports whether unit has an item at level in r.
+func hasItemAt(r index.Reader, unit string, level matcher.Level) bool {
+	for it := range r.ItemsOf(unit) {
+		if it.Level == level {
+			return true
+		}
+	}
+	return false
 }
