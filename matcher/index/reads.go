@@ -32,9 +32,11 @@ type Reads struct {
 	parent *Reads
 	depth  int // layers below this one
 
-	mu sync.Mutex
-	ix map[tableIndex]*indexReads
-	n  int // lookups recorded in this layer
+	mu      sync.Mutex
+	ix      map[tableIndex]*indexReads
+	owned   map[tableIndex]map[string][]string // as indexReads.strs: the owners each key was read for (see For)
+	unowned bool                               // a read for an owner that owned cannot hold was made
+	n       int                                // lookups recorded in this layer
 }
 
 type tableIndex struct{ table, index string }
@@ -58,7 +60,7 @@ const maxLayers = 8
 // NewReads returns an empty record on top of parent (nil: none), which
 // must no longer be recorded into.
 func NewReads(parent *Reads) *Reads {
-	rec := &Reads{ix: map[tableIndex]*indexReads{}}
+	rec := &Reads{ix: map[tableIndex]*indexReads{}, owned: map[tableIndex]map[string][]string{}}
 	if parent == nil {
 		return rec
 	}
@@ -106,6 +108,14 @@ func (rec *Reads) Merge(o *Reads) {
 		}
 		rec.n += mergeWhere(&dst.where, src.where) + mergeWhere(&dst.wstrs, src.wstrs)
 	}
+	for k, src := range o.owned {
+		for s, owners := range src {
+			for _, w := range owners {
+				rec.addOwnedLocked(k, s, w)
+			}
+		}
+	}
+	rec.unowned = rec.unowned || o.unowned
 }
 
 // mergeWhere adds src's filters to *dst and returns how many it added.
@@ -152,6 +162,19 @@ func (rec *Reads) addStr(table, index, s string, f *filter) {
 		rec.n++
 	}
 	rec.mu.Unlock()
+}
+
+// addOwnedLocked records that the key s+"\x00" of k was read for owner
+// (rec.mu held).
+func (rec *Reads) addOwnedLocked(k tableIndex, s, owner string) {
+	m := rec.owned[k]
+	if m == nil {
+		m = map[string][]string{}
+		rec.owned[k] = m
+	}
+	if ws := m[s]; len(ws) == 0 || ws[len(ws)-1] != owner && !slices.Contains(ws, owner) {
+		m[s] = append(ws, owner)
+	}
 }
 
 // add records a lookup of prefix in table's index, through f (nil: none).
@@ -215,7 +238,25 @@ type tracker struct {
 	reads *Reads
 	keep  func(obj any) bool // nil: every record
 	f     *filter            // keep, as recorded
+	owner string             // see For ("": none)
 }
+
+// For returns a reader of r's state that records, besides, what it reads
+// as read for owner (an item gathered, say): Owners tells from the keys
+// written which owners read what they touch. A reader that records
+// nothing is returned as it is.
+func (r Reader) For(owner string) Reader {
+	if r.t == nil || r.t.reads == nil {
+		return r
+	}
+	t := *r.t
+	t.owner = owner
+	return Reader{txn: r.txn, t: &t}
+}
+
+// Noted records that the record id of table was read: it was handed over
+// by another lookup (made for another owner, or by the caller before).
+func (r Reader) Noted(table, id string) { r.noteStr(table, IndexID, id) }
 
 // note records a lookup of args in table's index (a name ending in
 // "_prefix" seeks a prefix, as in memdb) when r records.
@@ -234,8 +275,18 @@ func (r Reader) note(table, index string, filtered bool, args ...any) {
 	if len(args) == 1 && !prefix {
 		if s, ok := args[0].(string); ok && terminated(table, ix) {
 			r.t.reads.addStr(table, ix, s, f) // the common case, without a copy of the key
+			if r.t.owner != "" {
+				r.t.reads.mu.Lock()
+				r.t.reads.addOwnedLocked(tableIndex{table, ix}, s, r.t.owner)
+				r.t.reads.mu.Unlock()
+			}
 			return
 		}
+	}
+	if r.t.owner != "" {
+		r.t.reads.mu.Lock()
+		r.t.reads.unowned = true
+		r.t.reads.mu.Unlock()
 	}
 	var key []byte
 	if len(args) > 0 {
@@ -323,6 +374,62 @@ func (rec *Reads) Touched(was, now Reader, keys []Key) bool {
 		}
 	}
 	return false
+}
+
+// Owners calls fn with each owner (see For) of a lookup of rec that finds
+// the old or the new version of a record of keys (an owner may come more
+// than once). It returns false when it cannot tell: a key of a table the
+// index does not hold, or a read for an owner of a kind it does not keep
+// (one other than of one string).
+func (rec *Reads) Owners(was, now Reader, keys []Key, fn func(owner string)) bool {
+	for p := rec; p != nil; p = p.parent {
+		p.mu.Lock()
+		unowned := p.unowned
+		p.mu.Unlock()
+		if unowned {
+			return false
+		}
+	}
+	var buf [4][]byte
+	for _, k := range keys {
+		ts, ok := schema().Tables[k.Table]
+		if !ok {
+			return false
+		}
+		for _, rd := range [2]Reader{was, now} {
+			obj, err := rd.txn.First(k.Table, IndexID, k.ID)
+			if err != nil {
+				return false
+			}
+			if obj == nil {
+				continue
+			}
+			for name, is := range ts.Indexes {
+				vals := buf[:0]
+				computed := false
+				for p := rec; p != nil; p = p.parent {
+					p.mu.Lock()
+					m := p.owned[tableIndex{ts.Name, name}]
+					if m != nil {
+						if !computed {
+							vals, computed = indexValues(is, obj, vals), true
+						}
+						for _, v := range vals {
+							for n := 1; n <= len(v); n++ {
+								if v[n-1] == 0 {
+									for _, w := range m[string(v[:n-1])] {
+										fn(w)
+									}
+								}
+							}
+						}
+					}
+					p.mu.Unlock()
+				}
+			}
+		}
+	}
+	return true
 }
 
 // finds reports whether a recorded lookup of ts finds obj.

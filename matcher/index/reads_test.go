@@ -153,3 +153,55 @@ func TestReadsLayers(t *testing.T) {
 		t.Error("the first layer's read is lost in the folding")
 	}
 }
+
+// Owners names the owners of the lookups that find a written record, in
+// every layer, and cannot tell for a table the index does not hold.
+func TestReadsOwners(t *testing.T) {
+	db, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := db.Txn(true)
+	for _, u := range []string{"u1", "u2"} {
+		if err := txn.Insert(TableUnits, &matcher.Unit{ID: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	txn.Commit()
+	was := NewReader(db.Txn(false))
+	rec := NewReads(nil)
+	r := was.Track(rec)
+	r.For("i1").UnitRaw("u1")
+	r.For("i2").Noted(TableUnits, "u1")
+	top := NewReads(rec)
+	was.Track(top).For("i3").UnitRaw("u2")
+	was.Track(top).UnitRaw("u2") // not for an owner
+	txn = db.Txn(true)
+	for _, u := range []string{"u1", "u2"} {
+		if err := txn.Insert(TableUnits, &matcher.Unit{ID: u, Grid: "g"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	txn.Commit()
+	now := NewReader(db.Txn(false))
+	for _, c := range []struct {
+		key  string
+		want []string
+	}{{"u1", []string{"i1", "i2"}}, {"u2", []string{"i3"}}} {
+		got := map[string]bool{}
+		if !top.Owners(was, now, []Key{{TableUnits, c.key}}, func(o string) { got[o] = true }) {
+			t.Fatalf("%s: cannot tell", c.key)
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s: owners %v, want %v", c.key, got, c.want)
+		}
+		for _, w := range c.want {
+			if !got[w] {
+				t.Errorf("%s: owners %v, want %v", c.key, got, c.want)
+			}
+		}
+	}
+	if top.Owners(was, now, []Key{{"categories", "c"}}, func(string) {}) {
+		t.Error("owners told for a table the index does not hold")
+	}
+}

@@ -260,25 +260,36 @@ func putParties(ps []party) {
 
 // closedProject reports whether project id is done or dropped (its slots
 // are not matched); projects are looked up as their slots come.
-func (g *gatherer) closedProject(id string) bool {
+// r reads for the item looked at (see add).
+func (g *gatherer) closedProject(r index.Reader, id string) bool {
 	if id == "" {
 		return false
 	}
 	c, ok := g.closed[id]
 	if !ok {
-		p, err := g.r.Project(id)
+		p, err := r.Project(id)
 		c = err == nil && (p.Status == matcher.ProjectDone || p.Status == matcher.ProjectDropped)
 		g.closed[id] = c
+	} else {
+		r.Noted(index.TableProjects, id)
 	}
 	return c
 }
 
+// add gathers it, of unit u, when it is matched. When g's reader records,
+// what it reads for it is recorded as read for it (index.Reader.For): a
+// patch gathers again the items a change touches the reads of.
 func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
-	if it.Status != matcher.ItemOpen || it.Level != g.scope.Level || g.closedProject(it.Project) {
+	if it.Status != matcher.ItemOpen || it.Level != g.scope.Level {
 		return
 	}
+	r := g.r.For(it.ID)
+	if g.closedProject(r, it.Project) {
+		return
+	}
+	r.Noted(index.TableUnits, u.ID)
 	var reserved int64 // Reserved(g.r, it, g.scope.Meeting)
-	if g.r.HasClaims(it) {
+	if r.HasClaims(it) {
 		q := g.r.Track(nil) // the claims on it, recorded whole by HasClaims
 		_, reserved = heldReserved(q, it, g.scope.Meeting)
 		if it.Kind == matcher.Demand {

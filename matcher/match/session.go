@@ -277,7 +277,7 @@ func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.
 	var rec *index.Reads
 	if known {
 		rec = index.NewReads(prev.reads)
-		in = patchInstance(prev.in, prev.r, r.Track(rec), vocab, keys) // nil: alliances, grids or categories changed
+		in = patchInstance(prev.in, prev.reads, prev.r, r.Track(rec), vocab, keys) // nil: alliances, grids or categories changed
 	}
 	if in != nil {
 		s.stats.Patched++
