@@ -34,9 +34,9 @@ type Reads struct {
 
 	mu      sync.Mutex
 	ix      map[tableIndex]*indexReads
-	owned   map[tableIndex]map[string][]string // as indexReads.strs: the owners each key was read for (see For)
-	unowned bool                               // a read for an owner that owned cannot hold was made
-	n       int                                // lookups recorded in this layer
+	owned   map[tableIndex]*ownedKeys // as indexReads.strs: the owners each key was read for (see For)
+	unowned bool                      // a read for an owner that owned cannot hold was made
+	n       int                       // lookups recorded in this layer
 }
 
 type tableIndex struct{ table, index string }
@@ -60,7 +60,7 @@ const maxLayers = 8
 // NewReads returns an empty record on top of parent (nil: none), which
 // must no longer be recorded into.
 func NewReads(parent *Reads) *Reads {
-	rec := &Reads{ix: map[tableIndex]*indexReads{}, owned: map[tableIndex]map[string][]string{}}
+	rec := &Reads{ix: map[tableIndex]*indexReads{}, owned: map[tableIndex]*ownedKeys{}}
 	if parent == nil {
 		return rec
 	}
@@ -109,8 +109,11 @@ func (rec *Reads) Merge(o *Reads) {
 		rec.n += mergeWhere(&dst.where, src.where) + mergeWhere(&dst.wstrs, src.wstrs)
 	}
 	for k, src := range o.owned {
-		for s, owners := range src {
-			for _, w := range owners {
+		for s, w := range src.one {
+			rec.addOwnedLocked(k, s, w)
+		}
+		for s, ws := range src.more {
+			for _, w := range ws {
 				rec.addOwnedLocked(k, s, w)
 			}
 		}
@@ -169,11 +172,38 @@ func (rec *Reads) addStr(table, index, s string, f *filter) {
 func (rec *Reads) addOwnedLocked(k tableIndex, s, owner string) {
 	m := rec.owned[k]
 	if m == nil {
-		m = map[string][]string{}
+		m = &ownedKeys{one: map[string]string{}}
 		rec.owned[k] = m
 	}
-	if ws := m[s]; len(ws) == 0 || ws[len(ws)-1] != owner && !slices.Contains(ws, owner) {
-		m[s] = append(ws, owner)
+	w, ok := m.one[s]
+	switch {
+	case !ok:
+		m.one[s] = owner
+	case w == owner:
+	default:
+		if ws := m.more[s]; !slices.Contains(ws, owner) {
+			if m.more == nil {
+				m.more = map[string][]string{}
+			}
+			m.more[s] = append(ws, owner)
+		}
+	}
+}
+
+// ownedKeys is the owners of the keys read in one index: the first of
+// each, and the others (most keys have one: the item read them).
+type ownedKeys struct {
+	one  map[string]string
+	more map[string][]string
+}
+
+// each calls fn with the owners of key s.
+func (m *ownedKeys) each(s string, fn func(owner string)) {
+	if w, ok := m.one[s]; ok {
+		fn(w)
+		for _, w := range m.more[s] {
+			fn(w)
+		}
 	}
 }
 
@@ -254,6 +284,17 @@ func (r Reader) For(owner string) Reader {
 	return Reader{txn: r.txn, t: &t}
 }
 
+// Owning is For with the owner set by set, for a caller reading for one
+// owner after another: the reader and set belong to one goroutine. A
+// reader that records nothing is returned as it is (set does nothing).
+func (r Reader) Owning() (Reader, func(owner string)) {
+	if r.t == nil || r.t.reads == nil {
+		return r, func(string) {}
+	}
+	t := *r.t
+	return Reader{txn: r.txn, t: &t}, func(owner string) { t.owner = owner }
+}
+
 // Noted records that the record id of table was read: it was handed over
 // by another lookup (made for another owner, or by the caller before).
 func (r Reader) Noted(table, id string) { r.noteStr(table, IndexID, id) }
@@ -275,11 +316,7 @@ func (r Reader) note(table, index string, filtered bool, args ...any) {
 	if len(args) == 1 && !prefix {
 		if s, ok := args[0].(string); ok && terminated(table, ix) {
 			r.t.reads.addStr(table, ix, s, f) // the common case, without a copy of the key
-			if r.t.owner != "" {
-				r.t.reads.mu.Lock()
-				r.t.reads.addOwnedLocked(tableIndex{table, ix}, s, r.t.owner)
-				r.t.reads.mu.Unlock()
-			}
+			r.noteOwner(table, ix, s)
 			return
 		}
 	}
@@ -327,7 +364,22 @@ func (r Reader) noteStr(table, index, arg string) {
 	if r.t == nil || r.t.reads == nil {
 		return
 	}
+	if !strings.HasSuffix(index, "_prefix") && terminated(table, index) {
+		r.t.reads.addStr(table, index, arg, nil)
+		r.noteOwner(table, index, arg)
+		return
+	}
 	r.note(table, index, false, arg)
+}
+
+// noteOwner records that the key arg+"\x00" of table's index was read for
+// r's owner, if any.
+func (r Reader) noteOwner(table, index, arg string) {
+	if r.t.owner != "" {
+		r.t.reads.mu.Lock()
+		r.t.reads.addOwnedLocked(tableIndex{table, index}, arg, r.t.owner)
+		r.t.reads.mu.Unlock()
+	}
 }
 
 // noteKey records a lookup of the key prefix key in table's index.
@@ -417,9 +469,7 @@ func (rec *Reads) Owners(was, now Reader, keys []Key, fn func(owner string)) boo
 						for _, v := range vals {
 							for n := 1; n <= len(v); n++ {
 								if v[n-1] == 0 {
-									for _, w := range m[string(v[:n-1])] {
-										fn(w)
-									}
+									m.each(string(v[:n-1]), fn)
 								}
 							}
 						}

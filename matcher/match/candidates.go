@@ -228,12 +228,16 @@ type gatherer struct {
 	parents   map[string][]string
 	closed    map[string]bool    // project id -> done or dropped
 	rejected  map[[2]string]bool // (resource, demand) of the rejected claims on the demands gathered
+	own       index.Reader       // r, reading for the item set by owner (see add)
+	owner     func(item string)
 }
 
 func newGatherer(r index.Reader, scope *Scope) *gatherer {
-	return &gatherer{r: r, scope: scope, demands: partiesBuf(), resources: partiesBuf(),
+	g := &gatherer{r: r, scope: scope, demands: partiesBuf(), resources: partiesBuf(),
 		direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{},
 		rejected: map[[2]string]bool{}}
+	g.own, g.owner = r.Owning()
+	return g
 }
 
 // partyBufs pools the party arrays of instances recycled (see recycle),
@@ -277,13 +281,14 @@ func (g *gatherer) closedProject(r index.Reader, id string) bool {
 }
 
 // add gathers it, of unit u, when it is matched. When g's reader records,
-// what it reads for it is recorded as read for it (index.Reader.For): a
+// what it reads for it is recorded as read for it (index.Reader.Owning): a
 // patch gathers again the items a change touches the reads of.
 func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	if it.Status != matcher.ItemOpen || it.Level != g.scope.Level {
 		return
 	}
-	r := g.r.For(it.ID)
+	g.owner(it.ID)
+	r := g.own
 	if g.closedProject(r, it.Project) {
 		return
 	}
