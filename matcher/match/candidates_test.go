@@ -14,12 +14,13 @@ import (
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
-// TestChordBoundNeverDisagrees checks that the chord bound rejects a pair
-// only when DistanceKM puts it beyond the radius, for points at, just
-// inside and just outside the radius, from metres to MaxRadiusKM.
+// TestChordBoundNeverDisagrees checks that the chord bounds reject a pair
+// only when DistanceKM puts it beyond the radius and accept one only when
+// DistanceKM puts it within, for points at, just inside and just outside
+// the radius, from metres to MaxRadiusKM.
 func TestChordBoundNeverDisagrees(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	rejected := 0
+	rejected, accepted := 0, 0
 	for range 200000 {
 		a := matcher.GeoPoint{Lat: rng.Float64()*170 - 85, Lon: rng.Float64()*360 - 180}
 		radius := math.Exp(rng.Float64()*math.Log(matcher.MaxRadiusKM/0.001)) * 0.001
@@ -33,18 +34,25 @@ func TestChordBoundNeverDisagrees(t *testing.T) {
 			radius = DistanceKM(a, b)
 		}
 		va, vb := unitVector(a), unitVector(b)
-		if surelyFarther(chord2(&va, &vb), chord2Within(radius)) {
+		c, lim := chord2(&va, &vb), chord2Within(radius)
+		if surelyFarther(c, lim) {
 			rejected++
 			if km := DistanceKM(a, b); !(km > radius) {
 				t.Fatalf("%v–%v: bound rejects at radius %v, DistanceKM %v", a, b, radius, km)
 			}
 		}
+		if surelyNearer(c, lim) {
+			accepted++
+			if km := DistanceKM(a, b); !(km <= radius) {
+				t.Fatalf("%v–%v: bound accepts at radius %v, DistanceKM %v", a, b, radius, km)
+			}
+		}
 	}
-	if rejected < 10000 {
-		t.Errorf("the bound rejected only %d pairs: useless", rejected)
+	if rejected < 10000 || accepted < 10000 {
+		t.Errorf("the bounds rejected %d pairs and accepted %d: useless", rejected, accepted)
 	}
-	if surelyFarther(math.NaN(), chord2Within(1)) {
-		t.Error("the bound rejects NaN coordinates")
+	if surelyFarther(math.NaN(), chord2Within(1)) || surelyNearer(math.NaN(), chord2Within(1)) {
+		t.Error("a bound decides NaN coordinates")
 	}
 	if !math.IsInf(chord2Within(math.Pi*earthRadiusKM), 1) {
 		t.Error("a radius of half the circumference has a finite bound")
