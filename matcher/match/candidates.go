@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -898,7 +899,7 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 		radius = d.radius
 	}
 	found = in.nearby(d, radius, p.v.near, found[:0])
-	slices.Sort(found)
+	kept.bits = sortIndexes(found, len(in.resources), kept.bits)
 	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
 	for _, ri := range found {
 		if p.with(&in.resources[ri], ri).passes() {
@@ -924,6 +925,38 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	return found, reads
 }
 
+// sortIndexes sorts found, distinct indexes below n, in place. A long list
+// is sorted through a bitset of n bits (set, returned for reuse, all zero
+// again), which costs a word per 64 indexes below n instead of a
+// comparison sort's n·log n steps; a short one (against n) by comparison.
+func sortIndexes(found []int32, n int, set []uint64) []uint64 {
+	words := (n + 63) / 64
+	if len(found) < 64 || words > 2*len(found) {
+		slices.Sort(found)
+		return set
+	}
+	if cap(set) < words {
+		set = make([]uint64, words)
+	}
+	set = set[:words]
+	for _, i := range found {
+		set[i>>6] |= 1 << (i & 63)
+	}
+	k := 0
+	for w, b := range set {
+		for b != 0 {
+			found[k] = int32(w<<6 | bits.TrailingZeros64(b))
+			k++
+			b &= b - 1
+		}
+		set[w] = 0
+	}
+	if k != len(found) {
+		panic("match: sortIndexes of indexes listed twice")
+	}
+	return set
+}
+
 // rowScratch pools the buffers of row.
 var rowScratch = sync.Pool{New: func() any { return new(rowBuf) }}
 
@@ -935,6 +968,7 @@ type rowBuf struct {
 	texts  []int
 	keep   []bool
 	ctx    []uint64
+	bits   []uint64 // sortIndexes
 }
 
 // relativeKeep appends to keep, for each resource of ris (the candidates

@@ -312,3 +312,26 @@ func TestItemText(t *testing.T) {
 		}
 	}
 }
+
+// TestSortIndexes compares sortIndexes, by bitset or by comparison, with
+// slices.Sort, on lists of distinct indexes short and long against n.
+func TestSortIndexes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var set []uint64
+	for range 2000 {
+		n := 1 + rng.IntN(5000)
+		found := make([]int32, 0, n)
+		for _, i := range rng.Perm(n)[:rng.IntN(n+1)] {
+			found = append(found, int32(i))
+		}
+		want := slices.Clone(found)
+		slices.Sort(want)
+		set = sortIndexes(found, n, set)
+		if !slices.Equal(found, want) {
+			t.Fatalf("n %d, %d indexes: sorted %v, want %v", n, len(want), found, want)
+		}
+		if slices.ContainsFunc(set, func(w uint64) bool { return w != 0 }) {
+			t.Fatalf("n %d: the bitset is not cleared", n)
+		}
+	}
+}
