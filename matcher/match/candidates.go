@@ -33,6 +33,8 @@ type party struct {
 	points    bool                  // a resource: offered for points (pointsOffer); a demand: it redeems them (redeems)
 	days      uint8                 // the days of the week its texts name (daysOf)
 	holidays  bool                  // its texts name the school holidays (daysOf)
+	spansOK   bool                  // spans are item.Windows (spansOf); false: compare the windows themselves
+	spans     []span                // item.Windows as spans (spansOK)
 	cosLat    float64               // cosLat(loc) (hasLoc)
 	vec       [3]float64            // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64               // chord2Within(RadiusKM) (radial)
@@ -97,11 +99,13 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 	}
 	t := textOf(it)
 	p.grams, p.fw, p.family, p.audience, p.points, p.days, p.holidays = t.grams, t.fw, t.family, t.audience, t.points, t.days, t.holidays
+	p.spans, p.spansOK = t.spans, t.spansOK
 	p.measure = t.measure
 	return p
 }
 
-// itemTexts is what a party reads of its item's texts and measure.
+// itemTexts is what a party reads of its item's texts, measure and
+// windows.
 type itemTexts struct {
 	grams    []uint64
 	fw       []uint8
@@ -111,6 +115,8 @@ type itemTexts struct {
 	points   bool
 	days     uint8
 	holidays bool
+	spansOK  bool
+	spans    []span // Windows (spansOf)
 }
 
 // texts keeps the itemTexts of each item record while the record lives:
@@ -159,6 +165,7 @@ func textOf(it *matcher.Item) *itemTexts {
 		t.points = redeems(it.Title, it.Description, it.Tags)
 	}
 	t.days, t.holidays = daysOf(it.Title, it.Description, it.Tags)
+	t.spans, t.spansOK = spansOf(it.Windows)
 	wp := weak.Make(it)
 	sh.mu.Lock()
 	if e, ok := sh.m[key]; ok && e.wp.Value() == it {

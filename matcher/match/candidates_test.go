@@ -335,3 +335,36 @@ func TestSortIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestSpansAsWindows compares spansOverlap with windowsOverlap on random
+// windows, open ends and empty lists included, and checks that a time
+// outside the spans' range keeps the windows as they are.
+func TestSpansAsWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	at := func() time.Time { return base.Add(time.Duration(rng.IntN(200)) * time.Hour) }
+	windows := func() []matcher.Window {
+		ws := make([]matcher.Window, rng.IntN(4))
+		for i := range ws {
+			ws[i].From = at()
+			if rng.IntN(4) > 0 {
+				ws[i].To = ws[i].From.Add(time.Duration(rng.IntN(48)-4) * time.Hour) // some end before they start
+			}
+		}
+		return ws
+	}
+	for range 20000 {
+		a, b := windows(), windows()
+		sa, oka := spansOf(a)
+		sb, okb := spansOf(b)
+		if !oka || !okb {
+			t.Fatalf("windows in 2026 do not convert: %v %v", a, b)
+		}
+		if got, want := spansOverlap(sa, sb), windowsOverlap(a, b); got != want {
+			t.Fatalf("%v and %v: spans overlap %v, windows %v", a, b, got, want)
+		}
+	}
+	if _, ok := spansOf([]matcher.Window{{From: time.Time{}}}); ok {
+		t.Error("a zero start converts to a span")
+	}
+}

@@ -75,7 +75,13 @@ var hardRules = []hardRule{
 		}
 		return r.grid == "" || d.grid == "" || (d.grid != r.grid && !sortedHas(p.v.near, r.grid))
 	}},
-	{RuleWindow, false, func(p *pairCheck) bool { return !windowsOverlap(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows) }},
+	{RuleWindow, false, func(p *pairCheck) bool {
+		p.reads |= fWindows // of both items, read as spans
+		if p.d.spansOK && p.r.spansOK {
+			return !spansOverlap(p.d.spans, p.r.spans)
+		}
+		return !windowsOverlap(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows)
+	}},
 	{RuleRejected, false, func(p *pairCheck) bool {
 		return len(p.v.rejected) > 0 && slices.Contains(p.v.rejected, p.rItem(fID).ID)
 	}},
