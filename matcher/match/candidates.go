@@ -706,9 +706,10 @@ func (in *instance) weighText() {
 			}
 		}
 		in.df = df
+		var slab []uint16 // the new weights, cut from blocks (weighInto)
 		for _, ps := range [][]party{in.demands, in.resources} {
 			for i := range ps {
-				in.weigh(&ps[i])
+				in.weighInto(&ps[i], &slab)
 			}
 		}
 	})
@@ -734,7 +735,15 @@ func (in *instance) recycle() {
 
 // weigh sets p's gram weights from the instance's rarities (a gram no item
 // of the instance holds weighs as a gram of one item).
-func (in *instance) weigh(p *party) {
+func (in *instance) weigh(p *party) { in.weighInto(p, nil) }
+
+// weighBlock is how many weights weighInto allocates at a time: the
+// parties of an instance share blocks instead of each allocating its own.
+const weighBlock = 8192
+
+// weighInto is weigh taking p's new weights, if they changed, from slab
+// (blocks of weighBlock allocated as needed; nil: an array of p's own).
+func (in *instance) weighInto(p *party, slab *[]uint16) {
 	weight := func(k int) uint16 { return rarityOf(max(1, in.df[p.grams[k]])) * uint16(p.fw[k]) }
 	if len(p.gw) == len(p.grams) { // keep the slice when nothing moved
 		var sum int64
@@ -752,7 +761,16 @@ func (in *instance) weigh(p *party) {
 			return
 		}
 	}
-	gw := make([]uint16, len(p.grams))
+	var gw []uint16
+	switch n := len(p.grams); {
+	case slab == nil || n == 0 || n > weighBlock/4:
+		gw = make([]uint16, n)
+	default:
+		if len(*slab) < n {
+			*slab = make([]uint16, weighBlock)
+		}
+		gw, *slab = (*slab)[:n:n], (*slab)[n:]
+	}
 	var sum int64
 	for k := range p.grams {
 		gw[k] = weight(k)
