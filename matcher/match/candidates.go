@@ -992,7 +992,7 @@ type rowBuf struct {
 	ris    []int32
 	texts  []int
 	keep   []bool
-	ctx    []uint64
+	ctx    keepScratch
 	bits   []uint64 // sortIndexes
 }
 
@@ -1005,14 +1005,14 @@ type rowBuf struct {
 // fewer than three candidates no gram is left out. texts are the pairs'
 // text similarities (the text term) and shared the weights their texts
 // share (textShared); ctx is scratch.
-func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []int64, keep []bool, ctx *[]uint64) []bool {
+func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []int64, keep []bool, ctx *keepScratch) []bool {
 	if in.minText.Ratio == 0 || len(ris) < 2 {
 		for range ris {
 			keep = append(keep, true)
 		}
 		return keep
 	}
-	common := (*ctx)[:0]
+	common := ctx.common[:0]
 	if len(ris) >= 3 {
 		common = append(common, d.grams...)
 		for _, ri := range ris {
@@ -1022,7 +1022,7 @@ func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []in
 			}
 		}
 	}
-	*ctx = common
+	ctx.common = common
 	best := 0
 	sim := func(k int) int { return texts[k] }
 	if len(common) > 0 {
@@ -1030,7 +1030,8 @@ func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []in
 		// shared weight less theirs: the common grams are in d and in
 		// every candidate.
 		var ctxA int64
-		wd := make([]uint16, len(common))
+		wd := sized(ctx.wd, len(common))
+		ctx.wd = wd
 		for i, j := 0, 0; i < len(common); j++ {
 			if d.grams[j] == common[i] {
 				wd[i] = d.gw[j]
@@ -1038,7 +1039,8 @@ func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []in
 				i++
 			}
 		}
-		adjusted := make([]int, len(ris))
+		adjusted := sized(ctx.adjusted, len(ris))
+		ctx.adjusted = adjusted
 		for k, ri := range ris {
 			r := &in.resources[ri]
 			var ctxB, ctxShared int64
@@ -1062,6 +1064,15 @@ func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []in
 		keep = append(keep, sim(k) >= bar)
 	}
 	return keep
+}
+
+// keepScratch is relativeKeep's scratch: the grams common to a row's
+// candidates, their weights in the demand, the candidates' similarities
+// without them.
+type keepScratch struct {
+	common   []uint64
+	wd       []uint16
+	adjusted []int
 }
 
 // intersectSorted keeps in a (sorted) the grams b (sorted) holds too.

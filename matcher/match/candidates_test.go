@@ -186,7 +186,7 @@ func TestRowsAsRules(t *testing.T) {
 				}
 				// the relative bar of the relevance rule, on the demand's
 				// candidates
-				var ctxGrams []uint64
+				var ctx keepScratch
 				var texts []int
 				var shared []int64
 				for k, tv := range want.Terms[from:] {
@@ -194,7 +194,7 @@ func TestRowsAsRules(t *testing.T) {
 					texts = append(texts, int(tv[termText]))
 					shared = append(shared, textShared(d.grams, d.gw, r.grams, r.gw))
 				}
-				keep := in.relativeKeep(d, want.R[from:], texts, shared, nil, &ctxGrams)
+				keep := in.relativeKeep(d, want.R[from:], texts, shared, nil, &ctx)
 				n := from
 				for k, ok := range keep {
 					if ok {
