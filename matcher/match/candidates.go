@@ -666,7 +666,11 @@ func (p *pairCheck) terms(km float64) termValues {
 	t[termText] = uint16(p.textSim())
 	t[termCategory] = uint16(p.strength())
 	t[termPriority] = uint16((p.dItem(fPriority).Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	t[termTime] = uint16(timeShare(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows))
+	if p.reads |= fWindows; d.spansOK && r.spansOK { // the windows as integers
+		t[termTime] = uint16(spanShare(d.spans, r.spans))
+	} else {
+		t[termTime] = uint16(timeShare(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows))
+	}
 	if rs := v.prep.resSet[ri]; v.affinity != nil {
 		t[termAffinity] = uint16(v.affinity[rs])
 	} else {

@@ -336,13 +336,16 @@ func TestSortIndexes(t *testing.T) {
 	}
 }
 
-// TestSpansAsWindows compares spansOverlap with windowsOverlap on random
-// windows, open ends and empty lists included, and checks that a time
+// TestSpansAsWindows compares spansOverlap and spanShare with
+// windowsOverlap and timeShare on random windows, open ends, windows that
+// end before they start and empty lists included, and checks that a time
 // outside the spans' range keeps the windows as they are.
 func TestSpansAsWindows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
-	at := func() time.Time { return base.Add(time.Duration(rng.IntN(200)) * time.Hour) }
+	at := func() time.Time {
+		return base.Add(time.Duration(rng.IntN(200))*time.Hour + time.Duration(rng.IntN(3600))*time.Second)
+	}
 	windows := func() []matcher.Window {
 		ws := make([]matcher.Window, rng.IntN(4))
 		for i := range ws {
@@ -362,6 +365,9 @@ func TestSpansAsWindows(t *testing.T) {
 		}
 		if got, want := spansOverlap(sa, sb), windowsOverlap(a, b); got != want {
 			t.Fatalf("%v and %v: spans overlap %v, windows %v", a, b, got, want)
+		}
+		if got, want := spanShare(sa, sb), timeShare(a, b); got != want {
+			t.Fatalf("%v and %v: spans share %v, windows %v", a, b, got, want)
 		}
 	}
 	if _, ok := spansOf([]matcher.Window{{From: time.Time{}}}); ok {

@@ -197,11 +197,13 @@ func windowsOverlap(a, b []matcher.Window) bool {
 // integers instead of time.Time's methods.
 type span struct{ from, to int64 }
 
-// Windows convert to spans between these times (UnixNano is exact there);
-// a window outside them leaves the item's windows as they are (spansOf).
+// Windows convert to spans between these times: UnixNano is exact there,
+// and so is the difference of two (less than 292 years, where time.Time's
+// Sub saturates); a window outside them leaves the item's windows as they
+// are (spansOf).
 var (
-	spanMin = time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)
-	spanMax = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	spanMin = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	spanMax = time.Date(2150, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // spansOf returns ws as spans, false when a time of ws is outside
@@ -221,6 +223,32 @@ func spansOf(ws []matcher.Window) ([]span, bool) {
 		}
 	}
 	return out, true
+}
+
+// spanShare is timeShare on spans: the same sums of nanoseconds.
+func spanShare(dem, res []span) int {
+	if len(dem) == 0 || len(res) == 0 {
+		return 1000
+	}
+	var need, got int64
+	for _, d := range dem {
+		if d.to == math.MaxInt64 {
+			return 1000 // open-ended demand: any overlap serves it for good
+		}
+		need += d.to - d.from
+		for _, r := range res {
+			var overlap int64
+			if from, to := max(d.from, r.from), min(d.to, r.to); to > from {
+				overlap = to - from
+			}
+			got += min(overlap, d.to-d.from)
+		}
+	}
+	if need <= 0 || got >= need {
+		return 1000
+	}
+	const second = int64(time.Second)
+	return int(got / second * 1000 / max(1, need/second))
 }
 
 // spansOverlap is windowsOverlap on spans: two windows overlap when the
