@@ -222,15 +222,11 @@ func (s *Server) listRules(c echo.Context) error {
 }
 
 func (s *Server) createRule(c echo.Context) error {
-	return answerBody(c, bodyOf[service.RuleRequest], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, r service.RuleRequest) (any, error) {
-		return s.service().CreateRule(ctx, actor, r)
-	})
+	return answerCreate(c, s.service().CreateRule)
 }
 
 func (s *Server) patchRule(c echo.Context) error {
-	return answerBody(c, bodyOf[service.RulePatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, p service.RulePatch) (any, error) {
-		return s.service().PatchRule(ctx, actor, c.Param("id"), p)
-	})
+	return answerAt(c, http.StatusOK, s.service().PatchRule)
 }
 
 // earnersAnswer is a claim's earners and the rule its fulfilment pays
@@ -292,9 +288,7 @@ func (s *Server) getOffer(c echo.Context) error {
 }
 
 func (s *Server) patchOffer(c echo.Context) error {
-	return answerBody(c, bodyOf[service.OfferPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, p service.OfferPatch) (any, error) {
-		return s.service().PatchOffer(ctx, actor, c.Param("id"), p)
-	})
+	return answerAt(c, http.StatusOK, s.service().PatchOffer)
 }
 
 func (s *Server) redeem(c echo.Context) error {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
-	"github.com/allymatch/allymatch/matcher/service"
 )
 
 // The bodies of the record routes are the domain's types and the
@@ -46,16 +45,12 @@ func (s *Server) getAlliance(c echo.Context) error {
 }
 
 func (s *Server) createAlliance(c echo.Context) error {
-	return answerBody(c, bodyOf[matcher.Alliance], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Alliance) (any, error) {
-		return s.service().CreateAlliance(ctx, actor, v)
-	})
+	return answerCreate(c, s.service().CreateAlliance)
 }
 
 // patchAlliance changes an alliance's name, lead and members.
 func (s *Server) patchAlliance(c echo.Context) error {
-	return answerBody(c, bodyOf[service.AlliancePatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.AlliancePatch) (any, error) {
-		return s.service().PatchAlliance(ctx, actor, c.Param("id"), v)
-	})
+	return answerAt(c, http.StatusOK, s.service().PatchAlliance)
 }
 
 // listUnits lists the units the caller may read (service.Units).
@@ -68,15 +63,11 @@ func (s *Server) getUnit(c echo.Context) error {
 }
 
 func (s *Server) createUnit(c echo.Context) error {
-	return answerBody(c, bodyOf[matcher.Unit], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Unit) (any, error) {
-		return s.service().CreateUnit(ctx, actor, v)
-	})
+	return answerCreate(c, s.service().CreateUnit)
 }
 
 func (s *Server) patchUnit(c echo.Context) error {
-	return answerBody(c, bodyOf[service.UnitPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.UnitPatch) (any, error) {
-		return s.service().PatchUnit(ctx, actor, c.Param("id"), v)
-	})
+	return answerAt(c, http.StatusOK, s.service().PatchUnit)
 }
 
 func (s *Server) deleteUnit(c echo.Context) error { return answerDelete(c, s.service().DeleteUnit) }
@@ -91,15 +82,11 @@ func (s *Server) getItem(c echo.Context) error {
 }
 
 func (s *Server) createItem(c echo.Context) error {
-	return answerBody(c, bodyOf[matcher.Item], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Item) (any, error) {
-		return s.service().CreateItem(ctx, actor, c.Param("id"), v)
-	})
+	return answerAt(c, http.StatusCreated, s.service().CreateItem)
 }
 
 func (s *Server) patchItem(c echo.Context) error {
-	return answerBody(c, bodyOf[service.ItemPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ItemPatch) (any, error) {
-		return s.service().PatchItem(ctx, actor, c.Param("id"), v)
-	})
+	return answerAt(c, http.StatusOK, s.service().PatchItem)
 }
 
 func (s *Server) deleteItem(c echo.Context) error { return answerDelete(c, s.service().DeleteItem) }
@@ -115,15 +102,11 @@ func (s *Server) getProject(c echo.Context) error {
 }
 
 func (s *Server) createProject(c echo.Context) error {
-	return answerBody(c, bodyOf[matcher.Project], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v matcher.Project) (any, error) {
-		return s.service().CreateProject(ctx, actor, c.Param("id"), v)
-	})
+	return answerAt(c, http.StatusCreated, s.service().CreateProject)
 }
 
 func (s *Server) patchProject(c echo.Context) error {
-	return answerBody(c, bodyOf[service.ProjectPatch], http.StatusOK, func(ctx context.Context, actor matcher.Actor, v service.ProjectPatch) (any, error) {
-		return s.service().PatchProject(ctx, actor, c.Param("id"), v)
-	})
+	return answerAt(c, http.StatusOK, s.service().PatchProject)
 }
 
 func (s *Server) deleteProject(c echo.Context) error {
@@ -189,6 +172,23 @@ func answerRead[T any](c echo.Context, read func(matcher.Actor, string) (T, erro
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// answerCreate decodes a T from the body and answers 201 with what create
+// makes of it.
+func answerCreate[T, R any](c echo.Context, create func(context.Context, matcher.Actor, T) (R, error)) error {
+	return answerBody(c, bodyOf[T], http.StatusCreated, func(ctx context.Context, actor matcher.Actor, v T) (any, error) {
+		return create(ctx, actor, v)
+	})
+}
+
+// answerAt decodes a T from the body and answers status with what call
+// makes of it at the path's id (a patch of the record, or a record made
+// under it).
+func answerAt[T, R any](c echo.Context, status int, call func(context.Context, matcher.Actor, string, T) (R, error)) error {
+	return answerBody(c, bodyOf[T], status, func(ctx context.Context, actor matcher.Actor, v T) (any, error) {
+		return call(ctx, actor, c.Param("id"), v)
+	})
 }
 
 // answerBody parses the request body with parse, passes it with the caller

@@ -171,17 +171,15 @@ func summarize(d *scenario.Diff) *scenarioSummary {
 
 func (h *scenarios) store() *store.Store { return h.s.service().Store }
 
-// view answers a scenario, with the summary of its diff when withDiff.
-func (h *scenarios) view(c echo.Context, sc *scenario.Scenario, withDiff bool) (scenarioView, error) {
+// view answers a scenario, with the summary of its diff.
+func (h *scenarios) view(c echo.Context, sc *scenario.Scenario) (scenarioView, error) {
 	st := h.store()
 	v := scenarioView{Scenario: sc, Stale: sc.Seq != st.Seq()}
-	if withDiff {
-		d, err := h.m.Diff(c.Request().Context(), st, actorOf(c), sc.ID)
-		if err != nil {
-			return v, err
-		}
-		v.Summary = summarize(d)
+	d, err := h.m.Diff(c.Request().Context(), st, actorOf(c), sc.ID)
+	if err != nil {
+		return v, err
 	}
+	v.Summary = summarize(d)
 	return v, nil
 }
 
@@ -194,24 +192,23 @@ func (h *scenarios) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.createRequest(c, req)
-}
-
-// createRequest creates the scenario of req and answers it (create, and
-// a sheet's createSheet).
-func (h *scenarios) createRequest(c echo.Context, req scenario.Request) error {
-	actor := actorOf(c)
 	st := h.store()
 	sn := st.Snapshot()
-	sc, err := h.m.Create(c.Request().Context(), st, actor, req)
+	sc, err := h.m.Create(c.Request().Context(), st, actorOf(c), req)
 	if err != nil {
 		return err
 	}
-	v, err := h.view(c, sc, true)
+	return h.answerCreated(c, sn, sc)
+}
+
+// answerCreated answers the creation of sc (made at the snapshot sn) with
+// its view.
+func (h *scenarios) answerCreated(c echo.Context, sn store.Snapshot, sc *scenario.Scenario) error {
+	v, err := h.view(c, sc)
 	if err != nil {
 		// The scenario exists but its solve failed (cancelled, say): keep
 		// no half-made scenario.
-		h.m.Delete(sn.Reader, actor, sc.ID)
+		h.m.Delete(sn.Reader, actorOf(c), sc.ID)
 		return err
 	}
 	return c.JSON(http.StatusCreated, v)
@@ -343,15 +340,21 @@ func (h *scenarios) get(c echo.Context) error {
 	if err := notSheet(c); err != nil {
 		return err
 	}
-	sc, err := h.scenarioParam(c)
+	sc, d, err := h.scenarioDiff(c)
 	if err != nil {
 		return err
 	}
-	v, err := h.view(c, sc, true)
-	if err != nil {
-		return err
+	return c.JSON(http.StatusOK, scenarioView{Scenario: sc, Stale: sc.Seq != h.store().Seq(), Summary: summarize(d)})
+}
+
+// scenarioDiff returns the scenario of the path's id as the caller may
+// see it, and its diff with the live plan (one read of the scenario).
+func (h *scenarios) scenarioDiff(c echo.Context) (*scenario.Scenario, *scenario.Diff, error) {
+	id := c.Param("id")
+	if !matcher.ValidID(id) {
+		return nil, nil, notFound("scenario", id)
 	}
-	return c.JSON(http.StatusOK, v)
+	return h.m.GetDiff(c.Request().Context(), h.store(), actorOf(c), id)
 }
 
 // delete handles DELETE /v1/scenarios/{id}.
@@ -372,11 +375,7 @@ func (h *scenarios) delete(c echo.Context) error {
 // diff handles GET /v1/scenarios/{id}/diff: the scenario's plan against
 // today's live plan of its meeting.
 func (h *scenarios) diff(c echo.Context) error {
-	sc, err := h.scenarioParam(c)
-	if err != nil {
-		return err
-	}
-	d, err := h.m.Diff(c.Request().Context(), h.store(), actorOf(c), sc.ID)
+	_, d, err := h.scenarioDiff(c)
 	if err != nil {
 		return err
 	}

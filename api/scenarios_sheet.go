@@ -164,11 +164,11 @@ func (h *scenarios) createSheet(c echo.Context) error {
 	actor := actorOf(c)
 	st := h.store()
 	sheet := scenario.ReadSheet(name, data)
-	problems, err := h.m.CheckSheet(c.Request().Context(), st, actor, req, sheet)
-	if err != nil {
-		return err
-	}
 	if dry := c.QueryParam("dry_run"); dry == "1" || dry == "true" {
+		problems, err := h.m.CheckSheet(c.Request().Context(), st, actor, req, sheet)
+		if err != nil {
+			return err
+		}
 		out := sheetPreview{Edits: make([]sheetEdit, len(sheet.Edits)), Problems: problemsOfSheet(i18n.Accept(c.Request().Header.Get("Accept-Language")), problems)}
 		for i, e := range sheet.Edits {
 			out.Edits[i] = sheetEdit{Row: sheet.Rows[i], Edit: e}
@@ -176,9 +176,13 @@ func (h *scenarios) createSheet(c echo.Context) error {
 		c.Response().Header().Add(echo.HeaderVary, "Accept-Language")
 		return c.JSON(http.StatusOK, out)
 	}
+	sn := st.Snapshot()
+	sc, problems, err := h.m.CreateSheet(c.Request().Context(), st, actor, req, sheet)
+	if err != nil {
+		return err
+	}
 	if err := scenario.SheetError(problems); err != nil {
 		return err
 	}
-	req.Edits = sheet.Edits
-	return h.createRequest(c, req)
+	return h.answerCreated(c, sn, sc)
 }

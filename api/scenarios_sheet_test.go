@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/scenario"
 )
 
 // The Banan planner's sheet: the Red Cross joins the waterway meeting and
@@ -124,5 +127,38 @@ func TestScenarioSheetProblems(t *testing.T) {
 	}
 	if rec := ts.doAs(http.MethodPost, "/v1/scenarios/sheet", testAdmin, "text/csv", redCrossSheetCSV); rec.Code != 400 || !strings.Contains(rec.Body.String(), `"field":"scope"`) {
 		t.Errorf("no scope: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// A sheet past the owner's quota is a 409 before its rows are checked, as
+// POST /v1/scenarios refuses the same edits: the sheet's problems wait
+// until there is room (a full quota is not the sheet's fault, and
+// correcting the sheet would not help).
+func TestScenarioSheetQuota(t *testing.T) {
+	ts := newTestServer(t)
+	coord := ts.coordToken("lh")
+	for i := range scenario.DefaultMaxPerOwner {
+		if rec := ts.do(http.MethodPost, "/v1/scenarios", coord, `{"meeting":"lh"}`); rec.Code != http.StatusCreated {
+			t.Fatalf("scenario %d = %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	before := ts.fingerprint()
+	for name, sheet := range map[string]string{
+		"good": "操作,条目,数量\n修改数量,LH-R12,70\n",
+		"bad":  "操作,条目,数量\n修改数量,LH-R12,七十\n",
+	} {
+		rec := ts.doAs(http.MethodPost, "/v1/scenarios/sheet?meeting=lh", coord, "text/csv", sheet)
+		var p Problem
+		decodeBody(t, rec, &p)
+		if rec.Code != http.StatusConflict || p.Code != matcher.ECONFLICT || !strings.Contains(p.Detail, "too many scenarios") {
+			t.Errorf("a %s sheet past the quota = %d %s, want 409", name, rec.Code, rec.Body)
+		}
+	}
+	if ts.fingerprint() != before {
+		t.Fatal("a refused sheet stored something")
+	}
+	// The dry run still previews: it keeps nothing.
+	if rec := ts.doAs(http.MethodPost, "/v1/scenarios/sheet?meeting=lh&dry_run=1", coord, "text/csv", "操作,条目,数量\n修改数量,LH-R12,七十\n"); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"cell":"C2","column":"数量","letter":"C","field":"quantity"`) {
+		t.Errorf("the dry run past the quota = %d %s", rec.Code, rec.Body)
 	}
 }

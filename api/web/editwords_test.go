@@ -17,12 +17,12 @@ import (
 // op name (what the what-if page shows when it has no wording).
 func TestEditWordsForEveryOp(t *testing.T) {
 	q, km, st := int64(3), 2.5, matcher.ProjectDropped
-	mode, w := match.Coverage, match.DefaultWeights
+	mode, w := match.Coverage, map[string]int{match.TermProximity: 40}
 	wins := []matcher.Window{}
 	edit := scenario.Edit{Unit: scenario.Ref[matcher.Unit]{Value: &matcher.Unit{ID: "lh-bank", Name: "农商行龙洲湾支行"}},
 		Item:     scenario.Ref[matcher.Item]{Value: &matcher.Item{ID: "LH-R12", Title: "晚间护学"}},
 		Project:  scenario.Ref[matcher.Project]{Value: &matcher.Project{ID: "LH-P02", Name: "爱心早餐"}},
-		Alliance: "lh", Quantity: &q, RadiusKM: &km, Windows: &wins, Status: &st, Mode: &mode, Weights: &w}
+		Alliance: "lh", Quantity: &q, RadiusKM: &km, Windows: &wins, Status: &st, Mode: &mode, Weights: w}
 	sn := bananSnapshot(t)
 	for _, l := range []*Lang{langZH, langEN} {
 		n := names{lang: l, sn: sn}

@@ -164,43 +164,12 @@ func (p *picker) one(field, typed string, total int, opts []option) (string, err
 	return "", &formError{field, l.T("whatif.choose", total)}
 }
 
+// weightOf is w's weight of term.
 func weightOf(w match.Weights, term string) int {
-	switch term {
-	case match.TermProximity:
-		return w.Proximity
-	case match.TermText:
-		return w.Text
-	case match.TermCategory:
-		return w.Category
-	case match.TermPriority:
-		return w.Priority
-	case match.TermTime:
-		return w.Time
-	case match.TermAffinity:
-		return w.Affinity
-	case match.TermHistory:
-		return w.History
+	if p, ok := w.Weight(term); ok {
+		return *p
 	}
 	return 0
-}
-
-func setWeight(w *match.Weights, term string, v int) {
-	switch term {
-	case match.TermProximity:
-		w.Proximity = v
-	case match.TermText:
-		w.Text = v
-	case match.TermCategory:
-		w.Category = v
-	case match.TermPriority:
-		w.Priority = v
-	case match.TermTime:
-		w.Time = v
-	case match.TermAffinity:
-		w.Affinity = v
-	case match.TermHistory:
-		w.History = v
-	}
 }
 
 // formError is a what-if form field refused.
@@ -266,7 +235,9 @@ func editsOfForm(c echo.Context, l *Lang, p *picker) ([]scenario.Edit, []string,
 		edits = append(edits, scenario.Edit{Op: scenario.OpSetMode, Mode: &m})
 		fields = append(fields, "mode")
 	}
-	w, changed := match.DefaultWeights, false
+	// The weights the form changes (its fields show the defaults, the
+	// scenario's base): a term left as shown keeps its value.
+	w := map[string]int{}
 	for _, t := range match.Terms {
 		s := strings.TrimSpace(c.FormValue("w_" + t))
 		if s == "" {
@@ -276,13 +247,12 @@ func editsOfForm(c echo.Context, l *Lang, p *picker) ([]scenario.Edit, []string,
 		if err != nil {
 			return nil, nil, &formError{"w_" + t, l.T("whatif.whole")}
 		}
-		if v != weightOf(w, t) {
-			setWeight(&w, t, v)
-			changed = true
+		if v != weightOf(match.DefaultWeights, t) {
+			w[t] = v
 		}
 	}
-	if changed {
-		edits = append(edits, scenario.Edit{Op: scenario.OpSetWeights, Weights: &w})
+	if len(w) > 0 {
+		edits = append(edits, scenario.Edit{Op: scenario.OpSetWeights, Weights: w})
 		fields = append(fields, "weights")
 	}
 	if len(edits) == 0 {
@@ -418,12 +388,11 @@ func argWords(n names, e scenario.Edit, a scenario.Arg) string {
 	case scenario.ArgMode:
 		return l.T("mode." + a.Value)
 	case scenario.ArgWeights:
-		if e.Weights == nil {
-			return ""
-		}
 		var parts []string
 		for _, t := range match.Terms {
-			parts = append(parts, fmt.Sprintf("%s %d", l.T("term."+t), weightOf(*e.Weights, t)))
+			if v, ok := e.Weights[t]; ok {
+				parts = append(parts, fmt.Sprintf("%s %d", l.T("term."+t), v))
+			}
 		}
 		return strings.Join(parts, l.T("list.sep"))
 	}
@@ -498,12 +467,14 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	st := s.Service().Store
 	sn := st.Snapshot()
 	m := scenariosOf(c.Request())
-	if err := m.Use(st); err != nil {
-		return nil, err
-	}
-	sc, err := m.Get(sn.Reader, actorOf(c), c.Param("sid"))
-	if err != nil {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
+	defer cancel()
+	sc, diff, err := m.GetDiff(ctx, st, actorOf(c), c.Param("sid"))
+	switch {
+	case sc == nil && matcher.ErrorCode(err) == matcher.ENOTFOUND:
 		return nil, errNotFound
+	case err != nil:
+		return nil, err
 	}
 	n := names{sn: sn, lang: langFrom(c)}
 	d := &scenarioData{S: sc, Meeting: scopeWords(n, sc), Home: home(sc), Owner: sc.Owner == actorOf(c), Stale: sc.Seq != sn.Seq, N: n}
@@ -518,12 +489,6 @@ func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
 	}
 	for _, e := range sc.Edits {
 		d.Edits = append(d.Edits, editWords(n, e))
-	}
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
-	defer cancel()
-	diff, err := m.Diff(ctx, st, actorOf(c), sc.ID)
-	if err != nil {
-		return nil, err
 	}
 	d.Diff, d.Partial = diff, sc.Partial || diff.Partial
 	for _, ch := range diff.Demands {
@@ -818,13 +783,8 @@ func (s *site) compareState(c echo.Context, other string) (*compareData, error) 
 		}
 		return nil, err
 	}
-	sn := st.Snapshot()
-	n := names{sn: sn, lang: langFrom(c)}
-	sa, _ := m.Get(sn.Reader, a, cmpd.A)
-	sb, _ := m.Get(sn.Reader, a, cmpd.B)
-	if sa == nil || sb == nil {
-		return nil, errNotFound
-	}
+	n := names{sn: st.Snapshot(), lang: langFrom(c)}
+	sa, sb := cmpd.Scenarios[0], cmpd.Scenarios[1]
 	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd, N: n, Partial: cmpd.Partial || sa.Partial || sb.Partial}
 	for _, e := range sa.Edits {
 		d.AWords = append(d.AWords, editWords(n, e))

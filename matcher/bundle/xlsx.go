@@ -31,9 +31,6 @@ type XLSXLimits struct {
 // to at most 128 MiB.
 var DefaultXLSXLimits = XLSXLimits{File: 16 << 20, Entry: 64 << 20, Total: 128 << 20, Entries: 1000}
 
-// skippedSheets are sheet names that hold notes, not a list.
-var skippedSheets = map[string]bool{"说明": true, "使用说明": true, "填写说明": true, "readme": true, "help": true, "instructions": true, "notes": true}
-
 // CheckZip checks a zip archive's entries against lim without unzipping
 // them.
 func CheckZip(data []byte, lim XLSXLimits) error {
@@ -75,24 +72,16 @@ func SheetKind(sheet string) (CSVKind, bool) {
 // rows as far as they read come back with the error, as DecodeCSV's.
 func DecodeXLSX(name string, data []byte, lim XLSXLimits) (*Bundle, error) {
 	var ps problems
-	if err := CheckZip(data, lim); err != nil {
-		ps.addErr(Loc{File: name}, "", err)
-		return nil, ps.err()
-	}
-	opts := excelize.Options{RawCellValue: true, UnzipSizeLimit: lim.Total, UnzipXMLSizeLimit: min(lim.Total, 16<<20)}
-	if opts.UnzipSizeLimit <= 0 {
-		opts.UnzipSizeLimit = DefaultXLSXLimits.Total
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), opts)
+	f, err := OpenXLSX(data, lim)
 	if err != nil {
-		ps.add(Loc{File: name}, "", "", "cannot open the workbook: %v", err)
+		ps.addErr(Loc{File: name}, "", err)
 		return nil, ps.err()
 	}
 	defer f.Close()
 	out := &Bundle{Format: Format}
 	lists := 0
 	for _, sheet := range f.GetSheetList() {
-		if skippedSheets[strings.ToLower(strings.TrimSpace(sheet))] || strings.HasPrefix(sheet, "_") {
+		if NotesSheet(sheet) {
 			continue
 		}
 		kind, ok := SheetKind(sheet)
@@ -151,11 +140,10 @@ func sheetCSV(kind CSVKind, rows [][]string, date1904 bool) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	flat := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 	for r, row := range rows {
 		rec := make([]string, len(row))
 		for i, v := range row {
-			v = flat.Replace(v)
+			v = FlatCell(v)
 			if r > head && dateCols[i] {
 				v = excelDate(v, date1904)
 			}

@@ -480,5 +480,7 @@ var zh = map[string]string{
 	"unknown operation %q (one of %s)":                                                                              "没有“%s”这项操作（可填：%s）",
 	"operation %s does not read this column: leave it empty":                                                        "这项操作（%s）不使用这一列，请留空",
 	"must be times from~to (2026-12-01 18:00~2026-12-01 21:00), several separated by ；, or 不限 for any time; got %q": "须写成 开始~结束（如 2026-12-01 18:00~2026-12-01 21:00），多个时间段用；分隔，任何时间写“不限”；现为“%s”",
-	"must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their default), got %q":                 "须写成 项=权重，如 距离=30、内容相似=30（可写的项：%s；未写的项保持默认）；现为“%s”",
+	"is required: one weight or more, by term (%s)":                                                                 "不能为空：至少写一项权重（可写的项：%s）",
+	"is not a score term (terms: %s)":                                                                               "不是评分项（可写的项：%s）",
+	"must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their current value), got %q":           "须写成 项=权重，如 距离=30、内容相似=30（可写的项：%s；未写的项保持原值）；现为“%s”",
 }

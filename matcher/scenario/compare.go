@@ -27,6 +27,8 @@ type Comparison struct {
 	// Plans are the three plans of each meeting, for what is counted per
 	// measure (quantities of unlike measures never add up).
 	Plans []ComparePlan `json:"-"`
+	// Scenarios are A and B as the reader sees them (Get's answer).
+	Scenarios [2]*Scenario `json:"-"`
 }
 
 // ComparePlan is one meeting's live plan and A's and B's.
@@ -88,8 +90,9 @@ func (m *Manager) Compare(ctx context.Context, st *store.Store, actor matcher.Ac
 	}
 	d := mergeScope(sa.Meetings, pairs)
 	c := &Comparison{A: a, B: b, Meetings: sa.Meetings, Demands: d.Demands, Units: d.Units, Changed: d.Meetings, Moves: d.Moves, Plans: three, Partial: hid}
+	c.Scenarios = [2]*Scenario{sg.record(sa), sg.record(sb)}
 	if sg != nil {
-		c.Meetings = sg.record(sa).Meetings
+		c.Meetings = c.Scenarios[0].Meetings
 	}
 	c.Totals = CompareTotals{Live: sides(live), A: d.Totals.Live, B: d.Totals.Scenario, Met: d.Totals.Met, Welfare: d.Totals.Welfare}
 	return c, nil

@@ -88,8 +88,12 @@ type Edit struct {
 	RadiusKM  *float64               `json:"radius_km,omitempty"`
 	Windows   *[]matcher.Window      `json:"windows,omitempty"`
 	Status    *matcher.ProjectStatus `json:"status,omitempty"`
-	Weights   *match.Weights         `json:"weights,omitempty"`
-	Mode      *match.Mode            `json:"mode,omitempty"`
+	// Weights a set_weights edit sets, by term (match.Terms): the terms it
+	// does not name keep their current value (the scenario's base, or an
+	// earlier set_weights), so that a planner who fills half a row of
+	// weights changes only those.
+	Weights map[string]int `json:"weights,omitempty"`
+	Mode    *match.Mode    `json:"mode,omitempty"`
 }
 
 // joined returns the alliance ids of a and b, each once, in order.
@@ -124,46 +128,66 @@ func slotMissing(field, unit, project string) error {
 	return matcher.NewError(matcher.ENOTFOUND, field, "unit %q has no project %q", unit, project)
 }
 
+// given returns the id of the record r names and the field that names
+// it: the id given alone (name), or the id of the record given whole
+// (name.id).
+func given[T any](r Ref[T], name string, id func(*T) string) (string, string) {
+	if r.Value != nil {
+		return id(r.Value), name + ".id"
+	}
+	return r.ID, name
+}
+
+// The ids of the records an edit gives whole (given).
+var (
+	unitID    = func(u *matcher.Unit) string { return u.ID }
+	itemID    = func(it *matcher.Item) string { return it.ID }
+	projectID = func(p *matcher.Project) string { return p.ID }
+)
+
 // ref is an id an edit names, by the field its operation reports it under.
 type ref struct{ field, table, id string }
 
 // refs returns the ids of existing records e names (a record e creates is
-// not among them), for scope checks.
+// not among them: the id of a record given whole counts only when its
+// operation changes an existing one, Spec.Changes), for scope checks.
 func (e *Edit) refs() []ref {
+	var changes bool
+	if op, ok := registry[e.Op]; ok {
+		changes = op.Spec().Changes
+	}
 	var out []ref
 	add := func(field, table, id string) {
 		if id != "" {
 			out = append(out, ref{field, table, id})
 		}
 	}
-	if e.Unit.Value == nil {
-		add("unit", index.TableUnits, e.Unit.ID)
-	} else {
-		if e.Op == OpSetUnit {
-			add("unit.id", index.TableUnits, e.Unit.Value.ID)
+	// The record a field names: an id given alone, or the id of a record
+	// given whole that the operation changes.
+	named := func(table string, whole bool, id, field string) {
+		if !whole || changes {
+			add(field, table, id)
 		}
-		for i, a := range e.Unit.Value.Alliances {
+	}
+	id, field := given(e.Unit, "unit", unitID)
+	named(index.TableUnits, e.Unit.Value != nil, id, field)
+	if v := e.Unit.Value; v != nil {
+		for i, a := range v.Alliances {
 			add(fmt.Sprintf("unit.alliances[%d]", i), index.TableAlliances, a)
 		}
 	}
 	for i, a := range e.Alliances {
 		add(fmt.Sprintf("alliances[%d]", i), index.TableAlliances, a)
 	}
-	if v := e.Item.Value; v == nil {
-		add("item", index.TableItems, e.Item.ID)
-	} else {
-		if e.Op == OpSetItem {
-			add("item.id", index.TableItems, v.ID)
-		}
+	id, field = given(e.Item, "item", itemID)
+	named(index.TableItems, e.Item.Value != nil, id, field)
+	if v := e.Item.Value; v != nil {
 		add("item.unit", index.TableUnits, v.Unit)
 		add("item.project", index.TableProjects, v.Project)
 	}
-	if v := e.Project.Value; v == nil {
-		add("project", index.TableProjects, e.Project.ID)
-	} else {
-		if e.Op == OpSetProject {
-			add("project.id", index.TableProjects, v.ID)
-		}
+	id, field = given(e.Project, "project", projectID)
+	named(index.TableProjects, e.Project.Value != nil, id, field)
+	if v := e.Project.Value; v != nil {
 		add("project.unit", index.TableUnits, v.Unit)
 	}
 	add("alliance", index.TableAlliances, e.Alliance)

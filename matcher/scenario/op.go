@@ -70,6 +70,11 @@ type Spec struct {
 	// Fields are the fields of Edit the operation reads, in the order a
 	// form or a sheet asks for them.
 	Fields []Field
+	// Changes: the record the edit gives (a unit, item or project
+	// object) changes an existing one, so its id names a record the
+	// caller must see (set_unit); otherwise a record given whole is a
+	// new one (add_unit).
+	Changes bool
 }
 
 // Field is a field of Edit an operation reads.

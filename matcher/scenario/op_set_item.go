@@ -18,7 +18,7 @@ func init() { register(setItem{}) }
 type setItem struct{}
 
 func (setItem) Spec() Spec {
-	return Spec{Name: OpSetItem, Rank: 31,
+	return Spec{Name: OpSetItem, Rank: 31, Changes: true,
 		Label: [2]string{"修改条目", "Change an item"},
 		Words: [2]string{"修改条目 %s", "change item %s"},
 		Fields: []Field{fieldItem, {Name: "item", Kind: ArgRecord, Label: [2]string{"改动的字段", "Fields that change"}, Optional: true},
@@ -28,18 +28,13 @@ func (setItem) Spec() Spec {
 }
 
 func (setItem) id(e *Edit) string {
-	if v := e.Item.Value; v != nil {
-		return v.ID
-	}
-	return e.Item.ID
+	id, _ := given(e.Item, "item", itemID)
+	return id
 }
 
 func (op setItem) Apply(c *Ctx) error {
 	e := c.Edit
-	id, field := op.id(e), "item"
-	if e.Item.Value != nil {
-		field = "item.id"
-	}
+	id, field := given(e.Item, "item", itemID)
 	switch {
 	case id == "":
 		return matcher.FieldError(c.At(field), "is required")

@@ -15,7 +15,7 @@ func init() { register(setProject{}) }
 type setProject struct{}
 
 func (setProject) Spec() Spec {
-	return Spec{Name: OpSetProject, Rank: 51,
+	return Spec{Name: OpSetProject, Rank: 51, Changes: true,
 		Label:  [2]string{"修改项目", "Change a project"},
 		Words:  [2]string{"修改项目 %s", "change project %s"},
 		Fields: []Field{{Name: "project", Kind: ArgRecord, Label: [2]string{"改动的字段", "Fields that change"}}}}

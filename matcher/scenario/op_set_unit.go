@@ -16,7 +16,7 @@ func init() { register(setUnit{}) }
 type setUnit struct{}
 
 func (setUnit) Spec() Spec {
-	return Spec{Name: OpSetUnit, Rank: 11,
+	return Spec{Name: OpSetUnit, Rank: 11, Changes: true,
 		Label:  [2]string{"修改成员单位", "Change a member unit"},
 		Words:  [2]string{"修改成员单位 %s", "change member unit %s"},
 		Fields: []Field{fieldUnit, {Name: "unit", Kind: ArgRecord, Label: [2]string{"改动的字段", "Fields that change"}, Optional: true}, fieldAlliances}}
@@ -24,18 +24,13 @@ func (setUnit) Spec() Spec {
 
 // id returns the id of the unit e changes.
 func (setUnit) id(e *Edit) string {
-	if v := e.Unit.Value; v != nil {
-		return v.ID
-	}
-	return e.Unit.ID
+	id, _ := given(e.Unit, "unit", unitID)
+	return id
 }
 
 func (op setUnit) Apply(c *Ctx) error {
 	e := c.Edit
-	id, field := op.id(e), "unit"
-	if e.Unit.Value != nil {
-		field = "unit.id"
-	}
+	id, field := given(e.Unit, "unit", unitID)
 	switch {
 	case id == "":
 		return matcher.FieldError(c.At(field), "is required")

@@ -472,3 +472,32 @@ func TestNewOpsChangeLogAndIncrementalDiff(t *testing.T) {
 		}
 	}
 }
+
+// renameUnit is an operation that lives in one place, as a new one
+// would: it changes an existing unit given whole, so its Spec says so
+// and the scope checks see the unit's id.
+type renameUnit struct{ membership }
+
+func (renameUnit) Spec() Spec {
+	return Spec{Name: "test_rename_unit", Rank: 99, Changes: true,
+		Fields: []Field{{Name: "unit", Kind: ArgRecord, Label: [2]string{"单位", "Unit"}}}}
+}
+
+func (renameUnit) Apply(*Ctx) error { return nil }
+
+// A new operation needs no other file: the ids of the record it changes
+// are checked against the caller's scope from its Spec alone.
+func TestNewOpScopedFromItsSpec(t *testing.T) {
+	register(renameUnit{})
+	t.Cleanup(func() { delete(registry, "test_rename_unit") })
+	st := bananStore(t)
+	e := edits(t, `[{"op":"test_rename_unit","unit":{"id":"tw-shop","name":"改名"}}]`)
+	got := e[0].refs()
+	if len(got) != 1 || got[0] != (ref{"unit.id", index.TableUnits, "tw-shop"}) {
+		t.Errorf("refs = %v", got)
+	}
+	err := editScope(st.Snapshot().Reader, matcher.Coordinator("lh"), 0, &e[0])
+	if fe := matcher.FieldErrors(err); matcher.ErrorCode(err) != matcher.ENOTFOUND || len(fe) != 1 || fe[0].Field != "edits[0].unit.id" {
+		t.Errorf("a foreign unit renamed: %v", err)
+	}
+}

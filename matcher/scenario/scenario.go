@@ -340,23 +340,34 @@ func (m *Manager) Create(ctx context.Context, st *store.Store, actor matcher.Act
 			return nil, err
 		}
 	}
-	// The quotas count what every replica made (sync).
-	if err := m.use(st); err != nil {
+	if err := m.room(st, actor); err != nil {
 		return nil, err
-	}
-	if err := m.sync(); err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	full := m.full(actor)
-	m.mu.Unlock()
-	if full != nil {
-		return nil, full
 	}
 	sc, err := Fork(sn, req)
 	if err != nil {
 		return nil, err
 	}
+	return m.keep(st, actor, sc)
+}
+
+// room refuses actor a new scenario when its quota (or the server's) is
+// full: ECONFLICT, before any edit is applied. The quotas count what
+// every replica made (sync).
+func (m *Manager) room(st *store.Store, actor matcher.Actor) error {
+	if err := m.use(st); err != nil {
+		return err
+	}
+	if err := m.sync(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.full(actor)
+}
+
+// keep gives sc, made by actor, an id and keeps it, if the quota still
+// has room for it.
+func (m *Manager) keep(st *store.Store, actor matcher.Actor, sc *Scenario) (*Scenario, error) {
 	sc.Owner, sc.Created = actor, m.Now().UTC()
 	if err := m.use(st); err != nil {
 		return nil, err
@@ -414,29 +425,38 @@ func editScope(r index.Reader, actor matcher.Actor, i int, e *Edit) error {
 // it were not there. The problems name edits[i] and the field (the first
 // matcher.MaxProblems, and the count of the rest).
 func (m *Manager) Check(ctx context.Context, st *store.Store, actor matcher.Actor, req Request) (matcher.Problems, error) {
+	p, _, err := m.check(ctx, st.Snapshot(), actor, req)
+	return p, err
+}
+
+// check is Check at the snapshot sn; when there is no problem, it also
+// returns the scenario its fork made (no id, no owner yet): what Fork
+// makes of req, the edits applied once.
+func (m *Manager) check(ctx context.Context, sn store.Snapshot, actor matcher.Actor, req Request) (matcher.Problems, *Scenario, error) {
 	var p matcher.Problems
 	if err := ctx.Err(); err != nil {
-		return p, err
+		return p, nil, err
 	}
-	sn := st.Snapshot()
 	if err := checkScope(sn.Reader, actor, req); err != nil {
-		return p, err
+		return p, nil, err
 	}
 	set := req.settings()
 	p.AddErr("", set.Validate())
 	p.AddErr("", checkWords(req))
-	if _, err := meetingsOf(sn.Reader, req); err != nil {
+	meetings, err := meetingsOf(sn.Reader, req)
+	if err != nil {
 		p.AddErr("", err)
 	}
 	if err := m.checkLen(req); err != nil {
 		p.AddErr("", err)
-		return p, nil
+		return p, nil, nil
 	}
 	db := sn.Fork()
 	edits := slices.Clone(req.Edits)
+	base := set
 	for i := range edits {
 		if err := ctx.Err(); err != nil {
-			return p, err
+			return p, nil, err
 		}
 		if err := editScope(sn.Reader, actor, i, &edits[i]); err != nil {
 			p.AddErr("", err)
@@ -449,10 +469,16 @@ func (m *Manager) Check(ctx context.Context, st *store.Store, actor matcher.Acto
 			continue
 		}
 		if _, err := tx.Finish(false); err != nil {
-			return p, err
+			return p, nil, err
 		}
 	}
-	return p, nil
+	if len(p.List) > 0 || p.More > 0 {
+		return p, nil, nil
+	}
+	sc := &Scenario{Name: req.Name, Note: req.Note, Meeting: req.Meeting, Scope: slices.Clone(req.Scope), Meetings: meetings,
+		Seq: sn.Seq, Base: base, Settings: set, Edits: edits, vocab: sn.Vocab, db: db}
+	sc.Touched = sc.touched(sn.Reader)
+	return p, sc, nil
 }
 
 // visible reports whether actor may plan with the record f names; a
@@ -602,26 +628,36 @@ func (m *Manager) Len() int {
 // Diff compares scenario id with the live plan of st, as actor sees it
 // (see sight).
 func (m *Manager) Diff(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (*Diff, error) {
+	_, d, err := m.GetDiff(ctx, st, actor, id)
+	return d, err
+}
+
+// GetDiff is Get and Diff of scenario id at once (one read of it): the
+// scenario as actor sees it, and its diff with the live plan.
+func (m *Manager) GetDiff(ctx context.Context, st *store.Store, actor matcher.Actor, id string) (*Scenario, *Diff, error) {
 	if err := m.use(st); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sn := st.Snapshot()
 	sc, err := m.get(sn.Reader, actor, id, false)
 	if err != nil {
-		return nil, err
-	}
-	if sc.db == nil {
-		return nil, matcher.Errorf(matcher.ECONFLICT, "scenario %q no longer applies to the live state (%s): make it anew", id, sc.Broken)
+		return nil, nil, err
 	}
 	sg := sightFor(sn.Reader, actor, sc.Owner)
+	seen := sg.record(sc)
+	if sc.db == nil {
+		return seen, nil, matcher.Errorf(matcher.ECONFLICT, "scenario %q no longer applies to the live state (%s): make it anew", id, sc.Broken)
+	}
 	if len(sc.Scope) > 0 {
-		return sc.diffScope(ctx, sn, m.pool(), sg)
+		d, err := sc.diffScope(ctx, sn, m.pool(), sg)
+		return seen, d, err
 	}
 	live, sess, err := m.livePlan(ctx, sn, sc.Meeting, sc.Base)
 	if err != nil {
-		return nil, err
+		return seen, nil, err
 	}
-	return sc.diffWith(ctx, live, sess, sg)
+	d, err := sc.diffWith(ctx, live, sess, sg)
+	return seen, d, err
 }
 
 // Apply commits scenario id's edits to st if the live state is still the

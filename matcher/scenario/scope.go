@@ -222,7 +222,7 @@ func (s *Scenario) diffScope(ctx context.Context, sn store.Snapshot, pool *match
 	d.Outside, out = sg.outside(s, s.outside(sn.Reader))
 	d.Partial = hid || out
 	if sg != nil {
-		d.Scope = sg.record(s).Scope
+		d.Scope = sg.alliances(s.Scope)
 	}
 	return d, nil
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -201,8 +202,21 @@ func fieldCell(f Field) cellKind {
 // normWord is a header or a word as it is matched: lower case, without
 // spaces (full-width too), full-width brackets as ASCII.
 func normWord(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.NewReplacer(" ", "", "　", "", "（", "(", "）", ")").Replace(s)
+	return strings.Map(foldRune, strings.TrimSpace(s))
+}
+
+// foldRune is normWord's folding of one rune (-1: dropped), one pass
+// that allocates only when the word changes.
+func foldRune(r rune) rune {
+	switch r {
+	case ' ', '　':
+		return -1
+	case '（':
+		return '('
+	case '）':
+		return ')'
+	}
+	return unicode.ToLower(r)
 }
 
 // ignoredHeaders are the running-number columns a sheet may carry: read
@@ -285,22 +299,12 @@ func (s *EditSheet) fileProblem(err error) {
 // xlsxRows returns the rows of a workbook's sheet of edits and the row
 // number of each.
 func xlsxRows(data []byte) ([][]string, []int, error) {
-	lim := bundle.DefaultXLSXLimits
-	if err := bundle.CheckZip(data, lim); err != nil {
+	f, err := bundle.OpenXLSX(data, bundle.DefaultXLSXLimits)
+	if err != nil {
 		return nil, nil, err
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: lim.Total, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		return nil, nil, matcher.Errorf(matcher.EINVALID, "cannot open the workbook: %v", err)
-	}
 	defer f.Close()
-	var sheets []string
-	for _, sh := range f.GetSheetList() {
-		if n := normWord(sh); n == "说明" || n == "填写说明" || n == "使用说明" || n == "readme" || n == "notes" || strings.HasPrefix(sh, "_") {
-			continue
-		}
-		sheets = append(sheets, sh)
-	}
+	sheets := bundle.DataSheets(f)
 	switch {
 	case len(sheets) == 0:
 		return nil, nil, matcher.Errorf(matcher.EINVALID, "the workbook has no sheet of edits")
@@ -314,14 +318,13 @@ func xlsxRows(data []byte) ([][]string, []int, error) {
 	if len(rows) > maxSheetRows {
 		return nil, nil, tooManyRows()
 	}
-	flat := strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 	lines := make([]int, len(rows))
 	for i, row := range rows {
 		lines[i] = i + 1
 		for j, v := range row {
 			// A workbook's cells are taken as they are: the unquoting
 			// of a CSV cell (cell) undoes this.
-			row[j] = bundle.CSVCell(flat.Replace(v))
+			row[j] = bundle.CSVCell(bundle.FlatCell(v))
 		}
 	}
 	return rows, lines, nil
@@ -566,72 +569,49 @@ func (s *EditSheet) readRow(l *sheetLayout, row []string, line int) (Edit, bool)
 // value reads text, the cell of column c, as the JSON value of the edit's
 // field path; false (and a problem) when it does not read.
 func (s *EditSheet) value(c sheetColumn, path, text string, line, i int) (any, bool) {
-	no := func() (any, bool) { return nil, false }
+	// fail is v when the cell read (ok), else a problem saying what the
+	// cell must be (must: a format whose last verb is the cell's text).
+	fail := func(v any, ok bool, must string, args ...any) (any, bool) {
+		if !ok {
+			s.bad(line, i, path, matcher.EINVALID, must, append(args, text)...)
+			return nil, false
+		}
+		return v, true
+	}
 	switch c.kind {
 	case cellList:
 		return bundle.List(text), true
 	case cellInt:
 		n, err := strconv.ParseInt(bundle.Number(text), 10, 64)
-		if err != nil {
-			s.bad(line, i, path, matcher.EINVALID, "must be a whole number, got %q", text)
-			return no()
-		}
-		return n, true
+		return fail(n, err == nil, "must be a whole number, got %q")
 	case cellFloat:
 		f, err := strconv.ParseFloat(bundle.Number(text), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			s.bad(line, i, path, matcher.EINVALID, "must be a number, got %q", text)
-			return no()
-		}
-		return f, true
+		return fail(f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0), "must be a number, got %q")
 	case cellWindows:
 		ws, ok := windowsOf(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be times from~to (2026-12-01 18:00~2026-12-01 21:00), several separated by ；, or 不限 for any time; got %q", text)
-			return no()
-		}
-		return ws, true
+		return fail(ws, ok, "must be times from~to (2026-12-01 18:00~2026-12-01 21:00), several separated by ；, or 不限 for any time; got %q")
 	case cellStatus:
 		if strings.HasPrefix(path, "item.") {
 			return bundle.ItemStatusOf(text), true
 		}
 		return bundle.ProjectStatusOf(text), true
 	case cellMode:
-		if m, ok := modeWords[normWord(text)]; ok {
-			return m, true
-		}
-		s.bad(line, i, path, matcher.EINVALID, "must be one of %s, got %q", "总体得分最高 (welfare), 优先满足更多需求 (coverage), 双向稳定匹配 (stable)", text)
-		return no()
+		m, ok := modeWords[normWord(text)]
+		return fail(m, ok, "must be one of %s, got %q", "总体得分最高 (welfare), 优先满足更多需求 (coverage), 双向稳定匹配 (stable)")
 	case cellWeights:
 		w, ok := weightsOf(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their default), got %q", strings.Join(termList(), ", "), text)
-			return no()
-		}
-		return w, true
+		return fail(w, ok, "must be weights such as 距离=30、内容相似=30 (terms: %s; those not named keep their current value), got %q", strings.Join(termList(), ", "))
 	case cellUnitKind:
 		return bundle.UnitKindOf(text), true
 	case cellItemKind:
 		k, ok := bundle.ItemKindOf(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be demand or resource (需求/资源), got %q", text)
-			return no()
-		}
-		return k, true
+		return fail(k, ok, "must be demand or resource (需求/资源), got %q")
 	case cellBool:
 		b, ok := bundle.Bool(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be yes/no (是/否), got %q", text)
-			return no()
-		}
-		return b, true
+		return fail(b, ok, "must be yes/no (是/否), got %q")
 	case cellPriority:
 		p, ok := bundle.PriorityOf(text)
-		if !ok {
-			s.bad(line, i, path, matcher.EINVALID, "must be 1 (low) to %d (urgent), or 低/一般/高/紧急; got %q", matcher.MaxPriority, text)
-			return no()
-		}
-		return p, true
+		return fail(p, ok, "must be 1 (low) to %d (urgent), or 低/一般/高/紧急; got %q", matcher.MaxPriority)
 	case cellLevel:
 		return bundle.LevelOf(text), true
 	}
@@ -699,9 +679,10 @@ func termList() []string {
 }
 
 // weightsOf reads weights: term=value pairs (距离=30、内容相似=20, or the
-// terms' English names), the terms not named at their default.
-func weightsOf(text string) (match.Weights, bool) {
-	w := match.DefaultWeights
+// terms' English names), as a set_weights edit names them (the terms not
+// named keep their current value).
+func weightsOf(text string) (map[string]int, bool) {
+	w := map[string]int{}
 	parts := bundle.List(strings.ReplaceAll(text, "\n", ";"))
 	if len(parts) == 0 {
 		return w, false
@@ -715,15 +696,14 @@ func weightsOf(text string) (match.Weights, bool) {
 		if t, ok := termWords[k]; ok {
 			k = t
 		}
-		ptr, ok := w.Weight(k)
-		if !ok {
+		if !slices.Contains(match.Terms, k) {
 			return w, false
 		}
 		n, err := strconv.Atoi(bundle.Number(v))
 		if err != nil {
 			return w, false
 		}
-		*ptr = n
+		w[k] = n
 	}
 	return w, true
 }
@@ -812,15 +792,47 @@ func (s *EditSheet) columnOf(reads map[string]string, path string) int {
 // CheckSheet checks the edits of s for actor at st as Create would (req
 // with the sheet's edits: Check) and returns every problem of the sheet:
 // what did not read and what the check found, by row and column (one
-// problem per cell and field; those of the file as a whole first). err is what Create refuses outright: a
-// scope the caller may not plan (403, or 404 for one it cannot see).
-// Nothing is kept.
+// problem per cell and field; those of the file as a whole first). err is
+// what Create refuses outright: a scope the caller may not plan (403, or
+// 404 for one it cannot see). Nothing is kept.
 func (m *Manager) CheckSheet(ctx context.Context, st *store.Store, actor matcher.Actor, req Request, s *EditSheet) ([]bundle.Problem, error) {
 	req.Edits = s.Edits
 	p, err := m.Check(ctx, st, actor, req)
 	if err != nil {
 		return nil, err
 	}
+	return s.problems(p), nil
+}
+
+// CreateSheet creates the scenario of s's edits for actor at st, checked
+// once: a scope the caller may not plan and a full quota are refused
+// first (err, as Create refuses them), then the sheet is checked as
+// CheckSheet checks it, and with no problem the scenario is the fork that
+// check made (the edits are not applied again). A sheet with problems
+// keeps nothing and returns them.
+func (m *Manager) CreateSheet(ctx context.Context, st *store.Store, actor matcher.Actor, req Request, s *EditSheet) (*Scenario, []bundle.Problem, error) {
+	req.Edits = s.Edits
+	sn := st.Snapshot()
+	if err := checkScope(sn.Reader, actor, req); err != nil {
+		return nil, nil, err
+	}
+	if err := m.room(st, actor); err != nil {
+		return nil, nil, err
+	}
+	p, sc, err := m.check(ctx, sn, actor, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	if problems := s.problems(p); len(problems) > 0 {
+		return nil, problems, nil
+	}
+	sc, err = m.keep(st, actor, sc)
+	return sc, nil, err
+}
+
+// problems are the sheet's own problems and those the check found (p),
+// by row and column.
+func (s *EditSheet) problems(p matcher.Problems) []bundle.Problem {
 	out := bundle.Join(s.Problems, s.Locate(p.List))
 	slices.SortStableFunc(out, func(a, b bundle.Problem) int {
 		if a.Loc.Line != b.Loc.Line {
@@ -831,7 +843,7 @@ func (m *Manager) CheckSheet(ctx context.Context, st *store.Store, actor matcher
 	if p.More > 0 {
 		out = append(out, bundle.Problemf(bundle.Loc{File: s.Name}, "", "", "… and %s more", matcher.FormatCount(p.More)))
 	}
-	return out, nil
+	return out
 }
 
 // SheetError is the error of a sheet's problems (nil when there are none):

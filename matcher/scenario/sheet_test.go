@@ -11,6 +11,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/match"
 )
 
 // The Banan planner's sheet: the Red Cross joins the waterway meeting,
@@ -326,5 +327,74 @@ func TestSheetTooLong(t *testing.T) {
 	s := ReadSheet("long.csv", []byte("操作,条目,数量\n"+strings.Repeat("修改数量,LH-R12,70\n", maxSheetRows+1)))
 	if len(s.Edits) != 0 || len(s.Problems) != 1 || !strings.Contains(s.Problems[0].Msg, "more than") {
 		t.Errorf("%d edits, problems %v", len(s.Edits), s.Problems)
+	}
+}
+
+// The sheets of notes a workbook may carry are the same for the sheet of
+// edits and for the lists (bundle.NotesSheet): each is read past by both.
+func TestSheetNotesAsTheLists(t *testing.T) {
+	for _, notes := range []string{"说明", "填写说明", "帮助", "Help", "Read Me", "instructions", "NOTES", "_hidden"} {
+		var buf bytes.Buffer
+		edits := bundle.Sheet{Name: "修改清单", Header: []string{"操作", "条目", "数量"}, Rows: [][]any{{"修改数量", "LH-R12", "70"}}}
+		if err := bundle.WriteXLSX(&buf, []bundle.Sheet{edits, {Name: notes, Header: []string{"说明"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if s := ReadSheet("edits.xlsx", buf.Bytes()); len(s.Problems) != 0 || len(s.Edits) != 1 {
+			t.Errorf("edits with a sheet %q: %d edits, problems %v", notes, len(s.Edits), s.Problems)
+		}
+		buf.Reset()
+		if err := bundle.WriteXLSX(&buf, []bundle.Sheet{{Name: notes, Header: []string{"说明"}}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := bundle.DecodeXLSX("lists.xlsx", buf.Bytes(), bundle.DefaultXLSXLimits)
+		if err == nil || !strings.Contains(err.Error(), "no list in the workbook") || strings.Contains(err.Error(), "unknown sheet") {
+			t.Errorf("lists with only a sheet %q: %v", notes, err)
+		}
+	}
+}
+
+// normWord folds without building anything per call: a word already
+// folded costs no allocation (a sheet's every header and cell goes
+// through it).
+func TestNormWordAllocs(t *testing.T) {
+	if got := normWord(" 时间段（ 起 ）"); got != "时间段(起)" {
+		t.Errorf("normWord = %q", got)
+	}
+	var got string
+	if n := testing.AllocsPerRun(100, func() { got = normWord("数量") }); n != 0 || got != "数量" {
+		t.Errorf("normWord of a folded word: %v allocations, want 0", n)
+	}
+}
+
+// set_weights reads one way from a sheet and from JSON: the terms a row
+// or an object names are set, the others keep their current value (the
+// base, or what an earlier set_weights made them). Both give the same
+// edits and the same settings.
+func TestSetWeightsKeepsWhatItDoesNotName(t *testing.T) {
+	const sheetCSV = "操作,权重\n修改权重,距离=40\n修改权重,内容相似=5\n"
+	const js = `[{"op":"set_weights","weights":{"proximity":40}},{"op":"set_weights","weights":{"text":5}}]`
+	s := ReadSheet("weights.csv", []byte(sheetCSV))
+	if len(s.Problems) != 0 {
+		t.Fatal(s.Problems)
+	}
+	if got, want := mustJSON(s.Edits), mustJSON(edits(t, js)); got != want {
+		t.Errorf("the sheet's edits %s, the JSON's %s", got, want)
+	}
+	st := bananStore(t)
+	m := NewManager()
+	want := match.DefaultWeights
+	want.Proximity, want.Text = 40, 5
+	for name, e := range map[string][]Edit{"sheet": s.Edits, "JSON": edits(t, js)} {
+		sc, err := m.Create(ctx, st, matcher.Coordinator("lh"), Request{Meeting: "lh", Edits: e})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if sc.Settings.Weights != want {
+			t.Errorf("%s: weights %+v, want %+v", name, sc.Settings.Weights, want)
+		}
+	}
+	_, err := m.Create(ctx, st, matcher.Coordinator("lh"), Request{Meeting: "lh", Edits: edits(t, `[{"op":"set_weights","weights":{"nearness":40}}]`)})
+	if fe := matcher.FieldErrors(err); len(fe) != 1 || fe[0].Field != "edits[0].weights.nearness" {
+		t.Errorf("an unknown term: %v", err)
 	}
 }

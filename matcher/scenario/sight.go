@@ -77,22 +77,28 @@ func (s *sight) record(sc *Scenario) *Scenario {
 			c.Edits = append(c.Edits, sc.Edits[i])
 		}
 	}
-	seen := func(ids []string) []string {
-		var out []string
-		for _, id := range ids {
-			if matcher.CanSeeAlliance(s.live, s.a, id) {
-				out = append(out, id)
-			}
-		}
-		return out
-	}
-	c.Meetings, c.Touched = orEmpty(seen(sc.Meetings)), orEmpty(seen(sc.Touched))
+	c.Meetings, c.Touched = orEmpty(s.alliances(sc.Meetings)), orEmpty(s.alliances(sc.Touched))
 	if len(sc.Scope) > 0 {
-		c.Scope = seen(sc.Scope)
+		c.Scope = s.alliances(sc.Scope)
 	}
 	c.Partial = len(c.Edits) < len(sc.Edits) || len(c.Meetings) < len(sc.Meetings) ||
 		len(c.Touched) < len(sc.Touched) || len(c.Scope) < len(sc.Scope)
 	return &c
+}
+
+// alliances are the alliances of ids the reader may see (all of them
+// for a nil sight), in order.
+func (s *sight) alliances(ids []string) []string {
+	if s == nil {
+		return ids
+	}
+	var out []string
+	for _, id := range ids {
+		if matcher.CanSeeAlliance(s.live, s.a, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // edits maps each edit of sc to its index among the edits the reader

@@ -70,16 +70,22 @@ func (t *RollupCount) add(r *rollupRow) {
 	if open > 0 {
 		t.Open++
 	}
-	i := slices.IndexFunc(t.Measures, func(m RollupQuantity) bool { return m.Measure == r.measure })
+	t.addMeasure(RollupQuantity{Measure: r.measure, Need: r.need, Met: r.held, Proposed: r.proposed, Open: open})
+}
+
+// addMeasure adds q's quantities to t's line of q's measure (a new line,
+// last, for a measure t has not counted).
+func (t *RollupCount) addMeasure(q RollupQuantity) {
+	i := slices.IndexFunc(t.Measures, func(m RollupQuantity) bool { return m.Measure == q.Measure })
 	if i < 0 {
-		t.Measures = append(t.Measures, RollupQuantity{Measure: r.measure})
+		t.Measures = append(t.Measures, RollupQuantity{Measure: q.Measure})
 		i = len(t.Measures) - 1
 	}
 	m := &t.Measures[i]
-	m.Need += r.need
-	m.Met += r.held
-	m.Proposed += r.proposed
-	m.Open += open
+	m.Need += q.Need
+	m.Met += q.Met
+	m.Proposed += q.Proposed
+	m.Open += q.Open
 }
 
 // plus adds o's counts to t.
@@ -89,16 +95,7 @@ func (t *RollupCount) plus(o *RollupCount) {
 	t.Partly += o.Partly
 	t.Open += o.Open
 	for _, m := range o.Measures {
-		i := slices.IndexFunc(t.Measures, func(x RollupQuantity) bool { return x.Measure == m.Measure })
-		if i < 0 {
-			t.Measures = append(t.Measures, RollupQuantity{Measure: m.Measure})
-			i = len(t.Measures) - 1
-		}
-		x := &t.Measures[i]
-		x.Need += m.Need
-		x.Met += m.Met
-		x.Proposed += m.Proposed
-		x.Open += m.Open
+		t.addMeasure(m)
 	}
 }
 
@@ -919,13 +916,12 @@ func (c *claimSums) of(demand string) (held, proposed int64) {
 // red grid, whether one meeting of the level alone holds it, and the
 // meetings counted that hold it (indices of the builds).
 type unitFacts struct {
-	grid     string
-	alone    bool
-	gridRead bool
-	first    string  // the first meeting of the level found holding it
-	idx      int32   // its place among the level's units
-	b        int32   // the first build holding it (-1: none)
-	more     []int32 // and the others
+	grid  string
+	alone bool
+	mark  bool    // a pass's mark: the unit's first hit (the red grids' split)
+	first string  // the first meeting of the level found holding it
+	b     int32   // the first build holding it (-1: none)
+	more  []int32 // and the others
 }
 
 // each calls fn with every build holding the unit.
@@ -1064,22 +1060,35 @@ func countLevelWith(sn store.Snapshot, level matcher.Level, as []*matcher.Allian
 		for _, part := range parts {
 			hits = append(hits, part...)
 		}
-		// The red grids of the units found, each unit's by one worker.
-		grids := func(w, workers int) {
-			for _, h := range hits {
-				if f := h.f; int(f.idx)%workers == w && !f.gridRead { // the unit is this worker's: no other touches it
-					f.gridRead = true
-					if u := sn.UnitRaw(h.it.Unit); u != nil {
-						f.grid = u.Grid
-					}
-				}
+		// The red grids of the units found: the units (each once, marked
+		// in one pass over the hits, taken in a second) split among the
+		// workers in ranges.
+		n = 0
+		for _, h := range hits {
+			if f := h.f; !f.mark {
+				f.mark = true
+				n++
+			}
+		}
+		units := make([]hit, 0, n)
+		for _, h := range hits {
+			if f := h.f; f.mark {
+				f.mark = false
+				units = append(units, h)
 			}
 		}
 		workers := runtime.GOMAXPROCS(0)
-		for w := 1; w < workers; w++ {
-			wg.Go(func() { grids(w, workers) })
+		grids := func(w int) {
+			for _, h := range units[w*len(units)/workers : (w+1)*len(units)/workers] {
+				if u := sn.UnitRaw(h.it.Unit); u != nil {
+					h.f.grid = u.Grid
+				}
+			}
 		}
-		grids(0, workers)
+		for w := 1; w < workers; w++ {
+			wg.Go(func() { grids(w) })
+		}
+		grids(0)
 		wg.Wait()
 	}
 	// Each meeting's figures are its own: the meetings are split among
@@ -1191,7 +1200,7 @@ func scopeSize(r index.Reader, a *matcher.Alliance) int {
 // holds, its facts: whether more than one meeting of level holds it
 // (those of its alliances at level, and of the alliance of level above
 // each of its others), and which of as do, from one pass over the
-// alliances. The red grid is left to read (gridRead).
+// alliances. The red grid is left to read.
 func holdersAt(r index.Reader, level matcher.Level, as []*matcher.Alliance) map[string]*unitFacts {
 	at := make(map[string]int32, len(as))
 	for i, a := range as {
@@ -1219,7 +1228,7 @@ func holdersAt(r index.Reader, level matcher.Level, as []*matcher.Alliance) map[
 		add := func(u string) {
 			f := facts[u]
 			if f == nil {
-				all = append(all, unitFacts{alone: true, first: h.cur, idx: int32(len(all)), b: -1})
+				all = append(all, unitFacts{alone: true, first: h.cur, b: -1})
 				f = &all[len(all)-1]
 				facts[u] = f
 			} else if f.first != h.cur {
