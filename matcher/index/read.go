@@ -11,8 +11,12 @@ import (
 // Reader is typed, read-only access to one consistent state of the index:
 // a read transaction, a snapshot, or a write transaction seen by its writer.
 // Objects it returns are shared and must not be modified.
+//
+// A Reader made by Track records its lookups (see Reads); one made by
+// Where filters its walks.
 type Reader struct {
 	txn *memdb.Txn
+	t   *tracker // nil: neither recorded nor filtered
 }
 
 // NewReader wraps txn.
@@ -22,6 +26,7 @@ func NewReader(txn *memdb.Txn) Reader { return Reader{txn: txn} }
 func (r Reader) Txn() *memdb.Txn { return r.txn }
 
 func first[T any](r Reader, table, index string, args ...any) (*T, error) {
+	r.note(table, index, false, args...)
 	raw, err := r.txn.First(table, index, args...)
 	if err != nil {
 		return nil, err
@@ -38,7 +43,15 @@ func get[T any](r Reader, table, index string, args ...any) iter.Seq[*T] {
 		if err != nil {
 			panic("index: " + err.Error()) // schema and argument bugs only
 		}
+		var keep func(any) bool
+		if r.t != nil {
+			keep = r.t.keep
+			r.note(table, index, keep != nil, args...)
+		}
 		for raw := it.Next(); raw != nil; raw = it.Next() {
+			if keep != nil && !keep(raw) {
+				continue
+			}
 			if !yield(raw.(*T)) {
 				return
 			}
@@ -180,6 +193,7 @@ func (r Reader) ItemsAtLevel(l matcher.Level) iter.Seq[*matcher.Item] {
 // starts at from with one seek.
 func (r Reader) ItemsAtLevelBetween(l matcher.Level, from, to string) iter.Seq[*matcher.Item] {
 	return func(yield func(*matcher.Item) bool) {
+		r.noteKey(TableItems, IndexLevel, string(l)+"\x00", false) // the whole level, as a superset
 		it, err := r.txn.LowerBound(TableItems, IndexLevel, string(l)+"\x00"+from)
 		if err != nil {
 			panic("index: " + err.Error()) // schema and argument bugs only
@@ -199,6 +213,7 @@ func (r Reader) ItemsAtLevelBetween(l matcher.Level, from, to string) iter.Seq[*
 // LevelIDs returns the least and the greatest id of the items of one
 // level ("" for none).
 func (r Reader) LevelIDs(l matcher.Level) (first, last string) {
+	r.noteStr(TableItems, IndexLevel, string(l))
 	if raw, err := r.txn.First(TableItems, IndexLevel, string(l)); err == nil && raw != nil {
 		first = raw.(*matcher.Item).ID
 	}
@@ -288,6 +303,7 @@ func (r Reader) HasClaims(it *matcher.Item) bool {
 	if it.Kind == matcher.Resource {
 		ix = IndexResource
 	}
+	r.noteStr(TableClaims, ix, it.ID)
 	raw, err := r.txn.First(TableClaims, ix, it.ID)
 	return err == nil && raw != nil
 }
@@ -298,8 +314,9 @@ func (r Reader) Held(it *matcher.Item) int64 {
 		return 0
 	}
 	var n int64
+	q := r.Track(nil) // the claims on it, recorded whole by HasClaims
 	for _, s := range []matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled} {
-		for c := range r.ClaimsOnItemWith(it, s) {
+		for c := range q.ClaimsOnItemWith(it, s) {
 			n += c.Quantity
 		}
 	}
@@ -308,6 +325,7 @@ func (r Reader) Held(it *matcher.Item) int64 {
 
 // Count returns the number of objects in table.
 func (r Reader) Count(table string) int {
+	r.note(table, IndexID, false)
 	it, err := r.txn.Get(table, IndexID)
 	if err != nil {
 		panic("index: " + err.Error())

@@ -220,8 +220,11 @@ type Meta struct {
 const MetaID = "meta"
 
 // Meta returns the state's meta row (zero Seq and nil Vocab if none).
+//
+// It is never recorded (see Track): every write changes the row, and no
+// write lists it among its keys.
 func (r Reader) Meta() Meta {
-	m, _ := first[Meta](r, TableMeta, IndexID, MetaID)
+	m, _ := first[Meta](Reader{txn: r.txn}, TableMeta, IndexID, MetaID)
 	if m == nil {
 		return Meta{ID: MetaID}
 	}

@@ -146,6 +146,7 @@ func (r Reader) ClaimsDueBy(t time.Time) iter.Seq[*matcher.Claim] {
 // claim for meeting or marked one seen (matcher.Claim.Seen), 0 if none did
 // (a run that proposes nothing and replaces nothing stores nothing).
 func (r Reader) LastRun(meeting string) uint64 {
+	r.noteStr(TableClaims, IndexMeetingRun+"_prefix", meeting)
 	raw, err := r.txn.Last(TableClaims, IndexMeetingRun+"_prefix", meeting)
 	if err != nil {
 		panic("index: " + err.Error()) // schema and argument bugs only

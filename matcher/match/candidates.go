@@ -203,7 +203,18 @@ func HeldReserved(r index.Reader, it *matcher.Item, meeting string) (held, reser
 	if !r.HasClaims(it) {
 		return 0, 0
 	}
-	held = r.Held(it)
+	return heldReserved(r.Track(nil), it, meeting)
+}
+
+// heldReserved is HeldReserved of an item with claims, read by r (the
+// walks read only claims on it: a recorder of HasClaims's lookup has them
+// all).
+func heldReserved(r index.Reader, it *matcher.Item, meeting string) (held, reserved int64) {
+	for _, s := range []matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled} {
+		for c := range r.ClaimsOnItemWith(it, s) {
+			held += c.Quantity
+		}
+	}
 	reserved = held
 	for c := range r.ClaimsOnItemWith(it, matcher.ClaimProposed) {
 		if !(c.Meeting == meeting && len(c.AcceptedBy) == 0) {
@@ -223,12 +234,18 @@ type gatherer struct {
 	held      []party
 	direct    map[string][]string
 	parents   map[string][]string
-	closed    map[string]bool // project id -> done or dropped
+	closed    map[string]bool    // project id -> done or dropped
+	rejected  map[[2]string]bool // (resource, demand) of the rejected claims on the demands gathered
+	own       index.Reader       // r, reading for the item set by owner (see add)
+	owner     func(item string)
 }
 
 func newGatherer(r index.Reader, scope *Scope) *gatherer {
-	return &gatherer{r: r, scope: scope, demands: partiesBuf(), resources: partiesBuf(),
-		direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{}}
+	g := &gatherer{r: r, scope: scope, demands: partiesBuf(), resources: partiesBuf(),
+		direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{},
+		rejected: map[[2]string]bool{}}
+	g.own, g.owner = r.Owning()
+	return g
 }
 
 // partyBufs pools the party arrays of instances recycled (see recycle),
@@ -255,24 +272,46 @@ func putParties(ps []party) {
 
 // closedProject reports whether project id is done or dropped (its slots
 // are not matched); projects are looked up as their slots come.
-func (g *gatherer) closedProject(id string) bool {
+// r reads for the item looked at (see add).
+func (g *gatherer) closedProject(r index.Reader, id string) bool {
 	if id == "" {
 		return false
 	}
 	c, ok := g.closed[id]
 	if !ok {
-		p, err := g.r.Project(id)
+		p, err := r.Project(id)
 		c = err == nil && (p.Status == matcher.ProjectDone || p.Status == matcher.ProjectDropped)
 		g.closed[id] = c
+	} else {
+		r.Noted(index.TableProjects, id)
 	}
 	return c
 }
 
+// add gathers it, of unit u, when it is matched. When g's reader records,
+// what it reads for it is recorded as read for it (index.Reader.Owning): a
+// patch gathers again the items a change touches the reads of.
 func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
-	if it.Status != matcher.ItemOpen || it.Level != g.scope.Level || g.closedProject(it.Project) {
+	if it.Status != matcher.ItemOpen || it.Level != g.scope.Level {
 		return
 	}
-	p := newParty(it, u, Reserved(g.r, it, g.scope.Meeting))
+	g.owner(it.ID)
+	r := g.own
+	if g.closedProject(r, it.Project) {
+		return
+	}
+	r.Noted(index.TableUnits, u.ID)
+	var reserved int64 // Reserved(g.r, it, g.scope.Meeting)
+	if r.HasClaims(it) {
+		q := g.r.Track(nil) // the claims on it, recorded whole by HasClaims
+		_, reserved = heldReserved(q, it, g.scope.Meeting)
+		if it.Kind == matcher.Demand {
+			for c := range q.ClaimsOnItemWith(it, matcher.ClaimRejected) {
+				g.rejected[[2]string{c.Resource, it.ID}] = true
+			}
+		}
+	}
+	p := newParty(it, u, reserved)
 	if it.Kind == matcher.Demand {
 		if p.remaining > 0 {
 			g.demands = append(g.demands, p)
@@ -304,7 +343,7 @@ func (in *instance) merge(gs ...*gatherer) {
 	if len(gs) == 1 && len(in.demands) == 0 && len(in.resources) == 0 && len(in.held) == 0 {
 		// one gatherer: its parties as they are, without a copy
 		in.demands, in.resources, in.held = gs[0].demands, gs[0].resources, gs[0].held
-		in.direct, in.parents = gs[0].direct, gs[0].parents
+		in.direct, in.parents, in.rejected = gs[0].direct, gs[0].parents, gs[0].rejected
 		return
 	}
 	if in.demands == nil {
@@ -325,6 +364,9 @@ func (in *instance) merge(gs ...*gatherer) {
 		}
 		for k, v := range g.parents {
 			in.parents[k] = v
+		}
+		for k := range g.rejected {
+			in.rejected[k] = true
 		}
 	}
 }
@@ -381,19 +423,28 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 		// over the CPUs (reads of one snapshot are safe to share), each
 		// gatherer keeping its own parties and maps, merged afterwards. The
 		// order does not matter: parties are sorted by id below.
+		// When r records its reads (a Session's run), each gatherer
+		// records its own, merged afterwards.
 		units := scope.Units()
 		workers := min(runtime.GOMAXPROCS(0), max(1, len(units)/64))
 		gs := make([]*gatherer, workers)
+		recs := make([]*index.Reads, workers)
 		var wg sync.WaitGroup
 		chunk := (len(units) + workers - 1) / workers
 		for w := range workers {
-			g := newGatherer(r, scope)
+			wr := r
+			if r.Reads() != nil {
+				recs[w] = index.NewReads(nil)
+				wr = r.Track(recs[w])
+			}
+			g := newGatherer(wr, scope)
 			gs[w] = g
+			atLevel := wr.Where(levelIs(scope.Level)) // an item at another level is never matched
 			part := units[min(w*chunk, len(units)):min((w+1)*chunk, len(units))]
 			wg.Go(func() {
 				for _, uid := range part {
-					if u := r.UnitRaw(uid); u != nil {
-						for it := range r.ItemsOf(uid) {
+					if u := wr.UnitRaw(uid); u != nil {
+						for it := range atLevel.ItemsOf(uid) {
 							g.add(it, u)
 						}
 					}
@@ -402,6 +453,11 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 		}
 		wg.Wait()
 		in.merge(gs...)
+		if rec := r.Reads(); rec != nil {
+			for _, wr := range recs {
+				rec.Merge(wr)
+			}
+		}
 	} else {
 		// Above the community level, the level index holds the few items.
 		g := newGatherer(r, scope)
@@ -418,10 +474,9 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 		}
 		switch byUnit := levels.at(scope.Level); {
 		case byUnit == nil:
-			for it := range r.ItemsAtLevel(scope.Level) {
-				if scope.HasUnit(it.Unit) {
-					add(it)
-				}
+			inScope := r.Where(func(o any) bool { return scope.HasUnit(o.(*matcher.Item).Unit) })
+			for it := range inScope.ItemsAtLevel(scope.Level) {
+				add(it)
 			}
 		case len(scope.units) < len(byUnit):
 			for uid := range scope.units {
@@ -444,13 +499,23 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 	slices.SortFunc(in.resources, partyByID)
 	slices.SortFunc(in.held, partyByID)
 	in.indexResources()
-	for c := range r.ClaimsByStatus(matcher.ClaimRejected) {
-		in.rejected[[2]string{c.Resource, c.Demand}] = true
-	}
-	for c := range r.ClaimsByStatus(matcher.ClaimFulfilled) {
+	// The fulfilled history: only claims between two units of the scope
+	// count between a demand and a resource of the instance (the only
+	// pairs the rows look up). The rejected pairs are those of the
+	// demands gathered (see gatherer.add).
+	within := r.Where(func(o any) bool {
+		c := o.(*matcher.Claim)
+		return scope.HasUnit(c.ResourceUnit) && scope.HasUnit(c.DemandUnit)
+	})
+	for c := range within.ClaimsByStatus(matcher.ClaimFulfilled) {
 		in.history[orderedPair(c.ResourceUnit, c.DemandUnit)]++
 	}
 	return in
+}
+
+// levelIs returns a filter (see index.Reader.Where) of the items at level.
+func levelIs(level matcher.Level) func(any) bool {
+	return func(o any) bool { return o.(*matcher.Item).Level == level }
 }
 
 // gridsNear returns grid and its neighbours, sorted: the grids it lists and

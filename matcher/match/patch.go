@@ -9,60 +9,31 @@ import (
 )
 
 // patchInstance returns the instance of the state r made from prev, the
-// instance of an earlier state prevR of the same meeting, and keys, the
-// records changed between the two: only the items the changes reach are
-// gathered again (changed items, the items of changed units, the slots of
-// changed projects, the items of changed claims). It returns nil when the
-// changes reach what every party depends on (alliances, grids, categories,
-// or a table it does not know); the caller gathers afresh. The result is
-// what buildInstance(r, ...) returns.
-func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabulary, keys []index.Key) *instance {
+// instance of an earlier state prevR of the same meeting, read with the
+// reads reads (see Session), and keys, the records changed between the
+// two: only the items the changes reach are gathered again, the changed
+// items and the parties that read a changed record (their unit, project
+// or claims: see gatherer.add). It returns nil when the changes reach what
+// every party depends on (alliances, grids, categories, or a table it does
+// not know); the caller gathers afresh. The result is what
+// buildInstance(r, ...) returns.
+//
+// When r records its reads (see index.Reader.Track), the reads a fresh
+// gather would make of the items gathered again are recorded; finding
+// which items the changes reach is not (a fresh gather's reads that find
+// them, the items of a unit in scope or at the scope's level, are in
+// reads).
+func patchInstance(prev *instance, reads *index.Reads, prevR, r index.Reader, vocab *matcher.Vocabulary, keys []index.Key) *instance {
 	scope := prev.scope
-	affected := map[string]bool{} // item ids
-	var claims []string           // each changed claim once: keys repeat when a claim changed in several writes
-	seenClaim := map[string]bool{}
-	for _, k := range keys {
-		switch k.Table {
-		case index.TableItems:
-			affected[k.ID] = true
-		case index.TableUnits:
-			for _, ps := range [][]party{prev.demands, prev.resources} {
-				for i := range ps {
-					if ps[i].unit.ID == k.ID {
-						affected[ps[i].item.ID] = true
-					}
-				}
-			}
-			if scope.HasUnit(k.ID) {
-				for it := range r.ItemsOf(k.ID) {
-					affected[it.ID] = true
-				}
-			}
-		case index.TableProjects:
-			for _, rd := range []index.Reader{prevR, r} {
-				for it := range rd.Slots(k.ID) {
-					affected[it.ID] = true
-				}
-			}
-		case index.TableClaims:
-			if seenClaim[k.ID] {
-				continue
-			}
-			seenClaim[k.ID] = true
-			claims = append(claims, k.ID)
-			for _, rd := range []index.Reader{prevR, r} {
-				if c, err := rd.Claim(k.ID); err == nil {
-					affected[c.Resource], affected[c.Demand] = true, true
-				}
-			}
-		default:
-			return nil
-		}
+	probe := r.Track(nil)
+	affected, claims := affectedItems(reads, prevR, probe, keys)
+	if affected == nil {
+		return nil
 	}
 
 	g := newGatherer(r, scope)
 	for id := range affected {
-		it, err := r.Item(id)
+		it, err := probe.Item(id)
 		if err != nil || !scope.HasUnit(it.Unit) {
 			continue
 		}
@@ -72,38 +43,67 @@ func patchInstance(prev *instance, prevR, r index.Reader, vocab *matcher.Vocabul
 	}
 	in := prev.derive(r, vocab, func(id string) bool { return affected[id] }, g)
 
+	// The rejected pairs of the demands gathered again replace theirs (a
+	// changed claim's demand is among them).
+	redo := len(g.rejected) > 0
+	for k := range prev.rejected {
+		if redo = redo || affected[k[1]]; redo {
+			break
+		}
+	}
+	if redo {
+		in.rejected = maps.Clone(prev.rejected)
+		maps.DeleteFunc(in.rejected, func(k [2]string, _ bool) bool { return affected[k[1]] })
+		maps.Copy(in.rejected, g.rejected)
+	}
 	if len(claims) > 0 {
-		in.rejected, in.history = maps.Clone(prev.rejected), maps.Clone(prev.history)
+		in.history = maps.Clone(prev.history)
+		// as gatherInstance: the claims between two units of the scope
+		within := func(c *matcher.Claim) bool {
+			return c != nil && scope.HasUnit(c.ResourceUnit) && scope.HasUnit(c.DemandUnit)
+		}
 		for _, id := range claims {
 			was, _ := prevR.Claim(id)
-			now, _ := r.Claim(id)
-			for _, c := range []*matcher.Claim{was, now} {
-				if c == nil {
-					continue
-				}
-				// rejected is a set of pairs: ask the state whether one
-				// rejected claim on the pair is left
-				pair := [2]string{c.Resource, c.Demand}
-				delete(in.rejected, pair)
-				for o := range r.ClaimsOnPair(c.Resource, c.Demand) {
-					if o.Status == matcher.ClaimRejected {
-						in.rejected[pair] = true
-						break
-					}
-				}
-			}
-			if was != nil && was.Status == matcher.ClaimFulfilled {
+			now, _ := probe.Claim(id)
+			if within(was) && was.Status == matcher.ClaimFulfilled {
 				k := orderedPair(was.ResourceUnit, was.DemandUnit)
 				if in.history[k]--; in.history[k] == 0 {
 					delete(in.history, k)
 				}
 			}
-			if now != nil && now.Status == matcher.ClaimFulfilled {
+			if within(now) && now.Status == matcher.ClaimFulfilled {
 				in.history[orderedPair(now.ResourceUnit, now.DemandUnit)]++
 			}
 		}
 	}
 	return in
+}
+
+// affectedItems returns the ids of the items the changes of keys reach
+// (see patchInstance) and the changed claims, each once, or nil when a
+// change reaches every party.
+func affectedItems(reads *index.Reads, prevR, r index.Reader, keys []index.Key) (map[string]bool, []string) {
+	affected := map[string]bool{}
+	var claims []string // each changed claim once: keys repeat when a claim changed in several writes
+	seenClaim := map[string]bool{}
+	for _, k := range keys {
+		switch k.Table {
+		case index.TableItems:
+			affected[k.ID] = true
+		case index.TableUnits, index.TableProjects:
+		case index.TableClaims:
+			if !seenClaim[k.ID] {
+				seenClaim[k.ID] = true
+				claims = append(claims, k.ID)
+			}
+		default:
+			return nil, nil
+		}
+	}
+	if !reads.Owners(prevR, r, keys, func(id string) { affected[id] = true }) {
+		return nil, nil
+	}
+	return affected, claims
 }
 
 // derive returns the instance of the state r that prev would be with the

@@ -38,11 +38,14 @@ import (
 //     edges live in scratch space the runs reuse, and are not rebuilt at
 //     all when every row is the very same slice as in the run before.
 //
+// A run reads the state through a recorder (index.Reads): the scope's
+// alliances, the units and their items at the meeting's level, the
+// projects and claims of those items, the rejected and fulfilled claims
+// between units of the scope, the grids, and the slots of its projects.
 // When the state r carries a change log back to the last run's state (see
-// index.Reader.ChangesSince) and no change touches the meeting (its
-// alliances, grids and categories, the units in its scope, the items at its
-// level of those units and the slots of its projects, the claims on any of
-// them, a fulfilled claim of a unit in scope), the last result is returned
+// index.Reader.ChangesSince) and no change touches what the last run read
+// (the old or the new version of no written record is found by one of its
+// lookups; the categories always touch), the last result is returned
 // again at the new store index without any work: after one edit, every
 // other meeting of the district costs a few map lookups. Otherwise the
 // instance (open items, what is left after claims) is patched: only the
@@ -86,10 +89,10 @@ type SessionStats struct {
 
 // sessionState is what a run leaves for the next.
 type sessionState struct {
-	r         index.Reader    // the state matched
-	state     uint64          // its index state (0: none)
-	in        *instance       // the instance matched (nil after an error)
-	projects  map[string]bool // projects with a slot among the demands
+	r         index.Reader // the state matched
+	state     uint64       // its index state (0: none)
+	in        *instance    // the instance matched (nil after an error)
+	reads     *index.Reads // what the run read of the state r (see touchedBy)
 	result    *Result
 	vocab     *matcher.Vocabulary
 	grids     []*matcher.Grid
@@ -100,7 +103,7 @@ type sessionState struct {
 	rejected  map[[2]string]bool    // of the instance
 	history   map[unitPair]int      // of the instance
 	df        map[uint64]int32      // of the instance (weighText)
-	reads     fieldSet              // the fields of items its rows and parties read (see fieldSet)
+	fields    fieldSet              // the fields of items its rows and parties read (see fieldSet)
 	minText   Relevance             // of the instance
 	direct    map[string][]string   // of the instance
 	parents   map[string][]string   // of the instance
@@ -266,34 +269,37 @@ func (s *Session) runLocked(ctx context.Context, r index.Reader, vocab *matcher.
 		s.prev = &next
 		return &res, nil
 	}
+	// The run reads the state through a recorder: what it reads is what
+	// the next run's changes are checked against (touchedBy). A patched
+	// instance records what it reads again on top of what the last
+	// instance read.
 	var in *instance
+	var rec *index.Reads
 	if known {
-		in = patchInstance(prev.in, prev.r, r, vocab, keys) // nil: alliances, grids or categories changed
+		rec = index.NewReads(prev.reads)
+		in = patchInstance(prev.in, prev.reads, prev.r, r.Track(rec), vocab, keys) // nil: alliances, grids or categories changed
 	}
 	if in != nil {
 		s.stats.Patched++
 	} else {
-		scope, err := ResolveScope(r, s.meeting)
+		rec = index.NewReads(nil)
+		tr := r.Track(rec)
+		scope, err := ResolveScope(tr, s.meeting)
 		if err != nil {
 			return nil, err
 		}
-		in = buildInstance(r, vocab, scope)
+		in = buildInstance(tr, vocab, scope)
 	}
 	in.minText = s.set.Relevance
 	cands, next, same := s.candidates(in)
 	s.stats.Runs++
 	res, err := newRun(in, cands, s.set, start).reuse(s.cache, &s.scratch, same, prev).do(ctx)
+	in.r = r // what later reads the kept instance (overlays, explanations) is not the run's
 	if err != nil {
 		s.prev = next
 		return nil, err
 	}
-	next.r, next.state, next.result, next.in = r, r.Meta().State, res, in
-	next.projects = map[string]bool{}
-	for i := range in.demands {
-		if p := in.demands[i].item.Project; p != "" {
-			next.projects[p] = true
-		}
-	}
+	next.r, next.state, next.result, next.in, next.reads = r, r.Meta().State, res, in, rec
 	if !res.Optimal { // cut by the deadline: do not hand it out again
 		next.result = nil
 	}
@@ -320,57 +326,10 @@ func (s *Session) runOverlay(ctx context.Context, over map[string]*matcher.Item,
 }
 
 // touchedBy reports whether any change of keys (between st's state and
-// r's) may change the meeting's result; see Session.
+// r's) touches what the run that left st read (see index.Reads): only
+// then may the meeting's result differ.
 func (st *sessionState) touchedBy(r index.Reader, keys []index.Key) bool {
-	scope := st.in.scope
-	relevant := func(it *matcher.Item) bool {
-		return it != nil && (it.Level == scope.Level && scope.HasUnit(it.Unit) || it.Project != "" && st.projects[it.Project])
-	}
-	item := func(rd index.Reader, id string) *matcher.Item {
-		it, _ := rd.Item(id)
-		return it
-	}
-	for _, k := range keys {
-		switch k.Table {
-		case index.TableUnits:
-			if scope.HasUnit(k.ID) {
-				return true
-			}
-		case index.TableItems:
-			if relevant(item(st.r, k.ID)) || relevant(item(r, k.ID)) {
-				return true
-			}
-		case index.TableProjects:
-			if st.projects[k.ID] {
-				return true
-			}
-			for _, rd := range []index.Reader{st.r, r} {
-				for it := range rd.Slots(k.ID) {
-					if relevant(it) {
-						return true
-					}
-				}
-			}
-		case index.TableClaims:
-			for _, rd := range []index.Reader{st.r, r} {
-				c, err := rd.Claim(k.ID)
-				if err != nil {
-					continue
-				}
-				if relevant(item(rd, c.Resource)) || relevant(item(rd, c.Demand)) {
-					return true
-				}
-				if c.Status == matcher.ClaimFulfilled && (scope.HasUnit(c.ResourceUnit) || scope.HasUnit(c.DemandUnit)) {
-					return true
-				}
-			}
-		case index.TableAccounts, index.TableTransfers, index.TableOffers, index.TableRedemptions, index.TableRules, index.TableEarners:
-			// The points ledger: never matched.
-		default: // alliances, grids, categories, anything new
-			return true
-		}
-	}
-	return false
+	return st.reads.Touched(st.r, r, keys)
 }
 
 // candidates assembles the instance's candidate edges from the last run's
@@ -389,10 +348,10 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		p := &in.resources[i]
 		next.resources[i] = resourceKey{p.item, p.unit, p.remaining > 0}
 		next.resIndex[p.item.ID] = int32(i)
-		next.reads |= p.reads
+		next.fields |= p.reads
 	}
 	for i := range in.demands {
-		next.reads |= in.demands[i].reads
+		next.fields |= in.demands[i].reads
 	}
 
 	prev := s.prev
@@ -427,7 +386,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		oldToNew = make([]int32, len(prev.resources))
 		for oi, k := range prev.resources {
 			oldToNew[oi] = -1
-			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k, prev.reads) && !retexted[ni] {
+			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k, prev.fields) && !retexted[ni] {
 				oldToNew[oi] = ni
 			}
 		}
@@ -435,7 +394,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		var fresh []int32
 		for ni, k := range next.resources {
 			oi, ok := prev.resIndex[k.item.ID]
-			if !ok || !prev.resources[oi].same(k, prev.reads) || retexted[ni] {
+			if !ok || !prev.resources[oi].same(k, prev.fields) || retexted[ni] {
 				fresh = append(fresh, int32(ni))
 			}
 		}
@@ -461,7 +420,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 		if prev.in != nil {
 			for oi := range prev.in.resources {
 				old := &prev.in.resources[oi]
-				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi], prev.reads) || retexted[ni] {
+				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi], prev.fields) || retexted[ni] {
 					changed = append(changed, old)
 				}
 			}
@@ -568,7 +527,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 			row, found = in.buildRow(d, found)
 		}
 		next.rows[d.item.ID] = row
-		next.reads |= row.reads
+		next.fields |= row.reads
 		rows[di] = row
 		total += len(row.edges)
 	}

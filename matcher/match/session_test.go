@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -270,6 +271,11 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 		}
 		sn := st.Snapshot()
 		for i, c := range cases {
+			if prev := sessions[i].prev; prev != nil && prev.in != nil {
+				if keys, known := sn.ChangesSince(prev.state); known {
+					compareAffected(t, prev, sn, keys, fmt.Sprintf("step %d (%s): session %s/%s", step, what, c.meeting, c.mode))
+				}
+			}
 			got, err := sessions[i].Run(ctx, sn.Reader, sn.Vocab)
 			if err != nil {
 				t.Fatalf("step %d (%s): session %s/%s: %v", step, what, c.meeting, c.mode, err)
@@ -458,4 +464,75 @@ func TestPooledWhyNotAndAlternatives(t *testing.T) {
 	if len(demands) < 5 {
 		t.Fatalf("only %d demands to explain", len(demands))
 	}
+}
+
+// compareAffected checks that the items a patch gathers again (read from
+// the owners of the recorded reads) hold every party, of the last
+// instance or of a fresh one, that the old lists (affectedByLists) reach.
+func compareAffected(t *testing.T, prev *sessionState, sn store.Snapshot, keys []index.Key, what string) {
+	t.Helper()
+	lists := affectedByLists(prev.in, prev.r, sn.Reader, keys)
+	reads, _ := affectedItems(prev.reads, prev.r, sn.Reader, keys)
+	if (lists == nil) != (reads == nil) {
+		t.Fatalf("%s: the lists gather afresh %v, the reads %v", what, lists == nil, reads == nil)
+	}
+	if lists == nil {
+		return
+	}
+	parties := map[string]bool{}
+	for _, in := range []*instance{prev.in, buildInstance(sn.Reader, sn.Vocab, prev.in.scope)} {
+		for _, ps := range [][]party{in.demands, in.resources, in.held} {
+			for i := range ps {
+				parties[ps[i].item.ID] = true
+			}
+		}
+	}
+	for id := range lists {
+		if parties[id] && !reads[id] {
+			t.Fatalf("%s: the lists reach party %s, the reads do not (keys %v)", what, id, keys)
+		}
+	}
+}
+
+// affectedByLists is what patchInstance gathered again before it followed
+// the recorded reads: the changed items, the items of changed units, the
+// slots of changed projects, the items of changed claims (nil: gather
+// afresh).
+func affectedByLists(prev *instance, prevR, r index.Reader, keys []index.Key) map[string]bool {
+	scope := prev.scope
+	affected := map[string]bool{}
+	for _, k := range keys {
+		switch k.Table {
+		case index.TableItems:
+			affected[k.ID] = true
+		case index.TableUnits:
+			for _, ps := range [][]party{prev.demands, prev.resources} {
+				for i := range ps {
+					if ps[i].unit.ID == k.ID {
+						affected[ps[i].item.ID] = true
+					}
+				}
+			}
+			if scope.HasUnit(k.ID) {
+				for it := range r.ItemsOf(k.ID) {
+					affected[it.ID] = true
+				}
+			}
+		case index.TableProjects:
+			for _, rd := range []index.Reader{prevR, r} {
+				for it := range rd.Slots(k.ID) {
+					affected[it.ID] = true
+				}
+			}
+		case index.TableClaims:
+			for _, rd := range []index.Reader{prevR, r} {
+				if c, err := rd.Claim(k.ID); err == nil {
+					affected[c.Resource], affected[c.Demand] = true, true
+				}
+			}
+		default:
+			return nil
+		}
+	}
+	return affected
 }
