@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -32,6 +33,8 @@ type party struct {
 	points    bool                  // a resource: offered for points (pointsOffer); a demand: it redeems them (redeems)
 	days      uint8                 // the days of the week its texts name (daysOf)
 	holidays  bool                  // its texts name the school holidays (daysOf)
+	spansOK   bool                  // spans are item.Windows (spansOf); false: compare the windows themselves
+	spans     []span                // item.Windows as spans (spansOK)
 	cosLat    float64               // cosLat(loc) (hasLoc)
 	vec       [3]float64            // loc on the unit sphere, for the distance bound (hasLoc)
 	lim2      float64               // chord2Within(RadiusKM) (radial)
@@ -96,11 +99,13 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 	}
 	t := textOf(it)
 	p.grams, p.fw, p.family, p.audience, p.points, p.days, p.holidays = t.grams, t.fw, t.family, t.audience, t.points, t.days, t.holidays
+	p.spans, p.spansOK = t.spans, t.spansOK
 	p.measure = t.measure
 	return p
 }
 
-// itemTexts is what a party reads of its item's texts and measure.
+// itemTexts is what a party reads of its item's texts, measure and
+// windows.
 type itemTexts struct {
 	grams    []uint64
 	fw       []uint8
@@ -110,6 +115,8 @@ type itemTexts struct {
 	points   bool
 	days     uint8
 	holidays bool
+	spansOK  bool
+	spans    []span // Windows (spansOf)
 }
 
 // texts keeps the itemTexts of each item record while the record lives:
@@ -158,6 +165,7 @@ func textOf(it *matcher.Item) *itemTexts {
 		t.points = redeems(it.Title, it.Description, it.Tags)
 	}
 	t.days, t.holidays = daysOf(it.Title, it.Description, it.Tags)
+	t.spans, t.spansOK = spansOf(it.Windows)
 	wp := weak.Make(it)
 	sh.mu.Lock()
 	if e, ok := sh.m[key]; ok && e.wp.Value() == it {
@@ -723,7 +731,11 @@ func (p *pairCheck) terms(km float64) termValues {
 	t[termText] = uint16(p.textSim())
 	t[termCategory] = uint16(p.strength())
 	t[termPriority] = uint16((p.dItem(fPriority).Priority - 1) * 1000 / (matcher.MaxPriority - 1))
-	t[termTime] = uint16(timeShare(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows))
+	if p.reads |= fWindows; d.spansOK && r.spansOK { // the windows as integers
+		t[termTime] = uint16(spanShare(d.spans, r.spans))
+	} else {
+		t[termTime] = uint16(timeShare(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows))
+	}
 	if rs := v.prep.resSet[ri]; v.affinity != nil {
 		t[termAffinity] = uint16(v.affinity[rs])
 	} else {
@@ -763,9 +775,10 @@ func (in *instance) weighText() {
 			}
 		}
 		in.df = df
+		var slab []uint16 // the new weights, cut from blocks (weighInto)
 		for _, ps := range [][]party{in.demands, in.resources} {
 			for i := range ps {
-				in.weigh(&ps[i])
+				in.weighInto(&ps[i], &slab)
 			}
 		}
 	})
@@ -791,7 +804,15 @@ func (in *instance) recycle() {
 
 // weigh sets p's gram weights from the instance's rarities (a gram no item
 // of the instance holds weighs as a gram of one item).
-func (in *instance) weigh(p *party) {
+func (in *instance) weigh(p *party) { in.weighInto(p, nil) }
+
+// weighBlock is how many weights weighInto allocates at a time: the
+// parties of an instance share blocks instead of each allocating its own.
+const weighBlock = 8192
+
+// weighInto is weigh taking p's new weights, if they changed, from slab
+// (blocks of weighBlock allocated as needed; nil: an array of p's own).
+func (in *instance) weighInto(p *party, slab *[]uint16) {
 	weight := func(k int) uint16 { return rarityOf(max(1, in.df[p.grams[k]])) * uint16(p.fw[k]) }
 	if len(p.gw) == len(p.grams) { // keep the slice when nothing moved
 		var sum int64
@@ -809,7 +830,16 @@ func (in *instance) weigh(p *party) {
 			return
 		}
 	}
-	gw := make([]uint16, len(p.grams))
+	var gw []uint16
+	switch n := len(p.grams); {
+	case slab == nil || n == 0 || n > weighBlock/4:
+		gw = make([]uint16, n)
+	default:
+		if len(*slab) < n {
+			*slab = make([]uint16, weighBlock)
+		}
+		gw, *slab = (*slab)[:n:n], (*slab)[n:]
+	}
 	var sum int64
 	for k := range p.grams {
 		gw[k] = weight(k)
@@ -963,7 +993,7 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 		radius = d.radius
 	}
 	found = in.nearby(d, radius, p.v.near, found[:0])
-	slices.Sort(found)
+	kept.bits = sortIndexes(found, len(in.resources), kept.bits)
 	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
 	for _, ri := range found {
 		if p.with(&in.resources[ri], ri).passes() {
@@ -989,6 +1019,38 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	return found, reads
 }
 
+// sortIndexes sorts found, distinct indexes below n, in place. A long list
+// is sorted through a bitset of n bits (set, returned for reuse, all zero
+// again), which costs a word per 64 indexes below n instead of a
+// comparison sort's n·log n steps; a short one (against n) by comparison.
+func sortIndexes(found []int32, n int, set []uint64) []uint64 {
+	words := (n + 63) / 64
+	if len(found) < 64 || words > 2*len(found) {
+		slices.Sort(found)
+		return set
+	}
+	if cap(set) < words {
+		set = make([]uint64, words)
+	}
+	set = set[:words]
+	for _, i := range found {
+		set[i>>6] |= 1 << (i & 63)
+	}
+	k := 0
+	for w, b := range set {
+		for b != 0 {
+			found[k] = int32(w<<6 | bits.TrailingZeros64(b))
+			k++
+			b &= b - 1
+		}
+		set[w] = 0
+	}
+	if k != len(found) {
+		panic("match: sortIndexes of indexes listed twice")
+	}
+	return set
+}
+
 // rowScratch pools the buffers of row.
 var rowScratch = sync.Pool{New: func() any { return new(rowBuf) }}
 
@@ -999,7 +1061,8 @@ type rowBuf struct {
 	ris    []int32
 	texts  []int
 	keep   []bool
-	ctx    []uint64
+	ctx    keepScratch
+	bits   []uint64 // sortIndexes
 }
 
 // relativeKeep appends to keep, for each resource of ris (the candidates
@@ -1011,14 +1074,14 @@ type rowBuf struct {
 // fewer than three candidates no gram is left out. texts are the pairs'
 // text similarities (the text term) and shared the weights their texts
 // share (textShared); ctx is scratch.
-func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []int64, keep []bool, ctx *[]uint64) []bool {
+func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []int64, keep []bool, ctx *keepScratch) []bool {
 	if in.minText.Ratio == 0 || len(ris) < 2 {
 		for range ris {
 			keep = append(keep, true)
 		}
 		return keep
 	}
-	common := (*ctx)[:0]
+	common := ctx.common[:0]
 	if len(ris) >= 3 {
 		common = append(common, d.grams...)
 		for _, ri := range ris {
@@ -1028,7 +1091,7 @@ func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []in
 			}
 		}
 	}
-	*ctx = common
+	ctx.common = common
 	best := 0
 	sim := func(k int) int { return texts[k] }
 	if len(common) > 0 {
@@ -1036,7 +1099,8 @@ func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []in
 		// shared weight less theirs: the common grams are in d and in
 		// every candidate.
 		var ctxA int64
-		wd := make([]uint16, len(common))
+		wd := sized(ctx.wd, len(common))
+		ctx.wd = wd
 		for i, j := 0, 0; i < len(common); j++ {
 			if d.grams[j] == common[i] {
 				wd[i] = d.gw[j]
@@ -1044,7 +1108,8 @@ func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []in
 				i++
 			}
 		}
-		adjusted := make([]int, len(ris))
+		adjusted := sized(ctx.adjusted, len(ris))
+		ctx.adjusted = adjusted
 		for k, ri := range ris {
 			r := &in.resources[ri]
 			var ctxB, ctxShared int64
@@ -1068,6 +1133,15 @@ func (in *instance) relativeKeep(d *party, ris []int32, texts []int, shared []in
 		keep = append(keep, sim(k) >= bar)
 	}
 	return keep
+}
+
+// keepScratch is relativeKeep's scratch: the grams common to a row's
+// candidates, their weights in the demand, the candidates' similarities
+// without them.
+type keepScratch struct {
+	common   []uint64
+	wd       []uint16
+	adjusted []int
 }
 
 // intersectSorted keeps in a (sorted) the grams b (sorted) holds too.

@@ -14,12 +14,13 @@ import (
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
-// TestChordBoundNeverDisagrees checks that the chord bound rejects a pair
-// only when DistanceKM puts it beyond the radius, for points at, just
-// inside and just outside the radius, from metres to MaxRadiusKM.
+// TestChordBoundNeverDisagrees checks that the chord bounds reject a pair
+// only when DistanceKM puts it beyond the radius and accept one only when
+// DistanceKM puts it within, for points at, just inside and just outside
+// the radius, from metres to MaxRadiusKM.
 func TestChordBoundNeverDisagrees(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	rejected := 0
+	rejected, accepted := 0, 0
 	for range 200000 {
 		a := matcher.GeoPoint{Lat: rng.Float64()*170 - 85, Lon: rng.Float64()*360 - 180}
 		radius := math.Exp(rng.Float64()*math.Log(matcher.MaxRadiusKM/0.001)) * 0.001
@@ -33,18 +34,25 @@ func TestChordBoundNeverDisagrees(t *testing.T) {
 			radius = DistanceKM(a, b)
 		}
 		va, vb := unitVector(a), unitVector(b)
-		if surelyFarther(chord2(&va, &vb), chord2Within(radius)) {
+		c, lim := chord2(&va, &vb), chord2Within(radius)
+		if surelyFarther(c, lim) {
 			rejected++
 			if km := DistanceKM(a, b); !(km > radius) {
 				t.Fatalf("%v–%v: bound rejects at radius %v, DistanceKM %v", a, b, radius, km)
 			}
 		}
+		if surelyNearer(c, lim) {
+			accepted++
+			if km := DistanceKM(a, b); !(km <= radius) {
+				t.Fatalf("%v–%v: bound accepts at radius %v, DistanceKM %v", a, b, radius, km)
+			}
+		}
 	}
-	if rejected < 10000 {
-		t.Errorf("the bound rejected only %d pairs: useless", rejected)
+	if rejected < 10000 || accepted < 10000 {
+		t.Errorf("the bounds rejected %d pairs and accepted %d: useless", rejected, accepted)
 	}
-	if surelyFarther(math.NaN(), chord2Within(1)) {
-		t.Error("the bound rejects NaN coordinates")
+	if surelyFarther(math.NaN(), chord2Within(1)) || surelyNearer(math.NaN(), chord2Within(1)) {
+		t.Error("a bound decides NaN coordinates")
 	}
 	if !math.IsInf(chord2Within(math.Pi*earthRadiusKM), 1) {
 		t.Error("a radius of half the circumference has a finite bound")
@@ -178,7 +186,7 @@ func TestRowsAsRules(t *testing.T) {
 				}
 				// the relative bar of the relevance rule, on the demand's
 				// candidates
-				var ctxGrams []uint64
+				var ctx keepScratch
 				var texts []int
 				var shared []int64
 				for k, tv := range want.Terms[from:] {
@@ -186,7 +194,7 @@ func TestRowsAsRules(t *testing.T) {
 					texts = append(texts, int(tv[termText]))
 					shared = append(shared, textShared(d.grams, d.gw, r.grams, r.gw))
 				}
-				keep := in.relativeKeep(d, want.R[from:], texts, shared, nil, &ctxGrams)
+				keep := in.relativeKeep(d, want.R[from:], texts, shared, nil, &ctx)
 				n := from
 				for k, ok := range keep {
 					if ok {
@@ -302,5 +310,67 @@ func TestItemText(t *testing.T) {
 				t.Fatalf("itemText(%q, %q, %q): gram %x weighs %d, want %d", title, desc, tags, g, fw[k], want[g])
 			}
 		}
+	}
+}
+
+// TestSortIndexes compares sortIndexes, by bitset or by comparison, with
+// slices.Sort, on lists of distinct indexes short and long against n.
+func TestSortIndexes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var set []uint64
+	for range 2000 {
+		n := 1 + rng.IntN(5000)
+		found := make([]int32, 0, n)
+		for _, i := range rng.Perm(n)[:rng.IntN(n+1)] {
+			found = append(found, int32(i))
+		}
+		want := slices.Clone(found)
+		slices.Sort(want)
+		set = sortIndexes(found, n, set)
+		if !slices.Equal(found, want) {
+			t.Fatalf("n %d, %d indexes: sorted %v, want %v", n, len(want), found, want)
+		}
+		if slices.ContainsFunc(set, func(w uint64) bool { return w != 0 }) {
+			t.Fatalf("n %d: the bitset is not cleared", n)
+		}
+	}
+}
+
+// TestSpansAsWindows compares spansOverlap and spanShare with
+// windowsOverlap and timeShare on random windows, open ends, windows that
+// end before they start and empty lists included, and checks that a time
+// outside the spans' range keeps the windows as they are.
+func TestSpansAsWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	at := func() time.Time {
+		return base.Add(time.Duration(rng.IntN(200))*time.Hour + time.Duration(rng.IntN(3600))*time.Second)
+	}
+	windows := func() []matcher.Window {
+		ws := make([]matcher.Window, rng.IntN(4))
+		for i := range ws {
+			ws[i].From = at()
+			if rng.IntN(4) > 0 {
+				ws[i].To = ws[i].From.Add(time.Duration(rng.IntN(48)-4) * time.Hour) // some end before they start
+			}
+		}
+		return ws
+	}
+	for range 20000 {
+		a, b := windows(), windows()
+		sa, oka := spansOf(a)
+		sb, okb := spansOf(b)
+		if !oka || !okb {
+			t.Fatalf("windows in 2026 do not convert: %v %v", a, b)
+		}
+		if got, want := spansOverlap(sa, sb), windowsOverlap(a, b); got != want {
+			t.Fatalf("%v and %v: spans overlap %v, windows %v", a, b, got, want)
+		}
+		if got, want := spanShare(sa, sb), timeShare(a, b); got != want {
+			t.Fatalf("%v and %v: spans share %v, windows %v", a, b, got, want)
+		}
+	}
+	if _, ok := spansOf([]matcher.Window{{From: time.Time{}}}); ok {
+		t.Error("a zero start converts to a span")
 	}
 }

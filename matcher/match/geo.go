@@ -66,6 +66,14 @@ func surelyFarther(c, lim float64) bool {
 	return c > lim*(1+1e-7)+1e-14
 }
 
+// surelyNearer is surelyFarther's other side: whether two points whose
+// chord2 is c are certainly within the radius whose chord2Within is lim,
+// by the same margin, so that it never disagrees with comparing
+// DistanceKM to the radius either. NaN coordinates answer false.
+func surelyNearer(c, lim float64) bool {
+	return c < lim*(1-1e-7)-1e-14
+}
+
 // cellDeg is the side of a spatial bucket in degrees of latitude (≈2.2 km).
 const cellDeg = 0.02
 

@@ -56,9 +56,17 @@ var hardRules = []hardRule{
 		if !d.radial() || !r.radial() {
 			return false
 		}
-		// the chord bound rejects pairs surely beyond the radius without
-		// the haversine; near the edge the distance decides
-		return surelyFarther(chord2(&d.vec, &r.vec), min(d.lim2, r.lim2)) || p.distance() > min(d.radius, r.radius) // fRadiusKM: in the parties' reads
+		// the chord bound decides the pairs surely beyond the radius and
+		// those surely within it without the haversine (a pair that
+		// passes computes it for its terms, once it passes every rule);
+		// near the edge the distance decides
+		switch c, lim := chord2(&d.vec, &r.vec), min(d.lim2, r.lim2); {
+		case surelyFarther(c, lim):
+			return true
+		case surelyNearer(c, lim):
+			return false
+		}
+		return p.distance() > min(d.radius, r.radius) // fRadiusKM: in the parties' reads
 	}},
 	{RuleGrid, false, func(p *pairCheck) bool {
 		d, r := p.d, p.r
@@ -67,7 +75,13 @@ var hardRules = []hardRule{
 		}
 		return r.grid == "" || d.grid == "" || (d.grid != r.grid && !sortedHas(p.v.near, r.grid))
 	}},
-	{RuleWindow, false, func(p *pairCheck) bool { return !windowsOverlap(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows) }},
+	{RuleWindow, false, func(p *pairCheck) bool {
+		p.reads |= fWindows // of both items, read as spans
+		if p.d.spansOK && p.r.spansOK {
+			return !spansOverlap(p.d.spans, p.r.spans)
+		}
+		return !windowsOverlap(p.dItem(fWindows).Windows, p.rItem(fWindows).Windows)
+	}},
 	{RuleRejected, false, func(p *pairCheck) bool {
 		return len(p.v.rejected) > 0 && slices.Contains(p.v.rejected, p.rItem(fID).ID)
 	}},

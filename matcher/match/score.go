@@ -1,6 +1,7 @@
 package match
 
 import (
+	"math"
 	"time"
 
 	"github.com/allymatch/allymatch/matcher"
@@ -184,6 +185,82 @@ func windowsOverlap(a, b []matcher.Window) bool {
 	for _, x := range a {
 		for _, y := range b {
 			if x.Overlap(y) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// span is a time window as Unix nanoseconds, its end exclusive and
+// math.MaxInt64 for an open end: windowsOverlap and timeShare on two
+// integers instead of time.Time's methods.
+type span struct{ from, to int64 }
+
+// Windows convert to spans between these times: UnixNano is exact there,
+// and so is the difference of two (less than 292 years, where time.Time's
+// Sub saturates); a window outside them leaves the item's windows as they
+// are (spansOf).
+var (
+	spanMin = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	spanMax = time.Date(2150, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// spansOf returns ws as spans, false when a time of ws is outside
+// spanMin..spanMax (then nil: the windows are compared as they are).
+func spansOf(ws []matcher.Window) ([]span, bool) {
+	if len(ws) == 0 {
+		return nil, true
+	}
+	out := make([]span, len(ws))
+	for i, w := range ws {
+		if !w.From.After(spanMin) || !w.From.Before(spanMax) || (!w.To.IsZero() && (!w.To.After(spanMin) || !w.To.Before(spanMax))) {
+			return nil, false
+		}
+		out[i] = span{w.From.UnixNano(), math.MaxInt64}
+		if !w.To.IsZero() {
+			out[i].to = w.To.UnixNano()
+		}
+	}
+	return out, true
+}
+
+// spanShare is timeShare on spans: the same sums of nanoseconds.
+func spanShare(dem, res []span) int {
+	if len(dem) == 0 || len(res) == 0 {
+		return 1000
+	}
+	var need, got int64
+	for _, d := range dem {
+		if d.to == math.MaxInt64 {
+			return 1000 // open-ended demand: any overlap serves it for good
+		}
+		need += d.to - d.from
+		for _, r := range res {
+			var overlap int64
+			if from, to := max(d.from, r.from), min(d.to, r.to); to > from {
+				overlap = to - from
+			}
+			got += min(overlap, d.to-d.from)
+		}
+	}
+	if need <= 0 || got >= need {
+		return 1000
+	}
+	const second = int64(time.Second)
+	return int(got / second * 1000 / max(1, need/second))
+}
+
+// spansOverlap is windowsOverlap on spans: two windows overlap when the
+// later start is before the earlier end (Window.Overlap > 0; two open
+// ends always overlap).
+func spansOverlap(a, b []span) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return true
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if max(x.from, y.from) < min(x.to, y.to) {
 				return true
 			}
 		}
