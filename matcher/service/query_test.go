@@ -306,3 +306,43 @@ func TestFold(t *testing.T) {
 		t.Errorf("fold of a text with nothing to fold: %v allocations, want 0", n)
 	}
 }
+
+// Meetings lists what the caller may run, narrowed by level and text;
+// ActorName names the caller's unit or alliance.
+func TestMeetingsAndActorName(t *testing.T) {
+	s := newService(t)
+	ids := func(a matcher.Actor, q MeetingQuery) (out []string) {
+		for _, al := range s.Meetings(a, q) {
+			out = append(out, al.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		a    matcher.Actor
+		q    MeetingQuery
+		want []string
+	}{
+		{matcher.Coordinator("st-lzw"), MeetingQuery{}, []string{"lh", "lzwc", "st-lzw"}},
+		{matcher.Coordinator("st-lzw"), MeetingQuery{Level: matcher.Community}, []string{"lh", "lzwc"}},
+		{matcher.Coordinator("st-lzw"), MeetingQuery{Text: "龙华"}, []string{"lh"}},
+		{matcher.Coordinator("st-lzw"), MeetingQuery{Text: "LZWC"}, []string{"lzwc"}},
+		{matcher.Coordinator("lh"), MeetingQuery{}, []string{"lh"}},
+		{matcher.UnitActor("lh-school"), MeetingQuery{}, nil},
+		{matcher.Admin, MeetingQuery{Level: matcher.District}, []string{"bn-district", "bn-water"}},
+	} {
+		if got := ids(tc.a, tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("%s %+v: %v, want %v", tc.a, tc.q, got, tc.want)
+		}
+	}
+	for a, want := range map[matcher.Actor]string{
+		matcher.Coordinator("lh"):      "龙华社区“1+X”党建联盟",
+		matcher.Coordinator("gone"):    "gone",
+		matcher.UnitActor("gone"):      "gone",
+		matcher.UnitActor("lh-school"): "龙洲湾中学",
+		matcher.Admin:                  "",
+	} {
+		if got := s.ActorName(a); got != want {
+			t.Errorf("ActorName(%s) = %q, want %q", a, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"iter"
 	"slices"
+	"strings"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
@@ -263,4 +264,48 @@ func (s *Service) WritableProject(actor matcher.Actor, id string) (*matcher.Proj
 		return nil, nil, sn, notFound("project", id)
 	}
 	return pr, u, sn, nil
+}
+
+// MeetingQuery narrows the meetings listed: a level, and text found
+// (case-folded) in the alliance's name or id; "" is any.
+type MeetingQuery struct {
+	Level matcher.Level
+	Text  string
+}
+
+// Meetings returns the alliances whose meeting actor may run that pass q,
+// in id order.
+func (s *Service) Meetings(actor matcher.Actor, q MeetingQuery) []*matcher.Alliance {
+	r := s.Store.Snapshot().Reader
+	text := strings.ToLower(q.Text)
+	var out []*matcher.Alliance
+	for al := range r.Alliances() {
+		if !matcher.CanRunMeeting(r, actor, al.ID) || q.Level != "" && al.Level != q.Level {
+			continue
+		}
+		if text != "" && !strings.Contains(strings.ToLower(al.Name), text) && !strings.Contains(strings.ToLower(al.ID), text) {
+			continue
+		}
+		out = append(out, al)
+	}
+	return out
+}
+
+// ActorName is what actor is called: its unit's or its alliance's name,
+// "" for an admin or the system, and its id when the record is gone.
+func (s *Service) ActorName(actor matcher.Actor) string {
+	r := s.Store.Snapshot().Reader
+	switch actor.Role {
+	case matcher.RoleUnit:
+		if u := r.UnitRaw(actor.ID); u != nil {
+			return u.Name
+		}
+	case matcher.RoleCoordinator:
+		if al, err := r.Alliance(actor.ID); err == nil {
+			return al.Name
+		}
+	case matcher.RoleAdmin, matcher.RoleSystem:
+		return ""
+	}
+	return actor.ID
 }
