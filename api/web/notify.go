@@ -80,20 +80,19 @@ func (s *site) webhooksSubject(c echo.Context) (*notify.Notifier, *webhooksData,
 	if err != nil {
 		return nil, nil, err
 	}
-	sn := s.Service().Store.Snapshot()
 	a := actorOf(c)
 	d := &webhooksData{Targets: notify.Targets, Kinds: notify.Kinds}
 	id := c.Param("id")
 	if c.Path() == Prefix+"/units/:id/webhooks" {
-		u, err := sn.Unit(id)
-		if err != nil || !matcher.CanWriteUnit(sn.Reader, a, id) {
+		u, _, err := s.Service().WritableUnit(a, id)
+		if err != nil {
 			return nil, nil, errNotFound
 		}
 		d.Unit, d.Path = u, Prefix+"/units/"+id+"/webhooks"
 		return n, d, nil
 	}
-	al, err := sn.Alliance(id)
-	if err != nil || !matcher.CanRunMeeting(sn.Reader, a, id) {
+	al, _, err := s.Service().Meeting(a, id)
+	if err != nil {
 		return nil, nil, errNotFound
 	}
 	d.Meeting, d.Path = al, Prefix+"/meetings/"+id+"/webhooks"
