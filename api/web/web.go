@@ -354,20 +354,7 @@ func (s *site) actorName(a matcher.Actor) string {
 	if svc == nil {
 		return a.ID
 	}
-	sn := svc.Store.Snapshot()
-	switch a.Role {
-	case matcher.RoleUnit:
-		if u := sn.UnitRaw(a.ID); u != nil {
-			return u.Name
-		}
-	case matcher.RoleCoordinator:
-		if al, err := sn.Alliance(a.ID); err == nil {
-			return al.Name
-		}
-	case matcher.RoleAdmin, matcher.RoleSystem:
-		return ""
-	}
-	return a.ID
+	return svc.ActorName(a)
 }
 
 func actorOf(c echo.Context) matcher.Actor { a, _ := c.Get("actor").(matcher.Actor); return a }
