@@ -180,20 +180,10 @@ func (s *site) home(c echo.Context) error {
 	if a.Role == matcher.RoleUnit {
 		return c.Redirect(http.StatusSeeOther, Prefix+"/units/"+a.ID)
 	}
-	sn := s.Service().Store.Snapshot()
 	l := langFrom(c)
 	ls := newList(c, "", "", rowPageSize)
 	q, level := strings.ToLower(ls.Get("q")), matcher.Level(ls.Get("level"))
-	var all []*matcher.Alliance
-	for al := range sn.Alliances() {
-		if !matcher.CanRunMeeting(sn.Reader, a, al.ID) || level != "" && al.Level != level {
-			continue
-		}
-		if q != "" && !strings.Contains(strings.ToLower(al.Name), q) && !strings.Contains(strings.ToLower(al.ID), q) {
-			continue
-		}
-		all = append(all, al)
-	}
+	all := s.Service().Meetings(a, service.MeetingQuery{Level: level, Text: q})
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Level.Rank() > all[j].Level.Rank() })
 	ls.Total = len(all)
 	off := min(len(all), (ls.Page-1)*rowPageSize)

@@ -379,7 +379,11 @@ func (s *site) overviews(a matcher.Actor) ([]homeOverview, error) {
 	case matcher.RoleCoordinator:
 		tops = []string{a.ID}
 	case matcher.RoleAdmin, matcher.RoleSystem:
-		for al := range s.Service().Store.Snapshot().Alliances() {
+		all, err := s.Service().Alliances(a)
+		if err != nil {
+			return nil, err
+		}
+		for al := range all {
 			if al.Parent == "" && len(tops) < maxHomeOverviews {
 				tops = append(tops, al.ID)
 			}
