@@ -117,9 +117,8 @@ func (s *site) changeMembers(c echo.Context) error {
 // unitOfScope resolves what was typed to one unit of the caller's scope:
 // its id, or words of its name that match exactly one.
 func (s *site) unitOfScope(c echo.Context, al *matcher.Alliance, typed string) (string, bool) {
-	sn := s.Service().Store.Snapshot()
 	a := actorOf(c)
-	if u := sn.UnitRaw(typed); u != nil && matcher.CanWriteUnit(sn.Reader, a, u.ID) {
+	if u, _, err := s.Service().WritableUnit(a, typed); err == nil {
 		return u.ID, true
 	}
 	scope := al.ID

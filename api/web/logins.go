@@ -43,19 +43,20 @@ type loginsData struct {
 }
 
 // loginsMeeting returns the meeting of the path if the caller may hand out
-// its logins (a coordinator who runs it, an admin).
-func (s *site) loginsMeeting(c echo.Context) (*matcher.Alliance, error) {
-	a, _, err := s.Service().Meeting(actorOf(c), c.Param("id"))
+// its logins (a coordinator who runs it, an admin), and the snapshot the
+// service read it in, whose units of the meeting the caller may read.
+func (s *site) loginsMeeting(c echo.Context) (*matcher.Alliance, store.Snapshot, error) {
+	a, sn, err := s.Service().Meeting(actorOf(c), c.Param("id"))
 	if err != nil {
-		return nil, errNotFound
+		return nil, sn, errNotFound
 	}
-	return a, nil
+	return a, sn, nil
 }
 
 // loginsData is the page's rows: the meeting's coordinators, then its
 // units, searched by name (q) and by whether they have a login (has=yes,
-// no), 50 a page.
-func (s *site) loginsData(c echo.Context, a *matcher.Alliance) (*loginsData, error) {
+// no), 50 a page; sn is the snapshot loginsMeeting read a in.
+func (s *site) loginsData(c echo.Context, a *matcher.Alliance, sn store.Snapshot) (*loginsData, error) {
 	logins, err := s.Service().Logins(actorOf(c))
 	if err != nil {
 		return nil, err
@@ -64,7 +65,6 @@ func (s *site) loginsData(c echo.Context, a *matcher.Alliance) (*loginsData, err
 	for _, l := range logins {
 		by[l.Actor] = append(by[l.Actor], l)
 	}
-	sn := s.Service().Store.Snapshot()
 	l := langFrom(c)
 	ls := newList(c, "", "", rowPageSize)
 	q, has := strings.ToLower(ls.Get("q")), ls.Get("has")
@@ -96,11 +96,11 @@ func (s *site) loginsData(c echo.Context, a *matcher.Alliance) (*loginsData, err
 }
 
 func (s *site) loginsPage(c echo.Context) error {
-	a, err := s.loginsMeeting(c)
+	a, sn, err := s.loginsMeeting(c)
 	if err != nil {
 		return err
 	}
-	d, err := s.loginsData(c, a)
+	d, err := s.loginsData(c, a, sn)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *site) issue(c echo.Context, name, code string, expires time.Time) (issu
 // newLoginCode makes one code (for the unit or the coordinators named by
 // the form) and shows it once on the logins page.
 func (s *site) newLoginCode(c echo.Context) error {
-	a, err := s.loginsMeeting(c)
+	a, sn, err := s.loginsMeeting(c)
 	if err != nil {
 		return err
 	}
@@ -133,14 +133,14 @@ func (s *site) newLoginCode(c echo.Context) error {
 	name := ""
 	if req.Unit == "" {
 		req.Alliance, name = a.ID, a.Name
-	} else if u := s.Service().Store.Snapshot().UnitRaw(req.Unit); u != nil {
+	} else if u, err := s.Service().Unit(actorOf(c), req.Unit); err == nil {
 		name = u.Name
 	}
 	code, l, err := s.Service().NewLoginCode(actorOf(c), req)
 	if err != nil {
 		return err
 	}
-	d, err := s.loginsData(c, a)
+	d, err := s.loginsData(c, a, sn)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func (s *site) newLoginCode(c echo.Context) error {
 // slips makes a code for every unit of the meeting without a live login
 // (every unit, with all=1) and shows the printable A4 sheet of slips.
 func (s *site) slips(c echo.Context) error {
-	a, err := s.loginsMeeting(c)
+	a, _, err := s.loginsMeeting(c)
 	if err != nil {
 		return err
 	}
