@@ -371,10 +371,9 @@ func (s *site) ledgerShop(c echo.Context) error { return s.ledgerShopPage(c, "",
 func (s *site) ledgerShopPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
 	unit := c.Param("unit")
-	u := sn.UnitRaw(unit)
-	if u == nil || !matcher.CanWriteUnit(sn.Reader, a, unit) {
+	u, sn, err := svc.WritableUnit(a, unit)
+	if err != nil {
 		return errNotFound
 	}
 	now := svc.Now().In(service.CST)
@@ -474,8 +473,7 @@ func (s *site) ledgerSaveOffer(c echo.Context) error {
 	if v := matcher.OfferStatus(c.FormValue("status")); v != "" {
 		p.Status = &v
 	}
-	sn := s.Service().Store.Snapshot()
-	o, oerr := sn.Offer(c.Param("id"))
+	o, oerr := s.Service().Offer(actorOf(c), c.Param("id"))
 	if oerr != nil {
 		return errNotFound
 	}
