@@ -343,9 +343,10 @@ const unitPageSize = 25
 func (s *site) unit(c echo.Context) error {
 	a := actorOf(c)
 	id := c.Param("id")
-	sn := s.Service().Store.Snapshot()
-	u, err := sn.Unit(id)
-	if err != nil || !matcher.CanSeeUnit(sn.Reader, a, id) {
+	// The unit page is the unit's own desk: the caller may change its
+	// lists (CanWriteUnit, which is CanSeeUnit).
+	u, sn, err := s.Service().WritableUnit(a, id)
+	if err != nil {
 		return errNotFound
 	}
 	n := names{sn: sn, lang: langFrom(c)}
