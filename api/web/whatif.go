@@ -668,10 +668,9 @@ type moveView struct {
 // without a parent that it may plan, and meeting's own root when it may
 // plan no other.
 func (s *site) roots(a matcher.Actor, meeting string) []string {
-	r := s.Service().Store.Snapshot().Reader
 	var out []string
-	for al := range r.Alliances() {
-		if al.Parent == "" && service.CanRunMeeting(r, a, al.ID) {
+	for _, al := range s.Service().Meetings(a, service.MeetingQuery{}) {
+		if al.Parent == "" {
 			out = append(out, al.ID)
 		}
 	}
