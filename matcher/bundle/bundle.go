@@ -807,6 +807,30 @@ const (
 	decodeChunk     = 1024
 )
 
+// inChunks calls work over 0..n in ranges [lo, hi): at once for a short
+// list, on GOMAXPROCS goroutines taking decodeChunk at a time from
+// parallelRecords on. It returns when every range is done.
+func inChunks(n int, work func(lo, hi int)) {
+	if n < parallelRecords {
+		work(0, n)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(decodeChunk) - decodeChunk)
+				if lo >= n {
+					return
+				}
+				work(lo, min(lo+decodeChunk, n))
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // decodeRecords checks (jsonstrict) and decodes every record of recs into
 // a new element of *list each, in order; an element is appended even when
 // its record fails, so that indexes match the file. A long list is
@@ -816,30 +840,12 @@ func decodeRecords[T any](recs []rawRecord, list *[]T) []recordResult {
 	*list = slices.Grow(*list, len(recs))[:base+len(recs)]
 	out := (*list)[base:]
 	res := make([]recordResult, len(recs))
-	work := func(lo, hi int) {
+	inChunks(len(recs), func(lo, hi int) {
 		var strict jsonstrict.Checker
 		for i := lo; i < hi; i++ {
 			res[i] = recordResult{strict: strict.Check(recs[i].raw), err: decodeOne(recs[i].raw, &out[i])}
 		}
-	}
-	if len(recs) < parallelRecords {
-		work(0, len(recs))
-		return res
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(decodeChunk) - decodeChunk)
-				if lo >= len(recs) {
-					return
-				}
-				work(lo, min(lo+decodeChunk, len(recs)))
-			}
-		})
-	}
-	wg.Wait()
+	})
 	return res
 }
 

@@ -2,9 +2,6 @@ package bundle
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -116,31 +113,13 @@ func checkList[T any, P interface {
 }](c lister, table string, list []T, prepare func(P) string, more func(x P, at func() (Loc, string))) {
 	ids := make([]string, len(list))
 	errs := make([]error, len(list))
-	work := func(lo, hi int) {
+	inChunks(len(list), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			x := P(&list[i])
 			ids[i] = prepare(x)
 			errs[i] = x.Validate()
 		}
-	}
-	if len(list) < parallelRecords {
-		work(0, len(list))
-	} else {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range runtime.GOMAXPROCS(0) {
-			wg.Go(func() {
-				for {
-					lo := int(next.Add(decodeChunk) - decodeChunk)
-					if lo >= len(list) {
-						return
-					}
-					work(lo, min(lo+decodeChunk, len(list)))
-				}
-			})
-		}
-		wg.Wait()
-	}
+	})
 	d := c.dup(table)
 	for i := range list {
 		d(i, ids[i])
