@@ -313,10 +313,15 @@ func (r Reader) Held(it *matcher.Item) int64 {
 	if !r.HasClaims(it) {
 		return 0
 	}
+	return r.Track(nil).HeldOfClaimed(it) // the claims on it, recorded whole by HasClaims
+}
+
+// HeldOfClaimed is Held of an item the caller knows has claims (it asked
+// HasClaims already): the sum alone, without that lookup again.
+func (r Reader) HeldOfClaimed(it *matcher.Item) int64 {
 	var n int64
-	q := r.Track(nil) // the claims on it, recorded whole by HasClaims
 	for _, s := range []matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled} {
-		for c := range q.ClaimsOnItemWith(it, s) {
+		for c := range r.ClaimsOnItemWith(it, s) {
 			n += c.Quantity
 		}
 	}

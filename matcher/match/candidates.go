@@ -210,11 +210,7 @@ func HeldReserved(r index.Reader, it *matcher.Item, meeting string) (held, reser
 // walks read only claims on it: a recorder of HasClaims's lookup has them
 // all).
 func heldReserved(r index.Reader, it *matcher.Item, meeting string) (held, reserved int64) {
-	for _, s := range []matcher.ClaimStatus{matcher.ClaimConfirmed, matcher.ClaimFulfilled} {
-		for c := range r.ClaimsOnItemWith(it, s) {
-			held += c.Quantity
-		}
-	}
+	held = r.HeldOfClaimed(it)
 	reserved = held
 	for c := range r.ClaimsOnItemWith(it, matcher.ClaimProposed) {
 		if !(c.Meeting == meeting && len(c.AcceptedBy) == 0) {
