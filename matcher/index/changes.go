@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 )
 
 // TableChanges holds the change log: one ChangeSet per write, so that a

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 )
 
 // write records keys as one write on db and returns the new state.

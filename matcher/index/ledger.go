@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"iter"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 	"github.com/allymatch/allymatch/matcher"
 )
 

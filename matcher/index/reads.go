@@ -5,7 +5,7 @@ import (
 	"strings"
 	"sync"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 )
 
 // Reads records what was read through a Reader made by Track: every

@@ -12,7 +12,7 @@ package index
 import (
 	"fmt"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 	"github.com/allymatch/allymatch/matcher"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"

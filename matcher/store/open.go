@@ -24,7 +24,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	bolt "go.etcd.io/bbolt"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )
@@ -596,7 +596,7 @@ func (o *opener) decodeAll(ctx context.Context, btx kvTx, l *loaded, sealed bool
 			return err
 		}
 		// The table is indexed in bulk: each index's tree built once from
-		// its sorted keys, the indexes side by side (internal/memdb).
+		// its sorted keys, the indexes side by side (internal/third_party/memdb).
 		if err := txn.InsertBulk(table, recs[from:], runtime.GOMAXPROCS(0)); err != nil {
 			if be, ok := errors.AsType[*memdb.BulkError](err); ok {
 				return damaged(path, "%s/%s: %v", table, ids[be.Obj], be.Err)

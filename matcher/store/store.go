@@ -23,7 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"slices"
 
-	memdb "github.com/allymatch/allymatch/internal/memdb"
+	memdb "github.com/allymatch/allymatch/internal/third_party/memdb"
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 )
@@ -38,7 +38,7 @@ type Tx struct {
 	prepared bool
 	// bulk holds the records put into tables that were empty when an
 	// import began, inserted in bulk at flush (each index built once from
-	// its sorted keys; internal/memdb): the tables not yet flushed are
+	// its sorted keys; internal/third_party/memdb): the tables not yet flushed are
 	// not read in the meantime.
 	bulk map[string][]any
 	// whole are the tables that held no record when an import began:

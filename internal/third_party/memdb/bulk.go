@@ -11,7 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/allymatch/allymatch/internal/iradix"
+	"github.com/allymatch/allymatch/internal/third_party/iradix"
 )
 
 // BulkError is InsertBulk's error about one of its objects.

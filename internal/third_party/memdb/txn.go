@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
-	iradix "github.com/allymatch/allymatch/internal/iradix"
+	iradix "github.com/allymatch/allymatch/internal/third_party/iradix"
 )
 
 const (
