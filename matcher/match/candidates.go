@@ -23,7 +23,7 @@ type party struct {
 	hasLoc    bool
 	grid      string
 	remaining int64                 // quantity less what confirmed and fulfilled claims hold
-	grams     []uint64              // of the title, tags and description, sorted
+	grams     []uint64              // of the title, tags and description: numbered (gramNumbers), sorted
 	fw        []uint8               // by gram: its field weight (fieldTitle, fieldDescription)
 	gw        []uint16              // by gram: its weight in the instance (rarity × field weight); see instance.weighText
 	wsum      int64                 // Σ gw
@@ -158,7 +158,7 @@ func textOf(it *matcher.Item) *itemTexts {
 		return e.t
 	}
 	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), measure: unique.Make(it.Measure), audience: audienceOf(it.Title, it.Tags)}
-	t.grams, t.fw = itemText(it.Title, it.Description, it.Tags)
+	t.grams, t.fw = textOfItem(it.Title, it.Description, it.Tags)
 	if it.Kind == matcher.Resource {
 		t.points = pointsOffer(it.Title, it.Tags)
 	} else {
@@ -991,6 +991,17 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 	found = in.nearby(d, radius, p.v.near, found[:0])
 	kept.bits = sortIndexes(found, len(in.resources), kept.bits)
 	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
+	// d's weights by gram number, for the text similarity of its pairs
+	// (denseShared); all zero again once the row is done
+	if len(d.gw) == len(d.grams) {
+		if n := int(gramCount.Load()); len(kept.dense) < n {
+			kept.dense = make([]uint16, n+n/8)
+		}
+		for k, g := range d.grams {
+			kept.dense[g] = d.gw[k]
+		}
+		p.dense = kept.dense
+	}
 	for _, ri := range found {
 		if p.with(&in.resources[ri], ri).passes() {
 			km := p.distance()
@@ -1010,6 +1021,11 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 		}
 	}
 	reads := p.reads | d.reads
+	if p.dense != nil {
+		for _, g := range d.grams {
+			kept.dense[g] = 0
+		}
+	}
 	kept.check = pairCheck{} // holds nothing of the instance while pooled
 	rowScratch.Put(kept)
 	return found, reads
@@ -1059,6 +1075,7 @@ type rowBuf struct {
 	keep   []bool
 	ctx    keepScratch
 	bits   []uint64 // sortIndexes
+	dense  []uint16 // by gram number: the row's demand's weight (0: a gram it does not hold)
 }
 
 // relativeKeep appends to keep, for each resource of ris (the candidates

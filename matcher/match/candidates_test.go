@@ -374,3 +374,39 @@ func TestSpansAsWindows(t *testing.T) {
 		t.Error("a zero start converts to a span")
 	}
 }
+
+// TestDenseShared checks denseShared against the merge of textShared on
+// random weighted gram sets, overlapping in part, the demand's weights
+// spread by number.
+func TestDenseShared(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	set := func(n int) ([]uint64, []uint16) {
+		var g []uint64
+		for range n {
+			g = append(g, uint64(rng.IntN(300)))
+		}
+		slices.Sort(g)
+		g = slices.Compact(g)
+		w := make([]uint16, len(g))
+		for k := range w {
+			w[k] = uint16(1 + rng.IntN(400))
+		}
+		return g, w
+	}
+	dense := make([]uint16, 250) // grams 250..299 of a resource are beyond it
+	for range 2000 {
+		gd, wd := set(rng.IntN(60))
+		gr, wr := set(rng.IntN(60))
+		gd = slices.DeleteFunc(gd, func(g uint64) bool { return g >= 250 })
+		wd = wd[:len(gd)]
+		for k, g := range gd {
+			dense[g] = wd[k]
+		}
+		if got, want := denseShared(dense, gr, wr), textShared(gd, wd, gr, wr); got != want {
+			t.Fatalf("denseShared = %d, textShared = %d", got, want)
+		}
+		for _, g := range gd {
+			dense[g] = 0
+		}
+	}
+}

@@ -117,7 +117,7 @@ func TestTextOf(t *testing.T) {
 		if a != b {
 			t.Fatal("the texts of one record were read twice")
 		}
-		g, fw := itemText(it.Title, it.Description, it.Tags)
+		g, fw := textOfItem(it.Title, it.Description, it.Tags)
 		if !slices.Equal(a.grams, g) || !slices.Equal(a.fw, fw) || a.family != matcher.MeasureFamily(it.Measure) {
 			t.Fatalf("%s: kept texts differ from a fresh read", it.ID)
 		}

@@ -129,6 +129,7 @@ type pairCheck struct {
 	shared   int64
 	text     int
 	textDone bool
+	dense    []uint16 // d's weights by gram number (rowBuf.dense); nil: merge the two gram lists
 }
 
 // checker returns a pairCheck for the demand d (a party of in or not).
@@ -174,7 +175,11 @@ func (p *pairCheck) strength() int {
 func (p *pairCheck) textSim() int {
 	if !p.textDone {
 		p.textDone = true
-		p.shared = textShared(p.d.grams, p.d.gw, p.r.grams, p.r.gw)
+		if p.dense != nil && len(p.r.gw) == len(p.r.grams) {
+			p.shared = denseShared(p.dense, p.r.grams, p.r.gw)
+		} else {
+			p.shared = textShared(p.d.grams, p.d.gw, p.r.grams, p.r.gw)
+		}
 		p.text = simOf(p.shared, p.d.wsum, p.r.wsum)
 	}
 	return p.text

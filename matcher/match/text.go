@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -205,6 +206,67 @@ func itemText(title, description string, tags []string) ([]uint64, []uint8) {
 	return grams, fw
 }
 
+// gramNumbers numbers the grams of the texts read (textOf) in the order
+// they are first met, so that a party's grams are small integers: two
+// gram sets meet on these numbers, and a candidate row looks its demand's
+// weights up by number (see rowBuf.dense). The numbers depend on the order
+// texts are read in, which differs from run to run; nothing matching
+// returns does: only which grams two texts share, and integer sums over
+// them, are read. gramCount is len(m), read without the lock.
+var gramNumbers struct {
+	mu sync.RWMutex
+	m  map[uint64]uint64
+}
+
+var gramCount atomic.Int64
+
+// numbered turns grams (distinct) and their field weights fw, as itemText
+// returns them, into gram numbers (gramNumbers), sorted, with the weights
+// in the same order, in place.
+func numbered(grams []uint64, fw []uint8) ([]uint64, []uint8) {
+	gramNumbers.mu.RLock()
+	known := 0
+	for _, g := range grams {
+		if _, ok := gramNumbers.m[g]; !ok {
+			break
+		}
+		known++
+	}
+	if known == len(grams) {
+		for k, g := range grams {
+			grams[k] = gramNumbers.m[g]<<8 | uint64(fw[k])
+		}
+		gramNumbers.mu.RUnlock()
+	} else {
+		gramNumbers.mu.RUnlock()
+		gramNumbers.mu.Lock()
+		if gramNumbers.m == nil {
+			gramNumbers.m = map[uint64]uint64{}
+		}
+		for k, g := range grams {
+			n, ok := gramNumbers.m[g]
+			if !ok {
+				n = uint64(len(gramNumbers.m))
+				gramNumbers.m[g] = n
+			}
+			grams[k] = n<<8 | uint64(fw[k])
+		}
+		gramCount.Store(int64(len(gramNumbers.m)))
+		gramNumbers.mu.Unlock()
+	}
+	slices.Sort(grams)
+	for k, g := range grams {
+		grams[k], fw[k] = g>>8, uint8(g)
+	}
+	return grams, fw
+}
+
+// textOfItem returns the grams of an item's texts as party holds them:
+// numbered (see gramNumbers) and sorted, with their field weights.
+func textOfItem(title, description string, tags []string) ([]uint64, []uint8) {
+	return numbered(itemText(title, description, tags))
+}
+
 // rarityOf is the weight of a gram found in df items of the scope:
 // round(100/√df), so that a gram in one item weighs 100, in 4 items 50, in
 // 100 items 10 (护送 counts more than 服务).
@@ -255,6 +317,21 @@ func textShared(ga []uint64, wa []uint16, gb []uint64, wb []uint16) int64 {
 		}
 		i += b2i(a <= b)
 		j += b2i(b <= a)
+	}
+	return common
+}
+
+// denseShared is textShared of a demand whose weights are given by gram
+// number in dense (0 for a gram it does not hold) and a resource's grams
+// g (numbered) with their weights w: each gram of the resource at the
+// smaller of the two weights. A gram beyond dense is not the demand's.
+func denseShared(dense []uint16, g []uint64, w []uint16) int64 {
+	var common int64
+	w = w[:len(g)]
+	for k, n := range g {
+		if n < uint64(len(dense)) {
+			common += int64(min(dense[n], w[k]))
+		}
 	}
 	return common
 }
