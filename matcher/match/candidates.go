@@ -1003,7 +1003,7 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 		p.dense = kept.dense
 	}
 	for _, ri := range found {
-		if p.with(&in.resources[ri], ri).passes() {
+		if p.with(&in.resources[ri], ri).passesRow() {
 			km := p.distance()
 			kept.edges = append(kept.edges, rowEdge{ri, p.terms(km), float32(km)})
 			kept.shared = append(kept.shared, p.shared)
