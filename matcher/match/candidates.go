@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"unique"
 	"unsafe"
-	"weak"
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
@@ -105,7 +104,7 @@ func newParty(it *matcher.Item, u *matcher.Unit, held int64) party {
 }
 
 // itemTexts is what a party reads of its item's texts, measure and
-// windows.
+// windows, with the fields of the item it was read from (source).
 type itemTexts struct {
 	grams    []uint64
 	fw       []uint8
@@ -117,33 +116,49 @@ type itemTexts struct {
 	holidays bool
 	spansOK  bool
 	spans    []span // Windows (spansOf)
+	source   textSource
+}
+
+// textSource is every field of an item that its itemTexts are read from:
+// two items equal in these have the same texts.
+type textSource struct {
+	kind                        matcher.ItemKind
+	title, description, measure string
+	tags                        []string
+	windows                     []matcher.Window
+}
+
+func sourceOf(it *matcher.Item) textSource {
+	return textSource{it.Kind, it.Title, it.Description, it.Measure, it.Tags, it.Windows}
+}
+
+// of reports whether the texts were read from fields equal to it's. A
+// record's own fields share its strings and arrays, which compare equal
+// without reading them.
+func (s *textSource) of(it *matcher.Item) bool {
+	return s.kind == it.Kind && s.title == it.Title && s.description == it.Description && s.measure == it.Measure &&
+		slices.Equal(s.tags, it.Tags) && slices.Equal(s.windows, it.Windows)
 }
 
 // texts keeps the itemTexts of each item record while the record lives:
 // records are immutable, and a record is matched again and again (every
 // run, every meeting that holds it), so its texts are read once.
 //
-// An entry is found by the record's address and holds a weak pointer to
-// it: a lookup compares the pointer's value with the record, so that it
-// needs neither weak.Make (which searches the record's span for its weak
-// handle) nor a hash of the pointer's interface, and a record born at the
-// address of one collected never takes the other's texts. A cleanup on the
-// record deletes its entry, unless a newer record at the same address
-// replaced it already. The shards spread the lock words of the CPUs'
-// lookups.
+// An entry is found by the record's address and holds the fields the
+// texts were read from (not the record: the cache does not keep it
+// alive): a lookup compares them with the record's, so that a record born
+// at the address of one collected takes the other's texts only when they
+// are its own too. A cleanup on the record deletes its entry, unless a
+// newer record at the same address replaced it already. The shards spread
+// the lock words of the CPUs' lookups.
 var texts [textShards]textShard
 
 const textShards = 64
 
 type textShard struct {
 	mu sync.RWMutex
-	m  map[uintptr]textEntry
+	m  map[uintptr]*itemTexts
 	_  [40]byte // a shard per cache line
-}
-
-type textEntry struct {
-	wp weak.Pointer[matcher.Item]
-	t  *itemTexts
 }
 
 // textOf returns the itemTexts of it, read on first use (the slices are
@@ -152,12 +167,13 @@ func textOf(it *matcher.Item) *itemTexts {
 	key := uintptr(unsafe.Pointer(it))
 	sh := &texts[(key>>4^key>>12)%textShards]
 	sh.mu.RLock()
-	e, ok := sh.m[key]
+	t, ok := sh.m[key]
 	sh.mu.RUnlock()
-	if ok && e.wp.Value() == it {
-		return e.t
+	if ok && t.source.of(it) {
+		return t
 	}
-	t := &itemTexts{family: matcher.MeasureFamily(it.Measure), measure: unique.Make(it.Measure), audience: audienceOf(it.Title, it.Tags)}
+	t = &itemTexts{family: matcher.MeasureFamily(it.Measure), measure: unique.Make(it.Measure), audience: audienceOf(it.Title, it.Tags),
+		source: sourceOf(it)}
 	t.grams, t.fw = textOfItem(it.Title, it.Description, it.Tags)
 	if it.Kind == matcher.Resource {
 		t.points = pointsOffer(it.Title, it.Tags)
@@ -166,24 +182,23 @@ func textOf(it *matcher.Item) *itemTexts {
 	}
 	t.days, t.holidays = daysOf(it.Title, it.Description, it.Tags)
 	t.spans, t.spansOK = spansOf(it.Windows)
-	wp := weak.Make(it)
 	sh.mu.Lock()
-	if e, ok := sh.m[key]; ok && e.wp.Value() == it {
+	if cur, ok := sh.m[key]; ok && cur.source.of(it) {
 		sh.mu.Unlock()
-		return e.t
+		return cur
 	}
 	if sh.m == nil {
-		sh.m = map[uintptr]textEntry{}
+		sh.m = map[uintptr]*itemTexts{}
 	}
-	sh.m[key] = textEntry{wp, t}
+	sh.m[key] = t
 	sh.mu.Unlock()
-	runtime.AddCleanup(it, func(e textEntry) {
+	runtime.AddCleanup(it, func(t *itemTexts) {
 		sh.mu.Lock()
-		if cur, ok := sh.m[key]; ok && cur.wp == e.wp {
+		if sh.m[key] == t {
 			delete(sh.m, key)
 		}
 		sh.mu.Unlock()
-	}, textEntry{wp: wp})
+	}, t)
 	return t
 }
 
