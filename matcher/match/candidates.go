@@ -766,34 +766,58 @@ func (p *pairCheck) terms(km float64) termValues {
 // from, and their slices are never changed once made).
 func (in *instance) weighText() {
 	in.textOnce.Do(func() {
-		n := 0
+		// count by gram number (dfScratch), then copy the counts of the
+		// grams met into the map
+		sc := dfScratch.Get().(*dfCounts)
+		cnt, met := sc.cnt, sc.met[:0]
+		if n := int(gramCount.Load()); len(cnt) < n {
+			cnt = make([]int32, n+n/8)
+		}
 		for _, ps := range [][]party{in.demands, in.resources, in.held} {
 			for i := range ps {
-				n += len(ps[i].grams)
+				for _, g := range ps[i].grams {
+					if g >= uint64(len(cnt)) {
+						cnt = append(cnt, make([]int32, int(g)+1-len(cnt))...)
+					}
+					if cnt[g] == 0 {
+						met = append(met, g)
+					}
+					cnt[g]++
+				}
 			}
 		}
 		var df map[uint64]int32
 		if m, ok := dfPool.Get().(map[uint64]int32); ok {
 			df = m
 		} else {
-			df = make(map[uint64]int32, n/4)
+			df = make(map[uint64]int32, len(met))
 		}
-		for _, ps := range [][]party{in.demands, in.resources, in.held} {
-			for i := range ps {
-				for _, g := range ps[i].grams {
-					df[g]++
-				}
-			}
+		for _, g := range met {
+			df[g] = cnt[g]
 		}
 		in.df = df
 		var slab []uint16 // the new weights, cut from blocks (weighInto)
 		for _, ps := range [][]party{in.demands, in.resources} {
 			for i := range ps {
-				in.weighInto(&ps[i], &slab)
+				in.weighInto(&ps[i], &slab, cnt)
 			}
 		}
+		for _, g := range met {
+			cnt[g] = 0
+		}
+		sc.cnt, sc.met = cnt, met
+		dfScratch.Put(sc)
 	})
 }
+
+// dfCounts is weighText's scratch: the items holding each gram, by gram
+// number (all zero between uses), and the grams met.
+type dfCounts struct {
+	cnt []int32
+	met []uint64
+}
+
+var dfScratch = sync.Pool{New: func() any { return new(dfCounts) }}
 
 // dfPool holds the rarity maps of instances recycled (see recycle), empty.
 var dfPool sync.Pool
@@ -815,16 +839,25 @@ func (in *instance) recycle() {
 
 // weigh sets p's gram weights from the instance's rarities (a gram no item
 // of the instance holds weighs as a gram of one item).
-func (in *instance) weigh(p *party) { in.weighInto(p, nil) }
+func (in *instance) weigh(p *party) { in.weighInto(p, nil, nil) }
 
 // weighBlock is how many weights weighInto allocates at a time: the
 // parties of an instance share blocks instead of each allocating its own.
 const weighBlock = 8192
 
 // weighInto is weigh taking p's new weights, if they changed, from slab
-// (blocks of weighBlock allocated as needed; nil: an array of p's own).
-func (in *instance) weighInto(p *party, slab *[]uint16) {
-	weight := func(k int) uint16 { return rarityOf(max(1, in.df[p.grams[k]])) * uint16(p.fw[k]) }
+// (blocks of weighBlock allocated as needed; nil: an array of p's own),
+// and the rarities from cnt, in.df by gram number, when not nil.
+func (in *instance) weighInto(p *party, slab *[]uint16, cnt []int32) {
+	weight := func(k int) uint16 {
+		var n int32
+		if cnt != nil {
+			n = cnt[p.grams[k]]
+		} else {
+			n = in.df[p.grams[k]]
+		}
+		return rarityOf(max(1, n)) * uint16(p.fw[k])
+	}
 	if len(p.gw) == len(p.grams) { // keep the slice when nothing moved
 		var sum int64
 		same := true
