@@ -112,16 +112,15 @@ type sessionState struct {
 type resourceKey struct {
 	item     *matcher.Item
 	unit     *matcher.Unit
-	positive bool     // remaining > 0 (the quantity rule)
-	gw       []uint16 // party.gw: the weights of its grams (their rarity in the instance)
+	positive bool // remaining > 0 (the quantity rule)
 }
 
 // same reports whether a resource is unchanged for the candidate rows
 // that read the fields reads of the items (see fieldSet): the same unit,
-// quantity left or not (the quantity rule), the same in those fields, and
-// the same gram weights.
+// quantity left or not (the quantity rule), and the same in those fields
+// (the gram weights are the party's: see dirtyRows).
 func (k resourceKey) same(o resourceKey, reads fieldSet) bool {
-	return k.unit == o.unit && k.positive == o.positive && sameWeights(k.gw, o.gw) && sameFields(k.item, o.item, reads)
+	return k.unit == o.unit && k.positive == o.positive && sameFields(k.item, o.item, reads)
 }
 
 type demandRow struct {
@@ -350,7 +349,7 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 	}
 	for i := range in.resources {
 		p := &in.resources[i]
-		next.resources[i] = resourceKey{p.item, p.unit, p.remaining > 0, p.gw}
+		next.resources[i] = resourceKey{p.item, p.unit, p.remaining > 0}
 		next.resIndex[p.item.ID] = int32(i)
 		next.fields |= p.reads
 	}
@@ -482,7 +481,8 @@ func (prev *sessionState) dirtyRows(in *instance, next *sessionState) (map[strin
 	oldToNew := make([]int32, len(prev.resources))
 	for oi, k := range prev.resources {
 		oldToNew[oi] = -1
-		if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k, prev.fields) {
+		if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k, prev.fields) &&
+			sameWeights(prev.in.resources[oi].gw, in.resources[ni].gw) {
 			oldToNew[oi] = ni
 		} else {
 			changed = append(changed, &prev.in.resources[oi])

@@ -615,13 +615,13 @@ func dirtyByLists(prev *sessionState, in *instance, next *sessionState) map[stri
 	var changed []*party
 	for ni, k := range next.resources {
 		oi, ok := prev.resIndex[k.item.ID]
-		if !ok || !prev.resources[oi].sameBut(k, prev.fields) || retexted[ni] {
+		if !ok || !prev.resources[oi].same(k, prev.fields) || retexted[ni] {
 			changed = append(changed, &in.resources[ni])
 		}
 	}
 	for oi := range prev.in.resources {
 		old := &prev.in.resources[oi]
-		if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].sameBut(prev.resources[oi], prev.fields) || retexted[ni] {
+		if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi], prev.fields) || retexted[ni] {
 			changed = append(changed, old)
 		}
 	}
@@ -678,12 +678,6 @@ func dirtyByLists(prev *sessionState, in *instance, next *sessionState) map[stri
 		}
 	}
 	return dirty
-}
-
-// sameBut is resourceKey.same without the gram weights (the old lists
-// followed the rarities through changedRarity).
-func (k resourceKey) sameBut(o resourceKey, reads fieldSet) bool {
-	return k.unit == o.unit && k.positive == o.positive && sameFields(k.item, o.item, reads)
 }
 
 // changedRarity returns the grams held in both a and b (counts of items
