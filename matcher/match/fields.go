@@ -128,3 +128,13 @@ func (rr *rowReads) holds(r *party) bool {
 	}
 	return r.grid != "" && sortedHas(rr.near, r.grid)
 }
+
+// holdsAny reports whether the row read a bucket key of one of rs.
+func (rr *rowReads) holdsAny(rs []*party) bool {
+	for _, r := range rs {
+		if rr.holds(r) {
+			return true
+		}
+	}
+	return false
+}

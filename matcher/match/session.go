@@ -527,8 +527,7 @@ func (prev *sessionState) dirtyRows(in *instance, next *sessionState) (map[strin
 		if row == nil {
 			continue
 		}
-		if all || rejected[row.at.rejected] || history[row.at.history] ||
-			slices.ContainsFunc(changed, row.at.holds) {
+		if all || rejected[row.at.rejected] || history[row.at.history] || row.at.holdsAny(changed) {
 			dirty[id] = true
 		}
 	}
