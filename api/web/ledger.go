@@ -189,8 +189,8 @@ func (s *site) ledgerHome(c echo.Context) error { return s.ledgerHomePage(c, "",
 func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
-	d := ledgerHomeData{Accounts: svc.Accounts(a, "", ""), Problem: problem, N: names{sn: sn, lang: langFrom(c)}}
+	vw := svc.View(a)
+	d := ledgerHomeData{Accounts: svc.Accounts(a, "", ""), Problem: problem, N: namesOf(c, vw)}
 	if len(d.Accounts) > 200 && a.Role != matcher.RoleUnit {
 		d.Accounts = slices.DeleteFunc(d.Accounts, func(v service.AccountView) bool { return v.Kind == matcher.AccountCard })
 	}
@@ -201,7 +201,7 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 	})
 	shops := map[string]bool{}
 	for _, o := range svc.Offers(a, "", false) {
-		if matcher.CanWriteUnit(sn.Reader, a, o.Unit) {
+		if vw.CanWriteUnit(o.Unit) {
 			d.Offers = append(d.Offers, o)
 			shops[o.Unit] = true
 		}
@@ -222,7 +222,7 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 	case matcher.RoleUnit:
 		// A unit opens its own accounts; cards only under a community
 		// or village (the service refuses others, the form offers none).
-		if u := sn.UnitRaw(a.ID); u != nil {
+		if u := vw.Reader().UnitRaw(a.ID); u != nil {
 			d.Units = []*matcher.Unit{u}
 			d.Kinds = []matcher.AccountKind{matcher.AccountUnit, matcher.AccountTeam}
 			if u.Kind == matcher.KindCommunity || u.Kind == matcher.KindVillage {
@@ -230,13 +230,13 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 			}
 		}
 	default:
-		for al := range sn.Alliances() {
-			if matcher.CanRunMeeting(sn.Reader, a, al.ID) {
+		for al := range vw.Reader().Alliances() {
+			if vw.CanRunMeeting(al.ID) {
 				d.Alliances = append(d.Alliances, al)
 			}
 		}
-		for u := range sn.Units() {
-			if matcher.CanWriteUnit(sn.Reader, a, u.ID) && len(d.Units) < 500 {
+		for u := range vw.Reader().Units() {
+			if vw.CanWriteUnit(u.ID) && len(d.Units) < 500 {
 				d.Units = append(d.Units, u)
 			}
 		}
@@ -289,8 +289,9 @@ func (s *site) ledgerAccountPage(c echo.Context, problem string, status int) err
 	if err != nil {
 		return err
 	}
-	sn := svc.Store.Snapshot()
-	d := ledgerAccountData{A: view, Unit: names{sn: sn}.Unit(view.Unit), Problem: problem, Award: view.Kind == matcher.AccountIssuer,
+	vw := svc.View(a)
+	sn := vw.Reader()
+	d := ledgerAccountData{A: view, Unit: vw.UnitName(view.Unit), Problem: problem, Award: view.Kind == matcher.AccountIssuer,
 		AwardID: newID("AW"), BackID: newID("RV")}
 	slices.Reverse(lines)
 	d.Pages = max(1, (len(lines)+ledgerPageSize-1)/ledgerPageSize)
@@ -304,7 +305,7 @@ func (s *site) ledgerAccountPage(c echo.Context, problem string, status int) err
 			ll.Other = l.To
 		}
 		if to, err := sn.Account(l.To); err == nil && l.Kind != matcher.TransferReverse && ll.Reversed < l.Amount {
-			ll.CanBack = matcher.CanSeeAccount(sn.Reader, a, to)
+			ll.CanBack = vw.CanSeeAccount(to)
 		}
 		d.Lines = append(d.Lines, ll)
 	}
@@ -528,7 +529,7 @@ func (s *site) ledgerRulesPage(c echo.Context, problem string, status int) error
 	if err != nil {
 		return errNotFound
 	}
-	d := ledgerRulesData{Alliance: al, Rules: svc.Rules(a, al.ID), Cats: sn.Vocab.All(), Problem: problem, N: names{sn: sn, lang: langFrom(c)},
+	d := ledgerRulesData{Alliance: al, Rules: svc.Rules(a, al.ID), Cats: sn.Vocab.All(), Problem: problem, N: s.namesAt(c, sn),
 		NewID: strings.ToUpper(al.ID) + "-RULE-" + randomHex(3)}
 	slices.SortFunc(d.Cats, func(x, y matcher.Category) int { return strings.Compare(x.ID, y.ID) })
 	for _, v := range svc.Accounts(a, "", matcher.AccountIssuer) {
@@ -598,7 +599,6 @@ type ledgerReportData struct {
 func (s *site) ledgerReport(c echo.Context) error {
 	a := actorOf(c)
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
 	month := c.QueryParam("month")
 	if month == "" {
 		month = svc.Now().In(service.CST).Format("2006-01")
@@ -611,8 +611,9 @@ func (s *site) ledgerReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	al, _ := sn.Alliance(rep.Alliance)
-	n := names{sn: sn, lang: langFrom(c)}
+	v := svc.View(a)
+	al, _ := v.Reader().Alliance(rep.Alliance)
+	n := namesOf(c, v)
 	d := ledgerReportData{Alliance: al, R: rep, Month: rep.Month, Prev: m.AddDate(0, -1, 0).Format("2006-01"), Next: m.AddDate(0, 1, 0).Format("2006-01")}
 	for k, v := range rep.EarnedByCategory {
 		label := langFrom(c).T("lg.award")
@@ -658,16 +659,16 @@ func (s *site) ledgerEarnersPage(c echo.Context, problem string, status int) err
 	if err != nil {
 		return err
 	}
-	sn := svc.Store.Snapshot()
-	cl, err := sn.Claim(e.ID)
+	v := svc.View(a)
+	cl, err := v.Claim(e.ID)
 	if err != nil {
 		return errNotFound
 	}
-	n := names{sn: sn, lang: langFrom(c)}
+	n := namesOf(c, v)
 	d := ledgerEarnersData{C: cl, Earners: e.Earners, Rule: rule, Open: cl.Status.Open(), Problem: problem, N: n}
 	d.CV = claimView{C: cl, Resource: n.Item(cl.Resource), Demand: n.Item(cl.Demand), ResourceUnit: n.Unit(cl.ResourceUnit), DemandUnit: n.Unit(cl.DemandUnit)}
 	d.Rows = append(slices.Clone(e.Earners), make([]matcher.Earner, max(1, 4-len(e.Earners)))...)
-	for t := range sn.TransfersOfClaim(cl.ID) {
+	for t := range v.Reader().TransfersOfClaim(cl.ID) {
 		if t.Kind == matcher.TransferEarn {
 			d.Earned = append(d.Earned, t)
 		}
@@ -706,7 +707,7 @@ func (s *site) ledgerSetEarners(c echo.Context) error {
 // AccountLabel names an account for a page: a team's or unit's name, a
 // card's code.
 func (n names) AccountLabel(id string) string {
-	a, err := n.sn.Account(id)
+	a, err := n.v.Reader().Account(id)
 	if err != nil {
 		return id
 	}
