@@ -155,6 +155,16 @@ func intForm(c echo.Context, field string) (int64, error) {
 	return n, nil
 }
 
+// optIntForm is intForm for a patch: nil when the form does not send the
+// field (the patch leaves it as it is).
+func optIntForm(c echo.Context, field string) (*int64, error) {
+	if c.FormValue(field) == "" {
+		return nil, nil
+	}
+	n, err := intForm(c, field)
+	return &n, err
+}
+
 // newID is a fresh id for a form's transfer or redemption: the form
 // carries it, so that sending it twice (a reload, a double tap) is the
 // same request, answered as the first.
@@ -463,13 +473,9 @@ func (s *site) ledgerNewOffer(c echo.Context) error {
 func (s *site) ledgerSaveOffer(c echo.Context) error {
 	var p service.OfferPatch
 	var err error
-	if v := c.FormValue("stock"); v != "" {
-		n, e := intForm(c, "stock")
-		p.Stock, err = &n, e
-	}
-	if v := c.FormValue("price"); v != "" && err == nil {
-		n, e := intForm(c, "price")
-		p.Price, err = &n, e
+	p.Stock, err = optIntForm(c, "stock")
+	if err == nil {
+		p.Price, err = optIntForm(c, "price")
 	}
 	if v := matcher.OfferStatus(c.FormValue("status")); v != "" {
 		p.Status = &v
@@ -557,10 +563,7 @@ func (s *site) ledgerNewRule(c echo.Context) error {
 func (s *site) ledgerSaveRule(c echo.Context) error {
 	var p service.RulePatch
 	var err error
-	if v := c.FormValue("points"); v != "" {
-		n, e := intForm(c, "points")
-		p.Points, err = &n, e
-	}
+	p.Points, err = optIntForm(c, "points")
 	switch c.FormValue("active") {
 	case "true":
 		t := true
