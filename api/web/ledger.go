@@ -29,22 +29,22 @@ import (
 
 // ledgerRoutes registers the pages on the signed-in group.
 func (s *site) ledgerRoutes(a *echo.Group) {
-	a.GET("/ledger", s.ledgerHome)
+	a.GET("/ledger", fresh(s.ledgerHomePage))
 	a.POST("/ledger/accounts", s.ledgerOpen)
 	a.GET("/ledger/card", s.ledgerFind)
-	a.GET("/ledger/accounts/:id", s.ledgerAccount)
+	a.GET("/ledger/accounts/:id", fresh(s.ledgerAccountPage))
 	a.POST("/ledger/accounts/:id/award", s.ledgerAward)
 	a.POST("/ledger/transfers/:id/reverse", s.ledgerReverse)
-	a.GET("/ledger/shop/:unit", s.ledgerShop)
+	a.GET("/ledger/shop/:unit", fresh(s.ledgerShopPage))
 	a.POST("/ledger/shop/:unit/redeem", s.ledgerRedeem)
 	a.POST("/ledger/shop/:unit/offers", s.ledgerNewOffer)
 	a.POST("/ledger/offers/:id", s.ledgerSaveOffer)
 	a.GET("/ledger/shop/:unit/settlement.xlsx", s.ledgerSettlement)
-	a.GET("/ledger/rules/:alliance", s.ledgerRules)
+	a.GET("/ledger/rules/:alliance", fresh(s.ledgerRulesPage))
 	a.POST("/ledger/rules/:alliance", s.ledgerNewRule)
 	a.POST("/ledger/rules/:alliance/:id", s.ledgerSaveRule)
 	a.GET("/ledger/report/:alliance", s.ledgerReport)
-	a.GET("/ledger/claims/:id/earners", s.ledgerEarners)
+	a.GET("/ledger/claims/:id/earners", fresh(s.ledgerEarnersPage))
 	a.POST("/ledger/claims/:id/earners", s.ledgerSetEarners)
 }
 
@@ -119,6 +119,12 @@ func ledgerProblem(l *Lang, err error) string {
 	return strings.Join(parts, l.T("fe.sep"))
 }
 
+// fresh serves page as a GET shows it: no problem, status 200 (a refused
+// POST shows it again with its problem, through refused).
+func fresh(page func(c echo.Context, problem string, status int) error) echo.HandlerFunc {
+	return func(c echo.Context) error { return page(c, "", http.StatusOK) }
+}
+
 // refused shows page again with the problem of err (status by its code),
 // or returns err for the error page when it is not about the input.
 func (s *site) refused(c echo.Context, err error, page func(problem string, status int) error) error {
@@ -191,11 +197,9 @@ type ledgerHomeData struct {
 	N         names
 }
 
-// ledgerHome lists the caller's accounts and offers, the shops whose
+// ledgerHomePage lists the caller's accounts and offers, the shops whose
 // screen it may open, the alliances whose rules and report it may see,
 // and a form to open an account (a card by its code).
-func (s *site) ledgerHome(c echo.Context) error { return s.ledgerHomePage(c, "", http.StatusOK) }
-
 func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
@@ -288,10 +292,8 @@ type ledgerAccountData struct {
 
 const ledgerPageSize = 50
 
-// ledgerAccount shows an account's balance and statement, newest first,
+// ledgerAccountPage shows an account's balance and statement, newest first,
 // for a caller who sees it (a committee its cards, a shop its account).
-func (s *site) ledgerAccount(c echo.Context) error { return s.ledgerAccountPage(c, "", http.StatusOK) }
-
 func (s *site) ledgerAccountPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
@@ -374,11 +376,9 @@ type ledgerShopData struct {
 	NewID    string
 }
 
-// ledgerShop is a shop's redemption screen, made for its phone: the offers
+// ledgerShopPage is a shop's redemption screen, made for its phone: the offers
 // as large choices, the card's code, the quantity; the last redemption and
 // today's below, each with a button to give it back.
-func (s *site) ledgerShop(c echo.Context) error { return s.ledgerShopPage(c, "", http.StatusOK) }
-
 func (s *site) ledgerShopPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
@@ -525,9 +525,7 @@ type ledgerRulesData struct {
 	N        names
 }
 
-// ledgerRules lists an alliance's earning rules with a form for a new one.
-func (s *site) ledgerRules(c echo.Context) error { return s.ledgerRulesPage(c, "", http.StatusOK) }
-
+// ledgerRulesPage lists an alliance's earning rules with a form for a new one.
 func (s *site) ledgerRulesPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
@@ -651,10 +649,8 @@ type ledgerEarnersData struct {
 	N       names
 }
 
-// ledgerEarners shows who earns a claim's points and the rule that pays,
+// ledgerEarnersPage shows who earns a claim's points and the rule that pays,
 // and lets the resource side name them.
-func (s *site) ledgerEarners(c echo.Context) error { return s.ledgerEarnersPage(c, "", http.StatusOK) }
-
 func (s *site) ledgerEarnersPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
