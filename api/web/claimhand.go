@@ -138,7 +138,7 @@ func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage
 	slices.SortStableFunc(chain, func(x, y *matcher.Alliance) int { return x.Level.Rank() - y.Level.Rank() })
 	if pickMeeting && p.F.V("meeting") == "" {
 		for _, al := range chain {
-			if a.Role == matcher.RoleCoordinator && !matcher.CanRunMeeting(sn.Reader, a, al.ID) {
+			if a.Role == matcher.RoleCoordinator && !n.v.CanRunMeeting(al.ID) {
 				continue
 			}
 			if scope, err := match.ResolveScope(sn.Reader, al.ID); err == nil && scope.HasUnit(p.Unit.ID) && scope.HasUnit(target.Unit) {

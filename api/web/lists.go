@@ -391,7 +391,7 @@ func (s *site) fillItemPage(c echo.Context, sn store.Snapshot, p *itemPage) {
 	if p.Item != nil {
 		p.Row = n.itemRow(p.Item)
 		for cl := range sn.ClaimsOnItem(p.Item) {
-			if matcher.CanSeeClaim(sn.Reader, actorOf(c), cl) {
+			if n.v.CanSeeClaim(cl) {
 				p.Claims = append(p.Claims, s.claimView(n, cl))
 			}
 		}

@@ -382,7 +382,7 @@ func (s *site) unit(c echo.Context) error {
 	var others, confirmed []sided
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
 		for cl := range sn.ClaimsOfUnit(side, id) {
-			if !matcher.CanSeeClaim(sn.Reader, a, cl) {
+			if !n.v.CanSeeClaim(cl) {
 				continue
 			}
 			switch {

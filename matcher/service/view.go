@@ -69,6 +69,11 @@ func (v *View) CanWriteUnit(unit string) bool {
 // CanSeeItem reports whether v's actor may see it.
 func (v *View) CanSeeItem(it *matcher.Item) bool { return matcher.CanSeeItem(v.sn.Reader, v.actor, it) }
 
+// CanSeeClaim reports whether v's actor may see claim c.
+func (v *View) CanSeeClaim(c *matcher.Claim) bool {
+	return matcher.CanSeeClaim(v.sn.Reader, v.actor, c)
+}
+
 // CanSeeAlliance reports whether v's actor may see alliance id.
 func (v *View) CanSeeAlliance(id string) bool {
 	return matcher.CanSeeAlliance(v.sn.Reader, v.actor, id)
@@ -97,7 +102,7 @@ func (v *View) Item(id string) (*matcher.Item, error) {
 // Claim returns claim id if v's actor may see it.
 func (v *View) Claim(id string) (*matcher.Claim, error) {
 	c, err := v.sn.Claim(id)
-	if err != nil || !matcher.CanSeeClaim(v.sn.Reader, v.actor, c) {
+	if err != nil || !v.CanSeeClaim(c) {
 		return nil, notFound("claim", id)
 	}
 	return c, nil
