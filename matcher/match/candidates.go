@@ -234,6 +234,8 @@ type gatherer struct {
 	rejected  map[[2]string]bool // (resource, demand) of the rejected claims on the demands gathered
 	own       index.Reader       // r, reading for the item set by owner (see add)
 	owner     func(item string)
+	units     map[string]*unitReads // the units' alliances, read once for a RunMany (nil: read here)
+	claimed   *claimedItems         // the items with claims, read once for a RunMany (nil: read here)
 }
 
 func newGatherer(r index.Reader, scope *Scope) *gatherer {
@@ -298,7 +300,7 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	}
 	r.Noted(index.TableUnits, u.ID)
 	var reserved int64 // Reserved(g.r, it, g.scope.Meeting)
-	if r.HasClaims(it) {
+	if g.claimed != nil && g.claimed.has(it) || g.claimed == nil && r.HasClaims(it) {
 		q := g.r.Track(nil) // the claims on it, recorded whole by HasClaims
 		_, reserved = heldReserved(q, it, g.scope.Meeting)
 		if it.Kind == matcher.Demand {
@@ -318,6 +320,13 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 		g.resources = append(g.resources, p)
 	}
 	if _, seen := g.direct[u.ID]; !seen {
+		if ur := g.units[u.ID]; ur != nil {
+			g.direct[u.ID] = ur.direct
+			if ur.parents != nil {
+				g.parents[u.ID] = ur.parents
+			}
+			return
+		}
 		g.direct[u.ID] = []string{}
 		for a := range g.r.AlliancesOf(u.ID) {
 			g.direct[u.ID] = append(g.direct[u.ID], a.ID)
@@ -407,13 +416,24 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 	return gatherInstance(r, vocab, scope, nil)
 }
 
-// gatherInstance is buildInstance; above the community level it takes the
-// items at the scope's level from levels when not nil (the meetings of a
-// RunMany share them).
-func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, levels *levelItems) *instance {
+// gatherInstance is buildInstance, reading what sh holds from it when sh is
+// not nil (the meetings of a RunMany share it): above the community level
+// the items at the scope's level, and the units, their items and
+// alliances and the items with claims when it holds them.
+func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, sh *sharedReads) *instance {
 	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
 		rejected: map[[2]string]bool{}, history: map[unitPair]int{},
 		direct: map[string][]string{}, parents: map[string][]string{}, neighbour: map[string][]string{}}
+	var levels *levelItems
+	var units map[string]*unitReads
+	var claimed *claimedItems
+	if sh != nil {
+		levels = sh.levels
+		if sh.units != nil {
+			c := sh.claimed()
+			units, claimed = sh.units(), &c
+		}
+	}
 	if scope.Level == matcher.Community {
 		// A community meeting reads its units' items; the units are split
 		// over the CPUs (reads of one snapshot are safe to share), each
@@ -421,12 +441,12 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 		// order does not matter: parties are sorted by id below.
 		// When r records its reads (a Session's run), each gatherer
 		// records its own, merged afterwards.
-		units := scope.Units()
-		workers := min(runtime.GOMAXPROCS(0), max(1, len(units)/64))
+		ids := scope.Units()
+		workers := min(runtime.GOMAXPROCS(0), max(1, len(ids)/64))
 		gs := make([]*gatherer, workers)
 		recs := make([]*index.Reads, workers)
 		var wg sync.WaitGroup
-		chunk := (len(units) + workers - 1) / workers
+		chunk := (len(ids) + workers - 1) / workers
 		for w := range workers {
 			wr := r
 			if r.Reads() != nil {
@@ -434,10 +454,21 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 				wr = r.Track(recs[w])
 			}
 			g := newGatherer(wr, scope)
+			g.units, g.claimed = units, claimed
 			gs[w] = g
 			atLevel := wr.Where(levelIs(scope.Level)) // an item at another level is never matched
-			part := units[min(w*chunk, len(units)):min((w+1)*chunk, len(units))]
+			part := ids[min(w*chunk, len(ids)):min((w+1)*chunk, len(ids))]
 			wg.Go(func() {
+				if units != nil {
+					for _, uid := range part {
+						if u := units[uid]; u != nil {
+							for _, it := range u.items {
+								g.add(it, u.unit) // which takes the items at the scope's level only
+							}
+						}
+					}
+					return
+				}
 				for _, uid := range part {
 					if u := wr.UnitRaw(uid); u != nil {
 						for it := range atLevel.ItemsOf(uid) {
@@ -457,12 +488,17 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 	} else {
 		// Above the community level, the level index holds the few items.
 		g := newGatherer(r, scope)
-		units := map[string]*matcher.Unit{}
+		g.units, g.claimed = units, claimed
+		seen := map[string]*matcher.Unit{}
 		add := func(it *matcher.Item) {
-			u, ok := units[it.Unit]
+			u, ok := seen[it.Unit]
 			if !ok {
-				u = r.UnitRaw(it.Unit)
-				units[it.Unit] = u
+				if ur := units[it.Unit]; ur != nil {
+					u = ur.unit
+				} else {
+					u = r.UnitRaw(it.Unit)
+				}
+				seen[it.Unit] = u
 			}
 			if u != nil {
 				g.add(it, u)

@@ -15,8 +15,10 @@ import (
 // results[i] is what Run returns for meetings[i] (Stats aside: durations are
 // measured while other meetings run). The meetings of one state are
 // independent, each reading the same immutable state, so up to GOMAXPROCS
-// of them run at a time, started in input order; the items at the levels
-// above the community are gathered once for all the meetings of a level.
+// of them run at a time, started in input order; what they all read (the
+// items above the community level, and when the meetings cover most
+// communities every unit with its items and alliances: sharedReads) is
+// read once for all.
 //
 // The error is the one running the meetings one by one would return: that
 // of the first meeting, in input order, whose Run fails. Meetings after a
@@ -30,7 +32,7 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
-	levels := newLevelItems(r)
+	sh := newSharedReads(r, meetings)
 	n := int64(len(meetings))
 	results := make([]*Result, n)
 	errs := make([]error, n)
@@ -45,7 +47,7 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 			}
 			err := ctx.Err()
 			if err == nil {
-				results[i], err = runShared(ctx, r, vocab, meetings[i], set, levels)
+				results[i], err = runShared(ctx, r, vocab, meetings[i], set, sh)
 			}
 			if err != nil {
 				errs[i] = err
@@ -66,9 +68,9 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 	return results, nil
 }
 
-// runShared is Run with the items above the community level taken from
-// levels (read from r when levels is nil).
-func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings, levels *levelItems) (*Result, error) {
+// runShared is Run with what sh holds taken from it (everything read from
+// r when sh is nil).
+func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings, sh *sharedReads) (*Result, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -77,7 +79,7 @@ func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, m
 		return nil, err
 	}
 	start := time.Now()
-	in := gatherInstance(r, vocab, scope, levels)
+	in := gatherInstance(r, vocab, scope, sh)
 	// The instance and the run's scratch die with the run: their memory
 	// goes to the next run (see runScratch).
 	sc := runScratch.Get().(*scratch)

@@ -1,0 +1,170 @@
+package match
+
+import (
+	"slices"
+	"sync"
+
+	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
+)
+
+// sharedReads is what the meetings of one RunMany read of their common
+// state, taken once for all of them: the items above the community level
+// by unit (levelItems) and, when the run covers most communities, every
+// unit with its items and alliances and the items that have claims, each
+// from one walk of a table instead of a seek per unit or per item in
+// every meeting. Each part is built on first use and only read after.
+// They are taken only from a reader that neither records nor filters (a
+// recorded read is made by the meeting that depends on it), so they answer
+// exactly what the seeks would.
+type sharedReads struct {
+	levels *levelItems
+	// units and claimed are nil when the run covers too few communities
+	// for a walk of every unit and claim to cost less than its seeks.
+	units   func() map[string]*unitReads
+	claimed func() claimedItems
+}
+
+// unitReads is what a community meeting's gathering reads of one unit.
+type unitReads struct {
+	unit    *matcher.Unit   // as UnitRaw
+	items   []*matcher.Item // ItemsOf, every level
+	direct  []string        // the ids of AlliancesOf, sorted (an empty array for none)
+	parents []string        // their parents, sorted (nil for none)
+	mark    int32           // building: the last alliance counted
+	nd, np  int             // building: how many alliances and parents
+}
+
+// claimedItems holds the ids of the items some claim names, by side: what
+// index.Reader.HasClaims answers.
+type claimedItems struct{ demands, resources map[string]struct{} }
+
+func (c claimedItems) has(it *matcher.Item) bool {
+	m := c.demands
+	if it.Kind == matcher.Resource {
+		m = c.resources
+	}
+	_, ok := m[it.ID]
+	return ok
+}
+
+// newSharedReads returns the shared reads of a RunMany of meetings on r.
+// The walks of every unit and claim are taken when at least half the
+// communities are among meetings (ids that are no alliance are left to the
+// run to report).
+func newSharedReads(r index.Reader, meetings []string) *sharedReads {
+	s := &sharedReads{levels: newLevelItems(r)}
+	if !r.Plain() {
+		return s
+	}
+	ours, all := 0, 0
+	for _, id := range meetings {
+		if a, err := r.Alliance(id); err == nil && a.Level == matcher.Community {
+			ours++
+		}
+	}
+	for range r.AlliancesAt(matcher.Community) {
+		all++
+	}
+	if ours == 0 || 2*ours < all {
+		return s
+	}
+	s.units = sync.OnceValue(func() map[string]*unitReads { return readUnits(r) })
+	s.claimed = sync.OnceValue(func() claimedItems { return readClaimed(r) })
+	return s
+}
+
+// noAlliances is the direct alliances of a unit that has none.
+var noAlliances = []string{}
+
+// readUnits reads every unit with its items and alliances, as UnitRaw,
+// ItemsOf and AlliancesOf would one unit at a time.
+func readUnits(r index.Reader) map[string]*unitReads {
+	var all []unitReads
+	for u := range r.Units() {
+		all = append(all, unitReads{unit: u, mark: -1})
+	}
+	byID := make(map[string]*unitReads, len(all))
+	for i := range all {
+		byID[all[i].unit.ID] = &all[i]
+	}
+	// The items, one unit after another: each unit's a part of one array.
+	var items []*matcher.Item
+	type part struct {
+		u          *unitReads
+		start, end int
+	}
+	var parts []part
+	prev := ""
+	for it := range r.ItemsByUnit() {
+		if len(parts) == 0 || it.Unit != prev {
+			prev = it.Unit
+			parts = append(parts, part{u: byID[it.Unit], start: len(items)}) // nil: no such unit, never asked for
+		}
+		items = append(items, it)
+		parts[len(parts)-1].end = len(items)
+	}
+	for _, p := range parts {
+		if p.u != nil {
+			p.u.items = items[p.start:p.end:p.end]
+		}
+	}
+	// The alliances: counted, then cut from two arrays. AlliancesOf finds
+	// an alliance once however often it names the unit.
+	var alliances []*matcher.Alliance
+	nd, np := 0, 0
+	for a := range r.Alliances() {
+		ai := int32(len(alliances))
+		alliances = append(alliances, a)
+		for _, uid := range a.AllUnits() {
+			if u := byID[uid]; u != nil && u.mark != ai {
+				u.mark = ai
+				u.nd++
+				nd++
+				if a.Parent != "" {
+					u.np++
+					np++
+				}
+			}
+		}
+	}
+	direct, parents := make([]string, nd), make([]string, np)
+	for i := range all {
+		u := &all[i]
+		u.mark = -1
+		if u.nd == 0 {
+			u.direct = noAlliances
+		} else {
+			u.direct, direct = direct[:0:u.nd], direct[u.nd:]
+		}
+		if u.np > 0 {
+			u.parents, parents = parents[:0:u.np], parents[u.np:]
+		}
+	}
+	for ai, a := range alliances {
+		for _, uid := range a.AllUnits() {
+			if u := byID[uid]; u != nil && u.mark != int32(ai) {
+				u.mark = int32(ai)
+				u.direct = append(u.direct, a.ID)
+				if a.Parent != "" {
+					u.parents = append(u.parents, a.Parent)
+				}
+			}
+		}
+	}
+	for i := range all {
+		slices.Sort(all[i].direct)
+		slices.Sort(all[i].parents)
+	}
+	return byID
+}
+
+// readClaimed reads which items claims name.
+func readClaimed(r index.Reader) claimedItems {
+	c := claimedItems{demands: map[string]struct{}{}, resources: map[string]struct{}{}}
+	for cl := range r.Claims() {
+		c.demands[cl.Demand] = struct{}{}
+		c.resources[cl.Resource] = struct{}{}
+	}
+	return c
+}
