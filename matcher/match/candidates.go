@@ -543,6 +543,7 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, sh 
 		g := newGatherer(r, scope)
 		g.units, g.claimed, g.picking = units, claimed, true
 		g.picks = picksBuf(n)
+		g.direct, g.parents = make(map[string][]string, len(ids)), make(map[string][]string, len(ids))
 		for _, uid := range ids {
 			if u := units[uid]; u != nil {
 				for _, it := range u.items {

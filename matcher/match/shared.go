@@ -80,35 +80,42 @@ var noAlliances = []string{}
 // readUnits reads every unit with its items and alliances, as UnitRaw,
 // ItemsOf and AlliancesOf would one unit at a time.
 func readUnits(r index.Reader) map[string]*unitReads {
-	var all []unitReads
+	var us []*matcher.Unit
 	for u := range r.Units() {
-		all = append(all, unitReads{unit: u, mark: -1})
+		us = append(us, u)
 	}
+	all := make([]unitReads, len(us))
 	byID := make(map[string]*unitReads, len(all))
-	for i := range all {
-		byID[all[i].unit.ID] = &all[i]
+	for i, u := range us {
+		all[i] = unitReads{unit: u, mark: -1}
+		byID[u.ID] = &all[i]
 	}
-	// The items, one unit after another: each unit's a part of one array.
-	var items []*matcher.Item
-	type part struct {
-		u          *unitReads
-		start, end int
-	}
-	var parts []part
-	prev := ""
-	for it := range r.ItemsByUnit() {
-		if len(parts) == 0 || it.Unit != prev {
-			prev = it.Unit
-			parts = append(parts, part{u: byID[it.Unit], start: len(items)}) // nil: no such unit, never asked for
+	// The items, one unit after another, each unit's a part of a block
+	// (a unit's part that does not fit moves to the next block), walked
+	// while the alliances are read below.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		const block = 1 << 14
+		var buf []*matcher.Item
+		var u *unitReads
+		start, prev := 0, ""
+		for it := range r.ItemsByUnit() {
+			if it.Unit != prev || u == nil {
+				prev, start = it.Unit, len(buf)
+				u = byID[it.Unit]
+				if u == nil {
+					u = &unitReads{} // no such unit: never asked for
+				}
+			}
+			if len(buf) == cap(buf) {
+				nb := make([]*matcher.Item, 0, max(block, 2*(len(buf)-start)))
+				buf, start = append(nb, buf[start:]...), 0
+			}
+			buf = append(buf, it)
+			u.items = buf[start:len(buf):len(buf)]
 		}
-		items = append(items, it)
-		parts[len(parts)-1].end = len(items)
-	}
-	for _, p := range parts {
-		if p.u != nil {
-			p.u.items = items[p.start:p.end:p.end]
-		}
-	}
+	})
+	defer wg.Wait()
 	// The alliances: counted, then cut from two arrays. AlliancesOf finds
 	// an alliance once however often it names the unit.
 	var alliances []*matcher.Alliance
@@ -116,8 +123,8 @@ func readUnits(r index.Reader) map[string]*unitReads {
 	for a := range r.Alliances() {
 		ai := int32(len(alliances))
 		alliances = append(alliances, a)
-		for _, uid := range a.AllUnits() {
-			if u := byID[uid]; u != nil && u.mark != ai {
+		for k := -1; k < len(a.Members); k++ {
+			if u := allianceUnit(byID, a, k); u != nil && u.mark != ai {
 				u.mark = ai
 				u.nd++
 				nd++
@@ -142,8 +149,8 @@ func readUnits(r index.Reader) map[string]*unitReads {
 		}
 	}
 	for ai, a := range alliances {
-		for _, uid := range a.AllUnits() {
-			if u := byID[uid]; u != nil && u.mark != int32(ai) {
+		for k := -1; k < len(a.Members); k++ {
+			if u := allianceUnit(byID, a, k); u != nil && u.mark != int32(ai) {
 				u.mark = int32(ai)
 				u.direct = append(u.direct, a.ID)
 				if a.Parent != "" {
@@ -157,6 +164,18 @@ func readUnits(r index.Reader) map[string]*unitReads {
 		slices.Sort(all[i].parents)
 	}
 	return byID
+}
+
+// allianceUnit is what byID holds of the unit a names at k of AllUnits
+// without its copy: the lead at -1 (nil for none), then the members.
+func allianceUnit(byID map[string]*unitReads, a *matcher.Alliance, k int) *unitReads {
+	if k < 0 {
+		if a.Lead == "" {
+			return nil
+		}
+		return byID[a.Lead]
+	}
+	return byID[a.Members[k]]
 }
 
 // readClaimed reads which items claims name.
