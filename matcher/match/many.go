@@ -15,7 +15,9 @@ import (
 // results[i] is what Run returns for meetings[i] (Stats aside: durations are
 // measured while other meetings run). The meetings of one state are
 // independent, each reading the same immutable state, so up to GOMAXPROCS
-// of them run at a time, started in input order; what they all read (the
+// of them run at a time, the larger first: those above the community level
+// (the district's, then the streets'), then the others, each in input
+// order, so that the last to end are small ones. What they all read (the
 // items above the community level, and when the meetings cover most
 // communities every unit with its items and alliances: sharedReads) is
 // read once for all.
@@ -32,7 +34,26 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
-	sh := newSharedReads(r, meetings)
+	levels := make([]matcher.Level, len(meetings)) // "": no such alliance (its run fails)
+	for i, id := range meetings {
+		if a, err := r.Alliance(id); err == nil {
+			levels[i] = a.Level
+		}
+	}
+	sh := newSharedReads(r, levels)
+	order := make([]int64, 0, len(meetings))
+	for _, l := range []matcher.Level{matcher.District, matcher.Street} {
+		for i := range meetings {
+			if levels[i] == l {
+				order = append(order, int64(i))
+			}
+		}
+	}
+	for i := range meetings {
+		if levels[i] != matcher.District && levels[i] != matcher.Street {
+			order = append(order, int64(i))
+		}
+	}
 	n := int64(len(meetings))
 	results := make([]*Result, n)
 	errs := make([]error, n)
@@ -41,9 +62,13 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 	failed.Store(n)
 	work := func() {
 		for {
-			i := next.Add(1) - 1
-			if i >= n || i > failed.Load() {
+			k := next.Add(1) - 1
+			if k >= n {
 				return
+			}
+			i := order[k]
+			if i > failed.Load() {
+				continue // the error is an earlier meeting's
 			}
 			err := ctx.Err()
 			if err == nil {

@@ -48,18 +48,17 @@ func (c claimedItems) has(it *matcher.Item) bool {
 	return ok
 }
 
-// newSharedReads returns the shared reads of a RunMany of meetings on r.
-// The walks of every unit and claim are taken when at least half the
-// communities are among meetings (ids that are no alliance are left to the
-// run to report).
-func newSharedReads(r index.Reader, meetings []string) *sharedReads {
+// newSharedReads returns the shared reads of a RunMany, on r, of meetings
+// at levels (by meeting). The walks of every unit and claim are taken when
+// at least half the communities are among them.
+func newSharedReads(r index.Reader, levels []matcher.Level) *sharedReads {
 	s := &sharedReads{levels: newLevelItems(r)}
 	if !r.Plain() {
 		return s
 	}
 	ours, all := 0, 0
-	for _, id := range meetings {
-		if a, err := r.Alliance(id); err == nil && a.Level == matcher.Community {
+	for _, l := range levels {
+		if l == matcher.Community {
 			ours++
 		}
 	}

@@ -95,7 +95,13 @@ func TestSharedReadsWhen(t *testing.T) {
 		case "filtering":
 			r = r.Where(func(any) bool { return true })
 		}
-		if got := newSharedReads(r, c.meetings).units != nil; got != c.want {
+		levels := make([]matcher.Level, len(c.meetings))
+		for i, id := range c.meetings {
+			if a, err := sn.Alliance(id); err == nil {
+				levels[i] = a.Level
+			}
+		}
+		if got := newSharedReads(r, levels).units != nil; got != c.want {
 			t.Errorf("%s: shared units %v, want %v", c.what, got, c.want)
 		}
 	}
