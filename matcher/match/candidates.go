@@ -613,7 +613,12 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, sh 
 				g.add(it, u)
 			}
 		}
-		switch byUnit := levels.at(scope.Level); {
+		byUnit := levels.at(scope.Level)
+		if byUnit != nil {
+			n := min(len(scope.units), len(byUnit)) // at most the units gathered
+			g.direct, g.parents = make(map[string][]string, n), make(map[string][]string, n)
+		}
+		switch {
 		case byUnit == nil:
 			inScope := r.Where(func(o any) bool { return scope.HasUnit(o.(*matcher.Item).Unit) })
 			for it := range inScope.ItemsAtLevel(scope.Level) {
