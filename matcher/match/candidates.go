@@ -1080,7 +1080,7 @@ func (in *instance) generateInto(all *candidates) *candidates {
 			}
 			lo := len(buf.R)
 			for di := blk * rowBlock; di < min((blk+1)*rowBlock, len(in.demands)); di++ {
-				buf.found, _ = in.row(&in.demands[di], buf.found, func(ri int32, t termValues, km float64) {
+				buf.found, _ = in.row(&in.demands[di], buf.found, nil, func(ri int32, t termValues, km float64) {
 					buf.R = append(buf.R, ri)
 					buf.D = append(buf.D, int32(di))
 					buf.Terms = append(buf.Terms, t)
@@ -1125,8 +1125,9 @@ func (in *instance) generateInto(all *candidates) *candidates {
 // row calls fn, in resource order, for every resource that is a candidate
 // of demand d, with the pair's terms and distance (-1 without
 // coordinates). found is scratch space, returned for reuse, with the
-// fields of the items the row read (see fieldSet).
-func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues, km float64)) ([]int32, fieldSet) {
+// fields of the items the row read (see fieldSet). A non-nil rec records
+// the row's other reads (a Session's rows; see rowReads).
+func (in *instance) row(d *party, found []int32, rec *rowReads, fn func(ri int32, t termValues, km float64)) ([]int32, fieldSet) {
 	kept := rowScratch.Get().(*rowBuf)
 	kept.check = in.checker(d)
 	p := &kept.check
@@ -1135,6 +1136,9 @@ func (in *instance) row(d *party, found []int32, fn func(ri int32, t termValues,
 		radius = d.radius
 	}
 	found = in.nearby(d, radius, p.v.near, found[:0])
+	if rec != nil {
+		rec.searched(in, d, radius, p.v.near)
+	}
 	kept.bits = sortIndexes(found, len(in.resources), kept.bits)
 	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]
 	for _, ri := range found {

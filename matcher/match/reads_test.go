@@ -149,3 +149,125 @@ func hasItemAt(r index.Reader, unit string, level matcher.Level) bool {
 	}
 	return false
 }
+
+// TestSessionFollowsResourceField: a rule registered here reads a field of
+// the resource's item that no rule or term reads (its Quantity: a resource
+// of exactly 777 is refused). A resource of the plan is stored with 777
+// before the session's first run, so that no row holds it; an edit of that
+// field alone (to 778) lets it back into the rows of the demands near it,
+// and an edit back to 777 takes it out again. After each, the session's
+// run, patched and with rows reused, gives what a cold run gives. Nothing
+// of the invalidation names the field or the rule: the rule read the field
+// through rItem (fieldSet), so the resource counts as changed, and the
+// rows that searched its bucket (rowReads) are built again.
+func TestSessionFollowsResourceField(t *testing.T) {
+	quantity := fieldOf("Quantity")
+	saved := hardRules
+	hardRules = append(slices.Clone(hardRules), hardRule{"test_quantity", false, func(p *pairCheck) bool {
+		return p.rItem(quantity).Quantity == 777
+	}})
+	defer func() { hardRules = saved }()
+	st := bananStore(t)
+	set := DefaultSettings()
+	sn := st.Snapshot()
+	base, err := Run(ctx, sn.Reader, sn.Vocab, "lh", set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(base.Proposals) == 0 {
+		t.Fatal("no proposal in lh")
+	}
+	res := base.Proposals[0].Resource
+	setQuantity := func(q int64) {
+		t.Helper()
+		if _, err := st.Update(ctx, "test", "edit", nil, func(tx *store.Tx) error {
+			it, err := tx.Item(res)
+			if err != nil {
+				return err
+			}
+			e := *it
+			e.Quantity = q
+			return tx.PutItem(e)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setQuantity(777)
+	sess := NewSession("lh", set)
+	sn = st.Snapshot()
+	if _, err := sess.Run(ctx, sn.Reader, sn.Vocab); err != nil {
+		t.Fatal(err)
+	}
+	inRows := func() int {
+		ri, ok := sess.prev.resIndex[res]
+		if !ok {
+			t.Fatalf("resource %s is not in the instance", res)
+		}
+		n := 0
+		for _, row := range sess.prev.rowList {
+			if slices.ContainsFunc(row.edges, func(e rowEdge) bool { return e.ri == ri }) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := inRows(); n != 0 {
+		t.Fatalf("the rule does not bite: %s in %d rows at 777", res, n)
+	}
+	for step, q := range []int64{778, 777} {
+		before := sess.Stats()
+		setQuantity(q)
+		sn = st.Snapshot()
+		got, err := sess.Run(ctx, sn.Reader, sn.Vocab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Run(ctx, sn.Reader, sn.Vocab, "lh", set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := sess.Stats()
+		if s.Patched != before.Patched+1 || s.FullRebuilds != before.FullRebuilds || s.RowsReused == before.RowsReused {
+			t.Fatalf("quantity %d: the edit was not run incrementally: %+v", q, s)
+		}
+		if g, w := resultJSON(t, got), resultJSON(t, want); !bytes.Equal(g, w) {
+			t.Fatalf("quantity %d: session after the edit differs from Run:\n got %.600s\nwant %.600s", q, g, w)
+		}
+		if n := inRows(); (n > 0) != (step == 0) {
+			t.Fatalf("quantity %d: %s in %d rows", q, res, n)
+		}
+	}
+}
+
+// TestRowReadsHoldCandidates: what a row records of the buckets it
+// searched (rowReads.holds) holds every resource nearby found for it and
+// every resource that passes the rules with its demand, on the generated
+// data: a resource a row can read is always under a key the row recorded.
+func TestRowReadsHoldCandidates(t *testing.T) {
+	sn := genStore(t, 1000, 3).Snapshot()
+	for a := range sn.AlliancesAt(matcher.Community) {
+		scope, err := ResolveScope(sn.Reader, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := buildInstance(sn.Reader, sn.Vocab, scope)
+		in.minText = DefaultRelevance
+		in.weighText()
+		for di := range in.demands {
+			d := &in.demands[di]
+			var rec rowReads
+			found, _ := in.row(d, nil, &rec, func(int32, termValues, float64) {})
+			for _, ri := range found {
+				if !rec.holds(&in.resources[ri]) {
+					t.Fatalf("%s: the row of %s found %s outside its recorded buckets", a.ID, d.item.ID, in.resources[ri].item.ID)
+				}
+			}
+			p := in.checker(d)
+			for ri := range in.resources {
+				if p.with(&in.resources[ri], int32(ri)).passes() && !rec.holds(&in.resources[ri]) {
+					t.Fatalf("%s: %s passes the rules with %s outside the row's recorded buckets", a.ID, in.resources[ri].item.ID, d.item.ID)
+				}
+			}
+		}
+	}
+}

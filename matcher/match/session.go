@@ -18,21 +18,21 @@ import (
 //
 // What is reused between runs:
 //
-//   - Candidate rows. A demand's candidate edges depend on the demand, the
-//     resources near it, both units (location, grid, alliances), the
-//     rejected pairs and the fulfilled history of the two units. A row is
-//     kept when its demand item and unit are the very objects of the last
-//     run (index objects are immutable, so the same pointer means the same
-//     record) or differ only in fields the row did not read (the
-//     quantity, for one: the rows record the fields of items they read,
-//     see fieldSet), and rebuilt when the demand changed in a field it
-//     read, when a resource in its old row changed (in a field some row
-//     read) or left, when a changed or
-//     new resource would pass the hard rules with it, when one of its
-//     pairs was rejected or un-rejected, or when the fulfilled history of
-//     its unit changed. A
-//     change of the vocabulary, of any grid, or of the alliances of a unit
-//     in the instance rebuilds every row.
+//   - Candidate rows. A row records what it read (see rowReads): the
+//     fields of the items it read (fieldSet), the buckets of resources it
+//     searched (category by spatial cell and by red grid), and the keys of
+//     the rejected pairs (its demand) and of the fulfilled history (its
+//     demand's unit) it looked up. It is kept while its demand is the
+//     same in what the row read of it (its unit, the fields read, its gram
+//     weights) and no change touches its other reads: no resource under a
+//     bucket key it read is new, gone or changed (in its unit, in having
+//     something left or not, in a field some row read, in its gram
+//     weights), in its old or its new version, and no rejected pair or
+//     fulfilled count under its keys changed. So a new rule or term that
+//     reads an item field through pairCheck.dItem or rItem needs nothing
+//     here. A change of what every row reads (the vocabulary, any grid,
+//     the alliances of a unit in the instance, the relevance settings)
+//     rebuilds every row.
 //   - Component solves, through a [flow.Cache] (welfare and coverage).
 //   - Memory: the candidate arrays, scores and each demand's best two
 //     edges live in scratch space the runs reuse, and are not rebuilt at
@@ -117,7 +117,8 @@ type resourceKey struct {
 
 // same reports whether a resource is unchanged for the candidate rows
 // that read the fields reads of the items (see fieldSet): the same unit,
-// quantity left or not (the quantity rule), and the same in those fields.
+// quantity left or not (the quantity rule), and the same in those fields
+// (the gram weights are the party's: see dirtyRows).
 func (k resourceKey) same(o resourceKey, reads fieldSet) bool {
 	return k.unit == o.unit && k.positive == o.positive && sameFields(k.item, o.item, reads)
 }
@@ -125,8 +126,10 @@ func (k resourceKey) same(o resourceKey, reads fieldSet) bool {
 type demandRow struct {
 	item  *matcher.Item
 	unit  *matcher.Unit
+	gw    []uint16  // the demand's gram weights (party.gw)
 	edges []rowEdge // by resource index
 	reads fieldSet  // the fields of the items the row read
+	at    rowReads  // what else the row read (see dirtyRows)
 }
 
 type rowEdge struct {
@@ -355,137 +358,16 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 	}
 
 	prev := s.prev
-	full := prev == nil || prev.vocab != in.vocab || !slices.Equal(prev.grids, next.grids) ||
-		!sameAlliances(prev, in) || prev.minText != in.minText || prev.in == nil
-
+	full := prev.rebuildsAll(in, next)
 	// oldToNew maps the last run's resource indexes to this run's, -1 for
-	// a resource gone or changed.
+	// a resource gone or changed; dirty holds the demands whose rows read
+	// something that changed.
 	var oldToNew []int32
-	dirty := map[string]bool{} // demand item ids whose row must be rebuilt
-	if !full {
-		// Grams whose rarity changed: every edge of a party holding one
-		// has another text term (the party's weights all sum anew), and
-		// may pass or fail the relevance rule. Such resources count as
-		// changed, such demands are rebuilt.
-		reweighed := changedRarity(prev.df, in.df)
-		touched := func(p *party) bool {
-			if len(reweighed) == 0 {
-				return false
-			}
-			for _, g := range p.grams {
-				if reweighed[g] {
-					return true
-				}
-			}
-			return false
-		}
-		retexted := make([]bool, len(next.resources))
-		for ni := range next.resources {
-			retexted[ni] = touched(&in.resources[ni])
-		}
-		oldToNew = make([]int32, len(prev.resources))
-		for oi, k := range prev.resources {
-			oldToNew[oi] = -1
-			if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k, prev.fields) && !retexted[ni] {
-				oldToNew[oi] = ni
-			}
-		}
-		// resources new or changed: the demands they would now serve
-		var fresh []int32
-		for ni, k := range next.resources {
-			oi, ok := prev.resIndex[k.item.ID]
-			if !ok || !prev.resources[oi].same(k, prev.fields) || retexted[ni] {
-				fresh = append(fresh, int32(ni))
-			}
-		}
-		if len(reweighed) > 0 {
-			for di := range in.demands {
-				if touched(&in.demands[di]) {
-					dirty[in.demands[di].item.ID] = true
-				}
-			}
-		}
-		//
-		// A row depends on every resource that passes the rules with its
-		// demand, not only on those it keeps: the relative bar of the
-		// relevance rule is set by all of them (see relativeKeep). So a
-		// resource new, changed or gone dirties the demands its old or new
-		// version passes the rules with, quantity aside (a resource that
-		// runs out leaves the set too).
-		passes := func(h *hardRule) bool { return !h.fit && h.name != RuleQuantity }
-		var changed []*party
-		for _, ri := range fresh {
-			changed = append(changed, &in.resources[ri])
-		}
-		if prev.in != nil {
-			for oi := range prev.in.resources {
-				old := &prev.in.resources[oi]
-				if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi], prev.fields) || retexted[ni] {
-					changed = append(changed, old)
-				}
-			}
-		}
-		if len(changed) > 64 && len(changed) > len(in.resources)/4 {
-			// so many that checking each against each demand costs more
-			// than building every row again
-			for di := range in.demands {
-				dirty[in.demands[di].item.ID] = true
-			}
-		} else {
-			var p pairCheck // one for all the demands: made for a demand only when a changed resource can meet it
-			for di := range in.demands {
-				d := &in.demands[di]
-				if dirty[d.item.ID] {
-					continue
-				}
-				metBy := in.vocab.MetBy(d.item.Category)
-				checked := false
-				for _, r := range changed {
-					if !slices.Contains(metBy, r.item.Category) {
-						continue
-					}
-					if !checked {
-						p, checked = in.checker(d), true
-					}
-					if p.with(r, -1).first(passes) == "" {
-						dirty[d.item.ID] = true
-						break
-					}
-				}
-			}
-		}
-		// rejected pairs added or removed
-		for k := range in.rejected {
-			if !prev.rejected[k] {
-				dirty[k[1]] = true
-			}
-		}
-		for k := range prev.rejected {
-			if !in.rejected[k] {
-				dirty[k[1]] = true
-			}
-		}
-		// fulfilled history changed between two units: both units' demands
-		dirtyUnits := map[string]bool{}
-		for k, n := range in.history {
-			if prev.history[k] != n {
-				dirtyUnits[k.a], dirtyUnits[k.b] = true, true
-			}
-		}
-		for k, n := range prev.history {
-			if in.history[k] != n {
-				dirtyUnits[k.a], dirtyUnits[k.b] = true, true
-			}
-		}
-		if len(dirtyUnits) > 0 {
-			for i := range in.demands {
-				if dirtyUnits[in.demands[i].unit.ID] {
-					dirty[in.demands[i].item.ID] = true
-				}
-			}
-		}
-	} else {
+	var dirty map[string]bool
+	if full {
 		s.stats.FullRebuilds++
+	} else {
+		dirty, oldToNew = prev.dirtyRows(in, next)
 	}
 
 	// With every resource where it was, a kept row is the very same slice
@@ -500,24 +382,22 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 	for di := range in.demands {
 		d := &in.demands[di]
 		var row *demandRow
-		if !full && !dirty[d.item.ID] {
-			if old := prev.rows[d.item.ID]; old != nil && sameFields(old.item, d.item, old.reads) && old.unit == d.unit {
-				switch {
-				case !identity: // the row's resources moved: remap them
-					row = &demandRow{item: d.item, unit: d.unit, edges: make([]rowEdge, len(old.edges)), reads: old.reads}
-					for k, e := range old.edges {
-						ni := oldToNew[e.ri]
-						if ni < 0 { // a resource of the row changed or left
-							row = nil
-							break
-						}
-						row.edges[k] = rowEdge{ni, e.terms, e.km}
+		if old := prev.keptRow(d, full, dirty); old != nil {
+			switch {
+			case !identity: // the row's resources moved: remap them
+				row = &demandRow{item: d.item, unit: d.unit, gw: d.gw, edges: make([]rowEdge, len(old.edges)), reads: old.reads, at: old.at}
+				for k, e := range old.edges {
+					ni := oldToNew[e.ri]
+					if ni < 0 { // a resource of the row changed or left (dirtyRows rebuilds such rows)
+						row = nil
+						break
 					}
-				case old.item != d.item: // a new version of the demand, the same edges
-					row = &demandRow{item: d.item, unit: d.unit, edges: old.edges, reads: old.reads}
-				default:
-					row = old
+					row.edges[k] = rowEdge{ni, e.terms, e.km}
 				}
+			case old.item != d.item: // a new version of the demand, the same edges
+				row = &demandRow{item: d.item, unit: d.unit, gw: d.gw, edges: old.edges, reads: old.reads, at: old.at}
+			default:
+				row = old
 			}
 		}
 		if row != nil {
@@ -557,27 +437,123 @@ func (s *Session) candidates(in *instance) (*candidates, *sessionState, bool) {
 	return out, next, false
 }
 
-// changedRarity returns the grams held in both a and b (counts of items
-// holding them) with another rarity (a gram in one only is held by parties
-// new to that instance, or changed, whose rows are rebuilt anyway), or nil
-// when there are none.
-func changedRarity(a, b map[uint64]int32) map[uint64]bool {
-	var out map[uint64]bool
-	for g, n := range b {
-		if m, ok := a[g]; ok && m != n && rarityOf(m) != rarityOf(n) {
-			if out == nil {
-				out = map[uint64]bool{}
-			}
-			out[g] = true
-		}
-	}
-	return out
+// rebuildsAll reports whether every row of in must be built (prev, the
+// last run's state, may be nil): a change of what every row reads (the
+// vocabulary, the grids, the alliances of a unit, the relevance settings),
+// or no last instance to compare with. next is in's state (its grids).
+func (prev *sessionState) rebuildsAll(in *instance, next *sessionState) bool {
+	return prev == nil || prev.in == nil || prev.vocab != in.vocab || !slices.Equal(prev.grids, next.grids) ||
+		!sameAlliances(prev, in) || prev.minText != in.minText
 }
 
-// buildRow generates the candidate row of one demand, as generate does.
+// keptRow returns the last run's row of demand d when it may be kept (nil:
+// build it): not full, d not dirty (see dirtyRows), and d the same in what
+// its row read of it: its unit, the fields of its item the row read, its
+// gram weights.
+func (prev *sessionState) keptRow(d *party, full bool, dirty map[string]bool) *demandRow {
+	if full || dirty[d.item.ID] {
+		return nil
+	}
+	old := prev.rows[d.item.ID]
+	if old == nil || old.unit != d.unit || !sameWeights(old.gw, d.gw) || !sameFields(old.item, d.item, old.reads) {
+		return nil
+	}
+	return old
+}
+
+// dirtyRows returns the demands (item ids) of the last run's rows (of
+// prev) whose recorded reads (rowReads) a change between prev and in, with
+// next its state, touches:
+//
+//   - a resource new, gone or changed (in its unit, in what is left of it
+//     being 0 or not, in a field of its item that some row or party read,
+//     or in its gram weights) under a bucket key the row read, in its old
+//     or its new version;
+//   - a rejected pair added or removed of the row's demand;
+//   - a fulfilled count changed between the row's unit and another.
+//
+// It also returns oldToNew, the last run's resource indexes mapped to in's,
+// -1 for a resource gone or changed. A change of the demand itself is
+// keptRow's.
+func (prev *sessionState) dirtyRows(in *instance, next *sessionState) (map[string]bool, []int32) {
+	dirty := map[string]bool{}
+	var changed []*party // old and new versions
+	oldToNew := make([]int32, len(prev.resources))
+	for oi, k := range prev.resources {
+		oldToNew[oi] = -1
+		if ni, ok := next.resIndex[k.item.ID]; ok && next.resources[ni].same(k, prev.fields) &&
+			sameWeights(prev.in.resources[oi].gw, in.resources[ni].gw) {
+			oldToNew[oi] = ni
+		} else {
+			changed = append(changed, &prev.in.resources[oi])
+		}
+	}
+	for ni, k := range next.resources {
+		if oi, ok := prev.resIndex[k.item.ID]; !ok || oldToNew[oi] != int32(ni) {
+			changed = append(changed, &in.resources[ni])
+		}
+	}
+	// the keys of the rejected pairs and fulfilled counts that changed
+	var rejected, history map[string]bool
+	for k := range in.rejected {
+		if !prev.rejected[k] {
+			rejected = setAdd(rejected, k[1])
+		}
+	}
+	for k := range prev.rejected {
+		if !in.rejected[k] {
+			rejected = setAdd(rejected, k[1])
+		}
+	}
+	for k, n := range in.history {
+		if prev.history[k] != n {
+			history = setAdd(setAdd(history, k.a), k.b)
+		}
+	}
+	for k, n := range prev.history {
+		if in.history[k] != n {
+			history = setAdd(setAdd(history, k.a), k.b)
+		}
+	}
+	if len(changed) == 0 && rejected == nil && history == nil {
+		return dirty, oldToNew
+	}
+	// so many resources changed that finding the rows that read them costs
+	// more than building every row again
+	all := len(changed) > 64 && len(changed) > len(in.resources)/4
+	for di := range in.demands {
+		id := in.demands[di].item.ID
+		row := prev.rows[id]
+		if row == nil {
+			continue
+		}
+		if all || rejected[row.at.rejected] || history[row.at.history] || row.at.holdsAny(changed) {
+			dirty[id] = true
+		}
+	}
+	return dirty, oldToNew
+}
+
+func setAdd(m map[string]bool, k string) map[string]bool {
+	if m == nil {
+		m = map[string]bool{}
+	}
+	m[k] = true
+	return m
+}
+
+// sameWeights reports whether two parties' gram weights (party.gw) are
+// equal: the same slice (weighText keeps a party's slice when its weights
+// did not move) or equal values.
+func sameWeights(a, b []uint16) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0] || slices.Equal(a, b))
+}
+
+// buildRow generates the candidate row of one demand, as generate does,
+// with what it read.
 func (in *instance) buildRow(d *party, found []int32) (*demandRow, []int32) {
-	row := &demandRow{item: d.item, unit: d.unit}
-	found, row.reads = in.row(d, found, func(ri int32, t termValues, km float64) {
+	row := &demandRow{item: d.item, unit: d.unit, gw: d.gw}
+	found, row.reads = in.row(d, found, &row.at, func(ri int32, t termValues, km float64) {
 		row.edges = append(row.edges, rowEdge{ri, t, float32(km)})
 	})
 	return row, found

@@ -257,6 +257,7 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 		sessions[i] = NewSession(c.meeting, Settings{Mode: c.mode, Weights: DefaultWeights, Relevance: DefaultRelevance})
 	}
 	checked := 0
+	var rows dirtyCounts
 	var last *Result
 	items := scopeItems(t, st.Snapshot(), editMeeting)
 	for step := 0; step <= steps; step++ {
@@ -271,7 +272,8 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 		}
 		sn := st.Snapshot()
 		for i, c := range cases {
-			if prev := sessions[i].prev; prev != nil && prev.in != nil {
+			prev := sessions[i].prev
+			if prev != nil && prev.in != nil {
 				if keys, known := sn.ChangesSince(prev.state); known {
 					compareAffected(t, prev, sn, keys, fmt.Sprintf("step %d (%s): session %s/%s", step, what, c.meeting, c.mode))
 				}
@@ -280,6 +282,7 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 			if err != nil {
 				t.Fatalf("step %d (%s): session %s/%s: %v", step, what, c.meeting, c.mode, err)
 			}
+			compareDirty(t, prev, sessions[i].prev, &rows, fmt.Sprintf("step %d (%s): session %s/%s", step, what, c.meeting, c.mode))
 			want, err := Run(ctx, sn.Reader, sn.Vocab, c.meeting, Settings{Mode: c.mode, Weights: DefaultWeights, Relevance: DefaultRelevance})
 			if err != nil {
 				t.Fatal(err)
@@ -296,6 +299,8 @@ func driveSession(t *testing.T, st *store.Store, seed uint64, editMeeting string
 			}
 		}
 	}
+	t.Logf("rows of the last runs rebuilt by both the recorded reads and the old lists %d, by neither %d, by the reads only %d, by the lists only %d",
+		rows.both, rows.neither, rows.readsOnly, rows.listsOnly)
 	for i, c := range cases {
 		s := sessions[i].Stats()
 		t.Logf("%s/%s: %d runs, %d untouched, %d patched, %d full rebuilds, rows reused %d built %d, cache hits %d misses %d",
@@ -535,4 +540,159 @@ func affectedByLists(prev *instance, prevR, r index.Reader, keys []index.Key) ma
 		}
 	}
 	return affected
+}
+
+// dirtyCounts count the rows of the last run that the recorded reads and
+// the old lists rebuild (see compareDirty).
+type dirtyCounts struct{ both, neither, readsOnly, listsOnly int }
+
+// compareDirty checks, for a session's run that went from the state prev
+// to cur with rows to compare (not untouched, not rebuilding every row),
+// that the rows the recorded reads rebuild (dirtyRows and keptRow) hold
+// every row the old lists (dirtyByLists) rebuild, and that a row the reads
+// keep holds no resource that changed or left (the remap in candidates
+// never has to drop it). It counts the rows of prev in c.
+func compareDirty(t *testing.T, prev, cur *sessionState, c *dirtyCounts, what string) {
+	t.Helper()
+	if prev == nil || cur == nil || cur.in == nil || cur.in == prev.in || prev.rebuildsAll(cur.in, cur) {
+		return
+	}
+	in := cur.in
+	dirty, oldToNew := prev.dirtyRows(in, cur)
+	lists := dirtyByLists(prev, in, cur)
+	for di := range in.demands {
+		d := &in.demands[di]
+		old := prev.rows[d.item.ID]
+		if old == nil {
+			continue
+		}
+		byReads := prev.keptRow(d, false, dirty) == nil
+		byLists := lists[d.item.ID] || old.unit != d.unit || !sameFields(old.item, d.item, old.reads)
+		switch {
+		case byReads && byLists:
+			c.both++
+		case byReads:
+			c.readsOnly++
+		case byLists:
+			c.listsOnly++
+			t.Fatalf("%s: the old lists rebuild the row of %s, the recorded reads keep it", what, d.item.ID)
+		default:
+			c.neither++
+		}
+		if !byReads {
+			for _, e := range old.edges {
+				if oldToNew[e.ri] < 0 {
+					t.Fatalf("%s: the row of %s is kept with resource %s, which changed", what, d.item.ID, prev.in.resources[e.ri].item.ID)
+				}
+			}
+		}
+	}
+}
+
+// dirtyByLists is which rows Session.candidates rebuilt before it followed
+// the rows' recorded reads (rowReads), for the state prev of the last run
+// and in, the instance of this one, with next its state: the demands
+// holding a gram whose rarity changed; those a resource new, changed or
+// gone (a resource holding such a gram counting as changed) passes the
+// rules with, quantity aside, in its old or new version; those of a
+// rejected pair added or removed; those of the units between which the
+// fulfilled history changed.
+func dirtyByLists(prev *sessionState, in *instance, next *sessionState) map[string]bool {
+	dirty := map[string]bool{}
+	reweighed := changedRarity(prev.df, in.df)
+	touched := func(p *party) bool {
+		for _, g := range p.grams {
+			if reweighed[g] {
+				return true
+			}
+		}
+		return false
+	}
+	retexted := make([]bool, len(next.resources))
+	for ni := range next.resources {
+		retexted[ni] = touched(&in.resources[ni])
+	}
+	var changed []*party
+	for ni, k := range next.resources {
+		oi, ok := prev.resIndex[k.item.ID]
+		if !ok || !prev.resources[oi].same(k, prev.fields) || retexted[ni] {
+			changed = append(changed, &in.resources[ni])
+		}
+	}
+	for oi := range prev.in.resources {
+		old := &prev.in.resources[oi]
+		if ni, ok := next.resIndex[old.item.ID]; !ok || !next.resources[ni].same(prev.resources[oi], prev.fields) || retexted[ni] {
+			changed = append(changed, old)
+		}
+	}
+	for di := range in.demands {
+		if touched(&in.demands[di]) {
+			dirty[in.demands[di].item.ID] = true
+		}
+	}
+	passes := func(h *hardRule) bool { return !h.fit && h.name != RuleQuantity }
+	if len(changed) > 64 && len(changed) > len(in.resources)/4 {
+		for di := range in.demands {
+			dirty[in.demands[di].item.ID] = true
+		}
+	} else {
+		for di := range in.demands {
+			d := &in.demands[di]
+			if dirty[d.item.ID] {
+				continue
+			}
+			metBy := in.vocab.MetBy(d.item.Category)
+			p := in.checker(d)
+			for _, r := range changed {
+				if slices.Contains(metBy, r.item.Category) && p.with(r, -1).first(passes) == "" {
+					dirty[d.item.ID] = true
+					break
+				}
+			}
+		}
+	}
+	for k := range in.rejected {
+		if !prev.rejected[k] {
+			dirty[k[1]] = true
+		}
+	}
+	for k := range prev.rejected {
+		if !in.rejected[k] {
+			dirty[k[1]] = true
+		}
+	}
+	units := map[string]bool{}
+	for k, n := range in.history {
+		if prev.history[k] != n {
+			units[k.a], units[k.b] = true, true
+		}
+	}
+	for k, n := range prev.history {
+		if in.history[k] != n {
+			units[k.a], units[k.b] = true, true
+		}
+	}
+	for i := range in.demands {
+		if units[in.demands[i].unit.ID] {
+			dirty[in.demands[i].item.ID] = true
+		}
+	}
+	return dirty
+}
+
+// changedRarity returns the grams held in both a and b (counts of items
+// holding them) with another rarity (a gram in one only is held by parties
+// new to that instance, or changed, whose rows are rebuilt anyway), or nil
+// when there are none.
+func changedRarity(a, b map[uint64]int32) map[uint64]bool {
+	var out map[uint64]bool
+	for g, n := range b {
+		if m, ok := a[g]; ok && m != n && rarityOf(m) != rarityOf(n) {
+			if out == nil {
+				out = map[uint64]bool{}
+			}
+			out[g] = true
+		}
+	}
+	return out
 }
