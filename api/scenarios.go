@@ -17,7 +17,6 @@ import (
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/scenario"
 	"github.com/allymatch/allymatch/matcher/service"
-	"github.com/allymatch/allymatch/matcher/store"
 )
 
 // scenarios serves the what-if routes (issue 5) over one scenario.Manager
@@ -27,16 +26,6 @@ import (
 type scenarios struct {
 	s *Server
 	m *scenario.Manager
-}
-
-// sessions returns the service's sessions (nil, still valid, while the
-// store loads): why-not and alternatives start from the plan the last
-// proposal left.
-func (h *scenarios) sessions() *match.Sessions {
-	if svc := h.s.service(); svc != nil {
-		return svc.Sessions
-	}
-	return nil
 }
 
 // register adds the routes to the /v1 group and the manager to the
@@ -169,13 +158,17 @@ func summarize(d *scenario.Diff) *scenarioSummary {
 	return s
 }
 
-func (h *scenarios) store() *store.Store { return h.s.service().Store }
+// of returns the caller's view of the store now and, through it, the
+// manager's scenarios.
+func (h *scenarios) of(c echo.Context) (*service.View, service.Scenarios) {
+	v := h.s.service().View(actorOf(c))
+	return v, v.Scenarios(h.m)
+}
 
 // view answers a scenario, with the summary of its diff.
-func (h *scenarios) view(c echo.Context, sc *scenario.Scenario) (scenarioView, error) {
-	st := h.store()
-	v := scenarioView{Scenario: sc, Stale: sc.Seq != st.Seq()}
-	d, err := h.m.Diff(c.Request().Context(), st, actorOf(c), sc.ID)
+func (h *scenarios) view(c echo.Context, x service.Scenarios, sc *scenario.Scenario) (scenarioView, error) {
+	v := scenarioView{Scenario: sc, Stale: x.Stale(sc)}
+	d, err := x.Diff(c.Request().Context(), sc.ID)
 	if err != nil {
 		return v, err
 	}
@@ -192,23 +185,22 @@ func (h *scenarios) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := h.store()
-	sn := st.Snapshot()
-	sc, err := h.m.Create(c.Request().Context(), st, actorOf(c), req)
+	_, x := h.of(c)
+	sc, err := x.Create(c.Request().Context(), req)
 	if err != nil {
 		return err
 	}
-	return h.answerCreated(c, sn, sc)
+	return h.answerCreated(c, x, sc)
 }
 
-// answerCreated answers the creation of sc (made at the snapshot sn) with
-// its view.
-func (h *scenarios) answerCreated(c echo.Context, sn store.Snapshot, sc *scenario.Scenario) error {
-	v, err := h.view(c, sc)
+// answerCreated answers the creation of sc (made through x, whose view
+// was taken before) with its view.
+func (h *scenarios) answerCreated(c echo.Context, x service.Scenarios, sc *scenario.Scenario) error {
+	v, err := h.view(c, x, sc)
 	if err != nil {
 		// The scenario exists but its solve failed (cancelled, say): keep
 		// no half-made scenario.
-		h.m.Delete(sn.Reader, actorOf(c), sc.ID)
+		x.Delete(sc.ID)
 		return err
 	}
 	return c.JSON(http.StatusCreated, v)
@@ -230,13 +222,10 @@ func (h *scenarios) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := h.store()
-	if err := h.m.Use(st); err != nil {
-		return err
-	}
-	seq := st.Seq()
+	v, x := h.of(c)
+	seq := v.Seq()
 	out := list[scenarioView]{Items: []scenarioView{}}
-	all, err := h.m.List(st.Snapshot().Reader, actorOf(c))
+	all, err := x.List()
 	if err != nil {
 		return err
 	}
@@ -254,17 +243,13 @@ func (h *scenarios) list(c echo.Context) error {
 }
 
 // scenarioParam returns the scenario of the path's id as the caller may
-// see it.
-func (h *scenarios) scenarioParam(c echo.Context) (*scenario.Scenario, error) {
+// see it through x.
+func scenarioParam(c echo.Context, x service.Scenarios) (*scenario.Scenario, error) {
 	id := c.Param("id")
 	if !matcher.ValidID(id) {
 		return nil, notFound("scenario", id)
 	}
-	st := h.store()
-	if err := h.m.Use(st); err != nil {
-		return nil, err
-	}
-	return h.m.Get(st.Snapshot().Reader, actorOf(c), id)
+	return x.Get(id)
 }
 
 // shareRequest is the body of POST /v1/scenarios/{id}/share.
@@ -288,7 +273,8 @@ func parseShareRequest(r io.Reader) (shareRequest, error) {
 // touches; false takes that back. Only who may change it shares it (its
 // owner, the coordinators of its scope): those it is shared with get a 403.
 func (h *scenarios) share(c echo.Context) error {
-	sc, err := h.scenarioParam(c)
+	_, x := h.of(c)
+	sc, err := scenarioParam(c, x)
 	if err != nil {
 		return err
 	}
@@ -296,12 +282,11 @@ func (h *scenarios) share(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st := h.store()
-	sc, err = h.m.Share(st, actorOf(c), sc.ID, *req.Shared)
+	sc, err = x.Share(sc.ID, *req.Shared)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, scenarioView{Scenario: sc, Stale: sc.Seq != st.Seq()})
+	return c.JSON(http.StatusOK, scenarioView{Scenario: sc, Stale: x.Stale(sc)})
 }
 
 // compare handles GET /v1/scenarios/{id}/compare?with=ID: two scenarios
@@ -318,7 +303,8 @@ func (h *scenarios) compare(c echo.Context) error {
 	if !matcher.ValidID(ids[1]) {
 		return matcher.NewError(matcher.ENOTFOUND, "with", "scenario %q not found", ids[1])
 	}
-	out, err := h.m.Compare(c.Request().Context(), h.store(), actorOf(c), ids[0], ids[1])
+	_, x := h.of(c)
+	out, err := x.Compare(c.Request().Context(), ids[0], ids[1])
 	if err != nil {
 		return err
 	}
@@ -340,21 +326,23 @@ func (h *scenarios) get(c echo.Context) error {
 	if err := notSheet(c); err != nil {
 		return err
 	}
-	sc, d, err := h.scenarioDiff(c)
+	_, x := h.of(c)
+	sc, d, err := scenarioDiff(c, x)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, scenarioView{Scenario: sc, Stale: sc.Seq != h.store().Seq(), Summary: summarize(d)})
+	return c.JSON(http.StatusOK, scenarioView{Scenario: sc, Stale: x.Stale(sc), Summary: summarize(d)})
 }
 
 // scenarioDiff returns the scenario of the path's id as the caller may
-// see it, and its diff with the live plan (one read of the scenario).
-func (h *scenarios) scenarioDiff(c echo.Context) (*scenario.Scenario, *scenario.Diff, error) {
+// see it through x, and its diff with the live plan (one read of the
+// scenario).
+func scenarioDiff(c echo.Context, x service.Scenarios) (*scenario.Scenario, *scenario.Diff, error) {
 	id := c.Param("id")
 	if !matcher.ValidID(id) {
 		return nil, nil, notFound("scenario", id)
 	}
-	return h.m.GetDiff(c.Request().Context(), h.store(), actorOf(c), id)
+	return x.GetDiff(c.Request().Context(), id)
 }
 
 // delete handles DELETE /v1/scenarios/{id}.
@@ -362,11 +350,12 @@ func (h *scenarios) delete(c echo.Context) error {
 	if err := notSheet(c); err != nil {
 		return err
 	}
-	sc, err := h.scenarioParam(c)
+	_, x := h.of(c)
+	sc, err := scenarioParam(c, x)
 	if err != nil {
 		return err
 	}
-	if err := h.m.Delete(h.store().Snapshot().Reader, actorOf(c), sc.ID); err != nil {
+	if err := x.Delete(sc.ID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -375,7 +364,8 @@ func (h *scenarios) delete(c echo.Context) error {
 // diff handles GET /v1/scenarios/{id}/diff: the scenario's plan against
 // today's live plan of its meeting.
 func (h *scenarios) diff(c echo.Context) error {
-	_, d, err := h.scenarioDiff(c)
+	_, x := h.of(c)
+	_, d, err := scenarioDiff(c, x)
 	if err != nil {
 		return err
 	}
@@ -408,32 +398,34 @@ type conflictProblem struct {
 // the live store as one change, only if nothing changed since the fork;
 // else 409 with the events since.
 func (h *scenarios) apply(c echo.Context) error {
-	sc, err := h.scenarioParam(c)
+	_, x := h.of(c)
+	sc, err := scenarioParam(c, x)
 	if err != nil {
 		return err
 	}
-	actor := actorOf(c)
-	st := h.store()
-	ev, err := h.m.Apply(c.Request().Context(), st, actor, sc.ID)
+	ev, err := x.Apply(c.Request().Context(), sc.ID)
 	var ce *scenario.ConflictError
 	if errors.As(err, &ce) {
-		return writeConflict(c, st, actor, ce)
+		v, _ := h.of(c)
+		return writeConflict(c, v, ce)
 	}
 	if err != nil {
 		return err
 	}
-	sc, err = h.scenarioParam(c)
+	_, x = h.of(c)
+	sc, err = scenarioParam(c, x)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, appliedResponse{Scenario: scenarioView{Scenario: sc, Stale: sc.Seq != st.Seq()}, Event: ev})
+	return c.JSON(http.StatusOK, appliedResponse{Scenario: scenarioView{Scenario: sc, Stale: x.Stale(sc)}, Event: ev})
 }
 
-func writeConflict(c echo.Context, st *store.Store, actor matcher.Actor, ce *scenario.ConflictError) error {
-	r := st.Snapshot().Reader
+// writeConflict answers the 409 of ce with the events since the fork that
+// v's actor may see (v: taken after the conflict).
+func writeConflict(c echo.Context, v *service.View, ce *scenario.ConflictError) error {
 	p := conflictProblem{ForkSeq: ce.Fork, LiveSeq: ce.Live, Events: []matcher.Event{}}
 	for i := range ce.Events {
-		if service.CanSeeEvent(r, actor, &ce.Events[i]) {
+		if v.CanSeeEvent(&ce.Events[i]) {
 			p.Events = append(p.Events, ce.Events[i])
 		} else {
 			p.Hidden++
@@ -451,18 +443,18 @@ func writeConflict(c echo.Context, st *store.Store, actor matcher.Actor, ce *sce
 }
 
 // demandParam returns the demand of the path's id if the caller may see
-// it (else 404); a resource is a 400.
-func (h *scenarios) demandParam(c echo.Context) (*matcher.Item, store.Snapshot, error) {
-	sn := h.store().Snapshot()
+// it (else 404; a resource is a 400) and the view it was read in.
+func (h *scenarios) demandParam(c echo.Context) (*matcher.Item, *service.View, error) {
+	v := h.s.service().View(actorOf(c))
 	id := c.Param("id")
-	it, err := sn.Item(id)
-	if err != nil || !service.CanSeeItem(sn.Reader, actorOf(c), it) {
-		return nil, sn, notFound("item", id)
+	it, err := v.Item(id)
+	if err != nil {
+		return nil, v, notFound("item", id)
 	}
 	if it.Kind != matcher.Demand {
-		return nil, sn, matcher.FieldError("id", "item %q is a resource; only a demand can be explained", id)
+		return nil, v, matcher.FieldError("id", "item %q is a resource; only a demand can be explained", id)
 	}
-	return it, sn, nil
+	return it, v, nil
 }
 
 // settingsQuery reads ?mode= (default welfare).
@@ -482,7 +474,7 @@ func settingsQuery(c echo.Context) (match.Settings, error) {
 // single changes that would get it (more) met. Resources and fixes the
 // caller may not see are left out (hidden counts them).
 func (h *scenarios) whyNot(c echo.Context) error {
-	it, sn, err := h.demandParam(c)
+	it, v, err := h.demandParam(c)
 	if err != nil {
 		return err
 	}
@@ -490,43 +482,11 @@ func (h *scenarios) whyNot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := h.sessions().WhyNot(c.Request().Context(), sn.Reader, sn.Vocab, it.ID, set)
+	w, hidden, err := v.WhyNot(c.Request().Context(), it, set)
 	if err != nil {
 		return err
 	}
-	actor := actorOf(c)
-	visible := func(id string) bool {
-		if id == "" {
-			return true
-		}
-		x, err := sn.Item(id)
-		return err == nil && service.CanSeeItem(sn.Reader, actor, x)
-	}
-	out := whyNotResponse{WhyNotResult: w}
-	cands := w.Candidates[:0:0]
-	for _, cd := range w.Candidates {
-		if visible(cd.Resource) {
-			cands = append(cands, cd)
-		} else {
-			out.Hidden++
-		}
-	}
-	fixes := w.Fixes[:0:0]
-	for _, f := range w.Fixes {
-		if visible(f.Item) && visible(f.Resource) {
-			fixes = append(fixes, f)
-		} else {
-			out.Hidden++
-		}
-	}
-	if cands == nil {
-		cands = []match.WhyNotCandidate{}
-	}
-	if fixes == nil {
-		fixes = []match.Fix{}
-	}
-	w.Candidates, w.Fixes = cands, fixes
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, whyNotResponse{WhyNotResult: w, Hidden: hidden})
 }
 
 // whyNotResponse is match.WhyNotResult as the caller may see it.
@@ -540,7 +500,7 @@ type whyNotResponse struct {
 // plan. meeting defaults to the demand's own; another must be one the
 // caller may see.
 func (h *scenarios) alternatives(c echo.Context) error {
-	it, sn, err := h.demandParam(c)
+	it, v, err := h.demandParam(c)
 	if err != nil {
 		return err
 	}
@@ -553,7 +513,7 @@ func (h *scenarios) alternatives(c echo.Context) error {
 	}
 	meeting := c.QueryParam("meeting")
 	if meeting != "" {
-		if _, err := sn.Alliance(meeting); err != nil || !service.CanSeeAlliance(sn.Reader, actorOf(c), meeting) {
+		if _, err := v.Alliance(meeting); err != nil {
 			return notFound("meeting", meeting)
 		}
 	}
@@ -561,7 +521,7 @@ func (h *scenarios) alternatives(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.sessions().Alternatives(c.Request().Context(), sn.Reader, sn.Vocab, meeting, it.ID, k, set)
+	out, err := v.Alternatives(c.Request().Context(), meeting, it, k, set)
 	if err != nil {
 		return err
 	}

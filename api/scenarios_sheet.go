@@ -161,11 +161,10 @@ func (h *scenarios) createSheet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	actor := actorOf(c)
-	st := h.store()
+	_, x := h.of(c)
 	sheet := scenario.ReadSheet(name, data)
 	if dry := c.QueryParam("dry_run"); dry == "1" || dry == "true" {
-		problems, err := h.m.CheckSheet(c.Request().Context(), st, actor, req, sheet)
+		problems, err := x.CheckSheet(c.Request().Context(), req, sheet)
 		if err != nil {
 			return err
 		}
@@ -176,13 +175,12 @@ func (h *scenarios) createSheet(c echo.Context) error {
 		c.Response().Header().Add(echo.HeaderVary, "Accept-Language")
 		return c.JSON(http.StatusOK, out)
 	}
-	sn := st.Snapshot()
-	sc, problems, err := h.m.CreateSheet(c.Request().Context(), st, actor, req, sheet)
+	sc, problems, err := x.CreateSheet(c.Request().Context(), req, sheet)
 	if err != nil {
 		return err
 	}
 	if err := scenario.SheetError(problems); err != nil {
 		return err
 	}
-	return h.answerCreated(c, sn, sc)
+	return h.answerCreated(c, x, sc)
 }

@@ -62,7 +62,7 @@ func (s *site) agenda(c echo.Context) error {
 		return err
 	}
 	a, l := actorOf(c), n.lang
-	d := &agendaData{meetingHead: headOf(al, n), Deadline: service.MeetingDeadline(n.sn.Reader, al.ID),
+	d := &agendaData{meetingHead: headOf(al, n), Deadline: service.MeetingDeadline(n.v.Reader(), al.ID),
 		Ans: c.QueryParam("ans"), Cat: c.QueryParam("cat"), Decide: c.QueryParam("decide") == "1"}
 	d.Cats = categoryFilter(n, "cat", d.Cat).Options
 	d.Answers = options(l.T("agenda.all"), d.Ans, service.AnswerNone, l.T("list.ans.none"), service.AnswerOne, l.T("list.ans.one"), service.AnswerOverdue, l.T("list.ans.overdue"))

@@ -44,7 +44,7 @@ func (s *site) membersPage(c echo.Context, status int, lf *form) error {
 	}
 	l := n.lang
 	a := actorOf(c)
-	d := &membersData{meetingHead: headOf(al, n), Lead: n.sn.UnitRaw(al.Lead), Below: al.Level != matcher.Community, Back: c.Request().URL.RequestURI(), LeadForm: lf}
+	d := &membersData{meetingHead: headOf(al, n), Lead: n.v.Reader().UnitRaw(al.Lead), Below: al.Level != matcher.Community, Back: c.Request().URL.RequestURI(), LeadForm: lf}
 	if d.LeadForm == nil {
 		d.LeadForm = newForm()
 	}
@@ -181,7 +181,7 @@ func (s *site) newAlliance(c echo.Context) error {
 	if c.Request().Method == http.MethodPost {
 		c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, MaxUpload+1<<20)
 		if _, err := c.MultipartForm(); err != nil && err != http.ErrNotMultipart {
-			id := s.importPage(al, n.sn, c)
+			id := importPage(al, n)
 			id.Problems = []bundle.Problem{{Msg: l.T("import.toolarge", MaxUpload>>20)}}
 			return s.render(c, http.StatusRequestEntityTooLarge, "import", id)
 		}
@@ -193,9 +193,8 @@ func (s *site) newAlliance(c echo.Context) error {
 			chosen = append(chosen, m)
 		}
 	}
-	sn := n.sn
 	for _, m := range chosen {
-		if u := sn.UnitRaw(m); u != nil && matcher.CanWriteUnit(sn.Reader, a, m) {
+		if u := n.v.Reader().UnitRaw(m); u != nil && n.v.CanWriteUnit(m) {
 			d.Members = append(d.Members, service.UnitRow{Unit: u})
 		}
 	}
@@ -225,11 +224,11 @@ func (s *site) newAlliance(c echo.Context) error {
 		var ps []bundle.Problem
 		files, status, ps = readUploads(c, l)
 		if ps != nil {
-			id := s.importPage(al, sn, c)
+			id := importPage(al, n)
 			id.Problems = ps
 			return s.render(c, status, "import", id)
 		}
 	}
-	id := s.importPage(al, sn, c)
+	id := importPage(al, n)
 	return s.preview(c, &id, al, files, newAl)
 }

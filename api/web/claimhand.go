@@ -46,7 +46,7 @@ func (s *site) browse(c echo.Context) error {
 		return err
 	}
 	l := langFrom(c)
-	n := names{sn: sn, lang: l}
+	n := s.namesAt(c, sn)
 	p := &browsePage{Unit: u}
 	ls := newList(c, "", "", rowPageSize)
 	if id := ls.Get("for"); id != "" {
@@ -106,7 +106,7 @@ func claimTarget(sn store.Snapshot, a matcher.Actor, unit, id string) (*matcher.
 // chosen when the form names none.
 func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage, target *matcher.Item, pickMeeting bool) {
 	l := langFrom(c)
-	n := names{sn: sn, lang: l}
+	n := s.namesAt(c, sn)
 	a := actorOf(c)
 	p.Target, p.TargetUnit = n.itemRow(target), n.Unit(target.Unit)
 	for it := range sn.ItemsOf(p.Unit.ID) {
@@ -138,7 +138,7 @@ func (s *site) fillClaimForm(c echo.Context, sn store.Snapshot, p *claimFormPage
 	slices.SortStableFunc(chain, func(x, y *matcher.Alliance) int { return x.Level.Rank() - y.Level.Rank() })
 	if pickMeeting && p.F.V("meeting") == "" {
 		for _, al := range chain {
-			if a.Role == matcher.RoleCoordinator && !matcher.CanRunMeeting(sn.Reader, a, al.ID) {
+			if a.Role == matcher.RoleCoordinator && !n.v.CanRunMeeting(al.ID) {
 				continue
 			}
 			if scope, err := match.ResolveScope(sn.Reader, al.ID); err == nil && scope.HasUnit(p.Unit.ID) && scope.HasUnit(target.Unit) {
@@ -174,7 +174,7 @@ func (s *site) claimForm(c echo.Context) error {
 		for _, m := range p.Mine {
 			if m.Selected {
 				if own, err := sn.Item(m.Value); err == nil {
-					q = min(q, names{sn: sn, lang: langFrom(c)}.itemRow(own).Open)
+					q = min(q, s.namesAt(c, sn).itemRow(own).Open)
 				}
 			}
 		}
@@ -285,21 +285,21 @@ type claimAnswer struct {
 // claimPage shows a claim: both sides, its quantity and state, and the
 // answer forms of the sides the caller answers for.
 func (s *site) claimPage(c echo.Context) error {
-	sn := s.Service().Store.Snapshot()
 	a := actorOf(c)
-	cl, err := sn.Claim(c.Param("id"))
-	if err != nil || !matcher.CanSeeClaim(sn.Reader, a, cl) {
+	v := s.Service().View(a)
+	cl, err := v.Claim(c.Param("id"))
+	if err != nil {
 		return errNotFound
 	}
 	l := langFrom(c)
-	n := names{sn: sn, lang: l}
+	n := namesOf(c, v)
 	d := claimPageData{CV: s.claimView(n, cl), Origin: l.T("origin." + string(cl.Origin)), Status: l.T("status." + string(cl.Status)),
 		Back: Prefix + "/claims/" + cl.ID}
 	if cl.Meeting != "" {
 		d.Meeting = n.Alliance(cl.Meeting)
 	}
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
-		mine := a.Role == matcher.RoleUnit && a.ID == cl.UnitOf(side) || a.Role != matcher.RoleUnit && matcher.CanWriteUnit(sn.Reader, a, cl.UnitOf(side))
+		mine := a.Role == matcher.RoleUnit && a.ID == cl.UnitOf(side) || a.Role != matcher.RoleUnit && v.CanWriteUnit(cl.UnitOf(side))
 		if mine && cl.Status.Open() {
 			d.Withdraw = append(d.Withdraw, claimAnswer{Side: string(side), Label: l.T("cl.withdraw.for", sideName(l, side), n.Unit(cl.UnitOf(side)))})
 		}
@@ -317,7 +317,7 @@ func (s *site) claimPage(c echo.Context) error {
 		switch {
 		case a.Role == matcher.RoleUnit && a.ID == unit:
 			d.Answers = append(d.Answers, claimAnswer{Side: string(side), Label: l.T("cl.yours", sideName(l, side))})
-		case a.Role != matcher.RoleUnit && matcher.CanWriteUnit(sn.Reader, a, unit):
+		case a.Role != matcher.RoleUnit && v.CanWriteUnit(unit):
 			d.Answers = append(d.Answers, claimAnswer{Side: string(side), Label: l.T("cl.record", sideName(l, side), n.Unit(unit))})
 		}
 	}

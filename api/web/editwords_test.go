@@ -11,6 +11,7 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/scenario"
+	"github.com/allymatch/allymatch/matcher/service"
 )
 
 // Every edit operation reads as words in both languages, never as its bare
@@ -23,9 +24,9 @@ func TestEditWordsForEveryOp(t *testing.T) {
 		Item:     scenario.Ref[matcher.Item]{Value: &matcher.Item{ID: "LH-R12", Title: "晚间护学"}},
 		Project:  scenario.Ref[matcher.Project]{Value: &matcher.Project{ID: "LH-P02", Name: "爱心早餐"}},
 		Alliance: "lh", Quantity: &q, RadiusKM: &km, Windows: &wins, Status: &st, Mode: &mode, Weights: w}
-	sn := bananSnapshot(t)
+	v := bananView(t)
 	for _, l := range []*Lang{langZH, langEN} {
-		n := names{lang: l, sn: sn}
+		n := names{lang: l, v: v}
 		for _, op := range scenario.Ops() {
 			e := edit
 			e.Op = op
@@ -37,8 +38,8 @@ func TestEditWordsForEveryOp(t *testing.T) {
 	}
 }
 
-// bananSnapshot is the Banan sample's state.
-func bananSnapshot(t *testing.T) store.Snapshot {
+// bananView is the Banan sample's state as an admin reads it.
+func bananView(t *testing.T) *service.View {
 	t.Helper()
 	st, _, err := store.Open(context.Background(), store.Options{Dir: t.TempDir()})
 	if err != nil {
@@ -48,5 +49,5 @@ func bananSnapshot(t *testing.T) store.Snapshot {
 	if _, err := st.Import(context.Background(), fixtures.MustBanan(t), "system"); err != nil {
 		t.Fatal(err)
 	}
-	return st.Snapshot()
+	return service.New(st).View(matcher.Admin)
 }

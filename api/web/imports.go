@@ -14,6 +14,7 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
 	"github.com/allymatch/allymatch/matcher/i18n"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -117,11 +118,11 @@ func (s *site) importForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "import", s.importPage(al, sn, c))
+	return s.render(c, http.StatusOK, "import", importPage(al, s.namesAt(c, sn)))
 }
 
-func (s *site) importPage(al *matcher.Alliance, sn store.Snapshot, c echo.Context) importData {
-	return importData{Meeting: al, N: names{sn: sn, lang: langFrom(c)}, Kinds: csvKinds, Action: Prefix + "/meetings/" + al.ID + "/import"}
+func importPage(al *matcher.Alliance, n names) importData {
+	return importData{Meeting: al, N: n, Kinds: csvKinds, Action: Prefix + "/meetings/" + al.ID + "/import"}
 }
 
 // decodeUploads reads the uploaded files into one bundle, and every
@@ -179,7 +180,7 @@ func withAlliance(b *bundle.Bundle, al *matcher.Alliance) {
 
 // duplicates lists likely duplicates: items with the same unit, title and
 // category, in the files or already stored under another id.
-func duplicates(b *bundle.Bundle, sn store.Snapshot, l *Lang) []string {
+func duplicates(b *bundle.Bundle, sn index.Reader, l *Lang) []string {
 	key := func(it *matcher.Item) string {
 		return it.Unit + "\x00" + strings.TrimSpace(it.Title) + "\x00" + it.Category
 	}
@@ -271,7 +272,7 @@ func (s *site) importPreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := s.importPage(al, sn, c)
+	d := importPage(al, s.namesAt(c, sn))
 	files, status, ps := readUploads(c, d.N.lang)
 	if ps != nil {
 		d.Problems = ps
@@ -298,7 +299,7 @@ func (s *site) preview(c echo.Context, d *importData, al *matcher.Alliance, file
 		ps = bundle.Join(ps, more)
 	}
 	d.Problems = ps
-	d.Dups = duplicates(b, d.N.sn, d.N.lang)
+	d.Dups = duplicates(b, d.N.v.Reader(), d.N.lang)
 	d.Alliances = b.Alliances
 	d.NUnits, d.NItems, d.NProjects = len(b.Units), len(b.Items), len(b.Projects)
 	d.Units = b.Units[:min(len(b.Units), previewRows)]
@@ -321,7 +322,7 @@ func (s *site) importCommit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := s.importPage(al, sn, c)
+	d := importPage(al, s.namesAt(c, sn))
 	l := d.N.lang
 	pi := s.pending.take(c.FormValue("pending"), c.Get("csrf").(string))
 	if pi == nil || pi.meeting != al.ID {

@@ -29,22 +29,22 @@ import (
 
 // ledgerRoutes registers the pages on the signed-in group.
 func (s *site) ledgerRoutes(a *echo.Group) {
-	a.GET("/ledger", s.ledgerHome)
+	a.GET("/ledger", fresh(s.ledgerHomePage))
 	a.POST("/ledger/accounts", s.ledgerOpen)
 	a.GET("/ledger/card", s.ledgerFind)
-	a.GET("/ledger/accounts/:id", s.ledgerAccount)
+	a.GET("/ledger/accounts/:id", fresh(s.ledgerAccountPage))
 	a.POST("/ledger/accounts/:id/award", s.ledgerAward)
 	a.POST("/ledger/transfers/:id/reverse", s.ledgerReverse)
-	a.GET("/ledger/shop/:unit", s.ledgerShop)
+	a.GET("/ledger/shop/:unit", fresh(s.ledgerShopPage))
 	a.POST("/ledger/shop/:unit/redeem", s.ledgerRedeem)
 	a.POST("/ledger/shop/:unit/offers", s.ledgerNewOffer)
 	a.POST("/ledger/offers/:id", s.ledgerSaveOffer)
 	a.GET("/ledger/shop/:unit/settlement.xlsx", s.ledgerSettlement)
-	a.GET("/ledger/rules/:alliance", s.ledgerRules)
+	a.GET("/ledger/rules/:alliance", fresh(s.ledgerRulesPage))
 	a.POST("/ledger/rules/:alliance", s.ledgerNewRule)
 	a.POST("/ledger/rules/:alliance/:id", s.ledgerSaveRule)
 	a.GET("/ledger/report/:alliance", s.ledgerReport)
-	a.GET("/ledger/claims/:id/earners", s.ledgerEarners)
+	a.GET("/ledger/claims/:id/earners", fresh(s.ledgerEarnersPage))
 	a.POST("/ledger/claims/:id/earners", s.ledgerSetEarners)
 }
 
@@ -119,6 +119,12 @@ func ledgerProblem(l *Lang, err error) string {
 	return strings.Join(parts, l.T("fe.sep"))
 }
 
+// fresh serves page as a GET shows it: no problem, status 200 (a refused
+// POST shows it again with its problem, through refused).
+func fresh(page func(c echo.Context, problem string, status int) error) echo.HandlerFunc {
+	return func(c echo.Context) error { return page(c, "", http.StatusOK) }
+}
+
 // refused shows page again with the problem of err (status by its code),
 // or returns err for the error page when it is not about the input.
 func (s *site) refused(c echo.Context, err error, page func(problem string, status int) error) error {
@@ -155,6 +161,16 @@ func intForm(c echo.Context, field string) (int64, error) {
 	return n, nil
 }
 
+// optIntForm is intForm for a patch: nil when the form does not send the
+// field (the patch leaves it as it is).
+func optIntForm(c echo.Context, field string) (*int64, error) {
+	if c.FormValue(field) == "" {
+		return nil, nil
+	}
+	n, err := intForm(c, field)
+	return &n, err
+}
+
 // newID is a fresh id for a form's transfer or redemption: the form
 // carries it, so that sending it twice (a reload, a double tap) is the
 // same request, answered as the first.
@@ -181,16 +197,14 @@ type ledgerHomeData struct {
 	N         names
 }
 
-// ledgerHome lists the caller's accounts and offers, the shops whose
+// ledgerHomePage lists the caller's accounts and offers, the shops whose
 // screen it may open, the alliances whose rules and report it may see,
 // and a form to open an account (a card by its code).
-func (s *site) ledgerHome(c echo.Context) error { return s.ledgerHomePage(c, "", http.StatusOK) }
-
 func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
-	d := ledgerHomeData{Accounts: svc.Accounts(a, "", ""), Problem: problem, N: names{sn: sn, lang: langFrom(c)}}
+	vw := svc.View(a)
+	d := ledgerHomeData{Accounts: svc.Accounts(a, "", ""), Problem: problem, N: namesOf(c, vw)}
 	if len(d.Accounts) > 200 && a.Role != matcher.RoleUnit {
 		d.Accounts = slices.DeleteFunc(d.Accounts, func(v service.AccountView) bool { return v.Kind == matcher.AccountCard })
 	}
@@ -201,7 +215,7 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 	})
 	shops := map[string]bool{}
 	for _, o := range svc.Offers(a, "", false) {
-		if matcher.CanWriteUnit(sn.Reader, a, o.Unit) {
+		if vw.CanWriteUnit(o.Unit) {
 			d.Offers = append(d.Offers, o)
 			shops[o.Unit] = true
 		}
@@ -222,7 +236,7 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 	case matcher.RoleUnit:
 		// A unit opens its own accounts; cards only under a community
 		// or village (the service refuses others, the form offers none).
-		if u := sn.UnitRaw(a.ID); u != nil {
+		if u := vw.Reader().UnitRaw(a.ID); u != nil {
 			d.Units = []*matcher.Unit{u}
 			d.Kinds = []matcher.AccountKind{matcher.AccountUnit, matcher.AccountTeam}
 			if u.Kind == matcher.KindCommunity || u.Kind == matcher.KindVillage {
@@ -230,13 +244,13 @@ func (s *site) ledgerHomePage(c echo.Context, problem string, status int) error 
 			}
 		}
 	default:
-		for al := range sn.Alliances() {
-			if matcher.CanRunMeeting(sn.Reader, a, al.ID) {
+		for al := range vw.Reader().Alliances() {
+			if vw.CanRunMeeting(al.ID) {
 				d.Alliances = append(d.Alliances, al)
 			}
 		}
-		for u := range sn.Units() {
-			if matcher.CanWriteUnit(sn.Reader, a, u.ID) && len(d.Units) < 500 {
+		for u := range vw.Reader().Units() {
+			if vw.CanWriteUnit(u.ID) && len(d.Units) < 500 {
 				d.Units = append(d.Units, u)
 			}
 		}
@@ -278,10 +292,8 @@ type ledgerAccountData struct {
 
 const ledgerPageSize = 50
 
-// ledgerAccount shows an account's balance and statement, newest first,
+// ledgerAccountPage shows an account's balance and statement, newest first,
 // for a caller who sees it (a committee its cards, a shop its account).
-func (s *site) ledgerAccount(c echo.Context) error { return s.ledgerAccountPage(c, "", http.StatusOK) }
-
 func (s *site) ledgerAccountPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
@@ -289,8 +301,9 @@ func (s *site) ledgerAccountPage(c echo.Context, problem string, status int) err
 	if err != nil {
 		return err
 	}
-	sn := svc.Store.Snapshot()
-	d := ledgerAccountData{A: view, Unit: names{sn: sn}.Unit(view.Unit), Problem: problem, Award: view.Kind == matcher.AccountIssuer,
+	vw := svc.View(a)
+	sn := vw.Reader()
+	d := ledgerAccountData{A: view, Unit: vw.UnitName(view.Unit), Problem: problem, Award: view.Kind == matcher.AccountIssuer,
 		AwardID: newID("AW"), BackID: newID("RV")}
 	slices.Reverse(lines)
 	d.Pages = max(1, (len(lines)+ledgerPageSize-1)/ledgerPageSize)
@@ -304,7 +317,7 @@ func (s *site) ledgerAccountPage(c echo.Context, problem string, status int) err
 			ll.Other = l.To
 		}
 		if to, err := sn.Account(l.To); err == nil && l.Kind != matcher.TransferReverse && ll.Reversed < l.Amount {
-			ll.CanBack = matcher.CanSeeAccount(sn.Reader, a, to)
+			ll.CanBack = vw.CanSeeAccount(to)
 		}
 		d.Lines = append(d.Lines, ll)
 	}
@@ -363,11 +376,9 @@ type ledgerShopData struct {
 	NewID    string
 }
 
-// ledgerShop is a shop's redemption screen, made for its phone: the offers
+// ledgerShopPage is a shop's redemption screen, made for its phone: the offers
 // as large choices, the card's code, the quantity; the last redemption and
 // today's below, each with a button to give it back.
-func (s *site) ledgerShop(c echo.Context) error { return s.ledgerShopPage(c, "", http.StatusOK) }
-
 func (s *site) ledgerShopPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
@@ -462,13 +473,9 @@ func (s *site) ledgerNewOffer(c echo.Context) error {
 func (s *site) ledgerSaveOffer(c echo.Context) error {
 	var p service.OfferPatch
 	var err error
-	if v := c.FormValue("stock"); v != "" {
-		n, e := intForm(c, "stock")
-		p.Stock, err = &n, e
-	}
-	if v := c.FormValue("price"); v != "" && err == nil {
-		n, e := intForm(c, "price")
-		p.Price, err = &n, e
+	p.Stock, err = optIntForm(c, "stock")
+	if err == nil {
+		p.Price, err = optIntForm(c, "price")
 	}
 	if v := matcher.OfferStatus(c.FormValue("status")); v != "" {
 		p.Status = &v
@@ -518,9 +525,7 @@ type ledgerRulesData struct {
 	N        names
 }
 
-// ledgerRules lists an alliance's earning rules with a form for a new one.
-func (s *site) ledgerRules(c echo.Context) error { return s.ledgerRulesPage(c, "", http.StatusOK) }
-
+// ledgerRulesPage lists an alliance's earning rules with a form for a new one.
 func (s *site) ledgerRulesPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
@@ -528,7 +533,7 @@ func (s *site) ledgerRulesPage(c echo.Context, problem string, status int) error
 	if err != nil {
 		return errNotFound
 	}
-	d := ledgerRulesData{Alliance: al, Rules: svc.Rules(a, al.ID), Cats: sn.Vocab.All(), Problem: problem, N: names{sn: sn, lang: langFrom(c)},
+	d := ledgerRulesData{Alliance: al, Rules: svc.Rules(a, al.ID), Cats: sn.Vocab.All(), Problem: problem, N: s.namesAt(c, sn),
 		NewID: strings.ToUpper(al.ID) + "-RULE-" + randomHex(3)}
 	slices.SortFunc(d.Cats, func(x, y matcher.Category) int { return strings.Compare(x.ID, y.ID) })
 	for _, v := range svc.Accounts(a, "", matcher.AccountIssuer) {
@@ -556,10 +561,7 @@ func (s *site) ledgerNewRule(c echo.Context) error {
 func (s *site) ledgerSaveRule(c echo.Context) error {
 	var p service.RulePatch
 	var err error
-	if v := c.FormValue("points"); v != "" {
-		n, e := intForm(c, "points")
-		p.Points, err = &n, e
-	}
+	p.Points, err = optIntForm(c, "points")
 	switch c.FormValue("active") {
 	case "true":
 		t := true
@@ -598,7 +600,6 @@ type ledgerReportData struct {
 func (s *site) ledgerReport(c echo.Context) error {
 	a := actorOf(c)
 	svc := s.Service()
-	sn := svc.Store.Snapshot()
 	month := c.QueryParam("month")
 	if month == "" {
 		month = svc.Now().In(service.CST).Format("2006-01")
@@ -611,8 +612,9 @@ func (s *site) ledgerReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	al, _ := sn.Alliance(rep.Alliance)
-	n := names{sn: sn, lang: langFrom(c)}
+	v := svc.View(a)
+	al, _ := v.Reader().Alliance(rep.Alliance)
+	n := namesOf(c, v)
 	d := ledgerReportData{Alliance: al, R: rep, Month: rep.Month, Prev: m.AddDate(0, -1, 0).Format("2006-01"), Next: m.AddDate(0, 1, 0).Format("2006-01")}
 	for k, v := range rep.EarnedByCategory {
 		label := langFrom(c).T("lg.award")
@@ -647,10 +649,8 @@ type ledgerEarnersData struct {
 	N       names
 }
 
-// ledgerEarners shows who earns a claim's points and the rule that pays,
+// ledgerEarnersPage shows who earns a claim's points and the rule that pays,
 // and lets the resource side name them.
-func (s *site) ledgerEarners(c echo.Context) error { return s.ledgerEarnersPage(c, "", http.StatusOK) }
-
 func (s *site) ledgerEarnersPage(c echo.Context, problem string, status int) error {
 	a := actorOf(c)
 	svc := s.Service()
@@ -658,16 +658,16 @@ func (s *site) ledgerEarnersPage(c echo.Context, problem string, status int) err
 	if err != nil {
 		return err
 	}
-	sn := svc.Store.Snapshot()
-	cl, err := sn.Claim(e.ID)
+	v := svc.View(a)
+	cl, err := v.Claim(e.ID)
 	if err != nil {
 		return errNotFound
 	}
-	n := names{sn: sn, lang: langFrom(c)}
+	n := namesOf(c, v)
 	d := ledgerEarnersData{C: cl, Earners: e.Earners, Rule: rule, Open: cl.Status.Open(), Problem: problem, N: n}
 	d.CV = claimView{C: cl, Resource: n.Item(cl.Resource), Demand: n.Item(cl.Demand), ResourceUnit: n.Unit(cl.ResourceUnit), DemandUnit: n.Unit(cl.DemandUnit)}
 	d.Rows = append(slices.Clone(e.Earners), make([]matcher.Earner, max(1, 4-len(e.Earners)))...)
-	for t := range sn.TransfersOfClaim(cl.ID) {
+	for t := range v.Reader().TransfersOfClaim(cl.ID) {
 		if t.Kind == matcher.TransferEarn {
 			d.Earned = append(d.Earned, t)
 		}
@@ -706,7 +706,7 @@ func (s *site) ledgerSetEarners(c echo.Context) error {
 // AccountLabel names an account for a page: a team's or unit's name, a
 // card's code.
 func (n names) AccountLabel(id string) string {
-	a, err := n.sn.Account(id)
+	a, err := n.v.Reader().Account(id)
 	if err != nil {
 		return id
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/bundle"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
@@ -55,12 +56,12 @@ func (r itemRow) Tally(l *Lang) string {
 // fulfilled claims hold quantity (Held), and proposals waiting for an
 // answer reserve it (match.Reserved); the rest is open.
 func (n names) itemRow(it *matcher.Item) itemRow {
-	held := n.sn.Held(it)
-	reserved := match.Reserved(n.sn.Reader, it, "")
+	held := n.v.Reader().Held(it)
+	reserved := match.Reserved(n.v.Reader(), it, "")
 	return itemRow{It: it, Cat: n.Category(it.Category), Windows: windowsText(n.lang, it.Windows),
 		Level: n.lang.T("level." + string(it.Level)), Prio: n.lang.T(fmt.Sprintf("prio.%d", it.Priority)),
 		Status: n.lang.T("item." + string(it.Status)), Confirmed: held, Proposed: reserved - held,
-		Open: max(0, it.Quantity-reserved), HasClaims: n.sn.HasClaims(it)}
+		Open: max(0, it.Quantity-reserved), HasClaims: n.v.Reader().HasClaims(it)}
 }
 
 // windowsText is an item's time windows in China Standard Time.
@@ -83,7 +84,7 @@ func windowsText(l *Lang, ws []matcher.Window) string {
 // ListsWritable reports whether a may change unit's lists (for the unit
 // page's controls; the service checks again).
 func (n names) ListsWritable(a matcher.Actor, unit string) bool {
-	return matcher.CanWriteUnit(n.sn.Reader, a, unit)
+	return matcher.CanWriteUnit(n.v.Reader(), a, unit)
 }
 
 // projectRow is a project with its slots.
@@ -96,7 +97,7 @@ type projectRow struct {
 // projectRow reads a project's slots, in id order.
 func (n names) projectRow(p *matcher.Project) projectRow {
 	pr := projectRow{P: p, Status: n.lang.T("project." + string(p.Status))}
-	for it := range n.sn.Slots(p.ID) {
+	for it := range n.v.Reader().Slots(p.ID) {
 		pr.Slots = append(pr.Slots, n.itemRow(it))
 	}
 	slices.SortFunc(pr.Slots, func(a, b itemRow) int { return strings.Compare(a.It.ID, b.It.ID) })
@@ -363,7 +364,7 @@ func (s *site) listItem(c echo.Context, id string) (*matcher.Item, *matcher.Unit
 // priorities as the CSV format names them, the unit's projects.
 func (s *site) fillItemPage(c echo.Context, sn store.Snapshot, p *itemPage) {
 	l := langFrom(c)
-	n := names{sn: sn, lang: l}
+	n := s.namesAt(c, sn)
 	for _, cat := range sn.Vocab.All() {
 		p.Cats = append(p.Cats, choice{Value: cat.ID, Label: n.Category(cat.ID), Selected: cat.ID == p.F.V("category")})
 	}
@@ -390,7 +391,7 @@ func (s *site) fillItemPage(c echo.Context, sn store.Snapshot, p *itemPage) {
 	if p.Item != nil {
 		p.Row = n.itemRow(p.Item)
 		for cl := range sn.ClaimsOnItem(p.Item) {
-			if matcher.CanSeeClaim(sn.Reader, actorOf(c), cl) {
+			if n.v.CanSeeClaim(cl) {
 				p.Claims = append(p.Claims, s.claimView(n, cl))
 			}
 		}
@@ -430,7 +431,7 @@ func suggestID(own []string, prefix string, taken func(string) bool) string {
 }
 
 // newItemID proposes an id for a new item of unit (a slot: of project).
-func newItemID(sn store.Snapshot, unit string, kind matcher.ItemKind, project string) string {
+func newItemID(sn index.Reader, unit string, kind matcher.ItemKind, project string) string {
 	taken := func(id string) bool { _, err := sn.Item(id); return err == nil }
 	var own []string
 	prefix := strings.ToUpper(unit) + "-D"
@@ -472,7 +473,7 @@ func (s *site) newItem(c echo.Context) error {
 		}
 	}
 	f := newForm()
-	f.set("id", newItemID(sn, u.ID, kind, project))
+	f.set("id", newItemID(sn.Reader, u.ID, kind, project))
 	f.set("priority", strconv.Itoa(matcher.DefaultPriority))
 	f.set("project", project)
 	p := &itemPage{Unit: u, Kind: kind, F: f, Windows: []windowRow{{}}, Action: Prefix + "/units/" + u.ID + "/items"}

@@ -81,8 +81,8 @@ func (s *site) mapPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sn := n.sn
-	sc, err := match.ResolveScope(sn.Reader, al.ID)
+	sn := n.v.Reader()
+	sc, err := match.ResolveScope(sn, al.ID)
 	if err != nil {
 		return err
 	}

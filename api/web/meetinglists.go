@@ -32,7 +32,7 @@ const (
 // meetingOf returns the meeting of the path if the caller may run it.
 func (s *site) meetingOf(c echo.Context) (*matcher.Alliance, names, error) {
 	al, sn, err := s.Service().Meeting(actorOf(c), c.Param("id"))
-	n := names{sn: sn, lang: langFrom(c)}
+	n := s.namesAt(c, sn)
 	if err != nil {
 		return nil, n, errNotFound
 	}
@@ -57,7 +57,7 @@ func headOf(al *matcher.Alliance, n names) meetingHead {
 // categoryFilter is the filter by category (the vocabulary's, by name).
 func categoryFilter(n names, name, cur string) filter {
 	var kv []string
-	for _, c := range n.sn.Vocab.All() {
+	for _, c := range n.v.Vocab().All() {
 		kv = append(kv, c.ID, n.Category(c.ID))
 	}
 	return filter{Name: name, Label: n.lang.T("col.category"), Value: cur, Options: options(n.lang.T("browse.cat.all"), cur, kv...)}
@@ -165,7 +165,7 @@ func (s *site) renderDashboard(c echo.Context, al *matcher.Alliance, n names, wf
 	if err != nil {
 		return err
 	}
-	d := &dashData{meetingHead: headOf(al, n), Sum: sum, Deadline: service.MeetingDeadline(n.sn.Reader, al.ID), Back: c.Request().URL.RequestURI()}
+	d := &dashData{meetingHead: headOf(al, n), Sum: sum, Deadline: service.MeetingDeadline(n.v.Reader(), al.ID), Back: c.Request().URL.RequestURI()}
 	d.TopWaiting = sum.Waiting.Units[:min(len(sum.Waiting.Units), topWaiting)]
 	if d.TopUnmet, err = s.unmetViews(a, al, n, sum.Unmet.Rows); err != nil {
 		return err
@@ -318,7 +318,7 @@ func (s *site) meetingWaiting(c echo.Context) error {
 	}
 	ls.Total = len(rows)
 	off := min(len(rows), (ls.Page-1)*rowPageSize)
-	d := &waitingData{meetingHead: headOf(al, n), W: w, Rows: rows[off:min(len(rows), off+rowPageSize)], Deadline: service.MeetingDeadline(n.sn.Reader, al.ID)}
+	d := &waitingData{meetingHead: headOf(al, n), W: w, Rows: rows[off:min(len(rows), off+rowPageSize)], Deadline: service.MeetingDeadline(n.v.Reader(), al.ID)}
 	d.Bar = ls.listBar(l, "waiting-search", l.T("list.unit.hint"), []filter{{Name: "overdue", Label: l.T("list.ans.overdue"), Value: ls.Get("overdue"),
 		Options: options(l.T("list.any"), ls.Get("overdue"), "1", l.T("list.overdue.only"))}}, nil)
 	return s.render(c, http.StatusOK, "waiting", d)
@@ -356,7 +356,7 @@ func (s *site) meetingUnits(c echo.Context) error {
 		kv = append(kv, k, n.Kind(k))
 	}
 	var als []string
-	if sc, err := match.ResolveScope(n.sn.Reader, al.ID); err == nil {
+	if sc, err := match.ResolveScope(n.v.Reader(), al.ID); err == nil {
 		for _, a := range sc.Alliances {
 			als = append(als, a, n.Alliance(a))
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
@@ -109,19 +110,25 @@ func (s *site) logout(c echo.Context) error {
 // names resolves the names of units, items, grids and categories for
 // pages, in the caller's language.
 type names struct {
-	sn   store.Snapshot
+	v    *service.View
 	lang *Lang
 }
 
-func (n names) Unit(id string) string {
-	if u := n.sn.UnitRaw(id); u != nil {
-		return u.Name
-	}
-	return id
+// namesAt are the names of the caller's view of sn, a snapshot a service
+// read handed out (Meeting, WritableUnit…), so that a page's names agree
+// with the read that found its record.
+func (s *site) namesAt(c echo.Context, sn store.Snapshot) names {
+	return names{v: s.Service().ViewAt(actorOf(c), sn), lang: langFrom(c)}
 }
 
+// namesOf are the names of v in the caller's language.
+func namesOf(c echo.Context, v *service.View) names { return names{v: v, lang: langFrom(c)} }
+
+// Unit is unit id's name (public: service.View.UnitName).
+func (n names) Unit(id string) string { return n.v.UnitName(id) }
+
 func (n names) Item(id string) *matcher.Item {
-	it, err := n.sn.Item(id)
+	it, err := n.v.Reader().Item(id)
 	if err != nil {
 		return &matcher.Item{ID: id, Title: id}
 	}
@@ -129,7 +136,7 @@ func (n names) Item(id string) *matcher.Item {
 }
 
 func (n names) Grid(id string) string {
-	if g, err := n.sn.Grid(id); err == nil {
+	if g, err := n.v.Reader().Grid(id); err == nil {
 		return g.Name
 	}
 	if id == "" {
@@ -139,7 +146,7 @@ func (n names) Grid(id string) string {
 }
 
 func (n names) Category(id string) string {
-	if cat, ok := n.sn.Vocab.Get(id); ok {
+	if cat, ok := n.v.Vocab().Get(id); ok {
 		if n.lang.Code == "en" {
 			return cat.NameEN
 		}
@@ -157,12 +164,8 @@ func (n names) Kind(kind string) string {
 	return kind
 }
 
-func (n names) Alliance(id string) string {
-	if a, err := n.sn.Alliance(id); err == nil {
-		return a.Name
-	}
-	return id
-}
+// Alliance is alliance id's name (public: service.View.AllianceName).
+func (n names) Alliance(id string) string { return n.v.AllianceName(id) }
 
 type homeData struct {
 	Meetings []*matcher.Alliance
@@ -217,7 +220,7 @@ func (cv claimView) Accepted(side string) bool { return cv.C.Accepted(matcher.Si
 func (s *site) claimView(n names, cl *matcher.Claim) claimView {
 	res, dem := n.Item(cl.Resource), n.Item(cl.Demand)
 	var dist *float64
-	if p, q := s.locate(n.sn, res), s.locate(n.sn, dem); p != nil && q != nil {
+	if p, q := locate(n.v.Reader(), res), locate(n.v.Reader(), dem); p != nil && q != nil {
 		d := match.DistanceKM(*p, *q)
 		dist = &d
 	}
@@ -239,7 +242,7 @@ func scoreBand(l *Lang, score int) string {
 }
 
 // locate returns an item's location: its own or its unit's.
-func (s *site) locate(sn store.Snapshot, it *matcher.Item) *matcher.GeoPoint {
+func locate(sn index.Reader, it *matcher.Item) *matcher.GeoPoint {
 	if it.Location != nil {
 		return it.Location
 	}
@@ -349,7 +352,7 @@ func (s *site) unit(c echo.Context) error {
 	if err != nil {
 		return errNotFound
 	}
-	n := names{sn: sn, lang: langFrom(c)}
+	n := s.namesAt(c, sn)
 	d := unitData{Unit: u, N: n}
 	for al := range sn.AlliancesOf(id) {
 		d.Alliances = append(d.Alliances, al.Name)
@@ -379,7 +382,7 @@ func (s *site) unit(c echo.Context) error {
 	var others, confirmed []sided
 	for _, side := range []matcher.Side{matcher.ResourceSide, matcher.DemandSide} {
 		for cl := range sn.ClaimsOfUnit(side, id) {
-			if !matcher.CanSeeClaim(sn.Reader, a, cl) {
+			if !n.v.CanSeeClaim(cl) {
 				continue
 			}
 			switch {

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/allymatch/allymatch/matcher"
+	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
@@ -45,7 +46,7 @@ func (s *site) fillProjectPage(c echo.Context, sn store.Snapshot, p *projectPage
 		p.Statuses = append(p.Statuses, choice{Value: string(st), Label: l.T("project." + string(st)), Selected: string(st) == p.F.V("status")})
 	}
 	if p.Project != nil {
-		p.Row = names{sn: sn, lang: l}.projectRow(p.Project)
+		p.Row = s.namesAt(c, sn).projectRow(p.Project)
 	}
 }
 
@@ -74,7 +75,7 @@ func projectFieldOf(field string) string {
 }
 
 // newProjectID proposes an id for a new project of unit.
-func newProjectID(sn store.Snapshot, unit string) string {
+func newProjectID(sn index.Reader, unit string) string {
 	var own []string
 	for pr := range sn.ProjectsOf(unit) {
 		own = append(own, pr.ID)
@@ -90,7 +91,7 @@ func (s *site) newProject(c echo.Context) error {
 		return err
 	}
 	f := newForm()
-	f.set("id", newProjectID(sn, u.ID))
+	f.set("id", newProjectID(sn.Reader, u.ID))
 	f.set("status", string(matcher.ProjectPlanned))
 	p := &projectPage{Unit: u, F: f, Action: Prefix + "/units/" + u.ID + "/projects"}
 	s.fillProjectPage(c, sn, p)

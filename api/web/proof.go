@@ -61,7 +61,7 @@ func (s *site) proof(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n.sn = sn
+	n.v = s.Service().ViewAt(actorOf(c), sn)
 	p := proofOf(res)
 	if p == nil {
 		return errNotFound

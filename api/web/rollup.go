@@ -147,8 +147,7 @@ func familyName(l *Lang, f string) string {
 }
 
 func (s *site) rollupOf(c echo.Context) (*service.Rollup, names, error) {
-	sn := s.Service().Store.Snapshot()
-	n := names{sn: sn, lang: langFrom(c)}
+	n := namesOf(c, s.Service().View(actorOf(c)))
 	r, err := s.Service().Rollup(actorOf(c), c.Param("id"))
 	if matcher.ErrorCode(err) == matcher.ENOTFOUND {
 		return nil, n, errNotFound
@@ -172,7 +171,7 @@ func (s *site) rollupPage(c echo.Context) error {
 	// leave 110 px, short of "0 项全部、0 项部分满足 / 共 12 项").
 	d.ByFamily.Width += rollupValueW
 	d.ByCategory.Width += rollupValueW
-	s.hotSpots(&d, actorOf(c))
+	s.hotSpots(&d)
 	d.weeks(l)
 	d.meetings()
 	d.Blocked = r.Projects.List[:min(len(r.Projects.List), rollupBlockedRows)]
@@ -184,8 +183,9 @@ func (s *site) rollupPage(c echo.Context) error {
 // its centre (or the mean of its units' places), a circle whose area
 // grows with its open demands, linked to its community's map zoomed
 // into it.
-func (s *site) hotSpots(d *rollupData, a matcher.Actor) {
-	sn := d.N.sn
+func (s *site) hotSpots(d *rollupData) {
+	v := d.N.v
+	sn := v.Reader()
 	keys := slices.Clone(d.R.ByGrid)
 	slices.SortStableFunc(keys, func(x, y service.RollupKey) int { return cmp.Compare(y.Open, x.Open) })
 	type placed struct {
@@ -225,7 +225,7 @@ func (s *site) hotSpots(d *rollupData, a matcher.Actor) {
 		}
 		sp := spot{ID: g.ID, Name: g.Name, Open: k.Open, Demands: k.Demands}
 		meeting := g.Alliance
-		if meeting == "" || !service.CanRunMeeting(sn.Reader, a, meeting) {
+		if meeting == "" || !v.CanRunMeeting(meeting) {
 			meeting = d.R.Alliance
 		}
 		sp.Link = Prefix + "/meetings/" + meeting + "/map?grid=" + g.ID

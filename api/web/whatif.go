@@ -45,6 +45,13 @@ func scenariosOf(r *http.Request) *scenario.Manager {
 	return ownScenarios()
 }
 
+// scenarios returns the caller's view of the store now and, through it,
+// the scenarios of the request's manager.
+func (s *site) scenarios(c echo.Context) (*service.View, service.Scenarios) {
+	v := s.Service().View(actorOf(c))
+	return v, v.Scenarios(scenariosOf(c.Request()))
+}
+
 // option is one choice of a select.
 type option struct{ Value, Label string }
 
@@ -83,9 +90,9 @@ func (f *whatIfForm) OpBad() bool { return strings.HasPrefix(f.Field, "op") }
 // whatIfOf is the empty what-if form of meeting id.
 func whatIfOf(n names, id string) *whatIfForm {
 	f := &whatIfForm{Values: map[string]string{}, Picks: map[string][]option{}, Ops: opChoices(n.lang),
-		Groups: opGroupsOf(n.lang, n.sn.Vocab), Windows: []windowRow{{}, {}},
+		Groups: opGroupsOf(n.lang, n.v.Vocab()), Windows: []windowRow{{}, {}},
 		pickText: n.lang.T("whatif.pick"), fromText: n.lang.T("whatif.window.from"), toText: n.lang.T("whatif.window.to")}
-	if al, err := n.sn.Alliance(id); err == nil {
+	if al, err := n.v.Reader().Alliance(id); err == nil {
 		f.Values["op_item_level"] = string(al.Level)
 	}
 	for _, k := range unitKinds {
@@ -115,7 +122,7 @@ type picker struct {
 // item resolves an item field.
 func (p *picker) item(field, typed string) (string, error) {
 	a := actorOf(p.c)
-	if it, err := p.n.sn.Item(typed); err == nil && service.CanSeeItem(p.n.sn.Reader, a, it) {
+	if it, err := p.n.v.Item(typed); err == nil {
 		return it.ID, nil
 	}
 	pg, err := p.s.Service().MeetingItems(a, p.meeting.ID, service.ItemQuery{Text: typed, Status: matcher.ItemOpen, Level: p.meeting.Level, Page: service.Page{Limit: maxPicks + 1}})
@@ -133,7 +140,7 @@ func (p *picker) item(field, typed string) (string, error) {
 // unit resolves a unit field.
 func (p *picker) unit(field, typed string) (string, error) {
 	a := actorOf(p.c)
-	if u := p.n.sn.UnitRaw(typed); u != nil && service.CanSeeUnit(p.n.sn.Reader, a, u.ID) {
+	if u := p.n.v.Reader().UnitRaw(typed); u != nil && p.n.v.CanSeeUnit(u.ID) {
 		return u.ID, nil
 	}
 	pg, err := p.s.Service().MeetingUnits(a, p.meeting.ID, service.UnitQuery{Text: typed, Page: service.Page{Limit: maxPicks + 1}})
@@ -283,7 +290,7 @@ func (s *site) whatIf(c echo.Context) error {
 		case "all":
 			req.Meeting, req.Scope = "", s.roots(actorOf(c), al.ID)
 		}
-		sc, err = scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), req)
+		sc, err = n.v.Scenarios(scenariosOf(c.Request())).Create(c.Request().Context(), req)
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, Prefix+"/scenarios/"+sc.ID)
 		}
@@ -377,7 +384,7 @@ func argWords(n names, e scenario.Edit, a scenario.Arg) string {
 		if a.Title != "" {
 			return a.Value + " " + a.Title
 		}
-		if p, err := n.sn.Project(a.Value); err == nil {
+		if p, err := n.v.Reader().Project(a.Value); err == nil {
 			return a.Value + " " + p.Name
 		}
 		return a.Value
@@ -464,21 +471,19 @@ type eventView struct {
 
 // scenarioState gathers a scenario and its diff as the page shows them.
 func (s *site) scenarioState(c echo.Context) (*scenarioData, error) {
-	st := s.Service().Store
-	sn := st.Snapshot()
-	m := scenariosOf(c.Request())
+	v, x := s.scenarios(c)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
 	defer cancel()
-	sc, diff, err := m.GetDiff(ctx, st, actorOf(c), c.Param("sid"))
+	sc, diff, err := x.GetDiff(ctx, c.Param("sid"))
 	switch {
 	case sc == nil && matcher.ErrorCode(err) == matcher.ENOTFOUND:
 		return nil, errNotFound
 	case err != nil:
 		return nil, err
 	}
-	n := names{sn: sn, lang: langFrom(c)}
-	d := &scenarioData{S: sc, Meeting: scopeWords(n, sc), Home: home(sc), Owner: sc.Owner == actorOf(c), Stale: sc.Seq != sn.Seq, N: n}
-	others, err := m.List(sn.Reader, actorOf(c))
+	n := namesOf(c, v)
+	d := &scenarioData{S: sc, Meeting: scopeWords(n, sc), Home: home(sc), Owner: sc.Owner == actorOf(c), Stale: sc.Seq != v.Seq(), N: n}
+	others, err := x.List()
 	if err != nil {
 		return nil, err
 	}
@@ -638,7 +643,7 @@ func measureOf(n names, sc *scenario.Scenario) func(string) string {
 	var fork index.Reader
 	forked := false
 	return func(id string) string {
-		if it, err := n.sn.Item(id); err == nil {
+		if it, err := n.v.Reader().Item(id); err == nil {
 			return it.Measure
 		}
 		if !forked {
@@ -726,9 +731,8 @@ func alliancesWords(n names, ids []string) string {
 // shareScenario shares a scenario read-only with the coordinators of the
 // alliances it touches (or no longer: shared=0).
 func (s *site) shareScenario(c echo.Context) error {
-	st := s.Service().Store
-	m := scenariosOf(c.Request())
-	if _, err := m.Share(st, actorOf(c), c.Param("sid"), c.FormValue("shared") == "1"); err != nil {
+	_, x := s.scenarios(c)
+	if _, err := x.Share(c.Param("sid"), c.FormValue("shared") == "1"); err != nil {
 		if code := matcher.ErrorCode(err); code == matcher.ENOTFOUND {
 			return errNotFound
 		}
@@ -764,25 +768,23 @@ func (s *site) comparePage(c echo.Context) error {
 // compare page and its .xlsx show them: the caller must read both (else
 // not found), and both must plan the same meetings.
 func (s *site) compareState(c echo.Context, other string) (*compareData, error) {
-	st := s.Service().Store
-	m := scenariosOf(c.Request())
-	if err := m.Use(st); err != nil {
+	_, x := s.scenarios(c)
+	if err := x.Use(); err != nil {
 		return nil, err
 	}
 	if other == "" {
 		return nil, errNotFound
 	}
-	a := actorOf(c)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
 	defer cancel()
-	cmpd, err := m.Compare(ctx, st, a, c.Param("sid"), other)
+	cmpd, err := x.Compare(ctx, c.Param("sid"), other)
 	if err != nil {
 		if matcher.ErrorCode(err) == matcher.ENOTFOUND {
 			return nil, errNotFound
 		}
 		return nil, err
 	}
-	n := names{sn: st.Snapshot(), lang: langFrom(c)}
+	n := namesOf(c, s.Service().View(actorOf(c)))
 	sa, sb := cmpd.Scenarios[0], cmpd.Scenarios[1]
 	d := &compareData{A: sa, B: sb, Scope: scopeWords(n, sa), C: cmpd, N: n, Partial: cmpd.Partial || sa.Partial || sb.Partial}
 	for _, e := range sa.Edits {
@@ -957,28 +959,27 @@ func (s *site) scenarioPage(c echo.Context) error {
 // applyScenario commits a scenario's edits; when the live state moved on
 // since its fork, the scenario page shows what changed (409).
 func (s *site) applyScenario(c echo.Context) error {
-	st := s.Service().Store
-	a := actorOf(c)
+	_, x := s.scenarios(c)
 	sid := c.Param("sid")
-	if err := scenariosOf(c.Request()).Use(st); err != nil {
+	if err := x.Use(); err != nil {
 		return err
 	}
-	sc, err := scenariosOf(c.Request()).Get(st.Snapshot().Reader, a, sid)
+	sc, err := x.Get(sid)
 	if err != nil {
 		return errNotFound
 	}
-	_, err = scenariosOf(c.Request()).Apply(c.Request().Context(), st, a, sid)
+	_, err = x.Apply(c.Request().Context(), sid)
 	var ce *scenario.ConflictError
 	if errors.As(err, &ce) {
 		d, derr := s.scenarioState(c)
 		if derr != nil {
 			return derr
 		}
-		r := st.Snapshot().Reader
+		v := s.Service().View(actorOf(c))
 		cv := &conflictView{Fork: ce.Fork, Live: ce.Live}
 		for i := range ce.Events {
 			ev := &ce.Events[i]
-			if !service.CanSeeEvent(r, a, ev) {
+			if !v.CanSeeEvent(ev) {
 				cv.Hidden++
 				continue
 			}
@@ -1021,55 +1022,35 @@ type candidateView struct {
 // blocks each, in words, and the verified single changes that would get it
 // met. Resources the caller may not see are left out.
 func (s *site) whyNotPage(c echo.Context) error {
-	a := actorOf(c)
-	sn := s.Service().Store.Snapshot()
-	it, err := sn.Item(c.Param("id"))
-	if err != nil || !service.CanSeeItem(sn.Reader, a, it) || it.Kind != matcher.Demand {
+	v := s.Service().View(actorOf(c))
+	it, err := v.Item(c.Param("id"))
+	if err != nil || it.Kind != matcher.Demand {
 		return errNotFound
 	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 30*time.Second)
 	defer cancel()
-	var pool *match.Sessions
-	if svc := s.Service(); svc != nil {
-		pool = svc.Sessions
-	}
-	w, err := pool.WhyNot(ctx, sn.Reader, sn.Vocab, it.ID, match.DefaultSettings())
+	w, hidden, err := v.WhyNot(ctx, it, match.DefaultSettings())
 	if err != nil {
 		return err
 	}
-	n := names{sn: sn, lang: langFrom(c)}
+	n := namesOf(c, v)
 	l := n.lang
 	d := &whyNotData{W: w, Demand: it, Unit: n.Unit(it.Unit), Cat: n.Category(it.Category), Meeting: n.Alliance(w.Meeting), N: n,
-		Status: l.T("wn.status." + w.Status)}
+		Status: l.T("wn.status." + w.Status), Hidden: hidden}
 	if w.Reason != "" {
 		d.Reason = l.T("wn.reason." + w.Reason)
 	}
-	visible := func(id string) bool {
-		if id == "" {
-			return true
-		}
-		x, err := sn.Item(id)
-		return err == nil && service.CanSeeItem(sn.Reader, a, x)
-	}
 	for _, cd := range w.Candidates {
-		if !visible(cd.Resource) {
-			d.Hidden++
-			continue
-		}
-		v := candidateView{C: cd, Resource: n.Item(cd.Resource), Unit: n.Unit(cd.Unit), Cat: n.Category(cd.Category)}
+		cv := candidateView{C: cd, Resource: n.Item(cd.Resource), Unit: n.Unit(cd.Unit), Cat: n.Category(cd.Category)}
 		if cd.DistanceKM != nil {
-			v.Distance = strconv.FormatFloat(*cd.DistanceKM, 'f', 1, 64)
+			cv.Distance = strconv.FormatFloat(*cd.DistanceKM, 'f', 1, 64)
 		}
 		for _, r := range cd.Rules {
-			v.Rules = append(v.Rules, l.T("wn.rule."+r))
+			cv.Rules = append(cv.Rules, l.T("wn.rule."+r))
 		}
-		d.Candidates = append(d.Candidates, v)
+		d.Candidates = append(d.Candidates, cv)
 	}
 	for _, f := range w.Fixes {
-		if !visible(f.Item) || !visible(f.Resource) {
-			d.Hidden++
-			continue
-		}
 		d.Fixes = append(d.Fixes, fixWords(n, it, f))
 	}
 	return s.render(c, http.StatusOK, "whynot", d)

@@ -131,13 +131,13 @@ func (p *picker) unitWide(field, typed string) (string, error) {
 // over those it is a part of). A project the caller may not see is
 // answered as an absent one.
 func (p *picker) project(field, typed string) (string, error) {
-	a, r := actorOf(p.c), p.n.sn.Reader
-	if pr, err := r.Project(typed); err == nil && service.CanSeeUnit(r, a, pr.Unit) {
+	v, r := p.n.v, p.n.v.Reader()
+	if pr, err := r.Project(typed); err == nil && v.CanSeeUnit(pr.Unit) {
 		return pr.ID, nil
 	}
 	m := matches{typed: strings.ToLower(typed)}
 	for pr := range r.Projects() {
-		if m.match(pr.Name) && service.CanSeeUnit(r, a, pr.Unit) {
+		if m.match(pr.Name) && v.CanSeeUnit(pr.Unit) {
 			m.add(pr.Name, option{pr.ID, fmt.Sprintf("%s %s（%s）", pr.ID, pr.Name, p.n.Unit(pr.Unit))})
 		}
 	}
@@ -147,13 +147,13 @@ func (p *picker) project(field, typed string) (string, error) {
 // alliance resolves an alliance field: the id of an alliance the caller
 // may see, or words of its name.
 func (p *picker) alliance(field, typed string) (string, error) {
-	a, r := actorOf(p.c), p.n.sn.Reader
-	if al, err := r.Alliance(typed); err == nil && service.CanSeeAlliance(r, a, al.ID) {
+	v, r := p.n.v, p.n.v.Reader()
+	if al, err := r.Alliance(typed); err == nil && v.CanSeeAlliance(al.ID) {
 		return al.ID, nil
 	}
 	m := matches{typed: strings.ToLower(typed)}
 	for al := range r.Alliances() {
-		if m.match(al.Name) && service.CanSeeAlliance(r, a, al.ID) {
+		if m.match(al.Name) && v.CanSeeAlliance(al.ID) {
 			m.add(al.Name, option{al.ID, al.ID + " " + al.Name})
 		}
 	}

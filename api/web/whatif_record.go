@@ -479,7 +479,7 @@ func (r *recordForm) grid(o *object) error {
 		o.set("grid", "")
 		return nil
 	}
-	sn := r.p.n.sn
+	sn := r.p.n.v.Reader()
 	if _, err := sn.Grid(v); err == nil {
 		o.set("grid", v)
 		return nil
@@ -640,7 +640,7 @@ func recordEdit(c echo.Context, l *Lang, p *picker, e *scenario.Edit) error {
 				proj, _ = p.project("op_item_project", v)
 				delete(p.picks, "op_item_project")
 			}
-			id = newItemID(p.n.sn, e.Unit.ID, kind, proj)
+			id = newItemID(p.n.v.Reader(), e.Unit.ID, kind, proj)
 		}
 		var o *object
 		if o, _, err = r.itemRecord(id); err == nil {
@@ -658,7 +658,7 @@ func recordEdit(c echo.Context, l *Lang, p *picker, e *scenario.Edit) error {
 	case scenario.OpAddProject:
 		id := r.val("op_new_project")
 		if id == "" && e.Unit.ID != "" {
-			id = newProjectID(p.n.sn, e.Unit.ID)
+			id = newProjectID(p.n.v.Reader(), e.Unit.ID)
 		}
 		var o *object
 		if o, _, err = r.projectRecord(id); err == nil {

@@ -119,7 +119,8 @@ func (s *site) checkSheet(c echo.Context, al *matcher.Alliance, d *sheetData, f 
 	l := d.N.lang
 	d.File, d.Checked = f.name, true
 	sheet := scenario.ReadSheet(f.name, f.data)
-	problems, err := scenariosOf(c.Request()).CheckSheet(c.Request().Context(), s.Service().Store, actorOf(c), s.sheetRequest(c, al, *d), sheet)
+	_, x := s.scenarios(c)
+	problems, err := x.CheckSheet(c.Request().Context(), s.sheetRequest(c, al, *d), sheet)
 	if err != nil {
 		code := matcher.ErrorCode(err)
 		if code != matcher.EINVALID && code != matcher.EFORBIDDEN && code != matcher.ENOTFOUND {
@@ -185,7 +186,8 @@ func (s *site) sheetCreate(c echo.Context) error {
 	req := s.sheetRequest(c, al, d)
 	req.Edits = sheet.Edits
 	if len(sheet.Problems) == 0 {
-		sc, err := scenariosOf(c.Request()).Create(c.Request().Context(), s.Service().Store, actorOf(c), req)
+		_, x := s.scenarios(c)
+		sc, err := x.Create(c.Request().Context(), req)
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, Prefix+"/scenarios/"+sc.ID)
 		}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
-	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -231,14 +230,14 @@ func access(r index.Reader, a matcher.Actor, s *Scenario) int {
 	}
 	all := true
 	for _, id := range s.roots() {
-		all = all && service.CanRunMeeting(r, a, id)
+		all = all && matcher.CanRunMeeting(r, a, id)
 	}
 	if all {
 		return fullAccess
 	}
 	if s.Shared && a.Role == matcher.RoleCoordinator {
 		for _, id := range s.Touched {
-			if service.CanRunMeeting(r, a, id) {
+			if matcher.CanRunMeeting(r, a, id) {
 				return readAccess
 			}
 		}

@@ -18,7 +18,6 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"
-	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -408,7 +407,7 @@ func editScope(r index.Reader, actor matcher.Actor, i int, e *Edit) error {
 		}
 	}
 	for _, u := range e.units(r) {
-		if u != "" && r.UnitRaw(u) != nil && !service.CanSeeUnit(r, actor, u) {
+		if u != "" && r.UnitRaw(u) != nil && !matcher.CanSeeUnit(r, actor, u) {
 			return matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "%s may not plan for unit %q", actor, u)
 		}
 	}
@@ -487,16 +486,16 @@ func (m *Manager) check(ctx context.Context, sn store.Snapshot, actor matcher.Ac
 func visible(r index.Reader, actor matcher.Actor, f ref) bool {
 	switch f.table {
 	case index.TableUnits:
-		return r.UnitRaw(f.id) == nil || service.CanSeeUnit(r, actor, f.id)
+		return r.UnitRaw(f.id) == nil || matcher.CanSeeUnit(r, actor, f.id)
 	case index.TableItems:
 		it, err := r.Item(f.id)
-		return err != nil || service.CanSeeItem(r, actor, it)
+		return err != nil || matcher.CanSeeItem(r, actor, it)
 	case index.TableProjects:
 		p, err := r.Project(f.id)
-		return err != nil || service.CanSeeUnit(r, actor, p.Unit)
+		return err != nil || matcher.CanSeeUnit(r, actor, p.Unit)
 	case index.TableAlliances:
 		_, err := r.Alliance(f.id)
-		return err != nil || service.CanSeeAlliance(r, actor, f.id)
+		return err != nil || matcher.CanSeeAlliance(r, actor, f.id)
 	}
 	return true
 }
@@ -513,7 +512,7 @@ func membershipScope(r index.Reader, actor matcher.Actor, i int, e *Edit) error 
 		if _, err := r.Alliance(a); err != nil {
 			continue // the edit itself names the unknown alliance
 		}
-		if !service.CanRunMeeting(r, actor, a) {
+		if !matcher.CanRunMeeting(r, actor, a) {
 			return matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "%s may not change the members of alliance %q", actor, a)
 		}
 	}
@@ -683,7 +682,7 @@ func (m *Manager) Apply(ctx context.Context, st *store.Store, actor matcher.Acto
 			return matcher.Event{}, err
 		}
 		for _, u := range e.units(sn.Reader) {
-			if sn.UnitRaw(u) != nil && !service.CanWriteUnit(sn.Reader, actor, u) {
+			if sn.UnitRaw(u) != nil && !matcher.CanWriteUnit(sn.Reader, actor, u) {
 				return matcher.Event{}, matcher.NewError(matcher.EFORBIDDEN, fmt.Sprintf("edits[%d]", i), "%s may not change unit %q", actor, u)
 			}
 		}

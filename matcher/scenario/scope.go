@@ -12,7 +12,6 @@ import (
 	"github.com/allymatch/allymatch/matcher"
 	"github.com/allymatch/allymatch/matcher/index"
 	"github.com/allymatch/allymatch/matcher/match"
-	"github.com/allymatch/allymatch/matcher/service"
 	"github.com/allymatch/allymatch/matcher/store"
 )
 
@@ -93,10 +92,10 @@ func checkScope(r index.Reader, actor matcher.Actor, req Request) error {
 		if id == "" {
 			continue // meetingsOf says what is missing
 		}
-		if service.CanRunMeeting(r, actor, id) {
+		if matcher.CanRunMeeting(r, actor, id) {
 			continue
 		}
-		if _, err := r.Alliance(id); err == nil && service.CanSeeAlliance(r, actor, id) {
+		if _, err := r.Alliance(id); err == nil && matcher.CanSeeAlliance(r, actor, id) {
 			return matcher.NewError(matcher.EFORBIDDEN, fields[i], "%s may not plan the meeting of %q", actor, id)
 		}
 		return matcher.NewError(matcher.ENOTFOUND, fields[i], "no meeting (alliance) %q", id)

@@ -6,8 +6,7 @@ import (
 )
 
 // The access rules live beside the domain types (matcher/access.go). These
-// names forward to them for the packages that still call them here
-// (matcher/scenario, matcher/notify, the what-if pages).
+// names forward to them for matcher/notify, which still calls them here.
 
 func Within(r index.Reader, ancestor, alliance string) bool {
 	return matcher.Within(r, ancestor, alliance)
