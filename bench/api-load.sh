@@ -9,24 +9,13 @@
 # It builds the binary, serves a fresh copy of the Banan sample on a free
 # 127.0.0.1 port, and stops it afterwards. Nothing leaves loopback.
 set -euo pipefail
-secs=${1:-10}
-(( secs >= 1 && secs <= 60 )) || { echo "SECONDS must be 1..60" >&2; exit 2; }
+source "$(dirname "$0")/lib.sh"
+bench_seconds "${1:-10}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-pid=
-trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_tmp
 go build -o "$tmp/allymatch" .
-admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-"$tmp/allymatch" serve --addr 127.0.0.1:0 --data "$tmp/data" --admin-token "$admin" 2>"$tmp/log" &
-pid=$!
-for _ in $(seq 300); do
-  addr=$(grep -o '"msg":"ready","addr":"[^"]*"' "$tmp/log" | sed 's/.*"addr":"//; s/"$//' || true)
-  [[ -n $addr ]] && break
-  sleep 0.1
-done
-[[ -n ${addr:-} ]] || { cat "$tmp/log" >&2; exit 1; }
-base=http://$addr
+serve_ready "$tmp/data"
 token() { curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $admin" -d "$1" "$base/v1/tokens" | sed 's/.*"token":"\([^"]*\)".*/\1/'; }
 coord=$(token '{"role":"coordinator","alliance":"lh"}')
 unit=$(token '{"role":"unit","unit":"lh-school"}')

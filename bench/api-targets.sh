@@ -25,13 +25,11 @@
 # Latency counts from when each request was due, so queueing is measured.
 # Nothing leaves loopback. Needs curl and jq.
 set -euo pipefail
-secs=${1:-10}
-(( secs >= 1 && secs <= 60 )) || { echo "SECONDS must be 1..60" >&2; exit 2; }
+source "$(dirname "$0")/lib.sh"
+bench_seconds "${1:-10}"
 command -v jq >/dev/null || { echo "jq not found" >&2; exit 1; }
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-pid=
-trap '[[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+bench_tmp
 
 echo "# api-targets $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname), $(nproc) CPUs, $(go env GOVERSION)"
 echo "# uptime: $(uptime)"
@@ -48,17 +46,7 @@ if [[ -z ${PROPOSE_MEETING:-} ]]; then # the community meeting with the most pro
     jq -r '[.[] | select(.level == "community") | {meeting, n: (.proposals | length)}] | max_by(.n) | .meeting' >"$tmp/busiest"
 fi
 
-admin=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-"$tmp/allymatch" serve --addr 127.0.0.1:0 --data "$tmp/data" --admin-token "$admin" 2>"$tmp/log" &
-pid=$!
-addr=
-for _ in $(seq 300); do
-  addr=$(grep -o '"msg":"ready","addr":"[^"]*"' "$tmp/log" | sed 's/.*"addr":"//; s/"$//' || true)
-  [[ -n $addr ]] && break
-  sleep 0.1
-done
-[[ -n $addr ]] || { cat "$tmp/log" >&2; exit 1; }
-base=http://$addr
+serve_ready "$tmp/data"
 J='Content-Type: application/json'
 api() { # token method path [body]
   local args=(-sf -X "$2" -H "Authorization: Bearer $1")

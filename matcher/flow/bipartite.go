@@ -58,6 +58,19 @@ func FindBipartite(g *Network) (*Bipartite, bool) {
 	index := make([]int32, n)
 	b := &Bipartite{Bypass: -1}
 	var caps, needs []int64
+	// side makes node x, the far end of the terminal arc a (s→x or x→t),
+	// a resource or a demand with a's capacity; false when x is a
+	// terminal or has a side already.
+	side := func(a int, x int32, k int8, arcs *[]int32, amounts *[]int64) bool {
+		if x == s || x == t || kind[x] != kindNone {
+			return false
+		}
+		kind[x] = k
+		index[x] = int32(len(*arcs))
+		*arcs = append(*arcs, int32(a))
+		*amounts = append(*amounts, g.Cap[a])
+		return true
+	}
 	// first pass: classify nodes by their arcs from s and into t
 	for a := range m {
 		u, v, c := g.From[a], g.To[a], g.Cost[a]
@@ -71,21 +84,13 @@ func FindBipartite(g *Network) (*Bipartite, bool) {
 			}
 			b.Bypass = int32(a)
 		case u == s:
-			if v == s || kind[v] != kindNone {
+			if !side(a, v, kindRes, &b.ResourceArc, &caps) {
 				return nil, false
 			}
-			kind[v] = kindRes
-			index[v] = int32(len(b.ResourceArc))
-			b.ResourceArc = append(b.ResourceArc, int32(a))
-			caps = append(caps, g.Cap[a])
 		case v == t:
-			if u == t || kind[u] != kindNone {
+			if !side(a, u, kindDem, &b.DemandArc, &needs) {
 				return nil, false
 			}
-			kind[u] = kindDem
-			index[u] = int32(len(b.DemandArc))
-			b.DemandArc = append(b.DemandArc, int32(a))
-			needs = append(needs, g.Cap[a])
 		}
 	}
 	if b.Bypass < 0 {

@@ -63,6 +63,25 @@ type cacheEntry struct {
 	rdual, ddual []int64 // per component resource / demand, ascending
 }
 
+// cachePart is one array of an entry (kept), the array of a result it
+// mirrors (live) and the component's indices into live, in kept's order.
+type cachePart struct {
+	kept []int64
+	at   []int32
+	live []int64
+}
+
+// parts pairs e's arrays with res's: the flows of comp's edges, the duals
+// of its resources and of its demands. A hit copies kept to live, a solve
+// live to kept.
+func (e *cacheEntry) parts(comp *component, res *TransportResult) [3]cachePart {
+	return [3]cachePart{
+		{e.flow, comp.edges, res.Flow},
+		{e.rdual, comp.res, res.ResourceDual},
+		{e.ddual, comp.dem, res.DemandDual},
+	}
+}
+
 // NewCache returns a cache that keeps the solutions of components with at
 // most maxEdges edges in all (DefaultCacheEdges when maxEdges ≤ 0). A
 // component larger than the whole budget is solved but not kept.
@@ -192,14 +211,10 @@ func (c *Cache) SolveTransport(ctx context.Context, t *Transport, opt Options) (
 		}
 		keys[i], buf = c.key(t, vals, comp, opt, local, buf)
 		if e := c.get(keys[i]); e != nil {
-			for k, ed := range comp.edges {
-				res.Flow[ed] = e.flow[k]
-			}
-			for k, r := range comp.res {
-				res.ResourceDual[r] = e.rdual[k]
-			}
-			for k, d := range comp.dem {
-				res.DemandDual[d] = e.ddual[k]
+			for _, p := range e.parts(comp, res) {
+				for k, j := range p.at {
+					p.live[j] = p.kept[k]
+				}
 			}
 			continue
 		}
@@ -241,14 +256,10 @@ func (c *Cache) SolveTransport(ctx context.Context, t *Transport, opt Options) (
 				rdual: make([]int64, len(comp.res)),
 				ddual: make([]int64, len(comp.dem)),
 			}
-			for k, ed := range comp.edges {
-				e.flow[k] = res.Flow[ed]
-			}
-			for k, r := range comp.res {
-				e.rdual[k] = res.ResourceDual[r]
-			}
-			for k, d := range comp.dem {
-				e.ddual[k] = res.DemandDual[d]
+			for _, p := range e.parts(comp, res) {
+				for k, j := range p.at {
+					p.kept[k] = p.live[j]
+				}
 			}
 			c.put(e)
 		}

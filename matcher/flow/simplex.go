@@ -464,40 +464,36 @@ func (s *simplex) findEnteringArc() bool {
 	return s.findBlock()
 }
 
+// The searches below sweep the arcs from nextArc to the end and then from
+// the start to nextArc: one loop over the two sweeps. findBlock and
+// findCandidate price by the arc's state; the Uncap variants are the same
+// searches for networks without finite capacities, where the state is 1
+// off the tree and the reduced cost is 0 on it, so they skip its load and
+// multiply in the hottest loop of the solver (a shared loop parameterised
+// by the pricing would call it through a dictionary, not inline it).
+
 // findBlockUncap is findBlock for networks without finite capacities.
 func (s *simplex) findBlockUncap() bool {
 	na := s.searchArcs
 	cost, pi := s.cost[:na], s.pi
-	source, target := s.source[:len(cost)], s.target[:len(cost)]
+	source, target := s.source[:na], s.target[:na]
 	var best int64
 	in := int32(-1)
 	cnt := s.blockSize
-	next := s.nextArc
-	e := next
-	for ; e < len(cost); e++ {
-		c := cost[e] + pi[source[e]] - pi[target[e]]
-		if c < best {
-			best = c
-			in = int32(e)
-		}
-		if cnt--; cnt == 0 {
-			if best < 0 {
-				goto found
+	var e int
+	for _, sweep := range [2][2]int{{s.nextArc, na}, {0, s.nextArc}} {
+		for e = sweep[0]; e < sweep[1]; e++ {
+			c := cost[e] + pi[source[e]] - pi[target[e]]
+			if c < best {
+				best = c
+				in = int32(e)
 			}
-			cnt = s.blockSize
-		}
-	}
-	for e = 0; e < next; e++ {
-		c := cost[e] + pi[source[e]] - pi[target[e]]
-		if c < best {
-			best = c
-			in = int32(e)
-		}
-		if cnt--; cnt == 0 {
-			if best < 0 {
-				goto found
+			if cnt--; cnt == 0 {
+				if best < 0 {
+					goto found
+				}
+				cnt = s.blockSize
 			}
-			cnt = s.blockSize
 		}
 	}
 	if best >= 0 {
@@ -514,7 +510,7 @@ found:
 func (s *simplex) findCandidateUncap() bool {
 	na := s.searchArcs
 	cost, pi := s.cost[:na], s.pi
-	source, target := s.source[:len(cost)], s.target[:len(cost)]
+	source, target := s.source[:na], s.target[:na]
 	cands := s.cands[:s.listLength]
 	var best int64
 	in := int32(-1)
@@ -541,33 +537,20 @@ func (s *simplex) findCandidateUncap() bool {
 	}
 	best = 0
 	n := 0
-	next := s.nextArc
-	e := next
-	for ; e < len(cost); e++ {
-		c := cost[e] + pi[source[e]] - pi[target[e]]
-		if c < 0 {
-			cands[n] = int32(e)
-			n++
-			if c < best {
-				best = c
-				in = int32(e)
-			}
-			if n == len(cands) {
-				goto found
-			}
-		}
-	}
-	for e = 0; e < next; e++ {
-		c := cost[e] + pi[source[e]] - pi[target[e]]
-		if c < 0 {
-			cands[n] = int32(e)
-			n++
-			if c < best {
-				best = c
-				in = int32(e)
-			}
-			if n == len(cands) {
-				goto found
+	var e int
+	for _, sweep := range [2][2]int{{s.nextArc, na}, {0, s.nextArc}} {
+		for e = sweep[0]; e < sweep[1]; e++ {
+			c := cost[e] + pi[source[e]] - pi[target[e]]
+			if c < 0 {
+				cands[n] = int32(e)
+				n++
+				if c < best {
+					best = c
+					in = int32(e)
+				}
+				if n == len(cands) {
+					goto found
+				}
 			}
 		}
 	}
@@ -590,32 +573,20 @@ func (s *simplex) findBlock() bool {
 	var best int64
 	in := int32(-1)
 	cnt := s.blockSize
-	e := s.nextArc
-	// first sweep: nextArc..na, second sweep: 0..nextArc
-	for ; e < na; e++ {
-		c := int64(state[e]) * (cost[e] + pi[source[e]] - pi[target[e]])
-		if c < best {
-			best = c
-			in = int32(e)
-		}
-		if cnt--; cnt == 0 {
-			if best < 0 {
-				goto found
+	var e int
+	for _, sweep := range [2][2]int{{s.nextArc, na}, {0, s.nextArc}} {
+		for e = sweep[0]; e < sweep[1]; e++ {
+			c := int64(state[e]) * (cost[e] + pi[source[e]] - pi[target[e]])
+			if c < best {
+				best = c
+				in = int32(e)
 			}
-			cnt = s.blockSize
-		}
-	}
-	for e = 0; e < s.nextArc; e++ {
-		c := int64(state[e]) * (cost[e] + pi[source[e]] - pi[target[e]])
-		if c < best {
-			best = c
-			in = int32(e)
-		}
-		if cnt--; cnt == 0 {
-			if best < 0 {
-				goto found
+			if cnt--; cnt == 0 {
+				if best < 0 {
+					goto found
+				}
+				cnt = s.blockSize
 			}
-			cnt = s.blockSize
 		}
 	}
 	if best >= 0 {
@@ -631,63 +602,55 @@ func (s *simplex) findCandidate() bool {
 	na := s.searchArcs
 	state, cost, pi := s.state[:na], s.cost[:na], s.pi
 	source, target := s.source[:na], s.target[:na]
-	cands := s.cands
+	cands := s.cands[:s.listLength]
 	var best int64
 	in := int32(-1)
 	if s.candLen > 0 && s.minorCount < s.minorLimit {
 		s.minorCount++
-		for i := 0; i < s.candLen; i++ {
+		n := s.candLen
+		for i := 0; i < n; i++ {
 			e := cands[i]
 			c := int64(state[e]) * (cost[e] + pi[source[e]] - pi[target[e]])
 			if c < best {
 				best = c
 				in = e
 			} else if c >= 0 {
-				s.candLen--
-				cands[i] = cands[s.candLen]
+				n--
+				cands[i] = cands[n]
 				i--
 			}
 		}
+		s.candLen = n
 		if best < 0 {
 			s.inArc = in
 			return true
 		}
 	}
 	best = 0
-	s.candLen = 0
+	n := 0
 	var e int
-	for e = s.nextArc; e < na; e++ {
-		c := int64(state[e]) * (cost[e] + pi[source[e]] - pi[target[e]])
-		if c < 0 {
-			cands[s.candLen] = int32(e)
-			s.candLen++
-			if c < best {
-				best = c
-				in = int32(e)
-			}
-			if s.candLen == s.listLength {
-				goto found
-			}
-		}
-	}
-	for e = 0; e < s.nextArc; e++ {
-		c := int64(state[e]) * (cost[e] + pi[source[e]] - pi[target[e]])
-		if c < 0 {
-			cands[s.candLen] = int32(e)
-			s.candLen++
-			if c < best {
-				best = c
-				in = int32(e)
-			}
-			if s.candLen == s.listLength {
-				goto found
+	for _, sweep := range [2][2]int{{s.nextArc, na}, {0, s.nextArc}} {
+		for e = sweep[0]; e < sweep[1]; e++ {
+			c := int64(state[e]) * (cost[e] + pi[source[e]] - pi[target[e]])
+			if c < 0 {
+				cands[n] = int32(e)
+				n++
+				if c < best {
+					best = c
+					in = int32(e)
+				}
+				if n == len(cands) {
+					goto found
+				}
 			}
 		}
 	}
-	if s.candLen == 0 {
+	s.candLen = n
+	if n == 0 {
 		return false
 	}
 found:
+	s.candLen = n
 	s.minorCount = 1
 	s.nextArc = e
 	s.inArc = in

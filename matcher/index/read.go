@@ -175,6 +175,12 @@ func (r Reader) ItemsOf(unit string) iter.Seq[*matcher.Item] {
 	return get[matcher.Item](r, TableItems, IndexUnit, unit)
 }
 
+// ItemsByUnit walks every item, by unit id and then by id: the items of
+// one unit (ItemsOf) come one after another.
+func (r Reader) ItemsByUnit() iter.Seq[*matcher.Item] {
+	return get[matcher.Item](r, TableItems, IndexUnit+"_prefix", "")
+}
+
 // ItemsByCategory walks the items of one kind and category.
 func (r Reader) ItemsByCategory(kind matcher.ItemKind, category string) iter.Seq[*matcher.Item] {
 	return get[matcher.Item](r, TableItems, IndexKindCategory, string(kind), category)

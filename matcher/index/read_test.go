@@ -51,3 +51,34 @@ func TestItemsAtLevelBetween(t *testing.T) {
 		}
 	}
 }
+
+// ItemsByUnit walks every item once, by unit and then by id, so that the
+// items of a unit (ItemsOf, in any order) come one after another, units
+// whose ids prefix one another included.
+func TestItemsByUnit(t *testing.T) {
+	db, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := db.Txn(true)
+	units := []string{"u1", "u", "u10", "v", "u1"}
+	for i, id := range []string{"i9", "i1", "i5", "i3", "i2", "i8", "i4"} {
+		it := &matcher.Item{ID: id, Unit: units[i%len(units)], Kind: matcher.Demand, Category: "c", Status: matcher.ItemOpen, Level: matcher.Community}
+		if err := txn.Insert(TableItems, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	txn.Commit()
+	r := NewReader(db.Txn(false))
+	var got []string
+	for it := range r.ItemsByUnit() {
+		got = append(got, it.Unit+"/"+it.ID)
+	}
+	want := []string{"u/i1", "u/i4", "u1/i2", "u1/i8", "u1/i9", "u10/i5", "v/i3"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ItemsByUnit = %v, want %v", got, want)
+	}
+	if !r.Plain() || r.Track(NewReads(nil)).Plain() || r.Where(func(any) bool { return true }).Plain() || !r.Track(nil).Plain() {
+		t.Error("Plain: a reader that records or filters is not plain; one that does neither is")
+	}
+}

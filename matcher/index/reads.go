@@ -241,6 +241,10 @@ func (r Reader) Track(rec *Reads) Reader {
 	return Reader{txn: r.txn, t: t}
 }
 
+// Plain reports whether r neither records nor filters: its walks yield
+// every record, and nothing notes its lookups.
+func (r Reader) Plain() bool { return r.t == nil }
+
 // Reads returns the record r's lookups go to (nil: none).
 func (r Reader) Reads() *Reads {
 	if r.t == nil {

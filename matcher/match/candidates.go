@@ -67,6 +67,7 @@ type instance struct {
 	demands   []party // sorted by item id
 	resources []party // sorted by item id; remaining may be 0 (kept for explanations)
 	held      []party // open demands with nothing left (held by claims): counted in rarity only
+	parties   []party // demands, held and resources are cut from it when gathered (merge): recycle pools it
 	buckets   map[string]*bucket
 	rejected  map[[2]string]bool
 	history   map[unitPair]int
@@ -249,10 +250,47 @@ type gatherer struct {
 	rejected  map[[2]string]bool // (resource, demand) of the rejected claims on the demands gathered
 	own       index.Reader       // r, reading for the item set by owner (see add)
 	owner     func(item string)
+	units     map[string]*unitReads // the units' alliances, read once for a RunMany (nil: read here)
+	claimed   *claimedItems         // the items with claims, read once for a RunMany (nil: read here)
+	picking   bool                  // add picks the items (picks) instead of making their parties
+	picks     []pick
+}
+
+// pick is an item a gatherer took, with what claims reserve of it: its
+// party is made when the picks of every gatherer are sorted (see merge).
+type pick struct {
+	it       *matcher.Item
+	u        *matcher.Unit
+	reserved int64
+}
+
+// pickBufs pools the pick arrays of gatherings done (putPicks).
+var pickBufs sync.Pool // *[]pick
+
+// picksBuf returns an empty pick array with room for n, the pooled one when
+// it has.
+func picksBuf(n int) []pick {
+	if b, ok := pickBufs.Get().(*[]pick); ok {
+		if cap(*b) >= n {
+			return (*b)[:0]
+		}
+		pickBufs.Put(b)
+	}
+	return make([]pick, 0, (n+1023)&^1023)
+}
+
+// putPicks hands ps's memory to the next picksBuf.
+func putPicks(ps []pick) {
+	if cap(ps) == 0 {
+		return
+	}
+	clear(ps[:cap(ps)])
+	ps = ps[:0]
+	pickBufs.Put(&ps)
 }
 
 func newGatherer(r index.Reader, scope *Scope) *gatherer {
-	g := &gatherer{r: r, scope: scope, demands: partiesBuf(), resources: partiesBuf(),
+	g := &gatherer{r: r, scope: scope,
 		direct: map[string][]string{}, parents: map[string][]string{}, closed: map[string]bool{},
 		rejected: map[[2]string]bool{}}
 	g.own, g.owner = r.Owning()
@@ -269,6 +307,23 @@ func partiesBuf() []party {
 		return (*b)[:0]
 	}
 	return nil
+}
+
+// partiesOf returns an array of n zero parties, the pooled one when it is
+// large enough (a new one has room for a few hundred more, for the next
+// instances to fit).
+func partiesOf(n int) []party {
+	if n == 0 {
+		return nil
+	}
+	b := partiesBuf()
+	if cap(b) < n {
+		if cap(b) > 0 {
+			partyBufs.Put(&b) // empty and cleared: for a smaller instance
+		}
+		return make([]party, n, (n+511)&^511)
+	}
+	return b[:n]
 }
 
 // putParties hands ps's memory to the next partiesBuf.
@@ -313,7 +368,7 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	}
 	r.Noted(index.TableUnits, u.ID)
 	var reserved int64 // Reserved(g.r, it, g.scope.Meeting)
-	if r.HasClaims(it) {
+	if g.claimed != nil && g.claimed.has(it) || g.claimed == nil && r.HasClaims(it) {
 		q := g.r.Track(nil) // the claims on it, recorded whole by HasClaims
 		_, reserved = heldReserved(q, it, g.scope.Meeting)
 		if it.Kind == matcher.Demand {
@@ -322,17 +377,24 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 			}
 		}
 	}
-	p := newParty(it, u, reserved)
-	if it.Kind == matcher.Demand {
-		if p.remaining > 0 {
-			g.demands = append(g.demands, p)
-		} else {
-			g.held = append(g.held, p)
-		}
-	} else {
-		g.resources = append(g.resources, p)
+	switch {
+	case g.picking:
+		g.picks = append(g.picks, pick{it, u, reserved})
+	case it.Kind != matcher.Demand:
+		g.resources = append(g.resources, newParty(it, u, reserved))
+	case it.Quantity-reserved > 0: // newParty's remaining
+		g.demands = append(g.demands, newParty(it, u, reserved))
+	default:
+		g.held = append(g.held, newParty(it, u, reserved))
 	}
 	if _, seen := g.direct[u.ID]; !seen {
+		if ur := g.units[u.ID]; ur != nil {
+			g.direct[u.ID] = ur.direct
+			if ur.parents != nil {
+				g.parents[u.ID] = ur.parents
+			}
+			return
+		}
 		g.direct[u.ID] = []string{}
 		for a := range g.r.AlliancesOf(u.ID) {
 			g.direct[u.ID] = append(g.direct[u.ID], a.ID)
@@ -345,41 +407,83 @@ func (g *gatherer) add(it *matcher.Item, u *matcher.Unit) {
 	}
 }
 
-// merge takes what gs gathered.
+// merge takes what gs gathered (picking): their maps, and their picks as
+// the instance's parties, sorted by id, each kind in an array of the exact
+// size (the instance holds none yet). Picks are sorted rather than parties
+// (a pointer and two words rather than a party), and the parties are made
+// in place, split over the CPUs when there are many.
 func (in *instance) merge(gs ...*gatherer) {
-	nd, nr := len(in.demands), len(in.resources)
-	for _, g := range gs {
-		nd, nr = nd+len(g.demands), nr+len(g.resources)
-	}
-	if len(gs) == 1 && len(in.demands) == 0 && len(in.resources) == 0 && len(in.held) == 0 {
-		// one gatherer: its parties as they are, without a copy
-		in.demands, in.resources, in.held = gs[0].demands, gs[0].resources, gs[0].held
+	picks := gs[0].picks
+	if len(gs) == 1 {
 		in.direct, in.parents, in.rejected = gs[0].direct, gs[0].parents, gs[0].rejected
-		return
-	}
-	if in.demands == nil {
-		in.demands = partiesBuf()
-	}
-	if in.resources == nil {
-		in.resources = partiesBuf()
-	}
-	in.demands, in.resources = slices.Grow(in.demands, nd-len(in.demands)), slices.Grow(in.resources, nr-len(in.resources))
-	for _, g := range gs {
-		in.demands = append(in.demands, g.demands...)
-		in.resources = append(in.resources, g.resources...)
-		in.held = append(in.held, g.held...)
-		putParties(g.demands)
-		putParties(g.resources)
-		for k, v := range g.direct {
-			in.direct[k] = v
+	} else {
+		n := 0
+		for _, g := range gs {
+			n += len(g.picks)
 		}
-		for k, v := range g.parents {
-			in.parents[k] = v
-		}
-		for k := range g.rejected {
-			in.rejected[k] = true
+		picks = make([]pick, 0, n)
+		for _, g := range gs {
+			picks = append(picks, g.picks...)
+			for k, v := range g.direct {
+				in.direct[k] = v
+			}
+			for k, v := range g.parents {
+				in.parents[k] = v
+			}
+			for k := range g.rejected {
+				in.rejected[k] = true
+			}
 		}
 	}
+	slices.SortFunc(picks, func(a, b pick) int { return strings.Compare(a.it.ID, b.it.ID) })
+	// Where each part of the picks starts in the three arrays.
+	parts := min(runtime.GOMAXPROCS(0), max(1, len(picks)/512))
+	chunk := (len(picks) + parts - 1) / max(parts, 1)
+	starts := make([][3]int, parts+1) // demands, held, resources
+	var at [3]int
+	for i, p := range picks {
+		if i%chunk == 0 {
+			starts[i/chunk] = at
+		}
+		switch {
+		case p.it.Kind != matcher.Demand:
+			at[2]++
+		case p.it.Quantity-p.reserved > 0:
+			at[0]++
+		default:
+			at[1]++
+		}
+	}
+	in.parties = partiesOf(len(picks))
+	nd, nh := at[0], at[0]+at[1]
+	in.demands, in.held, in.resources = in.parties[:nd:nd], in.parties[nd:nh:nh], in.parties[nh:len(picks):len(picks)]
+	if nh == nd {
+		in.held = nil
+	}
+	fill := func(part int) {
+		at := starts[part]
+		for _, p := range picks[min(part*chunk, len(picks)):min((part+1)*chunk, len(picks))] {
+			var dst *party
+			switch {
+			case p.it.Kind != matcher.Demand:
+				dst = &in.resources[at[2]]
+				at[2]++
+			case p.it.Quantity-p.reserved > 0:
+				dst = &in.demands[at[0]]
+				at[0]++
+			default:
+				dst = &in.held[at[1]]
+				at[1]++
+			}
+			*dst = newParty(p.it, p.u, p.reserved)
+		}
+	}
+	var wg sync.WaitGroup
+	for part := 1; part < parts; part++ {
+		wg.Go(func() { fill(part) })
+	}
+	fill(0)
+	wg.Wait()
 }
 
 // levelItems holds, for the meetings of a RunMany, the items at each level
@@ -422,26 +526,61 @@ func buildInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope) *ins
 	return gatherInstance(r, vocab, scope, nil)
 }
 
-// gatherInstance is buildInstance; above the community level it takes the
-// items at the scope's level from levels when not nil (the meetings of a
-// RunMany share them).
-func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, levels *levelItems) *instance {
+// gatherInstance is buildInstance, reading what sh holds from it when sh is
+// not nil (the meetings of a RunMany share it): above the community level
+// the items at the scope's level, and the units, their items and
+// alliances and the items with claims when it holds them.
+func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, sh *sharedReads) *instance {
 	in := &instance{r: r, vocab: vocab, scope: scope, buckets: map[string]*bucket{},
 		rejected: map[[2]string]bool{}, history: map[unitPair]int{},
 		direct: map[string][]string{}, parents: map[string][]string{}, neighbour: map[string][]string{}}
-	if scope.Level == matcher.Community {
+	var levels *levelItems
+	var units map[string]*unitReads
+	var claimed *claimedItems
+	if sh != nil {
+		levels = sh.levels
+		if sh.units != nil {
+			c := sh.claimed()
+			units, claimed = sh.units(), &c
+		}
+	}
+	switch {
+	case scope.Level == matcher.Community && units != nil:
+		// A community meeting of a RunMany: its units' items as read for
+		// all (the parties are made in merge, over the CPUs).
+		ids := scope.Units()
+		n := 0
+		for _, uid := range ids {
+			if u := units[uid]; u != nil {
+				n += len(u.items)
+			}
+		}
+		g := newGatherer(r, scope)
+		g.units, g.claimed, g.picking = units, claimed, true
+		g.picks = picksBuf(n)
+		g.direct, g.parents = make(map[string][]string, len(ids)), make(map[string][]string, len(ids))
+		for _, uid := range ids {
+			if u := units[uid]; u != nil {
+				for _, it := range u.items {
+					g.add(it, u.unit) // which takes the items at the scope's level only
+				}
+			}
+		}
+		in.merge(g)
+		putPicks(g.picks)
+	case scope.Level == matcher.Community:
 		// A community meeting reads its units' items; the units are split
 		// over the CPUs (reads of one snapshot are safe to share), each
-		// gatherer keeping its own parties and maps, merged afterwards. The
-		// order does not matter: parties are sorted by id below.
+		// gatherer keeping its own picks and maps, merged afterwards. The
+		// order does not matter: merge sorts the picks by id.
 		// When r records its reads (a Session's run), each gatherer
 		// records its own, merged afterwards.
-		units := scope.Units()
-		workers := min(runtime.GOMAXPROCS(0), max(1, len(units)/64))
+		ids := scope.Units()
+		workers := min(runtime.GOMAXPROCS(0), max(1, len(ids)/64))
 		gs := make([]*gatherer, workers)
 		recs := make([]*index.Reads, workers)
 		var wg sync.WaitGroup
-		chunk := (len(units) + workers - 1) / workers
+		chunk := (len(ids) + workers - 1) / workers
 		for w := range workers {
 			wr := r
 			if r.Reads() != nil {
@@ -449,9 +588,10 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 				wr = r.Track(recs[w])
 			}
 			g := newGatherer(wr, scope)
+			g.picking = true
 			gs[w] = g
 			atLevel := wr.Where(levelIs(scope.Level)) // an item at another level is never matched
-			part := units[min(w*chunk, len(units)):min((w+1)*chunk, len(units))]
+			part := ids[min(w*chunk, len(ids)):min((w+1)*chunk, len(ids))]
 			wg.Go(func() {
 				for _, uid := range part {
 					if u := wr.UnitRaw(uid); u != nil {
@@ -469,21 +609,31 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 				rec.Merge(wr)
 			}
 		}
-	} else {
+	default:
 		// Above the community level, the level index holds the few items.
 		g := newGatherer(r, scope)
-		units := map[string]*matcher.Unit{}
+		g.units, g.claimed, g.picking = units, claimed, true
+		seen := map[string]*matcher.Unit{}
 		add := func(it *matcher.Item) {
-			u, ok := units[it.Unit]
+			u, ok := seen[it.Unit]
 			if !ok {
-				u = r.UnitRaw(it.Unit)
-				units[it.Unit] = u
+				if ur := units[it.Unit]; ur != nil {
+					u = ur.unit
+				} else {
+					u = r.UnitRaw(it.Unit)
+				}
+				seen[it.Unit] = u
 			}
 			if u != nil {
 				g.add(it, u)
 			}
 		}
-		switch byUnit := levels.at(scope.Level); {
+		byUnit := levels.at(scope.Level)
+		if byUnit != nil {
+			n := min(len(scope.units), len(byUnit)) // at most the units gathered
+			g.direct, g.parents = make(map[string][]string, n), make(map[string][]string, n)
+		}
+		switch {
 		case byUnit == nil:
 			inScope := r.Where(func(o any) bool { return scope.HasUnit(o.(*matcher.Item).Unit) })
 			for it := range inScope.ItemsAtLevel(scope.Level) {
@@ -506,9 +656,6 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, lev
 		}
 		in.merge(g)
 	}
-	slices.SortFunc(in.demands, partyByID)
-	slices.SortFunc(in.resources, partyByID)
-	slices.SortFunc(in.held, partyByID)
 	in.indexResources()
 	// The fulfilled history: only claims between two units of the scope
 	// count between a demand and a resource of the instance (the only
@@ -846,9 +993,8 @@ var dfPool sync.Pool
 // RunMany recycle theirs after the run; a Session keeps its instances and
 // their maps, which it compares with the next run's).
 func (in *instance) recycle() {
-	putParties(in.demands)
-	putParties(in.resources)
-	in.demands, in.resources = nil, nil
+	putParties(in.parties)
+	in.parties, in.demands, in.resources, in.held = nil, nil, nil, nil
 	if in.df != nil {
 		clear(in.df)
 		dfPool.Put(in.df)

@@ -95,6 +95,15 @@ func (r *run) explain(res *Result, flowOut []int64) {
 	// Edges are ordered by demand then resource: proposals come out sorted.
 	res.Totals.Proposals = len(res.Proposals)
 	res.Totals.MetByPriority = map[int][2]int64{}
+	unmet := 0
+	for di := range in.demands {
+		if met[di] < need[di] {
+			unmet++
+		}
+	}
+	if unmet > 0 {
+		res.Unmet = make([]Unmet, 0, unmet)
+	}
 	for di := range in.demands {
 		d := &in.demands[di]
 		res.Totals.Need += need[di]

@@ -15,8 +15,12 @@ import (
 // results[i] is what Run returns for meetings[i] (Stats aside: durations are
 // measured while other meetings run). The meetings of one state are
 // independent, each reading the same immutable state, so up to GOMAXPROCS
-// of them run at a time, started in input order; the items at the levels
-// above the community are gathered once for all the meetings of a level.
+// of them run at a time, the larger first: those above the community level
+// (the district's, then the streets'), then the others, each in input
+// order, so that the last to end are small ones. What they all read (the
+// items above the community level, and when the meetings cover most
+// communities every unit with its items and alliances: sharedReads) is
+// read once for all.
 //
 // The error is the one running the meetings one by one would return: that
 // of the first meeting, in input order, whose Run fails. Meetings after a
@@ -30,7 +34,26 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
-	levels := newLevelItems(r)
+	levels := make([]matcher.Level, len(meetings)) // "": no such alliance (its run fails)
+	for i, id := range meetings {
+		if a, err := r.Alliance(id); err == nil {
+			levels[i] = a.Level
+		}
+	}
+	sh := newSharedReads(r, levels)
+	order := make([]int64, 0, len(meetings))
+	for _, l := range []matcher.Level{matcher.District, matcher.Street} {
+		for i := range meetings {
+			if levels[i] == l {
+				order = append(order, int64(i))
+			}
+		}
+	}
+	for i := range meetings {
+		if levels[i] != matcher.District && levels[i] != matcher.Street {
+			order = append(order, int64(i))
+		}
+	}
 	n := int64(len(meetings))
 	results := make([]*Result, n)
 	errs := make([]error, n)
@@ -39,13 +62,17 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 	failed.Store(n)
 	work := func() {
 		for {
-			i := next.Add(1) - 1
-			if i >= n || i > failed.Load() {
+			k := next.Add(1) - 1
+			if k >= n {
 				return
+			}
+			i := order[k]
+			if i > failed.Load() {
+				continue // the error is an earlier meeting's
 			}
 			err := ctx.Err()
 			if err == nil {
-				results[i], err = runShared(ctx, r, vocab, meetings[i], set, levels)
+				results[i], err = runShared(ctx, r, vocab, meetings[i], set, sh)
 			}
 			if err != nil {
 				errs[i] = err
@@ -66,9 +93,9 @@ func RunMany(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, mee
 	return results, nil
 }
 
-// runShared is Run with the items above the community level taken from
-// levels (read from r when levels is nil).
-func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings, levels *levelItems) (*Result, error) {
+// runShared is Run with what sh holds taken from it (everything read from
+// r when sh is nil).
+func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, meeting string, set Settings, sh *sharedReads) (*Result, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
@@ -77,7 +104,7 @@ func runShared(ctx context.Context, r index.Reader, vocab *matcher.Vocabulary, m
 		return nil, err
 	}
 	start := time.Now()
-	in := gatherInstance(r, vocab, scope, levels)
+	in := gatherInstance(r, vocab, scope, sh)
 	// The instance and the run's scratch die with the run: their memory
 	// goes to the next run (see runScratch).
 	sc := runScratch.Get().(*scratch)

@@ -35,21 +35,30 @@ func ResolveScope(r index.Reader, meeting string) (*Scope, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Scope{Meeting: a.ID, Level: a.Level, units: map[string]bool{}}
+	s := &Scope{Meeting: a.ID, Level: a.Level}
+	// The alliances first, then their units, in a map of the size of
+	// them all.
 	queue := []*matcher.Alliance{a}
 	seen := map[string]bool{a.ID: true}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
+	n := 0
+	for k := 0; k < len(queue); k++ {
+		cur := queue[k]
 		s.Alliances = append(s.Alliances, cur.ID)
-		for _, u := range cur.AllUnits() {
-			s.units[u] = true
-		}
+		n += len(cur.Members) + 1
 		for child := range r.Children(cur.ID) {
 			if !seen[child.ID] {
 				seen[child.ID] = true
 				queue = append(queue, child)
 			}
+		}
+	}
+	s.units = make(map[string]bool, n)
+	for _, cur := range queue {
+		if cur.Lead != "" {
+			s.units[cur.Lead] = true
+		}
+		for _, u := range cur.Members {
+			s.units[u] = true
 		}
 	}
 	slices.Sort(s.Alliances)

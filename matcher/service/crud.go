@@ -211,13 +211,9 @@ func (s *Service) CreateItem(ctx context.Context, actor matcher.Actor, unit stri
 		return it, err
 	}
 	var out matcher.Item
-	sn := s.Store.Snapshot()
-	_, err := s.Store.Update(ctx, actor.String(), "item.create", alliancesOfUnits(sn.Reader, unit), func(tx *store.Tx) error {
-		if tx.UnitRaw(unit) == nil || !matcher.CanReadUnit(tx.Reader, actor, unit) {
-			return notFound("unit", unit)
-		}
-		if !matcher.CanWriteUnit(tx.Reader, actor, unit) {
-			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
+	_, err := s.Store.Update(ctx, actor.String(), "item.create", alliancesOfUnits(s.Store.Snapshot().Reader, unit), func(tx *store.Tx) error {
+		if err := listsToChange(tx, actor, unit); err != nil {
+			return err
 		}
 		if _, err := tx.Item(it.ID); err == nil {
 			return exists("item", it.ID)
@@ -291,18 +287,10 @@ func (p ItemPatch) Apply(it matcher.Item) matcher.Item {
 // claims hold (the store refuses an over-claimed item).
 func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string, p ItemPatch) (matcher.Item, error) {
 	var out matcher.Item
-	sn := s.Store.Snapshot()
-	var alliances []string
-	if it, err := sn.Item(id); err == nil {
-		alliances = alliancesOfUnits(sn.Reader, it.Unit)
-	}
-	_, err := s.Store.Update(ctx, actor.String(), "item.update", alliances, func(tx *store.Tx) error {
-		cur, err := tx.Item(id)
-		if err != nil || !matcher.CanSeeItem(tx.Reader, actor, cur) {
-			return notFound("item", id)
-		}
-		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
-			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
+	_, err := s.Store.Update(ctx, actor.String(), "item.update", alliancesOfItem(s.Store.Snapshot().Reader, id), func(tx *store.Tx) error {
+		cur, err := itemToChange(tx, actor, id)
+		if err != nil {
+			return err
 		}
 		it := p.Apply(*cur)
 		if err := normaliseCategory(tx, &it); err != nil {
@@ -331,18 +319,10 @@ func (s *Service) PatchItem(ctx context.Context, actor matcher.Actor, id string,
 // DeleteItem removes an item no claim refers to; an item with claims is
 // closed instead (PATCH status closed), so that its history stays.
 func (s *Service) DeleteItem(ctx context.Context, actor matcher.Actor, id string) error {
-	sn := s.Store.Snapshot()
-	var alliances []string
-	if it, err := sn.Item(id); err == nil {
-		alliances = alliancesOfUnits(sn.Reader, it.Unit)
-	}
-	_, err := s.Store.Update(ctx, actor.String(), "item.delete", alliances, func(tx *store.Tx) error {
-		cur, err := tx.Item(id)
-		if err != nil || !matcher.CanSeeItem(tx.Reader, actor, cur) {
-			return notFound("item", id)
-		}
-		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
-			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, cur.Unit)
+	_, err := s.Store.Update(ctx, actor.String(), "item.delete", alliancesOfItem(s.Store.Snapshot().Reader, id), func(tx *store.Tx) error {
+		cur, err := itemToChange(tx, actor, id)
+		if err != nil {
+			return err
 		}
 		for c := range tx.ClaimsOnItem(cur) {
 			return matcher.Errorf(matcher.ECONFLICT, "item %s has claims (%s); close it instead (status closed)", id, c.ID)
@@ -365,13 +345,9 @@ func (s *Service) CreateProject(ctx context.Context, actor matcher.Actor, unit s
 		return pr, err
 	}
 	var out matcher.Project
-	sn := s.Store.Snapshot()
-	_, err := s.Store.Update(ctx, actor.String(), "project.create", alliancesOfUnits(sn.Reader, unit), func(tx *store.Tx) error {
-		if tx.UnitRaw(unit) == nil || !matcher.CanReadUnit(tx.Reader, actor, unit) {
-			return notFound("unit", unit)
-		}
-		if !matcher.CanWriteUnit(tx.Reader, actor, unit) {
-			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
+	_, err := s.Store.Update(ctx, actor.String(), "project.create", alliancesOfUnits(s.Store.Snapshot().Reader, unit), func(tx *store.Tx) error {
+		if err := listsToChange(tx, actor, unit); err != nil {
+			return err
 		}
 		if _, err := tx.Project(pr.ID); err == nil {
 			return exists("project", pr.ID)
@@ -396,18 +372,10 @@ type ProjectPatch struct {
 // PatchProject changes a project's fields.
 func (s *Service) PatchProject(ctx context.Context, actor matcher.Actor, id string, p ProjectPatch) (matcher.Project, error) {
 	var out matcher.Project
-	sn := s.Store.Snapshot()
-	var alliances []string
-	if pr, err := sn.Project(id); err == nil {
-		alliances = alliancesOfUnits(sn.Reader, pr.Unit)
-	}
-	_, err := s.Store.Update(ctx, actor.String(), "project.update", alliances, func(tx *store.Tx) error {
-		cur, err := tx.Project(id)
-		if err != nil || !matcher.CanReadUnit(tx.Reader, actor, cur.Unit) {
-			return notFound("project", id)
-		}
-		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
-			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
+	_, err := s.Store.Update(ctx, actor.String(), "project.update", alliancesOfProject(s.Store.Snapshot().Reader, id), func(tx *store.Tx) error {
+		cur, err := projectToChange(tx, actor, id)
+		if err != nil {
+			return err
 		}
 		pr := *cur
 		set(&pr.Name, p.Name)
@@ -428,18 +396,9 @@ func (s *Service) PatchProject(ctx context.Context, actor matcher.Actor, id stri
 
 // DeleteProject removes a project without slots.
 func (s *Service) DeleteProject(ctx context.Context, actor matcher.Actor, id string) error {
-	sn := s.Store.Snapshot()
-	var alliances []string
-	if pr, err := sn.Project(id); err == nil {
-		alliances = alliancesOfUnits(sn.Reader, pr.Unit)
-	}
-	_, err := s.Store.Update(ctx, actor.String(), "project.delete", alliances, func(tx *store.Tx) error {
-		cur, err := tx.Project(id)
-		if err != nil || !matcher.CanReadUnit(tx.Reader, actor, cur.Unit) {
-			return notFound("project", id)
-		}
-		if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
-			return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
+	_, err := s.Store.Update(ctx, actor.String(), "project.delete", alliancesOfProject(s.Store.Snapshot().Reader, id), func(tx *store.Tx) error {
+		if _, err := projectToChange(tx, actor, id); err != nil {
+			return err
 		}
 		for slot := range tx.Slots(id) {
 			return matcher.Errorf(matcher.ECONFLICT, "project %s still has slots (%s); delete them first", id, slot.ID)
@@ -458,3 +417,64 @@ func (s *Service) Import(ctx context.Context, actor matcher.Actor, b *bundle.Bun
 }
 
 func fieldIndex(name string, i int) string { return name + "[" + strconv.Itoa(i) + "]" }
+
+// listsToChange checks that actor may add to unit's lists: ENOTFOUND when
+// there is no such unit or actor may not see it, EFORBIDDEN when actor may
+// see it but not change its lists.
+func listsToChange(tx *store.Tx, actor matcher.Actor, unit string) error {
+	if tx.UnitRaw(unit) == nil || !matcher.CanReadUnit(tx.Reader, actor, unit) {
+		return notFound("unit", unit)
+	}
+	return mayChangeLists(tx.Reader, actor, unit)
+}
+
+// mayChangeLists is EFORBIDDEN unless actor may change the lists (items
+// and projects) of unit.
+func mayChangeLists(r index.Reader, actor matcher.Actor, unit string) error {
+	if !matcher.CanWriteUnit(r, actor, unit) {
+		return matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the lists of unit %s", actor, unit)
+	}
+	return nil
+}
+
+// itemToChange returns item id for actor to change or delete: ENOTFOUND
+// when there is none or actor may not see it, EFORBIDDEN when actor may
+// not change its unit's lists.
+func itemToChange(tx *store.Tx, actor matcher.Actor, id string) (*matcher.Item, error) {
+	cur, err := tx.Item(id)
+	if err != nil || !matcher.CanSeeItem(tx.Reader, actor, cur) {
+		return nil, notFound("item", id)
+	}
+	return cur, mayChangeLists(tx.Reader, actor, cur.Unit)
+}
+
+// projectToChange returns project id for actor to change or delete:
+// ENOTFOUND when there is none or actor may not see its unit, EFORBIDDEN
+// when actor may not change its unit's projects.
+func projectToChange(tx *store.Tx, actor matcher.Actor, id string) (*matcher.Project, error) {
+	cur, err := tx.Project(id)
+	if err != nil || !matcher.CanReadUnit(tx.Reader, actor, cur.Unit) {
+		return nil, notFound("project", id)
+	}
+	if !matcher.CanWriteUnit(tx.Reader, actor, cur.Unit) {
+		return nil, matcher.Errorf(matcher.EFORBIDDEN, "%s may not change the projects of unit %s", actor, cur.Unit)
+	}
+	return cur, nil
+}
+
+// alliancesOfItem returns the alliances of item id's unit in r (none when
+// there is no such item): the meetings a write of it touches.
+func alliancesOfItem(r index.Reader, id string) []string {
+	if it, err := r.Item(id); err == nil {
+		return alliancesOfUnits(r, it.Unit)
+	}
+	return nil
+}
+
+// alliancesOfProject is alliancesOfItem for a project.
+func alliancesOfProject(r index.Reader, id string) []string {
+	if pr, err := r.Project(id); err == nil {
+		return alliancesOfUnits(r, pr.Unit)
+	}
+	return nil
+}

@@ -155,28 +155,10 @@ func importing(b *bundle.Bundle, check func(tx *Tx) error, prepared bool) func(t
 			return err
 		}
 		putAll(&p, b.Units, tx.PutUnit)
-		// A record is compared with the one stored before the import. A
-		// table that held none (tx.whole) is not looked up, 253k lookups
-		// of the district's items: nothing stored can move, and no record
-		// comes twice (Prepare refuses an id used twice).
-		for _, pr := range b.Projects {
-			if !tx.whole[index.TableProjects] {
-				if old, err := tx.Project(pr.ID); err == nil && old.Unit != pr.Unit {
-					p.AddErr("", moved(index.TableProjects, "project", pr.ID, old.Unit, pr.Unit))
-					continue
-				}
-			}
-			p.AddErr("", tx.PutProject(pr))
-		}
-		for _, it := range b.Items {
-			if !tx.whole[index.TableItems] {
-				if old, err := tx.Item(it.ID); err == nil && old.Unit != it.Unit {
-					p.AddErr("", moved(index.TableItems, "item", it.ID, old.Unit, it.Unit))
-					continue
-				}
-			}
-			p.AddErr("", tx.PutItem(it))
-		}
+		putUnmoved(&p, tx, index.TableProjects, "project", b.Projects, tx.Project, tx.PutProject,
+			func(pr *matcher.Project) (string, string) { return pr.ID, pr.Unit })
+		putUnmoved(&p, tx, index.TableItems, "item", b.Items, tx.Item, tx.PutItem,
+			func(it *matcher.Item) (string, string) { return it.ID, it.Unit })
 		putAll(&p, b.Claims, tx.PutClaim)
 		if err := tx.flushAll(index.TableUnits, index.TableProjects, index.TableItems, index.TableClaims); err != nil {
 			return err
@@ -190,6 +172,27 @@ func importing(b *bundle.Bundle, check func(tx *Tx) error, prepared bool) func(t
 func putAll[T any](p *matcher.Problems, list []T, put func(T) error) {
 	for _, v := range list {
 		p.AddErr("", put(v))
+	}
+}
+
+// putUnmoved puts the records of list unless one is stored already under
+// another unit: an import does not move records between units (moved).
+// A record is compared with the one stored before the import; a table that
+// held none (tx.whole) is not looked up, 253k lookups of the district's
+// items: nothing stored can move, and no record comes twice (Prepare
+// refuses an id used twice). key gives a record's id and unit.
+func putUnmoved[T any](p *matcher.Problems, tx *Tx, table, what string, list []T, stored func(id string) (*T, error), put func(T) error, key func(*T) (id, unit string)) {
+	for i := range list {
+		if !tx.whole[table] {
+			id, unit := key(&list[i])
+			if old, err := stored(id); err == nil {
+				if _, was := key(old); was != unit {
+					p.AddErr("", moved(table, what, id, was, unit))
+					continue
+				}
+			}
+		}
+		p.AddErr("", put(list[i]))
 	}
 }
 

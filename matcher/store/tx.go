@@ -106,6 +106,14 @@ func (tx *Tx) insert(table, id string, obj any) error {
 	return nil
 }
 
+// put validates rec (valid) and inserts it as record id of table.
+func (tx *Tx) put(table, id string, rec interface{ Validate() error }) error {
+	if err := tx.valid(rec); err != nil {
+		return invalid(table, id, err)
+	}
+	return tx.insert(table, id, rec)
+}
+
 // valid runs v's Validate, unless the import's Prepare has validated the
 // record already (tx.prepared).
 func (tx *Tx) valid(v interface{ Validate() error }) error {
@@ -170,10 +178,7 @@ func (tx *Tx) PutCategory(c matcher.Category) error {
 func (tx *Tx) PutGrid(g matcher.Grid) error {
 	g.Neighbours = slices.Clone(g.Neighbours)
 	g.Rev = tx.seq
-	if err := tx.valid(&g); err != nil {
-		return invalid(index.TableGrids, g.ID, err)
-	}
-	return tx.insert(index.TableGrids, g.ID, &g)
+	return tx.put(index.TableGrids, g.ID, &g)
 }
 
 // PutAlliance adds or replaces an alliance.
@@ -183,10 +188,7 @@ func (tx *Tx) PutAlliance(a matcher.Alliance) error {
 	if cur, err := tx.Alliance(a.ID); err == nil {
 		a.Born = cur.Born
 	}
-	if err := tx.valid(&a); err != nil {
-		return invalid(index.TableAlliances, a.ID, err)
-	}
-	return tx.insert(index.TableAlliances, a.ID, &a)
+	return tx.put(index.TableAlliances, a.ID, &a)
 }
 
 // PutUnit adds or replaces a unit. Alliances the unit lists gain it as a
@@ -238,19 +240,13 @@ func (tx *Tx) PutItem(it matcher.Item) error {
 		it.Location = &loc
 	}
 	it.Rev = tx.seq
-	if err := tx.valid(&it); err != nil {
-		return invalid(index.TableItems, it.ID, err)
-	}
-	return tx.insert(index.TableItems, it.ID, &it)
+	return tx.put(index.TableItems, it.ID, &it)
 }
 
 // PutProject adds or replaces a project.
 func (tx *Tx) PutProject(p matcher.Project) error {
 	p.Rev = tx.seq
-	if err := tx.valid(&p); err != nil {
-		return invalid(index.TableProjects, p.ID, err)
-	}
-	return tx.insert(index.TableProjects, p.ID, &p)
+	return tx.put(index.TableProjects, p.ID, &p)
 }
 
 // PutClaim adds or replaces a claim.
@@ -258,10 +254,7 @@ func (tx *Tx) PutClaim(c matcher.Claim) error {
 	c.Breakdown = slices.Clone(c.Breakdown)
 	c.AcceptedBy = slices.Clone(c.AcceptedBy)
 	c.Rev = tx.seq
-	if err := tx.valid(&c); err != nil {
-		return invalid(index.TableClaims, c.ID, err)
-	}
-	return tx.insert(index.TableClaims, c.ID, &c)
+	return tx.put(index.TableClaims, c.ID, &c)
 }
 
 // Delete removes the record id from table. References to it are checked
