@@ -728,7 +728,6 @@ type rowPrep struct {
 	history    map[string]map[string]int // unit → other unit → fulfilled claims between the two (in.history)
 	cats       []string                  // the categories of the resources
 	resCat     []int32                   // by resource index: its category in cats
-	hot        []resHot                  // by resource index: what passesRow reads first
 
 	strMu    sync.Mutex
 	strByCat map[string][]int16 // demand category → by cats: the category strength (see strengths)
@@ -752,19 +751,6 @@ func (p *rowPrep) strengths(vocab *matcher.Vocabulary, dem string) []int16 {
 	}
 	p.strByCat[dem] = s
 	return s
-}
-
-// resHot is what passesRow reads of a resource to judge the rules most
-// near pairs break (category, same unit, quantity, distance): copied from
-// its party into an array of the instance's resources, a resource's in one
-// cache line instead of spread over the party's several.
-type resHot struct {
-	vec    [3]float64 // party.vec
-	lim2   float64    // party.lim2
-	cat    int32      // rowPrep.resCat
-	unit   int32      // rowPrep.resUnit
-	open   bool       // party.remaining > 0
-	radial bool       // party.radial()
 }
 
 // allianceSet is the alliances of a unit (in.direct) and their parents
@@ -818,11 +804,6 @@ func (in *instance) prepared() *rowPrep {
 				p.cats = append(p.cats, c)
 			}
 			p.resCat[i] = k
-		}
-		p.hot = make([]resHot, len(in.resources))
-		for i := range in.resources {
-			r := &in.resources[i]
-			p.hot[i] = resHot{vec: r.vec, lim2: r.lim2, cat: p.resCat[i], unit: p.resUnit[i], open: r.remaining > 0, radial: r.radial()}
 		}
 		if n := len(p.sets); n <= maxAffinitySets {
 			p.affinity = make([]int16, n*n)

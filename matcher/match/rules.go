@@ -201,14 +201,13 @@ func (p *pairCheck) passesRow() bool {
 		return p.passes() // another table than the one written out here
 	}
 	d, r, v := p.d, p.r, &p.v
-	h := &v.prep.hot[p.ri] // r's fields read first (the party is read past them)
 	// category, same_unit, quantity
-	if p.str = int(v.strength[h.cat]); p.str == 0 || v.unit == h.unit || !h.open {
+	if p.strength() == 0 || v.unit == v.prep.resUnit[p.ri] || r.remaining <= 0 {
 		return false
 	}
 	// distance, grid
-	if d.radial() && h.radial {
-		switch c, lim := chord2(&d.vec, &h.vec), min(d.lim2, h.lim2); {
+	if d.radial() && r.radial() {
+		switch c, lim := chord2(&d.vec, &r.vec), min(d.lim2, r.lim2); {
 		case surelyFarther(c, lim):
 			return false
 		case surelyNearer(c, lim):
