@@ -1201,7 +1201,7 @@ func (in *instance) row(d *party, found []int32, rec *rowReads, fn func(ri int32
 		p.dense = kept.dense
 	}
 	for _, ri := range found {
-		if p.with(&in.resources[ri], ri).passesRow() {
+		if p.with(&in.resources[ri], ri).passes() {
 			km := p.distance()
 			kept.edges = append(kept.edges, rowEdge{ri, p.terms(km), float32(km)})
 			kept.shared = append(kept.shared, p.shared)

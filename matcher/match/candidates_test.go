@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -409,57 +408,5 @@ func TestDenseShared(t *testing.T) {
 		for _, g := range gd {
 			dense[g] = 0
 		}
-	}
-}
-
-// TestPassesRowAsTable checks the rule loop candidate rows run
-// (passesRow) against the table (hardRules, as the explanations read it)
-// on every pair of demand and resource of every meeting, the text
-// similarity through the row's dense weights: the same verdict, the same
-// fields read, the same distance and text similarity computed. On Banan
-// with claims (rejected pairs) and 1k generated units;
-// ALLYMATCH_TEST_20K=1 adds 20k units (about 18M pairs).
-func TestPassesRowAsTable(t *testing.T) {
-	sns := []store.Snapshot{bananWithClaims(t).Snapshot(), genStore(t, 1000, 5).Snapshot()}
-	if os.Getenv("ALLYMATCH_TEST_20K") != "" {
-		sns = append(sns, genStore(t, 20000, 1).Snapshot())
-	}
-	verdicts := map[bool]int{}
-	for _, sn := range sns {
-		for a := range sn.Alliances() {
-			scope, err := ResolveScope(sn.Reader, a.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in := buildInstance(sn.Reader, sn.Vocab, scope)
-			in.minText = DefaultRelevance
-			in.weighText()
-			dense := make([]uint16, gramCount.Load())
-			for di := range in.demands {
-				d := &in.demands[di]
-				for k, g := range d.grams {
-					dense[g] = d.gw[k]
-				}
-				check := in.checker(d)
-				for ri := range in.resources {
-					row, table := check, check
-					row.dense = dense
-					got := row.with(&in.resources[ri], int32(ri)).passesRow()
-					want := table.with(&in.resources[ri], int32(ri)).first(nil) == ""
-					if got != want || row.reads != table.reads || row.kmDone != table.kmDone || row.km != table.km ||
-						row.textDone != table.textDone || row.text != table.text || row.shared != table.shared {
-						t.Fatalf("%s: %s and %s: passesRow %v, reads %x, km %v, text %v; the table %v, reads %x, km %v, text %v",
-							a.ID, d.item.ID, in.resources[ri].item.ID, got, row.reads, row.km, row.text, want, table.reads, table.km, table.text)
-					}
-					verdicts[got]++
-				}
-				for _, g := range d.grams {
-					dense[g] = 0
-				}
-			}
-		}
-	}
-	if verdicts[true] == 0 || verdicts[false] == 0 {
-		t.Fatalf("verdicts %v: not a test", verdicts)
 	}
 }

@@ -189,65 +189,6 @@ func (p *pairCheck) textSim() int {
 // first it breaks.
 func (p *pairCheck) passes() bool { return p.first(nil) == "" }
 
-// passesRow is passes for a resource of the instance (p.ri ≥ 0), as
-// candidate rows ask it of every near resource: the rules of hardRules,
-// in their order, written out in one function instead of called one by
-// one, with the same reads recorded (pairCheck.reads) and the same values
-// computed on the way. hardRules stays the one definition: the
-// explanations read it, and TestPassesRowAsTable checks that the two
-// agree, pair by pair, reads included.
-func (p *pairCheck) passesRow() bool {
-	if len(hardRules) != len(rowRules) || &hardRules[0] != &rowRules[0] {
-		return p.passes() // another table than the one written out here
-	}
-	d, r, v := p.d, p.r, &p.v
-	// category, same_unit, quantity
-	if p.strength() == 0 || v.unit == v.prep.resUnit[p.ri] || r.remaining <= 0 {
-		return false
-	}
-	// distance, grid
-	if d.radial() && r.radial() {
-		switch c, lim := chord2(&d.vec, &r.vec), min(d.lim2, r.lim2); {
-		case surelyFarther(c, lim):
-			return false
-		case surelyNearer(c, lim):
-		case p.distance() > min(d.radius, r.radius):
-			return false
-		}
-	} else if r.grid == "" || d.grid == "" || (d.grid != r.grid && !sortedHas(v.near, r.grid)) {
-		return false
-	}
-	// window
-	p.reads |= fWindows
-	if d.spansOK && r.spansOK {
-		if !spansOverlap(d.spans, r.spans) {
-			return false
-		}
-	} else if !windowsOverlap(d.item.Windows, r.item.Windows) {
-		return false
-	}
-	// rejected
-	if len(v.rejected) > 0 {
-		p.reads |= fID
-		if slices.Contains(v.rejected, r.item.ID) {
-			return false
-		}
-	}
-	// measure, audience, days (their reads: the windows, recorded above)
-	p.reads |= fMeasure | fCategory
-	if !(d.measure == r.measure || p.in.vocab.FamiliesMeet(r.item.Category, r.family, d.family)) ||
-		!audiencesMeet(d, r) || !daysMeet(d, r) {
-		return false
-	}
-	// relevance
-	s := p.strength()
-	return !(s > 0 && p.textSim() < p.in.minText.Need(s))
-}
-
-// rowRules is the table passesRow spells out: while hardRules is another
-// (a test adding a rule), passesRow asks the table.
-var rowRules = hardRules
-
 // first returns the first hard rule the pair breaks among those pick
 // selects (nil: every rule), "" when it breaks none.
 func (p *pairCheck) first(pick func(*hardRule) bool) string {
