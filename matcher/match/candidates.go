@@ -1183,9 +1183,10 @@ func (in *instance) row(d *party, found []int32, rec *rowReads, fn func(ri int32
 	if d.radial() {
 		radius = d.radius
 	}
-	found = in.nearby(d, radius, p.v.near, found[:0])
+	area := in.areaOf(d, radius, p.v.near)
+	found = in.nearby(&area, found[:0])
 	if rec != nil {
-		rec.searched(in, d, radius, p.v.near)
+		rec.searched(area, d)
 	}
 	kept.bits = sortIndexes(found, len(in.resources), kept.bits)
 	kept.edges, kept.shared = kept.edges[:0], kept.shared[:0]

@@ -153,7 +153,8 @@ func (in *instance) whyNot(d *party) (string, map[string]int) {
 	if d.hasLoc {
 		wide = max(3*d.item.RadiusKM, 10)
 	}
-	found := in.nearby(d, wide, p.v.near, nil)
+	area := in.areaOf(d, wide, p.v.near)
+	found := in.nearby(&area, nil)
 	var broken []string
 	for _, ri := range found {
 		broken = p.with(&in.resources[ri], ri).appendBroken(broken[:0], placement)

@@ -2,7 +2,6 @@ package match
 
 import (
 	"reflect"
-	"slices"
 
 	"github.com/allymatch/allymatch/matcher"
 )
@@ -79,9 +78,9 @@ func (p *pairCheck) rItem(f fieldSet) *matcher.Item {
 }
 
 // rowReads is what one candidate row read of its instance besides the
-// fields of items (its fieldSet): which buckets of resources nearby
-// searched (the spatial cells x0..x1 × y0..y1 of each category of cats
-// when cells, and the red grids near of each), and the keys it looked up in
+// fields of items (its fieldSet): the area nearby searched (searchArea:
+// the spatial cells of each category that can meet its demand, and the
+// red grids near), and the keys it looked up in
 // the rejected pairs (those of its demand) and in the fulfilled history
 // (those of its demand's unit). Every resource the row judged was found in
 // those buckets, so what it read of resources (their items, units, what is
@@ -96,37 +95,16 @@ func (p *pairCheck) rItem(f fieldSet) *matcher.Item {
 // alliances of the units, the relevance settings) are not recorded: a
 // change of one rebuilds every row.
 type rowReads struct {
-	cats           []string // MetBy(demand category): the buckets looked up, found or not
-	cells          bool
-	x0, x1, y0, y1 int32
-	near           []string // sorted
-	rejected       string   // demand item id: the key of rowPrep.rejectedBy read
-	history        string   // demand unit id: the key of rowPrep.history read
+	searchArea        // the buckets nearby searched
+	rejected   string // demand item id: the key of rowPrep.rejectedBy read
+	history    string // demand unit id: the key of rowPrep.history read
 }
 
-// searched records what in.nearby(d, km, near, …) reads, and the keys of
-// d's view (see instance.view).
-func (rr *rowReads) searched(in *instance, d *party, km float64, near []string) {
-	rr.cats, rr.near = in.vocab.MetBy(d.item.Category), near
-	if rr.cells = d.hasLoc && km > 0; rr.cells {
-		rr.x0, rr.x1, rr.y0, rr.y1 = cellRange(d.loc, km)
-	}
+// searched records the area a row searched for d's resources, and the
+// keys of d's view (see instance.view).
+func (rr *rowReads) searched(area searchArea, d *party) {
+	rr.searchArea = area
 	rr.rejected, rr.history = d.item.ID, d.unit.ID
-}
-
-// holds reports whether a bucket key of the resource r (see
-// instance.indexResources: its category with its cell when radial, with
-// its grid when it has one) is one the row read.
-func (rr *rowReads) holds(r *party) bool {
-	if !slices.Contains(rr.cats, r.item.Category) {
-		return false
-	}
-	if rr.cells && r.radial() {
-		if c := cellOf(r.loc); c.x >= rr.x0 && c.x <= rr.x1 && c.y >= rr.y0 && c.y <= rr.y1 {
-			return true
-		}
-	}
-	return r.grid != "" && sortedHas(rr.near, r.grid)
 }
 
 // holdsAny reports whether the row read a bucket key of one of rs.

@@ -231,38 +231,71 @@ func (p *pairCheck) breaks(name string) bool {
 func placement(h *hardRule) bool { return !h.fit }
 func fit(h *hardRule) bool       { return h.fit }
 
-// nearby appends to found every resource of a category that can meet d's
-// near d: the radial ones in the spatial cells that may hold a point
-// within km of d (when d has coordinates and km > 0), and those of the
-// grids near (d's grid and its neighbours), a radial one there only when
-// the cells searched do not hold it. Each is listed once, in no particular
-// order. Candidate rows search d's own radius (0 when d is not radial: a
-// pair that is not radial on both sides is judged by grid); explanations
-// search a wider one.
-func (in *instance) nearby(d *party, km float64, near []string, found []int32) []int32 {
-	cells := d.hasLoc && km > 0
-	var x0, x1, y0, y1 int32
-	if cells {
-		x0, x1, y0, y1 = cellRange(d.loc, km)
+// searchArea is where a demand's resources are looked for: the buckets of
+// the categories that can meet it, the radial resources there in the
+// spatial cells x0..x1 × y0..y1 that may hold a point within the radius
+// searched (cells: when the demand has coordinates and that radius is
+// above 0), and those of the grids near (the demand's grid and its
+// neighbours), a radial one there only when the cells do not hold it. It
+// is the one definition of that area: nearby walks it, and a Session's
+// row keeps it as what the row read (rowReads).
+type searchArea struct {
+	cats           []string // MetBy(demand category): the buckets looked up, found or not
+	cells          bool
+	x0, x1, y0, y1 int32
+	near           []string // sorted
+}
+
+// areaOf is the area searched for d's resources within km of it, near
+// the grids near. Candidate rows search d's own radius (0 when d is not
+// radial: a pair that is not radial on both sides is judged by grid);
+// explanations search a wider one.
+func (in *instance) areaOf(d *party, km float64, near []string) searchArea {
+	a := searchArea{cats: in.vocab.MetBy(d.item.Category), near: near}
+	if a.cells = d.hasLoc && km > 0; a.cells {
+		a.x0, a.x1, a.y0, a.y1 = cellRange(d.loc, km)
 	}
-	for _, cat := range in.vocab.MetBy(d.item.Category) {
+	return a
+}
+
+// inCells reports whether the area's cells hold r, a radial resource.
+func (a *searchArea) inCells(r *party) bool {
+	if !a.cells || !r.radial() {
+		return false
+	}
+	c := cellOf(r.loc)
+	return c.x >= a.x0 && c.x <= a.x1 && c.y >= a.y0 && c.y <= a.y1
+}
+
+// holds reports whether a bucket key of the resource r (see
+// instance.indexResources: its category with its cell when radial, with
+// its grid when it has one) lies in the area.
+func (a *searchArea) holds(r *party) bool {
+	if !slices.Contains(a.cats, r.item.Category) {
+		return false
+	}
+	return a.inCells(r) || (r.grid != "" && sortedHas(a.near, r.grid))
+}
+
+// nearby appends to found every resource in the area a, each once, in no
+// particular order.
+func (in *instance) nearby(a *searchArea, found []int32) []int32 {
+	for _, cat := range a.cats {
 		b := in.buckets[cat]
 		if b == nil {
 			continue
 		}
-		if cells && len(b.cells) > 0 {
-			for y := y0; y <= y1; y++ {
-				for x := x0; x <= x1; x++ {
+		if a.cells && len(b.cells) > 0 {
+			for y := a.y0; y <= a.y1; y++ {
+				for x := a.x0; x <= a.x1; x++ {
 					found = append(found, b.cells[cell{x, y}]...)
 				}
 			}
 		}
-		for _, g := range near {
+		for _, g := range a.near {
 			for _, ri := range b.byGrid[g] {
-				if r := &in.resources[ri]; cells && r.radial() {
-					if c := cellOf(r.loc); c.x >= x0 && c.x <= x1 && c.y >= y0 && c.y <= y1 {
-						continue // listed by its cell
-					}
+				if a.inCells(&in.resources[ri]) {
+					continue // listed by its cell
 				}
 				found = append(found, ri)
 			}
