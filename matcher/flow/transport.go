@@ -158,33 +158,10 @@ func (t *Transport) components(vals []int64) ([]component, func()) {
 	nr := len(t.Cap)
 	n := nr + len(t.Need)
 	bufs := getInt32s(3)
-	parent := bufs.get(0, n)
-	for i := range parent {
-		parent[i] = int32(i)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
 	useful := func(e int) bool {
 		return vals[e] > 0 && t.Cap[t.R[e]] > 0 && t.Need[t.D[e]] > 0
 	}
-	for e := range t.R {
-		if !useful(e) {
-			continue
-		}
-		a, b := find(t.R[e]), find(int32(nr)+t.D[e])
-		if a != b {
-			if a < b {
-				parent[b] = a
-			} else {
-				parent[a] = b
-			}
-		}
-	}
+	forest := JoinEdges(bufs.get(0, n), nr, t.R, t.D, useful)
 	// number components by their smallest node, count edges and nodes
 	id := bufs.get(1, n)
 	for i := range id {
@@ -193,7 +170,7 @@ func (t *Transport) components(vals []int64) ([]component, func()) {
 	var nEdges []int32
 	nc := int32(0)
 	compOf := func(v int32) int32 {
-		r := find(v)
+		r := forest.Find(v)
 		if id[r] < 0 {
 			id[r] = nc
 			nc++
@@ -221,7 +198,7 @@ func (t *Transport) components(vals []int64) ([]component, func()) {
 		}
 	}
 	for v := range int32(n) {
-		r := find(v)
+		r := forest.Find(v)
 		if id[r] < 0 {
 			continue // no useful edge
 		}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/allymatch/allymatch/matcher/flow"
 	"github.com/allymatch/allymatch/matcher/stable"
 )
 
@@ -51,26 +52,9 @@ var stableSerialEdges = 5000
 func solveStableParts(ctx context.Context, p *stable.Problem, workers int) ([]int64, bool, int, error) {
 	nr := len(p.Cap)
 	useful := func(e int) bool { return p.Cap[p.R[e]] > 0 && p.Need[p.D[e]] > 0 }
-	parent := make([]int32, nr+len(p.Need))
-	for i := range parent {
-		parent[i] = int32(i)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
-	for e := range p.R {
-		if useful(e) {
-			if a, b := find(p.R[e]), find(int32(nr)+p.D[e]); a != b {
-				parent[max(a, b)] = min(a, b)
-			}
-		}
-	}
+	forest := flow.JoinEdges(make([]int32, nr+len(p.Need)), nr, p.R, p.D, useful)
 	// the parts, numbered by first edge, with their edges in order
-	id := make([]int32, len(parent))
+	id := make([]int32, len(forest))
 	for i := range id {
 		id[i] = -1
 	}
@@ -79,7 +63,7 @@ func solveStableParts(ctx context.Context, p *stable.Problem, workers int) ([]in
 		if !useful(e) {
 			continue
 		}
-		r := find(p.R[e])
+		r := forest.Find(p.R[e])
 		if id[r] < 0 {
 			id[r] = int32(len(parts))
 			parts = append(parts, nil)
@@ -105,7 +89,7 @@ func solveStableParts(ctx context.Context, p *stable.Problem, workers int) ([]in
 	var next atomic.Int64
 	work := func() {
 		// local numbers of the part's resources and demands, reset after
-		local := make([]int32, len(parent))
+		local := make([]int32, len(forest))
 		for i := range local {
 			local[i] = -1
 		}
