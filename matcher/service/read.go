@@ -18,12 +18,7 @@ import (
 
 // Alliance returns alliance id.
 func (s *Service) Alliance(actor matcher.Actor, id string) (*matcher.Alliance, error) {
-	r := s.Store.Snapshot().Reader
-	a, err := r.Alliance(id)
-	if err != nil || !matcher.CanSeeAlliance(r, actor, id) {
-		return nil, notFound("alliance", id)
-	}
-	return a, nil
+	return s.View(actor).Alliance(id)
 }
 
 // Alliances yields the alliances actor may see.
@@ -40,12 +35,7 @@ func (s *Service) Alliances(actor matcher.Actor) (iter.Seq[*matcher.Alliance], e
 
 // Unit returns unit id.
 func (s *Service) Unit(actor matcher.Actor, id string) (*matcher.Unit, error) {
-	r := s.Store.Snapshot().Reader
-	u, err := r.Unit(id)
-	if err != nil || !matcher.CanReadUnit(r, actor, id) {
-		return nil, notFound("unit", id)
-	}
-	return u, nil
+	return s.View(actor).Unit(id)
 }
 
 // Units yields the units actor may read: all for an admin, the units of
@@ -81,12 +71,7 @@ func (s *Service) Units(actor matcher.Actor) (iter.Seq[*matcher.Unit], error) {
 
 // Item returns item id.
 func (s *Service) Item(actor matcher.Actor, id string) (*matcher.Item, error) {
-	r := s.Store.Snapshot().Reader
-	it, err := r.Item(id)
-	if err != nil || !matcher.CanSeeItem(r, actor, it) {
-		return nil, notFound("item", id)
-	}
-	return it, nil
+	return s.View(actor).Item(id)
 }
 
 // ItemsOf yields the items of unit that actor may see.
@@ -127,12 +112,7 @@ func (s *Service) ProjectsOf(actor matcher.Actor, unit string) (iter.Seq[*matche
 
 // Claim returns claim id.
 func (s *Service) Claim(actor matcher.Actor, id string) (*matcher.Claim, error) {
-	r := s.Store.Snapshot().Reader
-	c, err := r.Claim(id)
-	if err != nil || !matcher.CanSeeClaim(r, actor, c) {
-		return nil, notFound("claim", id)
-	}
-	return c, nil
+	return s.View(actor).Claim(id)
 }
 
 // ClaimFilter narrows a claim list: a meeting, a unit (either side), a
@@ -200,12 +180,9 @@ func (s *Service) Transfer(actor matcher.Actor, id string) (*matcher.Transfer, e
 // Meeting returns alliance id, whose meeting actor may run or read, and
 // the snapshot it was read in (ENOTFOUND for one it may not run).
 func (s *Service) Meeting(actor matcher.Actor, id string) (*matcher.Alliance, store.Snapshot, error) {
-	sn := s.Store.Snapshot()
-	al, err := sn.Alliance(id)
-	if err != nil || !matcher.CanRunMeeting(sn.Reader, actor, id) {
-		return nil, sn, notFound("meeting", id)
-	}
-	return al, sn, nil
+	v := s.View(actor)
+	al, err := v.Meeting(id)
+	return al, v.sn, err
 }
 
 // meeting is Meeting for the service's own reads.
@@ -294,16 +271,11 @@ func (s *Service) Meetings(actor matcher.Actor, q MeetingQuery) []*matcher.Allia
 // ActorName is what actor is called: its unit's or its alliance's name,
 // "" for an admin or the system, and its id when the record is gone.
 func (s *Service) ActorName(actor matcher.Actor) string {
-	r := s.Store.Snapshot().Reader
 	switch actor.Role {
 	case matcher.RoleUnit:
-		if u := r.UnitRaw(actor.ID); u != nil {
-			return u.Name
-		}
+		return s.View(actor).UnitName(actor.ID)
 	case matcher.RoleCoordinator:
-		if al, err := r.Alliance(actor.ID); err == nil {
-			return al.Name
-		}
+		return s.View(actor).AllianceName(actor.ID)
 	case matcher.RoleAdmin, matcher.RoleSystem:
 		return ""
 	}
