@@ -264,30 +264,8 @@ type pick struct {
 	reserved int64
 }
 
-// pickBufs pools the pick arrays of gatherings done (putPicks).
-var pickBufs sync.Pool // *[]pick
-
-// picksBuf returns an empty pick array with room for n, the pooled one when
-// it has.
-func picksBuf(n int) []pick {
-	if b, ok := pickBufs.Get().(*[]pick); ok {
-		if cap(*b) >= n {
-			return (*b)[:0]
-		}
-		pickBufs.Put(b)
-	}
-	return make([]pick, 0, (n+1023)&^1023)
-}
-
-// putPicks hands ps's memory to the next picksBuf.
-func putPicks(ps []pick) {
-	if cap(ps) == 0 {
-		return
-	}
-	clear(ps[:cap(ps)])
-	ps = ps[:0]
-	pickBufs.Put(&ps)
-}
+// pickSlab pools the pick arrays of gatherings done.
+var pickSlab = slab[pick]{round: 1024}
 
 func newGatherer(r index.Reader, scope *Scope) *gatherer {
 	g := &gatherer{r: r, scope: scope,
@@ -297,43 +275,39 @@ func newGatherer(r index.Reader, scope *Scope) *gatherer {
 	return g
 }
 
-// partyBufs pools the party arrays of instances recycled (see recycle),
-// empty: gathering a meeting appends to one instead of growing a new one.
-var partyBufs sync.Pool // *[]party
+// partySlab pools the party arrays of instances recycled (see recycle): a
+// new one has room for a few hundred more, for the next instances to fit.
+var partySlab = slab[party]{round: 512}
 
-// partiesBuf returns an empty party array, pooled when one is.
-func partiesBuf() []party {
-	if b, ok := partyBufs.Get().(*[]party); ok {
-		return (*b)[:0]
-	}
-	return nil
+// slab pools arrays of T, so that one run's memory serves the next.
+type slab[T any] struct {
+	pool  sync.Pool // *[]T, empty and cleared
+	round int       // a new array's room, rounded up to a multiple of it (a power of two)
 }
 
-// partiesOf returns an array of n zero parties, the pooled one when it is
-// large enough (a new one has room for a few hundred more, for the next
-// instances to fit).
-func partiesOf(n int) []party {
+// take returns an array of n zero T, the pooled one when it is large
+// enough (a smaller one goes back, for a smaller array).
+func (s *slab[T]) take(n int) []T {
 	if n == 0 {
 		return nil
 	}
-	b := partiesBuf()
-	if cap(b) < n {
-		if cap(b) > 0 {
-			partyBufs.Put(&b) // empty and cleared: for a smaller instance
+	if b, ok := s.pool.Get().(*[]T); ok {
+		if cap(*b) >= n {
+			return (*b)[:n]
 		}
-		return make([]party, n, (n+511)&^511)
+		s.pool.Put(b)
 	}
-	return b[:n]
+	return make([]T, n, (n+s.round-1)&^(s.round-1))
 }
 
-// putParties hands ps's memory to the next partiesBuf.
-func putParties(ps []party) {
-	if cap(ps) == 0 {
+// give hands b's memory to the next take.
+func (s *slab[T]) give(b []T) {
+	if cap(b) == 0 {
 		return
 	}
-	clear(ps[:cap(ps)])
-	ps = ps[:0]
-	partyBufs.Put(&ps)
+	clear(b[:cap(b)])
+	b = b[:0]
+	s.pool.Put(&b)
 }
 
 // closedProject reports whether project id is done or dropped (its slots
@@ -454,7 +428,7 @@ func (in *instance) merge(gs ...*gatherer) {
 			at[1]++
 		}
 	}
-	in.parties = partiesOf(len(picks))
+	in.parties = partySlab.take(len(picks))
 	nd, nh := at[0], at[0]+at[1]
 	in.demands, in.held, in.resources = in.parties[:nd:nd], in.parties[nd:nh:nh], in.parties[nh:len(picks):len(picks)]
 	if nh == nd {
@@ -557,7 +531,7 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, sh 
 		}
 		g := newGatherer(r, scope)
 		g.units, g.claimed, g.picking = units, claimed, true
-		g.picks = picksBuf(n)
+		g.picks = pickSlab.take(n)[:0]
 		g.direct, g.parents = make(map[string][]string, len(ids)), make(map[string][]string, len(ids))
 		for _, uid := range ids {
 			if u := units[uid]; u != nil {
@@ -567,7 +541,7 @@ func gatherInstance(r index.Reader, vocab *matcher.Vocabulary, scope *Scope, sh 
 			}
 		}
 		in.merge(g)
-		putPicks(g.picks)
+		pickSlab.give(g.picks)
 	case scope.Level == matcher.Community:
 		// A community meeting reads its units' items; the units are split
 		// over the CPUs (reads of one snapshot are safe to share), each
@@ -974,7 +948,7 @@ var dfPool sync.Pool
 // RunMany recycle theirs after the run; a Session keeps its instances and
 // their maps, which it compares with the next run's).
 func (in *instance) recycle() {
-	putParties(in.parties)
+	partySlab.give(in.parties)
 	in.parties, in.demands, in.resources, in.held = nil, nil, nil, nil
 	if in.df != nil {
 		clear(in.df)
